@@ -1,0 +1,79 @@
+package parley
+
+import (
+	"fmt"
+	"time"
+)
+
+// Channel is a messaging channel a recipient is reached on.
+type Channel string
+
+// The channels Parley sends on.
+const (
+	ChannelSMS      Channel = "sms"
+	ChannelWhatsApp Channel = "whatsapp"
+	ChannelInApp    Channel = "inapp"
+)
+
+// PlainSMSTemplateID is the templateId that LivePerson Proactive clients use
+// for a plain SMS campaign whose text travels in the request.
+const PlainSMSTemplateID = "1234567890"
+
+// MaxConsumersPerCall bounds the consumers[] of one campaign API call.
+const MaxConsumersPerCall = 100
+
+// Campaign is a brand's outbound campaign: who it is from, what it says, where
+// replies are routed. Its recipients are stored separately.
+type Campaign struct {
+	AccountID      string    `json:"accountId"`
+	ID             string    `json:"id"`
+	Name           string    `json:"name"`
+	Skill          string    `json:"skill"`
+	TemplateID     string    `json:"templateId"`
+	OutboundNumber string    `json:"outboundNumber"`
+	Channel        Channel   `json:"channel"`
+	Message        string    `json:"message"`
+	Consent        bool      `json:"consent"`
+	Recipients     int       `json:"recipients"`
+	FannedOut      int       `json:"fannedOut"`
+	CreatedAt      time.Time `json:"createdAt"`
+}
+
+// FanoutDone reports whether every recipient has been handed to the queue.
+func (c Campaign) FanoutDone() bool { return c.FannedOut >= c.Recipients }
+
+// Campaign statuses, derived from the statuses of its recipients.
+const (
+	CampaignScheduled  = "SCHEDULED"
+	CampaignInProgress = "IN_PROGRESS"
+	CampaignCompleted  = "COMPLETED"
+)
+
+// CampaignStatus derives a campaign's status from its recipients' statuses:
+// completed when none is still waiting to be sent, scheduled when none has
+// been attempted yet, in progress otherwise.
+func CampaignStatus(counts map[RecipientStatus]int) string {
+	pending, attempted := 0, 0
+	for s, n := range counts {
+		if s.Final() {
+			attempted += n
+		} else {
+			pending += n
+			if s == StatusSending {
+				attempted += n
+			}
+		}
+	}
+	switch {
+	case pending == 0:
+		return CampaignCompleted
+	case attempted == 0:
+		return CampaignScheduled
+	default:
+		return CampaignInProgress
+	}
+}
+
+// RecipientID names the recipient at 1-based position seq of its campaign.
+// Fixed width keeps lexical and numeric order the same.
+func RecipientID(seq int) string { return fmt.Sprintf("%06d", seq) }

@@ -1,0 +1,113 @@
+package parley
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// RecipientStatus is where a recipient is on its way to the consumer.
+type RecipientStatus string
+
+// Recipient statuses. SENDING is internal: the recipient is claimed by one
+// dispatcher and its message is with the gateway.
+const (
+	StatusScheduled RecipientStatus = "SCHEDULED"
+	StatusQueued    RecipientStatus = "QUEUED"
+	StatusSending   RecipientStatus = "SENDING"
+	StatusSent      RecipientStatus = "SENT"
+	StatusDelivered RecipientStatus = "DELIVERED"
+	StatusFailed    RecipientStatus = "FAILED"
+	StatusSkipped   RecipientStatus = "SKIPPED"
+)
+
+// Final reports whether no further send will be attempted.
+func (s RecipientStatus) Final() bool {
+	switch s {
+	case StatusSent, StatusDelivered, StatusFailed, StatusSkipped:
+		return true
+	}
+	return false
+}
+
+// Claimable lists the statuses from which a dispatcher may claim a recipient.
+var Claimable = []RecipientStatus{StatusScheduled, StatusQueued}
+
+// Recipient is one consumer of a campaign and the state of the message to
+// them.
+type Recipient struct {
+	AccountID         string            `json:"accountId"`
+	CampaignID        string            `json:"campaignId"`
+	ID                string            `json:"id"`
+	Seq               int               `json:"seq"`
+	Channel           Channel           `json:"channel"`
+	Phone             string            `json:"phone"`
+	Variables         map[string]string `json:"variables,omitempty"`
+	Body              string            `json:"body"`
+	Status            RecipientStatus   `json:"status"`
+	ErrorMessage      string            `json:"errorMessage,omitempty"`
+	ProviderMessageID string            `json:"providerMessageId,omitempty"`
+	Attempts          int               `json:"attempts"`
+	DueAt             time.Time         `json:"dueAt"`
+	UpdatedAt         time.Time         `json:"updatedAt"`
+}
+
+// Ref returns the key that addresses r.
+func (r Recipient) Ref() Ref {
+	return Ref{AccountID: r.AccountID, CampaignID: r.CampaignID, RecipientID: r.ID}
+}
+
+// RecipientChange is a conditional update of a recipient: it applies only
+// while the stored status is one of From.
+type RecipientChange struct {
+	From              []RecipientStatus
+	Status            RecipientStatus
+	ErrorMessage      string
+	ProviderMessageID string
+	CountAttempt      bool
+	At                time.Time
+}
+
+// Allows reports whether the change may apply to a recipient in status s.
+func (c RecipientChange) Allows(s RecipientStatus) bool { return slices.Contains(c.From, s) }
+
+// Apply writes the change into r. It does not check From; adapters check it
+// atomically with the write.
+func (c RecipientChange) Apply(r *Recipient) {
+	r.Status = c.Status
+	r.ErrorMessage = c.ErrorMessage
+	if c.ProviderMessageID != "" {
+		r.ProviderMessageID = c.ProviderMessageID
+	}
+	if c.CountAttempt {
+		r.Attempts++
+	}
+	r.UpdatedAt = c.At
+}
+
+// Ref addresses one recipient of one campaign of one account. Encoded, it is
+// the body of a dispatch job.
+type Ref struct {
+	AccountID   string `json:"a"`
+	CampaignID  string `json:"c"`
+	RecipientID string `json:"r"`
+}
+
+// Encode returns the job body for r.
+func (r Ref) Encode() []byte {
+	b, _ := json.Marshal(r) // a struct of strings always marshals
+	return b
+}
+
+// DecodeJob parses a job body. A body that is not a complete Ref is EINVALID:
+// redelivering it can never succeed.
+func DecodeJob(b []byte) (Ref, error) {
+	var r Ref
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Ref{}, Wrap(EINVALID, err, "job body is not a recipient reference")
+	}
+	if r.AccountID == "" || r.CampaignID == "" || r.RecipientID == "" {
+		return Ref{}, Errorf(EINVALID, "job body %q lacks account, campaign or recipient", b)
+	}
+	return r, nil
+}

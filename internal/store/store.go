@@ -1,0 +1,45 @@
+// Package store defines Parley's persistence port: campaigns, their
+// recipients with conditional status transitions, and the sandbox outbox.
+// Adapters live in sub-packages (embedded, dynamo) and all pass the contract
+// suite in storetest.
+package store
+
+import (
+	"context"
+
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// MaxPage bounds how many recipients one Recipients call returns.
+const MaxPage = 1000
+
+// Store is the persistence port. Every method is safe for concurrent use.
+//
+// Errors carry parley codes: ENOTFOUND for a missing campaign or recipient
+// (including one that belongs to another account), ECONFLICT for a failed
+// condition, EUNAVAILABLE when the backing service fails.
+type Store interface {
+	// CreateCampaign persists c and its recipients. It is ECONFLICT if a
+	// campaign with c's account and id exists; then nothing is written.
+	CreateCampaign(ctx context.Context, c parley.Campaign, rs []parley.Recipient) error
+	// Campaign returns one campaign of one account.
+	Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
+	// SetFannedOut records that the first n recipients are queued. The
+	// counter never moves backwards; a smaller n is ignored.
+	SetFannedOut(ctx context.Context, accountID, campaignID string, n int) error
+	// PendingFanout lists campaigns whose recipients are not all queued yet.
+	PendingFanout(ctx context.Context) ([]parley.Campaign, error)
+	// Recipients lists a campaign's recipients with Seq > afterSeq in Seq
+	// order, at most limit (capped at MaxPage).
+	Recipients(ctx context.Context, accountID, campaignID string, afterSeq, limit int) ([]parley.Recipient, error)
+	// Recipient returns one recipient.
+	Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient, error)
+	// UpdateRecipient applies change atomically if the stored status is in
+	// change.From and returns the updated recipient. Otherwise it returns the
+	// stored recipient unchanged and an ECONFLICT error.
+	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
+	// RecordSandbox appends a message to the sandbox outbox.
+	RecordSandbox(ctx context.Context, m parley.SentMessage) error
+	// SandboxMessages lists the sandbox outbox in the order recorded.
+	SandboxMessages(ctx context.Context) ([]parley.SentMessage, error)
+}

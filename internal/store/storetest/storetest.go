@@ -1,0 +1,300 @@
+// Package storetest is the contract suite every store.Store adapter passes.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// Options tune the suite to what a backend can promise.
+type Options struct {
+	// Racy is set for emulators whose conditional writes are not atomic
+	// under concurrency; the concurrent-claim case then only checks that
+	// at least one claim won.
+	Racy bool
+}
+
+// Run runs the contract suite. newStore returns an empty store.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
+	t.Run("CampaignRoundTrip", func(t *testing.T) { testCampaignRoundTrip(t, newStore(t)) })
+	t.Run("CampaignConflict", func(t *testing.T) { testCampaignConflict(t, newStore(t)) })
+	t.Run("AccountScoping", func(t *testing.T) { testAccountScoping(t, newStore(t)) })
+	t.Run("RecipientsPaging", func(t *testing.T) { testRecipientsPaging(t, newStore(t)) })
+	t.Run("UpdateRecipient", func(t *testing.T) { testUpdateRecipient(t, newStore(t)) })
+	t.Run("ConcurrentClaim", func(t *testing.T) { testConcurrentClaim(t, newStore(t), opt) })
+	t.Run("Fanout", func(t *testing.T) { testFanout(t, newStore(t)) })
+	t.Run("Sandbox", func(t *testing.T) { testSandbox(t, newStore(t)) })
+}
+
+var t0 = time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
+
+// Fixture returns a campaign with n recipients, ready to create.
+func Fixture(account, id string, n int) (parley.Campaign, []parley.Recipient) {
+	c := parley.Campaign{
+		AccountID: account, ID: id, Name: "renewal " + id, Skill: "sales",
+		TemplateID: parley.PlainSMSTemplateID, OutboundNumber: "+15550000001",
+		Channel: parley.ChannelSMS, Message: "Hi {{1}}", Consent: true,
+		Recipients: n, CreatedAt: t0,
+	}
+	rs := make([]parley.Recipient, n)
+	for i := range rs {
+		seq := i + 1
+		rs[i] = parley.Recipient{
+			AccountID: account, CampaignID: id, ID: parley.RecipientID(seq), Seq: seq,
+			Channel: parley.ChannelSMS, Phone: fmt.Sprintf("+1202555%04d", seq%10000),
+			Variables: map[string]string{"1": fmt.Sprintf("name%d", seq)},
+			Body:      fmt.Sprintf("Hi name%d", seq), Status: parley.StatusQueued,
+			DueAt: t0, UpdatedAt: t0,
+		}
+	}
+	return c, rs
+}
+
+func create(t *testing.T, s store.Store, c parley.Campaign, rs []parley.Recipient) {
+	t.Helper()
+	if err := s.CreateCampaign(context.Background(), c, rs); err != nil {
+		t.Fatalf("CreateCampaign(%s): %v", c.ID, err)
+	}
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := parley.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+func testCampaignRoundTrip(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 3)
+	create(t, s, c, rs)
+	got, err := s.Campaign(ctx, "acct1", "camp1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != c.Name || got.OutboundNumber != c.OutboundNumber || got.Recipients != 3 ||
+		!got.CreatedAt.Equal(c.CreatedAt) || got.Channel != c.Channel || got.Message != c.Message || !got.Consent {
+		t.Errorf("Campaign = %+v, want %+v", got, c)
+	}
+	r, err := s.Recipient(ctx, rs[1].Ref())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Phone != rs[1].Phone || r.Body != rs[1].Body || r.Variables["1"] != "name2" ||
+		r.Status != parley.StatusQueued || r.Seq != 2 || !r.DueAt.Equal(t0) {
+		t.Errorf("Recipient = %+v, want %+v", r, rs[1])
+	}
+	_, err = s.Campaign(ctx, "acct1", "nope")
+	wantCode(t, err, parley.ENOTFOUND)
+	_, err = s.Recipient(ctx, parley.Ref{AccountID: "acct1", CampaignID: "camp1", RecipientID: "999999"})
+	wantCode(t, err, parley.ENOTFOUND)
+}
+
+func testCampaignConflict(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 2)
+	create(t, s, c, rs)
+	c2, rs2 := Fixture("acct1", "camp1", 1)
+	c2.Name = "other"
+	wantCode(t, s.CreateCampaign(ctx, c2, rs2), parley.ECONFLICT)
+	got, err := s.Campaign(ctx, "acct1", "camp1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != c.Name || got.Recipients != 2 {
+		t.Errorf("conflicting create overwrote the campaign: %+v", got)
+	}
+}
+
+func testAccountScoping(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acctA", "camp1", 2)
+	create(t, s, c, rs)
+	_, err := s.Campaign(ctx, "acctB", "camp1")
+	wantCode(t, err, parley.ENOTFOUND)
+	ref := rs[0].Ref()
+	ref.AccountID = "acctB"
+	_, err = s.Recipient(ctx, ref)
+	wantCode(t, err, parley.ENOTFOUND)
+	_, err = s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, At: t0})
+	wantCode(t, err, parley.ENOTFOUND)
+	list, err := s.Recipients(ctx, "acctB", "camp1", 0, 10)
+	if err != nil || len(list) != 0 {
+		t.Errorf("Recipients of another account = %d, %v; want none", len(list), err)
+	}
+}
+
+func testRecipientsPaging(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const n = 57
+	c, rs := Fixture("acct1", "camp1", n)
+	create(t, s, c, rs)
+	other, ors := Fixture("acct1", "camp2", 5)
+	create(t, s, other, ors)
+	var seen []parley.Recipient
+	after := 0
+	for {
+		page, err := s.Recipients(ctx, "acct1", "camp1", after, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) > 20 {
+			t.Fatalf("page of %d exceeds limit 20", len(page))
+		}
+		if len(page) == 0 {
+			break
+		}
+		seen = append(seen, page...)
+		after = page[len(page)-1].Seq
+	}
+	if len(seen) != n {
+		t.Fatalf("paged %d recipients, want %d", len(seen), n)
+	}
+	for i, r := range seen {
+		if r.Seq != i+1 || r.CampaignID != "camp1" {
+			t.Fatalf("recipient %d = seq %d of %s, want seq %d of camp1", i, r.Seq, r.CampaignID, i+1)
+		}
+	}
+}
+
+func testUpdateRecipient(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 1)
+	create(t, s, c, rs)
+	ref := rs[0].Ref()
+	t1 := t0.Add(time.Minute)
+	claimed, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{
+		From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, At: t1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claimed.Status != parley.StatusSending || claimed.Attempts != 1 || !claimed.UpdatedAt.Equal(t1) || claimed.Phone != rs[0].Phone {
+		t.Errorf("claimed = %+v", claimed)
+	}
+	cur, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, At: t1})
+	wantCode(t, err, parley.ECONFLICT)
+	if cur.Status != parley.StatusSending {
+		t.Errorf("conflict returned status %q, want the stored SENDING", cur.Status)
+	}
+	sent, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{
+		From: []parley.RecipientStatus{parley.StatusSending}, Status: parley.StatusSent, ProviderMessageID: "SM123", At: t1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent.ProviderMessageID != "SM123" || sent.Attempts != 1 {
+		t.Errorf("sent = %+v", sent)
+	}
+	failed, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{
+		From: []parley.RecipientStatus{parley.StatusSent}, Status: parley.StatusFailed, ErrorMessage: "30003", At: t1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Recipient(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != parley.StatusFailed || got.ErrorMessage != "30003" || got.ProviderMessageID != "SM123" || failed.Status != got.Status {
+		t.Errorf("stored = %+v", got)
+	}
+}
+
+func testConcurrentClaim(t *testing.T, s store.Store, opt Options) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 1)
+	create(t, s, c, rs)
+	const n = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins, conflicts := 0, 0
+	for range n {
+		wg.Go(func() {
+			_, err := s.UpdateRecipient(ctx, rs[0].Ref(), parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, At: t0})
+			mu.Lock()
+			defer mu.Unlock()
+			switch parley.ErrorCode(err) {
+			case "":
+				wins++
+			case parley.ECONFLICT:
+				conflicts++
+			default:
+				t.Errorf("claim: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins < 1 || (!opt.Racy && wins != 1) {
+		t.Errorf("%d of %d concurrent claims won (%d conflicts), want exactly 1", wins, n, conflicts)
+	}
+}
+
+func testFanout(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 30)
+	create(t, s, c, rs)
+	done, drs := Fixture("acct1", "camp2", 2)
+	done.FannedOut = 2
+	create(t, s, done, drs)
+	pending, err := s.PendingFanout(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 || pending[0].ID != "camp1" {
+		t.Fatalf("PendingFanout = %+v, want camp1 only", pending)
+	}
+	if err := s.SetFannedOut(ctx, "acct1", "camp1", 20); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetFannedOut(ctx, "acct1", "camp1", 10); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Campaign(ctx, "acct1", "camp1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.FannedOut != 20 {
+		t.Errorf("FannedOut = %d after 20 then 10, want 20", got.FannedOut)
+	}
+	if err := s.SetFannedOut(ctx, "acct1", "camp1", 30); err != nil {
+		t.Fatal(err)
+	}
+	pending, err = s.PendingFanout(ctx)
+	if err != nil || len(pending) != 0 {
+		t.Errorf("PendingFanout after completion = %+v, %v; want none", pending, err)
+	}
+	wantCode(t, s.SetFannedOut(ctx, "acct1", "nope", 1), parley.ENOTFOUND)
+}
+
+func testSandbox(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for i := range 3 {
+		m := parley.SentMessage{
+			ID: fmt.Sprintf("SB%d", i), Channel: parley.ChannelSMS, To: "+12025550100", From: "+15550000001",
+			Body: fmt.Sprintf("body %d", i), CampaignID: "camp1", AccountID: "acct1", RecipientID: parley.RecipientID(i + 1),
+			SentAt: t0.Add(time.Duration(i) * time.Second),
+		}
+		if err := s.RecordSandbox(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.SandboxMessages(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("SandboxMessages = %d messages, want 3", len(got))
+	}
+	for i, m := range got {
+		if m.ID != fmt.Sprintf("SB%d", i) || m.Body != fmt.Sprintf("body %d", i) || !m.SentAt.Equal(t0.Add(time.Duration(i)*time.Second)) {
+			t.Errorf("message %d = %+v", i, m)
+		}
+	}
+}
