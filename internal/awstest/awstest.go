@@ -22,7 +22,7 @@ import (
 )
 
 // Install says how to get moto_server when it is missing.
-const Install = `moto_server not found on PATH: install it with "python3 -m pip install 'moto[server]>=5,<6'" (make deps does this)`
+const Install = `moto_server not found on PATH: install it with "python3 -m pip install 'moto[server]>=5,<6'" (.ci/run does this where it is missing)`
 
 var (
 	once     sync.Once

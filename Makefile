@@ -1,0 +1,51 @@
+# Parley — see README.md. `make run` and `make test` are all a newcomer needs.
+
+GO        ?= go
+FUNCTIONS := $(notdir $(wildcard functions/*))
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+
+.PHONY: run test check-tools vet fmt-check bench fuzz build lambda clean
+
+## run: the whole product locally (embedded store and queue, sandbox gateway) on 127.0.0.1:8080
+run:
+	$(GO) run ./cmd/parley serve
+
+## test: everything a change must pass (needs moto_server and cfn-lint on PATH)
+test: check-tools fmt-check vet
+	$(GO) test -count=1 -timeout 9m ./...
+
+check-tools:
+	@command -v moto_server >/dev/null || { echo "moto_server is missing: the AWS adapters are tested against it. Install Python moto 5 in server mode (python3 -m pip install 'moto[server]>=5,<6')." >&2; exit 1; }
+	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: template.yaml is linted with it (python3 -m pip install cfn-lint)." >&2; exit 1; }
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt wants to rewrite:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+## bench: benchmarks, including the 10,000-recipient end-to-end local run
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+
+## fuzz: a short run of every fuzz target
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 15s $$pkg || exit 1; \
+	  done; \
+	done
+
+## build: the parley CLI into bin/
+build:
+	$(GO) build -o bin/parley ./cmd/parley
+
+## lambda: each function as a linux/arm64 bootstrap, as SAM builds it, with sizes
+lambda:
+	@for fn in $(FUNCTIONS); do \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o build/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
+	@ls -l build/*/bootstrap
+
+clean:
+	rm -rf bin build .parley

@@ -1,0 +1,46 @@
+// Command parley runs Parley locally and talks to a running instance.
+//
+//	parley serve [--addr 127.0.0.1:8080] [--data ./.parley] [--backend embedded|aws]
+//	parley sandbox messages [--addr 127.0.0.1:8080]
+//
+// serve runs every HTTP route, the dispatcher and the fan-out check in one
+// process; its settings come from the same environment variables as the
+// Lambda functions (see README), and flags override them.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `usage:
+  parley serve [--addr ADDR] [--data DIR] [--backend embedded|aws]
+  parley sandbox messages [--addr ADDR]
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch {
+	case args[0] == "serve":
+		err = serve(args[1:], stderr)
+	case args[0] == "sandbox" && len(args) > 1 && args[1] == "messages":
+		err = sandboxMessages(args[2:], stdout)
+	default:
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "parley:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/app"
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// server is a running parley serve on a loopback port.
+type server struct {
+	addr string
+	stop func()
+}
+
+func start(t *testing.T, cfg config.Config) *server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runServer(ctx, cfg, ln, obs.Discard()) }()
+	s := &server{addr: ln.Addr().String()}
+	s.stop = func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}
+	return s
+}
+
+func (s *server) get(t *testing.T, path string, v any) {
+	t.Helper()
+	resp, err := http.Get("http://" + s.addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitSent polls the sandbox until it recorded n messages.
+func (s *server) waitSent(t *testing.T, n int) []parley.SentMessage {
+	t.Helper()
+	var ms []parley.SentMessage
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		s.get(t, "/sandbox/messages", &ms)
+		if len(ms) >= n {
+			return ms
+		}
+	}
+	t.Fatalf("sandbox recorded %d messages, want %d", len(ms), n)
+	return nil
+}
+
+func embeddedConfig(t *testing.T) config.Config {
+	return config.Config{Backend: config.BackendEmbedded, DataDir: t.TempDir(), Gateway: "sandbox", Workers: 2, LogLevel: "ERROR"}
+}
+
+func TestServeSendsCampaign(t *testing.T) {
+	s := start(t, embeddedConfig(t))
+	defer s.stop()
+	body := `{"campaignName":"c","skill":"s","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,
+	  "message":"Hi {{1}}","consumers":[{"consumerContent":{"sms":"+12025550181"},"variables":{"1":"Jane"}},
+	  {"consumerContent":{"sms":"+12025550182"},"variables":{"1":"Bob"}}]}`
+	resp, err := http.Post("http://"+s.addr+"/api/v2/account/demo/campaign", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("create: %d %s", resp.StatusCode, data)
+	}
+	ms := s.waitSent(t, 2)
+	if len(ms) != 2 || ms[0].Body == "" || ms[0].CampaignID == "" {
+		t.Fatalf("sent %+v", ms)
+	}
+	var out bytes.Buffer
+	if code := run([]string{"sandbox", "messages", "--addr", s.addr}, &out, io.Discard); code != 0 {
+		t.Fatalf("parley sandbox messages exited %d", code)
+	}
+	for _, want := range []string{`"to": "+12025550181"`, `"to": "+12025550182"`, "Hi Jane\nReply STOP to opt out"} {
+		if !strings.Contains(out.String(), strings.ReplaceAll(want, "\n", `\n`)) {
+			t.Errorf("parley sandbox messages lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestRestartKeepsStateAndSendsOnce queues a campaign with no dispatcher
+// running, then starts the server twice: the queued jobs are sent after the
+// first start, and not again after the second.
+func TestRestartKeepsStateAndSendsOnce(t *testing.T) {
+	cfg := embeddedConfig(t)
+	a, err := app.New(context.Background(), cfg, obs.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := campaign.Draft{Name: "c", Skill: "s", TemplateID: parley.PlainSMSTemplateID, OutboundNumber: "+12025550100",
+		Consent: true, Message: "Hello", Consumers: []campaign.Consumer{{SMS: "+12025550181"}, {SMS: "+12025550182"}, {SMS: "+12025550183"}}}
+	acc, err := a.Campaigns.Create(context.Background(), "demo", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+
+	s := start(t, cfg)
+	s.waitSent(t, 3)
+	s.stop()
+
+	s = start(t, cfg)
+	defer s.stop()
+	time.Sleep(1500 * time.Millisecond) // a full poll cycle: anything still queued would be sent now
+	var ms []parley.SentMessage
+	s.get(t, "/sandbox/messages", &ms)
+	if len(ms) != 3 {
+		t.Fatalf("after restart the sandbox holds %d messages, want the same 3", len(ms))
+	}
+	var rep struct {
+		Conversations []struct{ Status string } `json:"conversations"`
+	}
+	s.get(t, "/api/v2/account/demo/campaign/"+acc.Campaign.ID+"/conversations", &rep)
+	if len(rep.Conversations) != 3 {
+		t.Fatalf("conversations after restart: %+v", rep)
+	}
+	for _, c := range rep.Conversations {
+		if c.Status != "SENT" {
+			t.Errorf("status after restart %s, want SENT", c.Status)
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{nil, {"nope"}, {"sandbox"}} {
+		var errOut bytes.Buffer
+		if code := run(args, io.Discard, &errOut); code != 2 || !strings.Contains(errOut.String(), "usage") {
+			t.Errorf("parley %v: exit %d, %q", args, code, errOut.String())
+		}
+	}
+}

@@ -1,0 +1,110 @@
+// Package app wires Parley's services to a backend (embedded files, or
+// DynamoDB and SQS) from a config.Config. The functions' main packages and
+// parley serve all build their dependencies here, once per process.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/dispatch"
+	"github.com/parleyhq/parley/internal/gateway/sandbox"
+	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/queue"
+	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
+	"github.com/parleyhq/parley/internal/store"
+	storeembedded "github.com/parleyhq/parley/internal/store/embedded"
+)
+
+// dispatchVisibility is the jobs queue's visibility timeout: six times the
+// dispatcher function's 30 s timeout, as AWS advises for SQS event sources.
+const dispatchVisibility = 180 * time.Second
+
+// MaxReceiveCount is how many times a job is received before it is
+// dead-lettered (the jobs queue's redrive policy says the same).
+const MaxReceiveCount = 5
+
+// App is Parley wired for one backend.
+type App struct {
+	Config     config.Config
+	Store      store.Store
+	Queue      queue.Queue
+	Campaigns  *campaign.Service
+	Dispatcher *dispatch.Dispatcher
+	API        *httpapi.Server
+
+	closers []func() error
+}
+
+// New builds the app for cfg.Backend.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	a := &App{Config: cfg}
+	var err error
+	switch cfg.Backend {
+	case config.BackendAWS:
+		err = a.openAWS(ctx, cfg)
+	default:
+		err = a.openEmbedded(cfg)
+	}
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.wire(parley.SystemClock{}, log)
+	return a, nil
+}
+
+func (a *App) wire(clock parley.Clock, log *slog.Logger) {
+	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log}
+	a.Dispatcher = &dispatch.Dispatcher{
+		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log,
+		Sender: &sandbox.Gateway{Recorder: a.Store, Clock: clock},
+	}
+	a.API = &httpapi.Server{Campaigns: a.Campaigns, Sandbox: a.Store, Log: log}
+}
+
+func (a *App) openEmbedded(cfg config.Config) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	s, err := storeembedded.Open(filepath.Join(cfg.DataDir, "store.db"))
+	if err != nil {
+		return err
+	}
+	a.Store = s
+	a.closers = append(a.closers, s.Close)
+	q, err := queueembedded.Open(filepath.Join(cfg.DataDir, "queue.db"), queueembedded.Options{MaxReceiveCount: MaxReceiveCount})
+	if err != nil {
+		return err
+	}
+	a.Queue = q
+	a.closers = append(a.closers, q.Close)
+	return nil
+}
+
+// ResumeFanout finishes interrupted fan-outs. On the embedded backend this
+// process is the only writer, so at start-up no grace period is needed.
+func (a *App) ResumeFanout(ctx context.Context, startup bool) error {
+	grace := time.Minute
+	if startup && a.Config.Backend == config.BackendEmbedded {
+		grace = 0
+	}
+	return a.Campaigns.ResumeFanout(ctx, grace)
+}
+
+// Close releases the backend.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,42 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/queue/sqs"
+	"github.com/parleyhq/parley/internal/store/dynamo"
+)
+
+// JobsQueueName names the jobs queue created on an emulator.
+const JobsQueueName = "parley-jobs"
+
+func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("load AWS config: %w", err)
+	}
+	obs.TraceAWS(&awsCfg)
+	db := dynamodb.NewFromConfig(awsCfg)
+	sq := awssqs.NewFromConfig(awsCfg)
+	queueURL := cfg.JobsQueueURL
+	if cfg.AWSEndpoint != "" {
+		if err := dynamo.EnsureTable(ctx, db, cfg.Table); err != nil {
+			return fmt.Errorf("create table %s on %s: %w", cfg.Table, cfg.AWSEndpoint, err)
+		}
+		if queueURL == "" {
+			if queueURL, err = sqs.EnsureQueue(ctx, sq, JobsQueueName, dispatchVisibility, MaxReceiveCount); err != nil {
+				return fmt.Errorf("create queue %s on %s: %w", JobsQueueName, cfg.AWSEndpoint, err)
+			}
+		}
+	}
+	a.Store = dynamo.New(db, cfg.Table)
+	a.Queue = sqs.New(sq, queueURL)
+	return nil
+}

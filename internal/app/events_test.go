@@ -1,0 +1,155 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parleyhq/parley/internal/app"
+	"github.com/parleyhq/parley/internal/awstest"
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/lambdafn"
+	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+
+// exampleCampaignID is the campaign id the files in events/ refer to.
+const exampleCampaignID = "01935f2e-8c1a-7b3e-9c4d-2f6a1b7c8d90"
+
+func embeddedApp(tb testing.TB) *app.App {
+	tb.Helper()
+	cfg := config.Config{Backend: config.BackendEmbedded, DataDir: tb.TempDir(), Gateway: "sandbox", Workers: 1}
+	a, err := app.New(context.Background(), cfg, obs.Discard())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { a.Close() })
+	return a
+}
+
+// awsApp builds the app on moto_server the way parley serve --backend aws
+// does against an emulator: from the environment, creating what is missing.
+func awsApp(t *testing.T) *app.App {
+	t.Helper()
+	t.Setenv("AWS_ENDPOINT_URL", awstest.Endpoint(t))
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("PARLEY_BACKEND", "aws")
+	t.Setenv("PARLEY_TABLE", awstest.Name(t))
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(context.Background(), cfg, obs.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func readEvent(t *testing.T, name string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("%s does not decode into %T: %v", name, v, err)
+	}
+}
+
+func apiEvent(t *testing.T, a *app.App, name string, wantStatus int) []byte {
+	t.Helper()
+	var ev events.APIGatewayV2HTTPRequest
+	readEvent(t, name, &ev)
+	resp, err := httpapi.LambdaHandler(a.API.Handler())(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("%s: status %d, want %d: %s", name, resp.StatusCode, wantStatus, resp.Body)
+	}
+	return []byte(resp.Body)
+}
+
+func conversations(t *testing.T, a *app.App) []string {
+	t.Helper()
+	var rep httpapi.ConversationsResponse
+	if err := json.Unmarshal(apiEvent(t, a, "api-get-conversations.json", http.StatusOK), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var statuses []string
+	for _, c := range rep.Conversations {
+		statuses = append(statuses, c.Status)
+	}
+	return statuses
+}
+
+// runEvents plays every file of events/ through the handler it is meant for
+// and checks each answer.
+func runEvents(t *testing.T, a *app.App) {
+	played := map[string]bool{}
+	play := func(name string) string { played[name] = true; return name }
+	a.Campaigns.NewID = func() string { return exampleCampaignID }
+
+	var created httpapi.CreateCampaignResponse
+	if err := json.Unmarshal(apiEvent(t, a, play("api-create-campaign.json"), http.StatusAccepted), &created); err != nil {
+		t.Fatal(err)
+	}
+	if created.ProactiveCampaignID != exampleCampaignID || len(created.AcceptedConsumers) != 2 ||
+		len(created.FailedConsumers) != 1 || created.FailedConsumers[0].ErrorMessage != "INVALID_NUMBER" {
+		t.Fatalf("created %+v", created)
+	}
+	var p httpapi.Problem
+	if err := json.Unmarshal(apiEvent(t, a, play("api-create-campaign-invalid.json"), http.StatusBadRequest), &p); err != nil || p.Field != "consent" {
+		t.Fatalf("invalid create: %+v, %v", p, err)
+	}
+	if got := conversations(t, a); !slices.Equal(got, []string{"QUEUED", "QUEUED"}) {
+		t.Fatalf("before dispatch: %v", got)
+	}
+	var batch events.SQSEvent
+	readEvent(t, play("dispatcher-sqs-batch.json"), &batch)
+	resp, err := lambdafn.SQS(a.Dispatcher)(context.Background(), batch)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("dispatch: %+v, %v", resp, err)
+	}
+	var sent []parley.SentMessage
+	if err := json.Unmarshal(apiEvent(t, a, play("api-sandbox-messages.json"), http.StatusOK), &sent); err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) != 2 {
+		t.Fatalf("the batch (recipient 1 twice, recipient 2, a malformed job) sent %d messages, want 2", len(sent))
+	}
+	if got := conversations(t, a); !slices.Equal(got, []string{"SENT", "SENT"}) {
+		t.Fatalf("after dispatch: %v", got)
+	}
+	play("api-get-conversations.json")
+
+	files, err := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !played[filepath.Base(f)] {
+			t.Errorf("events/%s is not exercised by this test", filepath.Base(f))
+		}
+	}
+}
+
+func TestEventsEmbedded(t *testing.T) { runEvents(t, embeddedApp(t)) }
+
+func TestEventsAWS(t *testing.T) { runEvents(t, awsApp(t)) }

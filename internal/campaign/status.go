@@ -1,0 +1,43 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// Report is a campaign's status with the status of every recipient.
+type Report struct {
+	Campaign   parley.Campaign
+	Status     string
+	Recipients []parley.Recipient
+}
+
+// Report returns the campaign and all its recipients. ENOTFOUND when the
+// account has no such campaign.
+func (s *Service) Report(ctx context.Context, accountID, campaignID string) (Report, error) {
+	c, err := s.Store.Campaign(ctx, accountID, campaignID)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Campaign: c}
+	counts := map[parley.RecipientStatus]int{}
+	for after := 0; ; {
+		page, err := s.Store.Recipients(ctx, accountID, campaignID, after, store.MaxPage)
+		if err != nil {
+			return Report{}, fmt.Errorf("list recipients of %s: %w", campaignID, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, r := range page {
+			counts[r.Status]++
+		}
+		rep.Recipients = append(rep.Recipients, page...)
+		after = page[len(page)-1].Seq
+	}
+	rep.Status = parley.CampaignStatus(counts)
+	return rep, nil
+}

@@ -1,0 +1,162 @@
+// Package dispatch sends queued recipients: per job it claims the recipient
+// with a conditional write (so a redelivered or concurrent job never sends
+// twice), hands the message to the channel gateway and records the outcome.
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/queue"
+)
+
+// Store is what dispatch needs from persistence.
+type Store interface {
+	Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
+	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
+}
+
+// Sender hands one message to a channel gateway and returns the provider's
+// message id. A *parley.SendError says whether a failure is permanent.
+type Sender interface {
+	Send(ctx context.Context, m parley.Message) (string, error)
+}
+
+// Visibility delays the next delivery of a job that must be retried.
+type Visibility interface {
+	ChangeVisibility(ctx context.Context, receipt string, timeout time.Duration) error
+}
+
+// Dispatcher handles dispatch jobs.
+type Dispatcher struct {
+	Store  Store
+	Sender Sender
+	Queue  Visibility
+	Clock  parley.Clock
+	Log    *slog.Logger
+}
+
+// Backoff is the delay before the n-th retry of a job (n ≥ 1): exponential
+// from 2 s, capped at 15 minutes.
+func Backoff(n int) time.Duration {
+	d := 2 * time.Second
+	for i := 1; i < n && d < 15*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 15*time.Minute)
+}
+
+// ErrRetry marks a job whose recipient is still to be sent.
+var ErrRetry = errors.New("dispatch: retry later")
+
+// Handle processes one job. It returns nil when the job is finished (sent,
+// failed for good, or a duplicate) and may be deleted; otherwise the job's
+// visibility has been set for a backoff retry and an error wrapping ErrRetry
+// is returned.
+func (d *Dispatcher) Handle(ctx context.Context, m queue.Message) error {
+	ref, err := parley.DecodeJob(m.Body)
+	if err != nil {
+		d.Log.ErrorContext(ctx, "dropping malformed job", "message", m.ID, "err", err)
+		return nil
+	}
+	if err := d.handle(ctx, ref); err != nil {
+		return d.retry(ctx, m, ref, err)
+	}
+	return nil
+}
+
+func (d *Dispatcher) retry(ctx context.Context, m queue.Message, ref parley.Ref, cause error) error {
+	delay := Backoff(m.ReceiveCount)
+	d.Log.WarnContext(ctx, "job will be retried", obs.Ref(ref), "receiveCount", m.ReceiveCount, "retryIn", delay.String(), "err", cause)
+	if err := d.Queue.ChangeVisibility(ctx, m.Receipt, delay); err != nil {
+		d.Log.WarnContext(ctx, "could not delay retry", obs.Ref(ref), "err", err)
+	}
+	return errors.Join(ErrRetry, cause)
+}
+
+// handle returns an error only when the job should be retried.
+func (d *Dispatcher) handle(ctx context.Context, ref parley.Ref) error {
+	c, err := d.Store.Campaign(ctx, ref.AccountID, ref.CampaignID)
+	if parley.ErrorCode(err) == parley.ENOTFOUND {
+		d.Log.ErrorContext(ctx, "dropping job of unknown campaign", obs.Ref(ref))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	r, err := d.Store.UpdateRecipient(ctx, ref, parley.RecipientChange{
+		From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, At: d.Clock.Now(),
+	})
+	switch parley.ErrorCode(err) {
+	case "":
+	case parley.ECONFLICT:
+		d.Log.InfoContext(ctx, "duplicate job ignored", obs.Ref(ref), "status", r.Status)
+		return nil
+	case parley.ENOTFOUND:
+		d.Log.ErrorContext(ctx, "dropping job of unknown recipient", obs.Ref(ref))
+		return nil
+	default:
+		return err
+	}
+	return d.send(ctx, c, r)
+}
+
+// send delivers a claimed recipient and records the outcome.
+func (d *Dispatcher) send(ctx context.Context, c parley.Campaign, r parley.Recipient) error {
+	msg := parley.Message{
+		Channel: r.Channel, From: c.OutboundNumber, To: r.Phone, Body: r.Body,
+		AccountID: r.AccountID, CampaignID: r.CampaignID, RecipientID: r.ID,
+	}
+	id, err := d.Sender.Send(ctx, msg)
+	var sendErr *parley.SendError
+	switch {
+	case err == nil:
+		d.record(ctx, r, parley.StatusSent, id, "")
+		d.Log.InfoContext(ctx, "sent", obs.Recipient(r), "providerMessageId", id)
+		return nil
+	case errors.As(err, &sendErr) && sendErr.Permanent:
+		d.record(ctx, r, parley.StatusFailed, "", sendErr.Code)
+		d.Log.WarnContext(ctx, "send failed", obs.Recipient(r), "code", sendErr.Code, "reason", sendErr.Reason)
+		return nil
+	default:
+		d.record(ctx, r, parley.StatusQueued, "", "")
+		return err
+	}
+}
+
+// record moves a claimed recipient out of SENDING, retrying briefly: the
+// claim already prevents a second send, so a record that still fails is
+// logged for reconciliation rather than retried through the queue.
+func (d *Dispatcher) record(ctx context.Context, r parley.Recipient, status parley.RecipientStatus, providerID, code string) {
+	change := parley.RecipientChange{
+		From: []parley.RecipientStatus{parley.StatusSending}, Status: status,
+		ProviderMessageID: providerID, ErrorMessage: code, At: d.Clock.Now(),
+	}
+	var err error
+	for attempt := range 4 {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt*attempt) * 50 * time.Millisecond)
+		}
+		if _, err = d.Store.UpdateRecipient(ctx, r.Ref(), change); err == nil || parley.ErrorCode(err) == parley.ECONFLICT {
+			return
+		}
+	}
+	d.Log.ErrorContext(ctx, "outcome not recorded; recipient left SENDING", obs.Recipient(r),
+		"status", status, "providerMessageId", providerID, "err", err)
+}
+
+// HandleBatch handles messages concurrently and returns one result per
+// message, in order: nil for a finished job.
+func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []error {
+	errs := make([]error, len(ms))
+	var wg sync.WaitGroup
+	for i, m := range ms {
+		wg.Go(func() { errs[i] = d.Handle(ctx, m) })
+	}
+	wg.Wait()
+	return errs
+}

@@ -1,0 +1,222 @@
+package dispatch_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dispatch"
+	"github.com/parleyhq/parley/internal/gateway/sandbox"
+	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/queue"
+	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
+	"github.com/parleyhq/parley/internal/store/embedded"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+var now = time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
+
+type world struct {
+	store *embedded.Store
+	queue *queueembedded.Queue
+	d     *dispatch.Dispatcher
+	rs    []parley.Recipient
+}
+
+func newWorld(t *testing.T, n int, sender dispatch.Sender) *world {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := embedded.Open(filepath.Join(dir, "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := queueembedded.Open(filepath.Join(dir, "queue.db"), queueembedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(); q.Close() })
+	c, rs := storetest.Fixture("acct1", "camp1", n)
+	if err := s.CreateCampaign(context.Background(), c, rs); err != nil {
+		t.Fatal(err)
+	}
+	clock := parley.ClockFunc(func() time.Time { return now })
+	if sender == nil {
+		sender = &sandbox.Gateway{Recorder: s, Clock: clock}
+	}
+	return &world{store: s, queue: q, rs: rs, d: &dispatch.Dispatcher{
+		Store: s, Sender: sender, Queue: q, Clock: clock, Log: obs.Discard(),
+	}}
+}
+
+func (w *world) job(i int) queue.Message {
+	return queue.Message{ID: "m", Body: w.rs[i].Ref().Encode(), Receipt: "r", ReceiveCount: 1}
+}
+
+func (w *world) sent(t *testing.T) []parley.SentMessage {
+	t.Helper()
+	ms, err := w.store.SandboxMessages(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+func (w *world) recipient(t *testing.T, i int) parley.Recipient {
+	t.Helper()
+	r, err := w.store.Recipient(context.Background(), w.rs[i].Ref())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestRedeliveredJobSendsOnce(t *testing.T) {
+	w := newWorld(t, 1, nil)
+	for delivery := range 3 {
+		if err := w.d.Handle(context.Background(), w.job(0)); err != nil {
+			t.Fatalf("delivery %d: %v", delivery+1, err)
+		}
+	}
+	sent := w.sent(t)
+	if len(sent) != 1 {
+		t.Fatalf("3 deliveries sent %d messages, want 1", len(sent))
+	}
+	r := w.recipient(t, 0)
+	if r.Status != parley.StatusSent || r.ProviderMessageID != sent[0].ID || r.Attempts != 1 {
+		t.Errorf("recipient = %+v, want SENT with provider id %s after 1 attempt", r, sent[0].ID)
+	}
+	if sent[0].To != w.rs[0].Phone || sent[0].From != "+15550000001" || sent[0].Body != w.rs[0].Body || sent[0].CampaignID != "camp1" {
+		t.Errorf("sent %+v", sent[0])
+	}
+}
+
+func TestConcurrentJobsForOneRecipientSendOnce(t *testing.T) {
+	for round := range 20 {
+		w := newWorld(t, 1, nil)
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				if err := w.d.Handle(context.Background(), w.job(0)); err != nil {
+					t.Errorf("round %d: %v", round, err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := len(w.sent(t)); n != 1 {
+			t.Fatalf("round %d: two concurrent jobs sent %d messages, want 1", round, n)
+		}
+	}
+}
+
+type failingSender struct{ err error }
+
+func (f failingSender) Send(context.Context, parley.Message) (string, error) { return "", f.err }
+
+// visibilityLog wraps the real queue to see the backoff the dispatcher asks for.
+type visibilityLog struct {
+	dispatch.Visibility
+	timeouts []time.Duration
+}
+
+func (v *visibilityLog) ChangeVisibility(ctx context.Context, receipt string, timeout time.Duration) error {
+	v.timeouts = append(v.timeouts, timeout)
+	return nil
+}
+
+func TestSendFailures(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        error
+		wantRetry  bool
+		wantStatus parley.RecipientStatus
+		wantCode   string
+	}{
+		{"permanent", &parley.SendError{Provider: "twilio", Code: "21211", Reason: "invalid To", Permanent: true}, false, parley.StatusFailed, "21211"},
+		{"transient", &parley.SendError{Provider: "twilio", Code: "20429", Reason: "too many requests"}, true, parley.StatusQueued, ""},
+		{"network", errors.New("connection reset"), true, parley.StatusQueued, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, 1, failingSender{tt.err})
+			vis := &visibilityLog{}
+			w.d.Queue = vis
+			m := w.job(0)
+			m.ReceiveCount = 3
+			err := w.d.Handle(context.Background(), m)
+			if got := errors.Is(err, dispatch.ErrRetry); got != tt.wantRetry {
+				t.Fatalf("Handle = %v; retry %v, want %v", err, got, tt.wantRetry)
+			}
+			r := w.recipient(t, 0)
+			if r.Status != tt.wantStatus || r.ErrorMessage != tt.wantCode {
+				t.Errorf("recipient %s %q, want %s %q", r.Status, r.ErrorMessage, tt.wantStatus, tt.wantCode)
+			}
+			if tt.wantRetry && (len(vis.timeouts) != 1 || vis.timeouts[0] != dispatch.Backoff(3)) {
+				t.Errorf("visibility changes %v, want [%s]", vis.timeouts, dispatch.Backoff(3))
+			}
+		})
+	}
+}
+
+func TestDroppedJobs(t *testing.T) {
+	w := newWorld(t, 1, nil)
+	ghost := parley.Ref{AccountID: "acct1", CampaignID: "nope", RecipientID: "000001"}
+	lost := w.rs[0].Ref()
+	lost.RecipientID = "000999"
+	for name, body := range map[string][]byte{
+		"malformed":          []byte("{not json"),
+		"incomplete":         []byte(`{"a":"acct1"}`),
+		"unknown campaign":   ghost.Encode(),
+		"unknown recipient":  lost.Encode(),
+		"other account's id": parley.Ref{AccountID: "acct2", CampaignID: "camp1", RecipientID: "000001"}.Encode(),
+	} {
+		if err := w.d.Handle(context.Background(), queue.Message{ID: name, Body: body, Receipt: "r", ReceiveCount: 1}); err != nil {
+			t.Errorf("%s: %v, want the job dropped", name, err)
+		}
+	}
+	if n := len(w.sent(t)); n != 0 {
+		t.Errorf("dropped jobs sent %d messages", n)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	tests := []struct {
+		n    int
+		want time.Duration
+	}{{0, 2 * time.Second}, {1, 2 * time.Second}, {2, 4 * time.Second}, {5, 32 * time.Second}, {10, 15 * time.Minute}, {100, 15 * time.Minute}}
+	for _, tt := range tests {
+		if got := dispatch.Backoff(tt.n); got != tt.want {
+			t.Errorf("Backoff(%d) = %s, want %s", tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestRunDrainsQueue(t *testing.T) {
+	w := newWorld(t, 25, nil)
+	ctx := context.Background()
+	var entries []queue.Entry
+	for _, r := range w.rs {
+		entries = append(entries, queue.Entry{Body: r.Ref().Encode()}, queue.Entry{Body: r.Ref().Encode()})
+	}
+	if err := w.queue.Send(ctx, entries...); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { w.d.Run(runCtx, w.queue, 3); close(done) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(w.sent(t)) < len(w.rs) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if n := len(w.sent(t)); n != len(w.rs) {
+		t.Fatalf("sent %d, want %d (each recipient queued twice, sent once)", n, len(w.rs))
+	}
+	if ms, _ := w.queue.Receive(ctx, 10, 0, time.Second); len(ms) != 0 {
+		t.Errorf("%d jobs left in the queue", len(ms))
+	}
+}

@@ -1,0 +1,235 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// maxBody bounds a JSON request body.
+const maxBody = 1 << 20
+
+// CreateCampaignRequest is the LivePerson Proactive 2.0 campaign request.
+type CreateCampaignRequest struct {
+	CampaignName   string            `json:"campaignName"`
+	Skill          string            `json:"skill"`
+	TemplateID     string            `json:"templateId"`
+	OutboundNumber string            `json:"outboundNumber"`
+	Consent        *bool             `json:"consent"`
+	Message        string            `json:"message"`
+	Consumers      []json.RawMessage `json:"consumers"`
+}
+
+// ConsumerRequest is one element of consumers[].
+type ConsumerRequest struct {
+	ConsumerContent ConsumerContent   `json:"consumerContent"`
+	Variables       map[string]string `json:"variables,omitempty"`
+}
+
+// ConsumerContent addresses a consumer on a channel.
+type ConsumerContent struct {
+	SMS string `json:"sms,omitempty"`
+}
+
+// CreateCampaignResponse answers a created campaign.
+type CreateCampaignResponse struct {
+	ProactiveCampaignID string             `json:"proactiveCampaignId"`
+	AcceptedConsumers   []AcceptedConsumer `json:"acceptedConsumers"`
+	FailedConsumers     []FailedConsumer   `json:"failedConsumers"`
+}
+
+// AcceptedConsumer is a consumer that will be messaged.
+type AcceptedConsumer struct {
+	ID              string          `json:"id"`
+	Index           int             `json:"index"`
+	ConsumerContent ConsumerContent `json:"consumerContent"`
+}
+
+// FailedConsumer is a consumer that was rejected, and why.
+type FailedConsumer struct {
+	Index           int             `json:"index"`
+	ConsumerContent ConsumerContent `json:"consumerContent"`
+	ErrorMessage    string          `json:"errorMessage"`
+	Detail          string          `json:"detail"`
+}
+
+// ConversationsResponse is a campaign's status with one entry per recipient.
+type ConversationsResponse struct {
+	ProactiveCampaignID string         `json:"proactiveCampaignId"`
+	CampaignName        string         `json:"campaignName"`
+	CampaignStatus      string         `json:"campaignStatus"`
+	Conversations       []Conversation `json:"conversations"`
+}
+
+// Conversation is the delivery state of one recipient.
+type Conversation struct {
+	ID                string          `json:"id"`
+	ConsumerContent   ConsumerContent `json:"consumerContent"`
+	Status            string          `json:"status"`
+	ErrorMessage      string          `json:"errorMessage,omitempty"`
+	ProviderMessageID string          `json:"providerMessageId,omitempty"`
+	UpdatedAt         string          `json:"updatedAt"`
+}
+
+// decodeJSON decodes a JSON body into v, naming the offending field.
+func decodeJSON(data []byte, v any, prefix string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err, prefix)
+	}
+	if dec.More() {
+		return parley.FieldErrorf(prefix, "trailing data after the JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error, prefix string) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := strings.TrimPrefix(prefix+"."+typeErr.Field, ".")
+		return parley.FieldErrorf(field, "%s must be a JSON %s, not %s", field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return &parley.Error{Code: parley.EINVALID, Field: prefix, Message: fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &parley.Error{Code: parley.EINVALID, Field: prefix, Message: "the JSON body is empty or cut short"}
+	default:
+		return &parley.Error{Code: parley.EINVALID, Field: prefix, Message: "malformed JSON: " + err.Error()}
+	}
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "map", "struct":
+		return "object"
+	case "slice", "array":
+		return "array"
+	default:
+		return "number"
+	}
+}
+
+func readBody(r *http.Request, w http.ResponseWriter) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, parley.Errorf(parley.EINVALID, "request body exceeds %d bytes", maxBody)
+	}
+	return data, err
+}
+
+// draft decodes a campaign request into a campaign.Draft.
+func draft(data []byte) (campaign.Draft, error) {
+	var req CreateCampaignRequest
+	if err := decodeJSON(data, &req, ""); err != nil {
+		return campaign.Draft{}, err
+	}
+	if req.Consent == nil {
+		return campaign.Draft{}, parley.FieldErrorf("consent", "consent is required and must be true")
+	}
+	if req.Consumers == nil {
+		return campaign.Draft{}, parley.FieldErrorf("consumers", "consumers is required")
+	}
+	if len(req.Consumers) > parley.MaxConsumersPerCall {
+		return campaign.Draft{}, parley.FieldErrorf("consumers", "%d consumers in one call; at most %d", len(req.Consumers), parley.MaxConsumersPerCall)
+	}
+	d := campaign.Draft{
+		Name: req.CampaignName, Skill: req.Skill, TemplateID: req.TemplateID,
+		OutboundNumber: req.OutboundNumber, Consent: *req.Consent, Message: req.Message,
+	}
+	for i, raw := range req.Consumers {
+		var c ConsumerRequest
+		if err := decodeJSON(raw, &c, fmt.Sprintf("consumers[%d]", i)); err != nil {
+			return campaign.Draft{}, err
+		}
+		d.Consumers = append(d.Consumers, campaign.Consumer{SMS: c.ConsumerContent.SMS, Variables: c.Variables})
+	}
+	return d, nil
+}
+
+func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
+	data, err := readBody(r, w)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := draft(data)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	acc, err := s.Campaigns.Create(r.Context(), r.PathValue("accountId"), d)
+	var rejected *campaign.RejectedError
+	if errors.As(err, &rejected) {
+		p := problemOf(parley.FieldErrorf("consumers", "no consumer was accepted; see failedConsumers"))
+		p.FailedConsumers = failedConsumers(rejected.Failed, d)
+		writeProblem(w, p)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp := CreateCampaignResponse{
+		ProactiveCampaignID: acc.Campaign.ID, AcceptedConsumers: []AcceptedConsumer{},
+		FailedConsumers: failedConsumers(acc.Failed, d),
+	}
+	for _, o := range acc.Accepted {
+		resp.AcceptedConsumers = append(resp.AcceptedConsumers, AcceptedConsumer{
+			ID: o.RecipientID, Index: o.Index, ConsumerContent: ConsumerContent{SMS: o.Phone},
+		})
+	}
+	writeJSON(w, http.StatusAccepted, resp)
+}
+
+func failedConsumers(os []campaign.Outcome, d campaign.Draft) []FailedConsumer {
+	out := []FailedConsumer{}
+	for _, o := range os {
+		out = append(out, FailedConsumer{
+			Index: o.Index, ConsumerContent: ConsumerContent{SMS: d.Consumers[o.Index].SMS},
+			ErrorMessage: o.Error, Detail: o.Detail,
+		})
+	}
+	return out
+}
+
+// apiStatus is the status a brand sees: a recipient being handed to the
+// gateway right now is still queued.
+func apiStatus(s parley.RecipientStatus) string {
+	if s == parley.StatusSending {
+		return string(parley.StatusQueued)
+	}
+	return string(s)
+}
+
+func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.Campaigns.Report(r.Context(), r.PathValue("accountId"), r.PathValue("campaignId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp := ConversationsResponse{
+		ProactiveCampaignID: rep.Campaign.ID, CampaignName: rep.Campaign.Name,
+		CampaignStatus: rep.Status, Conversations: []Conversation{},
+	}
+	for _, rc := range rep.Recipients {
+		resp.Conversations = append(resp.Conversations, Conversation{
+			ID: rc.ID, ConsumerContent: ConsumerContent{SMS: rc.Phone}, Status: apiStatus(rc.Status),
+			ErrorMessage: rc.ErrorMessage, ProviderMessageID: rc.ProviderMessageID,
+			UpdatedAt: rc.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+		})
+	}
+	writeJSON(w, http.StatusOK, resp)
+}

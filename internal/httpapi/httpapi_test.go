@@ -1,0 +1,234 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/parley"
+	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
+	"github.com/parleyhq/parley/internal/store/embedded"
+)
+
+type world struct {
+	srv   *httpapi.Server
+	store *embedded.Store
+	queue *queueembedded.Queue
+	h     http.Handler
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := embedded.Open(filepath.Join(dir, "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := queueembedded.Open(filepath.Join(dir, "queue.db"), queueembedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(); q.Close() })
+	svc := &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: parley.SystemClock{}}
+	srv := &httpapi.Server{Campaigns: svc, Sandbox: s, Log: obs.Discard()}
+	return &world{srv: srv, store: s, queue: q, h: srv.Handler()}
+}
+
+func (w *world) do(t *testing.T, method, path, body string) (*http.Response, []byte) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+	resp := rec.Result()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, data
+}
+
+func (w *world) queueEmpty(t *testing.T) bool {
+	ms, err := w.queue.Receive(context.Background(), 10, 0, time.Second)
+	return err == nil && len(ms) == 0
+}
+
+const validBody = `{
+  "campaignName": "Renewal",
+  "skill": "sales",
+  "templateId": "1234567890",
+  "outboundNumber": "+12025550100",
+  "consent": true,
+  "message": "Hi {{1}}, your plan renews soon.",
+  "consumers": [
+    {"consumerContent": {"sms": "+12025550101"}, "variables": {"1": "Jane"}},
+    {"consumerContent": {"sms": "12345"}, "variables": {"1": "Bob"}},
+    {"consumerContent": {"sms": "1(202)5550102"}, "variables": {"1": "Ann"}}
+  ]
+}`
+
+func TestCreateAndReport(t *testing.T) {
+	w := newWorld(t)
+	resp, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", validBody)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("create: %d %s", resp.StatusCode, data)
+	}
+	var created httpapi.CreateCampaignResponse
+	if err := json.Unmarshal(data, &created); err != nil {
+		t.Fatal(err)
+	}
+	if created.ProactiveCampaignID == "" || len(created.AcceptedConsumers) != 2 || len(created.FailedConsumers) != 1 {
+		t.Fatalf("created = %s", data)
+	}
+	f := created.FailedConsumers[0]
+	if f.Index != 1 || f.ErrorMessage != "INVALID_NUMBER" || f.ConsumerContent.SMS != "12345" || !strings.Contains(f.Detail, "consumers[1]") {
+		t.Errorf("failed consumer = %+v", f)
+	}
+	if a := created.AcceptedConsumers[1]; a.Index != 2 || a.ConsumerContent.SMS != "+12025550102" || a.ID == "" {
+		t.Errorf("accepted consumer = %+v", a)
+	}
+	resp, data = w.do(t, "GET", "/api/v2/account/acct1/campaign/"+created.ProactiveCampaignID+"/conversations", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("conversations: %d %s", resp.StatusCode, data)
+	}
+	var rep httpapi.ConversationsResponse
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.CampaignStatus != parley.CampaignScheduled || len(rep.Conversations) != 2 || rep.Conversations[0].Status != "QUEUED" {
+		t.Errorf("report = %s", data)
+	}
+}
+
+func TestRejectedRequests(t *testing.T) {
+	replace := func(old, new string) string { return strings.Replace(validBody, old, new, 1) }
+	var many []string
+	for i := range 101 {
+		many = append(many, fmt.Sprintf(`{"consumerContent":{"sms":"+1202555%04d"}}`, i))
+	}
+	tests := []struct {
+		name, body, field string
+	}{
+		{"malformed JSON", `{"campaignName": "x",}`, ""},
+		{"empty body", ``, ""},
+		{"trailing data", validBody + `{}`, ""},
+		{"not an object", `[1,2]`, ""},
+		{"wrong type", replace(`"skill": "sales"`, `"skill": 7`), "skill"},
+		{"consent false", replace(`"consent": true`, `"consent": false`), "consent"},
+		{"consent missing", replace(`"consent": true,`, ``), "consent"},
+		{"consent as string", replace(`"consent": true`, `"consent": "yes"`), "consent"},
+		{"consumers missing", `{"campaignName":"x","skill":"s","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,"message":"m"}`, "consumers"},
+		{"consumer wrong type", replace(`{"sms": "12345"}`, `{"sms": 12345}`), "consumers[1].consumerContent.sms"},
+		{"variable wrong type", replace(`{"1": "Bob"}`, `{"1": 5}`), "consumers[1].variables"},
+		{"101 consumers", replace(`"consumers": [`, `"consumers": [`+strings.Join(many, ",")+`,`), "consumers"},
+		{"no campaign name", replace(`"campaignName": "Renewal"`, `"campaignName": ""`), "campaignName"},
+		{"all consumers invalid", strings.NewReplacer(`+12025550101`, `1`, `1(202)5550102`, `2`).Replace(validBody), "consumers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			resp, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", tt.body)
+			if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("%d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), data)
+			}
+			var p httpapi.Problem
+			if err := json.Unmarshal(data, &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.Code != parley.EINVALID || p.Field != tt.field || p.Detail == "" || p.Status != 400 {
+				t.Errorf("problem = %s, want field %q", data, tt.field)
+			}
+			if !w.queueEmpty(t) {
+				t.Error("a rejected request queued jobs")
+			}
+			if pending, _ := w.store.PendingFanout(context.Background()); len(pending) != 0 {
+				t.Error("a rejected request persisted a campaign")
+			}
+		})
+	}
+}
+
+func TestAllRejectedListsReasons(t *testing.T) {
+	w := newWorld(t)
+	body := `{"campaignName":"x","skill":"s","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,"message":"m",
+	  "consumers":[{"consumerContent":{"sms":"1"}},{"consumerContent":{}}]}`
+	_, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", body)
+	var p httpapi.Problem
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.FailedConsumers) != 2 || p.FailedConsumers[1].ErrorMessage != "INVALID_NUMBER" {
+		t.Errorf("problem = %s", data)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	w := newWorld(t)
+	for _, path := range []string{"/api/v2/account/acct1/campaign/nope/conversations", "/nowhere"} {
+		resp, data := w.do(t, "GET", path, "")
+		if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("GET %s: %d %s", path, resp.StatusCode, data)
+		}
+	}
+	_, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", validBody)
+	var created httpapi.CreateCampaignResponse
+	_ = json.Unmarshal(data, &created)
+	resp, _ := w.do(t, "GET", "/api/v2/account/acct2/campaign/"+created.ProactiveCampaignID+"/conversations", "")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("another account's campaign: %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestSandboxMessages(t *testing.T) {
+	w := newWorld(t)
+	resp, data := w.do(t, "GET", "/sandbox/messages", "")
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(data)) != "[]" {
+		t.Errorf("empty sandbox: %d %s", resp.StatusCode, data)
+	}
+	w.srv.Sandbox = nil
+	w.h = w.srv.Handler()
+	resp, _ = w.do(t, "GET", "/sandbox/messages", "")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("sandbox route without a sandbox gateway: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestOpenAPIMatchesRouter checks that the OpenAPI document describes
+// exactly the routes the router serves.
+func TestOpenAPIMatchesRouter(t *testing.T) {
+	w := newWorld(t)
+	resp, data := w.do(t, "GET", "/openapi.yaml", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /openapi.yaml: %d", resp.StatusCode)
+	}
+	var doc struct {
+		Paths map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var documented, served []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if method != "parameters" {
+				documented = append(documented, strings.ToUpper(method)+" "+path)
+			}
+		}
+	}
+	for _, r := range w.srv.Routes() {
+		served = append(served, r.Method+" "+r.Pattern)
+	}
+	slices.Sort(documented)
+	slices.Sort(served)
+	if !slices.Equal(documented, served) {
+		t.Errorf("OpenAPI paths %v\nrouter routes  %v", documented, served)
+	}
+}

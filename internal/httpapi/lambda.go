@@ -1,0 +1,99 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// LambdaHandler adapts h to API Gateway HTTP API (payload format 2.0)
+// events, so the functions serve the same router as parley serve.
+func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		req, err := toRequest(ctx, ev)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{}, err
+		}
+		w := &responseBuffer{header: http.Header{}, status: http.StatusOK}
+		h.ServeHTTP(w, req)
+		return w.event(), nil
+	}
+}
+
+func toRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Request, error) {
+	body := []byte(ev.Body)
+	if ev.IsBase64Encoded {
+		decoded, err := base64.StdEncoding.DecodeString(ev.Body)
+		if err != nil {
+			return nil, err
+		}
+		body = decoded
+	}
+	path := ev.RawPath
+	if path == "" {
+		path = ev.RequestContext.HTTP.Path
+	}
+	u := &url.URL{Path: path, RawQuery: ev.RawQueryString}
+	if unescaped, err := url.PathUnescape(path); err == nil {
+		u.Path, u.RawPath = unescaped, path
+	}
+	req, err := http.NewRequestWithContext(ctx, ev.RequestContext.HTTP.Method, u.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range ev.Headers {
+		// API Gateway joins repeated headers with commas.
+		req.Header.Set(k, v)
+	}
+	if len(ev.Cookies) > 0 {
+		req.Header.Set("Cookie", strings.Join(ev.Cookies, "; "))
+	}
+	req.Host = req.Header.Get("Host")
+	req.RemoteAddr = ev.RequestContext.HTTP.SourceIP
+	req.RequestURI = u.RequestURI()
+	return req, nil
+}
+
+// responseBuffer is an http.ResponseWriter that becomes a Lambda response.
+type responseBuffer struct {
+	header  http.Header
+	status  int
+	wrote   bool
+	payload bytes.Buffer
+}
+
+func (b *responseBuffer) Header() http.Header { return b.header }
+
+func (b *responseBuffer) WriteHeader(status int) {
+	if !b.wrote {
+		b.status, b.wrote = status, true
+	}
+}
+
+func (b *responseBuffer) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
+	return b.payload.Write(p)
+}
+
+func (b *responseBuffer) event() events.APIGatewayV2HTTPResponse {
+	resp := events.APIGatewayV2HTTPResponse{StatusCode: b.status, Headers: map[string]string{}}
+	for k, vs := range b.header {
+		if k == "Set-Cookie" {
+			resp.Cookies = vs
+			continue
+		}
+		resp.Headers[k] = strings.Join(vs, ", ")
+	}
+	if utf8.Valid(b.payload.Bytes()) {
+		resp.Body = b.payload.String()
+	} else {
+		resp.Body, resp.IsBase64Encoded = base64.StdEncoding.EncodeToString(b.payload.Bytes()), true
+	}
+	return resp
+}

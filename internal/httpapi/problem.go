@@ -1,0 +1,80 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// Problem is an RFC 9457 problem document with Parley's extensions: the
+// machine-readable code and the offending field, line or recipient.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+	Field  string `json:"field,omitempty"`
+	// FailedConsumers is set when every consumer of a campaign was rejected.
+	FailedConsumers []FailedConsumer `json:"failedConsumers,omitempty"`
+}
+
+// statusOf maps an error code to its HTTP status. This is the only place
+// that does.
+func statusOf(code string) int {
+	switch code {
+	case parley.EINVALID:
+		return http.StatusBadRequest
+	case parley.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case parley.EFORBIDDEN:
+		return http.StatusForbidden
+	case parley.ENOTFOUND:
+		return http.StatusNotFound
+	case parley.ECONFLICT:
+		return http.StatusConflict
+	case parley.ETOOMANY:
+		return http.StatusTooManyRequests
+	case parley.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// problemOf builds the problem document for err.
+func problemOf(err error) Problem {
+	code := parley.ErrorCode(err)
+	status := statusOf(code)
+	return Problem{
+		Type: "https://parley.dev/problems/" + code, Title: http.StatusText(status), Status: status,
+		Detail: parley.ErrorMessage(err), Code: code, Field: parley.ErrorField(err),
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
+}
+
+func writeProblem(w http.ResponseWriter, p Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// fail answers err as a problem and logs server-side failures.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemOf(err)
+	if p.Status >= 500 {
+		s.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var unwrapped *parley.Error
+	if !errors.As(err, &unwrapped) {
+		p.Detail = "internal error"
+	}
+	writeProblem(w, p)
+}

@@ -1,0 +1,105 @@
+// Package httpapi is Parley's HTTP interface: routes, request and response
+// types, validation of the wire format, and problem+json errors. One router
+// serves both net/http (parley serve) and API Gateway HTTP API events
+// (Lambda), through the adapter in lambda.go.
+package httpapi
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// Campaigns is the campaign service the routes call.
+type Campaigns interface {
+	Create(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
+	Report(ctx context.Context, accountID, campaignID string) (campaign.Report, error)
+}
+
+// Sandbox lists what the sandbox gateway recorded.
+type Sandbox interface {
+	SandboxMessages(ctx context.Context) ([]parley.SentMessage, error)
+}
+
+// Server holds the routes' dependencies.
+type Server struct {
+	Campaigns Campaigns
+	// Sandbox, when set, exposes GET /sandbox/messages.
+	Sandbox Sandbox
+	Log     *slog.Logger
+}
+
+// Route is one method and path pattern of the API.
+type Route struct {
+	Method, Pattern string
+	handler         func(*Server, http.ResponseWriter, *http.Request)
+}
+
+// Routes lists every route the API serves; the OpenAPI document describes
+// exactly these.
+func (s *Server) Routes() []Route {
+	rs := []Route{
+		{http.MethodPost, "/api/v2/account/{accountId}/campaign", (*Server).createCampaign},
+		{http.MethodGet, "/api/v2/account/{accountId}/campaign/{campaignId}/conversations", (*Server).conversations},
+		{http.MethodGet, "/openapi.yaml", (*Server).openAPI},
+	}
+	if s.Sandbox != nil {
+		rs = append(rs, Route{http.MethodGet, "/sandbox/messages", (*Server).sandboxMessages})
+	}
+	return rs
+}
+
+// Handler returns the router.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.Routes() {
+		h := rt.handler
+		mux.HandleFunc(rt.Method+" "+rt.Pattern, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, problemOf(parley.Errorf(parley.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)))
+	})
+	return s.logRequests(mux)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		s.Log.InfoContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"account", r.PathValue("accountId"), "ms", time.Since(start).Milliseconds())
+	})
+}
+
+//go:embed openapi.yaml
+var openAPIDoc []byte
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(openAPIDoc)
+}
+
+func (s *Server) sandboxMessages(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.Sandbox.SandboxMessages(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ms)
+}

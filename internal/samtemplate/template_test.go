@@ -1,0 +1,488 @@
+package samtemplate
+
+import (
+	"context"
+	"iter"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// repoRoot is the repository root seen from this package's directory, where
+// go test runs.
+const repoRoot = "../.."
+
+// functionType is the SAM resource type of a Lambda function.
+const functionType = "AWS::Serverless::Function"
+
+// codeURIPattern matches a function's CodeUri and captures its
+// functions/<name> directory.
+var codeURIPattern = regexp.MustCompile(`^functions/([^/]+)/$`)
+
+// globalDefaults are the Globals.Function properties every function inherits
+// and must not override: a Go binary named bootstrap on the arm64 OS-only
+// runtime, which is what `sam build` with BuildMethod go1.x produces.
+var globalDefaults = []struct {
+	key  string
+	want []string
+}{
+	{"Runtime", []string{"provided.al2023"}},
+	{"Handler", []string{"bootstrap"}},
+	{"Architectures", []string{"arm64"}},
+}
+
+// resource is one entry of the template's Resources section.
+type resource struct {
+	name string     // logical id
+	node *yaml.Node // mapping with Type, Properties, Metadata…
+}
+
+// loadTemplate parses template.yaml into its top-level mapping. It parses
+// into yaml.Node rather than structs so CloudFormation's short tags (!Ref,
+// !GetAtt, !Sub…) survive as node tags instead of breaking the decode.
+func loadTemplate(t *testing.T) *yaml.Node {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	root := deref(&doc)
+	if root == nil || root.Kind != yaml.MappingNode {
+		t.Fatal("template.yaml: top level is not a mapping")
+	}
+	return root
+}
+
+// deref follows a document or an alias to the node it stands for.
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil {
+		switch {
+		case n.Kind == yaml.DocumentNode && len(n.Content) == 1:
+			n = n.Content[0]
+		case n.Kind == yaml.AliasNode:
+			n = n.Alias
+		default:
+			return n
+		}
+	}
+	return nil
+}
+
+// entries yields a mapping's keys and values in document order; it yields
+// nothing for a node that is not a mapping.
+func entries(n *yaml.Node) iter.Seq2[string, *yaml.Node] {
+	return func(yield func(string, *yaml.Node) bool) {
+		n = deref(n)
+		if n == nil || n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if !yield(n.Content[i].Value, deref(n.Content[i+1])) {
+				return
+			}
+		}
+	}
+}
+
+// lookup follows keys through nested mappings and returns the value found,
+// or nil as soon as one is missing.
+func lookup(n *yaml.Node, keys ...string) *yaml.Node {
+	n = deref(n)
+	for _, key := range keys {
+		var next *yaml.Node
+		for k, v := range entries(n) {
+			if k == key {
+				next = v
+				break
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return n
+}
+
+// isIntrinsic reports whether a node carries a CloudFormation short tag such
+// as !Ref (a local tag; YAML's own tags start with !!).
+func isIntrinsic(n *yaml.Node) bool {
+	return strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!")
+}
+
+// values returns a literal scalar as one value and a sequence as its literal
+// scalar items. Missing nodes, mappings and intrinsic functions have no
+// literal value and give nil.
+func values(n *yaml.Node) []string {
+	n = deref(n)
+	if n == nil || isIntrinsic(n) {
+		return nil
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return []string{n.Value}
+	case yaml.SequenceNode:
+		var vs []string
+		for _, item := range n.Content {
+			vs = append(vs, values(item)...)
+		}
+		return vs
+	}
+	return nil
+}
+
+// value returns a node's single literal value, or "" when it has none.
+func value(n *yaml.Node) string {
+	if vs := values(n); len(vs) == 1 {
+		return vs[0]
+	}
+	return ""
+}
+
+// pairs renders a sequence of mappings as "<item[first]> <item[second]>",
+// e.g. a KeySchema as "pk HASH", "sk RANGE".
+func pairs(seq *yaml.Node, first, second string) []string {
+	seq = deref(seq)
+	if seq == nil || seq.Kind != yaml.SequenceNode {
+		return nil
+	}
+	var out []string
+	for _, item := range seq.Content {
+		out = append(out, value(lookup(item, first))+" "+value(lookup(item, second)))
+	}
+	return out
+}
+
+// findItem returns the first mapping in seq whose key has the value want.
+func findItem(seq *yaml.Node, key, want string) *yaml.Node {
+	seq = deref(seq)
+	if seq == nil || seq.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for _, item := range seq.Content {
+		if value(lookup(item, key)) == want {
+			return deref(item)
+		}
+	}
+	return nil
+}
+
+// refTarget returns the logical id an intrinsic refers to, in short or long
+// form: !Ref X, !GetAtt X.Attr, !GetAtt [X, Attr], {Ref: X} or
+// {Fn::GetAtt: …}. Anything else gives "".
+func refTarget(n *yaml.Node) string {
+	n = deref(n)
+	if n == nil {
+		return ""
+	}
+	getAtt := func(n *yaml.Node) string {
+		switch n.Kind {
+		case yaml.ScalarNode:
+			id, _, _ := strings.Cut(n.Value, ".")
+			return id
+		case yaml.SequenceNode:
+			if len(n.Content) > 0 {
+				return n.Content[0].Value
+			}
+		}
+		return ""
+	}
+	switch n.Tag {
+	case "!Ref":
+		return n.Value
+	case "!GetAtt":
+		return getAtt(n)
+	}
+	if ref := lookup(n, "Ref"); ref != nil {
+		return ref.Value
+	}
+	if att := lookup(n, "Fn::GetAtt"); att != nil {
+		return getAtt(att)
+	}
+	return ""
+}
+
+// resourcesOfType returns the template's resources of type typ in document
+// order.
+func resourcesOfType(tmpl *yaml.Node, typ string) []resource {
+	var rs []resource
+	for name, node := range entries(lookup(tmpl, "Resources")) {
+		if value(lookup(node, "Type")) == typ {
+			rs = append(rs, resource{name, node})
+		}
+	}
+	return rs
+}
+
+// mustResource returns the resource with logical id name, failing the test
+// unless it exists with type typ.
+func mustResource(t *testing.T, tmpl *yaml.Node, name, typ string) *yaml.Node {
+	t.Helper()
+	for _, r := range resourcesOfType(tmpl, typ) {
+		if r.name == name {
+			return r.node
+		}
+	}
+	t.Fatalf("template.yaml has no %s resource named %q", typ, name)
+	return nil
+}
+
+// codeDir returns the functions/<name> directory a function is built from,
+// or "" when its CodeUri is not of that form.
+func codeDir(fn *yaml.Node) string {
+	if m := codeURIPattern.FindStringSubmatch(value(lookup(fn, "Properties", "CodeUri"))); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// mustFunctionFor returns the function built from functions/<dir>.
+func mustFunctionFor(t *testing.T, tmpl *yaml.Node, dir string) resource {
+	t.Helper()
+	for _, fn := range resourcesOfType(tmpl, functionType) {
+		if codeDir(fn.node) == dir {
+			return fn
+		}
+	}
+	t.Fatalf("template.yaml has no function with CodeUri functions/%s/", dir)
+	return resource{}
+}
+
+// functionProperty returns a function's property, falling back to
+// Globals.Function as SAM does.
+func functionProperty(tmpl, fn *yaml.Node, key string) *yaml.Node {
+	if v := lookup(fn, "Properties", key); v != nil {
+		return v
+	}
+	return lookup(tmpl, "Globals", "Function", key)
+}
+
+// walk calls visit on n and every node below it, depth first.
+func walk(n *yaml.Node, visit func(*yaml.Node)) {
+	n = deref(n)
+	if n == nil {
+		return
+	}
+	visit(n)
+	for _, child := range n.Content {
+		walk(child, visit)
+	}
+}
+
+// envNames returns the names of every environment variable declared
+// anywhere in the template (Globals and each function), sorted.
+func envNames(tmpl *yaml.Node) []string {
+	names := map[string]bool{}
+	walk(tmpl, func(n *yaml.Node) {
+		for name := range entries(lookup(n, "Environment", "Variables")) {
+			names[name] = true
+		}
+	})
+	return slices.Sorted(maps.Keys(names))
+}
+
+// TestFunctionsHaveCode checks that every function is built with go1.x from a
+// functions/<name>/ directory holding a main.go, inherits runtime, handler and
+// architecture from Globals, and that every functions/ directory is deployed
+// by exactly one function.
+func TestFunctionsHaveCode(t *testing.T) {
+	tmpl := loadTemplate(t)
+
+	for _, d := range globalDefaults {
+		if got := values(lookup(tmpl, "Globals", "Function", d.key)); !slices.Equal(got, d.want) {
+			t.Errorf("Globals.Function.%s = %q, want %q", d.key, got, d.want)
+		}
+	}
+
+	fns := resourcesOfType(tmpl, functionType)
+	if len(fns) == 0 {
+		t.Fatalf("template.yaml declares no %s", functionType)
+	}
+	builtBy := map[string][]string{} // functions/<name> → resources built from it
+	for _, fn := range fns {
+		t.Run(fn.name, func(t *testing.T) {
+			dir := codeDir(fn.node)
+			if dir == "" {
+				t.Fatalf("CodeUri = %q, want functions/<name>/", value(lookup(fn.node, "Properties", "CodeUri")))
+			}
+			builtBy[dir] = append(builtBy[dir], fn.name)
+			if _, err := os.Stat(filepath.Join(repoRoot, "functions", dir, "main.go")); err != nil {
+				t.Errorf("CodeUri functions/%s/ has no main.go: %v", dir, err)
+			}
+			if got := value(lookup(fn.node, "Metadata", "BuildMethod")); got != "go1.x" {
+				t.Errorf("Metadata.BuildMethod = %q, want go1.x", got)
+			}
+			for _, d := range globalDefaults {
+				if lookup(fn.node, "Properties", d.key) != nil {
+					t.Errorf("overrides %s; it must come from Globals.Function", d.key)
+				}
+			}
+		})
+	}
+
+	dirs, err := os.ReadDir(filepath.Join(repoRoot, "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if d.IsDir() && len(builtBy[d.Name()]) != 1 {
+			t.Errorf("functions/%s is the CodeUri of %d function resources %q, want exactly 1",
+				d.Name(), len(builtBy[d.Name()]), builtBy[d.Name()])
+		}
+	}
+}
+
+// TestTableSchema checks the DynamoDB table against the keys, index and TTL
+// attribute the store relies on.
+func TestTableSchema(t *testing.T) {
+	tmpl := loadTemplate(t)
+	props := lookup(mustResource(t, tmpl, "Table", "AWS::DynamoDB::Table"), "Properties")
+	fanout := findItem(lookup(props, "GlobalSecondaryIndexes"), "IndexName", "fanout")
+	if fanout == nil {
+		t.Fatal("Table has no GlobalSecondaryIndexes entry with IndexName fanout")
+	}
+
+	tests := []struct {
+		name      string
+		got, want []string
+	}{
+		{"BillingMode", values(lookup(props, "BillingMode")), []string{"PAY_PER_REQUEST"}},
+		{"KeySchema", pairs(lookup(props, "KeySchema"), "AttributeName", "KeyType"), []string{"pk HASH", "sk RANGE"}},
+		{"AttributeDefinitions", slices.Sorted(slices.Values(pairs(lookup(props, "AttributeDefinitions"), "AttributeName", "AttributeType"))),
+			[]string{"fanoutPending S", "pk S", "sk S"}},
+		{"fanout KeySchema", pairs(lookup(fanout, "KeySchema"), "AttributeName", "KeyType"), []string{"fanoutPending HASH", "pk RANGE"}},
+		{"fanout ProjectionType", values(lookup(fanout, "Projection", "ProjectionType")), []string{"ALL"}},
+		{"TTL AttributeName", values(lookup(props, "TimeToLiveSpecification", "AttributeName")), []string{"expiresAt"}},
+		{"TTL Enabled", values(lookup(props, "TimeToLiveSpecification", "Enabled")), []string{"true"}},
+	}
+	for _, tt := range tests {
+		if !slices.Equal(tt.got, tt.want) {
+			t.Errorf("Table %s = %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+// TestDispatcherEventSource checks that the dispatcher reports partial batch
+// failures, has bounded concurrency, and reads the queue the API enqueues to,
+// and that this queue has a dead-letter queue and a visibility timeout of at
+// least six times the dispatcher's timeout.
+func TestDispatcherEventSource(t *testing.T) {
+	tmpl := loadTemplate(t)
+	fn := mustFunctionFor(t, tmpl, "dispatcher")
+
+	var events []*yaml.Node
+	for _, ev := range entries(lookup(fn.node, "Properties", "Events")) {
+		if value(lookup(ev, "Type")) == "SQS" {
+			events = append(events, lookup(ev, "Properties"))
+		}
+	}
+	if len(events) != 1 {
+		t.Fatalf("%s has %d SQS events, want 1", fn.name, len(events))
+	}
+	ev := events[0]
+	if !slices.Contains(values(lookup(ev, "FunctionResponseTypes")), "ReportBatchItemFailures") {
+		t.Errorf("%s SQS event: FunctionResponseTypes lacks ReportBatchItemFailures; one failed job would redeliver the whole batch", fn.name)
+	}
+	if lookup(ev, "ScalingConfig", "MaximumConcurrency") == nil {
+		t.Errorf("%s SQS event: no ScalingConfig.MaximumConcurrency", fn.name)
+	}
+
+	queueID := refTarget(lookup(ev, "Queue"))
+	queue := lookup(mustResource(t, tmpl, queueID, "AWS::SQS::Queue"), "Properties")
+	if dlq := refTarget(lookup(queue, "RedrivePolicy", "deadLetterTargetArn")); dlq == "" {
+		t.Errorf("%s has no RedrivePolicy.deadLetterTargetArn naming a queue of the template", queueID)
+	} else {
+		mustResource(t, tmpl, dlq, "AWS::SQS::Queue")
+	}
+	if got := refTarget(lookup(tmpl, "Globals", "Function", "Environment", "Variables", "PARLEY_JOBS_QUEUE_URL")); got != queueID {
+		t.Errorf("Globals PARLEY_JOBS_QUEUE_URL refers to %q, but %s reads %q", got, fn.name, queueID)
+	}
+
+	visibility, err := strconv.Atoi(value(lookup(queue, "VisibilityTimeout")))
+	if err != nil {
+		t.Fatalf("%s VisibilityTimeout: %v", queueID, err)
+	}
+	timeout, err := strconv.Atoi(value(functionProperty(tmpl, fn.node, "Timeout")))
+	if err != nil {
+		t.Fatalf("%s Timeout: %v", fn.name, err)
+	}
+	if visibility < 6*timeout {
+		t.Errorf("%s VisibilityTimeout = %d s, want at least 6 × %s Timeout (%d s)", queueID, visibility, fn.name, 6*timeout)
+	}
+}
+
+// TestEnvDocumented checks that every environment variable the template
+// declares is documented in README.md.
+func TestEnvDocumented(t *testing.T) {
+	tmpl := loadTemplate(t)
+	names := envNames(tmpl)
+	if len(names) == 0 {
+		t.Fatal("template.yaml declares no environment variables")
+	}
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatalf("every variable template.yaml declares must be documented in README.md: %v", err)
+	}
+	for _, name := range names {
+		if !regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\b`).Match(readme) {
+			t.Errorf("README.md does not document %s, which template.yaml declares", name)
+		}
+	}
+}
+
+// TestCfnLint runs cfn-lint on the template. A missing cfn-lint fails the
+// test rather than skipping it, so a machine without it cannot pass silently.
+func TestCfnLint(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Fatalf("cfn-lint is not on PATH (%v); install it with `python3 -m pip install cfn-lint` (.ci/run installs it where it is missing)", err)
+	}
+	cmd := exec.CommandContext(t.Context(), bin, "template.yaml")
+	cmd.Dir = repoRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cfn-lint template.yaml: %v\n%s", err, out)
+	}
+}
+
+// sandboxLister only makes the router list its sandbox route.
+type sandboxLister struct{}
+
+func (sandboxLister) SandboxMessages(context.Context) ([]parley.SentMessage, error) { return nil, nil }
+
+// TestRoutesMatchRouter checks that API Gateway routes exactly the paths the
+// router serves, to the function that runs the router.
+func TestRoutesMatchRouter(t *testing.T) {
+	tmpl := loadTemplate(t)
+	api := mustFunctionFor(t, tmpl, "api")
+	var declared []string
+	for _, ev := range entries(lookup(api.node, "Properties", "Events")) {
+		if value(lookup(ev, "Type")) == "HttpApi" {
+			declared = append(declared, value(lookup(ev, "Properties", "Method"))+" "+value(lookup(ev, "Properties", "Path")))
+		}
+	}
+	var served []string
+	for _, r := range (&httpapi.Server{Sandbox: sandboxLister{}}).Routes() {
+		served = append(served, r.Method+" "+r.Pattern)
+	}
+	slices.Sort(declared)
+	slices.Sort(served)
+	if !slices.Equal(declared, served) {
+		t.Errorf("template routes %v\nrouter routes   %v", declared, served)
+	}
+}

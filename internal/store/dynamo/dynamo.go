@@ -1,0 +1,404 @@
+// Package dynamo is the store.Store adapter on one DynamoDB table.
+//
+// Single-table design: a campaign item (sk CAMPAIGN) and its recipient items
+// (sk R#<recipient id>) share the partition ACCOUNT#<account>#CAMPAIGN#<id>;
+// sandbox messages live in the partition SANDBOX sorted by time. The sparse
+// index IndexFanout lists the campaigns whose fan-out is incomplete. The
+// schema constants and EnsureTable describe the table.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// API is the part of *dynamodb.Client that Table uses, so that a wrapper (a
+// request counter, a fault injector) can stand in for the client.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+}
+
+// Table is a store.Store on one DynamoDB table with the schema EnsureTable
+// creates.
+type Table struct {
+	db   API
+	name string
+}
+
+var _ store.Store = (*Table)(nil)
+
+// New returns the store on the named table, reached through client (usually
+// a *dynamodb.Client).
+func New(client API, table string) *Table {
+	return &Table{db: client, name: table}
+}
+
+// Batch writes: DynamoDB takes at most 25 items per BatchWriteItem, and
+// items it leaves unprocessed are retried with backoff.
+const (
+	batchSize      = 25
+	batchAttempts  = 8
+	batchBaseDelay = 25 * time.Millisecond
+	batchMaxDelay  = time.Second
+)
+
+// Expressions used by more than one operation.
+const (
+	condExists      = "attribute_exists(" + AttrPK + ")"
+	condNotExists   = "attribute_not_exists(" + AttrPK + ")"
+	keyIsPartition  = AttrPK + " = :pk"
+	recipientsQuery = keyIsPartition + " AND begins_with(" + AttrSK + ", :prefix)"
+)
+
+// errCondition marks a failed ConditionExpression inside this package.
+var errCondition = errors.New("condition failed")
+
+func (t *Table) unavailable(err error, op string) error {
+	return parley.Wrap(parley.EUNAVAILABLE, err, "dynamodb %s %s", op, t.name)
+}
+
+func notFound(what, id string) error {
+	return parley.Errorf(parley.ENOTFOUND, "%s %s not found", what, id)
+}
+
+// get reads one item with a consistent read; it is nil when absent.
+func (t *Table) get(ctx context.Context, key item) (item, error) {
+	out, err := t.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.name, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, t.unavailable(err, "GetItem")
+	}
+	return out.Item, nil
+}
+
+// mustGet is get with ENOTFOUND for an absent item.
+func (t *Table) mustGet(ctx context.Context, key item, what, id string) (item, error) {
+	av, err := t.get(ctx, key)
+	if err == nil && av == nil {
+		err = notFound(what, id)
+	}
+	return av, err
+}
+
+// put writes one item; a failed condition is errCondition.
+func (t *Table) put(ctx context.Context, v any, condition *string) error {
+	av, err := encode(v)
+	if err != nil {
+		return err
+	}
+	_, err = t.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &t.name, Item: av, ConditionExpression: condition})
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed):
+		return errCondition
+	case err != nil:
+		return t.unavailable(err, "PutItem")
+	}
+	return nil
+}
+
+// update runs a conditional UpdateItem and returns the item after it. When the
+// condition fails it returns the item as stored (nil if absent) and
+// errCondition.
+func (t *Table) update(ctx context.Context, in *dynamodb.UpdateItemInput) (item, error) {
+	in.TableName = &t.name
+	in.ReturnValues = types.ReturnValueAllNew
+	in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	out, err := t.db.UpdateItem(ctx, in)
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed) && failed.Item != nil:
+		return failed.Item, errCondition
+	case errors.As(err, &failed):
+		// Absent, or a backend that does not return the old item.
+		old, err := t.get(ctx, in.Key)
+		if err != nil {
+			return nil, err
+		}
+		return old, errCondition
+	case err != nil:
+		return nil, t.unavailable(err, "UpdateItem")
+	}
+	return out.Attributes, nil
+}
+
+// query runs in to the end, or until it has limit items when limit > 0.
+func (t *Table) query(ctx context.Context, in *dynamodb.QueryInput, limit int) ([]item, error) {
+	in.TableName = &t.name
+	var out []item
+	for {
+		if limit > 0 {
+			in.Limit = aws.Int32(int32(limit - len(out)))
+		}
+		page, err := t.db.Query(ctx, in)
+		if err != nil {
+			return nil, t.unavailable(err, "Query")
+		}
+		out = append(out, page.Items...)
+		if len(page.LastEvaluatedKey) == 0 || (limit > 0 && len(out) >= limit) {
+			return out, nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+}
+
+// CreateCampaign implements store.Store. It writes the recipients first and
+// the campaign last, conditional on its absence, so a campaign is never
+// visible without its recipients. A concurrent create of the same campaign
+// may still overwrite the winner's recipients; a sequential one may not.
+func (t *Table) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parley.Recipient) error {
+	existing, err := t.get(ctx, campaignKey(c.AccountID, c.ID))
+	if err != nil {
+		return err
+	}
+	if existing != nil {
+		return campaignExists(c.ID)
+	}
+	if err := t.putRecipients(ctx, rs); err != nil {
+		return err
+	}
+	err = t.put(ctx, newCampaignItem(c), aws.String(condNotExists))
+	if errors.Is(err, errCondition) {
+		return campaignExists(c.ID)
+	}
+	return err
+}
+
+func campaignExists(id string) error {
+	return parley.Errorf(parley.ECONFLICT, "campaign %s exists", id)
+}
+
+func (t *Table) putRecipients(ctx context.Context, rs []parley.Recipient) error {
+	for chunk := range slices.Chunk(rs, batchSize) {
+		reqs := make([]types.WriteRequest, len(chunk))
+		for i, r := range chunk {
+			av, err := encode(newRecipientItem(r))
+			if err != nil {
+				return err
+			}
+			reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: av}}
+		}
+		if err := t.batchWrite(ctx, reqs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchWrite writes at most batchSize items, retrying unprocessed ones.
+func (t *Table) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
+	for attempt := range batchAttempts {
+		if attempt > 0 {
+			if err := sleep(ctx, backoff(attempt)); err != nil {
+				return t.unavailable(err, "BatchWriteItem")
+			}
+		}
+		out, err := t.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
+			RequestItems: map[string][]types.WriteRequest{t.name: reqs},
+		})
+		if err != nil {
+			return t.unavailable(err, "BatchWriteItem")
+		}
+		if reqs = out.UnprocessedItems[t.name]; len(reqs) == 0 {
+			return nil
+		}
+	}
+	err := fmt.Errorf("%d items unprocessed after %d attempts", len(reqs), batchAttempts)
+	return t.unavailable(err, "BatchWriteItem")
+}
+
+// backoff is the jittered, capped exponential delay before retry attempt.
+func backoff(attempt int) time.Duration {
+	d := min(batchBaseDelay<<(attempt-1), batchMaxDelay)
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// Campaign implements store.Store.
+func (t *Table) Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error) {
+	av, err := t.mustGet(ctx, campaignKey(accountID, campaignID), "campaign", campaignID)
+	if err != nil {
+		return parley.Campaign{}, err
+	}
+	return decode[campaignItem](av)
+}
+
+// SetFannedOut implements store.Store. Most calls leave fan-out incomplete,
+// so it first tries the update that keeps the campaign in the fanout index,
+// and only when that fails the one that completes fan-out.
+func (t *Table) SetFannedOut(ctx context.Context, accountID, campaignID string, n int) error {
+	key := campaignKey(accountID, campaignID)
+	_, err := t.update(ctx, fannedOutUpdate(key, n, false))
+	if !errors.Is(err, errCondition) {
+		return err
+	}
+	old, err := t.update(ctx, fannedOutUpdate(key, n, true))
+	switch {
+	case errors.Is(err, errCondition) && old == nil:
+		return notFound("campaign", campaignID)
+	case errors.Is(err, errCondition):
+		return nil // fannedOut is at n or beyond already
+	}
+	return err
+}
+
+// fannedOutUpdate raises fannedOut to n, only while n is below the campaign's
+// recipients or, if completes, only when n reaches them; then it also takes
+// the campaign out of the fanout index.
+func fannedOutUpdate(key item, n int, completes bool) *dynamodb.UpdateItemInput {
+	expr, cmp := "SET fannedOut = :n", ">"
+	if completes {
+		expr, cmp = "SET fannedOut = :n REMOVE "+AttrFanoutPending, "<="
+	}
+	return &dynamodb.UpdateItemInput{
+		Key:                       key,
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String(condExists + " AND fannedOut < :n AND recipients " + cmp + " :n"),
+		ExpressionAttributeValues: item{":n": num(n)},
+	}
+}
+
+// PendingFanout implements store.Store.
+func (t *Table) PendingFanout(ctx context.Context) ([]parley.Campaign, error) {
+	avs, err := t.query(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(IndexFanout),
+		KeyConditionExpression:    aws.String(AttrFanoutPending + " = :pending"),
+		ExpressionAttributeValues: item{":pending": str(FanoutPendingValue)},
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[campaignItem](avs)
+}
+
+// Recipients implements store.Store.
+func (t *Table) Recipients(ctx context.Context, accountID, campaignID string, afterSeq, limit int) ([]parley.Recipient, error) {
+	pk := campaignPK(accountID, campaignID)
+	in := &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String(recipientsQuery),
+		ExpressionAttributeValues: item{":pk": str(pk), ":prefix": str(recipientSKPrefix)},
+		ConsistentRead:            aws.Bool(true),
+	}
+	if afterSeq > 0 {
+		in.ExclusiveStartKey = itemKey(pk, recipientSK(parley.RecipientID(afterSeq)))
+	}
+	avs, err := t.query(ctx, in, min(max(limit, 1), store.MaxPage))
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[recipientItem](avs)
+}
+
+// Recipient implements store.Store.
+func (t *Table) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient, error) {
+	av, err := t.mustGet(ctx, recipientKey(ref), "recipient", ref.RecipientID)
+	if err != nil {
+		return parley.Recipient{}, err
+	}
+	return decode[recipientItem](av)
+}
+
+// UpdateRecipient implements store.Store.
+func (t *Table) UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error) {
+	av, err := t.update(ctx, recipientUpdate(recipientKey(ref), change))
+	conflict := errors.Is(err, errCondition)
+	switch {
+	case conflict && av == nil:
+		return parley.Recipient{}, notFound("recipient", ref.RecipientID)
+	case err != nil && !conflict:
+		return parley.Recipient{}, err
+	}
+	r, err := decode[recipientItem](av)
+	if err != nil || !conflict {
+		return r, err
+	}
+	return r, parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status)
+}
+
+// recipientUpdate is the UpdateItem that does what change.Apply does, on
+// condition that the stored status is one of change.From.
+func recipientUpdate(key item, change parley.RecipientChange) *dynamodb.UpdateItemInput {
+	values := item{":status": str(string(change.Status)), ":at": timeValue(change.At)}
+	set := []string{"#status = :status", "updatedAt = :at"}
+	var remove []string
+	if change.ErrorMessage != "" {
+		set, values[":err"] = append(set, "errorMessage = :err"), str(change.ErrorMessage)
+	} else {
+		remove = append(remove, "errorMessage")
+	}
+	if change.ProviderMessageID != "" {
+		set, values[":pmid"] = append(set, "providerMessageId = :pmid"), str(change.ProviderMessageID)
+	}
+	if change.CountAttempt {
+		set = append(set, "attempts = if_not_exists(attempts, :zero) + :one")
+		values[":zero"], values[":one"] = num(0), num(1)
+	}
+	expr := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		expr += " REMOVE " + strings.Join(remove, ", ")
+	}
+	return &dynamodb.UpdateItemInput{
+		Key:                       key,
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String(condExists + " AND " + statusIn(change.From, values)),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: values,
+	}
+}
+
+// statusIn is the condition that #status is one of from, adding the
+// placeholders' values to values. An empty from allows nothing.
+func statusIn(from []parley.RecipientStatus, values item) string {
+	if len(from) == 0 {
+		return condNotExists // with condExists, always false
+	}
+	names := make([]string, len(from))
+	for i, s := range from {
+		names[i] = fmt.Sprintf(":f%d", i)
+		values[names[i]] = str(string(s))
+	}
+	return "#status IN (" + strings.Join(names, ", ") + ")"
+}
+
+// RecordSandbox implements store.Store.
+func (t *Table) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
+	return t.put(ctx, newSandboxItem(m), nil)
+}
+
+// SandboxMessages implements store.Store.
+func (t *Table) SandboxMessages(ctx context.Context) ([]parley.SentMessage, error) {
+	avs, err := t.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String(keyIsPartition),
+		ExpressionAttributeValues: item{":pk": str(sandboxPK)},
+		ConsistentRead:            aws.Bool(true),
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[sandboxItem](avs)
+}

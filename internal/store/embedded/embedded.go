@@ -1,0 +1,246 @@
+// Package embedded is the store.Store adapter for local runs: a bbolt
+// database file under the data directory. Every write is a transaction that
+// is fsynced before it returns; concurrent writers are coalesced into shared
+// transactions with bbolt's Batch.
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+var (
+	bucketCampaigns  = []byte("campaigns")
+	bucketRecipients = []byte("recipients")
+	bucketPending    = []byte("pending_fanout")
+	bucketSandbox    = []byte("sandbox")
+)
+
+// Store is a store.Store on a bbolt file.
+type Store struct {
+	db *bolt.DB
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path.
+func Open(path string) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.MaxBatchDelay = 2 * time.Millisecond
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketCampaigns, bucketRecipients, bucketPending, bucketSandbox} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("init store %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database file.
+func (s *Store) Close() error { return s.db.Close() }
+
+func campaignKey(accountID, campaignID string) []byte {
+	return []byte(accountID + "\x00" + campaignID)
+}
+
+func recipientKey(ref parley.Ref) []byte {
+	return []byte(ref.AccountID + "\x00" + ref.CampaignID + "\x00" + ref.RecipientID)
+}
+
+func put(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	return b.Put(key, data)
+}
+
+func get(b *bolt.Bucket, key []byte, v any, what string) error {
+	data := b.Get(key)
+	if data == nil {
+		return parley.Errorf(parley.ENOTFOUND, "%s not found", what)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("decode %s: %w", what, err)
+	}
+	return nil
+}
+
+// CreateCampaign implements store.Store.
+func (s *Store) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parley.Recipient) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		cb := tx.Bucket(bucketCampaigns)
+		key := campaignKey(c.AccountID, c.ID)
+		if cb.Get(key) != nil {
+			return parley.Errorf(parley.ECONFLICT, "campaign %s exists", c.ID)
+		}
+		if err := put(cb, key, c); err != nil {
+			return err
+		}
+		if !c.FanoutDone() {
+			if err := tx.Bucket(bucketPending).Put(key, nil); err != nil {
+				return err
+			}
+		}
+		rb := tx.Bucket(bucketRecipients)
+		for _, r := range rs {
+			if err := put(rb, recipientKey(r.Ref()), r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Campaign implements store.Store.
+func (s *Store) Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error) {
+	var c parley.Campaign
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return get(tx.Bucket(bucketCampaigns), campaignKey(accountID, campaignID), &c, "campaign "+campaignID)
+	})
+	return c, err
+}
+
+// SetFannedOut implements store.Store.
+func (s *Store) SetFannedOut(ctx context.Context, accountID, campaignID string, n int) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		cb := tx.Bucket(bucketCampaigns)
+		key := campaignKey(accountID, campaignID)
+		var c parley.Campaign
+		if err := get(cb, key, &c, "campaign "+campaignID); err != nil {
+			return err
+		}
+		if n <= c.FannedOut {
+			return nil
+		}
+		c.FannedOut = n
+		if c.FanoutDone() {
+			if err := tx.Bucket(bucketPending).Delete(key); err != nil {
+				return err
+			}
+		}
+		return put(cb, key, c)
+	})
+}
+
+// PendingFanout implements store.Store.
+func (s *Store) PendingFanout(ctx context.Context) ([]parley.Campaign, error) {
+	var out []parley.Campaign
+	err := s.db.View(func(tx *bolt.Tx) error {
+		cb := tx.Bucket(bucketCampaigns)
+		return tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
+			var c parley.Campaign
+			if err := get(cb, k, &c, "campaign "+string(k)); err != nil {
+				return err
+			}
+			out = append(out, c)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Recipients implements store.Store.
+func (s *Store) Recipients(ctx context.Context, accountID, campaignID string, afterSeq, limit int) ([]parley.Recipient, error) {
+	limit = min(max(limit, 1), store.MaxPage)
+	prefix := []byte(accountID + "\x00" + campaignID + "\x00")
+	start := append(bytes.Clone(prefix), parley.RecipientID(afterSeq+1)...)
+	var out []parley.Recipient
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketRecipients).Cursor()
+		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
+			var r parley.Recipient
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode recipient %s: %w", k, err)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Recipient implements store.Store.
+func (s *Store) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient, error) {
+	var r parley.Recipient
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return get(tx.Bucket(bucketRecipients), recipientKey(ref), &r, "recipient "+ref.RecipientID)
+	})
+	return r, err
+}
+
+// UpdateRecipient implements store.Store. A failed condition is reported
+// outside the transaction so it never aborts the batch it shares.
+func (s *Store) UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error) {
+	var r parley.Recipient
+	var outcome error
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		outcome = nil
+		b := tx.Bucket(bucketRecipients)
+		key := recipientKey(ref)
+		if err := get(b, key, &r, "recipient "+ref.RecipientID); err != nil {
+			if parley.ErrorCode(err) == parley.ENOTFOUND {
+				outcome = err
+				return nil
+			}
+			return err
+		}
+		if !change.Allows(r.Status) {
+			outcome = parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status)
+			return nil
+		}
+		change.Apply(&r)
+		return put(b, key, r)
+	})
+	if err != nil {
+		return parley.Recipient{}, err
+	}
+	return r, outcome
+}
+
+// RecordSandbox implements store.Store.
+func (s *Store) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSandbox)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return put(b, binary.BigEndian.AppendUint64(nil, seq), m)
+	})
+}
+
+// SandboxMessages implements store.Store.
+func (s *Store) SandboxMessages(ctx context.Context) ([]parley.SentMessage, error) {
+	out := []parley.SentMessage{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSandbox).ForEach(func(k, v []byte) error {
+			var m parley.SentMessage
+			if err := json.Unmarshal(v, &m); err != nil {
+				return errors.Join(fmt.Errorf("decode sandbox message %x", k), err)
+			}
+			out = append(out, m)
+			return nil
+		})
+	})
+	return out, err
+}

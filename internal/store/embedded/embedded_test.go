@@ -1,0 +1,63 @@
+package embedded_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/embedded"
+	"github.com/parleyhq/parley/internal/store/storetest"
+)
+
+func open(t *testing.T, path string) *embedded.Store {
+	t.Helper()
+	s, err := embedded.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s := open(t, filepath.Join(t.TempDir(), "store.db"))
+		t.Cleanup(func() { s.Close() })
+		return s
+	}, storetest.Options{})
+}
+
+func TestSurvivesReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "store.db")
+	s := open(t, path)
+	c, rs := storetest.Fixture("acct1", "camp1", 3)
+	if err := s.CreateCampaign(ctx, c, rs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateRecipient(ctx, rs[0].Ref(), parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSent}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path)
+	defer s.Close()
+	r, err := s.Recipient(ctx, rs[0].Ref())
+	if err != nil || r.Status != parley.StatusSent {
+		t.Fatalf("after reopen: %+v, %v; want SENT", r, err)
+	}
+	if _, err := s.Campaign(ctx, "acct1", "camp1"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLockedFileIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	s := open(t, path)
+	defer s.Close()
+	if _, err := embedded.Open(path); err == nil {
+		t.Fatal("a second Open of a held store succeeded")
+	}
+}
