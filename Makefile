@@ -7,8 +7,8 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 .PHONY: run test check-tools vet fmt-check bench fuzz build lambda clean
 
 ## run: the whole product locally (embedded store and queue, sandbox gateway) on 127.0.0.1:8080
-run:
-	$(GO) run ./cmd/parley serve
+run: build
+	./bin/parley serve
 
 ## test: everything a change must pass (needs moto_server and cfn-lint on PATH)
 test: check-tools fmt-check vet

@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/internal/dispatch"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
@@ -107,4 +108,14 @@ func (a *App) Close() error {
 		errs = append(errs, a.closers[i]())
 	}
 	return errors.Join(errs...)
+}
+
+// Load builds the app from the environment, logging JSON to stdout: what
+// every function's main does at cold start.
+func Load(ctx context.Context) (*App, error) {
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, cfg, obs.NewLogger(os.Stdout, cfg.LogLevel))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/internal/queue"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/store/embedded"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 var now = time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
@@ -28,16 +28,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	dir := t.TempDir()
-	s, err := embedded.Open(filepath.Join(dir, "store.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := queueembedded.Open(filepath.Join(dir, "queue.db"), queueembedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close(); q.Close() })
+	s, q := testworld.Open(t)
 	ids := 0
 	return &world{store: s, queue: q, svc: &campaign.Service{
 		Store: s, Queue: q, Log: obs.Discard(),

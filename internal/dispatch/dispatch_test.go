@@ -1,9 +1,11 @@
 package dispatch_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
-	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,10 +14,12 @@ import (
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/phone"
 	"github.com/parleyhq/parley/internal/queue"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/store/embedded"
 	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 var now = time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
@@ -29,16 +33,7 @@ type world struct {
 
 func newWorld(t *testing.T, n int, sender dispatch.Sender) *world {
 	t.Helper()
-	dir := t.TempDir()
-	s, err := embedded.Open(filepath.Join(dir, "store.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := queueembedded.Open(filepath.Join(dir, "queue.db"), queueembedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close(); q.Close() })
+	s, q := testworld.Open(t)
 	c, rs := storetest.Fixture("acct1", "camp1", n)
 	if err := s.CreateCampaign(context.Background(), c, rs); err != nil {
 		t.Fatal(err)
@@ -218,5 +213,27 @@ func TestRunDrainsQueue(t *testing.T) {
 	}
 	if ms, _ := w.queue.Receive(ctx, 10, 0, time.Second); len(ms) != 0 {
 		t.Errorf("%d jobs left in the queue", len(ms))
+	}
+}
+
+func TestLogsMaskNumbersAndCarryIDs(t *testing.T) {
+	w := newWorld(t, 1, nil)
+	var buf bytes.Buffer
+	w.d.Log = obs.NewLogger(&buf, "DEBUG")
+	if err := w.d.Handle(context.Background(), w.job(0)); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, w.rs[0].Phone) {
+		t.Errorf("log holds the full number %s:\n%s", w.rs[0].Phone, out)
+	}
+	for _, want := range []string{`"account":"acct1"`, `"campaign":"camp1"`, `"recipient":"000001"`, `"phone":"` + phone.Mask(w.rs[0].Phone) + `"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+	var line map[string]any
+	if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &line); err != nil {
+		t.Errorf("log line is not JSON: %v", err)
 	}
 }

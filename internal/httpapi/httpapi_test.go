@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/store/embedded"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 type world struct {
@@ -32,16 +32,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	dir := t.TempDir()
-	s, err := embedded.Open(filepath.Join(dir, "store.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := queueembedded.Open(filepath.Join(dir, "queue.db"), queueembedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close(); q.Close() })
+	s, q := testworld.Open(t)
 	svc := &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: parley.SystemClock{}}
 	srv := &httpapi.Server{Campaigns: svc, Sandbox: s, Log: obs.Discard()}
 	return &world{srv: srv, store: s, queue: q, h: srv.Handler()}

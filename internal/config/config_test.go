@@ -1,0 +1,56 @@
+package config
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func env(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+
+func TestFromEnv(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Backend: "embedded", DataDir: ".parley", Addr: "127.0.0.1:8080", Gateway: "sandbox", LogLevel: "INFO", Workers: 4}
+	if c != want {
+		t.Errorf("defaults = %+v, want %+v", c, want)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		err  string
+	}{
+		{"aws complete", map[string]string{"PARLEY_BACKEND": "aws", "PARLEY_TABLE": "t", "PARLEY_JOBS_QUEUE_URL": "https://q"}, ""},
+		{"aws on emulator", map[string]string{"PARLEY_BACKEND": "aws", "PARLEY_TABLE": "t", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000"}, ""},
+		{"aws without table", map[string]string{"PARLEY_BACKEND": "aws", "PARLEY_JOBS_QUEUE_URL": "q"}, "PARLEY_TABLE"},
+		{"aws without queue", map[string]string{"PARLEY_BACKEND": "aws", "PARLEY_TABLE": "t"}, "PARLEY_JOBS_QUEUE_URL"},
+		{"unknown backend", map[string]string{"PARLEY_BACKEND": "redis"}, "PARLEY_BACKEND"},
+		{"unknown gateway", map[string]string{"PARLEY_GATEWAY": "carrier-pigeon"}, "PARLEY_GATEWAY"},
+		{"bad workers", map[string]string{"PARLEY_WORKERS": "many"}, "PARLEY_WORKERS"},
+		{"zero workers", map[string]string{"PARLEY_WORKERS": "0"}, "PARLEY_WORKERS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromEnv(env(tt.env))
+			if (tt.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+				t.Errorf("FromEnv = %v, want an error naming %q", err, tt.err)
+			}
+		})
+	}
+}
+
+// TestNamesDocumented checks that the README documents every variable.
+func TestNamesDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range Names {
+		if !regexp.MustCompile(`\b` + n + `\b`).Match(readme) {
+			t.Errorf("README.md does not document %s", n)
+		}
+	}
+}

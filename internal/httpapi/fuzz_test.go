@@ -1,0 +1,29 @@
+package httpapi
+
+import (
+	"testing"
+
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// FuzzDraft feeds arbitrary bodies to the campaign request parser: it either
+// yields a draft or an EINVALID error, never a panic or another kind.
+func FuzzDraft(f *testing.F) {
+	f.Add([]byte(`{"campaignName":"c","skill":"s","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,"message":"Hi {{1}}","consumers":[{"consumerContent":{"sms":"+12025550101"},"variables":{"1":"x"}}]}`))
+	f.Add([]byte(`{"consumers":[{"consumerContent":{"sms":1}}],"consent":true}`))
+	f.Add([]byte(`{"consent":"yes"}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(``))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		d, err := draft(body)
+		if err != nil {
+			if parley.ErrorCode(err) != parley.EINVALID {
+				t.Fatalf("draft(%q) = %v, want EINVALID", body, err)
+			}
+			return
+		}
+		if len(d.Consumers) > parley.MaxConsumersPerCall {
+			t.Fatalf("draft accepted %d consumers", len(d.Consumers))
+		}
+	})
+}

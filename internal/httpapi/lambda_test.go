@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+func TestLambdaHandler(t *testing.T) {
+	var got *http.Request
+	var gotBody string
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r
+		b, _ := io.ReadAll(r.Body)
+		gotBody = string(b)
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Add("Set-Cookie", "a=1")
+		w.Header().Add("Set-Cookie", "b=2")
+		w.Header().Add("Vary", "Accept")
+		w.Header().Add("Vary", "Origin")
+		w.WriteHeader(http.StatusTeapot)
+		if r.URL.Query().Get("binary") == "1" {
+			_, _ = w.Write([]byte{0xff, 0xfe, 0x00})
+			return
+		}
+		_, _ = w.Write([]byte("héllo"))
+	})
+	tests := []struct {
+		name     string
+		ev       events.APIGatewayV2HTTPRequest
+		wantPath string
+		wantBody string
+		wantB64  bool
+	}{
+		{
+			name: "plain",
+			ev: events.APIGatewayV2HTTPRequest{RawPath: "/api/v2/account/a%2Fb/campaign", RawQueryString: "x=1&y=2",
+				Headers: map[string]string{"content-type": "application/json", "host": "example.com"}, Cookies: []string{"s=1", "t=2"},
+				Body: `{"k":1}`, RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", SourceIP: "203.0.113.7"}}},
+			wantPath: "/api/v2/account/a/b/campaign", wantBody: `{"k":1}`,
+		},
+		{
+			name: "base64 body, binary answer",
+			ev: events.APIGatewayV2HTTPRequest{RawPath: "/x", RawQueryString: "binary=1", IsBase64Encoded: true,
+				Body:           base64.StdEncoding.EncodeToString([]byte("raw\x00bytes")),
+				RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "PUT"}}},
+			wantPath: "/x", wantBody: "raw\x00bytes", wantB64: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := LambdaHandler(h)(context.Background(), tt.ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Method != tt.ev.RequestContext.HTTP.Method || got.URL.Path != tt.wantPath || got.URL.RawQuery != tt.ev.RawQueryString || gotBody != tt.wantBody {
+				t.Errorf("request %s %s?%s body %q", got.Method, got.URL.Path, got.URL.RawQuery, gotBody)
+			}
+			if resp.StatusCode != http.StatusTeapot || resp.IsBase64Encoded != tt.wantB64 || len(resp.Cookies) != 2 || resp.Headers["Vary"] != "Accept, Origin" {
+				t.Errorf("response %+v", resp)
+			}
+			if !tt.wantB64 && resp.Body != "héllo" {
+				t.Errorf("body %q", resp.Body)
+			}
+		})
+	}
+	if got.Header.Get("Cookie") != "" {
+		t.Errorf("cookies leaked between requests")
+	}
+	plain := tests[0].ev
+	if _, err := LambdaHandler(h)(context.Background(), plain); err != nil || got.Header.Get("Cookie") != "s=1; t=2" || got.Host != "example.com" || got.RemoteAddr != "203.0.113.7" {
+		t.Errorf("cookie %q host %q remote %q", got.Header.Get("Cookie"), got.Host, got.RemoteAddr)
+	}
+	bad := events.APIGatewayV2HTTPRequest{RawPath: "/x", IsBase64Encoded: true, Body: "%%%"}
+	if _, err := LambdaHandler(h)(context.Background(), bad); err == nil {
+		t.Error("an undecodable base64 body was accepted")
+	}
+}
