@@ -59,7 +59,11 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Dispatcher.Run(ctx, a.Queue, cfg.Workers) })
 	wg.Go(func() { checkFanout(ctx, a, log) })
-	log.Info("parley serving", "addr", ln.Addr().String(), "backend", cfg.Backend, "data", cfg.DataDir, "gateway", cfg.Gateway)
+	where := cfg.DataDir
+	if cfg.Backend == config.BackendAWS {
+		where = cfg.Table
+	}
+	log.Info("parley serving", "addr", ln.Addr().String(), "backend", cfg.Backend, "store", where, "gateway", cfg.Gateway)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
