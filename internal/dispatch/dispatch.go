@@ -118,7 +118,7 @@ func (d *Dispatcher) send(ctx context.Context, c parley.Campaign, r parley.Recip
 		d.record(ctx, r, parley.StatusSent, id, "")
 		d.Log.InfoContext(ctx, "sent", obs.Recipient(r), "providerMessageId", id)
 		return nil
-	case errors.As(err, &sendErr) && sendErr.Permanent:
+	case errors.As(err, &sendErr) && sendErr.Kind == parley.FailPermanent:
 		d.record(ctx, r, parley.StatusFailed, "", sendErr.Code)
 		d.Log.WarnContext(ctx, "send failed", obs.Recipient(r), "code", sendErr.Code, "reason", sendErr.Reason)
 		return nil

@@ -130,7 +130,7 @@ func TestSendFailures(t *testing.T) {
 		wantStatus parley.RecipientStatus
 		wantCode   string
 	}{
-		{"permanent", &parley.SendError{Provider: "twilio", Code: "21211", Reason: "invalid To", Permanent: true}, false, parley.StatusFailed, "21211"},
+		{"permanent", &parley.SendError{Provider: "twilio", Code: "21211", Reason: "invalid To", Kind: parley.FailPermanent}, false, parley.StatusFailed, "21211"},
 		{"transient", &parley.SendError{Provider: "twilio", Code: "20429", Reason: "too many requests"}, true, parley.StatusQueued, ""},
 		{"network", errors.New("connection reset"), true, parley.StatusQueued, ""},
 	}

@@ -7,13 +7,55 @@ import (
 
 // Message is one outbound message handed to a channel gateway.
 type Message struct {
-	Channel     Channel `json:"channel"`
-	From        string  `json:"from"`
-	To          string  `json:"to"`
-	Body        string  `json:"body"`
-	AccountID   string  `json:"accountId"`
-	CampaignID  string  `json:"campaignId"`
-	RecipientID string  `json:"recipientId"`
+	Channel Channel `json:"channel"`
+	// From is the sender: an E.164 number, a Twilio Messaging Service SID,
+	// a WhatsApp phone-number id or a push app id, as the channel needs.
+	From string `json:"from"`
+	// To is the consumer: an E.164 number, or a brand consumer id for in-app.
+	To   string `json:"to"`
+	Body string `json:"body"`
+	// Template, when set, sends a WhatsApp template instead of Body.
+	Template    *Template `json:"template,omitempty"`
+	AccountID   string    `json:"accountId"`
+	CampaignID  string    `json:"campaignId"`
+	RecipientID string    `json:"recipientId"`
+}
+
+// Template is a WhatsApp message template with this recipient's values.
+type Template struct {
+	Name     string   `json:"name"`
+	Language string   `json:"language"` // e.g. en_US
+	Header   *Media   `json:"header,omitempty"`
+	Body     []string `json:"body,omitempty"` // values of {{1}}, {{2}}, … in order
+	Buttons  []Button `json:"buttons,omitempty"`
+}
+
+// Media types a template header may carry.
+const (
+	MediaImage    = "image"
+	MediaVideo    = "video"
+	MediaDocument = "document"
+)
+
+// Media is a template header's media: an https link.
+type Media struct {
+	Type string `json:"type"` // MediaImage, MediaVideo or MediaDocument
+	URL  string `json:"url"`
+}
+
+// Button kinds of a template.
+const (
+	ButtonQuickReply = "quick_reply"
+	ButtonURL        = "url"
+	ButtonPhone      = "phone_number"
+)
+
+// Button is a template button that takes a per-recipient value: the
+// variable of a dynamic URL button, or a quick reply's payload.
+type Button struct {
+	Index int    `json:"index"` // position among the template's buttons, from 0
+	Kind  string `json:"kind"`  // ButtonQuickReply or ButtonURL
+	Value string `json:"value"`
 }
 
 // SentMessage is what a sandbox gateway records for each message it accepts.
@@ -29,20 +71,48 @@ type SentMessage struct {
 	SentAt      time.Time `json:"sentAt"`
 }
 
+// FailKind says what a gateway failure means for the recipient.
+type FailKind int
+
+// Failure kinds.
+const (
+	// FailTransient: the provider or network failed; retry with backoff.
+	FailTransient FailKind = iota
+	// FailPermanent: this message can never be delivered (invalid number,
+	// blocked, opted out at the provider); fail the recipient with Code.
+	FailPermanent
+	// FailThrottled: the provider asks us to slow down; retry after
+	// RetryAfter and lower the send rate.
+	FailThrottled
+	// FailIneligible: the consumer is not reachable on this channel; the
+	// next channel in the priority list may be tried.
+	FailIneligible
+	// FailConfig: our credentials or sender are wrong or expired; nothing
+	// sends until an operator fixes it, so retry later without failing the
+	// recipient.
+	FailConfig
+)
+
+var failKindNames = [...]string{"transient", "permanent", "throttled", "ineligible", "config"}
+
+// String names the kind.
+func (k FailKind) String() string {
+	if int(k) < len(failKindNames) {
+		return failKindNames[k]
+	}
+	return fmt.Sprintf("FailKind(%d)", int(k))
+}
+
 // SendError is a gateway's refusal of a message, in the provider's terms.
-// Permanent errors fail the recipient with Code; others may be retried.
 type SendError struct {
-	Provider  string
-	Code      string
-	Reason    string
-	Permanent bool
+	Provider   string
+	Code       string // the provider's error code, reported as the recipient's errorMessage
+	Reason     string
+	Kind       FailKind
+	RetryAfter time.Duration // for FailThrottled, when the provider says
 }
 
 // Error implements error.
 func (e *SendError) Error() string {
-	kind := "transient"
-	if e.Permanent {
-		kind = "permanent"
-	}
-	return fmt.Sprintf("%s %s error %s: %s", e.Provider, kind, e.Code, e.Reason)
+	return fmt.Sprintf("%s %s error %s: %s", e.Provider, e.Kind, e.Code, e.Reason)
 }
