@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -20,8 +19,9 @@ import (
 	"github.com/parleyhq/parley/internal/obs"
 )
 
-// fanoutCheckEvery is how often serve looks for interrupted fan-outs.
-const fanoutCheckEvery = 30 * time.Second
+// windowCheckEvery is how often serve runs the window check (the deployed
+// function runs every minute).
+const windowCheckEvery = 20 * time.Second
 
 func serve(args []string, stderr io.Writer) error {
 	cfg, err := config.FromEnv(os.Getenv)
@@ -49,8 +49,8 @@ func serve(args []string, stderr io.Writer) error {
 }
 
 // runServer serves on ln until ctx is done, then drains and closes.
-func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slog.Logger) error {
-	a, err := app.New(ctx, cfg, log)
+func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slog.Logger, opts ...app.Option) error {
+	a, err := app.New(ctx, cfg, log, opts...)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 	srv := &http.Server{Handler: a.API.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Dispatcher.Run(ctx, a.Queue, cfg.Workers) })
-	wg.Go(func() { checkFanout(ctx, a, log) })
+	wg.Go(func() { windowCheck(ctx, a, log) })
 	where := cfg.DataDir
 	if cfg.Backend == config.BackendAWS {
 		where = cfg.Table
@@ -83,21 +83,21 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 	return err
 }
 
-// checkFanout finishes interrupted fan-outs at start-up and then
-// periodically, like the scheduled window-check function does on AWS.
-func checkFanout(ctx context.Context, a *app.App, log *slog.Logger) {
-	if err := a.ResumeFanout(ctx, true); err != nil {
-		log.Error("fan-out check failed", "err", err)
+// windowCheck runs the window check at start-up and then on a ticker, as
+// the scheduled function does on AWS.
+func windowCheck(ctx context.Context, a *app.App, log *slog.Logger) {
+	if err := a.WindowCheck(ctx, true); err != nil {
+		log.Error("window check failed", "err", err)
 	}
-	t := time.NewTicker(fanoutCheckEvery)
+	t := time.NewTicker(windowCheckEvery)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := a.ResumeFanout(ctx, false); err != nil {
-				log.Error("fan-out check failed", "err", fmt.Sprint(err))
+			if err := a.WindowCheck(ctx, false); err != nil {
+				log.Error("window check failed", "err", err)
 			}
 		}
 	}

@@ -18,6 +18,10 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 )
 
+// noon is a clock at which New York numbers are inside the default window,
+// whatever the hour the tests run at.
+var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
+
 // server is a running parley serve on a loopback port.
 type server struct {
 	addr string
@@ -32,7 +36,7 @@ func start(t *testing.T, cfg config.Config) *server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runServer(ctx, cfg, ln, obs.Discard()) }()
+	go func() { done <- runServer(ctx, cfg, ln, obs.Discard(), app.WithClock(noon)) }()
 	s := &server{addr: ln.Addr().String()}
 	s.stop = func() {
 		cancel()
@@ -108,7 +112,7 @@ func TestServeSendsCampaign(t *testing.T) {
 // first start, and not again after the second.
 func TestRestartKeepsStateAndSendsOnce(t *testing.T) {
 	cfg := embeddedConfig(t)
-	a, err := app.New(context.Background(), cfg, obs.Discard())
+	a, err := app.New(context.Background(), cfg, obs.Discard(), app.WithClock(noon))
 	if err != nil {
 		t.Fatal(err)
 	}

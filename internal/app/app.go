@@ -42,11 +42,27 @@ type App struct {
 	Dispatcher *dispatch.Dispatcher
 	API        *httpapi.Server
 
+	log     *slog.Logger
 	closers []func() error
 }
 
+// Option changes how New builds the app.
+type Option func(*options)
+
+type options struct {
+	clock parley.Clock
+}
+
+// WithClock makes every service read time from c instead of the system
+// clock (for tests and benchmarks that must not depend on the hour).
+func WithClock(c parley.Clock) Option { return func(o *options) { o.clock = c } }
+
 // New builds the app for cfg.Backend.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	o := options{clock: parley.SystemClock{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	a := &App{Config: cfg}
 	var err error
 	switch cfg.Backend {
@@ -59,11 +75,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		a.Close()
 		return nil, err
 	}
-	a.wire(parley.SystemClock{}, log)
+	a.wire(o.clock, log)
 	return a, nil
 }
 
 func (a *App) wire(clock parley.Clock, log *slog.Logger) {
+	a.log = log
 	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{
 		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log,
@@ -91,14 +108,21 @@ func (a *App) openEmbedded(cfg config.Config) error {
 	return nil
 }
 
-// ResumeFanout finishes interrupted fan-outs. On the embedded backend this
-// process is the only writer, so at start-up no grace period is needed.
-func (a *App) ResumeFanout(ctx context.Context, startup bool) error {
+// WindowCheck is the periodic check (the scheduled function on AWS, a ticker
+// in parley serve): it queues the scheduled recipients that fall due within
+// the queue horizon, with the exact delay left, and finishes interrupted
+// fan-outs. On the embedded backend this process is the only writer, so at
+// start-up fan-outs need no grace period.
+func (a *App) WindowCheck(ctx context.Context, startup bool) error {
 	grace := time.Minute
 	if startup && a.Config.Backend == config.BackendEmbedded {
 		grace = 0
 	}
-	return a.Campaigns.ResumeFanout(ctx, grace)
+	n, err := a.Campaigns.EnqueueDue(ctx)
+	if n > 0 {
+		a.log.InfoContext(ctx, "window check queued due recipients", "count", n)
+	}
+	return errors.Join(err, a.Campaigns.ResumeFanout(ctx, grace))
 }
 
 // Close releases the backend.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -23,13 +24,17 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
+// noon is a clock at which the example numbers (New York) are inside the
+// default delivery window, whatever the hour the tests run at.
+var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
+
 // exampleCampaignID is the campaign id the files in events/ refer to.
 const exampleCampaignID = "01935f2e-8c1a-7b3e-9c4d-2f6a1b7c8d90"
 
 func embeddedApp(tb testing.TB) *app.App {
 	tb.Helper()
 	cfg := config.Config{Backend: config.BackendEmbedded, DataDir: tb.TempDir(), Gateway: "sandbox", Workers: 1}
-	a, err := app.New(context.Background(), cfg, obs.Discard())
+	a, err := app.New(context.Background(), cfg, obs.Discard(), app.WithClock(noon))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -51,7 +56,7 @@ func awsApp(t *testing.T) *app.App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(context.Background(), cfg, obs.Discard())
+	a, err := app.New(context.Background(), cfg, obs.Discard(), app.WithClock(noon))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,6 +143,12 @@ func runEvents(t *testing.T, a *app.App) {
 		t.Fatalf("after dispatch: %v", got)
 	}
 	play("api-get-conversations.json")
+
+	var tick events.EventBridgeEvent
+	readEvent(t, play("windowcheck-schedule.json"), &tick)
+	if err := lambdafn.Scheduled(func(ctx context.Context) error { return a.WindowCheck(ctx, false) })(context.Background(), tick); err != nil {
+		t.Fatalf("window check: %v", err)
+	}
 
 	files, err := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
 	if err != nil {

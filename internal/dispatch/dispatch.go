@@ -6,6 +6,7 @@ package dispatch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -70,8 +71,17 @@ func (d *Dispatcher) Handle(ctx context.Context, m queue.Message) error {
 	return nil
 }
 
+// notYet asks for the job again after a given delay rather than a backoff.
+type notYet struct{ delay time.Duration }
+
+func (e *notYet) Error() string { return fmt.Sprintf("not yet: due in %s", e.delay) }
+
 func (d *Dispatcher) retry(ctx context.Context, m queue.Message, ref parley.Ref, cause error) error {
 	delay := Backoff(m.ReceiveCount)
+	var later *notYet
+	if errors.As(cause, &later) {
+		delay = later.delay
+	}
 	d.Log.WarnContext(ctx, "job will be retried", obs.Ref(ref), "receiveCount", m.ReceiveCount, "retryIn", delay.String(), "err", cause)
 	if err := d.Queue.ChangeVisibility(ctx, m.Receipt, delay); err != nil {
 		d.Log.WarnContext(ctx, "could not delay retry", obs.Ref(ref), "err", err)
@@ -102,6 +112,9 @@ func (d *Dispatcher) handle(ctx context.Context, ref parley.Ref) error {
 	default:
 		return err
 	}
+	if send, err := d.gate(ctx, c, r); !send {
+		return err
+	}
 	return d.send(ctx, c, r)
 }
 
@@ -128,14 +141,17 @@ func (d *Dispatcher) send(ctx context.Context, c parley.Campaign, r parley.Recip
 	}
 }
 
-// record moves a claimed recipient out of SENDING, retrying briefly: the
-// claim already prevents a second send, so a record that still fails is
-// logged for reconciliation rather than retried through the queue.
+// record moves a sent (or refused) recipient out of SENDING.
 func (d *Dispatcher) record(ctx context.Context, r parley.Recipient, status parley.RecipientStatus, providerID, code string) {
-	change := parley.RecipientChange{
-		From: []parley.RecipientStatus{parley.StatusSending}, Status: status,
-		ProviderMessageID: providerID, ErrorMessage: code, At: d.Clock.Now(),
-	}
+	d.transition(ctx, r, parley.RecipientChange{Status: status, ProviderMessageID: providerID, ErrorMessage: code})
+}
+
+// transition applies change to a claimed recipient (From is SENDING),
+// retrying briefly: the claim already prevents a second send, so a change
+// that still fails is logged for reconciliation rather than retried through
+// the queue.
+func (d *Dispatcher) transition(ctx context.Context, r parley.Recipient, change parley.RecipientChange) {
+	change.From, change.At = []parley.RecipientStatus{parley.StatusSending}, d.Clock.Now()
 	var err error
 	for attempt := range 4 {
 		if attempt > 0 {
@@ -146,7 +162,7 @@ func (d *Dispatcher) record(ctx context.Context, r parley.Recipient, status parl
 		}
 	}
 	d.Log.ErrorContext(ctx, "outcome not recorded; recipient left SENDING", obs.Recipient(r),
-		"status", status, "providerMessageId", providerID, "err", err)
+		"status", change.Status, "providerMessageId", change.ProviderMessageID, "err", err)
 }
 
 // HandleBatch handles messages concurrently and returns one result per

@@ -237,3 +237,54 @@ func TestLogsMaskNumbersAndCarryIDs(t *testing.T) {
 		t.Errorf("log line is not JSON: %v", err)
 	}
 }
+
+func TestWindowCheckedAtSendTime(t *testing.T) {
+	end := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		at        time.Time
+		endAt     time.Time
+		status    parley.RecipientStatus
+		due       time.Time
+		retryIn   time.Duration
+		wantRetry bool
+	}{
+		{"open: sent", time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC), time.Time{}, parley.StatusSent, time.Time{}, 0, false},
+		{"opens in 10 minutes: re-delayed exactly", time.Date(2026, 11, 21, 12, 50, 0, 0, time.UTC), time.Time{}, parley.StatusQueued, time.Date(2026, 11, 21, 13, 0, 0, 0, time.UTC), 10 * time.Minute, true},
+		{"opens in 9 hours: back to the due index", time.Date(2026, 11, 21, 4, 0, 0, 0, time.UTC), time.Time{}, parley.StatusScheduled, time.Date(2026, 11, 21, 13, 0, 0, 0, time.UTC), 0, false},
+		{"never opens before the end: expired", time.Date(2026, 11, 22, 4, 0, 0, 0, time.UTC), end, parley.StatusExpired, time.Time{}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, 1, nil)
+			w.d.Clock = parley.ClockFunc(func() time.Time { return tt.at })
+			c, _ := w.store.Campaign(context.Background(), "acct1", "camp1")
+			if !tt.endAt.IsZero() {
+				// The fixture store has no campaign update; recreate it with an end.
+				c.ID, c.Schedule.EndAt = "camp2", tt.endAt
+				rs := []parley.Recipient{w.rs[0]}
+				rs[0].CampaignID = "camp2"
+				if err := w.store.CreateCampaign(context.Background(), c, rs); err != nil {
+					t.Fatal(err)
+				}
+				w.rs = rs
+			}
+			vis := &visibilityLog{}
+			w.d.Queue = vis
+			err := w.d.Handle(context.Background(), w.job(0))
+			if errors.Is(err, dispatch.ErrRetry) != tt.wantRetry {
+				t.Fatalf("Handle = %v", err)
+			}
+			r := w.recipient(t, 0)
+			if r.Status != tt.status || (!tt.due.IsZero() && !r.DueAt.Equal(tt.due)) {
+				t.Errorf("recipient %s due %s; want %s due %s", r.Status, r.DueAt, tt.status, tt.due)
+			}
+			if tt.wantRetry && (len(vis.timeouts) != 1 || vis.timeouts[0] != tt.retryIn) {
+				t.Errorf("visibility %v, want [%s]", vis.timeouts, tt.retryIn)
+			}
+			if sent := len(w.sent(t)); (sent == 1) != (tt.status == parley.StatusSent) {
+				t.Errorf("%d messages sent", sent)
+			}
+		})
+	}
+}

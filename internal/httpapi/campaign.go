@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/parley"
@@ -18,13 +19,28 @@ const maxBody = 1 << 20
 
 // CreateCampaignRequest is the LivePerson Proactive 2.0 campaign request.
 type CreateCampaignRequest struct {
-	CampaignName   string            `json:"campaignName"`
-	Skill          string            `json:"skill"`
-	TemplateID     string            `json:"templateId"`
-	OutboundNumber string            `json:"outboundNumber"`
-	Consent        *bool             `json:"consent"`
-	Message        string            `json:"message"`
-	Consumers      []json.RawMessage `json:"consumers"`
+	CampaignName   string          `json:"campaignName"`
+	Skill          string          `json:"skill"`
+	TemplateID     string          `json:"templateId"`
+	OutboundNumber string          `json:"outboundNumber"`
+	Consent        *bool           `json:"consent"`
+	Channel        string          `json:"channel,omitempty"`
+	Message        string          `json:"message"`
+	DeliveryWindow *DeliveryWindow `json:"deliveryWindow,omitempty"`
+	StartTime      string          `json:"startTime,omitempty"` // RFC 3339
+	EndTime        string          `json:"endTime,omitempty"`   // RFC 3339
+	// LookbackMinutes routes replies to the campaign's skill for this long
+	// after the send (60 to 43200; 30 days when absent).
+	LookbackMinutes int               `json:"lookbackMinutes,omitempty"`
+	Consumers       []json.RawMessage `json:"consumers"`
+}
+
+// DeliveryWindow is the local time of day and the days of week a campaign
+// may reach consumers: {"start":"08:00","end":"21:00","days":["MON",…]}.
+type DeliveryWindow struct {
+	Start string   `json:"start"`
+	End   string   `json:"end"`
+	Days  []string `json:"days,omitempty"`
 }
 
 // ConsumerRequest is one element of consumers[].
@@ -75,7 +91,24 @@ type Conversation struct {
 	Status            string          `json:"status"`
 	ErrorMessage      string          `json:"errorMessage,omitempty"`
 	ProviderMessageID string          `json:"providerMessageId,omitempty"`
-	UpdatedAt         string          `json:"updatedAt"`
+	// ScheduledFor is when a recipient not yet sent will go out.
+	ScheduledFor string `json:"scheduledFor,omitempty"`
+	UpdatedAt    string `json:"updatedAt"`
+}
+
+// timestamp formats t for the API: UTC, milliseconds.
+func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+// parseTime reads an optional RFC 3339 field.
+func parseTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, parley.FieldErrorf(field, "%s %q is not an RFC 3339 date-time such as 2026-12-01T09:00:00-05:00", field, s)
+	}
+	return t, nil
 }
 
 // decodeJSON decodes a JSON body into v, naming the offending field.
@@ -146,8 +179,18 @@ func draft(data []byte) (campaign.Draft, error) {
 		return campaign.Draft{}, parley.FieldErrorf("consumers", "%d consumers in one call; at most %d", len(req.Consumers), parley.MaxConsumersPerCall)
 	}
 	d := campaign.Draft{
-		Name: req.CampaignName, Skill: req.Skill, TemplateID: req.TemplateID,
-		OutboundNumber: req.OutboundNumber, Consent: *req.Consent, Message: req.Message,
+		Name: req.CampaignName, Skill: req.Skill, TemplateID: req.TemplateID, OutboundNumber: req.OutboundNumber,
+		Consent: *req.Consent, Channel: parley.Channel(req.Channel), Message: req.Message, LookbackMinutes: req.LookbackMinutes,
+	}
+	if w := req.DeliveryWindow; w != nil {
+		d.Window = &campaign.WindowSpec{Start: w.Start, End: w.End, Days: w.Days}
+	}
+	var err error
+	if d.StartTime, err = parseTime("startTime", req.StartTime); err != nil {
+		return campaign.Draft{}, err
+	}
+	if d.EndTime, err = parseTime("endTime", req.EndTime); err != nil {
+		return campaign.Draft{}, err
 	}
 	for i, raw := range req.Consumers {
 		var c ConsumerRequest
@@ -225,11 +268,14 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 		CampaignStatus: rep.Status, Conversations: []Conversation{},
 	}
 	for _, rc := range rep.Recipients {
-		resp.Conversations = append(resp.Conversations, Conversation{
+		conv := Conversation{
 			ID: rc.ID, ConsumerContent: ConsumerContent{SMS: rc.Phone}, Status: apiStatus(rc.Status),
-			ErrorMessage: rc.ErrorMessage, ProviderMessageID: rc.ProviderMessageID,
-			UpdatedAt: rc.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-		})
+			ErrorMessage: rc.ErrorMessage, ProviderMessageID: rc.ProviderMessageID, UpdatedAt: timestamp(rc.UpdatedAt),
+		}
+		if !rc.Status.Final() && !rc.DueAt.IsZero() {
+			conv.ScheduledFor = timestamp(rc.DueAt)
+		}
+		resp.Conversations = append(resp.Conversations, conv)
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

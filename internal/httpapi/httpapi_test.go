@@ -33,7 +33,8 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	s, q := testworld.Open(t)
-	svc := &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: parley.SystemClock{}}
+	noon := parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
+	svc := &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: noon}
 	srv := &httpapi.Server{Campaigns: svc, Sandbox: s, Log: obs.Discard()}
 	return &world{srv: srv, store: s, queue: q, h: srv.Handler()}
 }

@@ -41,3 +41,10 @@ func Messages(ev events.SQSEvent) []queue.Message {
 	}
 	return ms
 }
+
+// Scheduled returns the handler of a function run by an EventBridge
+// schedule: it runs check and fails the invocation (so it is retried and
+// alarmed on) when check fails.
+func Scheduled(check func(ctx context.Context) error) func(context.Context, events.EventBridgeEvent) error {
+	return func(ctx context.Context, _ events.EventBridgeEvent) error { return check(ctx) }
+}

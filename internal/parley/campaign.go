@@ -3,6 +3,8 @@ package parley
 import (
 	"fmt"
 	"time"
+
+	"github.com/parleyhq/parley/internal/window"
 )
 
 // Channel is a messaging channel a recipient is reached on.
@@ -37,7 +39,18 @@ type Campaign struct {
 	Recipients     int       `json:"recipients"`
 	FannedOut      int       `json:"fannedOut"`
 	CreatedAt      time.Time `json:"createdAt"`
+	// Schedule is when recipients may be messaged, in their local time.
+	Schedule window.Schedule `json:"schedule"`
+	// Lookback is how long after a send a reply is routed to Skill.
+	Lookback time.Duration `json:"lookback"`
 }
+
+// Lookback bounds, as LivePerson sets them.
+const (
+	MinLookback     = time.Hour
+	MaxLookback     = 30 * 24 * time.Hour
+	DefaultLookback = MaxLookback
+)
 
 // FanoutDone reports whether every recipient has been handed to the queue.
 func (c Campaign) FanoutDone() bool { return c.FannedOut >= c.Recipients }

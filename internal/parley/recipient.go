@@ -19,12 +19,13 @@ const (
 	StatusDelivered RecipientStatus = "DELIVERED"
 	StatusFailed    RecipientStatus = "FAILED"
 	StatusSkipped   RecipientStatus = "SKIPPED"
+	StatusExpired   RecipientStatus = "EXPIRED"
 )
 
 // Final reports whether no further send will be attempted.
 func (s RecipientStatus) Final() bool {
 	switch s {
-	case StatusSent, StatusDelivered, StatusFailed, StatusSkipped:
+	case StatusSent, StatusDelivered, StatusFailed, StatusSkipped, StatusExpired:
 		return true
 	}
 	return false
@@ -42,6 +43,7 @@ type Recipient struct {
 	Seq               int               `json:"seq"`
 	Channel           Channel           `json:"channel"`
 	Phone             string            `json:"phone"`
+	Zones             []string          `json:"zones,omitempty"` // IANA zones of Phone
 	Variables         map[string]string `json:"variables,omitempty"`
 	Body              string            `json:"body"`
 	Status            RecipientStatus   `json:"status"`
@@ -65,7 +67,9 @@ type RecipientChange struct {
 	ErrorMessage      string
 	ProviderMessageID string
 	CountAttempt      bool
-	At                time.Time
+	// DueAt, when set, moves the recipient's first allowed send time.
+	DueAt time.Time
+	At    time.Time
 }
 
 // Allows reports whether the change may apply to a recipient in status s.
@@ -81,6 +85,9 @@ func (c RecipientChange) Apply(r *Recipient) {
 	}
 	if c.CountAttempt {
 		r.Attempts++
+	}
+	if !c.DueAt.IsZero() {
+		r.DueAt = c.DueAt
 	}
 	r.UpdatedAt = c.At
 }

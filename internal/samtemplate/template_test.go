@@ -13,10 +13,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store/dynamo"
 )
 
 // repoRoot is the repository root seen from this package's directory, where
@@ -347,32 +350,64 @@ func TestFunctionsHaveCode(t *testing.T) {
 	}
 }
 
-// TestTableSchema checks the DynamoDB table against the keys, index and TTL
-// attribute the store relies on.
+// TestTableSchema checks the DynamoDB table against the schema the store
+// creates with dynamo.EnsureTable: billing mode, keys, attribute
+// definitions, every global secondary index, and the TTL attribute.
 func TestTableSchema(t *testing.T) {
 	tmpl := loadTemplate(t)
 	props := lookup(mustResource(t, tmpl, "Table", "AWS::DynamoDB::Table"), "Properties")
-	fanout := findItem(lookup(props, "GlobalSecondaryIndexes"), "IndexName", "fanout")
-	if fanout == nil {
-		t.Fatal("Table has no GlobalSecondaryIndexes entry with IndexName fanout")
+	want := dynamo.CreateTableInput("Table")
+	keys := func(ks []types.KeySchemaElement) []string {
+		var out []string
+		for _, k := range ks {
+			out = append(out, aws.ToString(k.AttributeName)+" "+string(k.KeyType))
+		}
+		return out
 	}
+	var wantAttrs, wantIndexes []string
+	for _, d := range want.AttributeDefinitions {
+		wantAttrs = append(wantAttrs, aws.ToString(d.AttributeName)+" "+string(d.AttributeType))
+	}
+	for _, g := range want.GlobalSecondaryIndexes {
+		wantIndexes = append(wantIndexes, aws.ToString(g.IndexName))
+	}
+	indexes := lookup(props, "GlobalSecondaryIndexes")
+	var gotIndexes []string
+	if seq := deref(indexes); seq != nil {
+		for _, item := range seq.Content {
+			gotIndexes = append(gotIndexes, value(lookup(item, "IndexName")))
+		}
+	}
+	sorted := func(s []string) []string { return slices.Sorted(slices.Values(s)) }
 
-	tests := []struct {
+	type check struct {
 		name      string
 		got, want []string
-	}{
-		{"BillingMode", values(lookup(props, "BillingMode")), []string{"PAY_PER_REQUEST"}},
-		{"KeySchema", pairs(lookup(props, "KeySchema"), "AttributeName", "KeyType"), []string{"pk HASH", "sk RANGE"}},
-		{"AttributeDefinitions", slices.Sorted(slices.Values(pairs(lookup(props, "AttributeDefinitions"), "AttributeName", "AttributeType"))),
-			[]string{"fanoutPending S", "pk S", "sk S"}},
-		{"fanout KeySchema", pairs(lookup(fanout, "KeySchema"), "AttributeName", "KeyType"), []string{"fanoutPending HASH", "pk RANGE"}},
-		{"fanout ProjectionType", values(lookup(fanout, "Projection", "ProjectionType")), []string{"ALL"}},
-		{"TTL AttributeName", values(lookup(props, "TimeToLiveSpecification", "AttributeName")), []string{"expiresAt"}},
+	}
+	tests := []check{
+		{"BillingMode", values(lookup(props, "BillingMode")), []string{string(want.BillingMode)}},
+		{"KeySchema", pairs(lookup(props, "KeySchema"), "AttributeName", "KeyType"), keys(want.KeySchema)},
+		{"AttributeDefinitions", sorted(pairs(lookup(props, "AttributeDefinitions"), "AttributeName", "AttributeType")), sorted(wantAttrs)},
+		{"GlobalSecondaryIndexes", sorted(gotIndexes), sorted(wantIndexes)},
+		{"TTL AttributeName", values(lookup(props, "TimeToLiveSpecification", "AttributeName")), []string{dynamo.AttrExpiresAt}},
 		{"TTL Enabled", values(lookup(props, "TimeToLiveSpecification", "Enabled")), []string{"true"}},
+	}
+	for _, g := range want.GlobalSecondaryIndexes {
+		name := aws.ToString(g.IndexName)
+		index := findItem(indexes, "IndexName", name)
+		tests = append(tests,
+			check{name + " KeySchema", pairs(lookup(index, "KeySchema"), "AttributeName", "KeyType"), keys(g.KeySchema)},
+			check{name + " ProjectionType", values(lookup(index, "Projection", "ProjectionType")), []string{string(g.Projection.ProjectionType)}},
+		)
 	}
 	for _, tt := range tests {
 		if !slices.Equal(tt.got, tt.want) {
 			t.Errorf("Table %s = %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+	for _, name := range []string{dynamo.IndexFanout, dynamo.IndexDue} {
+		if !slices.Contains(wantIndexes, name) {
+			t.Errorf("dynamo.CreateTableInput lacks the %s index the store queries", name)
 		}
 	}
 }

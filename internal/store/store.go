@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -38,6 +39,10 @@ type Store interface {
 	// change.From and returns the updated recipient. Otherwise it returns the
 	// stored recipient unchanged and an ECONFLICT error.
 	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
+	// DueRecipients lists SCHEDULED recipients whose DueAt is before
+	// before, earliest first, at most limit (capped at MaxPage), across all
+	// accounts. A recipient is in this index exactly while it is SCHEDULED.
+	DueRecipients(ctx context.Context, before time.Time, limit int) ([]parley.Recipient, error)
 	// RecordSandbox appends a message to the sandbox outbox.
 	RecordSandbox(ctx context.Context, m parley.SentMessage) error
 	// SandboxMessages lists the sandbox outbox in the order recorded.

@@ -3,8 +3,10 @@
 // Single-table design: a campaign item (sk CAMPAIGN) and its recipient items
 // (sk R#<recipient id>) share the partition ACCOUNT#<account>#CAMPAIGN#<id>;
 // sandbox messages live in the partition SANDBOX sorted by time. The sparse
-// index IndexFanout lists the campaigns whose fan-out is incomplete. The
-// schema constants and EnsureTable describe the table.
+// index IndexFanout lists the campaigns whose fan-out is incomplete; the
+// sparse index IndexDue lists the SCHEDULED recipients by due time, spread
+// over DueShards partitions. The schema constants and CreateTableInput
+// describe the table.
 package dynamo
 
 import (
@@ -323,9 +325,14 @@ func (t *Table) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient
 	return decode[recipientItem](av)
 }
 
-// UpdateRecipient implements store.Store.
+// UpdateRecipient implements store.Store. A change whose DueAt lies outside
+// the years 0000 to 9999 is EINVALID.
 func (t *Table) UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error) {
-	av, err := t.update(ctx, recipientUpdate(recipientKey(ref), change))
+	in, err := recipientUpdate(ref, change)
+	if err != nil {
+		return parley.Recipient{}, err
+	}
+	av, err := t.update(ctx, in)
 	conflict := errors.Is(err, errCondition)
 	switch {
 	case conflict && av == nil:
@@ -342,33 +349,76 @@ func (t *Table) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 
 // recipientUpdate is the UpdateItem that does what change.Apply does, on
 // condition that the stored status is one of change.From.
-func recipientUpdate(key item, change parley.RecipientChange) *dynamodb.UpdateItemInput {
-	values := item{":status": str(string(change.Status)), ":at": timeValue(change.At)}
-	set := []string{"#status = :status", "updatedAt = :at"}
-	var remove []string
+func recipientUpdate(ref parley.Ref, change parley.RecipientChange) (*dynamodb.UpdateItemInput, error) {
+	pk, sk := campaignPK(ref.AccountID, ref.CampaignID), recipientSK(ref.RecipientID)
+	u := updateExpr{values: item{}}
+	u.set("#status", ":status", str(string(change.Status)))
+	u.set("updatedAt", ":at", timeValue(change.At))
 	if change.ErrorMessage != "" {
-		set, values[":err"] = append(set, "errorMessage = :err"), str(change.ErrorMessage)
+		u.set("errorMessage", ":err", str(change.ErrorMessage))
 	} else {
-		remove = append(remove, "errorMessage")
+		u.removes = append(u.removes, "errorMessage")
 	}
 	if change.ProviderMessageID != "" {
-		set, values[":pmid"] = append(set, "providerMessageId = :pmid"), str(change.ProviderMessageID)
+		u.set("providerMessageId", ":pmid", str(change.ProviderMessageID))
 	}
 	if change.CountAttempt {
-		set = append(set, "attempts = if_not_exists(attempts, :zero) + :one")
-		values[":zero"], values[":one"] = num(0), num(1)
+		u.sets = append(u.sets, "attempts = if_not_exists(attempts, :zero) + :one")
+		u.values[":zero"], u.values[":one"] = num(0), num(1)
 	}
-	expr := "SET " + strings.Join(set, ", ")
-	if len(remove) > 0 {
-		expr += " REMOVE " + strings.Join(remove, ", ")
+	if err := u.moveDue(pk, sk, change); err != nil {
+		return nil, err
 	}
 	return &dynamodb.UpdateItemInput{
-		Key:                       key,
-		UpdateExpression:          aws.String(expr),
-		ConditionExpression:       aws.String(condExists + " AND " + statusIn(change.From, values)),
+		Key:                       itemKey(pk, sk),
+		UpdateExpression:          aws.String(u.String()),
+		ConditionExpression:       aws.String(condExists + " AND " + statusIn(change.From, u.values)),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: values,
+		ExpressionAttributeValues: u.values,
+	}, nil
+}
+
+// updateExpr collects the actions of an UpdateExpression and the values of
+// their placeholders.
+type updateExpr struct {
+	sets, removes []string
+	values        item
+}
+
+// set adds "path = placeholder" with the placeholder's value.
+func (u *updateExpr) set(path, placeholder string, v types.AttributeValue) {
+	u.sets = append(u.sets, path+" = "+placeholder)
+	u.values[placeholder] = v
+}
+
+// moveDue keeps the due index in step with a change of the recipient with
+// key pk, sk: the item carries AttrDueShard exactly while SCHEDULED, and
+// AttrDueAt, which it always carries, moves only when change sets a DueAt.
+// A recipient that becomes SCHEDULED without a new DueAt is thus indexed at
+// its stored one, within the same request.
+func (u *updateExpr) moveDue(pk, sk string, change parley.RecipientChange) error {
+	if !change.DueAt.IsZero() {
+		due, err := dueString(change.DueAt)
+		if err != nil {
+			return err
+		}
+		u.set(AttrDueAt, ":due", str(due))
 	}
+	if change.Status == parley.StatusScheduled {
+		u.set(AttrDueShard, ":shard", str(dueShard(pk, sk)))
+	} else {
+		u.removes = append(u.removes, AttrDueShard)
+	}
+	return nil
+}
+
+// String is the UpdateExpression.
+func (u *updateExpr) String() string {
+	expr := "SET " + strings.Join(u.sets, ", ")
+	if len(u.removes) > 0 {
+		expr += " REMOVE " + strings.Join(u.removes, ", ")
+	}
+	return expr
 }
 
 // statusIn is the condition that #status is one of from, adding the

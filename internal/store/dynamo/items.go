@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -9,15 +10,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/window"
 )
 
 // Item keys. A campaign and its recipients share a partition; recipient sort
 // keys hold the zero-padded recipient id, so their order is Seq order.
 const (
-	campaignSK         = "CAMPAIGN"
-	recipientSKPrefix  = "R#"
-	sandboxPK          = "SANDBOX"
-	sandboxSKTimestamp = "2006-01-02T15:04:05.000000000Z07:00" // fixed width in UTC
+	campaignSK        = "CAMPAIGN"
+	recipientSKPrefix = "R#"
+	sandboxPK         = "SANDBOX"
+	dueShardPrefix    = "DUE#"
+)
+
+// sortableLayout renders an instant in UTC at fixed width, so that for the
+// years 0000 to 9999 the order of the strings is the order of the instants.
+const sortableLayout = "2006-01-02T15:04:05.000000000Z"
+
+// Bounds of the years sortableLayout orders correctly.
+const (
+	minSortableYear = 0
+	maxSortableYear = 9999
 )
 
 // item is one stored item as the SDK carries it.
@@ -30,8 +42,62 @@ func campaignPK(accountID, campaignID string) string {
 func recipientSK(recipientID string) string { return recipientSKPrefix + recipientID }
 
 func sandboxSK(m parley.SentMessage) string {
-	return m.SentAt.UTC().Format(sandboxSKTimestamp) + "#" + m.ID
+	return sortable(m.SentAt) + "#" + m.ID
 }
+
+func sortable(t time.Time) string { return t.UTC().Format(sortableLayout) }
+
+// dueString is t as the due index sorts it. Outside the years sortableLayout
+// orders it is EINVALID, as the index would list such a recipient out of
+// order.
+func dueString(t time.Time) (string, error) {
+	if y := t.UTC().Year(); y < minSortableYear || y > maxSortableYear {
+		return "", parley.Errorf(parley.EINVALID, "due time %s is outside the years %04d to %d",
+			t.UTC().Format(time.RFC3339), minSortableYear, maxSortableYear)
+	}
+	return sortable(t), nil
+}
+
+// dueTime is a recipient's DueAt as its item stores it: in sortableLayout,
+// because the due index sorts by it.
+type dueTime time.Time
+
+// MarshalDynamoDBAttributeValue implements attributevalue.Marshaler.
+func (t dueTime) MarshalDynamoDBAttributeValue() (types.AttributeValue, error) {
+	s, err := dueString(time.Time(t))
+	if err != nil {
+		return nil, err
+	}
+	return str(s), nil
+}
+
+// UnmarshalDynamoDBAttributeValue implements attributevalue.Unmarshaler. It
+// reads any RFC 3339 time, of which sortableLayout is one form.
+func (t *dueTime) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) error {
+	s, ok := av.(*types.AttributeValueMemberS)
+	if !ok {
+		return fmt.Errorf("%s is %T, want a string", AttrDueAt, av)
+	}
+	v, err := time.Parse(time.RFC3339Nano, s.Value)
+	if err != nil {
+		return fmt.Errorf("%s: %w", AttrDueAt, err)
+	}
+	*t = dueTime(v)
+	return nil
+}
+
+// dueShard is the due index partition of the recipient item with key pk,
+// sk: a stable hash of the key spreads the SCHEDULED recipients of one
+// campaign over all DueShards partitions.
+func dueShard(pk, sk string) string {
+	h := fnv.New32a()
+	h.Write([]byte(pk))
+	h.Write([]byte{0})
+	h.Write([]byte(sk))
+	return dueShardName(int(h.Sum32() % DueShards))
+}
+
+func dueShardName(n int) string { return dueShardPrefix + strconv.Itoa(n) }
 
 func itemKey(pk, sk string) item {
 	return item{AttrPK: str(pk), AttrSK: str(sk)}
@@ -53,21 +119,45 @@ func num(n int) types.AttributeValue { return &types.AttributeValueMemberN{Value
 func timeValue(t time.Time) types.AttributeValue { return str(t.Format(time.RFC3339Nano)) }
 
 type campaignItem struct {
-	PK             string    `dynamodbav:"pk"`
-	SK             string    `dynamodbav:"sk"`
-	FanoutPending  string    `dynamodbav:"fanoutPending,omitempty"`
-	AccountID      string    `dynamodbav:"accountId"`
-	ID             string    `dynamodbav:"id"`
-	Name           string    `dynamodbav:"name,omitempty"`
-	Skill          string    `dynamodbav:"skill,omitempty"`
-	TemplateID     string    `dynamodbav:"templateId,omitempty"`
-	OutboundNumber string    `dynamodbav:"outboundNumber,omitempty"`
-	Channel        string    `dynamodbav:"channel,omitempty"`
-	Message        string    `dynamodbav:"message,omitempty"`
-	Consent        bool      `dynamodbav:"consent"`
-	Recipients     int       `dynamodbav:"recipients"`
-	FannedOut      int       `dynamodbav:"fannedOut"`
-	CreatedAt      time.Time `dynamodbav:"createdAt"`
+	PK             string        `dynamodbav:"pk"`
+	SK             string        `dynamodbav:"sk"`
+	FanoutPending  string        `dynamodbav:"fanoutPending,omitempty"`
+	AccountID      string        `dynamodbav:"accountId"`
+	ID             string        `dynamodbav:"id"`
+	Name           string        `dynamodbav:"name,omitempty"`
+	Skill          string        `dynamodbav:"skill,omitempty"`
+	TemplateID     string        `dynamodbav:"templateId,omitempty"`
+	OutboundNumber string        `dynamodbav:"outboundNumber,omitempty"`
+	Channel        string        `dynamodbav:"channel,omitempty"`
+	Message        string        `dynamodbav:"message,omitempty"`
+	Consent        bool          `dynamodbav:"consent"`
+	Recipients     int           `dynamodbav:"recipients"`
+	FannedOut      int           `dynamodbav:"fannedOut"`
+	CreatedAt      time.Time     `dynamodbav:"createdAt"`
+	Schedule       scheduleItem  `dynamodbav:"schedule"`
+	LookbackNanos  time.Duration `dynamodbav:"lookbackNanos"`
+}
+
+// scheduleItem is a campaign's window.Schedule: the window's minutes after
+// local midnight and its weekdays indexed by time.Weekday, and the optional
+// span (zero times when open-ended).
+type scheduleItem struct {
+	WindowStart int       `dynamodbav:"windowStart"`
+	WindowEnd   int       `dynamodbav:"windowEnd"`
+	Days        [7]bool   `dynamodbav:"days"`
+	StartAt     time.Time `dynamodbav:"startAt"`
+	EndAt       time.Time `dynamodbav:"endAt"`
+}
+
+func newScheduleItem(s window.Schedule) scheduleItem {
+	return scheduleItem{WindowStart: s.Window.Start, WindowEnd: s.Window.End, Days: s.Window.Days, StartAt: s.StartAt, EndAt: s.EndAt}
+}
+
+func (it scheduleItem) domain() window.Schedule {
+	return window.Schedule{
+		Window:  window.Window{Start: it.WindowStart, End: it.WindowEnd, Days: it.Days},
+		StartAt: it.StartAt, EndAt: it.EndAt,
+	}
 }
 
 func newCampaignItem(c parley.Campaign) campaignItem {
@@ -76,6 +166,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 		AccountID: c.AccountID, ID: c.ID, Name: c.Name, Skill: c.Skill, TemplateID: c.TemplateID,
 		OutboundNumber: c.OutboundNumber, Channel: string(c.Channel), Message: c.Message,
 		Consent: c.Consent, Recipients: c.Recipients, FannedOut: c.FannedOut, CreatedAt: c.CreatedAt,
+		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback,
 	}
 	if !c.FanoutDone() {
 		it.FanoutPending = FanoutPendingValue
@@ -88,44 +179,52 @@ func (it campaignItem) domain() parley.Campaign {
 		AccountID: it.AccountID, ID: it.ID, Name: it.Name, Skill: it.Skill, TemplateID: it.TemplateID,
 		OutboundNumber: it.OutboundNumber, Channel: parley.Channel(it.Channel), Message: it.Message,
 		Consent: it.Consent, Recipients: it.Recipients, FannedOut: it.FannedOut, CreatedAt: it.CreatedAt,
+		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos,
 	}
 }
 
 type recipientItem struct {
 	PK                string            `dynamodbav:"pk"`
 	SK                string            `dynamodbav:"sk"`
+	DueShard          string            `dynamodbav:"dueShard,omitempty"`
 	AccountID         string            `dynamodbav:"accountId"`
 	CampaignID        string            `dynamodbav:"campaignId"`
 	ID                string            `dynamodbav:"id"`
 	Seq               int               `dynamodbav:"seq"`
 	Channel           string            `dynamodbav:"channel,omitempty"`
 	Phone             string            `dynamodbav:"phone,omitempty"`
+	Zones             []string          `dynamodbav:"zones,omitempty"`
 	Variables         map[string]string `dynamodbav:"variables,omitempty"`
 	Body              string            `dynamodbav:"body,omitempty"`
 	Status            string            `dynamodbav:"status"`
 	ErrorMessage      string            `dynamodbav:"errorMessage,omitempty"`
 	ProviderMessageID string            `dynamodbav:"providerMessageId,omitempty"`
 	Attempts          int               `dynamodbav:"attempts"`
-	DueAt             time.Time         `dynamodbav:"dueAt"`
+	DueAt             dueTime           `dynamodbav:"dueAt"`
 	UpdatedAt         time.Time         `dynamodbav:"updatedAt"`
 }
 
+// newRecipientItem is r's item; a SCHEDULED recipient is in the due index.
 func newRecipientItem(r parley.Recipient) recipientItem {
-	return recipientItem{
+	it := recipientItem{
 		PK: campaignPK(r.AccountID, r.CampaignID), SK: recipientSK(r.ID),
 		AccountID: r.AccountID, CampaignID: r.CampaignID, ID: r.ID, Seq: r.Seq,
-		Channel: string(r.Channel), Phone: r.Phone, Variables: r.Variables, Body: r.Body,
+		Channel: string(r.Channel), Phone: r.Phone, Zones: r.Zones, Variables: r.Variables, Body: r.Body,
 		Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
-		Attempts: r.Attempts, DueAt: r.DueAt, UpdatedAt: r.UpdatedAt,
+		Attempts: r.Attempts, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
 	}
+	if r.Status == parley.StatusScheduled {
+		it.DueShard = dueShard(it.PK, it.SK)
+	}
+	return it
 }
 
 func (it recipientItem) domain() parley.Recipient {
 	return parley.Recipient{
 		AccountID: it.AccountID, CampaignID: it.CampaignID, ID: it.ID, Seq: it.Seq,
-		Channel: parley.Channel(it.Channel), Phone: it.Phone, Variables: it.Variables, Body: it.Body,
+		Channel: parley.Channel(it.Channel), Phone: it.Phone, Zones: it.Zones, Variables: it.Variables, Body: it.Body,
 		Status: parley.RecipientStatus(it.Status), ErrorMessage: it.ErrorMessage, ProviderMessageID: it.ProviderMessageID,
-		Attempts: it.Attempts, DueAt: it.DueAt, UpdatedAt: it.UpdatedAt,
+		Attempts: it.Attempts, DueAt: time.Time(it.DueAt), UpdatedAt: it.UpdatedAt,
 	}
 }
 

@@ -32,6 +32,23 @@ const (
 	// fan-out pending: partition key AttrFanoutPending, sort key AttrPK,
 	// projection ALL.
 	IndexFanout = "fanout"
+	// AttrDueShard is the due index's partition key (S). Only SCHEDULED
+	// recipients carry it, set to "DUE#<n>" with n in [0, DueShards) a
+	// stable hash of the item's key.
+	AttrDueShard = "dueShard"
+	// AttrDueAt is the due index's sort key (S): a recipient's DueAt in UTC
+	// at fixed width ("2006-01-02T15:04:05.000000000Z"), so that string order
+	// is time order. Every recipient carries it; the index holds only the
+	// recipients that also carry AttrDueShard.
+	AttrDueAt = "dueAt"
+	// DueShards is how many partitions of the due index share the SCHEDULED
+	// recipients, so that one large campaign does not load a single
+	// partition.
+	DueShards = 8
+	// IndexDue is the sparse global secondary index of SCHEDULED recipients
+	// by due time: partition key AttrDueShard, sort key AttrDueAt,
+	// projection ALL.
+	IndexDue = "due"
 )
 
 // tableActiveTimeout bounds how long EnsureTable waits for a new table.
@@ -41,7 +58,7 @@ const tableActiveTimeout = 2 * time.Minute
 // until it is ACTIVE and enables its TTL. It is for emulators and tests; in
 // AWS the SAM template creates the table.
 func EnsureTable(ctx context.Context, client *dynamodb.Client, table string) error {
-	_, err := client.CreateTable(ctx, createTableInput(table))
+	_, err := client.CreateTable(ctx, CreateTableInput(table))
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return parley.Wrap(parley.EUNAVAILABLE, err, "dynamodb CreateTable %s", table)
@@ -56,21 +73,37 @@ func EnsureTable(ctx context.Context, client *dynamodb.Client, table string) err
 	return enableTTL(ctx, client, table)
 }
 
-func createTableInput(table string) *dynamodb.CreateTableInput {
+// CreateTableInput is the CreateTable request for the named table with
+// Parley's schema: the request EnsureTable sends, and the table the SAM
+// template must declare.
+func CreateTableInput(table string) *dynamodb.CreateTableInput {
 	return &dynamodb.CreateTableInput{
-		TableName:   &table,
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(AttrSK), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(AttrFanoutPending), AttributeType: types.ScalarAttributeTypeS},
+		TableName:            &table,
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: stringAttributes(AttrPK, AttrSK, AttrFanoutPending, AttrDueShard, AttrDueAt),
+		KeySchema:            keySchema(AttrPK, AttrSK),
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
+			allIndex(IndexFanout, AttrFanoutPending, AttrPK),
+			allIndex(IndexDue, AttrDueShard, AttrDueAt),
 		},
-		KeySchema: keySchema(AttrPK, AttrSK),
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
-			IndexName:  aws.String(IndexFanout),
-			KeySchema:  keySchema(AttrFanoutPending, AttrPK),
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
-		}},
+	}
+}
+
+// stringAttributes defines the named key attributes as strings.
+func stringAttributes(names ...string) []types.AttributeDefinition {
+	defs := make([]types.AttributeDefinition, len(names))
+	for i, name := range names {
+		defs[i] = types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
+	}
+	return defs
+}
+
+// allIndex is a global secondary index that projects every attribute.
+func allIndex(name, hash, rng string) types.GlobalSecondaryIndex {
+	return types.GlobalSecondaryIndex{
+		IndexName:  aws.String(name),
+		KeySchema:  keySchema(hash, rng),
+		Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
 	}
 }
 

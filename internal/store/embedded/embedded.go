@@ -24,6 +24,7 @@ var (
 	bucketRecipients = []byte("recipients")
 	bucketPending    = []byte("pending_fanout")
 	bucketSandbox    = []byte("sandbox")
+	bucketDue        = []byte("due") // DueAt (8 bytes, big endian ns) + recipient key → nil, while SCHEDULED
 )
 
 // Store is a store.Store on a bbolt file.
@@ -41,7 +42,7 @@ func Open(path string) (*Store, error) {
 	}
 	db.MaxBatchDelay = 2 * time.Millisecond
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCampaigns, bucketRecipients, bucketPending, bucketSandbox} {
+		for _, b := range [][]byte{bucketCampaigns, bucketRecipients, bucketPending, bucketSandbox, bucketDue} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -106,9 +107,27 @@ func (s *Store) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parl
 			if err := put(rb, recipientKey(r.Ref()), r); err != nil {
 				return err
 			}
+			if err := indexDue(tx, r, true); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+}
+
+func dueKey(r parley.Recipient) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, uint64(r.DueAt.UnixNano())), recipientKey(r.Ref())...)
+}
+
+// indexDue adds (or removes) r's due-index entry if r is SCHEDULED.
+func indexDue(tx *bolt.Tx, r parley.Recipient, add bool) error {
+	if r.Status != parley.StatusScheduled {
+		return nil
+	}
+	if add {
+		return tx.Bucket(bucketDue).Put(dueKey(r), nil)
+	}
+	return tx.Bucket(bucketDue).Delete(dueKey(r))
 }
 
 // Campaign implements store.Store.
@@ -208,13 +227,39 @@ func (s *Store) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 			outcome = parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status)
 			return nil
 		}
+		if err := indexDue(tx, r, false); err != nil {
+			return err
+		}
 		change.Apply(&r)
+		if err := indexDue(tx, r, true); err != nil {
+			return err
+		}
 		return put(b, key, r)
 	})
 	if err != nil {
 		return parley.Recipient{}, err
 	}
 	return r, outcome
+}
+
+// DueRecipients implements store.Store.
+func (s *Store) DueRecipients(ctx context.Context, before time.Time, limit int) ([]parley.Recipient, error) {
+	limit = min(max(limit, 1), store.MaxPage)
+	end := binary.BigEndian.AppendUint64(nil, uint64(before.UnixNano()))
+	var out []parley.Recipient
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rb := tx.Bucket(bucketRecipients)
+		c := tx.Bucket(bucketDue).Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) < 0 && len(out) < limit; k, _ = c.Next() {
+			var r parley.Recipient
+			if err := get(rb, k[8:], &r, "recipient "+string(k[8:])); err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // RecordSandbox implements store.Store.

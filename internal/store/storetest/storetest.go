@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("ConcurrentClaim", func(t *testing.T) { testConcurrentClaim(t, newStore(t), opt) })
 	t.Run("Fanout", func(t *testing.T) { testFanout(t, newStore(t)) })
 	t.Run("Sandbox", func(t *testing.T) { testSandbox(t, newStore(t)) })
+	t.Run("DueIndex", func(t *testing.T) { testDue(t, newStore(t)) })
 }
 
 var t0 = time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
@@ -296,5 +297,66 @@ func testSandbox(t *testing.T, s store.Store) {
 		if m.ID != fmt.Sprintf("SB%d", i) || m.Body != fmt.Sprintf("body %d", i) || !m.SentAt.Equal(t0.Add(time.Duration(i)*time.Second)) {
 			t.Errorf("message %d = %+v", i, m)
 		}
+	}
+}
+
+func dueIDs(t *testing.T, s store.Store, before time.Time, limit int) []string {
+	t.Helper()
+	rs, err := s.DueRecipients(context.Background(), before, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.CampaignID+"/"+r.ID)
+		if r.Status != parley.StatusScheduled {
+			t.Errorf("due recipient %s/%s is %s", r.CampaignID, r.ID, r.Status)
+		}
+	}
+	return ids
+}
+
+func testDue(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 5)
+	offsets := []time.Duration{10 * time.Minute, 20 * time.Minute, 0, -1, 2 * time.Hour}
+	for i, off := range offsets {
+		rs[i].DueAt = t0.Add(off)
+		if off != 0 {
+			rs[i].Status = parley.StatusScheduled
+		}
+	}
+	create(t, s, c, rs)
+	c2, rs2 := Fixture("acct2", "camp2", 1)
+	rs2[0].Status, rs2[0].DueAt = parley.StatusScheduled, t0.Add(5*time.Minute)
+	create(t, s, c2, rs2)
+
+	want := []string{"camp1/000004", "camp2/000001", "camp1/000001", "camp1/000002"}
+	if got := dueIDs(t, s, t0.Add(30*time.Minute), 10); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("DueRecipients = %v, want %v (earliest first, across accounts)", got, want)
+	}
+	if got := dueIDs(t, s, t0.Add(30*time.Minute), 2); fmt.Sprint(got) != fmt.Sprint(want[:2]) {
+		t.Fatalf("DueRecipients limit 2 = %v, want %v", got, want[:2])
+	}
+	queued := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusScheduled}, Status: parley.StatusQueued, At: t0}
+	if _, err := s.UpdateRecipient(ctx, rs[0].Ref(), queued); err != nil {
+		t.Fatal(err)
+	}
+	later := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusScheduled}, Status: parley.StatusScheduled, DueAt: t0.Add(3 * time.Hour), At: t0}
+	moved, err := s.UpdateRecipient(ctx, rs[1].Ref(), later)
+	if err != nil || !moved.DueAt.Equal(t0.Add(3*time.Hour)) {
+		t.Fatalf("reschedule: %+v, %v", moved, err)
+	}
+	back := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusQueued}, Status: parley.StatusScheduled, DueAt: t0.Add(time.Minute), At: t0}
+	if _, err := s.UpdateRecipient(ctx, rs[2].Ref(), back); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"camp1/000004", "camp1/000003", "camp2/000001"}
+	if got := dueIDs(t, s, t0.Add(30*time.Minute), 10); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after changes DueRecipients = %v, want %v", got, want)
+	}
+	want = []string{"camp1/000004", "camp1/000003", "camp2/000001", "camp1/000005", "camp1/000002"}
+	if got := dueIDs(t, s, t0.Add(24*time.Hour), 10); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("all due = %v, want %v (a rescheduled recipient is listed once, at its new time)", got, want)
 	}
 }

@@ -1,0 +1,117 @@
+package campaign
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/queue"
+)
+
+// job is the queue entry that sends r, delayed until r is due.
+func job(r parley.Recipient, now time.Time) queue.Entry {
+	return queue.Entry{Body: r.Ref().Encode(), Delay: min(max(r.DueAt.Sub(now), 0), QueueHorizon).Round(time.Second)}
+}
+
+// fanout queues the QUEUED recipients of rs (a campaign's recipients in Seq
+// order, starting after c.FannedOut) chunk by chunk, each delayed until it
+// is due, marking progress after each chunk. SCHEDULED recipients are left
+// to the window check. It returns the progress mark reached.
+func (s *Service) fanout(ctx context.Context, c parley.Campaign, rs []parley.Recipient) (int, error) {
+	done := c.FannedOut
+	size := cmp.Or(s.Chunk, FanoutChunk)
+	for start := 0; start < len(rs); start += size {
+		chunk := rs[start:min(start+size, len(rs))]
+		now := s.Clock.Now()
+		var entries []queue.Entry
+		for _, r := range chunk {
+			if r.Status == parley.StatusQueued {
+				entries = append(entries, job(r, now))
+			}
+		}
+		if len(entries) > 0 {
+			if err := s.Queue.Send(ctx, entries...); err != nil {
+				return done, fmt.Errorf("queue recipients %d..%d: %w", chunk[0].Seq, chunk[len(chunk)-1].Seq, err)
+			}
+		}
+		last := chunk[len(chunk)-1].Seq
+		if err := s.Store.SetFannedOut(ctx, c.AccountID, c.ID, last); err != nil {
+			return done, fmt.Errorf("mark fan-out progress: %w", err)
+		}
+		done = last
+	}
+	return done, nil
+}
+
+// ResumeFanout finishes the fan-out of campaigns created more than grace ago
+// whose recipients are not all queued (an intake that crashed or lost the
+// queue half-way). Recipients past the last progress mark are queued again;
+// a recipient queued twice is sent once.
+func (s *Service) ResumeFanout(ctx context.Context, grace time.Duration) error {
+	pending, err := s.Store.PendingFanout(ctx)
+	if err != nil {
+		return fmt.Errorf("list pending fan-outs: %w", err)
+	}
+	cutoff := s.Clock.Now().Add(-grace)
+	for _, c := range pending {
+		if c.CreatedAt.After(cutoff) {
+			continue
+		}
+		if err := s.resume(ctx, c); err != nil {
+			return fmt.Errorf("resume fan-out of campaign %s: %w", c.ID, err)
+		}
+		s.Log.InfoContext(ctx, "fan-out resumed", "account", c.AccountID, "campaign", c.ID, "from", c.FannedOut)
+	}
+	return nil
+}
+
+func (s *Service) resume(ctx context.Context, c parley.Campaign) error {
+	for after := c.FannedOut; ; {
+		rs, err := s.Store.Recipients(ctx, c.AccountID, c.ID, after, cmp.Or(s.Chunk, FanoutChunk))
+		if err != nil || len(rs) == 0 {
+			return err
+		}
+		if _, err := s.fanout(ctx, c, rs); err != nil {
+			return err
+		}
+		after = rs[len(rs)-1].Seq
+	}
+}
+
+// EnqueueDue is the window check: it queues every SCHEDULED recipient due
+// within the queue horizon, delayed by exactly the time left until it is
+// due, and marks it QUEUED. The job is sent before the mark, so a crash in
+// between queues the recipient again at the next check (sent once all the
+// same) rather than losing it. It returns how many recipients it queued.
+func (s *Service) EnqueueDue(ctx context.Context) (int, error) {
+	total := 0
+	done := map[parley.Ref]bool{}
+	for {
+		now := s.Clock.Now()
+		due, err := s.Store.DueRecipients(ctx, now.Add(QueueHorizon), cmp.Or(s.Chunk, FanoutChunk))
+		if err != nil || len(due) == 0 || done[due[0].Ref()] {
+			// A recipient seen twice means the store has not caught up with
+			// the marks yet; the next check carries on.
+			return total, err
+		}
+		entries := make([]queue.Entry, len(due))
+		for i, r := range due {
+			entries[i] = job(r, now)
+		}
+		if err := s.Queue.Send(ctx, entries...); err != nil {
+			return total, fmt.Errorf("queue %d due recipients: %w", len(due), err)
+		}
+		for _, r := range due {
+			done[r.Ref()] = true
+			_, err := s.Store.UpdateRecipient(ctx, r.Ref(), parley.RecipientChange{
+				From: []parley.RecipientStatus{parley.StatusScheduled}, Status: parley.StatusQueued, At: now,
+			})
+			if err != nil && parley.ErrorCode(err) != parley.ECONFLICT {
+				return total, fmt.Errorf("mark recipient %s of %s queued: %w", r.ID, r.CampaignID, err)
+			}
+		}
+		total += len(due)
+	}
+}

@@ -1,0 +1,15 @@
+package parley
+
+// Per-recipient error codes: why a consumer was not accepted or not sent
+// to. LivePerson's names where it has one.
+const (
+	CodeInvalidNumber   = "INVALID_NUMBER"
+	CodeDuplicateNumber = "DUPLICATE_NUMBER"
+	CodeMissingVariable = "MISSING_VARIABLE" // rendered as MISSING_VARIABLE=<n>
+	// CodeNoWindow: the number's zones never share an open delivery window
+	// (before the campaign's end, when it has one).
+	CodeNoWindow = "NO_DELIVERY_WINDOW"
+	// CodeUnknownZone: no time zone is known for the number, so no local
+	// hour can be guaranteed.
+	CodeUnknownZone = "UNKNOWN_TIMEZONE"
+)
