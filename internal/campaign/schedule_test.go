@@ -41,7 +41,9 @@ func TestDraftScheduleValidation(t *testing.T) {
 		{"SMS window too early", func(d *campaign.Draft) { d.Window = &campaign.WindowSpec{Start: "07:00", End: "20:00"} }, "deliveryWindow"},
 		{"SMS window too late", func(d *campaign.Draft) { d.Window = &campaign.WindowSpec{Start: "09:00", End: "22:00"} }, "deliveryWindow"},
 		{"bad start", func(d *campaign.Draft) { d.Window = &campaign.WindowSpec{Start: "9am", End: "17:00"} }, "deliveryWindow.start"},
-		{"bad day", func(d *campaign.Draft) { d.Window = &campaign.WindowSpec{Start: "09:00", End: "17:00", Days: []string{"MON", "XYZ"}} }, "deliveryWindow.days[1]"},
+		{"bad day", func(d *campaign.Draft) {
+			d.Window = &campaign.WindowSpec{Start: "09:00", End: "17:00", Days: []string{"MON", "XYZ"}}
+		}, "deliveryWindow.days[1]"},
 		{"end passed", func(d *campaign.Draft) { d.EndTime = now.Add(-time.Minute) }, "endTime"},
 		{"end before start", func(d *campaign.Draft) { d.StartTime, d.EndTime = now.Add(2*time.Hour), now.Add(time.Hour) }, "endTime"},
 		{"lookback too short", func(d *campaign.Draft) { d.LookbackMinutes = 59 }, "lookbackMinutes"},
@@ -87,7 +89,7 @@ func TestIntakeSchedules(t *testing.T) {
 		due    time.Time
 	}{
 		"000001": {parley.StatusQueued, time.Date(2026, 11, 21, 13, 0, 0, 0, time.UTC)},    // opens in 10 minutes
-		"000002": {parley.StatusQueued, now},                                             // open now
+		"000002": {parley.StatusQueued, now},                                               // open now
 		"000003": {parley.StatusScheduled, time.Date(2026, 11, 21, 16, 0, 0, 0, time.UTC)}, // 08:00 in Los Angeles
 	}
 	for id, wt := range want {
