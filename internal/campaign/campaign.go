@@ -235,4 +235,3 @@ func endNote(s window.Schedule) string {
 	}
 	return " before the campaign ends at " + s.EndAt.UTC().Format(time.RFC3339)
 }
-
