@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -180,9 +181,14 @@ func (s *Service) recipient(c parley.Campaign, cons Consumer, seen map[string]in
 		return parley.Recipient{Phone: e164}, fmt.Sprintf("%s=%d", parley.CodeMissingVariable, missing[0]),
 			fmt.Sprintf("consumers[%d].variables has no value for {{%d}}", i, missing[0])
 	}
+	body = message.WithOptOut(body, "")
+	if n := utf8.RuneCountInString(body); n > message.SMSLimit {
+		return parley.Recipient{Phone: e164}, parley.CodeTooLong,
+			fmt.Sprintf("consumers[%d]: the message with its opt-out text is %d characters; at most %d", i, n, message.SMSLimit)
+	}
 	return parley.Recipient{
 		AccountID: c.AccountID, CampaignID: c.ID, Channel: c.Channel, Phone: e164,
-		Variables: cons.Variables, Body: message.WithOptOut(body, ""),
+		Variables: cons.Variables, Body: body,
 	}, "", ""
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/message"
 	"github.com/parleyhq/parley/internal/parley"
@@ -58,8 +59,11 @@ func (d Draft) validate(now time.Time) error {
 		return parley.FieldErrorf("templateId", "templateId %q is not known; use %s for a plain SMS campaign", d.TemplateID, parley.PlainSMSTemplateID)
 	case strings.TrimSpace(d.Message) == "":
 		return parley.FieldErrorf("message", "message is required for a plain SMS campaign")
-	case len([]rune(d.Message)) > message.MaxLength:
-		return parley.FieldErrorf("message", "message is %d characters; at most %d", len([]rune(d.Message)), message.MaxLength)
+	case len(message.Placeholders(d.Message)) == 0 && utf8.RuneCountInString(message.WithOptOut(d.Message, "")) > message.SMSLimit:
+		return parley.FieldErrorf("message", "message with its opt-out text is %d characters; at most %d",
+			utf8.RuneCountInString(message.WithOptOut(d.Message, "")), message.SMSLimit)
+	case utf8.RuneCountInString(d.Message) > message.MaxLength:
+		return parley.FieldErrorf("message", "message is %d characters; at most %d", utf8.RuneCountInString(d.Message), message.MaxLength)
 	case len(d.Consumers) == 0:
 		return parley.FieldErrorf("consumers", "at least one consumer is required")
 	case len(d.Consumers) > parley.MaxConsumersPerCall:

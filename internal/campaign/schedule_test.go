@@ -49,6 +49,7 @@ func TestDraftScheduleValidation(t *testing.T) {
 		{"lookback too short", func(d *campaign.Draft) { d.LookbackMinutes = 59 }, "lookbackMinutes"},
 		{"lookback too long", func(d *campaign.Draft) { d.LookbackMinutes = 43201 }, "lookbackMinutes"},
 		{"unsupported channel", func(d *campaign.Draft) { d.Channel = "fax" }, "channel"},
+		{"over 140 with the opt-out text", func(d *campaign.Draft) { d.Message = strings.Repeat("x", 140-len("\nReply STOP to opt out")+1) }, "message"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,6 +105,21 @@ func TestIntakeSchedules(t *testing.T) {
 	delays := log.delays()
 	if len(delays) != 2 || delays["000001"] != 10*time.Minute || delays["000002"] != 0 {
 		t.Errorf("queued with delays %v; want 000001 after 10m, 000002 at once, 000003 not yet", delays)
+	}
+}
+
+func TestMessageLimitPerRecipient(t *testing.T) {
+	w := newWorld(t)
+	d := draft("+12025550101", "+12025550102")
+	d.Message = strings.Repeat("x", 110) + "{{1}}"
+	d.Consumers[0].Variables["1"] = strings.Repeat("y", 9) // 119 + 22 = 141
+	d.Consumers[1].Variables["1"] = strings.Repeat("y", 8) // exactly 140
+	got, err := w.svc.Create(context.Background(), "acct1", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Failed) != 1 || got.Failed[0].Index != 0 || got.Failed[0].Error != parley.CodeTooLong || !strings.Contains(got.Failed[0].Detail, "141") {
+		t.Fatalf("failed = %+v; want consumer 0 too long at 141 characters", got.Failed)
 	}
 }
 

@@ -12,4 +12,6 @@ const (
 	// CodeUnknownZone: no time zone is known for the number, so no local
 	// hour can be guaranteed.
 	CodeUnknownZone = "UNKNOWN_TIMEZONE"
+	// CodeTooLong: the message with its opt-out text exceeds the SMS limit.
+	CodeTooLong = "MESSAGE_TOO_LONG"
 )
