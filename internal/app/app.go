@@ -40,6 +40,7 @@ type App struct {
 	Queue      queue.Queue
 	Campaigns  *campaign.Service
 	Dispatcher *dispatch.Dispatcher
+	Sandbox    *sandbox.Gateway
 	API        *httpapi.Server
 
 	log     *slog.Logger
@@ -82,11 +83,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 func (a *App) wire(clock parley.Clock, log *slog.Logger) {
 	a.log = log
 	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log}
-	a.Dispatcher = &dispatch.Dispatcher{
-		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log,
-		Sender: &sandbox.Gateway{Recorder: a.Store, Clock: clock},
+	a.Sandbox = &sandbox.Gateway{Recorder: a.Store, Clock: clock}
+	a.Dispatcher = &dispatch.Dispatcher{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Sandbox}
+	a.API = &httpapi.Server{Campaigns: a.Campaigns, Sandbox: a.Sandbox, Log: log}
+	if !obs.InLambda() {
+		// Faults live in this process: only where it also dispatches.
+		a.API.Faults = a.Sandbox
 	}
-	a.API = &httpapi.Server{Campaigns: a.Campaigns, Sandbox: a.Store, Log: log}
 }
 
 func (a *App) openEmbedded(cfg config.Config) error {

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
@@ -35,7 +36,8 @@ func newWorld(t *testing.T) *world {
 	s, q := testworld.Open(t)
 	noon := parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
 	svc := &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: noon}
-	srv := &httpapi.Server{Campaigns: svc, Sandbox: s, Log: obs.Discard()}
+	gw := &sandbox.Gateway{Recorder: s, Clock: noon}
+	srv := &httpapi.Server{Campaigns: svc, Sandbox: gw, Faults: gw, Log: obs.Discard()}
 	return &world{srv: srv, store: s, queue: q, h: srv.Handler()}
 }
 
@@ -185,7 +187,7 @@ func TestSandboxMessages(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(data)) != "[]" {
 		t.Errorf("empty sandbox: %d %s", resp.StatusCode, data)
 	}
-	w.srv.Sandbox = nil
+	w.srv.Sandbox, w.srv.Faults = nil, nil
 	w.h = w.srv.Handler()
 	resp, _ = w.do(t, "GET", "/sandbox/messages", "")
 	if resp.StatusCode != http.StatusNotFound {
@@ -222,5 +224,27 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	slices.Sort(served)
 	if !slices.Equal(documented, served) {
 		t.Errorf("OpenAPI paths %v\nrouter routes  %v", documented, served)
+	}
+}
+
+func TestSandboxFaultRoutes(t *testing.T) {
+	w := newWorld(t)
+	resp, data := w.do(t, "POST", "/sandbox/faults", `{"to":"+12025550101","kind":"throttle","times":1}`)
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(data), `"code":"20429"`) {
+		t.Fatalf("inject: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "POST", "/sandbox/faults", `{"kind":"explode"}`)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"kind"`) {
+		t.Errorf("bad kind: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "GET", "/sandbox/faults", "")
+	if resp.StatusCode != http.StatusOK || strings.Count(string(data), `"kind"`) != 1 {
+		t.Errorf("list: %d %s", resp.StatusCode, data)
+	}
+	if resp, _ = w.do(t, "DELETE", "/sandbox/faults", ""); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("clear: %d", resp.StatusCode)
+	}
+	if _, data = w.do(t, "GET", "/sandbox/faults", ""); strings.TrimSpace(string(data)) != "[]" {
+		t.Errorf("after clear: %s", data)
 	}
 }

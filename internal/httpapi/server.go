@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -23,7 +24,14 @@ type Campaigns interface {
 
 // Sandbox lists what the sandbox gateway recorded.
 type Sandbox interface {
-	SandboxMessages(ctx context.Context) ([]parley.SentMessage, error)
+	Messages(ctx context.Context) ([]parley.SentMessage, error)
+}
+
+// Faults steers the sandbox gateway's refusals.
+type Faults interface {
+	Inject(f sandbox.Fault) error
+	Faults() []sandbox.Fault
+	ClearFaults()
 }
 
 // Server holds the routes' dependencies.
@@ -31,7 +39,10 @@ type Server struct {
 	Campaigns Campaigns
 	// Sandbox, when set, exposes GET /sandbox/messages.
 	Sandbox Sandbox
-	Log     *slog.Logger
+	// Faults, when set, exposes /sandbox/faults. Only a process that also
+	// runs the dispatcher (parley serve) can honour them.
+	Faults Faults
+	Log    *slog.Logger
 }
 
 // Route is one method and path pattern of the API.
@@ -50,6 +61,12 @@ func (s *Server) Routes() []Route {
 	}
 	if s.Sandbox != nil {
 		rs = append(rs, Route{http.MethodGet, "/sandbox/messages", (*Server).sandboxMessages})
+	}
+	if s.Faults != nil {
+		rs = append(rs,
+			Route{http.MethodGet, "/sandbox/faults", (*Server).listFaults},
+			Route{http.MethodPost, "/sandbox/faults", (*Server).injectFault},
+			Route{http.MethodDelete, "/sandbox/faults", (*Server).clearFaults})
 	}
 	return rs
 }
@@ -96,10 +113,37 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) sandboxMessages(w http.ResponseWriter, r *http.Request) {
-	ms, err := s.Sandbox.SandboxMessages(r.Context())
+	ms, err := s.Sandbox.Messages(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, ms)
+}
+
+func (s *Server) listFaults(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.Faults.Faults())
+}
+
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) {
+	data, err := readBody(r, w)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var f sandbox.Fault
+	if err := decodeJSON(data, &f, ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.Faults.Inject(f); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.Faults.Faults())
+}
+
+func (s *Server) clearFaults(w http.ResponseWriter, r *http.Request) {
+	s.Faults.ClearFaults()
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -1,6 +1,8 @@
 // Package sandbox is the channel gateway for local runs and tests: it sends
 // nothing and records every message it accepts, so a developer can see what
-// would have gone out.
+// would have gone out. It can be told to refuse messages the way real
+// providers do (permanent failures, transient errors, throttling, consumers
+// not reachable on a channel) to exercise dispatch locally.
 package sandbox
 
 import (
@@ -8,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"sync"
 
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -15,16 +18,23 @@ import (
 // Recorder persists what the sandbox "sends".
 type Recorder interface {
 	RecordSandbox(ctx context.Context, m parley.SentMessage) error
+	SandboxMessages(ctx context.Context) ([]parley.SentMessage, error)
 }
 
 // Gateway records messages instead of sending them.
 type Gateway struct {
 	Recorder Recorder
 	Clock    parley.Clock
+
+	mu     sync.Mutex
+	faults []Fault
 }
 
-// Send records m and returns its sandbox message id.
+// Send records m and returns its sandbox message id, unless a fault applies.
 func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
+	if err := g.fault(m); err != nil {
+		return "", err
+	}
 	b := make([]byte, 12)
 	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
 	sent := parley.SentMessage{
@@ -32,7 +42,12 @@ func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 		CampaignID: m.CampaignID, AccountID: m.AccountID, RecipientID: m.RecipientID, SentAt: g.Clock.Now(),
 	}
 	if err := g.Recorder.RecordSandbox(ctx, sent); err != nil {
-		return "", &parley.SendError{Provider: "sandbox", Code: "RECORD_FAILED", Reason: fmt.Sprint(err)}
+		return "", &parley.SendError{Provider: "sandbox", Code: "RECORD_FAILED", Reason: fmt.Sprint(err), Kind: parley.FailTransient}
 	}
 	return sent.ID, nil
+}
+
+// Messages lists what the sandbox recorded, oldest first.
+func (g *Gateway) Messages(ctx context.Context) ([]parley.SentMessage, error) {
+	return g.Recorder.SandboxMessages(ctx)
 }

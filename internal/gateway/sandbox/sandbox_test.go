@@ -1,0 +1,83 @@
+package sandbox_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/gateway/sandbox"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/testworld"
+)
+
+func newGateway(t *testing.T) *sandbox.Gateway {
+	s, _ := testworld.Open(t)
+	return &sandbox.Gateway{Recorder: s, Clock: parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })}
+}
+
+func msg(to string, ch parley.Channel) parley.Message {
+	return parley.Message{Channel: ch, To: to, From: "+12025550100", Body: "hi", AccountID: "a", CampaignID: "c", RecipientID: "000001"}
+}
+
+func TestRecords(t *testing.T) {
+	g := newGateway(t)
+	id, err := g.Send(context.Background(), msg("+12025550101", parley.ChannelSMS))
+	if err != nil || id == "" {
+		t.Fatal(id, err)
+	}
+	ms, err := g.Messages(context.Background())
+	if err != nil || len(ms) != 1 || ms[0].ID != id || ms[0].To != "+12025550101" || ms[0].Body != "hi" {
+		t.Fatalf("Messages = %+v, %v", ms, err)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	g := newGateway(t)
+	for _, f := range []sandbox.Fault{
+		{To: "+12025550101", Channel: parley.ChannelWhatsApp, Kind: "ineligible"},
+		{To: "+12025550102", Kind: "throttle", Times: 2, RetryAfter: 3},
+		{Channel: parley.ChannelInApp, Kind: "fail", Code: "UNREGISTERED"},
+	} {
+		if err := g.Inject(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		to   string
+		ch   parley.Channel
+		kind parley.FailKind
+		code string
+		ok   bool
+	}{
+		{"+12025550101", parley.ChannelWhatsApp, parley.FailIneligible, "131026", false},
+		{"+12025550101", parley.ChannelSMS, 0, "", true},
+		{"+12025550102", parley.ChannelSMS, parley.FailThrottled, "20429", false},
+		{"+12025550102", parley.ChannelSMS, parley.FailThrottled, "20429", false},
+		{"+12025550102", parley.ChannelSMS, 0, "", true}, // used up after two
+		{"brand-consumer-7", parley.ChannelInApp, parley.FailPermanent, "UNREGISTERED", false},
+	}
+	for i, tt := range tests {
+		_, err := g.Send(context.Background(), msg(tt.to, tt.ch))
+		var se *parley.SendError
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("send %d: %v", i, err)
+		case !tt.ok && (!errors.As(err, &se) || se.Kind != tt.kind || se.Code != tt.code):
+			t.Errorf("send %d: %v, want %s %s", i, err, tt.kind, tt.code)
+		}
+		if se != nil && se.Kind == parley.FailThrottled && se.RetryAfter != 3*time.Second {
+			t.Errorf("send %d: retry after %s", i, se.RetryAfter)
+		}
+	}
+	if n := len(g.Faults()); n != 2 {
+		t.Errorf("%d faults left, want 2", n)
+	}
+	g.ClearFaults()
+	if _, err := g.Send(context.Background(), msg("+12025550101", parley.ChannelWhatsApp)); err != nil {
+		t.Errorf("after clearing: %v", err)
+	}
+	if err := g.Inject(sandbox.Fault{Kind: "explode"}); parley.ErrorCode(err) != parley.EINVALID {
+		t.Errorf("unknown kind: %v", err)
+	}
+}
