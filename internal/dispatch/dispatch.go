@@ -131,10 +131,13 @@ func (d *Dispatcher) send(ctx context.Context, c parley.Campaign, r parley.Recip
 		d.record(ctx, r, parley.StatusSent, id, "")
 		d.Log.InfoContext(ctx, "sent", obs.Recipient(r), "providerMessageId", id)
 		return nil
-	case errors.As(err, &sendErr) && sendErr.Kind == parley.FailPermanent:
+	case errors.As(err, &sendErr) && (sendErr.Kind == parley.FailPermanent || sendErr.Kind == parley.FailIneligible):
 		d.record(ctx, r, parley.StatusFailed, "", sendErr.Code)
-		d.Log.WarnContext(ctx, "send failed", obs.Recipient(r), "code", sendErr.Code, "reason", sendErr.Reason)
+		d.Log.WarnContext(ctx, "send failed", obs.Recipient(r), "code", sendErr.Code, "kind", sendErr.Kind, "reason", sendErr.Reason)
 		return nil
+	case errors.As(err, &sendErr) && sendErr.Kind == parley.FailThrottled && sendErr.RetryAfter > 0:
+		d.record(ctx, r, parley.StatusQueued, "", "")
+		return errors.Join(err, &notYet{delay: sendErr.RetryAfter})
 	default:
 		d.record(ctx, r, parley.StatusQueued, "", "")
 		return err

@@ -133,6 +133,8 @@ func TestSendFailures(t *testing.T) {
 		{"permanent", &parley.SendError{Provider: "twilio", Code: "21211", Reason: "invalid To", Kind: parley.FailPermanent}, false, parley.StatusFailed, "21211"},
 		{"transient", &parley.SendError{Provider: "twilio", Code: "20429", Reason: "too many requests"}, true, parley.StatusQueued, ""},
 		{"network", errors.New("connection reset"), true, parley.StatusQueued, ""},
+		{"not on the channel", &parley.SendError{Provider: "whatsapp", Code: "131026", Kind: parley.FailIneligible}, false, parley.StatusFailed, "131026"},
+		{"our credentials", &parley.SendError{Provider: "twilio", Code: "20003", Kind: parley.FailConfig}, true, parley.StatusQueued, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +155,21 @@ func TestSendFailures(t *testing.T) {
 				t.Errorf("visibility changes %v, want [%s]", vis.timeouts, dispatch.Backoff(3))
 			}
 		})
+	}
+}
+
+func TestThrottledHonoursRetryAfter(t *testing.T) {
+	w := newWorld(t, 1, failingSender{&parley.SendError{Provider: "twilio", Code: "20429", Kind: parley.FailThrottled, RetryAfter: 7 * time.Second}})
+	vis := &visibilityLog{}
+	w.d.Queue = vis
+	if err := w.d.Handle(context.Background(), w.job(0)); !errors.Is(err, dispatch.ErrRetry) {
+		t.Fatalf("Handle = %v", err)
+	}
+	if len(vis.timeouts) != 1 || vis.timeouts[0] != 7*time.Second {
+		t.Errorf("visibility %v, want the provider's 7s", vis.timeouts)
+	}
+	if r := w.recipient(t, 0); r.Status != parley.StatusQueued {
+		t.Errorf("status %s", r.Status)
 	}
 }
 
