@@ -11,7 +11,7 @@ import (
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
-func open(t *testing.T, path string) *embedded.Store {
+func open(t testing.TB, path string) *embedded.Store {
 	t.Helper()
 	s, err := embedded.Open(path)
 	if err != nil {
