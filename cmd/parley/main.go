@@ -2,6 +2,7 @@
 //
 //	parley serve [--addr 127.0.0.1:8080] [--data ./.parley] [--backend embedded|aws]
 //	parley sandbox messages [--addr 127.0.0.1:8080]
+//	parley dlq redrive [--addr 127.0.0.1:8080]
 //
 // serve runs every HTTP route, the dispatcher and the fan-out check in one
 // process; its settings come from the same environment variables as the
@@ -16,8 +17,15 @@ import (
 
 const usage = `usage:
   parley serve [--addr ADDR] [--data DIR] [--backend embedded|aws]
-  parley sandbox messages [--addr ADDR]
+  parley sandbox messages [--addr ADDR]   what the sandbox gateway sent
+  parley dlq redrive [--addr ADDR]        move dead-lettered jobs back onto the queue
 `
+
+// operator commands: words → method and path on a running parley serve.
+var operator = map[string]struct{ method, path string }{
+	"sandbox messages": {"GET", "/sandbox/messages"},
+	"dlq redrive":      {"POST", "/admin/dlq/redrive"},
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -32,8 +40,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case args[0] == "serve":
 		err = serve(args[1:], stderr)
-	case args[0] == "sandbox" && len(args) > 1 && args[1] == "messages":
-		err = sandboxMessages(args[2:], stdout)
+	case len(args) > 1 && operator[args[0]+" "+args[1]].path != "":
+		op := operator[args[0]+" "+args[1]]
+		var r *remote
+		if r, err = parseRemote(args[0]+" "+args[1], args[2:]); err == nil {
+			err = r.call(op.method, op.path, stdout)
+		}
 	default:
 		fmt.Fprint(stderr, usage)
 		return 2

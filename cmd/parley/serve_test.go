@@ -158,3 +158,15 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestDLQRedriveCommand(t *testing.T) {
+	s := start(t, embeddedConfig(t))
+	defer s.stop()
+	var out bytes.Buffer
+	if code := run([]string{"dlq", "redrive", "--addr", s.addr}, &out, io.Discard); code != 0 {
+		t.Fatalf("parley dlq redrive exited %d", code)
+	}
+	if !strings.Contains(out.String(), `"redriven": 0`) {
+		t.Errorf("output %q", out.String())
+	}
+}

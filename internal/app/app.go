@@ -85,7 +85,7 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) {
 	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log}
 	a.Sandbox = &sandbox.Gateway{Recorder: a.Store, Clock: clock}
 	a.Dispatcher = &dispatch.Dispatcher{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Sandbox}
-	a.API = &httpapi.Server{Campaigns: a.Campaigns, Sandbox: a.Sandbox, Log: log}
+	a.API = &httpapi.Server{Campaigns: a.Campaigns, DeadLetters: a.Queue, Sandbox: a.Sandbox, Log: log}
 	if !obs.InLambda() {
 		// Faults live in this process: only where it also dispatches.
 		a.API.Faults = a.Sandbox

@@ -25,18 +25,18 @@ func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
 	obs.TraceAWS(&awsCfg)
 	db := dynamodb.NewFromConfig(awsCfg)
 	sq := awssqs.NewFromConfig(awsCfg)
-	queueURL := cfg.JobsQueueURL
+	queueURL, dlqURL := cfg.JobsQueueURL, cfg.JobsDLQURL
 	if cfg.AWSEndpoint != "" {
 		if err := dynamo.EnsureTable(ctx, db, cfg.Table); err != nil {
 			return fmt.Errorf("create table %s on %s: %w", cfg.Table, cfg.AWSEndpoint, err)
 		}
 		if queueURL == "" {
-			if queueURL, err = sqs.EnsureQueue(ctx, sq, JobsQueueName, dispatchVisibility, MaxReceiveCount); err != nil {
+			if queueURL, dlqURL, err = sqs.EnsureQueue(ctx, sq, JobsQueueName, dispatchVisibility, MaxReceiveCount); err != nil {
 				return fmt.Errorf("create queue %s on %s: %w", JobsQueueName, cfg.AWSEndpoint, err)
 			}
 		}
 	}
 	a.Store = dynamo.New(db, cfg.Table)
-	a.Queue = sqs.New(sq, queueURL)
+	a.Queue = sqs.New(sq, queueURL, dlqURL)
 	return nil
 }

@@ -22,6 +22,7 @@ type Config struct {
 	Addr         string // PARLEY_ADDR: parley serve's listen address (127.0.0.1:8080)
 	Table        string // PARLEY_TABLE: DynamoDB table (aws backend)
 	JobsQueueURL string // PARLEY_JOBS_QUEUE_URL: SQS jobs queue URL (aws backend)
+	JobsDLQURL   string // PARLEY_JOBS_DLQ_URL: its dead-letter queue, for redrive (aws backend)
 	Gateway      string // PARLEY_GATEWAY: channel gateway; sandbox (default)
 	LogLevel     string // PARLEY_LOG_LEVEL: DEBUG, INFO (default), WARN, ERROR
 	Workers      int    // PARLEY_WORKERS: parley serve's dispatcher pollers (4)
@@ -30,7 +31,7 @@ type Config struct {
 
 // Names lists every environment variable Config reads.
 var Names = []string{
-	"PARLEY_BACKEND", "PARLEY_DATA_DIR", "PARLEY_ADDR", "PARLEY_TABLE", "PARLEY_JOBS_QUEUE_URL",
+	"PARLEY_BACKEND", "PARLEY_DATA_DIR", "PARLEY_ADDR", "PARLEY_TABLE", "PARLEY_JOBS_QUEUE_URL", "PARLEY_JOBS_DLQ_URL",
 	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "AWS_ENDPOINT_URL",
 }
 
@@ -45,7 +46,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		Backend: or("PARLEY_BACKEND", BackendEmbedded), DataDir: or("PARLEY_DATA_DIR", ".parley"),
 		Addr: or("PARLEY_ADDR", "127.0.0.1:8080"), Table: or("PARLEY_TABLE", ""),
-		JobsQueueURL: or("PARLEY_JOBS_QUEUE_URL", ""), Gateway: or("PARLEY_GATEWAY", "sandbox"),
+		JobsQueueURL: or("PARLEY_JOBS_QUEUE_URL", ""), JobsDLQURL: or("PARLEY_JOBS_DLQ_URL", ""),
+		Gateway:  or("PARLEY_GATEWAY", "sandbox"),
 		LogLevel: or("PARLEY_LOG_LEVEL", "INFO"), AWSEndpoint: or("AWS_ENDPOINT_URL", ""),
 	}
 	workers, err := strconv.Atoi(or("PARLEY_WORKERS", "4"))

@@ -37,7 +37,7 @@ func newWorld(t *testing.T) *world {
 	noon := parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
 	svc := &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: noon}
 	gw := &sandbox.Gateway{Recorder: s, Clock: noon}
-	srv := &httpapi.Server{Campaigns: svc, Sandbox: gw, Faults: gw, Log: obs.Discard()}
+	srv := &httpapi.Server{Campaigns: svc, DeadLetters: q, Sandbox: gw, Faults: gw, Log: obs.Discard()}
 	return &world{srv: srv, store: s, queue: q, h: srv.Handler()}
 }
 

@@ -34,9 +34,16 @@ type Faults interface {
 	ClearFaults()
 }
 
+// DeadLetters is the jobs queue's dead-letter queue as operators see it.
+type DeadLetters interface {
+	Redrive(ctx context.Context) (int, error)
+}
+
 // Server holds the routes' dependencies.
 type Server struct {
 	Campaigns Campaigns
+	// DeadLetters, when set, exposes POST /admin/dlq/redrive.
+	DeadLetters DeadLetters
 	// Sandbox, when set, exposes GET /sandbox/messages.
 	Sandbox Sandbox
 	// Faults, when set, exposes /sandbox/faults. Only a process that also
@@ -58,6 +65,9 @@ func (s *Server) Routes() []Route {
 		{http.MethodPost, "/api/v2/account/{accountId}/campaign", (*Server).createCampaign},
 		{http.MethodGet, "/api/v2/account/{accountId}/campaign/{campaignId}/conversations", (*Server).conversations},
 		{http.MethodGet, "/openapi.yaml", (*Server).openAPI},
+	}
+	if s.DeadLetters != nil {
+		rs = append(rs, Route{http.MethodPost, "/admin/dlq/redrive", (*Server).redrive})
 	}
 	if s.Sandbox != nil {
 		rs = append(rs, Route{http.MethodGet, "/sandbox/messages", (*Server).sandboxMessages})
@@ -146,4 +156,19 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) {
 func (s *Server) clearFaults(w http.ResponseWriter, r *http.Request) {
 	s.Faults.ClearFaults()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// RedriveResponse says how many dead-lettered jobs went back on the queue.
+type RedriveResponse struct {
+	Redriven int `json:"redriven"`
+}
+
+func (s *Server) redrive(w http.ResponseWriter, r *http.Request) {
+	n, err := s.DeadLetters.Redrive(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Log.InfoContext(r.Context(), "dead-letter queue redriven", "count", n)
+	writeJSON(w, http.StatusOK, RedriveResponse{Redriven: n})
 }

@@ -1,9 +1,18 @@
-// Package phone normalises consumer phone numbers to E.164 and masks them for
-// logs. Numbers are read the way brands write them: country code first, with
-// or without a leading plus, with any spacing, dashes or parentheses.
+// Package phone normalises consumer phone numbers to E.164, finds the time
+// zones they belong to, and masks them for logs. Numbers are read the way
+// brands write them: country code first, with or without a leading plus,
+// with any spacing, dashes or parentheses.
+//
+// The answers are phonenumbers' (github.com/nyaruka/phonenumbers), which
+// stays the source of truth. For speed, the common shapes of input are
+// parsed by hand and validated by digit automata compiled from phonenumbers'
+// own metadata patterns, built lazily per country calling code; anything
+// unusual (letters, extensions, international dialling prefixes, a national
+// prefix to strip) goes to phonenumbers itself.
 package phone
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -14,20 +23,103 @@ import (
 const Invalid = "INVALID_NUMBER"
 
 // Normalize returns raw in E.164 form, or ok=false when it is not a valid
-// phone number for any region.
+// phone number for any region. A raw number without a leading plus is read
+// as starting with its country calling code. Like phonenumbers, it accepts
+// a few national numbers longer than E.164's fifteen digits in all (some
+// German ones): up to 3+17 digits follow the plus.
 func Normalize(raw string) (e164 string, ok bool) {
 	s := strings.TrimSpace(raw)
-	if s == "" || len(s) > 40 {
+	if s == "" || len(s) > maxInput {
+		return "", false
+	}
+	var buf [maxInput]byte
+	digits, ok := scan(strings.TrimPrefix(s, "+"), buf[:0])
+	if !ok {
+		return normalizeLibrary(raw)
+	}
+	n, out := parseDigits(digits)
+	if out == unparseable {
+		return "", false
+	}
+	valid, exact := false, false
+	if out == parsed {
+		valid, exact = n.valid()
+	}
+	switch {
+	case !exact:
+		return normalizeLibrary(raw)
+	case !valid:
+		return "", false
+	}
+	return n.e164(s), true
+}
+
+// normalizeLibrary is Normalize done by phonenumbers alone: the reference
+// the fast path must agree with, and its fallback.
+func normalizeLibrary(raw string) (string, bool) {
+	s := strings.TrimSpace(raw)
+	if s == "" || len(s) > maxInput {
 		return "", false
 	}
 	if !strings.HasPrefix(s, "+") {
 		s = "+" + s
 	}
-	num, err := phonenumbers.Parse(s, "ZZ")
+	num, err := phonenumbers.Parse(s, phonenumbers.UNKNOWN_REGION)
 	if err != nil || !phonenumbers.IsValidNumber(num) {
 		return "", false
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), true
+}
+
+// Zones returns the IANA time zones of an E.164 number, as phonenumbers'
+// GetTimezonesForNumber gives them, or nil when none is known. The number
+// need not be valid, only parseable; Normalize's results always are.
+func Zones(e164 string) []string {
+	rest, plus := strings.CutPrefix(e164, "+")
+	if !plus || len(e164) > maxInput {
+		return zonesLibrary(e164)
+	}
+	var buf [maxInput]byte
+	digits, ok := scan(rest, buf[:0])
+	if !ok {
+		return zonesLibrary(e164)
+	}
+	n, out := parseDigits(digits)
+	switch out {
+	case unusual:
+		return zonesLibrary(e164)
+	case unparseable:
+		return nil
+	}
+	zs, err := phonenumbers.GetTimezonesForPrefix(n.e164(e164))
+	if err != nil {
+		return nil
+	}
+	return known(zs)
+}
+
+// zonesLibrary is Zones done by phonenumbers alone: the reference the fast
+// path must agree with, and its fallback.
+func zonesLibrary(e164 string) []string {
+	num, err := phonenumbers.Parse(e164, phonenumbers.UNKNOWN_REGION)
+	if err != nil {
+		return nil
+	}
+	zs, err := phonenumbers.GetTimezonesForNumber(num)
+	if err != nil {
+		return nil
+	}
+	return known(zs)
+}
+
+// known returns a copy of zs without phonenumbers' "unknown" placeholder,
+// or nil when nothing else is left.
+func known(zs []string) []string {
+	out := slices.DeleteFunc(slices.Clone(zs), func(z string) bool { return z == phonenumbers.UNKNOWN_TIMEZONE })
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // Mask hides the middle of a number for logs: +15551234567 → +1555****567.

@@ -1,6 +1,7 @@
 package phone
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -25,12 +26,61 @@ func TestNormalize(t *testing.T) {
 		{"not a number", "", false},
 		{"+999123456789", "", false},
 		{"+1" + strings.Repeat("2", 60), "", false},
+		{"+1 (202) 555.0123", "+12025550123", true},
+		{"+112025550123", "+12025550123", true}, // phonenumbers strips the NANP trunk 1
+		{"+44 07911 123456", "+447911123456", true},
+		{"+800 1234 5678", "+80012345678", true},         // non-geographic
+		{"+1 202 555 0123 ext. 7", "+12025550123", true}, // extensions go to the library and are dropped
+		{"+1-800-FLOWERS", "+18003569377", true},
+		{"0012025550123", "", false}, // an IDD prefix is not a country code
+		{"+0123456789", "", false},
+		{"+12", "", false},
+		{"+1\t2025550123", "", false},
+		{"+1\u00a0202\u00a0555\u00a00123", "+12025550123", true},
+		{"\uff0b\uff11\uff12\uff10\uff12\uff15\uff15\uff15\uff10\uff11\uff12\uff13", "+12025550123", true}, // full-width forms go to the library
 	}
 	for _, tt := range tests {
 		got, ok := Normalize(tt.in)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("Normalize(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+func TestZones(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"+12025550123", []string{"America/New_York"}},
+		{"+1 202 555 0123", []string{"America/New_York"}},
+		{"+4930901820", []string{"Europe/Berlin"}},
+		{"+447911123456", []string{"Europe/Guernsey", "Europe/Isle_of_Man", "Europe/London"}},
+		{"+5491123456789", []string{"America/Buenos_Aires"}},
+		{"+80012345678", nil},                        // phonenumbers knows no zone for non-geographic numbers
+		{"+35212345", []string{"Europe/Luxembourg"}}, // parseable, not valid: zones still known
+		{"12025550123", nil},                         // without a plus there is no country code
+		{"+0123", nil},
+		{"", nil},
+		{"tel:+1-202-555-0123", []string{"America/New_York"}},
+	}
+	for _, tt := range tests {
+		if got := Zones(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("Zones(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestZonesIsACopy(t *testing.T) {
+	Zones("+12025550123")[0] = "Mars/Olympus_Mons"
+	if got := Zones("+12025550123"); got[0] != "America/New_York" {
+		t.Fatalf("Zones shares its result: %q", got)
+	}
+}
+
+func TestUnsupportedCodeUsesLibrary(t *testing.T) {
+	if p := planFor(999); !p.library { // no metadata: the plan defers to phonenumbers
+		t.Fatalf("planFor(999) = %+v", p)
 	}
 }
 
@@ -49,8 +99,19 @@ func TestMask(t *testing.T) {
 	}
 }
 
+// plusDigits reports whether s is a plus and then a country calling code and
+// national number as phonenumbers bounds them: at most 3+17 digits, not
+// starting with 0. (phonenumbers accepts national numbers longer than
+// E.164's 15 digits in all, e.g. German ones.)
+func plusDigits(s string) bool {
+	if len(s) < 3 || len(s) > 1+3+maxNSN || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	return strings.Trim(s[1:], "0123456789") == ""
+}
+
 func FuzzNormalize(f *testing.F) {
-	for _, s := range []string{"12025550123", "+1(202)5550123", "447911123456", "+", "1(", "+0000"} {
+	for _, s := range []string{"12025550123", "+1(202)5550123", "447911123456", "+", "1(", "+0000", "4980000000000000"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -58,7 +119,7 @@ func FuzzNormalize(f *testing.F) {
 		if !ok {
 			return
 		}
-		if !strings.HasPrefix(e164, "+") || len(e164) > 16 {
+		if !plusDigits(e164) {
 			t.Fatalf("Normalize(%q) = %q, not E.164", s, e164)
 		}
 		if again, ok := Normalize(e164); !ok || again != e164 {
@@ -66,6 +127,23 @@ func FuzzNormalize(f *testing.F) {
 		}
 		if m := Mask(e164); len(m) != len(e164) || m == e164 {
 			t.Fatalf("Mask(%q) = %q", e164, m)
+		}
+	})
+}
+
+// FuzzNormalizeMatchesLibrary asserts the fast path answers exactly as
+// phonenumbers does, for Normalize and Zones, on any input.
+func FuzzNormalizeMatchesLibrary(f *testing.F) {
+	for _, s := range []string{
+		"12025550123", "+1(202)555-0123", "+112025550123", "447911123456", "+44 (0) 7911 123456",
+		"+5491123456789", "+26120123456", "+8613912345678", "+80012345678", "0012025550123",
+		"+1 202 555 0123 ext 4", "+1-800-FLOWERS", "++12025550123", "+", "+0", "+1 (", "tel:+1-202-555-0123",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if problems, _ := compare(s); len(problems) > 0 {
+			t.Fatal(strings.Join(problems, "; "))
 		}
 	})
 }

@@ -44,6 +44,10 @@ type Queue interface {
 	Delete(ctx context.Context, receipts ...string) error
 	// ChangeVisibility makes a received message visible again after timeout.
 	ChangeVisibility(ctx context.Context, receipt string, timeout time.Duration) error
+	// Redrive moves every dead-lettered message (one received more often
+	// than the queue's maximum receive count) back onto the queue, to be
+	// delivered afresh, and returns how many it moved.
+	Redrive(ctx context.Context) (int, error)
 }
 
 // CheckEntries validates entries before any is sent.

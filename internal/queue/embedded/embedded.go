@@ -312,18 +312,42 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, timeout ti
 	return nil
 }
 
-// Dead returns the bodies of dead-lettered messages.
-func (q *Queue) Dead(ctx context.Context) ([][]byte, error) {
-	var out [][]byte
-	err := q.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketDead).ForEach(func(k, v []byte) error {
-			var r record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decode dead message %s: %w", k, err)
+// Redrive implements queue.Queue: dead-lettered messages become visible
+// now, with their receive counts reset.
+func (q *Queue) Redrive(ctx context.Context) (int, error) {
+	n := 0
+	now := time.Now().UnixNano()
+	err := q.db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		dead := tx.Bucket(bucketDead)
+		var ids []string
+		if err := dead.ForEach(func(k, _ []byte) error { ids = append(ids, string(k)); return nil }); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			r, err := load(tx, bucketDead, id)
+			if err != nil {
+				return err
 			}
-			out = append(out, r.Body)
-			return nil
-		})
+			r.Receives, r.Token, r.VisibleAt = 0, "", now
+			if err := tx.Bucket(bucketVisible).Put(visibleKey(now, id), nil); err != nil {
+				return err
+			}
+			if err := save(tx, bucketMessages, id, r); err != nil {
+				return err
+			}
+			if err := dead.Delete([]byte(id)); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return 0, parley.Wrap(parley.EUNAVAILABLE, err, "embedded queue redrive")
+	}
+	if n > 0 {
+		q.wake()
+	}
+	return n, nil
 }

@@ -22,7 +22,7 @@ func open(t *testing.T, path string, opt embedded.Options) *embedded.Queue {
 
 func TestContract(t *testing.T) {
 	queuetest.Run(t, func(t *testing.T) queue.Queue {
-		q := open(t, filepath.Join(t.TempDir(), "queue.db"), embedded.Options{})
+		q := open(t, filepath.Join(t.TempDir(), "queue.db"), embedded.Options{MaxReceiveCount: queuetest.MaxReceive})
 		t.Cleanup(func() { q.Close() })
 		return q
 	})
@@ -41,30 +41,5 @@ func TestSurvivesReopen(t *testing.T) {
 	ms, err := q.Receive(ctx, 10, time.Second, time.Minute)
 	if err != nil || len(ms) != 1 || string(ms[0].Body) != "kept" {
 		t.Fatalf("after reopen: %v, %v", ms, err)
-	}
-}
-
-func TestDeadLetter(t *testing.T) {
-	ctx := context.Background()
-	q := open(t, filepath.Join(t.TempDir(), "queue.db"), embedded.Options{MaxReceiveCount: 2})
-	defer q.Close()
-	if err := q.Send(ctx, queue.Entry{Body: []byte("poison")}); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 2 {
-		ms, err := q.Receive(ctx, 10, time.Second, time.Minute)
-		if err != nil || len(ms) != 1 {
-			t.Fatalf("receive %d: %v, %v", i+1, ms, err)
-		}
-		if err := q.ChangeVisibility(ctx, ms[0].Receipt, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if ms, _ := q.Receive(ctx, 10, 0, time.Minute); len(ms) != 0 {
-		t.Fatalf("third receive delivered %d messages, want the message dead-lettered", len(ms))
-	}
-	dead, err := q.Dead(ctx)
-	if err != nil || len(dead) != 1 || string(dead[0]) != "poison" {
-		t.Fatalf("Dead = %q, %v", dead, err)
 	}
 }

@@ -14,7 +14,12 @@ import (
 	"github.com/parleyhq/parley/internal/queue"
 )
 
-// Run runs the contract suite. newQueue returns an empty queue.
+// MaxReceive is the maximum receive count newQueue must give its queue:
+// a message received more often is dead-lettered.
+const MaxReceive = 2
+
+// Run runs the contract suite. newQueue returns an empty queue with a
+// dead-letter queue after MaxReceive receives.
 func Run(t *testing.T, newQueue func(t *testing.T) queue.Queue) {
 	t.Run("SendReceiveDelete", func(t *testing.T) { testSendReceiveDelete(t, newQueue(t)) })
 	t.Run("Visibility", func(t *testing.T) { testVisibility(t, newQueue(t)) })
@@ -22,6 +27,7 @@ func Run(t *testing.T, newQueue func(t *testing.T) queue.Queue) {
 	t.Run("BatchOverTen", func(t *testing.T) { testBatchOverTen(t, newQueue(t)) })
 	t.Run("InvalidEntries", func(t *testing.T) { testInvalid(t, newQueue(t)) })
 	t.Run("LongPollWakes", func(t *testing.T) { testLongPoll(t, newQueue(t)) })
+	t.Run("DeadLetterRedrive", func(t *testing.T) { testRedrive(t, newQueue(t)) })
 }
 
 // drain receives until want messages arrived or the deadline passed.
@@ -102,6 +108,9 @@ func testVisibility(t *testing.T, q queue.Queue) {
 	if again[0].ReceiveCount != 2 {
 		t.Errorf("ReceiveCount = %d on second receipt, want 2", again[0].ReceiveCount)
 	}
+	if err := q.Delete(ctx, again[0].Receipt); err != nil {
+		t.Fatal(err)
+	}
 	if again[0].Receipt == first[0].Receipt {
 		t.Errorf("second receipt reused the first receipt handle")
 	}
@@ -177,5 +186,46 @@ func testLongPoll(t *testing.T, q queue.Queue) {
 	}
 	if b := bodies(ms); !slices.Equal(b, []string{"wake"}) {
 		t.Fatalf("long poll got %q", b)
+	}
+}
+
+func testRedrive(t *testing.T, q queue.Queue) {
+	ctx := context.Background()
+	if err := q.Send(ctx, queue.Entry{Body: []byte("poison")}, queue.Entry{Body: []byte("fine")}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range MaxReceive {
+		want := 1
+		if i == 0 {
+			want = 2 // and "fine" too, deleted on its first receipt
+		}
+		for _, m := range drain(t, q, want, 10*time.Second) {
+			if string(m.Body) == "fine" {
+				if err := q.Delete(ctx, m.Receipt); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if m.ReceiveCount != i+1 {
+				t.Errorf("receive %d: count %d", i+1, m.ReceiveCount)
+			}
+			if err := q.ChangeVisibility(ctx, m.Receipt, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if ms, err := q.Receive(ctx, queue.MaxBatch, time.Second, 30*time.Second); err != nil || len(ms) != 0 {
+		t.Fatalf("after %d receives: %q, %v; want the message dead-lettered", MaxReceive, bodies(ms), err)
+	}
+	n, err := q.Redrive(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("Redrive = %d, %v; want 1", n, err)
+	}
+	back := drain(t, q, 1, 10*time.Second)
+	if b := bodies(back); !slices.Equal(b, []string{"poison"}) || back[0].ReceiveCount != 1 {
+		t.Fatalf("after redrive received %q (count %d); want the message afresh", b, back[0].ReceiveCount)
+	}
+	if n, err := q.Redrive(ctx); err != nil || n != 0 {
+		t.Errorf("second Redrive = %d, %v; want nothing to move", n, err)
 	}
 }

@@ -17,29 +17,29 @@ import (
 const DLQSuffix = "-dlq"
 
 // EnsureQueue creates, unless they exist, the queue name and its dead-letter
-// queue name+DLQSuffix, and returns the queue's URL. The queue hides received
+// queue name+DLQSuffix, and returns the URLs of both. The queue hides received
 // messages for visibility and moves a message to the dead-letter queue
 // instead of delivering it more than maxReceive times. It is for emulators and tests; in
 // AWS the queues are provisioned with the stack. CreateQueue is idempotent
 // only with identical attributes: an existing queue configured otherwise is
 // an error.
-func EnsureQueue(ctx context.Context, client *awssqs.Client, name string, visibility time.Duration, maxReceive int) (url string, err error) {
-	dlqURL, err := createQueue(ctx, client, name+DLQSuffix, nil)
-	if err != nil {
-		return "", err
+func EnsureQueue(ctx context.Context, client *awssqs.Client, name string, visibility time.Duration, maxReceive int) (url, dlqURL string, err error) {
+	if dlqURL, err = createQueue(ctx, client, name+DLQSuffix, nil); err != nil {
+		return "", "", err
 	}
 	arn, err := queueARN(ctx, client, dlqURL)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	policy, err := json.Marshal(map[string]any{"deadLetterTargetArn": arn, "maxReceiveCount": maxReceive})
 	if err != nil {
-		return "", parley.Wrap(parley.EINTERNAL, err, "sqs redrive policy")
+		return "", "", parley.Wrap(parley.EINTERNAL, err, "sqs redrive policy")
 	}
-	return createQueue(ctx, client, name, map[string]string{
+	url, err = createQueue(ctx, client, name, map[string]string{
 		string(types.QueueAttributeNameVisibilityTimeout): strconv.Itoa(int(seconds(visibility, maxVisibilitySeconds))),
 		string(types.QueueAttributeNameRedrivePolicy):     string(policy),
 	})
+	return url, dlqURL, err
 }
 
 // createQueue creates the queue name with attrs, or finds it, and returns its URL.

@@ -47,13 +47,45 @@ type API interface {
 type Queue struct {
 	client API
 	url    *string
+	dlq    *string
 }
 
 var _ queue.Queue = (*Queue)(nil)
 
-// New returns the queue at url, reached through client.
-func New(client API, url string) *Queue {
-	return &Queue{client: client, url: aws.String(url)}
+// New returns the queue at url, whose dead-letter queue is at dlqURL,
+// reached through client.
+func New(client API, url, dlqURL string) *Queue {
+	return &Queue{client: client, url: aws.String(url), dlq: aws.String(dlqURL)}
+}
+
+// Redrive implements queue.Queue: it receives the dead-letter queue's
+// messages in batches, sends each batch to the queue afresh and only then
+// deletes it from the dead-letter queue, so a failure half-way may deliver a
+// job twice (the dispatcher's claim absorbs it) but never loses one.
+func (q *Queue) Redrive(ctx context.Context) (int, error) {
+	if aws.ToString(q.dlq) == "" {
+		return 0, parley.Errorf(parley.EINVALID, "no dead-letter queue is configured (PARLEY_JOBS_DLQ_URL)")
+	}
+	dead := &Queue{client: q.client, url: q.dlq}
+	moved := 0
+	for {
+		ms, err := dead.Receive(ctx, queue.MaxBatch, time.Second, 60*time.Second)
+		if err != nil || len(ms) == 0 {
+			return moved, err
+		}
+		entries := make([]queue.Entry, len(ms))
+		receipts := make([]string, len(ms))
+		for i, m := range ms {
+			entries[i], receipts[i] = queue.Entry{Body: m.Body}, m.Receipt
+		}
+		if err := q.Send(ctx, entries...); err != nil {
+			return moved, fmt.Errorf("redrive %d messages: %w", len(ms), err)
+		}
+		if err := dead.Delete(ctx, receipts...); err != nil {
+			return moved, fmt.Errorf("remove %d redriven messages from the dead-letter queue: %w", len(ms), err)
+		}
+		moved += len(ms)
+	}
 }
 
 // Send enqueues entries in batches of queue.MaxBatch. Invalid entries send

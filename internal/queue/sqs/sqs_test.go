@@ -21,21 +21,14 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
-// ensure creates a fresh queue and its dead-letter queue on moto_server.
-func ensure(t *testing.T, maxReceive int) (*awssqs.Client, string) {
-	t.Helper()
-	client := awssqs.NewFromConfig(awstest.Config(t))
-	url, err := sqs.EnsureQueue(context.Background(), client, awstest.Name(t), 30*time.Second, maxReceive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return client, url
-}
-
 func TestContract(t *testing.T) {
 	queuetest.Run(t, func(t *testing.T) queue.Queue {
-		client, url := ensure(t, 5)
-		return sqs.New(client, url)
+		client := awssqs.NewFromConfig(awstest.Config(t))
+		url, dlq, err := sqs.EnsureQueue(context.Background(), client, awstest.Name(t), 30*time.Second, queuetest.MaxReceive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sqs.New(client, url, dlq)
 	})
 }
 
@@ -44,43 +37,17 @@ func TestEnsureQueueIsIdempotent(t *testing.T) {
 	name := awstest.Name(t)
 	var urls []string
 	for range 2 {
-		url, err := sqs.EnsureQueue(context.Background(), client, name, 30*time.Second, 5)
+		url, dlq, err := sqs.EnsureQueue(context.Background(), client, name, 30*time.Second, 5)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if dlq != strings.TrimSuffix(url, name)+name+sqs.DLQSuffix {
+			t.Errorf("dead-letter queue %s of %s", dlq, url)
 		}
 		urls = append(urls, url)
 	}
 	if urls[0] != urls[1] || !strings.HasSuffix(urls[0], "/"+name) {
 		t.Fatalf("EnsureQueue twice returned %q", urls)
-	}
-}
-
-func TestRedriveToDeadLetterQueue(t *testing.T) {
-	ctx := context.Background()
-	client, url := ensure(t, 2)
-	q := sqs.New(client, url)
-	if err := q.Send(ctx, queue.Entry{Body: []byte("poison")}); err != nil {
-		t.Fatal(err)
-	}
-	for want := 1; want <= 2; want++ {
-		ms := receive(t, q, 1)
-		if len(ms) != 1 || ms[0].ReceiveCount != want {
-			t.Fatalf("receive %d: %+v", want, ms)
-		}
-		if err := q.ChangeVisibility(ctx, ms[0].Receipt, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if ms, err := q.Receive(ctx, queue.MaxBatch, time.Second, 30*time.Second); err != nil || len(ms) != 0 {
-		t.Fatalf("third receive from the main queue: %d messages, %v", len(ms), err)
-	}
-	dlq, err := client.GetQueueUrl(ctx, &awssqs.GetQueueUrlInput{QueueName: aws.String(url[strings.LastIndex(url, "/")+1:] + sqs.DLQSuffix)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := receive(t, sqs.New(client, aws.ToString(dlq.QueueUrl)), 1)
-	if len(dead) != 1 || string(dead[0].Body) != "poison" {
-		t.Fatalf("dead-letter queue holds %+v", dead)
 	}
 }
 
@@ -132,7 +99,7 @@ func entries(n int, delay time.Duration) []queue.Entry {
 
 func TestSendBatchesAndRoundsDelaysUp(t *testing.T) {
 	f := &fakeAPI{}
-	if err := sqs.New(f, "url").Send(context.Background(), entries(12, 1500*time.Millisecond)...); err != nil {
+	if err := sqs.New(f, "url", "").Send(context.Background(), entries(12, 1500*time.Millisecond)...); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.sends) != 2 || len(f.sends[0].Entries) != 10 || len(f.sends[1].Entries) != 2 {
@@ -145,7 +112,7 @@ func TestSendBatchesAndRoundsDelaysUp(t *testing.T) {
 
 func TestSendRetriesTransientFailures(t *testing.T) {
 	f := &fakeAPI{failures: [][]types.BatchResultErrorEntry{{failure("1", "ServiceUnavailable", false)}}}
-	if err := sqs.New(f, "url").Send(context.Background(), entries(3, 0)...); err != nil {
+	if err := sqs.New(f, "url", "").Send(context.Background(), entries(3, 0)...); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.sends) != 2 || len(f.sends[1].Entries) != 1 || aws.ToString(f.sends[1].Entries[0].Id) != "1" {
@@ -156,7 +123,7 @@ func TestSendRetriesTransientFailures(t *testing.T) {
 func TestSendGivesUp(t *testing.T) {
 	fail := []types.BatchResultErrorEntry{failure("0", "ServiceUnavailable", false)}
 	f := &fakeAPI{failures: [][]types.BatchResultErrorEntry{fail, fail, fail, fail, fail}}
-	err := sqs.New(f, "url").Send(context.Background(), entries(1, 0)...)
+	err := sqs.New(f, "url", "").Send(context.Background(), entries(1, 0)...)
 	if parley.ErrorCode(err) != parley.EUNAVAILABLE || !strings.Contains(err.Error(), "1 entries failed, first with ServiceUnavailable") {
 		t.Fatalf("err = %v, want EUNAVAILABLE naming the count and code", err)
 	}
@@ -167,7 +134,7 @@ func TestSendGivesUp(t *testing.T) {
 
 func TestSendSenderFaultIsInvalid(t *testing.T) {
 	f := &fakeAPI{failures: [][]types.BatchResultErrorEntry{{failure("0", "InvalidMessageContents", true)}}}
-	err := sqs.New(f, "url").Send(context.Background(), entries(1, 0)...)
+	err := sqs.New(f, "url", "").Send(context.Background(), entries(1, 0)...)
 	if parley.ErrorCode(err) != parley.EINVALID || len(f.sends) != 1 {
 		t.Fatalf("err = %v after %d attempts, want EINVALID and no retry", err, len(f.sends))
 	}
