@@ -11,6 +11,8 @@ import (
 	_ "time/tzdata" // Lambda's provided.al2023 image has no zoneinfo
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/parleyhq/parley/internal/phone"
 )
 
 // unknown is phonenumbers' placeholder for "no zone data".
@@ -20,12 +22,12 @@ const unknown = "Etc/Unknown"
 // prefix has no zone data, the zones of its whole country calling code
 // stand in (a stricter window, never a looser one). nil means none is known.
 func Names(e164 string) []string {
+	if zs := phone.Zones(e164); len(zs) > 0 {
+		return zs
+	}
 	num, err := phonenumbers.Parse(e164, "ZZ")
 	if err != nil {
 		return nil
-	}
-	if zs, err := phonenumbers.GetTimezonesForNumber(num); err == nil && known(zs) {
-		return zs
 	}
 	zs, err := phonenumbers.GetTimezonesForPrefix(fmt.Sprint(num.GetCountryCode()))
 	if err == nil && known(zs) {
