@@ -1,0 +1,151 @@
+package ratelimit
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// Scaler is a Limiter that keeps each key's Scale beside its TAT and spaces
+// the key's reservations at the configured rate times the scale's Fraction.
+// Whoever shares the TAT shares the scale, so a cut made by one dispatcher
+// slows every dispatcher of the key.
+type Scaler interface {
+	Limiter
+	// ReserveScaled is Reserve that also returns the scale it applied.
+	ReserveScaled(ctx context.Context, key Key, limit Limit, n int) (time.Time, Scale, error)
+	// Rescale atomically replaces key's scale s with change(s).Clamped()
+	// and returns the result. change may run more than once and must not
+	// have side effects; when its result is Equal to s nothing is written.
+	Rescale(ctx context.Context, key Key, change func(Scale) Scale) (Scale, error)
+}
+
+// The closed loop's constants.
+const (
+	// Decrease is what a cut multiplies the rate in effect by.
+	Decrease = 0.5
+	// Cooldown is how long after a cut further pushback is ignored: the
+	// sends already reserved at the old rate report it too, and one cut
+	// per round of them is enough.
+	Cooldown = time.Second
+	// Climb is how long successful sending at the rate in effect takes to
+	// raise the factor by 1: a single cut is regained in Climb/2 (15 s),
+	// the floor MinFactor in 0.9·Climb (27 s).
+	Climb = 30 * time.Second
+)
+
+// flushStep is the smallest raise Adaptive writes: one second of climbing,
+// so that a key's climb costs about one write per second in total.
+var flushStep = 1 / Climb.Seconds()
+
+// Adaptive is a Limiter that lowers a key's rate when its provider pushes
+// back and regains it as sends succeed: additive increase, multiplicative
+// decrease. The rate in effect is the configured one times the key's shared
+// Scale, so it never exceeds the configured rate, never falls below
+// MinFactor of it, and, being stored with the key's TAT, is one for every
+// process that shares the Scaler's backend: one dispatcher's 429 slows all.
+type Adaptive struct {
+	scaler Scaler
+	clock  parley.Clock
+	mu     sync.Mutex
+	keys   map[Key]*climb
+}
+
+var _ Limiter = (*Adaptive)(nil)
+
+// climb is what this process knows of a key between writes.
+type climb struct {
+	rate    float64 // configured rate of the key's last reservation
+	factor  float64 // the scale's fraction as last seen
+	pending float64 // raise earned by successful sends, not yet written
+}
+
+// NewAdaptive returns the closed loop over s; clock times the cuts.
+func NewAdaptive(s Scaler, clock parley.Clock) *Adaptive {
+	return &Adaptive{scaler: s, clock: clock, keys: map[Key]*climb{}}
+}
+
+// Reserve implements Limiter at the rate in effect.
+func (a *Adaptive) Reserve(ctx context.Context, key Key, limit Limit, n int) (time.Time, error) {
+	at, scale, err := a.scaler.ReserveScaled(ctx, key, limit, n)
+	if err != nil {
+		return time.Time{}, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.climb(key)
+	c.rate, c.factor = limit.Rate, scale.Fraction()
+	return at, nil
+}
+
+// Throttled records that the provider asked key's sender to slow down: it
+// halves the rate in effect, down to MinFactor of the configured one, unless
+// the key was cut less than Cooldown ago.
+func (a *Adaptive) Throttled(ctx context.Context, key Key) error {
+	now := a.clock.Now()
+	a.mu.Lock()
+	a.climb(key).pending = 0 // earned at the rate that proved too high
+	a.mu.Unlock()
+	return a.rescale(ctx, key, func(s Scale) Scale {
+		if now.Sub(s.CutAt) < Cooldown {
+			return s
+		}
+		return Scale{Factor: s.Fraction() * Decrease, CutAt: now}
+	})
+}
+
+// OK records one successful send for key. Each adds 1/(Climb·rate in
+// effect) to the factor, so a key sending at the rate in effect climbs by 1
+// per Climb; the raise is written once it reaches one second's worth. A
+// failed write loses at most that second of climb.
+func (a *Adaptive) OK(ctx context.Context, key Key) error {
+	raise := a.earn(key)
+	if raise == 0 {
+		return nil
+	}
+	return a.rescale(ctx, key, func(s Scale) Scale {
+		s.Factor = s.Fraction() + raise
+		return s
+	})
+}
+
+// earn adds one send's raise to key's pending one and returns the pending
+// raise when it is due to be written, else 0.
+func (a *Adaptive) earn(key Key) float64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.climb(key)
+	if c.factor >= 1 || c.rate <= 0 {
+		return 0
+	}
+	c.pending += 1 / (Climb.Seconds() * c.rate * c.factor)
+	if c.pending < flushStep {
+		return 0
+	}
+	raise := c.pending
+	c.pending = 0
+	return raise
+}
+
+func (a *Adaptive) rescale(ctx context.Context, key Key, change func(Scale) Scale) error {
+	scale, err := a.scaler.Rescale(ctx, key, change)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.climb(key).factor = scale.Fraction()
+	return nil
+}
+
+// climb returns key's record, creating it; a.mu must be held.
+func (a *Adaptive) climb(key Key) *climb {
+	c, ok := a.keys[key]
+	if !ok {
+		c = &climb{factor: 1}
+		a.keys[key] = c
+	}
+	return c
+}

@@ -1,0 +1,276 @@
+// Package dynamo is the ratelimit adapter on Parley's DynamoDB table, shared
+// by every dispatcher in every process: each key's TAT and scale live in one
+// item (pk RATE#<account>#<channel>#<sender>, sk RATE, TTL expiresAt) of the
+// single table that store/dynamo's EnsureTable describes.
+//
+// A reservation is one conditional UpdateItem whose condition compares the
+// stored TAT with now, never with a value this process read before:
+//
+//   - when the key is idle (no TAT, or a TAT not after now) it sets the TAT
+//     to now + n·T;
+//   - when the key is backlogged (a TAT after now) it adds n·T to the stored
+//     TAT on the server and reads the sum back.
+//
+// Exactly one of the two conditions holds for any stored state, so the
+// guess, taken from the TAT this process saw last, only picks which request
+// to try first. A wrong guess fails with the stored item in the error
+// (ReturnValuesOnConditionCheckFailure ALL_OLD), which settles the choice
+// without another read. Concurrent dispatchers therefore cost each other
+// no retries once a key is backlogged, and usually at most one while it is
+// idle; the usual Reserve is one request. Within a process, reservations for
+// one key take turns, so they never compete with each other at all.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/ratelimit"
+	schema "github.com/parleyhq/parley/internal/store/dynamo"
+)
+
+// API is the part of *dynamodb.Client that Limiter uses.
+type API interface {
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+}
+
+// maxAttempts bounds the conditional writes of one call. Every failed
+// condition reports a change another process made, and a reservation needs
+// at most three even when the key turns from idle to backlogged meanwhile.
+const maxAttempts = 16
+
+// Update and condition expressions.
+const (
+	condIdle      = "attribute_not_exists(" + attrTAT + ") OR " + attrTAT + " <= :now"
+	condBacklog   = attrTAT + " > :now"
+	setIdle       = "SET " + attrTAT + " = :tat, " + schema.AttrExpiresAt + " = :exp"
+	setBacklog    = "SET " + attrTAT + " = " + attrTAT + " + :cost, " + schema.AttrExpiresAt + " = :exp"
+	condNoScale   = "attribute_not_exists(" + attrScale + ")"
+	condSameScale = attrScale + " = :oldScale AND " + attrCut + " = :oldCut"
+	setScale      = "SET " + attrScale + " = :scale, " + attrCut + " = :cut, " +
+		schema.AttrExpiresAt + " = if_not_exists(" + schema.AttrExpiresAt + ", :exp)"
+)
+
+// errCondition marks a failed condition inside this package.
+var errCondition = errors.New("condition failed")
+
+// Limiter is a ratelimit.Scaler on one DynamoDB table.
+type Limiter struct {
+	db    API
+	table string
+	clock parley.Clock
+	mu    sync.Mutex
+	keys  map[ratelimit.Key]*entry
+}
+
+var _ ratelimit.Scaler = (*Limiter)(nil)
+
+// entry is this process's view of one key. Its lock is held, as a
+// one-slot channel so that waiting honours ctx, across each request for the
+// key; the fields below it are read and written only under it.
+type entry struct {
+	lock  chan struct{}
+	known bool   // the item has been read or written by this process
+	last  stored // the item as last seen
+}
+
+// New returns the limiter on the named table, reached through client
+// (usually a *dynamodb.Client), timed by clock.
+func New(client API, table string, clock parley.Clock) *Limiter {
+	return &Limiter{db: client, table: table, clock: clock, keys: map[ratelimit.Key]*entry{}}
+}
+
+// Reserve implements ratelimit.Limiter.
+func (l *Limiter) Reserve(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (time.Time, error) {
+	at, _, err := l.ReserveScaled(ctx, key, limit, n)
+	return at, err
+}
+
+// ReserveScaled implements ratelimit.Scaler. The scale applied is the one
+// this process saw last; the item returned by the write refreshes it for the
+// next reservation.
+func (l *Limiter) ReserveScaled(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (time.Time, ratelimit.Scale, error) {
+	if err := ratelimit.Check(key, limit, n); err != nil {
+		return time.Time{}, ratelimit.Scale{}, err
+	}
+	e, err := l.acquire(ctx, key)
+	if err != nil {
+		return time.Time{}, ratelimit.Scale{}, err
+	}
+	defer e.release()
+	for range maxAttempts {
+		scale := e.last.scale
+		sch := ratelimit.NewSchedule(limit, scale)
+		now := l.clock.Now()
+		st, err := l.update(ctx, reserveUpdate(key, e.last.tat, now.UnixNano(), int64(sch.Cost(n))))
+		if err != nil && !errors.Is(err, errCondition) {
+			return time.Time{}, ratelimit.Scale{}, err
+		}
+		e.known, e.last = true, st
+		if err == nil {
+			return sch.At(time.Unix(0, st.tat).UTC(), now), scale, nil
+		}
+	}
+	return time.Time{}, ratelimit.Scale{}, l.contended(key)
+}
+
+// reserveUpdate is the write that books cost nanoseconds of key's time at
+// now, for a stored TAT guessed to be guess.
+func reserveUpdate(key ratelimit.Key, guess, now, cost int64) *dynamodb.UpdateItemInput {
+	values := item{":now": intNum(now), ":exp": expiry(max(guess, now) + cost)}
+	cond, set := condIdle, setIdle
+	if guess > now {
+		cond, set = condBacklog, setBacklog
+		values[":cost"] = intNum(cost)
+	} else {
+		values[":tat"] = intNum(now + cost)
+	}
+	return &dynamodb.UpdateItemInput{
+		Key:                       itemKey(key),
+		ConditionExpression:       aws.String(cond),
+		UpdateExpression:          aws.String(set),
+		ExpressionAttributeValues: values,
+	}
+}
+
+// Rescale implements ratelimit.Scaler. It writes on condition that the
+// scale is still the one it changed, retrying from the stored one when not.
+func (l *Limiter) Rescale(ctx context.Context, key ratelimit.Key, change func(ratelimit.Scale) ratelimit.Scale) (ratelimit.Scale, error) {
+	if err := key.Validate(); err != nil {
+		return ratelimit.Scale{}, err
+	}
+	e, err := l.acquire(ctx, key)
+	if err != nil {
+		return ratelimit.Scale{}, err
+	}
+	defer e.release()
+	if !e.known {
+		if e.last, err = l.get(ctx, key); err != nil {
+			return ratelimit.Scale{}, err
+		}
+		e.known = true
+	}
+	for range maxAttempts {
+		next := change(e.last.scale).Clamped()
+		if next.Equal(e.last.scale) {
+			return e.last.scale, nil
+		}
+		st, err := l.update(ctx, scaleUpdate(key, e.last, next, l.clock.Now()))
+		if err != nil && !errors.Is(err, errCondition) {
+			return ratelimit.Scale{}, err
+		}
+		e.last = st
+		if err == nil {
+			return st.scale, nil
+		}
+	}
+	return ratelimit.Scale{}, l.contended(key)
+}
+
+// scaleUpdate is the write that replaces the scale of old with next.
+func scaleUpdate(key ratelimit.Key, old stored, next ratelimit.Scale, now time.Time) *dynamodb.UpdateItemInput {
+	values := item{
+		":scale": floatNum(next.Factor),
+		":cut":   intNum(unixNano(next.CutAt)),
+		":exp":   expiry(max(old.tat, now.UnixNano())),
+	}
+	cond := condNoScale
+	if old.scale.Factor != 0 {
+		cond = condSameScale
+		values[":oldScale"] = floatNum(old.scale.Factor)
+		values[":oldCut"] = intNum(unixNano(old.scale.CutAt))
+	}
+	return &dynamodb.UpdateItemInput{
+		Key:                       itemKey(key),
+		ConditionExpression:       aws.String(cond),
+		UpdateExpression:          aws.String(setScale),
+		ExpressionAttributeValues: values,
+	}
+}
+
+// acquire returns key's entry with its lock held.
+func (l *Limiter) acquire(ctx context.Context, key ratelimit.Key) (*entry, error) {
+	l.mu.Lock()
+	e, ok := l.keys[key]
+	if !ok {
+		e = &entry{lock: make(chan struct{}, 1)}
+		l.keys[key] = e
+	}
+	l.mu.Unlock()
+	select {
+	case e.lock <- struct{}{}:
+		return e, nil
+	case <-ctx.Done():
+		return nil, parley.Wrap(parley.EUNAVAILABLE, ctx.Err(), "rate limit %s: waiting for this process's turn", key)
+	}
+}
+
+func (e *entry) release() { <-e.lock }
+
+// update runs a conditional UpdateItem and returns the item after it. When
+// the condition fails it returns the item as stored and errCondition.
+func (l *Limiter) update(ctx context.Context, in *dynamodb.UpdateItemInput) (stored, error) {
+	in.TableName = &l.table
+	in.ReturnValues = types.ReturnValueAllNew
+	in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	out, err := l.db.UpdateItem(ctx, in)
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed) && failed.Item != nil:
+		return l.decoded(failed.Item, errCondition)
+	case errors.As(err, &failed):
+		// Absent, or a backend that does not return the old item.
+		old, err := l.getItem(ctx, in.Key)
+		if err != nil {
+			return stored{}, err
+		}
+		return l.decoded(old, errCondition)
+	case err != nil:
+		return stored{}, l.unavailable(err, "UpdateItem")
+	}
+	return l.decoded(out.Attributes, nil)
+}
+
+// decoded is decode(av), with err when av decodes.
+func (l *Limiter) decoded(av item, err error) (stored, error) {
+	st, derr := decode(av)
+	if derr != nil {
+		return stored{}, derr
+	}
+	return st, err
+}
+
+// get reads key's item with a consistent read.
+func (l *Limiter) get(ctx context.Context, key ratelimit.Key) (stored, error) {
+	av, err := l.getItem(ctx, itemKey(key))
+	if err != nil {
+		return stored{}, err
+	}
+	return decode(av)
+}
+
+func (l *Limiter) getItem(ctx context.Context, key item) (item, error) {
+	out, err := l.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &l.table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, l.unavailable(err, "GetItem")
+	}
+	return out.Item, nil
+}
+
+func (l *Limiter) unavailable(err error, op string) error {
+	return parley.Wrap(parley.EUNAVAILABLE, err, "dynamodb %s %s", op, l.table)
+}
+
+func (l *Limiter) contended(key ratelimit.Key) error {
+	err := fmt.Errorf("%d conditional writes failed", maxAttempts)
+	return parley.Wrap(parley.EUNAVAILABLE, err, "rate limit %s on %s", key, l.table)
+}

@@ -1,0 +1,95 @@
+package ratelimit
+
+import (
+	"math"
+	"time"
+)
+
+// MinFactor is the lowest fraction of the configured rate a key is ever
+// slowed to.
+const MinFactor = 0.1
+
+// Scale is the adaptive part of a key's state, kept beside its TAT: the
+// fraction of the configured rate in effect and when it was last cut. The
+// zero Scale is the full rate.
+type Scale struct {
+	// Factor is the fraction of the configured rate in effect. Values
+	// outside [MinFactor, 1] are clamped; 0 (unset) means 1.
+	Factor float64
+	// CutAt is when Factor was last lowered; zero if never.
+	CutAt time.Time
+}
+
+// Fraction returns s.Factor clamped to [MinFactor, 1], with an unset or
+// meaningless factor read as 1: a scale never raises the configured rate.
+func (s Scale) Fraction() float64 {
+	if !(s.Factor > 0) || s.Factor >= 1 {
+		return 1
+	}
+	return max(s.Factor, MinFactor)
+}
+
+// Clamped returns s with its Factor replaced by Fraction.
+func (s Scale) Clamped() Scale {
+	return Scale{Factor: s.Fraction(), CutAt: s.CutAt}
+}
+
+// Equal reports whether s and o have the same effect.
+func (s Scale) Equal(o Scale) bool {
+	return s.Fraction() == o.Fraction() && s.CutAt.Equal(o.CutAt)
+}
+
+// Schedule is the GCRA arithmetic of one reservation for a valid limit
+// (see Check) under a scale. The adapters keep the TAT; Schedule says how it
+// advances and when the reserved tokens may go.
+type Schedule struct {
+	// emission is the slot length T at the scaled rate.
+	emission time.Duration
+	// tolerance is how far ahead of now a reservation's last slot may
+	// start: (Burst−1) slots at the configured rate. Keeping it in
+	// configured slots means a cut never widens the burst.
+	tolerance time.Duration
+}
+
+// NewSchedule returns the schedule for limit under scale.
+func NewSchedule(limit Limit, scale Scale) Schedule {
+	return Schedule{
+		emission:  Interval(limit.Rate * scale.Fraction()),
+		tolerance: time.Duration(limit.Burst-1) * Interval(limit.Rate),
+	}
+}
+
+// Interval returns the slot length 1/rate, rounded to the nanosecond.
+func Interval(rate float64) time.Duration {
+	return max(time.Duration(math.Round(float64(time.Second)/rate)), 1)
+}
+
+// Cost returns how far n tokens advance the TAT.
+func (s Schedule) Cost(n int) time.Duration {
+	return time.Duration(n) * s.emission
+}
+
+// At returns when a reservation that moved the TAT to newTAT may be sent:
+// when its last slot, which starts at newTAT − T, is within the tolerance,
+// and never before now.
+func (s Schedule) At(newTAT, now time.Time) time.Time {
+	at := newTAT.Add(-s.emission - s.tolerance)
+	if at.Before(now) {
+		return now
+	}
+	return at
+}
+
+// Book reserves n tokens against a key whose TAT is tat (zero if the key
+// has none) and returns the new TAT and the instant the tokens may go.
+func (s Schedule) Book(tat, now time.Time, n int) (newTAT, at time.Time) {
+	newTAT = later(tat, now).Add(s.Cost(n))
+	return newTAT, s.At(newTAT, now)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,174 @@
+package ratelimit_test
+
+import (
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/ratelimit"
+	"github.com/parleyhq/parley/internal/ratelimit/ratelimittest"
+)
+
+func TestFraction(t *testing.T) {
+	cases := []struct {
+		factor, want float64
+	}{
+		{0, 1}, {-1, 1}, {math.NaN(), 1}, {math.Inf(1), 1}, {2, 1}, {1, 1},
+		{0.5, 0.5}, {0.1, 0.1}, {0.05, ratelimit.MinFactor}, {math.SmallestNonzeroFloat64, ratelimit.MinFactor},
+	}
+	for _, tc := range cases {
+		s := ratelimit.Scale{Factor: tc.factor}
+		if got := s.Fraction(); got != tc.want {
+			t.Errorf("Scale{%g}.Fraction() = %g, want %g", tc.factor, got, tc.want)
+		}
+		if got := s.Clamped(); got.Factor != tc.want || !got.Equal(s) {
+			t.Errorf("Scale{%g}.Clamped() = %+v, want factor %g and Equal", tc.factor, got, tc.want)
+		}
+	}
+	t0 := ratelimittest.T0
+	if (ratelimit.Scale{Factor: 0.5, CutAt: t0}).Equal(ratelimit.Scale{Factor: 0.5}) {
+		t.Error("scales cut at different times are Equal")
+	}
+}
+
+func TestInterval(t *testing.T) {
+	cases := []struct {
+		rate float64
+		want time.Duration
+	}{
+		{10, 100 * time.Millisecond},
+		{3, 333333333},
+		{0.5, 2 * time.Second},
+		{ratelimit.MinRate, time.Hour},
+		{ratelimit.MaxRate, time.Microsecond},
+		{1e12, 1}, // never zero
+	}
+	for _, tc := range cases {
+		if got := ratelimit.Interval(tc.rate); got != tc.want {
+			t.Errorf("Interval(%g) = %s, want %s", tc.rate, got, tc.want)
+		}
+	}
+}
+
+func TestBook(t *testing.T) {
+	now := ratelimittest.T0
+	ms := func(n int) time.Time { return now.Add(time.Duration(n) * time.Millisecond) }
+	half := ratelimit.Scale{Factor: 0.5}
+	cases := []struct {
+		name        string
+		limit       ratelimit.Limit
+		scale       ratelimit.Scale
+		tat         time.Time
+		n           int
+		wantTAT, at time.Time
+	}{
+		{"new key", ratelimit.Limit{Rate: 10, Burst: 1}, ratelimit.Scale{}, time.Time{}, 1, ms(100), now},
+		{"idle key", ratelimit.Limit{Rate: 10, Burst: 1}, ratelimit.Scale{}, now.Add(-time.Hour), 1, ms(100), now},
+		{"backlogged", ratelimit.Limit{Rate: 10, Burst: 1}, ratelimit.Scale{}, ms(500), 1, ms(600), ms(500)},
+		{"within the burst", ratelimit.Limit{Rate: 10, Burst: 3}, ratelimit.Scale{}, ms(200), 1, ms(300), now},
+		{"past the burst", ratelimit.Limit{Rate: 10, Burst: 3}, ratelimit.Scale{}, ms(300), 1, ms(400), ms(100)},
+		{"whole burst at once", ratelimit.Limit{Rate: 10, Burst: 5}, ratelimit.Scale{}, now, 5, ms(500), now},
+		{"tokens past the burst", ratelimit.Limit{Rate: 10, Burst: 5}, ratelimit.Scale{}, ms(100), 5, ms(600), ms(100)},
+		{"halved", ratelimit.Limit{Rate: 10, Burst: 1}, half, ms(500), 1, ms(700), ms(500)},
+		// The tolerance stays in configured slots: a cut never widens the burst.
+		{"halved within the burst", ratelimit.Limit{Rate: 10, Burst: 3}, half, ms(200), 1, ms(400), now},
+		{"halved past the burst", ratelimit.Limit{Rate: 10, Burst: 3}, half, ms(400), 1, ms(600), ms(200)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tat, at := ratelimit.NewSchedule(tc.limit, tc.scale).Book(tc.tat, now, tc.n)
+			if !tat.Equal(tc.wantTAT) || !at.Equal(tc.at) {
+				t.Errorf("Book = TAT %s, at %s; want %s, %s", tat.Sub(now), at.Sub(now), tc.wantTAT.Sub(now), tc.at.Sub(now))
+			}
+		})
+	}
+}
+
+func TestCheck(t *testing.T) {
+	good := ratelimit.Limit{Rate: 10, Burst: 2}
+	key := ratelimit.Key{AccountID: "acct1", Channel: parley.ChannelSMS, Sender: "+15550001"}
+	cases := []struct {
+		name  string
+		key   ratelimit.Key
+		limit ratelimit.Limit
+		n     int
+		field string
+	}{
+		{"valid", key, good, 2, ""},
+		{"any sender", ratelimit.Key{AccountID: "a", Channel: "c", Sender: "#x#"}, good, 1, ""},
+		{"bounds", key, ratelimit.Limit{Rate: ratelimit.MinRate, Burst: ratelimit.MaxBurst}, ratelimit.MaxBurst, ""},
+		{"top rate", key, ratelimit.Limit{Rate: ratelimit.MaxRate, Burst: 1}, 1, ""},
+		{"no account", ratelimit.Key{Channel: "sms"}, good, 1, "key.accountId"},
+		{"channel with #", ratelimit.Key{AccountID: "a", Channel: "s#s"}, good, 1, "key.channel"},
+		{"below the lowest rate", key, ratelimit.Limit{Rate: ratelimit.MinRate / 2, Burst: 1}, 1, "limit.rate"},
+		{"above the top rate", key, ratelimit.Limit{Rate: ratelimit.MaxRate * 2, Burst: 1}, 1, "limit.rate"},
+		{"negative burst", key, ratelimit.Limit{Rate: 1, Burst: -1}, 1, "limit.burst"},
+		{"negative tokens", key, good, -1, "n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ratelimit.Check(tc.key, tc.limit, tc.n)
+			switch {
+			case tc.field == "" && err != nil:
+				t.Errorf("Check = %v, want nil", err)
+			case tc.field != "" && (parley.ErrorCode(err) != parley.EINVALID || parley.ErrorField(err) != tc.field):
+				t.Errorf("Check = %v, want %s on %s", err, parley.EINVALID, tc.field)
+			}
+		})
+	}
+}
+
+// FuzzSchedule books a sequence of reservations, each op moving the clock,
+// choosing how many tokens and sometimes changing the scale, and checks the
+// limiter's promises: no reservation goes before now or before the one
+// booked ahead of it, the TAT advances by exactly the tokens' cost, and no
+// interval carries more tokens than ⌊w/T⌋ + Burst at the configured T.
+func FuzzSchedule(f *testing.F) {
+	f.Add(10.0, uint8(1), []byte{0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add(3.0, uint8(3), []byte{0, 2, 0, 9, 1, 3, 0, 0, 1, 200, 4, 0, 1, 1, 2})
+	f.Add(0.5, uint8(5), []byte{255, 4, 1, 0, 4, 2, 3, 4, 3, 0, 0, 0})
+	f.Add(250.0, uint8(16), []byte{1, 15, 0, 1, 15, 4, 2, 15, 1, 0, 7, 3})
+	f.Fuzz(func(t *testing.T, rate float64, burst uint8, ops []byte) {
+		limit := ratelimit.Limit{Rate: rate, Burst: int(burst%16) + 1}
+		key := ratelimit.Key{AccountID: "a", Channel: parley.ChannelSMS}
+		if ratelimit.Check(key, limit, 1) != nil || len(ops) > 3*64 {
+			return
+		}
+		factors := []float64{1, 0.5, 0.25, ratelimit.MinFactor, 0.73, 0}
+		T := ratelimit.Interval(rate)
+		now, tat, prev := ratelimittest.T0, time.Time{}, time.Time{}
+		scale := ratelimit.Scale{}
+		var tokens []time.Time
+		for chunk := range slices.Chunk(ops, 3) {
+			var op [3]byte
+			copy(op[:], chunk)
+			now = now.Add(time.Duration(op[0]) * T / 8)
+			n := int(op[1])%limit.Burst + 1
+			if op[2] < byte(len(factors)) {
+				scale.Factor = factors[op[2]]
+			}
+			sch := ratelimit.NewSchedule(limit, scale)
+			newTAT, at := sch.Book(tat, now, n)
+			if start := later(tat, now); newTAT.Sub(start) != sch.Cost(n) {
+				t.Fatalf("TAT moved from %s by %s, want %s", start, newTAT.Sub(start), sch.Cost(n))
+			}
+			if at.Before(now) || at.Before(prev) {
+				t.Fatalf("reservation at %s, before now %s or the one before %s", at, now, prev)
+			}
+			tat, prev = newTAT, at
+			for range n {
+				tokens = append(tokens, at)
+			}
+		}
+		ratelimittest.CheckBound(t, tokens, limit)
+	})
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
