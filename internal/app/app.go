@@ -29,6 +29,9 @@ import (
 // dispatcher function's 30 s timeout, as AWS advises for SQS event sources.
 const dispatchVisibility = 180 * time.Second
 
+// embeddedFanoutChunk is the fan-out chunk on the embedded backend.
+const embeddedFanoutChunk = 10_000
+
 // MaxReceiveCount is how many times a job is received before it is
 // dead-lettered (the jobs queue's redrive policy says the same).
 const MaxReceiveCount = 5
@@ -83,6 +86,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 func (a *App) wire(clock parley.Clock, log *slog.Logger) {
 	a.log = log
 	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log}
+	if a.Config.Backend == config.BackendEmbedded {
+		// One fsynced transaction per chunk: large chunks keep a 100,000-row
+		// upload within seconds.
+		a.Campaigns.Chunk = embeddedFanoutChunk
+	}
 	a.Sandbox = &sandbox.Gateway{Recorder: a.Store, Clock: clock}
 	a.Dispatcher = &dispatch.Dispatcher{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Sandbox}
 	a.API = &httpapi.Server{Campaigns: a.Campaigns, DeadLetters: a.Queue, Sandbox: a.Sandbox, Log: log}

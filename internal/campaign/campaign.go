@@ -62,17 +62,28 @@ type Service struct {
 // Outcome is the answer for one consumer of a draft.
 type Outcome struct {
 	Index       int    // position in the draft's consumers
-	Phone       string // E.164 when valid
+	Line        int    // line of the uploaded or typed list, when it came from one
+	Phone       string // E.164 when accepted, as written when not
 	RecipientID string // set when accepted
 	Error       string // LivePerson code when failed
 	Detail      string // a sentence saying why
+	// For accepted consumers: the message as sent, its SMS encoding, length
+	// in that encoding's units and segments, and when it will first go out.
+	Body     string
+	Encoding message.Encoding
+	Units    int
+	Segments int
+	DueAt    time.Time
+	Status   parley.RecipientStatus
 }
 
-// Accepted is the result of a successful Create.
+// Accepted is a validated draft: its campaign, the recipients to persist,
+// and an outcome per consumer.
 type Accepted struct {
-	Campaign parley.Campaign
-	Accepted []Outcome
-	Failed   []Outcome
+	Campaign   parley.Campaign
+	Recipients []parley.Recipient
+	Accepted   []Outcome
+	Failed     []Outcome
 }
 
 // RejectedError is returned when no consumer of a draft was accepted. It
@@ -93,31 +104,43 @@ func (s *Service) newID() string {
 	return uuid.Must(uuid.NewV7()).String()
 }
 
-// Create validates d, persists the campaign with its accepted consumers and
-// queues them for dispatch. A draft with an invalid campaign-level field is
-// EINVALID naming the field; one whose consumers all fail is a
-// *RejectedError. In both cases nothing is persisted.
-func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accepted, error) {
+// Preview validates d and builds its campaign and recipients — each
+// recipient's number, message, segments and first allowed send time — and an
+// outcome per consumer, persisting nothing. A draft with an invalid
+// campaign-level field is EINVALID naming the field.
+func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accepted, error) {
 	now := s.Clock.Now()
 	c, err := s.campaign(accountID, d, now)
 	if err != nil {
 		return Accepted{}, err
 	}
 	rs, accepted, failed := s.recipients(c, d.Consumers, now)
-	if len(rs) == 0 {
-		return Accepted{}, &RejectedError{Failed: failed}
-	}
 	c.Recipients = len(rs)
-	if err := s.Store.CreateCampaign(ctx, c, rs); err != nil {
+	return Accepted{Campaign: c, Recipients: rs, Accepted: accepted, Failed: failed}, nil
+}
+
+// Create validates d, persists the campaign with its accepted consumers and
+// queues those due soon for dispatch. A draft with an invalid campaign-level
+// field is EINVALID naming the field; one whose consumers all fail is a
+// *RejectedError. In both cases nothing is persisted.
+func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accepted, error) {
+	a, err := s.Preview(ctx, accountID, d)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if len(a.Recipients) == 0 {
+		return Accepted{}, &RejectedError{Failed: a.Failed}
+	}
+	if err := s.Store.CreateCampaign(ctx, a.Campaign, a.Recipients); err != nil {
 		return Accepted{}, fmt.Errorf("persist campaign: %w", err)
 	}
-	s.Log.InfoContext(ctx, "campaign accepted", "account", accountID, "campaign", c.ID,
-		"accepted", len(accepted), "failed", len(failed))
-	if c.FannedOut, err = s.fanout(ctx, c, rs); err != nil {
+	s.Log.InfoContext(ctx, "campaign accepted", "account", accountID, "campaign", a.Campaign.ID,
+		"accepted", len(a.Accepted), "failed", len(a.Failed))
+	if a.Campaign.FannedOut, err = s.fanout(ctx, a.Campaign, a.Recipients); err != nil {
 		// The campaign is accepted; ResumeFanout finishes the job.
-		s.Log.WarnContext(ctx, "fan-out interrupted", "account", accountID, "campaign", c.ID, "err", err)
+		s.Log.WarnContext(ctx, "fan-out interrupted", "account", accountID, "campaign", a.Campaign.ID, "err", err)
 	}
-	return Accepted{Campaign: c, Accepted: accepted, Failed: failed}, nil
+	return a, nil
 }
 
 // campaign validates d and builds the campaign it describes.
@@ -142,49 +165,55 @@ func (s *Service) campaign(accountID string, d Draft, now time.Time) (parley.Cam
 func (s *Service) recipients(c parley.Campaign, consumers []Consumer, now time.Time) ([]parley.Recipient, []Outcome, []Outcome) {
 	var rs []parley.Recipient
 	var accepted, failed []Outcome
-	seen := map[string]int{}
+	seen := map[string]string{} // E.164 → where it first appeared
 	due := dueCache{schedule: c.Schedule, now: now, at: map[string]dueAt{}}
 	for i, cons := range consumers {
-		o := Outcome{Index: i}
-		r, code, detail := s.recipient(c, cons, seen, i)
-		if code == "" {
-			code, detail = due.place(&r, i)
+		where := cons.where(i)
+		o := Outcome{Index: i, Line: cons.Line, Phone: cons.SMS, Error: cons.Error, Detail: cons.Detail}
+		var r parley.Recipient
+		if o.Error == "" {
+			r, o.Error, o.Detail = newRecipient(c, cons, seen, where)
 		}
-		if code != "" {
-			o.Phone, o.Error, o.Detail = r.Phone, code, detail
+		if o.Error == "" {
+			o.Error, o.Detail = due.place(&r, where)
+		}
+		if o.Error != "" {
 			failed = append(failed, o)
 			continue
 		}
-		seen[r.Phone] = i
+		seen[r.Phone] = where
 		r.Seq = len(rs) + 1
 		r.ID = parley.RecipientID(r.Seq)
 		r.UpdatedAt = now
 		rs = append(rs, r)
-		o.Phone, o.RecipientID = r.Phone, r.ID
+		o.Phone, o.RecipientID, o.Body, o.DueAt, o.Status = r.Phone, r.ID, r.Body, r.DueAt, r.Status
+		o.Encoding, o.Units, o.Segments = message.Segments(r.Body)
 		accepted = append(accepted, o)
 	}
 	return rs, accepted, failed
 }
 
-func (s *Service) recipient(c parley.Campaign, cons Consumer, seen map[string]int, i int) (parley.Recipient, string, string) {
+func newRecipient(c parley.Campaign, cons Consumer, seen map[string]string, where string) (parley.Recipient, string, string) {
 	e164, ok := phone.Normalize(cons.SMS)
 	if !ok {
-		return parley.Recipient{Phone: cons.SMS}, parley.CodeInvalidNumber,
-			fmt.Sprintf("consumers[%d].consumerContent.sms %q is not a valid phone number with country code", i, cons.SMS)
+		return parley.Recipient{}, parley.CodeInvalidNumber,
+			fmt.Sprintf("%s: %q is not a valid phone number with country code", where, cons.SMS)
 	}
 	if first, dup := seen[e164]; dup {
-		return parley.Recipient{Phone: e164}, parley.CodeDuplicateNumber,
-			fmt.Sprintf("consumers[%d] repeats the number of consumers[%d]", i, first)
+		return parley.Recipient{}, parley.CodeDuplicateNumber, fmt.Sprintf("%s repeats the number of %s", where, first)
 	}
-	body, missing := message.Render(c.Message, cons.Variables)
+	body, missing := cons.Text, []int(nil)
+	if body == "" {
+		body, missing = message.Render(c.Message, cons.Variables)
+	}
 	if len(missing) > 0 {
-		return parley.Recipient{Phone: e164}, fmt.Sprintf("%s=%d", parley.CodeMissingVariable, missing[0]),
-			fmt.Sprintf("consumers[%d].variables has no value for {{%d}}", i, missing[0])
+		return parley.Recipient{}, fmt.Sprintf("%s=%d", parley.CodeMissingVariable, missing[0]),
+			fmt.Sprintf("%s has no value for {{%d}}", where, missing[0])
 	}
 	body = message.WithOptOut(body, "")
 	if n := utf8.RuneCountInString(body); n > message.SMSLimit {
-		return parley.Recipient{Phone: e164}, parley.CodeTooLong,
-			fmt.Sprintf("consumers[%d]: the message with its opt-out text is %d characters; at most %d", i, n, message.SMSLimit)
+		return parley.Recipient{}, parley.CodeTooLong,
+			fmt.Sprintf("%s: the message with its opt-out text is %d characters; at most %d", where, n, message.SMSLimit)
 	}
 	return parley.Recipient{
 		AccountID: c.AccountID, CampaignID: c.ID, Channel: c.Channel, Phone: e164,
@@ -210,10 +239,10 @@ type dueCache struct {
 
 // place sets r's zones, DueAt and status (QUEUED when due within the queue
 // horizon, SCHEDULED otherwise), or returns why r can never be sent.
-func (c *dueCache) place(r *parley.Recipient, i int) (code, detail string) {
+func (c *dueCache) place(r *parley.Recipient, where string) (code, detail string) {
 	names := tz.Names(r.Phone)
 	if names == nil {
-		return parley.CodeUnknownZone, fmt.Sprintf("consumers[%d]: no time zone is known for %s", i, r.Phone)
+		return parley.CodeUnknownZone, fmt.Sprintf("%s: no time zone is known for %s", where, r.Phone)
 	}
 	key := tz.Key(names)
 	d, seen := c.at[key]
@@ -225,8 +254,8 @@ func (c *dueCache) place(r *parley.Recipient, i int) (code, detail string) {
 		c.at[key] = d
 	}
 	if !d.ok {
-		return parley.CodeNoWindow, fmt.Sprintf("consumers[%d]: the delivery window %s is never open at once in all of %s's time zones (%s)%s",
-			i, c.schedule.Window, r.Phone, strings.Join(names, ", "), endNote(c.schedule))
+		return parley.CodeNoWindow, fmt.Sprintf("%s: the delivery window %s is never open at once in all of %s's time zones (%s)%s",
+			where, c.schedule.Window, r.Phone, strings.Join(names, ", "), endNote(c.schedule))
 	}
 	r.Zones, r.DueAt, r.Status = d.zones, d.at, parley.StatusQueued
 	if d.at.Sub(c.now) > QueueHorizon {

@@ -131,7 +131,7 @@ func TestCreatePerConsumerOutcomes(t *testing.T) {
 			t.Errorf("failure %+v: detail must name the consumer", o)
 		}
 	}
-	want := []outcome{{1, "+12025550101", "DUPLICATE_NUMBER"}, {2, "12345", "INVALID_NUMBER"}, {4, "+12025550103", "MISSING_VARIABLE=1"}}
+	want := []outcome{{1, "+1 202 555 0101", "DUPLICATE_NUMBER"}, {2, "12345", "INVALID_NUMBER"}, {4, "+12025550103", "MISSING_VARIABLE=1"}}
 	if !slices.Equal(failed, want) {
 		t.Errorf("failed = %+v, want %+v", failed, want)
 	}

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,6 +28,9 @@ type Draft struct {
 	// LookbackMinutes is the reply-routing lookback; 0 means the default.
 	LookbackMinutes int
 	Consumers       []Consumer
+	// FromFile says Consumers came from an uploaded file, which may hold up
+	// to recipient.MaxCSVRecipients rather than MaxConsumersPerCall.
+	FromFile bool
 }
 
 // WindowSpec is a delivery window as the API carries it.
@@ -39,6 +43,21 @@ type WindowSpec struct {
 type Consumer struct {
 	SMS       string
 	Variables map[string]string
+	// Text, when set, is this consumer's own message instead of the draft's.
+	Text string
+	// Line is the consumer's line in an uploaded or typed list (0 for the
+	// JSON consumers[] array).
+	Line int
+	// Error and Detail are set when the list's line was already refused.
+	Error, Detail string
+}
+
+// where names the consumer in error details: its line or its index.
+func (c Consumer) where(i int) string {
+	if c.Line > 0 {
+		return fmt.Sprintf("line %d", c.Line)
+	}
+	return fmt.Sprintf("consumers[%d]", i)
 }
 
 func (d Draft) validate(now time.Time) error {
@@ -66,7 +85,7 @@ func (d Draft) validate(now time.Time) error {
 		return parley.FieldErrorf("message", "message is %d characters; at most %d", utf8.RuneCountInString(d.Message), message.MaxLength)
 	case len(d.Consumers) == 0:
 		return parley.FieldErrorf("consumers", "at least one consumer is required")
-	case len(d.Consumers) > parley.MaxConsumersPerCall:
+	case len(d.Consumers) > parley.MaxConsumersPerCall && !d.FromFile:
 		return parley.FieldErrorf("consumers", "%d consumers in one call; at most %d", len(d.Consumers), parley.MaxConsumersPerCall)
 	case !d.EndTime.IsZero() && !d.EndTime.After(now):
 		return parley.FieldErrorf("endTime", "endTime %s has already passed", d.EndTime.Format(time.RFC3339))

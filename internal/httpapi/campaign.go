@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"time"
@@ -14,8 +16,12 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 )
 
-// maxBody bounds a JSON request body.
-const maxBody = 1 << 20
+// Request size limits: a JSON body, and an upload with up to 100,000
+// recipients and their values.
+const (
+	maxBody   = 1 << 20
+	maxUpload = 32 << 20
+)
 
 // CreateCampaignRequest is the LivePerson Proactive 2.0 campaign request.
 type CreateCampaignRequest struct {
@@ -32,7 +38,10 @@ type CreateCampaignRequest struct {
 	// LookbackMinutes routes replies to the campaign's skill for this long
 	// after the send (60 to 43200; 30 days when absent).
 	LookbackMinutes int               `json:"lookbackMinutes,omitempty"`
-	Consumers       []json.RawMessage `json:"consumers"`
+	Consumers       []json.RawMessage `json:"consumers,omitempty"`
+	// ManualRecipients is the web tool's typed list: one recipient per
+	// line, the phone number first, then the values (at most 100 lines).
+	ManualRecipients string `json:"manualRecipients,omitempty"`
 }
 
 // DeliveryWindow is the local time of day and the days of week a campaign
@@ -65,15 +74,39 @@ type CreateCampaignResponse struct {
 type AcceptedConsumer struct {
 	ID              string          `json:"id"`
 	Index           int             `json:"index"`
+	Line            int             `json:"line,omitempty"`
 	ConsumerContent ConsumerContent `json:"consumerContent"`
 }
 
 // FailedConsumer is a consumer that was rejected, and why.
 type FailedConsumer struct {
 	Index           int             `json:"index"`
+	Line            int             `json:"line,omitempty"`
 	ConsumerContent ConsumerContent `json:"consumerContent"`
 	ErrorMessage    string          `json:"errorMessage"`
 	Detail          string          `json:"detail"`
+}
+
+// ParseResponse previews a campaign without creating it: each recipient's
+// message as it will be sent and when, and every error.
+type ParseResponse struct {
+	Accepted        int                `json:"accepted"`
+	Failed          int                `json:"failed"`
+	Recipients      []PreviewRecipient `json:"recipients"`
+	FailedConsumers []FailedConsumer   `json:"failedConsumers"`
+}
+
+// PreviewRecipient is one accepted recipient of a preview.
+type PreviewRecipient struct {
+	Index           int             `json:"index"`
+	Line            int             `json:"line,omitempty"`
+	ConsumerContent ConsumerContent `json:"consumerContent"`
+	Message         string          `json:"message"`
+	Encoding        string          `json:"encoding"`
+	Characters      int             `json:"characters"` // in the encoding's units
+	Segments        int             `json:"segments"`
+	Status          string          `json:"status"`
+	ScheduledFor    string          `json:"scheduledFor"`
 }
 
 // ConversationsResponse is a campaign's status with one entry per recipient.
@@ -154,29 +187,25 @@ func jsonType(kind string) string {
 	}
 }
 
-func readBody(r *http.Request, w http.ResponseWriter) ([]byte, error) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+func readBody(r *http.Request, w http.ResponseWriter, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, parley.Errorf(parley.EINVALID, "request body exceeds %d bytes", maxBody)
+		return nil, parley.Errorf(parley.EINVALID, "request body exceeds %d bytes", limit)
 	}
 	return data, err
 }
 
-// draft decodes a campaign request into a campaign.Draft.
-func draft(data []byte) (campaign.Draft, error) {
+// draft decodes a campaign request into a campaign.Draft. The consumers
+// come from exactly one of consumers[], manualRecipients or (for an upload)
+// the recipients file, read by readFile.
+func draft(data []byte, readFile func(campaign.Draft) ([]campaign.Consumer, error)) (campaign.Draft, error) {
 	var req CreateCampaignRequest
 	if err := decodeJSON(data, &req, ""); err != nil {
 		return campaign.Draft{}, err
 	}
 	if req.Consent == nil {
 		return campaign.Draft{}, parley.FieldErrorf("consent", "consent is required and must be true")
-	}
-	if req.Consumers == nil {
-		return campaign.Draft{}, parley.FieldErrorf("consumers", "consumers is required")
-	}
-	if len(req.Consumers) > parley.MaxConsumersPerCall {
-		return campaign.Draft{}, parley.FieldErrorf("consumers", "%d consumers in one call; at most %d", len(req.Consumers), parley.MaxConsumersPerCall)
 	}
 	d := campaign.Draft{
 		Name: req.CampaignName, Skill: req.Skill, TemplateID: req.TemplateID, OutboundNumber: req.OutboundNumber,
@@ -192,23 +221,105 @@ func draft(data []byte) (campaign.Draft, error) {
 	if d.EndTime, err = parseTime("endTime", req.EndTime); err != nil {
 		return campaign.Draft{}, err
 	}
+	d.Consumers, d.FromFile, err = consumers(req, d, readFile)
+	return d, err
+}
+
+// consumers reads the one source of consumers a request names.
+func consumers(req CreateCampaignRequest, d campaign.Draft, readFile func(campaign.Draft) ([]campaign.Consumer, error)) ([]campaign.Consumer, bool, error) {
+	sources := 0
+	for _, given := range []bool{req.Consumers != nil, req.ManualRecipients != "", readFile != nil} {
+		if given {
+			sources++
+		}
+	}
+	switch {
+	case sources == 0:
+		return nil, false, parley.FieldErrorf("consumers", "consumers is required (or manualRecipients, or a recipients file)")
+	case sources > 1:
+		return nil, false, parley.FieldErrorf("consumers", "give consumers, manualRecipients or a recipients file, not several")
+	case readFile != nil:
+		cs, err := readFile(d)
+		return cs, true, err
+	case req.ManualRecipients != "":
+		cs, err := campaign.ReadManual(req.ManualRecipients, d)
+		return cs, false, err
+	}
+	if len(req.Consumers) > parley.MaxConsumersPerCall {
+		return nil, false, parley.FieldErrorf("consumers", "%d consumers in one call; at most %d", len(req.Consumers), parley.MaxConsumersPerCall)
+	}
+	var out []campaign.Consumer
 	for i, raw := range req.Consumers {
 		var c ConsumerRequest
 		if err := decodeJSON(raw, &c, fmt.Sprintf("consumers[%d]", i)); err != nil {
+			return nil, false, err
+		}
+		out = append(out, campaign.Consumer{SMS: c.ConsumerContent.SMS, Variables: c.Variables})
+	}
+	return out, false, nil
+}
+
+// readDraft decodes a request body: JSON, or multipart/form-data with a
+// "campaign" part (the JSON without consumers) and a "recipients" part (a
+// CSV file).
+func (s *Server) readDraft(w http.ResponseWriter, r *http.Request) (campaign.Draft, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		data, err := readBody(r, w, maxBody)
+		if err != nil {
 			return campaign.Draft{}, err
 		}
-		d.Consumers = append(d.Consumers, campaign.Consumer{SMS: c.ConsumerContent.SMS, Variables: c.Variables})
+		return draft(data, nil)
 	}
-	return d, nil
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	if err := r.ParseMultipartForm(maxUpload); err != nil {
+		return campaign.Draft{}, uploadError(err)
+	}
+	defer r.MultipartForm.RemoveAll()
+	meta, err := formPart(r.MultipartForm, "campaign")
+	if err != nil {
+		return campaign.Draft{}, err
+	}
+	files := r.MultipartForm.File["recipients"]
+	if len(files) != 1 {
+		return campaign.Draft{}, parley.FieldErrorf("recipients", "the upload needs exactly one recipients part (the CSV file)")
+	}
+	return draft(meta, func(d campaign.Draft) ([]campaign.Consumer, error) {
+		f, err := files[0].Open()
+		if err != nil {
+			return nil, parley.Wrap(parley.EUNAVAILABLE, err, "open the uploaded recipients file")
+		}
+		defer f.Close()
+		return campaign.ReadCSV(f, d)
+	})
+}
+
+// formPart returns a multipart part's content, as a field or a file.
+func formPart(form *multipart.Form, name string) ([]byte, error) {
+	if v := form.Value[name]; len(v) == 1 {
+		return []byte(v[0]), nil
+	}
+	if fs := form.File[name]; len(fs) == 1 {
+		f, err := fs[0].Open()
+		if err != nil {
+			return nil, parley.Wrap(parley.EUNAVAILABLE, err, "open the %s part", name)
+		}
+		defer f.Close()
+		return io.ReadAll(io.LimitReader(f, maxBody))
+	}
+	return nil, parley.FieldErrorf(name, "the upload needs exactly one %s part (the campaign JSON without consumers)", name)
+}
+
+func uploadError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return parley.FieldErrorf("recipients", "the upload exceeds %d MiB", maxUpload>>20)
+	}
+	return parley.FieldErrorf("recipients", "the upload is not valid multipart/form-data: %v", err)
 }
 
 func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
-	data, err := readBody(r, w)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d, err := draft(data)
+	d, err := s.readDraft(w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -231,17 +342,42 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, o := range acc.Accepted {
 		resp.AcceptedConsumers = append(resp.AcceptedConsumers, AcceptedConsumer{
-			ID: o.RecipientID, Index: o.Index, ConsumerContent: ConsumerContent{SMS: o.Phone},
+			ID: o.RecipientID, Index: o.Index, Line: o.Line, ConsumerContent: ConsumerContent{SMS: o.Phone},
 		})
 	}
 	writeJSON(w, http.StatusAccepted, resp)
+}
+
+func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
+	d, err := s.readDraft(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	prev, err := s.Campaigns.Preview(r.Context(), r.PathValue("accountId"), d)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp := ParseResponse{
+		Accepted: len(prev.Accepted), Failed: len(prev.Failed),
+		Recipients: []PreviewRecipient{}, FailedConsumers: failedConsumers(prev.Failed, d),
+	}
+	for _, o := range prev.Accepted {
+		resp.Recipients = append(resp.Recipients, PreviewRecipient{
+			Index: o.Index, Line: o.Line, ConsumerContent: ConsumerContent{SMS: o.Phone}, Message: o.Body,
+			Encoding: string(o.Encoding), Characters: o.Units, Segments: o.Segments,
+			Status: apiStatus(o.Status), ScheduledFor: timestamp(o.DueAt),
+		})
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func failedConsumers(os []campaign.Outcome, d campaign.Draft) []FailedConsumer {
 	out := []FailedConsumer{}
 	for _, o := range os {
 		out = append(out, FailedConsumer{
-			Index: o.Index, ConsumerContent: ConsumerContent{SMS: d.Consumers[o.Index].SMS},
+			Index: o.Index, Line: o.Line, ConsumerContent: ConsumerContent{SMS: d.Consumers[o.Index].SMS},
 			ErrorMessage: o.Error, Detail: o.Detail,
 		})
 	}

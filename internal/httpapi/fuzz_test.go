@@ -15,7 +15,7 @@ func FuzzDraft(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Add([]byte(``))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		d, err := draft(body)
+		d, err := draft(body, nil)
 		if err != nil {
 			if parley.ErrorCode(err) != parley.EINVALID {
 				t.Fatalf("draft(%q) = %v, want EINVALID", body, err)

@@ -1,10 +1,12 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -246,5 +248,116 @@ func TestSandboxFaultRoutes(t *testing.T) {
 	}
 	if _, data = w.do(t, "GET", "/sandbox/faults", ""); strings.TrimSpace(string(data)) != "[]" {
 		t.Errorf("after clear: %s", data)
+	}
+}
+
+const uploadCampaign = `{"campaignName":"Renewal","skill":"sales","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,"message":"Hi {{1}}, card {{2}} expires soon."}`
+
+// upload builds a multipart request with the campaign JSON and a CSV file.
+func upload(t *testing.T, path, meta, csv string) *http.Request {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if err := mw.WriteField("campaign", meta); err != nil {
+		t.Fatal(err)
+	}
+	fw, err := mw.CreateFormFile("recipients", "recipients.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write([]byte(csv))
+	mw.Close()
+	req := httptest.NewRequest("POST", path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return req
+}
+
+func (w *world) send(t *testing.T, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	data, _ := io.ReadAll(rec.Result().Body)
+	return rec.Result(), data
+}
+
+func TestCSVUpload(t *testing.T) {
+	w := newWorld(t)
+	csv := "Phone,B1,B2\n+12025550101,Jane,9999\n12345,Bob,8888\n1(202)5550102,Ann\n+12025550103,Zoe,7777\n"
+	resp, data := w.send(t, upload(t, "/api/v2/account/acct1/campaign", uploadCampaign, csv))
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("%d %s", resp.StatusCode, data)
+	}
+	var got httpapi.CreateCampaignResponse
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.AcceptedConsumers) != 2 || got.AcceptedConsumers[0].Line != 2 || got.AcceptedConsumers[1].Line != 5 {
+		t.Errorf("accepted %+v", got.AcceptedConsumers)
+	}
+	want := map[int]string{3: "INVALID_NUMBER", 4: "INSUFFICIENT_VARIABLES"}
+	if len(got.FailedConsumers) != 2 {
+		t.Fatalf("failed %+v", got.FailedConsumers)
+	}
+	for _, f := range got.FailedConsumers {
+		if want[f.Line] != f.ErrorMessage || !strings.Contains(f.Detail, fmt.Sprint("line ", f.Line)) {
+			t.Errorf("failed consumer %+v", f)
+		}
+	}
+}
+
+func TestUploadErrors(t *testing.T) {
+	tests := []struct {
+		name, meta, csv, field string
+	}{
+		{"consumers and a file", strings.Replace(uploadCampaign, `"consent":true`, `"consent":true,"consumers":[]`, 1), "Phone\n+12025550101\n", "consumers"},
+		{"broken campaign JSON", `{"campaignName":`, "Phone\n", ""},
+		{"unknown column", uploadCampaign, "Phone,Nickname\n+12025550101,J\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			resp, data := w.send(t, upload(t, "/api/v2/account/acct1/campaign", tt.meta, tt.csv))
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("%d %s", resp.StatusCode, data)
+			}
+			var p httpapi.Problem
+			if err := json.Unmarshal(data, &p); err != nil || p.Detail == "" || (tt.field != "" && p.Field != tt.field) {
+				t.Errorf("problem %s", data)
+			}
+			if !w.queueEmpty(t) {
+				t.Error("a rejected upload queued jobs")
+			}
+		})
+	}
+}
+
+func TestManualRecipientsAndParse(t *testing.T) {
+	w := newWorld(t)
+	body := `{"campaignName":"Renewal","skill":"sales","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,
+	  "message":"Hi {{1}}, card {{2}} expires soon.","manualRecipients":"12025550101, Jane, 9999\n44 7911 123456, Bob, 8888\n12025550101, Ann, 7777"}`
+	resp, data := w.do(t, "POST", "/api/v2/account/acct1/campaign/parse", body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d %s", resp.StatusCode, data)
+	}
+	var p httpapi.ParseResponse
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Accepted != 2 || p.Failed != 1 || p.FailedConsumers[0].Line != 3 || p.FailedConsumers[0].ErrorMessage != "DUPLICATE_NUMBER" {
+		t.Fatalf("preview %s", data)
+	}
+	r0 := p.Recipients[0]
+	if r0.Message != "Hi Jane, card 9999 expires soon.\nReply STOP to opt out" || r0.Segments != 1 || r0.Encoding != "GSM-7" ||
+		r0.Characters != len(r0.Message) || r0.ScheduledFor == "" || r0.Status != "QUEUED" {
+		t.Errorf("preview recipient %+v", r0)
+	}
+	if p.Recipients[1].ConsumerContent.SMS != "+447911123456" || p.Recipients[1].Status != "QUEUED" {
+		t.Errorf("London recipient %+v", p.Recipients[1]) // 17:00 UTC is 17:00 in London: open
+	}
+	if !w.queueEmpty(t) {
+		t.Error("parse queued jobs")
+	}
+	if pending, _ := w.store.PendingFanout(context.Background()); len(pending) != 0 {
+		t.Error("parse persisted a campaign")
 	}
 }

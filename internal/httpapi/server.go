@@ -19,6 +19,7 @@ import (
 // Campaigns is the campaign service the routes call.
 type Campaigns interface {
 	Create(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
+	Preview(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
 	Report(ctx context.Context, accountID, campaignID string) (campaign.Report, error)
 }
 
@@ -63,6 +64,7 @@ type Route struct {
 func (s *Server) Routes() []Route {
 	rs := []Route{
 		{http.MethodPost, "/api/v2/account/{accountId}/campaign", (*Server).createCampaign},
+		{http.MethodPost, "/api/v2/account/{accountId}/campaign/parse", (*Server).parseCampaign},
 		{http.MethodGet, "/api/v2/account/{accountId}/campaign/{campaignId}/conversations", (*Server).conversations},
 		{http.MethodGet, "/openapi.yaml", (*Server).openAPI},
 	}
@@ -136,7 +138,7 @@ func (s *Server) listFaults(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) {
-	data, err := readBody(r, w)
+	data, err := readBody(r, w, maxBody)
 	if err != nil {
 		s.fail(w, r, err)
 		return

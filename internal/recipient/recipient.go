@@ -37,11 +37,11 @@ const (
 // the second body variable, MISSING_HEADER_VARIABLE=image for an image
 // header.
 const (
-	CodeInvalidNumber         = phone.Invalid
-	CodeDuplicateNumber       = "DUPLICATE_NUMBER"
+	CodeInvalidNumber         = parley.CodeInvalidNumber
+	CodeDuplicateNumber       = parley.CodeDuplicateNumber
 	CodeTooManyVariables      = "TOO_MANY_VARIABLES"
 	CodeInsufficientVariables = "INSUFFICIENT_VARIABLES"
-	CodeMissingVariable       = "MISSING_VARIABLE"
+	CodeMissingVariable       = parley.CodeMissingVariable
 	CodeMissingHeaderVariable = "MISSING_HEADER_VARIABLE"
 	CodeHeaderInvalidURL      = "HEADER_VARIABLE_INVALID_URL"
 	CodeMissingButtonVariable = "MISSING_BUTTON_VARIABLE"
