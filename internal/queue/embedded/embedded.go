@@ -54,7 +54,8 @@ var _ queue.Queue = (*Queue)(nil)
 
 // Open opens (creating if needed) the queue file at path.
 func Open(path string, opt Options) (*Queue, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	// Address space only: spares remaps as a large fan-out grows the file.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: 1 << 30})
 	if err != nil {
 		return nil, fmt.Errorf("open queue %s: %w", path, err)
 	}

@@ -36,7 +36,9 @@ var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database file at path.
 func Open(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	// A large initial mapping (address space only) spares the remaps, each
+	// of which dereferences every open node, as a big campaign grows the file.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, InitialMmapSize: 1 << 30})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
