@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,8 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
+	"github.com/parleyhq/parley/internal/ratelimit"
+	"github.com/parleyhq/parley/internal/ratelimit/local"
 	"github.com/parleyhq/parley/internal/store"
 	storeembedded "github.com/parleyhq/parley/internal/store/embedded"
 )
@@ -38,9 +41,12 @@ const MaxReceiveCount = 5
 
 // App is Parley wired for one backend.
 type App struct {
-	Config     config.Config
-	Store      store.Store
-	Queue      queue.Queue
+	Config config.Config
+	Store  store.Store
+	Queue  queue.Queue
+	// pacer makes the backend's rate limiter (shared across processes on
+	// AWS, in-process on the embedded backend).
+	pacer      func(parley.Clock) ratelimit.Scaler
 	Campaigns  *campaign.Service
 	Dispatcher *dispatch.Dispatcher
 	Sandbox    *sandbox.Gateway
@@ -92,7 +98,11 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) {
 		a.Campaigns.Chunk = embeddedFanoutChunk
 	}
 	a.Sandbox = &sandbox.Gateway{Recorder: a.Store, Clock: clock}
-	a.Dispatcher = &dispatch.Dispatcher{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Sandbox}
+	a.Dispatcher = &dispatch.Dispatcher{
+		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Sandbox,
+		Limiter: ratelimit.NewAdaptive(a.pacer(clock), clock),
+		Limit:   ratelimit.Limit{Rate: cmp.Or(a.Config.MPS, ratelimit.DefaultRate), Burst: cmp.Or(a.Config.Burst, ratelimit.DefaultBurst)},
+	}
 	a.API = &httpapi.Server{Campaigns: a.Campaigns, DeadLetters: a.Queue, Sandbox: a.Sandbox, Log: log}
 	if !obs.InLambda() {
 		// Faults live in this process: only where it also dispatches.
@@ -116,6 +126,7 @@ func (a *App) openEmbedded(cfg config.Config) error {
 	}
 	a.Queue = q
 	a.closers = append(a.closers, q.Close)
+	a.pacer = func(c parley.Clock) ratelimit.Scaler { return local.New(c) }
 	return nil
 }
 

@@ -10,7 +10,10 @@ import (
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue/sqs"
+	"github.com/parleyhq/parley/internal/ratelimit"
+	rldynamo "github.com/parleyhq/parley/internal/ratelimit/dynamo"
 	"github.com/parleyhq/parley/internal/store/dynamo"
 )
 
@@ -38,5 +41,6 @@ func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
 	}
 	a.Store = dynamo.New(db, cfg.Table)
 	a.Queue = sqs.New(sq, queueURL, dlqURL)
+	a.pacer = func(c parley.Clock) ratelimit.Scaler { return rldynamo.New(db, cfg.Table, c) }
 	return nil
 }

@@ -33,7 +33,7 @@ const exampleCampaignID = "01935f2e-8c1a-7b3e-9c4d-2f6a1b7c8d90"
 
 func embeddedApp(tb testing.TB) *app.App {
 	tb.Helper()
-	cfg := config.Config{Backend: config.BackendEmbedded, DataDir: tb.TempDir(), Gateway: "sandbox", Workers: 1}
+	cfg := config.Config{Backend: config.BackendEmbedded, DataDir: tb.TempDir(), Gateway: "sandbox", Workers: 1, MPS: 1e6, Burst: 100}
 	a, err := app.New(context.Background(), cfg, obs.Discard(), app.WithClock(noon))
 	if err != nil {
 		tb.Fatal(err)

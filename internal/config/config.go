@@ -17,22 +17,24 @@ const (
 // Config is the process configuration. Every field comes from one
 // environment variable, named in its comment; README lists them all.
 type Config struct {
-	Backend      string // PARLEY_BACKEND: embedded (default) or aws
-	DataDir      string // PARLEY_DATA_DIR: embedded backend's directory (./.parley)
-	Addr         string // PARLEY_ADDR: parley serve's listen address (127.0.0.1:8080)
-	Table        string // PARLEY_TABLE: DynamoDB table (aws backend)
-	JobsQueueURL string // PARLEY_JOBS_QUEUE_URL: SQS jobs queue URL (aws backend)
-	JobsDLQURL   string // PARLEY_JOBS_DLQ_URL: its dead-letter queue, for redrive (aws backend)
-	Gateway      string // PARLEY_GATEWAY: channel gateway; sandbox (default)
-	LogLevel     string // PARLEY_LOG_LEVEL: DEBUG, INFO (default), WARN, ERROR
-	Workers      int    // PARLEY_WORKERS: parley serve's dispatcher pollers (4)
-	AWSEndpoint  string // AWS_ENDPOINT_URL: an emulator; missing table and queues are created
+	Backend      string  // PARLEY_BACKEND: embedded (default) or aws
+	DataDir      string  // PARLEY_DATA_DIR: embedded backend's directory (./.parley)
+	Addr         string  // PARLEY_ADDR: parley serve's listen address (127.0.0.1:8080)
+	Table        string  // PARLEY_TABLE: DynamoDB table (aws backend)
+	JobsQueueURL string  // PARLEY_JOBS_QUEUE_URL: SQS jobs queue URL (aws backend)
+	JobsDLQURL   string  // PARLEY_JOBS_DLQ_URL: its dead-letter queue, for redrive (aws backend)
+	Gateway      string  // PARLEY_GATEWAY: channel gateway; sandbox (default)
+	LogLevel     string  // PARLEY_LOG_LEVEL: DEBUG, INFO (default), WARN, ERROR
+	Workers      int     // PARLEY_WORKERS: parley serve's dispatcher pollers (4)
+	MPS          float64 // PARLEY_MPS: messages per second per account, channel and sender (10)
+	Burst        int     // PARLEY_BURST: sends allowed at once above that pace (1)
+	AWSEndpoint  string  // AWS_ENDPOINT_URL: an emulator; missing table and queues are created
 }
 
 // Names lists every environment variable Config reads.
 var Names = []string{
 	"PARLEY_BACKEND", "PARLEY_DATA_DIR", "PARLEY_ADDR", "PARLEY_TABLE", "PARLEY_JOBS_QUEUE_URL", "PARLEY_JOBS_DLQ_URL",
-	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "AWS_ENDPOINT_URL",
+	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "PARLEY_MPS", "PARLEY_BURST", "AWS_ENDPOINT_URL",
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
@@ -55,6 +57,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("PARLEY_WORKERS=%q: want a whole number from 1 to 256", getenv("PARLEY_WORKERS"))
 	}
 	c.Workers = workers
+	if c.MPS, err = strconv.ParseFloat(or("PARLEY_MPS", "10"), 64); err != nil || c.MPS <= 0 || c.MPS > 1e6 {
+		return Config{}, fmt.Errorf("PARLEY_MPS=%q: want messages per second above 0 and at most 1000000", getenv("PARLEY_MPS"))
+	}
+	if c.Burst, err = strconv.Atoi(or("PARLEY_BURST", "1")); err != nil || c.Burst < 1 || c.Burst > 10000 {
+		return Config{}, fmt.Errorf("PARLEY_BURST=%q: want a whole number from 1 to 10000", getenv("PARLEY_BURST"))
+	}
 	return c, c.Validate()
 }
 

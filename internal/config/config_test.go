@@ -14,7 +14,7 @@ func TestFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Backend: "embedded", DataDir: ".parley", Addr: "127.0.0.1:8080", Gateway: "sandbox", LogLevel: "INFO", Workers: 4}
+	want := Config{Backend: "embedded", DataDir: ".parley", Addr: "127.0.0.1:8080", Gateway: "sandbox", LogLevel: "INFO", Workers: 4, MPS: 10, Burst: 1}
 	if c != want {
 		t.Errorf("defaults = %+v, want %+v", c, want)
 	}
@@ -31,6 +31,9 @@ func TestFromEnv(t *testing.T) {
 		{"unknown gateway", map[string]string{"PARLEY_GATEWAY": "carrier-pigeon"}, "PARLEY_GATEWAY"},
 		{"bad workers", map[string]string{"PARLEY_WORKERS": "many"}, "PARLEY_WORKERS"},
 		{"zero workers", map[string]string{"PARLEY_WORKERS": "0"}, "PARLEY_WORKERS"},
+		{"fractional rate", map[string]string{"PARLEY_MPS": "0.5"}, ""},
+		{"zero rate", map[string]string{"PARLEY_MPS": "0"}, "PARLEY_MPS"},
+		{"burst zero", map[string]string{"PARLEY_BURST": "0"}, "PARLEY_BURST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Store is what dispatch needs from persistence.
@@ -40,6 +41,10 @@ type Dispatcher struct {
 	Queue  Visibility
 	Clock  parley.Clock
 	Log    *slog.Logger
+	// Limiter, when set, paces sends at Limit per account, channel and
+	// sender.
+	Limiter Limiter
+	Limit   ratelimit.Limit
 }
 
 // Backoff is the delay before the n-th retry of a job (n ≥ 1): exponential
@@ -50,6 +55,15 @@ func Backoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, 15*time.Minute)
+}
+
+// failKind returns the kind of a gateway failure, if err is one.
+func failKind(err error) (parley.FailKind, bool) {
+	var se *parley.SendError
+	if errors.As(err, &se) {
+		return se.Kind, true
+	}
+	return 0, false
 }
 
 // ErrRetry marks a job whose recipient is still to be sent.
@@ -98,6 +112,9 @@ func (d *Dispatcher) handle(ctx context.Context, ref parley.Ref) error {
 	} else if err != nil {
 		return err
 	}
+	if err := d.pace(ctx, c); err != nil {
+		return err
+	}
 	r, err := d.Store.UpdateRecipient(ctx, ref, parley.RecipientChange{
 		From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, At: d.Clock.Now(),
 	})
@@ -125,6 +142,7 @@ func (d *Dispatcher) send(ctx context.Context, c parley.Campaign, r parley.Recip
 		AccountID: r.AccountID, CampaignID: r.CampaignID, RecipientID: r.ID,
 	}
 	id, err := d.Sender.Send(ctx, msg)
+	d.paced(ctx, c, err)
 	var sendErr *parley.SendError
 	switch {
 	case err == nil:

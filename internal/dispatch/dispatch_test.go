@@ -16,6 +16,8 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 	"github.com/parleyhq/parley/internal/queue"
+	"github.com/parleyhq/parley/internal/ratelimit"
+	"github.com/parleyhq/parley/internal/ratelimit/local"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/store/embedded"
 	"github.com/parleyhq/parley/internal/store/storetest"
@@ -303,5 +305,55 @@ func TestWindowCheckedAtSendTime(t *testing.T) {
 				t.Errorf("%d messages sent", sent)
 			}
 		})
+	}
+}
+
+// countingLimiter is the real adaptive limiter, counting the feedback it gets.
+type countingLimiter struct {
+	*ratelimit.Adaptive
+	ok, throttled int
+}
+
+func (c *countingLimiter) OK(ctx context.Context, k ratelimit.Key) error {
+	c.ok++
+	return c.Adaptive.OK(ctx, k)
+}
+
+func (c *countingLimiter) Throttled(ctx context.Context, k ratelimit.Key) error {
+	c.throttled++
+	return c.Adaptive.Throttled(ctx, k)
+}
+
+func TestPacing(t *testing.T) {
+	w := newWorld(t, 3, nil)
+	lim := &countingLimiter{Adaptive: ratelimit.NewAdaptive(local.New(w.d.Clock), w.d.Clock)}
+	w.d.Limiter, w.d.Limit = lim, ratelimit.Limit{Rate: 1.0 / 100, Burst: 1} // one send per 100 s
+	vis := &visibilityLog{}
+	w.d.Queue = vis
+	if err := w.d.Handle(context.Background(), w.job(0)); err != nil {
+		t.Fatal(err)
+	}
+	err := w.d.Handle(context.Background(), w.job(1))
+	if !errors.Is(err, dispatch.ErrRetry) || len(vis.timeouts) != 1 || vis.timeouts[0] != 100*time.Second {
+		t.Fatalf("second send 100 s away: %v, visibility %v; want the job back in 100s", err, vis.timeouts)
+	}
+	if r := w.recipient(t, 1); r.Status != parley.StatusQueued || r.Attempts != 0 {
+		t.Errorf("a job waiting for its slot claimed its recipient: %+v", r)
+	}
+	if lim.ok != 1 || len(w.sent(t)) != 1 {
+		t.Errorf("%d OKs, %d sent", lim.ok, len(w.sent(t)))
+	}
+}
+
+func TestThrottlingSlowsTheSender(t *testing.T) {
+	w := newWorld(t, 1, failingSender{&parley.SendError{Provider: "twilio", Code: "20429", Kind: parley.FailThrottled}})
+	lim := &countingLimiter{Adaptive: ratelimit.NewAdaptive(local.New(w.d.Clock), w.d.Clock)}
+	w.d.Limiter, w.d.Limit = lim, ratelimit.Limit{Rate: 1000, Burst: 1}
+	w.d.Queue = &visibilityLog{}
+	if err := w.d.Handle(context.Background(), w.job(0)); !errors.Is(err, dispatch.ErrRetry) {
+		t.Fatal(err)
+	}
+	if lim.throttled != 1 || lim.ok != 0 {
+		t.Errorf("throttled %d, ok %d; want the provider's push-back reported once", lim.throttled, lim.ok)
 	}
 }
