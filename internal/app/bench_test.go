@@ -13,14 +13,14 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/campaign"
-	"github.com/parleyhq/parley/internal/dispatch"
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
 // countingSender passes messages to the real gateway and closes done once
 // want of them went through.
 type countingSender struct {
-	dispatch.Sender
+	gateway.Sender
 	n, want int64
 	done    chan struct{}
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
@@ -23,12 +24,6 @@ type Store interface {
 	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
 }
 
-// Sender hands one message to a channel gateway and returns the provider's
-// message id. A *parley.SendError says whether a failure is permanent.
-type Sender interface {
-	Send(ctx context.Context, m parley.Message) (string, error)
-}
-
 // Visibility delays the next delivery of a job that must be retried.
 type Visibility interface {
 	ChangeVisibility(ctx context.Context, receipt string, timeout time.Duration) error
@@ -37,7 +32,7 @@ type Visibility interface {
 // Dispatcher handles dispatch jobs.
 type Dispatcher struct {
 	Store  Store
-	Sender Sender
+	Sender gateway.Sender
 	Queue  Visibility
 	Clock  parley.Clock
 	Log    *slog.Logger

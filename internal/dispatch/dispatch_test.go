@@ -11,14 +11,15 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/dispatch"
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 	"github.com/parleyhq/parley/internal/queue"
+	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/ratelimit"
 	"github.com/parleyhq/parley/internal/ratelimit/local"
-	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/store/embedded"
 	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/testworld"
@@ -33,7 +34,7 @@ type world struct {
 	rs    []parley.Recipient
 }
 
-func newWorld(t *testing.T, n int, sender dispatch.Sender) *world {
+func newWorld(t *testing.T, n int, sender gateway.Sender) *world {
 	t.Helper()
 	s, q := testworld.Open(t)
 	c, rs := storetest.Fixture("acct1", "camp1", n)

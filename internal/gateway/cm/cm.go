@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 )
@@ -64,10 +65,7 @@ const (
 
 var defaultHTTP = &http.Client{Timeout: 30 * time.Second}
 
-// The Gateway is a channel sender.
-var _ interface {
-	Send(context.Context, parley.Message) (string, error)
-} = (*Gateway)(nil)
+var _ gateway.Sender = (*Gateway)(nil)
 
 // Gateway sends SMS through CM.com. The zero value is not usable: set
 // ProductToken.

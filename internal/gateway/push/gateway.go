@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
-// The Gateway is a channel sender.
-var _ interface {
-	Send(context.Context, parley.Message) (string, error)
-} = (*Gateway)(nil)
+var _ gateway.Sender = (*Gateway)(nil)
 
 // Gateway failure codes of its own.
 const (

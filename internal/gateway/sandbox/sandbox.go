@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -20,6 +21,8 @@ type Recorder interface {
 	RecordSandbox(ctx context.Context, m parley.SentMessage) error
 	SandboxMessages(ctx context.Context) ([]parley.SentMessage, error)
 }
+
+var _ gateway.Sender = (*Gateway)(nil)
 
 // Gateway records messages instead of sending them.
 type Gateway struct {

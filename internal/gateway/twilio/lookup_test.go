@@ -14,7 +14,7 @@ import (
 
 func TestLookup(t *testing.T) {
 	f, srv := newFake(t)
-	g := gateway(srv.URL)
+	g := testGateway(srv.URL)
 	sid, err := g.Send(context.Background(), parley.Message{From: "+15005550006", To: "+15005550009", Body: "hello"})
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +58,7 @@ func TestLookupFailures(t *testing.T) {
 	}{
 		{"wrong token", &Gateway{BaseURL: srv.URL, Credentials: Credentials{AccountSID: testAccount, AuthToken: "stale"}}, parley.FailConfig},
 		{"no credentials", &Gateway{BaseURL: srv.URL}, parley.FailConfig},
-		{"unreachable", gateway("http://127.0.0.1:1"), parley.FailTransient},
+		{"unreachable", testGateway("http://127.0.0.1:1"), parley.FailTransient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,7 +90,7 @@ func TestFindFollowsPages(t *testing.T) {
 	add("SM08", to, from, at(14, 0), at(14, 2))                                   // match, third page
 	add("SM09", to, from, at(14, 10), time.Time{})                                // still queued: no date_sent
 
-	got, err := gateway(srv.URL).Find(context.Background(), to, from, since)
+	got, err := testGateway(srv.URL).Find(context.Background(), to, from, since)
 	if err != nil {
 		t.Fatalf("Find: %v", err)
 	}
@@ -126,14 +126,14 @@ func TestFindRefusesForeignNextPage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := gateway("http://127.0.0.1")
+			g := testGateway("http://127.0.0.1")
 			_, err := g.nextPage(tt.next)
 			if parley.ErrorCode(err) != parley.EUNAVAILABLE {
 				t.Errorf("nextPage(%q) = %v, want EUNAVAILABLE", tt.next, err)
 			}
 		})
 	}
-	next, err := gateway("http://127.0.0.1:8080/").nextPage("/2010-04-01/Accounts/AC1/Messages.json?Page=1&PageToken=PA1")
+	next, err := testGateway("http://127.0.0.1:8080/").nextPage("/2010-04-01/Accounts/AC1/Messages.json?Page=1&PageToken=PA1")
 	if err != nil || next != "http://127.0.0.1:8080/2010-04-01/Accounts/AC1/Messages.json?Page=1&PageToken=PA1" {
 		t.Errorf("nextPage of a relative URI = %q, %v", next, err)
 	}
@@ -141,7 +141,7 @@ func TestFindRefusesForeignNextPage(t *testing.T) {
 
 func TestFindFailures(t *testing.T) {
 	_, srv := newFake(t)
-	g := gateway(srv.URL)
+	g := testGateway(srv.URL)
 	g.Credentials.AuthToken = "stale"
 	_, err := g.Find(context.Background(), "+15005550009", "+15005550006", time.Now())
 	var se *parley.SendError

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -39,10 +40,7 @@ const maxResponse = 1 << 20
 // caller's context, which should carry its own deadline.
 var defaultClient = &http.Client{Timeout: 15 * time.Second}
 
-// Compile-time check that *Gateway is a channel sender.
-var _ interface {
-	Send(context.Context, parley.Message) (string, error)
-} = (*Gateway)(nil)
+var _ gateway.Sender = (*Gateway)(nil)
 
 // Credentials authenticate requests to Twilio. Requests use HTTP Basic
 // auth with the API key (APIKeySID/APIKeySecret) when one is set, else with

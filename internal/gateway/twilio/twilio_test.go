@@ -16,7 +16,7 @@ import (
 )
 
 // gateway returns a gateway on srvURL with the account's auth token.
-func gateway(srvURL string) *Gateway {
+func testGateway(srvURL string) *Gateway {
 	return &Gateway{BaseURL: srvURL, Credentials: Credentials{AccountSID: testAccount, AuthToken: testToken}}
 }
 
@@ -110,7 +110,7 @@ func TestSendRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFake(t)
-			g := gateway(srv.URL)
+			g := testGateway(srv.URL)
 			g.Clock = parley.ClockFunc(func() time.Time { return clock })
 			if tt.creds != nil {
 				g.Credentials = *tt.creds
@@ -141,7 +141,7 @@ func TestSendRefusals(t *testing.T) {
 func TestSendWithoutAnswer(t *testing.T) {
 	_, srv := newFake(t)
 	srv.Close()
-	_, err := gateway(srv.URL).Send(context.Background(), parley.Message{From: "+15005550006", To: "+15005550009", Body: "x"})
+	_, err := testGateway(srv.URL).Send(context.Background(), parley.Message{From: "+15005550006", To: "+15005550009", Body: "x"})
 	var se *parley.SendError
 	if !errors.As(err, &se) || se.Kind != parley.FailTransient || se.Code != "NETWORK" {
 		t.Fatalf("Send to a closed server: %v, want a transient NETWORK error", err)
@@ -154,7 +154,7 @@ func TestSendContextCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
-		_, err := gateway(srv.URL).Send(ctx, parley.Message{From: "+15005550006", To: "+15005550009", Body: "x"})
+		_, err := testGateway(srv.URL).Send(ctx, parley.Message{From: "+15005550006", To: "+15005550009", Body: "x"})
 		done <- err
 	}()
 	<-f.arrived

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 )
@@ -39,10 +40,7 @@ const maxResponse = 1 << 20
 // each call.
 var defaultClient = &http.Client{Timeout: 30 * time.Second}
 
-// *Gateway is a channel sender, the shape the dispatcher sends through.
-var _ interface {
-	Send(context.Context, parley.Message) (string, error)
-} = (*Gateway)(nil)
+var _ gateway.Sender = (*Gateway)(nil)
 
 // Gateway sends messages through the WhatsApp Business Cloud API. Its
 // String, GoString, Format and LogValue methods never reveal Token.
