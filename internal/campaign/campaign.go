@@ -27,6 +27,7 @@ type Store interface {
 	CreateCampaign(ctx context.Context, c parley.Campaign, rs []parley.Recipient) error
 	Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 	SetFannedOut(ctx context.Context, accountID, campaignID string, n int) error
+	SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error)
 	PendingFanout(ctx context.Context) ([]parley.Campaign, error)
 	Recipients(ctx context.Context, accountID, campaignID string, afterSeq, limit int) ([]parley.Recipient, error)
 	DueRecipients(ctx context.Context, before time.Time, limit int) ([]parley.Recipient, error)

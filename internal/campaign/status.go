@@ -38,6 +38,6 @@ func (s *Service) Report(ctx context.Context, accountID, campaignID string) (Rep
 		rep.Recipients = append(rep.Recipients, page...)
 		after = page[len(page)-1].Seq
 	}
-	rep.Status = parley.CampaignStatus(counts)
+	rep.Status = c.Status(counts)
 	return rep, nil
 }

@@ -61,6 +61,18 @@ func failKind(err error) (parley.FailKind, bool) {
 	return 0, false
 }
 
+// PausedRecheck is how long a job of a paused campaign waits before it
+// looks again.
+const PausedRecheck = 2 * time.Minute
+
+// cancel marks the recipient of a cancelled campaign's job CANCELLED.
+func (d *Dispatcher) cancel(ctx context.Context, ref parley.Ref) {
+	_, err := d.Store.UpdateRecipient(ctx, ref, parley.Cancellation(d.Clock.Now()))
+	if err != nil && parley.ErrorCode(err) != parley.ECONFLICT {
+		d.Log.WarnContext(ctx, "recipient of a cancelled campaign not marked", obs.Ref(ref), "err", err)
+	}
+}
+
 // ErrRetry marks a job whose recipient is still to be sent.
 var ErrRetry = errors.New("dispatch: retry later")
 
@@ -106,6 +118,13 @@ func (d *Dispatcher) handle(ctx context.Context, ref parley.Ref) error {
 		return nil
 	} else if err != nil {
 		return err
+	}
+	switch c.State {
+	case parley.StatePaused:
+		return &notYet{delay: PausedRecheck}
+	case parley.StateCancelled:
+		d.cancel(ctx, ref)
+		return nil
 	}
 	if err := d.pace(ctx, c); err != nil {
 		return err

@@ -358,3 +358,31 @@ func TestThrottlingSlowsTheSender(t *testing.T) {
 		t.Errorf("throttled %d, ok %d; want the provider's push-back reported once", lim.throttled, lim.ok)
 	}
 }
+
+func TestPausedAndCancelledCampaigns(t *testing.T) {
+	w := newWorld(t, 2, nil)
+	ctx := context.Background()
+	vis := &visibilityLog{}
+	w.d.Queue = vis
+	if _, err := w.store.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StatePaused); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.d.Handle(ctx, w.job(0)); !errors.Is(err, dispatch.ErrRetry) || len(vis.timeouts) != 1 || vis.timeouts[0] != dispatch.PausedRecheck {
+		t.Fatalf("paused: %v, visibility %v", err, vis.timeouts)
+	}
+	if r := w.recipient(t, 0); r.Status != parley.StatusQueued || r.Attempts != 0 {
+		t.Errorf("a paused campaign's recipient was touched: %+v", r)
+	}
+	if _, err := w.store.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StatePaused}, parley.StateCancelled); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.d.Handle(ctx, w.job(1)); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.recipient(t, 1); r.Status != parley.StatusCancelled || r.ErrorMessage != parley.CodeCancelled {
+		t.Errorf("cancelled campaign's recipient %+v", r)
+	}
+	if n := len(w.sent(t)); n != 0 {
+		t.Errorf("%d sent", n)
+	}
+}

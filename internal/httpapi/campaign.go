@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -414,4 +415,27 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 		resp.Conversations = append(resp.Conversations, conv)
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// ControlResponse answers a pause, resume or cancel.
+type ControlResponse struct {
+	ProactiveCampaignID string `json:"proactiveCampaignId"`
+	CampaignStatus      string `json:"campaignStatus"`
+}
+
+// control makes the handler of a campaign state change.
+func control(change func(Campaigns, context.Context, string, string) (parley.Campaign, error)) func(*Server, http.ResponseWriter, *http.Request) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
+		c, err := change(s.Campaigns, r.Context(), r.PathValue("accountId"), r.PathValue("campaignId"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rep, err := s.Campaigns.Report(r.Context(), c.AccountID, c.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, ControlResponse{ProactiveCampaignID: c.ID, CampaignStatus: rep.Status})
+	}
 }

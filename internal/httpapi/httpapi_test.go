@@ -361,3 +361,26 @@ func TestManualRecipientsAndParse(t *testing.T) {
 		t.Error("parse persisted a campaign")
 	}
 }
+
+func TestCampaignControlRoutes(t *testing.T) {
+	w := newWorld(t)
+	_, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", validBody)
+	var created httpapi.CreateCampaignResponse
+	if err := json.Unmarshal(data, &created); err != nil {
+		t.Fatal(err)
+	}
+	base := "/api/v2/account/acct1/campaign/" + created.ProactiveCampaignID
+	for _, step := range []struct {
+		verb   string
+		status int
+		want   string
+	}{{"pause", 200, "PAUSED"}, {"resume", 200, "SCHEDULED"}, {"cancel", 200, "CANCELLED"}, {"resume", 409, ""}} {
+		resp, data := w.do(t, "POST", base+"/"+step.verb, "")
+		if resp.StatusCode != step.status || (step.want != "" && !strings.Contains(string(data), `"campaignStatus":"`+step.want+`"`)) {
+			t.Fatalf("%s: %d %s", step.verb, resp.StatusCode, data)
+		}
+	}
+	if resp, _ := w.do(t, "POST", "/api/v2/account/acct2/campaign/"+created.ProactiveCampaignID+"/pause", ""); resp.StatusCode != 404 {
+		t.Errorf("another account's pause: %d", resp.StatusCode)
+	}
+}

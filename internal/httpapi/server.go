@@ -21,6 +21,9 @@ type Campaigns interface {
 	Create(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
 	Preview(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
 	Report(ctx context.Context, accountID, campaignID string) (campaign.Report, error)
+	Pause(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
+	Resume(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
+	Cancel(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 }
 
 // Sandbox lists what the sandbox gateway recorded.
@@ -66,6 +69,9 @@ func (s *Server) Routes() []Route {
 		{http.MethodPost, "/api/v2/account/{accountId}/campaign", (*Server).createCampaign},
 		{http.MethodPost, "/api/v2/account/{accountId}/campaign/parse", (*Server).parseCampaign},
 		{http.MethodGet, "/api/v2/account/{accountId}/campaign/{campaignId}/conversations", (*Server).conversations},
+		{http.MethodPost, "/api/v2/account/{accountId}/campaign/{campaignId}/pause", control(Campaigns.Pause)},
+		{http.MethodPost, "/api/v2/account/{accountId}/campaign/{campaignId}/resume", control(Campaigns.Resume)},
+		{http.MethodPost, "/api/v2/account/{accountId}/campaign/{campaignId}/cancel", control(Campaigns.Cancel)},
 		{http.MethodGet, "/openapi.yaml", (*Server).openAPI},
 	}
 	if s.DeadLetters != nil {

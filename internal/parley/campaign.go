@@ -43,7 +43,20 @@ type Campaign struct {
 	Schedule window.Schedule `json:"schedule"`
 	// Lookback is how long after a send a reply is routed to Skill.
 	Lookback time.Duration `json:"lookback"`
+	// State says whether the campaign may send; the zero value is active.
+	State CampaignState `json:"state,omitempty"`
 }
+
+// CampaignState is whether a campaign may send.
+type CampaignState string
+
+// Campaign states. A paused campaign holds its recipients until resumed; a
+// cancelled one never sends again.
+const (
+	StateActive    CampaignState = ""
+	StatePaused    CampaignState = "PAUSED"
+	StateCancelled CampaignState = "CANCELLED"
+)
 
 // Lookback bounds, as LivePerson sets them.
 const (
@@ -61,6 +74,15 @@ const (
 	CampaignInProgress = "IN_PROGRESS"
 	CampaignCompleted  = "COMPLETED"
 )
+
+// Status derives a campaign's status from its state and its recipients'
+// statuses: PAUSED or CANCELLED when so, else as CampaignStatus says.
+func (c Campaign) Status(counts map[RecipientStatus]int) string {
+	if c.State != StateActive {
+		return string(c.State)
+	}
+	return CampaignStatus(counts)
+}
 
 // CampaignStatus derives a campaign's status from its recipients' statuses:
 // completed when none is still waiting to be sent, scheduled when none has

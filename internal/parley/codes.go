@@ -14,4 +14,6 @@ const (
 	CodeUnknownZone = "UNKNOWN_TIMEZONE"
 	// CodeTooLong: the message with its opt-out text exceeds the SMS limit.
 	CodeTooLong = "MESSAGE_TOO_LONG"
+	// CodeCancelled: the campaign was cancelled before the recipient was sent.
+	CodeCancelled = "CAMPAIGN_CANCELLED"
 )

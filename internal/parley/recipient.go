@@ -20,12 +20,13 @@ const (
 	StatusFailed    RecipientStatus = "FAILED"
 	StatusSkipped   RecipientStatus = "SKIPPED"
 	StatusExpired   RecipientStatus = "EXPIRED"
+	StatusCancelled RecipientStatus = "CANCELLED"
 )
 
 // Final reports whether no further send will be attempted.
 func (s RecipientStatus) Final() bool {
 	switch s {
-	case StatusSent, StatusDelivered, StatusFailed, StatusSkipped, StatusExpired:
+	case StatusSent, StatusDelivered, StatusFailed, StatusSkipped, StatusExpired, StatusCancelled:
 		return true
 	}
 	return false
@@ -90,6 +91,11 @@ func (c RecipientChange) Apply(r *Recipient) {
 		r.DueAt = c.DueAt
 	}
 	r.UpdatedAt = c.At
+}
+
+// Cancellation is the change that cancels a recipient not yet sent.
+func Cancellation(at time.Time) RecipientChange {
+	return RecipientChange{From: Claimable, Status: StatusCancelled, ErrorMessage: CodeCancelled, At: at}
 }
 
 // Ref addresses one recipient of one campaign of one account. Encoded, it is

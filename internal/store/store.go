@@ -28,6 +28,10 @@ type Store interface {
 	// SetFannedOut records that the first n recipients are queued. The
 	// counter never moves backwards; a smaller n is ignored.
 	SetFannedOut(ctx context.Context, accountID, campaignID string, n int) error
+	// SetCampaignState moves a campaign to state to if its state is one of
+	// from, and returns it. It is ECONFLICT (with the stored campaign) when
+	// the state is not, ENOTFOUND when there is no such campaign.
+	SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error)
 	// PendingFanout lists campaigns whose recipients are not all queued yet.
 	PendingFanout(ctx context.Context) ([]parley.Campaign, error)
 	// Recipients lists a campaign's recipients with Seq > afterSeq in Seq

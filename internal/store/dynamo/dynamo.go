@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -283,6 +284,44 @@ func fannedOutUpdate(key item, n int, completes bool) *dynamodb.UpdateItemInput 
 		ConditionExpression:       aws.String(condExists + " AND fannedOut < :n AND recipients " + cmp + " :n"),
 		ExpressionAttributeValues: item{":n": num(n)},
 	}
+}
+
+// SetCampaignState implements store.Store. A campaign stored before it had
+// a state is active.
+func (t *Table) SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error) {
+	values := item{":to": str(stateValue(to))}
+	var in []string
+	for i, f := range from {
+		name := ":f" + strconv.Itoa(i)
+		values[name] = str(stateValue(f))
+		in = append(in, name)
+	}
+	cond := "attribute_exists(pk) AND (#state IN (" + strings.Join(in, ", ") + ")"
+	if slices.Contains(from, parley.StateActive) {
+		cond += " OR attribute_not_exists(#state)"
+	}
+	if len(in) == 0 {
+		cond = "attribute_exists(pk) AND attribute_not_exists(pk)" // nothing may change
+	} else {
+		cond += ")"
+	}
+	av, err := t.update(ctx, &dynamodb.UpdateItemInput{
+		Key: campaignKey(accountID, campaignID), UpdateExpression: aws.String("SET #state = :to"),
+		ConditionExpression: aws.String(cond), ExpressionAttributeNames: map[string]string{"#state": "state"},
+		ExpressionAttributeValues: values,
+	})
+	conflict := errors.Is(err, errCondition)
+	switch {
+	case conflict && av == nil:
+		return parley.Campaign{}, notFound("campaign", campaignID)
+	case err != nil && !conflict:
+		return parley.Campaign{}, err
+	}
+	c, err := decode[campaignItem](av)
+	if err != nil || !conflict {
+		return c, err
+	}
+	return c, parley.Errorf(parley.ECONFLICT, "campaign %s is %s", campaignID, stateValue(c.State))
 }
 
 // PendingFanout implements store.Store.

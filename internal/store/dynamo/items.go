@@ -136,6 +136,24 @@ type campaignItem struct {
 	CreatedAt      time.Time     `dynamodbav:"createdAt"`
 	Schedule       scheduleItem  `dynamodbav:"schedule"`
 	LookbackNanos  time.Duration `dynamodbav:"lookbackNanos"`
+	State          string        `dynamodbav:"state,omitempty"` // stateValue; absent on items older than states
+}
+
+// stateActive stores parley.StateActive, whose Go value is empty.
+const stateActive = "ACTIVE"
+
+func stateValue(s parley.CampaignState) string {
+	if s == parley.StateActive {
+		return stateActive
+	}
+	return string(s)
+}
+
+func stateOf(v string) parley.CampaignState {
+	if v == stateActive {
+		return parley.StateActive
+	}
+	return parley.CampaignState(v)
 }
 
 // scheduleItem is a campaign's window.Schedule: the window's minutes after
@@ -166,7 +184,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 		AccountID: c.AccountID, ID: c.ID, Name: c.Name, Skill: c.Skill, TemplateID: c.TemplateID,
 		OutboundNumber: c.OutboundNumber, Channel: string(c.Channel), Message: c.Message,
 		Consent: c.Consent, Recipients: c.Recipients, FannedOut: c.FannedOut, CreatedAt: c.CreatedAt,
-		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback,
+		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State),
 	}
 	if !c.FanoutDone() {
 		it.FanoutPending = FanoutPendingValue
@@ -179,7 +197,7 @@ func (it campaignItem) domain() parley.Campaign {
 		AccountID: it.AccountID, ID: it.ID, Name: it.Name, Skill: it.Skill, TemplateID: it.TemplateID,
 		OutboundNumber: it.OutboundNumber, Channel: parley.Channel(it.Channel), Message: it.Message,
 		Consent: it.Consent, Recipients: it.Recipients, FannedOut: it.FannedOut, CreatedAt: it.CreatedAt,
-		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos,
+		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State),
 	}
 }
 

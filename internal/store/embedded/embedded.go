@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -161,6 +162,38 @@ func (s *Store) SetFannedOut(ctx context.Context, accountID, campaignID string, 
 		}
 		return put(cb, key, c)
 	})
+}
+
+// SetCampaignState implements store.Store.
+func (s *Store) SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error) {
+	var c parley.Campaign
+	var outcome error
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		outcome = nil
+		cb := tx.Bucket(bucketCampaigns)
+		key := campaignKey(accountID, campaignID)
+		if err := get(cb, key, &c, "campaign "+campaignID); err != nil {
+			outcome = err
+			return nil
+		}
+		if !slices.Contains(from, c.State) {
+			outcome = parley.Errorf(parley.ECONFLICT, "campaign %s is %s", campaignID, stateName(c.State))
+			return nil
+		}
+		c.State = to
+		return put(cb, key, c)
+	})
+	if err != nil {
+		return parley.Campaign{}, err
+	}
+	return c, outcome
+}
+
+func stateName(s parley.CampaignState) string {
+	if s == parley.StateActive {
+		return "ACTIVE"
+	}
+	return string(s)
 }
 
 // PendingFanout implements store.Store.

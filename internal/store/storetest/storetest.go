@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("Fanout", func(t *testing.T) { testFanout(t, newStore(t)) })
 	t.Run("Sandbox", func(t *testing.T) { testSandbox(t, newStore(t)) })
 	t.Run("DueIndex", func(t *testing.T) { testDue(t, newStore(t)) })
+	t.Run("CampaignState", func(t *testing.T) { testCampaignState(t, newStore(t)) })
 }
 
 var t0 = time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
@@ -359,4 +360,29 @@ func testDue(t *testing.T, s store.Store) {
 	if got := dueIDs(t, s, t0.Add(24*time.Hour), 10); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("all due = %v, want %v (a rescheduled recipient is listed once, at its new time)", got, want)
 	}
+}
+
+func testCampaignState(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 1)
+	create(t, s, c, rs)
+	active := []parley.CampaignState{parley.StateActive}
+	paused, err := s.SetCampaignState(ctx, "acct1", "camp1", active, parley.StatePaused)
+	if err != nil || paused.State != parley.StatePaused || paused.Name != c.Name {
+		t.Fatalf("pause: %+v, %v", paused, err)
+	}
+	cur, err := s.SetCampaignState(ctx, "acct1", "camp1", active, parley.StatePaused)
+	wantCode(t, err, parley.ECONFLICT)
+	if cur.State != parley.StatePaused {
+		t.Errorf("conflict returned state %q, want the stored PAUSED", cur.State)
+	}
+	cancelled, err := s.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive, parley.StatePaused}, parley.StateCancelled)
+	if err != nil || cancelled.State != parley.StateCancelled {
+		t.Fatalf("cancel: %+v, %v", cancelled, err)
+	}
+	if got, _ := s.Campaign(ctx, "acct1", "camp1"); got.State != parley.StateCancelled || got.Recipients != 1 {
+		t.Errorf("stored %+v", got)
+	}
+	_, err = s.SetCampaignState(ctx, "acct2", "camp1", active, parley.StatePaused)
+	wantCode(t, err, parley.ENOTFOUND)
 }
