@@ -131,8 +131,9 @@ func (a *App) openEmbedded(cfg config.Config) error {
 }
 
 // WindowCheck is the periodic check (the scheduled function on AWS, a ticker
-// in parley serve): it queues the scheduled recipients that fall due within
-// the queue horizon, with the exact delay left, and finishes interrupted
+// in parley serve): it reconciles sends a stopped dispatcher left
+// unrecorded, queues the scheduled recipients that fall due within the
+// queue horizon, with the exact delay left, and finishes interrupted
 // fan-outs. On the embedded backend this process is the only writer, so at
 // start-up fan-outs need no grace period.
 func (a *App) WindowCheck(ctx context.Context, startup bool) error {
@@ -140,11 +141,12 @@ func (a *App) WindowCheck(ctx context.Context, startup bool) error {
 	if startup && a.Config.Backend == config.BackendEmbedded {
 		grace = 0
 	}
+	settled, rerr := a.Dispatcher.Reconcile(ctx)
 	n, err := a.Campaigns.EnqueueDue(ctx)
-	if n > 0 {
-		a.log.InfoContext(ctx, "window check queued due recipients", "count", n)
+	if n > 0 || settled > 0 {
+		a.log.InfoContext(ctx, "window check", "queued", n, "reconciled", settled)
 	}
-	return errors.Join(err, a.Campaigns.ResumeFanout(ctx, grace))
+	return errors.Join(rerr, err, a.Campaigns.ResumeFanout(ctx, grace))
 }
 
 // Close releases the backend.

@@ -30,7 +30,7 @@ type Store interface {
 	SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error)
 	PendingFanout(ctx context.Context) ([]parley.Campaign, error)
 	Recipients(ctx context.Context, accountID, campaignID string, afterSeq, limit int) ([]parley.Recipient, error)
-	DueRecipients(ctx context.Context, before time.Time, limit int) ([]parley.Recipient, error)
+	DueRecipients(ctx context.Context, status parley.RecipientStatus, before time.Time, limit int) ([]parley.Recipient, error)
 	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
 }
 

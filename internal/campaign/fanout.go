@@ -90,7 +90,7 @@ func (s *Service) EnqueueDue(ctx context.Context) (int, error) {
 	done := map[parley.Ref]bool{}
 	for {
 		now := s.Clock.Now()
-		due, err := s.Store.DueRecipients(ctx, now.Add(QueueHorizon), cmp.Or(s.Chunk, FanoutChunk))
+		due, err := s.Store.DueRecipients(ctx, parley.StatusScheduled, now.Add(QueueHorizon), cmp.Or(s.Chunk, FanoutChunk))
 		if err != nil || len(due) == 0 || done[due[0].Ref()] {
 			// A recipient seen twice means the store has not caught up with
 			// the marks yet; the next check carries on.

@@ -22,6 +22,7 @@ import (
 type Store interface {
 	Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
+	DueRecipients(ctx context.Context, status parley.RecipientStatus, before time.Time, limit int) ([]parley.Recipient, error)
 }
 
 // Visibility delays the next delivery of a job that must be retried.
@@ -129,8 +130,9 @@ func (d *Dispatcher) handle(ctx context.Context, ref parley.Ref) error {
 	if err := d.pace(ctx, c); err != nil {
 		return err
 	}
+	now := d.Clock.Now()
 	r, err := d.Store.UpdateRecipient(ctx, ref, parley.RecipientChange{
-		From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, At: d.Clock.Now(),
+		From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, DueAt: now.Add(ClaimLease), At: now,
 	})
 	switch parley.ErrorCode(err) {
 	case "":

@@ -386,3 +386,22 @@ func TestPausedAndCancelledCampaigns(t *testing.T) {
 		t.Errorf("%d sent", n)
 	}
 }
+
+func TestReconcileWithoutLookupMarksUnknown(t *testing.T) {
+	w := newWorld(t, 2, failingSender{errors.New("unused")}) // a gateway with no Find
+	ctx := context.Background()
+	claim := parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, DueAt: now.Add(-time.Minute), At: now.Add(-6 * time.Minute)}
+	if _, err := w.store.UpdateRecipient(ctx, w.rs[0].Ref(), claim); err != nil {
+		t.Fatal(err)
+	}
+	n, err := w.d.Reconcile(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("Reconcile = %d, %v", n, err)
+	}
+	if r := w.recipient(t, 0); r.Status != parley.StatusUnknown || r.ErrorMessage != parley.CodeOutcomeUnknown {
+		t.Errorf("recipient %+v; want UNKNOWN, never resent blindly", r)
+	}
+	if r := w.recipient(t, 1); r.Status != parley.StatusQueued {
+		t.Errorf("an unclaimed recipient was touched: %+v", r)
+	}
+}

@@ -16,4 +16,6 @@ const (
 	CodeTooLong = "MESSAGE_TOO_LONG"
 	// CodeCancelled: the campaign was cancelled before the recipient was sent.
 	CodeCancelled = "CAMPAIGN_CANCELLED"
+	// CodeOutcomeUnknown: see StatusUnknown.
+	CodeOutcomeUnknown = "SEND_OUTCOME_UNKNOWN"
 )

@@ -21,16 +21,25 @@ const (
 	StatusSkipped   RecipientStatus = "SKIPPED"
 	StatusExpired   RecipientStatus = "EXPIRED"
 	StatusCancelled RecipientStatus = "CANCELLED"
+	// StatusUnknown: a dispatcher stopped after handing the message to a
+	// provider that cannot be asked whether it took it. It is never resent
+	// blindly.
+	StatusUnknown RecipientStatus = "UNKNOWN"
 )
 
 // Final reports whether no further send will be attempted.
 func (s RecipientStatus) Final() bool {
 	switch s {
-	case StatusSent, StatusDelivered, StatusFailed, StatusSkipped, StatusExpired, StatusCancelled:
+	case StatusSent, StatusDelivered, StatusFailed, StatusSkipped, StatusExpired, StatusCancelled, StatusUnknown:
 		return true
 	}
 	return false
 }
+
+// Indexed reports whether a recipient in status s is in the due-time index:
+// a SCHEDULED one until it is due, a SENDING one until its claim's lease
+// runs out (then its outcome is reconciled).
+func (s RecipientStatus) Indexed() bool { return s == StatusScheduled || s == StatusSending }
 
 // Claimable lists the statuses from which a dispatcher may claim a recipient.
 var Claimable = []RecipientStatus{StatusScheduled, StatusQueued}

@@ -43,12 +43,17 @@ type Store interface {
 	// change.From and returns the updated recipient. Otherwise it returns the
 	// stored recipient unchanged and an ECONFLICT error.
 	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
-	// DueRecipients lists SCHEDULED recipients whose DueAt is before
-	// before, earliest first, at most limit (capped at MaxPage), across all
-	// accounts. A recipient is in this index exactly while it is SCHEDULED.
-	DueRecipients(ctx context.Context, before time.Time, limit int) ([]parley.Recipient, error)
+	// DueRecipients lists the recipients in status (SCHEDULED or SENDING)
+	// whose DueAt is before before, earliest first, at most limit (capped
+	// at MaxPage), across all accounts. A recipient is in this index exactly
+	// while its status is Indexed: SCHEDULED ones by when they are due,
+	// SENDING ones by when their claim's lease runs out.
+	DueRecipients(ctx context.Context, status parley.RecipientStatus, before time.Time, limit int) ([]parley.Recipient, error)
 	// RecordSandbox appends a message to the sandbox outbox.
 	RecordSandbox(ctx context.Context, m parley.SentMessage) error
+	// SandboxMessage returns the sandbox message recorded for a recipient,
+	// and whether there is one.
+	SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error)
 	// SandboxMessages lists the sandbox outbox in the order recorded.
 	SandboxMessages(ctx context.Context) ([]parley.SentMessage, error)
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
@@ -19,6 +20,7 @@ import (
 // Recorder persists what the sandbox "sends".
 type Recorder interface {
 	RecordSandbox(ctx context.Context, m parley.SentMessage) error
+	SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error)
 	SandboxMessages(ctx context.Context) ([]parley.SentMessage, error)
 }
 
@@ -53,4 +55,11 @@ func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 // Messages lists what the sandbox recorded, oldest first.
 func (g *Gateway) Messages(ctx context.Context) ([]parley.SentMessage, error) {
 	return g.Recorder.SandboxMessages(ctx)
+}
+
+// Find tells whether the sandbox recorded a message for r: its id and true
+// if so. The dispatcher reconciles interrupted sends with it.
+func (g *Gateway) Find(ctx context.Context, r parley.Recipient, from string, since time.Time) (string, bool, error) {
+	m, found, err := g.Recorder.SandboxMessage(ctx, r.Ref())
+	return m.ID, found, err
 }

@@ -16,12 +16,12 @@ import (
 
 // dueQuery lists the recipients of due index shard n whose due time sorts
 // before bound, earliest first.
-func dueQuery(n int, bound string) *dynamodb.QueryInput {
+func dueQuery(status parley.RecipientStatus, n int, bound string) *dynamodb.QueryInput {
 	return &dynamodb.QueryInput{
 		IndexName:              aws.String(IndexDue),
 		KeyConditionExpression: aws.String(AttrDueShard + " = :shard AND " + AttrDueAt + " < :before"),
 		ExpressionAttributeValues: item{
-			":shard":  str(dueShardName(n)),
+			":shard":  str(dueShardName(status, n)),
 			":before": str(bound),
 		},
 	}
@@ -33,7 +33,7 @@ func dueQuery(n int, bound string) *dynamodb.QueryInput {
 // changed a moment ago may still be listed or not yet be: callers claim what
 // they get with a conditional UpdateRecipient. A before outside the years
 // 0000 to 9999 is EINVALID.
-func (t *Table) DueRecipients(ctx context.Context, before time.Time, limit int) ([]parley.Recipient, error) {
+func (t *Table) DueRecipients(ctx context.Context, status parley.RecipientStatus, before time.Time, limit int) ([]parley.Recipient, error) {
 	limit = min(max(limit, 1), store.MaxPage)
 	bound, err := dueString(before)
 	if err != nil {
@@ -43,7 +43,7 @@ func (t *Table) DueRecipients(ctx context.Context, before time.Time, limit int) 
 	errs := make([]error, DueShards)
 	var wg sync.WaitGroup
 	for n := range DueShards {
-		wg.Go(func() { shards[n], errs[n] = t.query(ctx, dueQuery(n, bound), limit) })
+		wg.Go(func() { shards[n], errs[n] = t.query(ctx, dueQuery(status, n, bound), limit) })
 	}
 	wg.Wait()
 	for _, err := range errs {

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"fmt"
+	"github.com/parleyhq/parley/internal/parley"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ func TestDueShardSpread(t *testing.T) {
 	counts := map[string]int{}
 	pk := campaignPK("acct1", "camp1")
 	for seq := 1; seq <= n; seq++ {
-		counts[dueShard(pk, recipientSK(fmt.Sprintf("%06d", seq)))]++
+		counts[dueShard(parley.StatusScheduled, pk, recipientSK(fmt.Sprintf("%06d", seq)))]++
 	}
 	if len(counts) != DueShards {
 		t.Fatalf("recipients fall in %d shards, want %d: %v", len(counts), DueShards, counts)
@@ -24,7 +25,7 @@ func TestDueShardSpread(t *testing.T) {
 			t.Errorf("shard %s holds %.3f of the recipients, want about %.3f", shard, share, 1.0/DueShards)
 		}
 	}
-	if a, b := dueShard(pk, recipientSK("000001")), dueShard(pk, recipientSK("000001")); a != b {
+	if a, b := dueShard(parley.StatusScheduled, pk, recipientSK("000001")), dueShard(parley.StatusScheduled, pk, recipientSK("000001")); a != b {
 		t.Errorf("dueShard is not stable: %s then %s", a, b)
 	}
 }

@@ -443,8 +443,8 @@ func (u *updateExpr) moveDue(pk, sk string, change parley.RecipientChange) error
 		}
 		u.set(AttrDueAt, ":due", str(due))
 	}
-	if change.Status == parley.StatusScheduled {
-		u.set(AttrDueShard, ":shard", str(dueShard(pk, sk)))
+	if change.Status.Indexed() {
+		u.set(AttrDueShard, ":shard", str(dueShard(change.Status, pk, sk)))
 	} else {
 		u.removes = append(u.removes, AttrDueShard)
 	}
@@ -476,7 +476,23 @@ func statusIn(from []parley.RecipientStatus, values item) string {
 
 // RecordSandbox implements store.Store.
 func (t *Table) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
-	return t.put(ctx, newSandboxItem(m), nil)
+	if err := t.put(ctx, newSandboxItem(m), nil); err != nil {
+		return err
+	}
+	byRef := newSandboxItem(m)
+	byRef.PK, byRef.SK = sandboxRefPK(m.AccountID, m.CampaignID, m.RecipientID), sandboxRefSK
+	return t.put(ctx, byRef, nil)
+}
+
+// SandboxMessage implements store.Store: each message is also stored under
+// its recipient's key.
+func (t *Table) SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error) {
+	av, err := t.get(ctx, itemKey(sandboxRefPK(ref.AccountID, ref.CampaignID, ref.RecipientID), sandboxRefSK))
+	if err != nil || av == nil {
+		return parley.SentMessage{}, false, err
+	}
+	m, err := decode[sandboxItem](av)
+	return m, err == nil, err
 }
 
 // SandboxMessages implements store.Store.

@@ -226,7 +226,7 @@ func TestCampaignScheduleRoundTrip(t *testing.T) {
 // dueSeqs lists the Seq of the recipients DueRecipients returns.
 func dueSeqs(t *testing.T, s store.Store, before time.Time, limit int) []int {
 	t.Helper()
-	rs, err := s.DueRecipients(context.Background(), before, limit)
+	rs, err := s.DueRecipients(context.Background(), parley.StatusScheduled, before, limit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,8 +320,8 @@ func TestDueTimeOutOfRange(t *testing.T) {
 			_, err := s.UpdateRecipient(ctx, rs[0].Ref(), parley.RecipientChange{From: parley.Claimable, Status: parley.StatusScheduled, DueAt: far, At: t0})
 			return err
 		}},
-		{"DueRecipients after 9999", func() error { _, err := s.DueRecipients(ctx, far, 10); return err }},
-		{"DueRecipients before 0000", func() error { _, err := s.DueRecipients(ctx, early, 10); return err }},
+		{"DueRecipients after 9999", func() error { _, err := s.DueRecipients(ctx, parley.StatusScheduled, far, 10); return err }},
+		{"DueRecipients before 0000", func() error { _, err := s.DueRecipients(ctx, parley.StatusScheduled, early, 10); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

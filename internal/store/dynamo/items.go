@@ -19,7 +19,6 @@ const (
 	campaignSK        = "CAMPAIGN"
 	recipientSKPrefix = "R#"
 	sandboxPK         = "SANDBOX"
-	dueShardPrefix    = "DUE#"
 )
 
 // sortableLayout renders an instant in UTC at fixed width, so that for the
@@ -40,6 +39,13 @@ func campaignPK(accountID, campaignID string) string {
 }
 
 func recipientSK(recipientID string) string { return recipientSKPrefix + recipientID }
+
+// sandboxRefSK and sandboxRefPK key a sandbox message by its recipient.
+const sandboxRefSK = "SANDBOX"
+
+func sandboxRefPK(accountID, campaignID, recipientID string) string {
+	return campaignPK(accountID, campaignID) + "#SANDBOX#" + recipientID
+}
 
 func sandboxSK(m parley.SentMessage) string {
 	return sortable(m.SentAt) + "#" + m.ID
@@ -89,15 +95,18 @@ func (t *dueTime) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) error
 // dueShard is the due index partition of the recipient item with key pk,
 // sk: a stable hash of the key spreads the SCHEDULED recipients of one
 // campaign over all DueShards partitions.
-func dueShard(pk, sk string) string {
+func dueShard(status parley.RecipientStatus, pk, sk string) string {
 	h := fnv.New32a()
 	h.Write([]byte(pk))
 	h.Write([]byte{0})
 	h.Write([]byte(sk))
-	return dueShardName(int(h.Sum32() % DueShards))
+	return dueShardName(status, int(h.Sum32()%DueShards))
 }
 
-func dueShardName(n int) string { return dueShardPrefix + strconv.Itoa(n) }
+// dueShardName names shard n of the index entries of recipients in status.
+func dueShardName(status parley.RecipientStatus, n int) string {
+	return string(status) + "#" + strconv.Itoa(n)
+}
 
 func itemKey(pk, sk string) item {
 	return item{AttrPK: str(pk), AttrSK: str(sk)}
@@ -231,8 +240,8 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 		Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
 		Attempts: r.Attempts, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
 	}
-	if r.Status == parley.StatusScheduled {
-		it.DueShard = dueShard(it.PK, it.SK)
+	if r.Status.Indexed() {
+		it.DueShard = dueShard(r.Status, it.PK, it.SK)
 	}
 	return it
 }

@@ -25,7 +25,8 @@ var (
 	bucketRecipients = []byte("recipients")
 	bucketPending    = []byte("pending_fanout")
 	bucketSandbox    = []byte("sandbox")
-	bucketDue        = []byte("due") // DueAt (8 bytes, big endian ns) + recipient key → nil, while SCHEDULED
+	bucketDue        = []byte("due")         // status + DueAt (8 bytes, big endian ns) + recipient key → nil, while Indexed
+	bucketSandboxRef = []byte("sandbox_ref") // recipient key → sandbox key
 )
 
 // Store is a store.Store on a bbolt file.
@@ -45,7 +46,7 @@ func Open(path string) (*Store, error) {
 	}
 	db.MaxBatchDelay = 2 * time.Millisecond
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCampaigns, bucketRecipients, bucketPending, bucketSandbox, bucketDue} {
+		for _, b := range [][]byte{bucketCampaigns, bucketRecipients, bucketPending, bucketSandbox, bucketDue, bucketSandboxRef} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -118,13 +119,16 @@ func (s *Store) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parl
 	})
 }
 
+func duePrefix(status parley.RecipientStatus) []byte { return []byte(string(status) + "\x00") }
+
 func dueKey(r parley.Recipient) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(r.DueAt.UnixNano())), recipientKey(r.Ref())...)
+	k := binary.BigEndian.AppendUint64(duePrefix(r.Status), uint64(r.DueAt.UnixNano()))
+	return append(k, recipientKey(r.Ref())...)
 }
 
-// indexDue adds (or removes) r's due-index entry if r is SCHEDULED.
+// indexDue adds (or removes) r's due-index entry if r's status is indexed.
 func indexDue(tx *bolt.Tx, r parley.Recipient, add bool) error {
-	if r.Status != parley.StatusScheduled {
+	if !r.Status.Indexed() {
 		return nil
 	}
 	if add {
@@ -278,16 +282,17 @@ func (s *Store) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 }
 
 // DueRecipients implements store.Store.
-func (s *Store) DueRecipients(ctx context.Context, before time.Time, limit int) ([]parley.Recipient, error) {
+func (s *Store) DueRecipients(ctx context.Context, status parley.RecipientStatus, before time.Time, limit int) ([]parley.Recipient, error) {
 	limit = min(max(limit, 1), store.MaxPage)
-	end := binary.BigEndian.AppendUint64(nil, uint64(before.UnixNano()))
+	prefix := duePrefix(status)
+	end := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(before.UnixNano()))
 	var out []parley.Recipient
 	err := s.db.View(func(tx *bolt.Tx) error {
 		rb := tx.Bucket(bucketRecipients)
 		c := tx.Bucket(bucketDue).Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) < 0 && len(out) < limit; k, _ = c.Next() {
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k[:len(end)], end) < 0 && len(out) < limit; k, _ = c.Next() {
 			var r parley.Recipient
-			if err := get(rb, k[8:], &r, "recipient "+string(k[8:])); err != nil {
+			if err := get(rb, k[len(end):], &r, "recipient "+string(k[len(end):])); err != nil {
 				return err
 			}
 			out = append(out, r)
@@ -305,8 +310,28 @@ func (s *Store) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
 		if err != nil {
 			return err
 		}
-		return put(b, binary.BigEndian.AppendUint64(nil, seq), m)
+		key := binary.BigEndian.AppendUint64(nil, seq)
+		ref := parley.Ref{AccountID: m.AccountID, CampaignID: m.CampaignID, RecipientID: m.RecipientID}
+		if err := tx.Bucket(bucketSandboxRef).Put(recipientKey(ref), key); err != nil {
+			return err
+		}
+		return put(b, key, m)
 	})
+}
+
+// SandboxMessage implements store.Store.
+func (s *Store) SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error) {
+	var m parley.SentMessage
+	found := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		key := tx.Bucket(bucketSandboxRef).Get(recipientKey(ref))
+		if key == nil {
+			return nil
+		}
+		found = true
+		return get(tx.Bucket(bucketSandbox), key, &m, "sandbox message of "+ref.RecipientID)
+	})
+	return m, found, err
 }
 
 // SandboxMessages implements store.Store.

@@ -287,6 +287,13 @@ func testSandbox(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
+	byRef, found, err := s.SandboxMessage(ctx, parley.Ref{AccountID: "acct1", CampaignID: "camp1", RecipientID: parley.RecipientID(2)})
+	if err != nil || !found || byRef.ID != "SB1" || byRef.Body != "body 1" {
+		t.Errorf("SandboxMessage(000002) = %+v, %v, %v", byRef, found, err)
+	}
+	if _, found, err := s.SandboxMessage(ctx, parley.Ref{AccountID: "acct2", CampaignID: "camp1", RecipientID: parley.RecipientID(2)}); found || err != nil {
+		t.Errorf("another account's SandboxMessage found: %v, %v", found, err)
+	}
 	got, err := s.SandboxMessages(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -303,15 +310,20 @@ func testSandbox(t *testing.T, s store.Store) {
 
 func dueIDs(t *testing.T, s store.Store, before time.Time, limit int) []string {
 	t.Helper()
-	rs, err := s.DueRecipients(context.Background(), before, limit)
+	return indexed(t, s, parley.StatusScheduled, before, limit)
+}
+
+func indexed(t *testing.T, s store.Store, status parley.RecipientStatus, before time.Time, limit int) []string {
+	t.Helper()
+	rs, err := s.DueRecipients(context.Background(), status, before, limit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
 	for _, r := range rs {
 		ids = append(ids, r.CampaignID+"/"+r.ID)
-		if r.Status != parley.StatusScheduled {
-			t.Errorf("due recipient %s/%s is %s", r.CampaignID, r.ID, r.Status)
+		if r.Status != status {
+			t.Errorf("%s index lists %s/%s, which is %s", status, r.CampaignID, r.ID, r.Status)
 		}
 	}
 	return ids
@@ -359,6 +371,29 @@ func testDue(t *testing.T, s store.Store) {
 	want = []string{"camp1/000004", "camp1/000003", "camp2/000001", "camp1/000005", "camp1/000002"}
 	if got := dueIDs(t, s, t0.Add(24*time.Hour), 10); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("all due = %v, want %v (a rescheduled recipient is listed once, at its new time)", got, want)
+	}
+
+	// A claim's lease: a SENDING recipient is listed by when it runs out,
+	// under SENDING only, and leaves the index with its outcome.
+	claim := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusScheduled}, Status: parley.StatusSending, DueAt: t0.Add(5 * time.Minute), At: t0}
+	if _, err := s.UpdateRecipient(ctx, rs[3].Ref(), claim); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexed(t, s, parley.StatusSending, t0.Add(10*time.Minute), 10); fmt.Sprint(got) != "[camp1/000004]" {
+		t.Fatalf("SENDING index = %v, want the claimed recipient", got)
+	}
+	if got := indexed(t, s, parley.StatusSending, t0.Add(4*time.Minute), 10); len(got) != 0 {
+		t.Fatalf("SENDING index before the lease runs out = %v", got)
+	}
+	if got := dueIDs(t, s, t0.Add(30*time.Minute), 10); fmt.Sprint(got) != "[camp1/000003 camp2/000001]" {
+		t.Fatalf("SCHEDULED index after the claim = %v", got)
+	}
+	sent := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusSending}, Status: parley.StatusSent, At: t0}
+	if _, err := s.UpdateRecipient(ctx, rs[3].Ref(), sent); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexed(t, s, parley.StatusSending, t0.Add(time.Hour), 10); len(got) != 0 {
+		t.Fatalf("SENDING index after the outcome = %v", got)
 	}
 }
 

@@ -1,0 +1,258 @@
+package dispatch_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/dispatch"
+	"github.com/parleyhq/parley/internal/gateway/sandbox"
+	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/queue"
+	"github.com/parleyhq/parley/internal/store/storetest"
+	"github.com/parleyhq/parley/internal/testworld"
+)
+
+// killed is what a dispatcher "dies" of: a panic at a step boundary, so
+// nothing after it runs, cleanup included.
+type killed struct{ step string }
+
+// killer kills the dispatcher at step boundaries with probability p.
+type killer struct {
+	mu    sync.Mutex
+	rng   *rand.Rand
+	p     float64
+	kills map[string]int
+}
+
+func (k *killer) at(step string) {
+	k.mu.Lock()
+	die := k.rng.Float64() < k.p
+	if die {
+		k.kills[step]++
+	}
+	k.mu.Unlock()
+	if die {
+		panic(killed{step})
+	}
+}
+
+// dyingStore is the real store with the dispatcher killed around each call.
+type dyingStore struct {
+	dispatch.Store
+	k *killer
+}
+
+func (s dyingStore) Campaign(ctx context.Context, a, c string) (parley.Campaign, error) {
+	s.k.at("before reading the campaign")
+	v, err := s.Store.Campaign(ctx, a, c)
+	s.k.at("after reading the campaign")
+	return v, err
+}
+
+func (s dyingStore) UpdateRecipient(ctx context.Context, ref parley.Ref, ch parley.RecipientChange) (parley.Recipient, error) {
+	s.k.at("before writing " + string(ch.Status))
+	r, err := s.Store.UpdateRecipient(ctx, ref, ch)
+	s.k.at("after writing " + string(ch.Status))
+	return r, err
+}
+
+// dyingGateway is the sandbox with the dispatcher killed around each send:
+// "after sending" is the provider having accepted a message whose outcome
+// is never recorded.
+type dyingGateway struct {
+	*sandbox.Gateway
+	k *killer
+}
+
+func (g dyingGateway) Send(ctx context.Context, m parley.Message) (string, error) {
+	g.k.at("before sending")
+	id, err := g.Gateway.Send(ctx, m)
+	g.k.at("after sending")
+	return id, err
+}
+
+// jobs is an SQS stand-in: delivered jobs are handed out in random order,
+// each at least once.
+type jobs struct {
+	mu      sync.Mutex
+	pending []queue.Message
+}
+
+func (j *jobs) Send(ctx context.Context, es ...queue.Entry) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, e := range es {
+		j.pending = append(j.pending, queue.Message{ID: "m", Body: e.Body, Receipt: "r", ReceiveCount: 1})
+	}
+	return nil
+}
+
+func (j *jobs) take() []queue.Message {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := j.pending
+	j.pending = nil
+	return out
+}
+
+type noVisibility struct{}
+
+func (noVisibility) ChangeVisibility(context.Context, string, time.Duration) error { return nil }
+
+// survive runs f, reporting whether the dispatcher was killed in it.
+func survive(f func()) (died bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(killed); !ok {
+				panic(r)
+			}
+			died = true
+		}
+	}()
+	f()
+	return false
+}
+
+// TestKilledDispatchersNeverDuplicateOrLose delivers 10,000 jobs one to
+// three times each to dispatchers that die at random step boundaries, then
+// runs the window check (reconciliation and due jobs) until nothing is left,
+// and requires every recipient to have been sent exactly once.
+func TestKilledDispatchersNeverDuplicateOrLose(t *testing.T) {
+	const n = 10_000
+	ctx := context.Background()
+	s, _ := testworld.Open(t)
+	c, rs := storetest.Fixture("acct1", "camp1", n)
+	if err := s.CreateCampaign(ctx, c, rs); err != nil {
+		t.Fatal(err)
+	}
+	var clockMu sync.Mutex
+	now := time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) // noon in New York
+	clock := parley.ClockFunc(func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return now })
+	k := &killer{rng: rand.New(rand.NewPCG(3, 5)), p: 0.03, kills: map[string]int{}}
+	gw := &sandbox.Gateway{Recorder: s, Clock: clock}
+	d := &dispatch.Dispatcher{Store: dyingStore{s, k}, Sender: dyingGateway{gw, k}, Queue: noVisibility{}, Clock: clock, Log: obs.Discard()}
+	q := &jobs{}
+	check := &campaign.Service{Store: s, Queue: q, Clock: clock, Log: obs.Discard()}
+
+	rng := rand.New(rand.NewPCG(7, 9))
+	for _, r := range rs {
+		for range 1 + rng.IntN(3) {
+			_ = q.Send(ctx, queue.Entry{Body: r.Ref().Encode()})
+		}
+	}
+	deaths, rounds, reconciling := 0, 0, false
+	for ; rounds < 200; rounds++ {
+		batch := q.take()
+		if len(batch) == 0 {
+			if !reconciling {
+				// Let every claim left by a killed dispatcher run out.
+				clockMu.Lock()
+				now = now.Add(dispatch.ClaimLease + time.Minute)
+				clockMu.Unlock()
+			}
+			if reconciling = survive(func() { _, _ = d.Reconcile(ctx) }); reconciling {
+				deaths++
+				continue
+			}
+			if _, err := check.EnqueueDue(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if left := unsettled(t, s, c, now); left == 0 && len(q.pending) == 0 {
+				break
+			}
+			continue
+		}
+		deaths += deliver(ctx, d, q, batch)
+	}
+	sentOnce(t, s, rs)
+	t.Logf("%d jobs delivered to dispatchers killed %d times (%v) settled in %d rounds", n, deaths, k.kills, rounds)
+}
+
+// deliver hands the batch to 32 dispatchers at once; a job whose dispatcher
+// died or asked for a retry is delivered again later.
+func deliver(ctx context.Context, d *dispatch.Dispatcher, q *jobs, batch []queue.Message) int {
+	var mu sync.Mutex
+	deaths := 0
+	var wg sync.WaitGroup
+	work := make(chan queue.Message)
+	for range 32 {
+		wg.Go(func() {
+			for m := range work {
+				var err error
+				if survive(func() { err = d.Handle(ctx, m) }) || err != nil {
+					mu.Lock()
+					deaths++
+					q.pending = append(q.pending, m)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, m := range batch {
+		work <- m
+	}
+	close(work)
+	wg.Wait()
+	return deaths
+}
+
+// unsettled counts recipients not yet SENT.
+func unsettled(t *testing.T, s interface {
+	Recipients(context.Context, string, string, int, int) ([]parley.Recipient, error)
+}, c parley.Campaign, _ time.Time) int {
+	t.Helper()
+	left := 0
+	for after := 0; ; {
+		page, err := s.Recipients(context.Background(), c.AccountID, c.ID, after, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			return left
+		}
+		for _, r := range page {
+			if r.Status != parley.StatusSent {
+				left++
+			}
+		}
+		after = page[len(page)-1].Seq
+	}
+}
+
+func sentOnce(t *testing.T, s interface {
+	SandboxMessages(context.Context) ([]parley.SentMessage, error)
+	Recipient(context.Context, parley.Ref) (parley.Recipient, error)
+}, rs []parley.Recipient) {
+	t.Helper()
+	ms, err := s.SandboxMessages(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sends := map[string]int{}
+	for _, m := range ms {
+		sends[m.RecipientID]++
+	}
+	dup, lost := 0, 0
+	for _, r := range rs {
+		switch sends[r.ID] {
+		case 1:
+		case 0:
+			lost++
+		default:
+			dup++
+		}
+		got, err := s.Recipient(context.Background(), r.Ref())
+		if err != nil || got.Status != parley.StatusSent {
+			t.Errorf("recipient %s ended %s (%v)", r.ID, got.Status, err)
+		}
+	}
+	if dup != 0 || lost != 0 {
+		t.Fatalf("%d recipients sent more than once, %d never sent (%s)", dup, lost, fmt.Sprint(len(ms), " messages"))
+	}
+}
