@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/parleyhq/parley/internal/account"
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/dispatch"
@@ -48,6 +49,7 @@ type App struct {
 	// AWS, in-process on the embedded backend).
 	pacer      func(parley.Clock) ratelimit.Scaler
 	Campaigns  *campaign.Service
+	Accounts   *account.Service
 	Dispatcher *dispatch.Dispatcher
 	Sandbox    *sandbox.Gateway
 	API        *httpapi.Server
@@ -92,6 +94,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 func (a *App) wire(clock parley.Clock, log *slog.Logger) {
 	a.log = log
 	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log}
+	a.Accounts = &account.Service{Store: a.Store, Clock: clock}
 	if a.Config.Backend == config.BackendEmbedded {
 		// One fsynced transaction per chunk: large chunks keep a 100,000-row
 		// upload within seconds.
@@ -103,7 +106,7 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) {
 		Limiter: ratelimit.NewAdaptive(a.pacer(clock), clock),
 		Limit:   ratelimit.Limit{Rate: cmp.Or(a.Config.MPS, ratelimit.DefaultRate), Burst: cmp.Or(a.Config.Burst, ratelimit.DefaultBurst)},
 	}
-	a.API = &httpapi.Server{Campaigns: a.Campaigns, DeadLetters: a.Queue, Sandbox: a.Sandbox, Log: log}
+	a.API = &httpapi.Server{Campaigns: a.Campaigns, Accounts: a.Accounts, DeadLetters: a.Queue, Sandbox: a.Sandbox, Log: log}
 	if !obs.InLambda() {
 		// Faults live in this process: only where it also dispatches.
 		a.API.Faults = a.Sandbox

@@ -24,6 +24,7 @@ import (
 
 // Store is what the service needs from persistence.
 type Store interface {
+	Account(ctx context.Context, accountID string) (parley.Account, error)
 	CreateCampaign(ctx context.Context, c parley.Campaign, rs []parley.Recipient) error
 	Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 	SetFannedOut(ctx context.Context, accountID, campaignID string, n int) error
@@ -111,7 +112,11 @@ func (s *Service) newID() string {
 // campaign-level field is EINVALID naming the field.
 func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accepted, error) {
 	now := s.Clock.Now()
-	c, err := s.campaign(accountID, d, now)
+	acct, err := s.Store.Account(ctx, accountID)
+	if err != nil {
+		return Accepted{}, fmt.Errorf("read account %s: %w", accountID, err)
+	}
+	c, err := s.campaign(acct, d, now)
 	if err != nil {
 		return Accepted{}, err
 	}
@@ -145,8 +150,8 @@ func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accept
 }
 
 // campaign validates d and builds the campaign it describes.
-func (s *Service) campaign(accountID string, d Draft, now time.Time) (parley.Campaign, error) {
-	if err := d.validate(now); err != nil {
+func (s *Service) campaign(acct parley.Account, d Draft, now time.Time) (parley.Campaign, error) {
+	if err := d.validate(now, acct.OptOutText); err != nil {
 		return parley.Campaign{}, err
 	}
 	sched, err := d.schedule()
@@ -156,8 +161,8 @@ func (s *Service) campaign(accountID string, d Draft, now time.Time) (parley.Cam
 	lookback, _ := d.lookback() // validated above
 	outbound, _ := phone.Normalize(d.OutboundNumber)
 	return parley.Campaign{
-		AccountID: accountID, ID: s.newID(), Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
-		OutboundNumber: outbound, Channel: parley.ChannelSMS, Message: d.Message,
+		AccountID: acct.ID, ID: s.newID(), Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
+		OutboundNumber: outbound, Channel: parley.ChannelSMS, Message: d.Message, OptOutText: acct.OptOutText,
 		Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback,
 	}, nil
 }
@@ -211,7 +216,7 @@ func newRecipient(c parley.Campaign, cons Consumer, seen map[string]string, wher
 		return parley.Recipient{}, fmt.Sprintf("%s=%d", parley.CodeMissingVariable, missing[0]),
 			fmt.Sprintf("%s has no value for {{%d}}", where, missing[0])
 	}
-	body = message.WithOptOut(body, "")
+	body = message.WithOptOut(body, c.OptOutText)
 	if n := utf8.RuneCountInString(body); n > message.SMSLimit {
 		return parley.Recipient{}, parley.CodeTooLong,
 			fmt.Sprintf("%s: the message with its opt-out text is %d characters; at most %d", where, n, message.SMSLimit)

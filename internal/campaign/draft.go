@@ -60,7 +60,7 @@ func (c Consumer) where(i int) string {
 	return fmt.Sprintf("consumers[%d]", i)
 }
 
-func (d Draft) validate(now time.Time) error {
+func (d Draft) validate(now time.Time, optOut string) error {
 	required := []struct{ field, value string }{
 		{"campaignName", d.Name}, {"skill", d.Skill}, {"templateId", d.TemplateID}, {"outboundNumber", d.OutboundNumber},
 	}
@@ -78,9 +78,9 @@ func (d Draft) validate(now time.Time) error {
 		return parley.FieldErrorf("templateId", "templateId %q is not known; use %s for a plain SMS campaign", d.TemplateID, parley.PlainSMSTemplateID)
 	case strings.TrimSpace(d.Message) == "":
 		return parley.FieldErrorf("message", "message is required for a plain SMS campaign")
-	case len(message.Placeholders(d.Message)) == 0 && utf8.RuneCountInString(message.WithOptOut(d.Message, "")) > message.SMSLimit:
+	case len(message.Placeholders(d.Message)) == 0 && utf8.RuneCountInString(message.WithOptOut(d.Message, optOut)) > message.SMSLimit:
 		return parley.FieldErrorf("message", "message with its opt-out text is %d characters; at most %d",
-			utf8.RuneCountInString(message.WithOptOut(d.Message, "")), message.SMSLimit)
+			utf8.RuneCountInString(message.WithOptOut(d.Message, optOut)), message.SMSLimit)
 	case utf8.RuneCountInString(d.Message) > message.MaxLength:
 		return parley.FieldErrorf("message", "message is %d characters; at most %d", utf8.RuneCountInString(d.Message), message.MaxLength)
 	case len(d.Consumers) == 0:

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/parleyhq/parley/internal/account"
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/httpapi"
@@ -39,7 +40,7 @@ func newWorld(t *testing.T) *world {
 	noon := parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
 	svc := &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: noon}
 	gw := &sandbox.Gateway{Recorder: s, Clock: noon}
-	srv := &httpapi.Server{Campaigns: svc, DeadLetters: q, Sandbox: gw, Faults: gw, Log: obs.Discard()}
+	srv := &httpapi.Server{Campaigns: svc, Accounts: &account.Service{Store: s, Clock: noon}, DeadLetters: q, Sandbox: gw, Faults: gw, Log: obs.Discard()}
 	return &world{srv: srv, store: s, queue: q, h: srv.Handler()}
 }
 
@@ -382,5 +383,24 @@ func TestCampaignControlRoutes(t *testing.T) {
 	}
 	if resp, _ := w.do(t, "POST", "/api/v2/account/acct2/campaign/"+created.ProactiveCampaignID+"/pause", ""); resp.StatusCode != 404 {
 		t.Errorf("another account's pause: %d", resp.StatusCode)
+	}
+}
+
+func TestSettingsShapeTheMessage(t *testing.T) {
+	w := newWorld(t)
+	resp, data := w.do(t, "PUT", "/api/v2/account/acct1/settings", `{"optOutText":"Reply QUIT"}`)
+	if resp.StatusCode != 400 || !strings.Contains(string(data), `"field":"optOutText"`) {
+		t.Fatalf("opt-out text without STOP: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "PUT", "/api/v2/account/acct1/settings", `{"optOutText":"Txt STOP to end","defaultSkill":"care"}`)
+	if resp.StatusCode != 200 || !strings.Contains(string(data), `"optOutText":"Txt STOP to end"`) {
+		t.Fatalf("update: %d %s", resp.StatusCode, data)
+	}
+	if _, data = w.do(t, "GET", "/api/v2/account/acct2/settings", ""); !strings.Contains(string(data), `"optOutText":"Reply STOP to opt out"`) {
+		t.Errorf("another account's settings: %s", data)
+	}
+	_, data = w.do(t, "POST", "/api/v2/account/acct1/campaign/parse", validBody)
+	if !strings.Contains(string(data), `your plan renews soon.\nTxt STOP to end`) {
+		t.Errorf("preview does not carry the account's opt-out text: %s", data)
 	}
 }

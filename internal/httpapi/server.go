@@ -38,6 +38,12 @@ type Faults interface {
 	ClearFaults()
 }
 
+// Accounts reads and changes account settings.
+type Accounts interface {
+	Settings(ctx context.Context, accountID string) (parley.Account, error)
+	Update(ctx context.Context, a parley.Account) (parley.Account, error)
+}
+
 // DeadLetters is the jobs queue's dead-letter queue as operators see it.
 type DeadLetters interface {
 	Redrive(ctx context.Context) (int, error)
@@ -46,6 +52,7 @@ type DeadLetters interface {
 // Server holds the routes' dependencies.
 type Server struct {
 	Campaigns Campaigns
+	Accounts  Accounts
 	// DeadLetters, when set, exposes POST /admin/dlq/redrive.
 	DeadLetters DeadLetters
 	// Sandbox, when set, exposes GET /sandbox/messages.
@@ -73,6 +80,8 @@ func (s *Server) Routes() []Route {
 		{http.MethodPost, "/api/v2/account/{accountId}/campaign/{campaignId}/resume", control(Campaigns.Resume)},
 		{http.MethodPost, "/api/v2/account/{accountId}/campaign/{campaignId}/cancel", control(Campaigns.Cancel)},
 		{http.MethodGet, "/openapi.yaml", (*Server).openAPI},
+		{http.MethodGet, "/api/v2/account/{accountId}/settings", (*Server).settings},
+		{http.MethodPut, "/api/v2/account/{accountId}/settings", (*Server).updateSettings},
 	}
 	if s.DeadLetters != nil {
 		rs = append(rs, Route{http.MethodPost, "/admin/dlq/redrive", (*Server).redrive})
@@ -179,4 +188,42 @@ func (s *Server) redrive(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Log.InfoContext(r.Context(), "dead-letter queue redriven", "count", n)
 	writeJSON(w, http.StatusOK, RedriveResponse{Redriven: n})
+}
+
+// SettingsRequest is an account's settings as the API takes them; empty
+// texts mean the defaults.
+type SettingsRequest struct {
+	OptOutText   string `json:"optOutText"`
+	HelpText     string `json:"helpText"`
+	DefaultSkill string `json:"defaultSkill"`
+}
+
+func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
+	a, err := s.Accounts.Settings(r.Context(), r.PathValue("accountId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
+	data, err := readBody(r, w, maxBody)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req SettingsRequest
+	if err := decodeJSON(data, &req, ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := s.Accounts.Update(r.Context(), parley.Account{
+		ID: r.PathValue("accountId"), OptOutText: req.OptOutText, HelpText: req.HelpText, DefaultSkill: req.DefaultSkill,
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
 }

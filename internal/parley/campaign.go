@@ -35,6 +35,7 @@ type Campaign struct {
 	OutboundNumber string    `json:"outboundNumber"`
 	Channel        Channel   `json:"channel"`
 	Message        string    `json:"message"`
+	OptOutText     string    `json:"optOutText,omitempty"` // the account's, when the campaign was accepted
 	Consent        bool      `json:"consent"`
 	Recipients     int       `json:"recipients"`
 	FannedOut      int       `json:"fannedOut"`

@@ -20,6 +20,11 @@ const MaxPage = 1000
 // (including one that belongs to another account), ECONFLICT for a failed
 // condition, EUNAVAILABLE when the backing service fails.
 type Store interface {
+	// Account returns an account's settings; an account that never saved
+	// any has the zero settings (with its id), not ENOTFOUND.
+	Account(ctx context.Context, accountID string) (parley.Account, error)
+	// PutAccount saves an account's settings.
+	PutAccount(ctx context.Context, a parley.Account) error
 	// CreateCampaign persists c and its recipients. It is ECONFLICT if a
 	// campaign with c's account and id exists; then nothing is written.
 	CreateCampaign(ctx context.Context, c parley.Campaign, rs []parley.Recipient) error

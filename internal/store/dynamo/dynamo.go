@@ -484,6 +484,20 @@ func (t *Table) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
 	return t.put(ctx, byRef, nil)
 }
 
+// Account implements store.Store.
+func (t *Table) Account(ctx context.Context, accountID string) (parley.Account, error) {
+	av, err := t.get(ctx, accountKey(accountID))
+	if err != nil || av == nil {
+		return parley.Account{ID: accountID}, err
+	}
+	return decode[accountItem](av)
+}
+
+// PutAccount implements store.Store.
+func (t *Table) PutAccount(ctx context.Context, a parley.Account) error {
+	return t.put(ctx, newAccountItem(a), nil)
+}
+
 // SandboxMessage implements store.Store: each message is also stored under
 // its recipient's key.
 func (t *Table) SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error) {

@@ -40,6 +40,30 @@ func campaignPK(accountID, campaignID string) string {
 
 func recipientSK(recipientID string) string { return recipientSKPrefix + recipientID }
 
+// accountItem is an account's settings: pk ACCOUNT#<id>, sk SETTINGS.
+type accountItem struct {
+	PK           string    `dynamodbav:"pk"`
+	SK           string    `dynamodbav:"sk"`
+	ID           string    `dynamodbav:"id"`
+	OptOutText   string    `dynamodbav:"optOutText,omitempty"`
+	HelpText     string    `dynamodbav:"helpText,omitempty"`
+	DefaultSkill string    `dynamodbav:"defaultSkill,omitempty"`
+	UpdatedAt    time.Time `dynamodbav:"updatedAt"`
+}
+
+const accountSK = "SETTINGS"
+
+func accountKey(id string) item { return itemKey("ACCOUNT#"+id, accountSK) }
+
+func newAccountItem(a parley.Account) accountItem {
+	return accountItem{PK: "ACCOUNT#" + a.ID, SK: accountSK, ID: a.ID, OptOutText: a.OptOutText,
+		HelpText: a.HelpText, DefaultSkill: a.DefaultSkill, UpdatedAt: a.UpdatedAt}
+}
+
+func (it accountItem) domain() parley.Account {
+	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill, UpdatedAt: it.UpdatedAt}
+}
+
 // sandboxRefSK and sandboxRefPK key a sandbox message by its recipient.
 const sandboxRefSK = "SANDBOX"
 
@@ -139,6 +163,7 @@ type campaignItem struct {
 	OutboundNumber string        `dynamodbav:"outboundNumber,omitempty"`
 	Channel        string        `dynamodbav:"channel,omitempty"`
 	Message        string        `dynamodbav:"message,omitempty"`
+	OptOutText     string        `dynamodbav:"optOutText,omitempty"`
 	Consent        bool          `dynamodbav:"consent"`
 	Recipients     int           `dynamodbav:"recipients"`
 	FannedOut      int           `dynamodbav:"fannedOut"`
@@ -191,7 +216,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 	it := campaignItem{
 		PK: campaignPK(c.AccountID, c.ID), SK: campaignSK,
 		AccountID: c.AccountID, ID: c.ID, Name: c.Name, Skill: c.Skill, TemplateID: c.TemplateID,
-		OutboundNumber: c.OutboundNumber, Channel: string(c.Channel), Message: c.Message,
+		OutboundNumber: c.OutboundNumber, Channel: string(c.Channel), Message: c.Message, OptOutText: c.OptOutText,
 		Consent: c.Consent, Recipients: c.Recipients, FannedOut: c.FannedOut, CreatedAt: c.CreatedAt,
 		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State),
 	}
@@ -204,7 +229,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 func (it campaignItem) domain() parley.Campaign {
 	return parley.Campaign{
 		AccountID: it.AccountID, ID: it.ID, Name: it.Name, Skill: it.Skill, TemplateID: it.TemplateID,
-		OutboundNumber: it.OutboundNumber, Channel: parley.Channel(it.Channel), Message: it.Message,
+		OutboundNumber: it.OutboundNumber, Channel: parley.Channel(it.Channel), Message: it.Message, OptOutText: it.OptOutText,
 		Consent: it.Consent, Recipients: it.Recipients, FannedOut: it.FannedOut, CreatedAt: it.CreatedAt,
 		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State),
 	}

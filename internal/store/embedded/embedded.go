@@ -27,6 +27,7 @@ var (
 	bucketSandbox    = []byte("sandbox")
 	bucketDue        = []byte("due")         // status + DueAt (8 bytes, big endian ns) + recipient key → nil, while Indexed
 	bucketSandboxRef = []byte("sandbox_ref") // recipient key → sandbox key
+	bucketAccounts   = []byte("accounts")
 )
 
 // Store is a store.Store on a bbolt file.
@@ -46,7 +47,7 @@ func Open(path string) (*Store, error) {
 	}
 	db.MaxBatchDelay = 2 * time.Millisecond
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCampaigns, bucketRecipients, bucketPending, bucketSandbox, bucketDue, bucketSandboxRef} {
+		for _, b := range [][]byte{bucketCampaigns, bucketRecipients, bucketPending, bucketSandbox, bucketDue, bucketSandboxRef, bucketAccounts} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -88,6 +89,24 @@ func get(b *bolt.Bucket, key []byte, v any, what string) error {
 		return fmt.Errorf("decode %s: %w", what, err)
 	}
 	return nil
+}
+
+// Account implements store.Store.
+func (s *Store) Account(ctx context.Context, accountID string) (parley.Account, error) {
+	a := parley.Account{ID: accountID}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		err := get(tx.Bucket(bucketAccounts), []byte(accountID), &a, "account "+accountID)
+		if parley.ErrorCode(err) == parley.ENOTFOUND {
+			return nil
+		}
+		return err
+	})
+	return a, err
+}
+
+// PutAccount implements store.Store.
+func (s *Store) PutAccount(ctx context.Context, a parley.Account) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx.Bucket(bucketAccounts), []byte(a.ID), a) })
 }
 
 // CreateCampaign implements store.Store.

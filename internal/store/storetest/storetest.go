@@ -32,6 +32,26 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("Sandbox", func(t *testing.T) { testSandbox(t, newStore(t)) })
 	t.Run("DueIndex", func(t *testing.T) { testDue(t, newStore(t)) })
 	t.Run("CampaignState", func(t *testing.T) { testCampaignState(t, newStore(t)) })
+	t.Run("Account", func(t *testing.T) { testAccount(t, newStore(t)) })
+}
+
+func testAccount(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, err := s.Account(ctx, "acct1")
+	if err != nil || a != (parley.Account{ID: "acct1"}) {
+		t.Fatalf("unsaved account = %+v, %v; want zero settings", a, err)
+	}
+	want := parley.Account{ID: "acct1", OptOutText: "Text STOP to quit", HelpText: "Call 555-0100", DefaultSkill: "service", UpdatedAt: t0}
+	if err := s.PutAccount(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Account(ctx, "acct1")
+	if err != nil || got.OptOutText != want.OptOutText || got.HelpText != want.HelpText || got.DefaultSkill != want.DefaultSkill || !got.UpdatedAt.Equal(t0) {
+		t.Fatalf("Account = %+v, %v; want %+v", got, err, want)
+	}
+	if other, _ := s.Account(ctx, "acct2"); other.OptOutText != "" {
+		t.Errorf("another account sees the settings: %+v", other)
+	}
 }
 
 var t0 = time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)

@@ -1,0 +1,58 @@
+// Package account keeps each account's messaging settings: the opt-out text
+// appended to every SMS, the HELP answer, and the default skill replies
+// outside any campaign's lookback go to.
+package account
+
+import (
+	"context"
+
+	"github.com/parleyhq/parley/internal/message"
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// Store is what the service needs from persistence.
+type Store interface {
+	Account(ctx context.Context, accountID string) (parley.Account, error)
+	PutAccount(ctx context.Context, a parley.Account) error
+}
+
+// Service reads and changes account settings.
+type Service struct {
+	Store Store
+	Clock parley.Clock
+}
+
+// Settings returns an account's settings with the defaults filled in.
+func (s *Service) Settings(ctx context.Context, accountID string) (parley.Account, error) {
+	a, err := s.Store.Account(ctx, accountID)
+	return withDefaults(a), err
+}
+
+// Update replaces an account's settings after checking them; nothing is
+// saved when they are invalid. Empty texts mean the defaults.
+func (s *Service) Update(ctx context.Context, a parley.Account) (parley.Account, error) {
+	if err := a.Validate(); err != nil {
+		return parley.Account{}, err
+	}
+	a.UpdatedAt = s.Clock.Now()
+	if err := s.Store.PutAccount(ctx, a); err != nil {
+		return parley.Account{}, err
+	}
+	return withDefaults(a), nil
+}
+
+// Defaults for settings an account has not set.
+const (
+	DefaultOptOut = message.DefaultOptOut
+	DefaultHelp   = "Reply STOP to stop messages, START to resume."
+)
+
+func withDefaults(a parley.Account) parley.Account {
+	if a.OptOutText == "" {
+		a.OptOutText = DefaultOptOut
+	}
+	if a.HelpText == "" {
+		a.HelpText = DefaultHelp
+	}
+	return a
+}

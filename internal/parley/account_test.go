@@ -1,0 +1,25 @@
+package parley
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestAccountValidate(t *testing.T) {
+	tests := []struct {
+		a     Account
+		field string
+	}{
+		{Account{}, ""},
+		{Account{OptOutText: "Text STOP to quit"}, ""},
+		{Account{OptOutText: "reply stop to end"}, ""},
+		{Account{OptOutText: "Reply QUIT to opt out"}, "optOutText"},
+		{Account{OptOutText: "STOP " + strings.Repeat("x", 40)}, "optOutText"},
+		{Account{HelpText: strings.Repeat("h", 161)}, "helpText"},
+	}
+	for _, tt := range tests {
+		if err := tt.a.Validate(); ErrorField(err) != tt.field || (tt.field == "") != (err == nil) {
+			t.Errorf("Validate(%+v) = %v, want field %q", tt.a, err, tt.field)
+		}
+	}
+}
