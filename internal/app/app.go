@@ -27,6 +27,7 @@ import (
 	"github.com/parleyhq/parley/internal/ratelimit/local"
 	"github.com/parleyhq/parley/internal/store"
 	storeembedded "github.com/parleyhq/parley/internal/store/embedded"
+	"github.com/parleyhq/parley/internal/templates"
 )
 
 // dispatchVisibility is the jobs queue's visibility timeout: six times the
@@ -50,6 +51,7 @@ type App struct {
 	pacer      func(parley.Clock) ratelimit.Scaler
 	Campaigns  *campaign.Service
 	Accounts   *account.Service
+	Templates  *templates.Service
 	Dispatcher *dispatch.Dispatcher
 	Sandbox    *sandbox.Gateway
 	API        *httpapi.Server
@@ -95,6 +97,7 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) {
 	a.log = log
 	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log}
 	a.Accounts = &account.Service{Store: a.Store, Clock: clock}
+	a.Templates = &templates.Service{Store: a.Store}
 	if a.Config.Backend == config.BackendEmbedded {
 		// One fsynced transaction per chunk: large chunks keep a 100,000-row
 		// upload within seconds.
@@ -106,7 +109,7 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) {
 		Limiter: ratelimit.NewAdaptive(a.pacer(clock), clock),
 		Limit:   ratelimit.Limit{Rate: cmp.Or(a.Config.MPS, ratelimit.DefaultRate), Burst: cmp.Or(a.Config.Burst, ratelimit.DefaultBurst)},
 	}
-	a.API = &httpapi.Server{Campaigns: a.Campaigns, Accounts: a.Accounts, DeadLetters: a.Queue, Sandbox: a.Sandbox, Log: log}
+	a.API = &httpapi.Server{Campaigns: a.Campaigns, Accounts: a.Accounts, Templates: a.Templates, DeadLetters: a.Queue, Sandbox: a.Sandbox, Log: log}
 	if !obs.InLambda() {
 		// Faults live in this process: only where it also dispatches.
 		a.API.Faults = a.Sandbox

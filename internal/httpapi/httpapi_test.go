@@ -24,6 +24,7 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/store/embedded"
+	"github.com/parleyhq/parley/internal/templates"
 	"github.com/parleyhq/parley/internal/testworld"
 )
 
@@ -40,7 +41,7 @@ func newWorld(t *testing.T) *world {
 	noon := parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
 	svc := &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: noon}
 	gw := &sandbox.Gateway{Recorder: s, Clock: noon}
-	srv := &httpapi.Server{Campaigns: svc, Accounts: &account.Service{Store: s, Clock: noon}, DeadLetters: q, Sandbox: gw, Faults: gw, Log: obs.Discard()}
+	srv := &httpapi.Server{Campaigns: svc, Accounts: &account.Service{Store: s, Clock: noon}, Templates: &templates.Service{Store: s}, DeadLetters: q, Sandbox: gw, Faults: gw, Log: obs.Discard()}
 	return &world{srv: srv, store: s, queue: q, h: srv.Handler()}
 }
 
@@ -402,5 +403,31 @@ func TestSettingsShapeTheMessage(t *testing.T) {
 	_, data = w.do(t, "POST", "/api/v2/account/acct1/campaign/parse", validBody)
 	if !strings.Contains(string(data), `your plan renews soon.\nTxt STOP to end`) {
 		t.Errorf("preview does not carry the account's opt-out text: %s", data)
+	}
+}
+
+func TestTemplateRoutes(t *testing.T) {
+	w := newWorld(t)
+	body := `{"name":"renewal","language":"en_US","header":"image","body":"Hi {{1}}, card {{2}}","buttons":[{"kind":"url","text":"Pay","url":"https://pay.example.com/{{1}}"},{"kind":"phone_number","text":"Call","phone":"+12025550100"}]}`
+	resp, data := w.do(t, "POST", "/api/v2/account/acct1/templates", body)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register: %d %s", resp.StatusCode, data)
+	}
+	var tpl parley.WhatsAppTemplate
+	if err := json.Unmarshal(data, &tpl); err != nil || tpl.ID == "" {
+		t.Fatalf("registered %s", data)
+	}
+	bad := strings.Replace(body, `{"kind":"phone_number","text":"Call","phone":"+12025550100"}`, `{"kind":"url","text":"Two","url":"https://x.example.com"}`, 1)
+	if resp, data = w.do(t, "POST", "/api/v2/account/acct1/templates", bad); resp.StatusCode != 400 || !strings.Contains(string(data), `"field":"buttons"`) {
+		t.Errorf("two URL buttons: %d %s", resp.StatusCode, data)
+	}
+	if resp, _ = w.do(t, "GET", "/api/v2/account/acct1/templates/"+tpl.ID, ""); resp.StatusCode != 200 {
+		t.Errorf("get: %d", resp.StatusCode)
+	}
+	if resp, _ = w.do(t, "GET", "/api/v2/account/acct2/templates/"+tpl.ID, ""); resp.StatusCode != 404 {
+		t.Errorf("another account's template: %d", resp.StatusCode)
+	}
+	if _, data = w.do(t, "GET", "/api/v2/account/acct1/templates", ""); strings.Count(string(data), `"id"`) != 1 {
+		t.Errorf("list: %s", data)
 	}
 }

@@ -44,6 +44,13 @@ type Accounts interface {
 	Update(ctx context.Context, a parley.Account) (parley.Account, error)
 }
 
+// Templates registers and lists WhatsApp templates.
+type Templates interface {
+	Register(ctx context.Context, accountID string, t parley.WhatsAppTemplate) (parley.WhatsAppTemplate, error)
+	Get(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error)
+	List(ctx context.Context, accountID string) ([]parley.WhatsAppTemplate, error)
+}
+
 // DeadLetters is the jobs queue's dead-letter queue as operators see it.
 type DeadLetters interface {
 	Redrive(ctx context.Context) (int, error)
@@ -53,6 +60,7 @@ type DeadLetters interface {
 type Server struct {
 	Campaigns Campaigns
 	Accounts  Accounts
+	Templates Templates
 	// DeadLetters, when set, exposes POST /admin/dlq/redrive.
 	DeadLetters DeadLetters
 	// Sandbox, when set, exposes GET /sandbox/messages.
@@ -82,6 +90,9 @@ func (s *Server) Routes() []Route {
 		{http.MethodGet, "/openapi.yaml", (*Server).openAPI},
 		{http.MethodGet, "/api/v2/account/{accountId}/settings", (*Server).settings},
 		{http.MethodPut, "/api/v2/account/{accountId}/settings", (*Server).updateSettings},
+		{http.MethodPost, "/api/v2/account/{accountId}/templates", (*Server).registerTemplate},
+		{http.MethodGet, "/api/v2/account/{accountId}/templates", (*Server).listTemplates},
+		{http.MethodGet, "/api/v2/account/{accountId}/templates/{templateId}", (*Server).getTemplate},
 	}
 	if s.DeadLetters != nil {
 		rs = append(rs, Route{http.MethodPost, "/admin/dlq/redrive", (*Server).redrive})
@@ -226,4 +237,41 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) registerTemplate(w http.ResponseWriter, r *http.Request) {
+	data, err := readBody(r, w, maxBody)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var t parley.WhatsAppTemplate
+	if err := decodeJSON(data, &t, ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	saved, err := s.Templates.Register(r.Context(), r.PathValue("accountId"), t)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, saved)
+}
+
+func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.Templates.List(r.Context(), r.PathValue("accountId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ts)
+}
+
+func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) {
+	t, err := s.Templates.Get(r.Context(), r.PathValue("accountId"), r.PathValue("templateId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
 }

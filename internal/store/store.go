@@ -25,6 +25,13 @@ type Store interface {
 	Account(ctx context.Context, accountID string) (parley.Account, error)
 	// PutAccount saves an account's settings.
 	PutAccount(ctx context.Context, a parley.Account) error
+	// PutTemplate saves a WhatsApp template definition, replacing one with
+	// the same account and id.
+	PutTemplate(ctx context.Context, t parley.WhatsAppTemplate) error
+	// Template returns one of an account's templates.
+	Template(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error)
+	// Templates lists an account's templates by id.
+	Templates(ctx context.Context, accountID string) ([]parley.WhatsAppTemplate, error)
 	// CreateCampaign persists c and its recipients. It is ECONFLICT if a
 	// campaign with c's account and id exists; then nothing is written.
 	CreateCampaign(ctx context.Context, c parley.Campaign, rs []parley.Recipient) error

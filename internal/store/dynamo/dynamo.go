@@ -11,6 +11,7 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -482,6 +483,42 @@ func (t *Table) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
 	byRef := newSandboxItem(m)
 	byRef.PK, byRef.SK = sandboxRefPK(m.AccountID, m.CampaignID, m.RecipientID), sandboxRefSK
 	return t.put(ctx, byRef, nil)
+}
+
+// PutTemplate implements store.Store.
+func (t *Table) PutTemplate(ctx context.Context, tpl parley.WhatsAppTemplate) error {
+	data, err := json.Marshal(tpl)
+	if err != nil {
+		return fmt.Errorf("encode template %s: %w", tpl.ID, err)
+	}
+	key := templateKey(tpl.AccountID, tpl.ID)
+	return t.put(ctx, templateItem{PK: itemString(key, AttrPK), SK: itemString(key, AttrSK), Data: string(data)}, nil)
+}
+
+// Template implements store.Store.
+func (t *Table) Template(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error) {
+	av, err := t.mustGet(ctx, templateKey(accountID, id), "template", id)
+	if err != nil {
+		return parley.WhatsAppTemplate{}, err
+	}
+	return decode[templateItem](av)
+}
+
+// Templates implements store.Store.
+func (t *Table) Templates(ctx context.Context, accountID string) ([]parley.WhatsAppTemplate, error) {
+	avs, err := t.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String(AttrPK + " = :pk AND begins_with(" + AttrSK + ", :prefix)"),
+		ExpressionAttributeValues: item{":pk": str("ACCOUNT#" + accountID), ":prefix": str(templateSKPrefix)},
+		ConsistentRead:            aws.Bool(true),
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeAll[templateItem](avs)
+	if out == nil {
+		out = []parley.WhatsAppTemplate{}
+	}
+	return out, err
 }
 
 // Account implements store.Store.

@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -62,6 +63,26 @@ func newAccountItem(a parley.Account) accountItem {
 
 func (it accountItem) domain() parley.Account {
 	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill, UpdatedAt: it.UpdatedAt}
+}
+
+// templateItem is a WhatsApp template definition, kept whole as JSON under
+// pk ACCOUNT#<account>, sk TEMPLATE#<id>.
+type templateItem struct {
+	PK   string `dynamodbav:"pk"`
+	SK   string `dynamodbav:"sk"`
+	Data string `dynamodbav:"data"`
+}
+
+const templateSKPrefix = "TEMPLATE#"
+
+func templateKey(accountID, id string) item {
+	return itemKey("ACCOUNT#"+accountID, templateSKPrefix+id)
+}
+
+func (it templateItem) domain() parley.WhatsAppTemplate {
+	var t parley.WhatsAppTemplate
+	_ = json.Unmarshal([]byte(it.Data), &t) // written by PutTemplate from a valid template
+	return t
 }
 
 // sandboxRefSK and sandboxRefPK key a sandbox message by its recipient.

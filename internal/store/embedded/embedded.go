@@ -28,6 +28,7 @@ var (
 	bucketDue        = []byte("due")         // status + DueAt (8 bytes, big endian ns) + recipient key → nil, while Indexed
 	bucketSandboxRef = []byte("sandbox_ref") // recipient key → sandbox key
 	bucketAccounts   = []byte("accounts")
+	bucketTemplates  = []byte("templates") // account \x00 id → template
 )
 
 // Store is a store.Store on a bbolt file.
@@ -47,7 +48,7 @@ func Open(path string) (*Store, error) {
 	}
 	db.MaxBatchDelay = 2 * time.Millisecond
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCampaigns, bucketRecipients, bucketPending, bucketSandbox, bucketDue, bucketSandboxRef, bucketAccounts} {
+		for _, b := range [][]byte{bucketCampaigns, bucketRecipients, bucketPending, bucketSandbox, bucketDue, bucketSandboxRef, bucketAccounts, bucketTemplates} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -107,6 +108,40 @@ func (s *Store) Account(ctx context.Context, accountID string) (parley.Account, 
 // PutAccount implements store.Store.
 func (s *Store) PutAccount(ctx context.Context, a parley.Account) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return put(tx.Bucket(bucketAccounts), []byte(a.ID), a) })
+}
+
+// PutTemplate implements store.Store.
+func (s *Store) PutTemplate(ctx context.Context, t parley.WhatsAppTemplate) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return put(tx.Bucket(bucketTemplates), campaignKey(t.AccountID, t.ID), t)
+	})
+}
+
+// Template implements store.Store.
+func (s *Store) Template(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error) {
+	var t parley.WhatsAppTemplate
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return get(tx.Bucket(bucketTemplates), campaignKey(accountID, id), &t, "template "+id)
+	})
+	return t, err
+}
+
+// Templates implements store.Store.
+func (s *Store) Templates(ctx context.Context, accountID string) ([]parley.WhatsAppTemplate, error) {
+	out := []parley.WhatsAppTemplate{}
+	prefix := []byte(accountID + "\x00")
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketTemplates).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var t parley.WhatsAppTemplate
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("decode template %s: %w", k, err)
+			}
+			out = append(out, t)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // CreateCampaign implements store.Store.

@@ -33,6 +33,33 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("DueIndex", func(t *testing.T) { testDue(t, newStore(t)) })
 	t.Run("CampaignState", func(t *testing.T) { testCampaignState(t, newStore(t)) })
 	t.Run("Account", func(t *testing.T) { testAccount(t, newStore(t)) })
+	t.Run("Templates", func(t *testing.T) { testTemplates(t, newStore(t)) })
+}
+
+func testTemplates(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tpl := parley.WhatsAppTemplate{AccountID: "acct1", ID: "T2", Name: "renewal", Language: "en_US", Header: parley.MediaImage,
+		Body: "Hi {{1}}", Footer: "Thanks", Buttons: []parley.TemplateButton{{Kind: parley.ButtonURL, Text: "Open", URL: "https://e.com/{{1}}"}}}
+	other := tpl
+	other.ID, other.Name = "T1", "welcome"
+	for _, x := range []parley.WhatsAppTemplate{tpl, other, {AccountID: "acct2", ID: "T9", Name: "x", Language: "en", Body: "b"}} {
+		if err := s.PutTemplate(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Template(ctx, "acct1", "T2")
+	if err != nil || got.Name != "renewal" || got.Header != parley.MediaImage || len(got.Buttons) != 1 || got.Buttons[0].URL != "https://e.com/{{1}}" {
+		t.Fatalf("Template = %+v, %v", got, err)
+	}
+	_, err = s.Template(ctx, "acct2", "T2")
+	wantCode(t, err, parley.ENOTFOUND)
+	list, err := s.Templates(ctx, "acct1")
+	if err != nil || len(list) != 2 || list[0].ID != "T1" || list[1].ID != "T2" {
+		t.Fatalf("Templates = %+v, %v; want T1, T2", list, err)
+	}
+	if none, err := s.Templates(ctx, "acct3"); err != nil || none == nil || len(none) != 0 {
+		t.Errorf("Templates of an account with none = %#v, %v; want an empty list", none, err)
+	}
 }
 
 func testAccount(t *testing.T, s store.Store) {
