@@ -5,9 +5,11 @@
 package campaign
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,6 +20,7 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 	"github.com/parleyhq/parley/internal/queue"
+	"github.com/parleyhq/parley/internal/recipient"
 	"github.com/parleyhq/parley/internal/tz"
 	"github.com/parleyhq/parley/internal/window"
 )
@@ -25,6 +28,7 @@ import (
 // Store is what the service needs from persistence.
 type Store interface {
 	Account(ctx context.Context, accountID string) (parley.Account, error)
+	Template(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error)
 	CreateCampaign(ctx context.Context, c parley.Campaign, rs []parley.Recipient) error
 	Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 	SetFannedOut(ctx context.Context, accountID, campaignID string, n int) error
@@ -116,11 +120,19 @@ func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accep
 	if err != nil {
 		return Accepted{}, fmt.Errorf("read account %s: %w", accountID, err)
 	}
-	c, err := s.campaign(acct, d, now)
+	tpl, err := s.template(ctx, accountID, d.TemplateID)
 	if err != nil {
 		return Accepted{}, err
 	}
-	rs, accepted, failed := s.recipients(c, d.Consumers, now)
+	c, err := s.campaign(acct, d, now, tpl)
+	if err != nil {
+		return Accepted{}, err
+	}
+	cs, err := consumers(d, c)
+	if err != nil {
+		return Accepted{}, err
+	}
+	rs, accepted, failed := s.recipients(c, cs, now)
 	c.Recipients = len(rs)
 	return Accepted{Campaign: c, Recipients: rs, Accepted: accepted, Failed: failed}, nil
 }
@@ -149,12 +161,29 @@ func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accept
 	return a, nil
 }
 
+// template returns the WhatsApp template a campaign names, nil for plain
+// SMS.
+func (s *Service) template(ctx context.Context, accountID, id string) (*parley.WhatsAppTemplate, error) {
+	if id == parley.PlainSMSTemplateID || strings.TrimSpace(id) == "" {
+		return nil, nil
+	}
+	t, err := s.Store.Template(ctx, accountID, id)
+	if parley.ErrorCode(err) == parley.ENOTFOUND {
+		return nil, parley.FieldErrorf("templateId", "templateId %q is neither %s (plain SMS) nor a WhatsApp template registered for this account", id, parley.PlainSMSTemplateID)
+	}
+	return &t, err
+}
+
 // campaign validates d and builds the campaign it describes.
-func (s *Service) campaign(acct parley.Account, d Draft, now time.Time) (parley.Campaign, error) {
-	if err := d.validate(now, acct.OptOutText); err != nil {
+func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *parley.WhatsAppTemplate) (parley.Campaign, error) {
+	if err := d.validate(now, acct.OptOutText, tpl); err != nil {
 		return parley.Campaign{}, err
 	}
-	sched, err := d.schedule()
+	channel := cmp.Or(d.Channel, parley.ChannelSMS)
+	if tpl != nil {
+		channel = cmp.Or(d.Channel, parley.ChannelWhatsApp)
+	}
+	sched, err := d.schedule(channel)
 	if err != nil {
 		return parley.Campaign{}, err
 	}
@@ -162,8 +191,8 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time) (parley.
 	outbound, _ := phone.Normalize(d.OutboundNumber)
 	return parley.Campaign{
 		AccountID: acct.ID, ID: s.newID(), Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
-		OutboundNumber: outbound, Channel: parley.ChannelSMS, Message: d.Message, OptOutText: acct.OptOutText,
-		Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback,
+		OutboundNumber: outbound, Channel: channel, Message: d.Message, OptOutText: acct.OptOutText,
+		Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback, Template: tpl,
 	}, nil
 }
 
@@ -208,6 +237,9 @@ func newRecipient(c parley.Campaign, cons Consumer, seen map[string]string, wher
 	if first, dup := seen[e164]; dup {
 		return parley.Recipient{}, parley.CodeDuplicateNumber, fmt.Sprintf("%s repeats the number of %s", where, first)
 	}
+	if c.Template != nil {
+		return templateRecipient(c, cons, e164, where)
+	}
 	body, missing := cons.Text, []int(nil)
 	if body == "" {
 		body, missing = message.Render(c.Message, cons.Variables)
@@ -222,9 +254,38 @@ func newRecipient(c parley.Campaign, cons Consumer, seen map[string]string, wher
 			fmt.Sprintf("%s: the message with its opt-out text is %d characters; at most %d", where, n, message.SMSLimit)
 	}
 	return parley.Recipient{
-		AccountID: c.AccountID, CampaignID: c.ID, Channel: c.Channel, Phone: e164,
+		AccountID: c.AccountID, CampaignID: c.ID, Channel: parley.ChannelSMS, Phone: e164,
 		Variables: cons.Variables, Body: body,
 	}, "", ""
+}
+
+// templateRecipient checks a consumer's values against the campaign's
+// WhatsApp template. Its Body is the template body as rendered; for a
+// prioritized campaign, with the opt-out text, as its SMS fallback sends it.
+func templateRecipient(c parley.Campaign, cons Consumer, e164, where string) (parley.Recipient, string, string) {
+	t := *c.Template
+	n := t.BodyVars()
+	for k := range cons.Variables {
+		if i, err := strconv.Atoi(k); err != nil || i < 1 || i > n {
+			return parley.Recipient{}, recipient.CodeTooManyVariables, fmt.Sprintf("%s: variable %q is not one of the template's {{1}}..{{%d}}", where, k, n)
+		}
+	}
+	r := parley.Recipient{
+		AccountID: c.AccountID, CampaignID: c.ID, Channel: parley.ChannelWhatsApp, Phone: e164,
+		Variables: cons.Variables, HeaderURL: cons.Header, ButtonValue: cons.URL,
+	}
+	if code, detail := recipient.Check(shape(c), cons.Header, t.For(r).Body, cons.URL, where); code != "" {
+		return parley.Recipient{}, code, detail
+	}
+	r.Body, _ = message.Render(t.Body, cons.Variables)
+	if c.Channel == parley.ChannelPrioritized {
+		r.Body = message.WithOptOut(r.Body, c.OptOutText)
+		if n := utf8.RuneCountInString(r.Body); n > message.SMSLimit {
+			return parley.Recipient{}, parley.CodeTooLong,
+				fmt.Sprintf("%s: the SMS fallback with its opt-out text is %d characters; at most %d", where, n, message.SMSLimit)
+		}
+	}
+	return r, "", ""
 }
 
 // dueAt is the first allowed send time of a zone set.

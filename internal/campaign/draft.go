@@ -3,6 +3,7 @@ package campaign
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,10 +28,12 @@ type Draft struct {
 	EndTime        time.Time   // zero: no end
 	// LookbackMinutes is the reply-routing lookback; 0 means the default.
 	LookbackMinutes int
-	Consumers       []Consumer
-	// FromFile says Consumers came from an uploaded file, which may hold up
-	// to recipient.MaxCSVRecipients rather than MaxConsumersPerCall.
-	FromFile bool
+	// The recipients come from exactly one of: Consumers (the API's
+	// consumers[], at most MaxConsumersPerCall), Manual (lines typed by
+	// hand) or CSV (an uploaded file of up to recipient.MaxCSVRecipients).
+	Consumers []Consumer
+	Manual    string
+	CSV       io.Reader
 }
 
 // WindowSpec is a delivery window as the API carries it.
@@ -48,6 +51,9 @@ type Consumer struct {
 	// Line is the consumer's line in an uploaded or typed list (0 for the
 	// JSON consumers[] array).
 	Line int
+	// Header and URL are a template's media header link (H1) and dynamic
+	// URL button variable (BU1).
+	Header, URL string
 	// Error and Detail are set when the list's line was already refused.
 	Error, Detail string
 }
@@ -60,7 +66,7 @@ func (c Consumer) where(i int) string {
 	return fmt.Sprintf("consumers[%d]", i)
 }
 
-func (d Draft) validate(now time.Time, optOut string) error {
+func (d Draft) validate(now time.Time, optOut string, tpl *parley.WhatsAppTemplate) error {
 	required := []struct{ field, value string }{
 		{"campaignName", d.Name}, {"skill", d.Skill}, {"templateId", d.TemplateID}, {"outboundNumber", d.OutboundNumber},
 	}
@@ -72,10 +78,16 @@ func (d Draft) validate(now time.Time, optOut string) error {
 	switch {
 	case !d.Consent:
 		return parley.FieldErrorf("consent", "consent must be true: the brand confirms every consumer opted in to this channel")
+	}
+	if tpl != nil {
+		if err := d.validateTemplate(*tpl); err != nil {
+			return err
+		}
+		return d.validateCommon(now)
+	}
+	switch {
 	case d.Channel != "" && d.Channel != parley.ChannelSMS:
-		return parley.FieldErrorf("channel", "channel %q cannot be sent yet; this release sends sms", d.Channel)
-	case d.TemplateID != parley.PlainSMSTemplateID:
-		return parley.FieldErrorf("templateId", "templateId %q is not known; use %s for a plain SMS campaign", d.TemplateID, parley.PlainSMSTemplateID)
+		return parley.FieldErrorf("channel", "channel %q needs a WhatsApp templateId; templateId %s is plain SMS", d.Channel, parley.PlainSMSTemplateID)
 	case strings.TrimSpace(d.Message) == "":
 		return parley.FieldErrorf("message", "message is required for a plain SMS campaign")
 	case len(message.Placeholders(d.Message)) == 0 && utf8.RuneCountInString(message.WithOptOut(d.Message, optOut)) > message.SMSLimit:
@@ -83,10 +95,27 @@ func (d Draft) validate(now time.Time, optOut string) error {
 			utf8.RuneCountInString(message.WithOptOut(d.Message, optOut)), message.SMSLimit)
 	case utf8.RuneCountInString(d.Message) > message.MaxLength:
 		return parley.FieldErrorf("message", "message is %d characters; at most %d", utf8.RuneCountInString(d.Message), message.MaxLength)
-	case len(d.Consumers) == 0:
-		return parley.FieldErrorf("consumers", "at least one consumer is required")
-	case len(d.Consumers) > parley.MaxConsumersPerCall && !d.FromFile:
-		return parley.FieldErrorf("consumers", "%d consumers in one call; at most %d", len(d.Consumers), parley.MaxConsumersPerCall)
+	}
+	return d.validateCommon(now)
+}
+
+// validateTemplate checks a draft that sends a WhatsApp template.
+func (d Draft) validateTemplate(tpl parley.WhatsAppTemplate) error {
+	switch d.Channel {
+	case "", parley.ChannelWhatsApp:
+	case parley.ChannelPrioritized:
+		if tpl.Rich() {
+			return parley.FieldErrorf("channel", "a prioritized campaign falls back to SMS, which cannot carry template %s's header, footer or buttons", tpl.ID)
+		}
+	default:
+		return parley.FieldErrorf("channel", "template %s is sent on whatsapp or prioritized, not %q", tpl.ID, d.Channel)
+	}
+	return nil
+}
+
+// validateCommon checks what every draft must get right.
+func (d Draft) validateCommon(now time.Time) error {
+	switch {
 	case !d.EndTime.IsZero() && !d.EndTime.After(now):
 		return parley.FieldErrorf("endTime", "endTime %s has already passed", d.EndTime.Format(time.RFC3339))
 	case !d.EndTime.IsZero() && !d.EndTime.After(d.StartTime):
@@ -99,9 +128,10 @@ func (d Draft) validate(now time.Time, optOut string) error {
 	return err
 }
 
-// schedule returns the draft's sending policy. SMS can never be sent outside
-// 08:00–21:00 local, whatever the brand asks for.
-func (d Draft) schedule() (window.Schedule, error) {
+// schedule returns the draft's sending policy. SMS (including a prioritized
+// campaign's fallback) can never be sent outside 08:00–21:00 local, whatever
+// the brand asks for.
+func (d Draft) schedule(channel parley.Channel) (window.Schedule, error) {
 	s := window.Schedule{Window: window.Default, StartAt: d.StartTime, EndAt: d.EndTime}
 	if d.Window == nil {
 		return s, nil
@@ -111,7 +141,7 @@ func (d Draft) schedule() (window.Schedule, error) {
 	if errors.As(err, &fe) {
 		return s, parley.FieldErrorf(fe.Field, "%s", fe.Message)
 	}
-	if !w.WithinSMS() {
+	if channel != parley.ChannelWhatsApp && !w.WithinSMS() {
 		return s, parley.FieldErrorf("deliveryWindow", "SMS may only be sent between 08:00 and 21:00 in the consumer's local time; %s reaches outside it", w)
 	}
 	s.Window = w

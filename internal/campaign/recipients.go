@@ -1,18 +1,23 @@
 package campaign
 
 import (
-	"io"
-
 	"github.com/parleyhq/parley/internal/message"
+	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/recipient"
 )
 
-// shape is what each uploaded or typed line of d must carry after the
-// phone number: the values of the message's {{n}} variables, or, for a
-// message without variables, optionally the recipient's own text.
-func (d Draft) shape() recipient.Shape {
-	if n := len(message.Placeholders(d.Message)); n > 0 {
-		return recipient.Shape{BodyVars: maxPlaceholder(d.Message)}
+// shape is what each uploaded or typed line of c's recipients must carry
+// after the phone number: a template's header link, body variables and
+// dynamic URL variable; for a plain SMS the values of the message's {{n}}
+// variables, or, when it has none, optionally the recipient's own text.
+func shape(c parley.Campaign) recipient.Shape {
+	if t := c.Template; t != nil {
+		s := recipient.Shape{BodyVars: t.BodyVars(), Header: t.MediaHeader()}
+		_, s.URLVar = t.URLVariable()
+		return s
+	}
+	if n := maxPlaceholder(c.Message); n > 0 {
+		return recipient.Shape{BodyVars: n}
 	}
 	return recipient.Shape{FreeText: true}
 }
@@ -25,25 +30,38 @@ func maxPlaceholder(tpl string) int {
 	return n
 }
 
-// ReadCSV reads d's recipients from an uploaded CSV file (at most
-// recipient.MaxCSVRecipients data rows). A bad line becomes a consumer that
-// fails with its line's code; a bad file is EINVALID naming the line.
-func ReadCSV(r io.Reader, d Draft) ([]Consumer, error) {
-	rows, err := recipient.ParseCSV(r, d.shape(), recipient.MaxCSVRecipients)
-	return consumers(rows), err
+// consumers returns d's recipients from its one source: consumers[], the
+// typed list or the uploaded file, read to c's shape.
+func consumers(d Draft, c parley.Campaign) ([]Consumer, error) {
+	sources := 0
+	for _, given := range []bool{d.Consumers != nil, d.Manual != "", d.CSV != nil} {
+		if given {
+			sources++
+		}
+	}
+	switch {
+	case sources == 0:
+		return nil, parley.FieldErrorf("consumers", "consumers is required (or manualRecipients, or a recipients file)")
+	case sources > 1:
+		return nil, parley.FieldErrorf("consumers", "give consumers, manualRecipients or a recipients file, not several")
+	case d.CSV != nil:
+		rows, err := recipient.ParseCSV(d.CSV, shape(c), recipient.MaxCSVRecipients)
+		return fromRows(rows), err
+	case d.Manual != "":
+		rows, err := recipient.ParseManual(d.Manual, shape(c))
+		return fromRows(rows), err
+	case len(d.Consumers) == 0:
+		return nil, parley.FieldErrorf("consumers", "at least one consumer is required")
+	case len(d.Consumers) > parley.MaxConsumersPerCall:
+		return nil, parley.FieldErrorf("consumers", "%d consumers in one call; at most %d", len(d.Consumers), parley.MaxConsumersPerCall)
+	}
+	return d.Consumers, nil
 }
 
-// ReadManual reads d's recipients from lines typed by hand (at most
-// recipient.MaxManualLines).
-func ReadManual(text string, d Draft) ([]Consumer, error) {
-	rows, err := recipient.ParseManual(text, d.shape())
-	return consumers(rows), err
-}
-
-func consumers(rows []recipient.Row) []Consumer {
+func fromRows(rows []recipient.Row) []Consumer {
 	out := make([]Consumer, len(rows))
 	for i, r := range rows {
-		c := Consumer{SMS: r.Raw, Line: r.Line, Text: r.Text, Error: r.Error, Detail: r.Detail}
+		c := Consumer{SMS: r.Raw, Line: r.Line, Text: r.Text, Header: r.Header, URL: r.URL, Error: r.Error, Detail: r.Detail}
 		if len(r.Body) > 0 {
 			c.Variables = make(map[string]string, len(r.Body))
 			for j, v := range r.Body {

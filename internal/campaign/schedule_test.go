@@ -182,3 +182,24 @@ func TestEnqueueDue(t *testing.T) {
 		t.Errorf("status after the window check = %s, want QUEUED", r.Status)
 	}
 }
+
+func TestWhatsAppMayWidenTheWindow(t *testing.T) {
+	w := newWorld(t)
+	tpl := parley.WhatsAppTemplate{AccountID: "acct1", ID: "T1", Name: "hello", Language: "en_US", Body: "Hi {{1}}"}
+	if err := w.store.PutTemplate(context.Background(), tpl); err != nil {
+		t.Fatal(err)
+	}
+	d := draft("+12025550101")
+	d.TemplateID, d.Message, d.Window = "T1", "", &campaign.WindowSpec{Start: "06:00", End: "23:00"}
+	if _, err := w.svc.Create(context.Background(), "acct1", d); err != nil {
+		t.Fatalf("a WhatsApp campaign with a 06:00-23:00 window: %v", err)
+	}
+	d.Channel = parley.ChannelPrioritized
+	if _, err := w.svc.Create(context.Background(), "acct1", d); parley.ErrorField(err) != "deliveryWindow" {
+		t.Fatalf("a prioritized campaign (SMS fallback) with a 06:00-23:00 window: %v", err)
+	}
+	d.Channel, d.TemplateID = "", "nope"
+	if _, err := w.svc.Create(context.Background(), "acct1", d); parley.ErrorField(err) != "templateId" {
+		t.Fatalf("an unknown templateId: %v", err)
+	}
+}

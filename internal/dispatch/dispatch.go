@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/gateway"
+	msgtext "github.com/parleyhq/parley/internal/message"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
@@ -153,17 +154,19 @@ func (d *Dispatcher) handle(ctx context.Context, ref parley.Ref) error {
 
 // send delivers a claimed recipient and records the outcome.
 func (d *Dispatcher) send(ctx context.Context, c parley.Campaign, r parley.Recipient) error {
-	msg := parley.Message{
-		Channel: r.Channel, From: c.OutboundNumber, To: r.Phone, Body: r.Body,
-		AccountID: r.AccountID, CampaignID: r.CampaignID, RecipientID: r.ID,
-	}
+	msg := message(c, r)
 	id, err := d.Sender.Send(ctx, msg)
+	if sms, ok := fallback(c, r, msg, err); ok {
+		d.Log.InfoContext(ctx, "not reachable on WhatsApp; sending the SMS fallback", obs.Recipient(r), "err", err)
+		msg = sms
+		id, err = d.Sender.Send(ctx, msg)
+	}
 	d.paced(ctx, c, err)
 	var sendErr *parley.SendError
 	switch {
 	case err == nil:
-		d.record(ctx, r, parley.StatusSent, id, "")
-		d.Log.InfoContext(ctx, "sent", obs.Recipient(r), "providerMessageId", id)
+		d.transition(ctx, r, parley.RecipientChange{Status: parley.StatusSent, ProviderMessageID: id, Channel: msg.Channel})
+		d.Log.InfoContext(ctx, "sent", obs.Recipient(r), "channel", msg.Channel, "providerMessageId", id)
 		return nil
 	case errors.As(err, &sendErr) && (sendErr.Kind == parley.FailPermanent || sendErr.Kind == parley.FailIneligible):
 		d.record(ctx, r, parley.StatusFailed, "", sendErr.Code)
@@ -176,6 +179,31 @@ func (d *Dispatcher) send(ctx context.Context, c parley.Campaign, r parley.Recip
 		d.record(ctx, r, parley.StatusQueued, "", "")
 		return err
 	}
+}
+
+// message is what goes to the gateway for r: its SMS text, or its
+// campaign's WhatsApp template filled with its values.
+func message(c parley.Campaign, r parley.Recipient) parley.Message {
+	m := parley.Message{
+		Channel: r.Channel, From: c.OutboundNumber, To: r.Phone, Body: r.Body,
+		AccountID: r.AccountID, CampaignID: r.CampaignID, RecipientID: r.ID,
+	}
+	if r.Channel == parley.ChannelWhatsApp && c.Template != nil {
+		m.Template = c.Template.For(r)
+		m.Body, _ = msgtext.Render(c.Template.Body, r.Variables)
+	}
+	return m
+}
+
+// fallback is the SMS a prioritized campaign sends when the consumer cannot
+// be reached on WhatsApp: the same text, with the opt-out text (r.Body).
+func fallback(c parley.Campaign, r parley.Recipient, m parley.Message, err error) (parley.Message, bool) {
+	kind, failed := failKind(err)
+	if c.Channel != parley.ChannelPrioritized || m.Channel != parley.ChannelWhatsApp || !failed || kind != parley.FailIneligible {
+		return parley.Message{}, false
+	}
+	m.Channel, m.Template, m.Body = parley.ChannelSMS, nil, r.Body
+	return m, true
 }
 
 // record moves a sent (or refused) recipient out of SENDING.

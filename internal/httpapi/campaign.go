@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,11 +58,16 @@ type DeliveryWindow struct {
 type ConsumerRequest struct {
 	ConsumerContent ConsumerContent   `json:"consumerContent"`
 	Variables       map[string]string `json:"variables,omitempty"`
+	// HeaderURL and ButtonVariable are a WhatsApp template's media header
+	// link and dynamic URL button value (H1 and BU1 in an upload).
+	HeaderURL      string `json:"headerUrl,omitempty"`
+	ButtonVariable string `json:"buttonVariable,omitempty"`
 }
 
 // ConsumerContent addresses a consumer on a channel.
 type ConsumerContent struct {
-	SMS string `json:"sms,omitempty"`
+	SMS      string `json:"sms,omitempty"`
+	WhatsApp string `json:"wa,omitempty"`
 }
 
 // CreateCampaignResponse answers a created campaign.
@@ -197,10 +203,9 @@ func readBody(r *http.Request, w http.ResponseWriter, limit int64) ([]byte, erro
 	return data, err
 }
 
-// draft decodes a campaign request into a campaign.Draft. The consumers
-// come from exactly one of consumers[], manualRecipients or (for an upload)
-// the recipients file, read by readFile.
-func draft(data []byte, readFile func(campaign.Draft) ([]campaign.Consumer, error)) (campaign.Draft, error) {
+// draft decodes a campaign request into a campaign.Draft. The recipients
+// come from consumers[], manualRecipients or, for an upload, csv.
+func draft(data []byte, csv io.Reader) (campaign.Draft, error) {
 	var req CreateCampaignRequest
 	if err := decodeJSON(data, &req, ""); err != nil {
 		return campaign.Draft{}, err
@@ -211,6 +216,7 @@ func draft(data []byte, readFile func(campaign.Draft) ([]campaign.Consumer, erro
 	d := campaign.Draft{
 		Name: req.CampaignName, Skill: req.Skill, TemplateID: req.TemplateID, OutboundNumber: req.OutboundNumber,
 		Consent: *req.Consent, Channel: parley.Channel(req.Channel), Message: req.Message, LookbackMinutes: req.LookbackMinutes,
+		Manual: req.ManualRecipients, CSV: csv,
 	}
 	if w := req.DeliveryWindow; w != nil {
 		d.Window = &campaign.WindowSpec{Start: w.Start, End: w.End, Days: w.Days}
@@ -222,42 +228,23 @@ func draft(data []byte, readFile func(campaign.Draft) ([]campaign.Consumer, erro
 	if d.EndTime, err = parseTime("endTime", req.EndTime); err != nil {
 		return campaign.Draft{}, err
 	}
-	d.Consumers, d.FromFile, err = consumers(req, d, readFile)
-	return d, err
-}
-
-// consumers reads the one source of consumers a request names.
-func consumers(req CreateCampaignRequest, d campaign.Draft, readFile func(campaign.Draft) ([]campaign.Consumer, error)) ([]campaign.Consumer, bool, error) {
-	sources := 0
-	for _, given := range []bool{req.Consumers != nil, req.ManualRecipients != "", readFile != nil} {
-		if given {
-			sources++
-		}
-	}
-	switch {
-	case sources == 0:
-		return nil, false, parley.FieldErrorf("consumers", "consumers is required (or manualRecipients, or a recipients file)")
-	case sources > 1:
-		return nil, false, parley.FieldErrorf("consumers", "give consumers, manualRecipients or a recipients file, not several")
-	case readFile != nil:
-		cs, err := readFile(d)
-		return cs, true, err
-	case req.ManualRecipients != "":
-		cs, err := campaign.ReadManual(req.ManualRecipients, d)
-		return cs, false, err
-	}
 	if len(req.Consumers) > parley.MaxConsumersPerCall {
-		return nil, false, parley.FieldErrorf("consumers", "%d consumers in one call; at most %d", len(req.Consumers), parley.MaxConsumersPerCall)
+		return campaign.Draft{}, parley.FieldErrorf("consumers", "%d consumers in one call; at most %d", len(req.Consumers), parley.MaxConsumersPerCall)
 	}
-	var out []campaign.Consumer
+	if req.Consumers != nil {
+		d.Consumers = []campaign.Consumer{}
+	}
 	for i, raw := range req.Consumers {
 		var c ConsumerRequest
 		if err := decodeJSON(raw, &c, fmt.Sprintf("consumers[%d]", i)); err != nil {
-			return nil, false, err
+			return campaign.Draft{}, err
 		}
-		out = append(out, campaign.Consumer{SMS: c.ConsumerContent.SMS, Variables: c.Variables})
+		d.Consumers = append(d.Consumers, campaign.Consumer{
+			SMS: cmp.Or(c.ConsumerContent.WhatsApp, c.ConsumerContent.SMS), Variables: c.Variables,
+			Header: c.HeaderURL, URL: c.ButtonVariable,
+		})
 	}
-	return out, false, nil
+	return d, nil
 }
 
 // readDraft decodes a request body: JSON, or multipart/form-data with a
@@ -276,7 +263,6 @@ func (s *Server) readDraft(w http.ResponseWriter, r *http.Request) (campaign.Dra
 	if err := r.ParseMultipartForm(maxUpload); err != nil {
 		return campaign.Draft{}, uploadError(err)
 	}
-	defer r.MultipartForm.RemoveAll()
 	meta, err := formPart(r.MultipartForm, "campaign")
 	if err != nil {
 		return campaign.Draft{}, err
@@ -285,14 +271,11 @@ func (s *Server) readDraft(w http.ResponseWriter, r *http.Request) (campaign.Dra
 	if len(files) != 1 {
 		return campaign.Draft{}, parley.FieldErrorf("recipients", "the upload needs exactly one recipients part (the CSV file)")
 	}
-	return draft(meta, func(d campaign.Draft) ([]campaign.Consumer, error) {
-		f, err := files[0].Open()
-		if err != nil {
-			return nil, parley.Wrap(parley.EUNAVAILABLE, err, "open the uploaded recipients file")
-		}
-		defer f.Close()
-		return campaign.ReadCSV(f, d)
-	})
+	f, err := files[0].Open()
+	if err != nil {
+		return campaign.Draft{}, parley.Wrap(parley.EUNAVAILABLE, err, "open the uploaded recipients file")
+	}
+	return draft(meta, f) // the form's files are removed when the request is done
 }
 
 // formPart returns a multipart part's content, as a field or a file.
@@ -329,7 +312,7 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	var rejected *campaign.RejectedError
 	if errors.As(err, &rejected) {
 		p := problemOf(parley.FieldErrorf("consumers", "no consumer was accepted; see failedConsumers"))
-		p.FailedConsumers = failedConsumers(rejected.Failed, d)
+		p.FailedConsumers = failedConsumers(rejected.Failed)
 		writeProblem(w, p)
 		return
 	}
@@ -339,7 +322,7 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := CreateCampaignResponse{
 		ProactiveCampaignID: acc.Campaign.ID, AcceptedConsumers: []AcceptedConsumer{},
-		FailedConsumers: failedConsumers(acc.Failed, d),
+		FailedConsumers: failedConsumers(acc.Failed),
 	}
 	for _, o := range acc.Accepted {
 		resp.AcceptedConsumers = append(resp.AcceptedConsumers, AcceptedConsumer{
@@ -362,7 +345,7 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := ParseResponse{
 		Accepted: len(prev.Accepted), Failed: len(prev.Failed),
-		Recipients: []PreviewRecipient{}, FailedConsumers: failedConsumers(prev.Failed, d),
+		Recipients: []PreviewRecipient{}, FailedConsumers: failedConsumers(prev.Failed),
 	}
 	for _, o := range prev.Accepted {
 		resp.Recipients = append(resp.Recipients, PreviewRecipient{
@@ -374,11 +357,11 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-func failedConsumers(os []campaign.Outcome, d campaign.Draft) []FailedConsumer {
+func failedConsumers(os []campaign.Outcome) []FailedConsumer {
 	out := []FailedConsumer{}
 	for _, o := range os {
 		out = append(out, FailedConsumer{
-			Index: o.Index, Line: o.Line, ConsumerContent: ConsumerContent{SMS: d.Consumers[o.Index].SMS},
+			Index: o.Index, Line: o.Line, ConsumerContent: ConsumerContent{SMS: o.Phone},
 			ErrorMessage: o.Error, Detail: o.Detail,
 		})
 	}

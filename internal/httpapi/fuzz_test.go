@@ -22,7 +22,7 @@ func FuzzDraft(f *testing.F) {
 			}
 			return
 		}
-		if len(d.Consumers) > parley.MaxConsumersPerCall {
+		if len(d.Consumers) > parley.MaxConsumersPerCall || d.CSV != nil {
 			t.Fatalf("draft accepted %d consumers", len(d.Consumers))
 		}
 	})

@@ -15,6 +15,10 @@ const (
 	ChannelSMS      Channel = "sms"
 	ChannelWhatsApp Channel = "whatsapp"
 	ChannelInApp    Channel = "inapp"
+	// ChannelPrioritized is a campaign mode, not a recipient's channel:
+	// WhatsApp first, SMS (with the opt-out text) when the consumer cannot
+	// be reached on WhatsApp.
+	ChannelPrioritized Channel = "prioritized"
 )
 
 // PlainSMSTemplateID is the templateId that LivePerson Proactive clients use
@@ -44,6 +48,9 @@ type Campaign struct {
 	Schedule window.Schedule `json:"schedule"`
 	// Lookback is how long after a send a reply is routed to Skill.
 	Lookback time.Duration `json:"lookback"`
+	// Template is the WhatsApp template the campaign sends, as it was when
+	// the campaign was accepted; nil for a plain SMS campaign.
+	Template *WhatsAppTemplate `json:"template,omitempty"`
 	// State says whether the campaign may send; the zero value is active.
 	State CampaignState `json:"state,omitempty"`
 }

@@ -65,6 +65,7 @@ type SentMessage struct {
 	To          string    `json:"to"`
 	From        string    `json:"from"`
 	Body        string    `json:"body"`
+	Template    *Template `json:"template,omitempty"`
 	CampaignID  string    `json:"campaignId"`
 	AccountID   string    `json:"accountId"`
 	RecipientID string    `json:"recipientId"`

@@ -55,7 +55,9 @@ type Recipient struct {
 	Phone             string            `json:"phone"`
 	Zones             []string          `json:"zones,omitempty"` // IANA zones of Phone
 	Variables         map[string]string `json:"variables,omitempty"`
-	Body              string            `json:"body"`
+	Body              string            `json:"body"`                  // the SMS text, opt-out text included; a WhatsApp body as rendered
+	HeaderURL         string            `json:"headerUrl,omitempty"`   // a template's media header (H1)
+	ButtonValue       string            `json:"buttonValue,omitempty"` // a template's dynamic URL variable (BU1)
 	Status            RecipientStatus   `json:"status"`
 	ErrorMessage      string            `json:"errorMessage,omitempty"`
 	ProviderMessageID string            `json:"providerMessageId,omitempty"`
@@ -76,7 +78,10 @@ type RecipientChange struct {
 	Status            RecipientStatus
 	ErrorMessage      string
 	ProviderMessageID string
-	CountAttempt      bool
+	// Channel, when set, records the channel the message went out on (an
+	// SMS fallback of a prioritized campaign).
+	Channel      Channel
+	CountAttempt bool
 	// DueAt, when set, moves the recipient's first allowed send time.
 	DueAt time.Time
 	At    time.Time
@@ -92,6 +97,9 @@ func (c RecipientChange) Apply(r *Recipient) {
 	r.ErrorMessage = c.ErrorMessage
 	if c.ProviderMessageID != "" {
 		r.ProviderMessageID = c.ProviderMessageID
+	}
+	if c.Channel != "" {
+		r.Channel = c.Channel
 	}
 	if c.CountAttempt {
 		r.Attempts++

@@ -3,8 +3,11 @@ package parley
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/message"
 )
 
 // WhatsAppTemplate is a WhatsApp message template approved by Meta, as an
@@ -138,4 +141,38 @@ func (t WhatsAppTemplate) URLVariable() (int, bool) {
 // cannot fall back to SMS.
 func (t WhatsAppTemplate) Rich() bool {
 	return t.Header != "" || t.Footer != "" || len(t.Buttons) > 0
+}
+
+// BodyVars is how many body variables the template takes: its highest
+// {{n}}.
+func (t WhatsAppTemplate) BodyVars() int {
+	n := 0
+	for _, p := range message.Placeholders(t.Body) {
+		n = max(n, p)
+	}
+	return n
+}
+
+// MediaHeader is the template's header media type, "" when it has none.
+func (t WhatsAppTemplate) MediaHeader() string {
+	if t.Header == "text" {
+		return ""
+	}
+	return t.Header
+}
+
+// For fills the template with one recipient's values: body variables
+// "1".."n", the header media link and the dynamic URL button's value.
+func (t WhatsAppTemplate) For(r Recipient) *Template {
+	out := &Template{Name: t.Name, Language: t.Language}
+	for i := range t.BodyVars() {
+		out.Body = append(out.Body, r.Variables[strconv.Itoa(i+1)])
+	}
+	if h := t.MediaHeader(); h != "" {
+		out.Header = &Media{Type: h, URL: r.HeaderURL}
+	}
+	if i, ok := t.URLVariable(); ok {
+		out.Buttons = []Button{{Index: i, Kind: ButtonURL, Value: r.ButtonValue}}
+	}
+	return out
 }

@@ -262,3 +262,11 @@ func trimAll(cells []string) []string {
 	}
 	return cells
 }
+
+// Check validates the template values of one recipient given outside a
+// list (the API's consumers[] array), naming it by where in the detail. It
+// returns "" when they fit s.
+func Check(s Shape, header string, body []string, url, where string) (code, detail string) {
+	c := &checker{shape: s}
+	return c.values(Row{Header: header, Body: body, URL: url}, where+": ")
+}

@@ -43,7 +43,7 @@ func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
 	sent := parley.SentMessage{
-		ID: "SB" + hex.EncodeToString(b), Channel: m.Channel, To: m.To, From: m.From, Body: m.Body,
+		ID: "SB" + hex.EncodeToString(b), Channel: m.Channel, To: m.To, From: m.From, Body: m.Body, Template: m.Template,
 		CampaignID: m.CampaignID, AccountID: m.AccountID, RecipientID: m.RecipientID, SentAt: g.Clock.Now(),
 	}
 	if err := g.Recorder.RecordSandbox(ctx, sent); err != nil {

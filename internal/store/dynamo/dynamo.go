@@ -402,6 +402,9 @@ func recipientUpdate(ref parley.Ref, change parley.RecipientChange) (*dynamodb.U
 	if change.ProviderMessageID != "" {
 		u.set("providerMessageId", ":pmid", str(change.ProviderMessageID))
 	}
+	if change.Channel != "" {
+		u.set("channel", ":channel", str(string(change.Channel)))
+	}
 	if change.CountAttempt {
 		u.sets = append(u.sets, "attempts = if_not_exists(attempts, :zero) + :one")
 		u.values[":zero"], u.values[":one"] = num(0), num(1)

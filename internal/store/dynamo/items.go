@@ -65,6 +65,24 @@ func (it accountItem) domain() parley.Account {
 	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill, UpdatedAt: it.UpdatedAt}
 }
 
+// templateJSON stores a campaign's template snapshot as one JSON string.
+type templateJSON parley.WhatsAppTemplate
+
+// MarshalDynamoDBAttributeValue implements attributevalue.Marshaler.
+func (t templateJSON) MarshalDynamoDBAttributeValue() (types.AttributeValue, error) {
+	data, err := json.Marshal(parley.WhatsAppTemplate(t))
+	return str(string(data)), err
+}
+
+// UnmarshalDynamoDBAttributeValue implements attributevalue.Unmarshaler.
+func (t *templateJSON) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) error {
+	s, ok := av.(*types.AttributeValueMemberS)
+	if !ok {
+		return fmt.Errorf("template attribute is %T, not a string", av)
+	}
+	return json.Unmarshal([]byte(s.Value), (*parley.WhatsAppTemplate)(t))
+}
+
 // templateItem is a WhatsApp template definition, kept whole as JSON under
 // pk ACCOUNT#<account>, sk TEMPLATE#<id>.
 type templateItem struct {
@@ -192,6 +210,7 @@ type campaignItem struct {
 	Schedule       scheduleItem  `dynamodbav:"schedule"`
 	LookbackNanos  time.Duration `dynamodbav:"lookbackNanos"`
 	State          string        `dynamodbav:"state,omitempty"` // stateValue; absent on items older than states
+	Template       *templateJSON `dynamodbav:"template,omitempty"`
 }
 
 // stateActive stores parley.StateActive, whose Go value is empty.
@@ -240,6 +259,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 		OutboundNumber: c.OutboundNumber, Channel: string(c.Channel), Message: c.Message, OptOutText: c.OptOutText,
 		Consent: c.Consent, Recipients: c.Recipients, FannedOut: c.FannedOut, CreatedAt: c.CreatedAt,
 		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State),
+		Template: (*templateJSON)(c.Template),
 	}
 	if !c.FanoutDone() {
 		it.FanoutPending = FanoutPendingValue
@@ -253,6 +273,7 @@ func (it campaignItem) domain() parley.Campaign {
 		OutboundNumber: it.OutboundNumber, Channel: parley.Channel(it.Channel), Message: it.Message, OptOutText: it.OptOutText,
 		Consent: it.Consent, Recipients: it.Recipients, FannedOut: it.FannedOut, CreatedAt: it.CreatedAt,
 		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State),
+		Template: (*parley.WhatsAppTemplate)(it.Template),
 	}
 }
 
@@ -269,6 +290,8 @@ type recipientItem struct {
 	Zones             []string          `dynamodbav:"zones,omitempty"`
 	Variables         map[string]string `dynamodbav:"variables,omitempty"`
 	Body              string            `dynamodbav:"body,omitempty"`
+	HeaderURL         string            `dynamodbav:"headerUrl,omitempty"`
+	ButtonValue       string            `dynamodbav:"buttonValue,omitempty"`
 	Status            string            `dynamodbav:"status"`
 	ErrorMessage      string            `dynamodbav:"errorMessage,omitempty"`
 	ProviderMessageID string            `dynamodbav:"providerMessageId,omitempty"`
@@ -283,7 +306,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 		PK: campaignPK(r.AccountID, r.CampaignID), SK: recipientSK(r.ID),
 		AccountID: r.AccountID, CampaignID: r.CampaignID, ID: r.ID, Seq: r.Seq,
 		Channel: string(r.Channel), Phone: r.Phone, Zones: r.Zones, Variables: r.Variables, Body: r.Body,
-		Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
+		HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
 		Attempts: r.Attempts, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
 	}
 	if r.Status.Indexed() {
@@ -296,36 +319,37 @@ func (it recipientItem) domain() parley.Recipient {
 	return parley.Recipient{
 		AccountID: it.AccountID, CampaignID: it.CampaignID, ID: it.ID, Seq: it.Seq,
 		Channel: parley.Channel(it.Channel), Phone: it.Phone, Zones: it.Zones, Variables: it.Variables, Body: it.Body,
-		Status: parley.RecipientStatus(it.Status), ErrorMessage: it.ErrorMessage, ProviderMessageID: it.ProviderMessageID,
+		HeaderURL: it.HeaderURL, ButtonValue: it.ButtonValue, Status: parley.RecipientStatus(it.Status), ErrorMessage: it.ErrorMessage, ProviderMessageID: it.ProviderMessageID,
 		Attempts: it.Attempts, DueAt: time.Time(it.DueAt), UpdatedAt: it.UpdatedAt,
 	}
 }
 
 type sandboxItem struct {
-	PK          string    `dynamodbav:"pk"`
-	SK          string    `dynamodbav:"sk"`
-	ID          string    `dynamodbav:"id"`
-	Channel     string    `dynamodbav:"channel,omitempty"`
-	To          string    `dynamodbav:"to,omitempty"`
-	From        string    `dynamodbav:"from,omitempty"`
-	Body        string    `dynamodbav:"body,omitempty"`
-	CampaignID  string    `dynamodbav:"campaignId,omitempty"`
-	AccountID   string    `dynamodbav:"accountId,omitempty"`
-	RecipientID string    `dynamodbav:"recipientId,omitempty"`
-	SentAt      time.Time `dynamodbav:"sentAt"`
+	PK          string           `dynamodbav:"pk"`
+	SK          string           `dynamodbav:"sk"`
+	ID          string           `dynamodbav:"id"`
+	Channel     string           `dynamodbav:"channel,omitempty"`
+	To          string           `dynamodbav:"to,omitempty"`
+	From        string           `dynamodbav:"from,omitempty"`
+	Body        string           `dynamodbav:"body,omitempty"`
+	Template    *parley.Template `dynamodbav:"template,omitempty"`
+	CampaignID  string           `dynamodbav:"campaignId,omitempty"`
+	AccountID   string           `dynamodbav:"accountId,omitempty"`
+	RecipientID string           `dynamodbav:"recipientId,omitempty"`
+	SentAt      time.Time        `dynamodbav:"sentAt"`
 }
 
 func newSandboxItem(m parley.SentMessage) sandboxItem {
 	return sandboxItem{
 		PK: sandboxPK, SK: sandboxSK(m),
-		ID: m.ID, Channel: string(m.Channel), To: m.To, From: m.From, Body: m.Body,
+		ID: m.ID, Channel: string(m.Channel), To: m.To, From: m.From, Body: m.Body, Template: m.Template,
 		CampaignID: m.CampaignID, AccountID: m.AccountID, RecipientID: m.RecipientID, SentAt: m.SentAt,
 	}
 }
 
 func (it sandboxItem) domain() parley.SentMessage {
 	return parley.SentMessage{
-		ID: it.ID, Channel: parley.Channel(it.Channel), To: it.To, From: it.From, Body: it.Body,
+		ID: it.ID, Channel: parley.Channel(it.Channel), To: it.To, From: it.From, Body: it.Body, Template: it.Template,
 		CampaignID: it.CampaignID, AccountID: it.AccountID, RecipientID: it.RecipientID, SentAt: it.SentAt,
 	}
 }

@@ -330,6 +330,11 @@ func testSandbox(t *testing.T, s store.Store) {
 			Body: fmt.Sprintf("body %d", i), CampaignID: "camp1", AccountID: "acct1", RecipientID: parley.RecipientID(i + 1),
 			SentAt: t0.Add(time.Duration(i) * time.Second),
 		}
+		if i == 2 {
+			m.Channel = parley.ChannelWhatsApp
+			m.Template = &parley.Template{Name: "renewal", Language: "en_US", Body: []string{"Jane"},
+				Header: &parley.Media{Type: parley.MediaImage, URL: "https://e.com/a.png"}, Buttons: []parley.Button{{Index: 1, Kind: parley.ButtonURL, Value: "X1"}}}
+		}
 		if err := s.RecordSandbox(ctx, m); err != nil {
 			t.Fatal(err)
 		}
@@ -351,6 +356,9 @@ func testSandbox(t *testing.T, s store.Store) {
 	for i, m := range got {
 		if m.ID != fmt.Sprintf("SB%d", i) || m.Body != fmt.Sprintf("body %d", i) || !m.SentAt.Equal(t0.Add(time.Duration(i)*time.Second)) {
 			t.Errorf("message %d = %+v", i, m)
+		}
+		if i == 2 && (m.Template == nil || m.Template.Header.URL != "https://e.com/a.png" || m.Template.Buttons[0].Value != "X1" || m.Template.Body[0] != "Jane") {
+			t.Errorf("message %d lost its template: %+v", i, m.Template)
 		}
 	}
 }
