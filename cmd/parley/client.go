@@ -9,22 +9,50 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/signingkey"
 )
 
 // remote is a running parley serve, addressed by the --addr flag.
 type remote struct {
 	addr string
+	// token is the bearer token sent: PARLEY_TOKEN, or an admin token
+	// minted with the local signing key (see operatorToken).
+	token string
+	data  string
 }
 
-// parseRemote reads the --addr flag of an operator command.
+// parseRemote reads the --addr and --data flags of an operator command.
 func parseRemote(name string, args []string) (*remote, error) {
-	r := &remote{addr: os.Getenv("PARLEY_ADDR")}
+	r := &remote{addr: os.Getenv("PARLEY_ADDR"), token: os.Getenv("PARLEY_TOKEN")}
 	if r.addr == "" {
 		r.addr = "127.0.0.1:8080"
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&r.addr, "addr", r.addr, "address of parley serve (PARLEY_ADDR)")
+	fs.StringVar(&r.data, "data", "", "data directory of parley serve, whose key signs the operator's token (PARLEY_DATA_DIR)")
 	return r, fs.Parse(args)
+}
+
+// operatorToken mints a short-lived admin token with the signing key parley
+// serve uses, for an operator on the same machine.
+func (r *remote) operatorToken() (string, error) {
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return "", err
+	}
+	if r.data != "" {
+		cfg.DataDir = r.data
+	}
+	tokens, err := signingkey.Tokens(cfg, parley.SystemClock{})
+	if err != nil {
+		return "", err
+	}
+	tok, err := tokens.Issue(auth.Principal{AccountID: "operator", Role: auth.RoleAdmin, Subject: "parley-cli"}, 5*time.Minute)
+	return tok.AccessToken, err
 }
 
 // call sends a request and writes the JSON answer, indented, to out.
@@ -33,6 +61,12 @@ func (r *remote) call(method, path string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if r.token == "" {
+		if r.token, err = r.operatorToken(); err != nil {
+			return fmt.Errorf("no PARLEY_TOKEN, and no token could be minted: %w", err)
+		}
+	}
+	req.Header.Set("Authorization", "Bearer "+r.token)
 	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
 	if err != nil {
 		return fmt.Errorf("is parley serve running on %s? %w", r.addr, err)

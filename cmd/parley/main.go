@@ -1,6 +1,7 @@
 // Command parley runs Parley locally and talks to a running instance.
 //
 //	parley serve [--addr 127.0.0.1:8080] [--data ./.parley] [--backend embedded|aws]
+//	parley token --account A [--role admin] [--ttl 1h] [--data ./.parley]
 //	parley sandbox messages [--addr 127.0.0.1:8080]
 //	parley dlq redrive [--addr 127.0.0.1:8080]
 //
@@ -17,6 +18,7 @@ import (
 
 const usage = `usage:
   parley serve [--addr ADDR] [--data DIR] [--backend embedded|aws]
+  parley token --account A [--role admin] [--ttl 1h] [--data DIR]   a development token for parley serve
   parley sandbox messages [--addr ADDR]   what the sandbox gateway sent
   parley dlq redrive [--addr ADDR]        move dead-lettered jobs back onto the queue
 `
@@ -40,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case args[0] == "serve":
 		err = serve(args[1:], stderr)
+	case args[0] == "token":
+		err = token(args[1:], stdout, stderr)
 	case len(args) > 1 && operator[args[0]+" "+args[1]].path != "":
 		op := operator[args[0]+" "+args[1]]
 		var r *remote

@@ -25,6 +25,7 @@ var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17
 // server is a running parley serve on a loopback port.
 type server struct {
 	addr string
+	data string
 	stop func()
 }
 
@@ -37,7 +38,7 @@ func start(t *testing.T, cfg config.Config) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runServer(ctx, cfg, ln, obs.Discard(), app.WithClock(noon)) }()
-	s := &server{addr: ln.Addr().String()}
+	s := &server{addr: ln.Addr().String(), data: cfg.DataDir}
 	s.stop = func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -47,13 +48,45 @@ func start(t *testing.T, cfg config.Config) *server {
 	return s
 }
 
-func (s *server) get(t *testing.T, path string, v any) {
+// token mints an admin token of account the way a developer does, with
+// parley token.
+func (s *server) token(t *testing.T, account string) string {
 	t.Helper()
-	resp, err := http.Get("http://" + s.addr + path)
+	var out, errOut bytes.Buffer
+	// The server's clock is the test's noon, days ahead of the wall clock
+	// the token is minted by.
+	if code := run([]string{"token", "--account", account, "--data", s.data, "--ttl", "168h"}, &out, &errOut); code != 0 {
+		t.Fatalf("parley token exited %d: %s", code, errOut.String())
+	}
+	return strings.TrimSpace(out.String())
+}
+
+// do sends a request as an admin of the demo account.
+func (s *server) do(t *testing.T, method, path, contentType string, body io.Reader) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+s.addr+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Authorization", "Bearer "+s.token(t, "demo"))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func (s *server) get(t *testing.T, path string, v any) {
+	t.Helper()
+	resp := s.do(t, http.MethodGet, path, "", nil)
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		data, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, data)
+	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatal(err)
 	}
@@ -83,10 +116,7 @@ func TestServeSendsCampaign(t *testing.T) {
 	body := `{"campaignName":"c","skill":"s","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,
 	  "message":"Hi {{1}}","consumers":[{"consumerContent":{"sms":"+12025550181"},"variables":{"1":"Jane"}},
 	  {"consumerContent":{"sms":"+12025550182"},"variables":{"1":"Bob"}}]}`
-	resp, err := http.Post("http://"+s.addr+"/api/v2/account/demo/campaign", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := s.do(t, http.MethodPost, "/api/v2/account/demo/campaign", "application/json", strings.NewReader(body))
 	data, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusAccepted {
@@ -162,8 +192,9 @@ func TestUsage(t *testing.T) {
 func TestDLQRedriveCommand(t *testing.T) {
 	s := start(t, embeddedConfig(t))
 	defer s.stop()
+	t.Setenv("PARLEY_TOKEN", s.token(t, "operator"))
 	var out bytes.Buffer
-	if code := run([]string{"dlq", "redrive", "--addr", s.addr}, &out, io.Discard); code != 0 {
+	if code := run([]string{"dlq", "redrive", "--addr", s.addr, "--data", s.data}, &out, io.Discard); code != 0 {
 		t.Fatalf("parley dlq redrive exited %d", code)
 	}
 	if !strings.Contains(out.String(), `"redriven": 0`) {

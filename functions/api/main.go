@@ -17,5 +17,5 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(httpapi.LambdaHandler(a.API.Handler()))
+	lambda.Start(httpapi.LambdaAuthorizedHandler(a.API.Handler()))
 }

@@ -31,6 +31,9 @@ func (s *Service) Settings(ctx context.Context, accountID string) (parley.Accoun
 // Update replaces an account's settings after checking them; nothing is
 // saved when they are invalid. Empty texts mean the defaults.
 func (s *Service) Update(ctx context.Context, a parley.Account) (parley.Account, error) {
+	if err := s.keepConnectorSecret(ctx, &a); err != nil {
+		return parley.Account{}, err
+	}
 	if err := a.Validate(); err != nil {
 		return parley.Account{}, err
 	}
@@ -45,6 +48,10 @@ func (s *Service) Update(ctx context.Context, a parley.Account) (parley.Account,
 const (
 	DefaultOptOut = message.DefaultOptOut
 	DefaultHelp   = "Reply STOP to stop messages, START to resume."
+	// DefaultOptOutConfirm answers a consumer's opt-out keyword, once.
+	DefaultOptOutConfirm = "You are unsubscribed and will get no more messages. Reply START to resubscribe."
+	// DefaultOptInConfirm answers an opt-in keyword that resubscribes.
+	DefaultOptInConfirm = "You are resubscribed. Reply STOP to opt out, HELP for help."
 )
 
 func withDefaults(a parley.Account) parley.Account {
@@ -54,5 +61,29 @@ func withDefaults(a parley.Account) parley.Account {
 	if a.HelpText == "" {
 		a.HelpText = DefaultHelp
 	}
+	if a.OptOutConfirmText == "" {
+		a.OptOutConfirmText = DefaultOptOutConfirm
+	}
+	if a.OptInConfirmText == "" {
+		a.OptInConfirmText = DefaultOptInConfirm
+	}
 	return a
+}
+
+// keepConnectorSecret gives a with a connector URL but no secret (or the
+// redacted form the settings read back) the secret already stored: the
+// settings never return it, so a client that sends back what it read keeps
+// it.
+func (s *Service) keepConnectorSecret(ctx context.Context, a *parley.Account) error {
+	if a.ConnectorURL == "" || (a.ConnectorSecret != "" && !a.ConnectorSecret.IsRedacted()) {
+		return nil
+	}
+	cur, err := s.Store.Account(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if cur.ConnectorSecret != "" {
+		a.ConnectorSecret = cur.ConnectorSecret
+	}
+	return nil
 }

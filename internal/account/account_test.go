@@ -16,7 +16,8 @@ func TestSettings(t *testing.T) {
 	svc := &account.Service{Store: s, Clock: parley.ClockFunc(func() time.Time { return at })}
 	ctx := context.Background()
 	got, err := svc.Settings(ctx, "acct1")
-	if err != nil || got.OptOutText != account.DefaultOptOut || got.HelpText != account.DefaultHelp {
+	if err != nil || got.OptOutText != account.DefaultOptOut || got.HelpText != account.DefaultHelp ||
+		got.OptOutConfirmText != account.DefaultOptOutConfirm || got.OptInConfirmText != account.DefaultOptInConfirm {
 		t.Fatalf("defaults = %+v, %v", got, err)
 	}
 	if _, err := svc.Update(ctx, parley.Account{ID: "acct1", OptOutText: "Reply END to quit"}); parley.ErrorField(err) != "optOutText" {

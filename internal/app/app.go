@@ -9,22 +9,33 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/parleyhq/parley/internal/account"
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/channels"
 	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/connector"
+	"github.com/parleyhq/parley/internal/delivery"
 	"github.com/parleyhq/parley/internal/dispatch"
+	"github.com/parleyhq/parley/internal/gateway"
+	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/optout"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/pushtoken"
 	"github.com/parleyhq/parley/internal/queue"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/ratelimit"
 	"github.com/parleyhq/parley/internal/ratelimit/local"
+	"github.com/parleyhq/parley/internal/reply"
+	"github.com/parleyhq/parley/internal/signingkey"
 	"github.com/parleyhq/parley/internal/store"
 	storeembedded "github.com/parleyhq/parley/internal/store/embedded"
 	"github.com/parleyhq/parley/internal/templates"
@@ -53,8 +64,15 @@ type App struct {
 	Accounts   *account.Service
 	Templates  *templates.Service
 	Dispatcher *dispatch.Dispatcher
-	Sandbox    *sandbox.Gateway
-	API        *httpapi.Server
+	OptOuts    *optout.Service
+	// Replies routes consumers' answers into conversations.
+	Replies  *reply.Service
+	Delivery *delivery.Service
+	// Gateways routes each message to its account's provider for the
+	// channel.
+	Gateways *router.Router
+	Sandbox  *sandbox.Gateway
+	API      *httpapi.Server
 
 	log     *slog.Logger
 	closers []func() error
@@ -89,31 +107,76 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		a.Close()
 		return nil, err
 	}
-	a.wire(o.clock, log)
+	if err := a.wire(o.clock, log); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
-func (a *App) wire(clock parley.Clock, log *slog.Logger) {
+func (a *App) wire(clock parley.Clock, log *slog.Logger) error {
 	a.log = log
-	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log}
 	a.Accounts = &account.Service{Store: a.Store, Clock: clock}
+	a.OptOuts = &optout.Service{Store: a.Store, Accounts: a.Accounts, Clock: clock}
+	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts}
 	a.Templates = &templates.Service{Store: a.Store}
 	if a.Config.Backend == config.BackendEmbedded {
 		// One fsynced transaction per chunk: large chunks keep a 100,000-row
 		// upload within seconds.
 		a.Campaigns.Chunk = embeddedFanoutChunk
 	}
+	// On AWS an upload is answered once persisted; dispatchers fan it out
+	// in chunks (API Gateway gives a request 29 s).
+	a.Campaigns.Async = a.Config.Backend == config.BackendAWS
 	a.Sandbox = &sandbox.Gateway{Recorder: a.Store, Clock: clock}
+	a.Gateways = a.gateways(clock, log)
+	a.Replies = &reply.Service{Store: a.Store, Events: a.Store, Connector: connector.New(a.Store, log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{
-		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Sandbox,
+		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Gateways,
+		Consent: a.OptOuts, Conversations: a.Replies,
 		Limiter: ratelimit.NewAdaptive(a.pacer(clock), clock),
 		Limit:   ratelimit.Limit{Rate: cmp.Or(a.Config.MPS, ratelimit.DefaultRate), Burst: cmp.Or(a.Config.Burst, ratelimit.DefaultBurst)},
+		Fanout:  a.Campaigns,
 	}
-	a.API = &httpapi.Server{Campaigns: a.Campaigns, Accounts: a.Accounts, Templates: a.Templates, DeadLetters: a.Queue, Sandbox: a.Sandbox, Log: log}
-	if !obs.InLambda() {
-		// Faults live in this process: only where it also dispatches.
-		a.API.Faults = a.Sandbox
+	tokens, err := signingkey.Tokens(a.Config, clock)
+	if err != nil {
+		return err
 	}
+	a.API = &httpapi.Server{
+		Campaigns: a.Campaigns, Accounts: a.Accounts, Templates: a.Templates, DeadLetters: a.Queue, Log: log,
+		Auth: tokens, Clients: &auth.Clients{Store: a.Store, Tokens: tokens, Clock: clock},
+		PushTokens:    &pushtoken.Service{Store: a.Store, Clock: clock},
+		Channels:      &channels.Service{Store: a.Store, Clock: clock},
+		OptOuts:       a.OptOuts,
+		Conversations: a.Replies, Broadcasts: a.Replies,
+	}
+	createRate := cmp.Or(a.Config.CreateRate, 10)
+	a.API.CreateGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "campaign-create",
+		Limit: ratelimit.Limit{Rate: createRate, Burst: max(int(createRate), 1)}}
+	a.Delivery = &delivery.Service{Store: a.Store, Clock: clock}
+	if a.Config.Gateway == config.GatewaySandbox {
+		a.API.Sandbox = a.Sandbox
+		if !obs.InLambda() {
+			// Faults live in this process: only where it also dispatches.
+			a.API.Faults = a.Sandbox
+		}
+	}
+	return nil
+}
+
+// gateways is the channel router: each account's configured providers, and
+// for channels an account has not configured, the sandbox when
+// PARLEY_GATEWAY is sandbox (otherwise such a send fails as not
+// configured).
+func (a *App) gateways(clock parley.Clock, log *slog.Logger) *router.Router {
+	var fallback gateway.Sender
+	if a.Config.Gateway == config.GatewaySandbox {
+		fallback = a.Sandbox
+	}
+	rt := router.New(a.Store, fallback)
+	rt.Sandbox, rt.Devices, rt.Clock, rt.Log = a.Sandbox, a.Store, clock, log
+	rt.HTTP = obs.HTTPClient(&http.Client{Timeout: 30 * time.Second})
+	return rt
 }
 
 func (a *App) openEmbedded(cfg config.Config) error {
@@ -137,9 +200,8 @@ func (a *App) openEmbedded(cfg config.Config) error {
 }
 
 // WindowCheck is the periodic check (the scheduled function on AWS, a ticker
-// in parley serve): it reconciles sends a stopped dispatcher left
-// unrecorded, queues the scheduled recipients that fall due within the
-// queue horizon, with the exact delay left, and finishes interrupted
+// in parley serve): it queues the scheduled recipients that fall due within
+// the queue horizon, with the exact delay left, and finishes interrupted
 // fan-outs. On the embedded backend this process is the only writer, so at
 // start-up fan-outs need no grace period.
 func (a *App) WindowCheck(ctx context.Context, startup bool) error {
@@ -147,12 +209,11 @@ func (a *App) WindowCheck(ctx context.Context, startup bool) error {
 	if startup && a.Config.Backend == config.BackendEmbedded {
 		grace = 0
 	}
-	settled, rerr := a.Dispatcher.Reconcile(ctx)
 	n, err := a.Campaigns.EnqueueDue(ctx)
-	if n > 0 || settled > 0 {
-		a.log.InfoContext(ctx, "window check", "queued", n, "reconciled", settled)
+	if n > 0 {
+		a.log.InfoContext(ctx, "window check", "queued", n)
 	}
-	return errors.Join(rerr, err, a.Campaigns.ResumeFanout(ctx, grace))
+	return errors.Join(err, a.Campaigns.ResumeFanout(ctx, grace))
 }
 
 // Close releases the backend.

@@ -98,7 +98,7 @@ func BenchmarkUpload100k(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		a := embeddedApp(b)
-		h := a.API.Handler()
+		h := asAdmin(b, a)
 		req := httptest.NewRequest("POST", "/api/v2/account/bench/campaign", bytes.NewReader(body.Bytes()))
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		rec := httptest.NewRecorder()

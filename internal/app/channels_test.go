@@ -49,7 +49,7 @@ func sendAll(t *testing.T, a *app.App, n int) []parley.SentMessage {
 
 func TestWhatsAppTemplateCampaign(t *testing.T) {
 	a := embeddedApp(t)
-	h := a.API.Handler()
+	h := asAdmin(t, a)
 	var tpl parley.WhatsAppTemplate
 	call(t, h, "POST", "/api/v2/account/acct1/templates", `{"name":"order_shipped","language":"en_US","header":"image",
 	  "body":"Hi {{1}}, order {{2}} shipped","buttons":[{"kind":"url","text":"Track","url":"https://track.example.com/{{1}}"}]}`, &tpl)
@@ -79,7 +79,7 @@ func TestWhatsAppTemplateCampaign(t *testing.T) {
 
 func TestPrioritizedFallsBackToSMSWithOptOut(t *testing.T) {
 	a := embeddedApp(t)
-	h := a.API.Handler()
+	h := asAdmin(t, a)
 	var tpl parley.WhatsAppTemplate
 	call(t, h, "POST", "/api/v2/account/acct1/templates", `{"name":"renewal","language":"en_US","body":"Hi {{1}}, renew soon"}`, &tpl)
 	if err := a.Sandbox.Inject(sandbox.Fault{To: "+12025550182", Channel: parley.ChannelWhatsApp, Kind: "ineligible"}); err != nil {

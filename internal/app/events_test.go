@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleyhq/parley/internal/app"
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/awstest"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/httpapi"
@@ -52,6 +53,7 @@ func awsApp(t *testing.T) *app.App {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("PARLEY_BACKEND", "aws")
 	t.Setenv("PARLEY_TABLE", awstest.Name(t))
+	t.Setenv("PARLEY_SIGNING_KEY", signingKey(t))
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +64,21 @@ func awsApp(t *testing.T) *app.App {
 	}
 	t.Cleanup(func() { a.Close() })
 	return a
+}
+
+// signingKey is a fresh Ed25519 private key in PEM, as PARLEY_SIGNING_KEY
+// holds it.
+func signingKey(t *testing.T) string {
+	t.Helper()
+	k, err := auth.GenerateEd25519()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := k.MarshalPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem)
 }
 
 func readEvent(t *testing.T, name string, v any) {
@@ -81,7 +98,7 @@ func apiEvent(t *testing.T, a *app.App, name string, wantStatus int) []byte {
 	t.Helper()
 	var ev events.APIGatewayV2HTTPRequest
 	readEvent(t, name, &ev)
-	resp, err := httpapi.LambdaHandler(a.API.Handler())(context.Background(), ev)
+	resp, err := httpapi.LambdaAuthorizedHandler(a.API.Handler())(context.Background(), ev)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -143,6 +160,7 @@ func runEvents(t *testing.T, a *app.App) {
 		t.Fatalf("after dispatch: %v", got)
 	}
 	play("api-get-conversations.json")
+	authorize(t, a, play("authorizer.json"))
 
 	var tick events.EventBridgeEvent
 	readEvent(t, play("windowcheck-schedule.json"), &tick)
@@ -161,6 +179,54 @@ func runEvents(t *testing.T, a *app.App) {
 	}
 }
 
+// authorize plays an authorizer event carrying a token the app issued and
+// checks it passes the token's account and role on; the same event with
+// the token's signature broken is refused.
+func authorize(t *testing.T, a *app.App, name string) {
+	t.Helper()
+	tokens := a.API.Auth.(*auth.Tokens)
+	issued, err := tokens.Issue(auth.Principal{AccountID: "demo", Role: auth.RoleSupport, Subject: "client-demo"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		token string
+		want  bool
+	}{{issued.AccessToken, true}, {issued.AccessToken[:len(issued.AccessToken)-4] + "AAAA", false}} {
+		var ev events.APIGatewayV2CustomAuthorizerV2Request
+		readEvent(t, name, &ev)
+		for i := range ev.IdentitySource {
+			ev.IdentitySource[i] = strings.ReplaceAll(ev.IdentitySource[i], "REPLACE_WITH_TOKEN", tc.token)
+		}
+		ev.Headers["authorization"] = strings.ReplaceAll(ev.Headers["authorization"], "REPLACE_WITH_TOKEN", tc.token)
+		resp, err := lambdafn.Authorizer(tokens, obs.Discard())(context.Background(), ev)
+		if err != nil || resp.IsAuthorized != tc.want {
+			t.Fatalf("%s: authorized %v (%v), want %v", name, resp.IsAuthorized, err, tc.want)
+		}
+		if tc.want && (resp.Context[auth.ContextAccount] != "demo" || resp.Context[auth.ContextRole] != string(auth.RoleSupport)) {
+			t.Fatalf("%s: context %v", name, resp.Context)
+		}
+	}
+}
+
 func TestEventsEmbedded(t *testing.T) { runEvents(t, embeddedApp(t)) }
 
 func TestEventsAWS(t *testing.T) { runEvents(t, awsApp(t)) }
+
+// asAdmin is the app's router for a caller holding an admin token of the
+// account the request's path names.
+func asAdmin(tb testing.TB, a *app.App) http.Handler {
+	tb.Helper()
+	tokens := a.API.Auth.(*auth.Tokens)
+	h := a.API.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		account, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/api/v2/account/"), "/")
+		issued, err := tokens.Issue(auth.Principal{AccountID: account, Role: auth.RoleAdmin, Subject: "test"}, time.Hour)
+		if err != nil {
+			tb.Error(err)
+			return
+		}
+		r.Header.Set("Authorization", "Bearer "+issued.AccessToken)
+		h.ServeHTTP(w, r)
+	})
+}

@@ -82,8 +82,8 @@ func (r *recorder) RecordSandbox(ctx context.Context, m parley.SentMessage) erro
 // limiter is the dispatcher's rate limiter with its calls tagged.
 type limiter struct{ dispatch.Limiter }
 
-func (l limiter) Reserve(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (time.Time, error) {
-	return l.Limiter.Reserve(awscost.Tag(ctx, rateLimitTag), key, limit, n)
+func (l limiter) ReserveSlots(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (ratelimit.Slots, error) {
+	return l.Limiter.ReserveSlots(awscost.Tag(ctx, rateLimitTag), key, limit, n)
 }
 
 func (l limiter) Throttled(ctx context.Context, key ratelimit.Key) error {

@@ -1,7 +1,8 @@
 // Package campaign accepts proactive campaigns: it validates a brand's
 // request, answers per consumer (accepted, or failed with a LivePerson error
 // code), persists the campaign and its recipients, and fans the recipients
-// out to the dispatch queue in resumable chunks.
+// out to the dispatch queue in resumable chunks: inline, or (Service.Async)
+// through fan-out jobs on the queue that each queue one chunk.
 package campaign
 
 import (
@@ -63,6 +64,21 @@ type Service struct {
 	// Chunk is how many recipients are queued between progress marks
 	// (FanoutChunk when zero).
 	Chunk int
+	// Async makes Create answer once the campaign is persisted and a
+	// fan-out job is queued: dispatchers run FanoutChunk for each chunk of
+	// JobChunk recipients, so a large upload is accepted within API
+	// Gateway's limit. Otherwise Create fans out inline.
+	Async bool
+	// JobChunk is how many recipients one fan-out job queues
+	// (FanoutJobChunk when zero).
+	JobChunk int
+	// OptOuts, when set, is consulted at intake: opted-out consumers become
+	// SKIPPED recipients (OPTED_OUT) that are never queued.
+	OptOuts OptOuts
+	// ResumeDelay is how long a fan-out job queued by ResumeFanout waits:
+	// a chain that is only slow moves past it meanwhile, and the job then
+	// does nothing (DefaultResumeDelay when zero; negative for none).
+	ResumeDelay time.Duration
 }
 
 // Outcome is the answer for one consumer of a draft.
@@ -70,11 +86,14 @@ type Outcome struct {
 	Index       int    // position in the draft's consumers
 	Line        int    // line of the uploaded or typed list, when it came from one
 	Phone       string // E.164 when accepted, as written when not
+	ConsumerID  string // an in-app consumer's id, instead of Phone
 	RecipientID string // set when accepted
 	Error       string // LivePerson code when failed
 	Detail      string // a sentence saying why
 	// For accepted consumers: the message as sent, its SMS encoding, length
-	// in that encoding's units and segments, and when it will first go out.
+	// in that encoding's units and segments (for in-app: no encoding or
+	// segments, and its length in characters), and when it will first go
+	// out.
 	Body     string
 	Encoding message.Encoding
 	Units    int
@@ -120,7 +139,7 @@ func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accep
 	if err != nil {
 		return Accepted{}, fmt.Errorf("read account %s: %w", accountID, err)
 	}
-	tpl, err := s.template(ctx, accountID, d.TemplateID)
+	tpl, err := s.template(ctx, accountID, d.TemplateID, d.Channel)
 	if err != nil {
 		return Accepted{}, err
 	}
@@ -132,15 +151,19 @@ func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accep
 	if err != nil {
 		return Accepted{}, err
 	}
-	rs, accepted, failed := s.recipients(c, cs, now)
+	rs, accepted, failed := s.recipients(c, cs, now, d.Timezone)
+	if err := s.skipOptedOut(ctx, c, rs, accepted); err != nil {
+		return Accepted{}, err
+	}
 	c.Recipients = len(rs)
 	return Accepted{Campaign: c, Recipients: rs, Accepted: accepted, Failed: failed}, nil
 }
 
 // Create validates d, persists the campaign with its accepted consumers and
-// queues those due soon for dispatch. A draft with an invalid campaign-level
-// field is EINVALID naming the field; one whose consumers all fail is a
-// *RejectedError. In both cases nothing is persisted.
+// queues those due soon for dispatch (with Async, queues the job that does).
+// A draft with an invalid campaign-level field is EINVALID naming the field;
+// one whose consumers all fail is a *RejectedError. In both cases nothing
+// is persisted.
 func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accepted, error) {
 	a, err := s.Preview(ctx, accountID, d)
 	if err != nil {
@@ -154,6 +177,13 @@ func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accept
 	}
 	s.Log.InfoContext(ctx, "campaign accepted", "account", accountID, "campaign", a.Campaign.ID,
 		"accepted", len(a.Accepted), "failed", len(a.Failed))
+	if s.Async {
+		if err := s.startFanout(ctx, a.Campaign); err != nil {
+			// The campaign is accepted; ResumeFanout starts the job.
+			s.Log.WarnContext(ctx, "fan-out job not queued", "account", accountID, "campaign", a.Campaign.ID, "err", err)
+		}
+		return a, nil
+	}
 	if a.Campaign.FannedOut, err = s.fanout(ctx, a.Campaign, a.Recipients); err != nil {
 		// The campaign is accepted; ResumeFanout finishes the job.
 		s.Log.WarnContext(ctx, "fan-out interrupted", "account", accountID, "campaign", a.Campaign.ID, "err", err)
@@ -162,12 +192,16 @@ func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accept
 }
 
 // template returns the WhatsApp template a campaign names, nil for plain
-// SMS.
-func (s *Service) template(ctx context.Context, accountID, id string) (*parley.WhatsAppTemplate, error) {
+// SMS. An in-app campaign's templateId names no template: Parley keeps it
+// as the brand's reference (LivePerson's API handoff id).
+func (s *Service) template(ctx context.Context, accountID, id string, channel parley.Channel) (*parley.WhatsAppTemplate, error) {
 	if id == parley.PlainSMSTemplateID || strings.TrimSpace(id) == "" {
 		return nil, nil
 	}
 	t, err := s.Store.Template(ctx, accountID, id)
+	if parley.ErrorCode(err) == parley.ENOTFOUND && channel == parley.ChannelInApp {
+		return nil, nil
+	}
 	if parley.ErrorCode(err) == parley.ENOTFOUND {
 		return nil, parley.FieldErrorf("templateId", "templateId %q is neither %s (plain SMS) nor a WhatsApp template registered for this account", id, parley.PlainSMSTemplateID)
 	}
@@ -189,6 +223,9 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 	}
 	lookback, _ := d.lookback() // validated above
 	outbound, _ := phone.Normalize(d.OutboundNumber)
+	if channel == parley.ChannelInApp {
+		outbound = strings.TrimSpace(d.OutboundNumber) // the sending app, if the brand names one
+	}
 	return parley.Campaign{
 		AccountID: acct.ID, ID: s.newID(), Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
 		OutboundNumber: outbound, Channel: channel, Message: d.Message, OptOutText: acct.OptOutText,
@@ -197,16 +234,21 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 }
 
 // recipients turns consumers into recipients, one outcome per consumer.
-func (s *Service) recipients(c parley.Campaign, consumers []Consumer, now time.Time) ([]parley.Recipient, []Outcome, []Outcome) {
+// draftZone is the time zone of in-app consumers that name none.
+func (s *Service) recipients(c parley.Campaign, consumers []Consumer, now time.Time, draftZone string) ([]parley.Recipient, []Outcome, []Outcome) {
 	var rs []parley.Recipient
 	var accepted, failed []Outcome
-	seen := map[string]string{} // E.164 → where it first appeared
+	seen := map[string]string{} // E.164 (or in-app consumer id) → where it first appeared
 	due := dueCache{schedule: c.Schedule, now: now, at: map[string]dueAt{}}
 	for i, cons := range consumers {
 		where := cons.where(i)
-		o := Outcome{Index: i, Line: cons.Line, Phone: cons.SMS, Error: cons.Error, Detail: cons.Detail}
+		o := Outcome{Index: i, Line: cons.Line, Phone: cons.SMS, ConsumerID: cons.ConsumerID, Error: cons.Error, Detail: cons.Detail}
 		var r parley.Recipient
-		if o.Error == "" {
+		switch {
+		case o.Error != "":
+		case c.Channel == parley.ChannelInApp:
+			r, o.Error, o.Detail = inAppRecipient(c, cons, seen, where, draftZone)
+		default:
 			r, o.Error, o.Detail = newRecipient(c, cons, seen, where)
 		}
 		if o.Error == "" {
@@ -216,19 +258,31 @@ func (s *Service) recipients(c parley.Campaign, consumers []Consumer, now time.T
 			failed = append(failed, o)
 			continue
 		}
-		seen[r.Phone] = where
+		seen[identity(r)] = where
 		r.Seq = len(rs) + 1
 		r.ID = parley.RecipientID(r.Seq)
 		r.UpdatedAt = now
 		rs = append(rs, r)
-		o.Phone, o.RecipientID, o.Body, o.DueAt, o.Status = r.Phone, r.ID, r.Body, r.DueAt, r.Status
-		o.Encoding, o.Units, o.Segments = message.Segments(r.Body)
+		o.Phone, o.ConsumerID, o.RecipientID, o.Body, o.DueAt, o.Status = r.Phone, r.ConsumerID, r.ID, r.Body, r.DueAt, r.Status
+		if r.Channel == parley.ChannelInApp {
+			o.Units = utf8.RuneCountInString(r.Body)
+		} else {
+			o.Encoding, o.Units, o.Segments = message.Segments(r.Body)
+		}
 		accepted = append(accepted, o)
 	}
 	return rs, accepted, failed
 }
 
 func newRecipient(c parley.Campaign, cons Consumer, seen map[string]string, where string) (parley.Recipient, string, string) {
+	if cons.ConsumerID != "" {
+		return parley.Recipient{}, parley.CodeInvalidNumber,
+			fmt.Sprintf("%s has a consumer id, which only an inapp campaign reaches; a %s campaign needs a phone number", where, c.Channel)
+	}
+	if cons.Timezone != "" {
+		return parley.Recipient{}, parley.CodeInvalidTimezone,
+			fmt.Sprintf("%s: timezone is for inapp consumers; this one's time zones come from its phone number", where)
+	}
 	e164, ok := phone.Normalize(cons.SMS)
 	if !ok {
 		return parley.Recipient{}, parley.CodeInvalidNumber,
@@ -304,10 +358,14 @@ type dueCache struct {
 	at       map[string]dueAt
 }
 
-// place sets r's zones, DueAt and status (QUEUED when due within the queue
-// horizon, SCHEDULED otherwise), or returns why r can never be sent.
+// place sets r's zones (those of its phone number, unless set already, as
+// for in-app), DueAt and status (QUEUED when due within the queue horizon,
+// SCHEDULED otherwise), or returns why r can never be sent.
 func (c *dueCache) place(r *parley.Recipient, where string) (code, detail string) {
-	names := tz.Names(r.Phone)
+	names := r.Zones
+	if names == nil {
+		names = tz.Names(r.Phone)
+	}
 	if names == nil {
 		return parley.CodeUnknownZone, fmt.Sprintf("%s: no time zone is known for %s", where, r.Phone)
 	}
@@ -322,7 +380,7 @@ func (c *dueCache) place(r *parley.Recipient, where string) (code, detail string
 	}
 	if !d.ok {
 		return parley.CodeNoWindow, fmt.Sprintf("%s: the delivery window %s is never open at once in all of %s's time zones (%s)%s",
-			where, c.schedule.Window, r.Phone, strings.Join(names, ", "), endNote(c.schedule))
+			where, c.schedule.Window, cmp.Or(r.Phone, "the consumer"), strings.Join(names, ", "), endNote(c.schedule))
 	}
 	r.Zones, r.DueAt, r.Status = d.zones, d.at, parley.StatusQueued
 	if d.at.Sub(c.now) > QueueHorizon {

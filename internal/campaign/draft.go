@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,9 +24,12 @@ type Draft struct {
 	Consent        bool
 	Channel        parley.Channel // sms when empty
 	Message        string
-	Window         *WindowSpec // the default window when nil
-	StartTime      time.Time   // zero: from acceptance
-	EndTime        time.Time   // zero: no end
+	// Timezone is the IANA time zone of the in-app consumers that name
+	// none of their own; an in-app consumer has no phone number to tell it.
+	Timezone  string
+	Window    *WindowSpec // the default window when nil
+	StartTime time.Time   // zero: from acceptance
+	EndTime   time.Time   // zero: no end
 	// LookbackMinutes is the reply-routing lookback; 0 means the default.
 	LookbackMinutes int
 	// The recipients come from exactly one of: Consumers (the API's
@@ -42,9 +46,14 @@ type WindowSpec struct {
 	Days       []string
 }
 
-// Consumer is one addressee of a draft.
+// Consumer is one addressee of a draft: a phone number (SMS), or for an
+// in-app campaign the brand's consumer id.
 type Consumer struct {
-	SMS       string
+	SMS        string
+	ConsumerID string
+	// Timezone is an in-app consumer's IANA time zone; the draft's when
+	// empty.
+	Timezone  string
 	Variables map[string]string
 	// Text, when set, is this consumer's own message instead of the draft's.
 	Text string
@@ -66,9 +75,16 @@ func (c Consumer) where(i int) string {
 	return fmt.Sprintf("consumers[%d]", i)
 }
 
+// channels are the values a draft's Channel may take ("" is sms, or
+// whatsapp for a template).
+var channels = []parley.Channel{"", parley.ChannelSMS, parley.ChannelWhatsApp, parley.ChannelPrioritized, parley.ChannelInApp}
+
 func (d Draft) validate(now time.Time, optOut string, tpl *parley.WhatsAppTemplate) error {
 	required := []struct{ field, value string }{
 		{"campaignName", d.Name}, {"skill", d.Skill}, {"templateId", d.TemplateID}, {"outboundNumber", d.OutboundNumber},
+	}
+	if d.Channel == parley.ChannelInApp {
+		required = required[:3] // the app sends; there is no number to send from
 	}
 	for _, r := range required {
 		if strings.TrimSpace(r.value) == "" {
@@ -78,6 +94,13 @@ func (d Draft) validate(now time.Time, optOut string, tpl *parley.WhatsAppTempla
 	switch {
 	case !d.Consent:
 		return parley.FieldErrorf("consent", "consent must be true: the brand confirms every consumer opted in to this channel")
+	case !slices.Contains(channels, d.Channel):
+		return parley.FieldErrorf("channel", "channel %q is not one of sms, whatsapp, prioritized or inapp", d.Channel)
+	case d.Timezone != "" && d.Channel != parley.ChannelInApp:
+		return parley.FieldErrorf("timezone", "timezone is for inapp campaigns; an SMS or WhatsApp consumer's time zones come from the phone number")
+	}
+	if d.Channel == parley.ChannelInApp {
+		return d.validateInApp(now, tpl)
 	}
 	if tpl != nil {
 		if err := d.validateTemplate(*tpl); err != nil {
@@ -95,6 +118,27 @@ func (d Draft) validate(now time.Time, optOut string, tpl *parley.WhatsAppTempla
 			utf8.RuneCountInString(message.WithOptOut(d.Message, optOut)), message.SMSLimit)
 	case utf8.RuneCountInString(d.Message) > message.MaxLength:
 		return parley.FieldErrorf("message", "message is %d characters; at most %d", utf8.RuneCountInString(d.Message), message.MaxLength)
+	}
+	return d.validateCommon(now)
+}
+
+// validateInApp checks an in-app draft: plain text (LivePerson's App
+// Messaging sends text and emoji only), exclusive of SMS and WhatsApp, and
+// without the SMS limits: no opt-out text, no 140-character or segment
+// limit, only the overall MaxLength.
+func (d Draft) validateInApp(now time.Time, tpl *parley.WhatsAppTemplate) error {
+	switch n := utf8.RuneCountInString(d.Message); {
+	case tpl != nil:
+		return parley.FieldErrorf("templateId", "an inapp campaign sends plain text; templateId %s is a WhatsApp template, which is sent on whatsapp or prioritized", tpl.ID)
+	case strings.TrimSpace(d.Message) == "":
+		return parley.FieldErrorf("message", "message is required for an inapp campaign")
+	case n > message.MaxLength:
+		return parley.FieldErrorf("message", "message is %d characters; at most %d", n, message.MaxLength)
+	}
+	if d.Timezone != "" {
+		if _, err := zone(d.Timezone); err != nil {
+			return parley.FieldErrorf("timezone", "timezone %q is not an IANA time zone such as America/New_York", d.Timezone)
+		}
 	}
 	return d.validateCommon(now)
 }
@@ -121,7 +165,7 @@ func (d Draft) validateCommon(now time.Time) error {
 	case !d.EndTime.IsZero() && !d.EndTime.After(d.StartTime):
 		return parley.FieldErrorf("endTime", "endTime must be after startTime")
 	}
-	if _, ok := phone.Normalize(d.OutboundNumber); !ok {
+	if _, ok := phone.Normalize(d.OutboundNumber); !ok && d.Channel != parley.ChannelInApp {
 		return parley.FieldErrorf("outboundNumber", "outboundNumber %q is not a valid phone number with country code", d.OutboundNumber)
 	}
 	_, err := d.lookback()
@@ -130,7 +174,8 @@ func (d Draft) validateCommon(now time.Time) error {
 
 // schedule returns the draft's sending policy. SMS (including a prioritized
 // campaign's fallback) can never be sent outside 08:00–21:00 local, whatever
-// the brand asks for.
+// the brand asks for; WhatsApp and in-app may widen the window, up to
+// 00:00–24:00 every day (no window at all).
 func (d Draft) schedule(channel parley.Channel) (window.Schedule, error) {
 	s := window.Schedule{Window: window.Default, StartAt: d.StartTime, EndAt: d.EndTime}
 	if d.Window == nil {
@@ -141,7 +186,7 @@ func (d Draft) schedule(channel parley.Channel) (window.Schedule, error) {
 	if errors.As(err, &fe) {
 		return s, parley.FieldErrorf(fe.Field, "%s", fe.Message)
 	}
-	if channel != parley.ChannelWhatsApp && !w.WithinSMS() {
+	if (channel == parley.ChannelSMS || channel == parley.ChannelPrioritized) && !w.WithinSMS() {
 		return s, parley.FieldErrorf("deliveryWindow", "SMS may only be sent between 08:00 and 21:00 in the consumer's local time; %s reaches outside it", w)
 	}
 	s.Window = w

@@ -48,7 +48,10 @@ func (s *Service) fanout(ctx context.Context, c parley.Campaign, rs []parley.Rec
 // ResumeFanout finishes the fan-out of campaigns created more than grace ago
 // whose recipients are not all queued (an intake that crashed or lost the
 // queue half-way). Recipients past the last progress mark are queued again;
-// a recipient queued twice is sent once.
+// a recipient queued twice is sent once. With Async it queues a fan-out job
+// from the last progress mark instead, delayed by ResumeDelay: a chain of
+// jobs that is still moving has passed that mark by then, and the job does
+// nothing.
 func (s *Service) ResumeFanout(ctx context.Context, grace time.Duration) error {
 	pending, err := s.Store.PendingFanout(ctx)
 	if err != nil {
@@ -57,6 +60,12 @@ func (s *Service) ResumeFanout(ctx context.Context, grace time.Duration) error {
 	cutoff := s.Clock.Now().Add(-grace)
 	for _, c := range pending {
 		if c.CreatedAt.After(cutoff) {
+			continue
+		}
+		if s.Async {
+			if err := s.enqueueFanout(ctx, parley.FanoutJob{AccountID: c.AccountID, CampaignID: c.ID, After: c.FannedOut}, s.resumeDelay()); err != nil {
+				return fmt.Errorf("queue fan-out job of campaign %s: %w", c.ID, err)
+			}
 			continue
 		}
 		if err := s.resume(ctx, c); err != nil {

@@ -36,7 +36,7 @@ func BenchmarkIntake(b *testing.B) {
 		Schedule: window.Schedule{Window: window.Default}}
 	now := time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)
 	for b.Loop() {
-		s.recipients(c, consumers, now)
+		s.recipients(c, consumers, now, "")
 	}
 	b.ReportMetric(float64(len(consumers)*b.N)/b.Elapsed().Seconds(), "recipients/s")
 }

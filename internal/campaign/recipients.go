@@ -7,19 +7,21 @@ import (
 )
 
 // shape is what each uploaded or typed line of c's recipients must carry
-// after the phone number: a template's header link, body variables and
-// dynamic URL variable; for a plain SMS the values of the message's {{n}}
-// variables, or, when it has none, optionally the recipient's own text.
+// after the phone number (for in-app, the consumer id): a template's header
+// link, body variables and dynamic URL variable; for plain text the values
+// of the message's {{n}} variables, or, when it has none, optionally the
+// recipient's own text.
 func shape(c parley.Campaign) recipient.Shape {
 	if t := c.Template; t != nil {
 		s := recipient.Shape{BodyVars: t.BodyVars(), Header: t.MediaHeader()}
 		_, s.URLVar = t.URLVariable()
 		return s
 	}
+	inApp := c.Channel == parley.ChannelInApp
 	if n := maxPlaceholder(c.Message); n > 0 {
-		return recipient.Shape{BodyVars: n}
+		return recipient.Shape{BodyVars: n, InApp: inApp}
 	}
-	return recipient.Shape{FreeText: true}
+	return recipient.Shape{FreeText: true, InApp: inApp}
 }
 
 func maxPlaceholder(tpl string) int {
@@ -46,10 +48,10 @@ func consumers(d Draft, c parley.Campaign) ([]Consumer, error) {
 		return nil, parley.FieldErrorf("consumers", "give consumers, manualRecipients or a recipients file, not several")
 	case d.CSV != nil:
 		rows, err := recipient.ParseCSV(d.CSV, shape(c), recipient.MaxCSVRecipients)
-		return fromRows(rows), err
+		return fromRows(rows, shape(c).InApp), err
 	case d.Manual != "":
 		rows, err := recipient.ParseManual(d.Manual, shape(c))
-		return fromRows(rows), err
+		return fromRows(rows, shape(c).InApp), err
 	case len(d.Consumers) == 0:
 		return nil, parley.FieldErrorf("consumers", "at least one consumer is required")
 	case len(d.Consumers) > parley.MaxConsumersPerCall:
@@ -58,10 +60,15 @@ func consumers(d Draft, c parley.Campaign) ([]Consumer, error) {
 	return d.Consumers, nil
 }
 
-func fromRows(rows []recipient.Row) []Consumer {
+// fromRows turns list rows into consumers; an in-app list's first column
+// is the consumer id.
+func fromRows(rows []recipient.Row, inApp bool) []Consumer {
 	out := make([]Consumer, len(rows))
 	for i, r := range rows {
 		c := Consumer{SMS: r.Raw, Line: r.Line, Text: r.Text, Header: r.Header, URL: r.URL, Error: r.Error, Detail: r.Detail}
+		if inApp {
+			c.SMS, c.ConsumerID, c.Timezone = "", r.Raw, r.Timezone
+		}
 		if len(r.Body) > 0 {
 			c.Variables = make(map[string]string, len(r.Body))
 			for j, v := range r.Body {

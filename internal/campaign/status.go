@@ -13,6 +13,10 @@ type Report struct {
 	Campaign   parley.Campaign
 	Status     string
 	Recipients []parley.Recipient
+	// Counts is how many recipients are in each status: the campaign's
+	// counters (SENT, DELIVERED, READ, UNDELIVERED, FAILED, SKIPPED…).
+	// Delivery reports move recipients, so the counters follow them.
+	Counts map[parley.RecipientStatus]int
 }
 
 // Report returns the campaign and all its recipients. ENOTFOUND when the
@@ -39,5 +43,6 @@ func (s *Service) Report(ctx context.Context, accountID, campaignID string) (Rep
 		after = page[len(page)-1].Seq
 	}
 	rep.Status = c.Status(counts)
+	rep.Counts = counts
 	return rep, nil
 }

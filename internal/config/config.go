@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -12,6 +13,21 @@ import (
 const (
 	BackendEmbedded = "embedded"
 	BackendAWS      = "aws"
+)
+
+// Values of PARLEY_GATEWAY: what a channel an account has not configured
+// sends through.
+const (
+	// GatewaySandbox records such messages (and serves the sandbox routes).
+	GatewaySandbox = "sandbox"
+	// GatewayProviders refuses them: only configured providers send.
+	GatewayProviders = "providers"
+)
+
+// Token issuer and audience unless configured.
+const (
+	DefaultIssuer   = "parley"
+	DefaultAudience = "parley-api"
 )
 
 // Config is the process configuration. Every field comes from one
@@ -23,18 +39,39 @@ type Config struct {
 	Table        string  // PARLEY_TABLE: DynamoDB table (aws backend)
 	JobsQueueURL string  // PARLEY_JOBS_QUEUE_URL: SQS jobs queue URL (aws backend)
 	JobsDLQURL   string  // PARLEY_JOBS_DLQ_URL: its dead-letter queue, for redrive (aws backend)
-	Gateway      string  // PARLEY_GATEWAY: channel gateway; sandbox (default)
+	Gateway      string  // PARLEY_GATEWAY: GatewaySandbox (default) or GatewayProviders
 	LogLevel     string  // PARLEY_LOG_LEVEL: DEBUG, INFO (default), WARN, ERROR
 	Workers      int     // PARLEY_WORKERS: parley serve's dispatcher pollers (4)
 	MPS          float64 // PARLEY_MPS: messages per second per account, channel and sender (10)
 	Burst        int     // PARLEY_BURST: sends allowed at once above that pace (1)
 	AWSEndpoint  string  // AWS_ENDPOINT_URL: an emulator; missing table and queues are created
+	// SigningKey is PARLEY_SIGNING_KEY: the PEM (PKCS#8) private key access
+	// tokens are signed with, Ed25519 or RSA; further PEM blocks are
+	// previous keys still accepted. Empty on the embedded backend: a key is
+	// generated under DataDir.
+	SigningKey string
+	// VerifyKeys is PARLEY_VERIFY_KEYS: PEM public keys of previous signing
+	// keys whose tokens are still accepted (all the authorizer needs).
+	VerifyKeys string
+	CreateRate float64 // PARLEY_CREATE_RATE: campaign creations per second per account (10)
+	Issuer     string  // PARLEY_ISSUER: the tokens' iss (parley)
+	Audience   string  // PARLEY_AUDIENCE: the tokens' aud (parley-api)
+	// PublicURL is PARLEY_PUBLIC_URL: the base URL providers reach the
+	// API's routes at (scheme, host and any path prefix a proxy or API
+	// mapping strips), such as https://api.example.com. Twilio's webhook
+	// signatures are checked against it, and Twilio messages ask for
+	// status callbacks under it. Empty: webhooks rebuild their public URL
+	// from the request (X-Forwarded-Proto and Host), and Twilio messages
+	// ask for no status callbacks.
+	PublicURL string
 }
 
 // Names lists every environment variable Config reads.
 var Names = []string{
 	"PARLEY_BACKEND", "PARLEY_DATA_DIR", "PARLEY_ADDR", "PARLEY_TABLE", "PARLEY_JOBS_QUEUE_URL", "PARLEY_JOBS_DLQ_URL",
 	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "PARLEY_MPS", "PARLEY_BURST", "AWS_ENDPOINT_URL",
+	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE",
+	"PARLEY_PUBLIC_URL",
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
@@ -51,12 +88,18 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		JobsQueueURL: or("PARLEY_JOBS_QUEUE_URL", ""), JobsDLQURL: or("PARLEY_JOBS_DLQ_URL", ""),
 		Gateway:  or("PARLEY_GATEWAY", "sandbox"),
 		LogLevel: or("PARLEY_LOG_LEVEL", "INFO"), AWSEndpoint: or("AWS_ENDPOINT_URL", ""),
+		SigningKey: or("PARLEY_SIGNING_KEY", ""), VerifyKeys: or("PARLEY_VERIFY_KEYS", ""),
+		Issuer: or("PARLEY_ISSUER", DefaultIssuer), Audience: or("PARLEY_AUDIENCE", DefaultAudience),
+		PublicURL: strings.TrimRight(or("PARLEY_PUBLIC_URL", ""), "/"),
 	}
 	workers, err := strconv.Atoi(or("PARLEY_WORKERS", "4"))
 	if err != nil || workers < 1 || workers > 256 {
 		return Config{}, fmt.Errorf("PARLEY_WORKERS=%q: want a whole number from 1 to 256", getenv("PARLEY_WORKERS"))
 	}
 	c.Workers = workers
+	if c.CreateRate, err = strconv.ParseFloat(or("PARLEY_CREATE_RATE", "10"), 64); err != nil || c.CreateRate < 1 || c.CreateRate > 1e4 {
+		return Config{}, fmt.Errorf("PARLEY_CREATE_RATE=%q: want campaign creations per second per account from 1 to 10000", getenv("PARLEY_CREATE_RATE"))
+	}
 	if c.MPS, err = strconv.ParseFloat(or("PARLEY_MPS", "10"), 64); err != nil || c.MPS <= 0 || c.MPS > 1e6 {
 		return Config{}, fmt.Errorf("PARLEY_MPS=%q: want messages per second above 0 and at most 1000000", getenv("PARLEY_MPS"))
 	}
@@ -80,8 +123,14 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("PARLEY_BACKEND=%q: want embedded or aws", c.Backend)
 	}
-	if c.Gateway != "sandbox" {
-		return fmt.Errorf("PARLEY_GATEWAY=%q: the only gateway is sandbox", c.Gateway)
+	if c.Gateway != GatewaySandbox && c.Gateway != GatewayProviders {
+		return fmt.Errorf("PARLEY_GATEWAY=%q: want %s or %s", c.Gateway, GatewaySandbox, GatewayProviders)
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("PARLEY_PUBLIC_URL=%q: want an http(s) URL with a host and no credentials, query or fragment", c.PublicURL)
+		}
 	}
 	return nil
 }

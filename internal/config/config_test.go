@@ -14,7 +14,8 @@ func TestFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Backend: "embedded", DataDir: ".parley", Addr: "127.0.0.1:8080", Gateway: "sandbox", LogLevel: "INFO", Workers: 4, MPS: 10, Burst: 1}
+	want := Config{Backend: "embedded", DataDir: ".parley", Addr: "127.0.0.1:8080", Gateway: "sandbox", LogLevel: "INFO", Workers: 4, MPS: 10, Burst: 1,
+		Issuer: "parley", Audience: "parley-api", CreateRate: 10}
 	if c != want {
 		t.Errorf("defaults = %+v, want %+v", c, want)
 	}
@@ -34,6 +35,10 @@ func TestFromEnv(t *testing.T) {
 		{"fractional rate", map[string]string{"PARLEY_MPS": "0.5"}, ""},
 		{"zero rate", map[string]string{"PARLEY_MPS": "0"}, "PARLEY_MPS"},
 		{"burst zero", map[string]string{"PARLEY_BURST": "0"}, "PARLEY_BURST"},
+		{"public url", map[string]string{"PARLEY_PUBLIC_URL": "https://api.example.com/parley/"}, ""},
+		{"public url without scheme", map[string]string{"PARLEY_PUBLIC_URL": "api.example.com"}, "PARLEY_PUBLIC_URL"},
+		{"public url with a query", map[string]string{"PARLEY_PUBLIC_URL": "https://api.example.com/?x=1"}, "PARLEY_PUBLIC_URL"},
+		{"public url with credentials", map[string]string{"PARLEY_PUBLIC_URL": "https://u:p@api.example.com"}, "PARLEY_PUBLIC_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

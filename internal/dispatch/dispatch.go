@@ -23,7 +23,6 @@ import (
 type Store interface {
 	Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
-	DueRecipients(ctx context.Context, status parley.RecipientStatus, before time.Time, limit int) ([]parley.Recipient, error)
 }
 
 // Visibility delays the next delivery of a job that must be retried.
@@ -38,10 +37,18 @@ type Dispatcher struct {
 	Queue  Visibility
 	Clock  parley.Clock
 	Log    *slog.Logger
+	// Consent and Conversations, when set, are checked before each send
+	// (opt-outs, open conversations); Conversations also takes each sent
+	// message's outbound context.
+	Consent       Consent
+	Conversations Conversations
 	// Limiter, when set, paces sends at Limit per account, channel and
 	// sender.
 	Limiter Limiter
 	Limit   ratelimit.Limit
+	// Fanout, when set, runs the fan-out jobs on the queue (see
+	// HandleFanout).
+	Fanout Fanout
 }
 
 // Backoff is the delay before the n-th retry of a job (n ≥ 1): exponential
@@ -78,20 +85,92 @@ func (d *Dispatcher) cancel(ctx context.Context, ref parley.Ref) {
 // ErrRetry marks a job whose recipient is still to be sent.
 var ErrRetry = errors.New("dispatch: retry later")
 
-// Handle processes one job. It returns nil when the job is finished (sent,
-// failed for good, or a duplicate) and may be deleted; otherwise the job's
-// visibility has been set for a backoff retry and an error wrapping ErrRetry
-// is returned.
+// job is one received message with what its handling shares with the
+// other jobs of its batch: the campaign, read once, and its send slot.
+type job struct {
+	i    int
+	m    queue.Message
+	ref  parley.Ref
+	c    parley.Campaign
+	slot time.Time
+}
+
+// Handle processes one job: HandleBatch of one.
 func (d *Dispatcher) Handle(ctx context.Context, m queue.Message) error {
-	ref, err := parley.DecodeJob(m.Body)
-	if err != nil {
-		d.Log.ErrorContext(ctx, "dropping malformed job", "message", m.ID, "err", err)
-		return nil
+	return d.HandleBatch(ctx, []queue.Message{m})[0]
+}
+
+// HandleBatch handles a batch of jobs concurrently and returns one result
+// per message, in order: nil when the job is finished (sent, failed for
+// good, or a duplicate) and may be deleted; otherwise the job's visibility
+// has been set for its retry and the error wraps ErrRetry. The jobs of one
+// campaign share one read of it, and those of one sender one reservation of
+// send slots.
+func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []error {
+	if hasFanout(ms) {
+		return d.handleWithFanouts(ctx, ms)
 	}
-	if err := d.handle(ctx, ref); err != nil {
-		return d.retry(ctx, m, ref, err)
+	errs := make([]error, len(ms))
+	jobs := d.prepare(ctx, ms, errs)
+	run := func(j job) {
+		if err := d.handle(ctx, j); err != nil {
+			errs[j.i] = d.retry(ctx, j.m, j.ref, err)
+		}
 	}
-	return nil
+	if len(jobs) == 1 {
+		run(jobs[0])
+		return errs
+	}
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Go(func() { run(j) })
+	}
+	wg.Wait()
+	return errs
+}
+
+// prepare decodes the batch and reads each campaign once. Jobs that are
+// finished or must wait before any claim (malformed, of an unknown, paused
+// or cancelled campaign) get their result in errs; the others are returned
+// with their send slots.
+func (d *Dispatcher) prepare(ctx context.Context, ms []queue.Message, errs []error) []job {
+	campaigns := map[[2]string]parley.Campaign{}
+	inBatch := map[parley.Ref]bool{}
+	var jobs []job
+	for i, m := range ms {
+		ref, err := parley.DecodeJob(m.Body)
+		if err != nil {
+			d.Log.ErrorContext(ctx, "dropping malformed job", "message", m.ID, "err", err)
+			continue
+		}
+		if inBatch[ref] {
+			// The other copy in this batch does the work, and its message
+			// stays on the queue until it is done.
+			d.Log.InfoContext(ctx, "duplicate job in the batch ignored", obs.Ref(ref))
+			continue
+		}
+		inBatch[ref] = true
+		id := [2]string{ref.AccountID, ref.CampaignID}
+		c, ok := campaigns[id]
+		if !ok {
+			if c, err = d.Store.Campaign(ctx, ref.AccountID, ref.CampaignID); err == nil {
+				campaigns[id] = c
+			}
+		}
+		switch {
+		case parley.ErrorCode(err) == parley.ENOTFOUND:
+			d.Log.ErrorContext(ctx, "dropping job of unknown campaign", obs.Ref(ref))
+		case err != nil:
+			errs[i] = d.retry(ctx, m, ref, err)
+		case c.State == parley.StatePaused:
+			errs[i] = d.retry(ctx, m, ref, &notYet{delay: PausedRecheck})
+		case c.State == parley.StateCancelled:
+			d.cancel(ctx, ref)
+		default:
+			jobs = append(jobs, job{i: i, m: m, ref: ref, c: c})
+		}
+	}
+	return d.reserve(ctx, jobs, errs)
 }
 
 // notYet asks for the job again after a given delay rather than a backoff.
@@ -113,43 +192,53 @@ func (d *Dispatcher) retry(ctx context.Context, m queue.Message, ref parley.Ref,
 }
 
 // handle returns an error only when the job should be retried.
-func (d *Dispatcher) handle(ctx context.Context, ref parley.Ref) error {
-	c, err := d.Store.Campaign(ctx, ref.AccountID, ref.CampaignID)
-	if parley.ErrorCode(err) == parley.ENOTFOUND {
-		d.Log.ErrorContext(ctx, "dropping job of unknown campaign", obs.Ref(ref))
-		return nil
-	} else if err != nil {
+func (d *Dispatcher) handle(ctx context.Context, j job) error {
+	if err := d.wait(ctx, j.slot); err != nil {
 		return err
 	}
-	switch c.State {
-	case parley.StatePaused:
-		return &notYet{delay: PausedRecheck}
-	case parley.StateCancelled:
-		d.cancel(ctx, ref)
-		return nil
-	}
-	if err := d.pace(ctx, c); err != nil {
+	r, claimed, err := d.claim(ctx, j.c, j.ref)
+	if !claimed {
 		return err
 	}
+	if send, err := d.gate(ctx, j.c, r); !send {
+		return err
+	}
+	if send, err := d.recheck(ctx, j.c, r); !send {
+		return err
+	}
+	return d.send(ctx, j.c, r)
+}
+
+// claim moves the recipient to SENDING under a lease, counting the attempt.
+// A recipient already SENDING under a lease that ran out was left by a
+// dispatcher that stopped mid-send: claim takes it over (see takeOver).
+// claimed is false when the job is finished or must wait (err says which).
+func (d *Dispatcher) claim(ctx context.Context, c parley.Campaign, ref parley.Ref) (r parley.Recipient, claimed bool, err error) {
 	now := d.Clock.Now()
-	r, err := d.Store.UpdateRecipient(ctx, ref, parley.RecipientChange{
-		From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, DueAt: now.Add(ClaimLease), At: now,
-	})
+	change := parley.RecipientChange{
+		From: []parley.RecipientStatus{parley.StatusQueued}, Status: parley.StatusSending, CountAttempt: true, DueAt: now.Add(ClaimLease), At: now,
+	}
+	r, err = d.Store.UpdateRecipient(ctx, ref, change)
+	if parley.ErrorCode(err) == parley.ECONFLICT && r.Status == parley.StatusScheduled {
+		// Queued by the window check before it could mark it QUEUED.
+		change.From = []parley.RecipientStatus{parley.StatusScheduled}
+		r, err = d.Store.UpdateRecipient(ctx, ref, change)
+	}
 	switch parley.ErrorCode(err) {
 	case "":
+		return r, true, nil
 	case parley.ECONFLICT:
+		if r.Status == parley.StatusSending {
+			return d.takeOver(ctx, c, r)
+		}
 		d.Log.InfoContext(ctx, "duplicate job ignored", obs.Ref(ref), "status", r.Status)
-		return nil
+		return r, false, nil
 	case parley.ENOTFOUND:
 		d.Log.ErrorContext(ctx, "dropping job of unknown recipient", obs.Ref(ref))
-		return nil
+		return r, false, nil
 	default:
-		return err
+		return r, false, err
 	}
-	if send, err := d.gate(ctx, c, r); !send {
-		return err
-	}
-	return d.send(ctx, c, r)
 }
 
 // send delivers a claimed recipient and records the outcome.
@@ -165,19 +254,16 @@ func (d *Dispatcher) send(ctx context.Context, c parley.Campaign, r parley.Recip
 	var sendErr *parley.SendError
 	switch {
 	case err == nil:
-		d.transition(ctx, r, parley.RecipientChange{Status: parley.StatusSent, ProviderMessageID: id, Channel: msg.Channel})
 		d.Log.InfoContext(ctx, "sent", obs.Recipient(r), "channel", msg.Channel, "providerMessageId", id)
-		return nil
+		d.remember(ctx, c, r, msg, id)
+		return d.transition(ctx, r, parley.RecipientChange{Status: parley.StatusSent, ProviderMessageID: id, Channel: msg.Channel})
 	case errors.As(err, &sendErr) && (sendErr.Kind == parley.FailPermanent || sendErr.Kind == parley.FailIneligible):
-		d.record(ctx, r, parley.StatusFailed, "", sendErr.Code)
 		d.Log.WarnContext(ctx, "send failed", obs.Recipient(r), "code", sendErr.Code, "kind", sendErr.Kind, "reason", sendErr.Reason)
-		return nil
+		return d.record(ctx, r, parley.StatusFailed, "", sendErr.Code)
 	case errors.As(err, &sendErr) && sendErr.Kind == parley.FailThrottled && sendErr.RetryAfter > 0:
-		d.record(ctx, r, parley.StatusQueued, "", "")
-		return errors.Join(err, &notYet{delay: sendErr.RetryAfter})
+		return errors.Join(err, &notYet{delay: sendErr.RetryAfter}, d.record(ctx, r, parley.StatusQueued, "", ""))
 	default:
-		d.record(ctx, r, parley.StatusQueued, "", "")
-		return err
+		return d.requeue(ctx, r, err)
 	}
 }
 
@@ -187,6 +273,9 @@ func message(c parley.Campaign, r parley.Recipient) parley.Message {
 	m := parley.Message{
 		Channel: r.Channel, From: c.OutboundNumber, To: r.Phone, Body: r.Body,
 		AccountID: r.AccountID, CampaignID: r.CampaignID, RecipientID: r.ID,
+	}
+	if r.Channel == parley.ChannelInApp {
+		m.To = r.ConsumerID
 	}
 	if r.Channel == parley.ChannelWhatsApp && c.Template != nil {
 		m.Template = c.Template.For(r)
@@ -207,37 +296,35 @@ func fallback(c parley.Campaign, r parley.Recipient, m parley.Message, err error
 }
 
 // record moves a sent (or refused) recipient out of SENDING.
-func (d *Dispatcher) record(ctx context.Context, r parley.Recipient, status parley.RecipientStatus, providerID, code string) {
-	d.transition(ctx, r, parley.RecipientChange{Status: status, ProviderMessageID: providerID, ErrorMessage: code})
+func (d *Dispatcher) record(ctx context.Context, r parley.Recipient, status parley.RecipientStatus, providerID, code string) error {
+	return d.transition(ctx, r, parley.RecipientChange{Status: status, ProviderMessageID: providerID, ErrorMessage: code})
 }
 
-// transition applies change to a claimed recipient (From is SENDING),
-// retrying briefly: the claim already prevents a second send, so a change
-// that still fails is logged for reconciliation rather than retried through
-// the queue.
-func (d *Dispatcher) transition(ctx context.Context, r parley.Recipient, change parley.RecipientChange) {
-	change.From, change.At = []parley.RecipientStatus{parley.StatusSending}, d.Clock.Now()
+// transition applies change to the recipient r as claimed (SENDING, fenced
+// to its claim), retrying briefly. A change that still fails leaves the
+// recipient SENDING; the error then keeps the job until the claim's lease
+// has run out, and its redelivery settles the recipient (see takeOver). A
+// claim another dispatcher took over is not this one's to change: that is
+// logged and not retried.
+func (d *Dispatcher) transition(ctx context.Context, r parley.Recipient, change parley.RecipientChange) error {
+	change.From, change.Attempt, change.At = []parley.RecipientStatus{parley.StatusSending}, r.Attempts, d.Clock.Now()
 	var err error
 	for attempt := range 4 {
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt*attempt) * 50 * time.Millisecond)
 		}
-		if _, err = d.Store.UpdateRecipient(ctx, r.Ref(), change); err == nil || parley.ErrorCode(err) == parley.ECONFLICT {
-			return
+		var cur parley.Recipient
+		cur, err = d.Store.UpdateRecipient(ctx, r.Ref(), change)
+		switch parley.ErrorCode(err) {
+		case "":
+			return nil
+		case parley.ECONFLICT:
+			d.Log.WarnContext(ctx, "claim was taken over; outcome not recorded here", obs.Recipient(r),
+				"status", change.Status, "stored", cur.Status, "attempts", cur.Attempts)
+			return nil
 		}
 	}
-	d.Log.ErrorContext(ctx, "outcome not recorded; recipient left SENDING", obs.Recipient(r),
+	d.Log.ErrorContext(ctx, "outcome not recorded; the job returns when the claim's lease runs out", obs.Recipient(r),
 		"status", change.Status, "providerMessageId", change.ProviderMessageID, "err", err)
-}
-
-// HandleBatch handles messages concurrently and returns one result per
-// message, in order: nil for a finished job.
-func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []error {
-	errs := make([]error, len(ms))
-	var wg sync.WaitGroup
-	for i, m := range ms {
-		wg.Go(func() { errs[i] = d.Handle(ctx, m) })
-	}
-	wg.Wait()
-	return errs
+	return errors.Join(err, &notYet{delay: ClaimLease})
 }

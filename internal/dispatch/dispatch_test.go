@@ -98,7 +98,8 @@ func TestConcurrentJobsForOneRecipientSendOnce(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 2 {
 			wg.Go(func() {
-				if err := w.d.Handle(context.Background(), w.job(0)); err != nil {
+				// The job that finds the other's claim waits for its lease.
+				if err := w.d.Handle(context.Background(), w.job(0)); err != nil && !errors.Is(err, dispatch.ErrRetry) {
 					t.Errorf("round %d: %v", round, err)
 				}
 			})
@@ -387,21 +388,92 @@ func TestPausedAndCancelledCampaigns(t *testing.T) {
 	}
 }
 
-func TestReconcileWithoutLookupMarksUnknown(t *testing.T) {
-	w := newWorld(t, 2, failingSender{errors.New("unused")}) // a gateway with no Find
-	ctx := context.Background()
-	claim := parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, DueAt: now.Add(-time.Minute), At: now.Add(-6 * time.Minute)}
-	if _, err := w.store.UpdateRecipient(ctx, w.rs[0].Ref(), claim); err != nil {
+// stale leaves recipient i SENDING under a claim of attempt 1 taken at
+// claimedAt, as a dispatcher that stopped mid-send does.
+func (w *world) stale(t *testing.T, i int, claimedAt time.Time) {
+	t.Helper()
+	claim := parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true,
+		DueAt: claimedAt.Add(dispatch.ClaimLease), At: claimedAt}
+	if _, err := w.store.UpdateRecipient(context.Background(), w.rs[i].Ref(), claim); err != nil {
 		t.Fatal(err)
 	}
-	n, err := w.d.Reconcile(ctx)
-	if err != nil || n != 1 {
-		t.Fatalf("Reconcile = %d, %v", n, err)
+}
+
+// TestRedeliveryTakesOverStaleClaims covers a job delivered again after its
+// dispatcher stopped between the claim and the record.
+func TestRedeliveryTakesOverStaleClaims(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		claimedAgo time.Duration
+		sentBefore bool // the provider took the message before the stop
+		noLookup   bool // a gateway that cannot say whether it did
+		want       parley.RecipientStatus
+		retry      bool
+		sends      int
+	}{
+		{"lease still running: wait for it", time.Minute, false, false, parley.StatusSending, true, 0},
+		{"never sent: sent now, once", 6 * time.Minute, false, false, parley.StatusSent, false, 1},
+		{"sent before the stop: recorded, not resent", 6 * time.Minute, true, false, parley.StatusSent, false, 1},
+		{"no lookup: UNKNOWN, never resent blindly", 6 * time.Minute, false, true, parley.StatusUnknown, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sender gateway.Sender
+			if tc.noLookup {
+				sender = failingSender{errors.New("must not be called")}
+			}
+			w := newWorld(t, 1, sender)
+			vis := &visibilityLog{}
+			w.d.Queue = vis
+			ctx := context.Background()
+			w.stale(t, 0, now.Add(-tc.claimedAgo))
+			var providerID string
+			if tc.sentBefore {
+				id, err := w.d.Sender.Send(ctx, parley.Message{Channel: parley.ChannelSMS, To: w.rs[0].Phone, Body: w.rs[0].Body,
+					AccountID: "acct1", CampaignID: "camp1", RecipientID: w.rs[0].ID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				providerID = id
+			}
+			err := w.d.Handle(ctx, w.job(0))
+			if got := errors.Is(err, dispatch.ErrRetry); got != tc.retry {
+				t.Fatalf("Handle = %v; retry %v, want %v", err, got, tc.retry)
+			}
+			if tc.retry && (len(vis.timeouts) != 1 || vis.timeouts[0] < dispatch.ClaimLease-tc.claimedAgo) {
+				t.Errorf("retried after %v; want after the lease (%v)", vis.timeouts, dispatch.ClaimLease-tc.claimedAgo)
+			}
+			r := w.recipient(t, 0)
+			if r.Status != tc.want {
+				t.Errorf("status %s, want %s", r.Status, tc.want)
+			}
+			if tc.sentBefore && r.ProviderMessageID != providerID {
+				t.Errorf("provider id %q, want the one the provider gave: %q", r.ProviderMessageID, providerID)
+			}
+			if !tc.noLookup {
+				if n := len(w.sent(t)); n != tc.sends {
+					t.Errorf("%d messages sent, want %d", n, tc.sends)
+				}
+			}
+		})
 	}
-	if r := w.recipient(t, 0); r.Status != parley.StatusUnknown || r.ErrorMessage != parley.CodeOutcomeUnknown {
-		t.Errorf("recipient %+v; want UNKNOWN, never resent blindly", r)
+}
+
+// TestTakenOverClaimIsFenced checks that a dispatcher whose claim was taken
+// over cannot record over the new claim.
+func TestTakenOverClaimIsFenced(t *testing.T) {
+	w := newWorld(t, 1, nil)
+	ctx := context.Background()
+	w.stale(t, 0, now.Add(-10*time.Minute))
+	old := w.recipient(t, 0)
+	if err := w.d.Handle(ctx, w.job(0)); err != nil { // takes over and sends
+		t.Fatal(err)
 	}
-	if r := w.recipient(t, 1); r.Status != parley.StatusQueued {
-		t.Errorf("an unclaimed recipient was touched: %+v", r)
+	late := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusSending, parley.StatusSent}, Attempt: old.Attempts,
+		Status: parley.StatusFailed, At: now}
+	if _, err := w.store.UpdateRecipient(ctx, old.Ref(), late); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Fatalf("a write fenced to the old claim = %v, want ECONFLICT", err)
+	}
+	if r := w.recipient(t, 0); r.Status != parley.StatusSent || r.Attempts != 2 {
+		t.Errorf("recipient %+v; want SENT by the second claim", r)
 	}
 }

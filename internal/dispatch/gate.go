@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/parleyhq/parley/internal/obs"
@@ -24,8 +25,7 @@ func (d *Dispatcher) gate(ctx context.Context, c parley.Campaign, r parley.Recip
 	}
 	locs, err := tz.Locations(zones)
 	if err != nil || len(locs) == 0 {
-		d.release(ctx, r, parley.StatusFailed, time.Time{}, parley.CodeUnknownZone)
-		return false, nil
+		return false, d.release(ctx, r, parley.StatusFailed, time.Time{}, parley.CodeUnknownZone)
 	}
 	now := d.Clock.Now()
 	if c.Schedule.OpenAt(now, locs) {
@@ -34,19 +34,16 @@ func (d *Dispatcher) gate(ctx context.Context, c parley.Campaign, r parley.Recip
 	due, ok := c.Schedule.Due(now, locs)
 	switch {
 	case !ok:
-		d.release(ctx, r, parley.StatusExpired, time.Time{}, parley.CodeNoWindow)
-		return false, nil
+		return false, d.release(ctx, r, parley.StatusExpired, time.Time{}, parley.CodeNoWindow)
 	case due.Sub(now) <= queue.MaxDelay:
-		d.release(ctx, r, parley.StatusQueued, due, "")
-		return false, &notYet{delay: due.Sub(now).Round(time.Second)}
+		return false, errors.Join(&notYet{delay: due.Sub(now).Round(time.Second)}, d.release(ctx, r, parley.StatusQueued, due, ""))
 	default:
-		d.release(ctx, r, parley.StatusScheduled, due, "")
-		return false, nil
+		return false, d.release(ctx, r, parley.StatusScheduled, due, "")
 	}
 }
 
 // release moves a claimed recipient out of SENDING without sending.
-func (d *Dispatcher) release(ctx context.Context, r parley.Recipient, status parley.RecipientStatus, due time.Time, code string) {
+func (d *Dispatcher) release(ctx context.Context, r parley.Recipient, status parley.RecipientStatus, due time.Time, code string) error {
 	d.Log.InfoContext(ctx, "outside the delivery window", obs.Recipient(r), "status", status, "dueAt", due, "code", code)
-	d.transition(ctx, r, parley.RecipientChange{Status: status, DueAt: due, ErrorMessage: code})
+	return d.transition(ctx, r, parley.RecipientChange{Status: status, DueAt: due, ErrorMessage: code})
 }

@@ -11,7 +11,7 @@ import (
 // Limiter paces sends per (account, channel, sender) across every
 // dispatcher, and lowers the pace when a provider pushes back.
 type Limiter interface {
-	Reserve(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (time.Time, error)
+	ReserveSlots(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (ratelimit.Slots, error)
 	Throttled(ctx context.Context, key ratelimit.Key) error
 	OK(ctx context.Context, key ratelimit.Key) error
 }
@@ -25,29 +25,62 @@ func paceKey(c parley.Campaign) ratelimit.Key {
 	return ratelimit.Key{AccountID: c.AccountID, Channel: c.Channel, Sender: c.OutboundNumber}
 }
 
-// pace takes a send slot for c's sender and waits for it.
-func (d *Dispatcher) pace(ctx context.Context, c parley.Campaign) error {
+// reserve takes one reservation of send slots per sender for the jobs of a
+// batch and gives each job its slot. When a reservation fails, its jobs
+// are retried and left out.
+func (d *Dispatcher) reserve(ctx context.Context, jobs []job, errs []error) []job {
 	if d.Limiter == nil {
-		return nil
+		return jobs
 	}
-	at, err := d.Limiter.Reserve(ctx, paceKey(c), d.Limit, 1)
-	if err != nil {
-		return err
+	groups := map[ratelimit.Key][]int{}
+	var keys []ratelimit.Key
+	for i, j := range jobs {
+		k := paceKey(j.c)
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
 	}
-	wait := at.Sub(d.Clock.Now())
+	failed := map[int]bool{}
+	for _, k := range keys {
+		idx := groups[k]
+		slots, err := d.Limiter.ReserveSlots(ctx, k, d.Limit, len(idx))
+		for n, i := range idx {
+			if err != nil {
+				errs[jobs[i].i], failed[i] = d.retry(ctx, jobs[i].m, jobs[i].ref, err), true
+				continue
+			}
+			jobs[i].slot = slots.At(n)
+		}
+	}
+	kept := jobs[:0]
+	for i, j := range jobs {
+		if !failed[i] {
+			kept = append(kept, j)
+		}
+	}
+	return kept
+}
+
+// wait sleeps until slot; a slot further off than MaxPaceWait sends the job
+// back to the queue until then (the slot goes unused, which lowers the rate
+// and never raises it).
+func (d *Dispatcher) wait(ctx context.Context, slot time.Time) error {
+	wait := slot.Sub(d.Clock.Now())
 	if wait > MaxPaceWait {
 		return &notYet{delay: wait.Round(time.Second)}
 	}
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
+	if wait <= 0 {
+		return nil
 	}
-	return nil
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // paced tells the limiter how a send went: a throttled one lowers the pace

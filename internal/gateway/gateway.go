@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -16,3 +17,9 @@ import (
 type Sender interface {
 	Send(ctx context.Context, m parley.Message) (string, error)
 }
+
+// ErrNoLookup is returned (possibly wrapped) by a gateway's Find when its
+// provider cannot be asked whether it took a message, or cannot answer for
+// certain: the outcome is unknown, and the message must not be sent again
+// blindly.
+var ErrNoLookup = errors.New("gateway: the provider cannot tell whether it took the message")

@@ -27,13 +27,16 @@ const (
 
 // CreateCampaignRequest is the LivePerson Proactive 2.0 campaign request.
 type CreateCampaignRequest struct {
-	CampaignName   string          `json:"campaignName"`
-	Skill          string          `json:"skill"`
-	TemplateID     string          `json:"templateId"`
-	OutboundNumber string          `json:"outboundNumber"`
-	Consent        *bool           `json:"consent"`
-	Channel        string          `json:"channel,omitempty"`
-	Message        string          `json:"message"`
+	CampaignName   string `json:"campaignName"`
+	Skill          string `json:"skill"`
+	TemplateID     string `json:"templateId"`
+	OutboundNumber string `json:"outboundNumber"`
+	Consent        *bool  `json:"consent"`
+	Channel        string `json:"channel,omitempty"`
+	Message        string `json:"message"`
+	// Timezone is the IANA time zone of an inapp campaign's consumers that
+	// give none of their own.
+	Timezone       string          `json:"timezone,omitempty"`
 	DeliveryWindow *DeliveryWindow `json:"deliveryWindow,omitempty"`
 	StartTime      string          `json:"startTime,omitempty"` // RFC 3339
 	EndTime        string          `json:"endTime,omitempty"`   // RFC 3339
@@ -56,18 +59,33 @@ type DeliveryWindow struct {
 
 // ConsumerRequest is one element of consumers[].
 type ConsumerRequest struct {
-	ConsumerContent ConsumerContent   `json:"consumerContent"`
-	Variables       map[string]string `json:"variables,omitempty"`
+	ConsumerContent ConsumerContent `json:"consumerContent"`
+	// ConsumerID is the brand's id of an in-app consumer, as Connect to
+	// Messaging names it: the same as consumerContent.inapp.
+	ConsumerID string `json:"consumerId,omitempty"`
+	// Timezone is an in-app consumer's IANA time zone.
+	Timezone  string            `json:"timezone,omitempty"`
+	Variables map[string]string `json:"variables,omitempty"`
 	// HeaderURL and ButtonVariable are a WhatsApp template's media header
 	// link and dynamic URL button value (H1 and BU1 in an upload).
 	HeaderURL      string `json:"headerUrl,omitempty"`
 	ButtonVariable string `json:"buttonVariable,omitempty"`
 }
 
-// ConsumerContent addresses a consumer on a channel.
+// ConsumerContent addresses a consumer on a channel: a phone number, or
+// for in-app the brand's consumer id.
 type ConsumerContent struct {
 	SMS      string `json:"sms,omitempty"`
 	WhatsApp string `json:"wa,omitempty"`
+	InApp    string `json:"inapp,omitempty"`
+}
+
+// content addresses a consumer in an answer: by consumer id when it has one.
+func content(phone, consumerID string) ConsumerContent {
+	if consumerID != "" {
+		return ConsumerContent{InApp: consumerID}
+	}
+	return ConsumerContent{SMS: phone}
 }
 
 // CreateCampaignResponse answers a created campaign.
@@ -109,9 +127,9 @@ type PreviewRecipient struct {
 	Line            int             `json:"line,omitempty"`
 	ConsumerContent ConsumerContent `json:"consumerContent"`
 	Message         string          `json:"message"`
-	Encoding        string          `json:"encoding"`
-	Characters      int             `json:"characters"` // in the encoding's units
-	Segments        int             `json:"segments"`
+	Encoding        string          `json:"encoding,omitempty"` // SMS only
+	Characters      int             `json:"characters"`         // in the encoding's units
+	Segments        int             `json:"segments,omitempty"` // SMS only
 	Status          string          `json:"status"`
 	ScheduledFor    string          `json:"scheduledFor"`
 }
@@ -216,7 +234,7 @@ func draft(data []byte, csv io.Reader) (campaign.Draft, error) {
 	d := campaign.Draft{
 		Name: req.CampaignName, Skill: req.Skill, TemplateID: req.TemplateID, OutboundNumber: req.OutboundNumber,
 		Consent: *req.Consent, Channel: parley.Channel(req.Channel), Message: req.Message, LookbackMinutes: req.LookbackMinutes,
-		Manual: req.ManualRecipients, CSV: csv,
+		Timezone: req.Timezone, Manual: req.ManualRecipients, CSV: csv,
 	}
 	if w := req.DeliveryWindow; w != nil {
 		d.Window = &campaign.WindowSpec{Start: w.Start, End: w.End, Days: w.Days}
@@ -236,12 +254,16 @@ func draft(data []byte, csv io.Reader) (campaign.Draft, error) {
 	}
 	for i, raw := range req.Consumers {
 		var c ConsumerRequest
-		if err := decodeJSON(raw, &c, fmt.Sprintf("consumers[%d]", i)); err != nil {
+		field := fmt.Sprintf("consumers[%d]", i)
+		if err := decodeJSON(raw, &c, field); err != nil {
 			return campaign.Draft{}, err
 		}
+		if c.ConsumerID != "" && c.ConsumerContent.InApp != "" && c.ConsumerID != c.ConsumerContent.InApp {
+			return campaign.Draft{}, parley.FieldErrorf(field+".consumerId", "%s.consumerId and %s.consumerContent.inapp name different consumers; give one", field, field)
+		}
 		d.Consumers = append(d.Consumers, campaign.Consumer{
-			SMS: cmp.Or(c.ConsumerContent.WhatsApp, c.ConsumerContent.SMS), Variables: c.Variables,
-			Header: c.HeaderURL, URL: c.ButtonVariable,
+			SMS: cmp.Or(c.ConsumerContent.WhatsApp, c.ConsumerContent.SMS), ConsumerID: cmp.Or(c.ConsumerContent.InApp, c.ConsumerID),
+			Timezone: c.Timezone, Variables: c.Variables, Header: c.HeaderURL, URL: c.ButtonVariable,
 		})
 	}
 	return d, nil
@@ -303,6 +325,12 @@ func uploadError(err error) error {
 }
 
 func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
+	if s.CreateGate != nil {
+		if err := s.CreateGate.Admit(r.Context(), r.PathValue("accountId")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	d, err := s.readDraft(w, r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -326,7 +354,7 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, o := range acc.Accepted {
 		resp.AcceptedConsumers = append(resp.AcceptedConsumers, AcceptedConsumer{
-			ID: o.RecipientID, Index: o.Index, Line: o.Line, ConsumerContent: ConsumerContent{SMS: o.Phone},
+			ID: o.RecipientID, Index: o.Index, Line: o.Line, ConsumerContent: content(o.Phone, o.ConsumerID),
 		})
 	}
 	writeJSON(w, http.StatusAccepted, resp)
@@ -349,7 +377,7 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, o := range prev.Accepted {
 		resp.Recipients = append(resp.Recipients, PreviewRecipient{
-			Index: o.Index, Line: o.Line, ConsumerContent: ConsumerContent{SMS: o.Phone}, Message: o.Body,
+			Index: o.Index, Line: o.Line, ConsumerContent: content(o.Phone, o.ConsumerID), Message: o.Body,
 			Encoding: string(o.Encoding), Characters: o.Units, Segments: o.Segments,
 			Status: apiStatus(o.Status), ScheduledFor: timestamp(o.DueAt),
 		})
@@ -361,7 +389,7 @@ func failedConsumers(os []campaign.Outcome) []FailedConsumer {
 	out := []FailedConsumer{}
 	for _, o := range os {
 		out = append(out, FailedConsumer{
-			Index: o.Index, Line: o.Line, ConsumerContent: ConsumerContent{SMS: o.Phone},
+			Index: o.Index, Line: o.Line, ConsumerContent: content(o.Phone, o.ConsumerID),
 			ErrorMessage: o.Error, Detail: o.Detail,
 		})
 	}
@@ -389,7 +417,7 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, rc := range rep.Recipients {
 		conv := Conversation{
-			ID: rc.ID, ConsumerContent: ConsumerContent{SMS: rc.Phone}, Status: apiStatus(rc.Status),
+			ID: rc.ID, ConsumerContent: content(rc.Phone, rc.ConsumerID), Status: apiStatus(rc.Status),
 			ErrorMessage: rc.ErrorMessage, ProviderMessageID: rc.ProviderMessageID, UpdatedAt: timestamp(rc.UpdatedAt),
 		}
 		if !rc.Status.Final() && !rc.DueAt.IsZero() {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -19,6 +21,8 @@ type Problem struct {
 	Field  string `json:"field,omitempty"`
 	// FailedConsumers is set when every consumer of a campaign was rejected.
 	FailedConsumers []FailedConsumer `json:"failedConsumers,omitempty"`
+	// retryAfter is sent as the Retry-After header, in whole seconds.
+	retryAfter time.Duration
 }
 
 // statusOf maps an error code to its HTTP status. This is the only place
@@ -48,10 +52,15 @@ func statusOf(code string) int {
 func problemOf(err error) Problem {
 	code := parley.ErrorCode(err)
 	status := statusOf(code)
-	return Problem{
+	p := Problem{
 		Type: "https://parley.dev/problems/" + code, Title: http.StatusText(status), Status: status,
 		Detail: parley.ErrorMessage(err), Code: code, Field: parley.ErrorField(err),
 	}
+	var e *parley.Error
+	if errors.As(err, &e) {
+		p.retryAfter = e.RetryAfter
+	}
+	return p
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -61,6 +70,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {
+	if p.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((p.retryAfter+time.Second-1)/time.Second)))
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)

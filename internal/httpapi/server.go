@@ -56,11 +56,35 @@ type DeadLetters interface {
 	Redrive(ctx context.Context) (int, error)
 }
 
+// Gate admits or refuses (ETOOMANY, with the wait) an account's call.
+type Gate interface {
+	Admit(ctx context.Context, accountID string) error
+}
+
 // Server holds the routes' dependencies.
 type Server struct {
 	Campaigns Campaigns
-	Accounts  Accounts
-	Templates Templates
+	// CreateGate, when set, holds each account to a rate of campaign
+	// creations.
+	CreateGate Gate
+	Accounts   Accounts
+	Templates  Templates
+	// Auth verifies bearer tokens; every route is then held to its access
+	// rule (auth.go). Nil enforces nothing: only tests of other routes.
+	Auth Authenticator
+	// Clients manages API clients and serves the token endpoint.
+	Clients Clients
+	// Channels configures each account's channel providers.
+	Channels Channels
+	// PushTokens keeps consumers' device tokens for the in-app channel.
+	PushTokens PushTokens
+	// OptOuts keeps accounts' opt-out lists.
+	OptOuts OptOuts
+	// Conversations and Broadcasts serve the conversations replies open
+	// and the provider broadcast campaigns that route them; their routes
+	// answer 404 while unset.
+	Conversations Conversations
+	Broadcasts    Broadcasts
 	// DeadLetters, when set, exposes POST /admin/dlq/redrive.
 	DeadLetters DeadLetters
 	// Sandbox, when set, exposes GET /sandbox/messages.
@@ -93,7 +117,25 @@ func (s *Server) Routes() []Route {
 		{http.MethodPost, "/api/v2/account/{accountId}/templates", (*Server).registerTemplate},
 		{http.MethodGet, "/api/v2/account/{accountId}/templates", (*Server).listTemplates},
 		{http.MethodGet, "/api/v2/account/{accountId}/templates/{templateId}", (*Server).getTemplate},
+		{http.MethodPost, pushTokensPath, (*Server).registerPushToken},
+		{http.MethodGet, pushTokensPath, (*Server).listPushTokens},
+		{http.MethodDelete, pushTokenPath, (*Server).unregisterPushToken},
+		{http.MethodPost, "/oauth/token", (*Server).token},
+		{http.MethodGet, "/.well-known/jwks.json", (*Server).jwks},
+		{http.MethodPost, "/api/v2/account/{accountId}/clients", needClients((*Server).createClient)},
+		{http.MethodGet, "/api/v2/account/{accountId}/clients", needClients((*Server).listClients)},
+		{http.MethodPost, "/api/v2/account/{accountId}/clients/{clientId}/rotate", needClients((*Server).rotateClient)},
+		{http.MethodDelete, "/api/v2/account/{accountId}/clients/{clientId}", needClients((*Server).revokeClient)},
+		{http.MethodPut, "/api/v2/account/{accountId}/channels/{channel}", (*Server).putChannel},
+		{http.MethodGet, "/api/v2/account/{accountId}/channels", (*Server).listChannels},
+		{http.MethodGet, "/api/v2/account/{accountId}/channels/{channel}", (*Server).getChannel},
+		{http.MethodGet, optOutsPath, needOptOuts((*Server).listOptOuts)},
+		{http.MethodPost, optOutsPath, needOptOuts((*Server).addOptOut)},
+		{http.MethodDelete, optOutPath, needOptOuts((*Server).removeOptOut)},
+		{http.MethodPost, optOutImportPath, needOptOuts((*Server).importOptOuts)},
+		{http.MethodGet, optOutExportPath, needOptOuts((*Server).exportOptOuts)},
 	}
+	rs = append(rs, conversationRoutes()...)
 	if s.DeadLetters != nil {
 		rs = append(rs, Route{http.MethodPost, "/admin/dlq/redrive", (*Server).redrive})
 	}
@@ -113,8 +155,7 @@ func (s *Server) Routes() []Route {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.Routes() {
-		h := rt.handler
-		mux.HandleFunc(rt.Method+" "+rt.Pattern, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
+		mux.HandleFunc(rt.Method+" "+rt.Pattern, s.guard(rt)) // access rules: auth.go
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problemOf(parley.Errorf(parley.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)))
@@ -207,6 +248,15 @@ type SettingsRequest struct {
 	OptOutText   string `json:"optOutText"`
 	HelpText     string `json:"helpText"`
 	DefaultSkill string `json:"defaultSkill"`
+	// OptOutConfirmText and OptInConfirmText answer a consumer's STOP and
+	// START.
+	OptOutConfirmText string `json:"optOutConfirmText"`
+	OptInConfirmText  string `json:"optInConfirmText"`
+	// ConnectorURL and ConnectorSecret are where conversations are pushed
+	// and the key they are signed with. The secret is never shown; leaving
+	// it out (or sending back its redacted form) keeps the stored one.
+	ConnectorURL    string        `json:"connectorUrl"`
+	ConnectorSecret parley.Secret `json:"connectorSecret"`
 }
 
 func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
@@ -231,6 +281,8 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.Accounts.Update(r.Context(), parley.Account{
 		ID: r.PathValue("accountId"), OptOutText: req.OptOutText, HelpText: req.HelpText, DefaultSkill: req.DefaultSkill,
+		OptOutConfirmText: req.OptOutConfirmText, OptInConfirmText: req.OptInConfirmText,
+		ConnectorURL: req.ConnectorURL, ConnectorSecret: req.ConnectorSecret,
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -13,9 +13,19 @@ type Account struct {
 	OptOutText string `json:"optOutText,omitempty"`
 	// HelpText answers a consumer's HELP; empty means the default.
 	HelpText string `json:"helpText,omitempty"`
+	// OptOutConfirmText answers a consumer's first opt-out keyword (STOP…);
+	// empty means the default.
+	OptOutConfirmText string `json:"optOutConfirmText,omitempty"`
+	// OptInConfirmText answers an opt-in keyword (START…) that takes the
+	// consumer off the opt-out list; empty means the default.
+	OptInConfirmText string `json:"optInConfirmText,omitempty"`
 	// DefaultSkill receives replies outside any campaign's lookback.
 	DefaultSkill string    `json:"defaultSkill,omitempty"`
 	UpdatedAt    time.Time `json:"updatedAt"`
+	// ConnectorURL receives the account's conversations, signed with
+	// ConnectorSecret (see package connector); empty means none are pushed.
+	ConnectorURL    string `json:"connectorUrl,omitempty"`
+	ConnectorSecret Secret `json:"connectorSecret,omitempty"`
 }
 
 // MaxOptOutText bounds the opt-out text: LivePerson reserves 42 characters
@@ -36,5 +46,11 @@ func (a Account) Validate() error {
 	if utf8.RuneCountInString(a.HelpText) > 160 {
 		return FieldErrorf("helpText", "helpText is longer than one SMS (160 characters)")
 	}
-	return nil
+	if utf8.RuneCountInString(a.OptOutConfirmText) > 160 {
+		return FieldErrorf("optOutConfirmText", "optOutConfirmText is longer than one SMS (160 characters)")
+	}
+	if utf8.RuneCountInString(a.OptInConfirmText) > 160 {
+		return FieldErrorf("optInConfirmText", "optInConfirmText is longer than one SMS (160 characters)")
+	}
+	return a.validateConnector()
 }

@@ -16,6 +16,9 @@ func TestAccountValidate(t *testing.T) {
 		{Account{OptOutText: "Reply QUIT to opt out"}, "optOutText"},
 		{Account{OptOutText: "STOP " + strings.Repeat("x", 40)}, "optOutText"},
 		{Account{HelpText: strings.Repeat("h", 161)}, "helpText"},
+		{Account{OptOutConfirmText: strings.Repeat("c", 160), OptInConfirmText: "Welcome back"}, ""},
+		{Account{OptOutConfirmText: strings.Repeat("c", 161)}, "optOutConfirmText"},
+		{Account{OptInConfirmText: strings.Repeat("c", 161)}, "optInConfirmText"},
 	}
 	for _, tt := range tests {
 		if err := tt.a.Validate(); ErrorField(err) != tt.field || (tt.field == "") != (err == nil) {

@@ -18,4 +18,7 @@ const (
 	CodeCancelled = "CAMPAIGN_CANCELLED"
 	// CodeOutcomeUnknown: see StatusUnknown.
 	CodeOutcomeUnknown = "SEND_OUTCOME_UNKNOWN"
+	// CodeOptedOut: the consumer is on the account's opt-out list for the
+	// channel; the recipient is SKIPPED and never sent.
+	CodeOptedOut = "OPTED_OUT"
 )

@@ -3,6 +3,7 @@ package parley
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to one HTTP status in package httpapi.
@@ -25,6 +26,14 @@ type Error struct {
 	Message string
 	Field   string
 	Err     error
+	// RetryAfter, when set, is how long the caller should wait before
+	// trying again (an ETOOMANY error's Retry-After).
+	RetryAfter time.Duration
+}
+
+// TooMany is the ETOOMANY error that asks the caller to wait.
+func TooMany(wait time.Duration, format string, args ...any) *Error {
+	return &Error{Code: ETOOMANY, Message: fmt.Sprintf(format, args...), RetryAfter: wait}
 }
 
 // Error implements error.

@@ -30,16 +30,17 @@ const (
 // Final reports whether no further send will be attempted.
 func (s RecipientStatus) Final() bool {
 	switch s {
-	case StatusSent, StatusDelivered, StatusFailed, StatusSkipped, StatusExpired, StatusCancelled, StatusUnknown:
+	case StatusSent, StatusDelivered, StatusRead, StatusUndelivered, StatusFailed, StatusSkipped, StatusExpired, StatusCancelled, StatusUnknown:
 		return true
 	}
 	return false
 }
 
-// Indexed reports whether a recipient in status s is in the due-time index:
-// a SCHEDULED one until it is due, a SENDING one until its claim's lease
-// runs out (then its outcome is reconciled).
-func (s RecipientStatus) Indexed() bool { return s == StatusScheduled || s == StatusSending }
+// Indexed reports whether a recipient in status s is in the due-time index,
+// which holds SCHEDULED recipients by when they are due. (A SENDING one is
+// not: its job stays on the queue until the outcome is recorded, and a
+// redelivery after the claim's lease settles it.)
+func (s RecipientStatus) Indexed() bool { return s == StatusScheduled }
 
 // Claimable lists the statuses from which a dispatcher may claim a recipient.
 var Claimable = []RecipientStatus{StatusScheduled, StatusQueued}
@@ -53,7 +54,8 @@ type Recipient struct {
 	Seq               int               `json:"seq"`
 	Channel           Channel           `json:"channel"`
 	Phone             string            `json:"phone"`
-	Zones             []string          `json:"zones,omitempty"` // IANA zones of Phone
+	ConsumerID        string            `json:"consumerId,omitempty"` // the brand's id of an in-app consumer, who has no Phone
+	Zones             []string          `json:"zones,omitempty"`      // IANA zones of Phone, or the in-app consumer's zone
 	Variables         map[string]string `json:"variables,omitempty"`
 	Body              string            `json:"body"`                  // the SMS text, opt-out text included; a WhatsApp body as rendered
 	HeaderURL         string            `json:"headerUrl,omitempty"`   // a template's media header (H1)
@@ -82,13 +84,27 @@ type RecipientChange struct {
 	// SMS fallback of a prioritized campaign).
 	Channel      Channel
 	CountAttempt bool
-	// DueAt, when set, moves the recipient's first allowed send time.
+	// Attempt, when not zero, fences the change to one claim: it applies
+	// only while the stored Attempts equals it, so a dispatcher whose claim
+	// another took over can no longer move the recipient.
+	Attempt int
+	// DueAt, when set, moves the recipient's first allowed send time (or,
+	// for a claim, when its lease runs out).
 	DueAt time.Time
 	At    time.Time
 }
 
-// Allows reports whether the change may apply to a recipient in status s.
-func (c RecipientChange) Allows(s RecipientStatus) bool { return slices.Contains(c.From, s) }
+// Allows reports whether the change may apply to r: its status is one of
+// From and, when the change is fenced, its Attempts match.
+func (c RecipientChange) Allows(r Recipient) bool {
+	return slices.Contains(c.From, r.Status) && (c.Attempt == 0 || c.Attempt == r.Attempts)
+}
+
+// Unindexes reports whether the change may take a recipient out of the
+// due-time index: whether one of the statuses it applies to is Indexed.
+func (c RecipientChange) Unindexes() bool {
+	return slices.ContainsFunc(c.From, RecipientStatus.Indexed)
+}
 
 // Apply writes the change into r. It does not check From; adapters check it
 // atomically with the write.

@@ -14,7 +14,9 @@ import (
 // slows every dispatcher of the key.
 type Scaler interface {
 	Limiter
-	// ReserveScaled is Reserve that also returns the scale it applied.
+	// ReserveScaled takes n consecutive slots (see CheckSlots) and returns
+	// when the last of them may go and the scale it applied; for n up to
+	// the burst that is Reserve.
 	ReserveScaled(ctx context.Context, key Key, limit Limit, n int) (time.Time, Scale, error)
 	// Rescale atomically replaces key's scale s with change(s).Clamped()
 	// and returns the result. change may run more than once and must not
@@ -78,6 +80,22 @@ func (a *Adaptive) Reserve(ctx context.Context, key Key, limit Limit, n int) (ti
 	c := a.climb(key)
 	c.rate, c.factor = limit.Rate, scale.Fraction()
 	return at, nil
+}
+
+// ReserveSlots takes n consecutive slots of key's budget in one
+// reservation, spaced at the rate in effect: one request to a shared
+// limiter for a batch of sends, which go out as n single reservations
+// would. 1 ≤ n ≤ MaxSlots.
+func (a *Adaptive) ReserveSlots(ctx context.Context, key Key, limit Limit, n int) (Slots, error) {
+	last, scale, err := a.scaler.ReserveScaled(ctx, key, limit, n)
+	if err != nil {
+		return Slots{}, err
+	}
+	a.mu.Lock()
+	c := a.climb(key)
+	c.rate, c.factor = limit.Rate, scale.Fraction()
+	a.mu.Unlock()
+	return Slots{last: last, step: NewSchedule(limit, scale).emission, n: n, now: a.clock.Now()}, nil
 }
 
 // Throttled records that the provider asked key's sender to slow down: it

@@ -107,6 +107,39 @@ func Check(key Key, limit Limit, n int) error {
 	return nil
 }
 
+// MaxSlots bounds how many consecutive slots one reservation may take.
+const MaxSlots = 1000
+
+// CheckSlots is Check for a reservation of n consecutive slots sent one
+// after another rather than at once: 1 ≤ n ≤ MaxSlots, whatever the burst.
+func CheckSlots(key Key, limit Limit, n int) error {
+	if n < 1 || n > MaxSlots {
+		return parley.FieldErrorf("n", "%d slots: a reservation takes between 1 and %d", n, MaxSlots)
+	}
+	return Check(key, limit, min(n, limit.Burst))
+}
+
+// Slots are the consecutive slots of one reservation.
+type Slots struct {
+	last time.Time     // when the last slot may go
+	step time.Duration // slot length at the rate in effect
+	n    int
+	now  time.Time // when they were reserved
+}
+
+// Len is how many slots were reserved.
+func (s Slots) Len() int { return s.n }
+
+// At returns when the i-th slot (from 0) may be used: each is one step
+// after the one before, and none before the reservation was made.
+func (s Slots) At(i int) time.Time {
+	at := s.last.Add(-time.Duration(s.n-1-i) * s.step)
+	if at.Before(s.now) {
+		return s.now
+	}
+	return at
+}
+
 // Wait reserves n tokens and sleeps until they may be sent. l must run on
 // the wall clock. When ctx has ended it reserves nothing; when ctx ends
 // before the reserved instant, or its deadline falls before it, Wait returns

@@ -19,21 +19,27 @@ const bom = "\uFEFF"
 
 // Column names of a header row, matched without regard to case. Body
 // variables are B1…Bn. LivePerson names no column for an SMS recipient's
-// own text; Parley calls it Message.
+// own text; Parley calls it Message. In-app lists start with ConsumerId
+// and may give each consumer's Timezone.
 const (
-	colPhone   = "phone"
-	colHeader  = "h1"
-	colButton  = "bu1"
-	colMessage = "message"
+	colPhone      = "phone"
+	colHeader     = "h1"
+	colButton     = "bu1"
+	colMessage    = "message"
+	colConsumerID = "consumerid"
+	colTimezone   = "timezone"
 )
+
+// slotTimezone is the slot of an in-app file's Timezone column.
+const slotTimezone = -2
 
 // ParseCSV reads a recipients file (text/csv, UTF-8, comma-separated) of at
 // most max data rows (MaxCSVRecipients when max ≤ 0). The first row is a
-// header when it starts with a column name (Phone, H1, B1…, BU1, Message),
-// or starts with no digit and has a column name elsewhere; columns are then
-// found by name, in any order. Without a header, columns are positional:
-// phone, then the values in shape order. Blank rows are skipped; an empty
-// file gives no rows.
+// header when it starts with a column name (Phone or ConsumerId, H1, B1…,
+// BU1, Message, Timezone), or starts with no digit and has a column name
+// elsewhere; columns are then found by name, in any order. Without a
+// header, columns are positional: phone (or consumer id), then the values
+// in shape order. Blank rows are skipped; an empty file gives no rows.
 //
 // The error is an EINVALID *parley.Error, naming the line and column, when
 // the file has too many rows, is not valid CSV or UTF-8, or its header row
@@ -124,7 +130,8 @@ type columns struct {
 	header bool
 	shape  Shape
 	// slot[i] is where column i goes: 0 the phone, k > 0 the k-th value;
-	// -1 for a column without a name, which must stay empty.
+	// -1 for a column without a name, which must stay empty; slotTimezone
+	// for an in-app consumer's time zone.
 	slot []int
 }
 
@@ -137,9 +144,17 @@ func newColumns(first []string, s Shape, line int) (*columns, error) {
 	names := slotNames(s)
 	cols := &columns{header: true, shape: s, slot: make([]int, len(first))}
 	found := make([]int, len(names)) // slot → its column, from 1
+	tzColumn := 0
 	for i, name := range first {
 		if name == "" {
 			cols.slot[i] = -1
+			continue
+		}
+		if s.InApp && strings.EqualFold(name, colTimezone) {
+			if tzColumn > 0 {
+				return nil, parley.FieldErrorf(at(line, i+1), "column %q repeats column %d", name, tzColumn)
+			}
+			tzColumn, cols.slot[i] = i+1, slotTimezone
 			continue
 		}
 		k := slices.Index(names, strings.ToLower(name))
@@ -176,7 +191,7 @@ func isHeader(row []string) bool {
 // isColumnName reports whether v names a column of some shape.
 func isColumnName(v string) bool {
 	switch v {
-	case colPhone, colHeader, colButton, colMessage:
+	case colPhone, colHeader, colButton, colMessage, colConsumerID, colTimezone:
 		return true
 	}
 	n, err := strconv.Atoi(strings.TrimPrefix(v, "b"))
@@ -184,9 +199,12 @@ func isColumnName(v string) bool {
 }
 
 // slotNames returns the lower-case column names shape s takes, in slot
-// order: the phone, then the values in shape order.
+// order: the phone (or consumer id), then the values in shape order.
 func slotNames(s Shape) []string {
 	names := []string{colPhone}
+	if s.InApp {
+		names[0] = colConsumerID
+	}
 	if s.Header != "" {
 		names = append(names, colHeader)
 	}
@@ -210,8 +228,11 @@ func (c *columns) line(number int, rec []string) line {
 	cells := make([]string, c.shape.width()+1)
 	given := 0
 	extra := false
+	tz := ""
 	for i, v := range rec {
 		switch {
+		case i < len(c.slot) && c.slot[i] == slotTimezone:
+			tz = v
 		case i >= len(c.slot) || c.slot[i] < 0:
 			extra = extra || v != ""
 		default:
@@ -222,6 +243,6 @@ func (c *columns) line(number int, rec []string) line {
 		}
 	}
 	l := cut(number, cells, c.shape)
-	l.given, l.extra = given, extra
+	l.given, l.extra, l.tz = given, extra, tz
 	return l
 }

@@ -1,8 +1,9 @@
 // Package recipient reads the recipient lists brands give a proactive
 // campaign: an uploaded CSV file or lines typed by hand. Each line is one
-// recipient, phone number first, then the values the message needs: for a
-// WhatsApp template its header media URL, its body variables and its dynamic
-// button's URL variable; for SMS the recipient's own text.
+// recipient, phone number first (for in-app messaging, the brand's consumer
+// id), then the values the message needs: for a WhatsApp template its header
+// media URL, its body variables and its dynamic button's URL variable; for
+// SMS or in-app plain text the recipient's own text.
 //
 // A problem with one line never rejects the others: the line's Row carries
 // LivePerson's error code and a sentence saying why. Only a problem with the
@@ -46,6 +47,8 @@ const (
 	CodeHeaderInvalidURL      = "HEADER_VARIABLE_INVALID_URL"
 	CodeMissingButtonVariable = "MISSING_BUTTON_VARIABLE"
 	CodeInvalidButtonVariable = "INVALID_BUTTON_VARIABLE"
+	CodeInvalidConsumerID     = parley.CodeInvalidConsumerID
+	CodeDuplicateConsumerID   = parley.CodeDuplicateConsumerID
 )
 
 // Shape says what each line must carry after the phone number.
@@ -61,6 +64,11 @@ type Shape struct {
 	// FreeText says the line may carry the recipient's own SMS text instead
 	// of template values; it excludes the fields above.
 	FreeText bool
+	// InApp says each line starts with the brand's consumer id (column
+	// ConsumerId) instead of a phone number; a file with a header row may
+	// also give each consumer's time zone (column Timezone). An in-app
+	// message is plain text: InApp excludes Header and URLVar.
+	InApp bool
 }
 
 // headerExtensions are the file extensions a header URL may end in, per
@@ -82,6 +90,9 @@ func (s Shape) check() error {
 	if s.FreeText && (s.Header != "" || s.BodyVars > 0 || s.URLVar) {
 		return parley.FieldErrorf("shape.freeText", "free text excludes template values")
 	}
+	if s.InApp && (s.Header != "" || s.URLVar) {
+		return parley.FieldErrorf("shape.inApp", "an in-app message is plain text, without a header or buttons")
+	}
 	return nil
 }
 
@@ -102,10 +113,14 @@ type Row struct {
 	// Line is the 1-based line number in the input; with a header row, the
 	// header is line 1. A CSV record spanning lines has its first line.
 	Line int
-	// Raw is the phone number as written, Phone its E.164 form ("" when it
-	// is not a valid number).
+	// Raw is the phone number (or consumer id) as written, Phone its E.164
+	// form ("" when it is not a valid number, and for in-app lines).
 	Raw   string
 	Phone string
+	// ConsumerID is an in-app line's consumer id, Timezone the time zone
+	// its Timezone column gave ("" when none; checked by the caller).
+	ConsumerID string
+	Timezone   string
 	// Header is the header media URL, Body the body variables in order, URL
 	// the dynamic button's URL variable, Text an SMS recipient's own text.
 	Header string
@@ -124,7 +139,8 @@ type Row struct {
 // it had more, not all empty.
 type line struct {
 	number int
-	phone  string
+	phone  string // or the consumer id, for in-app lines
+	tz     string
 	values []string
 	given  int
 	extra  bool
@@ -133,7 +149,7 @@ type line struct {
 // checker turns lines into rows, remembering the numbers seen so far.
 type checker struct {
 	shape Shape
-	seen  map[string]int // E.164 number → line it first appeared on
+	seen  map[string]int // E.164 number (or consumer id) → line it first appeared on
 	rows  []Row
 }
 
@@ -150,8 +166,12 @@ func (c *checker) add(l line) {
 
 // fill copies the line's cells into a row and normalises its number.
 func (c *checker) fill(l line) Row {
-	r := Row{Line: l.number, Raw: l.phone}
-	r.Phone, _ = phone.Normalize(l.phone)
+	r := Row{Line: l.number, Raw: l.phone, Timezone: l.tz}
+	if c.shape.InApp {
+		r.ConsumerID = l.phone
+	} else {
+		r.Phone, _ = phone.Normalize(l.phone)
+	}
 	v := l.values
 	if c.shape.Header != "" {
 		r.Header, v = v[0], v[1:]
@@ -175,15 +195,8 @@ func (c *checker) fill(l line) Row {
 // is wrong with that line.
 func (c *checker) verdict(l line, r Row) (code, detail string) {
 	at := "line " + strconv.Itoa(l.number) + ": "
-	switch first, dup := c.seen[r.Phone]; {
-	case l.phone == "":
-		return CodeInvalidNumber, at + "the phone number is missing"
-	case r.Phone == "":
-		return CodeInvalidNumber, at + "the phone number is not a valid number starting with its country code"
-	case dup:
-		return CodeDuplicateNumber, at + fmt.Sprintf("the phone number repeats line %d", first)
-	default:
-		c.seen[r.Phone] = l.number
+	if code, detail := c.identity(l, r, at); code != "" {
+		return code, detail
 	}
 	if want := c.shape.width(); l.extra {
 		return CodeTooManyVariables, at + fmt.Sprintf("more values follow the phone number than the %d the message takes", want)
@@ -191,6 +204,32 @@ func (c *checker) verdict(l line, r Row) (code, detail string) {
 		return CodeInsufficientVariables, at + fmt.Sprintf("%d values follow the phone number; the message takes %d", l.given, want)
 	}
 	return c.values(r, at)
+}
+
+// identity checks the line's phone number, or its consumer id for in-app,
+// and remembers it.
+func (c *checker) identity(l line, r Row, at string) (code, detail string) {
+	if c.shape.InApp {
+		first, dup := c.seen[r.ConsumerID]
+		switch why := parley.ConsumerIDProblem(r.ConsumerID); {
+		case why != "":
+			return CodeInvalidConsumerID, at + why
+		case dup:
+			return CodeDuplicateConsumerID, at + fmt.Sprintf("the consumer id repeats line %d", first)
+		}
+		c.seen[r.ConsumerID] = l.number
+		return "", ""
+	}
+	switch first, dup := c.seen[r.Phone]; {
+	case l.phone == "":
+		return CodeInvalidNumber, at + "the phone number is missing"
+	case r.Phone == "":
+		return CodeInvalidNumber, at + "the phone number is not a valid number starting with its country code"
+	case dup:
+		return CodeDuplicateNumber, at + fmt.Sprintf("the phone number repeats line %d", first)
+	}
+	c.seen[r.Phone] = l.number
+	return "", ""
 }
 
 // values checks the template values of a row.

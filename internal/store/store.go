@@ -20,6 +20,11 @@ const MaxPage = 1000
 // (including one that belongs to another account), ECONFLICT for a failed
 // condition, EUNAVAILABLE when the backing service fails.
 type Store interface {
+	Conversations
+	PushTokens
+	Channels
+	Clients
+	Replies
 	// Account returns an account's settings; an account that never saved
 	// any has the zero settings (with its id), not ENOTFOUND.
 	Account(ctx context.Context, accountID string) (parley.Account, error)

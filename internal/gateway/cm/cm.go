@@ -17,11 +17,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
@@ -129,12 +132,36 @@ func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 	return ref, nil
 }
 
-// Reference derives the CM reference for m: 32 hex characters (CM allows
-// 1–32 alphanumerics) from a SHA-256 of the account, campaign and recipient
-// ids, so a retried send of one recipient keeps its reference and status
-// reports map back to it. A message without a recipient id gets a random
-// reference instead, since its ids do not identify it.
+// maxReference is the longest reference CM takes: 1–32 letters and digits.
+const maxReference = 32
+
+// Prefixes of the reference forms.
+const (
+	refUUID  = 'U' // a UUID campaign id and a numeric recipient id, in base 36
+	refPlain = 'P' // short alphanumeric ids, written out
+	refHash  = 'H' // ids that fit neither form: their statuses name no recipient
+)
+
+// uuidDigits is how many base-36 digits a 128-bit UUID takes.
+const uuidDigits = 25
+
+// Reference derives the CM reference of m: at most 32 letters and digits,
+// which CM echoes in the status reports of m. It encodes the recipient's
+// reference (parley.Message.CallbackRef), which ParseReference reads back,
+// so a status report finds its recipient without a lookup; the same
+// recipient always gets the same reference, so a retried send keeps it.
+// Parley's ids fit (a UUID campaign id and a numeric recipient id take
+// 27 to 32 characters): "U", the campaign UUID's 128 bits in 25 base-36
+// digits, then the recipient's number in base 36. Short alphanumeric ids
+// are written out: "P", the campaign id's length as one base-36 digit, the
+// campaign id, the recipient id. Ids that fit neither get "H" and a hash
+// of the account, campaign and recipient ids, whose statuses name no
+// recipient; a message without a recipient id (an answer to a keyword)
+// gets "H" and a random value.
 func Reference(m parley.Message) string {
+	if ref, ok := encodeReference(m.CampaignID, m.RecipientID); ok {
+		return ref
+	}
 	h := sha256.New()
 	for _, id := range []string{m.AccountID, m.CampaignID, m.RecipientID} {
 		fmt.Fprintf(h, "%d:%s;", len(id), id)
@@ -144,7 +171,74 @@ func Reference(m parley.Message) string {
 		_, _ = rand.Read(nonce) // crypto/rand never fails on supported platforms
 		h.Write(nonce)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return string(refHash) + hex.EncodeToString(h.Sum(nil))[:maxReference-1]
+}
+
+// encodeReference writes the "U" or "P" form of a recipient's reference.
+func encodeReference(campaignID, recipientID string) (string, bool) {
+	if campaignID == "" || recipientID == "" {
+		return "", false
+	}
+	if u, err := uuid.Parse(campaignID); err == nil && u.String() == campaignID {
+		if seq, err := strconv.Atoi(recipientID); err == nil && seq >= 0 && parley.RecipientID(seq) == recipientID {
+			n := new(big.Int).SetBytes(u[:]).Text(36)
+			ref := string(refUUID) + strings.Repeat("0", uuidDigits-len(n)) + n + strconv.FormatInt(int64(seq), 36)
+			if len(ref) <= maxReference {
+				return ref, true
+			}
+		}
+	}
+	ref := string(refPlain) + strconv.FormatInt(int64(len(campaignID)), 36) + campaignID + recipientID
+	if len(campaignID) < 36 && len(ref) <= maxReference && alphanumeric(campaignID) && alphanumeric(recipientID) {
+		return ref, true
+	}
+	return "", false
+}
+
+// ParseReference reads the campaign and recipient ids back from a
+// reference Reference made; ok is false for the "H" form and for anything
+// Reference does not write. A reference only names a recipient: whether
+// the recipient's message is the one reported must still be checked.
+func ParseReference(ref string) (campaignID, recipientID string, ok bool) {
+	if len(ref) < 2 || len(ref) > maxReference || !alphanumeric(ref) {
+		return "", "", false
+	}
+	body := ref[1:]
+	switch ref[0] {
+	case refUUID:
+		if len(body) <= uuidDigits || strings.ContainsAny(body, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+			return "", "", false
+		}
+		n, good := new(big.Int).SetString(body[:uuidDigits], 36)
+		if !good || n.BitLen() > 128 {
+			return "", "", false
+		}
+		var u uuid.UUID
+		n.FillBytes(u[:])
+		digits := body[uuidDigits:]
+		seq, err := strconv.ParseInt(digits, 36, 64)
+		if err != nil || seq < 0 || strconv.FormatInt(seq, 36) != digits {
+			return "", "", false
+		}
+		return u.String(), parley.RecipientID(int(seq)), true
+	case refPlain:
+		n, err := strconv.ParseInt(body[:1], 36, 8)
+		if err != nil || n < 1 || int(n)+1 >= len(body) || strconv.FormatInt(n, 36) != body[:1] {
+			return "", "", false
+		}
+		return body[1 : 1+n], body[1+n:], true
+	}
+	return "", "", false
+}
+
+// alphanumeric reports whether s is made of ASCII letters and digits only.
+func alphanumeric(s string) bool {
+	for i := range len(s) {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // sendRequest is the JSON body of CM's message endpoint. The product token

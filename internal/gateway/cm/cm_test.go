@@ -297,6 +297,12 @@ func TestReference(t *testing.T) {
 	b.RecipientID = "rcp-43"
 	c := a
 	c.AccountID, c.CampaignID = "acct-1camp-9", "" // ids are length-prefixed, so no shift collides
+	u := a
+	u.CampaignID, u.RecipientID = "0196f1e2-7c4b-7d1a-9e3f-2b8c4d6e8f01", "000042"
+	u2 := u
+	u2.RecipientID = "000043"
+	p := a
+	p.CampaignID, p.RecipientID = "camp1", "000001"
 	tests := []struct {
 		name string
 		x, y parley.Message
@@ -305,20 +311,75 @@ func TestReference(t *testing.T) {
 		{"same recipient", a, a, true},
 		{"other recipient", a, b, false},
 		{"shifted ids", a, c, false},
+		{"same UUID recipient", u, u, true},
+		{"other UUID recipient", u, u2, false},
+		{"plain ids", p, u, false},
 	}
 	for _, tt := range tests {
 		rx, ry := Reference(tt.x), Reference(tt.y)
 		if (rx == ry) != tt.same {
 			t.Errorf("%s: %q vs %q, same=%v", tt.name, rx, ry, tt.same)
 		}
-		if !cmReference.MatchString(rx) || len(rx) != 32 {
-			t.Errorf("%s: reference %q is not 32 alphanumerics", tt.name, rx)
+		if !cmReference.MatchString(rx) {
+			t.Errorf("%s: reference %q is not 1-32 alphanumerics", tt.name, rx)
 		}
 	}
 	noID := a
 	noID.RecipientID = ""
 	if Reference(noID) == Reference(noID) {
 		t.Error("messages without a recipient id share a reference")
+	}
+}
+
+func TestParseReference(t *testing.T) {
+	long := strings.Repeat("9", 10)
+	tests := []struct {
+		name, campaign, recipient string
+		want                      string // the reference; "" when its statuses name no recipient
+	}{
+		{"Parley's ids", "0196f1e2-7c4b-7d1a-9e3f-2b8c4d6e8f01", "000042", ""},
+		{"the first recipient", "00000000-0000-0000-0000-000000000000", "000001", "U00000000000000000000000001"},
+		{"the largest UUID", "ffffffff-ffff-ffff-ffff-ffffffffffff", "999999", ""},
+		{"a recipient number of six base-36 digits", "0196f1e2-7c4b-7d1a-9e3f-2b8c4d6e8f01", "2176782335", ""},
+		{"short ids written out", "camp1", "000001", "P5camp1000001"},
+		{"mixed case kept", "CampA", "r1", "P5CampAr1"},
+	}
+	for _, tt := range tests {
+		ref := Reference(parley.Message{AccountID: "acct1", CampaignID: tt.campaign, RecipientID: tt.recipient})
+		if tt.want != "" && ref != tt.want {
+			t.Errorf("%s: Reference = %q, want %q", tt.name, ref, tt.want)
+		}
+		if !cmReference.MatchString(ref) {
+			t.Errorf("%s: reference %q is not 1-32 alphanumerics", tt.name, ref)
+		}
+		c, r, ok := ParseReference(ref)
+		if !ok || c != tt.campaign || r != tt.recipient {
+			t.Errorf("%s: ParseReference(%q) = %q, %q, %v; want %q, %q", tt.name, ref, c, r, ok, tt.campaign, tt.recipient)
+		}
+	}
+	// Ids that fit no form get a hash: a reference, but no recipient.
+	for _, m := range []parley.Message{
+		{CampaignID: "camp-9", RecipientID: "rcp-42"},                           // not alphanumeric
+		{CampaignID: "0196f1e2-7c4b-7d1a-9e3f-2b8c4d6e8f01", RecipientID: "42"}, // not a Parley recipient number
+		{CampaignID: "0196F1E2-7C4B-7D1A-9E3F-2B8C4D6E8F01", RecipientID: "000001"},
+		{CampaignID: "0196f1e2-7c4b-7d1a-9e3f-2b8c4d6e8f01", RecipientID: long + long + long + "1"},
+		{CampaignID: strings.Repeat("c", 30), RecipientID: "000001"},
+		{CampaignID: "camp1"},
+	} {
+		ref := Reference(m)
+		if !cmReference.MatchString(ref) || ref[0] != 'H' {
+			t.Errorf("Reference(%+v) = %q; want the H form", m, ref)
+		}
+		if c, r, ok := ParseReference(ref); ok {
+			t.Errorf("ParseReference(%q) = %q, %q; want no recipient", ref, c, r)
+		}
+	}
+	for _, bad := range []string{"", "U", "P", "P0", "P5camp1", "P9abc1", "Pacamp1", "u00000000000000000000000001", "U0000000000000000000000000",
+		"U00000000000000000000000000001", "UZZZZZZZZZZZZZZZZZZZZZZZZZ1", "U0000000000000000000000000A", "e1b6f0c3a9d24b7f8e5a1c2d3b4f5a6e",
+		"P5camp1/00001", "U" + strings.Repeat("z", 25) + "1"} {
+		if c, r, ok := ParseReference(bad); ok {
+			t.Errorf("ParseReference(%q) = %q, %q; want refused", bad, c, r)
+		}
 	}
 }
 

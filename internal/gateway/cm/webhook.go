@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -163,6 +164,37 @@ func ParseInbound(body []byte) (Inbound, error) {
 	}
 	copy(in.Groupings[:], p.Groupings)
 	return in, nil
+}
+
+// MessageID names the message for deduplication: CM gives an inbound
+// message no id of its own, and delivers it again, unchanged, until it is
+// acknowledged. It is "cm" and a hash of everything CM sent that tells
+// messages apart (sender, recipient, time, text, channel, and the message
+// replied to), or "" when CM gave no time, since two messages of the same
+// text could then not be told apart.
+func (in Inbound) MessageID() string {
+	if in.Time.IsZero() {
+		return ""
+	}
+	h := sha256.New()
+	for _, f := range []string{in.From, in.To, in.Time.UTC().Format(time.RFC3339Nano), in.Body, in.Channel, in.Reference, in.MessageContext} {
+		fmt.Fprintf(h, "%d:%s;", len(f), f)
+	}
+	return "cm" + hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// IsStatusReport tells the two kinds of body CM posts apart, for a webhook
+// URL that takes both: status reports are XML, or JSON with a top-level
+// "messages" object; inbound messages are JSON without one.
+func IsStatusReport(body []byte) bool {
+	t := bytes.TrimSpace(body)
+	if len(t) > 0 && t[0] == '<' {
+		return true
+	}
+	var top struct {
+		Messages json.RawMessage `json:"messages"`
+	}
+	return json.Unmarshal(t, &top) == nil && len(top.Messages) > 0 && string(top.Messages) != "null"
 }
 
 // Status is the STATUS code of a CM status report.

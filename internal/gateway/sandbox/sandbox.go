@@ -40,16 +40,40 @@ func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 	if err := g.fault(m); err != nil {
 		return "", err
 	}
-	b := make([]byte, 12)
-	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
 	sent := parley.SentMessage{
-		ID: "SB" + hex.EncodeToString(b), Channel: m.Channel, To: m.To, From: m.From, Body: m.Body, Template: m.Template,
+		ID: NewMessageID(), Channel: m.Channel, To: m.To, From: m.From, Body: m.Body, Template: m.Template,
 		CampaignID: m.CampaignID, AccountID: m.AccountID, RecipientID: m.RecipientID, SentAt: g.Clock.Now(),
 	}
 	if err := g.Recorder.RecordSandbox(ctx, sent); err != nil {
 		return "", &parley.SendError{Provider: "sandbox", Code: "RECORD_FAILED", Reason: fmt.Sprint(err), Kind: parley.FailTransient}
 	}
 	return sent.ID, nil
+}
+
+// NewMessageID returns a fresh sandbox message id, as a provider names a
+// message: Send's ids, and those of replies injected as if a consumer had
+// sent them.
+func NewMessageID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return "SB" + hex.EncodeToString(b)
+}
+
+// Message returns the message recorded under the id Send returned, and
+// whether there is one. The recorded message names its recipient, which
+// an injected status is applied to. It reads the whole outbox: the
+// sandbox serves local runs.
+func (g *Gateway) Message(ctx context.Context, id string) (parley.SentMessage, bool, error) {
+	ms, err := g.Recorder.SandboxMessages(ctx)
+	if err != nil {
+		return parley.SentMessage{}, false, err
+	}
+	for _, m := range ms {
+		if m.ID == id {
+			return m, true, nil
+		}
+	}
+	return parley.SentMessage{}, false, nil
 }
 
 // Messages lists what the sandbox recorded, oldest first.

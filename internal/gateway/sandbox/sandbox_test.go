@@ -81,3 +81,25 @@ func TestFaults(t *testing.T) {
 		t.Errorf("unknown kind: %v", err)
 	}
 }
+
+func TestMessageByID(t *testing.T) {
+	g := newGateway(t)
+	ctx := context.Background()
+	first, err := g.Send(ctx, msg("+12025550101", parley.ChannelSMS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := msg("+12025550102", parley.ChannelSMS)
+	second.RecipientID = "000002"
+	id, err := g.Send(ctx, second)
+	if err != nil || id == first {
+		t.Fatalf("second send = %q, %v", id, err)
+	}
+	m, found, err := g.Message(ctx, id)
+	if err != nil || !found || m.ID != id || m.AccountID != "a" || m.CampaignID != "c" || m.RecipientID != "000002" {
+		t.Fatalf("Message(%s) = %+v, %v, %v; want the second message with its recipient", id, m, found, err)
+	}
+	if _, found, err := g.Message(ctx, "SBnone"); found || err != nil {
+		t.Errorf("Message of an unknown id: found=%v, %v", found, err)
+	}
+}

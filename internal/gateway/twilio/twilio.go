@@ -119,8 +119,12 @@ type Gateway struct {
 	// BaseURL is the API host; empty means DefaultBaseURL.
 	BaseURL     string
 	Credentials Credentials
-	// StatusCallback, when set, is the URL Twilio posts delivery status
-	// changes of every message sent to.
+	// StatusCallback, when set, is the URL Twilio posts the delivery
+	// status changes of each message sent to a recipient to, with the
+	// recipient's reference (parley.Message.CallbackRef) added as the
+	// query parameter RefParam: Twilio signs the whole URL, so the
+	// reference comes back as authentic as the status. A message to no
+	// recipient (an answer to a keyword) asks for no callbacks.
 	StatusCallback string
 	// HTTP is the client requests go through; nil means a client with a
 	// 15 s timeout.
@@ -156,8 +160,8 @@ func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 	} else {
 		form.Set("From", m.From)
 	}
-	if g.StatusCallback != "" {
-		form.Set("StatusCallback", g.StatusCallback)
+	if cb := StatusCallbackURL(g.StatusCallback, m.CallbackRef()); cb != "" {
+		form.Set("StatusCallback", cb)
 	}
 	req, err := g.newRequest(ctx, http.MethodPost, g.messagesURL(".json"), strings.NewReader(form.Encode()))
 	if err != nil {
@@ -173,6 +177,27 @@ func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 			Reason: "Twilio accepted the message but returned no sid"}
 	}
 	return created.SID, nil
+}
+
+// RefParam is the query parameter of a StatusCallback URL that carries the
+// recipient's reference.
+const RefParam = "ref"
+
+// StatusCallbackURL is base with ref added as the query parameter RefParam
+// (after any query base has, which is kept as written); "" when either is
+// empty.
+func StatusCallbackURL(base, ref string) string {
+	if base == "" || ref == "" {
+		return ""
+	}
+	sep := "?"
+	switch {
+	case strings.HasSuffix(base, "?") || strings.HasSuffix(base, "&"):
+		sep = ""
+	case strings.Contains(base, "?"):
+		sep = "&"
+	}
+	return base + sep + RefParam + "=" + url.QueryEscape(ref)
 }
 
 // baseURL returns the API host without a trailing slash.

@@ -37,7 +37,7 @@ func TestSendCreatesMessage(t *testing.T) {
 			name:  "messaging service with API key and status callback",
 			creds: Credentials{AccountSID: testAccount, AuthToken: "unused", APIKeySID: testKeySID, APIKeySecret: testKeySecret},
 			from:  "MG0123456789abcdef0123456789abcdef", callback: "https://hooks.example.com/twilio/status?acct=7",
-			want: map[string]string{"MessagingServiceSid": "MG0123456789abcdef0123456789abcdef", "From": "", "StatusCallback": "https://hooks.example.com/twilio/status?acct=7"},
+			want: map[string]string{"MessagingServiceSid": "MG0123456789abcdef0123456789abcdef", "From": "", "StatusCallback": "https://hooks.example.com/twilio/status?acct=7&ref=camp-1%2F000042"},
 		},
 		{
 			name: "alphanumeric sender", creds: Credentials{AccountSID: testAccount, AuthToken: testToken},
@@ -51,6 +51,7 @@ func TestSendCreatesMessage(t *testing.T) {
 			g := &Gateway{BaseURL: srv.URL + "/", Credentials: tt.creds, StatusCallback: tt.callback}
 			sid, err := g.Send(context.Background(), parley.Message{
 				Channel: parley.ChannelSMS, From: tt.from, To: "+447700900123", Body: "Hi Ann, 20% off today",
+				AccountID: "acct1", CampaignID: "camp-1", RecipientID: "000042",
 			})
 			if err != nil {
 				t.Fatalf("Send: %v", err)

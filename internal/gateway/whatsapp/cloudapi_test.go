@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 )
 
 // cloudAPI imitates the Cloud API's messages edge: it checks a request the
@@ -192,7 +193,10 @@ type wireMessage struct {
 	Type             string        `json:"type,omitempty"`
 	Text             *wireText     `json:"text,omitempty"`
 	Template         *wireTemplate `json:"template,omitempty"`
-	raw              json.RawMessage
+	// BizOpaqueCallbackData is returned in the statuses, at most 512
+	// characters.
+	BizOpaqueCallbackData string `json:"biz_opaque_callback_data,omitempty"`
+	raw                   json.RawMessage
 }
 
 type wireText struct {
@@ -232,6 +236,8 @@ type wireMedia struct {
 
 func (a *cloudAPI) checkMessage(m wireMessage) *failure {
 	switch {
+	case utf8.RuneCountInString(m.BizOpaqueCallbackData) > 512:
+		return invalidParam("biz_opaque_callback_data is longer than 512 characters")
 	case m.MessagingProduct != "whatsapp":
 		return invalidParam("messaging_product must be whatsapp")
 	case m.RecipientType != "" && m.RecipientType != "individual":

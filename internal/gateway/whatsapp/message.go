@@ -11,6 +11,9 @@ import (
 const (
 	maxTextBody = 4096 // characters of a text message body
 	maxButtons  = 10   // buttons of a template
+	// MaxCallbackData is the longest biz_opaque_callback_data the Cloud
+	// API takes.
+	MaxCallbackData = 512
 )
 
 // codeInvalidMessage is the SendError code of a message refused before it
@@ -25,6 +28,10 @@ type message struct {
 	Type             string    `json:"type"` // "text" or "template"
 	Text             *text     `json:"text,omitempty"`
 	Template         *template `json:"template,omitempty"`
+	// BizOpaqueCallbackData is the recipient's reference
+	// (parley.Message.CallbackRef); Meta returns it, unread, with every
+	// status of the message.
+	BizOpaqueCallbackData string `json:"biz_opaque_callback_data,omitempty"`
 }
 
 type text struct {
@@ -73,6 +80,9 @@ func newMessage(m parley.Message) (message, error) {
 		return message{}, err
 	}
 	msg := message{MessagingProduct: "whatsapp", RecipientType: "individual", To: to}
+	if ref := m.CallbackRef(); utf8.RuneCountInString(ref) <= MaxCallbackData {
+		msg.BizOpaqueCallbackData = ref
+	}
 	if m.Template == nil {
 		if err := checkText(m.Body); err != nil {
 			return message{}, err

@@ -71,6 +71,9 @@ type Status struct {
 	Status        string // StatusSent, StatusDelivered, StatusRead, StatusFailed…
 	Timestamp     time.Time
 	Errors        []ErrorInfo // why a failed message failed
+	// CallbackData is the biz_opaque_callback_data the message was sent
+	// with: Send sets it to the recipient's parley.Message.CallbackRef.
+	CallbackData string
 }
 
 // ErrorInfo is an error Meta reports in a webhook.
@@ -185,6 +188,7 @@ type rawStatus struct {
 	Timestamp       string     `json:"timestamp"`
 	RecipientID     string     `json:"recipient_id"`
 	RecipientUserID string     `json:"recipient_user_id"`
+	CallbackData    string     `json:"biz_opaque_callback_data"`
 	Errors          []rawError `json:"errors"`
 }
 
@@ -283,6 +287,7 @@ func (v value) status(path string, s rawStatus) (Status, error) {
 	return Status{
 		ID: s.ID, PhoneNumberID: v.Metadata.PhoneNumberID, From: business(v.Metadata.DisplayPhoneNumber),
 		To: to, UserID: s.RecipientUserID, Status: s.Status, Timestamp: at, Errors: errorInfos(s.Errors),
+		CallbackData: s.CallbackData,
 	}, nil
 }
 

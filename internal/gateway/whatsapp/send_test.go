@@ -78,6 +78,17 @@ func TestSendBuildsTheCloudAPIMessage(t *testing.T) {
 				"template":{"name":"welcome","language":{"code":"en"}}}`,
 		},
 		{
+			name: "a recipient's message carries its reference for the statuses",
+			msg:  parley.Message{To: "+14155550123", Body: "Your table is ready", AccountID: "acct1", CampaignID: "camp-7", RecipientID: "000042"},
+			want: `{"messaging_product":"whatsapp","recipient_type":"individual","to":"+14155550123",
+				"type":"text","text":{"body":"Your table is ready"},"biz_opaque_callback_data":"camp-7/000042"}`,
+		},
+		{
+			name: "a reference longer than Meta takes is left out",
+			msg:  parley.Message{To: "+14155550123", Body: "Hi", CampaignID: strings.Repeat("c", MaxCallbackData), RecipientID: "1"},
+			want: `{"messaging_product":"whatsapp","recipient_type":"individual","to":"+14155550123","type":"text","text":{"body":"Hi"}}`,
+		},
+		{
 			name: "video header",
 			msg: parley.Message{To: "+4915123456789", Template: &parley.Template{
 				Name: "webinar", Language: "de", Header: &parley.Media{Type: parley.MediaVideo, URL: "https://cdn.example.com/teaser.mp4"},

@@ -192,11 +192,13 @@ func TestParseNotification(t *testing.T) {
 				{"id":"wamid.OUT1","status":"sent","timestamp":"1750000400","recipient_id":"16505551234",
 				 "conversation":{"id":"c1","origin":{"type":"marketing"}},"pricing":{"billable":true,"pricing_model":"PMP","category":"marketing"}},
 				{"id":"wamid.OUT1","status":"delivered","timestamp":"1750000401","recipient_id":"16505551234"},
-				{"id":"wamid.OUT1","status":"read","timestamp":"1750000460","recipient_id":"16505551234","recipient_user_id":"US.13491208655302741918"}]}`),
+				{"id":"wamid.OUT1","status":"read","timestamp":"1750000460","recipient_id":"16505551234","recipient_user_id":"US.13491208655302741918",
+				 "biz_opaque_callback_data":"camp-7/000042"}]}`),
 			want: Notification{Statuses: []Status{
 				status(Status{ID: "wamid.OUT1", To: "+16505551234", Status: "sent", Timestamp: at(1750000400)}),
 				status(Status{ID: "wamid.OUT1", To: "+16505551234", Status: "delivered", Timestamp: at(1750000401)}),
-				status(Status{ID: "wamid.OUT1", To: "+16505551234", UserID: "US.13491208655302741918", Status: "read", Timestamp: at(1750000460)}),
+				status(Status{ID: "wamid.OUT1", To: "+16505551234", UserID: "US.13491208655302741918", Status: "read", Timestamp: at(1750000460),
+					CallbackData: "camp-7/000042"}),
 			}},
 		},
 		{

@@ -91,6 +91,9 @@ func New(client API, table string, clock parley.Clock) *Limiter {
 
 // Reserve implements ratelimit.Limiter.
 func (l *Limiter) Reserve(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (time.Time, error) {
+	if err := ratelimit.Check(key, limit, n); err != nil {
+		return time.Time{}, err
+	}
 	at, _, err := l.ReserveScaled(ctx, key, limit, n)
 	return at, err
 }
@@ -99,7 +102,7 @@ func (l *Limiter) Reserve(ctx context.Context, key ratelimit.Key, limit ratelimi
 // this process saw last; the item returned by the write refreshes it for the
 // next reservation.
 func (l *Limiter) ReserveScaled(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (time.Time, ratelimit.Scale, error) {
-	if err := ratelimit.Check(key, limit, n); err != nil {
+	if err := ratelimit.CheckSlots(key, limit, n); err != nil {
 		return time.Time{}, ratelimit.Scale{}, err
 	}
 	e, err := l.acquire(ctx, key)

@@ -37,13 +37,16 @@ func New(clock parley.Clock) *Limiter {
 
 // Reserve implements ratelimit.Limiter.
 func (l *Limiter) Reserve(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (time.Time, error) {
+	if err := ratelimit.Check(key, limit, n); err != nil {
+		return time.Time{}, err
+	}
 	at, _, err := l.ReserveScaled(ctx, key, limit, n)
 	return at, err
 }
 
 // ReserveScaled implements ratelimit.Scaler.
 func (l *Limiter) ReserveScaled(_ context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (time.Time, ratelimit.Scale, error) {
-	if err := ratelimit.Check(key, limit, n); err != nil {
+	if err := ratelimit.CheckSlots(key, limit, n); err != nil {
 		return time.Time{}, ratelimit.Scale{}, err
 	}
 	now := l.clock.Now()

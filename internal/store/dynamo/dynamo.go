@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,6 +37,7 @@ type API interface {
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
 // Table is a store.Store on one DynamoDB table with the schema EnsureTable
@@ -54,8 +56,10 @@ func New(client API, table string) *Table {
 }
 
 // Batch writes: DynamoDB takes at most 25 items per BatchWriteItem, and
-// items it leaves unprocessed are retried with backoff.
+// items it leaves unprocessed are retried with backoff. A campaign's
+// recipients are written by batchWriters requests at once.
 const (
+	batchWriters   = 16
 	batchSize      = 25
 	batchAttempts  = 8
 	batchBaseDelay = 25 * time.Millisecond
@@ -161,10 +165,11 @@ func (t *Table) query(ctx context.Context, in *dynamodb.QueryInput, limit int) (
 	}
 }
 
-// CreateCampaign implements store.Store. It writes the recipients first and
-// the campaign last, conditional on its absence, so a campaign is never
-// visible without its recipients. A concurrent create of the same campaign
-// may still overwrite the winner's recipients; a sequential one may not.
+// CreateCampaign implements store.Store. It writes the recipients first,
+// batchWriters BatchWriteItem requests at once, and the campaign last,
+// conditional on its absence, so a campaign is never visible without its
+// recipients. A concurrent create of the same campaign may still overwrite
+// the winner's recipients; a sequential one may not.
 func (t *Table) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parley.Recipient) error {
 	existing, err := t.get(ctx, campaignKey(c.AccountID, c.ID))
 	if err != nil {
@@ -187,7 +192,11 @@ func campaignExists(id string) error {
 	return parley.Errorf(parley.ECONFLICT, "campaign %s exists", id)
 }
 
+// putRecipients writes rs in batches of batchSize, batchWriters at once. It
+// stops at the first failure and returns it; other batches may have been
+// written. Every item is encoded before any is written.
 func (t *Table) putRecipients(ctx context.Context, rs []parley.Recipient) error {
+	var batches [][]types.WriteRequest
 	for chunk := range slices.Chunk(rs, batchSize) {
 		reqs := make([]types.WriteRequest, len(chunk))
 		for i, r := range chunk {
@@ -197,9 +206,42 @@ func (t *Table) putRecipients(ctx context.Context, rs []parley.Recipient) error 
 			}
 			reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: av}}
 		}
-		if err := t.batchWrite(ctx, reqs); err != nil {
-			return err
+		batches = append(batches, reqs)
+	}
+	return t.batchWriteAll(ctx, batches)
+}
+
+// batchWriteAll writes batches, batchWriters at a time, and returns the
+// first failure; after one, no further batch is started.
+func (t *Table) batchWriteAll(ctx context.Context, batches [][]types.WriteRequest) error {
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	slots := make(chan struct{}, batchWriters)
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	for _, reqs := range batches {
+		slots <- struct{}{}
+		if ctx.Err() != nil {
+			<-slots
+			break
 		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if err := t.batchWrite(ctx, reqs); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	if err := parent.Err(); err != nil {
+		return t.unavailable(err, "BatchWriteItem")
 	}
 	return nil
 }
@@ -409,13 +451,18 @@ func recipientUpdate(ref parley.Ref, change parley.RecipientChange) (*dynamodb.U
 		u.sets = append(u.sets, "attempts = if_not_exists(attempts, :zero) + :one")
 		u.values[":zero"], u.values[":one"] = num(0), num(1)
 	}
+	cond := condExists + " AND " + statusIn(change.From, u.values)
+	if change.Attempt != 0 {
+		cond += " AND attempts = :attempt"
+		u.values[":attempt"] = num(change.Attempt)
+	}
 	if err := u.moveDue(pk, sk, change); err != nil {
 		return nil, err
 	}
 	return &dynamodb.UpdateItemInput{
 		Key:                       itemKey(pk, sk),
 		UpdateExpression:          aws.String(u.String()),
-		ConditionExpression:       aws.String(condExists + " AND " + statusIn(change.From, u.values)),
+		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ExpressionAttributeValues: u.values,
 	}, nil
@@ -449,7 +496,7 @@ func (u *updateExpr) moveDue(pk, sk string, change parley.RecipientChange) error
 	}
 	if change.Status.Indexed() {
 		u.set(AttrDueShard, ":shard", str(dueShard(change.Status, pk, sk)))
-	} else {
+	} else if change.Unindexes() {
 		u.removes = append(u.removes, AttrDueShard)
 	}
 	return nil

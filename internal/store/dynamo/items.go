@@ -43,13 +43,17 @@ func recipientSK(recipientID string) string { return recipientSKPrefix + recipie
 
 // accountItem is an account's settings: pk ACCOUNT#<id>, sk SETTINGS.
 type accountItem struct {
-	PK           string    `dynamodbav:"pk"`
-	SK           string    `dynamodbav:"sk"`
-	ID           string    `dynamodbav:"id"`
-	OptOutText   string    `dynamodbav:"optOutText,omitempty"`
-	HelpText     string    `dynamodbav:"helpText,omitempty"`
-	DefaultSkill string    `dynamodbav:"defaultSkill,omitempty"`
-	UpdatedAt    time.Time `dynamodbav:"updatedAt"`
+	PK                string    `dynamodbav:"pk"`
+	SK                string    `dynamodbav:"sk"`
+	ID                string    `dynamodbav:"id"`
+	OptOutText        string    `dynamodbav:"optOutText,omitempty"`
+	HelpText          string    `dynamodbav:"helpText,omitempty"`
+	DefaultSkill      string    `dynamodbav:"defaultSkill,omitempty"`
+	UpdatedAt         time.Time `dynamodbav:"updatedAt"`
+	OptOutConfirmText string    `dynamodbav:"optOutConfirmText,omitempty"`
+	OptInConfirmText  string    `dynamodbav:"optInConfirmText,omitempty"`
+	ConnectorURL      string    `dynamodbav:"connectorUrl,omitempty"`
+	ConnectorSecret   string    `dynamodbav:"connectorSecret,omitempty"`
 }
 
 const accountSK = "SETTINGS"
@@ -58,11 +62,15 @@ func accountKey(id string) item { return itemKey("ACCOUNT#"+id, accountSK) }
 
 func newAccountItem(a parley.Account) accountItem {
 	return accountItem{PK: "ACCOUNT#" + a.ID, SK: accountSK, ID: a.ID, OptOutText: a.OptOutText,
-		HelpText: a.HelpText, DefaultSkill: a.DefaultSkill, UpdatedAt: a.UpdatedAt}
+		HelpText: a.HelpText, DefaultSkill: a.DefaultSkill, UpdatedAt: a.UpdatedAt,
+		OptOutConfirmText: a.OptOutConfirmText, OptInConfirmText: a.OptInConfirmText,
+		ConnectorURL: a.ConnectorURL, ConnectorSecret: a.ConnectorSecret.Reveal()}
 }
 
 func (it accountItem) domain() parley.Account {
-	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill, UpdatedAt: it.UpdatedAt}
+	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill, UpdatedAt: it.UpdatedAt,
+		OptOutConfirmText: it.OptOutConfirmText, OptInConfirmText: it.OptInConfirmText,
+		ConnectorURL: it.ConnectorURL, ConnectorSecret: parley.Secret(it.ConnectorSecret)}
 }
 
 // templateJSON stores a campaign's template snapshot as one JSON string.
@@ -287,6 +295,7 @@ type recipientItem struct {
 	Seq               int               `dynamodbav:"seq"`
 	Channel           string            `dynamodbav:"channel,omitempty"`
 	Phone             string            `dynamodbav:"phone,omitempty"`
+	ConsumerID        string            `dynamodbav:"consumerId,omitempty"`
 	Zones             []string          `dynamodbav:"zones,omitempty"`
 	Variables         map[string]string `dynamodbav:"variables,omitempty"`
 	Body              string            `dynamodbav:"body,omitempty"`
@@ -305,7 +314,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 	it := recipientItem{
 		PK: campaignPK(r.AccountID, r.CampaignID), SK: recipientSK(r.ID),
 		AccountID: r.AccountID, CampaignID: r.CampaignID, ID: r.ID, Seq: r.Seq,
-		Channel: string(r.Channel), Phone: r.Phone, Zones: r.Zones, Variables: r.Variables, Body: r.Body,
+		Channel: string(r.Channel), Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, Body: r.Body,
 		HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
 		Attempts: r.Attempts, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
 	}
@@ -318,7 +327,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 func (it recipientItem) domain() parley.Recipient {
 	return parley.Recipient{
 		AccountID: it.AccountID, CampaignID: it.CampaignID, ID: it.ID, Seq: it.Seq,
-		Channel: parley.Channel(it.Channel), Phone: it.Phone, Zones: it.Zones, Variables: it.Variables, Body: it.Body,
+		Channel: parley.Channel(it.Channel), Phone: it.Phone, ConsumerID: it.ConsumerID, Zones: it.Zones, Variables: it.Variables, Body: it.Body,
 		HeaderURL: it.HeaderURL, ButtonValue: it.ButtonValue, Status: parley.RecipientStatus(it.Status), ErrorMessage: it.ErrorMessage, ProviderMessageID: it.ProviderMessageID,
 		Attempts: it.Attempts, DueAt: time.Time(it.DueAt), UpdatedAt: it.UpdatedAt,
 	}

@@ -94,7 +94,7 @@ func get(b *bolt.Bucket, key []byte, v any, what string) error {
 
 // Account implements store.Store.
 func (s *Store) Account(ctx context.Context, accountID string) (parley.Account, error) {
-	a := parley.Account{ID: accountID}
+	a := storedAccount{Account: parley.Account{ID: accountID}}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		err := get(tx.Bucket(bucketAccounts), []byte(accountID), &a, "account "+accountID)
 		if parley.ErrorCode(err) == parley.ENOTFOUND {
@@ -102,12 +102,12 @@ func (s *Store) Account(ctx context.Context, accountID string) (parley.Account, 
 		}
 		return err
 	})
-	return a, err
+	return a.domain(), err
 }
 
 // PutAccount implements store.Store.
 func (s *Store) PutAccount(ctx context.Context, a parley.Account) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return put(tx.Bucket(bucketAccounts), []byte(a.ID), a) })
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx.Bucket(bucketAccounts), []byte(a.ID), newStoredAccount(a)) })
 }
 
 // PutTemplate implements store.Store.
@@ -316,7 +316,7 @@ func (s *Store) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 			}
 			return err
 		}
-		if !change.Allows(r.Status) {
+		if !change.Allows(r) {
 			outcome = parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status)
 			return nil
 		}

@@ -31,9 +31,15 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("Fanout", func(t *testing.T) { testFanout(t, newStore(t)) })
 	t.Run("Sandbox", func(t *testing.T) { testSandbox(t, newStore(t)) })
 	t.Run("DueIndex", func(t *testing.T) { testDue(t, newStore(t)) })
+	t.Run("FencedChange", func(t *testing.T) { testFencedChange(t, newStore(t)) })
 	t.Run("CampaignState", func(t *testing.T) { testCampaignState(t, newStore(t)) })
 	t.Run("Account", func(t *testing.T) { testAccount(t, newStore(t)) })
 	t.Run("Templates", func(t *testing.T) { testTemplates(t, newStore(t)) })
+	t.Run("Conversations", func(t *testing.T) { testConversations(t, newStore, opt) })
+	t.Run("InApp", func(t *testing.T) { testInApp(t, newStore) })
+	t.Run("Channels", func(t *testing.T) { testChannels(t, newStore(t)) })
+	t.Run("Replies", func(t *testing.T) { testReplies(t, newStore) })
+	t.Run("Clients", func(t *testing.T) { testClients(t, newStore(t)) })
 }
 
 func testTemplates(t *testing.T, s store.Store) {
@@ -428,17 +434,12 @@ func testDue(t *testing.T, s store.Store) {
 		t.Fatalf("all due = %v, want %v (a rescheduled recipient is listed once, at its new time)", got, want)
 	}
 
-	// A claim's lease: a SENDING recipient is listed by when it runs out,
-	// under SENDING only, and leaves the index with its outcome.
+	// A claim takes a recipient out of the index and keeps its lease's end
+	// as DueAt; its outcome does not put it back.
 	claim := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusScheduled}, Status: parley.StatusSending, DueAt: t0.Add(5 * time.Minute), At: t0}
-	if _, err := s.UpdateRecipient(ctx, rs[3].Ref(), claim); err != nil {
-		t.Fatal(err)
-	}
-	if got := indexed(t, s, parley.StatusSending, t0.Add(10*time.Minute), 10); fmt.Sprint(got) != "[camp1/000004]" {
-		t.Fatalf("SENDING index = %v, want the claimed recipient", got)
-	}
-	if got := indexed(t, s, parley.StatusSending, t0.Add(4*time.Minute), 10); len(got) != 0 {
-		t.Fatalf("SENDING index before the lease runs out = %v", got)
+	claimed, err := s.UpdateRecipient(ctx, rs[3].Ref(), claim)
+	if err != nil || !claimed.DueAt.Equal(t0.Add(5*time.Minute)) {
+		t.Fatalf("claim = %+v, %v; want the lease's end as DueAt", claimed, err)
 	}
 	if got := dueIDs(t, s, t0.Add(30*time.Minute), 10); fmt.Sprint(got) != "[camp1/000003 camp2/000001]" {
 		t.Fatalf("SCHEDULED index after the claim = %v", got)
@@ -447,8 +448,34 @@ func testDue(t *testing.T, s store.Store) {
 	if _, err := s.UpdateRecipient(ctx, rs[3].Ref(), sent); err != nil {
 		t.Fatal(err)
 	}
-	if got := indexed(t, s, parley.StatusSending, t0.Add(time.Hour), 10); len(got) != 0 {
-		t.Fatalf("SENDING index after the outcome = %v", got)
+	if got := dueIDs(t, s, t0.Add(24*time.Hour), 10); len(got) != 4 {
+		t.Fatalf("index after the outcome = %v", got)
+	}
+}
+
+// testFencedChange checks that a change fenced to one claim (Attempt)
+// applies only while the stored Attempts match.
+func testFencedChange(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 1)
+	create(t, s, c, rs)
+	ref, t0 := rs[0].Ref(), time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	sending := []parley.RecipientStatus{parley.StatusSending}
+	first, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, At: t0})
+	if err != nil || first.Attempts != 1 {
+		t.Fatalf("claim = %+v, %v", first, err)
+	}
+	second, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSending, CountAttempt: true, At: t0})
+	if err != nil || second.Attempts != 2 {
+		t.Fatalf("take-over fenced to attempt 1 = %+v, %v", second, err)
+	}
+	cur, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, At: t0})
+	wantCode(t, err, parley.ECONFLICT)
+	if cur.Status != parley.StatusSending || cur.Attempts != 2 {
+		t.Errorf("a change fenced to a lost claim returned %+v, want the stored recipient", cur)
+	}
+	if got, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: sending, Attempt: 2, Status: parley.StatusSent, At: t0}); err != nil || got.Status != parley.StatusSent {
+		t.Errorf("the current claim's change = %+v, %v", got, err)
 	}
 }
 

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/signingkey"
+)
+
+// maxDevTokenTTL bounds a development token's life.
+const maxDevTokenTTL = 30 * 24 * time.Hour
+
+// token prints a development access token that parley serve accepts: signed
+// with the key serve uses (PARLEY_SIGNING_KEY, else the key under the data
+// directory, created if need be), for the configured issuer and audience.
+func token(args []string, stdout, stderr io.Writer) error {
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	account := fs.String("account", "", "account the token is for (required)")
+	role := fs.String("role", string(auth.RoleAdmin), "admin, campaign_manager, support, agent or agent_manager")
+	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid (at most 720h)")
+	subject := fs.String("subject", "dev", "who the token is for (its sub claim)")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory of the embedded backend (PARLEY_DATA_DIR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *account == "" {
+		return fmt.Errorf("--account is required")
+	}
+	r, err := auth.ParseRole(*role, "role")
+	if err != nil {
+		return fmt.Errorf("--role: %s", parley.ErrorMessage(err))
+	}
+	if *ttl < time.Second || *ttl > maxDevTokenTTL {
+		return fmt.Errorf("--ttl %s: want from 1s to %s", *ttl, maxDevTokenTTL)
+	}
+	tokens, err := signingkey.Tokens(cfg, parley.SystemClock{})
+	if err != nil {
+		return err
+	}
+	tok, err := tokens.Issue(auth.Principal{AccountID: *account, Role: r, Subject: *subject}, *ttl)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, tok.AccessToken)
+	return err
+}

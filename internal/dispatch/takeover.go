@@ -1,0 +1,68 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/parleyhq/parley/internal/gateway"
+	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// ClaimLease is how long a claimed recipient may stay SENDING. A dispatcher
+// finishes a send well within it (a dispatcher function times out after 30
+// s), so a recipient still SENDING after it belongs to a dispatcher that
+// stopped between the claim and the record. Its job is still on the queue
+// (a job is deleted only once its outcome is recorded), and the job's next
+// delivery settles it.
+const ClaimLease = 5 * time.Minute
+
+// Finder is a gateway that can say whether it accepted a recipient's
+// message: the provider's message id and true if it did.
+type Finder interface {
+	Find(ctx context.Context, r parley.Recipient, from string, since time.Time) (id string, found bool, err error)
+}
+
+// takeOver settles a recipient found SENDING by a job's delivery. While the
+// claim's lease runs, its dispatcher may still be sending: the job waits
+// for the lease to end. After it, the job takes the claim over (a write
+// fenced to the old claim, so only one delivery does) and asks the gateway
+// whether it took the message: if so the recipient is SENT with the
+// provider's id; if not it is sent now, once. A gateway that cannot be
+// asked leaves it UNKNOWN: never resent blindly.
+func (d *Dispatcher) takeOver(ctx context.Context, c parley.Campaign, stale parley.Recipient) (parley.Recipient, bool, error) {
+	now := d.Clock.Now()
+	if now.Before(stale.DueAt) {
+		return stale, false, &notYet{delay: stale.DueAt.Sub(now).Round(time.Second) + time.Second}
+	}
+	r, err := d.Store.UpdateRecipient(ctx, stale.Ref(), parley.RecipientChange{
+		From: []parley.RecipientStatus{parley.StatusSending}, Attempt: stale.Attempts,
+		Status: parley.StatusSending, CountAttempt: true, DueAt: now.Add(ClaimLease), At: now,
+	})
+	switch parley.ErrorCode(err) {
+	case "":
+	case parley.ECONFLICT:
+		d.Log.InfoContext(ctx, "stale claim already taken over", obs.Recipient(stale), "status", r.Status)
+		return r, false, nil
+	default:
+		return r, false, err
+	}
+	var id string
+	found, err := false, gateway.ErrNoLookup
+	if finder, ok := d.Sender.(Finder); ok {
+		id, found, err = finder.Find(ctx, r, c.OutboundNumber, stale.UpdatedAt)
+	}
+	switch {
+	case errors.Is(err, gateway.ErrNoLookup):
+		d.Log.WarnContext(ctx, "send outcome unknown", obs.Recipient(r), "err", err)
+		return r, false, d.transition(ctx, r, parley.RecipientChange{Status: parley.StatusUnknown, ErrorMessage: parley.CodeOutcomeUnknown})
+	case err != nil:
+		return r, false, err
+	case found:
+		d.Log.InfoContext(ctx, "reconciled: the provider took it", obs.Recipient(r), "providerMessageId", id)
+		return r, false, d.record(ctx, r, parley.StatusSent, id, "")
+	}
+	d.Log.InfoContext(ctx, "reconciled: never sent; sending now", obs.Recipient(r))
+	return r, true, nil
+}

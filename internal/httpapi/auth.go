@@ -1,0 +1,427 @@
+package httpapi
+
+import (
+	"context"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// Authenticator verifies bearer tokens and publishes the public keys it
+// verifies them with (*auth.Tokens is one).
+type Authenticator interface {
+	Verify(token string) (auth.Principal, error)
+	JWKS() auth.JWKS
+}
+
+// Clients manages accounts' API clients and exchanges their credentials
+// for tokens (*auth.Clients is one).
+type Clients interface {
+	Create(ctx context.Context, accountID string, role auth.Role, name string) (auth.Credentials, error)
+	List(ctx context.Context, accountID string) ([]parley.APIClient, error)
+	Rotate(ctx context.Context, accountID, clientID string) (auth.Credentials, error)
+	Revoke(ctx context.Context, accountID, clientID string) error
+	Exchange(ctx context.Context, clientID, secret string) (auth.Issued, error)
+}
+
+// AccessKind says how a route is authenticated.
+type AccessKind int
+
+// Access kinds.
+const (
+	// AccessToken routes need a bearer token whose role grants the route's
+	// permission, for the account in the path if the path names one.
+	AccessToken AccessKind = iota
+	// AccessPublic routes need no credentials.
+	AccessPublic
+	// AccessSignature routes are not authenticated by tokens: the handler
+	// checks the provider's signature (webhooks), or the route exists only
+	// with the sandbox gateway (/sandbox/...).
+	AccessSignature
+)
+
+// Access is what a route requires.
+type Access struct {
+	Kind       AccessKind
+	Permission auth.Permission // for AccessToken
+}
+
+// Access rules that take no permission.
+var (
+	Public    = Access{Kind: AccessPublic}
+	Signature = Access{Kind: AccessSignature}
+)
+
+// Requires is the rule of a route that needs permission p.
+func Requires(p auth.Permission) Access { return Access{Kind: AccessToken, Permission: p} }
+
+// routeAccess is THE access table: every route of Routes() has exactly one
+// entry, keyed "METHOD pattern" as Routes() spells it, and the middleware
+// (Server.guard) enforces it for every request. Adding a route? Add its
+// line here, or TestAccessMatrix fails and the route answers 500:
+//   - GET routes of an account: auth.Read (support may look);
+//   - routes that create, change, publish or control: auth.Write;
+//   - API client management: auth.ManageKeys; operator actions: auth.Operate;
+//   - provider callbacks under /webhooks/...: Signature (checked by the handler);
+//   - Public only for what an unauthenticated caller must reach.
+var routeAccess = map[string]Access{
+	"POST /api/v2/account/{accountId}/campaign":                           Requires(auth.Write),
+	"POST /api/v2/account/{accountId}/campaign/parse":                     Requires(auth.Write),
+	"GET /api/v2/account/{accountId}/campaign/{campaignId}/conversations": Requires(auth.Read),
+	"POST /api/v2/account/{accountId}/campaign/{campaignId}/pause":        Requires(auth.Write),
+	"POST /api/v2/account/{accountId}/campaign/{campaignId}/resume":       Requires(auth.Write),
+	"POST /api/v2/account/{accountId}/campaign/{campaignId}/cancel":       Requires(auth.Write),
+	"GET /api/v2/account/{accountId}/settings":                            Requires(auth.Read),
+	"PUT /api/v2/account/{accountId}/settings":                            Requires(auth.Write),
+	"POST /api/v2/account/{accountId}/templates":                          Requires(auth.Write),
+	"GET /api/v2/account/{accountId}/templates":                           Requires(auth.Read),
+	"GET /api/v2/account/{accountId}/templates/{templateId}":              Requires(auth.Read),
+	"POST /api/v2/account/{accountId}/clients":                            Requires(auth.ManageKeys),
+	"GET /api/v2/account/{accountId}/clients":                             Requires(auth.ManageKeys),
+	"POST /api/v2/account/{accountId}/clients/{clientId}/rotate":          Requires(auth.ManageKeys),
+	"DELETE /api/v2/account/{accountId}/clients/{clientId}":               Requires(auth.ManageKeys),
+	"POST /admin/dlq/redrive":                                             Requires(auth.Operate),
+	"GET /openapi.yaml":                                                   Public,
+	"POST /oauth/token":                                                   Public,
+	"GET /.well-known/jwks.json":                                          Public,
+	"GET /sandbox/messages":                                               Signature,
+	"GET /sandbox/faults":                                                 Signature,
+	"POST /sandbox/faults":                                                Signature,
+	"DELETE /sandbox/faults":                                              Signature,
+
+	// Channel providers: settings, so admins and campaign managers change
+	// them and support views them (secrets are redacted).
+	"PUT /api/v2/account/{accountId}/channels/{channel}": Requires(auth.Write),
+	"GET /api/v2/account/{accountId}/channels":           Requires(auth.Read),
+	"GET /api/v2/account/{accountId}/channels/{channel}": Requires(auth.Read),
+
+	// A brand's app registers its consumers' devices for in-app messages.
+	"POST /api/v2/account/{accountId}/consumers/{consumerId}/push-tokens":           Requires(auth.Write),
+	"GET /api/v2/account/{accountId}/consumers/{consumerId}/push-tokens":            Requires(auth.Read),
+	"DELETE /api/v2/account/{accountId}/consumers/{consumerId}/push-tokens/{token}": Requires(auth.Write),
+
+	// The opt-out list.
+	"GET /api/v2/account/{accountId}/optouts":            Requires(auth.Read),
+	"POST /api/v2/account/{accountId}/optouts":           Requires(auth.Write),
+	"DELETE /api/v2/account/{accountId}/optouts/{phone}": Requires(auth.Write),
+	"POST /api/v2/account/{accountId}/optouts/import":    Requires(auth.Write),
+	"GET /api/v2/account/{accountId}/optouts/export":     Requires(auth.Read),
+
+	// Conversations replies open, and provider broadcast campaigns.
+	"GET /api/v2/account/{accountId}/conversations":                         Requires(auth.Read),
+	"GET /api/v2/account/{accountId}/conversations/{conversationId}":        Requires(auth.Read),
+	"POST /api/v2/account/{accountId}/conversations/{conversationId}/close": Requires(auth.Write),
+	"POST /api/v2/account/{accountId}/broadcasts":                           Requires(auth.Write),
+	"GET /api/v2/account/{accountId}/broadcasts":                            Requires(auth.Read),
+	"GET /api/v2/account/{accountId}/broadcasts/{broadcastId}":              Requires(auth.Read),
+}
+
+// AccessOf returns the access rule of the route with method and pattern.
+func AccessOf(method, pattern string) (Access, bool) {
+	a, ok := routeAccess[method+" "+pattern]
+	return a, ok
+}
+
+// guard returns rt's handler behind its access rule. Without an
+// Authenticator (tests of other routes) nothing is enforced. A route
+// without a rule answers 500: it is a bug, and failing closed is safer
+// than guessing.
+func (s *Server) guard(rt Route) http.HandlerFunc {
+	access, ok := AccessOf(rt.Method, rt.Pattern)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.Auth != nil {
+			if !ok {
+				s.fail(w, r, parley.Errorf(parley.EINTERNAL, "route %s %s has no access rule", rt.Method, rt.Pattern))
+				return
+			}
+			if access.Kind == AccessToken {
+				p, err := s.authenticate(r)
+				if err == nil {
+					err = auth.Authorize(p, r.PathValue("accountId"), access.Permission)
+				}
+				if err != nil {
+					s.deny(w, r, err)
+					return
+				}
+				r = r.WithContext(auth.NewContext(r.Context(), p))
+			}
+		}
+		rt.handler(s, w, r)
+	}
+}
+
+// authenticate returns the request's principal: the one API Gateway's
+// authorizer verified (see LambdaAuthorizedHandler), else the one its
+// bearer token speaks for.
+func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
+	if p, ok := r.Context().Value(authorizerKey{}).(auth.Principal); ok {
+		return p, nil
+	}
+	token, err := bearer(r)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	return s.Auth.Verify(token)
+}
+
+// bearer returns the token of an "Authorization: Bearer <token>" header.
+func bearer(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", parley.Errorf(parley.EUNAUTHORIZED, "a bearer token is required (Authorization: Bearer <token>; POST /oauth/token issues one)")
+	}
+	scheme, token, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", parley.Errorf(parley.EUNAUTHORIZED, "the Authorization header must be \"Bearer <token>\"")
+	}
+	return strings.TrimSpace(token), nil
+}
+
+// deny answers a refused request: a problem, with the RFC 6750 challenge
+// when the token is missing or invalid.
+func (s *Server) deny(w http.ResponseWriter, r *http.Request, err error) {
+	if parley.ErrorCode(err) == parley.EUNAUTHORIZED {
+		challenge := `Bearer realm="parley"`
+		if r.Header.Get("Authorization") != "" {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	s.fail(w, r, err)
+}
+
+// authorizerKey carries the principal API Gateway's authorizer verified.
+// Only LambdaAuthorizedHandler sets it: a request cannot.
+type authorizerKey struct{}
+
+// LambdaAuthorizedHandler is LambdaHandler for routes API Gateway guards
+// with Parley's Lambda authorizer: the principal in the request's
+// authorizer context (account, role, subject) stands in for the bearer
+// token, which the authorizer has verified. The access table is still
+// enforced here. A request without that context (a public or webhook
+// route) is authenticated by its bearer token as in parley serve.
+func LambdaAuthorizedHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	inner := LambdaHandler(h)
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		if ev.RequestContext.Authorizer != nil {
+			if p, ok := principalOf(ev.RequestContext.Authorizer.Lambda); ok {
+				ctx = context.WithValue(ctx, authorizerKey{}, p)
+			}
+		}
+		return inner(ctx, ev)
+	}
+}
+
+// principalOf reads the principal an authorizer put in its context.
+func principalOf(c map[string]any) (auth.Principal, bool) {
+	account, _ := c[auth.ContextAccount].(string)
+	role, _ := c[auth.ContextRole].(string)
+	subject, _ := c[auth.ContextSubject].(string)
+	if _, err := auth.ParseRole(role, ""); account == "" || subject == "" || err != nil {
+		return auth.Principal{}, false
+	}
+	return auth.Principal{AccountID: account, Role: auth.Role(role), Subject: subject}, true
+}
+
+// TokenResponse is the token endpoint's answer (RFC 6749 §5.1).
+type TokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+}
+
+// OAuthError is the token endpoint's error (RFC 6749 §5.2).
+type OAuthError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+func oauthError(w http.ResponseWriter, status int, code, description string) {
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="parley"`)
+	}
+	writeJSON(w, status, OAuthError{Error: code, Description: description})
+}
+
+// maxTokenRequest bounds the token request's form body.
+const maxTokenRequest = 8 << 10
+
+// token is the OAuth 2.0 client credentials grant (RFC 6749 §4.4): the
+// client authenticates with HTTP Basic or with client_id and client_secret
+// in the form body, never both.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	if s.Clients == nil {
+		s.fail(w, r, parley.Errorf(parley.ENOTFOUND, "this server does not issue tokens"))
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+		return
+	}
+	data, err := readBody(r, w, maxTokenRequest)
+	if err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request", parley.ErrorMessage(err))
+		return
+	}
+	form, err := url.ParseQuery(string(data))
+	if err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "the body is not a valid form")
+		return
+	}
+	for name, vs := range form {
+		if len(vs) > 1 {
+			oauthError(w, http.StatusBadRequest, "invalid_request", name+" is given more than once")
+			return
+		}
+	}
+	switch grant := form.Get("grant_type"); grant {
+	case "client_credentials":
+	case "":
+		oauthError(w, http.StatusBadRequest, "invalid_request", "grant_type is required")
+		return
+	default:
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
+		return
+	}
+	id, secret, basic := r.BasicAuth()
+	switch {
+	case basic && (form.Has("client_id") || form.Has("client_secret")):
+		oauthError(w, http.StatusBadRequest, "invalid_request", "authenticate with HTTP Basic or with client_id and client_secret, not both")
+		return
+	case basic:
+		// RFC 6749 §2.3.1: both are form-encoded before Basic encoding.
+		var err1, err2 error
+		id, err1 = url.QueryUnescape(id)
+		secret, err2 = url.QueryUnescape(secret)
+		if err1 != nil || err2 != nil {
+			oauthError(w, http.StatusUnauthorized, "invalid_client", "the Basic credentials are not form-encoded")
+			return
+		}
+	default:
+		id, secret = form.Get("client_id"), form.Get("client_secret")
+	}
+	if id == "" || secret == "" {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "client credentials are required (HTTP Basic, or client_id and client_secret)")
+		return
+	}
+	issued, err := s.Clients.Exchange(r.Context(), id, secret)
+	switch {
+	case parley.ErrorCode(err) == parley.EUNAUTHORIZED:
+		oauthError(w, http.StatusUnauthorized, "invalid_client", parley.ErrorMessage(err))
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, TokenResponse{AccessToken: issued.AccessToken, TokenType: issued.TokenType, ExpiresIn: int(issued.ExpiresIn / time.Second)})
+}
+
+// jwks publishes the public keys tokens are verified with.
+func (s *Server) jwks(w http.ResponseWriter, r *http.Request) {
+	if s.Auth == nil {
+		s.fail(w, r, parley.Errorf(parley.ENOTFOUND, "this server does not issue tokens"))
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	writeJSON(w, http.StatusOK, s.Auth.JWKS())
+}
+
+// CreateClientRequest asks for a new API client.
+type CreateClientRequest struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// ClientResponse is an API client. ClientSecret is set only in the answers
+// to create and rotate: it is shown once and never again.
+type ClientResponse struct {
+	ClientID     string    `json:"clientId"`
+	ClientSecret string    `json:"clientSecret,omitempty"`
+	AccountID    string    `json:"accountId"`
+	Name         string    `json:"name,omitempty"`
+	Role         string    `json:"role"`
+	CreatedAt    time.Time `json:"createdAt"`
+	RotatedAt    time.Time `json:"rotatedAt,omitzero"`
+}
+
+func clientResponse(c parley.APIClient, secret string) ClientResponse {
+	return ClientResponse{ClientID: c.ID, ClientSecret: secret, AccountID: c.AccountID, Name: c.Name, Role: c.Role,
+		CreatedAt: c.CreatedAt, RotatedAt: c.RotatedAt}
+}
+
+// needClients answers 404 for the client routes of a server without a
+// client service.
+func needClients(h func(*Server, http.ResponseWriter, *http.Request)) func(*Server, http.ResponseWriter, *http.Request) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
+		if s.Clients == nil {
+			s.fail(w, r, parley.Errorf(parley.ENOTFOUND, "this server does not manage API clients"))
+			return
+		}
+		h(s, w, r)
+	}
+}
+
+func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
+	data, err := readBody(r, w, maxBody)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req CreateClientRequest
+	if err := decodeJSON(data, &req, ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	role, err := auth.ParseRole(req.Role, "role")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	creds, err := s.Clients.Create(r.Context(), r.PathValue("accountId"), role, req.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, clientResponse(creds.Client, creds.Secret))
+}
+
+func (s *Server) listClients(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.Clients.List(r.Context(), r.PathValue("accountId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]ClientResponse, len(cs))
+	for i, c := range cs {
+		out[i] = clientResponse(c, "")
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) rotateClient(w http.ResponseWriter, r *http.Request) {
+	creds, err := s.Clients.Rotate(r.Context(), r.PathValue("accountId"), r.PathValue("clientId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, clientResponse(creds.Client, creds.Secret))
+}
+
+func (s *Server) revokeClient(w http.ResponseWriter, r *http.Request) {
+	if err := s.Clients.Revoke(r.Context(), r.PathValue("accountId"), r.PathValue("clientId")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

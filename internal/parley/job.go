@@ -1,0 +1,65 @@
+package parley
+
+import "encoding/json"
+
+// JobKind says what a job on the dispatch queue asks for.
+type JobKind string
+
+// Job kinds. A job body without a kind is a send: every job encoded before
+// kinds existed is one.
+const (
+	// JobSend sends one recipient; its body is an encoded Ref.
+	JobSend JobKind = ""
+	// JobFanout queues the next chunk of a campaign's recipients; its body
+	// is an encoded FanoutJob.
+	JobFanout JobKind = "fanout"
+)
+
+// KindOf returns the kind of a job body. A body that is not a JSON object,
+// or names no kind, is JobSend (DecodeJob then says what is wrong with it).
+func KindOf(body []byte) JobKind {
+	var k struct {
+		Kind JobKind `json:"k"`
+	}
+	if json.Unmarshal(body, &k) != nil {
+		return JobSend
+	}
+	return k.Kind
+}
+
+// FanoutJob asks a dispatcher to queue the recipients of one chunk of a
+// campaign: those after Seq After. Running it again (a redelivery) queues
+// that chunk again, which the recipients' claims absorb.
+type FanoutJob struct {
+	AccountID  string `json:"a"`
+	CampaignID string `json:"c"`
+	After      int    `json:"n"`
+}
+
+// fanoutBody is a FanoutJob on the wire, with its kind.
+type fanoutBody struct {
+	Kind JobKind `json:"k"`
+	FanoutJob
+}
+
+// Encode returns the job body for j.
+func (j FanoutJob) Encode() []byte {
+	b, _ := json.Marshal(fanoutBody{Kind: JobFanout, FanoutJob: j}) // strings and an int always marshal
+	return b
+}
+
+// DecodeFanoutJob parses a JobFanout body. A body that is not a complete
+// fan-out job is EINVALID: redelivering it can never succeed.
+func DecodeFanoutJob(b []byte) (FanoutJob, error) {
+	var f fanoutBody
+	if err := json.Unmarshal(b, &f); err != nil {
+		return FanoutJob{}, Wrap(EINVALID, err, "job body is not a fan-out job")
+	}
+	switch {
+	case f.Kind != JobFanout:
+		return FanoutJob{}, Errorf(EINVALID, "job body %q is a %q job, not a fan-out job", b, f.Kind)
+	case f.AccountID == "" || f.CampaignID == "" || f.After < 0:
+		return FanoutJob{}, Errorf(EINVALID, "fan-out job %q lacks account or campaign, or starts before the first recipient", b)
+	}
+	return f.FanoutJob, nil
+}

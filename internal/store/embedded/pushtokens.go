@@ -1,0 +1,80 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+var _ store.PushTokens = (*Store)(nil)
+
+// bucketPushTokens holds account \x00 consumer \x00 token → parley.PushToken.
+// It is created with its first token.
+var bucketPushTokens = []byte("push_tokens")
+
+func consumerPrefix(accountID, consumerID string) []byte {
+	return []byte(accountID + "\x00" + consumerID + "\x00")
+}
+
+// PutPushToken implements store.PushTokens.
+func (s *Store) PutPushToken(ctx context.Context, t parley.PushToken) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketPushTokens)
+		if err != nil {
+			return err
+		}
+		return put(b, append(consumerPrefix(t.AccountID, t.ConsumerID), t.Token...), t)
+	})
+}
+
+// PushTokens implements store.PushTokens.
+func (s *Store) PushTokens(ctx context.Context, accountID, consumerID string) ([]parley.PushToken, error) {
+	out := []parley.PushToken{}
+	prefix := consumerPrefix(accountID, consumerID)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPushTokens)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var t parley.PushToken
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("decode push token %q: %w", k, err)
+			}
+			out = append(out, t)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeviceTokens implements store.PushTokens and push.TokenStore.
+func (s *Store) DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error) {
+	ts, err := s.PushTokens(ctx, accountID, consumerID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Token
+	}
+	return out, nil
+}
+
+// RemoveDeviceToken implements store.PushTokens and push.TokenStore.
+func (s *Store) RemoveDeviceToken(ctx context.Context, accountID, consumerID, token string) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPushTokens)
+		if b == nil {
+			return nil
+		}
+		return b.Delete(append(consumerPrefix(accountID, consumerID), token...))
+	})
+}

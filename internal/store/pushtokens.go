@@ -1,0 +1,25 @@
+package store
+
+import (
+	"context"
+
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// PushTokens keeps the device tokens a brand's app registered for each of
+// its consumers: what the in-app channel pushes to. It is a
+// push.TokenStore.
+type PushTokens interface {
+	// PutPushToken saves a consumer's device token, replacing the one with
+	// the same account, consumer and token.
+	PutPushToken(ctx context.Context, t parley.PushToken) error
+	// PushTokens lists a consumer's device tokens in token order; an empty
+	// list (not ENOTFOUND) when there are none.
+	PushTokens(ctx context.Context, accountID, consumerID string) ([]parley.PushToken, error)
+	// DeviceTokens lists the tokens of PushTokens alone.
+	DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error)
+	// RemoveDeviceToken forgets one of a consumer's tokens. Forgetting a
+	// token that is not there succeeds: two senders may both learn that a
+	// token is gone.
+	RemoveDeviceToken(ctx context.Context, accountID, consumerID, token string) error
+}
