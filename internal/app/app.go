@@ -26,6 +26,7 @@ import (
 	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/inbox"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/optout"
 	"github.com/parleyhq/parley/internal/parley"
@@ -150,10 +151,13 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) error {
 		OptOuts:       a.OptOuts,
 		Conversations: a.Replies, Broadcasts: a.Replies,
 	}
+	a.Delivery = &delivery.Service{Store: a.Store, Clock: clock}
+	a.API.Inbox = &inbox.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Statuses: a.Delivery,
+		Sender: a.Gateways, Clock: clock, Log: log}
+	a.API.ChannelConfigs, a.API.PublicURL = a.Store, a.Config.PublicURL
 	createRate := cmp.Or(a.Config.CreateRate, 10)
 	a.API.CreateGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "campaign-create",
 		Limit: ratelimit.Limit{Rate: createRate, Burst: max(int(createRate), 1)}}
-	a.Delivery = &delivery.Service{Store: a.Store, Clock: clock}
 	if a.Config.Gateway == config.GatewaySandbox {
 		a.API.Sandbox = a.Sandbox
 		if !obs.InLambda() {
@@ -176,6 +180,7 @@ func (a *App) gateways(clock parley.Clock, log *slog.Logger) *router.Router {
 	rt := router.New(a.Store, fallback)
 	rt.Sandbox, rt.Devices, rt.Clock, rt.Log = a.Sandbox, a.Store, clock, log
 	rt.HTTP = obs.HTTPClient(&http.Client{Timeout: 30 * time.Second})
+	rt.PublicURL = a.Config.PublicURL
 	return rt
 }
 

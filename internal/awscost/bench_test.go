@@ -11,17 +11,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	acct "github.com/parleyhq/parley/internal/account"
 	"github.com/parleyhq/parley/internal/app"
 	"github.com/parleyhq/parley/internal/awscost"
 	"github.com/parleyhq/parley/internal/awstest"
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/connector"
 	"github.com/parleyhq/parley/internal/dispatch"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/optout"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue/sqs"
 	"github.com/parleyhq/parley/internal/ratelimit"
 	rldynamo "github.com/parleyhq/parley/internal/ratelimit/dynamo"
+	"github.com/parleyhq/parley/internal/reply"
 	"github.com/parleyhq/parley/internal/store/dynamo"
 )
 
@@ -112,13 +116,16 @@ func newFlow(b *testing.B) *flow {
 	counter.Reset()
 	store, q, log := dynamo.New(db, table), sqs.New(sq, url, dlq), obs.Discard()
 	rec := &recorder{Recorder: store, done: make(chan struct{})}
+	optouts := &optout.Service{Store: store, Accounts: &acct.Service{Store: store, Clock: noon}, Clock: noon}
+	replies := &reply.Service{Store: store, Events: store, Connector: connector.New(store, log), Clock: noon, Log: log}
 	return &flow{
 		counter:   counter,
-		campaigns: &campaign.Service{Store: store, Queue: q, Clock: noon, Log: log},
+		campaigns: &campaign.Service{Store: store, Queue: q, Clock: noon, Log: log, OptOuts: optouts},
 		dispatcher: &dispatch.Dispatcher{
 			Store: store, Queue: q, Clock: noon, Log: log, Sender: &sandbox.Gateway{Recorder: rec, Clock: noon},
 			Limiter: limiter{ratelimit.NewAdaptive(rldynamo.New(db, table, noon), noon)},
-			Limit:   ratelimit.Limit{Rate: 1e6, Burst: 1000},
+			Consent: optouts, Conversations: replies,
+			Limit: ratelimit.Limit{Rate: 1e6, Burst: 1000},
 		},
 		queue:    q,
 		check:    dynamo.New(dynamodb.NewFromConfig(awstest.Config(b)), table),

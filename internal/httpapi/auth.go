@@ -96,6 +96,16 @@ var routeAccess = map[string]Access{
 	"POST /sandbox/faults":                                                Signature,
 	"DELETE /sandbox/faults":                                              Signature,
 
+	// Provider webhooks: each handler checks the provider's signature (or
+	// CM's webhook token) with the account's secret before reading the
+	// body. The sandbox injections exist only with the sandbox gateway.
+	"POST " + twilioWebhookPath:   Signature,
+	"GET " + whatsAppWebhookPath:  Signature,
+	"POST " + whatsAppWebhookPath: Signature,
+	"POST " + cmWebhookPath:       Signature,
+	"POST " + sandboxRepliesPath:  Signature,
+	"POST " + sandboxStatusesPath: Signature,
+
 	// Channel providers: settings, so admins and campaign managers change
 	// them and support views them (secrets are redacted).
 	"PUT /api/v2/account/{accountId}/channels/{channel}": Requires(auth.Write),

@@ -43,6 +43,11 @@ func toRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Re
 	if unescaped, err := url.PathUnescape(path); err == nil {
 		u.Path, u.RawPath = unescaped, path
 	}
+	if d := ev.RequestContext.DomainName; d != "" {
+		// API Gateway serves HTTPS only; webhooks rebuild the URL a
+		// provider signed from it (see Server.publicURL).
+		ctx = context.WithValue(ctx, gatewayOriginKey{}, "https://"+d)
+	}
 	req, err := http.NewRequestWithContext(ctx, ev.RequestContext.HTTP.Method, u.RequestURI(), bytes.NewReader(body))
 	if err != nil {
 		return nil, err

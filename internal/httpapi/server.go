@@ -93,6 +93,18 @@ type Server struct {
 	// runs the dispatcher (parley serve) can honour them.
 	Faults Faults
 	Log    *slog.Logger
+
+	// Inbox takes in what the providers' webhooks (/webhooks/...) and,
+	// with Sandbox, the sandbox injections (/sandbox/replies,
+	// /sandbox/statuses) deliver; ChannelConfigs holds the secrets the
+	// webhooks are verified with. Those routes answer 404 while either is
+	// unset (webhooks.go).
+	Inbox          Inbox
+	ChannelConfigs ChannelConfigs
+	// PublicURL is the base URL providers reach the API at
+	// (PARLEY_PUBLIC_URL), which Twilio's signatures cover; when empty it
+	// is rebuilt from each request.
+	PublicURL string
 }
 
 // Route is one method and path pattern of the API.
@@ -136,6 +148,7 @@ func (s *Server) Routes() []Route {
 		{http.MethodGet, optOutExportPath, needOptOuts((*Server).exportOptOuts)},
 	}
 	rs = append(rs, conversationRoutes()...)
+	rs = append(rs, s.webhookRoutes()...)
 	if s.DeadLetters != nil {
 		rs = append(rs, Route{http.MethodPost, "/admin/dlq/redrive", (*Server).redrive})
 	}

@@ -30,7 +30,6 @@ import (
 
 	"github.com/parleyhq/parley/internal/delivery"
 	"github.com/parleyhq/parley/internal/gateway"
-	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/optout"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
@@ -98,10 +97,13 @@ type Message struct {
 	// From is the consumer: an E.164 number, or a provider's user id when
 	// it withholds the number.
 	From string
-	// To is the number the consumer wrote to, E.164: a keyword's answer is
-	// sent from it.
-	To   string
-	Body string
+	// To is the number the consumer wrote to, E.164.
+	To string
+	// AnswerFrom is the outbound number (as campaigns name it) whose
+	// sender the consumer wrote to: a keyword's answer is sent from it,
+	// so through the same sender. To when empty.
+	AnswerFrom string
+	Body       string
 	// At is when the provider received the message; zero means now.
 	At time.Time
 	// EntryPoint is the provider's campaign id, when the webhook knows it.
@@ -196,7 +198,11 @@ func (s *Service) takeIn(ctx context.Context, m Message) (Outcome, error) {
 // is logged, not returned: the keyword has taken effect, and a retried
 // webhook would not answer it again.
 func (s *Service) answer(ctx context.Context, m Message, consumer string, res optout.Result) string {
-	id, err := s.Sender.Send(ctx, parley.Message{Channel: m.Channel, From: m.To, To: consumer, Body: res.Reply, AccountID: m.AccountID})
+	from := m.AnswerFrom
+	if from == "" {
+		from = m.To
+	}
+	id, err := s.Sender.Send(ctx, parley.Message{Channel: m.Channel, From: from, To: consumer, Body: res.Reply, AccountID: m.AccountID})
 	if err != nil {
 		s.log().WarnContext(ctx, "keyword answer not sent", "account", m.AccountID, "provider", m.Provider, "providerMessageId", m.ID,
 			"consumer", phone.Mask(consumer), "keyword", res.Keyword.String(), "err", err)
@@ -248,9 +254,11 @@ func (s *Service) retention() time.Duration {
 	return s.Retention
 }
 
+var discard = slog.New(slog.DiscardHandler)
+
 func (s *Service) log() *slog.Logger {
 	if s.Log == nil {
-		return obs.Discard()
+		return discard
 	}
 	return s.Log
 }

@@ -320,8 +320,8 @@ func (t *Table) Conversation(ctx context.Context, accountID, id string) (parley.
 	return decodeConversation(av)
 }
 
-func (t *Table) convHead(ctx context.Context, accountID, consumer string) (convHeadItem, bool, error) {
-	av, err := t.get(ctx, itemKey(convConsumerPK(accountID, consumer), headSK))
+func (t *Table) convHead(ctx context.Context, get func(context.Context, item) (item, error), accountID, consumer string) (convHeadItem, bool, error) {
+	av, err := get(ctx, itemKey(convConsumerPK(accountID, consumer), headSK))
 	if err != nil || av == nil {
 		return convHeadItem{}, false, err
 	}
@@ -334,7 +334,7 @@ func (t *Table) convHead(ctx context.Context, accountID, consumer string) (convH
 
 // LatestConversation implements store.Conversations.
 func (t *Table) LatestConversation(ctx context.Context, accountID, consumer string) (parley.Conversation, bool, error) {
-	h, ok, err := t.convHead(ctx, accountID, consumer)
+	h, ok, err := t.convHead(ctx, t.get, accountID, consumer)
 	if err != nil || !ok {
 		return parley.Conversation{}, false, err
 	}
@@ -344,8 +344,13 @@ func (t *Table) LatestConversation(ctx context.Context, accountID, consumer stri
 
 // HasOpenConversation implements store.Conversations: one read of the
 // consumer's HEAD.
+//
+// The read is eventually consistent: the dispatcher asks before every send,
+// and a conversation opened or closed within the last second may be seen a
+// send late either way, which blocks or lets through one proactive message
+// at most, never an opted-out one.
 func (t *Table) HasOpenConversation(ctx context.Context, accountID, consumer string) (bool, error) {
-	h, ok, err := t.convHead(ctx, accountID, consumer)
+	h, ok, err := t.convHead(ctx, t.peek, accountID, consumer)
 	return ok && h.Status == string(parley.ConversationOpen), err
 }
 
