@@ -134,7 +134,7 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) error {
 	a.Replies = &reply.Service{Store: a.Store, Events: a.Store, Connector: connector.New(a.Store, log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{
 		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Gateways,
-		Consent: a.OptOuts, Conversations: a.Replies,
+		Consent: a.OptOuts, Conversations: a.Replies, Requeue: a.Queue,
 		Limiter: ratelimit.NewAdaptive(a.pacer(clock), clock),
 		Limit:   ratelimit.Limit{Rate: cmp.Or(a.Config.MPS, ratelimit.DefaultRate), Burst: cmp.Or(a.Config.Burst, ratelimit.DefaultBurst)},
 		Fanout:  a.Campaigns,

@@ -35,8 +35,11 @@ type Dispatcher struct {
 	Store  Store
 	Sender gateway.Sender
 	Queue  Visibility
-	Clock  parley.Clock
-	Log    *slog.Logger
+	// Requeue, when set, takes back the jobs of paused campaigns (see
+	// holdPaused).
+	Requeue Requeuer
+	Clock   parley.Clock
+	Log     *slog.Logger
 	// Consent and Conversations, when set, are checked before each send
 	// (opt-outs, open conversations); Conversations also takes each sent
 	// message's outbound context.
@@ -72,7 +75,27 @@ func failKind(err error) (parley.FailKind, bool) {
 
 // PausedRecheck is how long a job of a paused campaign waits before it
 // looks again.
-const PausedRecheck = 2 * time.Minute
+const PausedRecheck = 5 * time.Minute
+
+// Requeuer puts a job back on the queue as a new message.
+type Requeuer interface {
+	Send(ctx context.Context, entries ...queue.Entry) error
+}
+
+// holdPaused holds back a job of a paused campaign for PausedRecheck. With a
+// Requeuer the job goes back as a fresh message (one SQS request, no
+// store write), so however long a pause lasts, its jobs never count their
+// way to the dead-letter queue; without one, the job's visibility is
+// delayed instead.
+func (d *Dispatcher) holdPaused(ctx context.Context, m queue.Message, ref parley.Ref) error {
+	if d.Requeue == nil {
+		return d.retry(ctx, m, ref, &notYet{delay: PausedRecheck})
+	}
+	if err := d.Requeue.Send(ctx, queue.Entry{Body: m.Body, Delay: PausedRecheck}); err != nil {
+		return d.retry(ctx, m, ref, err)
+	}
+	return nil
+}
 
 // cancel marks the recipient of a cancelled campaign's job CANCELLED.
 func (d *Dispatcher) cancel(ctx context.Context, ref parley.Ref) {
@@ -163,7 +186,7 @@ func (d *Dispatcher) prepare(ctx context.Context, ms []queue.Message, errs []err
 		case err != nil:
 			errs[i] = d.retry(ctx, m, ref, err)
 		case c.State == parley.StatePaused:
-			errs[i] = d.retry(ctx, m, ref, &notYet{delay: PausedRecheck})
+			errs[i] = d.holdPaused(ctx, m, ref)
 		case c.State == parley.StateCancelled:
 			d.cancel(ctx, ref)
 		default:

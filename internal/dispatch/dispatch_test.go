@@ -477,3 +477,35 @@ func TestTakenOverClaimIsFenced(t *testing.T) {
 		t.Errorf("recipient %+v; want SENT by the second claim", r)
 	}
 }
+
+// sentJobs records the jobs a dispatcher puts back on the queue.
+type sentJobs struct{ entries []queue.Entry }
+
+func (s *sentJobs) Send(_ context.Context, es ...queue.Entry) error {
+	s.entries = append(s.entries, es...)
+	return nil
+}
+
+// TestPausedJobsGoBackAsFreshMessages checks that a paused campaign's job
+// is finished and put back as a new message, delayed: its receive count
+// never grows towards the dead-letter queue however long the pause.
+func TestPausedJobsGoBackAsFreshMessages(t *testing.T) {
+	w := newWorld(t, 1, nil)
+	ctx := context.Background()
+	requeued := &sentJobs{}
+	w.d.Requeue = requeued
+	if _, err := w.store.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StatePaused); err != nil {
+		t.Fatal(err)
+	}
+	m := w.job(0)
+	m.ReceiveCount = 4 // one more receive would dead-letter it
+	if err := w.d.Handle(ctx, m); err != nil {
+		t.Fatalf("Handle = %v; want the job finished and requeued", err)
+	}
+	if len(requeued.entries) != 1 || !bytes.Equal(requeued.entries[0].Body, m.Body) || requeued.entries[0].Delay != dispatch.PausedRecheck {
+		t.Fatalf("requeued %+v", requeued.entries)
+	}
+	if r := w.recipient(t, 0); r.Status != parley.StatusQueued || r.Attempts != 0 {
+		t.Errorf("a paused campaign's recipient was touched: %+v", r)
+	}
+}
