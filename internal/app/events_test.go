@@ -47,13 +47,19 @@ func embeddedApp(tb testing.TB) *app.App {
 // does against an emulator: from the environment, creating what is missing.
 func awsApp(t *testing.T) *app.App {
 	t.Helper()
+	return awsAppWith(t, signingKey(t))
+}
+
+// awsAppWith is awsApp with PARLEY_SIGNING_KEY set to key ("" for none).
+func awsAppWith(t *testing.T, key string) *app.App {
+	t.Helper()
 	t.Setenv("AWS_ENDPOINT_URL", awstest.Endpoint(t))
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("PARLEY_BACKEND", "aws")
 	t.Setenv("PARLEY_TABLE", awstest.Name(t))
-	t.Setenv("PARLEY_SIGNING_KEY", signingKey(t))
+	t.Setenv("PARLEY_SIGNING_KEY", key)
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -229,4 +235,22 @@ func asAdmin(tb testing.TB, a *app.App) http.Handler {
 		r.Header.Set("Authorization", "Bearer "+issued.AccessToken)
 		h.ServeHTTP(w, r)
 	})
+}
+
+// TestAWSStartsWithPublicKeysOnly builds the app as the dispatcher and
+// window-check functions get it on AWS: the public keys, no private key.
+func TestAWSStartsWithPublicKeysOnly(t *testing.T) {
+	k, err := auth.GenerateEd25519()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := k.Public().MarshalPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PARLEY_VERIFY_KEYS", string(pub))
+	a := awsAppWith(t, "")
+	if a.Dispatcher == nil {
+		t.Fatal("no dispatcher")
+	}
 }

@@ -89,10 +89,10 @@ type Requeuer interface {
 // delayed instead.
 func (d *Dispatcher) holdPaused(ctx context.Context, m queue.Message, ref parley.Ref) error {
 	if d.Requeue == nil {
-		return d.retry(ctx, m, ref, &notYet{delay: PausedRecheck})
+		return d.retry(ctx, m, &notYet{delay: PausedRecheck}, obs.Ref(ref))
 	}
 	if err := d.Requeue.Send(ctx, queue.Entry{Body: m.Body, Delay: PausedRecheck}); err != nil {
-		return d.retry(ctx, m, ref, err)
+		return d.retry(ctx, m, err, obs.Ref(ref))
 	}
 	return nil
 }
@@ -137,7 +137,7 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []erro
 	jobs := d.prepare(ctx, ms, errs)
 	run := func(j job) {
 		if err := d.handle(ctx, j); err != nil {
-			errs[j.i] = d.retry(ctx, j.m, j.ref, err)
+			errs[j.i] = d.retry(ctx, j.m, err, obs.Ref(j.ref))
 		}
 	}
 	if len(jobs) == 1 {
@@ -184,7 +184,7 @@ func (d *Dispatcher) prepare(ctx context.Context, ms []queue.Message, errs []err
 		case parley.ErrorCode(err) == parley.ENOTFOUND:
 			d.Log.ErrorContext(ctx, "dropping job of unknown campaign", obs.Ref(ref))
 		case err != nil:
-			errs[i] = d.retry(ctx, m, ref, err)
+			errs[i] = d.retry(ctx, m, err, obs.Ref(ref))
 		case c.State == parley.StatePaused:
 			errs[i] = d.holdPaused(ctx, m, ref)
 		case c.State == parley.StateCancelled:
@@ -201,15 +201,18 @@ type notYet struct{ delay time.Duration }
 
 func (e *notYet) Error() string { return fmt.Sprintf("not yet: due in %s", e.delay) }
 
-func (d *Dispatcher) retry(ctx context.Context, m queue.Message, ref parley.Ref, cause error) error {
+// retry delays m's next delivery, by a backoff or by the delay a notYet
+// cause names, and returns cause wrapped with ErrRetry. who names the job
+// in the logs.
+func (d *Dispatcher) retry(ctx context.Context, m queue.Message, cause error, who ...any) error {
 	delay := Backoff(m.ReceiveCount)
 	var later *notYet
 	if errors.As(cause, &later) {
 		delay = later.delay
 	}
-	d.Log.WarnContext(ctx, "job will be retried", obs.Ref(ref), "receiveCount", m.ReceiveCount, "retryIn", delay.String(), "err", cause)
+	d.Log.WarnContext(ctx, "job will be retried", append(who, "receiveCount", m.ReceiveCount, "retryIn", delay.String(), "err", cause)...)
 	if err := d.Queue.ChangeVisibility(ctx, m.Receipt, delay); err != nil {
-		d.Log.WarnContext(ctx, "could not delay retry", obs.Ref(ref), "err", err)
+		d.Log.WarnContext(ctx, "could not delay retry", append(who, "err", err)...)
 	}
 	return errors.Join(ErrRetry, cause)
 }

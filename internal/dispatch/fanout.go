@@ -72,11 +72,5 @@ func (d *Dispatcher) HandleFanout(ctx context.Context, m queue.Message) error {
 	if err == nil {
 		return nil
 	}
-	delay := Backoff(m.ReceiveCount)
-	d.Log.WarnContext(ctx, "fan-out job will be retried", "account", job.AccountID, "campaign", job.CampaignID,
-		"after", job.After, "receiveCount", m.ReceiveCount, "retryIn", delay.String(), "err", err)
-	if verr := d.Queue.ChangeVisibility(ctx, m.Receipt, delay); verr != nil {
-		d.Log.WarnContext(ctx, "could not delay fan-out retry", "account", job.AccountID, "campaign", job.CampaignID, "err", verr)
-	}
-	return errors.Join(ErrRetry, err)
+	return d.retry(ctx, m, err, "account", job.AccountID, "campaign", job.CampaignID, "fanoutAfter", job.After)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/ratelimit"
 )
@@ -47,7 +48,7 @@ func (d *Dispatcher) reserve(ctx context.Context, jobs []job, errs []error) []jo
 		slots, err := d.Limiter.ReserveSlots(ctx, k, d.Limit, len(idx))
 		for n, i := range idx {
 			if err != nil {
-				errs[jobs[i].i], failed[i] = d.retry(ctx, jobs[i].m, jobs[i].ref, err), true
+				errs[jobs[i].i], failed[i] = d.retry(ctx, jobs[i].m, err, obs.Ref(jobs[i].ref)), true
 				continue
 			}
 			jobs[i].slot = slots.At(n)

@@ -5,8 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
+	"github.com/parleyhq/parley/internal/awscost"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -33,7 +32,7 @@ func TestOutboundContextItemSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := itemSize(av); n > 1024 {
+	if n := awscost.ItemSize(av); n > 1024 {
 		t.Errorf("outbound context item is %d bytes, want at most 1024", n)
 	} else {
 		t.Logf("largest outbound context item: %d bytes", n)
@@ -42,41 +41,4 @@ func TestOutboundContextItemSize(t *testing.T) {
 	if err != nil || !back.SentAt.Equal(c.SentAt) || back.Lookback != c.Lookback || back.CampaignID != c.CampaignID {
 		t.Errorf("round trip = %+v, %v", back, err)
 	}
-}
-
-// itemSize estimates an item's size as DynamoDB bills it: each attribute's
-// name and value in bytes, numbers at about one byte per two digits, maps
-// and lists with 3 bytes of overhead and one per element.
-func itemSize(av item) int {
-	n := 0
-	for name, v := range av {
-		n += len(name) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return (len(strings.TrimLeft(v.Value, "-0"))+1)/2 + 1
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberM:
-		n := 3
-		for k, x := range v.Value {
-			n += len(k) + valueSize(x) + 1
-		}
-		return n
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, x := range v.Value {
-			n += valueSize(x) + 1
-		}
-		return n
-	case *types.AttributeValueMemberB:
-		return len(v.Value)
-	}
-	return 0
 }

@@ -369,13 +369,11 @@ func testSandbox(t *testing.T, s store.Store) {
 	}
 }
 
+// dueIDs lists the due index (SCHEDULED recipients) as campaign/recipient
+// ids.
 func dueIDs(t *testing.T, s store.Store, before time.Time, limit int) []string {
 	t.Helper()
-	return indexed(t, s, parley.StatusScheduled, before, limit)
-}
-
-func indexed(t *testing.T, s store.Store, status parley.RecipientStatus, before time.Time, limit int) []string {
-	t.Helper()
+	status := parley.StatusScheduled
 	rs, err := s.DueRecipients(context.Background(), status, before, limit)
 	if err != nil {
 		t.Fatal(err)
