@@ -4,7 +4,11 @@ GO        ?= go
 FUNCTIONS := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: run test check-tools vet fmt-check bench fuzz build lambda clean
+.PHONY: run test test-later check-tools vet fmt-check bench fuzz build lambda clean
+
+# LATER is how far test-later moves the clock: 400 days and 7 hours, so the
+# second pass runs on another date, weekday, season and hour of the day.
+LATER ?= 34585200
 
 ## run: the whole product locally (embedded store and queue, sandbox gateway) on 127.0.0.1:8080
 run: build
@@ -13,6 +17,13 @@ run: build
 ## test: everything a change must pass (needs moto_server and cfn-lint on PATH)
 test: check-tools fmt-check vet
 	$(GO) test -count=1 -timeout 9m ./...
+	$(MAKE) --no-print-directory test-later
+
+## test-later: the whole suite again with every test process's wall clock
+## LATER seconds ahead, so a test that depends on the day or the hour it runs
+## at fails the day it is written rather than on some later date
+test-later:
+	$(GO) test -count=1 -timeout 9m -overlay "$$(tools/shiftclock.sh $(LATER))" ./...
 
 check-tools:
 	@command -v moto_server >/dev/null || { echo "moto_server is missing: the AWS adapters are tested against it. Install Python moto 5 in server mode (python3 -m pip install 'moto[server]>=5,<6')." >&2; exit 1; }

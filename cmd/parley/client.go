@@ -23,11 +23,12 @@ type remote struct {
 	// minted with the local signing key (see operatorToken).
 	token string
 	data  string
+	clock parley.Clock
 }
 
 // parseRemote reads the --addr and --data flags of an operator command.
-func parseRemote(name string, args []string) (*remote, error) {
-	r := &remote{addr: os.Getenv("PARLEY_ADDR"), token: os.Getenv("PARLEY_TOKEN")}
+func parseRemote(clock parley.Clock, name string, args []string) (*remote, error) {
+	r := &remote{addr: os.Getenv("PARLEY_ADDR"), token: os.Getenv("PARLEY_TOKEN"), clock: clock}
 	if r.addr == "" {
 		r.addr = "127.0.0.1:8080"
 	}
@@ -47,7 +48,7 @@ func (r *remote) operatorToken() (string, error) {
 	if r.data != "" {
 		cfg.DataDir = r.data
 	}
-	tokens, err := signingkey.Tokens(cfg, parley.SystemClock{})
+	tokens, err := signingkey.Tokens(cfg, r.clock)
 	if err != nil {
 		return "", err
 	}

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/parleyhq/parley/internal/parley"
 )
 
 const usage = `usage:
@@ -33,7 +35,14 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// run runs the command line on the wall clock.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runAt(parley.SystemClock{}, args, stdout, stderr)
+}
+
+// runAt runs the command line with tokens minted by clock, so that a test
+// running parley serve on a clock of its own mints tokens on the same one.
+func runAt(clock parley.Clock, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -43,11 +52,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case args[0] == "serve":
 		err = serve(args[1:], stderr)
 	case args[0] == "token":
-		err = token(args[1:], stdout, stderr)
+		err = token(clock, args[1:], stdout, stderr)
 	case len(args) > 1 && operator[args[0]+" "+args[1]].path != "":
 		op := operator[args[0]+" "+args[1]]
 		var r *remote
-		if r, err = parseRemote(args[0]+" "+args[1], args[2:]); err == nil {
+		if r, err = parseRemote(clock, args[0]+" "+args[1], args[2:]); err == nil {
 			err = r.call(op.method, op.path, stdout)
 		}
 	default:

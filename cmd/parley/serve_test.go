@@ -18,18 +18,41 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 )
 
-// noon is a clock at which New York numbers are inside the default window,
-// whatever the hour the tests run at.
-var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
+// testDays are the days the end-to-end tests run on, each derived from the
+// real date: today, and a year ahead, so that a test that depends on the
+// date the suite runs on fails at once rather than on some later day.
+var testDays = []struct {
+	name string
+	days int
+}{{"today", 0}, {"a year ahead", 365}}
+
+// dayClock reads 17:00 UTC of the day days after today (noon in New York,
+// 13:00 in summer: inside the default window whatever the hour the tests
+// run at) and ticks on from there with the wall clock.
+func dayClock(days int) parley.Clock {
+	now := time.Now().UTC()
+	offset := time.Date(now.Year(), now.Month(), now.Day()+days, 17, 0, 0, 0, time.UTC).Sub(now)
+	return parley.ClockFunc(func() time.Time { return time.Now().UTC().Add(offset) })
+}
+
+// eachDay runs test once on each of testDays' clocks. Everything in it (the
+// server, the tokens it is sent, the bodies' dates) must take that clock.
+func eachDay(t *testing.T, test func(t *testing.T, clock parley.Clock)) {
+	for _, d := range testDays {
+		t.Run(d.name, func(t *testing.T) { test(t, dayClock(d.days)) })
+	}
+}
 
 // server is a running parley serve on a loopback port.
 type server struct {
-	addr string
-	data string
-	stop func()
+	addr  string
+	data  string
+	clock parley.Clock
+	stop  func()
 }
 
-func start(t *testing.T, cfg config.Config) *server {
+// start runs parley serve on clock.
+func start(t *testing.T, cfg config.Config, clock parley.Clock) *server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -37,8 +60,8 @@ func start(t *testing.T, cfg config.Config) *server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runServer(ctx, cfg, ln, obs.Discard(), app.WithClock(noon)) }()
-	s := &server{addr: ln.Addr().String(), data: cfg.DataDir}
+	go func() { done <- runServer(ctx, cfg, ln, obs.Discard(), app.WithClock(clock)) }()
+	s := &server{addr: ln.Addr().String(), data: cfg.DataDir, clock: clock}
 	s.stop = func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -49,13 +72,11 @@ func start(t *testing.T, cfg config.Config) *server {
 }
 
 // token mints an admin token of account the way a developer does, with
-// parley token.
+// parley token, on the server's clock.
 func (s *server) token(t *testing.T, account string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	// The server's clock is the test's noon, days ahead of the wall clock
-	// the token is minted by.
-	if code := run([]string{"token", "--account", account, "--data", s.data, "--ttl", "168h"}, &out, &errOut); code != 0 {
+	if code := runAt(s.clock, []string{"token", "--account", account, "--data", s.data}, &out, &errOut); code != 0 {
 		t.Fatalf("parley token exited %d: %s", code, errOut.String())
 	}
 	return strings.TrimSpace(out.String())
@@ -110,8 +131,10 @@ func embeddedConfig(t *testing.T) config.Config {
 	return config.Config{Backend: config.BackendEmbedded, DataDir: t.TempDir(), Gateway: "sandbox", Workers: 2, LogLevel: "ERROR"}
 }
 
-func TestServeSendsCampaign(t *testing.T) {
-	s := start(t, embeddedConfig(t))
+func TestServeSendsCampaign(t *testing.T) { eachDay(t, testServeSendsCampaign) }
+
+func testServeSendsCampaign(t *testing.T, clock parley.Clock) {
+	s := start(t, embeddedConfig(t), clock)
 	defer s.stop()
 	body := `{"campaignName":"c","skill":"s","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,
 	  "message":"Hi {{1}}","consumers":[{"consumerContent":{"sms":"+12025550181"},"variables":{"1":"Jane"}},
@@ -127,7 +150,7 @@ func TestServeSendsCampaign(t *testing.T) {
 		t.Fatalf("sent %+v", ms)
 	}
 	var out bytes.Buffer
-	if code := run([]string{"sandbox", "messages", "--addr", s.addr}, &out, io.Discard); code != 0 {
+	if code := runAt(clock, []string{"sandbox", "messages", "--addr", s.addr}, &out, io.Discard); code != 0 {
 		t.Fatalf("parley sandbox messages exited %d", code)
 	}
 	for _, want := range []string{`"to": "+12025550181"`, `"to": "+12025550182"`, "Hi Jane\nReply STOP to opt out"} {
@@ -140,9 +163,11 @@ func TestServeSendsCampaign(t *testing.T) {
 // TestRestartKeepsStateAndSendsOnce queues a campaign with no dispatcher
 // running, then starts the server twice: the queued jobs are sent after the
 // first start, and not again after the second.
-func TestRestartKeepsStateAndSendsOnce(t *testing.T) {
+func TestRestartKeepsStateAndSendsOnce(t *testing.T) { eachDay(t, testRestartKeepsStateAndSendsOnce) }
+
+func testRestartKeepsStateAndSendsOnce(t *testing.T, clock parley.Clock) {
 	cfg := embeddedConfig(t)
-	a, err := app.New(context.Background(), cfg, obs.Discard(), app.WithClock(noon))
+	a, err := app.New(context.Background(), cfg, obs.Discard(), app.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,11 +179,11 @@ func TestRestartKeepsStateAndSendsOnce(t *testing.T) {
 	}
 	a.Close()
 
-	s := start(t, cfg)
+	s := start(t, cfg, clock)
 	s.waitSent(t, 3)
 	s.stop()
 
-	s = start(t, cfg)
+	s = start(t, cfg, clock)
 	defer s.stop()
 	time.Sleep(1500 * time.Millisecond) // a full poll cycle: anything still queued would be sent now
 	var ms []parley.SentMessage
@@ -189,12 +214,14 @@ func TestUsage(t *testing.T) {
 	}
 }
 
-func TestDLQRedriveCommand(t *testing.T) {
-	s := start(t, embeddedConfig(t))
+func TestDLQRedriveCommand(t *testing.T) { eachDay(t, testDLQRedriveCommand) }
+
+func testDLQRedriveCommand(t *testing.T, clock parley.Clock) {
+	s := start(t, embeddedConfig(t), clock)
 	defer s.stop()
 	t.Setenv("PARLEY_TOKEN", s.token(t, "operator"))
 	var out bytes.Buffer
-	if code := run([]string{"dlq", "redrive", "--addr", s.addr, "--data", s.data}, &out, io.Discard); code != 0 {
+	if code := runAt(clock, []string{"dlq", "redrive", "--addr", s.addr, "--data", s.data}, &out, io.Discard); code != 0 {
 		t.Fatalf("parley dlq redrive exited %d", code)
 	}
 	if !strings.Contains(out.String(), `"redriven": 0`) {

@@ -18,8 +18,9 @@ const maxDevTokenTTL = 30 * 24 * time.Hour
 
 // token prints a development access token that parley serve accepts: signed
 // with the key serve uses (PARLEY_SIGNING_KEY, else the key under the data
-// directory, created if need be), for the configured issuer and audience.
-func token(args []string, stdout, stderr io.Writer) error {
+// directory, created if need be), for the configured issuer and audience,
+// issued at clock's now.
+func token(clock parley.Clock, args []string, stdout, stderr io.Writer) error {
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		return err
@@ -44,7 +45,7 @@ func token(args []string, stdout, stderr io.Writer) error {
 	if *ttl < time.Second || *ttl > maxDevTokenTTL {
 		return fmt.Errorf("--ttl %s: want from 1s to %s", *ttl, maxDevTokenTTL)
 	}
-	tokens, err := signingkey.Tokens(cfg, parley.SystemClock{})
+	tokens, err := signingkey.Tokens(cfg, clock)
 	if err != nil {
 		return err
 	}

@@ -74,8 +74,10 @@ func createCampaign(t *testing.T, s *server, skill string, numbers ...string) st
 // TestTwoWayOnServe sends a campaign through the sandbox, answers it, opts
 // a consumer out and reports delivery out of order, all through parley
 // serve's routes, and checks what a brand would see.
-func TestTwoWayOnServe(t *testing.T) {
-	s := start(t, embeddedConfig(t))
+func TestTwoWayOnServe(t *testing.T) { eachDay(t, testTwoWayOnServe) }
+
+func testTwoWayOnServe(t *testing.T, clock parley.Clock) {
+	s := start(t, embeddedConfig(t), clock)
 	defer s.stop()
 	first := createCampaign(t, s, "renewals", "+12025550181", "+12025550182")
 	sent := s.waitSent(t, 2)

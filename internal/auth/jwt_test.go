@@ -154,6 +154,7 @@ func TestVerify(t *testing.T) {
 		{"audience among several", ed(claims(map[string]any{"aud": []string{"other", audience}})), ""},
 		{"expired within leeway", ed(claims(map[string]any{"exp": now.Add(-30 * time.Second).Unix()})), ""},
 		{"nbf within leeway", ed(claims(map[string]any{"nbf": now.Add(30 * time.Second).Unix()})), ""},
+		{"iat within leeway", ed(claims(map[string]any{"iat": now.Add(30 * time.Second).Unix()})), ""},
 		{"fractional times", ed(claims(map[string]any{"exp": float64(now.Add(time.Hour).Unix()) + 0.5})), ""},
 
 		{"tampered claims", parts[0] + "." + seg(claims(map[string]any{"account": "B"})) + "." + parts[2], "signature is invalid"},
