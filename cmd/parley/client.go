@@ -19,28 +19,35 @@ import (
 // remote is a running parley serve, addressed by the --addr flag.
 type remote struct {
 	addr string
-	// token is the bearer token sent: PARLEY_TOKEN, or an admin token
-	// minted with the local signing key (see operatorToken).
-	token string
-	data  string
-	clock parley.Clock
+	// token is the bearer token sent: PARLEY_TOKEN, or a token minted
+	// with the local signing key (see mint): an operator's for operator
+	// routes, else an admin's of account.
+	token    string
+	data     string
+	account  string
+	operator bool
+	clock    parley.Clock
 }
 
 // parseRemote reads the --addr and --data flags of an operator command.
-func parseRemote(clock parley.Clock, name string, args []string) (*remote, error) {
-	r := &remote{addr: os.Getenv("PARLEY_ADDR"), token: os.Getenv("PARLEY_TOKEN"), clock: clock}
+func parseRemote(clock parley.Clock, name string, operator bool, args []string) (*remote, error) {
+	r := &remote{addr: os.Getenv("PARLEY_ADDR"), token: os.Getenv("PARLEY_TOKEN"), clock: clock, operator: operator}
 	if r.addr == "" {
 		r.addr = "127.0.0.1:8080"
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&r.addr, "addr", r.addr, "address of parley serve (PARLEY_ADDR)")
-	fs.StringVar(&r.data, "data", "", "data directory of parley serve, whose key signs the operator's token (PARLEY_DATA_DIR)")
+	fs.StringVar(&r.data, "data", "", "data directory of parley serve, whose key signs the token (PARLEY_DATA_DIR)")
+	if !operator {
+		fs.StringVar(&r.account, "account", "demo", "the account whose data the command reads")
+	}
 	return r, fs.Parse(args)
 }
 
-// operatorToken mints a short-lived admin token with the signing key parley
-// serve uses, for an operator on the same machine.
-func (r *remote) operatorToken() (string, error) {
+// mint mints a short-lived token with the signing key parley serve uses,
+// for someone on the same machine: an operator token for operator routes,
+// else an admin token of r.account.
+func (r *remote) mint() (string, error) {
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		return "", err
@@ -52,7 +59,11 @@ func (r *remote) operatorToken() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tok, err := tokens.Issue(auth.Principal{AccountID: "operator", Role: auth.RoleAdmin, Subject: "parley-cli"}, 5*time.Minute)
+	p := auth.Principal{AccountID: r.account, Role: auth.RoleAdmin, Subject: "parley-cli"}
+	if r.operator {
+		tokens, p = tokens.Operators(), auth.Principal{AccountID: operatorAccount, Role: auth.RoleOperator, Subject: "parley-cli"}
+	}
+	tok, err := tokens.Issue(p, 5*time.Minute)
 	return tok.AccessToken, err
 }
 
@@ -63,7 +74,7 @@ func (r *remote) call(method, path string, out io.Writer) error {
 		return err
 	}
 	if r.token == "" {
-		if r.token, err = r.operatorToken(); err != nil {
+		if r.token, err = r.mint(); err != nil {
 			return fmt.Errorf("no PARLEY_TOKEN, and no token could be minted: %w", err)
 		}
 	}

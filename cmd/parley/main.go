@@ -2,7 +2,7 @@
 //
 //	parley serve [--addr 127.0.0.1:8080] [--data ./.parley] [--backend embedded|aws]
 //	parley token --account A [--role admin] [--ttl 1h] [--data ./.parley]
-//	parley sandbox messages [--addr 127.0.0.1:8080]
+//	parley sandbox messages [--addr 127.0.0.1:8080] [--account demo]
 //	parley dlq redrive [--addr 127.0.0.1:8080]
 //
 // serve runs every HTTP route, the dispatcher and the fan-out check in one
@@ -21,14 +21,19 @@ import (
 const usage = `usage:
   parley serve [--addr ADDR] [--data DIR] [--backend embedded|aws]
   parley token --account A [--role admin] [--ttl 1h] [--data DIR]   a development token for parley serve
-  parley sandbox messages [--addr ADDR]   what the sandbox gateway sent
+  parley sandbox messages [--addr ADDR] [--account demo]   what the sandbox gateway sent the account
   parley dlq redrive [--addr ADDR]        move dead-lettered jobs back onto the queue
 `
 
-// operator commands: words → method and path on a running parley serve.
-var operator = map[string]struct{ method, path string }{
-	"sandbox messages": {"GET", "/sandbox/messages"},
-	"dlq redrive":      {"POST", "/admin/dlq/redrive"},
+// operator commands: words → method and path on a running parley serve,
+// and whether the route is an operator's (else it is a tenant's, for the
+// account --account names).
+var operator = map[string]struct {
+	method, path string
+	operator     bool
+}{
+	"sandbox messages": {"GET", "/sandbox/messages", false},
+	"dlq redrive":      {"POST", "/admin/dlq/redrive", true},
 }
 
 func main() {
@@ -56,7 +61,7 @@ func runAt(clock parley.Clock, args []string, stdout, stderr io.Writer) int {
 	case len(args) > 1 && operator[args[0]+" "+args[1]].path != "":
 		op := operator[args[0]+" "+args[1]]
 		var r *remote
-		if r, err = parseRemote(clock, args[0]+" "+args[1], args[2:]); err == nil {
+		if r, err = parseRemote(clock, args[0]+" "+args[1], op.operator, args[2:]); err == nil {
 			err = r.call(op.method, op.path, stdout)
 		}
 	default:

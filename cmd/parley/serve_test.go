@@ -150,7 +150,7 @@ func testServeSendsCampaign(t *testing.T, clock parley.Clock) {
 		t.Fatalf("sent %+v", ms)
 	}
 	var out bytes.Buffer
-	if code := runAt(clock, []string{"sandbox", "messages", "--addr", s.addr}, &out, io.Discard); code != 0 {
+	if code := runAt(clock, []string{"sandbox", "messages", "--addr", s.addr, "--data", s.data}, &out, io.Discard); code != 0 {
 		t.Fatalf("parley sandbox messages exited %d", code)
 	}
 	for _, want := range []string{`"to": "+12025550181"`, `"to": "+12025550182"`, "Hi Jane\nReply STOP to opt out"} {
@@ -219,7 +219,13 @@ func TestDLQRedriveCommand(t *testing.T) { eachDay(t, testDLQRedriveCommand) }
 func testDLQRedriveCommand(t *testing.T, clock parley.Clock) {
 	s := start(t, embeddedConfig(t), clock)
 	defer s.stop()
-	t.Setenv("PARLEY_TOKEN", s.token(t, "operator"))
+	// A tenant's admin is refused; the CLI mints an operator token with
+	// the server's key.
+	t.Setenv("PARLEY_TOKEN", s.token(t, "demo"))
+	if code := runAt(clock, []string{"dlq", "redrive", "--addr", s.addr, "--data", s.data}, io.Discard, io.Discard); code != 1 {
+		t.Fatalf("parley dlq redrive with a tenant admin's token exited %d, want 1", code)
+	}
+	t.Setenv("PARLEY_TOKEN", "")
 	var out bytes.Buffer
 	if code := runAt(clock, []string{"dlq", "redrive", "--addr", s.addr, "--data", s.data}, &out, io.Discard); code != 0 {
 		t.Fatalf("parley dlq redrive exited %d", code)

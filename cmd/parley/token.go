@@ -13,6 +13,10 @@ import (
 	"github.com/parleyhq/parley/internal/signingkey"
 )
 
+// operatorAccount is the account claim of operator tokens, which name no
+// tenant.
+const operatorAccount = "operator"
+
 // maxDevTokenTTL bounds a development token's life.
 const maxDevTokenTTL = 30 * 24 * time.Hour
 
@@ -29,16 +33,23 @@ func token(clock parley.Clock, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	account := fs.String("account", "", "account the token is for (required)")
 	role := fs.String("role", string(auth.RoleAdmin), "admin, campaign_manager, support, agent or agent_manager")
+	operator := fs.Bool("operator", false, "an operator token (for /admin routes), for no tenant")
 	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid (at most 720h)")
 	subject := fs.String("subject", "dev", "who the token is for (its sub claim)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory of the embedded backend (PARLEY_DATA_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *account == "" {
-		return fmt.Errorf("--account is required")
+	if *operator {
+		*account, *role = operatorAccount, string(auth.RoleOperator)
 	}
-	r, err := auth.ParseRole(*role, "role")
+	if *account == "" {
+		return fmt.Errorf("--account is required (or --operator)")
+	}
+	r, err := auth.ParseTenantRole(*role, "role")
+	if *operator {
+		r, err = auth.RoleOperator, nil
+	}
 	if err != nil {
 		return fmt.Errorf("--role: %s", parley.ErrorMessage(err))
 	}
@@ -48,6 +59,9 @@ func token(clock parley.Clock, args []string, stdout, stderr io.Writer) error {
 	tokens, err := signingkey.Tokens(cfg, clock)
 	if err != nil {
 		return err
+	}
+	if *operator {
+		tokens = tokens.Operators()
 	}
 	tok, err := tokens.Issue(auth.Principal{AccountID: *account, Role: r, Subject: *subject}, *ttl)
 	if err != nil {

@@ -35,7 +35,7 @@ func sendAll(t *testing.T, a *app.App, n int) []parley.SentMessage {
 	go func() { a.Dispatcher.Run(ctx, a.Queue, 2); close(done) }()
 	defer func() { cancel(); <-done }()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		ms, err := a.Sandbox.Messages(context.Background())
+		ms, err := a.Sandbox.Messages(context.Background(), "acct1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestPrioritizedFallsBackToSMSWithOptOut(t *testing.T) {
 	h := asAdmin(t, a)
 	var tpl parley.WhatsAppTemplate
 	call(t, h, "POST", "/api/v2/account/acct1/templates", `{"name":"renewal","language":"en_US","body":"Hi {{1}}, renew soon"}`, &tpl)
-	if err := a.Sandbox.Inject(sandbox.Fault{To: "+12025550182", Channel: parley.ChannelWhatsApp, Kind: "ineligible"}); err != nil {
+	if _, err := a.Sandbox.Inject(sandbox.Fault{To: "+12025550182", Channel: parley.ChannelWhatsApp, Kind: "ineligible"}); err != nil {
 		t.Fatal(err)
 	}
 	var created httpapi.CreateCampaignResponse

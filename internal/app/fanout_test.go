@@ -174,7 +174,7 @@ func TestAsyncFanoutSurvivesFaults(t *testing.T) {
 		t.Errorf("%d recipients queued more than once; want at least the %d of the chunk that stopped half-way and the %d of the last chunk",
 			twice, chunk/2, last)
 	}
-	sent, err := a.Sandbox.Messages(ctx)
+	sent, err := a.Sandbox.Messages(ctx, "acct1")
 	if err != nil {
 		t.Fatal(err)
 	}

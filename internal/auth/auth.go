@@ -27,10 +27,32 @@ const (
 	RoleSupport         Role = "support"
 	RoleAgent           Role = "agent"
 	RoleAgentManager    Role = "agent_manager"
+	// RoleOperator runs Parley itself. Its tokens carry OperatorAudience,
+	// which no tenant token has and no API client can be given.
+	RoleOperator Role = "operator"
 )
 
+// OperatorAudience is the audience of operator tokens: routes that need
+// Operate verify tokens for it alone, so no tenant token, whatever its role,
+// is accepted there.
+const OperatorAudience = "parley-operator"
+
 // Roles lists every role.
-var Roles = []Role{RoleAdmin, RoleCampaignManager, RoleSupport, RoleAgent, RoleAgentManager}
+var Roles = []Role{RoleAdmin, RoleCampaignManager, RoleSupport, RoleAgent, RoleAgentManager, RoleOperator}
+
+// TenantRoles are the roles a tenant's principal may have: every role but
+// the operator's.
+var TenantRoles = []Role{RoleAdmin, RoleCampaignManager, RoleSupport, RoleAgent, RoleAgentManager}
+
+// ParseTenantRole returns the tenant role named s; anything else, the
+// operator's role included, is EINVALID on field.
+func ParseTenantRole(s, field string) (Role, error) {
+	r := Role(s)
+	if !slices.Contains(TenantRoles, r) {
+		return "", parley.FieldErrorf(field, "role %q is not one of %s", s, roleList(TenantRoles))
+	}
+	return r, nil
+}
 
 // ParseRole returns the role named s; anything else is EINVALID on field.
 func ParseRole(s, field string) (Role, error) {
@@ -64,9 +86,11 @@ var Permissions = []Permission{Read, Write, ManageKeys, Operate}
 // (Proactive Messaging and Connect to Messaging user guides): campaign
 // managers and admins create, view, edit, delete and publish; LPA users
 // (support) only view; agents and agent managers have no access. Managing
-// API keys and operator actions are for admins alone.
+// API keys is for admins alone; operator actions (across every tenant)
+// are for operators, who have no tenant's permissions.
 var grants = map[Role][]Permission{
-	RoleAdmin:           {Read, Write, ManageKeys, Operate},
+	RoleOperator:        {Operate},
+	RoleAdmin:           {Read, Write, ManageKeys},
 	RoleCampaignManager: {Read, Write},
 	RoleSupport:         {Read},
 	RoleAgent:           nil,

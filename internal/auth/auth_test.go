@@ -11,11 +11,12 @@ import (
 
 // TestRoleTable restates the seeds' role tables: campaign managers and
 // admins create, view, edit and publish; LPA users (support) view only;
-// agents and agent managers have no access. API keys and operator actions
-// are for admins.
+// agents and agent managers have no access. API keys are for admins;
+// operator actions for operators alone.
 func TestRoleTable(t *testing.T) {
 	want := map[auth.Role]map[auth.Permission]bool{
-		auth.RoleAdmin:           {auth.Read: true, auth.Write: true, auth.ManageKeys: true, auth.Operate: true},
+		auth.RoleAdmin:           {auth.Read: true, auth.Write: true, auth.ManageKeys: true},
+		auth.RoleOperator:        {auth.Operate: true},
 		auth.RoleCampaignManager: {auth.Read: true, auth.Write: true},
 		auth.RoleSupport:         {auth.Read: true},
 		auth.RoleAgent:           {},
@@ -63,7 +64,8 @@ func TestAuthorize(t *testing.T) {
 		detail  string
 	}{
 		{"admin writes own account", admin, "A", auth.Write, "", ""},
-		{"admin operates", admin, "", auth.Operate, "", ""},
+		{"admin operates", admin, "", auth.Operate, parley.EFORBIDDEN, "role admin may not operate; operator may"},
+		{"operator operates", auth.Principal{AccountID: "operator", Role: auth.RoleOperator, Subject: "ops"}, "", auth.Operate, "", ""},
 		{"support reads", support, "A", auth.Read, "", ""},
 		{"no principal", auth.Principal{}, "A", auth.Read, parley.EUNAUTHORIZED, "bearer token"},
 		{"admin of another account", admin, "B", auth.Read, parley.EFORBIDDEN, "account A, not account B"},

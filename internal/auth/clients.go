@@ -72,7 +72,7 @@ type Clients struct {
 // Create makes a client for the account whose tokens carry role, and
 // returns its secret: the only time it is shown.
 func (s *Clients) Create(ctx context.Context, accountID string, role Role, name string) (Credentials, error) {
-	if _, err := ParseRole(string(role), "role"); err != nil {
+	if _, err := ParseTenantRole(string(role), "role"); err != nil {
 		return Credentials{}, err
 	}
 	if err := checkName(name); err != nil {

@@ -22,6 +22,8 @@ type Issued struct {
 }
 
 // Tokens issues and verifies access tokens for one issuer and audience.
+// Tokens for OperatorAudience carry RoleOperator and no other role; tokens
+// for any other audience never carry it.
 type Tokens struct {
 	Keys     *KeySet
 	Issuer   string
@@ -106,8 +108,17 @@ func (t *Tokens) checkClaims(c Claims) error {
 	if _, err := ParseRole(string(c.Role), ""); err != nil {
 		return unauthorized("token role %q is not a role", c.Role)
 	}
+	if operator := t.Audience == OperatorAudience; (c.Role == RoleOperator) != operator {
+		return unauthorized("token role %q is not accepted for audience %q", c.Role, t.Audience)
+	}
 	return nil
 }
 
 // JWKS returns the public keys tokens are verified with.
 func (t *Tokens) JWKS() JWKS { return t.Keys.JWKS() }
+
+// Operators returns the issuer and verifier of operator tokens: t's keys,
+// issuer and clock, for OperatorAudience.
+func (t *Tokens) Operators() *Tokens {
+	return &Tokens{Keys: t.Keys, Issuer: t.Issuer, Audience: OperatorAudience, Clock: t.Clock}
+}

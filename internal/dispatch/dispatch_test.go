@@ -56,7 +56,7 @@ func (w *world) job(i int) queue.Message {
 
 func (w *world) sent(t *testing.T) []parley.SentMessage {
 	t.Helper()
-	ms, err := w.store.SandboxMessages(context.Background())
+	ms, err := w.store.SandboxMessages(context.Background(), "acct1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,8 +42,7 @@ const (
 	// AccessPublic routes need no credentials.
 	AccessPublic
 	// AccessSignature routes are not authenticated by tokens: the handler
-	// checks the provider's signature (webhooks), or the route exists only
-	// with the sandbox gateway (/sandbox/...).
+	// checks the provider's signature (webhooks).
 	AccessSignature
 )
 
@@ -68,7 +67,8 @@ func Requires(p auth.Permission) Access { return Access{Kind: AccessToken, Permi
 // line here, or TestAccessMatrix fails and the route answers 500:
 //   - GET routes of an account: auth.Read (support may look);
 //   - routes that create, change, publish or control: auth.Write;
-//   - API client management: auth.ManageKeys; operator actions: auth.Operate;
+//   - API client management: auth.ManageKeys; operator actions: auth.Operate
+//     (an operator token, verified by Server.Operators: no tenant's token);
 //   - provider callbacks under /webhooks/...: Signature (checked by the handler);
 //   - Public only for what an unauthenticated caller must reach.
 var routeAccess = map[string]Access{
@@ -91,20 +91,23 @@ var routeAccess = map[string]Access{
 	"GET /openapi.yaml":                                                   Public,
 	"POST /oauth/token":                                                   Public,
 	"GET /.well-known/jwks.json":                                          Public,
-	"GET /sandbox/messages":                                               Signature,
-	"GET /sandbox/faults":                                                 Signature,
-	"POST /sandbox/faults":                                                Signature,
-	"DELETE /sandbox/faults":                                              Signature,
+
+	// The sandbox gateway's routes (only where it is on): a tenant's
+	// token, and each call acts on the token's account alone.
+	"GET /sandbox/messages":        Requires(auth.Read),
+	"GET /sandbox/faults":          Requires(auth.Read),
+	"POST /sandbox/faults":         Requires(auth.Write),
+	"DELETE /sandbox/faults":       Requires(auth.Write),
+	"POST " + sandboxRepliesPath:  Requires(auth.Write),
+	"POST " + sandboxStatusesPath: Requires(auth.Write),
 
 	// Provider webhooks: each handler checks the provider's signature (or
 	// CM's webhook token) with the account's secret before reading the
-	// body. The sandbox injections exist only with the sandbox gateway.
+	// body.
 	"POST " + twilioWebhookPath:   Signature,
 	"GET " + whatsAppWebhookPath:  Signature,
 	"POST " + whatsAppWebhookPath: Signature,
 	"POST " + cmWebhookPath:       Signature,
-	"POST " + sandboxRepliesPath:  Signature,
-	"POST " + sandboxStatusesPath: Signature,
 
 	// Channel providers: settings, so admins and campaign managers change
 	// them and support views them (secrets are redacted).
@@ -152,7 +155,7 @@ func (s *Server) guard(rt Route) http.HandlerFunc {
 				return
 			}
 			if access.Kind == AccessToken {
-				p, err := s.authenticate(r)
+				p, err := s.authenticate(r, access.Permission == auth.Operate)
 				if err == nil {
 					err = auth.Authorize(p, r.PathValue("accountId"), access.Permission)
 				}
@@ -169,8 +172,25 @@ func (s *Server) guard(rt Route) http.HandlerFunc {
 
 // authenticate returns the request's principal: the one API Gateway's
 // authorizer verified (see LambdaAuthorizedHandler), else the one its
-// bearer token speaks for.
-func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
+// bearer token speaks for. An operator route takes only a bearer token
+// that Operators verifies, never a tenant's.
+func (s *Server) authenticate(r *http.Request, operator bool) (auth.Principal, error) {
+	if operator {
+		if s.Operators == nil {
+			return auth.Principal{}, parley.Errorf(parley.EFORBIDDEN, "this server accepts no operator credentials")
+		}
+		token, err := bearer(r)
+		if err != nil {
+			return auth.Principal{}, err
+		}
+		p, err := s.Operators.Verify(token)
+		if err != nil {
+			if _, terr := s.Auth.Verify(token); terr == nil {
+				return auth.Principal{}, parley.Errorf(parley.EFORBIDDEN, "this route is an operator's: it takes an operator token, and no tenant's token whatever its role")
+			}
+		}
+		return p, err
+	}
 	if p, ok := r.Context().Value(authorizerKey{}).(auth.Principal); ok {
 		return p, nil
 	}
@@ -234,7 +254,7 @@ func principalOf(c map[string]any) (auth.Principal, bool) {
 	account, _ := c[auth.ContextAccount].(string)
 	role, _ := c[auth.ContextRole].(string)
 	subject, _ := c[auth.ContextSubject].(string)
-	if _, err := auth.ParseRole(role, ""); account == "" || subject == "" || err != nil {
+	if _, err := auth.ParseTenantRole(role, ""); account == "" || subject == "" || err != nil {
 		return auth.Principal{}, false
 	}
 	return auth.Principal{AccountID: account, Role: auth.Role(role), Subject: subject}, true
@@ -391,7 +411,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	role, err := auth.ParseRole(req.Role, "role")
+	role, err := auth.ParseTenantRole(req.Role, "role")
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -43,7 +43,7 @@ func newAuthWorld(t *testing.T) *authWorld {
 	}
 	clock := parley.ClockFunc(func() time.Time { return noonUTC })
 	tokens := &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: clock}
-	w.srv.Auth = tokens
+	w.srv.Auth, w.srv.Operators = tokens, tokens.Operators()
 	w.srv.Clients = &auth.Clients{Store: w.store, Tokens: tokens, Clock: clock, Cost: auth.HashCost{Time: 1, MemoryKiB: 64, Threads: 1}}
 	w.h = w.srv.Handler()
 	return &authWorld{world: w, tokens: tokens}
@@ -112,7 +112,7 @@ func TestAccessMatrix(t *testing.T) {
 		auth.Read:       {auth.RoleAdmin, auth.RoleCampaignManager, auth.RoleSupport},
 		auth.Write:      {auth.RoleAdmin, auth.RoleCampaignManager},
 		auth.ManageKeys: {auth.RoleAdmin},
-		auth.Operate:    {auth.RoleAdmin},
+		auth.Operate:    {}, // an operator token alone: TestOperatorRoutesRefuseTenants
 	}
 	expired, _ := (&auth.Tokens{Keys: w.tokens.Keys, Issuer: "parley", Audience: "parley-api",
 		Clock: parley.ClockFunc(func() time.Time { return noonUTC.Add(-2 * time.Hour) })}).Issue(
@@ -155,7 +155,7 @@ func TestAccessMatrix(t *testing.T) {
 					t.Errorf("%s: %d %s %s, want 401", label, status, header.Get("WWW-Authenticate"), data)
 				}
 			}
-			for _, role := range auth.Roles {
+			for _, role := range auth.TenantRoles {
 				token := "Bearer " + w.mint(t, "A", role)
 				status, _, data := w.call(t, rt.Method, own, token, "")
 				if slices.Contains(roles, role) {
@@ -402,9 +402,6 @@ func TestBearerScheme(t *testing.T) {
 			t.Errorf("%.10q: %d %s", authz, status, data)
 		}
 	}
-	if status, _, data := w.call(t, "POST", "/admin/dlq/redrive", "Bearer "+tok, ""); status != http.StatusOK {
-		t.Errorf("an admin redriving the DLQ: %d %s", status, data)
-	}
 	if status, _, _ := w.call(t, "GET", "/openapi.yaml", "", ""); status != http.StatusOK {
 		t.Errorf("the OpenAPI document without a token: %d", status)
 	}
@@ -449,5 +446,44 @@ func TestLambdaAuthorizedHandler(t *testing.T) {
 				t.Errorf("%d %s, %v; want %d", resp.StatusCode, resp.Body, err, tt.status)
 			}
 		})
+	}
+}
+
+// TestOperatorRoutesRefuseTenants is finding 5's regression test: a
+// tenant's admin (or its API client) cannot run an operator action over
+// every tenant's jobs; only an operator token can, and an operator token
+// opens no tenant's routes.
+func TestOperatorRoutesRefuseTenants(t *testing.T) {
+	w := newAuthWorld(t)
+	client, err := w.srv.Clients.Create(context.Background(), "A", auth.RoleAdmin, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromClient, err := w.srv.Clients.Exchange(context.Background(), client.Client.ID, client.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for label, token := range map[string]string{"tenant admin": w.mint(t, "A", auth.RoleAdmin), "admin API client": fromClient.AccessToken} {
+		if status, _, data := w.call(t, "POST", "/admin/dlq/redrive", "Bearer "+token, ""); status != http.StatusForbidden {
+			t.Errorf("%s redrives: %d %s, want 403", label, status, data)
+		}
+	}
+	op, err := w.tokens.Operators().Issue(auth.Principal{AccountID: "operator", Role: auth.RoleOperator, Subject: "ops"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _, data := w.call(t, "POST", "/admin/dlq/redrive", "Bearer "+op.AccessToken, ""); status != http.StatusOK {
+		t.Errorf("operator redrives: %d %s, want 200", status, data)
+	}
+	if status, _, _ := w.call(t, "GET", "/api/v2/account/operator/settings", "Bearer "+op.AccessToken, ""); status != http.StatusUnauthorized {
+		t.Errorf("operator token on a tenant route: %d, want 401", status)
+	}
+	if _, err := w.srv.Clients.Create(context.Background(), "A", auth.RoleOperator, "escalate"); parley.ErrorCode(err) != parley.EINVALID {
+		t.Errorf("an API client with the operator role: %v, want EINVALID", err)
+	}
+	if _, err := w.tokens.Issue(auth.Principal{AccountID: "A", Role: auth.RoleOperator, Subject: "x"}, time.Hour); err != nil {
+		t.Fatal(err)
+	} else if status, _, _ := w.call(t, "POST", "/admin/dlq/redrive", "Bearer "+w.mint(t, "A", auth.RoleOperator), ""); status != http.StatusForbidden && status != http.StatusUnauthorized {
+		t.Errorf("a tenant-audience token with the operator role: %d, want refused", status)
 	}
 }

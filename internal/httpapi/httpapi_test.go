@@ -187,13 +187,13 @@ func TestNotFound(t *testing.T) {
 
 func TestSandboxMessages(t *testing.T) {
 	w := newWorld(t)
-	resp, data := w.do(t, "GET", "/sandbox/messages", "")
+	resp, data := w.do(t, "GET", "/sandbox/messages?accountId=acct1", "")
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(data)) != "[]" {
 		t.Errorf("empty sandbox: %d %s", resp.StatusCode, data)
 	}
 	w.srv.Sandbox, w.srv.Faults = nil, nil
 	w.h = w.srv.Handler()
-	resp, _ = w.do(t, "GET", "/sandbox/messages", "")
+	resp, _ = w.do(t, "GET", "/sandbox/messages?accountId=acct1", "")
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("sandbox route without a sandbox gateway: %d, want 404", resp.StatusCode)
 	}
@@ -233,22 +233,22 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 
 func TestSandboxFaultRoutes(t *testing.T) {
 	w := newWorld(t)
-	resp, data := w.do(t, "POST", "/sandbox/faults", `{"to":"+12025550101","kind":"throttle","times":1}`)
+	resp, data := w.do(t, "POST", "/sandbox/faults?accountId=acct1", `{"accountId":"acct1","to":"+12025550101","kind":"throttle","times":1}`)
 	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(data), `"code":"20429"`) {
 		t.Fatalf("inject: %d %s", resp.StatusCode, data)
 	}
-	resp, data = w.do(t, "POST", "/sandbox/faults", `{"kind":"explode"}`)
+	resp, data = w.do(t, "POST", "/sandbox/faults?accountId=acct1", `{"accountId":"acct1","kind":"explode"}`)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"kind"`) {
 		t.Errorf("bad kind: %d %s", resp.StatusCode, data)
 	}
-	resp, data = w.do(t, "GET", "/sandbox/faults", "")
+	resp, data = w.do(t, "GET", "/sandbox/faults?accountId=acct1", "")
 	if resp.StatusCode != http.StatusOK || strings.Count(string(data), `"kind"`) != 1 {
 		t.Errorf("list: %d %s", resp.StatusCode, data)
 	}
-	if resp, _ = w.do(t, "DELETE", "/sandbox/faults", ""); resp.StatusCode != http.StatusNoContent {
+	if resp, _ = w.do(t, "DELETE", "/sandbox/faults?accountId=acct1", ""); resp.StatusCode != http.StatusNoContent {
 		t.Errorf("clear: %d", resp.StatusCode)
 	}
-	if _, data = w.do(t, "GET", "/sandbox/faults", ""); strings.TrimSpace(string(data)) != "[]" {
+	if _, data = w.do(t, "GET", "/sandbox/faults?accountId=acct1", ""); strings.TrimSpace(string(data)) != "[]" {
 		t.Errorf("after clear: %s", data)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/parley"
@@ -26,16 +27,16 @@ type Campaigns interface {
 	Cancel(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 }
 
-// Sandbox lists what the sandbox gateway recorded.
+// Sandbox lists what the sandbox gateway recorded for an account.
 type Sandbox interface {
-	Messages(ctx context.Context) ([]parley.SentMessage, error)
+	Messages(ctx context.Context, accountID string) ([]parley.SentMessage, error)
 }
 
-// Faults steers the sandbox gateway's refusals.
+// Faults steers the sandbox gateway's refusals, per account.
 type Faults interface {
-	Inject(f sandbox.Fault) error
-	Faults() []sandbox.Fault
-	ClearFaults()
+	Inject(f sandbox.Fault) (sandbox.Fault, error)
+	Faults(accountID string) []sandbox.Fault
+	ClearFaults(accountID string)
 }
 
 // Accounts reads and changes account settings.
@@ -72,6 +73,9 @@ type Server struct {
 	// Auth verifies bearer tokens; every route is then held to its access
 	// rule (auth.go). Nil enforces nothing: only tests of other routes.
 	Auth Authenticator
+	// Operators verifies operator tokens (auth.OperatorAudience), the only
+	// credential operator routes take; nil refuses them all.
+	Operators Authenticator
 	// Clients manages API clients and serves the token endpoint.
 	Clients Clients
 	// Channels configures each account's channel providers.
@@ -205,7 +209,12 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) sandboxMessages(w http.ResponseWriter, r *http.Request) {
-	ms, err := s.Sandbox.Messages(r.Context())
+	account, err := s.sandboxAccount(r, r.URL.Query().Get("accountId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ms, err := s.Sandbox.Messages(r.Context(), account)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -214,7 +223,12 @@ func (s *Server) sandboxMessages(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listFaults(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.Faults.Faults())
+	account, err := s.sandboxAccount(r, r.URL.Query().Get("accountId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.Faults.Faults(account))
 }
 
 func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) {
@@ -228,16 +242,42 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.Faults.Inject(f); err != nil {
+	if f.AccountID, err = s.sandboxAccount(r, f.AccountID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.Faults.Faults())
+	if f, err = s.Faults.Inject(f); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, f)
 }
 
 func (s *Server) clearFaults(w http.ResponseWriter, r *http.Request) {
-	s.Faults.ClearFaults()
+	account, err := s.sandboxAccount(r, r.URL.Query().Get("accountId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Faults.ClearFaults(account)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// sandboxAccount is the account a sandbox call acts on: the caller's.
+// named is the account the request names, if any; naming another account
+// is EFORBIDDEN. Without an authenticator (tests of other routes) the
+// request must name it.
+func (s *Server) sandboxAccount(r *http.Request, named string) (string, error) {
+	p, ok := auth.FromContext(r.Context())
+	switch {
+	case ok && named != "" && named != p.AccountID:
+		return "", parley.Errorf(parley.EFORBIDDEN, "the token is for account %s, not account %s: the sandbox acts on the caller's account alone", p.AccountID, named)
+	case ok:
+		return p.AccountID, nil
+	case named == "":
+		return "", parley.FieldErrorf("accountId", "accountId is required")
+	}
+	return named, nil
 }
 
 // RedriveResponse says how many dead-lettered jobs went back on the queue.

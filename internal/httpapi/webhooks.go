@@ -501,8 +501,6 @@ func parseSandboxReply(data []byte) (SandboxReplyRequest, error) {
 		req.Channel = parley.ChannelSMS
 	}
 	switch {
-	case strings.TrimSpace(req.AccountID) == "":
-		return SandboxReplyRequest{}, parley.FieldErrorf("accountId", "accountId is required")
 	case strings.TrimSpace(req.From) == "":
 		return SandboxReplyRequest{}, parley.FieldErrorf("from", "from is required: the consumer who writes")
 	case !parley.ConfigurableChannel(req.Channel):
@@ -520,6 +518,12 @@ func (s *Server) sandboxReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := parseSandboxReply(data)
+	if err == nil {
+		req.AccountID, err = s.sandboxAccount(r, req.AccountID)
+	}
+	if err == nil {
+		err = s.sandboxChannel(r.Context(), req.AccountID, req.Channel)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -567,10 +571,7 @@ func parseSandboxStatus(data []byte) (SandboxStatusRequest, error) {
 	if err := decodeJSON(data, &req, ""); err != nil {
 		return SandboxStatusRequest{}, err
 	}
-	switch {
-	case strings.TrimSpace(req.AccountID) == "":
-		return SandboxStatusRequest{}, parley.FieldErrorf("accountId", "accountId is required")
-	case strings.TrimSpace(req.ProviderMessageID) == "":
+	if strings.TrimSpace(req.ProviderMessageID) == "" {
 		return SandboxStatusRequest{}, parley.FieldErrorf("providerMessageId", "providerMessageId is required: the id of a message the sandbox recorded")
 	}
 	if _, ok := delivery.ProviderStatus(delivery.Sandbox, req.Status); !ok {
@@ -588,11 +589,16 @@ func (s *Server) sandboxStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := parseSandboxStatus(data)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	if err == nil {
+		req.AccountID, err = s.sandboxAccount(r, req.AccountID)
 	}
-	m, err := s.sandboxMessage(r.Context(), req.AccountID, req.ProviderMessageID)
+	var m parley.SentMessage
+	if err == nil {
+		m, err = s.sandboxMessage(r.Context(), req.AccountID, req.ProviderMessageID)
+	}
+	if err == nil {
+		err = s.sandboxChannel(r.Context(), req.AccountID, m.Channel)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -615,7 +621,7 @@ func (s *Server) sandboxStatus(w http.ResponseWriter, r *http.Request) {
 // sandboxMessage finds the message the sandbox recorded under id for the
 // account: it names the recipient a status is for.
 func (s *Server) sandboxMessage(ctx context.Context, accountID, id string) (parley.SentMessage, error) {
-	ms, err := s.Sandbox.Messages(ctx)
+	ms, err := s.Sandbox.Messages(ctx, accountID)
 	if err != nil {
 		return parley.SentMessage{}, fmt.Errorf("read the sandbox outbox: %w", err)
 	}
@@ -625,4 +631,20 @@ func (s *Server) sandboxMessage(ctx context.Context, accountID, id string) (parl
 		}
 	}
 	return parley.SentMessage{}, parley.Errorf(parley.ENOTFOUND, "the sandbox recorded no message %s for account %s", id, accountID)
+}
+
+// sandboxChannel refuses an injection on a channel the account sends
+// through a real provider: what the sandbox injects (and a keyword's
+// answer to it) stays in the sandbox.
+func (s *Server) sandboxChannel(ctx context.Context, accountID string, channel parley.Channel) error {
+	cfg, err := s.ChannelConfigs.ChannelConfig(ctx, accountID, channel)
+	switch {
+	case parley.ErrorCode(err) == parley.ENOTFOUND:
+		return nil // unconfigured channels go to the sandbox
+	case err != nil:
+		return parley.Wrap(parley.EUNAVAILABLE, err, "the %s configuration of account %s could not be read", channel, accountID)
+	case cfg.Provider != parley.ProviderSandbox:
+		return parley.Errorf(parley.EFORBIDDEN, "account %s sends %s through %s: the sandbox injects only on channels that send to the sandbox", accountID, channel, cfg.Provider)
+	}
+	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleyhq/parley/internal/account"
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/delivery"
 	"github.com/parleyhq/parley/internal/gateway/cm"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
@@ -60,13 +61,14 @@ const (
 // reply and delivery services on the embedded store, and the sandbox
 // gateway sending keywords' answers.
 type hookWorld struct {
-	*world
+	*authWorld
 	sent *sandbox.Gateway
 }
 
 func newHookWorld(t *testing.T) *hookWorld {
 	t.Helper()
-	w := newAuthWorld(t).world // tokens enforced: webhooks must not need one
+	aw := newAuthWorld(t) // tokens enforced: webhooks must not need one
+	w := aw.world
 	clock := parley.ClockFunc(func() time.Time { return noonUTC })
 	gw := w.srv.Sandbox.(*sandbox.Gateway)
 	accounts := &account.Service{Store: w.store, Clock: clock}
@@ -100,7 +102,7 @@ func newHookWorld(t *testing.T) *hookWorld {
 			t.Fatal(err)
 		}
 	}
-	return &hookWorld{world: w, sent: gw}
+	return &hookWorld{authWorld: aw, sent: gw}
 }
 
 // useCM switches account A's SMS to CM, with or without a webhook token.
@@ -207,7 +209,7 @@ func (w *hookWorld) untouched(t *testing.T, label string) {
 			t.Errorf("%s: account %s has opt-outs %+v", label, a, es)
 		}
 	}
-	if ms, _ := w.sent.Messages(ctx); len(ms) != 0 {
+	if ms, _ := w.sent.Messages(ctx, hookAccount); len(ms) != 0 {
 		t.Errorf("%s: answers were sent: %+v", label, ms)
 	}
 }
@@ -281,7 +283,7 @@ func TestTwilioInboundOnce(t *testing.T) {
 	if es, _ := w.store.PhoneOptOuts(ctx, hookAccount, hookConsumer); len(es) != 1 || es[0].Channel != parley.ChannelSMS {
 		t.Errorf("opt-outs = %+v; want one SMS entry", es)
 	}
-	ms, _ := w.sent.Messages(ctx)
+	ms, _ := w.sent.Messages(ctx, hookAccount)
 	if len(ms) != 1 || ms[0].Body != account.DefaultOptOutConfirm || ms[0].To != hookConsumer || ms[0].From != hookBrand {
 		t.Errorf("answers = %+v; want one confirmation from %s", ms, hookBrand)
 	}
@@ -558,7 +560,7 @@ func TestWhatsAppWebhook(t *testing.T) {
 	if status, res := w.waPost(t, hookAccount, stop, waAppSecret); status != http.StatusOK || res != (WebhookResult{Messages: 1}) {
 		t.Fatalf("STOP: %d %+v", status, res)
 	}
-	if ms, _ := w.sent.Messages(ctx); len(ms) != 1 || ms[0].From != hookBrand || ms[0].Channel != parley.ChannelWhatsApp || ms[0].Body != account.DefaultOptOutConfirm {
+	if ms, _ := w.sent.Messages(ctx, hookAccount); len(ms) != 1 || ms[0].From != hookBrand || ms[0].Channel != parley.ChannelWhatsApp || ms[0].Body != account.DefaultOptOutConfirm {
 		t.Errorf("answers = %+v; want the confirmation on WhatsApp from %s", ms, hookBrand)
 	}
 
@@ -632,7 +634,7 @@ func TestCMWebhook(t *testing.T) {
 	if es, _ := w.store.PhoneOptOuts(ctx, hookAccount, hookConsumer); len(es) != 1 {
 		t.Errorf("opt-outs = %+v; want one", es)
 	}
-	if ms, _ := w.sent.Messages(ctx); len(ms) != 1 {
+	if ms, _ := w.sent.Messages(ctx, hookAccount); len(ms) != 1 {
 		t.Errorf("%d answers; want one confirmation", len(ms))
 	}
 
@@ -678,23 +680,23 @@ func TestCMWebhook(t *testing.T) {
 func TestSandboxInjection(t *testing.T) {
 	w := newHookWorld(t)
 	ctx := context.Background()
-	status, body := w.post(t, "POST", "/sandbox/replies", nil,
+	asC := map[string]string{"Authorization": "Bearer " + w.mint(t, "C", auth.RoleAdmin)}
+	status, body := w.post(t, "POST", "/sandbox/replies", asC,
 		`{"from":"+12025550181","to":"+12025550100","body":"STOP","channel":"sms","accountId":"C"}`)
 	var rep httpapi.SandboxReplyResponse
 	if err := json.Unmarshal([]byte(body), &rep); status != http.StatusOK || err != nil || rep.Keyword != "OPT_OUT" || rep.AnswerID == "" {
 		t.Fatalf("STOP: %d %s", status, body)
 	}
-	status, body = w.post(t, "POST", "/sandbox/replies", nil, `{"from":"+12025550182","body":"Call me","accountId":"C"}`)
+	status, body = w.post(t, "POST", "/sandbox/replies", asC, `{"from":"+12025550182","body":"Call me"}`)
 	var routed httpapi.SandboxReplyResponse
 	if err := json.Unmarshal([]byte(body), &routed); status != http.StatusOK || err != nil || routed.ConversationID == "" || routed.Keyword != "" {
 		t.Fatalf("reply: %d %s", status, body)
 	}
 	for _, bad := range []struct{ body, field string }{
-		{`{"from":"+12025550181","body":"hi"}`, "accountId"},
 		{`{"accountId":"C","body":"hi"}`, "from"},
 		{`{"accountId":"C","from":"+12025550181","channel":"fax"}`, "channel"},
 	} {
-		if status, body := w.post(t, "POST", "/sandbox/replies", nil, bad.body); status != http.StatusBadRequest || !strings.Contains(body, `"field":"`+bad.field+`"`) {
+		if status, body := w.post(t, "POST", "/sandbox/replies", asC, bad.body); status != http.StatusBadRequest || !strings.Contains(body, `"field":"`+bad.field+`"`) {
 			t.Errorf("%s: %d %s", bad.body, status, body)
 		}
 	}
@@ -729,11 +731,11 @@ func TestSandboxInjection(t *testing.T) {
 		{statusBody(id, "delivered"), http.StatusOK, false, parley.StatusDelivered},
 		{statusBody(id, "sent"), http.StatusOK, false, parley.StatusDelivered},
 		{statusBody("SBnone", "read"), http.StatusNotFound, false, parley.StatusDelivered},
-		{strings.Replace(statusBody(id, "read"), `"C"`, `"D"`, 1), http.StatusNotFound, false, parley.StatusDelivered},
+		{strings.Replace(statusBody(id, "read"), `"C"`, `"D"`, 1), http.StatusForbidden, false, parley.StatusDelivered},
 		{statusBody(id, "lost"), http.StatusBadRequest, false, parley.StatusDelivered},
 		{statusBody(id, "read"), http.StatusOK, true, parley.StatusRead},
 	} {
-		code, body := w.post(t, "POST", "/sandbox/statuses", nil, st.body)
+		code, body := w.post(t, "POST", "/sandbox/statuses", asC, st.body)
 		var res httpapi.SandboxStatusResponse
 		_ = json.Unmarshal([]byte(body), &res)
 		if code != st.code || (code == http.StatusOK && res.Applied != st.applied) {
@@ -752,5 +754,61 @@ func TestWebhooksWithoutInbox(t *testing.T) {
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s without an inbox: %d, want 404", target, resp.StatusCode)
 		}
+	}
+}
+
+// TestSandboxNeedsTokenAndIsScoped is finding 1's regression test: the
+// sandbox's routes take a tenant's token and act on its account alone, its
+// injections never act on a channel that goes through a real provider (so
+// a HELP or STOP answer cannot leave through the tenant's Twilio), and its
+// fault list is bounded.
+func TestSandboxNeedsTokenAndIsScoped(t *testing.T) {
+	w := newHookWorld(t)
+	ctx := context.Background()
+	as := func(account string) map[string]string {
+		return map[string]string{"Authorization": "Bearer " + w.mint(t, account, auth.RoleAdmin)}
+	}
+	for _, rt := range []struct{ method, target, body string }{
+		{"GET", "/sandbox/messages", ""},
+		{"POST", "/sandbox/replies", `{"accountId":"C","from":"+12025550181","body":"HELP"}`},
+		{"POST", "/sandbox/statuses", `{"accountId":"C","providerMessageId":"SB1","status":"delivered"}`},
+		{"POST", "/sandbox/faults", `{"kind":"fail"}`},
+	} {
+		if status, body := w.post(t, rt.method, rt.target, nil, rt.body); status != http.StatusUnauthorized {
+			t.Errorf("%s %s without a token: %d %s, want 401", rt.method, rt.target, status, body)
+		}
+	}
+	// C's message is C's alone.
+	if _, err := w.sent.Send(ctx, parley.Message{Channel: parley.ChannelSMS, From: hookBrand, To: hookConsumer, Body: "for C", AccountID: "C", CampaignID: "c1", RecipientID: "000001"}); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := w.post(t, "GET", "/sandbox/messages", as("D"), ""); status != http.StatusOK || strings.TrimSpace(body) != "[]" {
+		t.Errorf("D reads the sandbox: %d %s; want none of C's messages", status, body)
+	}
+	if status, body := w.post(t, "GET", "/sandbox/messages", as("C"), ""); status != http.StatusOK || !strings.Contains(body, "for C") {
+		t.Errorf("C reads the sandbox: %d %s", status, body)
+	}
+	// No injection for another account.
+	if status, body := w.post(t, "POST", "/sandbox/replies", as("D"), `{"accountId":"C","from":"+12025550181","body":"STOP"}`); status != http.StatusForbidden {
+		t.Errorf("D injects for C: %d %s, want 403", status, body)
+	}
+	// Account A's SMS goes through Twilio: its keywords stay untouched.
+	if status, body := w.post(t, "POST", "/sandbox/replies", as(hookAccount), `{"from":"`+hookConsumer+`","to":"`+hookBrand+`","body":"STOP"}`); status != http.StatusForbidden {
+		t.Errorf("injection on a Twilio channel: %d %s, want 403", status, body)
+	}
+	if es, _ := w.store.PhoneOptOuts(ctx, hookAccount, hookConsumer); len(es) != 0 {
+		t.Errorf("the refused injection opted the consumer out: %+v", es)
+	}
+	// Faults are per account and bounded.
+	for i := range sandbox.MaxFaults {
+		if status, body := w.post(t, "POST", "/sandbox/faults", as("C"), `{"kind":"fail"}`); status != http.StatusCreated {
+			t.Fatalf("fault %d: %d %s", i, status, body)
+		}
+	}
+	if status, body := w.post(t, "POST", "/sandbox/faults", as("C"), `{"kind":"fail"}`); status != http.StatusConflict {
+		t.Errorf("fault past the bound: %d %s, want 409", status, body)
+	}
+	if status, body := w.post(t, "GET", "/sandbox/faults", as("D"), ""); status != http.StatusOK || strings.TrimSpace(body) != "[]" {
+		t.Errorf("D lists C's faults: %d %s", status, body)
 	}
 }

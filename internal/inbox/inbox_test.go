@@ -94,7 +94,7 @@ func sms(id, body string) inbox.Message {
 // answers lists the messages sent back to consumers.
 func (w *world) answers(t *testing.T) []parley.SentMessage {
 	t.Helper()
-	ms, err := w.sent.Messages(context.Background())
+	ms, err := w.sent.Messages(context.Background(), acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +307,7 @@ func TestStatus(t *testing.T) {
 func TestAnswerNotSent(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	if err := w.sent.Inject(sandbox.Fault{To: consumer, Kind: "error"}); err != nil {
+	if _, err := w.sent.Inject(sandbox.Fault{To: consumer, Kind: "error"}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := w.svc.Receive(ctx, sms("SM40", "STOP"))

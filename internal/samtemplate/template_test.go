@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"gopkg.in/yaml.v3"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store/dynamo"
@@ -498,7 +499,7 @@ func TestCfnLint(t *testing.T) {
 // sandboxLister only makes the router list its sandbox route.
 type sandboxLister struct{}
 
-func (sandboxLister) Messages(context.Context) ([]parley.SentMessage, error) { return nil, nil }
+func (sandboxLister) Messages(context.Context, string) ([]parley.SentMessage, error) { return nil, nil }
 
 // noDeadLetters only makes the router list its redrive route.
 type noDeadLetters struct{}
@@ -525,5 +526,35 @@ func TestRoutesMatchRouter(t *testing.T) {
 	slices.Sort(served)
 	if !slices.Equal(declared, served) {
 		t.Errorf("template routes %v\nrouter routes   %v", declared, served)
+	}
+}
+
+// TestSandboxNotPublicOnAWS is finding 1's regression test: the default
+// deployment does not run the sandbox, and API Gateway lets no request
+// past without the authorizer unless the route is public, a provider's
+// webhook (signature-checked) or an operator's (whose token the function
+// verifies itself). The sandbox routes are none of these.
+func TestSandboxNotPublicOnAWS(t *testing.T) {
+	tmpl := loadTemplate(t)
+	if got := value(lookup(tmpl, "Parameters", "Gateway", "Default")); got != "providers" {
+		t.Errorf("Gateway defaults to %q; want providers, so the sandbox is only where deployed on purpose", got)
+	}
+	api := mustFunctionFor(t, tmpl, "api")
+	for _, ev := range entries(lookup(api.node, "Properties", "Events")) {
+		props := lookup(ev, "Properties")
+		method, path := value(lookup(props, "Method")), value(lookup(props, "Path"))
+		access, ok := httpapi.AccessOf(method, path)
+		if !ok {
+			t.Errorf("%s %s has no access rule", method, path)
+			continue
+		}
+		open := value(lookup(props, "Auth", "Authorizer")) == "NONE"
+		mayBeOpen := access.Kind != httpapi.AccessToken || access.Permission == auth.Operate
+		if open && !mayBeOpen {
+			t.Errorf("%s %s skips the authorizer but needs a tenant's token", method, path)
+		}
+		if strings.HasPrefix(path, "/sandbox/") && open {
+			t.Errorf("%s %s is public", method, path)
+		}
 	}
 }

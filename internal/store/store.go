@@ -11,6 +11,13 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 )
 
+// MaxSandboxMessages bounds what SandboxMessages returns of an account's
+// sandbox outbox.
+const MaxSandboxMessages = 1000
+
+// SandboxTTL is how long the sandbox keeps a recorded message.
+const SandboxTTL = 7 * 24 * time.Hour
+
 // MaxPage bounds how many recipients one Recipients call returns.
 const MaxPage = 1000
 
@@ -71,6 +78,9 @@ type Store interface {
 	// SandboxMessage returns the sandbox message recorded for a recipient,
 	// and whether there is one.
 	SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error)
-	// SandboxMessages lists the sandbox outbox in the order recorded.
-	SandboxMessages(ctx context.Context) ([]parley.SentMessage, error)
+	// SandboxMessages lists the newest messages (at most
+	// MaxSandboxMessages) the sandbox recorded for the account, in the order
+	// recorded. On DynamoDB recorded messages expire (TTL) SandboxTTL after
+	// they were sent.
+	SandboxMessages(ctx context.Context, accountID string) ([]parley.SentMessage, error)
 }

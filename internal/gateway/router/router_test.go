@@ -159,7 +159,7 @@ func TestAccountsRouteToTheirProviders(t *testing.T) {
 	if got := wa.sent(); len(got) != 1 || got[0].Text != "to WhatsApp" || got[0].PhoneNumberID != waPhoneID || got[0].To != consumer {
 		t.Errorf("WhatsApp got %+v; want one message from the mapped phone-number id", got)
 	}
-	recorded, err := w.sandbox.Messages(ctx)
+	recorded, err := w.sandbox.Messages(ctx, "acct-a")
 	if err != nil || len(recorded) != 1 || recorded[0].Body != "to the sandbox" || recorded[0].From != brandNumber {
 		t.Errorf("sandbox recorded %+v, %v; want the unconfigured channel's message", recorded, err)
 	}
@@ -452,7 +452,7 @@ func TestConcurrentSends(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	recorded, _ := w.sandbox.Messages(ctx)
+	recorded, _ := w.sandbox.Messages(ctx, "acct-c")
 	if len(tw.sent()) != 10 || len(cmf.sent()) != 10 || len(recorded) != 10 {
 		t.Errorf("Twilio %d, CM %d, sandbox %d; want 10 each", len(tw.sent()), len(cmf.sent()), len(recorded))
 	}

@@ -21,8 +21,14 @@ var defaultCodes = map[string]string{
 	"fail": "21211", "error": "SANDBOX_UNAVAILABLE", "throttle": "20429", "ineligible": "131026",
 }
 
+// MaxFaults bounds the faults in force for one account.
+const MaxFaults = 50
+
 // Fault makes the sandbox refuse matching messages.
 type Fault struct {
+	// AccountID is the account whose messages the fault refuses; the
+	// API sets it to the caller's. Empty (tests only) matches any.
+	AccountID string `json:"accountId,omitempty"`
 	To      string         `json:"to,omitempty"`      // E.164 number or consumer id; empty: any
 	Channel parley.Channel `json:"channel,omitempty"` // empty: any
 	Kind    string         `json:"kind"`              // fail, error, throttle or ineligible
@@ -33,35 +39,50 @@ type Fault struct {
 	RetryAfter int `json:"retryAfter,omitempty"`
 }
 
-// Inject adds a fault. It is EINVALID when the kind is unknown.
-func (g *Gateway) Inject(f Fault) error {
+// Inject adds a fault and returns it as it is in force. It is EINVALID
+// when the kind is unknown, and ECONFLICT when the account has MaxFaults in
+// force already.
+func (g *Gateway) Inject(f Fault) (Fault, error) {
 	if _, ok := faultKinds[f.Kind]; !ok {
-		return parley.FieldErrorf("kind", "kind %q is not one of fail, error, throttle, ineligible", f.Kind)
+		return Fault{}, parley.FieldErrorf("kind", "kind %q is not one of fail, error, throttle, ineligible", f.Kind)
 	}
 	if f.Times < 0 || f.RetryAfter < 0 {
-		return parley.FieldErrorf("times", "times and retryAfter cannot be negative")
+		return Fault{}, parley.FieldErrorf("times", "times and retryAfter cannot be negative")
 	}
 	if f.Code == "" {
 		f.Code = defaultCodes[f.Kind]
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if len(g.faultsOf(f.AccountID)) >= MaxFaults {
+		return Fault{}, parley.Errorf(parley.ECONFLICT, "account %s has %d sandbox faults in force, the most there may be: DELETE /sandbox/faults clears them", f.AccountID, MaxFaults)
+	}
 	g.faults = append(g.faults, f)
-	return nil
+	return f, nil
 }
 
-// Faults lists the faults in force.
-func (g *Gateway) Faults() []Fault {
+// Faults lists the account's faults in force.
+func (g *Gateway) Faults(accountID string) []Fault {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return append([]Fault{}, g.faults...)
+	return g.faultsOf(accountID)
 }
 
-// ClearFaults removes every fault.
-func (g *Gateway) ClearFaults() {
+func (g *Gateway) faultsOf(accountID string) []Fault {
+	out := []Fault{}
+	for _, f := range g.faults {
+		if f.AccountID == accountID {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ClearFaults removes the account's faults.
+func (g *Gateway) ClearFaults(accountID string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.faults = nil
+	g.faults = slices.DeleteFunc(g.faults, func(f Fault) bool { return f.AccountID == accountID })
 }
 
 // fault returns the error of the first fault matching m, using one of its
@@ -70,7 +91,7 @@ func (g *Gateway) fault(m parley.Message) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	i := slices.IndexFunc(g.faults, func(f Fault) bool {
-		return (f.To == "" || f.To == m.To) && (f.Channel == "" || f.Channel == m.Channel)
+		return (f.AccountID == "" || f.AccountID == m.AccountID) && (f.To == "" || f.To == m.To) && (f.Channel == "" || f.Channel == m.Channel)
 	})
 	if i < 0 {
 		return nil

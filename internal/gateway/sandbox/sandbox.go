@@ -21,7 +21,7 @@ import (
 type Recorder interface {
 	RecordSandbox(ctx context.Context, m parley.SentMessage) error
 	SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error)
-	SandboxMessages(ctx context.Context) ([]parley.SentMessage, error)
+	SandboxMessages(ctx context.Context, accountID string) ([]parley.SentMessage, error)
 }
 
 var _ gateway.Sender = (*Gateway)(nil)
@@ -59,12 +59,12 @@ func NewMessageID() string {
 	return "SB" + hex.EncodeToString(b)
 }
 
-// Message returns the message recorded under the id Send returned, and
-// whether there is one. The recorded message names its recipient, which
-// an injected status is applied to. It reads the whole outbox: the
-// sandbox serves local runs.
-func (g *Gateway) Message(ctx context.Context, id string) (parley.SentMessage, bool, error) {
-	ms, err := g.Recorder.SandboxMessages(ctx)
+// Message returns the account's message recorded under the id Send
+// returned, and whether there is one. The recorded message names its
+// recipient, which an injected status is applied to. It looks among the
+// account's newest messages (store.MaxSandboxMessages).
+func (g *Gateway) Message(ctx context.Context, accountID, id string) (parley.SentMessage, bool, error) {
+	ms, err := g.Recorder.SandboxMessages(ctx, accountID)
 	if err != nil {
 		return parley.SentMessage{}, false, err
 	}
@@ -76,9 +76,10 @@ func (g *Gateway) Message(ctx context.Context, id string) (parley.SentMessage, b
 	return parley.SentMessage{}, false, nil
 }
 
-// Messages lists what the sandbox recorded, oldest first.
-func (g *Gateway) Messages(ctx context.Context) ([]parley.SentMessage, error) {
-	return g.Recorder.SandboxMessages(ctx)
+// Messages lists the account's newest messages the sandbox recorded,
+// oldest first.
+func (g *Gateway) Messages(ctx context.Context, accountID string) ([]parley.SentMessage, error) {
+	return g.Recorder.SandboxMessages(ctx, accountID)
 }
 
 // Find tells whether the sandbox recorded a message for r: its id and true

@@ -26,7 +26,7 @@ func TestRecords(t *testing.T) {
 	if err != nil || id == "" {
 		t.Fatal(id, err)
 	}
-	ms, err := g.Messages(context.Background())
+	ms, err := g.Messages(context.Background(), "a")
 	if err != nil || len(ms) != 1 || ms[0].ID != id || ms[0].To != "+12025550101" || ms[0].Body != "hi" {
 		t.Fatalf("Messages = %+v, %v", ms, err)
 	}
@@ -39,7 +39,7 @@ func TestFaults(t *testing.T) {
 		{To: "+12025550102", Kind: "throttle", Times: 2, RetryAfter: 3},
 		{Channel: parley.ChannelInApp, Kind: "fail", Code: "UNREGISTERED"},
 	} {
-		if err := g.Inject(f); err != nil {
+		if _, err := g.Inject(f); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,14 +70,14 @@ func TestFaults(t *testing.T) {
 			t.Errorf("send %d: retry after %s", i, se.RetryAfter)
 		}
 	}
-	if n := len(g.Faults()); n != 2 {
+	if n := len(g.Faults("")); n != 2 {
 		t.Errorf("%d faults left, want 2", n)
 	}
-	g.ClearFaults()
+	g.ClearFaults("")
 	if _, err := g.Send(context.Background(), msg("+12025550101", parley.ChannelWhatsApp)); err != nil {
 		t.Errorf("after clearing: %v", err)
 	}
-	if err := g.Inject(sandbox.Fault{Kind: "explode"}); parley.ErrorCode(err) != parley.EINVALID {
+	if _, err := g.Inject(sandbox.Fault{Kind: "explode"}); parley.ErrorCode(err) != parley.EINVALID {
 		t.Errorf("unknown kind: %v", err)
 	}
 }
@@ -95,11 +95,11 @@ func TestMessageByID(t *testing.T) {
 	if err != nil || id == first {
 		t.Fatalf("second send = %q, %v", id, err)
 	}
-	m, found, err := g.Message(ctx, id)
+	m, found, err := g.Message(ctx, "a", id)
 	if err != nil || !found || m.ID != id || m.AccountID != "a" || m.CampaignID != "c" || m.RecipientID != "000002" {
 		t.Fatalf("Message(%s) = %+v, %v, %v; want the second message with its recipient", id, m, found, err)
 	}
-	if _, found, err := g.Message(ctx, "SBnone"); found || err != nil {
+	if _, found, err := g.Message(ctx, "a", "SBnone"); found || err != nil {
 		t.Errorf("Message of an unknown id: found=%v, %v", found, err)
 	}
 }

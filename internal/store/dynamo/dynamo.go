@@ -607,14 +607,17 @@ func (t *Table) SandboxMessage(ctx context.Context, ref parley.Ref) (parley.Sent
 }
 
 // SandboxMessages implements store.Store.
-func (t *Table) SandboxMessages(ctx context.Context) ([]parley.SentMessage, error) {
+func (t *Table) SandboxMessages(ctx context.Context, accountID string) ([]parley.SentMessage, error) {
 	avs, err := t.query(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String(keyIsPartition),
-		ExpressionAttributeValues: item{":pk": str(sandboxPK)},
+		ExpressionAttributeValues: item{":pk": str(sandboxPKPrefix + accountID)},
 		ConsistentRead:            aws.Bool(true),
-	}, 0)
+		ScanIndexForward:          aws.Bool(false),
+	}, store.MaxSandboxMessages)
 	if err != nil {
 		return nil, err
 	}
-	return decodeAll[sandboxItem](avs)
+	ms, err := decodeAll[sandboxItem](avs)
+	slices.Reverse(ms)
+	return ms, err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/window"
 )
 
@@ -19,7 +20,7 @@ import (
 const (
 	campaignSK        = "CAMPAIGN"
 	recipientSKPrefix = "R#"
-	sandboxPK         = "SANDBOX"
+	sandboxPKPrefix   = "SANDBOX#"
 )
 
 // sortableLayout renders an instant in UTC at fixed width, so that for the
@@ -346,11 +347,13 @@ type sandboxItem struct {
 	AccountID   string           `dynamodbav:"accountId,omitempty"`
 	RecipientID string           `dynamodbav:"recipientId,omitempty"`
 	SentAt      time.Time        `dynamodbav:"sentAt"`
+	// ExpiresAt is the TTL, epoch seconds: store.SandboxTTL after SentAt.
+	ExpiresAt int64 `dynamodbav:"expiresAt"`
 }
 
 func newSandboxItem(m parley.SentMessage) sandboxItem {
 	return sandboxItem{
-		PK: sandboxPK, SK: sandboxSK(m),
+		PK: sandboxPKPrefix + m.AccountID, SK: sandboxSK(m), ExpiresAt: m.SentAt.Add(store.SandboxTTL).Unix(),
 		ID: m.ID, Channel: string(m.Channel), To: m.To, From: m.From, Body: m.Body, Template: m.Template,
 		CampaignID: m.CampaignID, AccountID: m.AccountID, RecipientID: m.RecipientID, SentAt: m.SentAt,
 	}

@@ -388,18 +388,24 @@ func (s *Store) SandboxMessage(ctx context.Context, ref parley.Ref) (parley.Sent
 	return m, found, err
 }
 
-// SandboxMessages implements store.Store.
-func (s *Store) SandboxMessages(ctx context.Context) ([]parley.SentMessage, error) {
+// SandboxMessages implements store.Store: the newest of the account's
+// messages, read from the end of the outbox (the embedded backend serves
+// one developer's machine, so its outbox is not expired).
+func (s *Store) SandboxMessages(ctx context.Context, accountID string) ([]parley.SentMessage, error) {
 	out := []parley.SentMessage{}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSandbox).ForEach(func(k, v []byte) error {
+		c := tx.Bucket(bucketSandbox).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < store.MaxSandboxMessages; k, v = c.Prev() {
 			var m parley.SentMessage
 			if err := json.Unmarshal(v, &m); err != nil {
 				return errors.Join(fmt.Errorf("decode sandbox message %x", k), err)
 			}
-			out = append(out, m)
-			return nil
-		})
+			if m.AccountID == accountID {
+				out = append(out, m)
+			}
+		}
+		return nil
 	})
+	slices.Reverse(out)
 	return out, err
 }

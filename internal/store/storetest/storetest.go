@@ -352,7 +352,15 @@ func testSandbox(t *testing.T, s store.Store) {
 	if _, found, err := s.SandboxMessage(ctx, parley.Ref{AccountID: "acct2", CampaignID: "camp1", RecipientID: parley.RecipientID(2)}); found || err != nil {
 		t.Errorf("another account's SandboxMessage found: %v, %v", found, err)
 	}
-	got, err := s.SandboxMessages(ctx)
+	other := parley.SentMessage{ID: "SB-other", Channel: parley.ChannelSMS, To: "+12025550100", Body: "another account's",
+		CampaignID: "camp9", AccountID: "acct2", RecipientID: parley.RecipientID(1), SentAt: t0}
+	if err := s.RecordSandbox(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SandboxMessages(ctx, "acct2"); err != nil || len(got) != 1 || got[0].ID != "SB-other" {
+		t.Errorf("SandboxMessages(acct2) = %+v, %v; want only its own message", got, err)
+	}
+	got, err := s.SandboxMessages(ctx, "acct1")
 	if err != nil {
 		t.Fatal(err)
 	}
