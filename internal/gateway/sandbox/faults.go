@@ -28,11 +28,11 @@ const MaxFaults = 50
 type Fault struct {
 	// AccountID is the account whose messages the fault refuses; the
 	// API sets it to the caller's. Empty (tests only) matches any.
-	AccountID string `json:"accountId,omitempty"`
-	To      string         `json:"to,omitempty"`      // E.164 number or consumer id; empty: any
-	Channel parley.Channel `json:"channel,omitempty"` // empty: any
-	Kind    string         `json:"kind"`              // fail, error, throttle or ineligible
-	Code    string         `json:"code,omitempty"`    // the provider code reported
+	AccountID string         `json:"accountId,omitempty"`
+	To        string         `json:"to,omitempty"`      // E.164 number or consumer id; empty: any
+	Channel   parley.Channel `json:"channel,omitempty"` // empty: any
+	Kind      string         `json:"kind"`              // fail, error, throttle or ineligible
+	Code      string         `json:"code,omitempty"`    // the provider code reported
 	// Times is how many sends the fault refuses; 0 means until cleared.
 	Times int `json:"times,omitempty"`
 	// RetryAfter is what a throttle fault asks for, in seconds.
