@@ -55,7 +55,7 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 		return err
 	}
 	defer a.Close()
-	srv := &http.Server{Handler: a.API.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := httpServer(a.API.Handler())
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Dispatcher.Run(ctx, a.Queue, cfg.Workers) })
 	wg.Go(func() { windowCheck(ctx, a, log) })
@@ -100,5 +100,19 @@ func windowCheck(ctx context.Context, a *app.App, log *slog.Logger) {
 				log.Error("window check failed", "err", err)
 			}
 		}
+	}
+}
+
+// httpServer serves h with every timeout set, so that no client can hold a
+// connection open by trickling its headers or body, or by never reading
+// the answer. A 32 MiB upload must arrive within ReadTimeout.
+func httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
 	}
 }

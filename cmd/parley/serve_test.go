@@ -234,3 +234,36 @@ func testDLQRedriveCommand(t *testing.T, clock parley.Clock) {
 		t.Errorf("output %q", out.String())
 	}
 }
+
+// TestSlowClientsAreCutOff is finding 8's regression test: a client that
+// trickles its body is disconnected when the read timeout runs out (here
+// shortened), and every timeout of the server is set.
+func TestSlowClientsAreCutOff(t *testing.T) {
+	srv := httpServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }))
+	if srv.ReadHeaderTimeout == 0 || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 || srv.IdleTimeout == 0 || srv.MaxHeaderBytes == 0 {
+		t.Fatalf("a timeout or bound is unset: %+v", srv)
+	}
+	srv.ReadTimeout = 300 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := conn.Write([]byte("a")); err != nil {
+			return // the server hung up
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("a trickling client was still connected after 5 s with a 300 ms read timeout")
+}

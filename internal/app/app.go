@@ -146,6 +146,7 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) error {
 	a.API = &httpapi.Server{
 		Campaigns: a.Campaigns, Accounts: a.Accounts, Templates: a.Templates, DeadLetters: a.Queue, Log: log,
 		Auth: tokens, Operators: tokens.Operators(), Clients: &auth.Clients{Store: a.Store, Tokens: tokens, Clock: clock},
+		TokenLimits:   httpapi.NewTokenLimits(clock),
 		PushTokens:    &pushtoken.Service{Store: a.Store, Clock: clock},
 		Channels:      &channels.Service{Store: a.Store, Clock: clock},
 		OptOuts:       a.OptOuts,

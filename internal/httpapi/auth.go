@@ -2,9 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/ratelimit"
 )
 
 // Authenticator verifies bearer tokens and publishes the public keys it
@@ -283,6 +287,57 @@ func oauthError(w http.ResponseWriter, status int, code, description string) {
 // maxTokenRequest bounds the token request's form body.
 const maxTokenRequest = 8 << 10
 
+// Bounds of the token endpoint, which anyone may call and whose secret
+// check (argon2id, 19 MiB) is made to be costly.
+const (
+	// MaxTokenChecks is how many secret checks run at once; at 19 MiB
+	// each they hold under 40 MiB together.
+	MaxTokenChecks = 2
+	// tokenCheckWait is how long a request waits for a check slot before
+	// it is answered 503.
+	tokenCheckWait = 2 * time.Second
+	// TokenRequestsPerSource and TokenRequestsPerClient are the token
+	// requests a minute allowed from one source address and for one
+	// client id (a client needs one token an hour).
+	TokenRequestsPerSource = 30
+	TokenRequestsPerClient = 10
+	// tokenLimitKeys bounds the sources and client ids remembered.
+	tokenLimitKeys = 10_000
+)
+
+// TokenLimits bounds what the token endpoint's callers can cost: requests a
+// minute per source address and per client id, and secret checks at once.
+type TokenLimits struct {
+	checks             chan struct{}
+	bySource, byClient *ratelimit.Window
+}
+
+// NewTokenLimits returns the token endpoint's limits on clock.
+func NewTokenLimits(clock parley.Clock) *TokenLimits {
+	window := func(n int) *ratelimit.Window {
+		return &ratelimit.Window{Max: n, Per: time.Minute, Keys: tokenLimitKeys, Clock: clock}
+	}
+	return &TokenLimits{checks: make(chan struct{}, MaxTokenChecks),
+		bySource: window(TokenRequestsPerSource), byClient: window(TokenRequestsPerClient)}
+}
+
+// tooManyTokens answers a refused token request: 429 with Retry-After.
+func tooManyTokens(w http.ResponseWriter, wait time.Duration, what string) {
+	secs := max(1, int((wait+time.Second-1)/time.Second))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	oauthError(w, http.StatusTooManyRequests, "invalid_request", fmt.Sprintf("too many token requests %s; retry in %d s", what, secs))
+}
+
+// sourceOf is the address a request came from: API Gateway's sourceIp on
+// Lambda, the peer's address in parley serve.
+func sourceOf(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
 // token is the OAuth 2.0 client credentials grant (RFC 6749 §4.4): the
 // client authenticates with HTTP Basic or with client_id and client_secret
 // in the form body, never both.
@@ -291,6 +346,15 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Pragma", "no-cache")
 	if s.Clients == nil {
 		s.fail(w, r, parley.Errorf(parley.ENOTFOUND, "this server does not issue tokens"))
+		return
+	}
+	limits := s.TokenLimits
+	if limits == nil {
+		s.fail(w, r, parley.Errorf(parley.EINTERNAL, "the token endpoint has no limits configured"))
+		return
+	}
+	if ok, wait := limits.bySource.Allow(sourceOf(r)); !ok {
+		tooManyTokens(w, wait, "from "+sourceOf(r))
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
@@ -341,6 +405,20 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if id == "" || secret == "" {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "client credentials are required (HTTP Basic, or client_id and client_secret)")
+		return
+	}
+	if ok, wait := limits.byClient.Allow(id); !ok {
+		tooManyTokens(w, wait, "for this client")
+		return
+	}
+	select {
+	case limits.checks <- struct{}{}:
+		defer func() { <-limits.checks }()
+	case <-time.After(tokenCheckWait):
+		w.Header().Set("Retry-After", "1")
+		oauthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the token endpoint is busy; retry in 1 s")
+		return
+	case <-r.Context().Done():
 		return
 	}
 	issued, err := s.Clients.Exchange(r.Context(), id, secret)

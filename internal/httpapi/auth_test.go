@@ -45,6 +45,7 @@ func newAuthWorld(t *testing.T) *authWorld {
 	tokens := &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: clock}
 	w.srv.Auth, w.srv.Operators = tokens, tokens.Operators()
 	w.srv.Clients = &auth.Clients{Store: w.store, Tokens: tokens, Clock: clock, Cost: auth.HashCost{Time: 1, MemoryKiB: 64, Threads: 1}}
+	w.srv.TokenLimits = httpapi.NewTokenLimits(clock)
 	w.h = w.srv.Handler()
 	return &authWorld{world: w, tokens: tokens}
 }

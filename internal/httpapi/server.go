@@ -76,8 +76,10 @@ type Server struct {
 	// Operators verifies operator tokens (auth.OperatorAudience), the only
 	// credential operator routes take; nil refuses them all.
 	Operators Authenticator
-	// Clients manages API clients and serves the token endpoint.
-	Clients Clients
+	// Clients manages API clients and serves the token endpoint, within
+	// TokenLimits (required with Clients).
+	Clients     Clients
+	TokenLimits *TokenLimits
 	// Channels configures each account's channel providers.
 	Channels Channels
 	// PushTokens keeps consumers' device tokens for the in-app channel.
