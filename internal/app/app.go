@@ -155,7 +155,7 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) error {
 	a.Delivery = &delivery.Service{Store: a.Store, Clock: clock}
 	a.API.Inbox = &inbox.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Statuses: a.Delivery,
 		Sender: a.Gateways, Clock: clock, Log: log}
-	a.API.ChannelConfigs, a.API.PublicURL = a.Store, a.Config.PublicURL
+	a.API.ChannelConfigs, a.API.PublicURL, a.API.TrustForwarded = a.Store, a.Config.PublicURL, a.Config.TrustForwarded
 	createRate := cmp.Or(a.Config.CreateRate, 10)
 	a.API.CreateGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "campaign-create",
 		Limit: ratelimit.Limit{Rate: createRate, Burst: max(int(createRate), 1)}}

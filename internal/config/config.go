@@ -56,6 +56,9 @@ type Config struct {
 	CreateRate float64 // PARLEY_CREATE_RATE: campaign creations per second per account (10)
 	Issuer     string  // PARLEY_ISSUER: the tokens' iss (parley)
 	Audience   string  // PARLEY_AUDIENCE: the tokens' aud (parley-api)
+	// TrustForwarded: PARLEY_TRUST_FORWARDED, whether X-Forwarded-Proto
+	// and X-Forwarded-Host name the URL webhooks were sent to.
+	TrustForwarded bool
 	// PublicURL is PARLEY_PUBLIC_URL: the base URL providers reach the
 	// API's routes at (scheme, host and any path prefix a proxy or API
 	// mapping strips), such as https://api.example.com. Twilio's webhook
@@ -91,6 +94,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SigningKey: or("PARLEY_SIGNING_KEY", ""), VerifyKeys: or("PARLEY_VERIFY_KEYS", ""),
 		Issuer: or("PARLEY_ISSUER", DefaultIssuer), Audience: or("PARLEY_AUDIENCE", DefaultAudience),
 		PublicURL: strings.TrimRight(or("PARLEY_PUBLIC_URL", ""), "/"),
+	}
+	switch v := or("PARLEY_TRUST_FORWARDED", "false"); v {
+	case "true", "false":
+		c.TrustForwarded = v == "true"
+	default:
+		return Config{}, fmt.Errorf("PARLEY_TRUST_FORWARDED=%q: want true or false", v)
 	}
 	workers, err := strconv.Atoi(or("PARLEY_WORKERS", "4"))
 	if err != nil || workers < 1 || workers > 256 {

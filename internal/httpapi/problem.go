@@ -85,8 +85,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	var unwrapped *parley.Error
-	if !errors.As(err, &unwrapped) {
+	switch {
+	case !errors.As(err, &unwrapped):
 		p.Detail = "internal error"
+	case p.Status < 500 && unwrapped.Err != nil:
+		// The answer keeps the reason to itself (a webhook's refusal); the log has it.
+		s.Log.InfoContext(r.Context(), "request refused", "method", r.Method, "route", r.Pattern, "code", p.Code, "reason", unwrapped.Err.Error())
 	}
 	writeProblem(w, p)
 }

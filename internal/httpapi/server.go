@@ -111,6 +111,10 @@ type Server struct {
 	// (PARLEY_PUBLIC_URL), which Twilio's signatures cover; when empty it
 	// is rebuilt from each request.
 	PublicURL string
+	// TrustForwarded lets X-Forwarded-Proto and X-Forwarded-Host rebuild
+	// that URL (PARLEY_TRUST_FORWARDED): only behind a proxy that sets
+	// them, since anyone else can.
+	TrustForwarded bool
 }
 
 // Route is one method and path pattern of the API.

@@ -98,7 +98,7 @@ func (s *Server) webhookConfig(ctx context.Context, accountID string, channel pa
 	cfg, err := s.ChannelConfigs.ChannelConfig(ctx, accountID, channel)
 	switch {
 	case parley.ErrorCode(err) == parley.ENOTFOUND || (err == nil && cfg.Provider != provider):
-		return parley.ChannelConfig{}, parley.Errorf(parley.EFORBIDDEN, "account %s does not send %s through %s: no %s webhook is accepted for it", accountID, channel, provider, provider)
+		return parley.ChannelConfig{}, refused("account %s does not send %s through %s", accountID, channel, provider)
 	case err != nil:
 		return parley.ChannelConfig{}, parley.Wrap(parley.EUNAVAILABLE, err, "the %s configuration of account %s could not be read", channel, accountID)
 	}
@@ -112,7 +112,19 @@ func unsigned(what string) error {
 
 // badSignature is the refusal of a webhook whose signature does not verify.
 func badSignature(what, accountID string) error {
-	return parley.Errorf(parley.EFORBIDDEN, "the %s does not verify with the secret of account %s", what, accountID)
+	return refused("the %s does not verify with the secret of account %s", what, accountID)
+}
+
+// webhookRefusedMessage is the one answer to every webhook refused after
+// its signature was looked at: it says nothing of the account's
+// configuration, so webhooks cannot be used to learn which accounts exist
+// or which provider each uses.
+const webhookRefusedMessage = "the webhook does not verify: check the URL registered with the provider and the account's channel credentials"
+
+// refused is a webhook's refusal: EFORBIDDEN with the uniform message, the
+// reason kept for the log alone.
+func refused(format string, args ...any) error {
+	return parley.Wrap(parley.EFORBIDDEN, fmt.Errorf(format, args...), webhookRefusedMessage)
 }
 
 // gatewayOriginKey carries the scheme and host API Gateway received a
@@ -121,8 +133,9 @@ type gatewayOriginKey struct{}
 
 // publicURL is the URL the provider requested, as it signs it: the path
 // and query as requested, after PublicURL when set; on Lambda, after the
-// https origin of API Gateway's domain; else after the scheme and host
-// X-Forwarded-Proto and X-Forwarded-Host (or the Host header) name.
+// https origin of API Gateway's domain; else after the request's own
+// scheme and Host, or, only with TrustForwarded, the scheme and host
+// X-Forwarded-Proto and X-Forwarded-Host name.
 func (s *Server) publicURL(r *http.Request) string {
 	target := r.RequestURI
 	if !strings.HasPrefix(target, "/") {
@@ -138,10 +151,13 @@ func (s *Server) publicURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
+	host := r.Host
+	if !s.TrustForwarded {
+		return scheme + "://" + host + target
+	}
 	if p := strings.ToLower(firstValue(r.Header.Get("X-Forwarded-Proto"))); p == "http" || p == "https" {
 		scheme = p
 	}
-	host := r.Host
 	if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" {
 		host = h
 	}
@@ -176,7 +192,7 @@ func (s *Server) twilioWebhook(w http.ResponseWriter, r *http.Request) {
 		token = cfg.Twilio.AuthToken.Reveal()
 	}
 	if token == "" {
-		s.fail(w, r, parley.Errorf(parley.EFORBIDDEN, "account %s has no Twilio auth token to verify webhooks with (twilio.authToken)", accountID))
+		s.fail(w, r, refused("account %s has no Twilio auth token to verify webhooks with (twilio.authToken)", accountID))
 		return
 	}
 	body, err := readBody(r, w, maxWebhookBody)
@@ -194,7 +210,7 @@ func (s *Server) twilioWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sid := form.Get("AccountSid"); sid != cfg.Twilio.AccountSID {
-		s.fail(w, r, parley.Errorf(parley.EFORBIDDEN, "the request is for Twilio account %q, not the one account %s is configured with", sid, accountID))
+		s.fail(w, r, refused("the request is for Twilio account %q, not the one account %s is configured with", sid, accountID))
 		return
 	}
 	if twilioStatusCallback(form) {
@@ -276,7 +292,7 @@ func (s *Server) whatsAppHandshake(w http.ResponseWriter, r *http.Request) {
 	}
 	challenge, ok := whatsapp.Handshake(q, verify)
 	if !ok {
-		s.fail(w, r, parley.Errorf(parley.EFORBIDDEN, "the verification of account %s's webhook failed: hub.mode must be subscribe, hub.verify_token the account's and hub.challenge a number", accountID))
+		s.fail(w, r, refused("the verification of account %s's webhook failed: hub.mode must be subscribe, hub.verify_token the account's and hub.challenge a number", accountID))
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -377,7 +393,7 @@ func (s *Server) cmWebhook(w http.ResponseWriter, r *http.Request) {
 		expected = cfg.CM.WebhookToken.Reveal()
 	}
 	if expected == "" {
-		s.fail(w, r, parley.Errorf(parley.EFORBIDDEN, "account %s has no CM webhook token to verify webhooks with (cm.webhookToken)", accountID))
+		s.fail(w, r, refused("account %s has no CM webhook token to verify webhooks with (cm.webhookToken)", accountID))
 		return
 	}
 	if !cm.VerifyToken(expected, token) {

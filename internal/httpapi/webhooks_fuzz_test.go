@@ -76,7 +76,7 @@ func FuzzPublicURL(f *testing.F) {
 		r := httptest.NewRequest("POST", target, nil)
 		r.Header.Set("X-Forwarded-Proto", proto)
 		r.Header.Set("X-Forwarded-Host", host)
-		s := &Server{PublicURL: base}
+		s := &Server{PublicURL: base, TrustForwarded: true}
 		got := s.publicURL(r)
 		if !strings.HasSuffix(got, target) {
 			t.Fatalf("publicURL = %q, which does not end with the target %q", got, target)

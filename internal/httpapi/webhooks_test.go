@@ -307,7 +307,7 @@ func TestTwilioPublicURL(t *testing.T) {
 	path := "/webhooks/twilio/" + hookAccount
 	t.Run("forwarded", func(t *testing.T) {
 		w := newHookWorld(t)
-		w.srv.PublicURL = ""
+		w.srv.PublicURL, w.srv.TrustForwarded = "", true
 		w.h = w.srv.Handler()
 		form := twilioInbound("SM0000000000000000000000000000011", "hello")
 		h := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-Proto": "https",
@@ -810,5 +810,51 @@ func TestSandboxNeedsTokenAndIsScoped(t *testing.T) {
 	}
 	if status, body := w.post(t, "GET", "/sandbox/faults", as("D"), ""); status != http.StatusOK || strings.TrimSpace(body) != "[]" {
 		t.Errorf("D lists C's faults: %d %s", status, body)
+	}
+}
+
+// TestWebhookRefusalsSayNothing is finding 7's regression test: a refused
+// webhook answers the same 403 whether the account does not exist, sends
+// through another provider, or the signature is wrong, so webhooks tell
+// nobody which accounts exist or what they use; and forwarded headers
+// choose the signed URL only when trusted.
+func TestWebhookRefusalsSayNothing(t *testing.T) {
+	w := newHookWorld(t)
+	form := twilioInbound("SM0000000000000000000000000000031", "hello")
+	bodies := map[string]string{}
+	for label, c := range map[string]struct{ account, token string }{
+		"no such account":        {"nobody", twilioAuthToken},
+		"account without Twilio": {"C", twilioAuthToken},
+		"wrong signature":        {hookAccount, "not-the-token"},
+		"other account's secret": {hookAccount, otherAuthToken},
+	} {
+		status, body := w.twilioPost(t, "/webhooks/twilio/"+c.account, form, c.token, publicBase+"/webhooks/twilio/"+c.account)
+		if status != http.StatusForbidden {
+			t.Errorf("%s: %d %s, want 403", label, status, body)
+		}
+		bodies[label] = strings.ReplaceAll(body, c.account, "ACCOUNT")
+	}
+	var first string
+	for label, b := range bodies {
+		if first == "" {
+			first = b
+		} else if b != first {
+			t.Errorf("%s answers %s; another refusal answers %s", label, b, first)
+		}
+	}
+
+	// Without TrustForwarded, X-Forwarded-Host does not choose the URL.
+	w.srv.PublicURL = ""
+	w.h = w.srv.Handler()
+	path := "/webhooks/twilio/" + hookAccount
+	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	req.Host = "api.internal"
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-Host", "attacker.example")
+	req.Header.Set("X-Twilio-Signature", twilioSign(twilioAuthToken, "http://attacker.example"+path, form))
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden {
+		t.Errorf("a signature over a forwarded host nobody trusted: %d %s, want 403", rec.Code, rec.Body)
 	}
 }
