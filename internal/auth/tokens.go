@@ -39,6 +39,9 @@ func (t *Tokens) Issue(p Principal, ttl time.Duration) (Issued, error) {
 	if p.AccountID == "" || p.Subject == "" {
 		return Issued{}, parley.Errorf(parley.EINVALID, "a token needs an account and a subject")
 	}
+	if err := parley.ValidateAccountID(p.AccountID, "account"); err != nil {
+		return Issued{}, err
+	}
 	if _, err := ParseRole(string(p.Role), "role"); err != nil {
 		return Issued{}, err
 	}
@@ -102,6 +105,8 @@ func (t *Tokens) checkClaims(c Claims) error {
 		return unauthorized("token audience %q does not include %q", []string(c.Audience), t.Audience)
 	case c.Account == "":
 		return unauthorized("token names no account")
+	case parley.ValidateAccountID(c.Account, "account") != nil:
+		return unauthorized("token account %q is not an account id", c.Account)
 	case c.Subject == "":
 		return unauthorized("token names no subject")
 	}

@@ -146,13 +146,21 @@ func AccessOf(method, pattern string) (Access, bool) {
 	return a, ok
 }
 
-// guard returns rt's handler behind its access rule. Without an
+// guard returns rt's handler behind its access rule, after the account id
+// in its path, if any, is checked (parley.AccountIDPattern). Without an
 // Authenticator (tests of other routes) nothing is enforced. A route
 // without a rule answers 500: it is a bug, and failing closed is safer
 // than guessing.
 func (s *Server) guard(rt Route) http.HandlerFunc {
 	access, ok := AccessOf(rt.Method, rt.Pattern)
+	scoped := strings.Contains(rt.Pattern, "{accountId}")
 	return func(w http.ResponseWriter, r *http.Request) {
+		if scoped {
+			if err := parley.ValidateAccountID(r.PathValue("accountId"), "accountId"); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
 		if s.Auth != nil {
 			if !ok {
 				s.fail(w, r, parley.Errorf(parley.EINTERNAL, "route %s %s has no access rule", rt.Method, rt.Pattern))

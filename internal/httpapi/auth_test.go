@@ -488,3 +488,26 @@ func TestOperatorRoutesRefuseTenants(t *testing.T) {
 		t.Errorf("a tenant-audience token with the operator role: %d, want refused", status)
 	}
 }
+
+// TestAccountIDsValidated is finding 11's regression test: an account id
+// outside parley.AccountIDPattern (a NUL, an escaped slash, a key
+// separator) is 400 on every route that names one, webhooks included,
+// before anything is read or stored.
+func TestAccountIDsValidated(t *testing.T) {
+	w := newAuthWorld(t)
+	for _, id := range []string{"A%00x", "A%2FB", "A%23B", "-A", "%C3%A9"} {
+		for _, rt := range []struct{ method, path, body string }{
+			{"GET", "/api/v2/account/" + id + "/settings", ""},
+			{"PUT", "/api/v2/account/" + id + "/settings", `{"defaultSkill":"x"}`},
+			{"POST", "/webhooks/twilio/" + id, "From=%2B12025550181"},
+		} {
+			status, _, data := w.call(t, rt.method, rt.path, "Bearer "+w.mint(t, "A", auth.RoleAdmin), rt.body)
+			if status != http.StatusBadRequest || !strings.Contains(string(data), `"field":"accountId"`) {
+				t.Errorf("%s %s: %d %s, want 400 on accountId", rt.method, rt.path, status, data)
+			}
+		}
+	}
+	if _, err := w.tokens.Issue(auth.Principal{AccountID: "A\x00x", Role: auth.RoleAdmin, Subject: "x"}, time.Hour); parley.ErrorCode(err) != parley.EINVALID {
+		t.Errorf("a token for account A\\x00x: %v, want EINVALID", err)
+	}
+}

@@ -283,7 +283,7 @@ func (s *Server) sandboxAccount(r *http.Request, named string) (string, error) {
 	case named == "":
 		return "", parley.FieldErrorf("accountId", "accountId is required")
 	}
-	return named, nil
+	return named, parley.ValidateAccountID(named, "accountId")
 }
 
 // RedriveResponse says how many dead-lettered jobs went back on the queue.
