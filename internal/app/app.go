@@ -159,6 +159,8 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) error {
 	createRate := cmp.Or(a.Config.CreateRate, 10)
 	a.API.CreateGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "campaign-create",
 		Limit: ratelimit.Limit{Rate: createRate, Burst: max(int(createRate), 1)}}
+	a.API.ParseGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "campaign-parse",
+		Limit: ratelimit.Limit{Rate: createRate, Burst: max(int(createRate), 1)}}
 	if a.Config.Gateway == config.GatewaySandbox {
 		a.API.Sandbox = a.Sandbox
 		if !obs.InLambda() {

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,8 +116,13 @@ type FailedConsumer struct {
 // ParseResponse previews a campaign without creating it: each recipient's
 // message as it will be sent and when, and every error.
 type ParseResponse struct {
-	Accepted        int                `json:"accepted"`
-	Failed          int                `json:"failed"`
+	Accepted int `json:"accepted"`
+	Failed   int `json:"failed"`
+	// Offset and Limit say which of the recipients and of the failures
+	// are listed; Truncated, that either list goes on past them.
+	Offset          int                `json:"offset"`
+	Limit           int                `json:"limit"`
+	Truncated       bool               `json:"truncated"`
 	Recipients      []PreviewRecipient `json:"recipients"`
 	FailedConsumers []FailedConsumer   `json:"failedConsumers"`
 }
@@ -324,13 +330,51 @@ func uploadError(err error) error {
 	return parley.FieldErrorf("recipients", "the upload is not valid multipart/form-data: %v", err)
 }
 
-func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
-	if s.CreateGate != nil {
-		if err := s.CreateGate.Admit(r.Context(), r.PathValue("accountId")); err != nil {
-			s.fail(w, r, err)
-			return
+// Bounds of uploads, which hold a whole recipient list in memory while
+// they are read and checked.
+const (
+	// MaxUploadsAtOnce is how many multipart uploads (create or parse) a
+	// process reads at once; others wait up to uploadWait, then get 429.
+	MaxUploadsAtOnce = 2
+	uploadWait       = 10 * time.Second
+	// MaxParseResults bounds the recipients and the failures a parse
+	// answers; offset and limit page through the rest.
+	MaxParseResults = 1000
+)
+
+// uploadSlots admits MaxUploadsAtOnce multipart requests at once.
+type uploadSlots chan struct{}
+
+// admitDraft holds a request to gate's budget (when set) and, for an
+// upload, takes one of the process's upload slots; release gives it back.
+func (s *Server) admitDraft(r *http.Request, gate Gate) (release func(), err error) {
+	if gate != nil {
+		if err := gate.Admit(r.Context(), r.PathValue("accountId")); err != nil {
+			return nil, err
 		}
 	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		return func() {}, nil
+	}
+	t := time.NewTimer(uploadWait)
+	defer t.Stop()
+	select {
+	case s.uploads <- struct{}{}:
+		return func() { <-s.uploads }, nil
+	case <-t.C:
+		return nil, parley.TooMany(time.Second, "%d uploads are being read; retry in 1 s", MaxUploadsAtOnce)
+	case <-r.Context().Done():
+		return nil, parley.Wrap(parley.EUNAVAILABLE, r.Context().Err(), "the request ended while waiting to be read")
+	}
+}
+
+func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
+	release, err := s.admitDraft(r, s.CreateGate)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer release()
 	d, err := s.readDraft(w, r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -360,7 +404,21 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, resp)
 }
 
+// parseCampaign previews a draft. Its answer holds the totals and at most
+// MaxParseResults recipients and failures each, from ?offset= (default 0)
+// and at most ?limit= (default and most MaxParseResults).
 func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
+	offset, limit, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	release, err := s.admitDraft(r, s.ParseGate)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer release()
 	d, err := s.readDraft(w, r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -371,11 +429,13 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	accepted, failed := pageOf(prev.Accepted, offset, limit), pageOf(prev.Failed, offset, limit)
 	resp := ParseResponse{
-		Accepted: len(prev.Accepted), Failed: len(prev.Failed),
-		Recipients: []PreviewRecipient{}, FailedConsumers: failedConsumers(prev.Failed),
+		Accepted: len(prev.Accepted), Failed: len(prev.Failed), Offset: offset, Limit: limit,
+		Truncated:  offset+len(accepted) < len(prev.Accepted) || offset+len(failed) < len(prev.Failed),
+		Recipients: []PreviewRecipient{}, FailedConsumers: failedConsumers(failed),
 	}
-	for _, o := range prev.Accepted {
+	for _, o := range accepted {
 		resp.Recipients = append(resp.Recipients, PreviewRecipient{
 			Index: o.Index, Line: o.Line, ConsumerContent: content(o.Phone, o.ConsumerID), Message: o.Body,
 			Encoding: string(o.Encoding), Characters: o.Units, Segments: o.Segments,
@@ -449,4 +509,29 @@ func control(change func(Campaigns, context.Context, string, string) (parley.Cam
 		}
 		writeJSON(w, http.StatusOK, ControlResponse{ProactiveCampaignID: c.ID, CampaignStatus: rep.Status})
 	}
+}
+
+// page reads ?offset= and ?limit= of a parse.
+func page(r *http.Request) (offset, limit int, err error) {
+	q := r.URL.Query()
+	offset, limit = 0, MaxParseResults
+	if v := q.Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
+			return 0, 0, parley.FieldErrorf("offset", "offset %q is not a whole number from 0", v)
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxParseResults {
+			return 0, 0, parley.FieldErrorf("limit", "limit %q is not a whole number from 1 to %d", v, MaxParseResults)
+		}
+	}
+	return offset, limit, nil
+}
+
+// pageOf is os[offset:offset+limit], as far as os goes.
+func pageOf(os []campaign.Outcome, offset, limit int) []campaign.Outcome {
+	if offset >= len(os) {
+		return nil
+	}
+	return os[offset:min(len(os), offset+limit)]
 }

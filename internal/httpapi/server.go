@@ -65,9 +65,10 @@ type Gate interface {
 // Server holds the routes' dependencies.
 type Server struct {
 	Campaigns Campaigns
-	// CreateGate, when set, holds each account to a rate of campaign
-	// creations.
+	// CreateGate and ParseGate, when set, hold each account to a rate of
+	// campaign creations and of parses.
 	CreateGate Gate
+	ParseGate  Gate
 	Accounts   Accounts
 	Templates  Templates
 	// Auth verifies bearer tokens; every route is then held to its access
@@ -111,6 +112,8 @@ type Server struct {
 	// (PARLEY_PUBLIC_URL), which Twilio's signatures cover; when empty it
 	// is rebuilt from each request.
 	PublicURL string
+
+	uploads uploadSlots // made by Handler
 	// TrustForwarded lets X-Forwarded-Proto and X-Forwarded-Host rebuild
 	// that URL (PARLEY_TRUST_FORWARDED): only behind a proxy that sets
 	// them, since anyone else can.
@@ -176,6 +179,9 @@ func (s *Server) Routes() []Route {
 
 // Handler returns the router.
 func (s *Server) Handler() http.Handler {
+	if s.uploads == nil {
+		s.uploads = make(uploadSlots, MaxUploadsAtOnce)
+	}
 	mux := http.NewServeMux()
 	for _, rt := range s.Routes() {
 		mux.HandleFunc(rt.Method+" "+rt.Pattern, s.guard(rt)) // access rules: auth.go
