@@ -203,14 +203,10 @@ func TestSandboxMessages(t *testing.T) {
 // exactly the routes the router serves.
 func TestOpenAPIMatchesRouter(t *testing.T) {
 	w := newWorld(t)
-	resp, data := w.do(t, "GET", "/openapi.yaml", "")
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /openapi.yaml: %d", resp.StatusCode)
-	}
 	var doc struct {
 		Paths map[string]map[string]any `yaml:"paths"`
 	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := yaml.Unmarshal(openAPIDocument(t), &doc); err != nil {
 		t.Fatal(err)
 	}
 	var documented, served []string
@@ -430,4 +426,42 @@ func TestTemplateRoutes(t *testing.T) {
 	if _, data = w.do(t, "GET", "/api/v2/account/acct1/templates", ""); strings.Count(string(data), `"id"`) != 1 {
 		t.Errorf("list: %s", data)
 	}
+}
+
+// TestOpenAPISecurityMatchesAccess checks that the document marks exactly
+// the routes that take no token (public ones and providers' webhooks) as
+// needing no bearer token.
+func TestOpenAPISecurityMatchesAccess(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Security *[]any `yaml:"security"`
+		} `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(openAPIDocument(t), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			if method == "parameters" {
+				continue
+			}
+			access, ok := httpapi.AccessOf(strings.ToUpper(method), path)
+			if !ok {
+				continue // TestOpenAPIMatchesRouter reports it
+			}
+			open := op.Security != nil && len(*op.Security) == 0
+			if want := access.Kind != httpapi.AccessToken; open != want {
+				t.Errorf("%s %s: the document says no token is needed = %v; the access table says %v", strings.ToUpper(method), path, open, want)
+			}
+		}
+	}
+}
+
+func openAPIDocument(t *testing.T) []byte {
+	t.Helper()
+	resp, data := newWorld(t).do(t, "GET", "/openapi.yaml", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /openapi.yaml: %d", resp.StatusCode)
+	}
+	return data
 }
