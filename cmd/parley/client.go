@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -52,7 +53,7 @@ func (r *remote) operatorToken() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tok, err := tokens.Issue(auth.Principal{AccountID: "operator", Role: auth.RoleAdmin, Subject: "parley-cli"}, 5*time.Minute)
+	tok, err := tokens.Issue(context.Background(), auth.Principal{AccountID: "operator", Role: auth.RoleAdmin, Subject: "parley-cli"}, 5*time.Minute)
 	return tok.AccessToken, err
 }
 

@@ -139,7 +139,7 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) error {
 		Limit:   ratelimit.Limit{Rate: cmp.Or(a.Config.MPS, ratelimit.DefaultRate), Burst: cmp.Or(a.Config.Burst, ratelimit.DefaultBurst)},
 		Fanout:  a.Campaigns,
 	}
-	tokens, err := signingkey.Tokens(a.Config, clock)
+	tokens, err := Tokens(a.Config, clock, a.Store)
 	if err != nil {
 		return err
 	}
@@ -166,6 +166,19 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) error {
 		}
 	}
 	return nil
+}
+
+// Tokens returns the access token issuer and verifier cfg configures,
+// checking the tokens of API clients against clients through a cache of
+// auth.ClientCacheTTL: a revoked or rotated client's tokens stop verifying
+// within that.
+func Tokens(cfg config.Config, clock parley.Clock, clients auth.ClientReader) (*auth.Tokens, error) {
+	tokens, err := signingkey.Tokens(cfg, clock)
+	if err != nil {
+		return nil, err
+	}
+	tokens.Clients = auth.NewClientCache(clients, auth.ClientCacheTTL, clock)
+	return tokens, nil
 }
 
 // gateways is the channel router: each account's configured providers, and

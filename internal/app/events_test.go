@@ -185,13 +185,26 @@ func runEvents(t *testing.T, a *app.App) {
 	}
 }
 
+// authorizerEvent reads the authorizer event in events/name with token in
+// place of its placeholder.
+func authorizerEvent(t *testing.T, name, token string) events.APIGatewayV2CustomAuthorizerV2Request {
+	t.Helper()
+	var ev events.APIGatewayV2CustomAuthorizerV2Request
+	readEvent(t, name, &ev)
+	for i := range ev.IdentitySource {
+		ev.IdentitySource[i] = strings.ReplaceAll(ev.IdentitySource[i], "REPLACE_WITH_TOKEN", token)
+	}
+	ev.Headers["authorization"] = strings.ReplaceAll(ev.Headers["authorization"], "REPLACE_WITH_TOKEN", token)
+	return ev
+}
+
 // authorize plays an authorizer event carrying a token the app issued and
 // checks it passes the token's account and role on; the same event with
 // the token's signature broken is refused.
 func authorize(t *testing.T, a *app.App, name string) {
 	t.Helper()
 	tokens := a.API.Auth.(*auth.Tokens)
-	issued, err := tokens.Issue(auth.Principal{AccountID: "demo", Role: auth.RoleSupport, Subject: "client-demo"}, time.Hour)
+	issued, err := tokens.Issue(context.Background(), auth.Principal{AccountID: "demo", Role: auth.RoleSupport, Subject: "client-demo"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,13 +212,7 @@ func authorize(t *testing.T, a *app.App, name string) {
 		token string
 		want  bool
 	}{{issued.AccessToken, true}, {issued.AccessToken[:len(issued.AccessToken)-4] + "AAAA", false}} {
-		var ev events.APIGatewayV2CustomAuthorizerV2Request
-		readEvent(t, name, &ev)
-		for i := range ev.IdentitySource {
-			ev.IdentitySource[i] = strings.ReplaceAll(ev.IdentitySource[i], "REPLACE_WITH_TOKEN", tc.token)
-		}
-		ev.Headers["authorization"] = strings.ReplaceAll(ev.Headers["authorization"], "REPLACE_WITH_TOKEN", tc.token)
-		resp, err := lambdafn.Authorizer(tokens, obs.Discard())(context.Background(), ev)
+		resp, err := lambdafn.Authorizer(tokens, obs.Discard())(context.Background(), authorizerEvent(t, name, tc.token))
 		if err != nil || resp.IsAuthorized != tc.want {
 			t.Fatalf("%s: authorized %v (%v), want %v", name, resp.IsAuthorized, err, tc.want)
 		}
@@ -227,7 +234,7 @@ func asAdmin(tb testing.TB, a *app.App) http.Handler {
 	h := a.API.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		account, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/api/v2/account/"), "/")
-		issued, err := tokens.Issue(auth.Principal{AccountID: account, Role: auth.RoleAdmin, Subject: "test"}, time.Hour)
+		issued, err := tokens.Issue(context.Background(), auth.Principal{AccountID: account, Role: auth.RoleAdmin, Subject: "test"}, time.Hour)
 		if err != nil {
 			tb.Error(err)
 			return

@@ -87,6 +87,12 @@ type Claims struct {
 	ID        string      `json:"jti"`
 	Account   string      `json:"account"`
 	Role      Role        `json:"role"`
+	// ClientID names the API client a token from the client credentials
+	// grant was issued to (RFC 9068's client_id), and ClientVersion that
+	// client's KeyVersion at the time. Both are empty in development
+	// tokens.
+	ClientID      string `json:"client_id,omitempty"`
+	ClientVersion int    `json:"client_version,omitempty"`
 }
 
 // Token is a parsed, not yet verified, compact JWS.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Backends.
@@ -29,6 +30,31 @@ const (
 	DefaultIssuer   = "parley"
 	DefaultAudience = "parley-api"
 )
+
+// Longest token lifetimes (exp - iat) accepted unless PARLEY_MAX_TOKEN_TTL
+// says otherwise: on AWS that of the tokens the client credentials grant
+// issues; on the embedded backend that of the longest development token
+// parley token mints.
+const (
+	DefaultMaxTokenTTLAWS      = time.Hour
+	DefaultMaxTokenTTLEmbedded = 30 * 24 * time.Hour
+)
+
+// Bounds of PARLEY_MAX_TOKEN_TTL: parley client's operator tokens live
+// five minutes.
+const (
+	MinMaxTokenTTL = 5 * time.Minute
+	MaxMaxTokenTTL = DefaultMaxTokenTTLEmbedded
+)
+
+// DefaultMaxTokenTTL is the longest token lifetime on backend unless
+// configured.
+func DefaultMaxTokenTTL(backend string) time.Duration {
+	if backend == BackendEmbedded {
+		return DefaultMaxTokenTTLEmbedded
+	}
+	return DefaultMaxTokenTTLAWS
+}
 
 // Config is the process configuration. Every field comes from one
 // environment variable, named in its comment; README lists them all.
@@ -56,6 +82,10 @@ type Config struct {
 	CreateRate float64 // PARLEY_CREATE_RATE: campaign creations per second per account (10)
 	Issuer     string  // PARLEY_ISSUER: the tokens' iss (parley)
 	Audience   string  // PARLEY_AUDIENCE: the tokens' aud (parley-api)
+	// MaxTokenTTL is PARLEY_MAX_TOKEN_TTL: the longest lifetime (exp - iat)
+	// of a token that is issued or accepted. Zero means
+	// DefaultMaxTokenTTL(Backend).
+	MaxTokenTTL time.Duration
 	// PublicURL is PARLEY_PUBLIC_URL: the base URL providers reach the
 	// API's routes at (scheme, host and any path prefix a proxy or API
 	// mapping strips), such as https://api.example.com. Twilio's webhook
@@ -71,7 +101,7 @@ var Names = []string{
 	"PARLEY_BACKEND", "PARLEY_DATA_DIR", "PARLEY_ADDR", "PARLEY_TABLE", "PARLEY_JOBS_QUEUE_URL", "PARLEY_JOBS_DLQ_URL",
 	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "PARLEY_MPS", "PARLEY_BURST", "AWS_ENDPOINT_URL",
 	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE",
-	"PARLEY_PUBLIC_URL",
+	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL",
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
@@ -105,6 +135,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.Burst, err = strconv.Atoi(or("PARLEY_BURST", "1")); err != nil || c.Burst < 1 || c.Burst > 10000 {
 		return Config{}, fmt.Errorf("PARLEY_BURST=%q: want a whole number from 1 to 10000", getenv("PARLEY_BURST"))
+	}
+	c.MaxTokenTTL = DefaultMaxTokenTTL(c.Backend)
+	if v := or("PARLEY_MAX_TOKEN_TTL", ""); v != "" {
+		if c.MaxTokenTTL, err = time.ParseDuration(v); err != nil || c.MaxTokenTTL < MinMaxTokenTTL || c.MaxTokenTTL > MaxMaxTokenTTL {
+			return Config{}, fmt.Errorf("PARLEY_MAX_TOKEN_TTL=%q: want a duration from %s to %s, such as 1h", getenv("PARLEY_MAX_TOKEN_TTL"), MinMaxTokenTTL, MaxMaxTokenTTL)
+		}
 	}
 	return c, c.Validate()
 }

@@ -17,7 +17,7 @@ import (
 // Authenticator verifies bearer tokens and publishes the public keys it
 // verifies them with (*auth.Tokens is one).
 type Authenticator interface {
-	Verify(token string) (auth.Principal, error)
+	Verify(ctx context.Context, token string) (auth.Principal, error)
 	JWKS() auth.JWKS
 }
 
@@ -178,7 +178,7 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	return s.Auth.Verify(token)
+	return s.Auth.Verify(r.Context(), token)
 }
 
 // bearer returns the token of an "Authorization: Bearer <token>" header.

@@ -42,7 +42,7 @@ func newAuthWorld(t *testing.T) *authWorld {
 		t.Fatal(err)
 	}
 	clock := parley.ClockFunc(func() time.Time { return noonUTC })
-	tokens := &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: clock}
+	tokens := &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: clock, Clients: w.store}
 	w.srv.Auth = tokens
 	w.srv.Clients = &auth.Clients{Store: w.store, Tokens: tokens, Clock: clock, Cost: auth.HashCost{Time: 1, MemoryKiB: 64, Threads: 1}}
 	w.h = w.srv.Handler()
@@ -51,7 +51,7 @@ func newAuthWorld(t *testing.T) *authWorld {
 
 func (w *authWorld) mint(t *testing.T, account string, role auth.Role) string {
 	t.Helper()
-	tok, err := w.tokens.Issue(auth.Principal{AccountID: account, Role: role, Subject: "test"}, time.Hour)
+	tok, err := w.tokens.Issue(context.Background(), auth.Principal{AccountID: account, Role: role, Subject: "test"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestAccessMatrix(t *testing.T) {
 		auth.Operate:    {auth.RoleAdmin},
 	}
 	expired, _ := (&auth.Tokens{Keys: w.tokens.Keys, Issuer: "parley", Audience: "parley-api",
-		Clock: parley.ClockFunc(func() time.Time { return noonUTC.Add(-2 * time.Hour) })}).Issue(
+		Clock: parley.ClockFunc(func() time.Time { return noonUTC.Add(-2 * time.Hour) })}).Issue(context.Background(),
 		auth.Principal{AccountID: "A", Role: auth.RoleAdmin, Subject: "test"}, time.Hour)
 	badTokens := map[string]string{
 		"no token":       "",
@@ -188,7 +188,7 @@ func tamper(token string) string {
 func TestRejectedRequestsPersistNothing(t *testing.T) {
 	w := newAuthWorld(t)
 	otherAudience := &auth.Tokens{Keys: w.tokens.Keys, Issuer: "parley", Audience: "another-api", Clock: w.tokens.Clock}
-	wrongAud, _ := otherAudience.Issue(auth.Principal{AccountID: "A", Role: auth.RoleAdmin, Subject: "x"}, time.Hour)
+	wrongAud, _ := otherAudience.Issue(context.Background(), auth.Principal{AccountID: "A", Role: auth.RoleAdmin, Subject: "x"}, time.Hour)
 	creds := map[string]string{
 		"none":               "",
 		"tampered":           "Bearer " + tamper(w.mint(t, "A", auth.RoleSupport)),
@@ -279,7 +279,7 @@ func TestClientCredentials(t *testing.T) {
 	if status != http.StatusOK || out["token_type"] != "Bearer" || out["expires_in"] != float64(3600) || header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("token with Basic: %d %v", status, out)
 	}
-	p, err := w.tokens.Verify(out["access_token"].(string))
+	p, err := w.tokens.Verify(context.Background(), out["access_token"].(string))
 	if err != nil || p != (auth.Principal{AccountID: "A", Role: auth.RoleCampaignManager, Subject: created.ClientID}) {
 		t.Fatalf("the token speaks for %+v, %v", p, err)
 	}
@@ -307,9 +307,14 @@ func TestClientCredentials(t *testing.T) {
 	if status, _, out := w.tokenRequest(t, form("grant_type", "client_credentials"), created.ClientID+":"+created.ClientSecret); status != http.StatusUnauthorized || out["error"] != "invalid_client" {
 		t.Errorf("the old secret after rotation: %d %v", status, out)
 	}
-	if status, _, _ := w.tokenRequest(t, form("grant_type", "client_credentials"), created.ClientID+":"+rotated.ClientSecret); status != http.StatusOK {
+	if status, _, _ := w.call(t, "GET", "/api/v2/account/A/settings", bearer, ""); status != http.StatusUnauthorized {
+		t.Errorf("a token of the old secret after rotation: %d, want 401", status)
+	}
+	status, _, out = w.tokenRequest(t, form("grant_type", "client_credentials"), created.ClientID+":"+rotated.ClientSecret)
+	if status != http.StatusOK {
 		t.Errorf("the new secret: %d", status)
 	}
+	bearer = "Bearer " + out["access_token"].(string)
 	adminB := "Bearer " + w.mint(t, "B", auth.RoleAdmin)
 	if status, _, _ := w.call(t, "DELETE", "/api/v2/account/B/clients/"+created.ClientID, adminB, ""); status != http.StatusNotFound {
 		t.Errorf("account B's admin revoking A's client on B's path: %d, want 404", status)
@@ -319,6 +324,9 @@ func TestClientCredentials(t *testing.T) {
 	}
 	if status, _, out := w.tokenRequest(t, form("grant_type", "client_credentials"), created.ClientID+":"+rotated.ClientSecret); status != http.StatusUnauthorized || out["error"] != "invalid_client" {
 		t.Errorf("a revoked client: %d %v", status, out)
+	}
+	if status, _, _ := w.call(t, "GET", "/api/v2/account/A/settings", bearer, ""); status != http.StatusUnauthorized {
+		t.Errorf("a revoked client's token: %d, want 401", status)
 	}
 	if status, _, data := w.call(t, "POST", "/api/v2/account/A/clients", admin, `{"role":"root"}`); status != http.StatusBadRequest || !strings.Contains(string(data), `"field":"role"`) {
 		t.Errorf("unknown role: %d %s", status, data)

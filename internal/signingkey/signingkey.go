@@ -62,7 +62,9 @@ func Load(cfg config.Config) (*auth.KeySet, error) {
 	return auth.NewKeySet(signing, previous...)
 }
 
-// Tokens returns the token issuer and verifier cfg configures.
+// Tokens returns the token issuer and verifier cfg configures. Its
+// Clients is not set: tokens of API clients verify only once the caller
+// gives it the store to check them against.
 func Tokens(cfg config.Config, clock parley.Clock) (*auth.Tokens, error) {
 	keys, err := Load(cfg)
 	if err != nil {
@@ -72,6 +74,7 @@ func Tokens(cfg config.Config, clock parley.Clock) (*auth.Tokens, error) {
 		Keys: keys, Clock: clock,
 		Issuer:   cmp.Or(cfg.Issuer, config.DefaultIssuer),
 		Audience: cmp.Or(cfg.Audience, config.DefaultAudience),
+		MaxTTL:   cmp.Or(cfg.MaxTokenTTL, config.DefaultMaxTokenTTL(cfg.Backend)),
 	}, nil
 }
 

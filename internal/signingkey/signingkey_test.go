@@ -1,6 +1,7 @@
 package signingkey_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,7 @@ func TestGeneratedKeyPersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := before.Issue(auth.Principal{AccountID: "A", Role: auth.RoleAdmin, Subject: "dev"}, time.Hour)
+	tok, err := before.Issue(context.Background(), auth.Principal{AccountID: "A", Role: auth.RoleAdmin, Subject: "dev"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestGeneratedKeyPersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := after.Verify(tok.AccessToken); err != nil {
+	if _, err := after.Verify(context.Background(), tok.AccessToken); err != nil {
 		t.Errorf("a token from before the restart: %v", err)
 	}
 	if after.Issuer != "parley" || after.Audience != "parley-api" {
