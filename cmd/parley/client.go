@@ -49,11 +49,12 @@ func (r *remote) operatorToken() (string, error) {
 	if r.data != "" {
 		cfg.DataDir = r.data
 	}
-	tokens, err := signingkey.Tokens(cfg, r.clock)
+	ctx := context.Background()
+	tokens, err := signingkey.Tokens(ctx, cfg, r.clock)
 	if err != nil {
 		return "", err
 	}
-	tok, err := tokens.Issue(context.Background(), auth.Principal{AccountID: "operator", Role: auth.RoleAdmin, Subject: "parley-cli"}, 5*time.Minute)
+	tok, err := tokens.Issue(ctx, auth.Principal{AccountID: "operator", Role: auth.RoleAdmin, Subject: "parley-cli"}, 5*time.Minute)
 	return tok.AccessToken, err
 }
 

@@ -40,11 +40,12 @@ func token(clock parley.Clock, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--role: %s", parley.ErrorMessage(err))
 	}
-	tokens, err := signingkey.Tokens(cfg, clock)
+	ctx := context.Background()
+	tokens, err := signingkey.Tokens(ctx, cfg, clock)
 	if err != nil {
 		return err
 	}
-	tok, err := tokens.Issue(context.Background(), auth.Principal{AccountID: *account, Role: r, Subject: *subject}, *ttl)
+	tok, err := tokens.Issue(ctx, auth.Principal{AccountID: *account, Role: r, Subject: *subject}, *ttl)
 	if parley.ErrorField(err) == "ttl" {
 		return fmt.Errorf("--ttl: %s", parley.ErrorMessage(err))
 	}

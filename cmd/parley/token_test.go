@@ -21,7 +21,7 @@ func TestTokenCommand(t *testing.T) {
 	if code := run([]string{"token", "--account", "acme", "--role", "support", "--ttl", "10m", "--data", dir}, &out, &errOut); code != 0 {
 		t.Fatalf("parley token exited %d: %s", code, errOut.String())
 	}
-	tokens, err := signingkey.Tokens(config.Config{Backend: config.BackendEmbedded, DataDir: dir}, parley.SystemClock{})
+	tokens, err := signingkey.Tokens(context.Background(), config.Config{Backend: config.BackendEmbedded, DataDir: dir}, parley.SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}

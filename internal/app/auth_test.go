@@ -10,6 +10,7 @@ import (
 	"github.com/parleyhq/parley/internal/app"
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/kmssign"
 	"github.com/parleyhq/parley/internal/lambdafn"
 	"github.com/parleyhq/parley/internal/obs"
 )
@@ -90,5 +91,19 @@ func TestAuthorizerRefusesRevokedClient(t *testing.T) {
 	clock.Advance(auth.ClientCacheTTL)
 	if authorized(issued.AccessToken) {
 		t.Errorf("a revoked client's token was authorized %s later", auth.ClientCacheTTL)
+	}
+}
+
+// TestAWSSignsWithKMS: on the aws backend the app signs tokens with a KMS
+// key and publishes its public key, and no private key is in the process.
+func TestAWSSignsWithKMS(t *testing.T) {
+	a := awsApp(t)
+	tokens := a.API.Auth.(*auth.Tokens)
+	signer, ok := tokens.Keys.Signing().(*kmssign.Signer)
+	if !ok {
+		t.Fatalf("the app signs with %T, want a KMS key", tokens.Keys.Signing())
+	}
+	if jwks := tokens.JWKS(); len(jwks.Keys) != 1 || jwks.Keys[0].Kid != signer.Public().ID() {
+		t.Errorf("JWKS %+v, want the KMS key %s", jwks, signer.Public().ID())
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -30,25 +28,15 @@ func Verifier(ctx context.Context, cfg config.Config, clock parley.Clock) (*auth
 	if cfg.Backend != config.BackendAWS {
 		return nil, fmt.Errorf("PARLEY_BACKEND=%s: the authorizer runs on the %s backend", cfg.Backend, config.BackendAWS)
 	}
-	awsCfg, err := loadAWSConfig(ctx)
+	awsCfg, err := obs.LoadAWSConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return Tokens(cfg, clock, dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table))
-}
-
-// loadAWSConfig is the AWS SDK's default configuration, traced.
-func loadAWSConfig(ctx context.Context) (aws.Config, error) {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
-	}
-	obs.TraceAWS(&awsCfg)
-	return awsCfg, nil
+	return Tokens(ctx, cfg, clock, dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table))
 }
 
 func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
-	awsCfg, err := loadAWSConfig(ctx)
+	awsCfg, err := obs.LoadAWSConfig(ctx)
 	if err != nil {
 		return err
 	}

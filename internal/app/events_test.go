@@ -44,22 +44,15 @@ func embeddedApp(tb testing.TB) *app.App {
 }
 
 // awsApp builds the app on moto_server the way parley serve --backend aws
-// does against an emulator: from the environment, creating what is missing.
+// does against an emulator: from the environment, creating what is missing,
+// down to the KMS key tokens are signed with.
 func awsApp(t *testing.T) *app.App {
 	t.Helper()
-	return awsAppWith(t, signingKey(t))
-}
-
-// awsAppWith is awsApp with PARLEY_SIGNING_KEY set to key ("" for none).
-func awsAppWith(t *testing.T, key string) *app.App {
-	t.Helper()
-	t.Setenv("AWS_ENDPOINT_URL", awstest.Endpoint(t))
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	awstest.SetEnv(t)
 	t.Setenv("PARLEY_BACKEND", "aws")
 	t.Setenv("PARLEY_TABLE", awstest.Name(t))
-	t.Setenv("PARLEY_SIGNING_KEY", key)
+	t.Setenv("PARLEY_SIGNING_KEY", "")
+	t.Setenv("PARLEY_SIGNING_KMS_KEY_ID", "")
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -70,21 +63,6 @@ func awsAppWith(t *testing.T, key string) *app.App {
 	}
 	t.Cleanup(func() { a.Close() })
 	return a
-}
-
-// signingKey is a fresh Ed25519 private key in PEM, as PARLEY_SIGNING_KEY
-// holds it.
-func signingKey(t *testing.T) string {
-	t.Helper()
-	k, err := auth.GenerateEd25519()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pem, err := k.MarshalPEM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem)
 }
 
 func readEvent(t *testing.T, name string, v any) {
@@ -244,8 +222,9 @@ func asAdmin(tb testing.TB, a *app.App) http.Handler {
 	})
 }
 
-// TestAWSStartsWithPublicKeysOnly builds the app as the dispatcher and
-// window-check functions get it on AWS: the public keys, no private key.
+// TestAWSStartsWithPublicKeysOnly builds the app with public keys alone
+// (PARLEY_VERIFY_KEYS): a process that verifies tokens but cannot sign
+// them starts.
 func TestAWSStartsWithPublicKeysOnly(t *testing.T) {
 	k, err := auth.GenerateEd25519()
 	if err != nil {
@@ -256,7 +235,7 @@ func TestAWSStartsWithPublicKeysOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PARLEY_VERIFY_KEYS", string(pub))
-	a := awsAppWith(t, "")
+	a := awsApp(t)
 	if a.Dispatcher == nil {
 		t.Fatal("no dispatcher")
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"time"
 
@@ -61,7 +62,7 @@ func (t *Tokens) Issue(ctx context.Context, p Principal, ttl time.Duration) (Iss
 // issue is Issue, for the API client c when c is not nil: the token then
 // names the client and its key version, so that it stops verifying when
 // the client is revoked or rotated.
-func (t *Tokens) issue(_ context.Context, p Principal, ttl time.Duration, c *parley.APIClient) (Issued, error) {
+func (t *Tokens) issue(ctx context.Context, p Principal, ttl time.Duration, c *parley.APIClient) (Issued, error) {
 	if t.Keys.Signing() == nil {
 		return Issued{}, parley.Errorf(parley.EUNAVAILABLE, "no signing key is configured")
 	}
@@ -89,8 +90,12 @@ func (t *Tokens) issue(_ context.Context, p Principal, ttl time.Duration, c *par
 	if c != nil {
 		claims.ClientID, claims.ClientVersion = c.ID, c.KeyVersion
 	}
-	tok, err := sign(t.Keys.Signing(), claims)
-	if err != nil {
+	tok, err := sign(ctx, t.Keys.Signing(), claims)
+	var kind *parley.Error
+	switch {
+	case errors.As(err, &kind):
+		return Issued{}, err // the signer's own, such as EUNAVAILABLE when a KMS fails
+	case err != nil:
 		return Issued{}, parley.Wrap(parley.EINTERNAL, err, "sign token")
 	}
 	return Issued{AccessToken: tok, TokenType: "Bearer", ExpiresIn: exp.Sub(now), ExpiresAt: exp}, nil

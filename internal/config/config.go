@@ -74,14 +74,20 @@ type Config struct {
 	// SigningKey is PARLEY_SIGNING_KEY: the PEM (PKCS#8) private key access
 	// tokens are signed with, Ed25519 or RSA; further PEM blocks are
 	// previous keys still accepted. Empty on the embedded backend: a key is
-	// generated under DataDir.
+	// generated under DataDir. Refused in a Lambda function: on AWS the
+	// signing key is in KMS (SigningKMSKeyID).
 	SigningKey string
 	// VerifyKeys is PARLEY_VERIFY_KEYS: PEM public keys of previous signing
-	// keys whose tokens are still accepted (all the authorizer needs).
+	// keys whose tokens are still accepted.
 	VerifyKeys string
 	CreateRate float64 // PARLEY_CREATE_RATE: campaign creations per second per account (10)
 	Issuer     string  // PARLEY_ISSUER: the tokens' iss (parley)
 	Audience   string  // PARLEY_AUDIENCE: the tokens' aud (parley-api)
+	// SigningKMSKeyID is PARLEY_SIGNING_KMS_KEY_ID: the AWS KMS key (key
+	// id, ARN, alias name or alias ARN) access tokens are signed with,
+	// whose private key never leaves KMS: how tokens are signed on AWS.
+	// Processes that only verify read its public key.
+	SigningKMSKeyID string
 	// MaxTokenTTL is PARLEY_MAX_TOKEN_TTL: the longest lifetime (exp - iat)
 	// of a token that is issued or accepted. Zero means
 	// DefaultMaxTokenTTL(Backend).
@@ -101,7 +107,7 @@ var Names = []string{
 	"PARLEY_BACKEND", "PARLEY_DATA_DIR", "PARLEY_ADDR", "PARLEY_TABLE", "PARLEY_JOBS_QUEUE_URL", "PARLEY_JOBS_DLQ_URL",
 	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "PARLEY_MPS", "PARLEY_BURST", "AWS_ENDPOINT_URL",
 	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE",
-	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL",
+	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL", "PARLEY_SIGNING_KMS_KEY_ID",
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
@@ -118,7 +124,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		JobsQueueURL: or("PARLEY_JOBS_QUEUE_URL", ""), JobsDLQURL: or("PARLEY_JOBS_DLQ_URL", ""),
 		Gateway:  or("PARLEY_GATEWAY", "sandbox"),
 		LogLevel: or("PARLEY_LOG_LEVEL", "INFO"), AWSEndpoint: or("AWS_ENDPOINT_URL", ""),
-		SigningKey: or("PARLEY_SIGNING_KEY", ""), VerifyKeys: or("PARLEY_VERIFY_KEYS", ""),
+		SigningKey: or("PARLEY_SIGNING_KEY", ""), VerifyKeys: or("PARLEY_VERIFY_KEYS", ""), SigningKMSKeyID: or("PARLEY_SIGNING_KMS_KEY_ID", ""),
 		Issuer: or("PARLEY_ISSUER", DefaultIssuer), Audience: or("PARLEY_AUDIENCE", DefaultAudience),
 		PublicURL: strings.TrimRight(or("PARLEY_PUBLIC_URL", ""), "/"),
 	}
@@ -135,6 +141,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.Burst, err = strconv.Atoi(or("PARLEY_BURST", "1")); err != nil || c.Burst < 1 || c.Burst > 10000 {
 		return Config{}, fmt.Errorf("PARLEY_BURST=%q: want a whole number from 1 to 10000", getenv("PARLEY_BURST"))
+	}
+	if c.SigningKey != "" && getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		return Config{}, fmt.Errorf("PARLEY_SIGNING_KEY is refused in a Lambda function: on AWS tokens are signed by KMS (PARLEY_SIGNING_KMS_KEY_ID), and no private key sits in the environment")
 	}
 	c.MaxTokenTTL = DefaultMaxTokenTTL(c.Backend)
 	if v := or("PARLEY_MAX_TOKEN_TTL", ""); v != "" {
@@ -158,6 +167,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("PARLEY_BACKEND=%q: want embedded or aws", c.Backend)
+	}
+	if c.SigningKey != "" && c.SigningKMSKeyID != "" {
+		return fmt.Errorf("PARLEY_SIGNING_KEY and PARLEY_SIGNING_KMS_KEY_ID both name the signing key: set one")
 	}
 	if c.Gateway != GatewaySandbox && c.Gateway != GatewayProviders {
 		return fmt.Errorf("PARLEY_GATEWAY=%q: want %s or %s", c.Gateway, GatewaySandbox, GatewayProviders)

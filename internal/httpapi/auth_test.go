@@ -394,7 +394,7 @@ func TestJWKSEndpoint(t *testing.T) {
 	if err := json.Unmarshal(data, &set); status != http.StatusOK || err != nil {
 		t.Fatalf("%d %s", status, data)
 	}
-	if len(set.Keys) != 1 || set.Keys[0].Kid != w.tokens.Keys.Signing().ID() || set.Keys[0].Kty != "OKP" || !strings.Contains(header.Get("Cache-Control"), "max-age") {
+	if len(set.Keys) != 1 || set.Keys[0].Kid != w.tokens.Keys.Signing().Public().ID() || set.Keys[0].Kty != "OKP" || !strings.Contains(header.Get("Cache-Control"), "max-age") {
 		t.Errorf("JWKS %s", data)
 	}
 	if strings.Contains(string(data), `"d"`) {

@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/parleyhq/parley/internal/kmssign"
 	"github.com/parleyhq/parley/internal/lambdafn"
 )
 
@@ -72,5 +73,54 @@ func TestAuthorizerChecksClients(t *testing.T) {
 	}
 	if got := grants(authorizer.node)["dynamodb:GetItem"]; !slices.Contains(got, "Table") {
 		t.Errorf("%s may dynamodb:GetItem on %q, want Table", authorizer.name, got)
+	}
+}
+
+// TestSigningKeyInKMS checks that on AWS tokens are signed by a KMS key
+// and no private key sits in any function's environment: no function (nor
+// Globals) declares PARLEY_SIGNING_KEY, every function gets
+// PARLEY_SIGNING_KMS_KEY_ID naming a SIGN_VERIFY key of kmssign.KeySpec,
+// each may read its public key, and only the api function may sign.
+func TestSigningKeyInKMS(t *testing.T) {
+	tmpl := loadTemplate(t)
+	if names := envNames(tmpl); slices.Contains(names, "PARLEY_SIGNING_KEY") {
+		t.Error("template.yaml puts PARLEY_SIGNING_KEY in an environment: on AWS the signing key stays in KMS")
+	}
+	for name := range entries(lookup(tmpl, "Parameters")) {
+		if name == "SigningKey" {
+			t.Error("template.yaml still takes a SigningKey parameter")
+		}
+	}
+	keyID := refTarget(lookup(tmpl, "Globals", "Function", "Environment", "Variables", "PARLEY_SIGNING_KMS_KEY_ID"))
+	key := mustResource(t, tmpl, keyID, "AWS::KMS::Key")
+	if got := value(lookup(key, "Properties", "KeyUsage")); got != "SIGN_VERIFY" {
+		t.Errorf("%s KeyUsage = %q, want SIGN_VERIFY", keyID, got)
+	}
+	if got := value(lookup(key, "Properties", "KeySpec")); got != string(kmssign.KeySpec) {
+		t.Errorf("%s KeySpec = %q, want %s", keyID, got, kmssign.KeySpec)
+	}
+	var aliased bool
+	for _, a := range resourcesOfType(tmpl, "AWS::KMS::Alias") {
+		aliased = aliased || refTarget(lookup(a.node, "Properties", "TargetKeyId")) == keyID
+	}
+	if !aliased {
+		t.Errorf("%s has no alias", keyID)
+	}
+	api := mustFunctionFor(t, tmpl, "api")
+	for _, fn := range resourcesOfType(tmpl, functionType) {
+		if v := lookup(fn.node, "Properties", "Environment", "Variables", "PARLEY_SIGNING_KMS_KEY_ID"); v != nil && refTarget(v) != keyID {
+			t.Errorf("%s overrides PARLEY_SIGNING_KMS_KEY_ID", fn.name)
+		}
+		g := grants(fn.node)
+		if !slices.Contains(g["kms:GetPublicKey"], keyID) {
+			t.Errorf("%s may not kms:GetPublicKey on %s, which it reads at cold start", fn.name, keyID)
+		}
+		isAPI := fn.name == api.name
+		if signs := len(g["kms:Sign"]) > 0 || len(g["kms:*"]) > 0; signs != isAPI {
+			t.Errorf("%s may kms:Sign: %v, want %v (only the api function issues tokens)", fn.name, signs, isAPI)
+		}
+		if isAPI && !slices.Contains(g["kms:Sign"], keyID) {
+			t.Errorf("%s may not kms:Sign on %s", fn.name, keyID)
+		}
 	}
 }
