@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -55,7 +56,8 @@ func (r *remote) mint() (string, error) {
 	if r.data != "" {
 		cfg.DataDir = r.data
 	}
-	tokens, err := signingkey.Tokens(cfg, r.clock)
+	ctx := context.Background()
+	tokens, err := signingkey.Tokens(ctx, cfg, r.clock)
 	if err != nil {
 		return "", err
 	}
@@ -63,7 +65,7 @@ func (r *remote) mint() (string, error) {
 	if r.operator {
 		tokens, p = tokens.Operators(), auth.Principal{AccountID: operatorAccount, Role: auth.RoleOperator, Subject: "parley-cli"}
 	}
-	tok, err := tokens.Issue(p, 5*time.Minute)
+	tok, err := tokens.Issue(ctx, p, 5*time.Minute)
 	return tok.AccessToken, err
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -20,11 +21,11 @@ func TestTokenCommand(t *testing.T) {
 	if code := run([]string{"token", "--account", "acme", "--role", "support", "--ttl", "10m", "--data", dir}, &out, &errOut); code != 0 {
 		t.Fatalf("parley token exited %d: %s", code, errOut.String())
 	}
-	tokens, err := signingkey.Tokens(config.Config{Backend: config.BackendEmbedded, DataDir: dir}, parley.SystemClock{})
+	tokens, err := signingkey.Tokens(context.Background(), config.Config{Backend: config.BackendEmbedded, DataDir: dir}, parley.SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := tokens.Verify(strings.TrimSpace(out.String()))
+	p, err := tokens.Verify(context.Background(), strings.TrimSpace(out.String()))
 	if err != nil || p != (auth.Principal{AccountID: "acme", Role: auth.RoleSupport, Subject: "dev"}) {
 		t.Fatalf("the token speaks for %+v, %v", p, err)
 	}
@@ -32,6 +33,7 @@ func TestTokenCommand(t *testing.T) {
 		{"token", "--data", dir},
 		{"token", "--account", "acme", "--role", "root", "--data", dir},
 		{"token", "--account", "acme", "--ttl", "0s", "--data", dir},
+		{"token", "--account", "acme", "--ttl", "721h", "--data", dir},
 	} {
 		var errOut bytes.Buffer
 		if code := run(args, io.Discard, &errOut); code != 1 || !strings.Contains(errOut.String(), "parley:") {

@@ -108,14 +108,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		a.Close()
 		return nil, err
 	}
-	if err := a.wire(o.clock, log); err != nil {
+	if err := a.wire(ctx, o.clock, log); err != nil {
 		a.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *App) wire(clock parley.Clock, log *slog.Logger) error {
+func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) error {
 	a.log = log
 	a.Accounts = &account.Service{Store: a.Store, Clock: clock}
 	a.OptOuts = &optout.Service{Store: a.Store, Accounts: a.Accounts, Clock: clock}
@@ -139,7 +139,7 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) error {
 		Limit:   ratelimit.Limit{Rate: cmp.Or(a.Config.MPS, ratelimit.DefaultRate), Burst: cmp.Or(a.Config.Burst, ratelimit.DefaultBurst)},
 		Fanout:  a.Campaigns,
 	}
-	tokens, err := signingkey.Tokens(a.Config, clock)
+	tokens, err := Tokens(ctx, a.Config, clock, a.Store)
 	if err != nil {
 		return err
 	}
@@ -169,6 +169,19 @@ func (a *App) wire(clock parley.Clock, log *slog.Logger) error {
 		}
 	}
 	return nil
+}
+
+// Tokens returns the access token issuer and verifier cfg configures,
+// checking the tokens of API clients against clients through a cache of
+// auth.ClientCacheTTL: a revoked or rotated client's tokens stop verifying
+// within that.
+func Tokens(ctx context.Context, cfg config.Config, clock parley.Clock, clients auth.ClientReader) (*auth.Tokens, error) {
+	tokens, err := signingkey.Tokens(ctx, cfg, clock)
+	if err != nil {
+		return nil, err
+	}
+	tokens.Clients = auth.NewClientCache(clients, auth.ClientCacheTTL, clock)
+	return tokens, nil
 }
 
 // gateways is the channel router: each account's configured providers, and

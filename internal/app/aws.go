@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
@@ -20,12 +20,26 @@ import (
 // JobsQueueName names the jobs queue created on an emulator.
 const JobsQueueName = "parley-jobs"
 
-func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return fmt.Errorf("load AWS config: %w", err)
+// Verifier returns the access token verifier cfg configures and nothing
+// else: what the authorizer function runs. It reads API clients from the
+// DynamoDB table; the embedded backend has no authorizer (parley serve
+// verifies tokens in its own process).
+func Verifier(ctx context.Context, cfg config.Config, clock parley.Clock) (*auth.Tokens, error) {
+	if cfg.Backend != config.BackendAWS {
+		return nil, fmt.Errorf("PARLEY_BACKEND=%s: the authorizer runs on the %s backend", cfg.Backend, config.BackendAWS)
 	}
-	obs.TraceAWS(&awsCfg)
+	awsCfg, err := obs.LoadAWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Tokens(ctx, cfg, clock, dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table))
+}
+
+func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
+	awsCfg, err := obs.LoadAWSConfig(ctx)
+	if err != nil {
+		return err
+	}
 	db := dynamodb.NewFromConfig(awsCfg)
 	sq := awssqs.NewFromConfig(awsCfg)
 	queueURL, dlqURL := cfg.JobsQueueURL, cfg.JobsDLQURL

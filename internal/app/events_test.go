@@ -44,22 +44,15 @@ func embeddedApp(tb testing.TB) *app.App {
 }
 
 // awsApp builds the app on moto_server the way parley serve --backend aws
-// does against an emulator: from the environment, creating what is missing.
+// does against an emulator: from the environment, creating what is missing,
+// down to the KMS key tokens are signed with.
 func awsApp(t *testing.T) *app.App {
 	t.Helper()
-	return awsAppWith(t, signingKey(t))
-}
-
-// awsAppWith is awsApp with PARLEY_SIGNING_KEY set to key ("" for none).
-func awsAppWith(t *testing.T, key string) *app.App {
-	t.Helper()
-	t.Setenv("AWS_ENDPOINT_URL", awstest.Endpoint(t))
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	awstest.SetEnv(t)
 	t.Setenv("PARLEY_BACKEND", "aws")
 	t.Setenv("PARLEY_TABLE", awstest.Name(t))
-	t.Setenv("PARLEY_SIGNING_KEY", key)
+	t.Setenv("PARLEY_SIGNING_KEY", "")
+	t.Setenv("PARLEY_SIGNING_KMS_KEY_ID", "")
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -70,21 +63,6 @@ func awsAppWith(t *testing.T, key string) *app.App {
 	}
 	t.Cleanup(func() { a.Close() })
 	return a
-}
-
-// signingKey is a fresh Ed25519 private key in PEM, as PARLEY_SIGNING_KEY
-// holds it.
-func signingKey(t *testing.T) string {
-	t.Helper()
-	k, err := auth.GenerateEd25519()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pem, err := k.MarshalPEM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem)
 }
 
 func readEvent(t *testing.T, name string, v any) {
@@ -185,13 +163,26 @@ func runEvents(t *testing.T, a *app.App) {
 	}
 }
 
+// authorizerEvent reads the authorizer event in events/name with token in
+// place of its placeholder.
+func authorizerEvent(t *testing.T, name, token string) events.APIGatewayV2CustomAuthorizerV2Request {
+	t.Helper()
+	var ev events.APIGatewayV2CustomAuthorizerV2Request
+	readEvent(t, name, &ev)
+	for i := range ev.IdentitySource {
+		ev.IdentitySource[i] = strings.ReplaceAll(ev.IdentitySource[i], "REPLACE_WITH_TOKEN", token)
+	}
+	ev.Headers["authorization"] = strings.ReplaceAll(ev.Headers["authorization"], "REPLACE_WITH_TOKEN", token)
+	return ev
+}
+
 // authorize plays an authorizer event carrying a token the app issued and
 // checks it passes the token's account and role on; the same event with
 // the token's signature broken is refused.
 func authorize(t *testing.T, a *app.App, name string) {
 	t.Helper()
 	tokens := a.API.Auth.(*auth.Tokens)
-	issued, err := tokens.Issue(auth.Principal{AccountID: "demo", Role: auth.RoleSupport, Subject: "client-demo"}, time.Hour)
+	issued, err := tokens.Issue(context.Background(), auth.Principal{AccountID: "demo", Role: auth.RoleSupport, Subject: "client-demo"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,13 +190,7 @@ func authorize(t *testing.T, a *app.App, name string) {
 		token string
 		want  bool
 	}{{issued.AccessToken, true}, {issued.AccessToken[:len(issued.AccessToken)-4] + "AAAA", false}} {
-		var ev events.APIGatewayV2CustomAuthorizerV2Request
-		readEvent(t, name, &ev)
-		for i := range ev.IdentitySource {
-			ev.IdentitySource[i] = strings.ReplaceAll(ev.IdentitySource[i], "REPLACE_WITH_TOKEN", tc.token)
-		}
-		ev.Headers["authorization"] = strings.ReplaceAll(ev.Headers["authorization"], "REPLACE_WITH_TOKEN", tc.token)
-		resp, err := lambdafn.Authorizer(tokens, obs.Discard())(context.Background(), ev)
+		resp, err := lambdafn.Authorizer(tokens, obs.Discard())(context.Background(), authorizerEvent(t, name, tc.token))
 		if err != nil || resp.IsAuthorized != tc.want {
 			t.Fatalf("%s: authorized %v (%v), want %v", name, resp.IsAuthorized, err, tc.want)
 		}
@@ -227,7 +212,7 @@ func asAdmin(tb testing.TB, a *app.App) http.Handler {
 	h := a.API.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		account, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/api/v2/account/"), "/")
-		issued, err := tokens.Issue(auth.Principal{AccountID: account, Role: auth.RoleAdmin, Subject: "test"}, time.Hour)
+		issued, err := tokens.Issue(context.Background(), auth.Principal{AccountID: account, Role: auth.RoleAdmin, Subject: "test"}, time.Hour)
 		if err != nil {
 			tb.Error(err)
 			return
@@ -237,8 +222,9 @@ func asAdmin(tb testing.TB, a *app.App) http.Handler {
 	})
 }
 
-// TestAWSStartsWithPublicKeysOnly builds the app as the dispatcher and
-// window-check functions get it on AWS: the public keys, no private key.
+// TestAWSStartsWithPublicKeysOnly builds the app with public keys alone
+// (PARLEY_VERIFY_KEYS): a process that verifies tokens but cannot sign
+// them starts.
 func TestAWSStartsWithPublicKeysOnly(t *testing.T) {
 	k, err := auth.GenerateEd25519()
 	if err != nil {
@@ -249,7 +235,7 @@ func TestAWSStartsWithPublicKeysOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PARLEY_VERIFY_KEYS", string(pub))
-	a := awsAppWith(t, "")
+	a := awsApp(t)
 	if a.Dispatcher == nil {
 		t.Fatal("no dispatcher")
 	}

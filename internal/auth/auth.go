@@ -1,8 +1,9 @@
 // Package auth is Parley's authentication and authorization: signed JWT
 // access tokens (compact JWS, EdDSA or RS256) carrying an account and a
-// role, the signing keys and their JWKS, OAuth 2.0 client credentials with
-// slow-hashed secrets, and the role → permission table every route is
-// checked against.
+// role, the signing keys (in process, or behind a Signer such as a KMS key)
+// and their JWKS, OAuth 2.0 client credentials with slow-hashed secrets
+// whose tokens die with the client's key version, and the role → permission
+// table every route is checked against.
 //
 // It is pure Go: no AWS, no HTTP server, no I/O beyond the store port its
 // client service is given.

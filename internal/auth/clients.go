@@ -78,7 +78,7 @@ func (s *Clients) Create(ctx context.Context, accountID string, role Role, name 
 	if err := checkName(name); err != nil {
 		return Credentials{}, err
 	}
-	c := parley.APIClient{ID: clientIDPrefix + randomHex(16), AccountID: accountID, Role: string(role), Name: name, CreatedAt: s.Clock.Now()}
+	c := parley.APIClient{ID: clientIDPrefix + randomHex(16), AccountID: accountID, Role: string(role), Name: name, CreatedAt: s.Clock.Now(), KeyVersion: 1}
 	return s.save(ctx, c)
 }
 
@@ -91,25 +91,29 @@ func (s *Clients) List(ctx context.Context, accountID string) ([]parley.APIClien
 	return cs, err
 }
 
-// Rotate gives the account's client a new secret and returns it; the old
-// secret stops working at once.
+// Rotate gives the account's client a new secret and key version and
+// returns the secret. The old secret stops working at once, and the tokens
+// it obtained as soon as verifiers see the new version (ClientCacheTTL).
 func (s *Clients) Rotate(ctx context.Context, accountID, clientID string) (Credentials, error) {
 	c, err := s.owned(ctx, accountID, clientID)
 	if err != nil {
 		return Credentials{}, err
 	}
 	c.RotatedAt = s.Clock.Now()
+	c.KeyVersion++
 	return s.save(ctx, c)
 }
 
-// Revoke deletes the account's client: its secret stops working at once.
-// Tokens it already obtained stay valid until they expire (ClientTokenTTL).
+// Revoke deletes the account's client. Its secret stops working at once,
+// and the tokens it obtained as soon as verifiers see it gone
+// (ClientCacheTTL).
 func (s *Clients) Revoke(ctx context.Context, accountID, clientID string) error {
 	return s.Store.DeleteClient(ctx, accountID, clientID)
 }
 
 // Exchange checks a client's id and secret and issues a token carrying its
-// account and role. Unknown clients and wrong secrets are both
+// account, role, id and key version, valid for ClientTokenTTL (or the
+// tokens' MaxTTL if shorter). Unknown clients and wrong secrets are both
 // EUNAUTHORIZED, with the same message and about the same work.
 func (s *Clients) Exchange(ctx context.Context, clientID, secret string) (Issued, error) {
 	invalid := parley.Errorf(parley.EUNAUTHORIZED, "client authentication failed")
@@ -126,7 +130,7 @@ func (s *Clients) Exchange(ctx context.Context, clientID, secret string) (Issued
 	case !checkSecret(c.SecretHash, secret):
 		return Issued{}, invalid
 	}
-	return s.Tokens.Issue(Principal{AccountID: c.AccountID, Role: Role(c.Role), Subject: c.ID}, ClientTokenTTL)
+	return s.Tokens.issue(ctx, Principal{AccountID: c.AccountID, Role: Role(c.Role), Subject: c.ID}, min(ClientTokenTTL, s.Tokens.maxTTL()), &c)
 }
 
 // owned returns the account's client; another account's is ENOTFOUND.

@@ -22,7 +22,9 @@ func newClients(t *testing.T) (*auth.Clients, *embedded.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return &auth.Clients{Store: s, Tokens: verifier(t), Clock: parley.ClockFunc(func() time.Time { return now }), Cost: fastCost}, s
+	tokens := verifier(t)
+	tokens.Clients = s
+	return &auth.Clients{Store: s, Tokens: tokens, Clock: parley.ClockFunc(func() time.Time { return now }), Cost: fastCost}, s
 }
 
 func TestClientLifecycle(t *testing.T) {
@@ -52,7 +54,7 @@ func TestClientLifecycle(t *testing.T) {
 	if tok.ExpiresIn != time.Hour || tok.TokenType != "Bearer" {
 		t.Errorf("token %+v", tok)
 	}
-	p, err := svc.Tokens.Verify(tok.AccessToken)
+	p, err := svc.Tokens.Verify(context.Background(), tok.AccessToken)
 	if err != nil || p != (auth.Principal{AccountID: "A", Role: auth.RoleCampaignManager, Subject: c.ID}) {
 		t.Fatalf("token speaks for %+v, %v", p, err)
 	}

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ import (
 // one genuinely signed token verifies.
 func FuzzParse(f *testing.F) {
 	v := verifier(f)
-	valid, err := v.Issue(auth.Principal{AccountID: "A", Role: auth.RoleAdmin, Subject: "s"}, time.Hour)
+	valid, err := v.Issue(context.Background(), auth.Principal{AccountID: "A", Role: auth.RoleAdmin, Subject: "s"}, time.Hour)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func FuzzParse(f *testing.F) {
 		if _, err := auth.Parse(token); err != nil && parley.ErrorCode(err) != parley.EUNAUTHORIZED {
 			t.Fatalf("Parse error %v is not EUNAUTHORIZED", err)
 		}
-		p, err := v.Verify(token)
+		p, err := v.Verify(context.Background(), token)
 		switch {
 		case err == nil && token != valid.AccessToken:
 			t.Fatalf("a token other than the signed one verified: %q → %+v", token, p)

@@ -2,9 +2,9 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/json"
@@ -87,6 +87,12 @@ type Claims struct {
 	ID        string      `json:"jti"`
 	Account   string      `json:"account"`
 	Role      Role        `json:"role"`
+	// ClientID names the API client a token from the client credentials
+	// grant was issued to (RFC 9068's client_id), and ClientVersion that
+	// client's KeyVersion at the time. Both are empty in development
+	// tokens.
+	ClientID      string `json:"client_id,omitempty"`
+	ClientVersion int    `json:"client_version,omitempty"`
 }
 
 // Token is a parsed, not yet verified, compact JWS.
@@ -146,11 +152,9 @@ func decodeSegment(seg string, v any) error {
 	return nil
 }
 
-// sign returns the compact JWS of claims signed with k.
-func sign(k *Key, claims Claims) (string, error) {
-	if !k.CanSign() {
-		return "", fmt.Errorf("key %s cannot sign", k.id)
-	}
+// sign returns the compact JWS of claims signed by s.
+func sign(ctx context.Context, s Signer, claims Claims) (string, error) {
+	k := s.Public()
 	h, err := json.Marshal(Header{Alg: k.alg, Typ: "JWT", Kid: k.id})
 	if err != nil {
 		return "", err
@@ -160,17 +164,9 @@ func sign(k *Key, claims Claims) (string, error) {
 		return "", err
 	}
 	input := b64.EncodeToString(h) + "." + b64.EncodeToString(c)
-	var sig []byte
-	switch priv := k.priv.(type) {
-	case ed25519.PrivateKey:
-		sig = ed25519.Sign(priv, []byte(input))
-	case *rsa.PrivateKey:
-		sum := sha256.Sum256([]byte(input))
-		if sig, err = rsa.SignPKCS1v15(rand.Reader, priv, crypto.SHA256, sum[:]); err != nil {
-			return "", fmt.Errorf("sign with %s: %w", k.id, err)
-		}
-	default:
-		return "", fmt.Errorf("key %s: unsupported private key %T", k.id, k.priv)
+	sig, err := s.Sign(ctx, []byte(input))
+	if err != nil {
+		return "", err
 	}
 	return input + "." + b64.EncodeToString(sig), nil
 }

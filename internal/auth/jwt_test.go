@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/hmac"
@@ -109,7 +110,7 @@ func hmacSigner(secret []byte) func([]byte) []byte {
 func claims(changes map[string]any) map[string]any {
 	c := map[string]any{
 		"iss": issuer, "aud": audience, "sub": "pc_1", "jti": "j1",
-		"iat": now.Add(-10 * time.Second).Unix(), "exp": now.Add(time.Hour).Unix(),
+		"iat": now.Add(-10 * time.Second).Unix(), "exp": now.Add(50 * time.Minute).Unix(),
 		"account": "A", "role": "admin",
 	}
 	maps.Copy(c, changes)
@@ -155,7 +156,7 @@ func TestVerify(t *testing.T) {
 		{"expired within leeway", ed(claims(map[string]any{"exp": now.Add(-30 * time.Second).Unix()})), ""},
 		{"nbf within leeway", ed(claims(map[string]any{"nbf": now.Add(30 * time.Second).Unix()})), ""},
 		{"iat within leeway", ed(claims(map[string]any{"iat": now.Add(30 * time.Second).Unix()})), ""},
-		{"fractional times", ed(claims(map[string]any{"exp": float64(now.Add(time.Hour).Unix()) + 0.5})), ""},
+		{"fractional times", ed(claims(map[string]any{"exp": float64(now.Add(50*time.Minute).Unix()) + 0.5})), ""},
 
 		{"tampered claims", parts[0] + "." + seg(claims(map[string]any{"account": "B"})) + "." + parts[2], "signature is invalid"},
 		{"tampered header", seg(header(edHeader, map[string]any{"typ": "at+jwt"})) + "." + parts[1] + "." + parts[2], "signature is invalid"},
@@ -176,6 +177,8 @@ func TestVerify(t *testing.T) {
 		{"no subject", ed(claims(map[string]any{"sub": ""})), "no subject"},
 		{"unknown role", ed(claims(map[string]any{"role": "root"})), "not a role"},
 		{"exp out of range", ed(claims(map[string]any{"exp": 1e300})), "claims"},
+		{"exp in 9999", ed(claims(map[string]any{"exp": time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC).Unix()})), "at most"},
+		{"lifetime over the maximum", ed(claims(map[string]any{"iat": now.Add(-2 * time.Hour).Unix()})), "at most"},
 		{"exp negative", ed(claims(map[string]any{"exp": -5})), "claims"},
 
 		{"alg none", forge(header(edHeader, map[string]any{"alg": "none"}), claims(nil), func([]byte) []byte { return nil }), "alg none"},
@@ -206,7 +209,7 @@ func TestVerify(t *testing.T) {
 	v := verifier(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := v.Verify(tt.token)
+			p, err := v.Verify(context.Background(), tt.token)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
@@ -226,14 +229,14 @@ func TestVerify(t *testing.T) {
 func TestIssueAndVerify(t *testing.T) {
 	v := verifier(t)
 	p := auth.Principal{AccountID: "A", Role: auth.RoleSupport, Subject: "pc_9"}
-	tok, err := v.Issue(p, time.Hour)
+	tok, err := v.Issue(context.Background(), p, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tok.TokenType != "Bearer" || tok.ExpiresIn != time.Hour || !tok.ExpiresAt.Equal(now.Add(time.Hour)) {
 		t.Errorf("issued %+v", tok)
 	}
-	if got, err := v.Verify(tok.AccessToken); err != nil || got != p {
+	if got, err := v.Verify(context.Background(), tok.AccessToken); err != nil || got != p {
 		t.Fatalf("Verify = %+v, %v", got, err)
 	}
 	parsed, err := auth.Parse(tok.AccessToken)
@@ -249,26 +252,26 @@ func TestIssueAndVerify(t *testing.T) {
 	}
 	later := *v
 	later.Clock = parley.ClockFunc(func() time.Time { return now.Add(time.Hour + auth.Leeway + time.Second) })
-	if _, err := later.Verify(tok.AccessToken); parley.ErrorCode(err) != parley.EUNAUTHORIZED {
+	if _, err := later.Verify(context.Background(), tok.AccessToken); parley.ErrorCode(err) != parley.EUNAUTHORIZED {
 		t.Errorf("a token an hour and a minute old verified: %v", err)
 	}
 
 	for _, bad := range []auth.Principal{{Role: auth.RoleAdmin, Subject: "s"}, {AccountID: "A", Role: "root", Subject: "s"}, {AccountID: "A", Role: auth.RoleAdmin}} {
-		if _, err := v.Issue(bad, time.Hour); err == nil {
+		if _, err := v.Issue(context.Background(), bad, time.Hour); err == nil {
 			t.Errorf("Issue(%+v) succeeded", bad)
 		}
 	}
 	verifyOnly := *v
 	verifyOnly.Keys, _ = auth.NewKeySet(nil, testKeys().ed)
-	if _, err := verifyOnly.Issue(p, time.Hour); parley.ErrorCode(err) != parley.EUNAVAILABLE {
+	if _, err := verifyOnly.Issue(context.Background(), p, time.Hour); parley.ErrorCode(err) != parley.EUNAVAILABLE {
 		t.Errorf("a verify-only key set issued a token: %v", err)
 	}
-	if got, err := verifyOnly.Verify(tok.AccessToken); err != nil || got != p {
+	if got, err := verifyOnly.Verify(context.Background(), tok.AccessToken); err != nil || got != p {
 		t.Errorf("a verify-only key set: %+v, %v", got, err)
 	}
 	unconfigured := *v
 	unconfigured.Audience = ""
-	if _, err := unconfigured.Verify(tok.AccessToken); err == nil {
+	if _, err := unconfigured.Verify(context.Background(), tok.AccessToken); err == nil {
 		t.Error("a verifier without an audience accepted a token")
 	}
 }
@@ -281,18 +284,18 @@ func TestRotation(t *testing.T) {
 	oldSet, _ := auth.NewKeySet(k.ed)
 	old := &auth.Tokens{Keys: oldSet, Issuer: issuer, Audience: audience, Clock: clock}
 	p := auth.Principal{AccountID: "A", Role: auth.RoleAdmin, Subject: "s"}
-	oldTok, err := old.Issue(p, time.Hour)
+	oldTok, err := old.Issue(context.Background(), p, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rotatedSet, _ := auth.NewKeySet(k.rsa, k.ed)
 	rotated := &auth.Tokens{Keys: rotatedSet, Issuer: issuer, Audience: audience, Clock: clock}
-	newTok, err := rotated.Issue(p, time.Hour)
+	newTok, err := rotated.Issue(context.Background(), p, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, tok := range map[string]string{"old": oldTok.AccessToken, "new": newTok.AccessToken} {
-		if _, err := rotated.Verify(tok); err != nil {
+		if _, err := rotated.Verify(context.Background(), tok); err != nil {
 			t.Errorf("%s token after rotation: %v", name, err)
 		}
 	}
@@ -301,7 +304,7 @@ func TestRotation(t *testing.T) {
 	}
 	doneSet, _ := auth.NewKeySet(k.rsa)
 	done := &auth.Tokens{Keys: doneSet, Issuer: issuer, Audience: audience, Clock: clock}
-	if _, err := done.Verify(oldTok.AccessToken); err == nil || !strings.Contains(err.Error(), "unknown key") {
+	if _, err := done.Verify(context.Background(), oldTok.AccessToken); err == nil || !strings.Contains(err.Error(), "unknown key") {
 		t.Errorf("a token of a retired key: %v", err)
 	}
 	jwks := rotated.JWKS()

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -182,25 +183,60 @@ func thumbprint(pub crypto.PublicKey) string {
 	return b64.EncodeToString(sum[:])
 }
 
+// Signer signs access tokens with one private key. A *Key holding its
+// private key is one; a key that never leaves a key management service
+// (internal/kmssign) is another.
+type Signer interface {
+	// Public returns the verify-only key: the key id, the algorithm and
+	// the public key tokens signed by Sign verify with.
+	Public() *Key
+	// Sign returns the JWS signature of input with Public's algorithm.
+	Sign(ctx context.Context, input []byte) ([]byte, error)
+}
+
+// Sign implements Signer for a key that holds its private key.
+func (k *Key) Sign(_ context.Context, input []byte) ([]byte, error) {
+	switch priv := k.priv.(type) {
+	case ed25519.PrivateKey:
+		return ed25519.Sign(priv, input), nil
+	case *rsa.PrivateKey:
+		sum := sha256.Sum256(input)
+		sig, err := rsa.SignPKCS1v15(rand.Reader, priv, crypto.SHA256, sum[:])
+		if err != nil {
+			return nil, fmt.Errorf("sign with %s: %w", k.id, err)
+		}
+		return sig, nil
+	case nil:
+		return nil, fmt.Errorf("key %s cannot sign: it has no private key", k.id)
+	default:
+		return nil, fmt.Errorf("key %s: unsupported private key %T", k.id, k.priv)
+	}
+}
+
 // KeySet is the current signing key and the previous keys tokens may still
 // be signed with. Rotating a key: make the new key current and keep the old
 // one as previous until the tokens it signed have expired (an hour).
 type KeySet struct {
-	signing *Key
-	keys    []*Key // signing first, then previous; public halves of previous
+	signing Signer
+	keys    []*Key // the signer's public key first, then previous; public halves only
 }
 
 // NewKeySet returns a key set that signs with signing (nil for a set that
 // only verifies) and also verifies with previous. A key given twice counts
 // once; at least one key is required.
-func NewKeySet(signing *Key, previous ...*Key) (*KeySet, error) {
+func NewKeySet(signing Signer, previous ...*Key) (*KeySet, error) {
 	s := &KeySet{}
-	if signing != nil {
-		if !signing.CanSign() {
-			return nil, fmt.Errorf("signing key %s has no private key", signing.ID())
+	if k, ok := signing.(*Key); ok {
+		switch {
+		case k == nil:
+			signing = nil
+		case !k.CanSign():
+			return nil, fmt.Errorf("signing key %s has no private key", k.ID())
 		}
+	}
+	if signing != nil {
 		s.signing = signing
-		s.keys = append(s.keys, signing)
+		s.keys = append(s.keys, signing.Public())
 	}
 	for _, k := range previous {
 		if k == nil {
@@ -216,9 +252,9 @@ func NewKeySet(signing *Key, previous ...*Key) (*KeySet, error) {
 	return s, nil
 }
 
-// Signing returns the key new tokens are signed with; nil for a set that
-// only verifies.
-func (s *KeySet) Signing() *Key { return s.signing }
+// Signing returns the signer of new tokens; nil for a set that only
+// verifies.
+func (s *KeySet) Signing() Signer { return s.signing }
 
 // Key returns the key with the given id.
 func (s *KeySet) Key(kid string) (*Key, bool) {

@@ -64,6 +64,16 @@ func Config(t testing.TB) aws.Config {
 	}
 }
 
+// SetEnv points the AWS SDK's default configuration, as a process loads
+// it from the environment, at moto_server for the rest of the test.
+func SetEnv(t *testing.T) {
+	t.Helper()
+	t.Setenv("AWS_ENDPOINT_URL", Endpoint(t))
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+}
+
 var unsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
 // Name returns a resource name unique within this test binary.

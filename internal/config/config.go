@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Backends.
@@ -30,6 +31,31 @@ const (
 	DefaultAudience = "parley-api"
 )
 
+// Longest token lifetimes (exp - iat) accepted unless PARLEY_MAX_TOKEN_TTL
+// says otherwise: on AWS that of the tokens the client credentials grant
+// issues; on the embedded backend that of the longest development token
+// parley token mints.
+const (
+	DefaultMaxTokenTTLAWS      = time.Hour
+	DefaultMaxTokenTTLEmbedded = 30 * 24 * time.Hour
+)
+
+// Bounds of PARLEY_MAX_TOKEN_TTL: parley client's operator tokens live
+// five minutes.
+const (
+	MinMaxTokenTTL = 5 * time.Minute
+	MaxMaxTokenTTL = DefaultMaxTokenTTLEmbedded
+)
+
+// DefaultMaxTokenTTL is the longest token lifetime on backend unless
+// configured.
+func DefaultMaxTokenTTL(backend string) time.Duration {
+	if backend == BackendEmbedded {
+		return DefaultMaxTokenTTLEmbedded
+	}
+	return DefaultMaxTokenTTLAWS
+}
+
 // Config is the process configuration. Every field comes from one
 // environment variable, named in its comment; README lists them all.
 type Config struct {
@@ -48,10 +74,11 @@ type Config struct {
 	// SigningKey is PARLEY_SIGNING_KEY: the PEM (PKCS#8) private key access
 	// tokens are signed with, Ed25519 or RSA; further PEM blocks are
 	// previous keys still accepted. Empty on the embedded backend: a key is
-	// generated under DataDir.
+	// generated under DataDir. Refused in a Lambda function: on AWS the
+	// signing key is in KMS (SigningKMSKeyID).
 	SigningKey string
 	// VerifyKeys is PARLEY_VERIFY_KEYS: PEM public keys of previous signing
-	// keys whose tokens are still accepted (all the authorizer needs).
+	// keys whose tokens are still accepted.
 	VerifyKeys string
 	CreateRate float64 // PARLEY_CREATE_RATE: campaign creations per second per account (10)
 	Issuer     string  // PARLEY_ISSUER: the tokens' iss (parley)
@@ -59,6 +86,15 @@ type Config struct {
 	// TrustForwarded: PARLEY_TRUST_FORWARDED, whether X-Forwarded-Proto
 	// and X-Forwarded-Host name the URL webhooks were sent to.
 	TrustForwarded bool
+	// SigningKMSKeyID is PARLEY_SIGNING_KMS_KEY_ID: the AWS KMS key (key
+	// id, ARN, alias name or alias ARN) access tokens are signed with,
+	// whose private key never leaves KMS: how tokens are signed on AWS.
+	// Processes that only verify read its public key.
+	SigningKMSKeyID string
+	// MaxTokenTTL is PARLEY_MAX_TOKEN_TTL: the longest lifetime (exp - iat)
+	// of a token that is issued or accepted. Zero means
+	// DefaultMaxTokenTTL(Backend).
+	MaxTokenTTL time.Duration
 	// PublicURL is PARLEY_PUBLIC_URL: the base URL providers reach the
 	// API's routes at (scheme, host and any path prefix a proxy or API
 	// mapping strips), such as https://api.example.com. Twilio's webhook
@@ -74,7 +110,7 @@ var Names = []string{
 	"PARLEY_BACKEND", "PARLEY_DATA_DIR", "PARLEY_ADDR", "PARLEY_TABLE", "PARLEY_JOBS_QUEUE_URL", "PARLEY_JOBS_DLQ_URL",
 	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "PARLEY_MPS", "PARLEY_BURST", "AWS_ENDPOINT_URL",
 	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE",
-	"PARLEY_PUBLIC_URL",
+	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL", "PARLEY_SIGNING_KMS_KEY_ID",
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
@@ -91,7 +127,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		JobsQueueURL: or("PARLEY_JOBS_QUEUE_URL", ""), JobsDLQURL: or("PARLEY_JOBS_DLQ_URL", ""),
 		Gateway:  or("PARLEY_GATEWAY", "sandbox"),
 		LogLevel: or("PARLEY_LOG_LEVEL", "INFO"), AWSEndpoint: or("AWS_ENDPOINT_URL", ""),
-		SigningKey: or("PARLEY_SIGNING_KEY", ""), VerifyKeys: or("PARLEY_VERIFY_KEYS", ""),
+		SigningKey: or("PARLEY_SIGNING_KEY", ""), VerifyKeys: or("PARLEY_VERIFY_KEYS", ""), SigningKMSKeyID: or("PARLEY_SIGNING_KMS_KEY_ID", ""),
 		Issuer: or("PARLEY_ISSUER", DefaultIssuer), Audience: or("PARLEY_AUDIENCE", DefaultAudience),
 		PublicURL: strings.TrimRight(or("PARLEY_PUBLIC_URL", ""), "/"),
 	}
@@ -115,6 +151,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.Burst, err = strconv.Atoi(or("PARLEY_BURST", "1")); err != nil || c.Burst < 1 || c.Burst > 10000 {
 		return Config{}, fmt.Errorf("PARLEY_BURST=%q: want a whole number from 1 to 10000", getenv("PARLEY_BURST"))
 	}
+	if c.SigningKey != "" && getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		return Config{}, fmt.Errorf("PARLEY_SIGNING_KEY is refused in a Lambda function: on AWS tokens are signed by KMS (PARLEY_SIGNING_KMS_KEY_ID), and no private key sits in the environment")
+	}
+	c.MaxTokenTTL = DefaultMaxTokenTTL(c.Backend)
+	if v := or("PARLEY_MAX_TOKEN_TTL", ""); v != "" {
+		if c.MaxTokenTTL, err = time.ParseDuration(v); err != nil || c.MaxTokenTTL < MinMaxTokenTTL || c.MaxTokenTTL > MaxMaxTokenTTL {
+			return Config{}, fmt.Errorf("PARLEY_MAX_TOKEN_TTL=%q: want a duration from %s to %s, such as 1h", getenv("PARLEY_MAX_TOKEN_TTL"), MinMaxTokenTTL, MaxMaxTokenTTL)
+		}
+	}
 	return c, c.Validate()
 }
 
@@ -131,6 +176,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("PARLEY_BACKEND=%q: want embedded or aws", c.Backend)
+	}
+	if c.SigningKey != "" && c.SigningKMSKeyID != "" {
+		return fmt.Errorf("PARLEY_SIGNING_KEY and PARLEY_SIGNING_KMS_KEY_ID both name the signing key: set one")
 	}
 	if c.Gateway != GatewaySandbox && c.Gateway != GatewayProviders {
 		return fmt.Errorf("PARLEY_GATEWAY=%q: want %s or %s", c.Gateway, GatewaySandbox, GatewayProviders)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
@@ -15,9 +16,12 @@ func TestFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Backend: "embedded", DataDir: ".parley", Addr: "127.0.0.1:8080", Gateway: "sandbox", LogLevel: "INFO", Workers: 4, MPS: 10, Burst: 1,
-		Issuer: "parley", Audience: "parley-api", CreateRate: 10}
+		Issuer: "parley", Audience: "parley-api", CreateRate: 10, MaxTokenTTL: 720 * time.Hour}
 	if c != want {
 		t.Errorf("defaults = %+v, want %+v", c, want)
+	}
+	if c, err := FromEnv(env(map[string]string{"PARLEY_BACKEND": "aws", "PARLEY_TABLE": "t", "PARLEY_JOBS_QUEUE_URL": "https://q"})); err != nil || c.MaxTokenTTL != time.Hour {
+		t.Errorf("aws MaxTokenTTL = %s, %v; want 1h", c.MaxTokenTTL, err)
 	}
 	tests := []struct {
 		name string
@@ -39,6 +43,14 @@ func TestFromEnv(t *testing.T) {
 		{"public url without scheme", map[string]string{"PARLEY_PUBLIC_URL": "api.example.com"}, "PARLEY_PUBLIC_URL"},
 		{"public url with a query", map[string]string{"PARLEY_PUBLIC_URL": "https://api.example.com/?x=1"}, "PARLEY_PUBLIC_URL"},
 		{"public url with credentials", map[string]string{"PARLEY_PUBLIC_URL": "https://u:p@api.example.com"}, "PARLEY_PUBLIC_URL"},
+		{"kms signing key", map[string]string{"PARLEY_SIGNING_KMS_KEY_ID": "alias/parley-signing"}, ""},
+		{"two signing keys", map[string]string{"PARLEY_SIGNING_KMS_KEY_ID": "alias/parley-signing", "PARLEY_SIGNING_KEY": "pem"}, "PARLEY_SIGNING_KMS_KEY_ID"},
+		{"signing key in a Lambda function", map[string]string{"PARLEY_SIGNING_KEY": "pem", "AWS_LAMBDA_FUNCTION_NAME": "api"}, "KMS"},
+		{"kms in a Lambda function", map[string]string{"PARLEY_SIGNING_KMS_KEY_ID": "alias/parley-signing", "AWS_LAMBDA_FUNCTION_NAME": "api"}, ""},
+		{"max token ttl", map[string]string{"PARLEY_MAX_TOKEN_TTL": "15m"}, ""},
+		{"max token ttl not a duration", map[string]string{"PARLEY_MAX_TOKEN_TTL": "3600"}, "PARLEY_MAX_TOKEN_TTL"},
+		{"max token ttl too short", map[string]string{"PARLEY_MAX_TOKEN_TTL": "1m"}, "PARLEY_MAX_TOKEN_TTL"},
+		{"max token ttl too long", map[string]string{"PARLEY_MAX_TOKEN_TTL": "8760h"}, "PARLEY_MAX_TOKEN_TTL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 // Authenticator verifies bearer tokens and publishes the public keys it
 // verifies them with (*auth.Tokens is one).
 type Authenticator interface {
-	Verify(token string) (auth.Principal, error)
+	Verify(ctx context.Context, token string) (auth.Principal, error)
 	JWKS() auth.JWKS
 }
 
@@ -195,9 +195,9 @@ func (s *Server) authenticate(r *http.Request, operator bool) (auth.Principal, e
 		if err != nil {
 			return auth.Principal{}, err
 		}
-		p, err := s.Operators.Verify(token)
+		p, err := s.Operators.Verify(r.Context(), token)
 		if err != nil {
-			if _, terr := s.Auth.Verify(token); terr == nil {
+			if _, terr := s.Auth.Verify(r.Context(), token); terr == nil {
 				return auth.Principal{}, parley.Errorf(parley.EFORBIDDEN, "this route is an operator's: it takes an operator token, and no tenant's token whatever its role")
 			}
 		}
@@ -210,7 +210,7 @@ func (s *Server) authenticate(r *http.Request, operator bool) (auth.Principal, e
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	return s.Auth.Verify(token)
+	return s.Auth.Verify(r.Context(), token)
 }
 
 // bearer returns the token of an "Authorization: Bearer <token>" header.

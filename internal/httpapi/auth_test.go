@@ -42,7 +42,7 @@ func newAuthWorld(t *testing.T) *authWorld {
 		t.Fatal(err)
 	}
 	clock := parley.ClockFunc(func() time.Time { return noonUTC })
-	tokens := &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: clock}
+	tokens := &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: clock, Clients: w.store}
 	w.srv.Auth, w.srv.Operators = tokens, tokens.Operators()
 	w.srv.Clients = &auth.Clients{Store: w.store, Tokens: tokens, Clock: clock, Cost: auth.HashCost{Time: 1, MemoryKiB: 64, Threads: 1}}
 	w.srv.TokenLimits = httpapi.NewTokenLimits(clock)
@@ -52,7 +52,7 @@ func newAuthWorld(t *testing.T) *authWorld {
 
 func (w *authWorld) mint(t *testing.T, account string, role auth.Role) string {
 	t.Helper()
-	tok, err := w.tokens.Issue(auth.Principal{AccountID: account, Role: role, Subject: "test"}, time.Hour)
+	tok, err := w.tokens.Issue(context.Background(), auth.Principal{AccountID: account, Role: role, Subject: "test"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestAccessMatrix(t *testing.T) {
 		auth.Operate:    {}, // an operator token alone: TestOperatorRoutesRefuseTenants
 	}
 	expired, _ := (&auth.Tokens{Keys: w.tokens.Keys, Issuer: "parley", Audience: "parley-api",
-		Clock: parley.ClockFunc(func() time.Time { return noonUTC.Add(-2 * time.Hour) })}).Issue(
+		Clock: parley.ClockFunc(func() time.Time { return noonUTC.Add(-2 * time.Hour) })}).Issue(context.Background(),
 		auth.Principal{AccountID: "A", Role: auth.RoleAdmin, Subject: "test"}, time.Hour)
 	badTokens := map[string]string{
 		"no token":       "",
@@ -189,7 +189,7 @@ func tamper(token string) string {
 func TestRejectedRequestsPersistNothing(t *testing.T) {
 	w := newAuthWorld(t)
 	otherAudience := &auth.Tokens{Keys: w.tokens.Keys, Issuer: "parley", Audience: "another-api", Clock: w.tokens.Clock}
-	wrongAud, _ := otherAudience.Issue(auth.Principal{AccountID: "A", Role: auth.RoleAdmin, Subject: "x"}, time.Hour)
+	wrongAud, _ := otherAudience.Issue(context.Background(), auth.Principal{AccountID: "A", Role: auth.RoleAdmin, Subject: "x"}, time.Hour)
 	creds := map[string]string{
 		"none":               "",
 		"tampered":           "Bearer " + tamper(w.mint(t, "A", auth.RoleSupport)),
@@ -280,7 +280,7 @@ func TestClientCredentials(t *testing.T) {
 	if status != http.StatusOK || out["token_type"] != "Bearer" || out["expires_in"] != float64(3600) || header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("token with Basic: %d %v", status, out)
 	}
-	p, err := w.tokens.Verify(out["access_token"].(string))
+	p, err := w.tokens.Verify(context.Background(), out["access_token"].(string))
 	if err != nil || p != (auth.Principal{AccountID: "A", Role: auth.RoleCampaignManager, Subject: created.ClientID}) {
 		t.Fatalf("the token speaks for %+v, %v", p, err)
 	}
@@ -308,9 +308,14 @@ func TestClientCredentials(t *testing.T) {
 	if status, _, out := w.tokenRequest(t, form("grant_type", "client_credentials"), created.ClientID+":"+created.ClientSecret); status != http.StatusUnauthorized || out["error"] != "invalid_client" {
 		t.Errorf("the old secret after rotation: %d %v", status, out)
 	}
-	if status, _, _ := w.tokenRequest(t, form("grant_type", "client_credentials"), created.ClientID+":"+rotated.ClientSecret); status != http.StatusOK {
+	if status, _, _ := w.call(t, "GET", "/api/v2/account/A/settings", bearer, ""); status != http.StatusUnauthorized {
+		t.Errorf("a token of the old secret after rotation: %d, want 401", status)
+	}
+	status, _, out = w.tokenRequest(t, form("grant_type", "client_credentials"), created.ClientID+":"+rotated.ClientSecret)
+	if status != http.StatusOK {
 		t.Errorf("the new secret: %d", status)
 	}
+	bearer = "Bearer " + out["access_token"].(string)
 	adminB := "Bearer " + w.mint(t, "B", auth.RoleAdmin)
 	if status, _, _ := w.call(t, "DELETE", "/api/v2/account/B/clients/"+created.ClientID, adminB, ""); status != http.StatusNotFound {
 		t.Errorf("account B's admin revoking A's client on B's path: %d, want 404", status)
@@ -320,6 +325,9 @@ func TestClientCredentials(t *testing.T) {
 	}
 	if status, _, out := w.tokenRequest(t, form("grant_type", "client_credentials"), created.ClientID+":"+rotated.ClientSecret); status != http.StatusUnauthorized || out["error"] != "invalid_client" {
 		t.Errorf("a revoked client: %d %v", status, out)
+	}
+	if status, _, _ := w.call(t, "GET", "/api/v2/account/A/settings", bearer, ""); status != http.StatusUnauthorized {
+		t.Errorf("a revoked client's token: %d, want 401", status)
 	}
 	if status, _, data := w.call(t, "POST", "/api/v2/account/A/clients", admin, `{"role":"root"}`); status != http.StatusBadRequest || !strings.Contains(string(data), `"field":"role"`) {
 		t.Errorf("unknown role: %d %s", status, data)
@@ -387,7 +395,7 @@ func TestJWKSEndpoint(t *testing.T) {
 	if err := json.Unmarshal(data, &set); status != http.StatusOK || err != nil {
 		t.Fatalf("%d %s", status, data)
 	}
-	if len(set.Keys) != 1 || set.Keys[0].Kid != w.tokens.Keys.Signing().ID() || set.Keys[0].Kty != "OKP" || !strings.Contains(header.Get("Cache-Control"), "max-age") {
+	if len(set.Keys) != 1 || set.Keys[0].Kid != w.tokens.Keys.Signing().Public().ID() || set.Keys[0].Kty != "OKP" || !strings.Contains(header.Get("Cache-Control"), "max-age") {
 		t.Errorf("JWKS %s", data)
 	}
 	if strings.Contains(string(data), `"d"`) {
@@ -469,7 +477,7 @@ func TestOperatorRoutesRefuseTenants(t *testing.T) {
 			t.Errorf("%s redrives: %d %s, want 403", label, status, data)
 		}
 	}
-	op, err := w.tokens.Operators().Issue(auth.Principal{AccountID: "operator", Role: auth.RoleOperator, Subject: "ops"}, time.Hour)
+	op, err := w.tokens.Operators().Issue(context.Background(), auth.Principal{AccountID: "operator", Role: auth.RoleOperator, Subject: "ops"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,7 +490,7 @@ func TestOperatorRoutesRefuseTenants(t *testing.T) {
 	if _, err := w.srv.Clients.Create(context.Background(), "A", auth.RoleOperator, "escalate"); parley.ErrorCode(err) != parley.EINVALID {
 		t.Errorf("an API client with the operator role: %v, want EINVALID", err)
 	}
-	if _, err := w.tokens.Issue(auth.Principal{AccountID: "A", Role: auth.RoleOperator, Subject: "x"}, time.Hour); err != nil {
+	if _, err := w.tokens.Issue(context.Background(), auth.Principal{AccountID: "A", Role: auth.RoleOperator, Subject: "x"}, time.Hour); err != nil {
 		t.Fatal(err)
 	} else if status, _, _ := w.call(t, "POST", "/admin/dlq/redrive", "Bearer "+w.mint(t, "A", auth.RoleOperator), ""); status != http.StatusForbidden && status != http.StatusUnauthorized {
 		t.Errorf("a tenant-audience token with the operator role: %d, want refused", status)
@@ -507,7 +515,7 @@ func TestAccountIDsValidated(t *testing.T) {
 			}
 		}
 	}
-	if _, err := w.tokens.Issue(auth.Principal{AccountID: "A\x00x", Role: auth.RoleAdmin, Subject: "x"}, time.Hour); parley.ErrorCode(err) != parley.EINVALID {
+	if _, err := w.tokens.Issue(context.Background(), auth.Principal{AccountID: "A\x00x", Role: auth.RoleAdmin, Subject: "x"}, time.Hour); parley.ErrorCode(err) != parley.EINVALID {
 		t.Errorf("a token for account A\\x00x: %v, want EINVALID", err)
 	}
 }

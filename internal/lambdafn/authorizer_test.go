@@ -47,7 +47,7 @@ func TestAuthorizer(t *testing.T) {
 	keys, _ := auth.NewKeySet(key)
 	tokens := &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: parley.ClockFunc(func() time.Time { return now })}
 	issue := func(tt *auth.Tokens, ttl time.Duration) string {
-		tok, err := tt.Issue(auth.Principal{AccountID: "demo", Role: auth.RoleSupport, Subject: "pc_1"}, ttl)
+		tok, err := tt.Issue(context.Background(), auth.Principal{AccountID: "demo", Role: auth.RoleSupport, Subject: "pc_1"}, ttl)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,8 @@
 package obs
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-xray-sdk-go/instrumentation/awsv2"
 	"github.com/aws/aws-xray-sdk-go/xray"
 
@@ -44,6 +47,17 @@ func Recipient(r parley.Recipient) slog.Attr {
 
 // InLambda reports whether the process runs as a Lambda function.
 func InLambda() bool { return os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" }
+
+// LoadAWSConfig loads the AWS SDK's default configuration (environment,
+// shared files, the Lambda role), traced as TraceAWS does.
+func LoadAWSConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	TraceAWS(&cfg)
+	return cfg, nil
+}
 
 // TraceAWS adds X-Ray subsegments to every AWS SDK call made with cfg, in
 // Lambda only.

@@ -18,4 +18,9 @@ type APIClient struct {
 	CreatedAt  time.Time `json:"createdAt"`
 	// RotatedAt is when the secret was last replaced; zero if never.
 	RotatedAt time.Time `json:"rotatedAt,omitzero"`
+	// KeyVersion counts the client's secrets: 1 when created, one more on
+	// each rotation. Its tokens carry it, and a token whose version is not
+	// the client's current one is refused, so rotating (or deleting) a
+	// client also retires the tokens it already has.
+	KeyVersion int `json:"keyVersion,omitempty"`
 }

@@ -1,13 +1,16 @@
 // Package signingkey resolves the keys access tokens are signed and
 // verified with from the configuration, the same way for parley serve,
-// parley token and the functions: PARLEY_SIGNING_KEY (and
-// PARLEY_VERIFY_KEYS) when set; otherwise, on the embedded backend, an
-// Ed25519 key generated once and kept under the data directory, so tokens
-// survive restarts.
+// parley token and the functions: a KMS key (PARLEY_SIGNING_KMS_KEY_ID),
+// as on AWS, or a PEM private key (PARLEY_SIGNING_KEY), with previous
+// keys' public keys (PARLEY_VERIFY_KEYS); otherwise, on the embedded
+// backend, an Ed25519 key generated once and kept under the data
+// directory, so tokens survive restarts, and on an emulator of AWS a KMS
+// key created there.
 package signingkey
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,24 +18,42 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/kmssign"
+	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
 // FileName is the generated key's file in the data directory.
 const FileName = "signing-key.pem"
 
-// Load returns the key set cfg configures. The first PEM block of
-// PARLEY_SIGNING_KEY is the signing key and later blocks, like those of
-// PARLEY_VERIFY_KEYS, are previous keys that only verify. With only
-// PARLEY_VERIFY_KEYS the set verifies and cannot sign. With neither, the
-// embedded backend uses (and first creates) <data dir>/signing-key.pem; the
-// aws backend is an error.
-func Load(cfg config.Config) (*auth.KeySet, error) {
-	var signing *auth.Key
+// EmulatorKeyAlias names the KMS key the aws backend signs with on an
+// emulator (AWS_ENDPOINT_URL) when no key is configured; it is created
+// there if missing, as the table and queues are.
+const EmulatorKeyAlias = "alias/parley-token-signing"
+
+// Load returns the key set cfg configures. Tokens are signed by the KMS
+// key PARLEY_SIGNING_KMS_KEY_ID names (its public key read here, once), or
+// with the first PEM block of PARLEY_SIGNING_KEY, whose later blocks, like
+// those of PARLEY_VERIFY_KEYS, are previous keys that only verify. With
+// only PARLEY_VERIFY_KEYS the set verifies and cannot sign. With none, the
+// embedded backend uses (and first creates) <data dir>/signing-key.pem,
+// the aws backend on an emulator the KMS key EmulatorKeyAlias names
+// (created if need be), and the aws backend on AWS is an error.
+func Load(ctx context.Context, cfg config.Config) (*auth.KeySet, error) {
+	var signing auth.Signer
 	var previous []*auth.Key
-	if cfg.SigningKey != "" {
+	switch {
+	case cfg.SigningKMSKeyID != "":
+		s, err := kmsSigner(ctx, cfg.SigningKMSKeyID, false)
+		if err != nil {
+			return nil, fmt.Errorf("PARLEY_SIGNING_KMS_KEY_ID: %w", err)
+		}
+		signing = s
+	case cfg.SigningKey != "":
 		keys, err := auth.ParseKeysPEM(pemText(cfg.SigningKey))
 		if err != nil {
 			return nil, fmt.Errorf("PARLEY_SIGNING_KEY: %w", err)
@@ -50,21 +71,47 @@ func Load(cfg config.Config) (*auth.KeySet, error) {
 		previous = append(previous, keys...)
 	}
 	if signing == nil && len(previous) == 0 {
-		if cfg.Backend != config.BackendEmbedded {
-			return nil, fmt.Errorf("PARLEY_BACKEND=%s needs PARLEY_SIGNING_KEY (or PARLEY_VERIFY_KEYS to only verify tokens)", cfg.Backend)
+		switch {
+		case cfg.Backend == config.BackendEmbedded:
+			keys, err := fromDataDir(cfg.DataDir)
+			if err != nil {
+				return nil, err
+			}
+			signing, previous = keys[0], keys[1:]
+		case cfg.AWSEndpoint != "":
+			s, err := kmsSigner(ctx, EmulatorKeyAlias, true)
+			if err != nil {
+				return nil, fmt.Errorf("signing key %s on %s: %w", EmulatorKeyAlias, cfg.AWSEndpoint, err)
+			}
+			signing = s
+		default:
+			return nil, fmt.Errorf("PARLEY_BACKEND=%s needs PARLEY_SIGNING_KMS_KEY_ID (or PARLEY_VERIFY_KEYS to only verify tokens)", cfg.Backend)
 		}
-		keys, err := fromDataDir(cfg.DataDir)
-		if err != nil {
-			return nil, err
-		}
-		signing, previous = keys[0], keys[1:]
 	}
 	return auth.NewKeySet(signing, previous...)
 }
 
-// Tokens returns the token issuer and verifier cfg configures.
-func Tokens(cfg config.Config, clock parley.Clock) (*auth.Tokens, error) {
-	keys, err := Load(cfg)
+// kmsSigner returns the signer of the KMS key keyID, creating the key
+// under that alias first when create is set (on an emulator).
+func kmsSigner(ctx context.Context, keyID string, create bool) (*kmssign.Signer, error) {
+	awsCfg, err := obs.LoadAWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	client := kms.NewFromConfig(awsCfg)
+	if create {
+		if keyID, err = kmssign.EnsureKey(ctx, client, keyID); err != nil {
+			return nil, err
+		}
+	}
+	return kmssign.New(ctx, client, keyID)
+}
+
+// Tokens returns the token issuer and verifier cfg configures. Its
+// Clients is not set: tokens of API clients verify only once the caller
+// gives it the store to check them against.
+func Tokens(ctx context.Context, cfg config.Config, clock parley.Clock) (*auth.Tokens, error) {
+	keys, err := Load(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +119,7 @@ func Tokens(cfg config.Config, clock parley.Clock) (*auth.Tokens, error) {
 		Keys: keys, Clock: clock,
 		Issuer:   cmp.Or(cfg.Issuer, config.DefaultIssuer),
 		Audience: cmp.Or(cfg.Audience, config.DefaultAudience),
+		MaxTTL:   cmp.Or(cfg.MaxTokenTTL, config.DefaultMaxTokenTTL(cfg.Backend)),
 	}, nil
 }
 

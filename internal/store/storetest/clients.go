@@ -17,7 +17,7 @@ func testClients(t *testing.T, s store.Store) {
 	if none, err := s.ClientsOf(ctx, "acct1"); err != nil || none == nil || len(none) != 0 {
 		t.Fatalf("ClientsOf an empty store = %#v, %v; want an empty list", none, err)
 	}
-	b := parley.APIClient{ID: "pc_b", AccountID: "acct1", Role: "admin", Name: "CRM", SecretHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA", CreatedAt: t0}
+	b := parley.APIClient{ID: "pc_b", AccountID: "acct1", Role: "admin", Name: "CRM", SecretHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA", CreatedAt: t0, KeyVersion: 1}
 	a := b
 	a.ID, a.Role, a.Name = "pc_a", "support", "dashboard"
 	other := parley.APIClient{ID: "pc_c", AccountID: "acct2", Role: "campaign_manager", SecretHash: "h", CreatedAt: t0}
@@ -27,7 +27,7 @@ func testClients(t *testing.T, s store.Store) {
 		}
 	}
 	got, err := s.Client(ctx, "pc_b")
-	if err != nil || got.AccountID != "acct1" || got.Role != "admin" || got.Name != "CRM" || got.SecretHash != b.SecretHash || !got.CreatedAt.Equal(t0) || !got.RotatedAt.IsZero() {
+	if err != nil || got.AccountID != "acct1" || got.Role != "admin" || got.Name != "CRM" || got.SecretHash != b.SecretHash || !got.CreatedAt.Equal(t0) || !got.RotatedAt.IsZero() || got.KeyVersion != 1 {
 		t.Fatalf("Client = %+v, %v; want %+v", got, err, b)
 	}
 	list, err := s.ClientsOf(ctx, "acct1")
@@ -36,11 +36,11 @@ func testClients(t *testing.T, s store.Store) {
 	}
 
 	rotated := b
-	rotated.SecretHash, rotated.RotatedAt = "$argon2id$new", t0.Add(3*time.Hour)
+	rotated.SecretHash, rotated.RotatedAt, rotated.KeyVersion = "$argon2id$new", t0.Add(3*time.Hour), 2
 	if err := s.PutClient(ctx, rotated); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.Client(ctx, "pc_b"); err != nil || got.SecretHash != "$argon2id$new" || !got.RotatedAt.Equal(rotated.RotatedAt) {
+	if got, err := s.Client(ctx, "pc_b"); err != nil || got.SecretHash != "$argon2id$new" || !got.RotatedAt.Equal(rotated.RotatedAt) || got.KeyVersion != 2 {
 		t.Errorf("after replacing: %+v, %v", got, err)
 	}
 	if list, _ := s.ClientsOf(ctx, "acct1"); len(list) != 2 {
