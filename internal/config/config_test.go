@@ -40,6 +40,9 @@ func TestFromEnv(t *testing.T) {
 		{"public url with a query", map[string]string{"PARLEY_PUBLIC_URL": "https://api.example.com/?x=1"}, "PARLEY_PUBLIC_URL"},
 		{"public url with credentials", map[string]string{"PARLEY_PUBLIC_URL": "https://u:p@api.example.com"}, "PARLEY_PUBLIC_URL"},
 	}
+	if c, err := FromEnv(env(map[string]string{"PARLEY_SECRETS_KMS_KEY_ID": " alias/parley-secrets "})); err != nil || c.SecretsKMSKeyID != "alias/parley-secrets" {
+		t.Errorf("SecretsKMSKeyID = %q, %v", c.SecretsKMSKeyID, err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := FromEnv(env(tt.env))
