@@ -22,6 +22,7 @@ import (
 	"github.com/parleyhq/parley/internal/connector"
 	"github.com/parleyhq/parley/internal/delivery"
 	"github.com/parleyhq/parley/internal/dispatch"
+	"github.com/parleyhq/parley/internal/envelope/keyfile"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
@@ -204,7 +205,11 @@ func (a *App) openEmbedded(cfg config.Config) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	s, err := storeembedded.Open(filepath.Join(cfg.DataDir, "store.db"))
+	sealer, err := keyfile.Load(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	s, err := storeembedded.Open(filepath.Join(cfg.DataDir, "store.db"), storeembedded.WithSealer(sealer))
 	if err != nil {
 		return err
 	}

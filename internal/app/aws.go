@@ -3,12 +3,15 @@ package app
 import (
 	"context"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/envelope/kms"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue/sqs"
@@ -19,6 +22,10 @@ import (
 
 // JobsQueueName names the jobs queue created on an emulator.
 const JobsQueueName = "parley-jobs"
+
+// SecretsKeyAlias names the KMS key created on an emulator to seal stored
+// secrets under.
+const SecretsKeyAlias = "alias/parley-secrets"
 
 // Verifier returns the access token verifier cfg configures and nothing
 // else: what the authorizer function runs. It reads API clients from the
@@ -53,8 +60,30 @@ func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
 			}
 		}
 	}
-	a.Store = dynamo.New(db, cfg.Table)
+	sealer, err := secretsSealer(ctx, cfg, awsCfg)
+	if err != nil {
+		return err
+	}
+	a.Store = dynamo.New(db, cfg.Table, dynamo.WithSealer(sealer))
 	a.Queue = sqs.New(sq, queueURL, dlqURL)
 	a.pacer = func(c parley.Clock) ratelimit.Scaler { return rldynamo.New(db, cfg.Table, c) }
 	return nil
+}
+
+// secretsSealer is the KMS keyring of PARLEY_SECRETS_KMS_KEY_ID, or of a
+// key it creates on an emulator. It is nil for a function configured
+// without a key, which handles no secrets: its store refuses them.
+func secretsSealer(ctx context.Context, cfg config.Config, awsCfg aws.Config) (parley.Sealer, error) {
+	client := awskms.NewFromConfig(awsCfg)
+	keyID := cfg.SecretsKMSKeyID
+	if keyID == "" && cfg.AWSEndpoint != "" {
+		var err error
+		if keyID, err = kms.EnsureKey(ctx, client, SecretsKeyAlias); err != nil {
+			return nil, fmt.Errorf("create KMS key %s on %s: %w", SecretsKeyAlias, cfg.AWSEndpoint, err)
+		}
+	}
+	if keyID == "" {
+		return nil, nil
+	}
+	return kms.New(client, keyID, kms.Options{}), nil
 }

@@ -1,4 +1,4 @@
-// Package awstest runs a real DynamoDB and SQS API server (moto_server) for
+// Package awstest runs a real DynamoDB, SQS and KMS API server (moto_server) for
 // the AWS adapters' tests. It never skips: without moto_server the tests fail
 // and say how to get it.
 package awstest

@@ -103,6 +103,12 @@ type Config struct {
 	// from the request (X-Forwarded-Proto and Host), and Twilio messages
 	// ask for no status callbacks.
 	PublicURL string
+	// SecretsKMSKeyID is PARLEY_SECRETS_KMS_KEY_ID: the KMS key (id, ARN
+	// or alias) stored provider credentials and connector secrets are
+	// sealed under on the aws backend. Without it a process can neither
+	// store nor read them (it serves everything else), except on an
+	// emulator, where a key is created.
+	SecretsKMSKeyID string
 }
 
 // Names lists every environment variable Config reads.
@@ -110,7 +116,7 @@ var Names = []string{
 	"PARLEY_BACKEND", "PARLEY_DATA_DIR", "PARLEY_ADDR", "PARLEY_TABLE", "PARLEY_JOBS_QUEUE_URL", "PARLEY_JOBS_DLQ_URL",
 	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "PARLEY_MPS", "PARLEY_BURST", "AWS_ENDPOINT_URL",
 	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE",
-	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL", "PARLEY_SIGNING_KMS_KEY_ID",
+	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL", "PARLEY_SIGNING_KMS_KEY_ID", "PARLEY_SECRETS_KMS_KEY_ID",
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
@@ -129,7 +135,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogLevel: or("PARLEY_LOG_LEVEL", "INFO"), AWSEndpoint: or("AWS_ENDPOINT_URL", ""),
 		SigningKey: or("PARLEY_SIGNING_KEY", ""), VerifyKeys: or("PARLEY_VERIFY_KEYS", ""), SigningKMSKeyID: or("PARLEY_SIGNING_KMS_KEY_ID", ""),
 		Issuer: or("PARLEY_ISSUER", DefaultIssuer), Audience: or("PARLEY_AUDIENCE", DefaultAudience),
-		PublicURL: strings.TrimRight(or("PARLEY_PUBLIC_URL", ""), "/"),
+		PublicURL:       strings.TrimRight(or("PARLEY_PUBLIC_URL", ""), "/"),
+		SecretsKMSKeyID: or("PARLEY_SECRETS_KMS_KEY_ID", ""),
 	}
 	switch v := or("PARLEY_TRUST_FORWARDED", "false"); v {
 	case "true", "false":

@@ -52,6 +52,9 @@ func TestFromEnv(t *testing.T) {
 		{"max token ttl too short", map[string]string{"PARLEY_MAX_TOKEN_TTL": "1m"}, "PARLEY_MAX_TOKEN_TTL"},
 		{"max token ttl too long", map[string]string{"PARLEY_MAX_TOKEN_TTL": "8760h"}, "PARLEY_MAX_TOKEN_TTL"},
 	}
+	if c, err := FromEnv(env(map[string]string{"PARLEY_SECRETS_KMS_KEY_ID": " alias/parley-secrets "})); err != nil || c.SecretsKMSKeyID != "alias/parley-secrets" {
+		t.Errorf("SecretsKMSKeyID = %q, %v", c.SecretsKMSKeyID, err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := FromEnv(env(tt.env))

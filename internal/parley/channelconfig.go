@@ -1,6 +1,7 @@
 package parley
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -190,7 +191,7 @@ type ChannelSender struct {
 //
 // Its secrets are Secret values, so a ChannelConfig printed, logged or
 // encoded as JSON never shows them (the API answers with this encoding).
-// The store keeps them in clear through EncodeChannelConfig.
+// The store keeps them sealed through EncodeChannelConfig.
 type ChannelConfig struct {
 	AccountID string   `json:"accountId"`
 	Channel   Channel  `json:"channel"`
@@ -587,20 +588,33 @@ func (c ChannelConfig) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// storedChannelConfig is ChannelConfig with its secrets in clear: the
-// store's encoding, never the API's.
+// storedChannelConfig is ChannelConfig as a store keeps it, never the API's
+// encoding: the credentials sealed whole in Sealed. Items written before
+// credentials were sealed hold them in clear in the embedded
+// storedCredentials, which are empty in every item written since.
 type storedChannelConfig struct {
 	AccountID string          `json:"accountId"`
 	Channel   Channel         `json:"channel"`
 	Provider  Provider        `json:"provider"`
 	BaseURL   string          `json:"baseUrl,omitempty"`
 	Senders   []ChannelSender `json:"senders,omitempty"`
-	Twilio    *storedTwilio   `json:"twilio,omitempty"`
-	WhatsApp  *storedWhatsApp `json:"whatsapp,omitempty"`
-	CM        *storedCM       `json:"cm,omitempty"`
-	FCM       *storedFCM      `json:"fcm,omitempty"`
-	Version   int             `json:"version"`
-	UpdatedAt time.Time       `json:"updatedAt"`
+	storedCredentials
+	Sealed    []byte    `json:"sealed,omitempty"`
+	Version   int       `json:"version"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// storedCredentials are a config's credential blocks with their secrets in
+// clear: what is sealed.
+type storedCredentials struct {
+	Twilio   *storedTwilio   `json:"twilio,omitempty"`
+	WhatsApp *storedWhatsApp `json:"whatsapp,omitempty"`
+	CM       *storedCM       `json:"cm,omitempty"`
+	FCM      *storedFCM      `json:"fcm,omitempty"`
+}
+
+func (s storedCredentials) empty() bool {
+	return s.Twilio == nil && s.WhatsApp == nil && s.CM == nil && s.FCM == nil
 }
 
 type storedTwilio struct {
@@ -627,57 +641,95 @@ type storedFCM struct {
 	ServiceAccountJSON string `json:"serviceAccountJson"`
 }
 
-// EncodeChannelConfig encodes c for a store, with its secrets in clear.
-// Only store adapters call it; what it returns must never be logged.
-func EncodeChannelConfig(c ChannelConfig) ([]byte, error) {
-	s := storedChannelConfig{
+// channelAAD names a channel's credentials for the Sealer.
+func channelAAD(accountID string, channel Channel) []byte {
+	return SecretAAD(accountID, sealedChannelPrefix+string(channel))
+}
+
+// EncodeChannelConfig encodes c for a store, its credentials sealed by s
+// and bound to c's account and channel (a config without credentials, the
+// sandbox's, seals nothing). Only store adapters call it.
+func EncodeChannelConfig(ctx context.Context, s Sealer, c ChannelConfig) ([]byte, error) {
+	out := storedChannelConfig{
 		AccountID: c.AccountID, Channel: c.Channel, Provider: c.Provider, BaseURL: c.BaseURL,
 		Senders: c.Senders, Version: c.Version, UpdatedAt: c.UpdatedAt,
 	}
+	var creds storedCredentials
 	if t := c.Twilio; t != nil {
-		s.Twilio = &storedTwilio{AccountSID: t.AccountSID, AuthToken: t.AuthToken.Reveal(), APIKeySID: t.APIKeySID,
+		creds.Twilio = &storedTwilio{AccountSID: t.AccountSID, AuthToken: t.AuthToken.Reveal(), APIKeySID: t.APIKeySID,
 			APIKeySecret: t.APIKeySecret.Reveal(), MessagingServiceSID: t.MessagingServiceSID}
 	}
 	if w := c.WhatsApp; w != nil {
-		s.WhatsApp = &storedWhatsApp{AccessToken: w.AccessToken.Reveal(), AppSecret: w.AppSecret.Reveal(),
+		creds.WhatsApp = &storedWhatsApp{AccessToken: w.AccessToken.Reveal(), AppSecret: w.AppSecret.Reveal(),
 			VerifyToken: w.VerifyToken.Reveal(), APIVersion: w.APIVersion}
 	}
 	if m := c.CM; m != nil {
-		s.CM = &storedCM{ProductToken: m.ProductToken.Reveal(), WebhookToken: m.WebhookToken.Reveal()}
+		creds.CM = &storedCM{ProductToken: m.ProductToken.Reveal(), WebhookToken: m.WebhookToken.Reveal()}
 	}
 	if f := c.FCM; f != nil {
-		s.FCM = &storedFCM{ServiceAccountJSON: f.ServiceAccountJSON.Reveal()}
+		creds.FCM = &storedFCM{ServiceAccountJSON: f.ServiceAccountJSON.Reveal()}
 	}
-	data, err := json.Marshal(s)
+	if !creds.empty() {
+		plain, err := json.Marshal(creds)
+		if err != nil {
+			return nil, fmt.Errorf("encode the credentials of channel %s of %s: %w", c.Channel, c.AccountID, err)
+		}
+		if out.Sealed, err = seal(ctx, s, plain, channelAAD(c.AccountID, c.Channel)); err != nil {
+			return nil, fmt.Errorf("seal the credentials of channel %s of %s: %w", c.Channel, c.AccountID, err)
+		}
+	}
+	data, err := json.Marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("encode channel config %s of %s: %w", c.Channel, c.AccountID, err)
 	}
 	return data, nil
 }
 
-// DecodeChannelConfig decodes what EncodeChannelConfig encoded.
-func DecodeChannelConfig(data []byte) (ChannelConfig, error) {
-	var s storedChannelConfig
-	if err := json.Unmarshal(data, &s); err != nil {
-		return ChannelConfig{}, fmt.Errorf("decode channel config: %w", err)
+// DecodeChannelConfig decodes what EncodeChannelConfig encoded for the item
+// a store keyed by accountID and channel (the key, not what the item says,
+// binds the sealed credentials, and an item that names another account or
+// channel is refused). inClear reports an item written before credentials
+// were sealed, which decodes as it is and which the store should write
+// again sealed.
+func DecodeChannelConfig(ctx context.Context, s Sealer, accountID string, channel Channel, data []byte) (c ChannelConfig, inClear bool, err error) {
+	var in storedChannelConfig
+	if err := json.Unmarshal(data, &in); err != nil {
+		return ChannelConfig{}, false, fmt.Errorf("decode channel config: %w", err)
 	}
-	c := ChannelConfig{
-		AccountID: s.AccountID, Channel: s.Channel, Provider: s.Provider, BaseURL: s.BaseURL,
-		Senders: s.Senders, Version: s.Version, UpdatedAt: s.UpdatedAt,
+	if in.AccountID != accountID || in.Channel != channel {
+		return ChannelConfig{}, false, fmt.Errorf("decode channel config %s of %s: the item names channel %s of %s", channel, accountID, in.Channel, in.AccountID)
 	}
-	if t := s.Twilio; t != nil {
+	creds := in.storedCredentials
+	inClear = !creds.empty()
+	if len(in.Sealed) > 0 {
+		if inClear {
+			return ChannelConfig{}, false, fmt.Errorf("decode channel config %s of %s: credentials both sealed and in clear", channel, accountID)
+		}
+		plain, err := open(ctx, s, in.Sealed, channelAAD(accountID, channel))
+		if err != nil {
+			return ChannelConfig{}, false, fmt.Errorf("open the credentials of channel %s of %s: %w", channel, accountID, err)
+		}
+		if err := json.Unmarshal(plain, &creds); err != nil {
+			return ChannelConfig{}, false, fmt.Errorf("decode the credentials of channel %s of %s: %w", channel, accountID, err)
+		}
+	}
+	c = ChannelConfig{
+		AccountID: in.AccountID, Channel: in.Channel, Provider: in.Provider, BaseURL: in.BaseURL,
+		Senders: in.Senders, Version: in.Version, UpdatedAt: in.UpdatedAt,
+	}
+	if t := creds.Twilio; t != nil {
 		c.Twilio = &TwilioCredentials{AccountSID: t.AccountSID, AuthToken: Secret(t.AuthToken), APIKeySID: t.APIKeySID,
 			APIKeySecret: Secret(t.APIKeySecret), MessagingServiceSID: t.MessagingServiceSID}
 	}
-	if w := s.WhatsApp; w != nil {
+	if w := creds.WhatsApp; w != nil {
 		c.WhatsApp = &WhatsAppCredentials{AccessToken: Secret(w.AccessToken), AppSecret: Secret(w.AppSecret),
 			VerifyToken: Secret(w.VerifyToken), APIVersion: w.APIVersion}
 	}
-	if m := s.CM; m != nil {
+	if m := creds.CM; m != nil {
 		c.CM = &CMCredentials{ProductToken: Secret(m.ProductToken), WebhookToken: Secret(m.WebhookToken)}
 	}
-	if f := s.FCM; f != nil {
+	if f := creds.FCM; f != nil {
 		c.FCM = &FCMCredentials{ServiceAccountJSON: Secret(f.ServiceAccountJSON)}
 	}
-	return c, nil
+	return c, inClear, nil
 }

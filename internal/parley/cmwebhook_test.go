@@ -36,11 +36,12 @@ func TestCMWebhookToken(t *testing.T) {
 	}
 
 	saved := cm("wh-0123456789abcdef")
-	data, err := EncodeChannelConfig(saved)
+	sealer := newFakeSealer()
+	data, err := EncodeChannelConfig(t.Context(), sealer, saved)
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := DecodeChannelConfig(data)
+	back, _, err := DecodeChannelConfig(t.Context(), sealer, saved.AccountID, saved.Channel, data)
 	if err != nil || back.CM.WebhookToken != saved.CM.WebhookToken {
 		t.Fatalf("stored webhook token = %q, %v", back.CM.WebhookToken, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/envelope/kms"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store/dynamo"
@@ -556,5 +557,76 @@ func TestSandboxNotPublicOnAWS(t *testing.T) {
 		if strings.HasPrefix(path, "/sandbox/") && open {
 			t.Errorf("%s %s is public", method, path)
 		}
+	}
+}
+
+// sequence returns the items of a sequence node, none for anything else.
+func sequence(n *yaml.Node) []*yaml.Node {
+	if n = deref(n); n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
+}
+
+// secretsFunctions are the functions that read or write channel
+// configurations and account settings, whose secrets are sealed.
+var secretsFunctions = []string{"api", "dispatcher"}
+
+// TestSecretsKey checks the KMS key stored secrets are sealed under: a
+// symmetric encryption key with an alias, given by PARLEY_SECRETS_KMS_KEY_ID
+// to exactly the functions that handle secrets, each allowed only
+// kms:GenerateDataKey and kms:Decrypt on it, with the encryption context
+// the keyring sends.
+func TestSecretsKey(t *testing.T) {
+	tmpl := loadTemplate(t)
+	const keyID = "SecretsKey"
+	props := lookup(mustResource(t, tmpl, keyID, "AWS::KMS::Key"), "Properties")
+	if spec, usage := value(lookup(props, "KeySpec")), value(lookup(props, "KeyUsage")); spec != "SYMMETRIC_DEFAULT" || usage != "ENCRYPT_DECRYPT" {
+		t.Errorf("%s is %s %s; want SYMMETRIC_DEFAULT ENCRYPT_DECRYPT", keyID, spec, usage)
+	}
+	aliased := false
+	for _, a := range resourcesOfType(tmpl, "AWS::KMS::Alias") {
+		aliased = aliased || refTarget(lookup(a.node, "Properties", "TargetKeyId")) == keyID
+	}
+	if !aliased {
+		t.Errorf("no AWS::KMS::Alias targets %s", keyID)
+	}
+
+	for _, fn := range resourcesOfType(tmpl, functionType) {
+		t.Run(fn.name, func(t *testing.T) {
+			want := slices.Contains(secretsFunctions, codeDir(fn.node))
+			env := lookup(fn.node, "Properties", "Environment", "Variables", "PARLEY_SECRETS_KMS_KEY_ID")
+			if got := env != nil && refTarget(env) == keyID; got != want {
+				t.Errorf("PARLEY_SECRETS_KMS_KEY_ID naming %s: %t; want %t", keyID, got, want)
+			}
+			var kmsStatements []*yaml.Node
+			for _, policy := range sequence(lookup(fn.node, "Properties", "Policies")) {
+				for _, st := range sequence(lookup(policy, "Statement")) {
+					// The token signing key's statements are TestSigningKeyInKMS's.
+					if refTarget(lookup(st, "Resource")) == keyID {
+						kmsStatements = append(kmsStatements, st)
+					}
+				}
+			}
+			if !want {
+				if len(kmsStatements) > 0 {
+					t.Errorf("%d statements allow the secrets key to a function that handles no secrets", len(kmsStatements))
+				}
+				return
+			}
+			if len(kmsStatements) != 1 {
+				t.Fatalf("%d statements allow the secrets key; want 1", len(kmsStatements))
+			}
+			st := kmsStatements[0]
+			if got := slices.Sorted(slices.Values(values(lookup(st, "Action")))); !slices.Equal(got, []string{"kms:Decrypt", "kms:GenerateDataKey"}) {
+				t.Errorf("KMS actions %q; want kms:Decrypt and kms:GenerateDataKey only", got)
+			}
+			if got := refTarget(lookup(st, "Resource")); got != keyID {
+				t.Errorf("KMS actions on %q; want %s only", got, keyID)
+			}
+			if got := values(lookup(st, "Condition", "ForAllValues:StringEquals", "kms:EncryptionContextKeys")); !slices.Equal(got, []string{kms.ContextKey}) {
+				t.Errorf("encryption context keys allowed %q; want %q, the keyring's", got, kms.ContextKey)
+			}
+		})
 	}
 }

@@ -11,10 +11,7 @@ package signingkey
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -25,6 +22,7 @@ import (
 	"github.com/parleyhq/parley/internal/kmssign"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/secretfile"
 )
 
 // FileName is the generated key's file in the data directory.
@@ -132,15 +130,16 @@ func pemText(s string) []byte {
 }
 
 // fromDataDir reads the key file in dir, creating it with a new Ed25519 key
-// if there is none. The file is created whole or not at all (written aside,
-// then linked into place), so two processes starting at once end up with
-// the same key.
+// if there is none (see secretfile.ReadOrCreate).
 func fromDataDir(dir string) ([]*auth.Key, error) {
 	path := filepath.Join(dir, FileName)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		data, err = create(dir, path)
-	}
+	data, err := secretfile.ReadOrCreate(path, func() ([]byte, error) {
+		k, err := auth.GenerateEd25519()
+		if err != nil {
+			return nil, err
+		}
+		return k.MarshalPEM()
+	})
 	if err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
@@ -152,44 +151,4 @@ func fromDataDir(dir string) ([]*auth.Key, error) {
 		return nil, fmt.Errorf("signing key %s: the first PEM block must be a private key", path)
 	}
 	return keys, nil
-}
-
-func create(dir, path string) ([]byte, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	k, err := auth.GenerateEd25519()
-	if err != nil {
-		return nil, err
-	}
-	data, err := k.MarshalPEM()
-	if err != nil {
-		return nil, err
-	}
-	tmp, err := os.CreateTemp(dir, FileName+".*")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
-		return os.ReadFile(path) // another process made it first
-	} else if err != nil {
-		return nil, err
-	}
-	return data, nil
 }

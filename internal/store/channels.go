@@ -9,10 +9,12 @@ import (
 // Channels keeps each account's channel configuration: per channel, the
 // provider, its credentials and the senders (see parley.ChannelConfig).
 //
-// The credentials are stored as given, in clear, in the store's own
-// encryption at rest (bbolt file permissions 0600; DynamoDB's default
-// encryption): there is no separate key management. Adapters encode them
-// with parley.EncodeChannelConfig and must never log what it returns.
+// The credentials are stored sealed by the adapter's parley.Sealer (a KMS
+// key on DynamoDB, a key file beside the bbolt file), bound to their
+// account and channel: adapters encode configurations with
+// parley.EncodeChannelConfig and decode them with parley.DecodeChannelConfig,
+// and seal in place a record read with its credentials in clear (written
+// before they were sealed). Reads return the credentials in clear.
 type Channels interface {
 	// PutChannelConfig saves c as the configuration of its account and
 	// channel if the saved one has version c.Version-1 (no saved

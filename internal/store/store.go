@@ -35,7 +35,8 @@ type Store interface {
 	// Account returns an account's settings; an account that never saved
 	// any has the zero settings (with its id), not ENOTFOUND.
 	Account(ctx context.Context, accountID string) (parley.Account, error)
-	// PutAccount saves an account's settings.
+	// PutAccount saves an account's settings, the connector secret sealed
+	// (parley.EncodeConnectorSecret), as Channels keeps credentials.
 	PutAccount(ctx context.Context, a parley.Account) error
 	// PutTemplate saves a WhatsApp template definition, replacing one with
 	// the same account and id.

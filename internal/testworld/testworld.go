@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/parleyhq/parley/internal/envelope/keyfile"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	storeembedded "github.com/parleyhq/parley/internal/store/embedded"
 )
@@ -15,7 +16,11 @@ import (
 func Open(tb testing.TB) (*storeembedded.Store, *queueembedded.Queue) {
 	tb.Helper()
 	dir := tb.TempDir()
-	s, err := storeembedded.Open(filepath.Join(dir, "store.db"))
+	sealer, err := keyfile.Load(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := storeembedded.Open(filepath.Join(dir, "store.db"), storeembedded.WithSealer(sealer))
 	if err != nil {
 		tb.Fatal(err)
 	}

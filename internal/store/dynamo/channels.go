@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -23,8 +24,8 @@ var _ store.Channels = (*Table)(nil)
 const channelSKPrefix = "CHANNEL#"
 
 // channelItem is an account's configuration of one channel. Data holds
-// parley.EncodeChannelConfig, secrets in clear (the table is encrypted at
-// rest); Version is repeated as a number for the conditional write.
+// parley.EncodeChannelConfig, credentials sealed; Version is repeated as a
+// number for the conditional write.
 type channelItem struct {
 	PK      string `dynamodbav:"pk"`
 	SK      string `dynamodbav:"sk"`
@@ -36,15 +37,33 @@ func channelKey(accountID string, channel parley.Channel) item {
 	return itemKey("ACCOUNT#"+accountID, channelSKPrefix+string(channel))
 }
 
-// decodeChannel decodes a channel configuration item.
-func decodeChannel(av item) (parley.ChannelConfig, error) {
+// decodeChannel decodes a channel configuration item, sealing in place
+// the credentials of an item written before they were sealed.
+func (t *Table) decodeChannel(ctx context.Context, av item) (parley.ChannelConfig, error) {
 	var it channelItem
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 		return parley.ChannelConfig{}, fmt.Errorf("decode %s %s: %w", itemString(av, AttrPK), itemString(av, AttrSK), err)
 	}
-	c, err := parley.DecodeChannelConfig([]byte(it.Data))
+	accountID, channel := strings.TrimPrefix(it.PK, "ACCOUNT#"), parley.Channel(strings.TrimPrefix(it.SK, channelSKPrefix))
+	c, inClear, err := parley.DecodeChannelConfig(ctx, t.sealer, accountID, channel, []byte(it.Data))
 	if err != nil {
 		return parley.ChannelConfig{}, fmt.Errorf("%s %s: %w", it.PK, it.SK, err)
+	}
+	if inClear {
+		data, err := parley.EncodeChannelConfig(ctx, t.sealer, c)
+		if err != nil {
+			return parley.ChannelConfig{}, err
+		}
+		err = t.sealInPlace(ctx, &dynamodb.UpdateItemInput{
+			Key:                       channelKey(accountID, channel),
+			UpdateExpression:          aws.String("SET #data = :sealed"),
+			ConditionExpression:       aws.String("#data = :clear"),
+			ExpressionAttributeNames:  map[string]string{"#data": "data"},
+			ExpressionAttributeValues: item{":sealed": str(string(data)), ":clear": str(it.Data)},
+		})
+		if err != nil {
+			return parley.ChannelConfig{}, err
+		}
 	}
 	return c, nil
 }
@@ -52,7 +71,7 @@ func decodeChannel(av item) (parley.ChannelConfig, error) {
 // PutChannelConfig implements store.Channels with a write conditional on
 // the saved version.
 func (t *Table) PutChannelConfig(ctx context.Context, c parley.ChannelConfig) error {
-	data, err := parley.EncodeChannelConfig(c)
+	data, err := parley.EncodeChannelConfig(ctx, t.sealer, c)
 	if err != nil {
 		return err
 	}
@@ -87,7 +106,7 @@ func (t *Table) ChannelConfig(ctx context.Context, accountID string, channel par
 	if av == nil {
 		return parley.ChannelConfig{}, parley.Errorf(parley.ENOTFOUND, "channel %s of account %s is not configured", channel, accountID)
 	}
-	return decodeChannel(av)
+	return t.decodeChannel(ctx, av)
 }
 
 // ChannelConfigs implements store.Channels.
@@ -102,7 +121,7 @@ func (t *Table) ChannelConfigs(ctx context.Context, accountID string) ([]parley.
 	}
 	out := make([]parley.ChannelConfig, 0, len(avs))
 	for _, av := range avs {
-		c, err := decodeChannel(av)
+		c, err := t.decodeChannel(ctx, av)
 		if err != nil {
 			return nil, err
 		}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -43,16 +44,31 @@ type API interface {
 // Table is a store.Store on one DynamoDB table with the schema EnsureTable
 // creates.
 type Table struct {
-	db   API
-	name string
+	db     API
+	name   string
+	sealer parley.Sealer
 }
 
 var _ store.Store = (*Table)(nil)
 
+// Option configures a Table.
+type Option func(*Table)
+
+// WithSealer has the table seal the provider credentials and connector
+// secrets it keeps with s. A table without a Sealer refuses to store or
+// read them, and serves everything else.
+func WithSealer(s parley.Sealer) Option {
+	return func(t *Table) { t.sealer = s }
+}
+
 // New returns the store on the named table, reached through client (usually
 // a *dynamodb.Client).
-func New(client API, table string) *Table {
-	return &Table{db: client, name: table}
+func New(client API, table string, opts ...Option) *Table {
+	t := &Table{db: client, name: table}
+	for _, opt := range opts {
+		opt(t)
+	}
+	return t
 }
 
 // Batch writes: DynamoDB takes at most 25 items per BatchWriteItem, and
@@ -581,18 +597,60 @@ func (t *Table) Templates(ctx context.Context, accountID string) ([]parley.Whats
 	return out, err
 }
 
-// Account implements store.Store.
+// Account implements store.Store. It seals in place the connector secret
+// of an item written before secrets were sealed.
 func (t *Table) Account(ctx context.Context, accountID string) (parley.Account, error) {
 	av, err := t.get(ctx, accountKey(accountID))
 	if err != nil || av == nil {
 		return parley.Account{ID: accountID}, err
 	}
-	return decode[accountItem](av)
+	var it accountItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return parley.Account{ID: accountID}, fmt.Errorf("decode account %s: %w", accountID, err)
+	}
+	a := it.domain()
+	secret, inClear, err := parley.DecodeConnectorSecret(ctx, t.sealer, accountID, it.ConnectorSecretSealed, it.ConnectorSecret)
+	if err != nil {
+		return parley.Account{ID: accountID}, err
+	}
+	a.ConnectorSecret = secret
+	if inClear {
+		sealed, err := parley.EncodeConnectorSecret(ctx, t.sealer, a)
+		if err != nil {
+			return parley.Account{ID: accountID}, err
+		}
+		err = t.sealInPlace(ctx, &dynamodb.UpdateItemInput{
+			Key:                       accountKey(accountID),
+			UpdateExpression:          aws.String("SET connectorSecretSealed = :sealed REMOVE connectorSecret"),
+			ConditionExpression:       aws.String("connectorSecret = :clear"),
+			ExpressionAttributeValues: item{":sealed": &types.AttributeValueMemberB{Value: sealed}, ":clear": str(it.ConnectorSecret)},
+		})
+		if err != nil {
+			return parley.Account{ID: accountID}, err
+		}
+	}
+	return a, nil
 }
 
 // PutAccount implements store.Store.
 func (t *Table) PutAccount(ctx context.Context, a parley.Account) error {
-	return t.put(ctx, newAccountItem(a), nil)
+	it := newAccountItem(a)
+	var err error
+	if it.ConnectorSecretSealed, err = parley.EncodeConnectorSecret(ctx, t.sealer, a); err != nil {
+		return err
+	}
+	return t.put(ctx, it, nil)
+}
+
+// sealInPlace runs in, which writes again sealed the secrets of an item
+// read with them in clear, under a condition that the item still holds
+// what was read. A failed condition means the item was written meanwhile,
+// sealed: that is no error.
+func (t *Table) sealInPlace(ctx context.Context, in *dynamodb.UpdateItemInput) error {
+	if _, err := t.update(ctx, in); err != nil && !errors.Is(err, errCondition) {
+		return err
+	}
+	return nil
 }
 
 // SandboxMessage implements store.Store: each message is also stored under

@@ -37,7 +37,8 @@ func newTable(t *testing.T) (*dynamodb.Client, string) {
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		return dynamo.New(newTable(t))
+		s, _, _ := newStore(t)
+		return s
 	}, storetest.Options{Racy: true})
 }
 

@@ -42,7 +42,10 @@ func campaignPK(accountID, campaignID string) string {
 
 func recipientSK(recipientID string) string { return recipientSKPrefix + recipientID }
 
-// accountItem is an account's settings: pk ACCOUNT#<id>, sk SETTINGS.
+// accountItem is an account's settings: pk ACCOUNT#<id>, sk SETTINGS. The
+// connector secret is sealed in ConnectorSecretSealed; ConnectorSecret holds
+// it in clear only in items written before secrets were sealed, until
+// Account reads them.
 type accountItem struct {
 	PK                string    `dynamodbav:"pk"`
 	SK                string    `dynamodbav:"sk"`
@@ -55,6 +58,8 @@ type accountItem struct {
 	OptInConfirmText  string    `dynamodbav:"optInConfirmText,omitempty"`
 	ConnectorURL      string    `dynamodbav:"connectorUrl,omitempty"`
 	ConnectorSecret   string    `dynamodbav:"connectorSecret,omitempty"`
+	// ConnectorSecretSealed is parley.EncodeConnectorSecret.
+	ConnectorSecretSealed []byte `dynamodbav:"connectorSecretSealed,omitempty"`
 }
 
 const accountSK = "SETTINGS"
@@ -65,13 +70,15 @@ func newAccountItem(a parley.Account) accountItem {
 	return accountItem{PK: "ACCOUNT#" + a.ID, SK: accountSK, ID: a.ID, OptOutText: a.OptOutText,
 		HelpText: a.HelpText, DefaultSkill: a.DefaultSkill, UpdatedAt: a.UpdatedAt,
 		OptOutConfirmText: a.OptOutConfirmText, OptInConfirmText: a.OptInConfirmText,
-		ConnectorURL: a.ConnectorURL, ConnectorSecret: a.ConnectorSecret.Reveal()}
+		ConnectorURL: a.ConnectorURL}
 }
 
+// domain returns the account without its connector secret, which Account
+// opens.
 func (it accountItem) domain() parley.Account {
 	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill, UpdatedAt: it.UpdatedAt,
 		OptOutConfirmText: it.OptOutConfirmText, OptInConfirmText: it.OptInConfirmText,
-		ConnectorURL: it.ConnectorURL, ConnectorSecret: parley.Secret(it.ConnectorSecret)}
+		ConnectorURL: it.ConnectorURL}
 }
 
 // templateJSON stores a campaign's template snapshot as one JSON string.

@@ -11,8 +11,8 @@ import (
 )
 
 // bucketChannels holds channel configurations: account \x00 channel →
-// parley.EncodeChannelConfig (secrets in clear; the file is 0600). It is
-// created by the first save.
+// parley.EncodeChannelConfig (credentials sealed). It is created by the
+// first save.
 var bucketChannels = []byte("channels")
 
 var _ store.Channels = (*Store)(nil)
@@ -23,7 +23,7 @@ func channelKey(accountID string, channel parley.Channel) []byte {
 
 // PutChannelConfig implements store.Channels.
 func (s *Store) PutChannelConfig(ctx context.Context, c parley.ChannelConfig) error {
-	data, err := parley.EncodeChannelConfig(c)
+	data, err := parley.EncodeChannelConfig(ctx, s.sealer, c)
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Store) PutChannelConfig(ctx context.Context, c parley.ChannelConfig) er
 		key := channelKey(c.AccountID, c.Channel)
 		version := 0
 		if old := b.Get(key); old != nil {
-			saved, err := parley.DecodeChannelConfig(old)
+			saved, _, err := parley.DecodeChannelConfig(ctx, s.sealer, c.AccountID, c.Channel, old)
 			if err != nil {
 				return err
 			}
@@ -50,25 +50,29 @@ func (s *Store) PutChannelConfig(ctx context.Context, c parley.ChannelConfig) er
 
 // ChannelConfig implements store.Channels.
 func (s *Store) ChannelConfig(ctx context.Context, accountID string, channel parley.Channel) (parley.ChannelConfig, error) {
-	var c parley.ChannelConfig
+	var data []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		var data []byte
 		if b := tx.Bucket(bucketChannels); b != nil {
-			data = b.Get(channelKey(accountID, channel))
+			data = bytes.Clone(b.Get(channelKey(accountID, channel)))
 		}
-		if data == nil {
-			return parley.Errorf(parley.ENOTFOUND, "channel %s of account %s is not configured", channel, accountID)
-		}
-		var err error
-		c, err = parley.DecodeChannelConfig(data)
-		return err
+		return nil
 	})
-	return c, err
+	if err != nil {
+		return parley.ChannelConfig{}, err
+	}
+	if data == nil {
+		return parley.ChannelConfig{}, parley.Errorf(parley.ENOTFOUND, "channel %s of account %s is not configured", channel, accountID)
+	}
+	return s.decodeChannel(ctx, accountID, channel, data)
 }
 
 // ChannelConfigs implements store.Channels.
 func (s *Store) ChannelConfigs(ctx context.Context, accountID string) ([]parley.ChannelConfig, error) {
-	out := []parley.ChannelConfig{}
+	type record struct {
+		channel parley.Channel
+		data    []byte
+	}
+	var records []record
 	prefix := []byte(accountID + "\x00")
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketChannels)
@@ -77,13 +81,38 @@ func (s *Store) ChannelConfigs(ctx context.Context, accountID string) ([]parley.
 		}
 		c := b.Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			cfg, err := parley.DecodeChannelConfig(v)
-			if err != nil {
-				return err
-			}
-			out = append(out, cfg)
+			records = append(records, record{parley.Channel(k[len(prefix):]), bytes.Clone(v)})
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	out := make([]parley.ChannelConfig, 0, len(records))
+	for _, r := range records {
+		c, err := s.decodeChannel(ctx, accountID, r.channel, r.data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// decodeChannel decodes the record of a channel's configuration, sealing
+// in place the credentials of a record written before they were sealed.
+// It runs outside the read transaction, as opening may ask the Sealer.
+func (s *Store) decodeChannel(ctx context.Context, accountID string, channel parley.Channel, data []byte) (parley.ChannelConfig, error) {
+	c, inClear, err := parley.DecodeChannelConfig(ctx, s.sealer, accountID, channel, data)
+	if err != nil || !inClear {
+		return c, err
+	}
+	sealed, err := parley.EncodeChannelConfig(ctx, s.sealer, c)
+	if err != nil {
+		return parley.ChannelConfig{}, err
+	}
+	if err := s.sealInPlace(bucketChannels, channelKey(accountID, channel), data, sealed); err != nil {
+		return parley.ChannelConfig{}, err
+	}
+	return c, nil
 }

@@ -31,20 +31,13 @@ var (
 var _ store.Conversations = (*Store)(nil)
 
 // storedAccount is an account as the accounts bucket holds it: with its
-// connector secret in clear, which parley.Secret's JSON form hides.
+// connector secret sealed (parley.EncodeConnectorSecret). ConnectorSecret,
+// which shadows the account's, holds it in clear only in records written
+// before secrets were sealed, until Account reads them.
 type storedAccount struct {
 	parley.Account
-	ConnectorSecret string `json:"connectorSecret,omitempty"`
-}
-
-func newStoredAccount(a parley.Account) storedAccount {
-	return storedAccount{Account: a, ConnectorSecret: a.ConnectorSecret.Reveal()}
-}
-
-func (s storedAccount) domain() parley.Account {
-	a := s.Account
-	a.ConnectorSecret = parley.Secret(s.ConnectorSecret)
-	return a
+	ConnectorSecret       string `json:"connectorSecret,omitempty"`
+	ConnectorSecretSealed []byte `json:"connectorSecretSealed,omitempty"`
 }
 
 // convHeadRecord is a consumer's latest conversation.

@@ -33,13 +33,24 @@ var (
 
 // Store is a store.Store on a bbolt file.
 type Store struct {
-	db *bolt.DB
+	db     *bolt.DB
+	sealer parley.Sealer
 }
 
 var _ store.Store = (*Store)(nil)
 
+// Option configures a Store.
+type Option func(*Store)
+
+// WithSealer has the store seal the provider credentials and connector
+// secrets it keeps with s. A store without a Sealer refuses to store or
+// read them, and serves everything else.
+func WithSealer(s parley.Sealer) Option {
+	return func(st *Store) { st.sealer = s }
+}
+
 // Open opens (creating if needed) the database file at path.
-func Open(path string) (*Store, error) {
+func Open(path string, opts ...Option) (*Store, error) {
 	// A large initial mapping (address space only) spares the remaps, each
 	// of which dereferences every open node, as a big campaign grows the file.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, InitialMmapSize: 1 << 30})
@@ -59,7 +70,11 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("init store %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db}
+	for _, opt := range opts {
+		opt(s)
+	}
+	return s, nil
 }
 
 // Close closes the database file.
@@ -92,22 +107,73 @@ func get(b *bolt.Bucket, key []byte, v any, what string) error {
 	return nil
 }
 
-// Account implements store.Store.
+// Account implements store.Store. It seals in place the connector secret
+// of a record written before secrets were sealed.
 func (s *Store) Account(ctx context.Context, accountID string) (parley.Account, error) {
-	a := storedAccount{Account: parley.Account{ID: accountID}}
+	var data []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		err := get(tx.Bucket(bucketAccounts), []byte(accountID), &a, "account "+accountID)
-		if parley.ErrorCode(err) == parley.ENOTFOUND {
-			return nil
-		}
-		return err
+		data = bytes.Clone(tx.Bucket(bucketAccounts).Get([]byte(accountID)))
+		return nil
 	})
-	return a.domain(), err
+	if err != nil || data == nil {
+		return parley.Account{ID: accountID}, err
+	}
+	var stored storedAccount
+	if err := json.Unmarshal(data, &stored); err != nil {
+		return parley.Account{ID: accountID}, fmt.Errorf("decode account %s: %w", accountID, err)
+	}
+	a := stored.Account
+	secret, inClear, err := parley.DecodeConnectorSecret(ctx, s.sealer, accountID, stored.ConnectorSecretSealed, stored.ConnectorSecret)
+	if err != nil {
+		return parley.Account{ID: accountID}, err
+	}
+	a.ConnectorSecret = secret
+	if inClear {
+		sealed, err := s.encodeAccount(ctx, a)
+		if err != nil {
+			return parley.Account{ID: accountID}, err
+		}
+		if err := s.sealInPlace(bucketAccounts, []byte(accountID), data, sealed); err != nil {
+			return parley.Account{ID: accountID}, err
+		}
+	}
+	return a, nil
 }
 
 // PutAccount implements store.Store.
 func (s *Store) PutAccount(ctx context.Context, a parley.Account) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return put(tx.Bucket(bucketAccounts), []byte(a.ID), newStoredAccount(a)) })
+	data, err := s.encodeAccount(ctx, a)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketAccounts).Put([]byte(a.ID), data) })
+}
+
+// encodeAccount encodes an account's record, its connector secret sealed.
+func (s *Store) encodeAccount(ctx context.Context, a parley.Account) ([]byte, error) {
+	stored := storedAccount{Account: a}
+	var err error
+	if stored.ConnectorSecretSealed, err = parley.EncodeConnectorSecret(ctx, s.sealer, a); err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(stored)
+	if err != nil {
+		return nil, fmt.Errorf("encode account %s: %w", a.ID, err)
+	}
+	return data, nil
+}
+
+// sealInPlace replaces the record at key of bucket, which was read with
+// its secrets in clear, with sealed: unless it changed since it was read,
+// when it was written meanwhile, sealed.
+func (s *Store) sealInPlace(bucket, key, read, sealed []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		if b == nil || !bytes.Equal(b.Get(key), read) {
+			return nil
+		}
+		return b.Put(key, sealed)
+	})
 }
 
 // PutTemplate implements store.Store.

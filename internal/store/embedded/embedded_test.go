@@ -5,27 +5,50 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/parleyhq/parley/internal/envelope/keyfile"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/embedded"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
+// open opens the store at path with the key file beside it.
 func open(t testing.TB, path string) *embedded.Store {
 	t.Helper()
-	s, err := embedded.Open(path)
+	sealer, err := keyfile.Load(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := embedded.Open(path, embedded.WithSealer(sealer))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
+// newStore opens an empty store, closed when the test ends.
+func newStore(t *testing.T) *embedded.Store {
+	s := open(t, filepath.Join(t.TempDir(), "store.db"))
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s := open(t, filepath.Join(t.TempDir(), "store.db"))
-		t.Cleanup(func() { s.Close() })
-		return s
-	}, storetest.Options{})
+	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t) }, storetest.Options{})
+}
+
+func TestProviderSecretsEncryptedAtRest(t *testing.T) {
+	storetest.ProviderSecretsAtRest(t, func(t *testing.T) (store.Store, storetest.Raw) {
+		s := newStore(t)
+		return s, embedded.RawOf(s)
+	})
+}
+
+func TestConnectorSecretEncryptedAtRest(t *testing.T) {
+	storetest.ConnectorSecretAtRest(t, func(t *testing.T) (store.Store, storetest.Raw) {
+		s := newStore(t)
+		return s, embedded.RawOf(s)
+	})
 }
 
 func TestSurvivesReopen(t *testing.T) {

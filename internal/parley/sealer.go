@@ -1,0 +1,84 @@
+package parley
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Sealer encrypts the secrets a store keeps (envelope encryption: a data
+// key per sealed value, itself encrypted by a key the store never sees).
+// aad is UTF-8 text naming the item the secret belongs to; a sealed value
+// opens only with the same aad, so a ciphertext copied into another
+// account's item, or another item of the same account, fails to open.
+//
+// The adapters are in package envelope's subpackages: a KMS key on the aws
+// backend, a key file under the data directory on the embedded one.
+type Sealer interface {
+	// Seal returns plaintext encrypted and authenticated together with aad.
+	Seal(ctx context.Context, plaintext, aad []byte) ([]byte, error)
+	// Open returns the plaintext of what Seal returned for the same aad, or
+	// an error when sealed was altered, was sealed for another aad or under
+	// another key.
+	Open(ctx context.Context, sealed, aad []byte) ([]byte, error)
+}
+
+// Items whose secrets are sealed, as SecretAAD names them.
+const (
+	sealedConnector     = "connector"
+	sealedChannelPrefix = "channel:"
+)
+
+// SecretAAD names an item's secrets for a Sealer: the account and the item
+// within it ("connector", or "channel:" and the channel), quoted so that no
+// account id can pass for another.
+func SecretAAD(accountID, item string) []byte {
+	return fmt.Appendf(nil, "parley account=%q item=%q", accountID, item)
+}
+
+// errNoSealer is the error of a store given no Sealer that is asked to
+// seal or open a secret: it never keeps one in clear instead.
+var errNoSealer = errors.New("no key to seal or open secrets with was configured")
+
+func seal(ctx context.Context, s Sealer, plaintext, aad []byte) ([]byte, error) {
+	if s == nil {
+		return nil, errNoSealer
+	}
+	return s.Seal(ctx, plaintext, aad)
+}
+
+func open(ctx context.Context, s Sealer, sealed, aad []byte) ([]byte, error) {
+	if s == nil {
+		return nil, errNoSealer
+	}
+	return s.Open(ctx, sealed, aad)
+}
+
+// EncodeConnectorSecret seals an account's connector secret for a store;
+// it is nil when the account has none. Only store adapters call it.
+func EncodeConnectorSecret(ctx context.Context, s Sealer, a Account) ([]byte, error) {
+	if a.ConnectorSecret == "" {
+		return nil, nil
+	}
+	sealed, err := seal(ctx, s, []byte(a.ConnectorSecret.Reveal()), SecretAAD(a.ID, sealedConnector))
+	if err != nil {
+		return nil, fmt.Errorf("seal the connector secret of account %s: %w", a.ID, err)
+	}
+	return sealed, nil
+}
+
+// DecodeConnectorSecret opens the connector secret EncodeConnectorSecret
+// sealed for account accountID: the id the store keyed the item by, not
+// one read from the item. An item written before secrets were sealed has
+// no sealed form and may hold the secret in clear (legacy): it is returned
+// as it is, and inClear asks the store to write it again sealed.
+func DecodeConnectorSecret(ctx context.Context, s Sealer, accountID string, sealed []byte, legacy string) (secret Secret, inClear bool, err error) {
+	if len(sealed) == 0 {
+		return Secret(legacy), legacy != "", nil
+	}
+	plain, err := open(ctx, s, sealed, SecretAAD(accountID, sealedConnector))
+	if err != nil {
+		return "", false, fmt.Errorf("open the connector secret of account %s: %w", accountID, err)
+	}
+	return Secret(plain), false, nil
+}
