@@ -6,6 +6,7 @@ package account
 import (
 	"context"
 
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/message"
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -20,6 +21,9 @@ type Store interface {
 type Service struct {
 	Store Store
 	Clock parley.Clock
+	// Egress is the policy the connector URL is reached with; its zero
+	// value admits public addresses only.
+	Egress egress.Policy
 }
 
 // Settings returns an account's settings with the defaults filled in.
@@ -34,7 +38,7 @@ func (s *Service) Update(ctx context.Context, a parley.Account) (parley.Account,
 	if err := s.keepConnectorSecret(ctx, &a); err != nil {
 		return parley.Account{}, err
 	}
-	if err := a.Validate(); err != nil {
+	if err := a.Validate(s.Egress); err != nil {
 		return parley.Account{}, err
 	}
 	a.UpdatedAt = s.Clock.Now()

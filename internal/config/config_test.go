@@ -19,6 +19,12 @@ func TestFromEnv(t *testing.T) {
 	if c != want {
 		t.Errorf("defaults = %+v, want %+v", c, want)
 	}
+	if c.Egress().AllowLoopback {
+		t.Error("loopback egress is allowed by default")
+	}
+	if c, err := FromEnv(env(map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "true"})); err != nil || !c.Egress().AllowLoopback {
+		t.Errorf("PARLEY_ALLOW_LOOPBACK_EGRESS=true: %+v, %v", c, err)
+	}
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -39,6 +45,10 @@ func TestFromEnv(t *testing.T) {
 		{"public url without scheme", map[string]string{"PARLEY_PUBLIC_URL": "api.example.com"}, "PARLEY_PUBLIC_URL"},
 		{"public url with a query", map[string]string{"PARLEY_PUBLIC_URL": "https://api.example.com/?x=1"}, "PARLEY_PUBLIC_URL"},
 		{"public url with credentials", map[string]string{"PARLEY_PUBLIC_URL": "https://u:p@api.example.com"}, "PARLEY_PUBLIC_URL"},
+		{"loopback egress", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "true"}, ""},
+		{"loopback egress off", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "false"}, ""},
+		{"loopback egress garbled", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "yes please"}, "PARLEY_ALLOW_LOOPBACK_EGRESS"},
+		{"loopback egress in Lambda", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "true", "AWS_LAMBDA_FUNCTION_NAME": "parley-api"}, "PARLEY_ALLOW_LOOPBACK_EGRESS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,10 @@
 package parley
 
-import "net/url"
+import (
+	"net/url"
+
+	"github.com/parleyhq/parley/internal/egress"
+)
 
 // Connector limits: a webhook secret must be long enough to resist
 // guessing.
@@ -11,9 +15,10 @@ const (
 )
 
 // validateConnector checks an account's agent-platform connector: none, or
-// an https URL (http only to a loopback host, for local runs) with a secret
-// of MinConnectorSecret..MaxConnectorSecret bytes.
-func (a Account) validateConnector() error {
+// a URL without credentials that egress policy p can reach (https to a
+// public host; see reachableURL) with a secret of
+// MinConnectorSecret..MaxConnectorSecret bytes.
+func (a Account) validateConnector(p egress.Policy) error {
 	if a.ConnectorURL == "" {
 		if a.ConnectorSecret != "" {
 			return FieldErrorf("connectorUrl", "connectorSecret is set without a connectorUrl")
@@ -24,8 +29,11 @@ func (a Account) validateConnector() error {
 		return FieldErrorf("connectorUrl", "connectorUrl is longer than %d characters", MaxConnectorURL)
 	}
 	u, err := url.Parse(a.ConnectorURL)
-	if err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && (u.Scheme != "http" || !loopback(u.Hostname()))) {
-		return FieldErrorf("connectorUrl", "connectorUrl must be an https URL without credentials (http only to a loopback host)")
+	if err != nil || u.Host == "" || u.User != nil {
+		return FieldErrorf("connectorUrl", "connectorUrl must be an absolute URL without credentials")
+	}
+	if err := reachableURL("connectorUrl", u, p); err != nil {
+		return err
 	}
 	switch n := len(a.ConnectorSecret); {
 	case n == 0:

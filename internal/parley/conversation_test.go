@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/egress"
 )
 
 func TestAppendBoundsTheTranscript(t *testing.T) {
@@ -125,8 +127,9 @@ func TestAccountConnector(t *testing.T) {
 	}{
 		{Account{}, ""},
 		{Account{ConnectorURL: "https://agents.example.com/hook?x=1", ConnectorSecret: secret}, ""},
-		{Account{ConnectorURL: "http://127.0.0.1:9000/hook", ConnectorSecret: secret}, ""},
-		{Account{ConnectorURL: "http://localhost/hook", ConnectorSecret: secret}, ""},
+		{Account{ConnectorURL: "http://127.0.0.1:9000/hook", ConnectorSecret: secret}, "connectorUrl"},
+		{Account{ConnectorURL: "http://localhost/hook", ConnectorSecret: secret}, "connectorUrl"},
+		{Account{ConnectorURL: "https://169.254.169.254/hook", ConnectorSecret: secret}, "connectorUrl"},
 		{Account{ConnectorURL: "http://agents.example.com/hook", ConnectorSecret: secret}, "connectorUrl"},
 		{Account{ConnectorURL: "https://user:pw@agents.example.com/", ConnectorSecret: secret}, "connectorUrl"},
 		{Account{ConnectorURL: "agents.example.com/hook", ConnectorSecret: secret}, "connectorUrl"},
@@ -136,7 +139,7 @@ func TestAccountConnector(t *testing.T) {
 		{Account{ConnectorURL: "https://agents.example.com/", ConnectorSecret: Secret(secret.Redacted())}, "connectorSecret"},
 	}
 	for _, tt := range tests {
-		if err := tt.a.Validate(); ErrorField(err) != tt.field || (tt.field == "") != (err == nil) {
+		if err := tt.a.Validate(egress.Policy{}); ErrorField(err) != tt.field || (tt.field == "") != (err == nil) {
 			t.Errorf("Validate(%s) = %v, want field %q", tt.a.ConnectorURL, err, tt.field)
 		}
 	}
