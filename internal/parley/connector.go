@@ -45,3 +45,35 @@ func (a Account) validateConnector(p egress.Policy) error {
 	}
 	return nil
 }
+
+// keepsSecret reports whether s stands for the saved secret rather than
+// replacing it: left out, or sent back in the redacted form the settings
+// are read with.
+func keepsSecret(s, saved Secret) bool {
+	return saved != "" && (s == "" || s == Secret(saved.Redacted()))
+}
+
+// ChangesConnector reports whether saving a over saved sets, changes or
+// removes the connector: another connectorUrl, or a connectorSecret that
+// is neither the saved one nor stands for it (see KeepConnectorSecret).
+func (a Account) ChangesConnector(saved Account) bool {
+	return a.ConnectorURL != saved.ConnectorURL ||
+		a.ConnectorSecret != saved.ConnectorSecret && !keepsSecret(a.ConnectorSecret, saved.ConnectorSecret)
+}
+
+// KeepConnectorSecret returns a with saved's connector secret where a
+// leaves it out or sends back its redacted form, so a client may send back
+// the settings it read. The secret is kept for the same connectorUrl only:
+// a caller who cannot read the secret must not be able to have it sign
+// requests to another URL. A changed connectorUrl without connectorSecret
+// itself is EINVALID on connectorSecret.
+func (a Account) KeepConnectorSecret(saved Account) (Account, error) {
+	if a.ConnectorURL == "" || !keepsSecret(a.ConnectorSecret, saved.ConnectorSecret) {
+		return a, nil
+	}
+	if a.ConnectorURL != saved.ConnectorURL {
+		return Account{}, FieldErrorf("connectorSecret", "connectorUrl changed: send connectorSecret itself again (the saved one is kept for the same connectorUrl only)")
+	}
+	a.ConnectorSecret = saved.ConnectorSecret
+	return a, nil
+}
