@@ -64,6 +64,9 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 		where = cfg.Table
 	}
 	log.Info("parley serving", "addr", ln.Addr().String(), "backend", cfg.Backend, "store", where, "gateway", cfg.Gateway)
+	if cfg.AllowLoopbackEgress {
+		log.Warn("loopback egress allowed (PARLEY_ALLOW_LOOPBACK_EGRESS): accounts' URLs may reach this machine")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

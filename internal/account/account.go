@@ -1,11 +1,14 @@
 // Package account keeps each account's messaging settings: the opt-out text
-// appended to every SMS, the HELP answer, and the default skill replies
-// outside any campaign's lookback go to.
+// appended to every SMS, the HELP answer, the default skill replies
+// outside any campaign's lookback go to, and the agent-platform connector
+// conversations are pushed to.
 package account
 
 import (
 	"context"
 
+	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/message"
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -20,6 +23,9 @@ type Store interface {
 type Service struct {
 	Store Store
 	Clock parley.Clock
+	// Egress is the policy the connector URL is reached with; its zero
+	// value admits public addresses only.
+	Egress egress.Policy
 }
 
 // Settings returns an account's settings with the defaults filled in.
@@ -29,12 +35,27 @@ func (s *Service) Settings(ctx context.Context, accountID string) (parley.Accoun
 }
 
 // Update replaces an account's settings after checking them; nothing is
-// saved when they are invalid. Empty texts mean the defaults.
+// saved when they are invalid. Empty texts mean the defaults. Setting,
+// changing or removing the connector takes auth.ManageConnector (admins)
+// of the principal ctx carries: EFORBIDDEN otherwise (EUNAUTHORIZED
+// without one). The connector secret may be left out, or sent back
+// redacted as read, to keep it, for the same connector URL only (see
+// parley.Account.KeepConnectorSecret).
 func (s *Service) Update(ctx context.Context, a parley.Account) (parley.Account, error) {
-	if err := s.keepConnectorSecret(ctx, &a); err != nil {
+	saved, err := s.Store.Account(ctx, a.ID)
+	if err != nil {
 		return parley.Account{}, err
 	}
-	if err := a.Validate(); err != nil {
+	if a.ChangesConnector(saved) {
+		if err := auth.Require(ctx, a.ID, auth.ManageConnector); err != nil {
+			return parley.Account{}, &parley.Error{Code: parley.ErrorCode(err), Field: "connectorUrl",
+				Message: "only admin may set, change or remove the connector (connectorUrl, connectorSecret): " + parley.ErrorMessage(err)}
+		}
+	}
+	if a, err = a.KeepConnectorSecret(saved); err != nil {
+		return parley.Account{}, err
+	}
+	if err := a.Validate(s.Egress); err != nil {
 		return parley.Account{}, err
 	}
 	a.UpdatedAt = s.Clock.Now()
@@ -68,22 +89,4 @@ func withDefaults(a parley.Account) parley.Account {
 		a.OptInConfirmText = DefaultOptInConfirm
 	}
 	return a
-}
-
-// keepConnectorSecret gives a with a connector URL but no secret (or the
-// redacted form the settings read back) the secret already stored: the
-// settings never return it, so a client that sends back what it read keeps
-// it.
-func (s *Service) keepConnectorSecret(ctx context.Context, a *parley.Account) error {
-	if a.ConnectorURL == "" || (a.ConnectorSecret != "" && !a.ConnectorSecret.IsRedacted()) {
-		return nil
-	}
-	cur, err := s.Store.Account(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	if cur.ConnectorSecret != "" {
-		a.ConnectorSecret = cur.ConnectorSecret
-	}
-	return nil
 }

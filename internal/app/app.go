@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -118,7 +117,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) error {
 	a.log = log
-	a.Accounts = &account.Service{Store: a.Store, Clock: clock}
+	a.Accounts = &account.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()}
 	a.OptOuts = &optout.Service{Store: a.Store, Accounts: a.Accounts, Clock: clock}
 	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts}
 	a.Templates = &templates.Service{Store: a.Store}
@@ -132,7 +131,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.Campaigns.Async = a.Config.Backend == config.BackendAWS
 	a.Sandbox = &sandbox.Gateway{Recorder: a.Store, Clock: clock}
 	a.Gateways = a.gateways(clock, log)
-	a.Replies = &reply.Service{Store: a.Store, Events: a.Store, Connector: connector.New(a.Store, log), Clock: clock, Log: log}
+	a.Replies = &reply.Service{Store: a.Store, Events: a.Store, Connector: connector.New(a.Store, a.Config.Egress(), log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{
 		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Gateways,
 		Consent: a.OptOuts, Conversations: a.Replies, Requeue: a.Queue,
@@ -149,7 +148,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Auth: tokens, Operators: tokens.Operators(), Clients: &auth.Clients{Store: a.Store, Tokens: tokens, Clock: clock},
 		TokenLimits:   httpapi.NewTokenLimits(clock),
 		PushTokens:    &pushtoken.Service{Store: a.Store, Clock: clock},
-		Channels:      &channels.Service{Store: a.Store, Clock: clock},
+		Channels:      &channels.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()},
 		OptOuts:       a.OptOuts,
 		Conversations: a.Replies, Broadcasts: a.Replies,
 	}
@@ -196,7 +195,9 @@ func (a *App) gateways(clock parley.Clock, log *slog.Logger) *router.Router {
 	}
 	rt := router.New(a.Store, fallback)
 	rt.Sandbox, rt.Devices, rt.Clock, rt.Log = a.Sandbox, a.Store, clock, log
-	rt.HTTP = obs.HTTPClient(&http.Client{Timeout: 30 * time.Second})
+	// Providers are reached at the hosts accounts configure: public
+	// addresses only (loopback too with PARLEY_ALLOW_LOOPBACK_EGRESS).
+	rt.HTTP = obs.HTTPClient(a.Config.Egress().Client(router.DefaultTimeout))
 	rt.PublicURL = a.Config.PublicURL
 	return rt
 }

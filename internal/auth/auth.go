@@ -78,20 +78,24 @@ const (
 	// Operate runs operator actions not tied to one account, such as
 	// redriving the dead-letter queue.
 	Operate Permission = "operate"
+	// ManageConnector sets, changes or removes the account's agent-platform
+	// connector (connectorUrl, connectorSecret in the settings): where
+	// every conversation is sent, signed with the account's secret.
+	ManageConnector Permission = "manage_connector"
 )
 
 // Permissions lists every permission.
-var Permissions = []Permission{Read, Write, ManageKeys, Operate}
+var Permissions = []Permission{Read, Write, ManageKeys, Operate, ManageConnector}
 
 // grants is the role → permission table. It follows the seeds' tables
 // (Proactive Messaging and Connect to Messaging user guides): campaign
 // managers and admins create, view, edit, delete and publish; LPA users
 // (support) only view; agents and agent managers have no access. Managing
-// API keys is for admins alone; operator actions (across every tenant)
-// are for operators, who have no tenant's permissions.
+// API keys and the connector are for admins alone; operator actions
+// (across every tenant) are for operators, who have no tenant's permissions.
 var grants = map[Role][]Permission{
 	RoleOperator:        {Operate},
-	RoleAdmin:           {Read, Write, ManageKeys},
+	RoleAdmin:           {Read, Write, ManageKeys, ManageConnector},
 	RoleCampaignManager: {Read, Write},
 	RoleSupport:         {Read},
 	RoleAgent:           nil,
@@ -140,6 +144,15 @@ func Authorize(p Principal, accountID string, perm Permission) error {
 		return parley.Errorf(parley.EFORBIDDEN, "role %s may not %s; %s may", p.Role, perm, roleList(who))
 	}
 	return nil
+}
+
+// Require is Authorize for the principal ctx carries (see NewContext): the
+// check of a permission a request needs beyond its route's, such as
+// ManageConnector for settings that change the connector. A context
+// without a principal is EUNAUTHORIZED.
+func Require(ctx context.Context, accountID string, perm Permission) error {
+	p, _ := FromContext(ctx)
+	return Authorize(p, accountID, perm)
 }
 
 func roleList(rs []Role) string {

@@ -15,7 +15,7 @@ import (
 // operator actions for operators alone.
 func TestRoleTable(t *testing.T) {
 	want := map[auth.Role]map[auth.Permission]bool{
-		auth.RoleAdmin:           {auth.Read: true, auth.Write: true, auth.ManageKeys: true},
+		auth.RoleAdmin:           {auth.Read: true, auth.Write: true, auth.ManageKeys: true, auth.ManageConnector: true},
 		auth.RoleOperator:        {auth.Operate: true},
 		auth.RoleCampaignManager: {auth.Read: true, auth.Write: true},
 		auth.RoleSupport:         {auth.Read: true},
@@ -72,6 +72,7 @@ func TestAuthorize(t *testing.T) {
 		{"support writes", support, "A", auth.Write, parley.EFORBIDDEN, "role support may not write; admin, campaign_manager may"},
 		{"agent reads", agent, "A", auth.Read, parley.EFORBIDDEN, "role agent may not read"},
 		{"support manages keys", support, "A", auth.ManageKeys, parley.EFORBIDDEN, "admin may"},
+		{"campaign manager manages the connector", auth.Principal{AccountID: "A", Role: auth.RoleCampaignManager, Subject: "pc_4"}, "A", auth.ManageConnector, parley.EFORBIDDEN, "admin may"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,5 +92,14 @@ func TestPrincipalContext(t *testing.T) {
 	p := auth.Principal{AccountID: "A", Role: auth.RoleSupport, Subject: "s"}
 	if got, ok := auth.FromContext(auth.NewContext(ctx, p)); !ok || got != p {
 		t.Errorf("FromContext = %+v, %v", got, ok)
+	}
+	if err := auth.Require(auth.NewContext(ctx, p), "A", auth.Read); err != nil {
+		t.Errorf("Require(read) of support = %v", err)
+	}
+	if err := auth.Require(auth.NewContext(ctx, p), "A", auth.ManageConnector); parley.ErrorCode(err) != parley.EFORBIDDEN {
+		t.Errorf("Require(manage_connector) of support = %v, want EFORBIDDEN", err)
+	}
+	if err := auth.Require(ctx, "A", auth.Read); parley.ErrorCode(err) != parley.EUNAUTHORIZED {
+		t.Errorf("Require without a principal = %v, want EUNAUTHORIZED", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/connector"
 	"github.com/parleyhq/parley/internal/dispatch"
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/optout"
@@ -117,7 +118,7 @@ func newFlow(b *testing.B) *flow {
 	store, q, log := dynamo.New(db, table), sqs.New(sq, url, dlq), obs.Discard()
 	rec := &recorder{Recorder: store, done: make(chan struct{})}
 	optouts := &optout.Service{Store: store, Accounts: &acct.Service{Store: store, Clock: noon}, Clock: noon}
-	replies := &reply.Service{Store: store, Events: store, Connector: connector.New(store, log), Clock: noon, Log: log}
+	replies := &reply.Service{Store: store, Events: store, Connector: connector.New(store, egress.Policy{}, log), Clock: noon, Log: log}
 	return &flow{
 		counter:   counter,
 		campaigns: &campaign.Service{Store: store, Queue: q, Clock: noon, Log: log, OptOuts: optouts},

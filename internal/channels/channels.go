@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/gateway/push"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
@@ -25,6 +26,9 @@ type Store interface {
 type Service struct {
 	Store Store
 	Clock parley.Clock
+	// Egress is the policy providers' base URLs and token URIs are reached
+	// with; its zero value admits public addresses only.
+	Egress egress.Policy
 }
 
 // Put replaces the configuration of c's account and channel after checking
@@ -54,11 +58,11 @@ func (s *Service) Put(ctx context.Context, c parley.ChannelConfig) (parley.Chann
 		}
 		c.Senders[i].OutboundNumber = n
 	}
-	if err := c.Validate(); err != nil {
+	if err := c.Validate(s.Egress); err != nil {
 		return parley.ChannelConfig{}, err
 	}
 	if c.FCM != nil {
-		if _, err := push.ParseServiceAccount([]byte(c.FCM.ServiceAccountJSON.Reveal())); err != nil {
+		if err := s.usableServiceAccount(c.FCM.ServiceAccountJSON); err != nil {
 			msg := parley.ErrorMessage(err)
 			if f := parley.ErrorField(err); f != "" {
 				msg = f + ": " + msg
@@ -74,6 +78,16 @@ func (s *Service) Put(ctx context.Context, c parley.ChannelConfig) (parley.Chann
 		return parley.ChannelConfig{}, err
 	}
 	return c, nil
+}
+
+// usableServiceAccount checks that a key file parses and that its token URI
+// is one egress may reach.
+func (s *Service) usableServiceAccount(key parley.Secret) error {
+	account, err := push.ParseServiceAccount([]byte(key.Reveal()))
+	if err != nil {
+		return err
+	}
+	return account.CheckTokenURI(s.Egress)
 }
 
 // Get returns an account's configuration of one channel; ENOTFOUND when the

@@ -2,10 +2,17 @@ package channels_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/internal/channels"
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store/embedded"
 	"github.com/parleyhq/parley/internal/testworld"
@@ -102,5 +109,59 @@ func TestPutConflict(t *testing.T) {
 	svc := &channels.Service{Store: racing{s}, Clock: noon}
 	if _, err := svc.Put(context.Background(), twilio("acct1")); parley.ErrorCode(err) != parley.ECONFLICT {
 		t.Errorf("Put racing another writer = %v; want ECONFLICT", err)
+	}
+}
+
+// keyFile is a service-account key file whose token endpoint is tokenURI.
+func keyFile(t *testing.T, tokenURI string) parley.Secret {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(map[string]string{
+		"type": "service_account", "project_id": "brand-app", "private_key_id": "0123abcd",
+		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"client_email": "push@brand-app.iam.gserviceaccount.com", "token_uri": tokenURI,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parley.Secret(data)
+}
+
+// TestSSRFTokenURIRefused: a key file whose token_uri names an address
+// that is not public is refused when saved, loopback only where egress
+// allows it.
+func TestSSRFTokenURIRefused(t *testing.T) {
+	s, _ := testworld.Open(t)
+	tests := []struct {
+		uri              string
+		strict, loopback bool // accepted by the zero policy, by one allowing loopback
+	}{
+		{"https://oauth2.googleapis.com/token", true, true},
+		{"https://127.0.0.1:8443/token", false, true},
+		{"https://localhost/token", false, true},
+		{"https://169.254.169.254/token", false, false},
+		{"https://[fd00:ec2::254]/token", false, false},
+		{"https://10.0.0.1/token", false, false},
+	}
+	for _, tt := range tests {
+		cfg := parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM,
+			FCM: &parley.FCMCredentials{ServiceAccountJSON: keyFile(t, tt.uri)}}
+		for _, c := range []struct {
+			p    egress.Policy
+			want bool
+		}{{egress.Policy{}, tt.strict}, {egress.Policy{AllowLoopback: true}, tt.loopback}} {
+			svc := &channels.Service{Store: s, Clock: noon, Egress: c.p}
+			_, err := svc.Put(context.Background(), cfg)
+			if (err == nil) != c.want || err != nil && (parley.ErrorField(err) != "fcm.serviceAccountJson" || !strings.Contains(parley.ErrorMessage(err), "token_uri")) {
+				t.Errorf("token_uri %s with %+v: %v; want accepted %v", tt.uri, c.p, err, c.want)
+			}
+		}
 	}
 }

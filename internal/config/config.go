@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/parleyhq/parley/internal/egress"
 )
 
 // Backends.
@@ -109,14 +111,24 @@ type Config struct {
 	// store nor read them (it serves everything else), except on an
 	// emulator, where a key is created.
 	SecretsKMSKeyID string
+	// AllowLoopbackEgress is PARLEY_ALLOW_LOOPBACK_EGRESS: true lets the
+	// URLs accounts configure (provider baseUrl, connectorUrl, a service
+	// account's token_uri) reach loopback addresses, for parley serve
+	// against local providers and for tests. Off by default, and refused in
+	// Lambda, where 127.0.0.1:9001 is the runtime API. Every other
+	// non-public address stays refused (package egress).
+	AllowLoopbackEgress bool
 }
+
+// Egress is the policy of outbound connections to what accounts configure.
+func (c Config) Egress() egress.Policy { return egress.Policy{AllowLoopback: c.AllowLoopbackEgress} }
 
 // Names lists every environment variable Config reads.
 var Names = []string{
 	"PARLEY_BACKEND", "PARLEY_DATA_DIR", "PARLEY_ADDR", "PARLEY_TABLE", "PARLEY_JOBS_QUEUE_URL", "PARLEY_JOBS_DLQ_URL",
 	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "PARLEY_MPS", "PARLEY_BURST", "AWS_ENDPOINT_URL",
 	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE",
-	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL", "PARLEY_SIGNING_KMS_KEY_ID", "PARLEY_SECRETS_KMS_KEY_ID",
+	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL", "PARLEY_SIGNING_KMS_KEY_ID", "PARLEY_SECRETS_KMS_KEY_ID", "PARLEY_ALLOW_LOOPBACK_EGRESS",
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
@@ -166,6 +178,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		if c.MaxTokenTTL, err = time.ParseDuration(v); err != nil || c.MaxTokenTTL < MinMaxTokenTTL || c.MaxTokenTTL > MaxMaxTokenTTL {
 			return Config{}, fmt.Errorf("PARLEY_MAX_TOKEN_TTL=%q: want a duration from %s to %s, such as 1h", getenv("PARLEY_MAX_TOKEN_TTL"), MinMaxTokenTTL, MaxMaxTokenTTL)
 		}
+	}
+	if c.AllowLoopbackEgress, err = strconv.ParseBool(or("PARLEY_ALLOW_LOOPBACK_EGRESS", "false")); err != nil {
+		return Config{}, fmt.Errorf("PARLEY_ALLOW_LOOPBACK_EGRESS=%q: want true or false", getenv("PARLEY_ALLOW_LOOPBACK_EGRESS"))
+	}
+	if c.AllowLoopbackEgress && getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		return Config{}, fmt.Errorf("PARLEY_ALLOW_LOOPBACK_EGRESS=true is refused in Lambda, where loopback is the runtime API")
 	}
 	return c, c.Validate()
 }

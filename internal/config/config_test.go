@@ -23,6 +23,12 @@ func TestFromEnv(t *testing.T) {
 	if c, err := FromEnv(env(map[string]string{"PARLEY_BACKEND": "aws", "PARLEY_TABLE": "t", "PARLEY_JOBS_QUEUE_URL": "https://q"})); err != nil || c.MaxTokenTTL != time.Hour {
 		t.Errorf("aws MaxTokenTTL = %s, %v; want 1h", c.MaxTokenTTL, err)
 	}
+	if c.Egress().AllowLoopback {
+		t.Error("loopback egress is allowed by default")
+	}
+	if c, err := FromEnv(env(map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "true"})); err != nil || !c.Egress().AllowLoopback {
+		t.Errorf("PARLEY_ALLOW_LOOPBACK_EGRESS=true: %+v, %v", c, err)
+	}
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -51,6 +57,10 @@ func TestFromEnv(t *testing.T) {
 		{"max token ttl not a duration", map[string]string{"PARLEY_MAX_TOKEN_TTL": "3600"}, "PARLEY_MAX_TOKEN_TTL"},
 		{"max token ttl too short", map[string]string{"PARLEY_MAX_TOKEN_TTL": "1m"}, "PARLEY_MAX_TOKEN_TTL"},
 		{"max token ttl too long", map[string]string{"PARLEY_MAX_TOKEN_TTL": "8760h"}, "PARLEY_MAX_TOKEN_TTL"},
+		{"loopback egress", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "true"}, ""},
+		{"loopback egress off", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "false"}, ""},
+		{"loopback egress garbled", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "yes please"}, "PARLEY_ALLOW_LOOPBACK_EGRESS"},
+		{"loopback egress in Lambda", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "true", "AWS_LAMBDA_FUNCTION_NAME": "parley-api"}, "PARLEY_ALLOW_LOOPBACK_EGRESS"},
 	}
 	if c, err := FromEnv(env(map[string]string{"PARLEY_SECRETS_KMS_KEY_ID": " alias/parley-secrets "})); err != nil || c.SecretsKMSKeyID != "alias/parley-secrets" {
 		t.Errorf("SecretsKMSKeyID = %q, %v", c.SecretsKMSKeyID, err)

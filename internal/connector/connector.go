@@ -3,7 +3,9 @@
 // settings, signed with the account's secret (HMAC-SHA256 over a timestamp
 // and the body, in the Parley-Signature header), and retried with
 // exponential backoff while the platform answers 429 or 5xx or cannot be
-// reached. Verify is the check a receiving platform runs.
+// reached. The URL is the account's own, so requests go through an egress
+// client: public addresses only, no redirects. Verify is the check a
+// receiving platform runs.
 package connector
 
 import (
@@ -23,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -63,8 +66,9 @@ type Accounts interface {
 // fields mean the defaults.
 type Client struct {
 	Accounts Accounts
-	// HTTP sends the requests; it must not follow redirects (New's does
-	// not).
+	// HTTP sends the requests; it must be an egress client, which reaches
+	// public addresses only and follows no redirects (New's is). Nil means
+	// one with DefaultTimeout that admits public addresses only.
 	HTTP  *http.Client
 	Clock parley.Clock
 	// Sleep waits between attempts; nil waits on a timer, stopping early
@@ -78,17 +82,18 @@ type Client struct {
 	Log                 *slog.Logger
 }
 
-// New returns a Client with the defaults: the system clock and an HTTP
-// client with DefaultTimeout per attempt that does not follow redirects.
-func New(accounts Accounts, log *slog.Logger) *Client {
+// defaultHTTP is the client of a Client without HTTP.
+var defaultHTTP = egress.Policy{}.Client(DefaultTimeout)
+
+// New returns a Client with the defaults: the system clock and an egress
+// client of policy p (traced by X-Ray in Lambda) with DefaultTimeout per
+// attempt.
+func New(accounts Accounts, p egress.Policy, log *slog.Logger) *Client {
 	return &Client{
 		Accounts: accounts,
-		HTTP: obs.HTTPClient(&http.Client{
-			Timeout:       DefaultTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}),
-		Clock: parley.SystemClock{},
-		Log:   log,
+		HTTP:     obs.HTTPClient(p.Client(DefaultTimeout)),
+		Clock:    parley.SystemClock{},
+		Log:      log,
 	}
 }
 
@@ -98,7 +103,8 @@ type DeliveryError struct {
 	Status   int    // the last HTTP status, 0 when none came back
 	Attempts int
 	// Permanent: the platform refused the event (a 4xx other than 429,
-	// or a redirect); sending it again unchanged will not help.
+	// or a redirect), or egress refused its address (Err wraps the
+	// *egress.RefusedError); sending it again unchanged will not help.
 	Permanent bool
 	Err       error // the last transport error
 }
@@ -155,9 +161,14 @@ func (c *Client) Deliver(ctx context.Context, target, secret, eventType, deliver
 		failure.Attempts = attempt
 		status, wait, err := c.try(ctx, target, secret, eventType, deliveryID, body)
 		failure.Status, failure.Err = status, err
+		var refused *egress.RefusedError
 		switch {
 		case err == nil && status/100 == 2:
 			return nil
+		case errors.As(err, &refused):
+			failure.Permanent = true
+			c.log().WarnContext(ctx, "agent platform address refused", "host", host, "address", refused.Address, "class", refused.Class, "delivery", deliveryID)
+			return failure
 		case err == nil && status != http.StatusTooManyRequests && status < 500:
 			failure.Permanent = true
 			c.log().WarnContext(ctx, "agent platform refused the event", "host", host, "status", status, "delivery", deliveryID)
@@ -197,7 +208,7 @@ func (c *Client) try(ctx context.Context, target, secret, eventType, deliveryID 
 	req.Header.Set(HeaderDelivery, deliveryID)
 	httpClient := c.HTTP
 	if httpClient == nil {
-		httpClient = http.DefaultClient
+		httpClient = defaultHTTP
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/connector"
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/testworld"
@@ -75,7 +76,8 @@ func setup(t *testing.T, p http.Handler) (*connector.Client, *[]time.Duration, s
 		t.Fatal(err)
 	}
 	var slept []time.Duration
-	c := connector.New(s, obs.Discard())
+	// The platform is a local server: loopback is allowed here, and only here.
+	c := connector.New(s, egress.Policy{AllowLoopback: true}, obs.Discard())
 	c.Clock = parley.ClockFunc(func() time.Time { return noon })
 	c.Sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
 	return c, &slept, srv.URL
@@ -151,9 +153,46 @@ func TestPushNetworkErrorsAreRetried(t *testing.T) {
 
 func TestPushWithoutConnectorIsSkipped(t *testing.T) {
 	s, _ := testworld.Open(t)
-	c := connector.New(s, obs.Discard())
+	c := connector.New(s, egress.Policy{}, obs.Discard())
 	if err := c.Push(context.Background(), event()); err != nil {
 		t.Fatalf("Push for an account without a connector = %v", err)
+	}
+}
+
+// TestSSRFConnectorRefusesLoopback stores connector URLs that reach
+// internal addresses (as settings saved before they were checked would
+// be) and pushes with production's egress policy: each push is refused
+// before connecting, once, as a permanent failure naming the address.
+func TestSSRFConnectorRefusesLoopback(t *testing.T) {
+	p := &platform{}
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	port := srv.URL[strings.LastIndexByte(srv.URL, ':')+1:]
+	tests := []struct{ url, address string }{
+		{srv.URL + "/hook", "127.0.0.1:" + port},
+		{"http://localhost:" + port + "/hook", ":" + port},
+		{"http://127.0.0.1:9001/2018-06-01/runtime/invocation/next", "127.0.0.1:9001"},
+		{"http://169.254.169.254/latest/meta-data/", "169.254.169.254:80"},
+		{"https://[fd00:ec2::254]/latest/api/token", "[fd00:ec2::254]:443"},
+		{"https://10.0.0.8/hook", "10.0.0.8:443"},
+	}
+	for _, tt := range tests {
+		s, _ := testworld.Open(t)
+		if err := s.PutAccount(context.Background(), parley.Account{ID: "acct1", ConnectorURL: tt.url, ConnectorSecret: secret}); err != nil {
+			t.Fatal(err)
+		}
+		c := connector.New(s, egress.Policy{}, obs.Discard())
+		var slept []time.Duration
+		c.Sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
+		err := c.Push(context.Background(), event())
+		var de *connector.DeliveryError
+		var refused *egress.RefusedError
+		if !errors.As(err, &de) || !de.Permanent || de.Attempts != 1 || len(slept) != 0 || !errors.As(err, &refused) || !strings.Contains(err.Error(), tt.address) {
+			t.Errorf("push to %s = %v (waits %v); want one permanent refusal naming %s", tt.url, err, slept, tt.address)
+		}
+	}
+	if len(p.received) != 0 || p.rejected != 0 {
+		t.Errorf("the loopback platform got %d deliveries", len(p.received)+p.rejected)
 	}
 }
 

@@ -7,7 +7,9 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -23,3 +25,23 @@ type Sender interface {
 // certain: the outcome is unknown, and the message must not be sent again
 // blindly.
 var ErrNoLookup = errors.New("gateway: the provider cannot tell whether it took the message")
+
+// CodeEgressRefused is the code of a send whose provider address egress
+// refused: the channel's baseUrl (or a token URI) resolves to an address
+// that is not public (package egress).
+const CodeEgressRefused = "EGRESS_REFUSED"
+
+// TransportError is the *parley.SendError of a provider request that got
+// no answer, wrapped together with its cause err: FailConfig with
+// CodeEgressRefused, naming the refused address, when egress refused to
+// connect (retrying cannot help until the configuration changes); else
+// FailTransient with code and reason.
+func TransportError(provider, code, reason string, err error) error {
+	se := &parley.SendError{Provider: provider, Code: code, Kind: parley.FailTransient, Reason: reason}
+	var re *egress.RefusedError
+	if errors.As(err, &re) {
+		se.Code, se.Kind = CodeEgressRefused, parley.FailConfig
+		se.Reason = "refused to connect to the provider: " + re.Error()
+	}
+	return fmt.Errorf("%w: %w", se, err)
+}

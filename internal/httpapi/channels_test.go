@@ -116,6 +116,8 @@ func TestChannelRejections(t *testing.T) {
 		{"another provider's credentials", "sms", strings.Replace(twilioBody, `"senders"`, `"cm":{"productToken":"`+chanCMToken+`"},"senders"`, 1), "cm"},
 		{"bad outbound number", "sms", strings.Replace(twilioBody, "1(202)555-0100", "12345", 1), "senders[0].outboundNumber"},
 		{"bad sender id", "sms", strings.Replace(twilioBody, `"id":"+12025550150"`, `"id":"not a sender id"`, 1), "senders[0].id"},
+		{"metadata address", "sms", strings.Replace(twilioBody, `"provider":"twilio"`, `"provider":"twilio","baseUrl":"https://169.254.169.254"`, 1), "baseUrl"},
+		{"loopback", "sms", strings.Replace(twilioBody, `"provider":"twilio"`, `"provider":"twilio","baseUrl":"http://127.0.0.1:9001"`, 1), "baseUrl"},
 		{"plain http to a remote host", "sms", strings.Replace(twilioBody, `"provider":"twilio"`, `"provider":"twilio","baseUrl":"http://api.example.com"`, 1), "baseUrl"},
 		{"CM token not a GUID", "sms", `{"provider":"cm","cm":{"productToken":"abc"},"senders":[{"outboundNumber":"+12025550100","id":"Brand"}]}`, "cm.productToken"},
 		{"WhatsApp without its app secret", "whatsapp", `{"provider":"whatsapp","whatsapp":{"accessToken":"EAAG-0123456789abcdef","verifyToken":"v-0123456789"},"senders":[{"outboundNumber":"+12025550100","id":"106540352242922"}]}`, "whatsapp.appSecret"},

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
@@ -178,23 +179,107 @@ func TestConversationRoutesWithoutService(t *testing.T) {
 	}
 }
 
+// settings PUTs body to acct1's settings as role.
+func (w *authWorld) settings(t *testing.T, role auth.Role, body string) (int, string) {
+	t.Helper()
+	status, _, data := w.call(t, "PUT", "/api/v2/account/acct1/settings", "Bearer "+w.mint(t, "acct1", role), body)
+	return status, string(data)
+}
+
 func TestSettingsConnector(t *testing.T) {
-	w := newWorld(t)
+	w := newAuthWorld(t)
 	body := `{"defaultSkill":"service","connectorUrl":"https://agents.example.com/hook","connectorSecret":"whsec-0123456789abcdef"}`
-	resp, data := w.do(t, "PUT", "/api/v2/account/acct1/settings", body)
-	if resp.StatusCode != http.StatusOK || strings.Contains(string(data), "whsec") || !strings.Contains(string(data), `"connectorUrl":"https://agents.example.com/hook"`) {
-		t.Fatalf("put: %d %s; want the URL and the secret redacted", resp.StatusCode, data)
+	status, data := w.settings(t, auth.RoleAdmin, body)
+	if status != http.StatusOK || strings.Contains(data, "whsec") || !strings.Contains(data, `"connectorUrl":"https://agents.example.com/hook"`) {
+		t.Fatalf("put: %d %s; want the URL and the secret redacted", status, data)
 	}
-	resp, data = w.do(t, "GET", "/api/v2/account/acct1/settings", "")
-	if resp.StatusCode != http.StatusOK || strings.Contains(string(data), "whsec") || !strings.Contains(string(data), `"connectorSecret":"••••cdef"`) {
-		t.Fatalf("get: %d %s", resp.StatusCode, data)
+	status, _, got := w.call(t, "GET", "/api/v2/account/acct1/settings", "Bearer "+w.mint(t, "acct1", auth.RoleSupport), "")
+	if status != http.StatusOK || strings.Contains(string(got), "whsec") || !strings.Contains(string(got), `"connectorSecret":"••••cdef"`) {
+		t.Fatalf("get: %d %s", status, got)
 	}
 	if a, _ := w.store.Account(context.Background(), "acct1"); a.ConnectorSecret.Reveal() != "whsec-0123456789abcdef" {
 		t.Error("the secret was not stored")
 	}
-	resp, data = w.do(t, "PUT", "/api/v2/account/acct1/settings", `{"connectorUrl":"http://agents.example.com/hook","connectorSecret":"whsec-0123456789abcdef"}`)
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"connectorUrl"`) {
-		t.Errorf("http URL: %d %s", resp.StatusCode, data)
+	for _, target := range []string{"http://agents.example.com/hook", "https://169.254.169.254/hook", "http://127.0.0.1:9001/hook", "https://localhost/hook"} {
+		status, data = w.settings(t, auth.RoleAdmin, `{"connectorUrl":"`+target+`","connectorSecret":"whsec-0123456789abcdef"}`)
+		if status != http.StatusBadRequest || !strings.Contains(data, `"field":"connectorUrl"`) {
+			t.Errorf("%s: %d %s", target, status, data)
+		}
+	}
+}
+
+// TestConnectorURLChangeNeedsSecret: the saved secret is kept when the
+// settings come back as read, but not for another connectorUrl, which
+// would have it sign requests to a host of the caller's choosing.
+func TestConnectorURLChangeNeedsSecret(t *testing.T) {
+	w := newAuthWorld(t)
+	const secret = "whsec-0123456789abcdef"
+	if status, data := w.settings(t, auth.RoleAdmin, `{"connectorUrl":"https://agents.example.com/hook","connectorSecret":"`+secret+`"}`); status != http.StatusOK {
+		t.Fatalf("put: %d %s", status, data)
+	}
+	// Sent back as read: kept.
+	if status, data := w.settings(t, auth.RoleAdmin, `{"defaultSkill":"care","connectorUrl":"https://agents.example.com/hook","connectorSecret":"••••cdef"}`); status != http.StatusOK {
+		t.Fatalf("put as read: %d %s", status, data)
+	}
+	// Another URL with the redacted secret, or without one: refused.
+	for _, body := range []string{
+		`{"connectorUrl":"https://collector.example/hook","connectorSecret":"••••cdef"}`,
+		`{"connectorUrl":"https://collector.example/hook"}`,
+	} {
+		status, data := w.settings(t, auth.RoleAdmin, body)
+		if status != http.StatusBadRequest || !strings.Contains(data, `"field":"connectorSecret"`) {
+			t.Errorf("%s: %d %s; want 400 on connectorSecret", body, status, data)
+		}
+		if a, _ := w.store.Account(context.Background(), "acct1"); a.ConnectorURL != "https://agents.example.com/hook" || a.ConnectorSecret.Reveal() != secret || a.DefaultSkill != "care" {
+			t.Fatalf("after %s the settings are %+v", body, a)
+		}
+	}
+	// Another URL with its secret: saved.
+	if status, data := w.settings(t, auth.RoleAdmin, `{"connectorUrl":"https://collector.example/hook","connectorSecret":"whsec-collector-0000000"}`); status != http.StatusOK {
+		t.Fatalf("put with a new secret: %d %s", status, data)
+	}
+	if a, _ := w.store.Account(context.Background(), "acct1"); a.ConnectorURL != "https://collector.example/hook" || a.ConnectorSecret.Reveal() != "whsec-collector-0000000" {
+		t.Errorf("settings = %+v", a)
+	}
+}
+
+// TestOnlyAdminSetsConnector: a campaign manager edits the settings but
+// not the connector — setting, moving, re-keying or removing it is 403 and
+// changes nothing; sending it back as read is allowed.
+func TestOnlyAdminSetsConnector(t *testing.T) {
+	w := newAuthWorld(t)
+	const secret = "whsec-0123456789abcdef"
+	manager := auth.RoleCampaignManager
+	// A manager may not set one up.
+	if status, data := w.settings(t, manager, `{"connectorUrl":"https://agents.example.com/hook","connectorSecret":"`+secret+`"}`); status != http.StatusForbidden {
+		t.Fatalf("manager sets a connector: %d %s; want 403", status, data)
+	}
+	if a, _ := w.store.Account(context.Background(), "acct1"); a.ConnectorURL != "" || a.ConnectorSecret != "" {
+		t.Fatalf("a refused connector was saved: %+v", a)
+	}
+	if status, data := w.settings(t, auth.RoleAdmin, `{"defaultSkill":"care","connectorUrl":"https://agents.example.com/hook","connectorSecret":"`+secret+`"}`); status != http.StatusOK {
+		t.Fatalf("admin sets the connector: %d %s", status, data)
+	}
+	for _, body := range []string{
+		`{"defaultSkill":"sales","connectorUrl":"https://collector.example/hook","connectorSecret":"••••cdef"}`,
+		`{"defaultSkill":"sales","connectorUrl":"https://collector.example/hook","connectorSecret":"whsec-collector-0000000"}`,
+		`{"defaultSkill":"sales","connectorUrl":"https://agents.example.com/hook","connectorSecret":"whsec-another-00000000"}`,
+		`{"defaultSkill":"sales"}`,
+	} {
+		status, data := w.settings(t, manager, body)
+		if status != http.StatusForbidden || !strings.Contains(data, `"code":"forbidden"`) || !strings.Contains(data, "admin") {
+			t.Errorf("manager PUT %s: %d %s; want 403", body, status, data)
+		}
+		if a, _ := w.store.Account(context.Background(), "acct1"); a.ConnectorURL != "https://agents.example.com/hook" || a.ConnectorSecret.Reveal() != secret || a.DefaultSkill != "care" {
+			t.Fatalf("after the refused %s the settings are %+v", body, a)
+		}
+	}
+	// The connector sent back as read: the manager's other changes apply.
+	if status, data := w.settings(t, manager, `{"defaultSkill":"sales","connectorUrl":"https://agents.example.com/hook","connectorSecret":"••••cdef"}`); status != http.StatusOK {
+		t.Fatalf("manager keeps the connector: %d %s", status, data)
+	}
+	if a, _ := w.store.Account(context.Background(), "acct1"); a.DefaultSkill != "sales" || a.ConnectorSecret.Reveal() != secret {
+		t.Errorf("settings = %+v", a)
 	}
 }
 

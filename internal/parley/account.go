@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/egress"
 )
 
 // Account holds an account's messaging settings.
@@ -32,9 +34,10 @@ type Account struct {
 // of a 140-character SMS for it.
 const MaxOptOutText = 42
 
-// Validate checks the settings a brand may set. The opt-out text must tell
-// the consumer how to stop (name STOP) and leave room for the message.
-func (a Account) Validate() error {
+// Validate checks the settings a brand may set; p is the egress policy the
+// connector URL will be reached with. The opt-out text must tell the
+// consumer how to stop (name STOP) and leave room for the message.
+func (a Account) Validate(p egress.Policy) error {
 	if a.OptOutText != "" {
 		if n := utf8.RuneCountInString(a.OptOutText); n > MaxOptOutText {
 			return FieldErrorf("optOutText", "optOutText is %d characters; at most %d", n, MaxOptOutText)
@@ -52,5 +55,5 @@ func (a Account) Validate() error {
 	if utf8.RuneCountInString(a.OptInConfirmText) > 160 {
 		return FieldErrorf("optInConfirmText", "optInConfirmText is longer than one SMS (160 characters)")
 	}
-	return a.validateConnector()
+	return a.validateConnector(p)
 }

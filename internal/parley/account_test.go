@@ -3,6 +3,8 @@ package parley
 import (
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/internal/egress"
 )
 
 func TestAccountValidate(t *testing.T) {
@@ -21,7 +23,7 @@ func TestAccountValidate(t *testing.T) {
 		{Account{OptInConfirmText: strings.Repeat("c", 161)}, "optInConfirmText"},
 	}
 	for _, tt := range tests {
-		if err := tt.a.Validate(); ErrorField(err) != tt.field || (tt.field == "") != (err == nil) {
+		if err := tt.a.Validate(egress.Policy{}); ErrorField(err) != tt.field || (tt.field == "") != (err == nil) {
 			t.Errorf("Validate(%+v) = %v, want field %q", tt.a, err, tt.field)
 		}
 	}

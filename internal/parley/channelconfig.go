@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/egress"
 )
 
 // Provider names the gateway a channel of an account sends through.
@@ -196,8 +197,8 @@ type ChannelConfig struct {
 	AccountID string   `json:"accountId"`
 	Channel   Channel  `json:"channel"`
 	Provider  Provider `json:"provider"`
-	// BaseURL replaces the provider's API host when set: https, or http to
-	// a loopback address only.
+	// BaseURL replaces the provider's API host when set: https to a public
+	// host (or http to a loopback one, where egress allows loopback).
 	BaseURL string          `json:"baseUrl,omitempty"`
 	Senders []ChannelSender `json:"senders,omitempty"`
 	// The credentials of Provider; the block of any other provider must be
@@ -234,11 +235,12 @@ var (
 	cmWebhookToken   = regexp.MustCompile(`^[A-Za-z0-9._~-]{16,256}$`)
 )
 
-// Validate checks a configuration before it is saved. Errors are EINVALID
-// and name the offending field as a JSON path of the API's body (such as
+// Validate checks a configuration before it is saved; p is the egress
+// policy its BaseURL will be reached with. Errors are EINVALID and name the
+// offending field as a JSON path of the API's body (such as
 // "twilio.accountSid" or "senders[2].outboundNumber"); they never quote a
 // secret. Sender outbound numbers must already be in E.164 form.
-func (c ChannelConfig) Validate() error {
+func (c ChannelConfig) Validate(p egress.Policy) error {
 	if strings.TrimSpace(c.AccountID) == "" {
 		return FieldErrorf("accountId", "accountId is required")
 	}
@@ -249,7 +251,7 @@ func (c ChannelConfig) Validate() error {
 	if !contains(providers, c.Provider) {
 		return FieldErrorf("provider", "provider %q cannot send on channel %s; use one of %s", c.Provider, c.Channel, joinProviders(providers))
 	}
-	if err := validBaseURL(c.BaseURL); err != nil {
+	if err := validBaseURL(c.BaseURL, p); err != nil {
 		return err
 	}
 	if err := c.validCredentials(); err != nil {
@@ -275,10 +277,10 @@ func joinProviders(ps []Provider) string {
 	return strings.Join(s, ", ")
 }
 
-// validBaseURL accepts an absolute https URL, or http to a loopback host,
-// without user info, query or fragment: credentials never travel in clear
-// over a network.
-func validBaseURL(raw string) error {
+// validBaseURL accepts an absolute URL without user info, query or
+// fragment that egress policy p can reach (see reachableURL): credentials
+// never travel in clear over a network, nor to an internal address.
+func validBaseURL(raw string, p egress.Policy) error {
 	if raw == "" {
 		return nil
 	}
@@ -286,24 +288,27 @@ func validBaseURL(raw string) error {
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return FieldErrorf("baseUrl", "baseUrl %q is not an absolute URL without credentials, query or fragment", raw)
 	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if loopback(u.Hostname()) {
-			return nil
-		}
-		return FieldErrorf("baseUrl", "baseUrl %q must use https (http only to a loopback address)", raw)
-	}
-	return FieldErrorf("baseUrl", "baseUrl %q must use https", raw)
+	return reachableURL("baseUrl", u, p)
 }
 
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
+// reachableURL checks a URL an account configures for the field it is
+// given in: https, or http to a loopback host where egress policy p allows
+// loopback; and no host p refuses before resolving it (an IP literal that
+// is not public, a localhost name). What a name resolves to is checked
+// when connecting. Messages name the host only: a URL may carry a token.
+func reachableURL(field string, u *url.URL, p egress.Policy) error {
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && p.AllowLoopback && egress.LoopbackHost(u.Hostname()):
+	case p.AllowLoopback:
+		return FieldErrorf(field, "%s must use https (http only to a loopback address)", field)
+	default:
+		return FieldErrorf(field, "%s must use https", field)
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	if err := p.CheckHost(u.Hostname()); err != nil {
+		return FieldErrorf(field, "%s host %q is refused: %v", field, u.Host, err)
+	}
+	return nil
 }
 
 // validCredentials checks that the provider's credential block, and only

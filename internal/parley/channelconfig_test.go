@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/internal/egress"
 )
 
 const (
@@ -52,7 +54,8 @@ func TestChannelConfigValidate(t *testing.T) {
 		{"prioritized is no channel", change(func(c *ChannelConfig) { c.Channel = ChannelPrioritized }), "channel"},
 		{"provider of another channel", change(func(c *ChannelConfig) { c.Channel = ChannelWhatsApp }), "provider"},
 		{"https only", change(func(c *ChannelConfig) { c.BaseURL = "http://api.twilio.com" }), "baseUrl"},
-		{"http to loopback", change(func(c *ChannelConfig) { c.BaseURL = "http://127.0.0.1:8080" }), ""},
+		{"http to loopback", change(func(c *ChannelConfig) { c.BaseURL = "http://127.0.0.1:8080" }), "baseUrl"},
+		{"metadata address", change(func(c *ChannelConfig) { c.BaseURL = "https://169.254.169.254" }), "baseUrl"},
 		{"base URL with credentials", change(func(c *ChannelConfig) { c.BaseURL = "https://u:p@api.twilio.com" }), "baseUrl"},
 		{"base URL with query", change(func(c *ChannelConfig) { c.BaseURL = "https://api.twilio.com/?x=1" }), "baseUrl"},
 		{"no credentials", change(func(c *ChannelConfig) { c.Twilio = nil }), "twilio"},
@@ -103,7 +106,7 @@ func TestChannelConfigValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.c.Validate()
+			err := tt.c.Validate(egress.Policy{})
 			if ErrorField(err) != tt.field || (tt.field == "") != (err == nil) || err != nil && ErrorCode(err) != EINVALID {
 				t.Fatalf("Validate() = %v; want field %q", err, tt.field)
 			}
@@ -111,6 +114,66 @@ func TestChannelConfigValidate(t *testing.T) {
 				t.Errorf("the error quotes the token: %v", err)
 			}
 		})
+	}
+}
+
+// TestSSRFConfiguredURLs checks that a baseUrl or connectorUrl naming an
+// address that is not public, or localhost, is refused when saved, on its
+// field; loopback only where the egress policy allows it.
+func TestSSRFConfiguredURLs(t *testing.T) {
+	tests := []struct {
+		url string
+		// strict and loopback: whether the zero policy, and one allowing
+		// loopback, accept the URL.
+		strict, loopback bool
+	}{
+		{"https://api.twilio.com", true, true},
+		{"https://api.twilio.com:8443/base/", true, true},
+		{"https://8.8.8.8", true, true},
+		{"https://[2001:4860:4860::8888]", true, true},
+		{"https://127.0.0.1:8443", false, true},
+		{"http://127.0.0.1:9001", false, true},
+		{"http://[::1]:8080", false, true},
+		{"http://localhost:8080", false, true},
+		{"https://LocalHost.", false, true},
+		{"https://api.localhost", false, true},
+		{"https://[::ffff:127.0.0.1]", false, true},
+		{"http://api.twilio.com", false, false},
+		{"http://10.0.0.1", false, false},
+		{"https://169.254.169.254", false, false},
+		{"https://169.254.170.2", false, false},
+		{"https://[fd00:ec2::254]", false, false},
+		{"https://[::ffff:169.254.169.254]", false, false},
+		{"https://[::ffff:a9fe:a9fe]", false, false},
+		{"https://10.1.2.3", false, false},
+		{"https://172.20.0.1", false, false},
+		{"https://192.168.1.10", false, false},
+		{"https://100.64.0.1", false, false},
+		{"https://0.0.0.0", false, false},
+		{"https://[::]", false, false},
+		{"https://[fe80::1%25eth0]", false, false},
+		{"https://[fc00::1]", false, false},
+		{"https://224.0.0.1", false, false},
+		{"https://255.255.255.255", false, false},
+		{"https://198.18.0.1", false, false},
+		{"https://2130706433", false, false},
+		{"https://127.1", false, false},
+		{"https://0x7f.0.0.1", false, false},
+	}
+	for _, tt := range tests {
+		for _, c := range []struct {
+			p    egress.Policy
+			want bool
+		}{{egress.Policy{}, tt.strict}, {egress.Policy{AllowLoopback: true}, tt.loopback}} {
+			cfg := twilioSMS()
+			cfg.BaseURL = tt.url
+			a := Account{ConnectorURL: tt.url + "/hook", ConnectorSecret: "whsec-0123456789abcdef"}
+			for field, err := range map[string]error{"baseUrl": cfg.Validate(c.p), "connectorUrl": a.Validate(c.p)} {
+				if (err == nil) != c.want || err != nil && ErrorField(err) != field {
+					t.Errorf("%s %s with %+v: %v; want accepted %v", field, tt.url, c.p, err, c.want)
+				}
+			}
+		}
 	}
 }
 
@@ -212,7 +275,7 @@ func TestKeepSecrets(t *testing.T) {
 		t.Errorf("the saved token was kept for another API host")
 	}
 	sent.Twilio.AuthToken = "••••0000"
-	if got := sent.KeepSecrets(saved); got.Twilio.AuthToken != "••••0000" || got.Validate() == nil {
+	if got := sent.KeepSecrets(saved); got.Twilio.AuthToken != "••••0000" || got.Validate(egress.Policy{}) == nil {
 		t.Errorf("a mask of another token was kept as %v and passed validation", got.Twilio.AuthToken)
 	}
 	sent.Twilio.AuthToken = "new-token-0123456789"
@@ -243,7 +306,7 @@ func FuzzChannelConfig(f *testing.F) {
 		if json.Unmarshal([]byte(body), &c) != nil {
 			return
 		}
-		err := c.Validate()
+		err := c.Validate(egress.Policy{AllowLoopback: true})
 		if err == nil {
 			c.SenderFor("+12025550100")
 			return

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/internal/egress"
 )
 
 func TestCMWebhookToken(t *testing.T) {
@@ -26,7 +28,7 @@ func TestCMWebhookToken(t *testing.T) {
 		{" wh-0123456789abcdef", "cm.webhookToken"},
 	}
 	for _, tt := range tests {
-		err := cm(tt.token).Validate()
+		err := cm(tt.token).Validate(egress.Policy{})
 		if ErrorField(err) != tt.field || (tt.field == "") != (err == nil) {
 			t.Errorf("webhook token %q: %v; want field %q", tt.token, err, tt.field)
 		}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/egress"
 )
 
 func TestAppendBoundsTheTranscript(t *testing.T) {
@@ -125,8 +127,9 @@ func TestAccountConnector(t *testing.T) {
 	}{
 		{Account{}, ""},
 		{Account{ConnectorURL: "https://agents.example.com/hook?x=1", ConnectorSecret: secret}, ""},
-		{Account{ConnectorURL: "http://127.0.0.1:9000/hook", ConnectorSecret: secret}, ""},
-		{Account{ConnectorURL: "http://localhost/hook", ConnectorSecret: secret}, ""},
+		{Account{ConnectorURL: "http://127.0.0.1:9000/hook", ConnectorSecret: secret}, "connectorUrl"},
+		{Account{ConnectorURL: "http://localhost/hook", ConnectorSecret: secret}, "connectorUrl"},
+		{Account{ConnectorURL: "https://169.254.169.254/hook", ConnectorSecret: secret}, "connectorUrl"},
 		{Account{ConnectorURL: "http://agents.example.com/hook", ConnectorSecret: secret}, "connectorUrl"},
 		{Account{ConnectorURL: "https://user:pw@agents.example.com/", ConnectorSecret: secret}, "connectorUrl"},
 		{Account{ConnectorURL: "agents.example.com/hook", ConnectorSecret: secret}, "connectorUrl"},
@@ -136,7 +139,7 @@ func TestAccountConnector(t *testing.T) {
 		{Account{ConnectorURL: "https://agents.example.com/", ConnectorSecret: Secret(secret.Redacted())}, "connectorSecret"},
 	}
 	for _, tt := range tests {
-		if err := tt.a.Validate(); ErrorField(err) != tt.field || (tt.field == "") != (err == nil) {
+		if err := tt.a.Validate(egress.Policy{}); ErrorField(err) != tt.field || (tt.field == "") != (err == nil) {
 			t.Errorf("Validate(%s) = %v, want field %q", tt.a.ConnectorURL, err, tt.field)
 		}
 	}
@@ -144,5 +147,40 @@ func TestAccountConnector(t *testing.T) {
 	data, _ := json.Marshal(a)
 	if strings.Contains(string(data), "whsec") || strings.Contains(fmt.Sprintf("%+v %#v", a, a), "whsec") {
 		t.Errorf("the connector secret shows: %s / %+v", data, a)
+	}
+}
+
+func TestKeepConnectorSecret(t *testing.T) {
+	const secret = Secret("whsec-0123456789abcdef")
+	saved := Account{ID: "acct1", ConnectorURL: "https://agents.example.com/hook", ConnectorSecret: secret}
+	redacted := Secret(secret.Redacted())
+	tests := []struct {
+		name    string
+		a       Account
+		changes bool
+		kept    Secret // the secret after KeepConnectorSecret; "" when it fails
+		field   string
+	}{
+		{"sent back as read", Account{ConnectorURL: saved.ConnectorURL, ConnectorSecret: redacted}, false, secret, ""},
+		{"secret left out", Account{ConnectorURL: saved.ConnectorURL}, false, secret, ""},
+		{"secret in clear", Account{ConnectorURL: saved.ConnectorURL, ConnectorSecret: secret}, false, secret, ""},
+		{"new secret", Account{ConnectorURL: saved.ConnectorURL, ConnectorSecret: "whsec-another-0000000"}, true, "whsec-another-0000000", ""},
+		{"mask of another secret", Account{ConnectorURL: saved.ConnectorURL, ConnectorSecret: "••••0000"}, true, "••••0000", ""},
+		{"new URL, redacted secret", Account{ConnectorURL: "https://collector.example/hook", ConnectorSecret: redacted}, true, "", "connectorSecret"},
+		{"new URL, no secret", Account{ConnectorURL: "https://collector.example/hook"}, true, "", "connectorSecret"},
+		{"new URL, secret in clear", Account{ConnectorURL: "https://collector.example/hook", ConnectorSecret: secret}, true, secret, ""},
+		{"removed", Account{}, true, "", ""},
+	}
+	for _, tt := range tests {
+		if got := tt.a.ChangesConnector(saved); got != tt.changes {
+			t.Errorf("%s: ChangesConnector = %v, want %v", tt.name, got, tt.changes)
+		}
+		got, err := tt.a.KeepConnectorSecret(saved)
+		if ErrorField(err) != tt.field || got.ConnectorSecret != tt.kept {
+			t.Errorf("%s: KeepConnectorSecret = %q, %v; want %q, field %q", tt.name, got.ConnectorSecret.Reveal(), err, tt.kept.Reveal(), tt.field)
+		}
+	}
+	if (Account{}).ChangesConnector(Account{}) {
+		t.Error("no connector before or after is a change")
 	}
 }

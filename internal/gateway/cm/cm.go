@@ -26,6 +26,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
@@ -66,7 +67,9 @@ const (
 	CodeNetwork        = "NETWORK"
 )
 
-var defaultHTTP = &http.Client{Timeout: 30 * time.Second}
+// defaultHTTP is used when Gateway.HTTP is nil: it reaches public addresses
+// only and follows no redirects (package egress).
+var defaultHTTP = egress.Policy{}.Client(30 * time.Second)
 
 var _ gateway.Sender = (*Gateway)(nil)
 
@@ -330,7 +333,7 @@ func (g *Gateway) post(ctx context.Context, payload []byte) (int, []byte, error)
 	req.Header.Set(tokenHeader, g.ProductToken)
 	resp, err := g.client().Do(req)
 	if err != nil {
-		return 0, nil, sendErr(CodeNetwork, err.Error(), parley.FailTransient)
+		return 0, nil, gateway.TransportError(provider, CodeNetwork, "no answer from CM.com", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))

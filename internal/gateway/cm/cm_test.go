@@ -14,7 +14,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/parleyhq/parley/internal/egress"
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -272,9 +275,14 @@ func TestSendErrors(t *testing.T) {
 func TestSendNetworkError(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	g := &Gateway{BaseURL: srv.URL, ProductToken: testToken}
+	// Loopback allowed, so the closed port is reached and refuses.
+	g := &Gateway{BaseURL: srv.URL, ProductToken: testToken, HTTP: egress.Policy{AllowLoopback: true}.Client(time.Second)}
 	_, err := g.Send(context.Background(), testMessage())
 	assertSendError(t, err, CodeNetwork, parley.FailTransient)
+	// The default client refuses loopback before connecting.
+	g.HTTP = nil
+	_, err = g.Send(context.Background(), testMessage())
+	assertSendError(t, err, gateway.CodeEgressRefused, parley.FailConfig)
 }
 
 func assertSendError(t *testing.T, err error, code string, kind parley.FailKind) {

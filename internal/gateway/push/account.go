@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -100,6 +101,21 @@ func validProjectID(id string) bool {
 		}
 	}
 	return true
+}
+
+// CheckTokenURI refuses a token URI whose host egress policy p refuses up
+// front (an IP literal that is not public, a localhost name): EINVALID on
+// token_uri. The token exchange's connection is checked again by the HTTP
+// client, whatever the name resolves to.
+func (a ServiceAccount) CheckTokenURI(p egress.Policy) error {
+	u, err := url.Parse(a.TokenURI)
+	if err != nil {
+		return parley.FieldErrorf("token_uri", "token URI is not a URL")
+	}
+	if err := p.CheckHost(u.Hostname()); err != nil {
+		return parley.FieldErrorf("token_uri", "token URI is refused: %v", err)
+	}
+	return nil
 }
 
 func httpsURL(s string) bool {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -37,7 +38,9 @@ const (
 	CodeNetwork        = "NETWORK"
 )
 
-var defaultHTTP = &http.Client{Timeout: 30 * time.Second}
+// defaultHTTP is used when Client.HTTP is nil: it reaches public addresses
+// only and follows no redirects (package egress).
+var defaultHTTP = egress.Policy{}.Client(30 * time.Second)
 
 // Notification is what a device shows, plus key/value data for the app.
 type Notification struct {
@@ -53,8 +56,8 @@ type Client struct {
 	BaseURL string
 	// Account authenticates the requests and names the project.
 	Account ServiceAccount
-	// HTTP carries both the token exchange and the sends; a client with a
-	// 30 s timeout when nil.
+	// HTTP carries both the token exchange and the sends; an egress client
+	// (public addresses only, no redirects) with a 30 s timeout when nil.
 	HTTP *http.Client
 	// Clock times access-token expiry; the system clock when nil.
 	Clock parley.Clock

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -56,8 +57,9 @@ type TokenSource struct {
 	expiry time.Time
 }
 
-// NewTokenSource returns a TokenSource for a; hc and clock default to a
-// 30 s-timeout client and the system clock when nil.
+// NewTokenSource returns a TokenSource for a; hc and clock default to an
+// egress client (public addresses only, no redirects) with a 30 s timeout
+// and the system clock when nil.
 func NewTokenSource(a ServiceAccount, hc *http.Client, clock parley.Clock) *TokenSource {
 	if hc == nil {
 		hc = defaultHTTP
@@ -226,11 +228,11 @@ func seconds(n int64) time.Duration {
 }
 
 // do sends req and returns the status, headers and a bounded body; a
-// transport failure is a transient *parley.SendError.
+// transport failure is a *parley.SendError (see gateway.TransportError).
 func do(hc *http.Client, req *http.Request) (int, http.Header, []byte, error) {
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, nil, nil, sendErr(CodeNetwork, err.Error(), parley.FailTransient)
+		return 0, nil, nil, gateway.TransportError(provider, CodeNetwork, "no answer from "+req.URL.Host, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))

@@ -44,6 +44,6 @@ func TestTwilioStatusCallback(t *testing.T) {
 // newWorldRouter is a second router over w's store with a public URL.
 func newWorldRouter(w *world, publicURL string) *router.Router {
 	r := router.New(w.store, w.sandbox)
-	r.Sandbox, r.Clock, r.PublicURL = w.sandbox, w.clock, publicURL
+	r.Sandbox, r.Clock, r.PublicURL, r.HTTP = w.sandbox, w.clock, publicURL, w.router.HTTP
 	return r
 }

@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/internal/egress"
 )
 
 // The fakes below answer the way each provider's API does and fail the test
@@ -352,6 +354,14 @@ func (f *fakeGoogle) counts() (exchanges int, pushed []string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.exchanges, append([]string(nil), f.pushed...)
+}
+
+// localTLS is an egress client that reaches srv, a local TLS server: it
+// allows loopback and trusts srv's certificate.
+func localTLS(srv *httptest.Server) *http.Client {
+	tr := local.Transport()
+	tr.TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
+	return &http.Client{Transport: tr, Timeout: 5 * time.Second, CheckRedirect: egress.NoRedirects}
 }
 
 // serviceAccountJSON is a key file for key whose token endpoint is tokenURI.

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/cm"
 	"github.com/parleyhq/parley/internal/gateway/push"
@@ -48,6 +49,12 @@ const (
 	// that does not parse, a provider this process does not offer).
 	CodeUnusable = "CHANNEL_CONFIG_UNUSABLE"
 )
+
+// DefaultTimeout bounds each provider request of a Router without HTTP.
+const DefaultTimeout = 30 * time.Second
+
+// defaultHTTP is the client of a Router without HTTP.
+var defaultHTTP = egress.Policy{}.Client(DefaultTimeout)
 
 // CodeConfigUnavailable is the transient refusal of a message whose
 // channel configuration could not be read.
@@ -94,8 +101,11 @@ type Router struct {
 	// <PublicURL>/webhooks/twilio/<account>, carrying the recipient's
 	// reference; when empty they ask for none.
 	PublicURL string
-	// HTTP carries every provider request; nil means each adapter's
-	// default client.
+	// HTTP carries every provider request, FCM's token exchange included:
+	// the hosts are the accounts' own (baseUrl, token_uri), so it must be
+	// an egress client (package egress), which connects to public
+	// addresses only and follows no redirects. Nil means one with
+	// DefaultTimeout that admits public addresses only.
 	HTTP *http.Client
 	// Clock times configuration refreshes and the adapters' token and
 	// Retry-After handling; nil means the system clock.
@@ -263,15 +273,24 @@ func (r *Router) config(ctx context.Context, k key) (*parley.ChannelConfig, erro
 	return cfg, nil
 }
 
-// build makes the provider client of cfg.
+// httpClient is the client provider requests go through.
+func (r *Router) httpClient() *http.Client {
+	if r.HTTP == nil {
+		return defaultHTTP
+	}
+	return r.HTTP
+}
+
+// build makes the provider client of cfg, every one sending through
+// httpClient.
 func (r *Router) build(cfg parley.ChannelConfig) (*client, error) {
-	c := &client{cfg: cfg}
+	c, hc := &client{cfg: cfg}, r.httpClient()
 	switch cfg.Provider {
 	case parley.ProviderTwilio:
 		if cfg.Twilio == nil {
 			return nil, unusable(cfg, "no Twilio credentials")
 		}
-		g := &twilio.Gateway{BaseURL: cfg.BaseURL, HTTP: r.HTTP, Clock: r.Clock, StatusCallback: r.webhookURL("twilio", cfg.AccountID), Credentials: twilio.Credentials{
+		g := &twilio.Gateway{BaseURL: cfg.BaseURL, HTTP: hc, Clock: r.Clock, StatusCallback: r.webhookURL("twilio", cfg.AccountID), Credentials: twilio.Credentials{
 			AccountSID: cfg.Twilio.AccountSID, AuthToken: cfg.Twilio.AuthToken.Reveal(),
 			APIKeySID: cfg.Twilio.APIKeySID, APIKeySecret: cfg.Twilio.APIKeySecret.Reveal(),
 		}}
@@ -280,12 +299,12 @@ func (r *Router) build(cfg parley.ChannelConfig) (*client, error) {
 		if cfg.CM == nil {
 			return nil, unusable(cfg, "no CM.com credentials")
 		}
-		c.sender = &cm.Gateway{BaseURL: cfg.BaseURL, ProductToken: cfg.CM.ProductToken.Reveal(), HTTP: r.HTTP}
+		c.sender = &cm.Gateway{BaseURL: cfg.BaseURL, ProductToken: cfg.CM.ProductToken.Reveal(), HTTP: hc}
 	case parley.ProviderWhatsApp:
 		if cfg.WhatsApp == nil {
 			return nil, unusable(cfg, "no WhatsApp credentials")
 		}
-		c.sender = &whatsapp.Gateway{BaseURL: cfg.BaseURL, Version: cfg.WhatsApp.APIVersion, Token: cfg.WhatsApp.AccessToken.Reveal(), HTTP: r.HTTP}
+		c.sender = &whatsapp.Gateway{BaseURL: cfg.BaseURL, Version: cfg.WhatsApp.APIVersion, Token: cfg.WhatsApp.AccessToken.Reveal(), HTTP: hc}
 	case parley.ProviderFCM:
 		if cfg.FCM == nil {
 			return nil, unusable(cfg, "no FCM credentials")
@@ -298,7 +317,7 @@ func (r *Router) build(cfg parley.ChannelConfig) (*client, error) {
 			return nil, unusable(cfg, "the service account key file is not usable: "+parley.ErrorMessage(err))
 		}
 		c.sender = &push.Gateway{Title: r.PushTitle, Tokens: r.Devices,
-			Client: &push.Client{BaseURL: cfg.BaseURL, Account: account, HTTP: r.HTTP, Clock: r.Clock}}
+			Client: &push.Client{BaseURL: cfg.BaseURL, Account: account, HTTP: hc, Clock: r.Clock}}
 	case parley.ProviderSandbox:
 		if r.Sandbox == nil {
 			return nil, unusable(cfg, "this process offers no sandbox gateway")

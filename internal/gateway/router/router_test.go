@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/channels"
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/cm"
 	"github.com/parleyhq/parley/internal/gateway/router"
@@ -83,10 +84,15 @@ func newWorld(t *testing.T) *world {
 	sb := &sandbox.Gateway{Recorder: s, Clock: clock}
 	logs := &bytes.Buffer{}
 	r := router.New(s, sb)
-	r.Sandbox, r.Clock = sb, clock
+	// The fake providers listen on loopback: these tests allow it, and
+	// only they do.
+	r.Sandbox, r.Clock, r.HTTP = sb, clock, local.Client(5*time.Second)
 	r.Log = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return &world{store: s, svc: &channels.Service{Store: s, Clock: clock}, sandbox: sb, clock: clock, router: r, logs: logs}
+	return &world{store: s, svc: &channels.Service{Store: s, Clock: clock, Egress: local}, sandbox: sb, clock: clock, router: r, logs: logs}
 }
+
+// local is the egress policy of tests whose providers are local servers.
+var local = egress.Policy{AllowLoopback: true}
 
 func (w *world) put(t *testing.T, c parley.ChannelConfig) parley.ChannelConfig {
 	t.Helper()
@@ -389,7 +395,7 @@ func TestInAppThroughFCM(t *testing.T) {
 		t.Fatal(err)
 	}
 	google, srv := newFakeGoogle(t, "brand-app", &key.PublicKey)
-	w.router.HTTP, w.router.Devices = srv.Client(), w.store
+	w.router.HTTP, w.router.Devices = localTLS(srv), w.store
 	for _, tok := range []string{"device-token-1", "device-token-2"} {
 		if err := w.store.PutPushToken(ctx, parley.PushToken{AccountID: "acct-a", ConsumerID: "consumer-7", Token: tok, Platform: parley.PlatformAndroid}); err != nil {
 			t.Fatal(err)

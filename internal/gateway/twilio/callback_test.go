@@ -36,7 +36,7 @@ func TestStatusCallbackURL(t *testing.T) {
 
 func TestSendWithoutRecipientAsksNoCallback(t *testing.T) {
 	f, srv := newFake(t)
-	g := &Gateway{BaseURL: srv.URL, Credentials: Credentials{AccountSID: testAccount, AuthToken: testToken},
+	g := &Gateway{BaseURL: srv.URL, Credentials: Credentials{AccountSID: testAccount, AuthToken: testToken}, HTTP: localHTTP,
 		StatusCallback: "https://api.example.com/webhooks/twilio/acct1"}
 	if _, err := g.Send(context.Background(), parley.Message{Channel: parley.ChannelSMS, From: "+15005550006", To: "+447700900123",
 		Body: "You are unsubscribed.", AccountID: "acct1"}); err != nil {

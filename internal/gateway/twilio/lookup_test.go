@@ -56,8 +56,8 @@ func TestLookupFailures(t *testing.T) {
 		g    *Gateway
 		kind parley.FailKind
 	}{
-		{"wrong token", &Gateway{BaseURL: srv.URL, Credentials: Credentials{AccountSID: testAccount, AuthToken: "stale"}}, parley.FailConfig},
-		{"no credentials", &Gateway{BaseURL: srv.URL}, parley.FailConfig},
+		{"wrong token", &Gateway{BaseURL: srv.URL, Credentials: Credentials{AccountSID: testAccount, AuthToken: "stale"}, HTTP: localHTTP}, parley.FailConfig},
+		{"no credentials", &Gateway{BaseURL: srv.URL, HTTP: localHTTP}, parley.FailConfig},
 		{"unreachable", testGateway("http://127.0.0.1:1"), parley.FailTransient},
 	}
 	for _, tt := range tests {

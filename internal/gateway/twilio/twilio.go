@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -36,9 +37,10 @@ const apiVersion = "/2010-04-01"
 // maxResponse bounds how much of a response body is read.
 const maxResponse = 1 << 20
 
-// defaultClient is used when Gateway.HTTP is nil. The timeout backs up the
-// caller's context, which should carry its own deadline.
-var defaultClient = &http.Client{Timeout: 15 * time.Second}
+// defaultClient is used when Gateway.HTTP is nil: it reaches public
+// addresses only and follows no redirects (package egress). The timeout
+// backs up the caller's context, which should carry its own deadline.
+var defaultClient = egress.Policy{}.Client(15 * time.Second)
 
 var _ gateway.Sender = (*Gateway)(nil)
 
@@ -126,8 +128,8 @@ type Gateway struct {
 	// reference comes back as authentic as the status. A message to no
 	// recipient (an answer to a keyword) asks for no callbacks.
 	StatusCallback string
-	// HTTP is the client requests go through; nil means a client with a
-	// 15 s timeout.
+	// HTTP is the client requests go through; nil means an egress client
+	// (public addresses only, no redirects) with a 15 s timeout.
 	HTTP *http.Client
 	// Clock resolves a Retry-After given as a date; nil means the system
 	// clock.
@@ -241,9 +243,7 @@ func (g *Gateway) do(req *http.Request, out any) error {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		se := &parley.SendError{Provider: Provider, Code: "NETWORK", Kind: parley.FailTransient,
-			Reason: "no answer from Twilio"}
-		return fmt.Errorf("%w: %w", se, err)
+		return gateway.TransportError(Provider, "NETWORK", "no answer from Twilio", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))

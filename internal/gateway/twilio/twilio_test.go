@@ -12,12 +12,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
+// localHTTP reaches the fake Twilio on loopback: these tests allow it
+// explicitly, where the default client refuses it.
+var localHTTP = egress.Policy{AllowLoopback: true}.Client(5 * time.Second)
+
 // gateway returns a gateway on srvURL with the account's auth token.
 func testGateway(srvURL string) *Gateway {
-	return &Gateway{BaseURL: srvURL, Credentials: Credentials{AccountSID: testAccount, AuthToken: testToken}}
+	return &Gateway{BaseURL: srvURL, Credentials: Credentials{AccountSID: testAccount, AuthToken: testToken}, HTTP: localHTTP}
 }
 
 func TestSendCreatesMessage(t *testing.T) {
@@ -48,7 +53,7 @@ func TestSendCreatesMessage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFake(t)
-			g := &Gateway{BaseURL: srv.URL + "/", Credentials: tt.creds, StatusCallback: tt.callback}
+			g := &Gateway{BaseURL: srv.URL + "/", Credentials: tt.creds, StatusCallback: tt.callback, HTTP: localHTTP}
 			sid, err := g.Send(context.Background(), parley.Message{
 				Channel: parley.ChannelSMS, From: tt.from, To: "+447700900123", Body: "Hi Ann, 20% off today",
 				AccountID: "acct1", CampaignID: "camp-1", RecipientID: "000042",
@@ -180,7 +185,7 @@ func TestSendRefusesIncompleteCredentials(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFake(t)
-			g := &Gateway{BaseURL: srv.URL, Credentials: tt.creds}
+			g := &Gateway{BaseURL: srv.URL, Credentials: tt.creds, HTTP: localHTTP}
 			_, err := g.Send(context.Background(), parley.Message{From: "+15005550006", To: "+15005550009", Body: "x"})
 			var se *parley.SendError
 			if !errors.As(err, &se) || se.Kind != parley.FailConfig || se.Code != "CREDENTIALS" {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
@@ -36,9 +37,10 @@ const provider = "whatsapp"
 // maxResponse bounds how much of a Graph response is read.
 const maxResponse = 1 << 20
 
-// defaultClient is used when Gateway.HTTP is nil; the context still bounds
-// each call.
-var defaultClient = &http.Client{Timeout: 30 * time.Second}
+// defaultClient is used when Gateway.HTTP is nil: it reaches public
+// addresses only and follows no redirects (package egress); the context
+// still bounds each call.
+var defaultClient = egress.Policy{}.Client(30 * time.Second)
 
 var _ gateway.Sender = (*Gateway)(nil)
 
@@ -181,10 +183,11 @@ func messageID(raw []byte) (string, error) {
 	return r.Messages[0].ID, nil
 }
 
-// transportError is a transient failure that also wraps its cause, so
-// callers can still see context cancellation.
+// transportError is a request without an answer (see
+// gateway.TransportError); it wraps its cause, so callers can still see
+// context cancellation.
 func transportError(code, reason string, err error) error {
-	return fmt.Errorf("%w: %w", &parley.SendError{Provider: provider, Code: code, Kind: parley.FailTransient, Reason: reason}, err)
+	return gateway.TransportError(provider, code, reason, err)
 }
 
 // invalid is a message this gateway refuses before calling Meta: retrying
