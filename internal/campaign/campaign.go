@@ -10,6 +10,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -244,6 +246,9 @@ func (s *Service) recipients(c parley.Campaign, consumers []Consumer, now time.T
 		where := cons.where(i)
 		o := Outcome{Index: i, Line: cons.Line, Phone: cons.SMS, ConsumerID: cons.ConsumerID, Error: cons.Error, Detail: cons.Detail}
 		var r parley.Recipient
+		if o.Error == "" {
+			o.Error, o.Detail = unsafeValues(cons, where)
+		}
 		switch {
 		case o.Error != "":
 		case c.Channel == parley.ChannelInApp:
@@ -394,4 +399,19 @@ func endNote(s window.Schedule) string {
 		return ""
 	}
 	return " before the campaign ends at " + s.EndAt.UTC().Format(time.RFC3339)
+}
+
+// unsafeValues refuses a consumer whose values carry a character no
+// message may (message.Unsafe), naming the value and the character.
+func unsafeValues(cons Consumer, where string) (string, string) {
+	values := [][2]string{{"text", cons.Text}, {"headerUrl", cons.Header}, {"buttonVariable", cons.URL}}
+	for _, k := range slices.Sorted(maps.Keys(cons.Variables)) {
+		values = append(values, [2]string{"variable " + k, cons.Variables[k]})
+	}
+	for _, v := range values {
+		if r, pos, bad := message.Unsafe(v[1]); bad {
+			return parley.CodeInvalidCharacter, fmt.Sprintf("%s: %s has %s; remove it", where, v[0], message.DescribeUnsafe(r, pos))
+		}
+	}
+	return "", ""
 }

@@ -90,6 +90,8 @@ func TestCreateValidation(t *testing.T) {
 		{"no consent", func(d *campaign.Draft) { d.Consent = false }, "consent"},
 		{"no message", func(d *campaign.Draft) { d.Message = "" }, "message"},
 		{"long message", func(d *campaign.Draft) { d.Message = strings.Repeat("x", 1601) }, "message"},
+		{"NUL in the message", func(d *campaign.Draft) { d.Message = "Hi {{1}}\x00" }, "message"},
+		{"bidi override in the message", func(d *campaign.Draft) { d.Message = "Pay at \u202Emoc.evil" }, "message"},
 		{"no consumers", func(d *campaign.Draft) { d.Consumers = nil }, "consumers"},
 		{"101 consumers", func(d *campaign.Draft) { *d = tooMany }, "consumers"},
 	}
@@ -254,5 +256,29 @@ func TestCampaignStatus(t *testing.T) {
 		if got := parley.CampaignStatus(tt.counts); got != tt.want {
 			t.Errorf("CampaignStatus(%v) = %s, want %s", tt.counts, got, tt.want)
 		}
+	}
+}
+
+// TestUnsafeConsumerValues refuses each consumer whose values carry a
+// control character or a bidirectional override, saying which value and
+// which character, and still accepts the others.
+func TestUnsafeConsumerValues(t *testing.T) {
+	w := newWorld(t)
+	d := draft("+12025550101", "+12025550102", "+12025550103", "+12025550104")
+	d.Consumers[1].Variables["1"] = "Bob\x00"
+	d.Consumers[2].Variables["1"] = "\u2066Ann"
+	d.Consumers[3].Text = "bell\a"
+	got, err := w.svc.Create(context.Background(), "acct1", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]string{1: "variable 1 has U+0000", 2: "variable 1 has U+2066", 3: "text has U+0007"}
+	for _, o := range got.Failed {
+		if o.Error != parley.CodeInvalidCharacter || !strings.Contains(o.Detail, want[o.Index]) || !strings.Contains(o.Detail, fmt.Sprintf("consumers[%d]", o.Index)) {
+			t.Errorf("consumer %d: %s %q; want %s naming %q", o.Index, o.Error, o.Detail, parley.CodeInvalidCharacter, want[o.Index])
+		}
+	}
+	if len(got.Failed) != 3 || len(got.Accepted) != 1 || got.Accepted[0].Index != 0 {
+		t.Errorf("accepted %+v, failed %+v; want consumer 0 alone accepted", got.Accepted, got.Failed)
 	}
 }

@@ -91,6 +91,9 @@ func (d Draft) validate(now time.Time, optOut string, tpl *parley.WhatsAppTempla
 			return parley.FieldErrorf(r.field, "%s is required", r.field)
 		}
 	}
+	if r, pos, bad := message.Unsafe(d.Message); bad {
+		return parley.FieldErrorf("message", "message has %s; remove it", message.DescribeUnsafe(r, pos))
+	}
 	switch {
 	case !d.Consent:
 		return parley.FieldErrorf("consent", "consent must be true: the brand confirms every consumer opted in to this channel")

@@ -21,4 +21,7 @@ const (
 	// CodeOptedOut: the consumer is on the account's opt-out list for the
 	// channel; the recipient is SKIPPED and never sent.
 	CodeOptedOut = "OPTED_OUT"
+	// CodeInvalidCharacter: a consumer's value carries a character no
+	// message may (a control character or a bidirectional override).
+	CodeInvalidCharacter = "INVALID_CHARACTER"
 )
