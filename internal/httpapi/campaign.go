@@ -193,6 +193,9 @@ func jsonError(err error, prefix string) error {
 	switch {
 	case errors.As(err, &typeErr):
 		field := strings.TrimPrefix(prefix+"."+typeErr.Field, ".")
+		if field == "" {
+			return parley.FieldErrorf("", "the request body must be a JSON %s, not %s", jsonType(typeErr.Type.Kind().String()), typeErr.Value)
+		}
 		return parley.FieldErrorf(field, "%s must be a JSON %s, not %s", field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
 	case errors.As(err, &syntaxErr):
 		return &parley.Error{Code: parley.EINVALID, Field: prefix, Message: fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)}
@@ -222,7 +225,7 @@ func readBody(r *http.Request, w http.ResponseWriter, limit int64) ([]byte, erro
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, parley.Errorf(parley.EINVALID, "request body exceeds %d bytes", limit)
+		return nil, parley.Errorf(parley.ETOOLARGE, "the request body exceeds %d bytes, the most this route takes; upload large recipient lists as a multipart CSV", limit)
 	}
 	return data, err
 }
@@ -325,7 +328,7 @@ func formPart(form *multipart.Form, name string) ([]byte, error) {
 func uploadError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return parley.FieldErrorf("recipients", "the upload exceeds %d MiB", maxUpload>>20)
+		return &parley.Error{Code: parley.ETOOLARGE, Field: "recipients", Message: fmt.Sprintf("the upload exceeds %d MiB; split the recipient list", maxUpload>>20)}
 	}
 	return parley.FieldErrorf("recipients", "the upload is not valid multipart/form-data: %v", err)
 }

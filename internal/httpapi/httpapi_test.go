@@ -465,3 +465,18 @@ func openAPIDocument(t *testing.T) []byte {
 	}
 	return data
 }
+
+// TestBodyErrorsSayWhat checks that an over-size body is 413, saying the
+// bound and what to do, and that a body of the wrong JSON type says so.
+func TestBodyErrorsSayWhat(t *testing.T) {
+	w := newWorld(t)
+	huge := `{"campaignName":"` + strings.Repeat("x", 2<<20) + `"}`
+	resp, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", huge)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(data), "exceeds") {
+		t.Errorf("a 2 MiB JSON body: %d %.200s, want 413", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "POST", "/api/v2/account/acct1/campaign", `[{"campaignName":"x"}]`)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), "the request body must be a JSON object, not array") {
+		t.Errorf("an array body: %d %s", resp.StatusCode, data)
+	}
+}

@@ -41,6 +41,8 @@ func statusOf(code string) int {
 		return http.StatusConflict
 	case parley.ETOOMANY:
 		return http.StatusTooManyRequests
+	case parley.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
 	case parley.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	default:

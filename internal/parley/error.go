@@ -14,6 +14,7 @@ const (
 	EUNAUTHORIZED = "unauthorized"      // no or bad credentials
 	EFORBIDDEN    = "forbidden"         // credentials do not allow this
 	ETOOMANY      = "too_many_requests" // a rate limit was exceeded
+	ETOOLARGE     = "too_large"         // the request is larger than the route takes
 	EUNAVAILABLE  = "unavailable"       // a dependency failed; retrying may succeed
 	EINTERNAL     = "internal"          // a bug
 )
