@@ -82,9 +82,9 @@ func TestSecretsSealedThroughTheAPI(t *testing.T) {
 				"senders":[{"outboundNumber":"+12025550100","id":"+12025550100"}]}`, nil); code != http.StatusOK {
 				t.Fatalf("PUT channel: %d", code)
 			}
-			if code := call(t, h, http.MethodPut, "/api/v2/account/acct1/settings",
+			if code := call(t, h, http.MethodPatch, "/api/v2/account/acct1/settings",
 				`{"connectorUrl":"https://agents.example.com/hook","connectorSecret":"`+connector+`"}`, nil); code != http.StatusOK {
-				t.Fatalf("PUT settings: %d", code)
+				t.Fatalf("PATCH settings: %d", code)
 			}
 			stored := dump(t)
 			if !bytes.Contains(stored, []byte("https://agents.example.com/hook")) {

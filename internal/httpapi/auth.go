@@ -84,6 +84,7 @@ var routeAccess = map[string]Access{
 	"POST /api/v2/account/{accountId}/campaign/{campaignId}/cancel":       Requires(auth.Write),
 	"GET /api/v2/account/{accountId}/settings":                            Requires(auth.Read),
 	"PUT /api/v2/account/{accountId}/settings":                            Requires(auth.Write),
+	"PATCH /api/v2/account/{accountId}/settings":                          Requires(auth.Write),
 	"POST /api/v2/account/{accountId}/templates":                          Requires(auth.Write),
 	"GET /api/v2/account/{accountId}/templates":                           Requires(auth.Read),
 	"GET /api/v2/account/{accountId}/templates/{templateId}":              Requires(auth.Read),

@@ -193,8 +193,8 @@ func jsonError(err error, prefix string) error {
 	switch {
 	case errors.As(err, &typeErr):
 		field := strings.TrimPrefix(prefix+"."+typeErr.Field, ".")
-		if field == "" {
-			return parley.FieldErrorf("", "the request body must be a JSON %s, not %s", jsonType(typeErr.Type.Kind().String()), typeErr.Value)
+		if want := jsonType(typeErr.Type.Kind().String()); field == "" && (want == "object" || want == "array") {
+			return parley.FieldErrorf("", "the request body must be a JSON %s, not %s", want, typeErr.Value)
 		}
 		return parley.FieldErrorf(field, "%s must be a JSON %s, not %s", field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
 	case errors.As(err, &syntaxErr):

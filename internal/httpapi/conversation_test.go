@@ -179,10 +179,10 @@ func TestConversationRoutesWithoutService(t *testing.T) {
 	}
 }
 
-// settings PUTs body to acct1's settings as role.
+// settings PATCHes body to acct1's settings as role.
 func (w *authWorld) settings(t *testing.T, role auth.Role, body string) (int, string) {
 	t.Helper()
-	status, _, data := w.call(t, "PUT", "/api/v2/account/acct1/settings", "Bearer "+w.mint(t, "acct1", role), body)
+	status, _, data := w.call(t, "PATCH", "/api/v2/account/acct1/settings", "Bearer "+w.mint(t, "acct1", role), body)
 	return status, string(data)
 }
 
@@ -264,15 +264,20 @@ func TestOnlyAdminSetsConnector(t *testing.T) {
 		`{"defaultSkill":"sales","connectorUrl":"https://collector.example/hook","connectorSecret":"••••cdef"}`,
 		`{"defaultSkill":"sales","connectorUrl":"https://collector.example/hook","connectorSecret":"whsec-collector-0000000"}`,
 		`{"defaultSkill":"sales","connectorUrl":"https://agents.example.com/hook","connectorSecret":"whsec-another-00000000"}`,
-		`{"defaultSkill":"sales"}`,
+		`{"defaultSkill":"sales","connectorUrl":null}`,
 	} {
 		status, data := w.settings(t, manager, body)
 		if status != http.StatusForbidden || !strings.Contains(data, `"code":"forbidden"`) || !strings.Contains(data, "admin") {
-			t.Errorf("manager PUT %s: %d %s; want 403", body, status, data)
+			t.Errorf("manager PATCH %s: %d %s; want 403", body, status, data)
 		}
 		if a, _ := w.store.Account(context.Background(), "acct1"); a.ConnectorURL != "https://agents.example.com/hook" || a.ConnectorSecret.Reveal() != secret || a.DefaultSkill != "care" {
 			t.Fatalf("after the refused %s the settings are %+v", body, a)
 		}
+	}
+	// A whole document without the connector removes it: 403 for a manager.
+	removal := `{"optOutText":"","helpText":"","defaultSkill":"sales","optOutConfirmText":"","optInConfirmText":"","connectorUrl":""}`
+	if status, _, data := w.call(t, "PUT", "/api/v2/account/acct1/settings", "Bearer "+w.mint(t, "acct1", manager), removal); status != http.StatusForbidden {
+		t.Errorf("manager PUT without the connector: %d %s; want 403", status, data)
 	}
 	// The connector sent back as read: the manager's other changes apply.
 	if status, data := w.settings(t, manager, `{"defaultSkill":"sales","connectorUrl":"https://agents.example.com/hook","connectorSecret":"••••cdef"}`); status != http.StatusOK {

@@ -385,11 +385,11 @@ func TestCampaignControlRoutes(t *testing.T) {
 
 func TestSettingsShapeTheMessage(t *testing.T) {
 	w := newWorld(t)
-	resp, data := w.do(t, "PUT", "/api/v2/account/acct1/settings", `{"optOutText":"Reply QUIT"}`)
+	resp, data := w.do(t, "PATCH", "/api/v2/account/acct1/settings", `{"optOutText":"Reply QUIT"}`)
 	if resp.StatusCode != 400 || !strings.Contains(string(data), `"field":"optOutText"`) {
 		t.Fatalf("opt-out text without STOP: %d %s", resp.StatusCode, data)
 	}
-	resp, data = w.do(t, "PUT", "/api/v2/account/acct1/settings", `{"optOutText":"Txt STOP to end","defaultSkill":"care"}`)
+	resp, data = w.do(t, "PATCH", "/api/v2/account/acct1/settings", `{"optOutText":"Txt STOP to end","defaultSkill":"care"}`)
 	if resp.StatusCode != 200 || !strings.Contains(string(data), `"optOutText":"Txt STOP to end"`) {
 		t.Fatalf("update: %d %s", resp.StatusCode, data)
 	}
@@ -478,5 +478,37 @@ func TestBodyErrorsSayWhat(t *testing.T) {
 	resp, data = w.do(t, "POST", "/api/v2/account/acct1/campaign", `[{"campaignName":"x"}]`)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), "the request body must be a JSON object, not array") {
 		t.Errorf("an array body: %d %s", resp.StatusCode, data)
+	}
+}
+
+// TestSettingsPutIsWholePatchIsPartial: a PUT that leaves a setting out,
+// or names something that is no setting, is 400 and changes nothing; a
+// PATCH changes what it names, null restores a default.
+func TestSettingsPutIsWholePatchIsPartial(t *testing.T) {
+	w := newWorld(t)
+	if resp, data := w.do(t, "PATCH", "/api/v2/account/acct1/settings", `{"optOutText":"Txt STOP to end","defaultSkill":"care"}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("patch: %d %s", resp.StatusCode, data)
+	}
+	for body, field := range map[string]string{
+		`{}`:                           "optOutText",
+		`null`:                         "",
+		`{"a":1}`:                      "a",
+		`{"defaultSkill":"x"}`:         "optOutText",
+		`{"defaultSkill":"x","fax":1}`: "fax",
+	} {
+		resp, data := w.do(t, "PUT", "/api/v2/account/acct1/settings", body)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"`+field+`"`) && field != "" {
+			t.Errorf("PUT %s: %d %s; want 400 on %q", body, resp.StatusCode, data, field)
+		}
+	}
+	a, _ := w.store.Account(context.Background(), "acct1")
+	if a.OptOutText != "Txt STOP to end" || a.DefaultSkill != "care" {
+		t.Fatalf("a refused PUT changed the settings: %+v", a)
+	}
+	if resp, data := w.do(t, "PATCH", "/api/v2/account/acct1/settings", `{"defaultSkill":null,"helpText":"Call us"}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("patch: %d %s", resp.StatusCode, data)
+	}
+	if a, _ := w.store.Account(context.Background(), "acct1"); a.OptOutText != "Txt STOP to end" || a.DefaultSkill != "" || a.HelpText != "Call us" {
+		t.Errorf("after the patch: %+v; want the opt-out text kept, the skill reset, the help text set", a)
 	}
 }

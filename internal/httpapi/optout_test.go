@@ -150,7 +150,7 @@ func TestOptOutRoutesWithoutService(t *testing.T) {
 
 func TestSettingsConfirmTexts(t *testing.T) {
 	w := newWorld(t)
-	resp, data := w.do(t, "PUT", "/api/v2/account/acct1/settings", `{"optOutConfirmText": "Bye", "optInConfirmText": "Hi again"}`)
+	resp, data := w.do(t, "PATCH", "/api/v2/account/acct1/settings", `{"optOutConfirmText": "Bye", "optInConfirmText": "Hi again"}`)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("put: %d %s", resp.StatusCode, data)
 	}
@@ -158,7 +158,7 @@ func TestSettingsConfirmTexts(t *testing.T) {
 	if a.OptOutConfirmText != "Bye" || a.OptInConfirmText != "Hi again" {
 		t.Errorf("settings = %s", data)
 	}
-	resp, data = w.do(t, "PUT", "/api/v2/account/acct1/settings", `{"optInConfirmText": "`+strings.Repeat("x", 161)+`"}`)
+	resp, data = w.do(t, "PATCH", "/api/v2/account/acct1/settings", `{"optInConfirmText": "`+strings.Repeat("x", 161)+`"}`)
 	if resp.StatusCode != http.StatusBadRequest || optOutProblemField(t, resp, data) != "optInConfirmText" {
 		t.Errorf("a long confirmation: %d %s", resp.StatusCode, data)
 	}

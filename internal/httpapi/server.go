@@ -7,8 +7,12 @@ package httpapi
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/internal/auth"
@@ -139,6 +143,7 @@ func (s *Server) Routes() []Route {
 		{http.MethodGet, "/openapi.yaml", (*Server).openAPI},
 		{http.MethodGet, "/api/v2/account/{accountId}/settings", (*Server).settings},
 		{http.MethodPut, "/api/v2/account/{accountId}/settings", (*Server).updateSettings},
+		{http.MethodPatch, "/api/v2/account/{accountId}/settings", (*Server).patchSettings},
 		{http.MethodPost, "/api/v2/account/{accountId}/templates", (*Server).registerTemplate},
 		{http.MethodGet, "/api/v2/account/{accountId}/templates", (*Server).listTemplates},
 		{http.MethodGet, "/api/v2/account/{accountId}/templates/{templateId}", (*Server).getTemplate},
@@ -333,12 +338,98 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a)
 }
 
+// settingsFields are the settings a PUT must name, each (an empty text
+// means the default); connectorSecret may be left out, which keeps it.
+var settingsFields = []string{"optOutText", "helpText", "defaultSkill", "optOutConfirmText", "optInConfirmText", "connectorUrl"}
+
+// settingsDocument reads a settings body: a JSON object naming only
+// settings, each a string (or null, in a patch).
+func settingsDocument(data []byte) (map[string]*string, error) {
+	var raw map[string]json.RawMessage
+	if err := decodeJSON(data, &raw, ""); err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, parley.FieldErrorf("", "the settings must be a JSON object")
+	}
+	doc := map[string]*string{}
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		if k != "connectorSecret" && !slices.Contains(settingsFields, k) {
+			return nil, parley.FieldErrorf(k, "%s is not a setting; the settings are %s and connectorSecret", k, strings.Join(settingsFields, ", "))
+		}
+		var v *string
+		if err := json.Unmarshal(raw[k], &v); err != nil {
+			return nil, parley.FieldErrorf(k, "%s must be a JSON string (or null in a PATCH)", k)
+		}
+		doc[k] = v
+	}
+	return doc, nil
+}
+
+// updateSettings replaces the account's settings with a complete document:
+// a setting left out is 400, so that nothing is reset by accident.
 func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 	data, err := readBody(r, w, maxBody)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	doc, err := settingsDocument(data)
+	if err == nil {
+		for _, k := range settingsFields {
+			if v, ok := doc[k]; !ok || v == nil {
+				err = parley.FieldErrorf(k, "%s is required: a PUT replaces every setting (send \"\" for the default), PATCH changes only those it names", k)
+				break
+			}
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.saveSettings(w, r, data)
+}
+
+// patchSettings applies a JSON merge patch (RFC 7396) to the account's
+// settings: what it names changes, null restores a setting's default, the
+// rest stays.
+func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
+	data, err := readBody(r, w, maxBody)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	patch, err := settingsDocument(data)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	current, err := s.Accounts.Settings(r.Context(), r.PathValue("accountId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	merged := map[string]string{
+		"optOutText": current.OptOutText, "helpText": current.HelpText, "defaultSkill": current.DefaultSkill,
+		"optOutConfirmText": current.OptOutConfirmText, "optInConfirmText": current.OptInConfirmText,
+		"connectorUrl": current.ConnectorURL, "connectorSecret": current.ConnectorSecret.String(),
+	}
+	for k, v := range patch {
+		merged[k] = ""
+		if v != nil {
+			merged[k] = *v
+		}
+	}
+	body, err := json.Marshal(merged)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.saveSettings(w, r, body)
+}
+
+// saveSettings stores the settings document data.
+func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, data []byte) {
 	var req SettingsRequest
 	if err := decodeJSON(data, &req, ""); err != nil {
 		s.fail(w, r, err)
