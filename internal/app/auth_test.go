@@ -3,35 +3,16 @@ package app_test
 import (
 	"context"
 	"os"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/parleyhq/parley/internal/app"
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/kmssign"
 	"github.com/parleyhq/parley/internal/lambdafn"
 	"github.com/parleyhq/parley/internal/obs"
 )
-
-// movingClock is noon until the test moves it.
-type movingClock struct {
-	mu sync.Mutex
-	d  time.Duration
-}
-
-func (c *movingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return noon.Now().Add(c.d)
-}
-
-func (c *movingClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.d += d
-}
 
 // TestAuthorizerRefusesRevokedClient plays the authorizer function as it
 // runs on AWS (app.Verifier on DynamoDB) against an API client's token:
@@ -44,7 +25,7 @@ func TestAuthorizerRefusesRevokedClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &movingClock{}
+	clock := clocktest.New(noon.Now())
 	verifier, err := app.Verifier(ctx, cfg, clock)
 	if err != nil {
 		t.Fatal(err)

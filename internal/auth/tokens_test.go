@@ -9,33 +9,16 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
-// steppingClock is a clock the test moves.
-type steppingClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *steppingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *steppingClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // cachedClients is the client service with its tokens verified as the
 // app wires them: through a ClientCache of ClientCacheTTL on clock.
-func cachedClients(t *testing.T) (*auth.Clients, *steppingClock) {
+func cachedClients(t *testing.T) (*auth.Clients, *clocktest.Clock) {
 	t.Helper()
 	svc, s := newClients(t)
-	clock := &steppingClock{t: now}
+	clock := clocktest.New(now)
 	svc.Tokens.Clock, svc.Clock = clock, clock
 	svc.Tokens.Clients = auth.NewClientCache(s, auth.ClientCacheTTL, clock)
 	return svc, clock
@@ -236,7 +219,7 @@ func TestClientCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := &countingClients{ClientReader: s}
-	clock := &steppingClock{t: now}
+	clock := clocktest.New(now)
 	cache := auth.NewClientCache(store, 5*time.Second, clock)
 	read := func(id string) (parley.APIClient, error) {
 		t.Helper()

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/parleyhq/parley/internal/awstest"
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/envelope"
 	"github.com/parleyhq/parley/internal/envelope/envelopetest"
 	"github.com/parleyhq/parley/internal/envelope/kms"
@@ -79,24 +80,6 @@ func (c *counting) decrypts() int {
 	return len(c.decrypt)
 }
 
-// fakeClock is a clock the test moves.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // TestRequests checks what the keyring asks KMS: an AES-256 data key with
 // the aad as encryption context, and a decrypt restricted to its key with
 // the same context.
@@ -135,7 +118,7 @@ func TestDataKeyCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := &counting{API: client}
-	clock := &fakeClock{now: time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC))
 	k := kms.New(api, alias, kms.Options{CacheTTL: time.Minute, CacheSize: 2, Clock: clock})
 	open := func(wantDecrypts int) {
 		t.Helper()
@@ -148,9 +131,9 @@ func TestDataKeyCache(t *testing.T) {
 	}
 	open(1)
 	open(1)
-	clock.advance(59 * time.Second)
+	clock.Advance(59 * time.Second)
 	open(1)
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	open(2)
 
 	if _, err := k.Open(ctx, sealed, parley.SecretAAD("acct2", "channel:sms")); !errors.Is(err, envelope.ErrOpen) {

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -74,24 +75,6 @@ func keyFileJSON(tb testing.TB, tokenURI string, change func(map[string]any)) []
 	return b
 }
 
-// testClock is a clock the test moves by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // reply is a canned answer.
 type reply struct {
 	status int
@@ -124,7 +107,7 @@ type sent struct {
 type fakeGoogle struct {
 	t     *testing.T
 	srv   *httptest.Server
-	clock *testClock
+	clock *clocktest.Clock
 	pub   *rsa.PublicKey
 
 	mu         sync.Mutex
@@ -140,7 +123,7 @@ type fakeGoogle struct {
 
 func newFakeGoogle(t *testing.T) *fakeGoogle {
 	f := &fakeGoogle{
-		t: t, clock: &testClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},
+		t: t, clock: clocktest.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)),
 		pub: &rsaKey(t).PublicKey, valid: map[string]bool{}, replies: map[string]reply{},
 	}
 	f.srv = httptest.NewTLSServer(f)

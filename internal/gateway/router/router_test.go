@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/channels"
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/cm"
@@ -50,29 +51,11 @@ const (
 
 var t0 = time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type world struct {
 	store   *embedded.Store
 	svc     *channels.Service
 	sandbox *sandbox.Gateway
-	clock   *testClock
+	clock   *clocktest.Clock
 	router  *router.Router
 	logs    *bytes.Buffer
 }
@@ -80,7 +63,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	s, _ := testworld.Open(t)
-	clock := &testClock{now: t0}
+	clock := clocktest.New(t0)
 	sb := &sandbox.Gateway{Recorder: s, Clock: clock}
 	logs := &bytes.Buffer{}
 	r := router.New(s, sb)
