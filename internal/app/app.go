@@ -13,33 +13,34 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/parleyhq/parley/internal/account"
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/campaign"
-	"github.com/parleyhq/parley/internal/channels"
 	"github.com/parleyhq/parley/internal/config"
-	"github.com/parleyhq/parley/internal/connector"
-	"github.com/parleyhq/parley/internal/delivery"
 	"github.com/parleyhq/parley/internal/dispatch"
 	"github.com/parleyhq/parley/internal/envelope/keyfile"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/httpapi"
-	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/inbound"
+	"github.com/parleyhq/parley/internal/inbound/agentpush"
+	"github.com/parleyhq/parley/internal/inbound/conversation"
+	"github.com/parleyhq/parley/internal/inbound/optout"
+	"github.com/parleyhq/parley/internal/inbound/receipts"
 	"github.com/parleyhq/parley/internal/obs"
-	"github.com/parleyhq/parley/internal/optout"
+	"github.com/parleyhq/parley/internal/obs/xray"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/pushtoken"
 	"github.com/parleyhq/parley/internal/queue"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/ratelimit"
 	"github.com/parleyhq/parley/internal/ratelimit/local"
-	"github.com/parleyhq/parley/internal/reply"
+	"github.com/parleyhq/parley/internal/settings/account"
+	"github.com/parleyhq/parley/internal/settings/channels"
+	"github.com/parleyhq/parley/internal/settings/pushtoken"
+	"github.com/parleyhq/parley/internal/settings/templates"
 	"github.com/parleyhq/parley/internal/signingkey"
 	"github.com/parleyhq/parley/internal/store"
 	storeembedded "github.com/parleyhq/parley/internal/store/embedded"
-	"github.com/parleyhq/parley/internal/templates"
 )
 
 // dispatchVisibility is the jobs queue's visibility timeout: six times the
@@ -67,8 +68,8 @@ type App struct {
 	Dispatcher *dispatch.Dispatcher
 	OptOuts    *optout.Service
 	// Replies routes consumers' answers into conversations.
-	Replies  *reply.Service
-	Delivery *delivery.Service
+	Replies  *conversation.Service
+	Delivery *receipts.Service
 	// Gateways routes each message to its account's provider for the
 	// channel.
 	Gateways *router.Router
@@ -131,7 +132,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.Campaigns.Async = a.Config.Backend == config.BackendAWS
 	a.Sandbox = &sandbox.Gateway{Recorder: a.Store, Clock: clock}
 	a.Gateways = a.gateways(clock, log)
-	a.Replies = &reply.Service{Store: a.Store, Events: a.Store, Connector: connector.New(a.Store, a.Config.Egress(), log), Clock: clock, Log: log}
+	a.Replies = &conversation.Service{Store: a.Store, Events: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{
 		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Gateways,
 		Consent: a.OptOuts, Conversations: a.Replies, Requeue: a.Queue,
@@ -152,8 +153,8 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		OptOuts:       a.OptOuts,
 		Conversations: a.Replies, Broadcasts: a.Replies,
 	}
-	a.Delivery = &delivery.Service{Store: a.Store, Clock: clock}
-	a.API.Inbox = &inbox.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Statuses: a.Delivery,
+	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}
+	a.API.Inbox = &inbound.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Statuses: a.Delivery,
 		Sender: a.Gateways, Clock: clock, Log: log}
 	a.API.ChannelConfigs, a.API.PublicURL, a.API.TrustForwarded = a.Store, a.Config.PublicURL, a.Config.TrustForwarded
 	createRate := cmp.Or(a.Config.CreateRate, 10)
@@ -197,7 +198,7 @@ func (a *App) gateways(clock parley.Clock, log *slog.Logger) *router.Router {
 	rt.Sandbox, rt.Devices, rt.Clock, rt.Log = a.Sandbox, a.Store, clock, log
 	// Providers are reached at the hosts accounts configure: public
 	// addresses only (loopback too with PARLEY_ALLOW_LOOPBACK_EGRESS).
-	rt.HTTP = obs.HTTPClient(a.Config.Egress().Client(router.DefaultTimeout))
+	rt.HTTP = xray.HTTPClient(a.Config.Egress().Client(router.DefaultTimeout))
 	rt.PublicURL = a.Config.PublicURL
 	return rt
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -12,7 +13,7 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/envelope/kms"
-	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/obs/xray"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue/sqs"
 	"github.com/parleyhq/parley/internal/ratelimit"
@@ -35,7 +36,7 @@ func Verifier(ctx context.Context, cfg config.Config, clock parley.Clock) (*auth
 	if cfg.Backend != config.BackendAWS {
 		return nil, fmt.Errorf("PARLEY_BACKEND=%s: the authorizer runs on the %s backend", cfg.Backend, config.BackendAWS)
 	}
-	awsCfg, err := obs.LoadAWSConfig(ctx)
+	awsCfg, err := xray.LoadAWSConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +44,7 @@ func Verifier(ctx context.Context, cfg config.Config, clock parley.Clock) (*auth
 }
 
 func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
-	awsCfg, err := obs.LoadAWSConfig(ctx)
+	awsCfg, err := xray.LoadAWSConfig(ctx)
 	if err != nil {
 		return err
 	}

@@ -19,11 +19,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/internal/campaign/upload"
 	"github.com/parleyhq/parley/internal/message"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 	"github.com/parleyhq/parley/internal/queue"
-	"github.com/parleyhq/parley/internal/recipient"
 	"github.com/parleyhq/parley/internal/tz"
 	"github.com/parleyhq/parley/internal/window"
 )
@@ -326,14 +326,14 @@ func templateRecipient(c parley.Campaign, cons Consumer, e164, where string) (pa
 	n := t.BodyVars()
 	for k := range cons.Variables {
 		if i, err := strconv.Atoi(k); err != nil || i < 1 || i > n {
-			return parley.Recipient{}, recipient.CodeTooManyVariables, fmt.Sprintf("%s: variable %q is not one of the template's {{1}}..{{%d}}", where, k, n)
+			return parley.Recipient{}, upload.CodeTooManyVariables, fmt.Sprintf("%s: variable %q is not one of the template's {{1}}..{{%d}}", where, k, n)
 		}
 	}
 	r := parley.Recipient{
 		AccountID: c.AccountID, CampaignID: c.ID, Channel: parley.ChannelWhatsApp, Phone: e164,
 		Variables: cons.Variables, HeaderURL: cons.Header, ButtonValue: cons.URL,
 	}
-	if code, detail := recipient.Check(shape(c), cons.Header, t.For(r).Body, cons.URL, where); code != "" {
+	if code, detail := upload.Check(shape(c), cons.Header, t.For(r).Body, cons.URL, where); code != "" {
 		return parley.Recipient{}, code, detail
 	}
 	r.Body, _ = message.Render(t.Body, cons.Variables)

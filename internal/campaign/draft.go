@@ -34,7 +34,7 @@ type Draft struct {
 	LookbackMinutes int
 	// The recipients come from exactly one of: Consumers (the API's
 	// consumers[], at most MaxConsumersPerCall), Manual (lines typed by
-	// hand) or CSV (an uploaded file of up to recipient.MaxCSVRecipients).
+	// hand) or CSV (an uploaded file of up to upload.MaxCSVRecipients).
 	Consumers []Consumer
 	Manual    string
 	CSV       io.Reader

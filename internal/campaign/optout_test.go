@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/internal/account"
-	"github.com/parleyhq/parley/internal/delivery"
-	"github.com/parleyhq/parley/internal/optout"
+	"github.com/parleyhq/parley/internal/inbound/optout"
+	"github.com/parleyhq/parley/internal/inbound/receipts"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/settings/account"
 )
 
 func TestOptedOutConsumersAreSkipped(t *testing.T) {
@@ -69,12 +69,12 @@ func TestDeliveryReportsMoveTheCounters(t *testing.T) {
 			t.Fatalf("send %d: %v", i, err)
 		}
 	}
-	ds := &delivery.Service{Store: w.store, Clock: parley.ClockFunc(func() time.Time { return now })}
+	ds := &receipts.Service{Store: w.store, Clock: parley.ClockFunc(func() time.Time { return now })}
 	for _, u := range []struct {
 		i      int
 		status string
 	}{{0, "delivered"}, {1, "read"}, {1, "delivered"}, {2, "failed"}} {
-		if _, err := ds.Apply(ctx, delivery.Update{AccountID: "acct1", CampaignID: acc.Campaign.ID, RecipientID: acc.Accepted[u.i].RecipientID, Provider: delivery.WhatsApp, ProviderMessageID: "SM" + acc.Accepted[u.i].RecipientID, Status: u.status}); err != nil {
+		if _, err := ds.Apply(ctx, receipts.Update{AccountID: "acct1", CampaignID: acc.Campaign.ID, RecipientID: acc.Accepted[u.i].RecipientID, Provider: receipts.WhatsApp, ProviderMessageID: "SM" + acc.Accepted[u.i].RecipientID, Status: u.status}); err != nil {
 			t.Fatal(err)
 		}
 	}

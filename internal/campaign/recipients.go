@@ -1,9 +1,9 @@
 package campaign
 
 import (
+	"github.com/parleyhq/parley/internal/campaign/upload"
 	"github.com/parleyhq/parley/internal/message"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/recipient"
 )
 
 // shape is what each uploaded or typed line of c's recipients must carry
@@ -11,17 +11,17 @@ import (
 // link, body variables and dynamic URL variable; for plain text the values
 // of the message's {{n}} variables, or, when it has none, optionally the
 // recipient's own text.
-func shape(c parley.Campaign) recipient.Shape {
+func shape(c parley.Campaign) upload.Shape {
 	if t := c.Template; t != nil {
-		s := recipient.Shape{BodyVars: t.BodyVars(), Header: t.MediaHeader()}
+		s := upload.Shape{BodyVars: t.BodyVars(), Header: t.MediaHeader()}
 		_, s.URLVar = t.URLVariable()
 		return s
 	}
 	inApp := c.Channel == parley.ChannelInApp
 	if n := maxPlaceholder(c.Message); n > 0 {
-		return recipient.Shape{BodyVars: n, InApp: inApp}
+		return upload.Shape{BodyVars: n, InApp: inApp}
 	}
-	return recipient.Shape{FreeText: true, InApp: inApp}
+	return upload.Shape{FreeText: true, InApp: inApp}
 }
 
 func maxPlaceholder(tpl string) int {
@@ -47,10 +47,10 @@ func consumers(d Draft, c parley.Campaign) ([]Consumer, error) {
 	case sources > 1:
 		return nil, parley.FieldErrorf("consumers", "give consumers, manualRecipients or a recipients file, not several")
 	case d.CSV != nil:
-		rows, err := recipient.ParseCSV(d.CSV, shape(c), recipient.MaxCSVRecipients)
+		rows, err := upload.ParseCSV(d.CSV, shape(c), upload.MaxCSVRecipients)
 		return fromRows(rows, shape(c).InApp), err
 	case d.Manual != "":
-		rows, err := recipient.ParseManual(d.Manual, shape(c))
+		rows, err := upload.ParseManual(d.Manual, shape(c))
 		return fromRows(rows, shape(c).InApp), err
 	case len(d.Consumers) == 0:
 		return nil, parley.FieldErrorf("consumers", "at least one consumer is required")
@@ -62,7 +62,7 @@ func consumers(d Draft, c parley.Campaign) ([]Consumer, error) {
 
 // fromRows turns list rows into consumers; an in-app list's first column
 // is the consumer id.
-func fromRows(rows []recipient.Row, inApp bool) []Consumer {
+func fromRows(rows []upload.Row, inApp bool) []Consumer {
 	out := make([]Consumer, len(rows))
 	for i, r := range rows {
 		c := Consumer{SMS: r.Raw, Line: r.Line, Text: r.Text, Header: r.Header, URL: r.URL, Error: r.Error, Detail: r.Detail}

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/internal/channels"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/settings/channels"
 )
 
 const (

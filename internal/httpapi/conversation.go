@@ -10,14 +10,14 @@ import (
 )
 
 // Conversations reads and closes the conversations consumers' replies open
-// (*reply.Service is one).
+// (*conversation.Service is one).
 type Conversations interface {
 	List(ctx context.Context, accountID string, f parley.ConversationFilter) (parley.ConversationPage, error)
 	Get(ctx context.Context, accountID, id string) (parley.Conversation, error)
 	Close(ctx context.Context, accountID, id string) (parley.Conversation, error)
 }
 
-// Broadcasts defines provider broadcast campaigns (*reply.Service is one).
+// Broadcasts defines provider broadcast campaigns (*conversation.Service is one).
 type Broadcasts interface {
 	CreateBroadcast(ctx context.Context, b parley.BroadcastCampaign) (parley.BroadcastCampaign, error)
 	Broadcast(ctx context.Context, accountID, id string) (parley.BroadcastCampaign, error)

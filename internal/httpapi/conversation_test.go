@@ -11,18 +11,18 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/inbound/conversation"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/reply"
 	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // conversationWorld is the API with conversations and broadcasts served by
 // the reply service on the world's store.
-func conversationWorld(t *testing.T) (*world, *reply.Service) {
+func conversationWorld(t *testing.T) (*world, *conversation.Service) {
 	t.Helper()
 	w := newWorld(t)
-	svc := &reply.Service{Store: w.store, Events: w.store, Log: obs.Discard(),
+	svc := &conversation.Service{Store: w.store, Events: w.store, Log: obs.Discard(),
 		Clock: parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })}
 	w.srv.Conversations, w.srv.Broadcasts = svc, svc
 	w.h = w.srv.Handler()
@@ -68,7 +68,7 @@ func TestBroadcastRoutes(t *testing.T) {
 	}
 
 	// A reply through the campaign's entry point is linked to it.
-	c, err := svc.Receive(context.Background(), reply.Inbound{AccountID: "acct1", From: "+12025550101", To: "+12025550177", Body: "¿Precio?",
+	c, err := svc.Receive(context.Background(), conversation.Inbound{AccountID: "acct1", From: "+12025550101", To: "+12025550177", Body: "¿Precio?",
 		ProviderMessageID: "in1", At: time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)})
 	if err != nil || c.Skill != "sales-es" || c.Context.BroadcastID != b.ID || c.Context.EngagementID != "2" {
 		t.Fatalf("reply = %+v, %v", c, err)
@@ -105,11 +105,11 @@ func TestConversationRoutes(t *testing.T) {
 		CampaignName: "Renewal", Skill: "sales", Channel: parley.ChannelSMS, Body: "Renew?", SentAt: sent, Lookback: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	first, err := svc.Receive(ctx, reply.Inbound{AccountID: "acct1", From: "+12025550101", Body: "yes", ProviderMessageID: "in1", At: sent.Add(time.Minute)})
+	first, err := svc.Receive(ctx, conversation.Inbound{AccountID: "acct1", From: "+12025550101", Body: "yes", ProviderMessageID: "in1", At: sent.Add(time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Receive(ctx, reply.Inbound{AccountID: "acct1", From: "+12025550102", Body: "hello", ProviderMessageID: "in2", At: sent.Add(2 * time.Minute)}); err != nil {
+	if _, err := svc.Receive(ctx, conversation.Inbound{AccountID: "acct1", From: "+12025550102", Body: "hello", ProviderMessageID: "in2", At: sent.Add(2 * time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -295,7 +295,7 @@ func FuzzConversationQuery(f *testing.F) {
 	f.Add("limit=-1")
 	f.Add("status=%00&consumer=+")
 	s, _ := testworld.Open(f)
-	svc := &reply.Service{Store: s, Clock: parley.SystemClock{}}
+	svc := &conversation.Service{Store: s, Clock: parley.SystemClock{}}
 	w := &world{store: s, h: (&httpapi.Server{Conversations: svc, Broadcasts: svc, Log: obs.Discard()}).Handler()}
 	f.Fuzz(func(t *testing.T, query string) {
 		resp, data := w.do(t, "GET", "/api/v2/account/acct1/conversations?"+url.PathEscape(query), "")

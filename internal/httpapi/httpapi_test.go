@@ -16,15 +16,15 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/parleyhq/parley/internal/account"
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
+	"github.com/parleyhq/parley/internal/settings/account"
+	"github.com/parleyhq/parley/internal/settings/templates"
 	"github.com/parleyhq/parley/internal/store/embedded"
-	"github.com/parleyhq/parley/internal/templates"
 	"github.com/parleyhq/parley/internal/testworld"
 )
 

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/parleyhq/parley/internal/optout"
+	"github.com/parleyhq/parley/internal/inbound/optout"
 	"github.com/parleyhq/parley/internal/parley"
 )
 

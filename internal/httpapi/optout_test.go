@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/internal/account"
 	"github.com/parleyhq/parley/internal/httpapi"
-	"github.com/parleyhq/parley/internal/optout"
+	"github.com/parleyhq/parley/internal/inbound/optout"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/settings/account"
 )
 
 func newOptOutWorld(t *testing.T) *world {

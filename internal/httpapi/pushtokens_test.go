@@ -9,7 +9,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/pushtoken"
+	"github.com/parleyhq/parley/internal/settings/pushtoken"
 )
 
 // newInAppWorld is newWorld with the push-token service.

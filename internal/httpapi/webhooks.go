@@ -9,19 +9,19 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/parleyhq/parley/internal/delivery"
 	"github.com/parleyhq/parley/internal/gateway/cm"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/gateway/whatsapp"
-	"github.com/parleyhq/parley/internal/inbox"
+	"github.com/parleyhq/parley/internal/inbound"
+	"github.com/parleyhq/parley/internal/inbound/receipts"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
-// Inbox takes in what the webhooks receive (*inbox.Service is one).
+// Inbox takes in what the webhooks receive (*inbound.Service is one).
 type Inbox interface {
-	Receive(ctx context.Context, m inbox.Message) (inbox.Outcome, error)
-	Status(ctx context.Context, u delivery.Update) (inbox.StatusOutcome, error)
+	Receive(ctx context.Context, m inbound.Message) (inbound.Outcome, error)
+	Status(ctx context.Context, u receipts.Update) (inbound.StatusOutcome, error)
 }
 
 // ChannelConfigs gives an account's channel configuration with its
@@ -238,8 +238,8 @@ func (s *Server) twilioInbound(r *http.Request, cfg parley.ChannelConfig, form u
 	if err != nil {
 		return err
 	}
-	_, err = s.Inbox.Receive(r.Context(), inbox.Message{
-		AccountID: cfg.AccountID, Provider: delivery.Twilio, Channel: parley.ChannelSMS, ID: in.MessageSID,
+	_, err = s.Inbox.Receive(r.Context(), inbound.Message{
+		AccountID: cfg.AccountID, Provider: receipts.Twilio, Channel: parley.ChannelSMS, ID: in.MessageSID,
 		From: in.From, To: in.To, AnswerFrom: outboundOf(cfg, in.To), Body: in.Body,
 	})
 	return err
@@ -263,7 +263,7 @@ func (s *Server) twilioStatus(r *http.Request, accountID string, form url.Values
 	if err != nil {
 		return err
 	}
-	u := delivery.Update{AccountID: accountID, Provider: delivery.Twilio, ProviderMessageID: st.MessageSID,
+	u := receipts.Update{AccountID: accountID, Provider: receipts.Twilio, ProviderMessageID: st.MessageSID,
 		Status: string(st.MessageStatus), ErrorCode: st.ErrorCode}
 	if ref, ok := parley.ParseCallbackRef(accountID, r.URL.Query().Get(twilio.RefParam)); ok {
 		u.CampaignID, u.RecipientID = ref.CampaignID, ref.RecipientID
@@ -348,8 +348,8 @@ func (s *Server) whatsAppWebhook(w http.ResponseWriter, r *http.Request) {
 		if from == "" {
 			from = in.UserID
 		}
-		out, err := s.Inbox.Receive(r.Context(), inbox.Message{
-			AccountID: accountID, Provider: delivery.WhatsApp, Channel: parley.ChannelWhatsApp, ID: in.ID,
+		out, err := s.Inbox.Receive(r.Context(), inbound.Message{
+			AccountID: accountID, Provider: receipts.WhatsApp, Channel: parley.ChannelWhatsApp, ID: in.ID,
 			From: from, To: in.To, AnswerFrom: outboundOf(cfg, in.PhoneNumberID), Body: in.Text, At: in.Timestamp,
 		})
 		res.count(out, err, &errs)
@@ -359,7 +359,7 @@ func (s *Server) whatsAppWebhook(w http.ResponseWriter, r *http.Request) {
 			res.Ignored++
 			continue
 		}
-		u := delivery.Update{AccountID: accountID, Provider: delivery.WhatsApp, ProviderMessageID: st.ID, Status: st.Status, At: st.Timestamp}
+		u := receipts.Update{AccountID: accountID, Provider: receipts.WhatsApp, ProviderMessageID: st.ID, Status: st.Status, At: st.Timestamp}
 		if len(st.Errors) > 0 {
 			u.ErrorCode = st.Errors[0].Code
 		}
@@ -414,7 +414,7 @@ func (s *Server) cmWebhook(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, rep := range reports {
-			u := delivery.Update{AccountID: accountID, Provider: delivery.CM, ProviderMessageID: rep.Reference,
+			u := receipts.Update{AccountID: accountID, Provider: receipts.CM, ProviderMessageID: rep.Reference,
 				Status: rep.Status.String(), ErrorCode: rep.ErrorCode, At: rep.Time}
 			if c, rid, ok := cm.ParseReference(rep.Reference); ok {
 				u.CampaignID, u.RecipientID = c, rid
@@ -432,8 +432,8 @@ func (s *Server) cmWebhook(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(in.Channel, "WhatsApp") {
 			ch = parley.ChannelWhatsApp
 		}
-		out, err := s.Inbox.Receive(r.Context(), inbox.Message{
-			AccountID: accountID, Provider: delivery.CM, Channel: ch, ID: in.MessageID(),
+		out, err := s.Inbox.Receive(r.Context(), inbound.Message{
+			AccountID: accountID, Provider: receipts.CM, Channel: ch, ID: in.MessageID(),
 			From: in.From, To: in.To, AnswerFrom: outboundOf(cfg, in.To), Body: in.Body, At: in.Time,
 		})
 		res.count(out, err, &errs)
@@ -442,7 +442,7 @@ func (s *Server) cmWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // count adds what Receive did to the result.
-func (res *WebhookResult) count(out inbox.Outcome, err error, errs *[]error) {
+func (res *WebhookResult) count(out inbound.Outcome, err error, errs *[]error) {
 	switch {
 	case err != nil:
 		*errs = append(*errs, err)
@@ -454,7 +454,7 @@ func (res *WebhookResult) count(out inbox.Outcome, err error, errs *[]error) {
 }
 
 // countStatus adds what Status did to the result.
-func (res *WebhookResult) countStatus(out inbox.StatusOutcome, err error, errs *[]error) {
+func (res *WebhookResult) countStatus(out inbound.StatusOutcome, err error, errs *[]error) {
 	switch {
 	case err != nil:
 		*errs = append(*errs, err)
@@ -526,7 +526,7 @@ func parseSandboxReply(data []byte) (SandboxReplyRequest, error) {
 }
 
 // sandboxReply takes in a message as if a consumer had sent it, through the
-// same inbox as the providers' webhooks.
+// same inbound path as the providers' webhooks.
 func (s *Server) sandboxReply(w http.ResponseWriter, r *http.Request) {
 	data, err := readBody(r, w, maxBody)
 	if err != nil {
@@ -545,8 +545,8 @@ func (s *Server) sandboxReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := sandbox.NewMessageID()
-	out, err := s.Inbox.Receive(r.Context(), inbox.Message{
-		AccountID: req.AccountID, Provider: delivery.Sandbox, Channel: req.Channel, ID: id,
+	out, err := s.Inbox.Receive(r.Context(), inbound.Message{
+		AccountID: req.AccountID, Provider: receipts.Sandbox, Channel: req.Channel, ID: id,
 		From: req.From, To: req.To, Body: req.Body,
 	})
 	if err != nil {
@@ -590,14 +590,14 @@ func parseSandboxStatus(data []byte) (SandboxStatusRequest, error) {
 	if strings.TrimSpace(req.ProviderMessageID) == "" {
 		return SandboxStatusRequest{}, parley.FieldErrorf("providerMessageId", "providerMessageId is required: the id of a message the sandbox recorded")
 	}
-	if _, ok := delivery.ProviderStatus(delivery.Sandbox, req.Status); !ok {
+	if _, ok := receipts.ProviderStatus(receipts.Sandbox, req.Status); !ok {
 		return SandboxStatusRequest{}, parley.FieldErrorf("status", "status %q is not one of queued, sent, delivered, read, undelivered, failed", req.Status)
 	}
 	return req, nil
 }
 
 // sandboxStatus applies a status to the recipient of a message the sandbox
-// recorded, through the same inbox as the providers' status callbacks.
+// recorded, through the same inbound path as the providers' status callbacks.
 func (s *Server) sandboxStatus(w http.ResponseWriter, r *http.Request) {
 	data, err := readBody(r, w, maxBody)
 	if err != nil {
@@ -619,8 +619,8 @@ func (s *Server) sandboxStatus(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out, err := s.Inbox.Status(r.Context(), delivery.Update{
-		AccountID: req.AccountID, CampaignID: m.CampaignID, RecipientID: m.RecipientID, Provider: delivery.Sandbox,
+	out, err := s.Inbox.Status(r.Context(), receipts.Update{
+		AccountID: req.AccountID, CampaignID: m.CampaignID, RecipientID: m.RecipientID, Provider: receipts.Sandbox,
 		ProviderMessageID: req.ProviderMessageID, Status: req.Status, ErrorCode: req.ErrorCode,
 	})
 	switch {

@@ -21,17 +21,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/parleyhq/parley/internal/account"
 	"github.com/parleyhq/parley/internal/auth"
-	"github.com/parleyhq/parley/internal/delivery"
 	"github.com/parleyhq/parley/internal/gateway/cm"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/httpapi"
-	"github.com/parleyhq/parley/internal/inbox"
-	"github.com/parleyhq/parley/internal/optout"
+	"github.com/parleyhq/parley/internal/inbound"
+	"github.com/parleyhq/parley/internal/inbound/conversation"
+	"github.com/parleyhq/parley/internal/inbound/optout"
+	"github.com/parleyhq/parley/internal/inbound/receipts"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/reply"
+	"github.com/parleyhq/parley/internal/settings/account"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
@@ -72,11 +72,11 @@ func newHookWorld(t *testing.T) *hookWorld {
 	clock := parley.ClockFunc(func() time.Time { return noonUTC })
 	gw := w.srv.Sandbox.(*sandbox.Gateway)
 	accounts := &account.Service{Store: w.store, Clock: clock}
-	w.srv.Inbox = &inbox.Service{
+	w.srv.Inbox = &inbound.Service{
 		Seen:     w.store,
 		Keywords: &optout.Service{Store: w.store, Accounts: accounts, Clock: clock},
-		Replies:  &reply.Service{Store: w.store, Events: w.store, Clock: clock},
-		Statuses: &delivery.Service{Store: w.store, Clock: clock},
+		Replies:  &conversation.Service{Store: w.store, Events: w.store, Clock: clock},
+		Statuses: &receipts.Service{Store: w.store, Clock: clock},
 		Sender:   gw, Clock: clock,
 	}
 	w.srv.ChannelConfigs = w.store

@@ -20,7 +20,7 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/kmssign"
-	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/obs/xray"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/secretfile"
 )
@@ -92,7 +92,7 @@ func Load(ctx context.Context, cfg config.Config) (*auth.KeySet, error) {
 // kmsSigner returns the signer of the KMS key keyID, creating the key
 // under that alias first when create is set (on an emulator).
 func kmsSigner(ctx context.Context, keyID string, create bool) (*kmssign.Signer, error) {
-	awsCfg, err := obs.LoadAWSConfig(ctx)
+	awsCfg, err := xray.LoadAWSConfig(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/internal/channels"
 	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/gateway"
@@ -22,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/settings/channels"
 	"github.com/parleyhq/parley/internal/store/embedded"
 	"github.com/parleyhq/parley/internal/testworld"
 )

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/internal/awscost"
+	"github.com/parleyhq/parley/internal/awstest/awscost"
 	"github.com/parleyhq/parley/internal/parley"
 )
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/parleyhq/parley/internal/awscost"
 	"github.com/parleyhq/parley/internal/awstest"
+	"github.com/parleyhq/parley/internal/awstest/awscost"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store/dynamo"
 	"github.com/parleyhq/parley/internal/store/storetest"

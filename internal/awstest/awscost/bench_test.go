@@ -1,0 +1,269 @@
+package awscost_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/parleyhq/parley/internal/app"
+	"github.com/parleyhq/parley/internal/awstest"
+	"github.com/parleyhq/parley/internal/awstest/awscost"
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/dispatch"
+	"github.com/parleyhq/parley/internal/egress"
+	"github.com/parleyhq/parley/internal/gateway/sandbox"
+	"github.com/parleyhq/parley/internal/inbound/agentpush"
+	"github.com/parleyhq/parley/internal/inbound/conversation"
+	"github.com/parleyhq/parley/internal/inbound/optout"
+	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/queue/sqs"
+	"github.com/parleyhq/parley/internal/ratelimit"
+	rldynamo "github.com/parleyhq/parley/internal/ratelimit/dynamo"
+	acct "github.com/parleyhq/parley/internal/settings/account"
+	"github.com/parleyhq/parley/internal/store/dynamo"
+)
+
+// The measured run: API-sized campaigns (one intake invocation each),
+// drained by as many pollers as parley serve starts by default. moto_server
+// answers about a hundred requests a second under this load, so 600
+// recipients (some 4,000 requests) take under a minute.
+const (
+	campaigns   = 6
+	perCampaign = parley.MaxConsumersPerCall
+	recipients  = campaigns * perCampaign
+	workers     = 4
+	account     = "bench"
+	// visibility is the jobs queue's visibility timeout, as app creates it.
+	visibility = 180 * time.Second
+	// drainLimit bounds the wait for every recipient to be sent.
+	drainLimit = 3 * time.Minute
+)
+
+// noon is a clock at which New York is inside the default delivery window.
+var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
+
+// Tags of the calls the table shows apart: the sandbox gateway's own
+// writes (a real gateway calls its provider instead), and the rate
+// limiter's.
+const (
+	sandboxTag   = "sandbox"
+	rateLimitTag = "ratelimit"
+)
+
+// flow is Parley's AWS backend wired as app.New wires it, on clients that
+// report to counter, beside an uncounted store for checking the outcome.
+type flow struct {
+	counter    *awscost.Counter
+	campaigns  *campaign.Service
+	dispatcher *dispatch.Dispatcher
+	queue      *sqs.Queue
+	check      *dynamo.Table
+	recorded   *recorder
+}
+
+// recorder is the sandbox's store: it tags the sandbox's writes and closes
+// done once every recipient's message was recorded.
+type recorder struct {
+	sandbox.Recorder
+	n    atomic.Int64
+	done chan struct{}
+}
+
+func (r *recorder) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
+	err := r.Recorder.RecordSandbox(awscost.Tag(ctx, sandboxTag), m)
+	if err == nil && r.n.Add(1) == recipients {
+		close(r.done)
+	}
+	return err
+}
+
+// limiter is the dispatcher's rate limiter with its calls tagged.
+type limiter struct{ dispatch.Limiter }
+
+func (l limiter) ReserveSlots(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (ratelimit.Slots, error) {
+	return l.Limiter.ReserveSlots(awscost.Tag(ctx, rateLimitTag), key, limit, n)
+}
+
+func (l limiter) Throttled(ctx context.Context, key ratelimit.Key) error {
+	return l.Limiter.Throttled(awscost.Tag(ctx, rateLimitTag), key)
+}
+
+func (l limiter) OK(ctx context.Context, key ratelimit.Key) error {
+	return l.Limiter.OK(awscost.Tag(ctx, rateLimitTag), key)
+}
+
+func newFlow(b *testing.B) *flow {
+	b.Helper()
+	ctx := b.Context()
+	table := awstest.Name(b)
+	counter := &awscost.Counter{Indexes: awscost.IndexesOf(dynamo.CreateTableInput(table))}
+	cfg := awstest.Config(b)
+	counter.Attach(&cfg)
+	db, sq := dynamodb.NewFromConfig(cfg), awssqs.NewFromConfig(cfg)
+	if err := dynamo.EnsureTable(ctx, db, table); err != nil {
+		b.Fatal(err)
+	}
+	url, dlq, err := sqs.EnsureQueue(ctx, sq, table, visibility, app.MaxReceiveCount)
+	if err != nil {
+		b.Fatal(err)
+	}
+	counter.Reset()
+	store, q, log := dynamo.New(db, table), sqs.New(sq, url, dlq), obs.Discard()
+	rec := &recorder{Recorder: store, done: make(chan struct{})}
+	optouts := &optout.Service{Store: store, Accounts: &acct.Service{Store: store, Clock: noon}, Clock: noon}
+	replies := &conversation.Service{Store: store, Events: store, Connector: agentpush.New(store, egress.Policy{}.Client(agentpush.DefaultTimeout), noon, log), Clock: noon, Log: log}
+	return &flow{
+		counter:   counter,
+		campaigns: &campaign.Service{Store: store, Queue: q, Clock: noon, Log: log, OptOuts: optouts},
+		dispatcher: &dispatch.Dispatcher{
+			Store: store, Queue: q, Clock: noon, Log: log, Sender: &sandbox.Gateway{Recorder: rec, Clock: noon},
+			Limiter: limiter{ratelimit.NewAdaptive(rldynamo.New(db, table, noon), noon)},
+			Consent: optouts, Conversations: replies,
+			Limit: ratelimit.Limit{Rate: 1e6, Burst: 1000},
+		},
+		queue:    q,
+		check:    dynamo.New(dynamodb.NewFromConfig(awstest.Config(b)), table),
+		recorded: rec,
+	}
+}
+
+// draft is the i-th campaign: perCampaign New York numbers.
+func draft(i int) campaign.Draft {
+	d := campaign.Draft{
+		Name: fmt.Sprintf("renewals %d", i), Skill: "renewals", TemplateID: parley.PlainSMSTemplateID,
+		OutboundNumber: "+12025550100", Consent: true,
+		Message: "Hi {{1}}, your subscription renews on 12/31. Reply YES to keep it.",
+	}
+	for j := range perCampaign {
+		d.Consumers = append(d.Consumers, campaign.Consumer{
+			SMS: fmt.Sprintf("+1202%07d", 5550000+i*perCampaign+j), Variables: map[string]string{"1": "Jane"},
+		})
+	}
+	return d
+}
+
+// intake creates the campaigns and returns their ids.
+func (f *flow) intake(b *testing.B) []string {
+	var ids []string
+	for i := range campaigns {
+		a, err := f.campaigns.Create(b.Context(), account, draft(i))
+		if err != nil || len(a.Accepted) != perCampaign {
+			b.Fatalf("campaign %d: %d accepted, %v", i, len(a.Accepted), err)
+		}
+		ids = append(ids, a.Campaign.ID)
+	}
+	return ids
+}
+
+// dispatch drains the queue the way the SQS event source feeds the
+// dispatcher, until every recipient was recorded by the sandbox; batches in
+// hand then are finished and their jobs deleted.
+func (f *flow) dispatch(b *testing.B) {
+	ctx, cancel := context.WithCancel(b.Context())
+	stopped := make(chan struct{})
+	go func() { f.dispatcher.Run(ctx, f.queue, workers); close(stopped) }()
+	select {
+	case <-f.recorded.done:
+	case <-time.After(drainLimit):
+		cancel()
+		<-stopped
+		b.Fatalf("only %d of %d recipients sent within %s", f.recorded.n.Load(), recipients, drainLimit)
+	}
+	cancel()
+	<-stopped
+}
+
+// verify checks, without counting, that every recipient is SENT.
+func (f *flow) verify(b *testing.B, ids []string) {
+	for _, id := range ids {
+		rs, err := f.check.Recipients(b.Context(), account, id, 0, perCampaign)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Status != parley.StatusSent {
+				b.Fatalf("campaign %s recipient %s is %s", id, r.ID, r.Status)
+			}
+		}
+		if len(rs) != perCampaign {
+			b.Fatalf("campaign %s has %d recipients", id, len(rs))
+		}
+	}
+}
+
+// add adds usage to total.
+func add(total, usage map[awscost.Op]awscost.Usage) {
+	for op, u := range usage {
+		total[op] = total[op].Add(u)
+	}
+}
+
+// BenchmarkCostPerRecipient runs intake and dispatch of 600 recipients on
+// moto_server, counts the AWS requests and DynamoDB capacity per recipient
+// from intake to the recorded SENT status, and prices them at on-demand
+// rates. Lambda invocations are one per intake call and one per batch the
+// SQS event source would hand the dispatcher. Capacity is computed from item
+// sizes: moto's ConsumedCapacity figures are placeholders (see the package
+// documentation); the table, printed once, shows them beside the computed
+// ones, and the rate limiter's and the sandbox gateway's calls on lines of
+// their own.
+func BenchmarkCostPerRecipient(b *testing.B) {
+	intake, dispatched := map[awscost.Op]awscost.Usage{}, map[awscost.Op]awscost.Usage{}
+	var runs int
+	var took [2]time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		f := newFlow(b)
+		b.StartTimer()
+		start := time.Now()
+		ids := f.intake(b)
+		took[0] += time.Since(start)
+		add(intake, f.counter.Usage())
+		f.counter.Reset()
+		start = time.Now()
+		f.dispatch(b)
+		took[1] += time.Since(start)
+		add(dispatched, f.counter.Usage())
+		b.StopTimer()
+		f.verify(b, ids)
+		runs++
+		b.StartTimer()
+	}
+	bill := &awscost.Bill{
+		Prices: awscost.OnDemand, Source: awscost.Computed, Recipients: runs * recipients, Artifacts: []string{sandboxTag},
+	}
+	bill.Add("intake", intake, runs*campaigns)
+	bill.Add("dispatch", dispatched, awscost.ReceivedBatches(dispatched))
+	report(b, bill)
+	fmt.Printf("cost per recipient over %d recipients at on-demand prices (intake took %s, dispatch %s on moto_server):\n",
+		bill.Recipients, took[0].Round(time.Millisecond), took[1].Round(time.Millisecond))
+	if err := bill.WriteTable(os.Stdout); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// report states the bill as benchmark metrics.
+func report(b *testing.B, bill *awscost.Bill) {
+	ddb := bill.Total(awscost.OfService(dynamodb.ServiceID))
+	sqsLine := bill.Total(awscost.OfService(awssqs.ServiceID))
+	lambda := bill.Total(awscost.OfService(awscost.LambdaInvoke.Service))
+	p := bill.Prices
+	b.ReportMetric(ddb.Requests, "dynamodb-req/recipient")
+	b.ReportMetric(sqsLine.Requests, "sqs-req/recipient")
+	b.ReportMetric(ddb.Units.Write, "WCU/recipient")
+	b.ReportMetric(ddb.Units.Read, "RCU/recipient")
+	b.ReportMetric(lambda.Requests, "lambda-inv/recipient")
+	b.ReportMetric(ddb.Units.Write*p.WriteUnit, "ddb-write-$/Mrecipients")
+	b.ReportMetric(ddb.Units.Read*p.ReadUnit, "ddb-read-$/Mrecipients")
+	b.ReportMetric(sqsLine.Dollars, "sqs-$/Mrecipients")
+	b.ReportMetric(lambda.Dollars, "lambda-$/Mrecipients")
+	b.ReportMetric(bill.Total(awscost.OfTag(sandboxTag)).Dollars, "sandbox-$/Mrecipients")
+	b.ReportMetric(bill.Total(nil).Dollars, "$/Mrecipients")
+}

@@ -1,0 +1,352 @@
+// Package agentpush pushes conversations to a brand's agent platform: each
+// change of a conversation is POSTed as JSON to the URL in the account's
+// settings, signed with the account's secret (HMAC-SHA256 over a timestamp
+// and the body, in the Parley-Signature header), and retried with
+// exponential backoff while the platform answers 429 or 5xx or cannot be
+// reached. The URL is the account's own, so requests go through an egress
+// client: public addresses only, no redirects. Verify is the check a
+// receiving platform runs.
+package agentpush
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/internal/egress"
+	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// Headers of a delivery.
+const (
+	// HeaderSignature is "t=<unix seconds>,v1=<hex HMAC-SHA256 of
+	// "<t>.<body>" keyed with the account's secret>". A receiver may find
+	// several v1 values while a secret is rotated; one must match.
+	HeaderSignature = "Parley-Signature"
+	// HeaderTimestamp repeats t, for logs; only the signed t counts.
+	HeaderTimestamp = "Parley-Timestamp"
+	// HeaderEvent is the event type (conversation.started, ...).
+	HeaderEvent = "Parley-Event"
+	// HeaderDelivery is the event id, the same on every retry of it.
+	HeaderDelivery = "Parley-Delivery"
+)
+
+// Defaults of a Client. A push runs inside a provider's webhook call,
+// which providers time out after about 15 s: three attempts of at most 3 s
+// and their waits stay well inside it.
+const (
+	DefaultAttempts  = 3
+	DefaultBaseDelay = 250 * time.Millisecond
+	DefaultMaxDelay  = 2 * time.Second
+	DefaultTimeout   = 3 * time.Second
+	// DefaultTolerance is how far Verify lets a signature's time be from
+	// the receiver's clock.
+	DefaultTolerance = 5 * time.Minute
+)
+
+// Accounts gives an account's connector URL and secret.
+type Accounts interface {
+	Account(ctx context.Context, accountID string) (parley.Account, error)
+}
+
+// Client delivers events to agent platforms. The zero values of its tuning
+// fields mean the defaults.
+type Client struct {
+	Accounts Accounts
+	// HTTP sends the requests; it must be an egress client, which reaches
+	// public addresses only and follows no redirects (New's is). Nil means
+	// one with DefaultTimeout that admits public addresses only.
+	HTTP  *http.Client
+	Clock parley.Clock
+	// Sleep waits between attempts; nil waits on a timer, stopping early
+	// when ctx is done.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Attempts bounds the tries of one delivery; the n-th retry waits
+	// BaseDelay·2ⁿ⁻¹, at most MaxDelay, or what a 429 or 503's Retry-After
+	// asks, within MaxDelay.
+	Attempts            int
+	BaseDelay, MaxDelay time.Duration
+	Log                 *slog.Logger
+}
+
+// defaultHTTP is the client of a Client without HTTP.
+var defaultHTTP = egress.Policy{}.Client(DefaultTimeout)
+
+// New returns a Client of the accounts' settings sending through hc, which
+// must be an egress client (such as egress.Policy.Client(DefaultTimeout)),
+// and timing retries by clock.
+func New(accounts Accounts, hc *http.Client, clock parley.Clock, log *slog.Logger) *Client {
+	return &Client{Accounts: accounts, HTTP: hc, Clock: clock, Log: log}
+}
+
+// DeliveryError is a delivery that did not succeed.
+type DeliveryError struct {
+	Host     string // the platform's host; the URL may carry a token
+	Status   int    // the last HTTP status, 0 when none came back
+	Attempts int
+	// Permanent: the platform refused the event (a 4xx other than 429,
+	// or a redirect), or egress refused its address (Err wraps the
+	// *egress.RefusedError); sending it again unchanged will not help.
+	Permanent bool
+	Err       error // the last transport error
+}
+
+// Error implements error.
+func (e *DeliveryError) Error() string {
+	s := fmt.Sprintf("delivery to %s failed after %d attempt(s)", e.Host, e.Attempts)
+	if e.Status != 0 {
+		s += fmt.Sprintf(": HTTP %d", e.Status)
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the last transport error.
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// Push delivers ev to the agent platform of the conversation's account. An
+// account without a connector URL is skipped. A failure is EUNAVAILABLE
+// wrapping a *DeliveryError.
+func (c *Client) Push(ctx context.Context, ev parley.ConversationEvent) error {
+	accountID := ev.Conversation.AccountID
+	a, err := c.Accounts.Account(ctx, accountID)
+	if err != nil {
+		return fmt.Errorf("connector settings of account %s: %w", accountID, err)
+	}
+	if a.ConnectorURL == "" {
+		return nil
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", ev.ID, err)
+	}
+	err = c.Deliver(ctx, a.ConnectorURL, a.ConnectorSecret.Reveal(), ev.Type, ev.ID, body)
+	if err != nil {
+		return parley.Wrap(parley.EUNAVAILABLE, err, "push of conversation %s to the agent platform of account %s", ev.Conversation.ID, accountID)
+	}
+	c.log().InfoContext(ctx, "conversation pushed", "account", accountID, "conversation", ev.Conversation.ID, "event", ev.Type)
+	return nil
+}
+
+// Deliver POSTs body to target, signed with secret, retrying as the Client
+// says. It returns nil on a 2xx answer, else a *DeliveryError.
+func (c *Client) Deliver(ctx context.Context, target, secret, eventType, deliveryID string, body []byte) error {
+	host := target
+	if u, err := url.Parse(target); err == nil {
+		host = u.Host
+	}
+	attempts := cmpOr(c.Attempts, DefaultAttempts)
+	failure := &DeliveryError{Host: host}
+	for attempt := 1; ; attempt++ {
+		failure.Attempts = attempt
+		status, wait, err := c.try(ctx, target, secret, eventType, deliveryID, body)
+		failure.Status, failure.Err = status, err
+		var refused *egress.RefusedError
+		switch {
+		case err == nil && status/100 == 2:
+			return nil
+		case errors.As(err, &refused):
+			failure.Permanent = true
+			c.log().WarnContext(ctx, "agent platform address refused", "host", host, "address", refused.Address, "class", refused.Class, "delivery", deliveryID)
+			return failure
+		case err == nil && status != http.StatusTooManyRequests && status < 500:
+			failure.Permanent = true
+			c.log().WarnContext(ctx, "agent platform refused the event", "host", host, "status", status, "delivery", deliveryID)
+			return failure
+		case ctx.Err() != nil:
+			failure.Err = errors.Join(err, ctx.Err())
+			return failure
+		case attempt >= attempts:
+			c.log().WarnContext(ctx, "agent platform unreachable; giving up", "host", host, "status", status, "attempts", attempt, "err", err)
+			return failure
+		}
+		delay := c.backoff(attempt)
+		if wait > 0 {
+			delay = min(wait, cmpOr(c.MaxDelay, DefaultMaxDelay))
+		}
+		c.log().InfoContext(ctx, "agent platform delivery will be retried", "host", host, "status", status, "attempt", attempt, "retryIn", delay.String(), "err", err)
+		if err := c.sleep(ctx, delay); err != nil {
+			failure.Err = errors.Join(failure.Err, err)
+			return failure
+		}
+	}
+}
+
+// try makes one attempt: the status, the wait a Retry-After asks for, and
+// the transport error.
+func (c *Client) try(ctx context.Context, target, secret, eventType, deliveryID string, body []byte) (int, time.Duration, error) {
+	now := c.clock().Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Parley-Connector/1")
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(HeaderSignature, Sign(secret, now, body))
+	req.Header.Set(HeaderEvent, eventType)
+	req.Header.Set(HeaderDelivery, deliveryID)
+	httpClient := c.HTTP
+	if httpClient == nil {
+		httpClient = defaultHTTP
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, retryAfter(resp.Header.Get("Retry-After")), nil
+}
+
+// retryAfter reads a Retry-After of delay-seconds; dates and garbage are 0.
+func retryAfter(v string) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return time.Duration(min(n, 3600)) * time.Second
+}
+
+// backoff is the wait after the n-th failed attempt.
+func (c *Client) backoff(n int) time.Duration {
+	base, ceiling := cmpOr(c.BaseDelay, DefaultBaseDelay), cmpOr(c.MaxDelay, DefaultMaxDelay)
+	d := base
+	for i := 1; i < n && d < ceiling; i++ {
+		d *= 2
+	}
+	return min(d, ceiling)
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if c.Sleep != nil {
+		return c.Sleep(ctx, d)
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+func (c *Client) clock() parley.Clock {
+	if c.Clock == nil {
+		return parley.SystemClock{}
+	}
+	return c.Clock
+}
+
+func (c *Client) log() *slog.Logger {
+	if c.Log == nil {
+		return obs.Discard()
+	}
+	return c.Log
+}
+
+func cmpOr[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// Sign returns the Parley-Signature value of body sent at t.
+func Sign(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(mac(secret, ts, body))
+}
+
+func mac(secret, ts string, body []byte) []byte {
+	h := hmac.New(sha256.New, []byte(secret))
+	h.Write([]byte(ts))
+	h.Write([]byte{'.'})
+	h.Write(body)
+	return h.Sum(nil)
+}
+
+// Errors of Verify, wrapped in an EUNAUTHORIZED *parley.Error.
+var (
+	ErrMalformed = errors.New("signature header is malformed")
+	ErrExpired   = errors.New("signature timestamp is outside the tolerance")
+	ErrMismatch  = errors.New("no signature matches the body")
+)
+
+// Signature is a parsed Parley-Signature header.
+type Signature struct {
+	At time.Time
+	V1 [][]byte // HMAC-SHA256 values
+}
+
+// ParseSignature reads a Parley-Signature header: comma-separated key=value
+// pairs with exactly one t (Unix seconds) and one or more v1 (64 hex
+// digits); other keys are ignored.
+func ParseSignature(header string) (Signature, error) {
+	var sig Signature
+	seenT := false
+	for part := range strings.SplitSeq(header, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return Signature{}, ErrMalformed
+		}
+		switch k {
+		case "t":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || seenT || n < 0 || n > 1<<40 {
+				return Signature{}, ErrMalformed
+			}
+			sig.At, seenT = time.Unix(n, 0).UTC(), true
+		case "v1":
+			b, err := hex.DecodeString(v)
+			if err != nil || len(b) != sha256.Size {
+				return Signature{}, ErrMalformed
+			}
+			sig.V1 = append(sig.V1, b)
+		}
+	}
+	if !seenT || len(sig.V1) == 0 {
+		return Signature{}, ErrMalformed
+	}
+	return sig, nil
+}
+
+// Verify checks a delivery as its receiver: header is the Parley-Signature
+// value, body the raw request body, now the receiver's clock. The signed
+// time must be within tolerance of now (DefaultTolerance when ≤ 0), which
+// bounds replays, and one v1 must be the HMAC of body with secret.
+func Verify(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
+	sig, err := ParseSignature(header)
+	if err != nil {
+		return parley.Wrap(parley.EUNAUTHORIZED, err, "bad %s header", HeaderSignature)
+	}
+	if tolerance <= 0 {
+		tolerance = DefaultTolerance
+	}
+	if d := now.Sub(sig.At); d > tolerance || d < -tolerance {
+		return parley.Wrap(parley.EUNAUTHORIZED, ErrExpired, "signed at %s, %s from now", sig.At.Format(time.RFC3339), d.Round(time.Second))
+	}
+	want := mac(secret, strconv.FormatInt(sig.At.Unix(), 10), body)
+	for _, v := range sig.V1 {
+		if hmac.Equal(v, want) {
+			return nil
+		}
+	}
+	return parley.Wrap(parley.EUNAUTHORIZED, ErrMismatch, "bad %s", HeaderSignature)
+}

@@ -1,0 +1,461 @@
+// Package conversation routes consumers' replies into conversations. A reply goes
+// to the skill of the newest message Parley sent the consumer whose lookback
+// has not passed; else, inside a provider broadcast's timeframe, to the
+// engagement its entry point names; else to the account's default skill.
+// The conversation starts with the outbound message it answers, takes
+// further replies while open, and once closed gives way to a new one. Each
+// conversation started is recorded as a reporting event, and every change
+// is pushed to the brand's agent platform.
+//
+// Opt-out and help keywords are handled before Receive is called; Receive
+// takes any text, empty included.
+package conversation
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/parleyhq/parley/internal/obs"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/phone"
+)
+
+// Store is what the service needs from persistence.
+type Store interface {
+	Account(ctx context.Context, accountID string) (parley.Account, error)
+	PutOutboundContext(ctx context.Context, c parley.OutboundContext) error
+	OutboundContexts(ctx context.Context, accountID, consumer string, since time.Time, limit int) ([]parley.OutboundContext, error)
+	CreateConversation(ctx context.Context, c parley.Conversation, prevID string) error
+	SaveConversation(ctx context.Context, c parley.Conversation) (parley.Conversation, error)
+	Conversation(ctx context.Context, accountID, id string) (parley.Conversation, error)
+	LatestConversation(ctx context.Context, accountID, consumer string) (parley.Conversation, bool, error)
+	HasOpenConversation(ctx context.Context, accountID, consumer string) (bool, error)
+	ListConversations(ctx context.Context, accountID string, f parley.ConversationFilter) (parley.ConversationPage, error)
+	CreateBroadcast(ctx context.Context, b parley.BroadcastCampaign) error
+	Broadcast(ctx context.Context, accountID, id string) (parley.BroadcastCampaign, error)
+	Broadcasts(ctx context.Context, accountID string) ([]parley.BroadcastCampaign, error)
+	BroadcastsByEntryPoint(ctx context.Context, accountID, entryPoint string) ([]parley.BroadcastCampaign, error)
+	PutBroadcastNotification(ctx context.Context, n parley.BroadcastNotification) error
+	LatestBroadcastNotification(ctx context.Context, accountID, consumer string) (parley.BroadcastNotification, bool, error)
+}
+
+// Events records reporting events.
+type Events interface {
+	PutReportEvent(ctx context.Context, e parley.ReportEvent) error
+}
+
+// Connector pushes conversations to the brand's agent platform.
+type Connector interface {
+	Push(ctx context.Context, ev parley.ConversationEvent) error
+}
+
+// Service routes replies and keeps conversations.
+type Service struct {
+	Store Store
+	// Events, when set, records a reporting event per conversation started.
+	Events Events
+	// Connector, when set, receives every change of a conversation.
+	Connector Connector
+	Clock     parley.Clock
+	Log       *slog.Logger
+	// NewID names new conversations and broadcasts; nil means UUIDv7,
+	// whose order is creation order (listings rely on it).
+	NewID func() string
+}
+
+// Inbound is a consumer's message as a channel webhook received it.
+type Inbound struct {
+	AccountID string
+	Channel   parley.Channel
+	// From is the consumer: a phone number, or a brand's consumer id for
+	// in-app.
+	From string
+	// To is the number or app the consumer wrote to; it may be a
+	// broadcast's entry point.
+	To                string
+	Body              string
+	ProviderMessageID string
+	// At is when the provider received the message; zero means now.
+	At time.Time
+	// EntryPoint is the provider's campaign id, when the webhook knows it.
+	EntryPoint string
+}
+
+// ErrNotPushed marks a conversation that was stored but could not be pushed
+// to the agent platform; a redelivered webhook pushes it again.
+var ErrNotPushed = errors.New("conversation stored but not pushed to the agent platform")
+
+// maxRaces bounds how often Receive and Close start over when the
+// consumer's conversation changed under them. Every conflict means another
+// writer succeeded, so n concurrent replies of one consumer need at most n
+// rounds.
+const maxRaces = 16
+
+// routeContexts is how many of a consumer's recent outbound contexts are
+// considered.
+const routeContexts = 20
+
+func (s *Service) now() time.Time { return s.Clock.Now() }
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return obs.Discard()
+	}
+	return s.Log
+}
+
+func (s *Service) newID() string {
+	if s.NewID != nil {
+		return s.NewID()
+	}
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+// Consumer is how a conversation names its consumer: a phone number in
+// E.164 (as written when it is none), a consumer id as is for in-app.
+func Consumer(channel parley.Channel, raw string) string {
+	raw = strings.TrimSpace(raw)
+	if channel == parley.ChannelInApp {
+		return raw
+	}
+	if e164, ok := phone.Normalize(raw); ok {
+		return e164
+	}
+	return raw
+}
+
+// Receive routes a consumer's message: it joins the consumer's open
+// conversation, or opens one (see the package doc). A message whose
+// provider id the consumer's latest conversation already holds changes
+// nothing and is pushed again. When the push fails the conversation is
+// returned with an EUNAVAILABLE error wrapping ErrNotPushed.
+func (s *Service) Receive(ctx context.Context, in Inbound) (parley.Conversation, error) {
+	if strings.TrimSpace(in.AccountID) == "" {
+		return parley.Conversation{}, parley.FieldErrorf("accountId", "a reply needs its account")
+	}
+	consumer := Consumer(in.Channel, in.From)
+	if consumer == "" {
+		return parley.Conversation{}, parley.FieldErrorf("from", "a reply needs its sender")
+	}
+	at := in.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	line := parley.Line{Direction: parley.Inbound, Body: in.Body, At: at, ProviderMessageID: in.ProviderMessageID}
+	for range maxRaces {
+		latest, found, err := s.Store.LatestConversation(ctx, in.AccountID, consumer)
+		if err != nil {
+			return parley.Conversation{}, err
+		}
+		switch {
+		case found && latest.HasMessage(in.ProviderMessageID):
+			return s.redelivered(ctx, latest, in.ProviderMessageID)
+		case found && latest.Open():
+			latest.Append(line)
+			latest.UpdatedAt = s.now()
+			saved, err := s.Store.SaveConversation(ctx, latest)
+			if parley.ErrorCode(err) == parley.ECONFLICT {
+				continue
+			}
+			if err != nil {
+				return parley.Conversation{}, err
+			}
+			return saved, s.push(ctx, parley.EventMessage, saved)
+		}
+		prevID, consumed := "", time.Time{}
+		if found {
+			prevID, consumed = latest.ID, latest.OpenedAt
+		}
+		conv, err := s.open(ctx, in, consumer, at, consumed)
+		if err != nil {
+			return parley.Conversation{}, err
+		}
+		conv.Append(line)
+		err = s.Store.CreateConversation(ctx, conv, prevID)
+		if parley.ErrorCode(err) == parley.ECONFLICT {
+			continue
+		}
+		if err != nil {
+			return parley.Conversation{}, err
+		}
+		s.log().InfoContext(ctx, "conversation started", "account", conv.AccountID, "conversation", conv.ID,
+			"consumer", phone.Mask(consumer), "skill", conv.Skill, "source", conv.Context.Source, "campaign", conv.Context.CampaignID,
+			"broadcast", conv.Context.BroadcastID, "engagement", conv.Context.EngagementID)
+		if err := s.report(ctx, conv); err != nil {
+			return conv, err
+		}
+		return conv, s.push(ctx, parley.EventStarted, conv)
+	}
+	return parley.Conversation{}, parley.Errorf(parley.ECONFLICT, "the conversation of consumer %s changed %d times while a reply was routed; retry", phone.Mask(consumer), maxRaces)
+}
+
+// redelivered answers a message the conversation holds already: its event
+// is recorded and pushed again, in case the first delivery stopped short.
+func (s *Service) redelivered(ctx context.Context, c parley.Conversation, providerID string) (parley.Conversation, error) {
+	s.log().InfoContext(ctx, "reply already routed", "account", c.AccountID, "conversation", c.ID, "providerMessageId", providerID)
+	first := slices.IndexFunc(c.Transcript, func(l parley.Line) bool { return l.Direction == parley.Inbound })
+	if first < 0 || c.Transcript[first].ProviderMessageID != providerID {
+		return c, s.push(ctx, parley.EventMessage, c)
+	}
+	if err := s.report(ctx, c); err != nil {
+		return c, err
+	}
+	return c, s.push(ctx, parley.EventStarted, c)
+}
+
+// open builds the conversation a reply at at starts. Outbound contexts sent
+// before consumed (when the consumer's previous conversation opened) were
+// answered already and route nothing.
+func (s *Service) open(ctx context.Context, in Inbound, consumer string, at, consumed time.Time) (parley.Conversation, error) {
+	now := s.now()
+	c := parley.Conversation{
+		ID: s.newID(), AccountID: in.AccountID, Consumer: consumer, Channel: in.Channel, Status: parley.ConversationOpen,
+		Transcript: []parley.Line{}, OpenedAt: at, UpdatedAt: now,
+	}
+	routed, err := s.byContext(ctx, &c, at, consumed)
+	if err != nil || routed {
+		return c, err
+	}
+	routed, err = s.byBroadcast(ctx, &c, in, at)
+	if err != nil || routed {
+		return c, err
+	}
+	a, err := s.Store.Account(ctx, in.AccountID)
+	if err != nil {
+		return c, err
+	}
+	c.Skill, c.Context = a.DefaultSkill, parley.ConversationContext{Source: parley.SourceInbound}
+	c.Channel = cmp.Or(c.Channel, parley.ChannelSMS)
+	return c, nil
+}
+
+// byContext routes c by the newest outbound context whose lookback holds
+// at, sent after consumed and not after at.
+func (s *Service) byContext(ctx context.Context, c *parley.Conversation, at, consumed time.Time) (bool, error) {
+	contexts, err := s.Store.OutboundContexts(ctx, c.AccountID, c.Consumer, at.Add(-parley.MaxLookback), routeContexts)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range contexts {
+		if !consumed.IsZero() && !o.SentAt.After(consumed) {
+			break // this and older ones were answered in an earlier conversation
+		}
+		if o.SentAt.After(at) || !o.Routes(at) {
+			continue
+		}
+		c.Skill = o.Skill
+		c.Channel = cmp.Or(c.Channel, o.Channel, parley.ChannelSMS)
+		c.Context = parley.ConversationContext{
+			Source: parley.SourceProactive, CampaignID: o.CampaignID, CampaignName: o.CampaignName, RecipientID: o.RecipientID,
+			CustomerInfo: o.CustomerInfo, OutboundAt: o.SentAt,
+		}
+		c.Append(parley.Line{Direction: parley.Outbound, Body: o.Body, At: o.SentAt, ProviderMessageID: o.ProviderMessageID})
+		return true, nil
+	}
+	return false, nil
+}
+
+// byBroadcast links c to the engagement of a broadcast whose timeframe
+// holds at, found by entry point: the webhook's, then those of the
+// consumer's latest broadcast notification (the provider's campaign id,
+// the sending number), then the number the consumer wrote to.
+func (s *Service) byBroadcast(ctx context.Context, c *parley.Conversation, in Inbound, at time.Time) (bool, error) {
+	note, noted, err := s.Store.LatestBroadcastNotification(ctx, c.AccountID, c.Consumer)
+	if err != nil {
+		return false, err
+	}
+	var points []string
+	add := func(p string) {
+		if p = EntryPoint(p); p != "" && !slices.Contains(points, p) {
+			points = append(points, p)
+		}
+	}
+	add(in.EntryPoint)
+	if noted && !note.At.After(at) {
+		add(note.EntryPoint)
+		add(note.From)
+	}
+	add(in.To)
+	for _, p := range points {
+		bs, err := s.Store.BroadcastsByEntryPoint(ctx, c.AccountID, p)
+		if err != nil {
+			return false, err
+		}
+		best := -1
+		for i, b := range bs {
+			if b.Within(at) && (best < 0 || b.Start.After(bs[best].Start)) {
+				best = i
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		b := bs[best]
+		e, _ := b.Engagement(p)
+		c.Skill = e.Skill
+		c.Channel = cmp.Or(c.Channel, parley.ChannelSMS)
+		c.Context = parley.ConversationContext{
+			Source: parley.SourceBroadcast, CampaignName: b.Name, BroadcastID: b.ID, Goal: b.Goal,
+			EngagementID: e.ID, EntryPoint: p, Language: e.Language, NotesToAgent: e.NotesToAgent,
+		}
+		if noted && note.Body != "" && (EntryPoint(note.EntryPoint) == p || EntryPoint(note.From) == p) {
+			c.Context.OutboundAt = note.At
+			c.Append(parley.Line{Direction: parley.Outbound, Body: note.Body, At: note.At})
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// EntryPoint is how an entry point is compared: a sending number (written
+// with its leading plus) in E.164, a provider's campaign id as is.
+func EntryPoint(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if strings.HasPrefix(raw, "+") {
+		if e164, ok := phone.Normalize(raw); ok {
+			return e164
+		}
+	}
+	return raw
+}
+
+// report records the event of a conversation started; its id is the
+// conversation's, so recording it again changes nothing.
+func (s *Service) report(ctx context.Context, c parley.Conversation) error {
+	if s.Events == nil {
+		return nil
+	}
+	err := s.Events.PutReportEvent(ctx, parley.ReportEvent{
+		ID: c.ID, AccountID: c.AccountID, Type: parley.ReportConversationStarted, At: c.OpenedAt, ConversationID: c.ID,
+		Consumer: c.Consumer, Channel: c.Channel, Skill: c.Skill, Source: c.Context.Source, CampaignID: c.Context.CampaignID,
+		BroadcastID: c.Context.BroadcastID, EngagementID: c.Context.EngagementID, EntryPoint: c.Context.EntryPoint,
+	})
+	if err != nil {
+		return parley.Wrap(parley.EUNAVAILABLE, err, "conversation %s stored; its reporting event was not", c.ID)
+	}
+	return nil
+}
+
+// push sends a change of c to the agent platform.
+func (s *Service) push(ctx context.Context, typ string, c parley.Conversation) error {
+	if s.Connector == nil {
+		return nil
+	}
+	err := s.Connector.Push(ctx, parley.NewConversationEvent(typ, c, s.now()))
+	if err == nil {
+		return nil
+	}
+	s.log().WarnContext(ctx, "conversation not pushed", "account", c.AccountID, "conversation", c.ID, "event", typ, "err", err)
+	return &parley.Error{Code: parley.EUNAVAILABLE, Message: "conversation " + c.ID + " stored; the agent platform did not take it", Err: errors.Join(ErrNotPushed, err)}
+}
+
+// RecordOutbound records the context of a message just sent, which the
+// consumer's replies are routed by during its lookback. The dispatcher
+// calls it after each successful send.
+func (s *Service) RecordOutbound(ctx context.Context, o parley.OutboundContext) error {
+	o.Consumer = Consumer(o.Channel, o.Consumer)
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return s.Store.PutOutboundContext(ctx, o.Fit())
+}
+
+// OpenConversation reports whether the consumer (an E.164 number, or an
+// in-app consumer id) has an open conversation, which holds back new
+// proactive messages to them.
+func (s *Service) OpenConversation(ctx context.Context, accountID, consumer string) (bool, error) {
+	return s.Store.HasOpenConversation(ctx, accountID, strings.TrimSpace(consumer))
+}
+
+// Get returns one conversation.
+func (s *Service) Get(ctx context.Context, accountID, id string) (parley.Conversation, error) {
+	return s.Store.Conversation(ctx, accountID, id)
+}
+
+// List lists an account's conversations, newest first, a page at a time.
+func (s *Service) List(ctx context.Context, accountID string, f parley.ConversationFilter) (parley.ConversationPage, error) {
+	f.Consumer, f.Skill = strings.TrimSpace(f.Consumer), strings.TrimSpace(f.Skill)
+	return s.Store.ListConversations(ctx, accountID, f)
+}
+
+// Close closes a conversation: the consumer's next message starts a new
+// one. Closing a closed conversation returns it unchanged. A failed push
+// is logged, not returned: the conversation is closed.
+func (s *Service) Close(ctx context.Context, accountID, id string) (parley.Conversation, error) {
+	for range maxRaces {
+		c, err := s.Store.Conversation(ctx, accountID, id)
+		if err != nil || !c.Open() {
+			return c, err
+		}
+		now := s.now()
+		c.Status, c.ClosedAt, c.UpdatedAt = parley.ConversationClosed, now, now
+		saved, err := s.Store.SaveConversation(ctx, c)
+		if parley.ErrorCode(err) == parley.ECONFLICT {
+			continue
+		}
+		if err != nil {
+			return parley.Conversation{}, err
+		}
+		s.log().InfoContext(ctx, "conversation closed", "account", accountID, "conversation", id)
+		_ = s.push(ctx, parley.EventClosed, saved)
+		return saved, nil
+	}
+	return parley.Conversation{}, parley.Errorf(parley.ECONFLICT, "conversation %s changed %d times while it was closed; retry", id, maxRaces)
+}
+
+// RecordBroadcast records a provider's notice that it broadcast to a
+// consumer.
+func (s *Service) RecordBroadcast(ctx context.Context, n parley.BroadcastNotification) error {
+	n.Consumer, n.From = Consumer(parley.ChannelSMS, n.Consumer), EntryPoint(n.From)
+	switch {
+	case n.AccountID == "":
+		return parley.FieldErrorf("accountId", "a broadcast notification needs its account")
+	case n.Consumer == "":
+		return parley.FieldErrorf("consumer", "a broadcast notification needs its consumer")
+	}
+	if n.At.IsZero() {
+		n.At = s.now()
+	}
+	return s.Store.PutBroadcastNotification(ctx, n)
+}
+
+// CreateBroadcast checks and stores a provider broadcast campaign, naming
+// it and its engagements ("1", "2", ...).
+func (s *Service) CreateBroadcast(ctx context.Context, b parley.BroadcastCampaign) (parley.BroadcastCampaign, error) {
+	if strings.TrimSpace(b.AccountID) == "" {
+		return parley.BroadcastCampaign{}, parley.FieldErrorf("accountId", "a broadcast campaign needs its account")
+	}
+	b.ID, b.CreatedAt = s.newID(), s.now()
+	b.Name, b.Goal = strings.TrimSpace(b.Name), strings.TrimSpace(b.Goal)
+	b.Engagements = slices.Clone(b.Engagements)
+	for i := range b.Engagements {
+		e := &b.Engagements[i]
+		e.ID = strconv.Itoa(i + 1)
+		e.Source, e.Skill, e.EntryPoint = strings.ToLower(strings.TrimSpace(e.Source)), strings.TrimSpace(e.Skill), EntryPoint(e.EntryPoint)
+	}
+	if err := b.Validate(); err != nil {
+		return parley.BroadcastCampaign{}, err
+	}
+	if err := s.Store.CreateBroadcast(ctx, b); err != nil {
+		return parley.BroadcastCampaign{}, err
+	}
+	return b, nil
+}
+
+// Broadcast returns one broadcast campaign.
+func (s *Service) Broadcast(ctx context.Context, accountID, id string) (parley.BroadcastCampaign, error) {
+	return s.Store.Broadcast(ctx, accountID, id)
+}
+
+// Broadcasts lists an account's broadcast campaigns.
+func (s *Service) Broadcasts(ctx context.Context, accountID string) ([]parley.BroadcastCampaign, error) {
+	return s.Store.Broadcasts(ctx, accountID)
+}

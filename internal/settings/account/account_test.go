@@ -1,0 +1,33 @@
+package account_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/settings/account"
+	"github.com/parleyhq/parley/internal/testworld"
+)
+
+func TestSettings(t *testing.T) {
+	s, _ := testworld.Open(t)
+	at := time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)
+	svc := &account.Service{Store: s, Clock: parley.ClockFunc(func() time.Time { return at })}
+	ctx := context.Background()
+	got, err := svc.Settings(ctx, "acct1")
+	if err != nil || got.OptOutText != account.DefaultOptOut || got.HelpText != account.DefaultHelp ||
+		got.OptOutConfirmText != account.DefaultOptOutConfirm || got.OptInConfirmText != account.DefaultOptInConfirm {
+		t.Fatalf("defaults = %+v, %v", got, err)
+	}
+	if _, err := svc.Update(ctx, parley.Account{ID: "acct1", OptOutText: "Reply END to quit"}); parley.ErrorField(err) != "optOutText" {
+		t.Fatalf("an opt-out text without STOP: %v", err)
+	}
+	if got, _ := svc.Settings(ctx, "acct1"); got.OptOutText != account.DefaultOptOut {
+		t.Errorf("a rejected update was saved: %+v", got)
+	}
+	saved, err := svc.Update(ctx, parley.Account{ID: "acct1", OptOutText: "Txt STOP to end", DefaultSkill: "care"})
+	if err != nil || saved.OptOutText != "Txt STOP to end" || !saved.UpdatedAt.Equal(at) || saved.HelpText != account.DefaultHelp {
+		t.Fatalf("Update = %+v, %v", saved, err)
+	}
+}
