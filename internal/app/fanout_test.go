@@ -41,8 +41,8 @@ func (q *faultyQueue) Send(ctx context.Context, entries ...queue.Entry) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, e := range entries {
-		if parley.KindOf(e.Body) == parley.JobSend {
-			ref, err := parley.DecodeJob(e.Body)
+		if queue.KindOf(e.Body) == queue.JobSend {
+			ref, err := queue.DecodeSendJob(e.Body)
 			if err == nil {
 				q.queued[ref.RecipientID]++
 			}
@@ -210,7 +210,7 @@ func fanOut(t *testing.T, a *app.App, c parley.Campaign) []queue.Message {
 			t.Fatal(err)
 		}
 		for _, m := range ms {
-			if parley.KindOf(m.Body) != parley.JobFanout {
+			if queue.KindOf(m.Body) != queue.JobFanout {
 				held = append(held, m)
 				continue
 			}

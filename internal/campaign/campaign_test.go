@@ -51,7 +51,7 @@ func (w *world) queued(t *testing.T) []string {
 			return ids
 		}
 		for _, m := range ms {
-			ref, err := parley.DecodeJob(m.Body)
+			ref, err := queue.DecodeSendJob(m.Body)
 			if err != nil {
 				t.Fatal(err)
 			}

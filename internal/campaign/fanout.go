@@ -12,7 +12,7 @@ import (
 
 // job is the queue entry that sends r, delayed until r is due.
 func job(r parley.Recipient, now time.Time) queue.Entry {
-	return queue.Entry{Body: r.Ref().Encode(), Delay: min(max(r.DueAt.Sub(now), 0), QueueHorizon).Round(time.Second)}
+	return queue.Entry{Body: queue.SendJob(r.Ref()), Delay: min(max(r.DueAt.Sub(now), 0), QueueHorizon).Round(time.Second)}
 }
 
 // fanout queues the QUEUED recipients of rs (a campaign's recipients in Seq
@@ -63,7 +63,7 @@ func (s *Service) ResumeFanout(ctx context.Context, grace time.Duration) error {
 			continue
 		}
 		if s.Async {
-			if err := s.enqueueFanout(ctx, parley.FanoutJob{AccountID: c.AccountID, CampaignID: c.ID, After: c.FannedOut}, s.resumeDelay()); err != nil {
+			if err := s.enqueueFanout(ctx, queue.FanoutJob{AccountID: c.AccountID, CampaignID: c.ID, After: c.FannedOut}, s.resumeDelay()); err != nil {
 				return fmt.Errorf("queue fan-out job of campaign %s: %w", c.ID, err)
 			}
 			continue

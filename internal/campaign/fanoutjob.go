@@ -50,10 +50,10 @@ func (s *Service) resumeDelay() time.Duration {
 
 // startFanout queues the first fan-out job of a new campaign.
 func (s *Service) startFanout(ctx context.Context, c parley.Campaign) error {
-	return s.enqueueFanout(ctx, parley.FanoutJob{AccountID: c.AccountID, CampaignID: c.ID, After: c.FannedOut}, 0)
+	return s.enqueueFanout(ctx, queue.FanoutJob{AccountID: c.AccountID, CampaignID: c.ID, After: c.FannedOut}, 0)
 }
 
-func (s *Service) enqueueFanout(ctx context.Context, job parley.FanoutJob, delay time.Duration) error {
+func (s *Service) enqueueFanout(ctx context.Context, job queue.FanoutJob, delay time.Duration) error {
 	return s.Queue.Send(ctx, queue.Entry{Body: job.Encode(), Delay: delay.Round(time.Second)})
 }
 
@@ -64,7 +64,7 @@ func (s *Service) enqueueFanout(ctx context.Context, job parley.FanoutJob, delay
 // behind the recorded progress does nothing, and a chunk queued twice is
 // sent once. A job of a campaign that does not exist does nothing. An error
 // means the job should run again later.
-func (s *Service) FanoutChunk(ctx context.Context, j parley.FanoutJob) error {
+func (s *Service) FanoutChunk(ctx context.Context, j queue.FanoutJob) error {
 	c, err := s.Store.Campaign(ctx, j.AccountID, j.CampaignID)
 	switch {
 	case parley.ErrorCode(err) == parley.ENOTFOUND:
@@ -92,7 +92,7 @@ func (s *Service) FanoutChunk(ctx context.Context, j parley.FanoutJob) error {
 	mark := c.Recipients // no recipient is left after this chunk
 	if len(rs) == s.jobChunk() && rs[len(rs)-1].Seq < c.Recipients {
 		mark = rs[len(rs)-1].Seq
-		next := parley.FanoutJob{AccountID: c.AccountID, CampaignID: c.ID, After: mark}
+		next := queue.FanoutJob{AccountID: c.AccountID, CampaignID: c.ID, After: mark}
 		if err := s.enqueueFanout(ctx, next, 0); err != nil {
 			return fmt.Errorf("queue the fan-out job after %d of %s: %w", mark, c.ID, err)
 		}

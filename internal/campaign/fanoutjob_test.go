@@ -14,7 +14,7 @@ import (
 
 // drain receives everything on the world's queue: the fan-out jobs and the
 // recipient ids of the send jobs, in the order received.
-func (w *world) drain(t *testing.T) (jobs []parley.FanoutJob, sends []string) {
+func (w *world) drain(t *testing.T) (jobs []queue.FanoutJob, sends []string) {
 	t.Helper()
 	for {
 		ms, err := w.queue.Receive(context.Background(), 10, 0, time.Minute)
@@ -25,15 +25,15 @@ func (w *world) drain(t *testing.T) (jobs []parley.FanoutJob, sends []string) {
 			return jobs, sends
 		}
 		for _, m := range ms {
-			if parley.KindOf(m.Body) == parley.JobFanout {
-				j, err := parley.DecodeFanoutJob(m.Body)
+			if queue.KindOf(m.Body) == queue.JobFanout {
+				j, err := queue.DecodeFanoutJob(m.Body)
 				if err != nil {
 					t.Fatal(err)
 				}
 				jobs = append(jobs, j)
 				continue
 			}
-			ref, err := parley.DecodeJob(m.Body)
+			ref, err := queue.DecodeSendJob(m.Body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,8 +60,8 @@ func TestAsyncFanout(t *testing.T) {
 		t.Fatalf("the Tokyo recipient is %s, want SCHEDULED", s)
 	}
 	jobs, sends := w.drain(t)
-	want := parley.FanoutJob{AccountID: "acct1", CampaignID: acc.Campaign.ID}
-	if len(sends) != 0 || !slices.Equal(jobs, []parley.FanoutJob{want}) {
+	want := queue.FanoutJob{AccountID: "acct1", CampaignID: acc.Campaign.ID}
+	if len(sends) != 0 || !slices.Equal(jobs, []queue.FanoutJob{want}) {
 		t.Fatalf("Create queued %v and sends %v; want only the fan-out job %v", jobs, sends, want)
 	}
 
@@ -96,7 +96,7 @@ func TestAsyncFanout(t *testing.T) {
 
 	// A job run again after progress passed it does nothing; so does one
 	// of a campaign that does not exist.
-	for _, j := range []parley.FanoutJob{want, {AccountID: "acct1", CampaignID: "nope"}} {
+	for _, j := range []queue.FanoutJob{want, {AccountID: "acct1", CampaignID: "nope"}} {
 		if err := w.svc.FanoutChunk(ctx, j); err != nil {
 			t.Errorf("FanoutChunk(%v) = %v", j, err)
 		}
@@ -152,7 +152,7 @@ func TestAsyncResumeQueuesADelayedJob(t *testing.T) {
 	if err := w.svc.ResumeFanout(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	want := parley.FanoutJob{AccountID: "acct1", CampaignID: acc.Campaign.ID}
+	want := queue.FanoutJob{AccountID: "acct1", CampaignID: acc.Campaign.ID}
 	if len(log.entries) != 1 || string(log.entries[0].Body) != string(want.Encode()) || log.entries[0].Delay != campaign.DefaultResumeDelay {
 		t.Fatalf("resume queued %+v; want %s delayed %s", log.entries, want.Encode(), campaign.DefaultResumeDelay)
 	}

@@ -26,7 +26,7 @@ func (l *entryLog) Send(ctx context.Context, entries ...queue.Entry) error {
 func (l *entryLog) delays() map[string]time.Duration {
 	out := map[string]time.Duration{}
 	for _, e := range l.entries {
-		ref, _ := parley.DecodeJob(e.Body)
+		ref, _ := queue.DecodeSendJob(e.Body)
 		out[ref.RecipientID] = e.Delay
 	}
 	return out

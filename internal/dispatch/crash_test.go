@@ -147,7 +147,7 @@ func TestKilledDispatchersNeverDuplicateOrLose(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 9))
 	for _, r := range rs {
 		for range 1 + rng.IntN(3) {
-			_ = q.Send(ctx, queue.Entry{Body: r.Ref().Encode()})
+			_ = q.Send(ctx, queue.Entry{Body: queue.SendJob(r.Ref())})
 		}
 	}
 	deaths, rounds := 0, 0

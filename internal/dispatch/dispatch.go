@@ -161,7 +161,7 @@ func (d *Dispatcher) prepare(ctx context.Context, ms []queue.Message, errs []err
 	inBatch := map[parley.Ref]bool{}
 	var jobs []job
 	for i, m := range ms {
-		ref, err := parley.DecodeJob(m.Body)
+		ref, err := queue.DecodeSendJob(m.Body)
 		if err != nil {
 			d.Log.ErrorContext(ctx, "dropping malformed job", "message", m.ID, "err", err)
 			continue

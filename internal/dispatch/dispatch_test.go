@@ -51,7 +51,7 @@ func newWorld(t *testing.T, n int, sender gateway.Sender) *world {
 }
 
 func (w *world) job(i int) queue.Message {
-	return queue.Message{ID: "m", Body: w.rs[i].Ref().Encode(), Receipt: "r", ReceiveCount: 1}
+	return queue.Message{ID: "m", Body: queue.SendJob(w.rs[i].Ref()), Receipt: "r", ReceiveCount: 1}
 }
 
 func (w *world) sent(t *testing.T) []parley.SentMessage {
@@ -185,9 +185,9 @@ func TestDroppedJobs(t *testing.T) {
 	for name, body := range map[string][]byte{
 		"malformed":          []byte("{not json"),
 		"incomplete":         []byte(`{"a":"acct1"}`),
-		"unknown campaign":   ghost.Encode(),
-		"unknown recipient":  lost.Encode(),
-		"other account's id": parley.Ref{AccountID: "acct2", CampaignID: "camp1", RecipientID: "000001"}.Encode(),
+		"unknown campaign":   queue.SendJob(ghost),
+		"unknown recipient":  queue.SendJob(lost),
+		"other account's id": queue.SendJob(parley.Ref{AccountID: "acct2", CampaignID: "camp1", RecipientID: "000001"}),
 	} {
 		if err := w.d.Handle(context.Background(), queue.Message{ID: name, Body: body, Receipt: "r", ReceiveCount: 1}); err != nil {
 			t.Errorf("%s: %v, want the job dropped", name, err)
@@ -215,7 +215,7 @@ func TestRunDrainsQueue(t *testing.T) {
 	ctx := context.Background()
 	var entries []queue.Entry
 	for _, r := range w.rs {
-		entries = append(entries, queue.Entry{Body: r.Ref().Encode()}, queue.Entry{Body: r.Ref().Encode()})
+		entries = append(entries, queue.Entry{Body: queue.SendJob(r.Ref())}, queue.Entry{Body: queue.SendJob(r.Ref())})
 	}
 	if err := w.queue.Send(ctx, entries...); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sync"
 
-	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
 )
 
@@ -13,7 +12,7 @@ import (
 // and the job for the next chunk (campaign.Service). An error means the job
 // should run again later; running a job again must lose no recipient.
 type Fanout interface {
-	FanoutChunk(ctx context.Context, job parley.FanoutJob) error
+	FanoutChunk(ctx context.Context, job queue.FanoutJob) error
 }
 
 // errNoFanout is the failure of a fan-out job that reached a dispatcher
@@ -23,7 +22,7 @@ var errNoFanout = errors.New("dispatcher has no Fanout to run fan-out jobs")
 // hasFanout reports whether any message of a batch is a fan-out job.
 func hasFanout(ms []queue.Message) bool {
 	for _, m := range ms {
-		if parley.KindOf(m.Body) == parley.JobFanout {
+		if queue.KindOf(m.Body) == queue.JobFanout {
 			return true
 		}
 	}
@@ -39,7 +38,7 @@ func (d *Dispatcher) handleWithFanouts(ctx context.Context, ms []queue.Message) 
 	var at []int // at[k] is the index in ms of sends[k]
 	var wg sync.WaitGroup
 	for i, m := range ms {
-		if parley.KindOf(m.Body) != parley.JobFanout {
+		if queue.KindOf(m.Body) != queue.JobFanout {
 			sends, at = append(sends, m), append(at, i)
 			continue
 		}
@@ -59,7 +58,7 @@ func (d *Dispatcher) handleWithFanouts(ctx context.Context, ms []queue.Message) 
 // the job's visibility has been set for a backoff retry and the error wraps
 // ErrRetry.
 func (d *Dispatcher) HandleFanout(ctx context.Context, m queue.Message) error {
-	job, err := parley.DecodeFanoutJob(m.Body)
+	job, err := queue.DecodeFanoutJob(m.Body)
 	if err != nil {
 		d.Log.ErrorContext(ctx, "dropping malformed fan-out job", "message", m.ID, "err", err)
 		return nil

@@ -26,7 +26,7 @@ func fanoutWorld(t *testing.T, n int) *world {
 	return w
 }
 
-func fanoutMessage(j parley.FanoutJob) queue.Message {
+func fanoutMessage(j queue.FanoutJob) queue.Message {
 	return queue.Message{ID: "f", Body: j.Encode(), Receipt: "rf", ReceiveCount: 1}
 }
 
@@ -50,7 +50,7 @@ func (w *world) queuedBodies(t *testing.T) []string {
 
 func TestFanoutJobInABatch(t *testing.T) {
 	w := fanoutWorld(t, 3)
-	fan := parley.FanoutJob{AccountID: "acct1", CampaignID: "camp1"}
+	fan := queue.FanoutJob{AccountID: "acct1", CampaignID: "camp1"}
 	errs := w.d.HandleBatch(context.Background(), []queue.Message{w.job(2), fanoutMessage(fan), {ID: "x", Body: []byte("junk"), Receipt: "rx"}})
 	if len(errs) != 3 || slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
 		t.Fatalf("HandleBatch = %v, want three finished jobs", errs)
@@ -61,8 +61,8 @@ func TestFanoutJobInABatch(t *testing.T) {
 		t.Errorf("sent %+v, want recipient 3", sent)
 	}
 	want := []string{
-		string(w.rs[0].Ref().Encode()), string(w.rs[1].Ref().Encode()),
-		string(parley.FanoutJob{AccountID: "acct1", CampaignID: "camp1", After: 2}.Encode()),
+		string(queue.SendJob(w.rs[0].Ref())), string(queue.SendJob(w.rs[1].Ref())),
+		string(queue.FanoutJob{AccountID: "acct1", CampaignID: "camp1", After: 2}.Encode()),
 	}
 	got := w.queuedBodies(t)
 	slices.Sort(got)
@@ -71,7 +71,7 @@ func TestFanoutJobInABatch(t *testing.T) {
 		t.Errorf("queued %q, want %q", got, want)
 	}
 	// A single fan-out job through Handle.
-	if err := w.d.Handle(context.Background(), fanoutMessage(parley.FanoutJob{AccountID: "acct1", CampaignID: "camp1", After: 2})); err != nil {
+	if err := w.d.Handle(context.Background(), fanoutMessage(queue.FanoutJob{AccountID: "acct1", CampaignID: "camp1", After: 2})); err != nil {
 		t.Fatal(err)
 	}
 	if c, _ := w.store.Campaign(context.Background(), "acct1", "camp1"); !c.FanoutDone() {
@@ -87,8 +87,8 @@ func TestFanoutJobFailures(t *testing.T) {
 		wantRetry bool
 	}{
 		{"malformed", []byte(`{"k":"fanout","a":"acct1"}`), false, false},
-		{"unknown campaign", parley.FanoutJob{AccountID: "acct1", CampaignID: "nope"}.Encode(), false, false},
-		{"no Fanout", parley.FanoutJob{AccountID: "acct1", CampaignID: "camp1"}.Encode(), true, true},
+		{"unknown campaign", queue.FanoutJob{AccountID: "acct1", CampaignID: "nope"}.Encode(), false, false},
+		{"no Fanout", queue.FanoutJob{AccountID: "acct1", CampaignID: "camp1"}.Encode(), true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,7 +120,7 @@ func TestInAppMessageGoesToTheConsumerID(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.d.Clock = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) })
-	if err := w.d.Handle(context.Background(), queue.Message{ID: "m", Body: r.Ref().Encode(), Receipt: "r", ReceiveCount: 1}); err != nil {
+	if err := w.d.Handle(context.Background(), queue.Message{ID: "m", Body: queue.SendJob(r.Ref()), Receipt: "r", ReceiveCount: 1}); err != nil {
 		t.Fatal(err)
 	}
 	sent := w.sent(t)

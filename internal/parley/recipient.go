@@ -1,7 +1,6 @@
 package parley
 
 import (
-	"encoding/json"
 	"slices"
 	"time"
 )
@@ -137,23 +136,4 @@ type Ref struct {
 	AccountID   string `json:"a"`
 	CampaignID  string `json:"c"`
 	RecipientID string `json:"r"`
-}
-
-// Encode returns the job body for r.
-func (r Ref) Encode() []byte {
-	b, _ := json.Marshal(r) // a struct of strings always marshals
-	return b
-}
-
-// DecodeJob parses a job body. A body that is not a complete Ref is EINVALID:
-// redelivering it can never succeed.
-func DecodeJob(b []byte) (Ref, error) {
-	var r Ref
-	if err := json.Unmarshal(b, &r); err != nil {
-		return Ref{}, Wrap(EINVALID, err, "job body is not a recipient reference")
-	}
-	if r.AccountID == "" || r.CampaignID == "" || r.RecipientID == "" {
-		return Ref{}, Errorf(EINVALID, "job body %q lacks account, campaign or recipient", b)
-	}
-	return r, nil
 }

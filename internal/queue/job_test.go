@@ -1,8 +1,9 @@
-package parley
+package queue
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/internal/parley"
 )
 
 func TestJobKinds(t *testing.T) {
@@ -11,7 +12,7 @@ func TestJobKinds(t *testing.T) {
 		body string
 		kind JobKind
 	}{
-		{string(Ref{AccountID: "a", CampaignID: "c", RecipientID: "000001"}.Encode()), JobSend},
+		{string(SendJob(parley.Ref{AccountID: "a", CampaignID: "c", RecipientID: "000001"})), JobSend},
 		{`{"a":"a","c":"c","r":"000001"}`, JobSend}, // a job queued before kinds existed
 		{string(fan.Encode()), JobFanout},
 		{`not a job`, JobSend},
@@ -26,11 +27,11 @@ func TestJobKinds(t *testing.T) {
 	if err != nil || got != fan {
 		t.Fatalf("DecodeFanoutJob(Encode(%v)) = %v, %v", fan, got, err)
 	}
-	if _, err := DecodeJob(fan.Encode()); ErrorCode(err) != EINVALID {
+	if _, err := DecodeSendJob(fan.Encode()); parley.ErrorCode(err) != parley.EINVALID {
 		t.Errorf("a fan-out job decodes as a send job: %v", err)
 	}
 	for _, body := range []string{"", "{", `{"a":"a","c":"c","r":"000001"}`, `{"k":"fanout","a":"a"}`, `{"k":"fanout","a":"a","c":"c","n":-1}`, `{"k":"fanout","a":"a","c":"c","n":"1"}`} {
-		if _, err := DecodeFanoutJob([]byte(body)); ErrorCode(err) != EINVALID {
+		if _, err := DecodeFanoutJob([]byte(body)); parley.ErrorCode(err) != parley.EINVALID {
 			t.Errorf("DecodeFanoutJob(%q) = %v, want EINVALID", body, err)
 		}
 	}
@@ -44,7 +45,7 @@ func FuzzDecodeFanoutJob(f *testing.F) {
 		kind := KindOf(body)
 		j, err := DecodeFanoutJob(body)
 		if err != nil {
-			if ErrorCode(err) != EINVALID {
+			if parley.ErrorCode(err) != parley.EINVALID {
 				t.Fatalf("DecodeFanoutJob(%q) = %v, want EINVALID", body, err)
 			}
 			return
@@ -59,37 +60,33 @@ func FuzzDecodeFanoutJob(f *testing.F) {
 	})
 }
 
-func TestConsumerIDProblem(t *testing.T) {
-	tests := []struct {
-		id string
-		ok bool
-	}{
-		{"jane", true}, {"ananth", true}, {"user@example.com", true}, {"José #42", true},
-		{strings.Repeat("é", MaxConsumerID), true},
-		{"", false}, {" jane", false}, {"jane ", false}, {"ja\tne", false}, {"\x00", false}, {"\xff", false},
-		{strings.Repeat("x", MaxConsumerID+1), false},
+func TestJobRoundTrip(t *testing.T) {
+	ref := parley.Ref{AccountID: "acct", CampaignID: "camp", RecipientID: parley.RecipientID(7)}
+	got, err := DecodeSendJob(SendJob(ref))
+	if err != nil || got != ref {
+		t.Fatalf("DecodeSendJob(SendJob(%v)) = %v, %v", ref, got, err)
 	}
-	for _, tt := range tests {
-		if why := ConsumerIDProblem(tt.id); (why == "") != tt.ok {
-			t.Errorf("ConsumerIDProblem(%q) = %q, want ok %v", tt.id, why, tt.ok)
+	for _, body := range []string{"", "{", "null", `{"a":"x","c":"y"}`, `{"a":1,"c":"y","r":"z"}`} {
+		if _, err := DecodeSendJob([]byte(body)); parley.ErrorCode(err) != parley.EINVALID {
+			t.Errorf("DecodeSendJob(%q) = %v, want EINVALID", body, err)
 		}
 	}
 }
 
-func FuzzPushTokenValidate(f *testing.F) {
-	f.Add("jane", "fcm:APA91b-x_y.z~", "android")
-	f.Add("", "a/b", "ios")
-	f.Add("x", "é", "web")
-	f.Fuzz(func(t *testing.T, consumer, token, platform string) {
-		err := PushToken{ConsumerID: consumer, Token: token, Platform: platform}.Validate()
-		if err == nil {
-			if ConsumerIDProblem(consumer) != "" || token == "" || len(token) > MaxPushToken || strings.ContainsAny(token, "/?#% \n") {
-				t.Fatalf("accepted consumer %q token %q", consumer, token)
+func FuzzDecodeSendJob(f *testing.F) {
+	f.Add([]byte(`{"a":"acct","c":"camp","r":"000001"}`))
+	f.Add([]byte(`{"a":""}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ref, err := DecodeSendJob(body)
+		if err != nil {
+			if parley.ErrorCode(err) != parley.EINVALID {
+				t.Fatalf("DecodeSendJob(%q) = %v, want EINVALID", body, err)
 			}
 			return
 		}
-		if ErrorCode(err) != EINVALID || ErrorField(err) == "" {
-			t.Fatalf("Validate = %v, want EINVALID naming a field", err)
+		again, err := DecodeSendJob(SendJob(ref))
+		if err != nil || again != ref {
+			t.Fatalf("re-encoding %v gave %v, %v", ref, again, err)
 		}
 	})
 }

@@ -1,6 +1,13 @@
-package parley
+package queue
 
-import "encoding/json"
+// The wire format of the dispatch queue's jobs: what campaigns enqueue and
+// dispatchers decode.
+
+import (
+	"encoding/json"
+
+	"github.com/parleyhq/parley/internal/parley"
+)
 
 // JobKind says what a job on the dispatch queue asks for.
 type JobKind string
@@ -8,7 +15,7 @@ type JobKind string
 // Job kinds. A job body without a kind is a send: every job encoded before
 // kinds existed is one.
 const (
-	// JobSend sends one recipient; its body is an encoded Ref.
+	// JobSend sends one recipient; its body is a recipient reference (SendJob).
 	JobSend JobKind = ""
 	// JobFanout queues the next chunk of a campaign's recipients; its body
 	// is an encoded FanoutJob.
@@ -53,13 +60,33 @@ func (j FanoutJob) Encode() []byte {
 func DecodeFanoutJob(b []byte) (FanoutJob, error) {
 	var f fanoutBody
 	if err := json.Unmarshal(b, &f); err != nil {
-		return FanoutJob{}, Wrap(EINVALID, err, "job body is not a fan-out job")
+		return FanoutJob{}, parley.Wrap(parley.EINVALID, err, "job body is not a fan-out job")
 	}
 	switch {
 	case f.Kind != JobFanout:
-		return FanoutJob{}, Errorf(EINVALID, "job body %q is a %q job, not a fan-out job", b, f.Kind)
+		return FanoutJob{}, parley.Errorf(parley.EINVALID, "job body %q is a %q job, not a fan-out job", b, f.Kind)
 	case f.AccountID == "" || f.CampaignID == "" || f.After < 0:
-		return FanoutJob{}, Errorf(EINVALID, "fan-out job %q lacks account or campaign, or starts before the first recipient", b)
+		return FanoutJob{}, parley.Errorf(parley.EINVALID, "fan-out job %q lacks account or campaign, or starts before the first recipient", b)
 	}
 	return f.FanoutJob, nil
+}
+
+// SendJob returns the body of the job that sends one recipient: its
+// reference, as JSON.
+func SendJob(r parley.Ref) []byte {
+	b, _ := json.Marshal(r) // a struct of strings always marshals
+	return b
+}
+
+// DecodeSendJob parses a JobSend body. A body that is not a complete
+// reference is EINVALID: redelivering it can never succeed.
+func DecodeSendJob(b []byte) (parley.Ref, error) {
+	var r parley.Ref
+	if err := json.Unmarshal(b, &r); err != nil {
+		return parley.Ref{}, parley.Wrap(parley.EINVALID, err, "job body is not a recipient reference")
+	}
+	if r.AccountID == "" || r.CampaignID == "" || r.RecipientID == "" {
+		return parley.Ref{}, parley.Errorf(parley.EINVALID, "job body %q lacks account, campaign or recipient", b)
+	}
+	return r, nil
 }
