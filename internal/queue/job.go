@@ -23,7 +23,7 @@ const (
 )
 
 // KindOf returns the kind of a job body. A body that is not a JSON object,
-// or names no kind, is JobSend (DecodeJob then says what is wrong with it).
+// or names no kind, is JobSend (DecodeSendJob then says what is wrong with it).
 func KindOf(body []byte) JobKind {
 	var k struct {
 		Kind JobKind `json:"k"`
