@@ -1,0 +1,92 @@
+package parley
+
+import (
+	"slices"
+	"time"
+)
+
+// OutboundContext is what a reply to a sent message is routed by: the
+// campaign's skill while its lookback lasts, and what the agent sees. The
+// dispatcher records one per message sent, so it is kept small (see Fit).
+type OutboundContext struct {
+	AccountID         string            `json:"accountId"`
+	Consumer          string            `json:"consumer"`
+	CampaignID        string            `json:"campaignId"`
+	CampaignName      string            `json:"campaignName,omitempty"`
+	RecipientID       string            `json:"recipientId,omitempty"`
+	Skill             string            `json:"skill"`
+	Channel           Channel           `json:"channel"`
+	Body              string            `json:"body,omitempty"`
+	CustomerInfo      map[string]string `json:"customerInfo,omitempty"`
+	ProviderMessageID string            `json:"providerMessageId,omitempty"`
+	SentAt            time.Time         `json:"sentAt"`
+	// Lookback is how long replies go to Skill; see ClampLookback.
+	Lookback time.Duration `json:"lookback"`
+}
+
+// Size budgets of an outbound context, which keep its stored item under
+// 1 KB: the body and campaign name are cut, customer info beyond the budget
+// is left out.
+const (
+	MaxContextBody  = 360
+	MaxContextName  = 96
+	MaxContextSkill = 64
+	MaxContextInfo  = 160 // bytes of keys and values
+)
+
+// ClampLookback bounds a lookback to MinLookback..MaxLookback; zero means
+// DefaultLookback.
+func ClampLookback(d time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return DefaultLookback
+	case d < MinLookback:
+		return MinLookback
+	case d > MaxLookback:
+		return MaxLookback
+	}
+	return d
+}
+
+// Expires is the last instant a reply is routed by the context.
+func (o OutboundContext) Expires() time.Time { return o.SentAt.Add(ClampLookback(o.Lookback)) }
+
+// Routes reports whether a reply at at is inside the context's lookback.
+func (o OutboundContext) Routes(at time.Time) bool { return !at.After(o.Expires()) }
+
+// Fit returns the context within the size budgets, its lookback clamped.
+func (o OutboundContext) Fit() OutboundContext {
+	o.Body = TruncateUTF8(o.Body, MaxContextBody)
+	o.CampaignName = TruncateUTF8(o.CampaignName, MaxContextName)
+	o.Skill = TruncateUTF8(o.Skill, MaxContextSkill)
+	o.Lookback = ClampLookback(o.Lookback)
+	if len(o.CustomerInfo) > 0 {
+		keys := make([]string, 0, len(o.CustomerInfo))
+		for k := range o.CustomerInfo {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		info, used := map[string]string{}, 0
+		for _, k := range keys {
+			if n := len(k) + len(o.CustomerInfo[k]); used+n <= MaxContextInfo {
+				info[k] = o.CustomerInfo[k]
+				used += n
+			}
+		}
+		o.CustomerInfo = info
+	}
+	return o
+}
+
+// Validate checks what routing needs: account, consumer and send time.
+func (o OutboundContext) Validate() error {
+	switch {
+	case o.AccountID == "":
+		return FieldErrorf("accountId", "an outbound context needs its account")
+	case o.Consumer == "":
+		return FieldErrorf("consumer", "an outbound context needs its consumer")
+	case o.SentAt.IsZero():
+		return FieldErrorf("sentAt", "an outbound context needs its send time")
+	}
+	return nil
+}
