@@ -21,6 +21,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/campaign/upload"
 	"github.com/parleyhq/parley/internal/message"
+	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 	"github.com/parleyhq/parley/internal/queue"
@@ -177,18 +178,18 @@ func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accept
 	if err := s.Store.CreateCampaign(ctx, a.Campaign, a.Recipients); err != nil {
 		return Accepted{}, fmt.Errorf("persist campaign: %w", err)
 	}
-	s.Log.InfoContext(ctx, "campaign accepted", "account", accountID, "campaign", a.Campaign.ID,
+	s.Log.InfoContext(ctx, "campaign accepted", obs.IDs(accountID, a.Campaign.ID, ""),
 		"accepted", len(a.Accepted), "failed", len(a.Failed))
 	if s.Async {
 		if err := s.startFanout(ctx, a.Campaign); err != nil {
 			// The campaign is accepted; ResumeFanout starts the job.
-			s.Log.WarnContext(ctx, "fan-out job not queued", "account", accountID, "campaign", a.Campaign.ID, "err", err)
+			s.Log.WarnContext(ctx, "fan-out job not queued", obs.IDs(accountID, a.Campaign.ID, ""), "err", err)
 		}
 		return a, nil
 	}
 	if a.Campaign.FannedOut, err = s.fanout(ctx, a.Campaign, a.Recipients); err != nil {
 		// The campaign is accepted; ResumeFanout finishes the job.
-		s.Log.WarnContext(ctx, "fan-out interrupted", "account", accountID, "campaign", a.Campaign.ID, "err", err)
+		s.Log.WarnContext(ctx, "fan-out interrupted", obs.IDs(accountID, a.Campaign.ID, ""), "err", err)
 	}
 	return a, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -31,7 +32,7 @@ func (s *Service) Cancel(ctx context.Context, accountID, campaignID string) (par
 		return c, err
 	}
 	n, err := s.cancelUnsent(ctx, c, s.Clock.Now().Add(CancelBudget))
-	s.Log.InfoContext(ctx, "campaign cancelled", "account", accountID, "campaign", campaignID, "recipients", n, "err", err)
+	s.Log.InfoContext(ctx, "campaign cancelled", obs.IDs(accountID, campaignID, ""), "recipients", n, "err", err)
 	return c, err
 }
 

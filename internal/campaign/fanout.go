@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
 )
@@ -71,7 +72,7 @@ func (s *Service) ResumeFanout(ctx context.Context, grace time.Duration) error {
 		if err := s.resume(ctx, c); err != nil {
 			return fmt.Errorf("resume fan-out of campaign %s: %w", c.ID, err)
 		}
-		s.Log.InfoContext(ctx, "fan-out resumed", "account", c.AccountID, "campaign", c.ID, "from", c.FannedOut)
+		s.Log.InfoContext(ctx, "fan-out resumed", obs.IDs(c.AccountID, c.ID, ""), "from", c.FannedOut)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
 	"github.com/parleyhq/parley/internal/store"
@@ -68,7 +69,7 @@ func (s *Service) FanoutChunk(ctx context.Context, j queue.FanoutJob) error {
 	c, err := s.Store.Campaign(ctx, j.AccountID, j.CampaignID)
 	switch {
 	case parley.ErrorCode(err) == parley.ENOTFOUND:
-		s.Log.WarnContext(ctx, "fan-out job of an unknown campaign dropped", "account", j.AccountID, "campaign", j.CampaignID)
+		s.Log.WarnContext(ctx, "fan-out job of an unknown campaign dropped", obs.IDs(j.AccountID, j.CampaignID, ""))
 		return nil
 	case err != nil:
 		return fmt.Errorf("read campaign %s: %w", j.CampaignID, err)
@@ -100,7 +101,7 @@ func (s *Service) FanoutChunk(ctx context.Context, j queue.FanoutJob) error {
 	if err := s.Store.SetFannedOut(ctx, c.AccountID, c.ID, mark); err != nil {
 		return fmt.Errorf("mark fan-out progress of %s at %d: %w", c.ID, mark, err)
 	}
-	s.Log.InfoContext(ctx, "fan-out chunk queued", "account", c.AccountID, "campaign", c.ID,
+	s.Log.InfoContext(ctx, "fan-out chunk queued", obs.IDs(c.AccountID, c.ID, ""),
 		"after", j.After, "progress", mark, "of", c.Recipients, "queued", len(entries))
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/queue"
 )
 
@@ -71,5 +72,5 @@ func (d *Dispatcher) HandleFanout(ctx context.Context, m queue.Message) error {
 	if err == nil {
 		return nil
 	}
-	return d.retry(ctx, m, err, "account", job.AccountID, "campaign", job.CampaignID, "fanoutAfter", job.After)
+	return d.retry(ctx, m, err, obs.IDs(job.AccountID, job.CampaignID, ""), "fanoutAfter", job.After)
 }

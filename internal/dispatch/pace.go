@@ -98,6 +98,6 @@ func (d *Dispatcher) paced(ctx context.Context, c parley.Campaign, err error) {
 		lerr = d.Limiter.Throttled(ctx, paceKey(c))
 	}
 	if lerr != nil {
-		d.Log.WarnContext(ctx, "rate limiter not updated", "account", c.AccountID, "sender", c.OutboundNumber, "err", lerr)
+		d.Log.WarnContext(ctx, "rate limiter not updated", obs.IDs(c.AccountID, "", ""), "sender", c.OutboundNumber, "err", lerr)
 	}
 }

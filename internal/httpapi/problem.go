@@ -84,7 +84,7 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemOf(err)
 	if p.Status >= 500 {
-		s.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.Log.ErrorContext(r.Context(), "request failed", "route", route(r), "err", err)
 	}
 	var unwrapped *parley.Error
 	switch {
@@ -92,7 +92,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		p.Detail = "internal error"
 	case p.Status < 500 && unwrapped.Err != nil:
 		// The answer keeps the reason to itself (a webhook's refusal); the log has it.
-		s.Log.InfoContext(r.Context(), "request refused", "method", r.Method, "route", r.Pattern, "code", p.Code, "reason", unwrapped.Err.Error())
+		s.Log.InfoContext(r.Context(), "request refused", "route", route(r), "code", p.Code, "reason", unwrapped.Err.Error())
 	}
 	writeProblem(w, p)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
+	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -207,14 +208,26 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
+// logRequests logs each request by its route pattern, never its path: a
+// path may carry a consumer's number (DELETE …/optouts/{phone}).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		s.Log.InfoContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"account", r.PathValue("accountId"), "ms", time.Since(start).Milliseconds())
+		s.Log.InfoContext(r.Context(), "http", "route", route(r), "status", rec.status,
+			obs.IDs(r.PathValue("accountId"), r.PathValue("campaignId"), ""), "ms", time.Since(start).Milliseconds())
 	})
+}
+
+// route is the pattern of the route that served r (such as "DELETE
+// /api/v2/account/{accountId}/optouts/{phone}"), or its method alone when
+// no route matched.
+func route(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return r.Method + " (no route)"
 }
 
 //go:embed openapi.yaml

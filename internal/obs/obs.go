@@ -26,14 +26,29 @@ func NewLogger(w io.Writer, level string) *slog.Logger {
 // Discard returns a logger that writes nothing, for tests and benchmarks.
 func Discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// Ref returns the log attributes that identify a recipient.
-func Ref(r parley.Ref) slog.Attr {
-	return slog.Group("ids", "account", r.AccountID, "campaign", r.CampaignID, "recipient", r.RecipientID)
+// IDs returns the one shape every log line names what it concerns in: a
+// group "ids" with the account, campaign and recipient ids that are not
+// empty.
+func IDs(accountID, campaignID, recipientID string) slog.Attr {
+	return slog.Group("ids", ids(accountID, campaignID, recipientID)...)
 }
 
-// Recipient returns a recipient's ids and its masked number.
+func ids(accountID, campaignID, recipientID string) []any {
+	var attrs []any
+	for _, a := range [...]struct{ k, v string }{{"account", accountID}, {"campaign", campaignID}, {"recipient", recipientID}} {
+		if a.v != "" {
+			attrs = append(attrs, slog.String(a.k, a.v))
+		}
+	}
+	return attrs
+}
+
+// Ref returns the ids of a recipient, as IDs.
+func Ref(r parley.Ref) slog.Attr { return IDs(r.AccountID, r.CampaignID, r.RecipientID) }
+
+// Recipient returns a recipient's ids, as IDs, and its masked number.
 func Recipient(r parley.Recipient) slog.Attr {
-	return slog.Group("ids", "account", r.AccountID, "campaign", r.CampaignID, "recipient", r.ID, "phone", phone.Mask(r.Phone))
+	return slog.Group("ids", append(ids(r.AccountID, r.CampaignID, r.ID), slog.String("phone", phone.Mask(r.Phone)))...)
 }
 
 // InLambda reports whether the process runs as a Lambda function.
