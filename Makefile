@@ -10,9 +10,10 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 # second pass runs on another date, weekday, season and hour of the day.
 LATER ?= 34585200
 
-## run: the whole product locally (embedded store and queue, sandbox gateway) on 127.0.0.1:8080
+## run: the whole product locally (embedded store and queue, sandbox gateway)
+## on 127.0.0.1:8080, or on ADDR with its data in DATA (make run ADDR=127.0.0.1:9090 DATA=/tmp/parley)
 run: build
-	./bin/parley serve
+	./bin/parley serve $(if $(ADDR),--addr $(ADDR)) $(if $(DATA),--data $(DATA))
 
 ## test: everything a change must pass (needs moto_server and cfn-lint on PATH)
 test: check-tools fmt-check vet

@@ -30,19 +30,28 @@ type remote struct {
 	clock    parley.Clock
 }
 
-// parseRemote reads the --addr and --data flags of an operator command.
-func parseRemote(clock parley.Clock, name string, operator bool, args []string) (*remote, error) {
-	r := &remote{addr: os.Getenv("PARLEY_ADDR"), token: os.Getenv("PARLEY_TOKEN"), clock: clock, operator: operator}
-	if r.addr == "" {
-		r.addr = "127.0.0.1:8080"
+// parseRemote reads the --addr and --data flags of an operator command;
+// what they leave unsaid comes from the environment, then from the record
+// of the running parley serve (see setting.locate).
+func parseRemote(clock parley.Clock, name string, operator bool, args []string, stderr io.Writer) (*remote, error) {
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
 	}
+	r := &remote{addr: cfg.Addr, data: cfg.DataDir, token: os.Getenv("PARLEY_TOKEN"), clock: clock, operator: operator}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.StringVar(&r.addr, "addr", r.addr, "address of parley serve (PARLEY_ADDR)")
-	fs.StringVar(&r.data, "data", "", "data directory of parley serve, whose key signs the token (PARLEY_DATA_DIR)")
+	fs.SetOutput(stderr)
+	fs.StringVar(&r.addr, "addr", r.addr, "address of parley serve (PARLEY_ADDR; else the running server's)")
+	fs.StringVar(&r.data, "data", r.data, "data directory of parley serve, whose key signs the token (PARLEY_DATA_DIR; else the running server's)")
 	if !operator {
 		fs.StringVar(&r.account, "account", "demo", "the account whose data the command reads")
 	}
-	return r, fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	addrSetting.locate(fs, &r.addr, stderr)
+	dataSetting.locate(fs, &r.data, stderr)
+	return r, nil
 }
 
 // mint mints a short-lived token with the signing key parley serve uses,
@@ -53,11 +62,9 @@ func (r *remote) mint() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if r.data != "" {
-		cfg.DataDir = r.data
-	}
+	cfg.DataDir = r.data
 	ctx := context.Background()
-	tokens, err := signingkey.Tokens(ctx, cfg, r.clock)
+	tokens, err := signingkey.ExistingTokens(ctx, cfg, r.clock)
 	if err != nil {
 		return "", err
 	}

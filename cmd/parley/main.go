@@ -61,7 +61,7 @@ func runAt(clock parley.Clock, args []string, stdout, stderr io.Writer) int {
 	case len(args) > 1 && operator[args[0]+" "+args[1]].path != "":
 		op := operator[args[0]+" "+args[1]]
 		var r *remote
-		if r, err = parseRemote(clock, args[0]+" "+args[1], op.operator, args[2:]); err == nil {
+		if r, err = parseRemote(clock, args[0]+" "+args[1], op.operator, args[2:], stderr); err == nil {
 			err = r.call(op.method, op.path, stdout)
 		}
 	default:

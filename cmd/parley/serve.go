@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -64,6 +65,13 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 		where = cfg.Table
 	}
 	log.Info("parley serving", "addr", ln.Addr().String(), "backend", cfg.Backend, "store", where, "gateway", cfg.Gateway)
+	data, _ := filepath.Abs(cfg.DataDir)
+	unrecord, err := writeRecord(servingRecord{Addr: ln.Addr().String(), DataDir: data, Backend: cfg.Backend, PID: os.Getpid()})
+	if err != nil {
+		log.Warn("the other parley commands will not find this server by themselves", "err", err)
+		unrecord = func() {}
+	}
+	defer unrecord()
 	if cfg.AllowLoopbackEgress {
 		log.Warn("loopback egress allowed (PARLEY_ALLOW_LOOPBACK_EGRESS): accounts' URLs may reach this machine")
 	}

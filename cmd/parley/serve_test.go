@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,10 +63,18 @@ func start(t *testing.T, cfg config.Config, clock parley.Clock) *server {
 	done := make(chan error, 1)
 	go func() { done <- runServer(ctx, cfg, ln, obs.Discard(), app.WithClock(clock)) }()
 	s := &server{addr: ln.Addr().String(), data: cfg.DataDir, clock: clock}
-	s.stop = func() {
+	s.stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
+		}
+	})
+	// Ready once it has recorded itself, its signing key made.
+	for rec, ok := readRecord(); !ok || rec.Addr != s.addr; rec, ok = readRecord() {
+		select {
+		case err := <-done:
+			t.Fatalf("serve: %v", err)
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
 	return s

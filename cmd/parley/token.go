@@ -19,9 +19,9 @@ import (
 const operatorAccount = "operator"
 
 // token prints a development access token that parley serve accepts: signed
-// with the key serve uses (PARLEY_SIGNING_KEY, else the key under the data
-// directory, created if need be), for the configured issuer and audience,
-// issued at clock's now.
+// with the key serve uses (PARLEY_SIGNING_KEY, else the key serve created
+// under its data directory: --data, PARLEY_DATA_DIR, else the running
+// server's), for the configured issuer and audience, issued at clock's now.
 func token(clock parley.Clock, args []string, stdout, stderr io.Writer) error {
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
@@ -34,10 +34,11 @@ func token(clock parley.Clock, args []string, stdout, stderr io.Writer) error {
 	operator := fs.Bool("operator", false, "an operator token (for /admin routes), for no tenant")
 	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid (at most PARLEY_MAX_TOKEN_TTL: 720h on the embedded backend)")
 	subject := fs.String("subject", "dev", "who the token is for (its sub claim)")
-	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory of the embedded backend (PARLEY_DATA_DIR)")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory of parley serve (PARLEY_DATA_DIR; else the running server's)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	dataSetting.locate(fs, &cfg.DataDir, stderr)
 	if *operator {
 		*account, *role = operatorAccount, string(auth.RoleOperator)
 	}
@@ -52,7 +53,7 @@ func token(clock parley.Clock, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--role: %s", parley.ErrorMessage(err))
 	}
 	ctx := context.Background()
-	tokens, err := signingkey.Tokens(ctx, cfg, clock)
+	tokens, err := signingkey.ExistingTokens(ctx, cfg, clock)
 	if err != nil {
 		return err
 	}

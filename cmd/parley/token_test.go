@@ -18,6 +18,13 @@ import (
 func TestTokenCommand(t *testing.T) {
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer
+	if code := run([]string{"token", "--account", "acme", "--data", dir}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "parley serve creates it") {
+		t.Fatalf("parley token before the server made its key: exit %d, %q", code, errOut.String())
+	}
+	if _, err := signingkey.Tokens(context.Background(), config.Config{Backend: config.BackendEmbedded, DataDir: dir}, parley.SystemClock{}); err != nil {
+		t.Fatal(err) // the server's first start
+	}
+	out.Reset()
 	if code := run([]string{"token", "--account", "acme", "--role", "support", "--ttl", "10m", "--data", dir}, &out, &errOut); code != 0 {
 		t.Fatalf("parley token exited %d: %s", code, errOut.String())
 	}

@@ -11,7 +11,10 @@ package signingkey
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -42,6 +45,12 @@ const EmulatorKeyAlias = "alias/parley-token-signing"
 // the aws backend on an emulator the KMS key EmulatorKeyAlias names
 // (created if need be), and the aws backend on AWS is an error.
 func Load(ctx context.Context, cfg config.Config) (*auth.KeySet, error) {
+	return load(ctx, cfg, true)
+}
+
+// load is Load; create says whether the embedded backend's key file is
+// created when missing.
+func load(ctx context.Context, cfg config.Config, create bool) (*auth.KeySet, error) {
 	var signing auth.Signer
 	var previous []*auth.Key
 	switch {
@@ -71,7 +80,7 @@ func Load(ctx context.Context, cfg config.Config) (*auth.KeySet, error) {
 	if signing == nil && len(previous) == 0 {
 		switch {
 		case cfg.Backend == config.BackendEmbedded:
-			keys, err := fromDataDir(cfg.DataDir)
+			keys, err := fromDataDir(cfg.DataDir, create)
 			if err != nil {
 				return nil, err
 			}
@@ -109,7 +118,19 @@ func kmsSigner(ctx context.Context, keyID string, create bool) (*kmssign.Signer,
 // Clients is not set: tokens of API clients verify only once the caller
 // gives it the store to check them against.
 func Tokens(ctx context.Context, cfg config.Config, clock parley.Clock) (*auth.Tokens, error) {
-	keys, err := Load(ctx, cfg)
+	return tokens(ctx, cfg, clock, true)
+}
+
+// ExistingTokens is Tokens for a command that talks to a running server:
+// it never creates the embedded backend's key file, so a command pointed
+// at the wrong data directory says so instead of signing with a new key
+// the server does not know.
+func ExistingTokens(ctx context.Context, cfg config.Config, clock parley.Clock) (*auth.Tokens, error) {
+	return tokens(ctx, cfg, clock, false)
+}
+
+func tokens(ctx context.Context, cfg config.Config, clock parley.Clock, create bool) (*auth.Tokens, error) {
+	keys, err := load(ctx, cfg, create)
 	if err != nil {
 		return nil, err
 	}
@@ -129,17 +150,28 @@ func pemText(s string) []byte {
 	return []byte(s)
 }
 
+// ErrNoKeyFile is returned (wrapped) by ExistingTokens when the data
+// directory holds no key file.
+var ErrNoKeyFile = errors.New("no signing key file")
+
 // fromDataDir reads the key file in dir, creating it with a new Ed25519 key
-// if there is none (see secretfile.ReadOrCreate).
-func fromDataDir(dir string) ([]*auth.Key, error) {
+// if there is none and create is set (see secretfile.ReadOrCreate).
+func fromDataDir(dir string, create bool) ([]*auth.Key, error) {
 	path := filepath.Join(dir, FileName)
-	data, err := secretfile.ReadOrCreate(path, func() ([]byte, error) {
-		k, err := auth.GenerateEd25519()
-		if err != nil {
-			return nil, err
-		}
-		return k.MarshalPEM()
-	})
+	var data []byte
+	var err error
+	if create {
+		data, err = secretfile.ReadOrCreate(path, func() ([]byte, error) {
+			k, err := auth.GenerateEd25519()
+			if err != nil {
+				return nil, err
+			}
+			return k.MarshalPEM()
+		})
+	} else if data, err = os.ReadFile(path); errors.Is(err, fs.ErrNotExist) {
+		abs, _ := filepath.Abs(path)
+		return nil, fmt.Errorf("%w at %s: parley serve creates it when it first starts with that data directory (--data, PARLEY_DATA_DIR)", ErrNoKeyFile, abs)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
