@@ -29,7 +29,6 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("UpdateRecipient", func(t *testing.T) { testUpdateRecipient(t, newStore(t)) })
 	t.Run("ConcurrentClaim", func(t *testing.T) { testConcurrentClaim(t, newStore(t), opt) })
 	t.Run("Fanout", func(t *testing.T) { testFanout(t, newStore(t)) })
-	t.Run("Sandbox", func(t *testing.T) { testSandbox(t, newStore(t)) })
 	t.Run("DueIndex", func(t *testing.T) { testDue(t, newStore(t)) })
 	t.Run("FencedChange", func(t *testing.T) { testFencedChange(t, newStore(t)) })
 	t.Run("CampaignState", func(t *testing.T) { testCampaignState(t, newStore(t)) })
@@ -326,55 +325,6 @@ func testFanout(t *testing.T, s store.Store) {
 		t.Errorf("PendingFanout after completion = %+v, %v; want none", pending, err)
 	}
 	wantCode(t, s.SetFannedOut(ctx, "acct1", "nope", 1), parley.ENOTFOUND)
-}
-
-func testSandbox(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	for i := range 3 {
-		m := parley.SentMessage{
-			ID: fmt.Sprintf("SB%d", i), Channel: parley.ChannelSMS, To: "+12025550100", From: "+15550000001",
-			Body: fmt.Sprintf("body %d", i), CampaignID: "camp1", AccountID: "acct1", RecipientID: parley.RecipientID(i + 1),
-			SentAt: t0.Add(time.Duration(i) * time.Second),
-		}
-		if i == 2 {
-			m.Channel = parley.ChannelWhatsApp
-			m.Template = &parley.Template{Name: "renewal", Language: "en_US", Body: []string{"Jane"},
-				Header: &parley.Media{Type: parley.MediaImage, URL: "https://e.com/a.png"}, Buttons: []parley.Button{{Index: 1, Kind: parley.ButtonURL, Value: "X1"}}}
-		}
-		if err := s.RecordSandbox(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	byRef, found, err := s.SandboxMessage(ctx, parley.Ref{AccountID: "acct1", CampaignID: "camp1", RecipientID: parley.RecipientID(2)})
-	if err != nil || !found || byRef.ID != "SB1" || byRef.Body != "body 1" {
-		t.Errorf("SandboxMessage(000002) = %+v, %v, %v", byRef, found, err)
-	}
-	if _, found, err := s.SandboxMessage(ctx, parley.Ref{AccountID: "acct2", CampaignID: "camp1", RecipientID: parley.RecipientID(2)}); found || err != nil {
-		t.Errorf("another account's SandboxMessage found: %v, %v", found, err)
-	}
-	other := parley.SentMessage{ID: "SB-other", Channel: parley.ChannelSMS, To: "+12025550100", Body: "another account's",
-		CampaignID: "camp9", AccountID: "acct2", RecipientID: parley.RecipientID(1), SentAt: t0}
-	if err := s.RecordSandbox(ctx, other); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := s.SandboxMessages(ctx, "acct2"); err != nil || len(got) != 1 || got[0].ID != "SB-other" {
-		t.Errorf("SandboxMessages(acct2) = %+v, %v; want only its own message", got, err)
-	}
-	got, err := s.SandboxMessages(ctx, "acct1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 3 {
-		t.Fatalf("SandboxMessages = %d messages, want 3", len(got))
-	}
-	for i, m := range got {
-		if m.ID != fmt.Sprintf("SB%d", i) || m.Body != fmt.Sprintf("body %d", i) || !m.SentAt.Equal(t0.Add(time.Duration(i)*time.Second)) {
-			t.Errorf("message %d = %+v", i, m)
-		}
-		if i == 2 && (m.Template == nil || m.Template.Header.URL != "https://e.com/a.png" || m.Template.Buttons[0].Value != "X1" || m.Template.Body[0] != "Jane") {
-			t.Errorf("message %d lost its template: %+v", i, m.Template)
-		}
-	}
 }
 
 // dueIDs lists the due index (SCHEDULED recipients) as campaign/recipient
