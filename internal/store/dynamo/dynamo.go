@@ -28,6 +28,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/secret"
 )
 
 // API is the part of *dynamodb.Client that Table uses, so that a wrapper (a
@@ -605,13 +606,13 @@ func (t *Table) Account(ctx context.Context, accountID string) (parley.Account, 
 		return parley.Account{ID: accountID}, fmt.Errorf("decode account %s: %w", accountID, err)
 	}
 	a := it.domain()
-	secret, inClear, err := parley.DecodeConnectorSecret(ctx, t.sealer, accountID, it.ConnectorSecretSealed, it.ConnectorSecret)
+	connector, inClear, err := secret.DecodeConnector(ctx, t.sealer, accountID, it.ConnectorSecretSealed, it.ConnectorSecret)
 	if err != nil {
 		return parley.Account{ID: accountID}, err
 	}
-	a.ConnectorSecret = secret
+	a.ConnectorSecret = connector
 	if inClear {
-		sealed, err := parley.EncodeConnectorSecret(ctx, t.sealer, a)
+		sealed, err := secret.EncodeConnector(ctx, t.sealer, a)
 		if err != nil {
 			return parley.Account{ID: accountID}, err
 		}
@@ -632,7 +633,7 @@ func (t *Table) Account(ctx context.Context, accountID string) (parley.Account, 
 func (t *Table) PutAccount(ctx context.Context, a parley.Account) error {
 	it := newAccountItem(a)
 	var err error
-	if it.ConnectorSecretSealed, err = parley.EncodeConnectorSecret(ctx, t.sealer, a); err != nil {
+	if it.ConnectorSecretSealed, err = secret.EncodeConnector(ctx, t.sealer, a); err != nil {
 		return err
 	}
 	return t.put(ctx, it, nil)

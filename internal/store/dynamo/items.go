@@ -58,7 +58,7 @@ type accountItem struct {
 	OptInConfirmText  string    `dynamodbav:"optInConfirmText,omitempty"`
 	ConnectorURL      string    `dynamodbav:"connectorUrl,omitempty"`
 	ConnectorSecret   string    `dynamodbav:"connectorSecret,omitempty"`
-	// ConnectorSecretSealed is parley.EncodeConnectorSecret.
+	// ConnectorSecretSealed is secret.EncodeConnector.
 	ConnectorSecretSealed []byte `dynamodbav:"connectorSecretSealed,omitempty"`
 }
 

@@ -36,7 +36,7 @@ var (
 )
 
 // storedAccount is an account as the accounts bucket holds it: with its
-// connector secret sealed (parley.EncodeConnectorSecret). ConnectorSecret,
+// connector secret sealed (secret.EncodeConnector). ConnectorSecret,
 // which shadows the account's, holds it in clear only in records written
 // before secrets were sealed, until Account reads them.
 type storedAccount struct {

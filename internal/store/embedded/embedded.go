@@ -17,6 +17,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/secret"
 )
 
 var (
@@ -128,11 +129,11 @@ func (s *Store) Account(ctx context.Context, accountID string) (parley.Account, 
 		return parley.Account{ID: accountID}, fmt.Errorf("decode account %s: %w", accountID, err)
 	}
 	a := stored.Account
-	secret, inClear, err := parley.DecodeConnectorSecret(ctx, s.sealer, accountID, stored.ConnectorSecretSealed, stored.ConnectorSecret)
+	connector, inClear, err := secret.DecodeConnector(ctx, s.sealer, accountID, stored.ConnectorSecretSealed, stored.ConnectorSecret)
 	if err != nil {
 		return parley.Account{ID: accountID}, err
 	}
-	a.ConnectorSecret = secret
+	a.ConnectorSecret = connector
 	if inClear {
 		sealed, err := s.encodeAccount(ctx, a)
 		if err != nil {
@@ -158,7 +159,7 @@ func (s *Store) PutAccount(ctx context.Context, a parley.Account) error {
 func (s *Store) encodeAccount(ctx context.Context, a parley.Account) ([]byte, error) {
 	stored := storedAccount{Account: a}
 	var err error
-	if stored.ConnectorSecretSealed, err = parley.EncodeConnectorSecret(ctx, s.sealer, a); err != nil {
+	if stored.ConnectorSecretSealed, err = secret.EncodeConnector(ctx, s.sealer, a); err != nil {
 		return nil, err
 	}
 	data, err := json.Marshal(stored)
