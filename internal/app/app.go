@@ -58,6 +58,9 @@ const MaxReceiveCount = 5
 type App struct {
 	Config config.Config
 	Store  store.Store
+	// Outbox records what the sandbox gateway sends, on the same backend
+	// as Store.
+	Outbox sandbox.Recorder
 	Queue  queue.Queue
 	// pacer makes the backend's rate limiter (shared across processes on
 	// AWS, in-process on the embedded backend).
@@ -130,7 +133,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	// On AWS an upload is answered once persisted; dispatchers fan it out
 	// in chunks (API Gateway gives a request 29 s).
 	a.Campaigns.Async = a.Config.Backend == config.BackendAWS
-	a.Sandbox = &sandbox.Gateway{Recorder: a.Store, Clock: clock}
+	a.Sandbox = &sandbox.Gateway{Recorder: a.Outbox, Clock: clock}
 	a.Gateways = a.gateways(clock, log)
 	a.Replies = &conversation.Service{Store: a.Store, Events: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{
@@ -215,7 +218,7 @@ func (a *App) openEmbedded(cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	a.Store = s
+	a.Store, a.Outbox = s, s
 	a.closers = append(a.closers, s.Close)
 	q, err := queueembedded.Open(filepath.Join(cfg.DataDir, "queue.db"), queueembedded.Options{MaxReceiveCount: MaxReceiveCount})
 	if err != nil {

@@ -65,7 +65,8 @@ func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	a.Store = dynamo.New(db, cfg.Table, dynamo.WithSealer(sealer))
+	table := dynamo.New(db, cfg.Table, dynamo.WithSealer(sealer))
+	a.Store, a.Outbox = table, table
 	a.Queue = sqs.New(sq, queueURL, dlqURL)
 	a.pacer = func(c parley.Clock) ratelimit.Scaler { return rldynamo.New(db, cfg.Table, c) }
 	return nil

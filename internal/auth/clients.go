@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // ClientTokenTTL is how long a token from the client credentials grant is
@@ -30,14 +31,6 @@ const (
 	clientIDPrefix     = "pc_"
 	clientSecretPrefix = "pcs_"
 )
-
-// ClientStore is what the client service needs from persistence.
-type ClientStore interface {
-	PutClient(ctx context.Context, c parley.APIClient) error
-	Client(ctx context.Context, id string) (parley.APIClient, error)
-	ClientsOf(ctx context.Context, accountID string) ([]parley.APIClient, error)
-	DeleteClient(ctx context.Context, accountID, id string) error
-}
 
 // HashCost is the argon2id cost of hashing a client secret.
 type HashCost struct {
@@ -61,7 +54,7 @@ type Credentials struct {
 // Clients manages accounts' API clients and exchanges their credentials for
 // access tokens (OAuth 2.0 client credentials grant).
 type Clients struct {
-	Store  ClientStore
+	Store  store.Clients
 	Tokens *Tokens
 	Clock  parley.Clock
 	// Cost of hashing secrets; zero means DefaultHashCost. A secret is

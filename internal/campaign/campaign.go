@@ -25,22 +25,17 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 	"github.com/parleyhq/parley/internal/queue"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/tz"
 	"github.com/parleyhq/parley/internal/window"
 )
 
 // Store is what the service needs from persistence.
 type Store interface {
-	Account(ctx context.Context, accountID string) (parley.Account, error)
-	Template(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error)
-	CreateCampaign(ctx context.Context, c parley.Campaign, rs []parley.Recipient) error
-	Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
-	SetFannedOut(ctx context.Context, accountID, campaignID string, n int) error
-	SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error)
-	PendingFanout(ctx context.Context) ([]parley.Campaign, error)
-	Recipients(ctx context.Context, accountID, campaignID string, afterSeq, limit int) ([]parley.Recipient, error)
-	DueRecipients(ctx context.Context, status parley.RecipientStatus, before time.Time, limit int) ([]parley.Recipient, error)
-	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
+	store.Accounts
+	store.Templates
+	store.Campaigns
+	store.Recipients
 }
 
 // Queue is what the service needs from the job queue.

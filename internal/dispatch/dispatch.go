@@ -17,12 +17,13 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
 	"github.com/parleyhq/parley/internal/ratelimit"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // Store is what dispatch needs from persistence.
 type Store interface {
-	Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
-	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
+	store.Campaigns
+	store.Recipients
 }
 
 // Visibility delays the next delivery of a job that must be retried.

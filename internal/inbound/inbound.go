@@ -34,14 +34,8 @@ import (
 	"github.com/parleyhq/parley/internal/inbound/receipts"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
+	"github.com/parleyhq/parley/internal/store"
 )
-
-// Seen records the provider message ids already taken in (store.Seen is
-// one).
-type Seen interface {
-	MarkSeen(ctx context.Context, scope, id string, now time.Time, ttl time.Duration) (first bool, err error)
-	ForgetSeen(ctx context.Context, scope, id string) error
-}
 
 // Keywords applies consumers' opt-out, opt-in and help keywords
 // (*optout.Service is one).
@@ -69,7 +63,8 @@ const DefaultRetention = 32 * 24 * time.Hour
 // Service takes in consumers' messages and delivery statuses. Every field
 // but Log and Retention must be set.
 type Service struct {
-	Seen     Seen
+	// Seen records the provider message ids already taken in.
+	Seen     store.Seen
 	Keywords Keywords
 	Replies  Replies
 	Statuses Statuses

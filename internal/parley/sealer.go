@@ -23,11 +23,9 @@ type Sealer interface {
 	Open(ctx context.Context, sealed, aad []byte) ([]byte, error)
 }
 
-// Items whose secrets are sealed, as SecretAAD names them.
-const (
-	sealedConnector     = "connector"
-	sealedChannelPrefix = "channel:"
-)
+// sealedChannelPrefix and the channel name a channel configuration's item
+// for SecretAAD.
+const sealedChannelPrefix = "channel:"
 
 // SecretAAD names an item's secrets for a Sealer: the account and the item
 // within it ("connector", or "channel:" and the channel), quoted so that no
@@ -40,45 +38,30 @@ func SecretAAD(accountID, item string) []byte {
 // seal or open a secret: it never keeps one in clear instead.
 var errNoSealer = errors.New("no key to seal or open secrets with was configured")
 
-func seal(ctx context.Context, s Sealer, plaintext, aad []byte) ([]byte, error) {
+// SealSecret seals plaintext with s for the item aad names. It fails when
+// s is nil: a store given no Sealer never keeps a secret in clear instead.
+func SealSecret(ctx context.Context, s Sealer, plaintext, aad []byte) ([]byte, error) {
 	if s == nil {
 		return nil, errNoSealer
 	}
 	return s.Seal(ctx, plaintext, aad)
 }
 
-func open(ctx context.Context, s Sealer, sealed, aad []byte) ([]byte, error) {
+// OpenSecret opens with s what SealSecret sealed for the same aad. It
+// fails when s is nil.
+func OpenSecret(ctx context.Context, s Sealer, sealed, aad []byte) ([]byte, error) {
 	if s == nil {
 		return nil, errNoSealer
 	}
 	return s.Open(ctx, sealed, aad)
 }
 
-// EncodeConnectorSecret seals an account's connector secret for a store;
-// it is nil when the account has none. Only store adapters call it.
-func EncodeConnectorSecret(ctx context.Context, s Sealer, a Account) ([]byte, error) {
-	if a.ConnectorSecret == "" {
-		return nil, nil
-	}
-	sealed, err := seal(ctx, s, []byte(a.ConnectorSecret.Reveal()), SecretAAD(a.ID, sealedConnector))
-	if err != nil {
-		return nil, fmt.Errorf("seal the connector secret of account %s: %w", a.ID, err)
-	}
-	return sealed, nil
+// seal and open are SealSecret and OpenSecret for the channel
+// configuration codec.
+func seal(ctx context.Context, s Sealer, plaintext, aad []byte) ([]byte, error) {
+	return SealSecret(ctx, s, plaintext, aad)
 }
 
-// DecodeConnectorSecret opens the connector secret EncodeConnectorSecret
-// sealed for account accountID: the id the store keyed the item by, not
-// one read from the item. An item written before secrets were sealed has
-// no sealed form and may hold the secret in clear (legacy): it is returned
-// as it is, and inClear asks the store to write it again sealed.
-func DecodeConnectorSecret(ctx context.Context, s Sealer, accountID string, sealed []byte, legacy string) (secret Secret, inClear bool, err error) {
-	if len(sealed) == 0 {
-		return Secret(legacy), legacy != "", nil
-	}
-	plain, err := open(ctx, s, sealed, SecretAAD(accountID, sealedConnector))
-	if err != nil {
-		return "", false, fmt.Errorf("open the connector secret of account %s: %w", accountID, err)
-	}
-	return Secret(plain), false, nil
+func open(ctx context.Context, s Sealer, sealed, aad []byte) ([]byte, error) {
+	return OpenSecret(ctx, s, sealed, aad)
 }

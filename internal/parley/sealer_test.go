@@ -139,44 +139,8 @@ func TestLegacyChannelConfigReadable(t *testing.T) {
 	}
 }
 
-func TestConnectorSecretCodec(t *testing.T) {
-	ctx, s := t.Context(), newFakeSealer()
-	const secret = "connector-secret-0123456789"
-	a := Account{ID: "acct1", ConnectorURL: "https://agents.example.com", ConnectorSecret: secret}
-	sealed, err := EncodeConnectorSecret(ctx, s, a)
-	if err != nil || len(sealed) == 0 || bytes.Contains(sealed, []byte(secret)) {
-		t.Fatalf("EncodeConnectorSecret = %q, %v", sealed, err)
-	}
-	tests := []struct {
-		name        string
-		accountID   string
-		sealed      []byte
-		legacy      string
-		want        Secret
-		wantInClear bool
-		wantErr     bool
-	}{
-		{"sealed", "acct1", sealed, "", secret, false, false},
-		{"under another account", "acct2", sealed, "", "", false, true},
-		{"legacy, in clear", "acct1", nil, secret, secret, true, false},
-		{"none", "acct1", nil, "", "", false, false},
-	}
-	for _, tt := range tests {
-		got, inClear, err := DecodeConnectorSecret(ctx, s, tt.accountID, tt.sealed, tt.legacy)
-		if got != tt.want || inClear != tt.wantInClear || (err != nil) != tt.wantErr {
-			t.Errorf("%s: DecodeConnectorSecret = %d bytes, inClear %t, %v; want %d bytes, %t, error %t", tt.name, len(got), inClear, err, len(tt.want), tt.wantInClear, tt.wantErr)
-		}
-	}
-	if sealed, err := EncodeConnectorSecret(ctx, s, Account{ID: "acct1"}); err != nil || sealed != nil {
-		t.Errorf("no secret sealed to %q, %v; want nil", sealed, err)
-	}
-}
-
 func TestNoSealerRefuses(t *testing.T) {
 	ctx := t.Context()
-	if _, err := EncodeConnectorSecret(ctx, nil, Account{ID: "a", ConnectorSecret: "connector-secret-0123"}); err == nil {
-		t.Errorf("a connector secret was encoded without a Sealer")
-	}
 	if _, err := EncodeChannelConfig(ctx, nil, twilioSMS()); err == nil {
 		t.Errorf("credentials were encoded without a Sealer")
 	}

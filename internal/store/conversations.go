@@ -11,14 +11,9 @@ import (
 // returns.
 const MaxContexts = 50
 
-// Conversations is the persistence of reply routing: the outbound contexts
-// replies are routed by, the conversations they open, provider broadcast
-// campaigns and their notifications, and reporting events.
-//
-// A consumer (account and consumer number or id) has at most one open
-// conversation, and it is the consumer's latest: CreateConversation and
-// SaveConversation keep that true under concurrency.
-type Conversations interface {
+// OutboundContexts keeps the contexts of sent messages that consumers'
+// replies are routed by.
+type OutboundContexts interface {
 	// PutOutboundContext records a sent message's context. Contexts of one
 	// consumer with the same SentAt and CampaignID replace each other.
 	PutOutboundContext(ctx context.Context, c parley.OutboundContext) error
@@ -26,7 +21,14 @@ type Conversations interface {
 	// newest first, at most limit (capped at MaxContexts). A context may be
 	// left out once its lookback has passed.
 	OutboundContexts(ctx context.Context, accountID, consumer string, since time.Time, limit int) ([]parley.OutboundContext, error)
+}
 
+// Conversations keeps the conversations replies open.
+//
+// A consumer (account and consumer number or id) has at most one open
+// conversation, and it is the consumer's latest: CreateConversation and
+// SaveConversation keep that true under concurrency.
+type Conversations interface {
 	// CreateConversation stores c, an open conversation, as its consumer's
 	// latest. prevID is the id of the consumer's latest conversation, which
 	// must be closed, or "" when there is none; otherwise (a conversation
@@ -49,7 +51,11 @@ type Conversations interface {
 	// ListConversations lists an account's conversations that match f,
 	// newest first, a page at a time (see parley.ConversationPage).
 	ListConversations(ctx context.Context, accountID string, f parley.ConversationFilter) (parley.ConversationPage, error)
+}
 
+// Broadcasts keeps provider broadcast campaigns and the notifications
+// providers report broadcasting to consumers.
+type Broadcasts interface {
 	// CreateBroadcast stores a broadcast campaign; ECONFLICT if one with
 	// its account and id exists.
 	CreateBroadcast(ctx context.Context, b parley.BroadcastCampaign) error
@@ -67,7 +73,10 @@ type Conversations interface {
 	// LatestBroadcastNotification returns the consumer's latest
 	// notification, and whether there is one.
 	LatestBroadcastNotification(ctx context.Context, accountID, consumer string) (parley.BroadcastNotification, bool, error)
+}
 
+// ReportEvents keeps the reporting events of conversations.
+type ReportEvents interface {
 	// PutReportEvent records a reporting event; one with the same account,
 	// At and ID replaces it.
 	PutReportEvent(ctx context.Context, e parley.ReportEvent) error

@@ -7,16 +7,6 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 )
 
-// Replies is the persistence of what comes back after a send: the opt-out
-// list consumers build with their keywords, and the marks that make a
-// webhook delivered twice count once. (Status callbacks find their
-// recipient by the reference the provider echoes back, not through the
-// store: see parley.Message.CallbackRef.)
-type Replies interface {
-	OptOuts
-	Seen
-}
-
 // OptOuts is the per-account opt-out list. Entries are keyed by account,
 // phone (E.164) and channel (parley.ChannelSMS, parley.ChannelWhatsApp or
 // parley.ChannelAll), and listed in phone order, then channel.

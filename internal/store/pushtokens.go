@@ -7,15 +7,20 @@ import (
 )
 
 // PushTokens keeps the device tokens a brand's app registered for each of
-// its consumers: what the in-app channel pushes to. It is a
-// push.TokenStore.
+// its consumers: what the in-app channel pushes to.
 type PushTokens interface {
+	Devices
 	// PutPushToken saves a consumer's device token, replacing the one with
 	// the same account, consumer and token.
 	PutPushToken(ctx context.Context, t parley.PushToken) error
 	// PushTokens lists a consumer's device tokens in token order; an empty
 	// list (not ENOTFOUND) when there are none.
 	PushTokens(ctx context.Context, accountID, consumerID string) ([]parley.PushToken, error)
+}
+
+// Devices is what a push sender needs of PushTokens: the tokens to push to,
+// and forgetting those the push service no longer knows.
+type Devices interface {
 	// DeviceTokens lists the tokens of PushTokens alone.
 	DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error)
 	// RemoveDeviceToken forgets one of a consumer's tokens. Forgetting a

@@ -6,6 +6,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 var _ gateway.Sender = (*Gateway)(nil)
@@ -21,17 +22,12 @@ const (
 	CodeTokenRemoval = "TOKEN_REMOVAL"
 )
 
-// TokenStore keeps the FCM registration tokens of each consumer's devices.
-type TokenStore interface {
-	DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error)
-	RemoveDeviceToken(ctx context.Context, accountID, consumerID, token string) error
-}
-
 // Gateway sends in-app messages as push notifications to every device a
 // consumer registered.
 type Gateway struct {
 	Client *Client
-	Tokens TokenStore
+	// Tokens keeps the FCM registration tokens of each consumer's devices.
+	Tokens store.Devices
 	// Title is the notification title; none when empty.
 	Title string
 }

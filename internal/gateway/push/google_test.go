@@ -321,7 +321,7 @@ func assertSendError(t *testing.T, err error, code string, kind parley.FailKind)
 	return se
 }
 
-// memStore is an in-memory TokenStore: each consumer's tokens in the order
+// memStore is an in-memory store.Devices: each consumer's tokens in the order
 // they registered. A closed store refuses every call.
 type memStore struct {
 	mu     sync.Mutex

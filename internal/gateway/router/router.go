@@ -30,6 +30,7 @@ import (
 	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/gateway/whatsapp"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // Provider is the name the router reports in its own *parley.SendError
@@ -92,7 +93,7 @@ type Router struct {
 	Sandbox gateway.Sender
 	// Devices holds the consumers' push tokens, for provider fcm; when nil
 	// in-app messages configured with fcm are refused (CodeUnusable).
-	Devices push.TokenStore
+	Devices store.Devices
 	// PushTitle is the title of in-app push notifications; none when empty.
 	PushTitle string
 	// PublicURL is the base URL providers reach Parley's webhooks at

@@ -17,10 +17,27 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 )
 
-// Recorder persists what the sandbox "sends".
+// MaxMessages bounds what Recorder.SandboxMessages returns of an account's
+// outbox.
+const MaxMessages = 1000
+
+// TTL is how long an outbox that expires messages (DynamoDB's) keeps a
+// recorded message after it was sent.
+const TTL = 7 * 24 * time.Hour
+
+// Recorder is the sandbox outbox: it persists what the sandbox "sends".
+// It is no part of the production store port (store.Store); the store
+// adapters implement it beside it, and pass the contract suite in
+// sandboxtest. Every method is safe for concurrent use.
 type Recorder interface {
+	// RecordSandbox appends a message to the outbox.
 	RecordSandbox(ctx context.Context, m parley.SentMessage) error
+	// SandboxMessage returns the message recorded for a recipient, and
+	// whether there is one.
 	SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error)
+	// SandboxMessages lists the newest messages (at most MaxMessages)
+	// recorded for the account, in the order recorded. An outbox may expire
+	// messages TTL after they were sent.
 	SandboxMessages(ctx context.Context, accountID string) ([]parley.SentMessage, error)
 }
 
@@ -62,7 +79,7 @@ func NewMessageID() string {
 // Message returns the account's message recorded under the id Send
 // returned, and whether there is one. The recorded message names its
 // recipient, which an injected status is applied to. It looks among the
-// account's newest messages (store.MaxSandboxMessages).
+// account's newest messages (MaxMessages).
 func (g *Gateway) Message(ctx context.Context, accountID, id string) (parley.SentMessage, bool, error) {
 	ms, err := g.Recorder.SandboxMessages(ctx, accountID)
 	if err != nil {

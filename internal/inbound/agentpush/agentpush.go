@@ -28,6 +28,7 @@ import (
 	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // Headers of a delivery.
@@ -57,15 +58,11 @@ const (
 	DefaultTolerance = 5 * time.Minute
 )
 
-// Accounts gives an account's connector URL and secret.
-type Accounts interface {
-	Account(ctx context.Context, accountID string) (parley.Account, error)
-}
-
 // Client delivers events to agent platforms. The zero values of its tuning
 // fields mean the defaults.
 type Client struct {
-	Accounts Accounts
+	// Accounts gives an account's connector URL and secret.
+	Accounts store.Accounts
 	// HTTP sends the requests; it must be an egress client, which reaches
 	// public addresses only and follows no redirects (New's is). Nil means
 	// one with DefaultTimeout that admits public addresses only.
@@ -88,7 +85,7 @@ var defaultHTTP = egress.Policy{}.Client(DefaultTimeout)
 // New returns a Client of the accounts' settings sending through hc, which
 // must be an egress client (such as egress.Policy.Client(DefaultTimeout)),
 // and timing retries by clock.
-func New(accounts Accounts, hc *http.Client, clock parley.Clock, log *slog.Logger) *Client {
+func New(accounts store.Accounts, hc *http.Client, clock parley.Clock, log *slog.Logger) *Client {
 	return &Client{Accounts: accounts, HTTP: hc, Clock: clock, Log: log}
 }
 

@@ -26,30 +26,15 @@ import (
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // Store is what the service needs from persistence.
 type Store interface {
-	Account(ctx context.Context, accountID string) (parley.Account, error)
-	PutOutboundContext(ctx context.Context, c parley.OutboundContext) error
-	OutboundContexts(ctx context.Context, accountID, consumer string, since time.Time, limit int) ([]parley.OutboundContext, error)
-	CreateConversation(ctx context.Context, c parley.Conversation, prevID string) error
-	SaveConversation(ctx context.Context, c parley.Conversation) (parley.Conversation, error)
-	Conversation(ctx context.Context, accountID, id string) (parley.Conversation, error)
-	LatestConversation(ctx context.Context, accountID, consumer string) (parley.Conversation, bool, error)
-	HasOpenConversation(ctx context.Context, accountID, consumer string) (bool, error)
-	ListConversations(ctx context.Context, accountID string, f parley.ConversationFilter) (parley.ConversationPage, error)
-	CreateBroadcast(ctx context.Context, b parley.BroadcastCampaign) error
-	Broadcast(ctx context.Context, accountID, id string) (parley.BroadcastCampaign, error)
-	Broadcasts(ctx context.Context, accountID string) ([]parley.BroadcastCampaign, error)
-	BroadcastsByEntryPoint(ctx context.Context, accountID, entryPoint string) ([]parley.BroadcastCampaign, error)
-	PutBroadcastNotification(ctx context.Context, n parley.BroadcastNotification) error
-	LatestBroadcastNotification(ctx context.Context, accountID, consumer string) (parley.BroadcastNotification, bool, error)
-}
-
-// Events records reporting events.
-type Events interface {
-	PutReportEvent(ctx context.Context, e parley.ReportEvent) error
+	store.Accounts
+	store.OutboundContexts
+	store.Conversations
+	store.Broadcasts
 }
 
 // Connector pushes conversations to the brand's agent platform.
@@ -61,7 +46,7 @@ type Connector interface {
 type Service struct {
 	Store Store
 	// Events, when set, records a reporting event per conversation started.
-	Events Events
+	Events store.ReportEvents
 	// Connector, when set, receives every change of a conversation.
 	Connector Connector
 	Clock     parley.Clock

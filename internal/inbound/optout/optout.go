@@ -15,14 +15,6 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 )
 
-// Store is what the service needs from persistence.
-type Store interface {
-	PutOptOut(ctx context.Context, e parley.OptOut) (bool, error)
-	DeleteOptOut(ctx context.Context, accountID string, channel parley.Channel, phone string) (bool, error)
-	PhoneOptOuts(ctx context.Context, accountID, phone string) ([]parley.OptOut, error)
-	OptOuts(ctx context.Context, accountID, afterPhone string, afterChannel parley.Channel, limit int) ([]parley.OptOut, error)
-}
-
 // Accounts gives an account's settings with the defaults filled in (the
 // confirmation and help texts).
 type Accounts interface {
@@ -31,7 +23,7 @@ type Accounts interface {
 
 // Service keeps the opt-out lists and answers keywords.
 type Service struct {
-	Store    Store
+	Store    store.OptOuts
 	Accounts Accounts
 	Clock    parley.Clock
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // Providers whose reports Apply reads.
@@ -24,15 +25,9 @@ const (
 	Sandbox  = "sandbox"
 )
 
-// Store is what the service needs from persistence.
-type Store interface {
-	Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient, error)
-	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
-}
-
 // Service applies delivery reports.
 type Service struct {
-	Store Store
+	Store store.Recipients
 	Clock parley.Clock
 }
 

@@ -11,17 +11,12 @@ import (
 	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/message"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
-
-// Store is what the service needs from persistence.
-type Store interface {
-	Account(ctx context.Context, accountID string) (parley.Account, error)
-	PutAccount(ctx context.Context, a parley.Account) error
-}
 
 // Service reads and changes account settings.
 type Service struct {
-	Store Store
+	Store store.Accounts
 	Clock parley.Clock
 	// Egress is the policy the connector URL is reached with; its zero
 	// value admits public addresses only.

@@ -13,18 +13,12 @@ import (
 	"github.com/parleyhq/parley/internal/gateway/push"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
+	"github.com/parleyhq/parley/internal/store"
 )
-
-// Store is what the service needs from persistence.
-type Store interface {
-	PutChannelConfig(ctx context.Context, c parley.ChannelConfig) error
-	ChannelConfig(ctx context.Context, accountID string, channel parley.Channel) (parley.ChannelConfig, error)
-	ChannelConfigs(ctx context.Context, accountID string) ([]parley.ChannelConfig, error)
-}
 
 // Service reads and changes channel configurations.
 type Service struct {
-	Store Store
+	Store store.Channels
 	Clock parley.Clock
 	// Egress is the policy providers' base URLs and token URIs are reached
 	// with; its zero value admits public addresses only.

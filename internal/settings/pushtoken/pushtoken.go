@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // MaxDevices is how many devices a consumer keeps: registering one more
@@ -19,16 +20,9 @@ import (
 // reinstalled many times is not pushed to on every old install.
 const MaxDevices = 10
 
-// Store is what the service needs from persistence.
-type Store interface {
-	PutPushToken(ctx context.Context, t parley.PushToken) error
-	PushTokens(ctx context.Context, accountID, consumerID string) ([]parley.PushToken, error)
-	RemoveDeviceToken(ctx context.Context, accountID, consumerID, token string) error
-}
-
 // Service registers, lists and unregisters consumers' device tokens.
 type Service struct {
-	Store Store
+	Store store.PushTokens
 	Clock parley.Clock
 }
 

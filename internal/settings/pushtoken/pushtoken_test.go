@@ -8,15 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/internal/gateway/push"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/settings/pushtoken"
-	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/testworld"
 )
-
-// The store's push tokens are what the FCM gateway reads and prunes.
-var _ push.TokenStore = store.PushTokens(nil)
 
 var t0 = time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
 

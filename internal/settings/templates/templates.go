@@ -10,18 +10,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
-
-// Store is what the service needs from persistence.
-type Store interface {
-	PutTemplate(ctx context.Context, t parley.WhatsAppTemplate) error
-	Template(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error)
-	Templates(ctx context.Context, accountID string) ([]parley.WhatsAppTemplate, error)
-}
 
 // Service registers and looks up templates.
 type Service struct {
-	Store Store
+	Store store.Templates
 }
 
 // Register checks t against WhatsApp's rules and saves it for the account,

@@ -35,7 +35,12 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 )
 
-var _ store.Conversations = (*Table)(nil)
+var (
+	_ store.OutboundContexts = (*Table)(nil)
+	_ store.Conversations    = (*Table)(nil)
+	_ store.Broadcasts       = (*Table)(nil)
+	_ store.ReportEvents     = (*Table)(nil)
+)
 
 // Key prefixes of reply routing.
 const (
@@ -146,7 +151,7 @@ func (it routingContextItem) domain(accountID, consumer string) (parley.Outbound
 	}, nil
 }
 
-// PutOutboundContext implements store.Conversations.
+// PutOutboundContext implements store.OutboundContexts.
 func (t *Table) PutOutboundContext(ctx context.Context, c parley.OutboundContext) error {
 	it, err := newRoutingContextItem(c)
 	if err != nil {
@@ -155,7 +160,7 @@ func (t *Table) PutOutboundContext(ctx context.Context, c parley.OutboundContext
 	return t.put(ctx, it, nil)
 }
 
-// OutboundContexts implements store.Conversations.
+// OutboundContexts implements store.OutboundContexts.
 func (t *Table) OutboundContexts(ctx context.Context, accountID, consumer string, since time.Time, limit int) ([]parley.OutboundContext, error) {
 	from := sortable(since)
 	avs, err := t.query(ctx, &dynamodb.QueryInput{
@@ -474,7 +479,7 @@ func broadcastKey(accountID, id string) item {
 	return itemKey("ACCOUNT#"+accountID, broadcastSKPrefix+id)
 }
 
-// CreateBroadcast implements store.Conversations: the campaign and one item
+// CreateBroadcast implements store.Broadcasts: the campaign and one item
 // per entry point, in one transaction.
 func (t *Table) CreateBroadcast(ctx context.Context, b parley.BroadcastCampaign) error {
 	key := broadcastKey(b.AccountID, b.ID)
@@ -500,7 +505,7 @@ func (t *Table) CreateBroadcast(ctx context.Context, b parley.BroadcastCampaign)
 	return nil
 }
 
-// Broadcast implements store.Conversations.
+// Broadcast implements store.Broadcasts.
 func (t *Table) Broadcast(ctx context.Context, accountID, id string) (parley.BroadcastCampaign, error) {
 	av, err := t.mustGet(ctx, broadcastKey(accountID, id), "broadcast", id)
 	if err != nil {
@@ -513,7 +518,7 @@ func (t *Table) Broadcast(ctx context.Context, accountID, id string) (parley.Bro
 	return bs[0], nil
 }
 
-// Broadcasts implements store.Conversations.
+// Broadcasts implements store.Broadcasts.
 func (t *Table) Broadcasts(ctx context.Context, accountID string) ([]parley.BroadcastCampaign, error) {
 	avs, err := t.query(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String(recipientsQuery),
@@ -526,7 +531,7 @@ func (t *Table) Broadcasts(ctx context.Context, accountID string) ([]parley.Broa
 	return decodeRoutingData[parley.BroadcastCampaign](avs)
 }
 
-// BroadcastsByEntryPoint implements store.Conversations.
+// BroadcastsByEntryPoint implements store.Broadcasts.
 func (t *Table) BroadcastsByEntryPoint(ctx context.Context, accountID, entryPoint string) ([]parley.BroadcastCampaign, error) {
 	avs, err := t.query(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String(keyIsPartition),
@@ -539,7 +544,7 @@ func (t *Table) BroadcastsByEntryPoint(ctx context.Context, accountID, entryPoin
 	return decodeRoutingData[parley.BroadcastCampaign](avs)
 }
 
-// PutBroadcastNotification implements store.Conversations.
+// PutBroadcastNotification implements store.Broadcasts.
 func (t *Table) PutBroadcastNotification(ctx context.Context, n parley.BroadcastNotification) error {
 	at, err := dueString(n.At)
 	if err != nil {
@@ -555,7 +560,7 @@ func (t *Table) PutBroadcastNotification(ctx context.Context, n parley.Broadcast
 	}, nil)
 }
 
-// LatestBroadcastNotification implements store.Conversations.
+// LatestBroadcastNotification implements store.Broadcasts.
 func (t *Table) LatestBroadcastNotification(ctx context.Context, accountID, consumer string) (parley.BroadcastNotification, bool, error) {
 	avs, err := t.query(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String(keyIsPartition),
@@ -573,7 +578,7 @@ func (t *Table) LatestBroadcastNotification(ctx context.Context, accountID, cons
 	return ns[0], true, nil
 }
 
-// PutReportEvent implements store.Conversations.
+// PutReportEvent implements store.ReportEvents.
 func (t *Table) PutReportEvent(ctx context.Context, e parley.ReportEvent) error {
 	at, err := dueString(e.At)
 	if err != nil {
@@ -586,7 +591,7 @@ func (t *Table) PutReportEvent(ctx context.Context, e parley.ReportEvent) error 
 	return t.put(ctx, routingDataItem{PK: eventsPKPrefix + e.AccountID, SK: at + "#" + e.ID, Data: string(data)}, nil)
 }
 
-// ReportEvents implements store.Conversations.
+// ReportEvents implements store.ReportEvents.
 func (t *Table) ReportEvents(ctx context.Context, accountID string, since time.Time, limit int) ([]parley.ReportEvent, error) {
 	from := sortable(since)
 	avs, err := t.query(ctx, &dynamodb.QueryInput{

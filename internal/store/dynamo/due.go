@@ -27,7 +27,7 @@ func dueQuery(status parley.RecipientStatus, n int, bound string) *dynamodb.Quer
 	}
 }
 
-// DueRecipients implements store.Store. It queries the DueShards partitions
+// DueRecipients implements store.Recipients. It queries the DueShards partitions
 // of the due index concurrently, up to limit recipients each, and merges
 // them by due time. The index is eventually consistent, so a recipient
 // changed a moment ago may still be listed or not yet be: callers claim what

@@ -28,6 +28,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/secret"
 )
 
 // API is the part of *dynamodb.Client that Table uses, so that a wrapper (a
@@ -49,7 +50,13 @@ type Table struct {
 	sealer parley.Sealer
 }
 
-var _ store.Store = (*Table)(nil)
+var (
+	_ store.Store      = (*Table)(nil)
+	_ store.Campaigns  = (*Table)(nil)
+	_ store.Recipients = (*Table)(nil)
+	_ store.Accounts   = (*Table)(nil)
+	_ store.Templates  = (*Table)(nil)
+)
 
 // Option configures a Table.
 type Option func(*Table)
@@ -191,7 +198,7 @@ func (t *Table) query(ctx context.Context, in *dynamodb.QueryInput, limit int) (
 	}
 }
 
-// CreateCampaign implements store.Store. It writes the recipients first,
+// CreateCampaign implements store.Campaigns. It writes the recipients first,
 // batchWriters BatchWriteItem requests at once, and the campaign last,
 // conditional on its absence, so a campaign is never visible without its
 // recipients. A concurrent create of the same campaign may still overwrite
@@ -311,7 +318,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Campaign implements store.Store.
+// Campaign implements store.Campaigns.
 func (t *Table) Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error) {
 	av, err := t.mustGet(ctx, campaignKey(accountID, campaignID), "campaign", campaignID)
 	if err != nil {
@@ -320,7 +327,7 @@ func (t *Table) Campaign(ctx context.Context, accountID, campaignID string) (par
 	return decode[campaignItem](av)
 }
 
-// SetFannedOut implements store.Store. Most calls leave fan-out incomplete,
+// SetFannedOut implements store.Campaigns. Most calls leave fan-out incomplete,
 // so it first tries the update that keeps the campaign in the fanout index,
 // and only when that fails the one that completes fan-out.
 func (t *Table) SetFannedOut(ctx context.Context, accountID, campaignID string, n int) error {
@@ -355,7 +362,7 @@ func fannedOutUpdate(key item, n int, completes bool) *dynamodb.UpdateItemInput 
 	}
 }
 
-// SetCampaignState implements store.Store. A campaign stored before it had
+// SetCampaignState implements store.Campaigns. A campaign stored before it had
 // a state is active.
 func (t *Table) SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error) {
 	values := item{":to": str(stateValue(to))}
@@ -393,7 +400,7 @@ func (t *Table) SetCampaignState(ctx context.Context, accountID, campaignID stri
 	return c, parley.Errorf(parley.ECONFLICT, "campaign %s is %s", campaignID, stateValue(c.State))
 }
 
-// PendingFanout implements store.Store.
+// PendingFanout implements store.Campaigns.
 func (t *Table) PendingFanout(ctx context.Context) ([]parley.Campaign, error) {
 	avs, err := t.query(ctx, &dynamodb.QueryInput{
 		IndexName:                 aws.String(IndexFanout),
@@ -406,7 +413,7 @@ func (t *Table) PendingFanout(ctx context.Context) ([]parley.Campaign, error) {
 	return decodeAll[campaignItem](avs)
 }
 
-// Recipients implements store.Store.
+// Recipients implements store.Recipients.
 func (t *Table) Recipients(ctx context.Context, accountID, campaignID string, afterSeq, limit int) ([]parley.Recipient, error) {
 	pk := campaignPK(accountID, campaignID)
 	in := &dynamodb.QueryInput{
@@ -424,7 +431,7 @@ func (t *Table) Recipients(ctx context.Context, accountID, campaignID string, af
 	return decodeAll[recipientItem](avs)
 }
 
-// Recipient implements store.Store.
+// Recipient implements store.Recipients.
 func (t *Table) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient, error) {
 	av, err := t.mustGet(ctx, recipientKey(ref), "recipient", ref.RecipientID)
 	if err != nil {
@@ -433,7 +440,7 @@ func (t *Table) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient
 	return decode[recipientItem](av)
 }
 
-// UpdateRecipient implements store.Store. A change whose DueAt lies outside
+// UpdateRecipient implements store.Recipients. A change whose DueAt lies outside
 // the years 0000 to 9999 is EINVALID.
 func (t *Table) UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error) {
 	in, err := recipientUpdate(ref, change)
@@ -551,17 +558,7 @@ func statusIn(from []parley.RecipientStatus, values item) string {
 	return "#status IN (" + strings.Join(names, ", ") + ")"
 }
 
-// RecordSandbox implements store.Store.
-func (t *Table) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
-	if err := t.put(ctx, newSandboxItem(m), nil); err != nil {
-		return err
-	}
-	byRef := newSandboxItem(m)
-	byRef.PK, byRef.SK = sandboxRefPK(m.AccountID, m.CampaignID, m.RecipientID), sandboxRefSK
-	return t.put(ctx, byRef, nil)
-}
-
-// PutTemplate implements store.Store.
+// PutTemplate implements store.Templates.
 func (t *Table) PutTemplate(ctx context.Context, tpl parley.WhatsAppTemplate) error {
 	data, err := json.Marshal(tpl)
 	if err != nil {
@@ -571,7 +568,7 @@ func (t *Table) PutTemplate(ctx context.Context, tpl parley.WhatsAppTemplate) er
 	return t.put(ctx, templateItem{PK: itemString(key, AttrPK), SK: itemString(key, AttrSK), Data: string(data)}, nil)
 }
 
-// Template implements store.Store.
+// Template implements store.Templates.
 func (t *Table) Template(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error) {
 	av, err := t.mustGet(ctx, templateKey(accountID, id), "template", id)
 	if err != nil {
@@ -580,7 +577,7 @@ func (t *Table) Template(ctx context.Context, accountID, id string) (parley.What
 	return decode[templateItem](av)
 }
 
-// Templates implements store.Store.
+// Templates implements store.Templates.
 func (t *Table) Templates(ctx context.Context, accountID string) ([]parley.WhatsAppTemplate, error) {
 	avs, err := t.query(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String(AttrPK + " = :pk AND begins_with(" + AttrSK + ", :prefix)"),
@@ -597,7 +594,7 @@ func (t *Table) Templates(ctx context.Context, accountID string) ([]parley.Whats
 	return out, err
 }
 
-// Account implements store.Store. It seals in place the connector secret
+// Account implements store.Accounts. It seals in place the connector secret
 // of an item written before secrets were sealed.
 func (t *Table) Account(ctx context.Context, accountID string) (parley.Account, error) {
 	av, err := t.get(ctx, accountKey(accountID))
@@ -609,13 +606,13 @@ func (t *Table) Account(ctx context.Context, accountID string) (parley.Account, 
 		return parley.Account{ID: accountID}, fmt.Errorf("decode account %s: %w", accountID, err)
 	}
 	a := it.domain()
-	secret, inClear, err := parley.DecodeConnectorSecret(ctx, t.sealer, accountID, it.ConnectorSecretSealed, it.ConnectorSecret)
+	connector, inClear, err := secret.DecodeConnector(ctx, t.sealer, accountID, it.ConnectorSecretSealed, it.ConnectorSecret)
 	if err != nil {
 		return parley.Account{ID: accountID}, err
 	}
-	a.ConnectorSecret = secret
+	a.ConnectorSecret = connector
 	if inClear {
-		sealed, err := parley.EncodeConnectorSecret(ctx, t.sealer, a)
+		sealed, err := secret.EncodeConnector(ctx, t.sealer, a)
 		if err != nil {
 			return parley.Account{ID: accountID}, err
 		}
@@ -632,11 +629,11 @@ func (t *Table) Account(ctx context.Context, accountID string) (parley.Account, 
 	return a, nil
 }
 
-// PutAccount implements store.Store.
+// PutAccount implements store.Accounts.
 func (t *Table) PutAccount(ctx context.Context, a parley.Account) error {
 	it := newAccountItem(a)
 	var err error
-	if it.ConnectorSecretSealed, err = parley.EncodeConnectorSecret(ctx, t.sealer, a); err != nil {
+	if it.ConnectorSecretSealed, err = secret.EncodeConnector(ctx, t.sealer, a); err != nil {
 		return err
 	}
 	return t.put(ctx, it, nil)
@@ -651,31 +648,4 @@ func (t *Table) sealInPlace(ctx context.Context, in *dynamodb.UpdateItemInput) e
 		return err
 	}
 	return nil
-}
-
-// SandboxMessage implements store.Store: each message is also stored under
-// its recipient's key.
-func (t *Table) SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error) {
-	av, err := t.get(ctx, itemKey(sandboxRefPK(ref.AccountID, ref.CampaignID, ref.RecipientID), sandboxRefSK))
-	if err != nil || av == nil {
-		return parley.SentMessage{}, false, err
-	}
-	m, err := decode[sandboxItem](av)
-	return m, err == nil, err
-}
-
-// SandboxMessages implements store.Store.
-func (t *Table) SandboxMessages(ctx context.Context, accountID string) ([]parley.SentMessage, error) {
-	avs, err := t.query(ctx, &dynamodb.QueryInput{
-		KeyConditionExpression:    aws.String(keyIsPartition),
-		ExpressionAttributeValues: item{":pk": str(sandboxPKPrefix + accountID)},
-		ConsistentRead:            aws.Bool(true),
-		ScanIndexForward:          aws.Bool(false),
-	}, store.MaxSandboxMessages)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := decodeAll[sandboxItem](avs)
-	slices.Reverse(ms)
-	return ms, err
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleyhq/parley/internal/awstest"
+	"github.com/parleyhq/parley/internal/gateway/sandbox"
+	"github.com/parleyhq/parley/internal/gateway/sandbox/sandboxtest"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/dynamo"
@@ -40,6 +42,13 @@ func TestContract(t *testing.T) {
 		s, _, _ := newStore(t)
 		return s
 	}, storetest.Options{Racy: true})
+}
+
+func TestOutboxContract(t *testing.T) {
+	sandboxtest.Recorder(t, func(t *testing.T) sandbox.Recorder {
+		s, _, _ := newStore(t)
+		return s
+	})
 }
 
 func TestEnsureTableIdempotent(t *testing.T) {

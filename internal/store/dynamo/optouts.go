@@ -31,7 +31,10 @@ import (
 // which the provider echoes back (parley.Message.CallbackRef), and read the
 // recipient directly.
 
-var _ store.Replies = (*Table)(nil)
+var (
+	_ store.OptOuts = (*Table)(nil)
+	_ store.Seen    = (*Table)(nil)
+)
 
 const (
 	optOutPKSuffix = "#OPTOUT"

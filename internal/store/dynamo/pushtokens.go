@@ -63,7 +63,7 @@ func (t *Table) PushTokens(ctx context.Context, accountID, consumerID string) ([
 	return decodeAll[pushTokenItem](avs)
 }
 
-// DeviceTokens implements store.PushTokens and push.TokenStore.
+// DeviceTokens implements store.Devices.
 func (t *Table) DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error) {
 	ts, err := t.PushTokens(ctx, accountID, consumerID)
 	if err != nil {
@@ -76,7 +76,7 @@ func (t *Table) DeviceTokens(ctx context.Context, accountID, consumerID string) 
 	return out, nil
 }
 
-// RemoveDeviceToken implements store.PushTokens and push.TokenStore. It
+// RemoveDeviceToken implements store.Devices. It
 // deletes through BatchWriteItem, which the table's API already has; a
 // delete of an absent item succeeds.
 func (t *Table) RemoveDeviceToken(ctx context.Context, accountID, consumerID, token string) error {

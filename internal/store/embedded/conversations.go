@@ -28,10 +28,15 @@ var (
 	bucketReportEvents   = []byte("report_events")           // account \0 at id → event
 )
 
-var _ store.Conversations = (*Store)(nil)
+var (
+	_ store.OutboundContexts = (*Store)(nil)
+	_ store.Conversations    = (*Store)(nil)
+	_ store.Broadcasts       = (*Store)(nil)
+	_ store.ReportEvents     = (*Store)(nil)
+)
 
 // storedAccount is an account as the accounts bucket holds it: with its
-// connector secret sealed (parley.EncodeConnectorSecret). ConnectorSecret,
+// connector secret sealed (secret.EncodeConnector). ConnectorSecret,
 // which shadows the account's, holds it in clear only in records written
 // before secrets were sealed, until Account reads them.
 type storedAccount struct {
@@ -109,7 +114,7 @@ func routeNewestFirst(b *bolt.Bucket, p, before []byte, fn func(k, v []byte) (bo
 	return nil
 }
 
-// PutOutboundContext implements store.Conversations.
+// PutOutboundContext implements store.OutboundContexts.
 func (s *Store) PutOutboundContext(ctx context.Context, c parley.OutboundContext) error {
 	return s.db.Batch(func(tx *bolt.Tx) error {
 		b, err := routeBucket(tx, bucketContexts)
@@ -121,7 +126,7 @@ func (s *Store) PutOutboundContext(ctx context.Context, c parley.OutboundContext
 	})
 }
 
-// OutboundContexts implements store.Conversations.
+// OutboundContexts implements store.OutboundContexts.
 func (s *Store) OutboundContexts(ctx context.Context, accountID, consumer string, since time.Time, limit int) ([]parley.OutboundContext, error) {
 	limit = min(max(limit, 1), store.MaxContexts)
 	p := routePrefix(accountID, consumer)
@@ -328,7 +333,7 @@ func (s *Store) ListConversations(ctx context.Context, accountID string, f parle
 	return page, err
 }
 
-// CreateBroadcast implements store.Conversations.
+// CreateBroadcast implements store.Broadcasts.
 func (s *Store) CreateBroadcast(ctx context.Context, bc parley.BroadcastCampaign) error {
 	var outcome error
 	err := s.db.Batch(func(tx *bolt.Tx) error {
@@ -359,7 +364,7 @@ func (s *Store) CreateBroadcast(ctx context.Context, bc parley.BroadcastCampaign
 	return outcome
 }
 
-// Broadcast implements store.Conversations.
+// Broadcast implements store.Broadcasts.
 func (s *Store) Broadcast(ctx context.Context, accountID, id string) (parley.BroadcastCampaign, error) {
 	var bc parley.BroadcastCampaign
 	err := s.db.View(func(tx *bolt.Tx) error { return broadcastOf(tx, accountID, id, &bc) })
@@ -374,7 +379,7 @@ func broadcastOf(tx *bolt.Tx, accountID, id string, bc *parley.BroadcastCampaign
 	return get(b, routeKey(accountID, id), bc, "broadcast "+id)
 }
 
-// Broadcasts implements store.Conversations.
+// Broadcasts implements store.Broadcasts.
 func (s *Store) Broadcasts(ctx context.Context, accountID string) ([]parley.BroadcastCampaign, error) {
 	out := []parley.BroadcastCampaign{}
 	p := routePrefix(accountID)
@@ -396,7 +401,7 @@ func (s *Store) Broadcasts(ctx context.Context, accountID string) ([]parley.Broa
 	return out, err
 }
 
-// BroadcastsByEntryPoint implements store.Conversations.
+// BroadcastsByEntryPoint implements store.Broadcasts.
 func (s *Store) BroadcastsByEntryPoint(ctx context.Context, accountID, entryPoint string) ([]parley.BroadcastCampaign, error) {
 	out := []parley.BroadcastCampaign{}
 	p := routePrefix(accountID, entryPoint)
@@ -421,7 +426,7 @@ func (s *Store) BroadcastsByEntryPoint(ctx context.Context, accountID, entryPoin
 	return out, err
 }
 
-// PutBroadcastNotification implements store.Conversations.
+// PutBroadcastNotification implements store.Broadcasts.
 func (s *Store) PutBroadcastNotification(ctx context.Context, n parley.BroadcastNotification) error {
 	return s.db.Batch(func(tx *bolt.Tx) error {
 		b, err := routeBucket(tx, bucketNotifications)
@@ -432,7 +437,7 @@ func (s *Store) PutBroadcastNotification(ctx context.Context, n parley.Broadcast
 	})
 }
 
-// LatestBroadcastNotification implements store.Conversations.
+// LatestBroadcastNotification implements store.Broadcasts.
 func (s *Store) LatestBroadcastNotification(ctx context.Context, accountID, consumer string) (parley.BroadcastNotification, bool, error) {
 	var n parley.BroadcastNotification
 	found := false
@@ -448,7 +453,7 @@ func (s *Store) LatestBroadcastNotification(ctx context.Context, accountID, cons
 	return n, found, err
 }
 
-// PutReportEvent implements store.Conversations.
+// PutReportEvent implements store.ReportEvents.
 func (s *Store) PutReportEvent(ctx context.Context, e parley.ReportEvent) error {
 	return s.db.Batch(func(tx *bolt.Tx) error {
 		b, err := routeBucket(tx, bucketReportEvents)
@@ -459,7 +464,7 @@ func (s *Store) PutReportEvent(ctx context.Context, e parley.ReportEvent) error 
 	})
 }
 
-// ReportEvents implements store.Conversations.
+// ReportEvents implements store.ReportEvents.
 func (s *Store) ReportEvents(ctx context.Context, accountID string, since time.Time, limit int) ([]parley.ReportEvent, error) {
 	limit = min(max(limit, 1), store.MaxPage)
 	p := routePrefix(accountID)

@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/secret"
 )
 
 var (
@@ -37,7 +37,13 @@ type Store struct {
 	sealer parley.Sealer
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store      = (*Store)(nil)
+	_ store.Campaigns  = (*Store)(nil)
+	_ store.Recipients = (*Store)(nil)
+	_ store.Accounts   = (*Store)(nil)
+	_ store.Templates  = (*Store)(nil)
+)
 
 // Option configures a Store.
 type Option func(*Store)
@@ -107,7 +113,7 @@ func get(b *bolt.Bucket, key []byte, v any, what string) error {
 	return nil
 }
 
-// Account implements store.Store. It seals in place the connector secret
+// Account implements store.Accounts. It seals in place the connector secret
 // of a record written before secrets were sealed.
 func (s *Store) Account(ctx context.Context, accountID string) (parley.Account, error) {
 	var data []byte
@@ -123,11 +129,11 @@ func (s *Store) Account(ctx context.Context, accountID string) (parley.Account, 
 		return parley.Account{ID: accountID}, fmt.Errorf("decode account %s: %w", accountID, err)
 	}
 	a := stored.Account
-	secret, inClear, err := parley.DecodeConnectorSecret(ctx, s.sealer, accountID, stored.ConnectorSecretSealed, stored.ConnectorSecret)
+	connector, inClear, err := secret.DecodeConnector(ctx, s.sealer, accountID, stored.ConnectorSecretSealed, stored.ConnectorSecret)
 	if err != nil {
 		return parley.Account{ID: accountID}, err
 	}
-	a.ConnectorSecret = secret
+	a.ConnectorSecret = connector
 	if inClear {
 		sealed, err := s.encodeAccount(ctx, a)
 		if err != nil {
@@ -140,7 +146,7 @@ func (s *Store) Account(ctx context.Context, accountID string) (parley.Account, 
 	return a, nil
 }
 
-// PutAccount implements store.Store.
+// PutAccount implements store.Accounts.
 func (s *Store) PutAccount(ctx context.Context, a parley.Account) error {
 	data, err := s.encodeAccount(ctx, a)
 	if err != nil {
@@ -153,7 +159,7 @@ func (s *Store) PutAccount(ctx context.Context, a parley.Account) error {
 func (s *Store) encodeAccount(ctx context.Context, a parley.Account) ([]byte, error) {
 	stored := storedAccount{Account: a}
 	var err error
-	if stored.ConnectorSecretSealed, err = parley.EncodeConnectorSecret(ctx, s.sealer, a); err != nil {
+	if stored.ConnectorSecretSealed, err = secret.EncodeConnector(ctx, s.sealer, a); err != nil {
 		return nil, err
 	}
 	data, err := json.Marshal(stored)
@@ -176,14 +182,14 @@ func (s *Store) sealInPlace(bucket, key, read, sealed []byte) error {
 	})
 }
 
-// PutTemplate implements store.Store.
+// PutTemplate implements store.Templates.
 func (s *Store) PutTemplate(ctx context.Context, t parley.WhatsAppTemplate) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return put(tx.Bucket(bucketTemplates), campaignKey(t.AccountID, t.ID), t)
 	})
 }
 
-// Template implements store.Store.
+// Template implements store.Templates.
 func (s *Store) Template(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error) {
 	var t parley.WhatsAppTemplate
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -192,7 +198,7 @@ func (s *Store) Template(ctx context.Context, accountID, id string) (parley.What
 	return t, err
 }
 
-// Templates implements store.Store.
+// Templates implements store.Templates.
 func (s *Store) Templates(ctx context.Context, accountID string) ([]parley.WhatsAppTemplate, error) {
 	out := []parley.WhatsAppTemplate{}
 	prefix := []byte(accountID + "\x00")
@@ -210,7 +216,7 @@ func (s *Store) Templates(ctx context.Context, accountID string) ([]parley.Whats
 	return out, err
 }
 
-// CreateCampaign implements store.Store.
+// CreateCampaign implements store.Campaigns.
 func (s *Store) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parley.Recipient) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		cb := tx.Bucket(bucketCampaigns)
@@ -257,7 +263,7 @@ func indexDue(tx *bolt.Tx, r parley.Recipient, add bool) error {
 	return tx.Bucket(bucketDue).Delete(dueKey(r))
 }
 
-// Campaign implements store.Store.
+// Campaign implements store.Campaigns.
 func (s *Store) Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error) {
 	var c parley.Campaign
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -266,7 +272,7 @@ func (s *Store) Campaign(ctx context.Context, accountID, campaignID string) (par
 	return c, err
 }
 
-// SetFannedOut implements store.Store.
+// SetFannedOut implements store.Campaigns.
 func (s *Store) SetFannedOut(ctx context.Context, accountID, campaignID string, n int) error {
 	return s.db.Batch(func(tx *bolt.Tx) error {
 		cb := tx.Bucket(bucketCampaigns)
@@ -288,7 +294,7 @@ func (s *Store) SetFannedOut(ctx context.Context, accountID, campaignID string, 
 	})
 }
 
-// SetCampaignState implements store.Store.
+// SetCampaignState implements store.Campaigns.
 func (s *Store) SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error) {
 	var c parley.Campaign
 	var outcome error
@@ -320,7 +326,7 @@ func stateName(s parley.CampaignState) string {
 	return string(s)
 }
 
-// PendingFanout implements store.Store.
+// PendingFanout implements store.Campaigns.
 func (s *Store) PendingFanout(ctx context.Context) ([]parley.Campaign, error) {
 	var out []parley.Campaign
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -337,7 +343,7 @@ func (s *Store) PendingFanout(ctx context.Context) ([]parley.Campaign, error) {
 	return out, err
 }
 
-// Recipients implements store.Store.
+// Recipients implements store.Recipients.
 func (s *Store) Recipients(ctx context.Context, accountID, campaignID string, afterSeq, limit int) ([]parley.Recipient, error) {
 	limit = min(max(limit, 1), store.MaxPage)
 	prefix := []byte(accountID + "\x00" + campaignID + "\x00")
@@ -357,7 +363,7 @@ func (s *Store) Recipients(ctx context.Context, accountID, campaignID string, af
 	return out, err
 }
 
-// Recipient implements store.Store.
+// Recipient implements store.Recipients.
 func (s *Store) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient, error) {
 	var r parley.Recipient
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -366,7 +372,7 @@ func (s *Store) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient
 	return r, err
 }
 
-// UpdateRecipient implements store.Store. A failed condition is reported
+// UpdateRecipient implements store.Recipients. A failed condition is reported
 // outside the transaction so it never aborts the batch it shares.
 func (s *Store) UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error) {
 	var r parley.Recipient
@@ -401,7 +407,7 @@ func (s *Store) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 	return r, outcome
 }
 
-// DueRecipients implements store.Store.
+// DueRecipients implements store.Recipients.
 func (s *Store) DueRecipients(ctx context.Context, status parley.RecipientStatus, before time.Time, limit int) ([]parley.Recipient, error) {
 	limit = min(max(limit, 1), store.MaxPage)
 	prefix := duePrefix(status)
@@ -419,59 +425,5 @@ func (s *Store) DueRecipients(ctx context.Context, status parley.RecipientStatus
 		}
 		return nil
 	})
-	return out, err
-}
-
-// RecordSandbox implements store.Store.
-func (s *Store) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
-	return s.db.Batch(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSandbox)
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		key := binary.BigEndian.AppendUint64(nil, seq)
-		ref := parley.Ref{AccountID: m.AccountID, CampaignID: m.CampaignID, RecipientID: m.RecipientID}
-		if err := tx.Bucket(bucketSandboxRef).Put(recipientKey(ref), key); err != nil {
-			return err
-		}
-		return put(b, key, m)
-	})
-}
-
-// SandboxMessage implements store.Store.
-func (s *Store) SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error) {
-	var m parley.SentMessage
-	found := false
-	err := s.db.View(func(tx *bolt.Tx) error {
-		key := tx.Bucket(bucketSandboxRef).Get(recipientKey(ref))
-		if key == nil {
-			return nil
-		}
-		found = true
-		return get(tx.Bucket(bucketSandbox), key, &m, "sandbox message of "+ref.RecipientID)
-	})
-	return m, found, err
-}
-
-// SandboxMessages implements store.Store: the newest of the account's
-// messages, read from the end of the outbox (the embedded backend serves
-// one developer's machine, so its outbox is not expired).
-func (s *Store) SandboxMessages(ctx context.Context, accountID string) ([]parley.SentMessage, error) {
-	out := []parley.SentMessage{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketSandbox).Cursor()
-		for k, v := c.Last(); k != nil && len(out) < store.MaxSandboxMessages; k, v = c.Prev() {
-			var m parley.SentMessage
-			if err := json.Unmarshal(v, &m); err != nil {
-				return errors.Join(fmt.Errorf("decode sandbox message %x", k), err)
-			}
-			if m.AccountID == accountID {
-				out = append(out, m)
-			}
-		}
-		return nil
-	})
-	slices.Reverse(out)
 	return out, err
 }

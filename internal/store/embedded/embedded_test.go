@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/internal/envelope/keyfile"
+	"github.com/parleyhq/parley/internal/gateway/sandbox"
+	"github.com/parleyhq/parley/internal/gateway/sandbox/sandboxtest"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/embedded"
@@ -35,6 +37,10 @@ func newStore(t *testing.T) *embedded.Store {
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t) }, storetest.Options{})
+}
+
+func TestOutboxContract(t *testing.T) {
+	sandboxtest.Recorder(t, func(t *testing.T) sandbox.Recorder { return newStore(t) })
 }
 
 func TestProviderSecretsEncryptedAtRest(t *testing.T) {

@@ -14,7 +14,10 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 )
 
-var _ store.Replies = (*Store)(nil)
+var (
+	_ store.OptOuts = (*Store)(nil)
+	_ store.Seen    = (*Store)(nil)
+)
 
 // Buckets of the opt-out list and the seen marks. They are created by the
 // first write that needs them; a read finds a missing bucket empty.

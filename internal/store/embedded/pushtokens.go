@@ -55,7 +55,7 @@ func (s *Store) PushTokens(ctx context.Context, accountID, consumerID string) ([
 	return out, err
 }
 
-// DeviceTokens implements store.PushTokens and push.TokenStore.
+// DeviceTokens implements store.Devices.
 func (s *Store) DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error) {
 	ts, err := s.PushTokens(ctx, accountID, consumerID)
 	if err != nil {
@@ -68,7 +68,7 @@ func (s *Store) DeviceTokens(ctx context.Context, accountID, consumerID string) 
 	return out, nil
 }
 
-// RemoveDeviceToken implements store.PushTokens and push.TokenStore.
+// RemoveDeviceToken implements store.Devices.
 func (s *Store) RemoveDeviceToken(ctx context.Context, accountID, consumerID, token string) error {
 	return s.db.Batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPushTokens)

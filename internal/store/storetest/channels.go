@@ -8,6 +8,11 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 )
 
+// Channels checks store.Channels.
+func Channels(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Run("RoundTrip", func(t *testing.T) { testChannels(t, newStore(t)) })
+}
+
 // Secrets of the channel configurations the suite saves; they must come
 // back in clear.
 const (

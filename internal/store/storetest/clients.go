@@ -9,6 +9,11 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 )
 
+// Clients checks store.Clients.
+func Clients(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Run("RoundTrip", func(t *testing.T) { testClients(t, newStore(t)) })
+}
+
 func testClients(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	if _, err := s.Client(ctx, "pc_none"); parley.ErrorCode(err) != parley.ENOTFOUND {

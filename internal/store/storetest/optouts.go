@@ -10,13 +10,15 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 )
 
-// testReplies checks the opt-out list and the seen marks.
-func testReplies(t *testing.T, newStore func(t *testing.T) store.Store) {
-	t.Run("OptOuts", func(t *testing.T) { testOptOuts(t, newStore(t)) })
-	t.Run("OptOutPaging", func(t *testing.T) { testOptOutPaging(t, newStore(t)) })
-	t.Run("Seen", func(t *testing.T) { testSeen(t, newStore(t)) })
-	t.Run("SentKeepsNoPointer", func(t *testing.T) { testSentKeepsNoPointer(t, newStore(t)) })
-	t.Run("ConfirmTexts", func(t *testing.T) { testConfirmTexts(t, newStore(t)) })
+// OptOuts checks store.OptOuts.
+func OptOuts(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Run("Entries", func(t *testing.T) { testOptOuts(t, newStore(t)) })
+	t.Run("Paging", func(t *testing.T) { testOptOutPaging(t, newStore(t)) })
+}
+
+// Seen checks store.Seen.
+func Seen(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Run("Marks", func(t *testing.T) { testSeen(t, newStore(t)) })
 }
 
 func optOutKeys(es []parley.OptOut) []string {
@@ -148,48 +150,5 @@ func testSeen(t *testing.T, s store.Store) {
 	mark("twilio", "SM3", later.Add(4*time.Minute), false)
 	if err := s.ForgetSeen(ctx, "whatsapp", "never"); err != nil {
 		t.Errorf("ForgetSeen of an unknown id: %v", err)
-	}
-}
-
-// testSentKeepsNoPointer checks that recording a provider message id is
-// the recipient's own change: statuses find the recipient by the reference
-// the provider echoes, and check its ProviderMessageID.
-func testSentKeepsNoPointer(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	c, rs := Fixture("acct1", "camp1", 2)
-	create(t, s, c, rs)
-	ref := rs[1].Ref()
-	if _, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, At: t0}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{
-		From: []parley.RecipientStatus{parley.StatusSending}, Status: parley.StatusSent, ProviderMessageID: "SM1", At: t0,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	// A later change without an id keeps it.
-	if _, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{
-		From: []parley.RecipientStatus{parley.StatusSent}, Status: parley.StatusDelivered, At: t0.Add(time.Minute),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := s.Recipient(ctx, ref)
-	if err != nil || r.ProviderMessageID != "SM1" || r.Status != parley.StatusDelivered {
-		t.Fatalf("Recipient = %+v, %v; want DELIVERED with SM1", r, err)
-	}
-	if other, err := s.Recipient(ctx, rs[0].Ref()); err != nil || other.ProviderMessageID != "" {
-		t.Errorf("the other recipient = %+v, %v; want no provider id", other, err)
-	}
-}
-
-func testConfirmTexts(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	want := parley.Account{ID: "acct1", OptOutConfirmText: "You are out. Text START to return.", OptInConfirmText: "Welcome back.", UpdatedAt: t0}
-	if err := s.PutAccount(ctx, want); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.Account(ctx, "acct1")
-	if err != nil || got.OptOutConfirmText != want.OptOutConfirmText || got.OptInConfirmText != want.OptInConfirmText {
-		t.Fatalf("Account = %+v, %v; want the confirmation texts of %+v", got, err, want)
 	}
 }

@@ -10,11 +10,9 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 )
 
-// testInApp checks what the in-app channel keeps: consumers' device tokens,
-// and recipients addressed by consumer id instead of phone number.
-func testInApp(t *testing.T, newStore func(t *testing.T) store.Store) {
-	t.Run("PushTokens", func(t *testing.T) { testPushTokens(t, newStore(t)) })
-	t.Run("Recipient", func(t *testing.T) { testInAppRecipient(t, newStore(t)) })
+// PushTokens checks store.PushTokens (and so store.Devices).
+func PushTokens(t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Run("Tokens", func(t *testing.T) { testPushTokens(t, newStore(t)) })
 }
 
 func pushTokens(t *testing.T, s store.Store, accountID, consumerID string) []parley.PushToken {
@@ -94,32 +92,5 @@ func testPushTokens(t *testing.T, s store.Store) {
 	}
 	if got := deviceTokens(t, s, "acct2", "jane"); !slices.Equal(got, []string{"tok-e"}) {
 		t.Errorf("removing another account's token changed acct2: %q", got)
-	}
-}
-
-func testInAppRecipient(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	c, rs := Fixture("acct1", "camp1", 2)
-	c.Channel, c.OutboundNumber = parley.ChannelInApp, ""
-	for i := range rs {
-		rs[i].Channel, rs[i].Phone = parley.ChannelInApp, ""
-		rs[i].Zones = []string{"Europe/Paris"}
-	}
-	rs[0].ConsumerID, rs[1].ConsumerID = "jane", "bob@example.com"
-	create(t, s, c, rs)
-	got, err := s.Recipients(ctx, "acct1", "camp1", 0, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 {
-		t.Fatalf("Recipients = %d, want 2", len(got))
-	}
-	for i, r := range got {
-		if r.ConsumerID != rs[i].ConsumerID || r.Phone != "" || r.Channel != parley.ChannelInApp || !slices.Equal(r.Zones, rs[i].Zones) {
-			t.Errorf("recipient %d = %+v, want consumer %q on inapp in %q", i, r, rs[i].ConsumerID, rs[i].Zones)
-		}
-	}
-	if c, err := s.Campaign(ctx, "acct1", "camp1"); err != nil || c.Channel != parley.ChannelInApp {
-		t.Errorf("Campaign = %+v, %v; want channel inapp", c, err)
 	}
 }

@@ -1,0 +1,297 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// Recipients checks store.Recipients, on recipients created with their
+// campaign (store.Campaigns).
+func Recipients(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
+	t.Run("Paging", func(t *testing.T) { testRecipientsPaging(t, newStore(t)) })
+	t.Run("Update", func(t *testing.T) { testUpdateRecipient(t, newStore(t)) })
+	t.Run("ConcurrentClaim", func(t *testing.T) { testConcurrentClaim(t, newStore(t), opt) })
+	t.Run("DueIndex", func(t *testing.T) { testDue(t, newStore(t)) })
+	t.Run("FencedChange", func(t *testing.T) { testFencedChange(t, newStore(t)) })
+	t.Run("InApp", func(t *testing.T) { testInAppRecipient(t, newStore(t)) })
+	t.Run("SentKeepsNoPointer", func(t *testing.T) { testSentKeepsNoPointer(t, newStore(t)) })
+}
+
+func testRecipientsPaging(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const n = 57
+	c, rs := Fixture("acct1", "camp1", n)
+	create(t, s, c, rs)
+	other, ors := Fixture("acct1", "camp2", 5)
+	create(t, s, other, ors)
+	var seen []parley.Recipient
+	after := 0
+	for {
+		page, err := s.Recipients(ctx, "acct1", "camp1", after, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) > 20 {
+			t.Fatalf("page of %d exceeds limit 20", len(page))
+		}
+		if len(page) == 0 {
+			break
+		}
+		seen = append(seen, page...)
+		after = page[len(page)-1].Seq
+	}
+	if len(seen) != n {
+		t.Fatalf("paged %d recipients, want %d", len(seen), n)
+	}
+	for i, r := range seen {
+		if r.Seq != i+1 || r.CampaignID != "camp1" {
+			t.Fatalf("recipient %d = seq %d of %s, want seq %d of camp1", i, r.Seq, r.CampaignID, i+1)
+		}
+	}
+}
+
+func testUpdateRecipient(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 1)
+	create(t, s, c, rs)
+	ref := rs[0].Ref()
+	t1 := t0.Add(time.Minute)
+	claimed, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{
+		From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, At: t1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claimed.Status != parley.StatusSending || claimed.Attempts != 1 || !claimed.UpdatedAt.Equal(t1) || claimed.Phone != rs[0].Phone {
+		t.Errorf("claimed = %+v", claimed)
+	}
+	cur, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, At: t1})
+	wantCode(t, err, parley.ECONFLICT)
+	if cur.Status != parley.StatusSending {
+		t.Errorf("conflict returned status %q, want the stored SENDING", cur.Status)
+	}
+	sent, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{
+		From: []parley.RecipientStatus{parley.StatusSending}, Status: parley.StatusSent, ProviderMessageID: "SM123", At: t1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent.ProviderMessageID != "SM123" || sent.Attempts != 1 {
+		t.Errorf("sent = %+v", sent)
+	}
+	failed, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{
+		From: []parley.RecipientStatus{parley.StatusSent}, Status: parley.StatusFailed, ErrorMessage: "30003", At: t1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Recipient(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != parley.StatusFailed || got.ErrorMessage != "30003" || got.ProviderMessageID != "SM123" || failed.Status != got.Status {
+		t.Errorf("stored = %+v", got)
+	}
+}
+
+func testConcurrentClaim(t *testing.T, s store.Store, opt Options) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 1)
+	create(t, s, c, rs)
+	const n = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins, conflicts := 0, 0
+	for range n {
+		wg.Go(func() {
+			_, err := s.UpdateRecipient(ctx, rs[0].Ref(), parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, At: t0})
+			mu.Lock()
+			defer mu.Unlock()
+			switch parley.ErrorCode(err) {
+			case "":
+				wins++
+			case parley.ECONFLICT:
+				conflicts++
+			default:
+				t.Errorf("claim: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins < 1 || (!opt.Racy && wins != 1) {
+		t.Errorf("%d of %d concurrent claims won (%d conflicts), want exactly 1", wins, n, conflicts)
+	}
+}
+
+// dueIDs lists the due index (SCHEDULED recipients) as campaign/recipient
+// ids.
+func dueIDs(t *testing.T, s store.Store, before time.Time, limit int) []string {
+	t.Helper()
+	status := parley.StatusScheduled
+	rs, err := s.DueRecipients(context.Background(), status, before, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.CampaignID+"/"+r.ID)
+		if r.Status != status {
+			t.Errorf("%s index lists %s/%s, which is %s", status, r.CampaignID, r.ID, r.Status)
+		}
+	}
+	return ids
+}
+
+func testDue(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 5)
+	offsets := []time.Duration{10 * time.Minute, 20 * time.Minute, 0, -1, 2 * time.Hour}
+	for i, off := range offsets {
+		rs[i].DueAt = t0.Add(off)
+		if off != 0 {
+			rs[i].Status = parley.StatusScheduled
+		}
+	}
+	create(t, s, c, rs)
+	c2, rs2 := Fixture("acct2", "camp2", 1)
+	rs2[0].Status, rs2[0].DueAt = parley.StatusScheduled, t0.Add(5*time.Minute)
+	create(t, s, c2, rs2)
+
+	want := []string{"camp1/000004", "camp2/000001", "camp1/000001", "camp1/000002"}
+	if got := dueIDs(t, s, t0.Add(30*time.Minute), 10); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("DueRecipients = %v, want %v (earliest first, across accounts)", got, want)
+	}
+	if got := dueIDs(t, s, t0.Add(30*time.Minute), 2); fmt.Sprint(got) != fmt.Sprint(want[:2]) {
+		t.Fatalf("DueRecipients limit 2 = %v, want %v", got, want[:2])
+	}
+	queued := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusScheduled}, Status: parley.StatusQueued, At: t0}
+	if _, err := s.UpdateRecipient(ctx, rs[0].Ref(), queued); err != nil {
+		t.Fatal(err)
+	}
+	later := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusScheduled}, Status: parley.StatusScheduled, DueAt: t0.Add(3 * time.Hour), At: t0}
+	moved, err := s.UpdateRecipient(ctx, rs[1].Ref(), later)
+	if err != nil || !moved.DueAt.Equal(t0.Add(3*time.Hour)) {
+		t.Fatalf("reschedule: %+v, %v", moved, err)
+	}
+	back := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusQueued}, Status: parley.StatusScheduled, DueAt: t0.Add(time.Minute), At: t0}
+	if _, err := s.UpdateRecipient(ctx, rs[2].Ref(), back); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"camp1/000004", "camp1/000003", "camp2/000001"}
+	if got := dueIDs(t, s, t0.Add(30*time.Minute), 10); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after changes DueRecipients = %v, want %v", got, want)
+	}
+	want = []string{"camp1/000004", "camp1/000003", "camp2/000001", "camp1/000005", "camp1/000002"}
+	if got := dueIDs(t, s, t0.Add(24*time.Hour), 10); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("all due = %v, want %v (a rescheduled recipient is listed once, at its new time)", got, want)
+	}
+
+	// A claim takes a recipient out of the index and keeps its lease's end
+	// as DueAt; its outcome does not put it back.
+	claim := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusScheduled}, Status: parley.StatusSending, DueAt: t0.Add(5 * time.Minute), At: t0}
+	claimed, err := s.UpdateRecipient(ctx, rs[3].Ref(), claim)
+	if err != nil || !claimed.DueAt.Equal(t0.Add(5*time.Minute)) {
+		t.Fatalf("claim = %+v, %v; want the lease's end as DueAt", claimed, err)
+	}
+	if got := dueIDs(t, s, t0.Add(30*time.Minute), 10); fmt.Sprint(got) != "[camp1/000003 camp2/000001]" {
+		t.Fatalf("SCHEDULED index after the claim = %v", got)
+	}
+	sent := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusSending}, Status: parley.StatusSent, At: t0}
+	if _, err := s.UpdateRecipient(ctx, rs[3].Ref(), sent); err != nil {
+		t.Fatal(err)
+	}
+	if got := dueIDs(t, s, t0.Add(24*time.Hour), 10); len(got) != 4 {
+		t.Fatalf("index after the outcome = %v", got)
+	}
+}
+
+// testFencedChange checks that a change fenced to one claim (Attempt)
+// applies only while the stored Attempts match.
+func testFencedChange(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 1)
+	create(t, s, c, rs)
+	ref, t0 := rs[0].Ref(), time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	sending := []parley.RecipientStatus{parley.StatusSending}
+	first, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, At: t0})
+	if err != nil || first.Attempts != 1 {
+		t.Fatalf("claim = %+v, %v", first, err)
+	}
+	second, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSending, CountAttempt: true, At: t0})
+	if err != nil || second.Attempts != 2 {
+		t.Fatalf("take-over fenced to attempt 1 = %+v, %v", second, err)
+	}
+	cur, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, At: t0})
+	wantCode(t, err, parley.ECONFLICT)
+	if cur.Status != parley.StatusSending || cur.Attempts != 2 {
+		t.Errorf("a change fenced to a lost claim returned %+v, want the stored recipient", cur)
+	}
+	if got, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: sending, Attempt: 2, Status: parley.StatusSent, At: t0}); err != nil || got.Status != parley.StatusSent {
+		t.Errorf("the current claim's change = %+v, %v", got, err)
+	}
+}
+
+func testInAppRecipient(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 2)
+	c.Channel, c.OutboundNumber = parley.ChannelInApp, ""
+	for i := range rs {
+		rs[i].Channel, rs[i].Phone = parley.ChannelInApp, ""
+		rs[i].Zones = []string{"Europe/Paris"}
+	}
+	rs[0].ConsumerID, rs[1].ConsumerID = "jane", "bob@example.com"
+	create(t, s, c, rs)
+	got, err := s.Recipients(ctx, "acct1", "camp1", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("Recipients = %d, want 2", len(got))
+	}
+	for i, r := range got {
+		if r.ConsumerID != rs[i].ConsumerID || r.Phone != "" || r.Channel != parley.ChannelInApp || !slices.Equal(r.Zones, rs[i].Zones) {
+			t.Errorf("recipient %d = %+v, want consumer %q on inapp in %q", i, r, rs[i].ConsumerID, rs[i].Zones)
+		}
+	}
+	if c, err := s.Campaign(ctx, "acct1", "camp1"); err != nil || c.Channel != parley.ChannelInApp {
+		t.Errorf("Campaign = %+v, %v; want channel inapp", c, err)
+	}
+}
+
+// testSentKeepsNoPointer checks that recording a provider message id is
+// the recipient's own change: statuses find the recipient by the reference
+// the provider echoes, and check its ProviderMessageID.
+func testSentKeepsNoPointer(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 2)
+	create(t, s, c, rs)
+	ref := rs[1].Ref()
+	if _, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{
+		From: []parley.RecipientStatus{parley.StatusSending}, Status: parley.StatusSent, ProviderMessageID: "SM1", At: t0,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A later change without an id keeps it.
+	if _, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{
+		From: []parley.RecipientStatus{parley.StatusSent}, Status: parley.StatusDelivered, At: t0.Add(time.Minute),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Recipient(ctx, ref)
+	if err != nil || r.ProviderMessageID != "SM1" || r.Status != parley.StatusDelivered {
+		t.Fatalf("Recipient = %+v, %v; want DELIVERED with SM1", r, err)
+	}
+	if other, err := s.Recipient(ctx, rs[0].Ref()); err != nil || other.ProviderMessageID != "" {
+		t.Errorf("the other recipient = %+v, %v; want no provider id", other, err)
+	}
+}
