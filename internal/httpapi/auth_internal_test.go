@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -31,4 +33,18 @@ func TestRouteWithoutRuleFailsClosed(t *testing.T) {
 	if !called {
 		t.Error("without an authenticator the route was not served")
 	}
+}
+
+// FuzzMapKeyAt: whatever the body and offset, mapKeyAt returns without
+// panicking, and a key it names is in the body.
+func FuzzMapKeyAt(f *testing.F) {
+	f.Add([]byte(`{"variables":{"1":5}}`), int64(20))
+	f.Add([]byte(`{"a":[{"b":{"c":true}}]}`), int64(18))
+	f.Add([]byte(`[1,2,{`), int64(6))
+	f.Fuzz(func(t *testing.T, data []byte, offset int64) {
+		key, ok := mapKeyAt(data, offset)
+		if ok && !bytes.Contains(data, []byte(key)) && !json.Valid(data) {
+			t.Fatalf("mapKeyAt(%q, %d) = %q, which is not in the body", data, offset, key)
+		}
+	})
 }

@@ -179,7 +179,7 @@ func parseTime(field, s string) (time.Time, error) {
 func decodeJSON(data []byte, v any, prefix string) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err, prefix)
+		return jsonError(data, err, prefix)
 	}
 	if dec.More() {
 		return parley.FieldErrorf(prefix, "trailing data after the JSON value")
@@ -187,16 +187,26 @@ func decodeJSON(data []byte, v any, prefix string) error {
 	return nil
 }
 
-func jsonError(err error, prefix string) error {
+// jsonError names what in data (decoded into a field named prefix) did not
+// decode: the field, and for a value of a map such as a consumer's
+// variables, its key.
+func jsonError(data []byte, err error, prefix string) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
 		field := strings.TrimPrefix(prefix+"."+typeErr.Field, ".")
-		if want := jsonType(typeErr.Type.Kind().String()); field == "" && (want == "object" || want == "array") {
+		want := jsonType(typeErr.Type.Kind().String())
+		if field == "" && (want == "object" || want == "array") {
 			return parley.FieldErrorf("", "the request body must be a JSON %s, not %s", want, typeErr.Value)
 		}
-		return parley.FieldErrorf(field, "%s must be a JSON %s, not %s", field, jsonType(typeErr.Type.Kind().String()), typeErr.Value)
+		if key, ok := mapKeyAt(data, typeErr.Offset); ok && !strings.HasSuffix(typeErr.Field, key) {
+			field += "." + key
+			if strings.HasSuffix(field, "variables."+key) {
+				return parley.FieldErrorf(field, "variable %s (%s) must be a JSON %s, not %s: quote it", key, field, want, typeErr.Value)
+			}
+		}
+		return parley.FieldErrorf(field, "%s must be a JSON %s, not %s", field, want, typeErr.Value)
 	case errors.As(err, &syntaxErr):
 		return &parley.Error{Code: parley.EINVALID, Field: prefix, Message: fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -204,6 +214,53 @@ func jsonError(err error, prefix string) error {
 	default:
 		return &parley.Error{Code: parley.EINVALID, Field: prefix, Message: "malformed JSON: " + err.Error()}
 	}
+}
+
+// mapKeyAt returns the object key whose value ends at byte offset of data,
+// as json.UnmarshalTypeError.Offset reports it; ok is false when that value
+// is not an object member.
+func mapKeyAt(data []byte, offset int64) (key string, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		object bool
+		key    string
+		isKey  bool // the next token of the object is a key
+	}
+	var stack []frame
+	for dec.InputOffset() < offset {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		top := len(stack) - 1
+		switch t := tok.(type) {
+		case json.Delim:
+			if t == '{' || t == '[' {
+				if top >= 0 && stack[top].object {
+					stack[top].isKey = true
+				}
+				stack = append(stack, frame{object: t == '{', isKey: true})
+				continue
+			}
+			stack = stack[:top]
+			continue
+		case string:
+			if top >= 0 && stack[top].object && stack[top].isKey {
+				stack[top].key, stack[top].isKey = t, false
+				continue
+			}
+		}
+		if top >= 0 && stack[top].object {
+			stack[top].isKey = true
+		}
+	}
+	if top := len(stack) - 1; top > 0 && stack[top].key == "" {
+		stack = stack[:top] // the value is the container just opened
+	}
+	if top := len(stack) - 1; top >= 0 && stack[top].object && stack[top].key != "" {
+		return stack[top].key, true
+	}
+	return "", false
 }
 
 func jsonType(kind string) string {

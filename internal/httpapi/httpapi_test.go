@@ -479,6 +479,19 @@ func TestBodyErrorsSayWhat(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), "the request body must be a JSON object, not array") {
 		t.Errorf("an array body: %d %s", resp.StatusCode, data)
 	}
+	for _, tt := range []struct{ consumer, field, says string }{
+		{`{"consumerContent":{"sms":"+12025550101"},"variables":{"1":5}}`, "consumers[0].variables.1", "variable 1"},
+		{`{"consumerContent":{"sms":"+12025550101"},"variables":{"1":"a","2":{"x":[1]},"3":true}}`, "consumers[0].variables.2", "variable 2"},
+		{`{"consumerContent":{"sms":5}}`, "consumers[0].consumerContent.sms", "consumers[0].consumerContent.sms must be a JSON string"},
+	} {
+		body := `{"campaignName":"x","skill":"s","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,"message":"Hi {{1}}","consumers":[` + tt.consumer + `]}`
+		resp, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", body)
+		var p struct{ Field, Detail string }
+		_ = json.Unmarshal(data, &p)
+		if resp.StatusCode != http.StatusBadRequest || p.Field != tt.field || !strings.Contains(p.Detail, tt.says) {
+			t.Errorf("consumer %s: %d %s; want field %s saying %q", tt.consumer, resp.StatusCode, data, tt.field, tt.says)
+		}
+	}
 }
 
 // TestSettingsPutIsWholePatchIsPartial: a PUT that leaves a setting out,

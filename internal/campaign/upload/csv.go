@@ -2,6 +2,7 @@ package upload
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -33,16 +34,17 @@ const (
 // slotTimezone is the slot of an in-app file's Timezone column.
 const slotTimezone = -2
 
-// ParseCSV reads a recipients file (text/csv, UTF-8, comma-separated) of at
+// ParseCSV reads a recipients file (text/csv, UTF-8, separated by commas, or
+// by semicolons or tabs when its first line has those and no comma) of at
 // most max data rows (MaxCSVRecipients when max ≤ 0). The first row is a
 // header when it starts with a column name (Phone or ConsumerId, H1, B1…,
 // BU1, Message, Timezone), or starts with no digit and has a column name
 // elsewhere; columns are then found by name, in any order. Without a
 // header, columns are positional: phone (or consumer id), then the values
-// in shape order. Blank rows are skipped; an empty file gives no rows.
+// in shape order. Blank rows are skipped.
 //
 // The error is an EINVALID *parley.Error, naming the line and column, when
-// the file has too many rows, is not valid CSV or UTF-8, or its header row
+// the file has no recipient rows (field "recipients"), has too many rows, is not valid CSV or UTF-8, or its header row
 // names a column twice, a column the shape lacks, or lacks one it needs;
 // and EUNAVAILABLE when r itself fails.
 func ParseCSV(r io.Reader, s Shape, max int) ([]Row, error) {
@@ -52,13 +54,18 @@ func ParseCSV(r io.Reader, s Shape, max int) ([]Row, error) {
 	if max <= 0 {
 		max = MaxCSVRecipients
 	}
-	cr := csv.NewReader(skipBOM(r))
+	br := skipBOM(r)
+	cr := csv.NewReader(br)
+	cr.Comma = separator(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	c := newChecker(s)
 	var cols *columns
 	for n := 0; ; {
 		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) && n == 0 {
+			return nil, noRows(cols != nil)
+		}
 		if errors.Is(err, io.EOF) {
 			return c.rows, nil
 		}
@@ -87,9 +94,36 @@ func ParseCSV(r io.Reader, s Shape, max int) ([]Row, error) {
 	}
 }
 
-// skipBOM returns r without a leading byte order mark.
-func skipBOM(r io.Reader) io.Reader {
-	br := bufio.NewReader(r)
+// noRows is the error of a file without a recipient row.
+func noRows(header bool) error {
+	const what = "give one row per recipient: the phone number (or consumer id), then the values the message needs, in columns separated by commas"
+	if header {
+		return parley.FieldErrorf("recipients", "the recipients file has a header row but no recipient rows: "+what)
+	}
+	return parley.FieldErrorf("recipients", "the recipients file is empty: "+what)
+}
+
+// separator returns the column separator of the file br reads: a comma,
+// unless its first line (as far as the first 64 KiB go) has none but has
+// semicolons — as spreadsheets write CSV where the comma is the decimal
+// mark — or tabs.
+func separator(br *bufio.Reader) rune {
+	head, _ := br.Peek(64 << 10) // a shorter file peeks whole
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	switch {
+	case bytes.IndexByte(line, ',') >= 0:
+		return ','
+	case bytes.IndexByte(line, ';') >= 0:
+		return ';'
+	case bytes.IndexByte(line, '\t') >= 0:
+		return '\t'
+	}
+	return ','
+}
+
+// skipBOM returns r without a leading byte order mark, buffered.
+func skipBOM(r io.Reader) *bufio.Reader {
+	br := bufio.NewReaderSize(r, 64<<10)
 	if b, err := br.Peek(len(bom)); err == nil && string(b) == bom {
 		_, _ = br.Discard(len(bom)) // cannot fail: the bytes are buffered
 	}

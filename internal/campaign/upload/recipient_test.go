@@ -240,7 +240,10 @@ func TestParseCSV(t *testing.T) {
 		{"button header", button, "Phone,B1,BU1\n12025550123,Jane,t/1\n12025550124,Bob,\n", []got{
 			{2, "+12025550123", ""}, {3, "+12025550124", CodeMissingButtonVariable},
 		}},
-		{"header only", twoVars, "Phone,B1,B2\n", []got{}},
+		{"semicolons, as spreadsheets write where the comma is the decimal mark", twoVars, "Phone;B1;B2\n12025550123;Jane;\"9,99\"\n", []got{
+			{2, "+12025550123", ""},
+		}},
+		{"tabs", twoVars, "12025550123\tJane\t9999\n", []got{{1, "+12025550123", ""}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,6 +256,22 @@ func TestParseCSV(t *testing.T) {
 			}
 			checkDetails(t, rows)
 		})
+	}
+}
+
+// TestParseCSVWithoutRows: a file without a recipient row says so, naming
+// the recipients file and what a row holds.
+func TestParseCSVWithoutRows(t *testing.T) {
+	for csv, says := range map[string]string{
+		"":                    "the recipients file is empty",
+		"\uFEFF\r\n\n":        "the recipients file is empty",
+		"Phone,B1,B2\n":       "a header row but no recipient rows",
+		"Phone;B1;B2\r\n;;\n": "a header row but no recipient rows",
+	} {
+		rows, err := ParseCSV(strings.NewReader(csv), twoVars, 0)
+		if parley.ErrorCode(err) != parley.EINVALID || parley.ErrorField(err) != "recipients" || !strings.Contains(parley.ErrorMessage(err), says) || rows != nil {
+			t.Errorf("ParseCSV(%q) = %v, %v; want EINVALID on recipients saying %q", csv, rows, err, says)
+		}
 	}
 }
 
