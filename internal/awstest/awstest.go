@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/run"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
@@ -111,7 +113,7 @@ func start() (string, error) {
 			resp.Body.Close()
 			return url, nil
 		}
-		time.Sleep(100 * time.Millisecond)
+		_ = run.Sleep(ctx, 100*time.Millisecond) // the loop ends with ctx
 	}
 	return "", fmt.Errorf("moto_server did not answer on %s within 30s", url)
 }

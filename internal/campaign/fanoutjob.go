@@ -5,12 +5,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
+	"github.com/parleyhq/parley/internal/run"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -128,31 +128,8 @@ func (s *Service) chunk(ctx context.Context, c parley.Campaign, after, n int) ([
 // once. It stops at the first failure and returns it; other groups may have
 // been queued.
 func (s *Service) sendAll(ctx context.Context, entries []queue.Entry) error {
-	parent := ctx
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	slots := make(chan struct{}, fanoutSenders)
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
-	for group := range slices.Chunk(entries, fanoutGroup) {
-		slots <- struct{}{}
-		if ctx.Err() != nil {
-			<-slots
-			break
-		}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			if err := s.Queue.Send(ctx, group...); err != nil {
-				once.Do(func() { first = err; cancel() })
-			}
-		})
-	}
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return parent.Err()
+	groups := slices.Collect(slices.Chunk(entries, fanoutGroup))
+	return run.Each(ctx, fanoutSenders, groups, func(ctx context.Context, group []queue.Entry) error {
+		return s.Queue.Send(ctx, group...)
+	})
 }

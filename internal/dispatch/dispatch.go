@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
 	"github.com/parleyhq/parley/internal/ratelimit"
+	"github.com/parleyhq/parley/internal/run"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -332,13 +333,17 @@ func (d *Dispatcher) record(ctx context.Context, r parley.Recipient, status parl
 // recipient SENDING; the error then keeps the job until the claim's lease
 // has run out, and its redelivery settles the recipient (see takeOver). A
 // claim another dispatcher took over is not this one's to change: that is
-// logged and not retried.
+// logged and not retried. When ctx ends, the retries stop at once and the
+// error wraps ctx's.
 func (d *Dispatcher) transition(ctx context.Context, r parley.Recipient, change parley.RecipientChange) error {
 	change.From, change.Attempt, change.At = []parley.RecipientStatus{parley.StatusSending}, r.Attempts, d.Clock.Now()
 	var err error
 	for attempt := range 4 {
 		if attempt > 0 {
-			time.Sleep(time.Duration(attempt*attempt) * 50 * time.Millisecond)
+			if serr := run.Sleep(ctx, time.Duration(attempt*attempt)*50*time.Millisecond); serr != nil {
+				err = errors.Join(serr, err)
+				break
+			}
 		}
 		var cur parley.Recipient
 		cur, err = d.Store.UpdateRecipient(ctx, r.Ref(), change)

@@ -7,6 +7,7 @@ import (
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/ratelimit"
+	"github.com/parleyhq/parley/internal/run"
 )
 
 // Limiter paces sends per (account, channel, sender) across every
@@ -74,14 +75,7 @@ func (d *Dispatcher) wait(ctx context.Context, slot time.Time) error {
 	if wait <= 0 {
 		return nil
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return run.Sleep(ctx, wait)
 }
 
 // paced tells the limiter how a send went: a throttled one lowers the pace

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/queue"
+	"github.com/parleyhq/parley/internal/run"
 )
 
 // Puller is the queue as a long-running poller sees it.
@@ -40,7 +41,7 @@ func (d *Dispatcher) poll(ctx context.Context, q Puller) {
 		if err != nil {
 			if ctx.Err() == nil {
 				d.Log.ErrorContext(ctx, "receive failed", "err", err)
-				sleep(ctx, time.Second)
+				_ = run.Sleep(ctx, time.Second) // a done ctx ends the loop
 			}
 			continue
 		}
@@ -55,14 +56,5 @@ func (d *Dispatcher) poll(ctx context.Context, q Puller) {
 				d.Log.ErrorContext(ctx, "delete failed; jobs will be redelivered and deduplicated", "count", len(finished), "err", err)
 			}
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }

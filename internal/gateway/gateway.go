@@ -35,9 +35,10 @@ const CodeEgressRefused = "EGRESS_REFUSED"
 // no answer, wrapped together with its cause err: FailConfig with
 // CodeEgressRefused, naming the refused address, when egress refused to
 // connect (retrying cannot help until the configuration changes); else
-// FailTransient with code and reason.
+// FailTransient with code and reason. The SendError keeps err as its cause
+// too, so a caller that keeps only the SendError still reaches it.
 func TransportError(provider, code, reason string, err error) error {
-	se := &parley.SendError{Provider: provider, Code: code, Kind: parley.FailTransient, Reason: reason}
+	se := &parley.SendError{Provider: provider, Code: code, Kind: parley.FailTransient, Reason: reason, Err: err}
 	var re *egress.RefusedError
 	if errors.As(err, &re) {
 		se.Code, se.Kind = CodeEgressRefused, parley.FailConfig

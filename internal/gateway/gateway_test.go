@@ -36,6 +36,9 @@ func TestTransportError(t *testing.T) {
 			if !errors.Is(err, tt.cause) {
 				t.Errorf("%v does not wrap its cause", err)
 			}
+			if !errors.Is(se, tt.cause) {
+				t.Errorf("the SendError of %v does not keep its cause", err)
+			}
 		})
 	}
 }

@@ -111,9 +111,16 @@ type SendError struct {
 	Reason     string
 	Kind       FailKind
 	RetryAfter time.Duration // for FailThrottled, when the provider says
+	// Err is the failure that caused the refusal (a network, context or
+	// decoding error), if any; errors.Is and errors.As reach it through
+	// Unwrap. Error does not print it: Reason says what went wrong.
+	Err error
 }
 
 // Error implements error.
 func (e *SendError) Error() string {
 	return fmt.Sprintf("%s %s error %s: %s", e.Provider, e.Kind, e.Code, e.Reason)
 }
+
+// Unwrap returns the cause of the refusal, nil when there is none.
+func (e *SendError) Unwrap() error { return e.Err }

@@ -69,8 +69,12 @@ func NewAdaptive(s Scaler, clock parley.Clock) *Adaptive {
 	return &Adaptive{scaler: s, clock: clock, keys: map[Key]*climb{}}
 }
 
-// Reserve implements Limiter at the rate in effect.
+// Reserve implements Limiter at the rate in effect: n is up to the burst,
+// as for every Limiter (ReserveSlots takes more).
 func (a *Adaptive) Reserve(ctx context.Context, key Key, limit Limit, n int) (time.Time, error) {
+	if err := Check(key, limit, n); err != nil {
+		return time.Time{}, err
+	}
 	at, scale, err := a.scaler.ReserveScaled(ctx, key, limit, n)
 	if err != nil {
 		return time.Time{}, err

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/run"
 )
 
 // The default limit: 10 messages per second, paced evenly. Providers count
@@ -160,12 +161,8 @@ func Wait(ctx context.Context, l Limiter, key Key, limit Limit, n int) error {
 	if deadline, ok := ctx.Deadline(); ok && deadline.Before(at) {
 		return fmt.Errorf("ratelimit %s: slot at %s is past the deadline: %w", key, at.Format(time.RFC3339Nano), context.DeadlineExceeded)
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("ratelimit %s: %w", key, ctx.Err())
-	case <-timer.C:
-		return nil
+	if err := run.Sleep(ctx, d); err != nil {
+		return fmt.Errorf("ratelimit %s: %w", key, err)
 	}
+	return nil
 }

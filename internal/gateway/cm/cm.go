@@ -326,7 +326,7 @@ func grouping(id string) string {
 func (g *Gateway) post(ctx context.Context, payload []byte) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.baseURL()+messagePath, bytes.NewReader(payload))
 	if err != nil {
-		return 0, nil, sendErr(CodeBadBaseURL, err.Error(), parley.FailConfig)
+		return 0, nil, causedBy(sendErr(CodeBadBaseURL, err.Error(), parley.FailConfig), err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -338,7 +338,7 @@ func (g *Gateway) post(ctx context.Context, payload []byte) (int, []byte, error)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return 0, nil, sendErr(CodeNetwork, "reading response: "+err.Error(), parley.FailTransient)
+		return 0, nil, causedBy(sendErr(CodeNetwork, "reading response: "+err.Error(), parley.FailTransient), err)
 	}
 	return resp.StatusCode, body, nil
 }
@@ -393,7 +393,7 @@ func classify(status int, body []byte, ref string) error {
 	}
 	var r sendResponse
 	if err := json.Unmarshal(body, &r); err != nil {
-		return sendErr(CodeBadResponse, fmt.Sprintf("HTTP %d with unreadable body", status), parley.FailTransient)
+		return causedBy(sendErr(CodeBadResponse, fmt.Sprintf("HTTP %d with unreadable body", status), parley.FailTransient), err)
 	}
 	if m, ok := r.message(ref); ok {
 		if strings.EqualFold(m.Status, "Accepted") {
@@ -447,4 +447,10 @@ func maskNumbers(s string) string {
 
 func sendErr(code, reason string, kind parley.FailKind) *parley.SendError {
 	return &parley.SendError{Provider: provider, Code: code, Reason: reason, Kind: kind}
+}
+
+// causedBy records err as the cause of se and returns se.
+func causedBy(se *parley.SendError, err error) *parley.SendError {
+	se.Err = err
+	return se
 }

@@ -136,7 +136,7 @@ func (c *Client) attempt(ctx context.Context, payload []byte) (name string, retr
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint(), bytes.NewReader(payload))
 	if err != nil {
-		return "", false, sendErr(CodeBadURL, err.Error(), parley.FailConfig)
+		return "", false, causedBy(sendErr(CodeBadURL, err.Error(), parley.FailConfig), err)
 	}
 	req.Header.Set("Authorization", "Bearer "+bearer)
 	req.Header.Set("Content-Type", "application/json")
@@ -162,7 +162,7 @@ func parseName(body []byte) (string, error) {
 		Name string `json:"name"`
 	}
 	if err := json.Unmarshal(body, &r); err != nil || r.Name == "" {
-		return "", sendErr(CodeBadResponse, "accepted without a message name", parley.FailTransient)
+		return "", causedBy(sendErr(CodeBadResponse, "accepted without a message name", parley.FailTransient), err)
 	}
 	return r.Name, nil
 }
@@ -241,4 +241,10 @@ func statusKind(status int) parley.FailKind {
 
 func sendErr(code, reason string, kind parley.FailKind) *parley.SendError {
 	return &parley.SendError{Provider: provider, Code: code, Reason: reason, Kind: kind}
+}
+
+// causedBy records err as the cause of se and returns se.
+func causedBy(se *parley.SendError, err error) *parley.SendError {
+	se.Err = err
+	return se
 }

@@ -42,7 +42,7 @@ type Gateway struct {
 func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 	tokens, err := g.Tokens.DeviceTokens(ctx, m.AccountID, m.To)
 	if err != nil {
-		return "", sendErr(CodeTokenStore, err.Error(), parley.FailTransient)
+		return "", causedBy(sendErr(CodeTokenStore, err.Error(), parley.FailTransient), err)
 	}
 	n := Notification{Title: g.Title, Body: m.Body, Data: map[string]string{
 		"accountId": m.AccountID, "campaignId": m.CampaignID, "recipientId": m.RecipientID,
@@ -79,7 +79,7 @@ func (g *Gateway) forget(ctx context.Context, m parley.Message, token string, se
 		return se
 	}
 	if err := g.Tokens.RemoveDeviceToken(ctx, m.AccountID, m.To, token); err != nil {
-		return sendErr(CodeTokenRemoval, err.Error(), parley.FailTransient)
+		return causedBy(sendErr(CodeTokenRemoval, err.Error(), parley.FailTransient), err)
 	}
 	return nil
 }
@@ -111,5 +111,5 @@ func asSendError(err error) *parley.SendError {
 	if errors.As(err, &se) {
 		return se
 	}
-	return sendErr(CodeNetwork, err.Error(), parley.FailTransient)
+	return causedBy(sendErr(CodeNetwork, err.Error(), parley.FailTransient), err)
 }

@@ -121,12 +121,20 @@ type fakeGoogle struct {
 	sends      []sent
 }
 
-func newFakeGoogle(t *testing.T) *fakeGoogle {
+func newFakeGoogle(t *testing.T) *fakeGoogle { return newWrappedFakeGoogle(t, nil) }
+
+// newWrappedFakeGoogle is newFakeGoogle with the fake's handler wrapped by
+// wrap, when it is not nil.
+func newWrappedFakeGoogle(t *testing.T, wrap func(http.Handler) http.Handler) *fakeGoogle {
 	f := &fakeGoogle{
 		t: t, clock: clocktest.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)),
 		pub: &rsaKey(t).PublicKey, valid: map[string]bool{}, replies: map[string]reply{},
 	}
-	f.srv = httptest.NewTLSServer(f)
+	var h http.Handler = f
+	if wrap != nil {
+		h = wrap(f)
+	}
+	f.srv = httptest.NewTLSServer(h)
 	t.Cleanup(f.srv.Close)
 	return f
 }

@@ -81,7 +81,7 @@ func (s *TokenSource) Token(ctx context.Context) (string, error) {
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
-		return "", sendErr(CodeNetwork, "waiting for an access token: "+ctx.Err().Error(), parley.FailTransient)
+		return "", causedBy(sendErr(CodeNetwork, "waiting for an access token: "+ctx.Err().Error(), parley.FailTransient), ctx.Err())
 	}
 	defer func() { <-s.sem }()
 	now := s.clock.Now()
@@ -115,7 +115,7 @@ func (s *TokenSource) exchange(ctx context.Context, now time.Time) (string, time
 	form := url.Values{"grant_type": {jwtBearer}, "assertion": {assertion}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.account.TokenURI, strings.NewReader(form.Encode()))
 	if err != nil {
-		return "", 0, sendErr(CodeBadURL, err.Error(), parley.FailConfig)
+		return "", 0, causedBy(sendErr(CodeBadURL, err.Error(), parley.FailConfig), err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	status, header, body, err := do(s.http, req)
@@ -160,7 +160,7 @@ func (a ServiceAccount) assertion(now time.Time) (string, error) {
 	digest := sha256.Sum256([]byte(signed))
 	sig, err := rsa.SignPKCS1v15(nil, a.key, crypto.SHA256, digest[:])
 	if err != nil {
-		return "", sendErr(CodeNoKey, "signing the assertion: "+err.Error(), parley.FailConfig)
+		return "", causedBy(sendErr(CodeNoKey, "signing the assertion: "+err.Error(), parley.FailConfig), err)
 	}
 	return signed + "." + b64(sig), nil
 }
@@ -237,7 +237,7 @@ func do(hc *http.Client, req *http.Request) (int, http.Header, []byte, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return 0, nil, nil, sendErr(CodeNetwork, "reading response: "+err.Error(), parley.FailTransient)
+		return 0, nil, nil, causedBy(sendErr(CodeNetwork, "reading response: "+err.Error(), parley.FailTransient), err)
 	}
 	return resp.StatusCode, resp.Header, body, nil
 }

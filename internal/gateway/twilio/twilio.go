@@ -221,12 +221,12 @@ func (g *Gateway) newRequest(ctx context.Context, method, target string, body io
 	user, password, err := g.Credentials.basicAuth()
 	if err != nil {
 		return nil, &parley.SendError{Provider: Provider, Code: "CREDENTIALS", Kind: parley.FailConfig,
-			Reason: "Twilio credentials are incomplete: " + err.Error()}
+			Reason: "Twilio credentials are incomplete: " + err.Error(), Err: err}
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		return nil, &parley.SendError{Provider: Provider, Code: "BASE_URL", Kind: parley.FailConfig,
-			Reason: "bad Twilio request URL: " + err.Error()}
+			Reason: "bad Twilio request URL: " + err.Error(), Err: err}
 	}
 	req.SetBasicAuth(user, password)
 	req.Header.Set("Accept", "application/json")
@@ -249,7 +249,7 @@ func (g *Gateway) do(req *http.Request, out any) error {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
 		se := &parley.SendError{Provider: Provider, Code: "NETWORK", Kind: parley.FailTransient,
-			Reason: "Twilio's answer was cut off"}
+			Reason: "Twilio's answer was cut off", Err: err}
 		return fmt.Errorf("%w: %w", se, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -257,7 +257,7 @@ func (g *Gateway) do(req *http.Request, out any) error {
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return &parley.SendError{Provider: Provider, Code: "BAD_RESPONSE", Kind: parley.FailTransient,
-			Reason: fmt.Sprintf("undecodable %d answer from Twilio: %v", resp.StatusCode, err)}
+			Reason: fmt.Sprintf("undecodable %d answer from Twilio: %v", resp.StatusCode, err), Err: err}
 	}
 	return nil
 }

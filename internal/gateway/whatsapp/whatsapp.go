@@ -178,7 +178,7 @@ func messageID(raw []byte) (string, error) {
 	var r sendResponse
 	if err := json.Unmarshal(raw, &r); err != nil || len(r.Messages) == 0 || r.Messages[0].ID == "" {
 		return "", &parley.SendError{Provider: provider, Code: "BAD_RESPONSE", Kind: parley.FailTransient,
-			Reason: "accepted without a message id"}
+			Reason: "accepted without a message id", Err: err}
 	}
 	return r.Messages[0].ID, nil
 }

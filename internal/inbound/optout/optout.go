@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
+	"github.com/parleyhq/parley/internal/run"
 	"github.com/parleyhq/parley/internal/settings/account"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -239,36 +240,22 @@ func (s *Service) OptedOutAmong(ctx context.Context, accountID string, channel p
 func (s *Service) lookUp(ctx context.Context, accountID string, channel parley.Channel, phones []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	var mu sync.Mutex
-	var firstErr error
-	each(phones, func(p string) {
+	err := run.Each(ctx, lookups, phones, func(ctx context.Context, p string) error {
 		es, err := s.Store.PhoneOptOuts(ctx, accountID, p)
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case err != nil && firstErr == nil:
-			firstErr = fmt.Errorf("read opt-outs of %s: %w", phone.Mask(p), err)
-		case err == nil && barred(es, channel):
+		if err != nil {
+			return fmt.Errorf("read opt-outs of %s: %w", phone.Mask(p), err)
+		}
+		if barred(es, channel) {
+			mu.Lock()
+			defer mu.Unlock()
 			out[p] = true
 		}
+		return nil
 	})
-	if firstErr != nil {
-		return nil, firstErr
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-// each calls f for every item, at most lookups at a time.
-func each[T any](items []T, f func(T)) {
-	sem := make(chan struct{}, lookups)
-	var wg sync.WaitGroup
-	for _, it := range items {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			f(it)
-		})
-	}
-	wg.Wait()
 }
 
 // ImportResult says what an import did: how many rows put a number on the
@@ -304,7 +291,9 @@ func (s *Service) Import(ctx context.Context, accountID string, r io.Reader, cha
 	now := s.Clock.Now()
 	var mu sync.Mutex
 	var firstErr error
-	each(good, func(l Line) {
+	// Every line is tried even after one fails, so the counts say what
+	// was imported: the lines' failures are kept here, not returned.
+	err = run.Each(ctx, lookups, good, func(ctx context.Context, l Line) error {
 		created, err := s.Store.PutOptOut(ctx, parley.OptOut{AccountID: accountID, Channel: l.Channel, Phone: l.Phone, Source: parley.OptOutByImport, CreatedAt: now})
 		mu.Lock()
 		defer mu.Unlock()
@@ -316,11 +305,9 @@ func (s *Service) Import(ctx context.Context, accountID string, r io.Reader, cha
 		case err == nil:
 			res.Existing++
 		}
+		return nil
 	})
-	if firstErr != nil {
-		return res, firstErr
-	}
-	return res, nil
+	return res, cmp.Or(firstErr, err)
 }
 
 // Export writes an account's list as CSV (phone, channel, source,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
+	"github.com/parleyhq/parley/internal/run"
 )
 
 // SQS limits, in seconds.
@@ -134,7 +135,7 @@ func (q *Queue) sendBatch(ctx context.Context, pending []types.SendMessageBatchR
 			return batchError(parley.EUNAVAILABLE, "send", out.Failed)
 		}
 		pending = failedEntries(pending, out.Failed)
-		if err := sleep(ctx, backoff); err != nil {
+		if err := run.Sleep(ctx, backoff); err != nil {
 			return parley.Wrap(parley.EUNAVAILABLE, err, "sqs send")
 		}
 		backoff *= 2
@@ -258,16 +259,4 @@ func batchError(code, op string, failed []types.BatchResultErrorEntry) error {
 	first := failed[0]
 	cause := fmt.Errorf("%s: %s", aws.ToString(first.Code), aws.ToString(first.Message))
 	return parley.Wrap(code, cause, "sqs %s: %d entries failed, first with %s", op, len(failed), aws.ToString(first.Code))
-}
-
-// sleep waits for d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

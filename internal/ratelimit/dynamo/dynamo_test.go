@@ -59,6 +59,13 @@ func TestContract(t *testing.T) {
 	})
 }
 
+func TestContractAdaptive(t *testing.T) {
+	ratelimittest.RunAdaptive(t, func(t *testing.T, clock parley.Clock) ratelimit.Scaler {
+		client, table := newTable(t)
+		return dynamo.New(client, table, clock)
+	})
+}
+
 var limit = ratelimit.Limit{Rate: 10, Burst: 2}
 
 func reserve(t *testing.T, l *dynamo.Limiter, key ratelimit.Key) time.Time {

@@ -33,3 +33,9 @@ func BenchmarkDispatch(b *testing.B) {
 		})
 	}
 }
+
+func TestContractAdaptive(t *testing.T) {
+	ratelimittest.RunAdaptive(t, func(_ *testing.T, clock parley.Clock) ratelimit.Scaler {
+		return local.New(clock)
+	})
+}

@@ -23,37 +23,94 @@ var T0 = time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)
 // clock, which starts at T0 and moves only as the suite says. The cases on
 // scales and the closed loop run when the limiter is a ratelimit.Scaler.
 func Run(t *testing.T, newLimiter func(t *testing.T, clock parley.Clock) ratelimit.Limiter) {
+	run(t, func(t *testing.T, clock parley.Clock) subject {
+		l := newLimiter(t, clock)
+		s, _ := l.(ratelimit.Scaler)
+		return subject{limiter: l, scaler: s}
+	})
+}
+
+// RunAdaptive runs the contract suite on ratelimit.Adaptive, the limiter
+// the dispatcher uses, over the empty Scaler newScaler returns on clock.
+//
+// Adaptive is a Limiter like any other, and every case of Run holds for it
+// as written but one: Adaptive is not a Scaler, its documented way of
+// changing a scale being the closed loop (Throttled and OK), so the Scale
+// case, which sets scales directly, is skipped (Run covers it on the
+// Scaler). The closed-loop cases run on the Adaptive under test itself.
+func RunAdaptive(t *testing.T, newScaler func(t *testing.T, clock parley.Clock) ratelimit.Scaler) {
+	run(t, func(t *testing.T, clock parley.Clock) subject {
+		s := newScaler(t, clock)
+		a := ratelimit.NewAdaptive(s, clock)
+		return subject{limiter: a, scaler: s, adaptive: a}
+	})
+}
+
+// subject is what one case runs on: the limiter under test, the Scaler it
+// is or stands on (nil when neither), and the limiter as an Adaptive when
+// it is one.
+type subject struct {
+	limiter  ratelimit.Limiter
+	scaler   ratelimit.Scaler
+	adaptive *ratelimit.Adaptive
+}
+
+// run runs every case on a fresh subject.
+func run(t *testing.T, newSubject func(t *testing.T, clock parley.Clock) subject) {
 	cases := []struct {
 		name string
-		test func(*testing.T, ratelimit.Limiter, *Clock)
+		test func(*testing.T, subject, *Clock)
 	}{
-		{"Spacing", testSpacing},
-		{"Refill", testRefill},
-		{"KeysIndependent", testKeys},
-		{"Tokens", testTokens},
-		{"Invalid", testInvalid},
-		{"Concurrent", testConcurrent},
-		{"ConcurrentMovingClock", testConcurrentMovingClock},
+		{"Spacing", limiting(testSpacing)},
+		{"Refill", limiting(testRefill)},
+		{"KeysIndependent", limiting(testKeys)},
+		{"Tokens", limiting(testTokens)},
+		{"Invalid", limiting(testInvalid)},
+		{"Concurrent", limiting(testConcurrent)},
+		{"ConcurrentMovingClock", limiting(testConcurrentMovingClock)},
 		{"Scale", scaled(testScale)},
-		{"Adaptive", scaled(testAdaptive)},
-		{"AdaptiveShared", scaled(testAdaptiveShared)},
+		{"Adaptive", closedLoop(testAdaptive)},
+		{"AdaptiveShared", closedLoop(testAdaptiveShared)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			clock := NewClock(T0)
-			c.test(t, newLimiter(t, clock), clock)
+			c.test(t, newSubject(t, clock), clock)
 		})
 	}
 }
 
+// limiting adapts a case on any Limiter.
+func limiting(test func(*testing.T, ratelimit.Limiter, *Clock)) func(*testing.T, subject, *Clock) {
+	return func(t *testing.T, sub subject, clock *Clock) { test(t, sub.limiter, clock) }
+}
+
 // scaled adapts a case on a Scaler, which it skips for other limiters.
-func scaled(test func(*testing.T, ratelimit.Scaler, *Clock)) func(*testing.T, ratelimit.Limiter, *Clock) {
-	return func(t *testing.T, l ratelimit.Limiter, clock *Clock) {
-		s, ok := l.(ratelimit.Scaler)
-		if !ok {
-			t.Skipf("%T is not a ratelimit.Scaler", l)
+func scaled(test func(*testing.T, ratelimit.Scaler, *Clock)) func(*testing.T, subject, *Clock) {
+	return func(t *testing.T, sub subject, clock *Clock) {
+		switch {
+		case sub.adaptive != nil:
+			t.Skip("ratelimit.Adaptive is not a Scaler: it changes scales through Throttled and OK only")
+		case sub.scaler == nil:
+			t.Skipf("%T is not a ratelimit.Scaler", sub.limiter)
 		}
-		test(t, s, clock)
+		test(t, sub.scaler, clock)
+	}
+}
+
+// closedLoop adapts a case on an Adaptive and the Scaler under it: the
+// subject itself when it is an Adaptive, else one made over the subject
+// when it is a Scaler; other limiters skip it.
+func closedLoop(test func(*testing.T, *ratelimit.Adaptive, ratelimit.Scaler, *Clock)) func(*testing.T, subject, *Clock) {
+	return func(t *testing.T, sub subject, clock *Clock) {
+		if sub.scaler == nil {
+			t.Skipf("%T is not a ratelimit.Scaler", sub.limiter)
+		}
+		a := sub.adaptive
+		if a == nil {
+			a = ratelimit.NewAdaptive(sub.scaler, clock)
+		}
+		test(t, a, sub.scaler, clock)
 	}
 }
 

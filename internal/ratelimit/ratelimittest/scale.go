@@ -97,9 +97,8 @@ func throttled(t *testing.T, a *ratelimit.Adaptive, key ratelimit.Key) {
 	}
 }
 
-func testAdaptive(t *testing.T, s ratelimit.Scaler, clock *Clock) {
+func testAdaptive(t *testing.T, a *ratelimit.Adaptive, _ ratelimit.Scaler, clock *Clock) {
 	ctx := context.Background()
-	a := ratelimit.NewAdaptive(s, clock)
 	key := Key("+15550001")
 	limit := ratelimit.Limit{Rate: 10, Burst: 1}
 	T := slot(limit.Rate)
@@ -150,8 +149,10 @@ func testAdaptive(t *testing.T, s ratelimit.Scaler, clock *Clock) {
 	wantGaps(t, "regained", gaps(t, a, clock, key, limit, 5), T)
 }
 
-func testAdaptiveShared(t *testing.T, s ratelimit.Scaler, clock *Clock) {
-	one, two := ratelimit.NewAdaptive(s, clock), ratelimit.NewAdaptive(s, clock)
+// testAdaptiveShared has a second Adaptive, as in another process, share
+// a's Scaler.
+func testAdaptiveShared(t *testing.T, a *ratelimit.Adaptive, s ratelimit.Scaler, clock *Clock) {
+	one, two := a, ratelimit.NewAdaptive(s, clock)
 	key := Key("+15550001")
 	limit := ratelimit.Limit{Rate: 10, Burst: 1}
 	T := slot(limit.Rate)

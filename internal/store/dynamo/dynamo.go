@@ -18,7 +18,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/run"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/secret"
 )
@@ -247,43 +247,18 @@ func (t *Table) putRecipients(ctx context.Context, rs []parley.Recipient) error 
 // batchWriteAll writes batches, batchWriters at a time, and returns the
 // first failure; after one, no further batch is started.
 func (t *Table) batchWriteAll(ctx context.Context, batches [][]types.WriteRequest) error {
-	parent := ctx
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	slots := make(chan struct{}, batchWriters)
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
-	for _, reqs := range batches {
-		slots <- struct{}{}
-		if ctx.Err() != nil {
-			<-slots
-			break
-		}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			if err := t.batchWrite(ctx, reqs); err != nil {
-				once.Do(func() { first = err; cancel() })
-			}
-		})
-	}
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	if err := parent.Err(); err != nil {
+	err := run.Each(ctx, batchWriters, batches, t.batchWrite)
+	if err != nil && err == ctx.Err() { // ctx ended, not a batch write (those are wrapped)
 		return t.unavailable(err, "BatchWriteItem")
 	}
-	return nil
+	return err
 }
 
 // batchWrite writes at most batchSize items, retrying unprocessed ones.
 func (t *Table) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
 	for attempt := range batchAttempts {
 		if attempt > 0 {
-			if err := sleep(ctx, backoff(attempt)); err != nil {
+			if err := run.Sleep(ctx, backoff(attempt)); err != nil {
 				return t.unavailable(err, "BatchWriteItem")
 			}
 		}
@@ -305,17 +280,6 @@ func (t *Table) batchWrite(ctx context.Context, reqs []types.WriteRequest) error
 func backoff(attempt int) time.Duration {
 	d := min(batchBaseDelay<<(attempt-1), batchMaxDelay)
 	return d/2 + rand.N(d/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
 }
 
 // Campaign implements store.Campaigns.
