@@ -125,7 +125,7 @@ func TestRejectedRequests(t *testing.T) {
 		{"consent as string", replace(`"consent": true`, `"consent": "yes"`), "consent"},
 		{"consumers missing", `{"campaignName":"x","skill":"s","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,"message":"m"}`, "consumers"},
 		{"consumer wrong type", replace(`{"sms": "12345"}`, `{"sms": 12345}`), "consumers[1].consumerContent.sms"},
-		{"variable wrong type", replace(`{"1": "Bob"}`, `{"1": 5}`), "consumers[1].variables"},
+		{"variable wrong type", replace(`{"1": "Bob"}`, `{"1": 5}`), "consumers[1].variables.1"},
 		{"101 consumers", replace(`"consumers": [`, `"consumers": [`+strings.Join(many, ",")+`,`), "consumers"},
 		{"no campaign name", replace(`"campaignName": "Renewal"`, `"campaignName": ""`), "campaignName"},
 		{"all consumers invalid", strings.NewReplacer(`+12025550101`, `1`, `1(202)5550102`, `2`).Replace(validBody), "consumers"},
