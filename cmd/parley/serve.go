@@ -17,6 +17,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/app"
 	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/dispatch"
 	"github.com/parleyhq/parley/internal/obs"
 )
 
@@ -49,7 +50,9 @@ func serve(args []string, stderr io.Writer) error {
 	return runServer(ctx, cfg, ln, obs.NewLogger(stderr, cfg.LogLevel))
 }
 
-// runServer serves on ln until ctx is done, then drains and closes.
+// runServer serves on ln until ctx is done, then stops: no new recipient
+// is claimed, sends and requests in flight get dispatch.StopGrace to
+// finish, and it returns.
 func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slog.Logger, opts ...app.Option) error {
 	a, err := app.New(ctx, cfg, log, opts...)
 	if err != nil {
@@ -81,9 +84,14 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 	case err = <-errc:
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Requests in flight get as long as sends in flight (dispatch.StopGrace),
+	// so the process is gone within 2 s of the signal.
+	shutdown, cancel := context.WithTimeout(context.Background(), dispatch.StopGrace)
 	defer cancel()
-	if serr := srv.Shutdown(shutdown); serr != nil && err == nil {
+	if serr := srv.Shutdown(shutdown); errors.Is(serr, context.DeadlineExceeded) {
+		log.Warn("requests still in flight at the stop were cut off")
+		_ = srv.Close()
+	} else if serr != nil && err == nil {
 		err = serr
 	}
 	wg.Wait()

@@ -138,7 +138,10 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []erro
 	errs := make([]error, len(ms))
 	jobs := d.prepare(ctx, ms, errs)
 	run := func(j job) {
-		if err := d.handle(ctx, j); err != nil {
+		switch err := d.handle(ctx, j); {
+		case errors.Is(err, errStopped):
+			errs[j.i] = err // released, not retried: nothing failed
+		case err != nil:
 			errs[j.i] = d.retry(ctx, j.m, err, obs.Ref(j.ref))
 		}
 	}
@@ -223,6 +226,9 @@ func (d *Dispatcher) retry(ctx context.Context, m queue.Message, cause error, wh
 func (d *Dispatcher) handle(ctx context.Context, j job) error {
 	if err := d.wait(ctx, j.slot); err != nil {
 		return err
+	}
+	if stopping(ctx) {
+		return errStopped
 	}
 	r, claimed, err := d.claim(ctx, j.c, j.ref)
 	if !claimed {

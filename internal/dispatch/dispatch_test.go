@@ -509,3 +509,54 @@ func TestPausedJobsGoBackAsFreshMessages(t *testing.T) {
 		t.Errorf("a paused campaign's recipient was touched: %+v", r)
 	}
 }
+
+// notifySender sends through the sandbox and says when each send starts.
+type notifySender struct {
+	gateway.Sender
+	started chan struct{}
+}
+
+func (s *notifySender) Send(ctx context.Context, m parley.Message) (string, error) {
+	s.started <- struct{}{}
+	return s.Sender.Send(ctx, m)
+}
+
+// TestStopClaimsNoMore: once Run's context ends, the recipients of the
+// batch in hand that are waiting for their send slot are not claimed: they
+// stay QUEUED and their jobs are back on the queue at once, none sent, none
+// counted as a failed attempt.
+func TestStopClaimsNoMore(t *testing.T) {
+	w := newWorld(t, 5, nil)
+	started := make(chan struct{}, len(w.rs))
+	w.d.Sender = &notifySender{Sender: w.d.Sender, started: started}
+	w.d.Limiter = ratelimit.NewAdaptive(local.New(w.d.Clock), w.d.Clock)
+	w.d.Limit = ratelimit.Limit{Rate: 1.0 / 4, Burst: 1} // one send, then one every 4 s
+	ctx := context.Background()
+	for _, r := range w.rs {
+		if err := w.queue.Send(ctx, queue.Entry{Body: queue.SendJob(r.Ref())}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { w.d.Run(runCtx, w.queue, 1); close(done) }()
+	<-started // the first recipient's send; the others wait for their slots
+	stop()
+	<-done
+	if n := len(w.sent(t)); n != 1 {
+		t.Fatalf("sent %d after the stop, want only the one in flight", n)
+	}
+	var queued int
+	for i := range w.rs {
+		if r := w.recipient(t, i); r.Status == parley.StatusQueued && r.Attempts == 0 {
+			queued++
+		}
+	}
+	if queued != len(w.rs)-1 {
+		t.Errorf("%d recipients left QUEUED without an attempt, want %d", queued, len(w.rs)-1)
+	}
+	ms, err := w.queue.Receive(ctx, 10, 0, time.Minute)
+	if err != nil || len(ms) != len(w.rs)-1 {
+		t.Errorf("%d jobs visible again after the stop (%v), want %d", len(ms), err, len(w.rs)-1)
+	}
+}

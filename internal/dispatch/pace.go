@@ -75,7 +75,13 @@ func (d *Dispatcher) wait(ctx context.Context, slot time.Time) error {
 	if wait <= 0 {
 		return nil
 	}
-	return run.Sleep(ctx, wait)
+	sleep, cancel := untilStop(ctx)
+	defer cancel()
+	err := run.Sleep(sleep, wait)
+	if err != nil && stopping(ctx) {
+		return errStopped // a stop ends the wait: the slot goes unused
+	}
+	return err
 }
 
 // paced tells the limiter how a send went: a throttled one lowers the pace
