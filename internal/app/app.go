@@ -64,7 +64,7 @@ type App struct {
 	Queue  queue.Queue
 	// pacer makes the backend's rate limiter (shared across processes on
 	// AWS, in-process on the embedded backend).
-	pacer      func(parley.Clock) ratelimit.Scaler
+	pacer      func(parley.Clock) ratelimit.Backend
 	Campaigns  *campaign.Service
 	Accounts   *account.Service
 	Templates  *templates.Service
@@ -161,7 +161,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Sender: a.Gateways, Clock: clock, Log: log}
 	a.API.ChannelConfigs, a.API.PublicURL, a.API.TrustForwarded = a.Store, a.Config.PublicURL, a.Config.TrustForwarded
 	createRate := cmp.Or(a.Config.CreateRate, 10)
-	a.API.CreateGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "campaign-create",
+	a.Campaigns.Gate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "campaign-create",
 		Limit: ratelimit.Limit{Rate: createRate, Burst: max(int(createRate), 1)}}
 	a.API.ParseGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "campaign-parse",
 		Limit: ratelimit.Limit{Rate: createRate, Burst: max(int(createRate), 1)}}
@@ -226,7 +226,7 @@ func (a *App) openEmbedded(cfg config.Config) error {
 	}
 	a.Queue = q
 	a.closers = append(a.closers, q.Close)
-	a.pacer = func(c parley.Clock) ratelimit.Scaler { return local.New(c) }
+	a.pacer = func(c parley.Clock) ratelimit.Backend { return local.New(c) }
 	return nil
 }
 

@@ -68,7 +68,7 @@ func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
 	table := dynamo.New(db, cfg.Table, dynamo.WithSealer(sealer))
 	a.Store, a.Outbox = table, table
 	a.Queue = sqs.New(sq, queueURL, dlqURL)
-	a.pacer = func(c parley.Clock) ratelimit.Scaler { return rldynamo.New(db, cfg.Table, c) }
+	a.pacer = func(c parley.Clock) ratelimit.Backend { return rldynamo.New(db, cfg.Table, c) }
 	return nil
 }
 

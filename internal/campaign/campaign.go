@@ -77,6 +77,16 @@ type Service struct {
 	// a chain that is only slow moves past it meanwhile, and the job then
 	// does nothing (DefaultResumeDelay when zero; negative for none).
 	ResumeDelay time.Duration
+	// Gate, when set, holds each account to a rate of creations. A draft
+	// is checked first, so a request that is refused as invalid uses up
+	// none of the budget.
+	Gate Gate
+}
+
+// Gate admits or refuses (ETOOMANY, with the wait) an account's call
+// (*ratelimit.Gate is one).
+type Gate interface {
+	Admit(ctx context.Context, accountID string) error
 }
 
 // Outcome is the answer for one consumer of a draft.
@@ -169,6 +179,11 @@ func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accept
 	}
 	if len(a.Recipients) == 0 {
 		return Accepted{}, &RejectedError{Failed: a.Failed}
+	}
+	if s.Gate != nil {
+		if err := s.Gate.Admit(ctx, accountID); err != nil {
+			return Accepted{}, err
+		}
 	}
 	if err := s.Store.CreateCampaign(ctx, a.Campaign, a.Recipients); err != nil {
 		return Accepted{}, fmt.Errorf("persist campaign: %w", err)

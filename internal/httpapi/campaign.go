@@ -429,7 +429,7 @@ func (s *Server) admitDraft(r *http.Request, gate Gate) (release func(), err err
 }
 
 func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
-	release, err := s.admitDraft(r, s.CreateGate)
+	release, err := s.admitDraft(r, nil) // the budget is taken once the draft is valid
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -70,10 +70,9 @@ type Gate interface {
 // Server holds the routes' dependencies.
 type Server struct {
 	Campaigns Campaigns
-	// CreateGate and ParseGate, when set, hold each account to a rate of
-	// campaign creations and of parses.
-	CreateGate Gate
-	ParseGate  Gate
+	// ParseGate, when set, holds each account to a rate of parses (the
+	// campaign service holds creations to theirs, once a draft is valid).
+	ParseGate Gate
 	Accounts   Accounts
 	Templates  Templates
 	// Auth verifies bearer tokens; every route is then held to its access

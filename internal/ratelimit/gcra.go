@@ -87,6 +87,15 @@ func (s Schedule) Book(tat, now time.Time, n int) (newTAT, at time.Time) {
 	return newTAT, s.At(newTAT, now)
 }
 
+// Admit is Book for tokens that must go at once: ok says whether they may
+// be sent at now, and only then is newTAT the key's next TAT. Otherwise at
+// is the instant they could be sent, and the TAT must stay as it was, so
+// that a refusal never pushes a later caller back.
+func (s Schedule) Admit(tat, now time.Time, n int) (newTAT, at time.Time, ok bool) {
+	newTAT, at = s.Book(tat, now, n)
+	return newTAT, at, !at.After(now)
+}
+
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a

@@ -75,6 +75,25 @@ type Limiter interface {
 	Reserve(ctx context.Context, key Key, limit Limit, n int) (time.Time, error)
 }
 
+// Admitter admits calls that must go at once or not at all, such as API
+// calls held to a budget.
+type Admitter interface {
+	// Admit takes n tokens of key's budget and reports true when they may
+	// be used now. Otherwise it takes nothing — a refused call never
+	// pushes a later one back — and returns the instant from which the
+	// tokens would be admitted. Invalid arguments are EINVALID (see
+	// Check).
+	Admit(ctx context.Context, key Key, limit Limit, n int) (ok bool, retryAt time.Time, err error)
+}
+
+// Backend is what each adapter (local, dynamo) offers: scaled
+// reservations for sends (Scaler, which Adaptive drives) and admissions
+// for API calls (Admitter, which Gate uses).
+type Backend interface {
+	Scaler
+	Admitter
+}
+
 // Validate reports, as an EINVALID error naming the field, whether k is
 // usable: AccountID and Channel are set and hold no '#', so that the three
 // parts joined by '#' name one key only. Sender may be anything.

@@ -52,6 +52,7 @@ const maxAttempts = 16
 const (
 	condIdle      = "attribute_not_exists(" + attrTAT + ") OR " + attrTAT + " <= :now"
 	condBacklog   = attrTAT + " > :now"
+	condSameTAT   = attrTAT + " = :old"
 	setIdle       = "SET " + attrTAT + " = :tat, " + schema.AttrExpiresAt + " = :exp"
 	setBacklog    = "SET " + attrTAT + " = " + attrTAT + " + :cost, " + schema.AttrExpiresAt + " = :exp"
 	condNoScale   = "attribute_not_exists(" + attrScale + ")"
@@ -72,7 +73,7 @@ type Limiter struct {
 	keys  map[ratelimit.Key]*entry
 }
 
-var _ ratelimit.Scaler = (*Limiter)(nil)
+var _ ratelimit.Backend = (*Limiter)(nil)
 
 // entry is this process's view of one key. Its lock is held, as a
 // one-slot channel so that waiting honours ctx, across each request for the
@@ -141,6 +142,62 @@ func reserveUpdate(key ratelimit.Key, guess, now, cost int64) *dynamodb.UpdateIt
 		Key:                       itemKey(key),
 		ConditionExpression:       aws.String(cond),
 		UpdateExpression:          aws.String(set),
+		ExpressionAttributeValues: values,
+	}
+}
+
+// Admit implements ratelimit.Admitter. A refusal is decided on the TAT
+// this process saw last (read first when it has seen none): TATs only grow,
+// so one that refuses then refuses now, and costs no write. An admission
+// is written on condition that the TAT is still the one it was decided on.
+func (l *Limiter) Admit(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (bool, time.Time, error) {
+	if err := ratelimit.Check(key, limit, n); err != nil {
+		return false, time.Time{}, err
+	}
+	e, err := l.acquire(ctx, key)
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	defer e.release()
+	if !e.known {
+		if e.last, err = l.get(ctx, key); err != nil {
+			return false, time.Time{}, err
+		}
+		e.known = true
+	}
+	for range maxAttempts {
+		now := l.clock.Now()
+		tat, at, ok := ratelimit.NewSchedule(limit, e.last.scale).Admit(time.Unix(0, e.last.tat), now, n)
+		if !ok {
+			return false, at.UTC(), nil
+		}
+		st, err := l.update(ctx, admitUpdate(key, e.last.tat, now.UnixNano(), tat.UnixNano()))
+		if err != nil && !errors.Is(err, errCondition) {
+			return false, time.Time{}, err
+		}
+		e.last = st
+		if err == nil {
+			return true, now, nil
+		}
+	}
+	return false, time.Time{}, l.contended(key)
+}
+
+// admitUpdate is the write that moves key's TAT from old (as this process
+// saw it) to tat, admitting a call at now.
+func admitUpdate(key ratelimit.Key, old, now, tat int64) *dynamodb.UpdateItemInput {
+	values := item{":tat": intNum(tat), ":exp": expiry(tat)}
+	cond := condIdle
+	if old > now {
+		cond = condSameTAT
+		values[":old"] = intNum(old)
+	} else {
+		values[":now"] = intNum(now)
+	}
+	return &dynamodb.UpdateItemInput{
+		Key:                       itemKey(key),
+		ConditionExpression:       aws.String(cond),
+		UpdateExpression:          aws.String(setIdle),
 		ExpressionAttributeValues: values,
 	}
 }

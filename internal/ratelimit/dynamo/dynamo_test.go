@@ -66,6 +66,13 @@ func TestContractAdaptive(t *testing.T) {
 	})
 }
 
+func TestContractAdmitter(t *testing.T) {
+	ratelimittest.RunAdmitter(t, func(t *testing.T, clock parley.Clock) ratelimit.Admitter {
+		client, table := newTable(t)
+		return dynamo.New(client, table, clock)
+	})
+}
+
 var limit = ratelimit.Limit{Rate: 10, Burst: 2}
 
 func reserve(t *testing.T, l *dynamo.Limiter, key ratelimit.Key) time.Time {

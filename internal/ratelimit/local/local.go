@@ -20,7 +20,7 @@ type Limiter struct {
 	keys  map[ratelimit.Key]state
 }
 
-var _ ratelimit.Scaler = (*Limiter)(nil)
+var _ ratelimit.Backend = (*Limiter)(nil)
 
 // state is one key's: its TAT (zero before the first reservation) and scale.
 // The number of keys is bounded by the configured senders, so entries are
@@ -57,6 +57,23 @@ func (l *Limiter) ReserveScaled(_ context.Context, key ratelimit.Key, limit rate
 	st.tat, at = ratelimit.NewSchedule(limit, st.scale).Book(st.tat, now, n)
 	l.keys[key] = st
 	return at, st.scale, nil
+}
+
+// Admit implements ratelimit.Admitter.
+func (l *Limiter) Admit(_ context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (bool, time.Time, error) {
+	if err := ratelimit.Check(key, limit, n); err != nil {
+		return false, time.Time{}, err
+	}
+	now := l.clock.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := l.keys[key]
+	tat, at, ok := ratelimit.NewSchedule(limit, st.scale).Admit(st.tat, now, n)
+	if ok {
+		st.tat = tat
+		l.keys[key] = st
+	}
+	return ok, at, nil
 }
 
 // Rescale implements ratelimit.Scaler.

@@ -39,3 +39,9 @@ func TestContractAdaptive(t *testing.T) {
 		return local.New(clock)
 	})
 }
+
+func TestContractAdmitter(t *testing.T) {
+	ratelimittest.RunAdmitter(t, func(_ *testing.T, clock parley.Clock) ratelimit.Admitter {
+		return local.New(clock)
+	})
+}
