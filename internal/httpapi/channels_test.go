@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/gateway/push"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/settings/channels"
@@ -46,8 +48,12 @@ func TestChannelRoutes(t *testing.T) {
 		t.Fatalf("PUT: %d %s", resp.StatusCode, data)
 	}
 	var saved struct {
-		parley.ChannelConfig
-		Twilio struct {
+		AccountID string                 `json:"accountId"`
+		Channel   parley.Channel         `json:"channel"`
+		Provider  parley.Provider        `json:"provider"`
+		Senders   []parley.ChannelSender `json:"senders"`
+		Version   int                    `json:"version"`
+		Twilio    struct {
 			AuthToken string `json:"authToken"`
 		} `json:"twilio"`
 	}
@@ -80,7 +86,7 @@ func TestChannelRoutes(t *testing.T) {
 		t.Fatalf("PUT back: %d %s", resp.StatusCode, data)
 	}
 	stored, err := w.store.ChannelConfig(context.Background(), "acct1", parley.ChannelSMS)
-	if err != nil || stored.Twilio.AuthToken.Reveal() != chanAuthToken || stored.Senders[0].ID != "+12025550160" {
+	if err != nil || func() string { c, _ := twilio.CredentialsOf(stored.Credentials); return c.AuthToken.Reveal() }() != chanAuthToken || stored.Senders[0].ID != "+12025550160" {
 		t.Errorf("stored %+v, %v; want the saved token and the new sender", stored, err)
 	}
 
@@ -177,7 +183,7 @@ func TestChannelFCMKeyFile(t *testing.T) {
 		}
 	}
 	stored, err := w.store.ChannelConfig(context.Background(), "acct1", parley.ChannelInApp)
-	if err != nil || !strings.Contains(stored.FCM.ServiceAccountJSON.Reveal(), pemBody) || stored.Version != 4 {
+	if err != nil || !strings.Contains(func() string { c, _ := push.CredentialsOf(stored.Credentials); return c.ServiceAccountJSON.Reveal() }(), pemBody) || stored.Version != 4 {
 		t.Errorf("stored version %d, %v; want the key file at version 4", stored.Version, err)
 	}
 	if strings.Contains(logs.String(), pemBody) {

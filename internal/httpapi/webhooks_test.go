@@ -25,6 +25,7 @@ import (
 	"github.com/parleyhq/parley/internal/gateway/cm"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/gateway/twilio"
+	"github.com/parleyhq/parley/internal/gateway/whatsapp"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/inbound"
 	"github.com/parleyhq/parley/internal/inbound/conversation"
@@ -85,17 +86,17 @@ func newHookWorld(t *testing.T) *hookWorld {
 	ctx := context.Background()
 	for _, c := range []parley.ChannelConfig{
 		{AccountID: hookAccount, Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio,
-			Twilio:  &parley.TwilioCredentials{AccountSID: twilioSID, AuthToken: twilioAuthToken},
-			Senders: []parley.ChannelSender{{OutboundNumber: hookBrand, ID: hookBrand}}},
+			Credentials: twilio.Credentials{AccountSID: twilioSID, AuthToken: twilioAuthToken}.Channel(),
+			Senders:     []parley.ChannelSender{{OutboundNumber: hookBrand, ID: hookBrand}}},
 		{AccountID: otherHook, Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio,
-			Twilio:  &parley.TwilioCredentials{AccountSID: twilioSID, AuthToken: otherAuthToken},
-			Senders: []parley.ChannelSender{{OutboundNumber: hookBrand, ID: hookBrand}}},
+			Credentials: twilio.Credentials{AccountSID: twilioSID, AuthToken: otherAuthToken}.Channel(),
+			Senders:     []parley.ChannelSender{{OutboundNumber: hookBrand, ID: hookBrand}}},
 		{AccountID: hookAccount, Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp,
-			WhatsApp: &parley.WhatsAppCredentials{AccessToken: "token", AppSecret: waAppSecret, VerifyToken: waVerify},
-			Senders:  []parley.ChannelSender{{OutboundNumber: hookBrand, ID: waPhoneID}}},
+			Credentials: whatsapp.Credentials{AccessToken: "token", AppSecret: waAppSecret, VerifyToken: waVerify}.Channel(),
+			Senders:     []parley.ChannelSender{{OutboundNumber: hookBrand, ID: waPhoneID}}},
 		{AccountID: otherHook, Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp,
-			WhatsApp: &parley.WhatsAppCredentials{AccessToken: "token", AppSecret: waOtherSecret, VerifyToken: "verify-other-0123"},
-			Senders:  []parley.ChannelSender{{OutboundNumber: hookBrand, ID: "999"}}},
+			Credentials: whatsapp.Credentials{AccessToken: "token", AppSecret: waOtherSecret, VerifyToken: "verify-other-0123"}.Channel(),
+			Senders:     []parley.ChannelSender{{OutboundNumber: hookBrand, ID: "999"}}},
 	} {
 		c.Version = 1
 		if err := w.store.PutChannelConfig(ctx, c); err != nil {
@@ -109,8 +110,8 @@ func newHookWorld(t *testing.T) *hookWorld {
 func (w *hookWorld) useCM(t *testing.T, webhookToken string) {
 	t.Helper()
 	c := parley.ChannelConfig{AccountID: hookAccount, Channel: parley.ChannelSMS, Provider: parley.ProviderCM, Version: 2,
-		CM:      &parley.CMCredentials{ProductToken: cmProduct, WebhookToken: parley.Secret(webhookToken)},
-		Senders: []parley.ChannelSender{{OutboundNumber: hookBrand, ID: hookBrand}}}
+		Credentials: cm.Credentials{ProductToken: cmProduct, WebhookToken: parley.Secret(webhookToken)}.Channel(),
+		Senders:     []parley.ChannelSender{{OutboundNumber: hookBrand, ID: hookBrand}}}
 	if webhookToken == "" {
 		c.Version = 3
 	}

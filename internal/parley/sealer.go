@@ -40,6 +40,24 @@ func SecretAAD(accountID, item string) []byte {
 // seal or open a secret: it never keeps one in clear instead.
 var errNoSealer = errors.New("no key to seal or open secrets with was configured")
 
+// Seal seals plaintext with s for the item aad names (see SecretAAD); an
+// error, never the plaintext, without a Sealer. Only store adapters call
+// it.
+func Seal(ctx context.Context, s Sealer, plaintext, aad []byte) ([]byte, error) {
+	return seal(ctx, s, plaintext, aad)
+}
+
+// Open opens what Seal sealed for the same aad; an error without a Sealer.
+// Only store adapters call it.
+func Open(ctx context.Context, s Sealer, sealed, aad []byte) ([]byte, error) {
+	return open(ctx, s, sealed, aad)
+}
+
+// ChannelAAD names a channel's credentials for the Sealer.
+func ChannelAAD(accountID string, channel Channel) []byte {
+	return SecretAAD(accountID, sealedChannelPrefix+string(channel))
+}
+
 func seal(ctx context.Context, s Sealer, plaintext, aad []byte) ([]byte, error) {
 	if s == nil {
 		return nil, errNoSealer

@@ -22,10 +22,7 @@ const (
 )
 
 // TokenStore keeps the FCM registration tokens of each consumer's devices.
-type TokenStore interface {
-	DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error)
-	RemoveDeviceToken(ctx context.Context, accountID, consumerID, token string) error
-}
+type TokenStore = gateway.DeviceTokens
 
 // Gateway sends in-app messages as push notifications to every device a
 // consumer registered.
