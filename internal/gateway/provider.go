@@ -133,6 +133,10 @@ type WebhookProvider interface {
 	// signature or token at all, checked before the account's
 	// configuration is read; nil when it carries one.
 	Signed(req WebhookRequest) error
+	// Authorize is the refusal of a request that cfg can refuse before
+	// the body is read (no secret to verify with, a token in the URL that
+	// is not the account's); nil otherwise. Webhook checks it too.
+	Authorize(cfg parley.ChannelConfig, req WebhookRequest) error
 	// Webhook verifies a webhook request with cfg, the account's
 	// configuration of WebhookChannel with this provider, and parses it
 	// into provider-neutral events. It reads nothing but its arguments.
@@ -153,7 +157,8 @@ type WebhookRequest struct {
 	URL    string
 	Header http.Header
 	Query  url.Values
-	// Body is the raw body, already bounded.
+	// Body is the raw body, already bounded; it is read once Authorize
+	// accepted the request.
 	Body []byte
 }
 

@@ -57,29 +57,35 @@ func (req *ChannelConfigRequest) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// config converts the request for the account's channel: the provider's
-// own block decoded by the provider, or else the block of another
-// provider, which validation refuses.
+// config converts the request for the account's channel: each block
+// decoded by its provider (a provider that takes no credentials ignores
+// its block), the provider's own as the credentials, or else the block of
+// another provider, which validation refuses by name.
 func (req ChannelConfigRequest) config(accountID string, channel parley.Channel) (parley.ChannelConfig, error) {
 	c := parley.ChannelConfig{AccountID: accountID, Channel: channel, Provider: req.Provider, BaseURL: req.BaseURL, Senders: req.Senders}
+	var foreign parley.Credentials
 	for _, p := range providers.All {
 		block, ok := req.Credentials[p.Name()]
-		switch {
-		case !ok:
-		case p.Name() != req.Provider:
-			// Validation refuses it by name.
-			c.Credentials = parley.NewCredentials(p.Name(), block)
-			return c, nil
-		default:
-			creds, err := p.DecodeCredentials(block)
-			if err != nil {
-				if pe := (*parley.Error)(nil); errors.As(err, &pe) {
-					return parley.ChannelConfig{}, err
-				}
-				return parley.ChannelConfig{}, jsonError(err, string(p.Name()))
-			}
-			c.Credentials = creds
+		if !ok {
+			continue
 		}
+		creds, err := p.DecodeCredentials(block)
+		if err != nil {
+			if pe := (*parley.Error)(nil); errors.As(err, &pe) {
+				return parley.ChannelConfig{}, err
+			}
+			return parley.ChannelConfig{}, jsonError(err, string(p.Name()))
+		}
+		switch {
+		case creds.IsZero():
+		case p.Name() == req.Provider:
+			c.Credentials = creds
+		case foreign.IsZero():
+			foreign = creds
+		}
+	}
+	if !foreign.IsZero() {
+		c.Credentials = foreign
 	}
 	return c, nil
 }

@@ -107,6 +107,17 @@ func TestChannelRoutes(t *testing.T) {
 	}
 }
 
+// TestSandboxBlockIgnored checks that the sandbox, which takes no
+// credentials, ignores a block named after it, as any member the request
+// does not know.
+func TestSandboxBlockIgnored(t *testing.T) {
+	w, _ := channelWorld(t)
+	resp, data := w.do(t, "PUT", "/api/v2/account/acct1/channels/sms", `{"provider":"sandbox","sandbox":{"token":"x"},"fax":{}}`)
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(data), `"sandbox":`) {
+		t.Errorf("PUT the sandbox with a block: %d %s; want 200 without a block", resp.StatusCode, data)
+	}
+}
+
 func TestChannelRejections(t *testing.T) {
 	w, _ := channelWorld(t)
 	tests := []struct {
@@ -127,6 +138,9 @@ func TestChannelRejections(t *testing.T) {
 		{"plain http to a remote host", "sms", strings.Replace(twilioBody, `"provider":"twilio"`, `"provider":"twilio","baseUrl":"http://api.example.com"`, 1), "baseUrl"},
 		{"CM token not a GUID", "sms", `{"provider":"cm","cm":{"productToken":"abc"},"senders":[{"outboundNumber":"+12025550100","id":"Brand"}]}`, "cm.productToken"},
 		{"WhatsApp without its app secret", "whatsapp", `{"provider":"whatsapp","whatsapp":{"accessToken":"EAAG-0123456789abcdef","verifyToken":"v-0123456789"},"senders":[{"outboundNumber":"+12025550100","id":"106540352242922"}]}`, "whatsapp.appSecret"},
+		{"an empty block of another provider", "sms", strings.Replace(twilioBody, `"senders"`, `"whatsapp":{},"senders"`, 1), "whatsapp"},
+		{"a CM secret of the wrong type", "sms", strings.Replace(twilioBody, `"senders"`, `"cm":{"productToken":5},"senders"`, 1), "cm.productToken"},
+		{"FCM key of the wrong type", "inapp", `{"provider":"fcm","fcm":{"serviceAccountJson":5}}`, "fcm.serviceAccountJson"},
 		{"FCM key not a key file", "inapp", `{"provider":"fcm","fcm":{"serviceAccountJson":{"type":"authorized_user"}}}`, "fcm.serviceAccountJson"},
 	}
 	for _, tt := range tests {

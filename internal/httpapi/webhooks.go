@@ -84,9 +84,10 @@ type WebhookResult struct {
 
 // webhook is the handler of provider p's webhook: the provider checks the
 // request carries a signature, the account's configuration of the
-// provider's channel is read, the bounded body with it, and the provider
-// verifies and parses the request (gateway.WebhookProvider); what it
-// delivered goes to the Inbox.
+// provider's channel is read, the provider checks what it can before the
+// body is read, then the bounded body is read and the provider verifies
+// and parses the request (gateway.WebhookProvider); what it delivered goes
+// to the Inbox.
 func webhook(p gateway.WebhookProvider) func(*Server, http.ResponseWriter, *http.Request) {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) {
 		req := gateway.WebhookRequest{AccountID: r.PathValue("accountId"), Method: r.Method, URL: s.publicURL(r),
@@ -97,6 +98,10 @@ func webhook(p gateway.WebhookProvider) func(*Server, http.ResponseWriter, *http
 		}
 		cfg, err := s.webhookConfig(r.Context(), req.AccountID, p.WebhookChannel(), p.Name())
 		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := p.Authorize(cfg, req); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -164,19 +164,28 @@ func (Provider) Signed(req gateway.WebhookRequest) error {
 	return nil
 }
 
+// Authorize checks the URL's token against the account's webhook token,
+// before the body is read.
+func (Provider) Authorize(cfg parley.ChannelConfig, req gateway.WebhookRequest) error {
+	c, _ := CredentialsOf(cfg.Credentials)
+	expected := c.WebhookToken.Reveal()
+	if expected == "" {
+		return gateway.Refused("account %s has no CM webhook token to verify webhooks with (cm.webhookToken)", req.AccountID)
+	}
+	if !VerifyToken(expected, req.Query.Get(TokenParam)) {
+		return gateway.BadSignature("webhook token", req.AccountID)
+	}
+	return nil
+}
+
 // Webhook takes CM.com's inbound messages and status reports (JSON or
 // XML). CM signs neither, so the URL registered with CM carries the
 // account's webhook token, checked before the body is looked at.
 func (p Provider) Webhook(cfg parley.ChannelConfig, req gateway.WebhookRequest) (gateway.Events, error) {
+	if err := p.Authorize(cfg, req); err != nil {
+		return gateway.Events{}, err
+	}
 	accountID := req.AccountID
-	c, _ := CredentialsOf(cfg.Credentials)
-	expected := c.WebhookToken.Reveal()
-	if expected == "" {
-		return gateway.Events{}, gateway.Refused("account %s has no CM webhook token to verify webhooks with (cm.webhookToken)", accountID)
-	}
-	if !VerifyToken(expected, req.Query.Get(TokenParam)) {
-		return gateway.Events{}, gateway.BadSignature("webhook token", accountID)
-	}
 	var ev gateway.Events
 	if IsStatusReport(req.Body) {
 		reports, err := ParseStatusReports(req.Body)

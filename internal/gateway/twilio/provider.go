@@ -262,17 +262,25 @@ func (Provider) Signed(req gateway.WebhookRequest) error {
 	return nil
 }
 
+// Authorize refuses the webhooks of an account without an auth token.
+func (Provider) Authorize(cfg parley.ChannelConfig, req gateway.WebhookRequest) error {
+	if t, _ := CredentialsOf(cfg.Credentials); t.AuthToken == "" {
+		return gateway.Refused("account %s has no Twilio auth token to verify webhooks with (twilio.authToken)", req.AccountID)
+	}
+	return nil
+}
+
 // Webhook takes Twilio's incoming messages and status callbacks. The
 // X-Twilio-Signature is checked against the account's auth token before
 // anything is read from the form, and the form must name the account's
 // Twilio account. The answer is empty TwiML.
 func (p Provider) Webhook(cfg parley.ChannelConfig, req gateway.WebhookRequest) (gateway.Events, error) {
+	if err := p.Authorize(cfg, req); err != nil {
+		return gateway.Events{}, err
+	}
 	accountID := req.AccountID
 	t, _ := CredentialsOf(cfg.Credentials)
 	token := t.AuthToken.Reveal()
-	if token == "" {
-		return gateway.Events{}, gateway.Refused("account %s has no Twilio auth token to verify webhooks with (twilio.authToken)", accountID)
-	}
 	form, err := url.ParseQuery(string(req.Body))
 	if err != nil {
 		return gateway.Events{}, parley.Errorf(parley.EINVALID, "the body is not a form")

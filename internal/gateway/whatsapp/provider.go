@@ -171,6 +171,9 @@ func (Provider) Signed(req gateway.WebhookRequest) error {
 	return nil
 }
 
+// Authorize is nil: Meta signs the body, which Webhook verifies.
+func (Provider) Authorize(parley.ChannelConfig, gateway.WebhookRequest) error { return nil }
+
 // Webhook answers Meta's verification of the webhook URL (GET) with the
 // challenge when the verify token is the account's, and takes Meta's
 // notifications of messages and statuses (POST): the X-Hub-Signature-256

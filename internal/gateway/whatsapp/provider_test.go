@@ -77,6 +77,7 @@ func TestWebhook(t *testing.T) {
 	}{
 		{"handshake", hookGet("subscribe", hookVerify, "1158201444"), "", gateway.Events{Answer: []byte("1158201444"), ContentType: "text/plain; charset=utf-8"}},
 		{"handshake with another token", hookGet("subscribe", "verify-other-0123", "1158201444"), parley.EFORBIDDEN, gateway.Events{}},
+		{"markup as challenge", hookGet("subscribe", hookVerify, "<script>"), parley.EFORBIDDEN, gateway.Events{}},
 		{"handshake of another mode", hookGet("unsubscribe", hookVerify, "1158201444"), parley.EFORBIDDEN, gateway.Events{}},
 		{"message", hookPost(hookSecret, hookMessage(hookPhoneID, "wamid.IN1", "STOP")), "", gateway.Events{
 			Messages: []gateway.InboundMessage{{AccountID: "A", Provider: parley.ProviderWhatsApp, Channel: parley.ChannelWhatsApp, ID: "wamid.IN1",
