@@ -1,9 +1,10 @@
 // Package router is the channel gateway the dispatcher sends through: per
 // message it reads the account's configuration of the message's channel,
 // builds (once per configuration version) the client of the configured
-// provider — Twilio, CM.com, the WhatsApp Cloud API, FCM or the sandbox —
-// from the stored credentials, maps the campaign's outbound number to the
-// provider's sender, and hands the message over. A channel the account has
+// provider through the provider's package (package providers lists them:
+// Twilio, CM.com, the WhatsApp Cloud API, FCM, the sandbox), maps the
+// campaign's outbound number to the provider's sender, and hands the
+// message over. A channel the account has
 // not configured goes to a default gateway (the sandbox in parley serve), or
 // is refused as a configuration failure when there is none.
 //
