@@ -35,13 +35,6 @@ func Lookup(name parley.Provider) (gateway.Provider, bool) {
 	return nil, false
 }
 
-// Webhook returns the provider named name if it posts webhooks.
-func Webhook(name parley.Provider) (gateway.WebhookProvider, bool) {
-	p, _ := Lookup(name)
-	w, ok := p.(gateway.WebhookProvider)
-	return w, ok
-}
-
 // Webhooks are the providers that post webhooks.
 func Webhooks() []gateway.WebhookProvider {
 	var ws []gateway.WebhookProvider
