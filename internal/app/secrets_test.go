@@ -13,6 +13,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/app"
 	"github.com/parleyhq/parley/internal/awstest"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -96,7 +97,7 @@ func TestSecretsSealedThroughTheAPI(t *testing.T) {
 				}
 			}
 			c, err := a.Store.ChannelConfig(context.Background(), "acct1", parley.ChannelSMS)
-			if err != nil || c.Twilio == nil || c.Twilio.AuthToken.Reveal() != authToken {
+			if err != nil || func() string { t, _ := twilio.CredentialsOf(c.Credentials); return t.AuthToken.Reveal() }() != authToken {
 				t.Errorf("ChannelConfig = %v, %v; want the auth token back", c, err)
 			}
 			acct, err := a.Store.Account(context.Background(), "acct1")

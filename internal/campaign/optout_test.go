@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/gateway"
+	"github.com/parleyhq/parley/internal/gateway/whatsapp"
 	"github.com/parleyhq/parley/internal/inbound/optout"
 	"github.com/parleyhq/parley/internal/inbound/receipts"
 	"github.com/parleyhq/parley/internal/parley"
@@ -74,7 +76,7 @@ func TestDeliveryReportsMoveTheCounters(t *testing.T) {
 		i      int
 		status string
 	}{{0, "delivered"}, {1, "read"}, {1, "delivered"}, {2, "failed"}} {
-		if _, err := ds.Apply(ctx, receipts.Update{AccountID: "acct1", CampaignID: acc.Campaign.ID, RecipientID: acc.Accepted[u.i].RecipientID, Provider: receipts.WhatsApp, ProviderMessageID: "SM" + acc.Accepted[u.i].RecipientID, Status: u.status}); err != nil {
+		if _, err := ds.Apply(ctx, gateway.MapStatus(whatsapp.Provider{}, receipts.Update{AccountID: "acct1", CampaignID: acc.Campaign.ID, RecipientID: acc.Accepted[u.i].RecipientID, ProviderMessageID: "SM" + acc.Accepted[u.i].RecipientID, Word: u.status})); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,7 +1,11 @@
 // Package gateway is the channel-gateway port: what every provider adapter
-// (twilio, whatsapp, cm, push, sandbox) offers the dispatcher. The adapters
-// live in the sub-packages, each asserting at compile time that it is a
-// Sender.
+// (twilio, whatsapp, cm, push, sandbox) offers the dispatcher (Sender), and
+// what each provider package offers the rest of Parley (Provider): its
+// credentials, senders, client construction, status words and, for those
+// that post them, its webhooks as a pure function from (configuration,
+// request) to provider-neutral Events. The adapters live in the
+// sub-packages, each asserting at compile time that it is a Sender and a
+// Provider; package providers lists them.
 package gateway
 
 import (

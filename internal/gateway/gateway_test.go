@@ -42,3 +42,28 @@ func TestTransportError(t *testing.T) {
 		})
 	}
 }
+
+func TestWebhookURL(t *testing.T) {
+	tests := []struct{ base, account, want string }{
+		{"https://api.example.com", "acct1", "https://api.example.com/webhooks/twilio/acct1"},
+		{"https://api.example.com/", "a/b", "https://api.example.com/webhooks/twilio/a%2Fb"},
+		{"", "acct1", ""},
+	}
+	for _, tt := range tests {
+		if got := gateway.WebhookURL(tt.base, parley.ProviderTwilio, tt.account); got != tt.want {
+			t.Errorf("WebhookURL(%q, %q) = %q; want %q", tt.base, tt.account, got, tt.want)
+		}
+	}
+	if got := gateway.WebhookPath(parley.ProviderCM); got != "/webhooks/cm/{accountId}" {
+		t.Errorf("WebhookPath = %q", got)
+	}
+}
+
+func TestStatusWords(t *testing.T) {
+	w := gateway.StatusWords{"sent": parley.StatusSent}
+	for word, ok := range map[string]bool{"sent": true, " SENT ": true, "lost": false} {
+		if _, got := w.Status(word); got != ok {
+			t.Errorf("Status(%q) ok = %v; want %v", word, got, ok)
+		}
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/gateway"
+	"github.com/parleyhq/parley/internal/gateway/providers"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/ratelimit"
 )
@@ -75,7 +77,7 @@ func Requires(p auth.Permission) Access { return Access{Kind: AccessToken, Permi
 //     (an operator token, verified by Server.Operators: no tenant's token);
 //   - provider callbacks under /webhooks/...: Signature (checked by the handler);
 //   - Public only for what an unauthenticated caller must reach.
-var routeAccess = map[string]Access{
+var routeAccess = withWebhooks(map[string]Access{
 	"POST /api/v2/account/{accountId}/campaign":                           Requires(auth.Write),
 	"POST /api/v2/account/{accountId}/campaign/parse":                     Requires(auth.Write),
 	"GET /api/v2/account/{accountId}/campaign/{campaignId}/conversations": Requires(auth.Read),
@@ -106,14 +108,6 @@ var routeAccess = map[string]Access{
 	"POST " + sandboxRepliesPath:  Requires(auth.Write),
 	"POST " + sandboxStatusesPath: Requires(auth.Write),
 
-	// Provider webhooks: each handler checks the provider's signature (or
-	// CM's webhook token) with the account's secret before reading the
-	// body.
-	"POST " + twilioWebhookPath:   Signature,
-	"GET " + whatsAppWebhookPath:  Signature,
-	"POST " + whatsAppWebhookPath: Signature,
-	"POST " + cmWebhookPath:       Signature,
-
 	// Channel providers: settings, so admins and campaign managers change
 	// them and support views them (secrets are redacted).
 	"PUT /api/v2/account/{accountId}/channels/{channel}": Requires(auth.Write),
@@ -139,7 +133,7 @@ var routeAccess = map[string]Access{
 	"POST /api/v2/account/{accountId}/broadcasts":                           Requires(auth.Write),
 	"GET /api/v2/account/{accountId}/broadcasts":                            Requires(auth.Read),
 	"GET /api/v2/account/{accountId}/broadcasts/{broadcastId}":              Requires(auth.Read),
-}
+})
 
 // AccessOf returns the access rule of the route with method and pattern.
 func AccessOf(method, pattern string) (Access, bool) {
@@ -541,4 +535,16 @@ func (s *Server) revokeClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// withWebhooks adds to access the providers' webhooks: each checks the
+// provider's signature (or CM's webhook token) with the account's secret
+// before the body is parsed.
+func withWebhooks(access map[string]Access) map[string]Access {
+	for _, p := range providers.Webhooks() {
+		for _, m := range p.WebhookMethods() {
+			access[m+" "+gateway.WebhookPath(p.Name())] = Signature
+		}
+	}
+	return access
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/gateway/push"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/settings/channels"
@@ -46,8 +48,12 @@ func TestChannelRoutes(t *testing.T) {
 		t.Fatalf("PUT: %d %s", resp.StatusCode, data)
 	}
 	var saved struct {
-		parley.ChannelConfig
-		Twilio struct {
+		AccountID string                 `json:"accountId"`
+		Channel   parley.Channel         `json:"channel"`
+		Provider  parley.Provider        `json:"provider"`
+		Senders   []parley.ChannelSender `json:"senders"`
+		Version   int                    `json:"version"`
+		Twilio    struct {
 			AuthToken string `json:"authToken"`
 		} `json:"twilio"`
 	}
@@ -80,7 +86,7 @@ func TestChannelRoutes(t *testing.T) {
 		t.Fatalf("PUT back: %d %s", resp.StatusCode, data)
 	}
 	stored, err := w.store.ChannelConfig(context.Background(), "acct1", parley.ChannelSMS)
-	if err != nil || stored.Twilio.AuthToken.Reveal() != chanAuthToken || stored.Senders[0].ID != "+12025550160" {
+	if err != nil || func() string { c, _ := twilio.CredentialsOf(stored.Credentials); return c.AuthToken.Reveal() }() != chanAuthToken || stored.Senders[0].ID != "+12025550160" {
 		t.Errorf("stored %+v, %v; want the saved token and the new sender", stored, err)
 	}
 
@@ -98,6 +104,17 @@ func TestChannelRoutes(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "channel configured") {
 		t.Errorf("the change is not logged:\n%s", logs)
+	}
+}
+
+// TestSandboxBlockIgnored checks that the sandbox, which takes no
+// credentials, ignores a block named after it, as any member the request
+// does not know.
+func TestSandboxBlockIgnored(t *testing.T) {
+	w, _ := channelWorld(t)
+	resp, data := w.do(t, "PUT", "/api/v2/account/acct1/channels/sms", `{"provider":"sandbox","sandbox":{"token":"x"},"fax":{}}`)
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(data), `"sandbox":`) {
+		t.Errorf("PUT the sandbox with a block: %d %s; want 200 without a block", resp.StatusCode, data)
 	}
 }
 
@@ -121,6 +138,9 @@ func TestChannelRejections(t *testing.T) {
 		{"plain http to a remote host", "sms", strings.Replace(twilioBody, `"provider":"twilio"`, `"provider":"twilio","baseUrl":"http://api.example.com"`, 1), "baseUrl"},
 		{"CM token not a GUID", "sms", `{"provider":"cm","cm":{"productToken":"abc"},"senders":[{"outboundNumber":"+12025550100","id":"Brand"}]}`, "cm.productToken"},
 		{"WhatsApp without its app secret", "whatsapp", `{"provider":"whatsapp","whatsapp":{"accessToken":"EAAG-0123456789abcdef","verifyToken":"v-0123456789"},"senders":[{"outboundNumber":"+12025550100","id":"106540352242922"}]}`, "whatsapp.appSecret"},
+		{"an empty block of another provider", "sms", strings.Replace(twilioBody, `"senders"`, `"whatsapp":{},"senders"`, 1), "whatsapp"},
+		{"a CM secret of the wrong type", "sms", strings.Replace(twilioBody, `"senders"`, `"cm":{"productToken":5},"senders"`, 1), "cm.productToken"},
+		{"FCM key of the wrong type", "inapp", `{"provider":"fcm","fcm":{"serviceAccountJson":5}}`, "fcm.serviceAccountJson"},
 		{"FCM key not a key file", "inapp", `{"provider":"fcm","fcm":{"serviceAccountJson":{"type":"authorized_user"}}}`, "fcm.serviceAccountJson"},
 	}
 	for _, tt := range tests {
@@ -177,7 +197,7 @@ func TestChannelFCMKeyFile(t *testing.T) {
 		}
 	}
 	stored, err := w.store.ChannelConfig(context.Background(), "acct1", parley.ChannelInApp)
-	if err != nil || !strings.Contains(stored.FCM.ServiceAccountJSON.Reveal(), pemBody) || stored.Version != 4 {
+	if err != nil || !strings.Contains(func() string { c, _ := push.CredentialsOf(stored.Credentials); return c.ServiceAccountJSON.Reveal() }(), pemBody) || stored.Version != 4 {
 		t.Errorf("stored version %d, %v; want the key file at version 4", stored.Version, err)
 	}
 	if strings.Contains(logs.String(), pemBody) {

@@ -5,14 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"slices"
 	"strings"
 
-	"github.com/parleyhq/parley/internal/gateway/cm"
+	"github.com/parleyhq/parley/internal/gateway"
+	"github.com/parleyhq/parley/internal/gateway/providers"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
-	"github.com/parleyhq/parley/internal/gateway/twilio"
-	"github.com/parleyhq/parley/internal/gateway/whatsapp"
 	"github.com/parleyhq/parley/internal/inbound"
 	"github.com/parleyhq/parley/internal/inbound/receipts"
 	"github.com/parleyhq/parley/internal/parley"
@@ -31,11 +28,8 @@ type ChannelConfigs interface {
 	ChannelConfig(ctx context.Context, accountID string, channel parley.Channel) (parley.ChannelConfig, error)
 }
 
-// Paths of the webhook and sandbox injection routes.
+// Paths of the sandbox injection routes.
 const (
-	twilioWebhookPath   = "/webhooks/twilio/{accountId}"
-	whatsAppWebhookPath = "/webhooks/whatsapp/{accountId}"
-	cmWebhookPath       = "/webhooks/cm/{accountId}"
 	sandboxRepliesPath  = "/sandbox/replies"
 	sandboxStatusesPath = "/sandbox/statuses"
 )
@@ -43,18 +37,15 @@ const (
 // maxWebhookBody bounds a provider's webhook body.
 const maxWebhookBody = 1 << 20
 
-// twimlEmpty is the answer to Twilio: TwiML that does nothing (a keyword's
-// answer, if any, is sent through the API like every message).
-const twimlEmpty = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
-
-// webhookRoutes are the providers' webhooks and, with the sandbox gateway,
-// the routes that inject what a provider would post.
+// webhookRoutes are the providers' webhooks (gateway.WebhookPath of each
+// provider that posts them, with its methods) and, with the sandbox
+// gateway, the routes that inject what a provider would post.
 func (s *Server) webhookRoutes() []Route {
-	rs := []Route{
-		{http.MethodPost, twilioWebhookPath, needInbox((*Server).twilioWebhook)},
-		{http.MethodGet, whatsAppWebhookPath, needInbox((*Server).whatsAppHandshake)},
-		{http.MethodPost, whatsAppWebhookPath, needInbox((*Server).whatsAppWebhook)},
-		{http.MethodPost, cmWebhookPath, needInbox((*Server).cmWebhook)},
+	var rs []Route
+	for _, p := range providers.Webhooks() {
+		for _, m := range p.WebhookMethods() {
+			rs = append(rs, Route{m, gateway.WebhookPath(p.Name()), needInbox(webhook(p))})
+		}
 	}
 	if s.Sandbox != nil {
 		rs = append(rs,
@@ -91,6 +82,44 @@ type WebhookResult struct {
 	Ignored int `json:"ignored"`
 }
 
+// webhook is the handler of provider p's webhook: the provider checks the
+// request carries a signature, the account's configuration of the
+// provider's channel is read, the provider checks what it can before the
+// body is read, then the bounded body is read and the provider verifies
+// and parses the request (gateway.WebhookProvider); what it delivered goes
+// to the Inbox.
+func webhook(p gateway.WebhookProvider) func(*Server, http.ResponseWriter, *http.Request) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
+		req := gateway.WebhookRequest{AccountID: r.PathValue("accountId"), Method: r.Method, URL: s.publicURL(r),
+			Header: r.Header, Query: r.URL.Query()}
+		if err := p.Signed(req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		cfg, err := s.webhookConfig(r.Context(), req.AccountID, p.WebhookChannel(), p.Name())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := p.Authorize(cfg, req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if r.Method != http.MethodGet {
+			if req.Body, err = readBody(r, w, maxWebhookBody); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		ev, err := p.Webhook(cfg, req)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.takeIn(w, r, ev)
+	}
+}
+
 // webhookConfig returns the account's configuration of channel if it sends
 // through provider: the secrets the webhook is verified with. Any other
 // case is EFORBIDDEN, except a store that cannot answer (EUNAVAILABLE).
@@ -98,33 +127,40 @@ func (s *Server) webhookConfig(ctx context.Context, accountID string, channel pa
 	cfg, err := s.ChannelConfigs.ChannelConfig(ctx, accountID, channel)
 	switch {
 	case parley.ErrorCode(err) == parley.ENOTFOUND || (err == nil && cfg.Provider != provider):
-		return parley.ChannelConfig{}, refused("account %s does not send %s through %s", accountID, channel, provider)
+		return parley.ChannelConfig{}, gateway.Refused("account %s does not send %s through %s", accountID, channel, provider)
 	case err != nil:
 		return parley.ChannelConfig{}, parley.Wrap(parley.EUNAVAILABLE, err, "the %s configuration of account %s could not be read", channel, accountID)
 	}
 	return cfg, nil
 }
 
-// unsigned is the refusal of a webhook without its provider's signature.
-func unsigned(what string) error {
-	return parley.Errorf(parley.EUNAUTHORIZED, "the request carries no %s", what)
-}
-
-// badSignature is the refusal of a webhook whose signature does not verify.
-func badSignature(what, accountID string) error {
-	return refused("the %s does not verify with the secret of account %s", what, accountID)
-}
-
-// webhookRefusedMessage is the one answer to every webhook refused after
-// its signature was looked at: it says nothing of the account's
-// configuration, so webhooks cannot be used to learn which accounts exist
-// or which provider each uses.
-const webhookRefusedMessage = "the webhook does not verify: check the URL registered with the provider and the account's channel credentials"
-
-// refused is a webhook's refusal: EFORBIDDEN with the uniform message, the
-// reason kept for the log alone.
-func refused(format string, args ...any) error {
-	return parley.Wrap(parley.EFORBIDDEN, fmt.Errorf(format, args...), webhookRefusedMessage)
+// takeIn hands what a webhook delivered to the Inbox and answers with the
+// provider's answer, or else with what was taken in; or with the first
+// failure, so that the provider delivers the webhook again: what was taken
+// in already is then a duplicate, or a status that changes nothing.
+func (s *Server) takeIn(w http.ResponseWriter, r *http.Request, ev gateway.Events) {
+	res := WebhookResult{Ignored: ev.Ignored}
+	var errs []error
+	for _, m := range ev.Messages {
+		out, err := s.Inbox.Receive(r.Context(), m)
+		res.count(out, err, &errs)
+	}
+	for _, u := range ev.Statuses {
+		out, err := s.Inbox.Status(r.Context(), u)
+		res.countStatus(out, err, &errs)
+	}
+	switch {
+	case len(errs) > 0:
+		if len(errs) > 1 {
+			s.Log.WarnContext(r.Context(), "webhook items failed", "path", r.URL.Path, "failed", len(errs), "err", errors.Join(errs...))
+		}
+		s.fail(w, r, errs[0])
+	case ev.Answer != nil:
+		w.Header().Set("Content-Type", ev.ContentType)
+		_, _ = w.Write(ev.Answer)
+	default:
+		writeJSON(w, http.StatusOK, res)
+	}
 }
 
 // gatewayOriginKey carries the scheme and host API Gateway received a
@@ -171,276 +207,6 @@ func firstValue(v string) string {
 	return strings.TrimSpace(first)
 }
 
-// twilioWebhook takes Twilio's incoming messages and status callbacks for
-// an account whose SMS goes through Twilio. The X-Twilio-Signature is
-// checked against the account's auth token before anything is read from
-// the form.
-func (s *Server) twilioWebhook(w http.ResponseWriter, r *http.Request) {
-	accountID := r.PathValue("accountId")
-	signature := r.Header.Get("X-Twilio-Signature")
-	if signature == "" {
-		s.fail(w, r, unsigned("X-Twilio-Signature"))
-		return
-	}
-	cfg, err := s.webhookConfig(r.Context(), accountID, parley.ChannelSMS, parley.ProviderTwilio)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	token := ""
-	if cfg.Twilio != nil {
-		token = cfg.Twilio.AuthToken.Reveal()
-	}
-	if token == "" {
-		s.fail(w, r, refused("account %s has no Twilio auth token to verify webhooks with (twilio.authToken)", accountID))
-		return
-	}
-	body, err := readBody(r, w, maxWebhookBody)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		s.fail(w, r, parley.Errorf(parley.EINVALID, "the body is not a form"))
-		return
-	}
-	if !twilio.ValidSignature(token, s.publicURL(r), form, signature) {
-		s.fail(w, r, badSignature("X-Twilio-Signature", accountID))
-		return
-	}
-	if sid := form.Get("AccountSid"); sid != cfg.Twilio.AccountSID {
-		s.fail(w, r, refused("the request is for Twilio account %q, not the one account %s is configured with", sid, accountID))
-		return
-	}
-	if twilioStatusCallback(form) {
-		err = s.twilioStatus(r, accountID, form)
-	} else {
-		err = s.twilioInbound(r, cfg, form)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-	_, _ = w.Write([]byte(twimlEmpty))
-}
-
-// twilioStatusCallback tells a status callback from an incoming message:
-// it reports a status of a message sent.
-func twilioStatusCallback(form url.Values) bool {
-	st := form.Get("MessageStatus")
-	return st != "" && st != "received" && st != "receiving"
-}
-
-func (s *Server) twilioInbound(r *http.Request, cfg parley.ChannelConfig, form url.Values) error {
-	in, err := twilio.ParseInbound(form)
-	if err != nil {
-		return err
-	}
-	_, err = s.Inbox.Receive(r.Context(), inbound.Message{
-		AccountID: cfg.AccountID, Provider: receipts.Twilio, Channel: parley.ChannelSMS, ID: in.MessageSID,
-		From: in.From, To: in.To, AnswerFrom: outboundOf(cfg, in.To), Body: in.Body,
-	})
-	return err
-}
-
-// outboundOf is the outbound number of the configured sender whose
-// provider id is sender (the number or phone-number id a consumer wrote
-// to), so that an answer goes out through that sender; "" when none maps
-// one.
-func outboundOf(cfg parley.ChannelConfig, sender string) string {
-	for _, c := range cfg.Senders {
-		if c.ID == sender && c.OutboundNumber != "" {
-			return c.OutboundNumber
-		}
-	}
-	return ""
-}
-
-func (s *Server) twilioStatus(r *http.Request, accountID string, form url.Values) error {
-	st, err := twilio.ParseStatus(form)
-	if err != nil {
-		return err
-	}
-	u := receipts.Update{AccountID: accountID, Provider: receipts.Twilio, ProviderMessageID: st.MessageSID,
-		Status: string(st.MessageStatus), ErrorCode: st.ErrorCode}
-	if ref, ok := parley.ParseCallbackRef(accountID, r.URL.Query().Get(twilio.RefParam)); ok {
-		u.CampaignID, u.RecipientID = ref.CampaignID, ref.RecipientID
-	}
-	_, err = s.Inbox.Status(r.Context(), u)
-	return err
-}
-
-// whatsAppHandshake answers Meta's verification of the webhook URL with the
-// challenge, when the verify token is the account's.
-func (s *Server) whatsAppHandshake(w http.ResponseWriter, r *http.Request) {
-	accountID := r.PathValue("accountId")
-	q := r.URL.Query()
-	if q.Get("hub.verify_token") == "" {
-		s.fail(w, r, unsigned("hub.verify_token"))
-		return
-	}
-	cfg, err := s.webhookConfig(r.Context(), accountID, parley.ChannelWhatsApp, parley.ProviderWhatsApp)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	verify := ""
-	if cfg.WhatsApp != nil {
-		verify = cfg.WhatsApp.VerifyToken.Reveal()
-	}
-	challenge, ok := whatsapp.Handshake(q, verify)
-	if !ok {
-		s.fail(w, r, refused("the verification of account %s's webhook failed: hub.mode must be subscribe, hub.verify_token the account's and hub.challenge a number", accountID))
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = w.Write([]byte(challenge))
-}
-
-// whatsAppWebhook takes Meta's notifications of messages and statuses for
-// an account whose WhatsApp goes through the Cloud API. The
-// X-Hub-Signature-256 over the raw body is checked with the account's app
-// secret before the body is parsed. Only what concerns the account's own
-// phone-number ids (its senders) is taken in.
-func (s *Server) whatsAppWebhook(w http.ResponseWriter, r *http.Request) {
-	accountID := r.PathValue("accountId")
-	signature := r.Header.Get(whatsapp.SignatureHeader)
-	if signature == "" {
-		s.fail(w, r, unsigned(whatsapp.SignatureHeader))
-		return
-	}
-	cfg, err := s.webhookConfig(r.Context(), accountID, parley.ChannelWhatsApp, parley.ProviderWhatsApp)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	body, err := readBody(r, w, maxWebhookBody)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	secret := ""
-	if cfg.WhatsApp != nil {
-		secret = cfg.WhatsApp.AppSecret.Reveal()
-	}
-	if !whatsapp.VerifySignature(secret, body, signature) {
-		s.fail(w, r, badSignature(whatsapp.SignatureHeader, accountID))
-		return
-	}
-	n, err := whatsapp.ParseNotification(body)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ours := func(phoneNumberID string) bool {
-		return slices.ContainsFunc(cfg.Senders, func(c parley.ChannelSender) bool { return c.ID == phoneNumberID })
-	}
-	var res WebhookResult
-	var errs []error
-	for _, in := range n.Inbound {
-		if !ours(in.PhoneNumberID) {
-			res.Ignored++
-			continue
-		}
-		from := in.From
-		if from == "" {
-			from = in.UserID
-		}
-		out, err := s.Inbox.Receive(r.Context(), inbound.Message{
-			AccountID: accountID, Provider: receipts.WhatsApp, Channel: parley.ChannelWhatsApp, ID: in.ID,
-			From: from, To: in.To, AnswerFrom: outboundOf(cfg, in.PhoneNumberID), Body: in.Text, At: in.Timestamp,
-		})
-		res.count(out, err, &errs)
-	}
-	for _, st := range n.Statuses {
-		if !ours(st.PhoneNumberID) {
-			res.Ignored++
-			continue
-		}
-		u := receipts.Update{AccountID: accountID, Provider: receipts.WhatsApp, ProviderMessageID: st.ID, Status: st.Status, At: st.Timestamp}
-		if len(st.Errors) > 0 {
-			u.ErrorCode = st.Errors[0].Code
-		}
-		if ref, ok := parley.ParseCallbackRef(accountID, st.CallbackData); ok {
-			u.CampaignID, u.RecipientID = ref.CampaignID, ref.RecipientID
-		}
-		out, err := s.Inbox.Status(r.Context(), u)
-		res.countStatus(out, err, &errs)
-	}
-	s.answerWebhook(w, r, res, errs)
-}
-
-// cmWebhook takes CM.com's inbound messages and status reports (JSON or
-// XML) for an account whose SMS goes through CM. CM signs neither, so the
-// URL registered with CM carries the account's webhook token (query
-// parameter token), checked before the body is read.
-func (s *Server) cmWebhook(w http.ResponseWriter, r *http.Request) {
-	accountID := r.PathValue("accountId")
-	token := r.URL.Query().Get(cm.TokenParam)
-	if token == "" {
-		s.fail(w, r, unsigned("webhook token (query parameter "+cm.TokenParam+")"))
-		return
-	}
-	cfg, err := s.webhookConfig(r.Context(), accountID, parley.ChannelSMS, parley.ProviderCM)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	expected := ""
-	if cfg.CM != nil {
-		expected = cfg.CM.WebhookToken.Reveal()
-	}
-	if expected == "" {
-		s.fail(w, r, refused("account %s has no CM webhook token to verify webhooks with (cm.webhookToken)", accountID))
-		return
-	}
-	if !cm.VerifyToken(expected, token) {
-		s.fail(w, r, badSignature("webhook token", accountID))
-		return
-	}
-	body, err := readBody(r, w, maxWebhookBody)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var res WebhookResult
-	var errs []error
-	if cm.IsStatusReport(body) {
-		reports, err := cm.ParseStatusReports(body)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		for _, rep := range reports {
-			u := receipts.Update{AccountID: accountID, Provider: receipts.CM, ProviderMessageID: rep.Reference,
-				Status: rep.Status.String(), ErrorCode: rep.ErrorCode, At: rep.Time}
-			if c, rid, ok := cm.ParseReference(rep.Reference); ok {
-				u.CampaignID, u.RecipientID = c, rid
-			}
-			out, err := s.Inbox.Status(r.Context(), u)
-			res.countStatus(out, err, &errs)
-		}
-	} else {
-		in, err := cm.ParseInbound(body)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		ch := parley.ChannelSMS
-		if strings.EqualFold(in.Channel, "WhatsApp") {
-			ch = parley.ChannelWhatsApp
-		}
-		out, err := s.Inbox.Receive(r.Context(), inbound.Message{
-			AccountID: accountID, Provider: receipts.CM, Channel: ch, ID: in.MessageID(),
-			From: in.From, To: in.To, AnswerFrom: outboundOf(cfg, in.To), Body: in.Body, At: in.Time,
-		})
-		res.count(out, err, &errs)
-	}
-	s.answerWebhook(w, r, res, errs)
-}
-
 // count adds what Receive did to the result.
 func (res *WebhookResult) count(out inbound.Outcome, err error, errs *[]error) {
 	switch {
@@ -463,20 +229,6 @@ func (res *WebhookResult) countStatus(out inbound.StatusOutcome, err error, errs
 	default:
 		res.Statuses++
 	}
-}
-
-// answerWebhook answers with the result, or with the first failure so that
-// the provider delivers the webhook again: what was taken in already is
-// then a duplicate, or a status that changes nothing.
-func (s *Server) answerWebhook(w http.ResponseWriter, r *http.Request, res WebhookResult, errs []error) {
-	if len(errs) > 0 {
-		if len(errs) > 1 {
-			s.Log.WarnContext(r.Context(), "webhook items failed", "path", r.URL.Path, "failed", len(errs), "err", errors.Join(errs...))
-		}
-		s.fail(w, r, errs[0])
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
 }
 
 // SandboxReplyRequest injects a consumer's message, as a provider's webhook
@@ -546,7 +298,7 @@ func (s *Server) sandboxReply(w http.ResponseWriter, r *http.Request) {
 	}
 	id := sandbox.NewMessageID()
 	out, err := s.Inbox.Receive(r.Context(), inbound.Message{
-		AccountID: req.AccountID, Provider: receipts.Sandbox, Channel: req.Channel, ID: id,
+		AccountID: req.AccountID, Provider: parley.ProviderSandbox, Channel: req.Channel, ID: id,
 		From: req.From, To: req.To, Body: req.Body,
 	})
 	if err != nil {
@@ -590,7 +342,7 @@ func parseSandboxStatus(data []byte) (SandboxStatusRequest, error) {
 	if strings.TrimSpace(req.ProviderMessageID) == "" {
 		return SandboxStatusRequest{}, parley.FieldErrorf("providerMessageId", "providerMessageId is required: the id of a message the sandbox recorded")
 	}
-	if _, ok := receipts.ProviderStatus(receipts.Sandbox, req.Status); !ok {
+	if _, ok := (sandbox.Provider{}).Status(req.Status); !ok {
 		return SandboxStatusRequest{}, parley.FieldErrorf("status", "status %q is not one of queued, sent, delivered, read, undelivered, failed", req.Status)
 	}
 	return req, nil
@@ -619,10 +371,10 @@ func (s *Server) sandboxStatus(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out, err := s.Inbox.Status(r.Context(), receipts.Update{
-		AccountID: req.AccountID, CampaignID: m.CampaignID, RecipientID: m.RecipientID, Provider: receipts.Sandbox,
-		ProviderMessageID: req.ProviderMessageID, Status: req.Status, ErrorCode: req.ErrorCode,
-	})
+	out, err := s.Inbox.Status(r.Context(), gateway.MapStatus(sandbox.Provider{}, gateway.StatusUpdate{
+		AccountID: req.AccountID, CampaignID: m.CampaignID, RecipientID: m.RecipientID,
+		ProviderMessageID: req.ProviderMessageID, Word: req.Status, ErrorCode: req.ErrorCode,
+	}))
 	switch {
 	case err != nil:
 		s.fail(w, r, err)

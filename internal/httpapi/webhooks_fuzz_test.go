@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parleyhq/parley/internal/inbound/receipts"
+	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -50,7 +50,7 @@ func FuzzSandboxStatus(f *testing.F) {
 			}
 			return
 		}
-		if _, ok := receipts.ProviderStatus(receipts.Sandbox, req.Status); !ok || strings.TrimSpace(req.AccountID) == "" || strings.TrimSpace(req.ProviderMessageID) == "" {
+		if _, ok := (sandbox.Provider{}).Status(req.Status); !ok || strings.TrimSpace(req.AccountID) == "" || strings.TrimSpace(req.ProviderMessageID) == "" {
 			t.Fatalf("parseSandboxStatus(%q) accepted %+v", body, req)
 		}
 	})

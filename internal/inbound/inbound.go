@@ -79,31 +79,7 @@ type Service struct {
 }
 
 // Message is a consumer's message as a provider's webhook delivered it.
-type Message struct {
-	// AccountID is the account whose webhook received the message.
-	AccountID string
-	// Provider names the provider ("twilio", "whatsapp", "cm", "sandbox");
-	// message ids are unique within a provider and account.
-	Provider string
-	Channel  parley.Channel
-	// ID is the provider's id of the message; "" when the provider gives
-	// none (the message is then taken in every time it is delivered).
-	ID string
-	// From is the consumer: an E.164 number, or a provider's user id when
-	// it withholds the number.
-	From string
-	// To is the number the consumer wrote to, E.164.
-	To string
-	// AnswerFrom is the outbound number (as campaigns name it) whose
-	// sender the consumer wrote to: a keyword's answer is sent from it,
-	// so through the same sender. To when empty.
-	AnswerFrom string
-	Body       string
-	// At is when the provider received the message; zero means now.
-	At time.Time
-	// EntryPoint is the provider's campaign id, when the webhook knows it.
-	EntryPoint string
-}
+type Message = gateway.InboundMessage
 
 // Outcome says what Receive did with a message.
 type Outcome struct {
@@ -130,12 +106,12 @@ func (s *Service) Receive(ctx context.Context, m Message) (Outcome, error) {
 	switch {
 	case strings.TrimSpace(m.AccountID) == "":
 		return Outcome{}, parley.FieldErrorf("accountId", "a message needs its account")
-	case strings.TrimSpace(m.Provider) == "":
+	case strings.TrimSpace(string(m.Provider)) == "":
 		return Outcome{}, parley.FieldErrorf("provider", "a message needs its provider")
 	case strings.TrimSpace(m.From) == "":
 		return Outcome{}, parley.FieldErrorf("from", "a message needs its sender")
 	}
-	scope := Scope(m.Provider, m.AccountID)
+	scope := Scope(string(m.Provider), m.AccountID)
 	if m.ID != "" {
 		first, err := s.Seen.MarkSeen(ctx, scope, m.ID, s.Clock.Now(), s.retention())
 		if err != nil {
@@ -223,7 +199,7 @@ type StatusOutcome struct {
 func (s *Service) Status(ctx context.Context, u receipts.Update) (StatusOutcome, error) {
 	if u.CampaignID == "" || u.RecipientID == "" {
 		s.log().DebugContext(ctx, "status without a recipient reference", "account", u.AccountID, "provider", u.Provider,
-			"providerMessageId", u.ProviderMessageID, "status", u.Status)
+			"providerMessageId", u.ProviderMessageID, "status", u.Word)
 		return StatusOutcome{Ignored: "no recipient reference"}, nil
 	}
 	res, err := s.Statuses.Apply(ctx, u)

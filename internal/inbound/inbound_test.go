@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/inbound"
 	"github.com/parleyhq/parley/internal/inbound/conversation"
 	"github.com/parleyhq/parley/internal/inbound/optout"
@@ -267,8 +269,7 @@ func TestStatus(t *testing.T) {
 	send(rs[1], "SM2")
 	send(rs[2], "") // with the provider, its id not recorded yet
 	update := func(r parley.Recipient, id, status string) receipts.Update {
-		return receipts.Update{AccountID: acct, CampaignID: r.CampaignID, RecipientID: r.ID, Provider: receipts.Twilio,
-			ProviderMessageID: id, Status: status}
+		return gateway.MapStatus(twilio.Provider{}, receipts.Update{AccountID: acct, CampaignID: r.CampaignID, RecipientID: r.ID, ProviderMessageID: id, Word: status})
 	}
 	steps := []struct {
 		name    string
@@ -285,11 +286,9 @@ func TestStatus(t *testing.T) {
 		{"read before delivered", update(rs[1], "SM2", "read"), true, "", "", rs[1], parley.StatusRead},
 		{"delivered after read", update(rs[1], "SM2", "delivered"), false, "", "", rs[1], parley.StatusRead},
 		{"failed names another recipient's message", update(rs[0], "SM2", "failed"), false, "", "", rs[0], parley.StatusDelivered},
-		{"no reference", receipts.Update{AccountID: acct, Provider: receipts.Twilio, ProviderMessageID: "SM1", Status: "failed"}, false, "no recipient reference", "", rs[0], parley.StatusDelivered},
-		{"reference to no recipient", receipts.Update{AccountID: acct, CampaignID: "camp9", RecipientID: "000001", Provider: receipts.Twilio,
-			ProviderMessageID: "SM1", Status: "failed"}, false, "no such recipient", "", rs[0], parley.StatusDelivered},
-		{"another account's reference", receipts.Update{AccountID: "acct2", CampaignID: "camp1", RecipientID: rs[0].ID, Provider: receipts.Twilio,
-			ProviderMessageID: "SM1", Status: "failed"}, false, "no such recipient", "", rs[0], parley.StatusDelivered},
+		{"no reference", gateway.MapStatus(twilio.Provider{}, receipts.Update{AccountID: acct, ProviderMessageID: "SM1", Word: "failed"}), false, "no recipient reference", "", rs[0], parley.StatusDelivered},
+		{"reference to no recipient", gateway.MapStatus(twilio.Provider{}, receipts.Update{AccountID: acct, CampaignID: "camp9", RecipientID: "000001", ProviderMessageID: "SM1", Word: "failed"}), false, "no such recipient", "", rs[0], parley.StatusDelivered},
+		{"another account's reference", gateway.MapStatus(twilio.Provider{}, receipts.Update{AccountID: "acct2", CampaignID: "camp1", RecipientID: rs[0].ID, ProviderMessageID: "SM1", Word: "failed"}), false, "no such recipient", "", rs[0], parley.StatusDelivered},
 		{"before the id is recorded", update(rs[2], "SM3", "delivered"), false, "", parley.EUNAVAILABLE, rs[2], parley.StatusSending},
 	}
 	for _, st := range steps {

@@ -38,30 +38,26 @@ func SecretAAD(accountID, item string) []byte {
 // seal or open a secret: it never keeps one in clear instead.
 var errNoSealer = errors.New("no key to seal or open secrets with was configured")
 
-// SealSecret seals plaintext with s for the item aad names. It fails when
-// s is nil: a store given no Sealer never keeps a secret in clear instead.
-func SealSecret(ctx context.Context, s Sealer, plaintext, aad []byte) ([]byte, error) {
+// Seal seals plaintext with s for the item aad names (see SecretAAD); an
+// error, never the plaintext, without a Sealer. Only store adapters call
+// it.
+func Seal(ctx context.Context, s Sealer, plaintext, aad []byte) ([]byte, error) {
 	if s == nil {
 		return nil, errNoSealer
 	}
 	return s.Seal(ctx, plaintext, aad)
 }
 
-// OpenSecret opens with s what SealSecret sealed for the same aad. It
-// fails when s is nil.
-func OpenSecret(ctx context.Context, s Sealer, sealed, aad []byte) ([]byte, error) {
+// Open opens what Seal sealed for the same aad; an error without a Sealer.
+// Only store adapters call it.
+func Open(ctx context.Context, s Sealer, sealed, aad []byte) ([]byte, error) {
 	if s == nil {
 		return nil, errNoSealer
 	}
 	return s.Open(ctx, sealed, aad)
 }
 
-// seal and open are SealSecret and OpenSecret for the channel
-// configuration codec.
-func seal(ctx context.Context, s Sealer, plaintext, aad []byte) ([]byte, error) {
-	return SealSecret(ctx, s, plaintext, aad)
-}
-
-func open(ctx context.Context, s Sealer, sealed, aad []byte) ([]byte, error) {
-	return OpenSecret(ctx, s, sealed, aad)
+// ChannelAAD names a channel's credentials for the Sealer.
+func ChannelAAD(accountID string, channel Channel) []byte {
+	return SecretAAD(accountID, sealedChannelPrefix+string(channel))
 }

@@ -11,10 +11,10 @@ import (
 //
 // The credentials are stored sealed by the adapter's parley.Sealer (a KMS
 // key on DynamoDB, a key file beside the bbolt file), bound to their
-// account and channel: adapters encode configurations with
-// parley.EncodeChannelConfig and decode them with parley.DecodeChannelConfig,
-// and seal in place a record read with its credentials in clear (written
-// before they were sealed). Reads return the credentials in clear.
+// account and channel: adapters encode configurations with package
+// storecodec (EncodeChannelConfig, DecodeChannelConfig), and seal in
+// place a record read with its credentials in clear (written before they
+// were sealed). Reads return the credentials in clear.
 type Channels interface {
 	// PutChannelConfig saves c as the configuration of its account and
 	// channel if the saved one has version c.Version-1 (no saved

@@ -1,9 +1,10 @@
 // Package router is the channel gateway the dispatcher sends through: per
 // message it reads the account's configuration of the message's channel,
 // builds (once per configuration version) the client of the configured
-// provider — Twilio, CM.com, the WhatsApp Cloud API, FCM or the sandbox —
-// from the stored credentials, maps the campaign's outbound number to the
-// provider's sender, and hands the message over. A channel the account has
+// provider through the provider's package (package providers lists them:
+// Twilio, CM.com, the WhatsApp Cloud API, FCM, the sandbox), maps the
+// campaign's outbound number to the provider's sender, and hands the
+// message over. A channel the account has
 // not configured goes to a default gateway (the sandbox in parley serve), or
 // is refused as a configuration failure when there is none.
 //
@@ -18,17 +19,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/gateway"
-	"github.com/parleyhq/parley/internal/gateway/cm"
-	"github.com/parleyhq/parley/internal/gateway/push"
-	"github.com/parleyhq/parley/internal/gateway/twilio"
-	"github.com/parleyhq/parley/internal/gateway/whatsapp"
+	"github.com/parleyhq/parley/internal/gateway/providers"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -69,9 +65,7 @@ type Configs interface {
 
 // Finder is a gateway that can tell whether it took a recipient's message
 // (the sandbox does).
-type Finder interface {
-	Find(ctx context.Context, r parley.Recipient, from string, since time.Time) (id string, found bool, err error)
-}
+type Finder = gateway.Finder
 
 var (
 	_ gateway.Sender = (*Router)(nil)
@@ -146,11 +140,9 @@ type readConfig struct {
 // client is the provider client built from one version of a channel's
 // configuration.
 type client struct {
-	cfg    parley.ChannelConfig
-	sender gateway.Sender
-	// find looks a recipient's message up at the provider; nil when the
-	// provider cannot be asked.
-	find func(ctx context.Context, r parley.Recipient, from string, since time.Time) (string, bool, error)
+	cfg      parley.ChannelConfig
+	provider gateway.Provider
+	gateway.Client
 }
 
 // current reports whether c was built from cfg's version.
@@ -173,13 +165,13 @@ func (r *Router) Send(ctx context.Context, m parley.Message) (string, error) {
 		}
 		return r.Default.Send(ctx, m)
 	}
-	from, ok := c.cfg.SenderFor(m.From)
+	from, ok := gateway.SenderFor(c.provider, c.cfg, m.From)
 	if !ok {
 		return "", configError(CodeNoSender, fmt.Sprintf("outbound number %s is not a sender of channel %s for account %s (provider %s)",
 			m.From, m.Channel, m.AccountID, c.cfg.Provider))
 	}
 	m.From = from
-	return c.sender.Send(ctx, m)
+	return c.Sender.Send(ctx, m)
 }
 
 // Find tells whether the provider took r's message, sent from the
@@ -202,14 +194,14 @@ func (r *Router) Find(ctx context.Context, rec parley.Recipient, from string, si
 	if c.cfg.UpdatedAt.After(since) {
 		return "", false, fmt.Errorf("%w: channel %s of account %s was reconfigured after the send", gateway.ErrNoLookup, rec.Channel, rec.AccountID)
 	}
-	if c.find == nil {
+	if c.Find == nil {
 		return "", false, fmt.Errorf("%w: provider %s cannot look messages up", gateway.ErrNoLookup, c.cfg.Provider)
 	}
-	sender, ok := c.cfg.SenderFor(from)
+	sender, ok := gateway.SenderFor(c.provider, c.cfg, from)
 	if !ok {
 		return "", false, fmt.Errorf("%w: outbound number %s is not a sender of channel %s for account %s", gateway.ErrNoLookup, from, rec.Channel, rec.AccountID)
 	}
-	return c.find(ctx, rec, sender, since)
+	return c.Find(ctx, rec, sender, since)
 }
 
 // route returns the client of the account's channel, nil when the channel
@@ -282,90 +274,19 @@ func (r *Router) httpClient() *http.Client {
 	return r.HTTP
 }
 
-// build makes the provider client of cfg, every one sending through
-// httpClient.
+// build makes the provider client of cfg through its provider, every one
+// sending through httpClient.
 func (r *Router) build(cfg parley.ChannelConfig) (*client, error) {
-	c, hc := &client{cfg: cfg}, r.httpClient()
-	switch cfg.Provider {
-	case parley.ProviderTwilio:
-		if cfg.Twilio == nil {
-			return nil, unusable(cfg, "no Twilio credentials")
-		}
-		g := &twilio.Gateway{BaseURL: cfg.BaseURL, HTTP: hc, Clock: r.Clock, StatusCallback: r.webhookURL("twilio", cfg.AccountID), Credentials: twilio.Credentials{
-			AccountSID: cfg.Twilio.AccountSID, AuthToken: cfg.Twilio.AuthToken.Reveal(),
-			APIKeySID: cfg.Twilio.APIKeySID, APIKeySecret: cfg.Twilio.APIKeySecret.Reveal(),
-		}}
-		c.sender, c.find = g, twilioFind(g)
-	case parley.ProviderCM:
-		if cfg.CM == nil {
-			return nil, unusable(cfg, "no CM.com credentials")
-		}
-		c.sender = &cm.Gateway{BaseURL: cfg.BaseURL, ProductToken: cfg.CM.ProductToken.Reveal(), HTTP: hc}
-	case parley.ProviderWhatsApp:
-		if cfg.WhatsApp == nil {
-			return nil, unusable(cfg, "no WhatsApp credentials")
-		}
-		c.sender = &whatsapp.Gateway{BaseURL: cfg.BaseURL, Version: cfg.WhatsApp.APIVersion, Token: cfg.WhatsApp.AccessToken.Reveal(), HTTP: hc}
-	case parley.ProviderFCM:
-		if cfg.FCM == nil {
-			return nil, unusable(cfg, "no FCM credentials")
-		}
-		if r.Devices == nil {
-			return nil, unusable(cfg, "this process has no device token store for push")
-		}
-		account, err := push.ParseServiceAccount([]byte(cfg.FCM.ServiceAccountJSON.Reveal()))
-		if err != nil {
-			return nil, unusable(cfg, "the service account key file is not usable: "+parley.ErrorMessage(err))
-		}
-		c.sender = &push.Gateway{Title: r.PushTitle, Tokens: r.Devices,
-			Client: &push.Client{BaseURL: cfg.BaseURL, Account: account, HTTP: hc, Clock: r.Clock}}
-	case parley.ProviderSandbox:
-		if r.Sandbox == nil {
-			return nil, unusable(cfg, "this process offers no sandbox gateway")
-		}
-		c.sender = r.Sandbox
-		if f, ok := r.Sandbox.(Finder); ok {
-			c.find = f.Find
-		}
-	default:
+	p, ok := providers.Lookup(cfg.Provider)
+	if !ok {
 		return nil, unusable(cfg, fmt.Sprintf("unknown provider %q", cfg.Provider))
 	}
-	return c, nil
-}
-
-// webhookURL is the URL of an account's webhook of a provider under
-// PublicURL; "" without a PublicURL.
-func (r *Router) webhookURL(provider, accountID string) string {
-	if r.PublicURL == "" {
-		return ""
+	c, err := p.New(cfg, gateway.Deps{HTTP: r.httpClient(), Clock: r.Clock, PublicURL: r.PublicURL,
+		Devices: r.Devices, PushTitle: r.PushTitle, Sandbox: r.Sandbox})
+	if err != nil {
+		return nil, unusable(cfg, err.Error())
 	}
-	return strings.TrimRight(r.PublicURL, "/") + "/webhooks/" + provider + "/" + url.PathEscape(accountID)
-}
-
-// twilioFind asks Twilio for the messages sent to the consumer from the
-// sender since the claim. None means the message was not sent; one with the
-// recipient's text means it was. Other messages only, or a Messaging
-// Service sender (whose messages carry the number the service picked),
-// leave the outcome unknown rather than risk a second message.
-func twilioFind(g *twilio.Gateway) func(context.Context, parley.Recipient, string, time.Time) (string, bool, error) {
-	return func(ctx context.Context, rec parley.Recipient, from string, since time.Time) (string, bool, error) {
-		if strings.HasPrefix(from, "MG") {
-			return "", false, fmt.Errorf("%w: Twilio cannot list a Messaging Service's messages by sender", gateway.ErrNoLookup)
-		}
-		msgs, err := g.Find(ctx, rec.Phone, from, since)
-		if err != nil {
-			return "", false, err
-		}
-		for _, m := range msgs {
-			if m.Body == rec.Body {
-				return m.SID, true, nil
-			}
-		}
-		if len(msgs) > 0 {
-			return "", false, fmt.Errorf("%w: %d Twilio messages to the consumer since the send, none with its text", gateway.ErrNoLookup, len(msgs))
-		}
-		return "", false, nil
-	}
+	return &client{cfg: cfg, provider: p, Client: c}, nil
 }
 
 // configError is the router's own refusal of a message.

@@ -18,8 +18,11 @@ import (
 	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/cm"
+	"github.com/parleyhq/parley/internal/gateway/push"
 	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
+	"github.com/parleyhq/parley/internal/gateway/whatsapp"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/settings/channels"
 	"github.com/parleyhq/parley/internal/store/embedded"
@@ -89,8 +92,8 @@ func (w *world) put(t *testing.T, c parley.ChannelConfig) parley.ChannelConfig {
 func twilioConfig(account, baseURL string) parley.ChannelConfig {
 	return parley.ChannelConfig{
 		AccountID: account, Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio, BaseURL: baseURL,
-		Twilio:  &parley.TwilioCredentials{AccountSID: twilioSID, AuthToken: twilioToken},
-		Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "+12025550150"}},
+		Credentials: twilio.Credentials{AccountSID: twilioSID, AuthToken: twilioToken}.Channel(),
+		Senders:     []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "+12025550150"}},
 	}
 }
 
@@ -116,11 +119,11 @@ func TestAccountsRouteToTheirProviders(t *testing.T) {
 	wa, waSrv := newFakeWhatsApp(t, waToken)
 	w.put(t, twilioConfig("acct-a", twSrv.URL))
 	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: parley.ProviderCM, BaseURL: cmSrv.URL,
-		CM:      &parley.CMCredentials{ProductToken: cmToken},
-		Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}})
+		Credentials: cm.Credentials{ProductToken: cmToken}.Channel(),
+		Senders:     []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}})
 	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp, BaseURL: waSrv.URL,
-		WhatsApp: &parley.WhatsAppCredentials{AccessToken: waToken, AppSecret: waAppSecret, VerifyToken: waVerifyToken},
-		Senders:  []parley.ChannelSender{{OutboundNumber: brandNumber, ID: waPhoneID}}})
+		Credentials: whatsapp.Credentials{AccessToken: waToken, AppSecret: waAppSecret, VerifyToken: waVerifyToken}.Channel(),
+		Senders:     []parley.ChannelSender{{OutboundNumber: brandNumber, ID: waPhoneID}}})
 
 	if id, err := w.router.Send(ctx, sms("acct-a", brandNumber, "to Twilio")); err != nil || !strings.HasPrefix(id, "SM") {
 		t.Fatalf("acct-a sms: %q, %v", id, err)
@@ -174,7 +177,7 @@ func TestSenderMapping(t *testing.T) {
 	ctx := context.Background()
 	tw, srv := newFakeTwilio(t, twilioSID, twilioKeySID, twilioKeySec, t0)
 	cfg := twilioConfig("acct-a", srv.URL)
-	cfg.Twilio = &parley.TwilioCredentials{AccountSID: twilioSID, APIKeySID: twilioKeySID, APIKeySecret: twilioKeySec}
+	cfg.Credentials = twilio.Credentials{AccountSID: twilioSID, APIKeySID: twilioKeySID, APIKeySecret: twilioKeySec}.Channel()
 	w.put(t, cfg)
 
 	_, err := w.router.Send(ctx, sms("acct-a", otherNumber, "unmapped"))
@@ -183,7 +186,7 @@ func TestSenderMapping(t *testing.T) {
 		t.Errorf("reason %q does not say which number and account", se.Reason)
 	}
 
-	cfg.Twilio.MessagingServiceSID = serviceSID
+	cfg.Credentials = twilio.Credentials{AccountSID: twilioSID, APIKeySID: twilioKeySID, APIKeySecret: twilioKeySec, MessagingServiceSID: serviceSID}.Channel()
 	w.put(t, cfg)
 	if _, err := w.router.Send(ctx, sms("acct-a", otherNumber, "through the service")); err != nil {
 		t.Fatal(err)
@@ -223,7 +226,7 @@ func TestConfigChangeRebuildsTheClient(t *testing.T) {
 	}
 	// The token is rotated and the account moves to another region.
 	cfg := twilioConfig("acct-a", srv2.URL)
-	cfg.Twilio.AuthToken = "rotated-token-0123456789abcdef"
+	cfg.Credentials = twilio.Credentials{AccountSID: twilioSID, AuthToken: "rotated-token-0123456789abcdef"}.Channel()
 	w.put(t, cfg)
 	if _, err := w.router.Send(ctx, sms("acct-a", brandNumber, "two")); err != nil {
 		t.Fatal(err)
@@ -263,7 +266,7 @@ func TestFind(t *testing.T) {
 	_, cmSrv := newFakeCM(t, cmToken)
 	w.put(t, twilioConfig("acct-a", twSrv.URL))
 	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: parley.ProviderCM, BaseURL: cmSrv.URL,
-		CM: &parley.CMCredentials{ProductToken: cmToken}, Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}})
+		Credentials: cm.Credentials{ProductToken: cmToken}.Channel(), Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}})
 	claimed := t0 // the configurations were saved at t0, before the claims
 	w.clock.Advance(time.Second)
 
@@ -324,13 +327,13 @@ func TestSecretsNeverLogged(t *testing.T) {
 	cfgs := []parley.ChannelConfig{
 		twilioConfig("acct-a", twSrv.URL),
 		{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: parley.ProviderCM, BaseURL: cmSrv.URL,
-			CM: &parley.CMCredentials{ProductToken: cmToken}, Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}},
+			Credentials: cm.Credentials{ProductToken: cmToken}.Channel(), Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}},
 		{AccountID: "acct-b", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp, BaseURL: waSrv.URL,
-			WhatsApp: &parley.WhatsAppCredentials{AccessToken: waToken, AppSecret: waAppSecret, VerifyToken: waVerifyToken},
-			Senders:  []parley.ChannelSender{{OutboundNumber: brandNumber, ID: waPhoneID}}},
+			Credentials: whatsapp.Credentials{AccessToken: waToken, AppSecret: waAppSecret, VerifyToken: waVerifyToken}.Channel(),
+			Senders:     []parley.ChannelSender{{OutboundNumber: brandNumber, ID: waPhoneID}}},
 		{AccountID: "acct-c", Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio, BaseURL: twSrv.URL,
-			Twilio:  &parley.TwilioCredentials{AccountSID: twilioSID, APIKeySID: twilioKeySID, APIKeySecret: twilioKeySec},
-			Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: brandNumber}}},
+			Credentials: twilio.Credentials{AccountSID: twilioSID, APIKeySID: twilioKeySID, APIKeySecret: twilioKeySec}.Channel(),
+			Senders:     []parley.ChannelSender{{OutboundNumber: brandNumber, ID: brandNumber}}},
 	}
 	var errs []string
 	for _, c := range cfgs {
@@ -345,12 +348,15 @@ func TestSecretsNeverLogged(t *testing.T) {
 			errs = append(errs, err.Error(), fmt.Sprintf("%+v", err))
 		}
 		// However a configuration is printed, logged or encoded.
-		w.router.Log.Info("printing", "config", saved, "twilio", saved.Twilio, "cm", saved.CM, "whatsapp", saved.WhatsApp)
+		tc, _ := twilio.CredentialsOf(saved.Credentials)
+		mc, _ := cm.CredentialsOf(saved.Credentials)
+		wc, _ := whatsapp.CredentialsOf(saved.Credentials)
+		w.router.Log.Info("printing", "config", saved, "credentials", saved.Credentials, "twilio", tc, "cm", mc, "whatsapp", wc)
 		text := slog.New(slog.NewTextHandler(w.logs, nil))
-		text.Info("printing", "config", saved, "twilio", saved.Twilio, "cm", saved.CM, "whatsapp", saved.WhatsApp)
+		text.Info("printing", "config", saved, "credentials", saved.Credentials, "twilio", tc, "cm", mc, "whatsapp", wc)
 		enc, _ := json.Marshal(saved)
 		errs = append(errs, fmt.Sprintf("%v %+v %#v %s", saved, saved, saved, saved), string(enc))
-		for _, p := range []any{saved.Twilio, saved.CM, saved.WhatsApp} {
+		for _, p := range []any{saved.Credentials, tc, mc, wc} {
 			errs = append(errs, fmt.Sprintf("%v %+v %#v %s %q %x", p, p, p, p, p, p))
 		}
 	}
@@ -385,7 +391,7 @@ func TestInAppThroughFCM(t *testing.T) {
 		}
 	}
 	cfg := parley.ChannelConfig{AccountID: "acct-a", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM, BaseURL: srv.URL,
-		FCM: &parley.FCMCredentials{ServiceAccountJSON: parley.Secret(serviceAccountJSON(t, "brand-app", srv.URL+"/token", key))}}
+		Credentials: push.Credentials{ServiceAccountJSON: parley.Secret(serviceAccountJSON(t, "brand-app", srv.URL+"/token", key))}.Channel()}
 	w.put(t, cfg)
 	push := parley.Message{Channel: parley.ChannelInApp, From: brandNumber, To: "consumer-7", Body: "Your order shipped",
 		AccountID: "acct-a", CampaignID: "camp1", RecipientID: "000001"}
@@ -423,7 +429,7 @@ func TestConcurrentSends(t *testing.T) {
 	cmf, cmSrv := newFakeCM(t, cmToken)
 	w.put(t, twilioConfig("acct-a", twSrv.URL))
 	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: parley.ProviderCM, BaseURL: cmSrv.URL,
-		CM: &parley.CMCredentials{ProductToken: cmToken}, Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}})
+		Credentials: cm.Credentials{ProductToken: cmToken}.Channel(), Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}})
 	var wg sync.WaitGroup
 	errs := make(chan error, 30)
 	for i := range 30 {

@@ -11,7 +11,10 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/internal/gateway"
+	"github.com/parleyhq/parley/internal/gateway/cm"
+	"github.com/parleyhq/parley/internal/gateway/push"
 	"github.com/parleyhq/parley/internal/gateway/router"
+	"github.com/parleyhq/parley/internal/gateway/whatsapp"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -47,16 +50,16 @@ func TestSSRFBaseURLRefused(t *testing.T) {
 		{"twilio on loopback", twilioConfig("acct-a", srv.URL), sms("acct-a", brandNumber, "hi"), loopback},
 		{"twilio on the Lambda runtime API", twilioConfig("acct-a", "http://127.0.0.1:9001"), sms("acct-a", brandNumber, "hi"), "127.0.0.1:9001"},
 		{"cm on the metadata address", parley.ChannelConfig{AccountID: "acct-a", Channel: parley.ChannelSMS, Provider: parley.ProviderCM,
-			BaseURL: "http://169.254.169.254", CM: &parley.CMCredentials{ProductToken: cmToken},
+			BaseURL: "http://169.254.169.254", Credentials: cm.Credentials{ProductToken: cmToken}.Channel(),
 			Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}}, sms("acct-a", brandNumber, "hi"), "169.254.169.254:80"},
 		{"whatsapp on IPv6 metadata", parley.ChannelConfig{AccountID: "acct-a", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp,
-			BaseURL:  "https://[fd00:ec2::254]",
-			WhatsApp: &parley.WhatsAppCredentials{AccessToken: waToken, AppSecret: waAppSecret, VerifyToken: waVerifyToken},
-			Senders:  []parley.ChannelSender{{OutboundNumber: brandNumber, ID: waPhoneID}}},
+			BaseURL:     "https://[fd00:ec2::254]",
+			Credentials: whatsapp.Credentials{AccessToken: waToken, AppSecret: waAppSecret, VerifyToken: waVerifyToken}.Channel(),
+			Senders:     []parley.ChannelSender{{OutboundNumber: brandNumber, ID: waPhoneID}}},
 			parley.Message{Channel: parley.ChannelWhatsApp, From: brandNumber, To: consumer, Body: "hi", AccountID: "acct-a", CampaignID: "camp1", RecipientID: "000001"},
 			"[fd00:ec2::254]:443"},
 		{"fcm token_uri on the metadata address", parley.ChannelConfig{AccountID: "acct-a", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM,
-			FCM: &parley.FCMCredentials{ServiceAccountJSON: parley.Secret(serviceAccountJSON(t, "brand-app", "https://169.254.169.254/token", key))}},
+			Credentials: push.Credentials{ServiceAccountJSON: parley.Secret(serviceAccountJSON(t, "brand-app", "https://169.254.169.254/token", key))}.Channel()},
 			parley.Message{Channel: parley.ChannelInApp, From: brandNumber, To: "consumer-7", Body: "hi", AccountID: "acct-a", CampaignID: "camp1", RecipientID: "000001"},
 			"169.254.169.254:443"},
 	}

@@ -20,7 +20,7 @@ var contractRefusals = map[gatewaytest.Outcome]refusal{
 
 func TestGatewayContract(t *testing.T) {
 	gatewaytest.Run(t, gatewaytest.Harness{
-		Provider:      Provider,
+		Provider:      provider,
 		PermanentCode: "21211",
 		RetryAfter:    7 * time.Second,
 		Secrets:       []string{testToken},

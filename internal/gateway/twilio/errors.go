@@ -106,7 +106,7 @@ func statusKind(status int) parley.FailKind {
 
 // responseError turns a non-2xx answer into a *parley.SendError.
 func (g *Gateway) responseError(resp *http.Response, body []byte) *parley.SendError {
-	se := &parley.SendError{Provider: Provider, Code: "HTTP_" + strconv.Itoa(resp.StatusCode),
+	se := &parley.SendError{Provider: provider, Code: "HTTP_" + strconv.Itoa(resp.StatusCode),
 		Reason: http.StatusText(resp.StatusCode)}
 	var e apiError
 	if json.Unmarshal(body, &e) == nil && e.Code != 0 {

@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,8 +24,8 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 )
 
-// Provider is the name this gateway reports in *parley.SendError.
-const Provider = "twilio"
+// provider is the name this gateway reports in *parley.SendError.
+const provider = string(parley.ProviderTwilio)
 
 // DefaultBaseURL is Twilio's REST API host.
 const DefaultBaseURL = "https://api.twilio.com"
@@ -44,20 +43,6 @@ var defaultClient = egress.Policy{}.Client(15 * time.Second)
 
 var _ gateway.Sender = (*Gateway)(nil)
 
-// Credentials authenticate requests to Twilio. Requests use HTTP Basic
-// auth with the API key (APIKeySID/APIKeySecret) when one is set, else with
-// AccountSID/AuthToken; the resource path always names AccountSID. Webhook
-// signatures are made with the account's AuthToken.
-//
-// Credentials never print or log their secrets: String, GoString, Format,
-// LogValue and MarshalJSON all redact them.
-type Credentials struct {
-	AccountSID   string
-	AuthToken    string
-	APIKeySID    string
-	APIKeySecret string
-}
-
 // basicAuth returns the user name and password of the Authorization
 // header, or an error when the credentials are incomplete.
 func (c Credentials) basicAuth() (user, password string, err error) {
@@ -67,53 +52,11 @@ func (c Credentials) basicAuth() (user, password string, err error) {
 	case c.APIKeySID != "" && c.APIKeySecret == "":
 		return "", "", fmt.Errorf("API key %s has no secret", c.APIKeySID)
 	case c.APIKeySID != "":
-		return c.APIKeySID, c.APIKeySecret, nil
+		return c.APIKeySID, c.APIKeySecret.Reveal(), nil
 	case c.AuthToken == "":
 		return "", "", fmt.Errorf("neither an auth token nor an API key is set")
 	}
-	return c.AccountSID, c.AuthToken, nil
-}
-
-// redacted marks a secret that is set.
-func redacted(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return "[redacted]"
-}
-
-// String describes the credentials without their secrets.
-func (c Credentials) String() string {
-	return fmt.Sprintf("{AccountSID:%s AuthToken:%s APIKeySID:%s APIKeySecret:%s}",
-		c.AccountSID, redacted(c.AuthToken), c.APIKeySID, redacted(c.APIKeySecret))
-}
-
-// GoString describes the credentials for %#v without their secrets.
-func (c Credentials) GoString() string {
-	return fmt.Sprintf("twilio.Credentials{AccountSID:%q, AuthToken:%q, APIKeySID:%q, APIKeySecret:%q}",
-		c.AccountSID, redacted(c.AuthToken), c.APIKeySID, redacted(c.APIKeySecret))
-}
-
-// Format prints the credentials without their secrets whatever the verb:
-// %#v as GoString, anything else as String.
-func (c Credentials) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, c.GoString())
-		return
-	}
-	_, _ = io.WriteString(f, c.String())
-}
-
-// LogValue makes log/slog record the credentials without their secrets.
-func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.String()) }
-
-// MarshalJSON encodes the credentials without their secrets, so a
-// configuration dumped as JSON (or logged by a JSON handler) keeps them.
-func (c Credentials) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]string{
-		"accountSid": c.AccountSID, "authToken": redacted(c.AuthToken),
-		"apiKeySid": c.APIKeySID, "apiKeySecret": redacted(c.APIKeySecret),
-	})
+	return c.AccountSID, c.AuthToken.Reveal(), nil
 }
 
 // Gateway sends messages through Twilio's Messages API.
@@ -175,7 +118,7 @@ func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 		return "", err
 	}
 	if created.SID == "" {
-		return "", &parley.SendError{Provider: Provider, Code: "BAD_RESPONSE", Kind: parley.FailTransient,
+		return "", &parley.SendError{Provider: provider, Code: "BAD_RESPONSE", Kind: parley.FailTransient,
 			Reason: "Twilio accepted the message but returned no sid"}
 	}
 	return created.SID, nil
@@ -220,12 +163,12 @@ func (g *Gateway) messagesURL(suffix string) string {
 func (g *Gateway) newRequest(ctx context.Context, method, target string, body io.Reader) (*http.Request, error) {
 	user, password, err := g.Credentials.basicAuth()
 	if err != nil {
-		return nil, &parley.SendError{Provider: Provider, Code: "CREDENTIALS", Kind: parley.FailConfig,
+		return nil, &parley.SendError{Provider: provider, Code: "CREDENTIALS", Kind: parley.FailConfig,
 			Reason: "Twilio credentials are incomplete: " + err.Error(), Err: err}
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
-		return nil, &parley.SendError{Provider: Provider, Code: "BASE_URL", Kind: parley.FailConfig,
+		return nil, &parley.SendError{Provider: provider, Code: "BASE_URL", Kind: parley.FailConfig,
 			Reason: "bad Twilio request URL: " + err.Error(), Err: err}
 	}
 	req.SetBasicAuth(user, password)
@@ -243,12 +186,12 @@ func (g *Gateway) do(req *http.Request, out any) error {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return gateway.TransportError(Provider, "NETWORK", "no answer from Twilio", err)
+		return gateway.TransportError(provider, "NETWORK", "no answer from Twilio", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		se := &parley.SendError{Provider: Provider, Code: "NETWORK", Kind: parley.FailTransient,
+		se := &parley.SendError{Provider: provider, Code: "NETWORK", Kind: parley.FailTransient,
 			Reason: "Twilio's answer was cut off", Err: err}
 		return fmt.Errorf("%w: %w", se, err)
 	}
@@ -256,7 +199,7 @@ func (g *Gateway) do(req *http.Request, out any) error {
 		return g.responseError(resp, body)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return &parley.SendError{Provider: Provider, Code: "BAD_RESPONSE", Kind: parley.FailTransient,
+		return &parley.SendError{Provider: provider, Code: "BAD_RESPONSE", Kind: parley.FailTransient,
 			Reason: fmt.Sprintf("undecodable %d answer from Twilio: %v", resp.StatusCode, err), Err: err}
 	}
 	return nil

@@ -11,19 +11,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
 )
 
-// Providers whose reports Apply reads.
-const (
-	Twilio   = "twilio"
-	WhatsApp = "whatsapp"
-	CM       = "cm"
-	Sandbox  = "sandbox"
-)
 
 // Service applies delivery reports.
 type Service struct {
@@ -31,33 +24,9 @@ type Service struct {
 	Clock parley.Clock
 }
 
-// Update is one delivery report.
-type Update struct {
-	// AccountID is the account whose webhook received the report.
-	AccountID string
-	// CampaignID and RecipientID name the recipient the message was sent
-	// to, as the provider echoed them back (parley.ParseCallbackRef).
-	CampaignID  string
-	RecipientID string
-	// Provider is Twilio, WhatsApp, CM or Sandbox.
-	Provider string
-	// ProviderMessageID is the id the provider gave the message when it
-	// took it (Twilio's MessageSid, WhatsApp's wamid, CM's reference).
-	ProviderMessageID string
-	// Status is the provider's own word for the status: Twilio's
-	// MessageStatus, WhatsApp's status, CM's status name (cm.Status's
-	// String). ProviderStatus maps it.
-	Status string
-	// ErrorCode is the provider's error code of a failure, "" otherwise.
-	ErrorCode string
-	// At is when the status happened; the service's clock when zero.
-	At time.Time
-}
-
-// Ref returns the recipient the report names.
-func (u Update) Ref() parley.Ref {
-	return parley.Ref{AccountID: u.AccountID, CampaignID: u.CampaignID, RecipientID: u.RecipientID}
-}
+// Update is one delivery report, its status already mapped from the
+// provider's word by the provider (package gateway's providers).
+type Update = gateway.StatusUpdate
 
 // Result says what Apply did.
 type Result struct {
@@ -71,57 +40,13 @@ type Result struct {
 	Applied bool
 }
 
-// ProviderStatus maps a provider's status word to the recipient status it
-// means; ok is false for words that say nothing about delivery (Twilio's
-// "receiving", WhatsApp's "played", anything unknown).
-//
-// Twilio: accepted, scheduled, queued, sending and sent all mean the
-// provider has the message (SENT); delivered, undelivered (the carrier
-// refused it), failed (it never left Twilio) and read map to themselves;
-// canceled (a scheduled message withdrawn) is FAILED. WhatsApp: sent,
-// delivered, read, failed. CM: accepted is SENT, rejected (CM or the
-// operator refused it) is FAILED, failed (not delivered to the handset) is
-// UNDELIVERED, delivered and read map to themselves. The sandbox speaks
-// Twilio's words.
-func ProviderStatus(provider, status string) (parley.RecipientStatus, bool) {
-	s := strings.ToLower(strings.TrimSpace(status))
-	var m map[string]parley.RecipientStatus
-	switch strings.ToLower(provider) {
-	case Twilio, Sandbox:
-		m = twilioStatuses
-	case WhatsApp:
-		m = whatsAppStatuses
-	case CM:
-		m = cmStatuses
-	}
-	st, ok := m[s]
-	return st, ok
-}
-
-var (
-	twilioStatuses = map[string]parley.RecipientStatus{
-		"accepted": parley.StatusSent, "scheduled": parley.StatusSent, "queued": parley.StatusSent,
-		"sending": parley.StatusSent, "sent": parley.StatusSent,
-		"delivered": parley.StatusDelivered, "read": parley.StatusRead,
-		"undelivered": parley.StatusUndelivered, "failed": parley.StatusFailed, "canceled": parley.StatusFailed,
-	}
-	whatsAppStatuses = map[string]parley.RecipientStatus{
-		"sent": parley.StatusSent, "delivered": parley.StatusDelivered, "read": parley.StatusRead,
-		"failed": parley.StatusFailed,
-	}
-	cmStatuses = map[string]parley.RecipientStatus{
-		"accepted": parley.StatusSent, "rejected": parley.StatusFailed, "delivered": parley.StatusDelivered,
-		"failed": parley.StatusUndelivered, "read": parley.StatusRead,
-	}
-)
-
 // Apply records a delivery report. The recipient is the one u names; it
 // moves to the reported status only if it carries u.ProviderMessageID and
 // that status ranks above its own (parley.Advances), with the report's
 // error code, so a report that arrives late or twice, or names a message
 // the recipient does not carry (a stale or forged reference), changes
-// nothing and is not an error. A report with a status ProviderStatus does
-// not know is ignored.
+// nothing and is not an error. A report without a status (a word that says
+// nothing about delivery) is ignored.
 //
 // It is EINVALID without an account, a recipient reference or a message
 // id, ENOTFOUND when the account has no such recipient, and EUNAVAILABLE
@@ -147,10 +72,10 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 		return res, parley.Errorf(parley.EUNAVAILABLE, "recipient %s of %s is being sent; %s message %s is not recorded yet, retry",
 			ref.RecipientID, ref.CampaignID, u.Provider, u.ProviderMessageID)
 	}
-	to, ok := ProviderStatus(u.Provider, u.Status)
-	if !ok || !res.Matched || !parley.Advances(r.Status, to) {
-		// An unknown word, a message the recipient does not carry, or a
-		// report that would move it backwards.
+	to := u.Status
+	if to == "" || !res.Matched || !parley.Advances(r.Status, to) {
+		// No status, a message the recipient does not carry, or a report
+		// that would move it backwards.
 		return res, nil
 	}
 	at := u.At

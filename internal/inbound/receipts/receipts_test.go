@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/gateway"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
+	"github.com/parleyhq/parley/internal/gateway/whatsapp"
 	"github.com/parleyhq/parley/internal/inbound/receipts"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store/storetest"
@@ -12,40 +15,6 @@ import (
 )
 
 var t0 = time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
-
-func TestProviderStatus(t *testing.T) {
-	tests := []struct {
-		provider, status string
-		want             parley.RecipientStatus
-		ok               bool
-	}{
-		{receipts.Twilio, "queued", parley.StatusSent, true},
-		{receipts.Twilio, "sent", parley.StatusSent, true},
-		{receipts.Twilio, "delivered", parley.StatusDelivered, true},
-		{receipts.Twilio, "undelivered", parley.StatusUndelivered, true},
-		{receipts.Twilio, "failed", parley.StatusFailed, true},
-		{receipts.Twilio, "read", parley.StatusRead, true},
-		{receipts.Twilio, "canceled", parley.StatusFailed, true},
-		{receipts.Twilio, "receiving", "", false},
-		{receipts.Sandbox, "Delivered", parley.StatusDelivered, true},
-		{receipts.WhatsApp, "sent", parley.StatusSent, true},
-		{receipts.WhatsApp, "read", parley.StatusRead, true},
-		{receipts.WhatsApp, "failed", parley.StatusFailed, true},
-		{receipts.WhatsApp, "played", "", false},
-		{receipts.CM, "accepted", parley.StatusSent, true},
-		{receipts.CM, "rejected", parley.StatusFailed, true},
-		{receipts.CM, "failed", parley.StatusUndelivered, true},
-		{receipts.CM, "delivered", parley.StatusDelivered, true},
-		{receipts.CM, "read", parley.StatusRead, true},
-		{"carrier-pigeon", "delivered", "", false},
-	}
-	for _, tt := range tests {
-		got, ok := receipts.ProviderStatus(tt.provider, tt.status)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("ProviderStatus(%s, %s) = %s, %v; want %s, %v", tt.provider, tt.status, got, ok, tt.want, tt.ok)
-		}
-	}
-}
 
 func TestApply(t *testing.T) {
 	s, _ := testworld.Open(t)
@@ -88,8 +57,8 @@ func TestApply(t *testing.T) {
 	refOf := map[string]parley.Ref{"SM1": rs[0].Ref(), "SM2": rs[1].Ref()}
 	for i, st := range steps {
 		ref := refOf[st.id]
-		res, err := svc.Apply(ctx, receipts.Update{AccountID: "acct1", CampaignID: ref.CampaignID, RecipientID: ref.RecipientID,
-			Provider: receipts.Twilio, ProviderMessageID: st.id, Status: st.status, ErrorCode: st.code})
+		res, err := svc.Apply(ctx, gateway.MapStatus(twilio.Provider{}, receipts.Update{AccountID: "acct1", CampaignID: ref.CampaignID, RecipientID: ref.RecipientID,
+			ProviderMessageID: st.id, Word: st.status, ErrorCode: st.code}))
 		if err != nil {
 			t.Fatalf("step %d (%s %s): %v", i, st.id, st.status, err)
 		}
@@ -107,8 +76,8 @@ func TestApply(t *testing.T) {
 	r0, r1 := rs[0].Ref(), rs[1].Ref()
 	// A reference that names no recipient of the account.
 	for _, u := range []receipts.Update{
-		{AccountID: "acct1", CampaignID: "camp9", RecipientID: r0.RecipientID, Provider: receipts.Twilio, ProviderMessageID: "SM1", Status: "delivered"},
-		{AccountID: "acct2", CampaignID: r0.CampaignID, RecipientID: r0.RecipientID, Provider: receipts.Twilio, ProviderMessageID: "SM1", Status: "delivered"},
+		{AccountID: "acct1", CampaignID: "camp9", RecipientID: r0.RecipientID, ProviderMessageID: "SM1", Status: parley.StatusDelivered},
+		{AccountID: "acct2", CampaignID: r0.CampaignID, RecipientID: r0.RecipientID, Provider: parley.ProviderTwilio, ProviderMessageID: "SM1", Status: parley.StatusDelivered},
 	} {
 		if _, err := svc.Apply(ctx, u); parley.ErrorCode(err) != parley.ENOTFOUND {
 			t.Errorf("Apply(%+v): %v; want ENOTFOUND", u, err)
@@ -118,8 +87,8 @@ func TestApply(t *testing.T) {
 	// forged or stale reference) changes nothing.
 	before, _ := s.Recipient(ctx, r0)
 	for _, u := range []receipts.Update{
-		{AccountID: "acct1", CampaignID: r0.CampaignID, RecipientID: r0.RecipientID, Provider: receipts.Twilio, ProviderMessageID: "SM2", Status: "failed", ErrorCode: "30008"},
-		{AccountID: "acct1", CampaignID: r0.CampaignID, RecipientID: r0.RecipientID, Provider: receipts.Twilio, ProviderMessageID: "SM9", Status: "failed", ErrorCode: "30008"},
+		{AccountID: "acct1", CampaignID: r0.CampaignID, RecipientID: r0.RecipientID, ProviderMessageID: "SM2", Status: parley.StatusFailed, ErrorCode: "30008"},
+		{AccountID: "acct1", CampaignID: r0.CampaignID, RecipientID: r0.RecipientID, Provider: parley.ProviderTwilio, ProviderMessageID: "SM9", Status: parley.StatusFailed, ErrorCode: "30008"},
 	} {
 		res, err := svc.Apply(ctx, u)
 		if err != nil || res.Applied || res.Matched {
@@ -130,10 +99,10 @@ func TestApply(t *testing.T) {
 		t.Errorf("a mismatched report changed the recipient: %+v -> %+v", before, after)
 	}
 	for _, u := range []receipts.Update{
-		{CampaignID: r1.CampaignID, RecipientID: r1.RecipientID, Provider: receipts.Twilio, ProviderMessageID: "SM2", Status: "delivered"},
-		{AccountID: "acct1", CampaignID: r1.CampaignID, RecipientID: r1.RecipientID, Provider: receipts.Twilio, Status: "delivered"},
-		{AccountID: "acct1", RecipientID: r1.RecipientID, Provider: receipts.Twilio, ProviderMessageID: "SM2", Status: "delivered"},
-		{AccountID: "acct1", CampaignID: r1.CampaignID, Provider: receipts.Twilio, ProviderMessageID: "SM2", Status: "delivered"},
+		{CampaignID: r1.CampaignID, RecipientID: r1.RecipientID, ProviderMessageID: "SM2", Status: parley.StatusDelivered},
+		{AccountID: "acct1", CampaignID: r1.CampaignID, RecipientID: r1.RecipientID, Provider: parley.ProviderTwilio, Status: parley.StatusDelivered},
+		{AccountID: "acct1", RecipientID: r1.RecipientID, Provider: parley.ProviderTwilio, ProviderMessageID: "SM2", Status: parley.StatusDelivered},
+		{AccountID: "acct1", CampaignID: r1.CampaignID, Provider: parley.ProviderTwilio, ProviderMessageID: "SM2", Status: parley.StatusDelivered},
 	} {
 		if _, err := svc.Apply(ctx, u); parley.ErrorCode(err) != parley.EINVALID {
 			t.Errorf("Apply(%+v): %v; want EINVALID", u, err)
@@ -150,8 +119,7 @@ func TestApplyWhileSending(t *testing.T) {
 	}
 	ref := rs[0].Ref()
 	svc := &receipts.Service{Store: s, Clock: parley.ClockFunc(func() time.Time { return t0 })}
-	u := receipts.Update{AccountID: "acct1", CampaignID: ref.CampaignID, RecipientID: ref.RecipientID, Provider: receipts.WhatsApp,
-		ProviderMessageID: "wamid.1", Status: "delivered", At: t0}
+	u := gateway.MapStatus(whatsapp.Provider{}, receipts.Update{AccountID: "acct1", CampaignID: ref.CampaignID, RecipientID: ref.RecipientID, ProviderMessageID: "wamid.1", Word: "delivered", At: t0})
 	// Not sent at all: the report names a message the recipient never had.
 	if res, err := svc.Apply(ctx, u); err != nil || res.Applied || res.Matched {
 		t.Fatalf("report for a QUEUED recipient = %+v, %v; want ignored", res, err)

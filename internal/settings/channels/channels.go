@@ -10,7 +10,7 @@ import (
 	"fmt"
 
 	"github.com/parleyhq/parley/internal/egress"
-	"github.com/parleyhq/parley/internal/gateway/push"
+	"github.com/parleyhq/parley/internal/gateway/providers"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 	"github.com/parleyhq/parley/internal/store"
@@ -39,7 +39,7 @@ func (s *Service) Put(ctx context.Context, c parley.ChannelConfig) (parley.Chann
 	if err != nil && parley.ErrorCode(err) != parley.ENOTFOUND {
 		return parley.ChannelConfig{}, err
 	}
-	c = c.KeepSecrets(saved)
+	c = providers.KeepSecrets(c, saved)
 	c.Senders = append([]parley.ChannelSender(nil), c.Senders...)
 	for i, sd := range c.Senders {
 		if sd.OutboundNumber == "" {
@@ -52,17 +52,8 @@ func (s *Service) Put(ctx context.Context, c parley.ChannelConfig) (parley.Chann
 		}
 		c.Senders[i].OutboundNumber = n
 	}
-	if err := c.Validate(s.Egress); err != nil {
+	if err := providers.Validate(c, s.Egress); err != nil {
 		return parley.ChannelConfig{}, err
-	}
-	if c.FCM != nil {
-		if err := s.usableServiceAccount(c.FCM.ServiceAccountJSON); err != nil {
-			msg := parley.ErrorMessage(err)
-			if f := parley.ErrorField(err); f != "" {
-				msg = f + ": " + msg
-			}
-			return parley.ChannelConfig{}, parley.FieldErrorf("fcm.serviceAccountJson", "the service account key file is not usable: %s", msg)
-		}
 	}
 	c.Version, c.UpdatedAt = saved.Version+1, s.Clock.Now()
 	if err := s.Store.PutChannelConfig(ctx, c); err != nil {
@@ -72,16 +63,6 @@ func (s *Service) Put(ctx context.Context, c parley.ChannelConfig) (parley.Chann
 		return parley.ChannelConfig{}, err
 	}
 	return c, nil
-}
-
-// usableServiceAccount checks that a key file parses and that its token URI
-// is one egress may reach.
-func (s *Service) usableServiceAccount(key parley.Secret) error {
-	account, err := push.ParseServiceAccount([]byte(key.Reveal()))
-	if err != nil {
-		return err
-	}
-	return account.CheckTokenURI(s.Egress)
 }
 
 // Get returns an account's configuration of one channel; ENOTFOUND when the

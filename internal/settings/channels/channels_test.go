@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/egress"
+	"github.com/parleyhq/parley/internal/gateway/push"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/settings/channels"
 	"github.com/parleyhq/parley/internal/store/embedded"
@@ -22,17 +24,17 @@ const token = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
 var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
 
-func twilio(account string) parley.ChannelConfig {
+func twilioSMS(account string) parley.ChannelConfig {
 	return parley.ChannelConfig{AccountID: account, Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio,
-		Twilio:  &parley.TwilioCredentials{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: token},
-		Senders: []parley.ChannelSender{{OutboundNumber: "1 (202) 555-0100", ID: "+12025550150"}}}
+		Credentials: twilio.Credentials{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: token}.Channel(),
+		Senders:     []parley.ChannelSender{{OutboundNumber: "1 (202) 555-0100", ID: "+12025550150"}}}
 }
 
 func TestPut(t *testing.T) {
 	s, _ := testworld.Open(t)
 	svc := &channels.Service{Store: s, Clock: noon}
 	ctx := context.Background()
-	saved, err := svc.Put(ctx, twilio("acct1"))
+	saved, err := svc.Put(ctx, twilioSMS("acct1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,14 +42,14 @@ func TestPut(t *testing.T) {
 		t.Errorf("saved %+v; want version 1 at noon with the number in E.164", saved)
 	}
 	got, err := svc.Get(ctx, "acct1", parley.ChannelSMS)
-	if err != nil || got.Version != 1 || got.Twilio.AuthToken.Reveal() != token {
+	if err != nil || got.Version != 1 || twilioOf(got).AuthToken.Reveal() != token {
 		t.Fatalf("Get = %+v, %v", got, err)
 	}
 	// The redacted token comes back with another sender: the token stays.
-	again := twilio("acct1")
-	again.Twilio.AuthToken = parley.Secret(got.Twilio.AuthToken.Redacted())
+	again := twilioSMS("acct1")
+	again.Credentials = twilio.Credentials{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: parley.Secret(twilioOf(got).AuthToken.Redacted())}.Channel()
 	again.Senders[0].ID = "+12025550160"
-	if saved, err = svc.Put(ctx, again); err != nil || saved.Version != 2 || saved.Twilio.AuthToken.Reveal() != token {
+	if saved, err = svc.Put(ctx, again); err != nil || saved.Version != 2 || twilioOf(saved).AuthToken.Reveal() != token {
 		t.Fatalf("Put with the redacted token = %+v, %v", saved, err)
 	}
 	list, err := svc.List(ctx, "acct1")
@@ -64,11 +66,15 @@ func TestPutRejects(t *testing.T) {
 		c     parley.ChannelConfig
 		field string
 	}{
-		{"channel", func() parley.ChannelConfig { c := twilio("a"); c.Channel = "fax"; return c }(), "channel"},
-		{"number", func() parley.ChannelConfig { c := twilio("a"); c.Senders[0].OutboundNumber = "555"; return c }(), "senders[0].outboundNumber"},
-		{"domain rule", func() parley.ChannelConfig { c := twilio("a"); c.Twilio.AuthToken = ""; return c }(), "twilio.authToken"},
+		{"channel", func() parley.ChannelConfig { c := twilioSMS("a"); c.Channel = "fax"; return c }(), "channel"},
+		{"number", func() parley.ChannelConfig { c := twilioSMS("a"); c.Senders[0].OutboundNumber = "555"; return c }(), "senders[0].outboundNumber"},
+		{"domain rule", func() parley.ChannelConfig {
+			c := twilioSMS("a")
+			c.Credentials = twilio.Credentials{AccountSID: "AC0123456789abcdef0123456789abcdef"}.Channel()
+			return c
+		}(), "twilio.authToken"},
 		{"fcm key", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM,
-			FCM: &parley.FCMCredentials{ServiceAccountJSON: `{"type":"service_account","project_id":"p","private_key_id":"k","client_email":"a@b","private_key":"x"}`}},
+			Credentials: push.Credentials{ServiceAccountJSON: `{"type":"service_account","project_id":"p","private_key_id":"k","client_email":"a@b","private_key":"x"}`}.Channel()},
 			"fcm.serviceAccountJson"},
 	}
 	for _, tt := range tests {
@@ -95,7 +101,7 @@ type racing struct {
 
 func (r racing) ChannelConfig(ctx context.Context, accountID string, ch parley.Channel) (parley.ChannelConfig, error) {
 	c, err := r.Store.ChannelConfig(ctx, accountID, ch)
-	other := twilio(accountID)
+	other := twilioSMS(accountID)
 	other.Senders[0].OutboundNumber = "+12025550100"
 	other.Version = c.Version + 1
 	if perr := r.Store.PutChannelConfig(ctx, other); perr != nil {
@@ -107,7 +113,7 @@ func (r racing) ChannelConfig(ctx context.Context, accountID string, ch parley.C
 func TestPutConflict(t *testing.T) {
 	s, _ := testworld.Open(t)
 	svc := &channels.Service{Store: racing{s}, Clock: noon}
-	if _, err := svc.Put(context.Background(), twilio("acct1")); parley.ErrorCode(err) != parley.ECONFLICT {
+	if _, err := svc.Put(context.Background(), twilioSMS("acct1")); parley.ErrorCode(err) != parley.ECONFLICT {
 		t.Errorf("Put racing another writer = %v; want ECONFLICT", err)
 	}
 }
@@ -152,7 +158,7 @@ func TestSSRFTokenURIRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		cfg := parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM,
-			FCM: &parley.FCMCredentials{ServiceAccountJSON: keyFile(t, tt.uri)}}
+			Credentials: push.Credentials{ServiceAccountJSON: keyFile(t, tt.uri)}.Channel()}
 		for _, c := range []struct {
 			p    egress.Policy
 			want bool
@@ -164,4 +170,10 @@ func TestSSRFTokenURIRefused(t *testing.T) {
 			}
 		}
 	}
+}
+
+// twilioOf returns the Twilio credentials of c, zero when it has none.
+func twilioOf(c parley.ChannelConfig) twilio.Credentials {
+	t, _ := twilio.CredentialsOf(c.Credentials)
+	return t
 }

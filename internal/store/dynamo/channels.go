@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storecodec"
 )
 
 var _ store.Channels = (*Table)(nil)
@@ -24,7 +25,7 @@ var _ store.Channels = (*Table)(nil)
 const channelSKPrefix = "CHANNEL#"
 
 // channelItem is an account's configuration of one channel. Data holds
-// parley.EncodeChannelConfig, credentials sealed; Version is repeated as a
+// storecodec.EncodeChannelConfig, credentials sealed; Version is repeated as a
 // number for the conditional write.
 type channelItem struct {
 	PK      string `dynamodbav:"pk"`
@@ -45,12 +46,12 @@ func (t *Table) decodeChannel(ctx context.Context, av item) (parley.ChannelConfi
 		return parley.ChannelConfig{}, fmt.Errorf("decode %s %s: %w", itemString(av, AttrPK), itemString(av, AttrSK), err)
 	}
 	accountID, channel := strings.TrimPrefix(it.PK, "ACCOUNT#"), parley.Channel(strings.TrimPrefix(it.SK, channelSKPrefix))
-	c, inClear, err := parley.DecodeChannelConfig(ctx, t.sealer, accountID, channel, []byte(it.Data))
+	c, inClear, err := storecodec.DecodeChannelConfig(ctx, t.sealer, accountID, channel, []byte(it.Data))
 	if err != nil {
 		return parley.ChannelConfig{}, fmt.Errorf("%s %s: %w", it.PK, it.SK, err)
 	}
 	if inClear {
-		data, err := parley.EncodeChannelConfig(ctx, t.sealer, c)
+		data, err := storecodec.EncodeChannelConfig(ctx, t.sealer, c)
 		if err != nil {
 			return parley.ChannelConfig{}, err
 		}
@@ -71,7 +72,7 @@ func (t *Table) decodeChannel(ctx context.Context, av item) (parley.ChannelConfi
 // PutChannelConfig implements store.Channels with a write conditional on
 // the saved version.
 func (t *Table) PutChannelConfig(ctx context.Context, c parley.ChannelConfig) error {
-	data, err := parley.EncodeChannelConfig(ctx, t.sealer, c)
+	data, err := storecodec.EncodeChannelConfig(ctx, t.sealer, c)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/awstest"
 	"github.com/parleyhq/parley/internal/envelope/kms"
+	"github.com/parleyhq/parley/internal/gateway/cm"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/dynamo"
@@ -170,7 +171,7 @@ func TestSecretsNeedASealer(t *testing.T) {
 		t.Errorf("PutAccount stored a connector secret without a Sealer")
 	}
 	c := parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelSMS, Provider: parley.ProviderCM,
-		CM: &parley.CMCredentials{ProductToken: "7c2e9a41-5b3d-4f86-a0e1-d94c6b2f8e35"}, Version: 1}
+		Credentials: cm.Credentials{ProductToken: "7c2e9a41-5b3d-4f86-a0e1-d94c6b2f8e35"}.Channel(), Version: 1}
 	if err := s.PutChannelConfig(ctx, c); err == nil {
 		t.Errorf("PutChannelConfig stored credentials without a Sealer")
 	}

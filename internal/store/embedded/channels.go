@@ -8,10 +8,11 @@ import (
 
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/storecodec"
 )
 
 // bucketChannels holds channel configurations: account \x00 channel →
-// parley.EncodeChannelConfig (credentials sealed). It is created by the
+// storecodec.EncodeChannelConfig (credentials sealed). It is created by the
 // first save.
 var bucketChannels = []byte("channels")
 
@@ -23,7 +24,7 @@ func channelKey(accountID string, channel parley.Channel) []byte {
 
 // PutChannelConfig implements store.Channels.
 func (s *Store) PutChannelConfig(ctx context.Context, c parley.ChannelConfig) error {
-	data, err := parley.EncodeChannelConfig(ctx, s.sealer, c)
+	data, err := storecodec.EncodeChannelConfig(ctx, s.sealer, c)
 	if err != nil {
 		return err
 	}
@@ -35,7 +36,7 @@ func (s *Store) PutChannelConfig(ctx context.Context, c parley.ChannelConfig) er
 		key := channelKey(c.AccountID, c.Channel)
 		version := 0
 		if old := b.Get(key); old != nil {
-			saved, _, err := parley.DecodeChannelConfig(ctx, s.sealer, c.AccountID, c.Channel, old)
+			saved, _, err := storecodec.DecodeChannelConfig(ctx, s.sealer, c.AccountID, c.Channel, old)
 			if err != nil {
 				return err
 			}
@@ -103,11 +104,11 @@ func (s *Store) ChannelConfigs(ctx context.Context, accountID string) ([]parley.
 // in place the credentials of a record written before they were sealed.
 // It runs outside the read transaction, as opening may ask the Sealer.
 func (s *Store) decodeChannel(ctx context.Context, accountID string, channel parley.Channel, data []byte) (parley.ChannelConfig, error) {
-	c, inClear, err := parley.DecodeChannelConfig(ctx, s.sealer, accountID, channel, data)
+	c, inClear, err := storecodec.DecodeChannelConfig(ctx, s.sealer, accountID, channel, data)
 	if err != nil || !inClear {
 		return c, err
 	}
-	sealed, err := parley.EncodeChannelConfig(ctx, s.sealer, c)
+	sealed, err := storecodec.EncodeChannelConfig(ctx, s.sealer, c)
 	if err != nil {
 		return parley.ChannelConfig{}, err
 	}

@@ -21,7 +21,7 @@ func EncodeConnector(ctx context.Context, s parley.Sealer, a parley.Account) ([]
 	if a.ConnectorSecret == "" {
 		return nil, nil
 	}
-	sealed, err := parley.SealSecret(ctx, s, []byte(a.ConnectorSecret.Reveal()), parley.SecretAAD(a.ID, connectorItem))
+	sealed, err := parley.Seal(ctx, s, []byte(a.ConnectorSecret.Reveal()), parley.SecretAAD(a.ID, connectorItem))
 	if err != nil {
 		return nil, fmt.Errorf("seal the connector secret of account %s: %w", a.ID, err)
 	}
@@ -37,7 +37,7 @@ func DecodeConnector(ctx context.Context, s parley.Sealer, accountID string, sea
 	if len(sealed) == 0 {
 		return parley.Secret(legacy), legacy != "", nil
 	}
-	plain, err := parley.OpenSecret(ctx, s, sealed, parley.SecretAAD(accountID, connectorItem))
+	plain, err := parley.Open(ctx, s, sealed, parley.SecretAAD(accountID, connectorItem))
 	if err != nil {
 		return "", false, fmt.Errorf("open the connector secret of account %s: %w", accountID, err)
 	}

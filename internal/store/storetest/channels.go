@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/parleyhq/parley/internal/gateway/cm"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -30,16 +32,16 @@ func testChannels(t *testing.T, s store.Store) {
 	}
 	sms := parley.ChannelConfig{
 		AccountID: "acct1", Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio, BaseURL: "https://api.example.com",
-		Twilio: &parley.TwilioCredentials{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: testAuthToken,
-			MessagingServiceSID: "MG0123456789abcdef0123456789abcdef"},
+		Credentials: twilio.Credentials{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: testAuthToken,
+			MessagingServiceSID: "MG0123456789abcdef0123456789abcdef"}.Channel(),
 		Senders: []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "+12025550100"}, {Default: true, ID: "MG0123456789abcdef0123456789abcdef"}},
 		Version: 1, UpdatedAt: t0,
 	}
 	wa := parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderSandbox, Version: 1, UpdatedAt: t0}
 	other := parley.ChannelConfig{
 		AccountID: "acct2", Channel: parley.ChannelSMS, Provider: parley.ProviderCM,
-		CM:      &parley.CMCredentials{ProductToken: testProductToken},
-		Senders: []parley.ChannelSender{{OutboundNumber: "+31612345678", ID: "Brand"}}, Version: 1, UpdatedAt: t0,
+		Credentials: cm.Credentials{ProductToken: testProductToken}.Channel(),
+		Senders:     []parley.ChannelSender{{OutboundNumber: "+31612345678", ID: "Brand"}}, Version: 1, UpdatedAt: t0,
 	}
 	for _, c := range []parley.ChannelConfig{sms, wa, other} {
 		if err := s.PutChannelConfig(ctx, c); err != nil {
@@ -48,14 +50,14 @@ func testChannels(t *testing.T, s store.Store) {
 	}
 	got, err := s.ChannelConfig(ctx, "acct1", parley.ChannelSMS)
 	if err != nil || got.Provider != parley.ProviderTwilio || got.BaseURL != sms.BaseURL || got.Version != 1 || !got.UpdatedAt.Equal(t0) ||
-		got.Twilio == nil || *got.Twilio != *sms.Twilio || len(got.Senders) != 2 || got.Senders[1] != sms.Senders[1] {
-		t.Fatalf("ChannelConfig = %+v (twilio %+v), %v; want %+v", got, got.Twilio, err, sms)
+		!got.Credentials.Equal(sms.Credentials) || len(got.Senders) != 2 || got.Senders[1] != sms.Senders[1] {
+		t.Fatalf("ChannelConfig = %+v, %v; want %+v", got, err, sms)
 	}
-	if got.Twilio.AuthToken.Reveal() != testAuthToken {
+	if twilioOf(got).AuthToken.Reveal() != testAuthToken {
 		t.Errorf("the auth token did not come back in clear")
 	}
 	c, err := s.ChannelConfig(ctx, "acct2", parley.ChannelSMS)
-	if err != nil || c.CM == nil || c.CM.ProductToken.Reveal() != testProductToken || c.Twilio != nil {
+	if err != nil || cmOf(c).ProductToken.Reveal() != testProductToken {
 		t.Errorf("another account's config = %+v, %v", c, err)
 	}
 	if _, err := s.ChannelConfig(ctx, "acct2", parley.ChannelWhatsApp); parley.ErrorCode(err) != parley.ENOTFOUND {
@@ -79,14 +81,26 @@ func testChannels(t *testing.T, s store.Store) {
 		t.Errorf("PutChannelConfig version 2 with none saved: %v; want ECONFLICT", err)
 	}
 	next := sms
-	next.Twilio = nil
+	next.Credentials = parley.Credentials{}
 	next.Senders = nil
 	next.Provider, next.Version, next.UpdatedAt = parley.ProviderSandbox, 2, t0.Add(1)
 	if err := s.PutChannelConfig(ctx, next); err != nil {
 		t.Fatal(err)
 	}
 	got, err = s.ChannelConfig(ctx, "acct1", parley.ChannelSMS)
-	if err != nil || got.Version != 2 || got.Provider != parley.ProviderSandbox || got.Twilio != nil || len(got.Senders) != 0 || !got.UpdatedAt.Equal(t0.Add(1)) {
+	if err != nil || got.Version != 2 || got.Provider != parley.ProviderSandbox || !got.Credentials.IsZero() || len(got.Senders) != 0 || !got.UpdatedAt.Equal(t0.Add(1)) {
 		t.Errorf("after the update = %+v, %v", got, err)
 	}
+}
+
+// twilioOf returns the Twilio credentials of c, zero when it has none.
+func twilioOf(c parley.ChannelConfig) twilio.Credentials {
+	t, _ := twilio.CredentialsOf(c.Credentials)
+	return t
+}
+
+// cmOf returns the CM.com credentials of c, zero when it has none.
+func cmOf(c parley.ChannelConfig) cm.Credentials {
+	m, _ := cm.CredentialsOf(c.Credentials)
+	return m
 }

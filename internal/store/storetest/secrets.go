@@ -8,6 +8,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/parleyhq/parley/internal/gateway/cm"
+	"github.com/parleyhq/parley/internal/gateway/push"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
+	"github.com/parleyhq/parley/internal/gateway/whatsapp"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -50,18 +54,18 @@ const (
 func restConfigs() []parley.ChannelConfig {
 	return []parley.ChannelConfig{
 		{AccountID: "acct1", Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio,
-			Twilio: &parley.TwilioCredentials{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: restTwilioToken,
-				APIKeySID: "SK0123456789abcdef0123456789abcdef", APIKeySecret: restTwilioKeySecret},
+			Credentials: twilio.Credentials{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: restTwilioToken,
+				APIKeySID: "SK0123456789abcdef0123456789abcdef", APIKeySecret: restTwilioKeySecret}.Channel(),
 			Senders: []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "+12025550100"}}, Version: 1, UpdatedAt: t0},
 		{AccountID: "acct1", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp,
-			WhatsApp: &parley.WhatsAppCredentials{AccessToken: restWAAccessToken, AppSecret: restWAAppSecret, VerifyToken: restWAVerifyToken, APIVersion: "v26.0"},
-			Senders:  []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "1234567890"}}, Version: 1, UpdatedAt: t0},
+			Credentials: whatsapp.Credentials{AccessToken: restWAAccessToken, AppSecret: restWAAppSecret, VerifyToken: restWAVerifyToken, APIVersion: "v26.0"}.Channel(),
+			Senders:     []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "1234567890"}}, Version: 1, UpdatedAt: t0},
 		{AccountID: "acct1", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM,
-			FCM:     &parley.FCMCredentials{ServiceAccountJSON: `{"type":"service_account","project_id":"p","private_key":"` + restFCMPrivateKey + `"}`},
-			Version: 1, UpdatedAt: t0},
+			Credentials: push.Credentials{ServiceAccountJSON: `{"type":"service_account","project_id":"p","private_key":"` + restFCMPrivateKey + `"}`}.Channel(),
+			Version:     1, UpdatedAt: t0},
 		{AccountID: "acct2", Channel: parley.ChannelSMS, Provider: parley.ProviderCM,
-			CM:      &parley.CMCredentials{ProductToken: restCMProductToken, WebhookToken: restCMWebhookToken},
-			Senders: []parley.ChannelSender{{OutboundNumber: "+31612345678", ID: "Brand"}}, Version: 1, UpdatedAt: t0},
+			Credentials: cm.Credentials{ProductToken: restCMProductToken, WebhookToken: restCMWebhookToken}.Channel(),
+			Senders:     []parley.ChannelSender{{OutboundNumber: "+31612345678", ID: "Brand"}}, Version: 1, UpdatedAt: t0},
 	}
 }
 
@@ -140,7 +144,7 @@ func ProviderSecretsAtRest(t *testing.T, open func(t *testing.T) (store.Store, R
 		s, raw := open(t)
 		raw.PutChannel(t, "acct3", parley.ChannelSMS, []byte(legacyTwilio))
 		list, err := s.ChannelConfigs(ctx, "acct3")
-		if err != nil || len(list) != 1 || list[0].Twilio == nil || list[0].Twilio.AuthToken.Reveal() != restTwilioToken || list[0].Version != 4 {
+		if err != nil || len(list) != 1 || twilioOf(list[0]).AuthToken.Reveal() != restTwilioToken || list[0].Version != 4 {
 			t.Fatalf("ChannelConfigs of a record in clear = %v, %v; want it whole", list, err)
 		}
 		assertNotInDump(t, raw, restTwilioToken)
@@ -155,7 +159,7 @@ func ProviderSecretsAtRest(t *testing.T, open func(t *testing.T) (store.Store, R
 		}
 
 		raw.PutChannel(t, "acct4", parley.ChannelSMS, bytes.ReplaceAll([]byte(legacyTwilio), []byte("acct3"), []byte("acct4")))
-		if got, err := s.ChannelConfig(ctx, "acct4", parley.ChannelSMS); err != nil || got.Twilio == nil || got.Twilio.AuthToken.Reveal() != restTwilioToken {
+		if got, err := s.ChannelConfig(ctx, "acct4", parley.ChannelSMS); err != nil || twilioOf(got).AuthToken.Reveal() != restTwilioToken {
 			t.Fatalf("ChannelConfig of a record in clear = %v, %v; want it whole", got, err)
 		}
 		assertNotInDump(t, raw, restTwilioToken)
