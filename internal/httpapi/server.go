@@ -73,8 +73,8 @@ type Server struct {
 	// ParseGate, when set, holds each account to a rate of parses (the
 	// campaign service holds creations to theirs, once a draft is valid).
 	ParseGate Gate
-	Accounts   Accounts
-	Templates  Templates
+	Accounts  Accounts
+	Templates Templates
 	// Auth verifies bearer tokens; every route is then held to its access
 	// rule (auth.go). Nil enforces nothing: only tests of other routes.
 	Auth Authenticator

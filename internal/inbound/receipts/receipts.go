@@ -17,7 +17,6 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 )
 
-
 // Service applies delivery reports.
 type Service struct {
 	Store store.Recipients
