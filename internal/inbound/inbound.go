@@ -32,6 +32,7 @@ import (
 	"github.com/parleyhq/parley/internal/inbound/conversation"
 	"github.com/parleyhq/parley/internal/inbound/optout"
 	"github.com/parleyhq/parley/internal/inbound/receipts"
+	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 	"github.com/parleyhq/parley/internal/store"
@@ -118,7 +119,7 @@ func (s *Service) Receive(ctx context.Context, m Message) (Outcome, error) {
 			return Outcome{}, fmt.Errorf("mark %s message %s of %s seen: %w", m.Provider, m.ID, m.AccountID, err)
 		}
 		if !first {
-			s.log().InfoContext(ctx, "message already taken in", "account", m.AccountID, "provider", m.Provider, "providerMessageId", m.ID)
+			s.log().InfoContext(ctx, "message already taken in", obs.IDs(m.AccountID, "", ""), "provider", m.Provider, "providerMessageId", m.ID)
 			return Outcome{Duplicate: true}, nil
 		}
 	}
@@ -126,7 +127,7 @@ func (s *Service) Receive(ctx context.Context, m Message) (Outcome, error) {
 	if err != nil && m.ID != "" {
 		// Let the provider's retry in. The context may be what failed.
 		if ferr := s.Seen.ForgetSeen(context.WithoutCancel(ctx), scope, m.ID); ferr != nil {
-			s.log().ErrorContext(ctx, "failed message stays marked seen: a retry of it will be dropped", "account", m.AccountID,
+			s.log().ErrorContext(ctx, "failed message stays marked seen: a retry of it will be dropped", obs.IDs(m.AccountID, "", ""),
 				"provider", m.Provider, "providerMessageId", m.ID, "err", ferr)
 		}
 	}
@@ -149,7 +150,7 @@ func (s *Service) takeIn(ctx context.Context, m Message) (Outcome, error) {
 			if res.Reply != "" {
 				out.AnswerID = s.answer(ctx, m, e164, res)
 			}
-			s.log().InfoContext(ctx, "keyword", "account", m.AccountID, "provider", m.Provider, "providerMessageId", m.ID,
+			s.log().InfoContext(ctx, "keyword", obs.IDs(m.AccountID, "", ""), "provider", m.Provider, "providerMessageId", m.ID,
 				"consumer", phone.Mask(e164), "keyword", res.Keyword.String(), "changed", res.Changed, "answered", out.AnswerID != "")
 			return out, nil
 		}
@@ -175,7 +176,7 @@ func (s *Service) answer(ctx context.Context, m Message, consumer string, res op
 	}
 	id, err := s.Sender.Send(ctx, parley.Message{Channel: m.Channel, From: from, To: consumer, Body: res.Reply, AccountID: m.AccountID})
 	if err != nil {
-		s.log().WarnContext(ctx, "keyword answer not sent", "account", m.AccountID, "provider", m.Provider, "providerMessageId", m.ID,
+		s.log().WarnContext(ctx, "keyword answer not sent", obs.IDs(m.AccountID, "", ""), "provider", m.Provider, "providerMessageId", m.ID,
 			"consumer", phone.Mask(consumer), "keyword", res.Keyword.String(), "err", err)
 		return ""
 	}
@@ -198,22 +199,21 @@ type StatusOutcome struct {
 // recipient's message id is not recorded yet (the provider should retry).
 func (s *Service) Status(ctx context.Context, u receipts.Update) (StatusOutcome, error) {
 	if u.CampaignID == "" || u.RecipientID == "" {
-		s.log().DebugContext(ctx, "status without a recipient reference", "account", u.AccountID, "provider", u.Provider,
+		s.log().DebugContext(ctx, "status without a recipient reference", obs.IDs(u.AccountID, "", ""), "provider", u.Provider,
 			"providerMessageId", u.ProviderMessageID, "status", u.Word)
 		return StatusOutcome{Ignored: "no recipient reference"}, nil
 	}
 	res, err := s.Statuses.Apply(ctx, u)
 	switch {
 	case parley.ErrorCode(err) == parley.ENOTFOUND:
-		s.log().WarnContext(ctx, "status names no recipient", "account", u.AccountID, "campaign", u.CampaignID, "recipient", u.RecipientID,
+		s.log().WarnContext(ctx, "status names no recipient", obs.IDs(u.AccountID, u.CampaignID, u.RecipientID),
 			"provider", u.Provider, "providerMessageId", u.ProviderMessageID)
 		return StatusOutcome{Result: receipts.Result{Ref: u.Ref()}, Ignored: "no such recipient"}, nil
 	case err != nil:
 		return StatusOutcome{Result: res}, err
 	}
 	if !res.Matched {
-		s.log().WarnContext(ctx, "status for a message the recipient does not carry", "account", u.AccountID, "campaign", u.CampaignID,
-			"recipient", u.RecipientID, "provider", u.Provider, "providerMessageId", u.ProviderMessageID)
+		s.log().WarnContext(ctx, "status for a message the recipient does not carry", obs.IDs(u.AccountID, u.CampaignID, u.RecipientID), "provider", u.Provider, "providerMessageId", u.ProviderMessageID)
 	}
 	return StatusOutcome{Result: res}, nil
 }

@@ -137,7 +137,7 @@ func (c *Client) Push(ctx context.Context, ev parley.ConversationEvent) error {
 	if err != nil {
 		return parley.Wrap(parley.EUNAVAILABLE, err, "push of conversation %s to the agent platform of account %s", ev.Conversation.ID, accountID)
 	}
-	c.log().InfoContext(ctx, "conversation pushed", "account", accountID, "conversation", ev.Conversation.ID, "event", ev.Type)
+	c.log().InfoContext(ctx, "conversation pushed", obs.IDs(accountID, "", ""), "conversation", ev.Conversation.ID, "event", ev.Type)
 	return nil
 }
 

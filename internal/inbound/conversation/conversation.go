@@ -171,8 +171,8 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (parley.Conversation,
 		if err != nil {
 			return parley.Conversation{}, err
 		}
-		s.log().InfoContext(ctx, "conversation started", "account", conv.AccountID, "conversation", conv.ID,
-			"consumer", phone.Mask(consumer), "skill", conv.Skill, "source", conv.Context.Source, "campaign", conv.Context.CampaignID,
+		s.log().InfoContext(ctx, "conversation started", obs.IDs(conv.AccountID, conv.Context.CampaignID, ""), "conversation", conv.ID,
+			"consumer", phone.Mask(consumer), "skill", conv.Skill, "source", conv.Context.Source,
 			"broadcast", conv.Context.BroadcastID, "engagement", conv.Context.EngagementID)
 		if err := s.report(ctx, conv); err != nil {
 			return conv, err
@@ -185,7 +185,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (parley.Conversation,
 // redelivered answers a message the conversation holds already: its event
 // is recorded and pushed again, in case the first delivery stopped short.
 func (s *Service) redelivered(ctx context.Context, c parley.Conversation, providerID string) (parley.Conversation, error) {
-	s.log().InfoContext(ctx, "reply already routed", "account", c.AccountID, "conversation", c.ID, "providerMessageId", providerID)
+	s.log().InfoContext(ctx, "reply already routed", obs.IDs(c.AccountID, "", ""), "conversation", c.ID, "providerMessageId", providerID)
 	first := slices.IndexFunc(c.Transcript, func(l parley.Line) bool { return l.Direction == parley.Inbound })
 	if first < 0 || c.Transcript[first].ProviderMessageID != providerID {
 		return c, s.push(ctx, parley.EventMessage, c)
@@ -338,7 +338,7 @@ func (s *Service) push(ctx context.Context, typ string, c parley.Conversation) e
 	if err == nil {
 		return nil
 	}
-	s.log().WarnContext(ctx, "conversation not pushed", "account", c.AccountID, "conversation", c.ID, "event", typ, "err", err)
+	s.log().WarnContext(ctx, "conversation not pushed", obs.IDs(c.AccountID, "", ""), "conversation", c.ID, "event", typ, "err", err)
 	return &parley.Error{Code: parley.EUNAVAILABLE, Message: "conversation " + c.ID + " stored; the agent platform did not take it", Err: errors.Join(ErrNotPushed, err)}
 }
 
@@ -389,7 +389,7 @@ func (s *Service) Close(ctx context.Context, accountID, id string) (parley.Conve
 		if err != nil {
 			return parley.Conversation{}, err
 		}
-		s.log().InfoContext(ctx, "conversation closed", "account", accountID, "conversation", id)
+		s.log().InfoContext(ctx, "conversation closed", obs.IDs(accountID, "", ""), "conversation", id)
 		_ = s.push(ctx, parley.EventClosed, saved)
 		return saved, nil
 	}
