@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/auth/signingkey"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/signingkey"
 )
 
 // remote is a running parley serve, addressed by the --addr flag.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/internal/auth/signingkey"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/signingkey"
 )
 
 // TestMain keeps the tests' servers' records out of the user's cache

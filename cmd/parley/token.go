@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/auth/signingkey"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/signingkey"
 )
 
 // operatorAccount is the account claim of operator tokens, which name no

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/auth/signingkey"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/signingkey"
 )
 
 // TestTokenCommand checks that parley token mints a token that verifies

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/auth/signingkey"
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/dispatch"
@@ -38,7 +39,6 @@ import (
 	"github.com/parleyhq/parley/internal/settings/channels"
 	"github.com/parleyhq/parley/internal/settings/pushtoken"
 	"github.com/parleyhq/parley/internal/settings/templates"
-	"github.com/parleyhq/parley/internal/signingkey"
 	"github.com/parleyhq/parley/internal/store"
 	storeembedded "github.com/parleyhq/parley/internal/store/embedded"
 )

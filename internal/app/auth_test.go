@@ -7,9 +7,9 @@ import (
 
 	"github.com/parleyhq/parley/internal/app"
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/auth/kmssign"
 	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/config"
-	"github.com/parleyhq/parley/internal/kmssign"
 	"github.com/parleyhq/parley/internal/lambdafn"
 	"github.com/parleyhq/parley/internal/obs"
 )

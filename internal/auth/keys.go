@@ -185,7 +185,7 @@ func thumbprint(pub crypto.PublicKey) string {
 
 // Signer signs access tokens with one private key. A *Key holding its
 // private key is one; a key that never leaves a key management service
-// (internal/kmssign) is another.
+// (internal/auth/kmssign) is another.
 type Signer interface {
 	// Public returns the verify-only key: the key id, the algorithm and
 	// the public key tokens signed by Sign verify with.

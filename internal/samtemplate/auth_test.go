@@ -8,7 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/parleyhq/parley/internal/kmssign"
+	"github.com/parleyhq/parley/internal/auth/kmssign"
 	"github.com/parleyhq/parley/internal/lambdafn"
 )
 

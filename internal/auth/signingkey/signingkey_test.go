@@ -12,11 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/auth/kmssign"
+	"github.com/parleyhq/parley/internal/auth/signingkey"
 	"github.com/parleyhq/parley/internal/awstest"
 	"github.com/parleyhq/parley/internal/config"
-	"github.com/parleyhq/parley/internal/kmssign"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/signingkey"
 )
 
 var clock = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })

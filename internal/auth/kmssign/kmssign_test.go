@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/auth/kmssign"
 	"github.com/parleyhq/parley/internal/awstest"
-	"github.com/parleyhq/parley/internal/kmssign"
 	"github.com/parleyhq/parley/internal/parley"
 )
 

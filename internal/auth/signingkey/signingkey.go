@@ -21,8 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/auth/kmssign"
 	"github.com/parleyhq/parley/internal/config"
-	"github.com/parleyhq/parley/internal/kmssign"
 	"github.com/parleyhq/parley/internal/obs/xray"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/secretfile"
