@@ -293,6 +293,52 @@ func EncodeCredentials(p parley.Provider, clear any) (parley.Credentials, error)
 	return parley.NewCredentials(p, b), nil
 }
 
+// Block is a provider's typed credentials: their JSON is the API's
+// credential block (parley.Secret fields redacted when encoded), and
+// Channel returns them, secrets in clear, as a configuration holds them.
+type Block interface {
+	Channel() parley.Credentials
+}
+
+// CredentialsOf returns the credentials of provider p that c holds, as T.
+func CredentialsOf[T Block](p parley.Provider, c parley.Credentials) (T, error) {
+	var creds T
+	err := DecodeCredentials(p, c, &creds)
+	return creds, err
+}
+
+// DecodeBlock reads a provider's block of the API's request as T.
+func DecodeBlock[T Block](block json.RawMessage) (parley.Credentials, error) {
+	var creds T
+	if err := json.Unmarshal(block, &creds); err != nil {
+		return parley.Credentials{}, err
+	}
+	return creds.Channel(), nil
+}
+
+// RedactBlock encodes the credentials of provider p as the API answers
+// them: T's JSON, its secrets redacted.
+func RedactBlock[T Block](p parley.Provider, c parley.Credentials) (json.RawMessage, error) {
+	creds, err := CredentialsOf[T](p, c)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(creds)
+}
+
+// KeepBlockSecrets returns sent with keep applied against saved, both
+// credentials of provider p: keep restores each secret of saved that sent
+// carries redacted. sent is returned as it is when either does not decode.
+func KeepBlockSecrets[T Block](p parley.Provider, sent, saved parley.Credentials, keep func(sent *T, saved T)) parley.Credentials {
+	c, err := CredentialsOf[T](p, sent)
+	old, oerr := CredentialsOf[T](p, saved)
+	if err != nil || oerr != nil {
+		return sent
+	}
+	keep(&c, old)
+	return c.Channel()
+}
+
 // NeedsCredentials is the refusal of a configuration of provider p
 // without p's credentials.
 func NeedsCredentials(p parley.Provider) error {

@@ -76,12 +76,15 @@ func (s Secret) GoString() string { return fmt.Sprintf("%q", s.Redacted()) }
 
 // Format prints the redacted form whatever the verb, so that no verb can
 // reach the secret.
-func (s Secret) Format(f fmt.State, verb rune) {
+func (s Secret) Format(f fmt.State, verb rune) { FormatMasked(f, verb, s.Redacted(), s.GoString()) }
+
+// FormatMasked is the Format of a value whose secrets never print: %#v
+// writes goString, every other verb masked.
+func FormatMasked(f fmt.State, verb rune, masked, goString string) {
 	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, s.GoString())
-		return
+		masked = goString
 	}
-	_, _ = io.WriteString(f, s.Redacted())
+	_, _ = io.WriteString(f, masked)
 }
 
 // LogValue makes log/slog record the redacted form.

@@ -3,7 +3,6 @@ package parley
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 )
 
@@ -55,13 +54,7 @@ func (c Credentials) GoString() string { return fmt.Sprintf("%q", c.masked()) }
 
 // Format prints the mask whatever the verb, so that no verb can reach the
 // secrets.
-func (c Credentials) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, c.GoString())
-		return
-	}
-	_, _ = io.WriteString(f, c.masked())
-}
+func (c Credentials) Format(f fmt.State, verb rune) { FormatMasked(f, verb, c.masked(), c.GoString()) }
 
 // LogValue makes log/slog record the mask.
 func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.masked()) }

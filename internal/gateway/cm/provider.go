@@ -46,9 +46,7 @@ func (c Credentials) Channel() parley.Credentials {
 
 // CredentialsOf returns the CM.com credentials of a channel configuration.
 func CredentialsOf(c parley.Credentials) (Credentials, error) {
-	var creds Credentials
-	err := gateway.DecodeCredentials(parley.ProviderCM, c, &creds)
-	return creds, err
+	return gateway.CredentialsOf[Credentials](parley.ProviderCM, c)
 }
 
 var (
@@ -65,11 +63,7 @@ func (Provider) Channels() []parley.Channel { return []parley.Channel{parley.Cha
 
 // DecodeCredentials reads the API's cm block.
 func (Provider) DecodeCredentials(block json.RawMessage) (parley.Credentials, error) {
-	var c Credentials
-	if err := json.Unmarshal(block, &c); err != nil {
-		return parley.Credentials{}, err
-	}
-	return c.Channel(), nil
+	return gateway.DecodeBlock[Credentials](block)
 }
 
 // ValidateCredentials requires a product token (a GUID) and takes a
@@ -96,23 +90,15 @@ func (Provider) ValidateCredentials(creds parley.Credentials, _ egress.Policy) e
 
 // RedactCredentials is the block with its secrets redacted.
 func (Provider) RedactCredentials(creds parley.Credentials) (json.RawMessage, error) {
-	c, err := CredentialsOf(creds)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(c)
+	return gateway.RedactBlock[Credentials](parley.ProviderCM, creds)
 }
 
 // KeepSecrets keeps the saved tokens sent back redacted.
 func (Provider) KeepSecrets(sent, saved parley.Credentials) parley.Credentials {
-	c, err := CredentialsOf(sent)
-	old, oerr := CredentialsOf(saved)
-	if err != nil || oerr != nil {
-		return sent
-	}
-	parley.KeepSecret(&c.ProductToken, old.ProductToken)
-	parley.KeepSecret(&c.WebhookToken, old.WebhookToken)
-	return c.Channel()
+	return gateway.KeepBlockSecrets(parley.ProviderCM, sent, saved, func(c *Credentials, old Credentials) {
+		parley.KeepSecret(&c.ProductToken, old.ProductToken)
+		parley.KeepSecret(&c.WebhookToken, old.WebhookToken)
+	})
 }
 
 // ValidSenderID takes an E.164 number, a short code or an alphanumeric

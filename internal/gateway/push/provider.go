@@ -55,9 +55,7 @@ func (f Credentials) Channel() parley.Credentials {
 
 // CredentialsOf returns the FCM credentials of a channel configuration.
 func CredentialsOf(c parley.Credentials) (Credentials, error) {
-	var creds Credentials
-	err := gateway.DecodeCredentials(parley.ProviderFCM, c, &creds)
-	return creds, err
+	return gateway.CredentialsOf[Credentials](parley.ProviderFCM, c)
 }
 
 // maxServiceAccount bounds the size of a key file.
@@ -141,24 +139,16 @@ func usableServiceAccount(key parley.Secret, p egress.Policy) error {
 
 // RedactCredentials is the block with the key file masked whole.
 func (Provider) RedactCredentials(creds parley.Credentials) (json.RawMessage, error) {
-	f, err := CredentialsOf(creds)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(f)
+	return gateway.RedactBlock[Credentials](parley.ProviderFCM, creds)
 }
 
 // KeepSecrets keeps the saved key file sent back masked.
 func (Provider) KeepSecrets(sent, saved parley.Credentials) parley.Credentials {
-	f, err := CredentialsOf(sent)
-	old, oerr := CredentialsOf(saved)
-	if err != nil || oerr != nil {
-		return sent
-	}
-	if old.ServiceAccountJSON != "" && f.ServiceAccountJSON == parley.SecretMask {
-		f.ServiceAccountJSON = old.ServiceAccountJSON // masked whole by MarshalJSON
-	}
-	return f.Channel()
+	return gateway.KeepBlockSecrets(parley.ProviderFCM, sent, saved, func(c *Credentials, old Credentials) {
+		if old.ServiceAccountJSON != "" && c.ServiceAccountJSON == parley.SecretMask {
+			c.ServiceAccountJSON = old.ServiceAccountJSON // masked whole by MarshalJSON
+		}
+	})
 }
 
 // ValidSenderID takes any printable id: FCM needs no sender.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -56,11 +55,7 @@ func (c Credentials) GoString() string {
 // Format prints the credentials, their secrets redacted, whatever the
 // verb: %#v as GoString, anything else as String.
 func (c Credentials) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, c.GoString())
-		return
-	}
-	_, _ = io.WriteString(f, c.String())
+	parley.FormatMasked(f, verb, c.String(), c.GoString())
 }
 
 // LogValue makes log/slog record the credentials, their secrets redacted.
@@ -87,9 +82,7 @@ func (c Credentials) Channel() parley.Credentials {
 
 // CredentialsOf returns the Twilio credentials of a channel configuration.
 func CredentialsOf(c parley.Credentials) (Credentials, error) {
-	var creds Credentials
-	err := gateway.DecodeCredentials(parley.ProviderTwilio, c, &creds)
-	return creds, err
+	return gateway.CredentialsOf[Credentials](parley.ProviderTwilio, c)
 }
 
 var (
@@ -106,11 +99,7 @@ func (Provider) Channels() []parley.Channel { return []parley.Channel{parley.Cha
 
 // DecodeCredentials reads the API's twilio block.
 func (Provider) DecodeCredentials(block json.RawMessage) (parley.Credentials, error) {
-	var c Credentials
-	if err := json.Unmarshal(block, &c); err != nil {
-		return parley.Credentials{}, err
-	}
-	return c.Channel(), nil
+	return gateway.DecodeBlock[Credentials](block)
 }
 
 // ValidateCredentials checks the account SID, and that either the auth
@@ -146,24 +135,16 @@ func (Provider) ValidateCredentials(creds parley.Credentials, _ egress.Policy) e
 
 // RedactCredentials is the block with its secrets redacted.
 func (Provider) RedactCredentials(creds parley.Credentials) (json.RawMessage, error) {
-	t, err := CredentialsOf(creds)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(t)
+	return gateway.RedactBlock[Credentials](parley.ProviderTwilio, creds)
 }
 
 // KeepSecrets keeps the saved auth token and API key secret sent back
 // redacted.
 func (Provider) KeepSecrets(sent, saved parley.Credentials) parley.Credentials {
-	t, err := CredentialsOf(sent)
-	old, oerr := CredentialsOf(saved)
-	if err != nil || oerr != nil {
-		return sent
-	}
-	parley.KeepSecret(&t.AuthToken, old.AuthToken)
-	parley.KeepSecret(&t.APIKeySecret, old.APIKeySecret)
-	return t.Channel()
+	return gateway.KeepBlockSecrets(parley.ProviderTwilio, sent, saved, func(c *Credentials, old Credentials) {
+		parley.KeepSecret(&c.AuthToken, old.AuthToken)
+		parley.KeepSecret(&c.APIKeySecret, old.APIKeySecret)
+	})
 }
 
 // ValidSenderID takes an E.164 number, a Messaging Service SID or an

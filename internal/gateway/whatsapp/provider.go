@@ -53,9 +53,7 @@ func (c Credentials) Channel() parley.Credentials {
 // CredentialsOf returns the WhatsApp credentials of a channel
 // configuration.
 func CredentialsOf(c parley.Credentials) (Credentials, error) {
-	var creds Credentials
-	err := gateway.DecodeCredentials(parley.ProviderWhatsApp, c, &creds)
-	return creds, err
+	return gateway.CredentialsOf[Credentials](parley.ProviderWhatsApp, c)
 }
 
 var (
@@ -71,11 +69,7 @@ func (Provider) Channels() []parley.Channel { return []parley.Channel{parley.Cha
 
 // DecodeCredentials reads the API's whatsapp block.
 func (Provider) DecodeCredentials(block json.RawMessage) (parley.Credentials, error) {
-	var c Credentials
-	if err := json.Unmarshal(block, &c); err != nil {
-		return parley.Credentials{}, err
-	}
-	return c.Channel(), nil
+	return gateway.DecodeBlock[Credentials](block)
 }
 
 // ValidateCredentials requires the three secrets and a Graph API version
@@ -101,24 +95,16 @@ func (Provider) ValidateCredentials(creds parley.Credentials, _ egress.Policy) e
 
 // RedactCredentials is the block with its secrets redacted.
 func (Provider) RedactCredentials(creds parley.Credentials) (json.RawMessage, error) {
-	w, err := CredentialsOf(creds)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(w)
+	return gateway.RedactBlock[Credentials](parley.ProviderWhatsApp, creds)
 }
 
 // KeepSecrets keeps the saved secrets sent back redacted.
 func (Provider) KeepSecrets(sent, saved parley.Credentials) parley.Credentials {
-	w, err := CredentialsOf(sent)
-	old, oerr := CredentialsOf(saved)
-	if err != nil || oerr != nil {
-		return sent
-	}
-	parley.KeepSecret(&w.AccessToken, old.AccessToken)
-	parley.KeepSecret(&w.AppSecret, old.AppSecret)
-	parley.KeepSecret(&w.VerifyToken, old.VerifyToken)
-	return w.Channel()
+	return gateway.KeepBlockSecrets(parley.ProviderWhatsApp, sent, saved, func(c *Credentials, old Credentials) {
+		parley.KeepSecret(&c.AccessToken, old.AccessToken)
+		parley.KeepSecret(&c.AppSecret, old.AppSecret)
+		parley.KeepSecret(&c.VerifyToken, old.VerifyToken)
+	})
 }
 
 // ValidSenderID takes a phone-number id.

@@ -151,11 +151,7 @@ func (g Gateway) GoString() string {
 // Format prints String (GoString for %#v) whatever the verb, so no
 // formatting verb can reach the token field.
 func (g Gateway) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, g.GoString())
-		return
-	}
-	_, _ = io.WriteString(f, g.String())
+	parley.FormatMasked(f, verb, g.String(), g.GoString())
 }
 
 // LogValue keeps the token out of structured logs.
