@@ -60,7 +60,7 @@ type App struct {
 	Store  store.Store
 	// Outbox records what the sandbox gateway sends, on the same backend
 	// as Store.
-	Outbox sandbox.Recorder
+	Outbox store.Outbox
 	Queue  queue.Queue
 	// pacer makes the backend's rate limiter (shared across processes on
 	// AWS, in-process on the embedded backend).

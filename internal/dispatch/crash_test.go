@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/testworld"
 )
@@ -138,7 +139,7 @@ func TestKilledDispatchersNeverDuplicateOrLose(t *testing.T) {
 	now := time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) // noon in New York
 	clock := parley.ClockFunc(func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return now })
 	k := &killer{rng: rand.New(rand.NewPCG(3, 5)), p: 0.03, kills: map[string]int{}}
-	rec := &countingRecorder{Recorder: s, sends: map[string]int{}}
+	rec := &countingRecorder{Outbox: s, sends: map[string]int{}}
 	gw := &sandbox.Gateway{Recorder: rec, Clock: clock}
 	d := &dispatch.Dispatcher{Store: dyingStore{s, k}, Sender: dyingGateway{gw, k}, Queue: noVisibility{}, Clock: clock, Log: obs.Discard()}
 	q := &jobs{}
@@ -227,13 +228,13 @@ func unsettled(t *testing.T, s interface {
 // countingRecorder counts the messages the sandbox records per recipient:
 // the outbox answers only an account's newest ones.
 type countingRecorder struct {
-	sandbox.Recorder
+	store.Outbox
 	mu    sync.Mutex
 	sends map[string]int
 }
 
 func (c *countingRecorder) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
-	if err := c.Recorder.RecordSandbox(ctx, m); err != nil {
+	if err := c.Outbox.RecordSandbox(ctx, m); err != nil {
 		return err
 	}
 	c.mu.Lock()

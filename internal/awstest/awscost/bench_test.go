@@ -27,6 +27,7 @@ import (
 	"github.com/parleyhq/parley/internal/ratelimit"
 	rldynamo "github.com/parleyhq/parley/internal/ratelimit/dynamo"
 	acct "github.com/parleyhq/parley/internal/settings/account"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/dynamo"
 )
 
@@ -71,13 +72,13 @@ type flow struct {
 // recorder is the sandbox's store: it tags the sandbox's writes and closes
 // done once every recipient's message was recorded.
 type recorder struct {
-	sandbox.Recorder
+	store.Outbox
 	n    atomic.Int64
 	done chan struct{}
 }
 
 func (r *recorder) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
-	err := r.Recorder.RecordSandbox(awscost.Tag(ctx, sandboxTag), m)
+	err := r.Outbox.RecordSandbox(awscost.Tag(ctx, sandboxTag), m)
 	if err == nil && r.n.Add(1) == recipients {
 		close(r.done)
 	}
@@ -116,7 +117,7 @@ func newFlow(b *testing.B) *flow {
 	}
 	counter.Reset()
 	store, q, log := dynamo.New(db, table), sqs.New(sq, url, dlq), obs.Discard()
-	rec := &recorder{Recorder: store, done: make(chan struct{})}
+	rec := &recorder{Outbox: store, done: make(chan struct{})}
 	optouts := &optout.Service{Store: store, Accounts: &acct.Service{Store: store, Clock: noon}, Clock: noon}
 	replies := &conversation.Service{Store: store, Events: store, Connector: agentpush.New(store, egress.Policy{}.Client(agentpush.DefaultTimeout), noon, log), Clock: noon, Log: log}
 	return &flow{

@@ -15,37 +15,14 @@ import (
 
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
-
-// MaxMessages bounds what Recorder.SandboxMessages returns of an account's
-// outbox.
-const MaxMessages = 1000
-
-// TTL is how long an outbox that expires messages (DynamoDB's) keeps a
-// recorded message after it was sent.
-const TTL = 7 * 24 * time.Hour
-
-// Recorder is the sandbox outbox: it persists what the sandbox "sends".
-// It is no part of the production store port (store.Store); the store
-// adapters implement it beside it, and pass the contract suite in
-// sandboxtest. Every method is safe for concurrent use.
-type Recorder interface {
-	// RecordSandbox appends a message to the outbox.
-	RecordSandbox(ctx context.Context, m parley.SentMessage) error
-	// SandboxMessage returns the message recorded for a recipient, and
-	// whether there is one.
-	SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error)
-	// SandboxMessages lists the newest messages (at most MaxMessages)
-	// recorded for the account, in the order recorded. An outbox may expire
-	// messages TTL after they were sent.
-	SandboxMessages(ctx context.Context, accountID string) ([]parley.SentMessage, error)
-}
 
 var _ gateway.Sender = (*Gateway)(nil)
 
 // Gateway records messages instead of sending them.
 type Gateway struct {
-	Recorder Recorder
+	Recorder store.Outbox
 	Clock    parley.Clock
 
 	mu     sync.Mutex

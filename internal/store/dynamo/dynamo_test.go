@@ -14,8 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleyhq/parley/internal/awstest"
-	"github.com/parleyhq/parley/internal/gateway/sandbox"
-	"github.com/parleyhq/parley/internal/gateway/sandbox/sandboxtest"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/dynamo"
@@ -45,7 +43,7 @@ func TestContract(t *testing.T) {
 }
 
 func TestOutboxContract(t *testing.T) {
-	sandboxtest.Recorder(t, func(t *testing.T) sandbox.Recorder {
+	storetest.Outbox(t, func(t *testing.T) store.Outbox {
 		s, _, _ := newStore(t)
 		return s
 	})

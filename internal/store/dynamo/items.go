@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/window"
 )
 
@@ -354,13 +354,13 @@ type sandboxItem struct {
 	AccountID   string           `dynamodbav:"accountId,omitempty"`
 	RecipientID string           `dynamodbav:"recipientId,omitempty"`
 	SentAt      time.Time        `dynamodbav:"sentAt"`
-	// ExpiresAt is the TTL, epoch seconds: sandbox.TTL after SentAt.
+	// ExpiresAt is the TTL, epoch seconds: store.SandboxTTL after SentAt.
 	ExpiresAt int64 `dynamodbav:"expiresAt"`
 }
 
 func newSandboxItem(m parley.SentMessage) sandboxItem {
 	return sandboxItem{
-		PK: sandboxPKPrefix + m.AccountID, SK: sandboxSK(m), ExpiresAt: m.SentAt.Add(sandbox.TTL).Unix(),
+		PK: sandboxPKPrefix + m.AccountID, SK: sandboxSK(m), ExpiresAt: m.SentAt.Add(store.SandboxTTL).Unix(),
 		ID: m.ID, Channel: string(m.Channel), To: m.To, From: m.From, Body: m.Body, Template: m.Template,
 		CampaignID: m.CampaignID, AccountID: m.AccountID, RecipientID: m.RecipientID, SentAt: m.SentAt,
 	}

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/internal/envelope/keyfile"
-	"github.com/parleyhq/parley/internal/gateway/sandbox"
-	"github.com/parleyhq/parley/internal/gateway/sandbox/sandboxtest"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/embedded"
@@ -40,7 +38,7 @@ func TestContract(t *testing.T) {
 }
 
 func TestOutboxContract(t *testing.T) {
-	sandboxtest.Recorder(t, func(t *testing.T) sandbox.Recorder { return newStore(t) })
+	storetest.Outbox(t, func(t *testing.T) store.Outbox { return newStore(t) })
 }
 
 func TestProviderSecretsEncryptedAtRest(t *testing.T) {

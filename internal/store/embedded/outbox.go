@@ -10,15 +10,15 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // A Store is also the sandbox outbox, beside the store port (store.Store)
 // rather than in it.
-var _ sandbox.Recorder = (*Store)(nil)
+var _ store.Outbox = (*Store)(nil)
 
-// RecordSandbox implements sandbox.Recorder.
+// RecordSandbox implements store.Outbox.
 func (s *Store) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
 	return s.db.Batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSandbox)
@@ -35,7 +35,7 @@ func (s *Store) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
 	})
 }
 
-// SandboxMessage implements sandbox.Recorder.
+// SandboxMessage implements store.Outbox.
 func (s *Store) SandboxMessage(ctx context.Context, ref parley.Ref) (parley.SentMessage, bool, error) {
 	var m parley.SentMessage
 	found := false
@@ -50,14 +50,14 @@ func (s *Store) SandboxMessage(ctx context.Context, ref parley.Ref) (parley.Sent
 	return m, found, err
 }
 
-// SandboxMessages implements sandbox.Recorder: the newest of the account's
+// SandboxMessages implements store.Outbox: the newest of the account's
 // messages, read from the end of the outbox (the embedded backend serves
 // one developer's machine, so its outbox is not expired).
 func (s *Store) SandboxMessages(ctx context.Context, accountID string) ([]parley.SentMessage, error) {
 	out := []parley.SentMessage{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketSandbox).Cursor()
-		for k, v := c.Last(); k != nil && len(out) < sandbox.MaxMessages; k, v = c.Prev() {
+		for k, v := c.Last(); k != nil && len(out) < store.MaxSandboxMessages; k, v = c.Prev() {
 			var m parley.SentMessage
 			if err := json.Unmarshal(v, &m); err != nil {
 				return errors.Join(fmt.Errorf("decode sandbox message %x", k), err)

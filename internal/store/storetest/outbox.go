@@ -1,6 +1,4 @@
-// Package sandboxtest is the contract suite every sandbox.Recorder (the
-// sandbox outbox) passes.
-package sandboxtest
+package storetest
 
 import (
 	"context"
@@ -8,24 +6,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
-var t0 = time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
+var outboxT0 = time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
 
-// Recorder runs the contract suite. newRecorder returns an empty outbox.
-func Recorder(t *testing.T, newRecorder func(t *testing.T) sandbox.Recorder) {
+// Outbox runs the contract suite of store.Outbox. newOutbox returns an
+// empty outbox.
+func Outbox(t *testing.T, newRecorder func(t *testing.T) store.Outbox) {
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, newRecorder(t)) })
 }
 
-func testRoundTrip(t *testing.T, s sandbox.Recorder) {
+func testRoundTrip(t *testing.T, s store.Outbox) {
 	ctx := context.Background()
 	for i := range 3 {
 		m := parley.SentMessage{
 			ID: fmt.Sprintf("SB%d", i), Channel: parley.ChannelSMS, To: "+12025550100", From: "+15550000001",
 			Body: fmt.Sprintf("body %d", i), CampaignID: "camp1", AccountID: "acct1", RecipientID: parley.RecipientID(i + 1),
-			SentAt: t0.Add(time.Duration(i) * time.Second),
+			SentAt: outboxT0.Add(time.Duration(i) * time.Second),
 		}
 		if i == 2 {
 			m.Channel = parley.ChannelWhatsApp
@@ -44,7 +43,7 @@ func testRoundTrip(t *testing.T, s sandbox.Recorder) {
 		t.Errorf("another account's SandboxMessage found: %v, %v", found, err)
 	}
 	other := parley.SentMessage{ID: "SB-other", Channel: parley.ChannelSMS, To: "+12025550100", Body: "another account's",
-		CampaignID: "camp9", AccountID: "acct2", RecipientID: parley.RecipientID(1), SentAt: t0}
+		CampaignID: "camp9", AccountID: "acct2", RecipientID: parley.RecipientID(1), SentAt: outboxT0}
 	if err := s.RecordSandbox(ctx, other); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +58,7 @@ func testRoundTrip(t *testing.T, s sandbox.Recorder) {
 		t.Fatalf("SandboxMessages = %d messages, want 3", len(got))
 	}
 	for i, m := range got {
-		if m.ID != fmt.Sprintf("SB%d", i) || m.Body != fmt.Sprintf("body %d", i) || !m.SentAt.Equal(t0.Add(time.Duration(i)*time.Second)) {
+		if m.ID != fmt.Sprintf("SB%d", i) || m.Body != fmt.Sprintf("body %d", i) || !m.SentAt.Equal(outboxT0.Add(time.Duration(i)*time.Second)) {
 			t.Errorf("message %d = %+v", i, m)
 		}
 		if i == 2 && (m.Template == nil || m.Template.Header.URL != "https://e.com/a.png" || m.Template.Buttons[0].Value != "X1" || m.Template.Body[0] != "Jane") {
