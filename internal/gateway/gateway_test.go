@@ -50,11 +50,11 @@ func TestWebhookURL(t *testing.T) {
 		{"", "acct1", ""},
 	}
 	for _, tt := range tests {
-		if got := gateway.WebhookURL(tt.base, parley.ProviderTwilio, tt.account); got != tt.want {
+		if got := gateway.WebhookURL(tt.base, parley.Provider("twilio"), tt.account); got != tt.want {
 			t.Errorf("WebhookURL(%q, %q) = %q; want %q", tt.base, tt.account, got, tt.want)
 		}
 	}
-	if got := gateway.WebhookPath(parley.ProviderCM); got != "/webhooks/cm/{accountId}" {
+	if got := gateway.WebhookPath(parley.Provider("cm")); got != "/webhooks/cm/{accountId}" {
 		t.Errorf("WebhookPath = %q", got)
 	}
 }

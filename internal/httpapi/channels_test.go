@@ -60,7 +60,7 @@ func TestChannelRoutes(t *testing.T) {
 	if err := json.Unmarshal(data, &saved); err != nil {
 		t.Fatal(err)
 	}
-	if saved.Version != 1 || saved.Provider != parley.ProviderTwilio || saved.Senders[0].OutboundNumber != "+12025550100" ||
+	if saved.Version != 1 || saved.Provider != twilio.Name || saved.Senders[0].OutboundNumber != "+12025550100" ||
 		saved.Twilio.AuthToken != "••••e1f0" || saved.AccountID != "acct1" || saved.Channel != parley.ChannelSMS {
 		t.Errorf("PUT answered %s", data)
 	}

@@ -298,7 +298,7 @@ func (s *Server) sandboxReply(w http.ResponseWriter, r *http.Request) {
 	}
 	id := sandbox.NewMessageID()
 	out, err := s.Inbox.Receive(r.Context(), inbound.Message{
-		AccountID: req.AccountID, Provider: parley.ProviderSandbox, Channel: req.Channel, ID: id,
+		AccountID: req.AccountID, Provider: sandbox.Name, Channel: req.Channel, ID: id,
 		From: req.From, To: req.To, Body: req.Body,
 	})
 	if err != nil {
@@ -411,7 +411,7 @@ func (s *Server) sandboxChannel(ctx context.Context, accountID string, channel p
 		return nil // unconfigured channels go to the sandbox
 	case err != nil:
 		return parley.Wrap(parley.EUNAVAILABLE, err, "the %s configuration of account %s could not be read", channel, accountID)
-	case cfg.Provider != parley.ProviderSandbox:
+	case cfg.Provider != sandbox.Name:
 		return parley.Errorf(parley.EFORBIDDEN, "account %s sends %s through %s: the sandbox injects only on channels that send to the sandbox", accountID, channel, cfg.Provider)
 	}
 	return nil

@@ -85,16 +85,16 @@ func newHookWorld(t *testing.T) *hookWorld {
 	w.h = w.srv.Handler()
 	ctx := context.Background()
 	for _, c := range []parley.ChannelConfig{
-		{AccountID: hookAccount, Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio,
+		{AccountID: hookAccount, Channel: parley.ChannelSMS, Provider: twilio.Name,
 			Credentials: twilio.Credentials{AccountSID: twilioSID, AuthToken: twilioAuthToken}.Channel(),
 			Senders:     []parley.ChannelSender{{OutboundNumber: hookBrand, ID: hookBrand}}},
-		{AccountID: otherHook, Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio,
+		{AccountID: otherHook, Channel: parley.ChannelSMS, Provider: twilio.Name,
 			Credentials: twilio.Credentials{AccountSID: twilioSID, AuthToken: otherAuthToken}.Channel(),
 			Senders:     []parley.ChannelSender{{OutboundNumber: hookBrand, ID: hookBrand}}},
-		{AccountID: hookAccount, Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp,
+		{AccountID: hookAccount, Channel: parley.ChannelWhatsApp, Provider: whatsapp.Name,
 			Credentials: whatsapp.Credentials{AccessToken: "token", AppSecret: waAppSecret, VerifyToken: waVerify}.Channel(),
 			Senders:     []parley.ChannelSender{{OutboundNumber: hookBrand, ID: waPhoneID}}},
-		{AccountID: otherHook, Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp,
+		{AccountID: otherHook, Channel: parley.ChannelWhatsApp, Provider: whatsapp.Name,
 			Credentials: whatsapp.Credentials{AccessToken: "token", AppSecret: waOtherSecret, VerifyToken: "verify-other-0123"}.Channel(),
 			Senders:     []parley.ChannelSender{{OutboundNumber: hookBrand, ID: "999"}}},
 	} {
@@ -109,7 +109,7 @@ func newHookWorld(t *testing.T) *hookWorld {
 // useCM switches account A's SMS to CM, with or without a webhook token.
 func (w *hookWorld) useCM(t *testing.T, webhookToken string) {
 	t.Helper()
-	c := parley.ChannelConfig{AccountID: hookAccount, Channel: parley.ChannelSMS, Provider: parley.ProviderCM, Version: 2,
+	c := parley.ChannelConfig{AccountID: hookAccount, Channel: parley.ChannelSMS, Provider: cm.Name, Version: 2,
 		Credentials: cm.Credentials{ProductToken: cmProduct, WebhookToken: parley.Secret(webhookToken)}.Channel(),
 		Senders:     []parley.ChannelSender{{OutboundNumber: hookBrand, ID: hookBrand}}}
 	if webhookToken == "" {

@@ -15,17 +15,9 @@ import (
 	"github.com/parleyhq/parley/internal/egress"
 )
 
-// Provider names the gateway a channel of an account sends through.
+// Provider names the gateway a channel of an account sends through; each
+// provider package (internal/gateway/...) defines its own name.
 type Provider string
-
-// The providers a channel can be configured with.
-const (
-	ProviderTwilio   Provider = "twilio"   // Twilio Programmable Messaging (SMS)
-	ProviderCM       Provider = "cm"       // CM.com Business Messaging (SMS)
-	ProviderWhatsApp Provider = "whatsapp" // WhatsApp Business Cloud API
-	ProviderFCM      Provider = "fcm"      // Firebase Cloud Messaging (in-app push)
-	ProviderSandbox  Provider = "sandbox"  // records instead of sending
-)
 
 // ConfigurableChannel reports whether ch is a channel that takes a
 // ChannelConfig (sms, whatsapp, inapp).

@@ -61,7 +61,7 @@ func TestSSRFConfiguredURLs(t *testing.T) {
 			p    egress.Policy
 			want bool
 		}{{egress.Policy{}, tt.strict}, {egress.Policy{AllowLoopback: true}, tt.loopback}} {
-			cfg := ChannelConfig{AccountID: "acct1", Channel: ChannelSMS, Provider: ProviderSandbox, BaseURL: tt.url}
+			cfg := ChannelConfig{AccountID: "acct1", Channel: ChannelSMS, Provider: Provider("sandbox"), BaseURL: tt.url}
 			a := Account{ConnectorURL: tt.url + "/hook", ConnectorSecret: "whsec-0123456789abcdef"}
 			for field, err := range map[string]error{"baseUrl": cfg.ValidateCommon(c.p), "connectorUrl": a.Validate(c.p)} {
 				if (err == nil) != c.want || err != nil && ErrorField(err) != field {
@@ -73,7 +73,7 @@ func TestSSRFConfiguredURLs(t *testing.T) {
 }
 
 func TestValidateCommon(t *testing.T) {
-	ok := ChannelConfig{AccountID: "acct1", Channel: ChannelSMS, Provider: ProviderSandbox}
+	ok := ChannelConfig{AccountID: "acct1", Channel: ChannelSMS, Provider: Provider("sandbox")}
 	tests := []struct {
 		name  string
 		c     ChannelConfig
@@ -179,7 +179,7 @@ func TestKeepSecret(t *testing.T) {
 // credentials every way and checks that no secret shows.
 func TestSecretsStayHidden(t *testing.T) {
 	block := `{"accountSid":"AC0123","authToken":"` + testTwilioToken + `"}`
-	c := ChannelConfig{AccountID: "acct1", Channel: ChannelSMS, Provider: ProviderTwilio, Credentials: NewCredentials(ProviderTwilio, []byte(block))}
+	c := ChannelConfig{AccountID: "acct1", Channel: ChannelSMS, Provider: Provider("twilio"), Credentials: NewCredentials(Provider("twilio"), []byte(block))}
 	var out bytes.Buffer
 	for _, h := range []slog.Handler{slog.NewJSONHandler(&out, nil), slog.NewTextHandler(&out, nil)} {
 		slog.New(h).Info("config", "c", c, "creds", c.Credentials, "any", any(c.Credentials))
@@ -197,10 +197,10 @@ func TestSecretsStayHidden(t *testing.T) {
 	if strings.Contains(out.String(), testTwilioToken) {
 		t.Errorf("the secret shows in:\n%s", out.String())
 	}
-	if string(c.Credentials.Reveal()) != block || c.Credentials.Provider() != ProviderTwilio {
+	if string(c.Credentials.Reveal()) != block || c.Credentials.Provider() != Provider("twilio") {
 		t.Errorf("Reveal = %s of %s; want the block of twilio", c.Credentials.Reveal(), c.Credentials.Provider())
 	}
-	if !(Credentials{}).IsZero() || c.Credentials.IsZero() || !c.Credentials.Equal(NewCredentials(ProviderTwilio, []byte(block))) {
+	if !(Credentials{}).IsZero() || c.Credentials.IsZero() || !c.Credentials.Equal(NewCredentials(Provider("twilio"), []byte(block))) {
 		t.Errorf("IsZero and Equal disagree with the blocks")
 	}
 }

@@ -42,7 +42,7 @@ const messagePath = "/v1.0/message"
 const tokenHeader = "X-CM-PRODUCTTOKEN"
 
 // provider names CM in every *parley.SendError.
-const provider = string(parley.ProviderCM)
+const provider = string(Name)
 
 // Message-part limits sent with every SMS: a body longer than one SMS is
 // split into concatenated parts, up to CM's maximum of eight.

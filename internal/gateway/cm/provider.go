@@ -15,6 +15,9 @@ import (
 // Provider is CM.com Business Messaging, for SMS.
 type Provider struct{}
 
+// Name is the name of CM.com Business Messaging (SMS), as channel configurations give it.
+const Name parley.Provider = "cm"
+
 var _ gateway.WebhookProvider = Provider{}
 
 // Credentials authenticate an account with CM.com. Its secrets are
@@ -38,7 +41,7 @@ type clearCredentials struct {
 
 // Channel returns c as a channel configuration's credentials.
 func (c Credentials) Channel() parley.Credentials {
-	creds, _ := gateway.EncodeCredentials(parley.ProviderCM, clearCredentials{
+	creds, _ := gateway.EncodeCredentials(Name, clearCredentials{
 		ProductToken: c.ProductToken.Reveal(), WebhookToken: c.WebhookToken.Reveal(),
 	}) // strings always encode
 	return creds
@@ -46,7 +49,7 @@ func (c Credentials) Channel() parley.Credentials {
 
 // CredentialsOf returns the CM.com credentials of a channel configuration.
 func CredentialsOf(c parley.Credentials) (Credentials, error) {
-	return gateway.CredentialsOf[Credentials](parley.ProviderCM, c)
+	return gateway.CredentialsOf[Credentials](Name, c)
 }
 
 var (
@@ -56,7 +59,7 @@ var (
 )
 
 // Name is cm.
-func (Provider) Name() parley.Provider { return parley.ProviderCM }
+func (Provider) Name() parley.Provider { return Name }
 
 // Channels is SMS.
 func (Provider) Channels() []parley.Channel { return []parley.Channel{parley.ChannelSMS} }
@@ -71,7 +74,7 @@ func (Provider) DecodeCredentials(block json.RawMessage) (parley.Credentials, er
 func (Provider) ValidateCredentials(creds parley.Credentials, _ egress.Policy) error {
 	c, err := CredentialsOf(creds)
 	if err != nil {
-		return gateway.NeedsCredentials(parley.ProviderCM)
+		return gateway.NeedsCredentials(Name)
 	}
 	if err := parley.CheckSecret("cm.productToken", c.ProductToken, true, parley.MaxSecret); err != nil {
 		return err
@@ -90,12 +93,12 @@ func (Provider) ValidateCredentials(creds parley.Credentials, _ egress.Policy) e
 
 // RedactCredentials is the block with its secrets redacted.
 func (Provider) RedactCredentials(creds parley.Credentials) (json.RawMessage, error) {
-	return gateway.RedactBlock[Credentials](parley.ProviderCM, creds)
+	return gateway.RedactBlock[Credentials](Name, creds)
 }
 
 // KeepSecrets keeps the saved tokens sent back redacted.
 func (Provider) KeepSecrets(sent, saved parley.Credentials) parley.Credentials {
-	return gateway.KeepBlockSecrets(parley.ProviderCM, sent, saved, func(c *Credentials, old Credentials) {
+	return gateway.KeepBlockSecrets(Name, sent, saved, func(c *Credentials, old Credentials) {
 		parley.KeepSecret(&c.ProductToken, old.ProductToken)
 		parley.KeepSecret(&c.WebhookToken, old.WebhookToken)
 	})
@@ -110,7 +113,7 @@ func (Provider) ValidSenderID(id string) (bool, string) {
 
 // NeedsSenders refuses a configuration without a sender.
 func (Provider) NeedsSenders(parley.ChannelConfig) error {
-	return parley.FieldErrorf("senders", "%s needs at least one sender", parley.ProviderCM)
+	return parley.FieldErrorf("senders", "%s needs at least one sender", Name)
 }
 
 // DefaultSender is none: every outbound number needs its sender.

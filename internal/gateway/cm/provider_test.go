@@ -18,7 +18,7 @@ const (
 )
 
 func hookConfig(webhookToken parley.Secret) parley.ChannelConfig {
-	return parley.ChannelConfig{AccountID: "A", Channel: parley.ChannelSMS, Provider: parley.ProviderCM,
+	return parley.ChannelConfig{AccountID: "A", Channel: parley.ChannelSMS, Provider: Name,
 		Credentials: Credentials{ProductToken: hookProduct, WebhookToken: webhookToken}.Channel(),
 		Senders:     []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "+12025550150"}}}
 }
@@ -57,16 +57,16 @@ func TestWebhook(t *testing.T) {
 		events gateway.Events
 	}{
 		{"inbound", hookConfig(hookToken), hookPost(hookToken, hookMO), "", gateway.Events{
-			Messages: []gateway.InboundMessage{{AccountID: "A", Provider: parley.ProviderCM, Channel: parley.ChannelSMS, ID: mo.MessageID(),
+			Messages: []gateway.InboundMessage{{AccountID: "A", Provider: Name, Channel: parley.ChannelSMS, ID: mo.MessageID(),
 				From: "+12025550181", To: "+12025550150", AnswerFrom: "+12025550100", Body: "STOP", At: at}}}},
 		{"inbound on WhatsApp", hookConfig(hookToken), hookPost(hookToken, hookWhatsAppMO), "", gateway.Events{
-			Messages: []gateway.InboundMessage{{AccountID: "A", Provider: parley.ProviderCM, Channel: parley.ChannelWhatsApp, ID: waMO.MessageID(),
+			Messages: []gateway.InboundMessage{{AccountID: "A", Provider: Name, Channel: parley.ChannelWhatsApp, ID: waMO.MessageID(),
 				From: "+12025550181", To: "+12025550150", AnswerFrom: "+12025550100", Body: "hi", At: waMO.Time}}}},
 		{"status report", hookConfig(hookToken), hookPost(hookToken, hookDLR(ref, "3", "8")), "", gateway.Events{
-			Statuses: []gateway.StatusUpdate{{AccountID: "A", CampaignID: "camp1", RecipientID: "000002", Provider: parley.ProviderCM,
+			Statuses: []gateway.StatusUpdate{{AccountID: "A", CampaignID: "camp1", RecipientID: "000002", Provider: Name,
 				ProviderMessageID: ref, Status: parley.StatusUndelivered, Word: "failed", ErrorCode: "8", At: time.Date(2026, 11, 23, 17, 1, 0, 0, time.UTC)}}}},
 		{"status report of no recipient", hookConfig(hookToken), hookPost(hookToken, hookDLR("someref", "2", "")), "", gateway.Events{
-			Statuses: []gateway.StatusUpdate{{AccountID: "A", Provider: parley.ProviderCM,
+			Statuses: []gateway.StatusUpdate{{AccountID: "A", Provider: Name,
 				ProviderMessageID: "someref", Status: parley.StatusDelivered, Word: "delivered", At: time.Date(2026, 11, 23, 17, 1, 0, 0, time.UTC)}}}},
 		{"wrong token", hookConfig(hookToken), hookPost("cm-hook-of-someone-else", hookMO), parley.EFORBIDDEN, gateway.Events{}},
 		{"no token configured", hookConfig(""), hookPost(hookToken, hookMO), parley.EFORBIDDEN, gateway.Events{}},

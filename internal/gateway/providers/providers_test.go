@@ -14,25 +14,25 @@ func TestStatusWords(t *testing.T) {
 		want     parley.RecipientStatus
 		ok       bool
 	}{
-		{parley.ProviderTwilio, "queued", parley.StatusSent, true},
-		{parley.ProviderTwilio, "sent", parley.StatusSent, true},
-		{parley.ProviderTwilio, "delivered", parley.StatusDelivered, true},
-		{parley.ProviderTwilio, "undelivered", parley.StatusUndelivered, true},
-		{parley.ProviderTwilio, "failed", parley.StatusFailed, true},
-		{parley.ProviderTwilio, "read", parley.StatusRead, true},
-		{parley.ProviderTwilio, "canceled", parley.StatusFailed, true},
-		{parley.ProviderTwilio, "receiving", "", false},
-		{parley.ProviderSandbox, "Delivered", parley.StatusDelivered, true},
-		{parley.ProviderWhatsApp, "sent", parley.StatusSent, true},
-		{parley.ProviderWhatsApp, "read", parley.StatusRead, true},
-		{parley.ProviderWhatsApp, "failed", parley.StatusFailed, true},
-		{parley.ProviderWhatsApp, "played", "", false},
-		{parley.ProviderCM, "accepted", parley.StatusSent, true},
-		{parley.ProviderCM, "rejected", parley.StatusFailed, true},
-		{parley.ProviderCM, "failed", parley.StatusUndelivered, true},
-		{parley.ProviderCM, "delivered", parley.StatusDelivered, true},
-		{parley.ProviderCM, "read", parley.StatusRead, true},
-		{parley.ProviderFCM, "delivered", "", false},
+		{parley.Provider("twilio"), "queued", parley.StatusSent, true},
+		{parley.Provider("twilio"), "sent", parley.StatusSent, true},
+		{parley.Provider("twilio"), "delivered", parley.StatusDelivered, true},
+		{parley.Provider("twilio"), "undelivered", parley.StatusUndelivered, true},
+		{parley.Provider("twilio"), "failed", parley.StatusFailed, true},
+		{parley.Provider("twilio"), "read", parley.StatusRead, true},
+		{parley.Provider("twilio"), "canceled", parley.StatusFailed, true},
+		{parley.Provider("twilio"), "receiving", "", false},
+		{parley.Provider("sandbox"), "Delivered", parley.StatusDelivered, true},
+		{parley.Provider("whatsapp"), "sent", parley.StatusSent, true},
+		{parley.Provider("whatsapp"), "read", parley.StatusRead, true},
+		{parley.Provider("whatsapp"), "failed", parley.StatusFailed, true},
+		{parley.Provider("whatsapp"), "played", "", false},
+		{parley.Provider("cm"), "accepted", parley.StatusSent, true},
+		{parley.Provider("cm"), "rejected", parley.StatusFailed, true},
+		{parley.Provider("cm"), "failed", parley.StatusUndelivered, true},
+		{parley.Provider("cm"), "delivered", parley.StatusDelivered, true},
+		{parley.Provider("cm"), "read", parley.StatusRead, true},
+		{parley.Provider("fcm"), "delivered", "", false},
 	}
 	for _, tt := range tests {
 		p, found := providers.Lookup(tt.provider)
@@ -62,7 +62,7 @@ func TestNamesAndChannels(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []parley.Provider{parley.ProviderTwilio, parley.ProviderCM, parley.ProviderWhatsApp, parley.ProviderFCM, parley.ProviderSandbox} {
+	for _, name := range []parley.Provider{parley.Provider("twilio"), parley.Provider("cm"), parley.Provider("whatsapp"), parley.Provider("fcm"), parley.Provider("sandbox")} {
 		if !seen[name] {
 			t.Errorf("provider %s is not registered", name)
 		}

@@ -25,7 +25,7 @@ const (
 )
 
 func twilioSMS() parley.ChannelConfig {
-	return parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio,
+	return parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelSMS, Provider: twilio.Name,
 		Credentials: twilio.Credentials{AccountSID: testTwilioSID, AuthToken: testTwilioToken}.Channel(),
 		Senders:     []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "+12025550150"}}}
 }
@@ -51,7 +51,7 @@ func change(f func(c *parley.ChannelConfig, t *twilio.Credentials)) parley.Chann
 func TestValidate(t *testing.T) {
 	waCreds := whatsapp.Credentials{AccessToken: testWAToken, AppSecret: "0123456789abcdef", VerifyToken: "verify-me"}
 	wa := func(f func(c *parley.ChannelConfig, w *whatsapp.Credentials)) parley.ChannelConfig {
-		c := parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp,
+		c := parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelWhatsApp, Provider: whatsapp.Name,
 			Senders: []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "106540352242922"}}}
 		w := waCreds
 		f(&c, &w)
@@ -60,11 +60,11 @@ func TestValidate(t *testing.T) {
 	}
 	none := func(*parley.ChannelConfig, *whatsapp.Credentials) {}
 	cmSMS := func(token parley.Secret, sender string) parley.ChannelConfig {
-		return parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelSMS, Provider: parley.ProviderCM,
+		return parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelSMS, Provider: cm.Name,
 			Credentials: cm.Credentials{ProductToken: token}.Channel(), Senders: []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: sender}}}
 	}
 	fcm := func(key parley.Secret) parley.ChannelConfig {
-		return parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM,
+		return parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: push.Name,
 			Credentials: push.Credentials{ServiceAccountJSON: key}.Channel()}
 	}
 	tests := []struct {
@@ -81,7 +81,7 @@ func TestValidate(t *testing.T) {
 		}), ""},
 		{"twilio alphanumeric sender", change(func(c *parley.ChannelConfig, _ *twilio.Credentials) { c.Senders[0].ID = "Brand Co" }), ""},
 		{"whatsapp", wa(none), ""},
-		{"sandbox without senders", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.ProviderSandbox}, ""},
+		{"sandbox without senders", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.Provider("sandbox")}, ""},
 		{"no account", change(func(c *parley.ChannelConfig, _ *twilio.Credentials) { c.AccountID = " " }), "accountId"},
 		{"prioritized is no channel", change(func(c *parley.ChannelConfig, _ *twilio.Credentials) { c.Channel = parley.ChannelPrioritized }), "channel"},
 		{"provider of another channel", change(func(c *parley.ChannelConfig, _ *twilio.Credentials) { c.Channel = parley.ChannelWhatsApp }), "provider"},
@@ -93,7 +93,7 @@ func TestValidate(t *testing.T) {
 		{"foreign credentials", change(func(c *parley.ChannelConfig, _ *twilio.Credentials) {
 			c.Credentials = cm.Credentials{ProductToken: testCMToken}.Channel()
 		}), "cm"},
-		{"sandbox with credentials", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelSMS, Provider: parley.ProviderSandbox,
+		{"sandbox with credentials", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelSMS, Provider: parley.Provider("sandbox"),
 			Credentials: cm.Credentials{ProductToken: testCMToken}.Channel()}, "cm"},
 		{"bad account SID", change(func(_ *parley.ChannelConfig, t *twilio.Credentials) { t.AccountSID = "AC123" }), "twilio.accountSid"},
 		{"no token", change(func(_ *parley.ChannelConfig, t *twilio.Credentials) { t.AuthToken = "" }), "twilio.authToken"},
@@ -137,7 +137,7 @@ func TestValidate(t *testing.T) {
 
 func TestCMWebhookToken(t *testing.T) {
 	cfg := func(token parley.Secret) parley.ChannelConfig {
-		return parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelSMS, Provider: parley.ProviderCM,
+		return parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelSMS, Provider: cm.Name,
 			Credentials: cm.Credentials{ProductToken: testCMToken, WebhookToken: token}.Channel(),
 			Senders:     []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "Brand"}}}
 	}
@@ -200,10 +200,10 @@ func TestSenderFor(t *testing.T) {
 		{"default", withDefault, "+12025550109", "+12025550199", true},
 		{"mapped before default", withDefault, "+12025550100", "+12025550150", true},
 		{"messaging service", withService, "+12025550109", testServiceSID, true},
-		{"sandbox passes through", parley.ChannelConfig{Provider: parley.ProviderSandbox}, "+12025550109", "+12025550109", true},
-		{"fcm passes through", parley.ChannelConfig{Provider: parley.ProviderFCM}, "+12025550109", "+12025550109", true},
-		{"cm needs a sender", parley.ChannelConfig{Provider: parley.ProviderCM}, "+12025550109", "", false},
-		{"whatsapp needs a sender", parley.ChannelConfig{Provider: parley.ProviderWhatsApp}, "+12025550109", "", false},
+		{"sandbox passes through", parley.ChannelConfig{Provider: parley.Provider("sandbox")}, "+12025550109", "+12025550109", true},
+		{"fcm passes through", parley.ChannelConfig{Provider: push.Name}, "+12025550109", "+12025550109", true},
+		{"cm needs a sender", parley.ChannelConfig{Provider: cm.Name}, "+12025550109", "", false},
+		{"whatsapp needs a sender", parley.ChannelConfig{Provider: whatsapp.Name}, "+12025550109", "", false},
 	}
 	for _, tt := range tests {
 		p, _ := providers.Lookup(tt.c.Provider)
@@ -237,7 +237,7 @@ func TestKeepSecrets(t *testing.T) {
 		t.Errorf("the saved token was kept for another API host")
 	}
 	other := sent
-	other.Provider = parley.ProviderCM
+	other.Provider = cm.Name
 	if got := providers.KeepSecrets(other, saved); token(got).Reveal() == testTwilioToken {
 		t.Errorf("the saved token was kept for another provider")
 	}
@@ -248,7 +248,7 @@ func TestKeepSecrets(t *testing.T) {
 		t.Errorf("a new token was replaced")
 	}
 	key := parley.Secret(`{"type":"service_account","project_id":"p"}`)
-	fcm := parley.ChannelConfig{Provider: parley.ProviderFCM, Credentials: push.Credentials{ServiceAccountJSON: key}.Channel()}
+	fcm := parley.ChannelConfig{Provider: push.Name, Credentials: push.Credentials{ServiceAccountJSON: key}.Channel()}
 	shown, err := push.Provider{}.RedactCredentials(fcm.Credentials)
 	if err != nil {
 		t.Fatal(err)

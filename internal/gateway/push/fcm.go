@@ -20,7 +20,7 @@ import (
 const DefaultBaseURL = "https://fcm.googleapis.com"
 
 // provider names FCM in every *parley.SendError.
-const provider = string(parley.ProviderFCM)
+const provider = string(Name)
 
 // maxResponse bounds how much of an answer is read.
 const maxResponse = 1 << 20

@@ -13,6 +13,9 @@ import (
 // Provider is Firebase Cloud Messaging, for in-app push.
 type Provider struct{}
 
+// Name is the name of Firebase Cloud Messaging (in-app push), as channel configurations give it.
+const Name parley.Provider = "fcm"
+
 var _ gateway.Provider = Provider{}
 
 // Credentials authenticate an account with Firebase Cloud Messaging.
@@ -49,20 +52,20 @@ type clearCredentials struct {
 
 // Channel returns c as a channel configuration's credentials.
 func (f Credentials) Channel() parley.Credentials {
-	creds, _ := gateway.EncodeCredentials(parley.ProviderFCM, clearCredentials{ServiceAccountJSON: f.ServiceAccountJSON.Reveal()}) // a string always encodes
+	creds, _ := gateway.EncodeCredentials(Name, clearCredentials{ServiceAccountJSON: f.ServiceAccountJSON.Reveal()}) // a string always encodes
 	return creds
 }
 
 // CredentialsOf returns the FCM credentials of a channel configuration.
 func CredentialsOf(c parley.Credentials) (Credentials, error) {
-	return gateway.CredentialsOf[Credentials](parley.ProviderFCM, c)
+	return gateway.CredentialsOf[Credentials](Name, c)
 }
 
 // maxServiceAccount bounds the size of a key file.
 const maxServiceAccount = 16 << 10
 
 // Name is fcm.
-func (Provider) Name() parley.Provider { return parley.ProviderFCM }
+func (Provider) Name() parley.Provider { return Name }
 
 // Channels is in-app.
 func (Provider) Channels() []parley.Channel { return []parley.Channel{parley.ChannelInApp} }
@@ -97,7 +100,7 @@ func (Provider) ValidateCredentials(creds parley.Credentials, p egress.Policy) e
 	const field = "fcm.serviceAccountJson"
 	f, err := CredentialsOf(creds)
 	if err != nil {
-		return gateway.NeedsCredentials(parley.ProviderFCM)
+		return gateway.NeedsCredentials(Name)
 	}
 	if f.ServiceAccountJSON == "" {
 		return parley.FieldErrorf(field, "%s is required", field)
@@ -139,12 +142,12 @@ func usableServiceAccount(key parley.Secret, p egress.Policy) error {
 
 // RedactCredentials is the block with the key file masked whole.
 func (Provider) RedactCredentials(creds parley.Credentials) (json.RawMessage, error) {
-	return gateway.RedactBlock[Credentials](parley.ProviderFCM, creds)
+	return gateway.RedactBlock[Credentials](Name, creds)
 }
 
 // KeepSecrets keeps the saved key file sent back masked.
 func (Provider) KeepSecrets(sent, saved parley.Credentials) parley.Credentials {
-	return gateway.KeepBlockSecrets(parley.ProviderFCM, sent, saved, func(c *Credentials, old Credentials) {
+	return gateway.KeepBlockSecrets(Name, sent, saved, func(c *Credentials, old Credentials) {
 		if old.ServiceAccountJSON != "" && c.ServiceAccountJSON == parley.SecretMask {
 			c.ServiceAccountJSON = old.ServiceAccountJSON // masked whole by MarshalJSON
 		}

@@ -48,9 +48,9 @@ func TestDecodeCredentials(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	cfg := parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM,
+	cfg := parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: Name,
 		Credentials: Credentials{ServiceAccountJSON: `{"type":"service_account"}`}.Channel()}
-	for name, c := range map[string]parley.ChannelConfig{"no credentials": {Provider: parley.ProviderFCM}, "no device store": cfg} {
+	for name, c := range map[string]parley.ChannelConfig{"no credentials": {Provider: Name}, "no device store": cfg} {
 		if _, err := (Provider{}).New(c, gateway.Deps{}); err == nil {
 			t.Errorf("%s: New succeeded", name)
 		}

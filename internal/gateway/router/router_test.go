@@ -91,7 +91,7 @@ func (w *world) put(t *testing.T, c parley.ChannelConfig) parley.ChannelConfig {
 
 func twilioConfig(account, baseURL string) parley.ChannelConfig {
 	return parley.ChannelConfig{
-		AccountID: account, Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio, BaseURL: baseURL,
+		AccountID: account, Channel: parley.ChannelSMS, Provider: twilio.Name, BaseURL: baseURL,
 		Credentials: twilio.Credentials{AccountSID: twilioSID, AuthToken: twilioToken}.Channel(),
 		Senders:     []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "+12025550150"}},
 	}
@@ -118,10 +118,10 @@ func TestAccountsRouteToTheirProviders(t *testing.T) {
 	cmf, cmSrv := newFakeCM(t, cmToken)
 	wa, waSrv := newFakeWhatsApp(t, waToken)
 	w.put(t, twilioConfig("acct-a", twSrv.URL))
-	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: parley.ProviderCM, BaseURL: cmSrv.URL,
+	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: cm.Name, BaseURL: cmSrv.URL,
 		Credentials: cm.Credentials{ProductToken: cmToken}.Channel(),
 		Senders:     []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}})
-	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp, BaseURL: waSrv.URL,
+	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelWhatsApp, Provider: whatsapp.Name, BaseURL: waSrv.URL,
 		Credentials: whatsapp.Credentials{AccessToken: waToken, AppSecret: waAppSecret, VerifyToken: waVerifyToken}.Channel(),
 		Senders:     []parley.ChannelSender{{OutboundNumber: brandNumber, ID: waPhoneID}}})
 
@@ -166,7 +166,7 @@ func TestUnconfiguredChannelWithoutDefault(t *testing.T) {
 		t.Errorf("reason %q", se.Reason)
 	}
 	// A channel configured with the sandbox where the process has none.
-	w.put(t, parley.ChannelConfig{AccountID: "acct-x", Channel: parley.ChannelSMS, Provider: parley.ProviderSandbox})
+	w.put(t, parley.ChannelConfig{AccountID: "acct-x", Channel: parley.ChannelSMS, Provider: sandbox.Name})
 	w.router.Sandbox = nil
 	_, err = w.router.Send(context.Background(), sms("acct-x", brandNumber, "hello"))
 	sendError(t, err, router.CodeUnusable, parley.FailConfig)
@@ -265,7 +265,7 @@ func TestFind(t *testing.T) {
 	tw, twSrv := newFakeTwilio(t, twilioSID, twilioSID, twilioToken, t0.Add(time.Second))
 	_, cmSrv := newFakeCM(t, cmToken)
 	w.put(t, twilioConfig("acct-a", twSrv.URL))
-	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: parley.ProviderCM, BaseURL: cmSrv.URL,
+	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: cm.Name, BaseURL: cmSrv.URL,
 		Credentials: cm.Credentials{ProductToken: cmToken}.Channel(), Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}})
 	claimed := t0 // the configurations were saved at t0, before the claims
 	w.clock.Advance(time.Second)
@@ -326,12 +326,12 @@ func TestSecretsNeverLogged(t *testing.T) {
 	_, waSrv := newFakeWhatsApp(t, waToken)
 	cfgs := []parley.ChannelConfig{
 		twilioConfig("acct-a", twSrv.URL),
-		{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: parley.ProviderCM, BaseURL: cmSrv.URL,
+		{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: cm.Name, BaseURL: cmSrv.URL,
 			Credentials: cm.Credentials{ProductToken: cmToken}.Channel(), Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}},
-		{AccountID: "acct-b", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp, BaseURL: waSrv.URL,
+		{AccountID: "acct-b", Channel: parley.ChannelWhatsApp, Provider: whatsapp.Name, BaseURL: waSrv.URL,
 			Credentials: whatsapp.Credentials{AccessToken: waToken, AppSecret: waAppSecret, VerifyToken: waVerifyToken}.Channel(),
 			Senders:     []parley.ChannelSender{{OutboundNumber: brandNumber, ID: waPhoneID}}},
-		{AccountID: "acct-c", Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio, BaseURL: twSrv.URL,
+		{AccountID: "acct-c", Channel: parley.ChannelSMS, Provider: twilio.Name, BaseURL: twSrv.URL,
 			Credentials: twilio.Credentials{AccountSID: twilioSID, APIKeySID: twilioKeySID, APIKeySecret: twilioKeySec}.Channel(),
 			Senders:     []parley.ChannelSender{{OutboundNumber: brandNumber, ID: brandNumber}}},
 	}
@@ -390,7 +390,7 @@ func TestInAppThroughFCM(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := parley.ChannelConfig{AccountID: "acct-a", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM, BaseURL: srv.URL,
+	cfg := parley.ChannelConfig{AccountID: "acct-a", Channel: parley.ChannelInApp, Provider: push.Name, BaseURL: srv.URL,
 		Credentials: push.Credentials{ServiceAccountJSON: parley.Secret(serviceAccountJSON(t, "brand-app", srv.URL+"/token", key))}.Channel()}
 	w.put(t, cfg)
 	push := parley.Message{Channel: parley.ChannelInApp, From: brandNumber, To: "consumer-7", Body: "Your order shipped",
@@ -428,7 +428,7 @@ func TestConcurrentSends(t *testing.T) {
 	tw, twSrv := newFakeTwilio(t, twilioSID, twilioSID, twilioToken, t0)
 	cmf, cmSrv := newFakeCM(t, cmToken)
 	w.put(t, twilioConfig("acct-a", twSrv.URL))
-	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: parley.ProviderCM, BaseURL: cmSrv.URL,
+	w.put(t, parley.ChannelConfig{AccountID: "acct-b", Channel: parley.ChannelSMS, Provider: cm.Name, BaseURL: cmSrv.URL,
 		Credentials: cm.Credentials{ProductToken: cmToken}.Channel(), Senders: []parley.ChannelSender{{OutboundNumber: brandNumber, ID: "Brand"}}})
 	var wg sync.WaitGroup
 	errs := make(chan error, 30)

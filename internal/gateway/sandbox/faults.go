@@ -103,7 +103,7 @@ func (g *Gateway) fault(m parley.Message) error {
 		}
 	}
 	return &parley.SendError{
-		Provider: string(parley.ProviderSandbox), Code: f.Code, Kind: faultKinds[f.Kind],
+		Provider: string(Name), Code: f.Code, Kind: faultKinds[f.Kind],
 		Reason:     fmt.Sprintf("sandbox fault %q for %s on %s", f.Kind, m.To, m.Channel),
 		RetryAfter: time.Duration(f.RetryAfter) * time.Second,
 	}

@@ -14,10 +14,13 @@ import (
 // sends through the process's sandbox gateway (gateway.Deps.Sandbox).
 type Provider struct{}
 
+// Name is the name of the sandbox, which records instead of sending, as channel configurations give it.
+const Name parley.Provider = "sandbox"
+
 var _ gateway.Provider = Provider{}
 
 // Name is sandbox.
-func (Provider) Name() parley.Provider { return parley.ProviderSandbox }
+func (Provider) Name() parley.Provider { return Name }
 
 // Channels are every configurable channel.
 func (Provider) Channels() []parley.Channel {

@@ -39,7 +39,7 @@ func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 		CampaignID: m.CampaignID, AccountID: m.AccountID, RecipientID: m.RecipientID, SentAt: g.Clock.Now(),
 	}
 	if err := g.Recorder.RecordSandbox(ctx, sent); err != nil {
-		return "", &parley.SendError{Provider: string(parley.ProviderSandbox), Code: "RECORD_FAILED", Reason: fmt.Sprint(err), Kind: parley.FailTransient, Err: err}
+		return "", &parley.SendError{Provider: string(Name), Code: "RECORD_FAILED", Reason: fmt.Sprint(err), Kind: parley.FailTransient, Err: err}
 	}
 	return sent.ID, nil
 }

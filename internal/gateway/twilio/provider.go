@@ -20,6 +20,9 @@ import (
 // Provider is Twilio Programmable Messaging, for SMS.
 type Provider struct{}
 
+// Name is the name of Twilio Programmable Messaging (SMS), as channel configurations give it.
+const Name parley.Provider = "twilio"
+
 var _ gateway.WebhookProvider = Provider{}
 
 // Credentials authenticate an account's requests to Twilio: the account
@@ -73,7 +76,7 @@ type clearCredentials struct {
 
 // Channel returns c as a channel configuration's credentials.
 func (c Credentials) Channel() parley.Credentials {
-	creds, _ := gateway.EncodeCredentials(parley.ProviderTwilio, clearCredentials{
+	creds, _ := gateway.EncodeCredentials(Name, clearCredentials{
 		AccountSID: c.AccountSID, AuthToken: c.AuthToken.Reveal(), APIKeySID: c.APIKeySID,
 		APIKeySecret: c.APIKeySecret.Reveal(), MessagingServiceSID: c.MessagingServiceSID,
 	}) // strings always encode
@@ -82,7 +85,7 @@ func (c Credentials) Channel() parley.Credentials {
 
 // CredentialsOf returns the Twilio credentials of a channel configuration.
 func CredentialsOf(c parley.Credentials) (Credentials, error) {
-	return gateway.CredentialsOf[Credentials](parley.ProviderTwilio, c)
+	return gateway.CredentialsOf[Credentials](Name, c)
 }
 
 var (
@@ -92,7 +95,7 @@ var (
 )
 
 // Name is twilio.
-func (Provider) Name() parley.Provider { return parley.ProviderTwilio }
+func (Provider) Name() parley.Provider { return Name }
 
 // Channels is SMS.
 func (Provider) Channels() []parley.Channel { return []parley.Channel{parley.ChannelSMS} }
@@ -107,7 +110,7 @@ func (Provider) DecodeCredentials(block json.RawMessage) (parley.Credentials, er
 func (Provider) ValidateCredentials(creds parley.Credentials, _ egress.Policy) error {
 	t, err := CredentialsOf(creds)
 	if err != nil {
-		return gateway.NeedsCredentials(parley.ProviderTwilio)
+		return gateway.NeedsCredentials(Name)
 	}
 	if !accountSIDForm.MatchString(t.AccountSID) {
 		return parley.FieldErrorf("twilio.accountSid", "accountSid %q is not a Twilio account SID (AC followed by 32 hex digits)", t.AccountSID)
@@ -135,13 +138,13 @@ func (Provider) ValidateCredentials(creds parley.Credentials, _ egress.Policy) e
 
 // RedactCredentials is the block with its secrets redacted.
 func (Provider) RedactCredentials(creds parley.Credentials) (json.RawMessage, error) {
-	return gateway.RedactBlock[Credentials](parley.ProviderTwilio, creds)
+	return gateway.RedactBlock[Credentials](Name, creds)
 }
 
 // KeepSecrets keeps the saved auth token and API key secret sent back
 // redacted.
 func (Provider) KeepSecrets(sent, saved parley.Credentials) parley.Credentials {
-	return gateway.KeepBlockSecrets(parley.ProviderTwilio, sent, saved, func(c *Credentials, old Credentials) {
+	return gateway.KeepBlockSecrets(Name, sent, saved, func(c *Credentials, old Credentials) {
 		parley.KeepSecret(&c.AuthToken, old.AuthToken)
 		parley.KeepSecret(&c.APIKeySecret, old.APIKeySecret)
 	})
@@ -177,7 +180,7 @@ func (Provider) New(cfg parley.ChannelConfig, deps gateway.Deps) (gateway.Client
 		return gateway.Client{}, errors.New("no Twilio credentials")
 	}
 	g := &Gateway{BaseURL: cfg.BaseURL, HTTP: deps.HTTP, Clock: deps.Clock, Credentials: t,
-		StatusCallback: gateway.WebhookURL(deps.PublicURL, parley.ProviderTwilio, cfg.AccountID)}
+		StatusCallback: gateway.WebhookURL(deps.PublicURL, Name, cfg.AccountID)}
 	return gateway.Client{Sender: g, Find: find(g)}, nil
 }
 

@@ -15,7 +15,7 @@ const hookURL = "https://api.example.com/webhooks/twilio/A"
 
 // hookConfig is account A's SMS through Twilio, its brand number mapped.
 func hookConfig(creds Credentials) parley.ChannelConfig {
-	return parley.ChannelConfig{AccountID: "A", Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio,
+	return parley.ChannelConfig{AccountID: "A", Channel: parley.ChannelSMS, Provider: Name,
 		Credentials: creds.Channel(), Senders: []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "+12025550150"}}}
 }
 
@@ -59,13 +59,13 @@ func TestWebhook(t *testing.T) {
 		events gateway.Events
 	}{
 		{"inbound", hookConfig(creds), hookRequest(hookURL, hookURL, testToken, hookInbound("STOP")), "", gateway.Events{
-			Messages: []gateway.InboundMessage{{AccountID: "A", Provider: parley.ProviderTwilio, Channel: parley.ChannelSMS,
+			Messages: []gateway.InboundMessage{{AccountID: "A", Provider: Name, Channel: parley.ChannelSMS,
 				ID: "SM0000000000000000000000000000001", From: "+12025550181", To: "+12025550150", AnswerFrom: "+12025550100", Body: "STOP"}}}},
 		{"status with a reference", hookConfig(creds), hookRequest(ref, ref, testToken, hookStatus("undelivered", "30005")), "", gateway.Events{
-			Statuses: []gateway.StatusUpdate{{AccountID: "A", CampaignID: "camp1", RecipientID: "000002", Provider: parley.ProviderTwilio,
+			Statuses: []gateway.StatusUpdate{{AccountID: "A", CampaignID: "camp1", RecipientID: "000002", Provider: Name,
 				ProviderMessageID: "SM0000000000000000000000000000101", Status: parley.StatusUndelivered, Word: "undelivered", ErrorCode: "30005"}}}},
 		{"status of a message on its way", hookConfig(creds), hookRequest(hookURL, hookURL, testToken, hookStatus("sending", "")), "", gateway.Events{
-			Statuses: []gateway.StatusUpdate{{AccountID: "A", Provider: parley.ProviderTwilio,
+			Statuses: []gateway.StatusUpdate{{AccountID: "A", Provider: Name,
 				ProviderMessageID: "SM0000000000000000000000000000101", Status: parley.StatusSent, Word: "sending"}}}},
 		{"another account's token", hookConfig(creds), hookRequest(hookURL, hookURL, "another-token", hookInbound("STOP")), parley.EFORBIDDEN, gateway.Events{}},
 		{"signed for another URL", hookConfig(creds), hookRequest(hookURL, "https://evil.example.com/webhooks/twilio/A", testToken, hookInbound("STOP")), parley.EFORBIDDEN, gateway.Events{}},
@@ -113,7 +113,7 @@ func TestSigned(t *testing.T) {
 func TestCredentialsBlock(t *testing.T) {
 	block := `{"accountSid":"` + testAccount + `","authToken":"` + testToken + `","apiKeySid":"` + testKeySID + `","apiKeySecret":"` + testKeySecret + `"}`
 	creds, err := Provider{}.DecodeCredentials([]byte(block))
-	if err != nil || string(creds.Reveal()) != block || creds.Provider() != parley.ProviderTwilio {
+	if err != nil || string(creds.Reveal()) != block || creds.Provider() != Name {
 		t.Fatalf("DecodeCredentials = %s of %s, %v; want the block in clear", creds.Reveal(), creds.Provider(), err)
 	}
 	shown, err := Provider{}.RedactCredentials(creds)
@@ -137,7 +137,7 @@ func TestNew(t *testing.T) {
 	if err != nil || !ok || c.Find == nil || g.StatusCallback != hookURL || g.Credentials.AuthToken.Reveal() != testToken {
 		t.Fatalf("New = %+v, %v; want a Twilio gateway with status callbacks at %s", c, err, hookURL)
 	}
-	if _, err := (Provider{}).New(parley.ChannelConfig{Provider: parley.ProviderTwilio}, gateway.Deps{}); err == nil {
+	if _, err := (Provider{}).New(parley.ChannelConfig{Provider: Name}, gateway.Deps{}); err == nil {
 		t.Errorf("New without credentials succeeded")
 	}
 }

@@ -25,7 +25,7 @@ import (
 )
 
 // provider is the name this gateway reports in *parley.SendError.
-const provider = string(parley.ProviderTwilio)
+const provider = string(Name)
 
 // DefaultBaseURL is Twilio's REST API host.
 const DefaultBaseURL = "https://api.twilio.com"

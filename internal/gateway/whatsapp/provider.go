@@ -14,6 +14,9 @@ import (
 // Provider is the WhatsApp Business Cloud API, for WhatsApp.
 type Provider struct{}
 
+// Name is the name of the WhatsApp Business Cloud API, as channel configurations give it.
+const Name parley.Provider = "whatsapp"
+
 var _ gateway.WebhookProvider = Provider{}
 
 // Credentials authenticate an account with the WhatsApp Business Cloud
@@ -43,7 +46,7 @@ type clearCredentials struct {
 
 // Channel returns c as a channel configuration's credentials.
 func (c Credentials) Channel() parley.Credentials {
-	creds, _ := gateway.EncodeCredentials(parley.ProviderWhatsApp, clearCredentials{
+	creds, _ := gateway.EncodeCredentials(Name, clearCredentials{
 		AccessToken: c.AccessToken.Reveal(), AppSecret: c.AppSecret.Reveal(),
 		VerifyToken: c.VerifyToken.Reveal(), APIVersion: c.APIVersion,
 	}) // strings always encode
@@ -53,7 +56,7 @@ func (c Credentials) Channel() parley.Credentials {
 // CredentialsOf returns the WhatsApp credentials of a channel
 // configuration.
 func CredentialsOf(c parley.Credentials) (Credentials, error) {
-	return gateway.CredentialsOf[Credentials](parley.ProviderWhatsApp, c)
+	return gateway.CredentialsOf[Credentials](Name, c)
 }
 
 var (
@@ -62,7 +65,7 @@ var (
 )
 
 // Name is whatsapp.
-func (Provider) Name() parley.Provider { return parley.ProviderWhatsApp }
+func (Provider) Name() parley.Provider { return Name }
 
 // Channels is WhatsApp.
 func (Provider) Channels() []parley.Channel { return []parley.Channel{parley.ChannelWhatsApp} }
@@ -77,7 +80,7 @@ func (Provider) DecodeCredentials(block json.RawMessage) (parley.Credentials, er
 func (Provider) ValidateCredentials(creds parley.Credentials, _ egress.Policy) error {
 	w, err := CredentialsOf(creds)
 	if err != nil {
-		return gateway.NeedsCredentials(parley.ProviderWhatsApp)
+		return gateway.NeedsCredentials(Name)
 	}
 	for _, s := range []struct {
 		field string
@@ -95,12 +98,12 @@ func (Provider) ValidateCredentials(creds parley.Credentials, _ egress.Policy) e
 
 // RedactCredentials is the block with its secrets redacted.
 func (Provider) RedactCredentials(creds parley.Credentials) (json.RawMessage, error) {
-	return gateway.RedactBlock[Credentials](parley.ProviderWhatsApp, creds)
+	return gateway.RedactBlock[Credentials](Name, creds)
 }
 
 // KeepSecrets keeps the saved secrets sent back redacted.
 func (Provider) KeepSecrets(sent, saved parley.Credentials) parley.Credentials {
-	return gateway.KeepBlockSecrets(parley.ProviderWhatsApp, sent, saved, func(c *Credentials, old Credentials) {
+	return gateway.KeepBlockSecrets(Name, sent, saved, func(c *Credentials, old Credentials) {
 		parley.KeepSecret(&c.AccessToken, old.AccessToken)
 		parley.KeepSecret(&c.AppSecret, old.AppSecret)
 		parley.KeepSecret(&c.VerifyToken, old.VerifyToken)
@@ -114,7 +117,7 @@ func (Provider) ValidSenderID(id string) (bool, string) {
 
 // NeedsSenders refuses a configuration without a phone-number id.
 func (Provider) NeedsSenders(parley.ChannelConfig) error {
-	return parley.FieldErrorf("senders", "%s needs at least one sender", parley.ProviderWhatsApp)
+	return parley.FieldErrorf("senders", "%s needs at least one sender", Name)
 }
 
 // DefaultSender is none: every outbound number needs its sender.

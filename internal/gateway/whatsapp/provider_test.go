@@ -23,7 +23,7 @@ const (
 )
 
 func hookConfig() parley.ChannelConfig {
-	return parley.ChannelConfig{AccountID: "A", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp,
+	return parley.ChannelConfig{AccountID: "A", Channel: parley.ChannelWhatsApp, Provider: Name,
 		Credentials: Credentials{AccessToken: "token", AppSecret: hookSecret, VerifyToken: hookVerify}.Channel(),
 		Senders:     []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: hookPhoneID}}}
 }
@@ -80,11 +80,11 @@ func TestWebhook(t *testing.T) {
 		{"markup as challenge", hookGet("subscribe", hookVerify, "<script>"), parley.EFORBIDDEN, gateway.Events{}},
 		{"handshake of another mode", hookGet("unsubscribe", hookVerify, "1158201444"), parley.EFORBIDDEN, gateway.Events{}},
 		{"message", hookPost(hookSecret, hookMessage(hookPhoneID, "wamid.IN1", "STOP")), "", gateway.Events{
-			Messages: []gateway.InboundMessage{{AccountID: "A", Provider: parley.ProviderWhatsApp, Channel: parley.ChannelWhatsApp, ID: "wamid.IN1",
+			Messages: []gateway.InboundMessage{{AccountID: "A", Provider: Name, Channel: parley.ChannelWhatsApp, ID: "wamid.IN1",
 				From: "+12025550181", To: "+12025550100", AnswerFrom: "+12025550100", Body: "STOP", At: in}}}},
 		{"message to another number", hookPost(hookSecret, hookMessage("999", "wamid.IN2", "hi")), "", gateway.Events{Ignored: 1}},
 		{"status with a reference", hookPost(hookSecret, hookStatus(hookPhoneID, "wamid.OUT1", "failed", "camp1/000002")), "", gateway.Events{
-			Statuses: []gateway.StatusUpdate{{AccountID: "A", CampaignID: "camp1", RecipientID: "000002", Provider: parley.ProviderWhatsApp,
+			Statuses: []gateway.StatusUpdate{{AccountID: "A", CampaignID: "camp1", RecipientID: "000002", Provider: Name,
 				ProviderMessageID: "wamid.OUT1", Status: parley.StatusFailed, Word: "failed", ErrorCode: "131026", At: out}}}},
 		{"status of another number", hookPost(hookSecret, hookStatus("999", "wamid.OUT1", "read", "")), "", gateway.Events{Ignored: 1}},
 		{"another account's secret", hookPost("the-meta-app-secret-of-account-B", hookMessage(hookPhoneID, "wamid.IN1", "STOP")), parley.EFORBIDDEN, gateway.Events{}},

@@ -32,7 +32,7 @@ const (
 )
 
 // provider names this gateway in every *parley.SendError.
-const provider = string(parley.ProviderWhatsApp)
+const provider = string(Name)
 
 // maxResponse bounds how much of a Graph response is read.
 const maxResponse = 1 << 20

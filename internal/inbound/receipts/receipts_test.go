@@ -77,7 +77,7 @@ func TestApply(t *testing.T) {
 	// A reference that names no recipient of the account.
 	for _, u := range []receipts.Update{
 		{AccountID: "acct1", CampaignID: "camp9", RecipientID: r0.RecipientID, ProviderMessageID: "SM1", Status: parley.StatusDelivered},
-		{AccountID: "acct2", CampaignID: r0.CampaignID, RecipientID: r0.RecipientID, Provider: parley.ProviderTwilio, ProviderMessageID: "SM1", Status: parley.StatusDelivered},
+		{AccountID: "acct2", CampaignID: r0.CampaignID, RecipientID: r0.RecipientID, Provider: twilio.Name, ProviderMessageID: "SM1", Status: parley.StatusDelivered},
 	} {
 		if _, err := svc.Apply(ctx, u); parley.ErrorCode(err) != parley.ENOTFOUND {
 			t.Errorf("Apply(%+v): %v; want ENOTFOUND", u, err)
@@ -88,7 +88,7 @@ func TestApply(t *testing.T) {
 	before, _ := s.Recipient(ctx, r0)
 	for _, u := range []receipts.Update{
 		{AccountID: "acct1", CampaignID: r0.CampaignID, RecipientID: r0.RecipientID, ProviderMessageID: "SM2", Status: parley.StatusFailed, ErrorCode: "30008"},
-		{AccountID: "acct1", CampaignID: r0.CampaignID, RecipientID: r0.RecipientID, Provider: parley.ProviderTwilio, ProviderMessageID: "SM9", Status: parley.StatusFailed, ErrorCode: "30008"},
+		{AccountID: "acct1", CampaignID: r0.CampaignID, RecipientID: r0.RecipientID, Provider: twilio.Name, ProviderMessageID: "SM9", Status: parley.StatusFailed, ErrorCode: "30008"},
 	} {
 		res, err := svc.Apply(ctx, u)
 		if err != nil || res.Applied || res.Matched {
@@ -100,9 +100,9 @@ func TestApply(t *testing.T) {
 	}
 	for _, u := range []receipts.Update{
 		{CampaignID: r1.CampaignID, RecipientID: r1.RecipientID, ProviderMessageID: "SM2", Status: parley.StatusDelivered},
-		{AccountID: "acct1", CampaignID: r1.CampaignID, RecipientID: r1.RecipientID, Provider: parley.ProviderTwilio, Status: parley.StatusDelivered},
-		{AccountID: "acct1", RecipientID: r1.RecipientID, Provider: parley.ProviderTwilio, ProviderMessageID: "SM2", Status: parley.StatusDelivered},
-		{AccountID: "acct1", CampaignID: r1.CampaignID, Provider: parley.ProviderTwilio, ProviderMessageID: "SM2", Status: parley.StatusDelivered},
+		{AccountID: "acct1", CampaignID: r1.CampaignID, RecipientID: r1.RecipientID, Provider: twilio.Name, Status: parley.StatusDelivered},
+		{AccountID: "acct1", RecipientID: r1.RecipientID, Provider: twilio.Name, ProviderMessageID: "SM2", Status: parley.StatusDelivered},
+		{AccountID: "acct1", CampaignID: r1.CampaignID, Provider: twilio.Name, ProviderMessageID: "SM2", Status: parley.StatusDelivered},
 	} {
 		if _, err := svc.Apply(ctx, u); parley.ErrorCode(err) != parley.EINVALID {
 			t.Errorf("Apply(%+v): %v; want EINVALID", u, err)

@@ -25,7 +25,7 @@ const token = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
 
 func twilioSMS(account string) parley.ChannelConfig {
-	return parley.ChannelConfig{AccountID: account, Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio,
+	return parley.ChannelConfig{AccountID: account, Channel: parley.ChannelSMS, Provider: twilio.Name,
 		Credentials: twilio.Credentials{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: token}.Channel(),
 		Senders:     []parley.ChannelSender{{OutboundNumber: "1 (202) 555-0100", ID: "+12025550150"}}}
 }
@@ -73,7 +73,7 @@ func TestPutRejects(t *testing.T) {
 			c.Credentials = twilio.Credentials{AccountSID: "AC0123456789abcdef0123456789abcdef"}.Channel()
 			return c
 		}(), "twilio.authToken"},
-		{"fcm key", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM,
+		{"fcm key", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: push.Name,
 			Credentials: push.Credentials{ServiceAccountJSON: `{"type":"service_account","project_id":"p","private_key_id":"k","client_email":"a@b","private_key":"x"}`}.Channel()},
 			"fcm.serviceAccountJson"},
 	}
@@ -157,7 +157,7 @@ func TestSSRFTokenURIRefused(t *testing.T) {
 		{"https://10.0.0.1/token", false, false},
 	}
 	for _, tt := range tests {
-		cfg := parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM,
+		cfg := parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: push.Name,
 			Credentials: push.Credentials{ServiceAccountJSON: keyFile(t, tt.uri)}.Channel()}
 		for _, c := range []struct {
 			p    egress.Policy

@@ -170,7 +170,7 @@ func TestSecretsNeedASealer(t *testing.T) {
 	if err := s.PutAccount(ctx, parley.Account{ID: "acct1", ConnectorURL: "https://agents.example.com", ConnectorSecret: "connector-secret-0123456789"}); err == nil {
 		t.Errorf("PutAccount stored a connector secret without a Sealer")
 	}
-	c := parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelSMS, Provider: parley.ProviderCM,
+	c := parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelSMS, Provider: cm.Name,
 		Credentials: cm.Credentials{ProductToken: "7c2e9a41-5b3d-4f86-a0e1-d94c6b2f8e35"}.Channel(), Version: 1}
 	if err := s.PutChannelConfig(ctx, c); err == nil {
 		t.Errorf("PutChannelConfig stored credentials without a Sealer")

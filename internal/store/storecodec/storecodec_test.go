@@ -59,7 +59,7 @@ func (f *fakeSealer) Open(_ context.Context, sealed, aad []byte) ([]byte, error)
 }
 
 func twilioSMS() parley.ChannelConfig {
-	return parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio,
+	return parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelSMS, Provider: twilio.Name,
 		Credentials: twilio.Credentials{AccountSID: testTwilioSID, AuthToken: testTwilioToken}.Channel(),
 		Senders:     []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "+12025550150"}}}
 }
@@ -79,14 +79,14 @@ func TestStoredEncodingSealsSecrets(t *testing.T) {
 				APIKeySID: testKeySID, APIKeySecret: "twilio-api-key-secret-0123456789"}.Channel()
 			return c
 		}(), []string{testTwilioToken, "twilio-api-key-secret-0123456789"}},
-		{"whatsapp", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp,
+		{"whatsapp", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelWhatsApp, Provider: whatsapp.Name,
 			Credentials: whatsapp.Credentials{AccessToken: testWAToken, AppSecret: "wa-app-secret-0123", VerifyToken: "wa-verify-token-0123", APIVersion: "v26.0"}.Channel()},
 			[]string{testWAToken, "wa-app-secret-0123", "wa-verify-token-0123"}},
-		{"cm", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelSMS, Provider: parley.ProviderCM,
+		{"cm", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelSMS, Provider: cm.Name,
 			Credentials: cm.Credentials{ProductToken: testCMToken, WebhookToken: "cm-webhook-token-0123"}.Channel()}, []string{testCMToken, "cm-webhook-token-0123"}},
-		{"fcm", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM,
+		{"fcm", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: push.Name,
 			Credentials: push.Credentials{ServiceAccountJSON: fcmKey}.Channel()}, []string{"fcm-key-material"}},
-		{"sandbox", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.ProviderSandbox}, nil},
+		{"sandbox", parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.Provider("sandbox")}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,10 +195,10 @@ func TestNoSealerRefuses(t *testing.T) {
 	if _, _, err := storecodec.DecodeChannelConfig(ctx, nil, "acct1", parley.ChannelSMS, data); err == nil {
 		t.Errorf("sealed credentials were decoded without a Sealer")
 	}
-	sandbox := parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.ProviderSandbox, Version: 1}
+	sandbox := parley.ChannelConfig{AccountID: "a", Channel: parley.ChannelInApp, Provider: parley.Provider("sandbox"), Version: 1}
 	if data, err := storecodec.EncodeChannelConfig(ctx, nil, sandbox); err != nil {
 		t.Errorf("a config without credentials needs no Sealer: %v", err)
-	} else if got, _, err := storecodec.DecodeChannelConfig(ctx, nil, "a", parley.ChannelInApp, data); err != nil || got.Provider != parley.ProviderSandbox {
+	} else if got, _, err := storecodec.DecodeChannelConfig(ctx, nil, "a", parley.ChannelInApp, data); err != nil || got.Provider != parley.Provider("sandbox") {
 		t.Errorf("DecodeChannelConfig = %v, %v", got, err)
 	}
 }

@@ -31,15 +31,15 @@ func testChannels(t *testing.T, s store.Store) {
 		t.Fatalf("ChannelConfigs with none = %#v, %v; want an empty list", list, err)
 	}
 	sms := parley.ChannelConfig{
-		AccountID: "acct1", Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio, BaseURL: "https://api.example.com",
+		AccountID: "acct1", Channel: parley.ChannelSMS, Provider: twilio.Name, BaseURL: "https://api.example.com",
 		Credentials: twilio.Credentials{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: testAuthToken,
 			MessagingServiceSID: "MG0123456789abcdef0123456789abcdef"}.Channel(),
 		Senders: []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "+12025550100"}, {Default: true, ID: "MG0123456789abcdef0123456789abcdef"}},
 		Version: 1, UpdatedAt: t0,
 	}
-	wa := parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderSandbox, Version: 1, UpdatedAt: t0}
+	wa := parley.ChannelConfig{AccountID: "acct1", Channel: parley.ChannelWhatsApp, Provider: parley.Provider("sandbox"), Version: 1, UpdatedAt: t0}
 	other := parley.ChannelConfig{
-		AccountID: "acct2", Channel: parley.ChannelSMS, Provider: parley.ProviderCM,
+		AccountID: "acct2", Channel: parley.ChannelSMS, Provider: cm.Name,
 		Credentials: cm.Credentials{ProductToken: testProductToken}.Channel(),
 		Senders:     []parley.ChannelSender{{OutboundNumber: "+31612345678", ID: "Brand"}}, Version: 1, UpdatedAt: t0,
 	}
@@ -49,7 +49,7 @@ func testChannels(t *testing.T, s store.Store) {
 		}
 	}
 	got, err := s.ChannelConfig(ctx, "acct1", parley.ChannelSMS)
-	if err != nil || got.Provider != parley.ProviderTwilio || got.BaseURL != sms.BaseURL || got.Version != 1 || !got.UpdatedAt.Equal(t0) ||
+	if err != nil || got.Provider != twilio.Name || got.BaseURL != sms.BaseURL || got.Version != 1 || !got.UpdatedAt.Equal(t0) ||
 		!got.Credentials.Equal(sms.Credentials) || len(got.Senders) != 2 || got.Senders[1] != sms.Senders[1] {
 		t.Fatalf("ChannelConfig = %+v, %v; want %+v", got, err, sms)
 	}
@@ -70,25 +70,25 @@ func testChannels(t *testing.T, s store.Store) {
 
 	// Versions: only the next one is accepted.
 	stale := sms
-	stale.Provider = parley.ProviderSandbox
+	stale.Provider = parley.Provider("sandbox")
 	for _, v := range []int{1, 3} {
 		stale.Version = v
 		if err := s.PutChannelConfig(ctx, stale); parley.ErrorCode(err) != parley.ECONFLICT {
 			t.Errorf("PutChannelConfig version %d over version 1: %v; want ECONFLICT", v, err)
 		}
 	}
-	if err := s.PutChannelConfig(ctx, parley.ChannelConfig{AccountID: "acct3", Channel: parley.ChannelSMS, Provider: parley.ProviderSandbox, Version: 2}); parley.ErrorCode(err) != parley.ECONFLICT {
+	if err := s.PutChannelConfig(ctx, parley.ChannelConfig{AccountID: "acct3", Channel: parley.ChannelSMS, Provider: parley.Provider("sandbox"), Version: 2}); parley.ErrorCode(err) != parley.ECONFLICT {
 		t.Errorf("PutChannelConfig version 2 with none saved: %v; want ECONFLICT", err)
 	}
 	next := sms
 	next.Credentials = parley.Credentials{}
 	next.Senders = nil
-	next.Provider, next.Version, next.UpdatedAt = parley.ProviderSandbox, 2, t0.Add(1)
+	next.Provider, next.Version, next.UpdatedAt = parley.Provider("sandbox"), 2, t0.Add(1)
 	if err := s.PutChannelConfig(ctx, next); err != nil {
 		t.Fatal(err)
 	}
 	got, err = s.ChannelConfig(ctx, "acct1", parley.ChannelSMS)
-	if err != nil || got.Version != 2 || got.Provider != parley.ProviderSandbox || !got.Credentials.IsZero() || len(got.Senders) != 0 || !got.UpdatedAt.Equal(t0.Add(1)) {
+	if err != nil || got.Version != 2 || got.Provider != parley.Provider("sandbox") || !got.Credentials.IsZero() || len(got.Senders) != 0 || !got.UpdatedAt.Equal(t0.Add(1)) {
 		t.Errorf("after the update = %+v, %v", got, err)
 	}
 }

@@ -53,17 +53,17 @@ const (
 // restConfigs are configurations of every provider with credentials.
 func restConfigs() []parley.ChannelConfig {
 	return []parley.ChannelConfig{
-		{AccountID: "acct1", Channel: parley.ChannelSMS, Provider: parley.ProviderTwilio,
+		{AccountID: "acct1", Channel: parley.ChannelSMS, Provider: twilio.Name,
 			Credentials: twilio.Credentials{AccountSID: "AC0123456789abcdef0123456789abcdef", AuthToken: restTwilioToken,
 				APIKeySID: "SK0123456789abcdef0123456789abcdef", APIKeySecret: restTwilioKeySecret}.Channel(),
 			Senders: []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "+12025550100"}}, Version: 1, UpdatedAt: t0},
-		{AccountID: "acct1", Channel: parley.ChannelWhatsApp, Provider: parley.ProviderWhatsApp,
+		{AccountID: "acct1", Channel: parley.ChannelWhatsApp, Provider: whatsapp.Name,
 			Credentials: whatsapp.Credentials{AccessToken: restWAAccessToken, AppSecret: restWAAppSecret, VerifyToken: restWAVerifyToken, APIVersion: "v26.0"}.Channel(),
 			Senders:     []parley.ChannelSender{{OutboundNumber: "+12025550100", ID: "1234567890"}}, Version: 1, UpdatedAt: t0},
-		{AccountID: "acct1", Channel: parley.ChannelInApp, Provider: parley.ProviderFCM,
+		{AccountID: "acct1", Channel: parley.ChannelInApp, Provider: push.Name,
 			Credentials: push.Credentials{ServiceAccountJSON: `{"type":"service_account","project_id":"p","private_key":"` + restFCMPrivateKey + `"}`}.Channel(),
 			Version:     1, UpdatedAt: t0},
-		{AccountID: "acct2", Channel: parley.ChannelSMS, Provider: parley.ProviderCM,
+		{AccountID: "acct2", Channel: parley.ChannelSMS, Provider: cm.Name,
 			Credentials: cm.Credentials{ProductToken: restCMProductToken, WebhookToken: restCMWebhookToken}.Channel(),
 			Senders:     []parley.ChannelSender{{OutboundNumber: "+31612345678", ID: "Brand"}}, Version: 1, UpdatedAt: t0},
 	}
