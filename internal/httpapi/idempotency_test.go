@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/campaign"
@@ -331,5 +334,36 @@ func TestIdempotentClientCreate(t *testing.T) {
 	}
 	if cs, err := w.store.ClientsOf(context.Background(), "acct1"); err != nil || len(cs) != 1 {
 		t.Errorf("clients = %d, %v; want 1", len(cs), err)
+	}
+}
+
+// TestOpenAPIIdempotencyKey checks that the document gives the
+// Idempotency-Key parameter, and the 409 and 422 answers, to exactly the
+// routes that honour it.
+func TestOpenAPIIdempotencyKey(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []map[string]any `yaml:"parameters"`
+			Responses  map[string]any   `yaml:"responses"`
+		} `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(openAPIDocument(t), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range newWorld(t).srv.Routes() {
+		op, ok := doc.Paths[rt.Pattern][strings.ToLower(rt.Method)]
+		if !ok {
+			continue // TestOpenAPIMatchesRouter reports it
+		}
+		documented := slices.ContainsFunc(op.Parameters, func(p map[string]any) bool {
+			return p["$ref"] == "#/components/parameters/idempotencyKey"
+		})
+		want := httpapi.IsIdempotentCreate(rt.Method, rt.Pattern)
+		if documented != want {
+			t.Errorf("%s %s: Idempotency-Key documented %t, honoured %t", rt.Method, rt.Pattern, documented, want)
+		}
+		if want && (op.Responses["409"] == nil || op.Responses["422"] == nil) {
+			t.Errorf("%s %s: the 409 and 422 answers are not documented", rt.Method, rt.Pattern)
+		}
 	}
 }
