@@ -260,13 +260,27 @@ func (s *Server) runReserved(w http.ResponseWriter, r *http.Request, rec parley.
 		return
 	}
 	rec.Status, rec.ContentType, rec.Body = c.status, c.Header().Get("Content-Type"), c.body.Bytes()
-	if err := s.Idempotency.FinishIdempotent(ctx, rec); err != nil {
-		// The answer is sent; a retry finds the key free or taken over.
+	// Something was created: the answer is worth a retry of the store,
+	// since without it a retry after the lease would create again.
+	var err error
+	for attempt := range finishAttempts {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+		}
+		if err = s.Idempotency.FinishIdempotent(ctx, rec); parley.ErrorCode(err) != parley.EUNAVAILABLE {
+			break
+		}
+	}
+	if err != nil {
+		// The answer is sent; a retry within the lease is 409, after it runs again.
 		s.Log.ErrorContext(ctx, "idempotent answer not kept", "route", route(r), "err", err)
 		return
 	}
 	kept = true
 }
+
+// finishAttempts is how many times an answer is offered to the store.
+const finishAttempts = 3
 
 // fingerprintRequest fingerprints r's body and replaces it with what was
 // read, for the handler: in memory up to cr.limit, or for an upload to a
