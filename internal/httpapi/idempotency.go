@@ -98,37 +98,40 @@ func ParseIdempotencyKey(h http.Header) (key string, ok bool, err error) {
 // the route ("METHOD pattern"), the account, the media type and the body.
 // A multipart/form-data body is read part by part, so that its boundary,
 // which a client draws anew for each attempt, does not count: the parts'
-// headers and contents do. A body that is not valid multipart is taken as
-// it is. Everything read from body is also written to spool.
+// headers and contents do. A body that is not valid multipart with a part
+// is taken byte for byte. The whole body is read, and written to spool.
 func Fingerprint(route, accountID, contentType string, body io.Reader, spool io.Writer) (string, error) {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		mt = strings.ToLower(strings.TrimSpace(contentType))
 	}
-	h := sha256.New()
-	for _, f := range []string{route, accountID, mt} {
-		writeField(h, []byte(f))
-	}
-	tee := io.TeeReader(body, spool)
-	if mt == "multipart/form-data" && params["boundary"] != "" {
-		ok, err := hashParts(h, multipart.NewReader(tee, params["boundary"]))
-		if err != nil {
+	h := fingerprintOf(route, accountID, mt, "parts")
+	raw := fingerprintOf(route, accountID, mt, "body")
+	tee := io.TeeReader(body, io.MultiWriter(spool, raw))
+	ok := false
+	if boundary := params["boundary"]; mt == "multipart/form-data" && boundary != "" {
+		if ok, err = hashParts(h, multipart.NewReader(tee, boundary)); err != nil {
 			return "", err
 		}
-		if ok {
-			return hex.EncodeToString(h.Sum(nil)), nil
-		}
-		return "", errNotMultipart
 	}
-	writeField(h, []byte("body"))
-	if _, err := io.Copy(h, tee); err != nil {
+	if _, err := io.Copy(io.Discard, tee); err != nil { // all of it, or what follows the parts
 		return "", err
+	}
+	if !ok {
+		h = raw
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// errNotMultipart says that a body given as multipart/form-data is not.
-var errNotMultipart = errors.New("the body is not valid multipart/form-data")
+// fingerprintOf starts a fingerprint of the body of kind of a request to
+// route of accountID in media type mt.
+func fingerprintOf(route, accountID, mt, kind string) hash.Hash {
+	h := sha256.New()
+	for _, f := range []string{route, accountID, mt, kind} {
+		writeField(h, []byte(f))
+	}
+	return h
+}
 
 // writeField writes b to h, its length first, so that no two sequences of
 // fields hash alike.
@@ -138,13 +141,14 @@ func writeField(h hash.Hash, b []byte) {
 }
 
 // hashParts hashes each part of mr: its headers, sorted, and the SHA-256
-// of its content. ok is false when mr is not valid multipart; the error is
-// that of reading the body.
+// of its content. ok is false when mr is not valid multipart with at least
+// one part; the error is that of reading the body.
 func hashParts(h hash.Hash, mr *multipart.Reader) (ok bool, err error) {
-	for {
+	for parts := 0; ; parts++ {
 		p, err := mr.NextRawPart()
-		if errors.Is(err, io.EOF) {
-			return true, nil
+		// io.EOF itself follows the final boundary; a wrapped one, a body cut short.
+		if err == io.EOF {
+			return parts > 0, nil
 		}
 		if err != nil {
 			return false, bodyError(err)
@@ -189,11 +193,11 @@ func idempotent(route string, cr createRoute, next func(*Server, http.ResponseWr
 			return
 		}
 		key, ok, err := ParseIdempotencyKey(r.Header)
-		if err != nil || !ok {
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
+		switch {
+		case err != nil:
+			s.fail(w, r, err)
+			return
+		case !ok:
 			next(s, w, r)
 			return
 		}
@@ -307,18 +311,7 @@ func (s *Server) fingerprintRequest(w http.ResponseWriter, r *http.Request, rout
 		f.Close()
 		os.Remove(f.Name())
 	}
-	body := http.MaxBytesReader(w, r.Body, maxUpload)
-	fp, err = Fingerprint(route, account, ct, body, f)
-	if errors.Is(err, errNotMultipart) {
-		// Malformed: the handler answers it; the raw bytes identify it.
-		if _, err = io.Copy(f, body); err == nil {
-			if _, err = f.Seek(0, io.SeekStart); err == nil {
-				fp, err = Fingerprint(route, account, "application/octet-stream", f, io.Discard)
-			}
-		}
-	} else if err == nil {
-		_, err = io.Copy(f, body) // the epilogue
-	}
+	fp, err = Fingerprint(route, account, ct, http.MaxBytesReader(w, r.Body, maxUpload), f)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
