@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/run"
 )
 
 // Idempotency keeps the Idempotency-Keys of creates (store.Idempotency is
@@ -250,9 +251,9 @@ func (s *Server) runReserved(w http.ResponseWriter, r *http.Request, rec parley.
 	// The client may be gone by the end; the record is kept all the same.
 	ctx := context.WithoutCancel(r.Context())
 	c := &capture{ResponseWriter: w}
-	kept := false
+	keep := false
 	defer func() {
-		if kept {
+		if keep {
 			return
 		}
 		if err := s.Idempotency.ReleaseIdempotent(ctx, rec.AccountID, rec.Key, rec.Owner); err != nil {
@@ -260,27 +261,26 @@ func (s *Server) runReserved(w http.ResponseWriter, r *http.Request, rec parley.
 		}
 	}()
 	next(s, c, r)
-	if c.status == 0 || c.status >= 500 || c.status == http.StatusTooManyRequests {
+	if keep = c.status != 0 && c.status < 500 && c.status != http.StatusTooManyRequests; !keep {
 		return
 	}
 	rec.Status, rec.ContentType, rec.Body = c.status, c.Header().Get("Content-Type"), c.body.Bytes()
-	// Something was created: the answer is worth a retry of the store,
-	// since without it a retry after the lease would create again.
+	// The request may have created something: its answer is worth retrying
+	// the store for. Should every attempt fail, the reservation is left to
+	// its lease (a retry meanwhile is 409), not released, which would let a
+	// retry create again at once.
 	var err error
 	for attempt := range finishAttempts {
 		if attempt > 0 {
-			time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+			_ = run.Sleep(ctx, time.Duration(attempt)*100*time.Millisecond) // ctx is not cancelled
 		}
 		if err = s.Idempotency.FinishIdempotent(ctx, rec); parley.ErrorCode(err) != parley.EUNAVAILABLE {
 			break
 		}
 	}
 	if err != nil {
-		// The answer is sent; a retry within the lease is 409, after it runs again.
 		s.Log.ErrorContext(ctx, "idempotent answer not kept", "route", route(r), "err", err)
-		return
 	}
-	kept = true
 }
 
 // finishAttempts is how many times an answer is offered to the store.

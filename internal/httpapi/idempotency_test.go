@@ -367,3 +367,31 @@ func TestOpenAPIIdempotencyKey(t *testing.T) {
 		}
 	}
 }
+
+// unkeptIdempotency fails every FinishIdempotent.
+type unkeptIdempotency struct {
+	httpapi.Idempotency
+	finishes atomic.Int32
+}
+
+func (u *unkeptIdempotency) FinishIdempotent(ctx context.Context, rec parley.IdempotencyRecord) error {
+	u.finishes.Add(1)
+	return parley.Errorf(parley.EUNAVAILABLE, "the store is down")
+}
+
+// TestIdempotentAnswerNotKept checks that when the store cannot keep an
+// answer, the key stays reserved: a retry is 409, and creates nothing.
+func TestIdempotentAnswerNotKept(t *testing.T) {
+	w, counted, _ := idempotentWorld(t)
+	unkept := &unkeptIdempotency{Idempotency: w.store}
+	w.srv.Idempotency = unkept
+	if resp, data := w.send(t, create(campaignPath, validBody, "k1")); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("first: %d %s", resp.StatusCode, data)
+	}
+	if resp, data := w.send(t, create(campaignPath, validBody, "k1")); resp.StatusCode != http.StatusConflict {
+		t.Errorf("retry: %d %s, want 409 until the lease runs out", resp.StatusCode, data)
+	}
+	if n, f := counted.creates.Load(), unkept.finishes.Load(); n != 1 || f != 3 {
+		t.Errorf("%d creates, %d attempts to keep the answer; want 1 and 3", n, f)
+	}
+}
