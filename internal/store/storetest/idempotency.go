@@ -3,7 +3,10 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,7 +16,7 @@ import (
 
 // Idempotency is the contract of store.Idempotency. Every call of a case
 // shares the fixed instant t0 and offsets from it.
-func Idempotency(t *testing.T, newStore func(t *testing.T) store.Store) {
+func Idempotency(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	ctx := context.Background()
 	reservation := func(account, key, fingerprint, owner string, now time.Time) parley.IdempotencyRecord {
 		return parley.IdempotencyRecord{AccountID: account, Key: key, Fingerprint: fingerprint, Owner: owner,
@@ -129,6 +132,30 @@ func Idempotency(t *testing.T, newStore func(t *testing.T) store.Store) {
 		got := begin(t, s, reservation("acct1", "key-1", "fp2", "owner-c", day), day.Add(time.Minute), false)
 		if got.Fingerprint != "fp2" || string(got.Body) != `{"next":true}` {
 			t.Errorf("after a day = %+v (%s), want the new request's record", got, got.Body)
+		}
+	})
+
+	t.Run("ConcurrentBegin", func(t *testing.T) {
+		s := newStore(t)
+		const n = 8
+		var wg sync.WaitGroup
+		var reserved atomic.Int32
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, ok, err := s.BeginIdempotent(ctx, reservation("acct1", "key-1", "fp1", fmt.Sprint("owner-", i), t0), t0)
+				if err != nil {
+					t.Errorf("BeginIdempotent: %v", err)
+				}
+				if ok {
+					reserved.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if got := reserved.Load(); got != 1 && !(opt.Racy && got > 1) {
+			t.Errorf("%d of %d concurrent begins reserved the key, want 1", got, n)
 		}
 	})
 
