@@ -155,6 +155,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Channels:      &channels.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()},
 		OptOuts:       a.OptOuts,
 		Conversations: a.Replies, Broadcasts: a.Replies,
+		Idempotency: a.Store, Clock: clock,
 	}
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}
 	a.API.Inbox = &inbound.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Statuses: a.Delivery,

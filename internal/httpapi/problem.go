@@ -39,6 +39,8 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case parley.ECONFLICT:
 		return http.StatusConflict
+	case parley.EUNPROCESSABLE:
+		return http.StatusUnprocessableEntity
 	case parley.ETOOMANY:
 		return http.StatusTooManyRequests
 	case parley.ETOOLARGE:

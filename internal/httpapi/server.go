@@ -104,6 +104,12 @@ type Server struct {
 	// runs the dispatcher (parley serve) can honour them.
 	Faults Faults
 	Log    *slog.Logger
+	// Idempotency keeps the Idempotency-Keys of the creates
+	// (idempotency.go); while it is nil the header is ignored.
+	Idempotency Idempotency
+	// Clock tells the time idempotency records are kept by; nil is the
+	// system clock.
+	Clock parley.Clock
 
 	// Inbox takes in what the providers' webhooks (/webhooks/...) and,
 	// with Sandbox, the sandbox injections (/sandbox/replies,
@@ -189,6 +195,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.Routes() {
+		if cr, ok := idempotentCreates[rt.Method+" "+rt.Pattern]; ok {
+			rt.handler = idempotent(rt.Method+" "+rt.Pattern, cr, rt.handler) // inside the guard: authenticated first
+		}
 		mux.HandleFunc(rt.Method+" "+rt.Pattern, s.guard(rt)) // access rules: auth.go
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -1,11 +1,11 @@
 // Package store names Parley's persistence ports, each small and named by
 // what it holds: campaigns and their recipients with conditional status
 // transitions, account settings, templates, channel configurations, API
-// clients, push tokens, opt-outs, seen marks, and reply routing (outbound
-// contexts, conversations, broadcasts, report events). Consumers depend on
-// the ports they use; Store composes them all for wiring. Adapters live in
-// sub-packages (embedded, dynamo) and all pass the contract suite in
-// storetest.
+// clients, push tokens, opt-outs, seen marks, reply routing (outbound
+// contexts, conversations, broadcasts, report events) and the answers of
+// idempotent creates. Consumers depend on the ports they use; Store
+// composes them all for wiring. Adapters live in sub-packages (embedded,
+// dynamo) and all pass the contract suite in storetest.
 //
 // Every method is safe for concurrent use. Errors carry parley codes:
 // ENOTFOUND for a missing item (including one that belongs to another
@@ -33,4 +33,5 @@ type Store interface {
 	Conversations
 	Broadcasts
 	ReportEvents
+	Idempotency
 }

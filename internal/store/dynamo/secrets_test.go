@@ -1,8 +1,10 @@
 package dynamo_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"strconv"
 	"testing"
 	"time"
@@ -180,5 +182,44 @@ func TestSecretsNeedASealer(t *testing.T) {
 	}
 	if err := s.PutAccount(ctx, parley.Account{ID: "acct1", DefaultSkill: "service"}); err != nil {
 		t.Errorf("settings without secrets: %v", err)
+	}
+}
+
+// TestLargeIdempotentAnswerSplit checks that an answer larger than an item
+// is kept in several, and read back whole.
+func TestLargeIdempotentAnswerSplit(t *testing.T) {
+	ctx := context.Background()
+	s, client, name := newStore(t)
+	now := time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
+	body := make([]byte, 900_000)
+	r := rand.New(rand.NewChaCha8([32]byte{7})) // incompressible
+	for i := range body {
+		body[i] = byte(r.Uint32())
+	}
+	rec := parley.IdempotencyRecord{AccountID: "acct1", Key: "big", Fingerprint: "fp", Owner: "o1",
+		LeaseUntil: now.Add(parley.IdempotencyLease), ExpiresAt: now.Add(parley.IdempotencyTTL)}
+	if _, ok, err := s.BeginIdempotent(ctx, rec, now); err != nil || !ok {
+		t.Fatalf("BeginIdempotent = %t, %v", ok, err)
+	}
+	rec.Status, rec.ContentType, rec.Body = 202, "application/json", body
+	if err := s.FinishIdempotent(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.Query(ctx, &dynamodb.QueryInput{TableName: &name, KeyConditionExpression: aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "IDEM#acct1#big"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Items) < 3 {
+		t.Errorf("%d items hold the answer, want it split over several", len(out.Items))
+	}
+	for _, it := range out.Items {
+		if _, ok := it[dynamo.AttrExpiresAt]; !ok {
+			t.Errorf("item %v has no TTL", it[dynamo.AttrSK])
+		}
+	}
+	got, _, err := s.BeginIdempotent(ctx, rec, now)
+	if err != nil || !bytes.Equal(got.Body, body) {
+		t.Errorf("read back %d bytes, %v; want %d", len(got.Body), err, len(body))
 	}
 }

@@ -1,7 +1,8 @@
-// Package secret is the store adapters' codec of the account settings they
-// keep sealed: the connector secret, sealed by the adapter's parley.Sealer
-// and bound to its account (parley.SecretAAD), so that a sealed value
-// copied into another account's item does not open.
+// Package secret is the store adapters' codec of what they keep sealed: an
+// account's connector secret, and the answers of idempotent creates, each
+// sealed by the adapter's parley.Sealer and bound to its account (and key)
+// with parley.SecretAAD, so that a sealed value copied into another
+// account's item does not open.
 package secret
 
 import (

@@ -51,3 +51,27 @@ func TestConnectorNoSealerRefuses(t *testing.T) {
 		t.Errorf("a connector secret was encoded without a Sealer")
 	}
 }
+
+func TestAnswerCodec(t *testing.T) {
+	ctx := t.Context()
+	s, err := keyfile.Load(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Repeat([]byte(`{"consumerContent":{"sms":"+12025550101"}},`), 1000)
+	sealed, err := secret.EncodeAnswer(ctx, s, "acct1", "key-1", body)
+	if err != nil || bytes.Contains(sealed, []byte("+12025550101")) || len(sealed) >= len(body)/10 {
+		t.Fatalf("EncodeAnswer = %d bytes, %v; want it sealed and compressed", len(sealed), err)
+	}
+	if got, err := secret.DecodeAnswer(ctx, s, "acct1", "key-1", sealed); err != nil || !bytes.Equal(got, body) {
+		t.Errorf("DecodeAnswer = %d bytes, %v", len(got), err)
+	}
+	for _, at := range [][2]string{{"acct2", "key-1"}, {"acct1", "key-2"}} {
+		if _, err := secret.DecodeAnswer(ctx, s, at[0], at[1], sealed); err == nil {
+			t.Errorf("the answer opened for account %s, key %s", at[0], at[1])
+		}
+	}
+	if _, err := secret.EncodeAnswer(ctx, nil, "acct1", "key-1", body); err == nil {
+		t.Error("EncodeAnswer without a Sealer succeeded")
+	}
+}
