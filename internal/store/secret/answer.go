@@ -35,7 +35,7 @@ func EncodeAnswer(ctx context.Context, s parley.Sealer, accountID, key string, b
 	if err := zw.Close(); err != nil {
 		return nil, fmt.Errorf("compress the answer of key %q of account %s: %w", key, accountID, err)
 	}
-	sealed, err := parley.SealSecret(ctx, s, b.Bytes(), answerAAD(accountID, key))
+	sealed, err := parley.Seal(ctx, s, b.Bytes(), answerAAD(accountID, key))
 	if err != nil {
 		return nil, fmt.Errorf("seal the answer of key %q of account %s: %w", key, accountID, err)
 	}
@@ -45,7 +45,7 @@ func EncodeAnswer(ctx context.Context, s parley.Sealer, accountID, key string, b
 // DecodeAnswer opens what EncodeAnswer sealed for accountID and key: the
 // ones the store keyed the record by, not ones read from it.
 func DecodeAnswer(ctx context.Context, s parley.Sealer, accountID, key string, sealed []byte) ([]byte, error) {
-	zipped, err := parley.OpenSecret(ctx, s, sealed, answerAAD(accountID, key))
+	zipped, err := parley.Open(ctx, s, sealed, answerAAD(accountID, key))
 	if err != nil {
 		return nil, fmt.Errorf("open the answer of key %q of account %s: %w", key, accountID, err)
 	}
