@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -71,6 +70,34 @@ type ConsumerRequest struct {
 	// link and dynamic URL button value (H1 and BU1 in an upload).
 	HeaderURL      string `json:"headerUrl,omitempty"`
 	ButtonVariable string `json:"buttonVariable,omitempty"`
+
+	// LivePerson's own fields, which its clients send. The older form of
+	// a number is consumerCountryCode with consumerPhoneNumber;
+	// headerVariables gives a template's media header by type (image,
+	// video or document); sdes are engagement attributes for the agent,
+	// taken and not yet shown.
+	ConsumerCountryCode string            `json:"consumerCountryCode,omitempty"`
+	ConsumerPhoneNumber string            `json:"consumerPhoneNumber,omitempty"`
+	HeaderVariables     map[string]string `json:"headerVariables,omitempty"`
+	SDEs                json.RawMessage   `json:"sdes,omitempty"`
+}
+
+// phone is the consumer's number as given: consumerContent's, else
+// LivePerson's older country code and number.
+func (c ConsumerRequest) phone() string {
+	if n := cmp.Or(c.ConsumerContent.WhatsApp, c.ConsumerContent.SMS); n != "" || c.ConsumerPhoneNumber == "" {
+		return n
+	}
+	if cc := strings.TrimPrefix(strings.TrimSpace(c.ConsumerCountryCode), "+"); cc != "" {
+		return "+" + cc + c.ConsumerPhoneNumber
+	}
+	return c.ConsumerPhoneNumber
+}
+
+// headerURL is the template's media header link: headerUrl, else the one
+// of headerVariables.
+func (c ConsumerRequest) headerURL() string {
+	return cmp.Or(c.HeaderURL, c.HeaderVariables["image"], c.HeaderVariables["video"], c.HeaderVariables["document"])
 }
 
 // ConsumerContent addresses a consumer on a channel: a phone number, or
@@ -175,109 +202,6 @@ func parseTime(field, s string) (time.Time, error) {
 	return t, nil
 }
 
-// decodeJSON decodes a JSON body into v, naming the offending field.
-func decodeJSON(data []byte, v any, prefix string) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(v); err != nil {
-		return jsonError(data, err, prefix)
-	}
-	if dec.More() {
-		return parley.FieldErrorf(prefix, "trailing data after the JSON value")
-	}
-	return nil
-}
-
-// jsonError names what in data (decoded into a field named prefix) did not
-// decode: the field, and for a value of a map such as a consumer's
-// variables, its key.
-func jsonError(data []byte, err error, prefix string) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		field := strings.TrimPrefix(prefix+"."+typeErr.Field, ".")
-		want := jsonType(typeErr.Type.Kind().String())
-		if field == "" && (want == "object" || want == "array") {
-			return parley.FieldErrorf("", "the request body must be a JSON %s, not %s", want, typeErr.Value)
-		}
-		if key, ok := mapKeyAt(data, typeErr.Offset); ok && !strings.HasSuffix(typeErr.Field, key) {
-			field += "." + key
-			if strings.HasSuffix(field, "variables."+key) {
-				return parley.FieldErrorf(field, "variable %s (%s) must be a JSON %s, not %s: quote it", key, field, want, typeErr.Value)
-			}
-		}
-		return parley.FieldErrorf(field, "%s must be a JSON %s, not %s", field, want, typeErr.Value)
-	case errors.As(err, &syntaxErr):
-		return &parley.Error{Code: parley.EINVALID, Field: prefix, Message: fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &parley.Error{Code: parley.EINVALID, Field: prefix, Message: "the JSON body is empty or cut short"}
-	default:
-		return &parley.Error{Code: parley.EINVALID, Field: prefix, Message: "malformed JSON: " + err.Error()}
-	}
-}
-
-// mapKeyAt returns the object key whose value ends at byte offset of data,
-// as json.UnmarshalTypeError.Offset reports it; ok is false when that value
-// is not an object member.
-func mapKeyAt(data []byte, offset int64) (key string, ok bool) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	type frame struct {
-		object bool
-		key    string
-		isKey  bool // the next token of the object is a key
-	}
-	var stack []frame
-	for dec.InputOffset() < offset {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false
-		}
-		top := len(stack) - 1
-		switch t := tok.(type) {
-		case json.Delim:
-			if t == '{' || t == '[' {
-				if top >= 0 && stack[top].object {
-					stack[top].isKey = true
-				}
-				stack = append(stack, frame{object: t == '{', isKey: true})
-				continue
-			}
-			stack = stack[:top]
-			continue
-		case string:
-			if top >= 0 && stack[top].object && stack[top].isKey {
-				stack[top].key, stack[top].isKey = t, false
-				continue
-			}
-		}
-		if top >= 0 && stack[top].object {
-			stack[top].isKey = true
-		}
-	}
-	if top := len(stack) - 1; top > 0 && stack[top].key == "" {
-		stack = stack[:top] // the value is the container just opened
-	}
-	if top := len(stack) - 1; top >= 0 && stack[top].object && stack[top].key != "" {
-		return stack[top].key, true
-	}
-	return "", false
-}
-
-func jsonType(kind string) string {
-	switch kind {
-	case "string":
-		return "string"
-	case "bool":
-		return "boolean"
-	case "map", "struct":
-		return "object"
-	case "slice", "array":
-		return "array"
-	default:
-		return "number"
-	}
-}
-
 func readBody(r *http.Request, w http.ResponseWriter, limit int64) ([]byte, error) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
@@ -328,8 +252,8 @@ func draft(data []byte, csv io.Reader) (campaign.Draft, error) {
 			return campaign.Draft{}, parley.FieldErrorf(field+".consumerId", "%s.consumerId and %s.consumerContent.inapp name different consumers; give one", field, field)
 		}
 		d.Consumers = append(d.Consumers, campaign.Consumer{
-			SMS: cmp.Or(c.ConsumerContent.WhatsApp, c.ConsumerContent.SMS), ConsumerID: cmp.Or(c.ConsumerContent.InApp, c.ConsumerID),
-			Timezone: c.Timezone, Variables: c.Variables, Header: c.HeaderURL, URL: c.ButtonVariable,
+			SMS: c.phone(), ConsumerID: cmp.Or(c.ConsumerContent.InApp, c.ConsumerID),
+			Timezone: c.Timezone, Variables: c.Variables, Header: c.headerURL(), URL: c.ButtonVariable,
 		})
 	}
 	return d, nil

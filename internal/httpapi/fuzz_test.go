@@ -12,6 +12,7 @@ func FuzzDraft(f *testing.F) {
 	f.Add([]byte(`{"campaignName":"c","skill":"s","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,"message":"Hi {{1}}","consumers":[{"consumerContent":{"sms":"+12025550101"},"variables":{"1":"x"}}]}`))
 	f.Add([]byte(`{"consumers":[{"consumerContent":{"sms":1}}],"consent":true}`))
 	f.Add([]byte(`{"consent":"yes"}`))
+	f.Add([]byte(`{"foo":1,"consent":true,"consumers":[{"consumerContent":{"fax":"1"}},{"consumerCountryCode":"1","consumerPhoneNumber":"2025550101"}]}`))
 	f.Add([]byte(`[]`))
 	f.Add([]byte(``))
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -525,3 +525,30 @@ func TestSettingsPutIsWholePatchIsPartial(t *testing.T) {
 		t.Errorf("after the patch: %+v; want the opt-out text kept, the skill reset, the help text set", a)
 	}
 }
+
+// TestUnknownFieldsAreRefused: a field a route does not take is 400 naming
+// it and what the route takes there, on every route that reads JSON;
+// LivePerson's own fields are taken.
+func TestUnknownFieldsAreRefused(t *testing.T) {
+	w := newOptOutWorld(t)
+	lp := `{"campaignName":"LP","skill":"sales","templateId":"1234567890","consent":true,"outboundNumber":"+12025550100","message":"Hi {{1}}",
+	  "consumers":[{"consumerCountryCode":"1","consumerPhoneNumber":"2025550188","variables":{"1":"Jo"},"sdes":[{"type":"ctmrinfo"}]}]}`
+	resp, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", lp)
+	if resp.StatusCode != http.StatusAccepted || !strings.Contains(string(data), `"sms":"+12025550188"`) {
+		t.Fatalf("LivePerson's own fields: %d %s", resp.StatusCode, data)
+	}
+	for _, tt := range []struct{ method, path, body, field string }{
+		{"POST", "/api/v2/account/acct1/campaign", strings.Replace(lp, `"skill"`, `"foo":1,"skill"`, 1), "foo"},
+		{"POST", "/api/v2/account/acct1/campaign", strings.Replace(lp, `"consumerCountryCode"`, `"consumerContent":{"sms":"+12025550101","fax":"1"},"consumerCountryCode"`, 1), "consumers[0].consumerContent.fax"},
+		{"POST", "/api/v2/account/acct1/campaign", strings.Replace(lp, `"message"`, `"deliveryWindow":{"start":"09:00","end":"17:00","dayz":["MON"]},"message"`, 1), "deliveryWindow.dayz"},
+		{"POST", "/api/v2/account/acct1/optouts", `{"phone":"+12025550101","chanel":"sms"}`, "chanel"},
+		{"POST", "/api/v2/account/acct1/templates", `{"id":"t1","name":"x","language":"en","body":"Hi","categroy":"MARKETING"}`, "categroy"},
+	} {
+		resp, data := w.do(t, tt.method, tt.path, tt.body)
+		var p struct{ Field, Detail string }
+		_ = json.Unmarshal(data, &p)
+		if resp.StatusCode != http.StatusBadRequest || p.Field != tt.field || !strings.Contains(p.Detail, "not a field") {
+			t.Errorf("%s %s with %s: %d %s; want 400 naming %s", tt.method, tt.path, tt.field, resp.StatusCode, data, tt.field)
+		}
+	}
+}
