@@ -12,7 +12,10 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 )
 
-var _ store.PushTokens = (*Table)(nil)
+var (
+	_ store.PushTokens = (*Table)(nil)
+	_ store.Devices    = (*Table)(nil)
+)
 
 // A consumer's device tokens share the partition
 // ACCOUNT#<account>#CONSUMER#<consumer id>, one item per token under the

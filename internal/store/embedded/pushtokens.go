@@ -12,7 +12,10 @@ import (
 	"github.com/parleyhq/parley/internal/store"
 )
 
-var _ store.PushTokens = (*Store)(nil)
+var (
+	_ store.PushTokens = (*Store)(nil)
+	_ store.Devices    = (*Store)(nil)
+)
 
 // bucketPushTokens holds account \x00 consumer \x00 token → parley.PushToken.
 // It is created with its first token.
