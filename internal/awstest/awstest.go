@@ -92,7 +92,7 @@ func start() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s", Install)
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return "", err
 	}
@@ -118,7 +118,8 @@ func start() (string, error) {
 	return "", fmt.Errorf("moto_server did not answer on %s within 30s", url)
 }
 
-func freePort() (int, error) {
+// FreePort returns a loopback port nothing listens on at the moment.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
