@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -197,6 +198,11 @@ type InboundMessage struct {
 	// EntryPoint is the provider's campaign id, when the webhook knows it.
 	EntryPoint string
 }
+
+// Sender is the outbound number the consumer wrote to, as campaigns name
+// it: AnswerFrom, else To. A keyword is answered from it, and a reply is
+// matched to the messages sent from it (parley.OutboundContext.Sender).
+func (m InboundMessage) Sender() string { return cmp.Or(m.AnswerFrom, m.To) }
 
 // StatusUpdate is one delivery report, its status already mapped.
 type StatusUpdate struct {
