@@ -133,7 +133,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	// On AWS an upload is answered once persisted; dispatchers fan it out
 	// in chunks (API Gateway gives a request 29 s).
 	a.Campaigns.Async = a.Config.Backend == config.BackendAWS
-	a.Sandbox = &sandbox.Gateway{Recorder: a.Outbox, Clock: clock}
+	a.Sandbox = &sandbox.Gateway{Recorder: a.Outbox, Clock: clock, Devices: a.Store}
 	a.Gateways = a.gateways(clock, log)
 	a.Replies = &conversation.Service{Store: a.Store, Events: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{

@@ -204,6 +204,17 @@ type InboundMessage struct {
 // matched to the messages sent from it (parley.OutboundContext.Sender).
 func (m InboundMessage) Sender() string { return cmp.Or(m.AnswerFrom, m.To) }
 
+// NoDevice is how every in-app sender (the push gateway, and the sandbox
+// that stands in for it) fails a message to a consumer with no registered
+// device: FailIneligible with parley.CodeNoDevice, so the dispatcher fails
+// the recipient with that code, and the reason says how to register one.
+func NoDevice(provider parley.Provider, m parley.Message) *parley.SendError {
+	return &parley.SendError{
+		Provider: string(provider), Code: parley.CodeNoDevice, Kind: parley.FailIneligible,
+		Reason: fmt.Sprintf("consumer %s has no registered device; %s", m.To, parley.RegisterPushToken(m.AccountID, m.To)),
+	}
+}
+
 // StatusUpdate is one delivery report, its status already mapped.
 type StatusUpdate struct {
 	// AccountID is the account whose webhook received the report.
