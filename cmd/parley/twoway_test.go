@@ -80,6 +80,7 @@ func testTwoWayOnServe(t *testing.T, clock parley.Clock) {
 	s := start(t, embeddedConfig(t), clock)
 	defer s.stop()
 	first := createCampaign(t, s, "renewals", "+12025550181", "+12025550182")
+	s.settled(t, first) // SENT once the outbound context a reply is routed by is recorded
 	sent := s.waitSent(t, 2)
 
 	// A reply lands on the campaign's skill, the outbound message first.

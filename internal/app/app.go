@@ -123,7 +123,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.log = log
 	a.Accounts = &account.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()}
 	a.OptOuts = &optout.Service{Store: a.Store, Accounts: a.Accounts, Clock: clock}
-	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts}
+	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts, Devices: a.Store}
 	a.Templates = &templates.Service{Store: a.Store}
 	if a.Config.Backend == config.BackendEmbedded {
 		// One fsynced transaction per chunk: large chunks keep a 100,000-row
@@ -133,7 +133,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	// On AWS an upload is answered once persisted; dispatchers fan it out
 	// in chunks (API Gateway gives a request 29 s).
 	a.Campaigns.Async = a.Config.Backend == config.BackendAWS
-	a.Sandbox = &sandbox.Gateway{Recorder: a.Outbox, Clock: clock}
+	a.Sandbox = &sandbox.Gateway{Recorder: a.Outbox, Clock: clock, Devices: a.Store}
 	a.Gateways = a.gateways(clock, log)
 	a.Replies = &conversation.Service{Store: a.Store, Events: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{

@@ -73,6 +73,10 @@ type Service struct {
 	// OptOuts, when set, is consulted at intake: opted-out consumers become
 	// SKIPPED recipients (OPTED_OUT) that are never queued.
 	OptOuts OptOuts
+	// Devices, when set, is consulted at intake of in-app campaigns: a
+	// consumer without a registered device is refused (NO_DEVICE; see
+	// MaxDeviceChecks).
+	Devices Devices
 	// ResumeDelay is how long a fan-out job queued by ResumeFanout waits:
 	// a chain that is only slow moves past it meanwhile, and the job then
 	// does nothing (DefaultResumeDelay when zero; negative for none).
@@ -157,6 +161,9 @@ func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accep
 	}
 	cs, err := consumers(d, c)
 	if err != nil {
+		return Accepted{}, err
+	}
+	if cs, err = s.refuseWithoutDevice(ctx, c, cs); err != nil {
 		return Accepted{}, err
 	}
 	rs, accepted, failed := s.recipients(c, cs, now, d.Timezone)

@@ -1,12 +1,17 @@
 package campaign
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/message"
+	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/run"
 	"github.com/parleyhq/parley/internal/tz"
 	"github.com/parleyhq/parley/internal/window"
 )
@@ -17,6 +22,73 @@ import (
 // or — only when the campaign's window is open around the clock, where the
 // zone cannot matter — UTC. A consumer with none of these is refused
 // (UNKNOWN_TIMEZONE) rather than messaged at an unknown local hour.
+
+// A consumer the account has registered no device (push token) for cannot
+// be reached: intake refuses it (NO_DEVICE) when the list is short enough
+// to check (see MaxDeviceChecks), and the send fails it otherwise.
+
+// Devices gives the push tokens an account registered for a consumer
+// (store.Devices is one).
+type Devices interface {
+	DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error)
+}
+
+// MaxDeviceChecks bounds the in-app consumers whose devices intake checks,
+// one read each, deviceReaders at a time: every campaign call
+// (parley.MaxConsumersPerCall consumers at most) and lists as short. A
+// longer list (an upload holds up to 100,000) is not checked at intake, as
+// that many reads would not fit in a request; its consumers without a
+// device are FAILED NO_DEVICE when their message is sent.
+const MaxDeviceChecks = parley.MaxConsumersPerCall
+
+// deviceReaders is how many device reads intake runs at once.
+const deviceReaders = 8
+
+// refuseWithoutDevice returns cs with the in-app consumers the account has
+// no device registered for failed NO_DEVICE, when Devices is set and at
+// most MaxDeviceChecks distinct valid consumer ids are to be checked; cs
+// itself is not changed.
+func (s *Service) refuseWithoutDevice(ctx context.Context, c parley.Campaign, cs []Consumer) ([]Consumer, error) {
+	if s.Devices == nil || c.Channel != parley.ChannelInApp {
+		return cs, nil
+	}
+	var ids []string
+	for _, cons := range cs {
+		if cons.Error == "" && cons.SMS == "" && parley.ConsumerIDProblem(cons.ConsumerID) == "" && !slices.Contains(ids, cons.ConsumerID) {
+			if ids = append(ids, cons.ConsumerID); len(ids) > MaxDeviceChecks {
+				s.Log.InfoContext(ctx, "too many in-app consumers to check their devices at intake; the send checks them", obs.IDs(c.AccountID, c.ID, ""),
+					"max", MaxDeviceChecks)
+				return cs, nil
+			}
+		}
+	}
+	var mu sync.Mutex
+	none := map[string]bool{}
+	err := run.Each(ctx, deviceReaders, ids, func(ctx context.Context, id string) error {
+		tokens, err := s.Devices.DeviceTokens(ctx, c.AccountID, id)
+		if err != nil {
+			return fmt.Errorf("read the devices of consumer %s: %w", id, err)
+		}
+		if len(tokens) == 0 {
+			mu.Lock()
+			none[id] = true
+			mu.Unlock()
+		}
+		return nil
+	})
+	if err != nil || len(none) == 0 {
+		return cs, err
+	}
+	cs = slices.Clone(cs)
+	for i := range cs {
+		if cons := &cs[i]; cons.Error == "" && cons.SMS == "" && none[cons.ConsumerID] {
+			cons.Error = parley.CodeNoDevice
+			cons.Detail = fmt.Sprintf("%s: the account has no device registered for consumer %s, so no in-app message can reach them; %s",
+				cons.where(i), cons.ConsumerID, parley.RegisterPushToken(c.AccountID, cons.ConsumerID))
+		}
+	}
+	return cs, nil
+}
 
 // utc is the zone of an in-app consumer of a campaign without a window.
 const utc = "UTC"

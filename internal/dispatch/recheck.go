@@ -72,7 +72,7 @@ func (d *Dispatcher) remember(ctx context.Context, c parley.Campaign, r parley.R
 	}
 	err := d.Conversations.RecordOutbound(ctx, parley.OutboundContext{
 		AccountID: r.AccountID, Consumer: consumer(r), CampaignID: c.ID, CampaignName: c.Name, RecipientID: r.ID,
-		Skill: c.Skill, Channel: m.Channel, Body: m.Body, CustomerInfo: r.Variables, ProviderMessageID: providerID,
+		Skill: c.Skill, Channel: m.Channel, Sender: m.From, Body: m.Body, CustomerInfo: r.Variables, ProviderMessageID: providerID,
 		SentAt: d.Clock.Now(), Lookback: c.Lookback,
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -196,6 +197,22 @@ type InboundMessage struct {
 	At time.Time
 	// EntryPoint is the provider's campaign id, when the webhook knows it.
 	EntryPoint string
+}
+
+// Sender is the outbound number the consumer wrote to, as campaigns name
+// it: AnswerFrom, else To. A keyword is answered from it, and a reply is
+// matched to the messages sent from it (parley.OutboundContext.Sender).
+func (m InboundMessage) Sender() string { return cmp.Or(m.AnswerFrom, m.To) }
+
+// NoDevice is how every in-app sender (the push gateway, and the sandbox
+// that stands in for it) fails a message to a consumer with no registered
+// device: FailIneligible with parley.CodeNoDevice, so the dispatcher fails
+// the recipient with that code, and the reason says how to register one.
+func NoDevice(provider parley.Provider, m parley.Message) *parley.SendError {
+	return &parley.SendError{
+		Provider: string(provider), Code: parley.CodeNoDevice, Kind: parley.FailIneligible,
+		Reason: fmt.Sprintf("consumer %s has no registered device; %s", m.To, parley.RegisterPushToken(m.AccountID, m.To)),
+	}
 }
 
 // StatusUpdate is one delivery report, its status already mapped.

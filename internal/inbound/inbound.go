@@ -156,7 +156,7 @@ func (s *Service) takeIn(ctx context.Context, m Message) (Outcome, error) {
 		}
 	}
 	conv, err := s.Replies.Receive(ctx, conversation.Inbound{
-		AccountID: m.AccountID, Channel: m.Channel, From: m.From, To: m.To, Body: m.Body,
+		AccountID: m.AccountID, Channel: m.Channel, From: m.From, To: m.To, Sender: m.Sender(), Body: m.Body,
 		ProviderMessageID: m.ID, At: m.At, EntryPoint: m.EntryPoint,
 	})
 	if err != nil {
@@ -170,11 +170,7 @@ func (s *Service) takeIn(ctx context.Context, m Message) (Outcome, error) {
 // is logged, not returned: the keyword has taken effect, and a retried
 // webhook would not answer it again.
 func (s *Service) answer(ctx context.Context, m Message, consumer string, res optout.Result) string {
-	from := m.AnswerFrom
-	if from == "" {
-		from = m.To
-	}
-	id, err := s.Sender.Send(ctx, parley.Message{Channel: m.Channel, From: from, To: consumer, Body: res.Reply, AccountID: m.AccountID})
+	id, err := s.Sender.Send(ctx, parley.Message{Channel: m.Channel, From: m.Sender(), To: consumer, Body: res.Reply, AccountID: m.AccountID})
 	if err != nil {
 		s.log().WarnContext(ctx, "keyword answer not sent", obs.IDs(m.AccountID, "", ""), "provider", m.Provider, "providerMessageId", m.ID,
 			"consumer", phone.Mask(consumer), "keyword", res.Keyword.String(), "err", err)

@@ -317,3 +317,28 @@ func TestAnswerNotSent(t *testing.T) {
 		t.Error("the opt-out was not recorded")
 	}
 }
+
+// TestReplySender checks that a reply is matched to what was sent from the
+// outbound number whose sender the consumer wrote to (AnswerFrom, as a
+// WhatsApp webhook maps its phone-number id), not to a newer message from
+// another number.
+func TestReplySender(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	for _, o := range []parley.OutboundContext{
+		{CampaignID: "mine", Skill: "billing", Sender: brand, SentAt: t0.Add(-2 * time.Hour)},
+		{CampaignID: "other", Skill: "sales", Sender: "+12025550177", SentAt: t0.Add(-time.Hour)},
+	} {
+		o.AccountID, o.Consumer, o.Channel = acct, consumer, parley.ChannelWhatsApp
+		if err := w.store.PutOutboundContext(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := w.svc.Receive(ctx, inbound.Message{
+		AccountID: acct, Provider: "whatsapp", Channel: parley.ChannelWhatsApp, ID: "wamid.1", From: consumer,
+		To: "+1 202-555-0150", AnswerFrom: brand, Body: "yes", At: t0,
+	})
+	if err != nil || !out.Routed || out.Conversation.Context.CampaignID != "mine" || out.Conversation.Skill != "billing" {
+		t.Fatalf("Receive = %+v, %v; want the reply routed to campaign mine (skill billing)", out.Conversation, err)
+	}
+}

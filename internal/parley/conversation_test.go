@@ -94,6 +94,13 @@ func TestOutboundContextFit(t *testing.T) {
 		len(o.CustomerInfo) == 0 || o.CustomerInfo["k00"] == "" || o.Lookback != DefaultLookback {
 		t.Errorf("Fit = body %d, name %d, skill %d, info %d bytes (%v), lookback %s", len(o.Body), len(o.CampaignName), len(o.Skill), used, o.CustomerInfo, o.Lookback)
 	}
+	// A sender over its budget is left out, not cut: a cut one would match
+	// no reply's.
+	for sender, want := range map[string]string{"+12025550100": "+12025550100", strings.Repeat("a", MaxContextSender+1): ""} {
+		if got := (OutboundContext{Sender: sender}).Fit().Sender; got != want {
+			t.Errorf("Fit sender %q = %q, want %q", sender, got, want)
+		}
+	}
 }
 
 func TestParseConversationStatus(t *testing.T) {

@@ -2,6 +2,7 @@ package parley
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -22,7 +23,20 @@ const (
 	// CodeInvalidTimezone: the given time zone is not an IANA zone name, or
 	// was given where the zone comes from the phone number.
 	CodeInvalidTimezone = "INVALID_TIMEZONE"
+	// CodeNoDevice: the account has no device (push token) registered for
+	// the consumer, so the in-app channel cannot reach them. A campaign
+	// call refuses such a consumer; a recipient without one when its
+	// message is sent (its tokens removed meanwhile, or too many consumers
+	// to check at intake) is FAILED.
+	CodeNoDevice = "NO_DEVICE"
 )
+
+// RegisterPushToken says how a brand registers a device for a consumer of
+// an account, for messages that report CodeNoDevice.
+func RegisterPushToken(accountID, consumerID string) string {
+	return fmt.Sprintf("register the consumer's device with POST /api/v2/account/%s/consumers/%s/push-tokens",
+		url.PathEscape(accountID), url.PathEscape(consumerID))
+}
 
 // MaxConsumerID bounds a brand consumer id, in characters.
 const MaxConsumerID = 256

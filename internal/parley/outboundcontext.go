@@ -9,13 +9,19 @@ import (
 // campaign's skill while its lookback lasts, and what the agent sees. The
 // dispatcher records one per message sent, so it is kept small (see Fit).
 type OutboundContext struct {
-	AccountID         string            `json:"accountId"`
-	Consumer          string            `json:"consumer"`
-	CampaignID        string            `json:"campaignId"`
-	CampaignName      string            `json:"campaignName,omitempty"`
-	RecipientID       string            `json:"recipientId,omitempty"`
-	Skill             string            `json:"skill"`
-	Channel           Channel           `json:"channel"`
+	AccountID    string  `json:"accountId"`
+	Consumer     string  `json:"consumer"`
+	CampaignID   string  `json:"campaignId"`
+	CampaignName string  `json:"campaignName,omitempty"`
+	RecipientID  string  `json:"recipientId,omitempty"`
+	Skill        string  `json:"skill"`
+	Channel      Channel `json:"channel"`
+	// Sender is the outbound number (as campaigns name it) the message went
+	// out from: the campaign's outboundNumber, which a reply is matched to
+	// by the sender the consumer wrote to (gateway.InboundMessage.Sender).
+	// "" when the campaign named none, or for contexts recorded before
+	// senders were.
+	Sender            string            `json:"sender,omitempty"`
 	Body              string            `json:"body,omitempty"`
 	CustomerInfo      map[string]string `json:"customerInfo,omitempty"`
 	ProviderMessageID string            `json:"providerMessageId,omitempty"`
@@ -26,12 +32,15 @@ type OutboundContext struct {
 
 // Size budgets of an outbound context, which keep its stored item under
 // 1 KB: the body and campaign name are cut, customer info beyond the budget
-// is left out.
+// is left out, and so is a sender longer than its budget (an E.164 number
+// never is; only an in-app campaign's app name can be), which a cut one
+// would not match.
 const (
-	MaxContextBody  = 360
-	MaxContextName  = 96
-	MaxContextSkill = 64
-	MaxContextInfo  = 160 // bytes of keys and values
+	MaxContextBody   = 360
+	MaxContextName   = 96
+	MaxContextSkill  = 64
+	MaxContextSender = 64
+	MaxContextInfo   = 160 // bytes of keys and values
 )
 
 // ClampLookback bounds a lookback to MinLookback..MaxLookback; zero means
@@ -60,6 +69,9 @@ func (o OutboundContext) Fit() OutboundContext {
 	o.CampaignName = TruncateUTF8(o.CampaignName, MaxContextName)
 	o.Skill = TruncateUTF8(o.Skill, MaxContextSkill)
 	o.Lookback = ClampLookback(o.Lookback)
+	if len(o.Sender) > MaxContextSender {
+		o.Sender = ""
+	}
 	if len(o.CustomerInfo) > 0 {
 		keys := make([]string, 0, len(o.CustomerInfo))
 		for k := range o.CustomerInfo {

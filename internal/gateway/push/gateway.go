@@ -14,8 +14,8 @@ var _ gateway.Sender = (*Gateway)(nil)
 // Gateway failure codes of its own.
 const (
 	// CodeNoDevice: the consumer has no registered device that FCM still
-	// knows, so the in-app channel cannot reach them.
-	CodeNoDevice = "NO_DEVICE"
+	// knows, so the in-app channel cannot reach them (gateway.NoDevice).
+	CodeNoDevice = parley.CodeNoDevice
 	// CodeTokenStore: the device tokens could not be read.
 	CodeTokenStore = "TOKEN_STORE"
 	// CodeTokenRemoval: an unregistered token could not be forgotten.
@@ -67,7 +67,7 @@ func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 	case first != "":
 		return first, nil
 	case worst == nil:
-		return "", sendErr(CodeNoDevice, "the consumer has no registered device", parley.FailIneligible)
+		return "", gateway.NoDevice(Name, m)
 	}
 	return "", worst
 }

@@ -24,14 +24,23 @@ var _ gateway.Sender = (*Gateway)(nil)
 type Gateway struct {
 	Recorder store.Outbox
 	Clock    parley.Clock
+	// Devices, when set, holds the push tokens brands registered: an
+	// in-app message to a consumer with none fails as the push gateway
+	// fails it (gateway.NoDevice), so a local run shows what production
+	// would. Unset, every in-app message is recorded.
+	Devices store.Devices
 
 	mu     sync.Mutex
 	faults []Fault
 }
 
-// Send records m and returns its sandbox message id, unless a fault applies.
+// Send records m and returns its sandbox message id, unless a fault applies
+// or m is an in-app message to a consumer without a device (see Devices).
 func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 	if err := g.fault(m); err != nil {
+		return "", err
+	}
+	if err := g.device(ctx, m); err != nil {
 		return "", err
 	}
 	sent := parley.SentMessage{
@@ -42,6 +51,22 @@ func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
 		return "", &parley.SendError{Provider: string(Name), Code: "RECORD_FAILED", Reason: fmt.Sprint(err), Kind: parley.FailTransient, Err: err}
 	}
 	return sent.ID, nil
+}
+
+// device fails an in-app message to a consumer who has no registered
+// device, as the push gateway does.
+func (g *Gateway) device(ctx context.Context, m parley.Message) error {
+	if g.Devices == nil || m.Channel != parley.ChannelInApp {
+		return nil
+	}
+	tokens, err := g.Devices.DeviceTokens(ctx, m.AccountID, m.To)
+	if err != nil {
+		return &parley.SendError{Provider: string(Name), Code: "TOKEN_STORE", Reason: fmt.Sprint(err), Kind: parley.FailTransient, Err: err}
+	}
+	if len(tokens) == 0 {
+		return gateway.NoDevice(Name, m)
+	}
+	return nil
 }
 
 // NewMessageID returns a fresh sandbox message id, as a provider names a

@@ -103,3 +103,41 @@ func TestMessageByID(t *testing.T) {
 		t.Errorf("Message of an unknown id: found=%v, %v", found, err)
 	}
 }
+
+// TestInAppDevices checks that, given the push tokens, the sandbox fails an
+// in-app message to a consumer with no registered device as the push
+// gateway does, and records the others.
+func TestInAppDevices(t *testing.T) {
+	s, _ := testworld.Open(t)
+	ctx := context.Background()
+	g := &sandbox.Gateway{Recorder: s, Devices: s, Clock: parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })}
+	err := s.PutPushToken(ctx, parley.PushToken{AccountID: "a", ConsumerID: "with-device", Token: "tok-1", Platform: parley.PlatformIOS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		to   string
+		ch   parley.Channel
+		code string // "" when recorded
+	}{
+		{"with-device", parley.ChannelInApp, ""},
+		{"no-device", parley.ChannelInApp, parley.CodeNoDevice},
+		{"+12025550101", parley.ChannelSMS, ""}, // other channels need no device
+	}
+	for _, tt := range tests {
+		id, err := g.Send(ctx, msg(tt.to, tt.ch))
+		if tt.code == "" {
+			if err != nil || id == "" {
+				t.Errorf("Send to %s = %q, %v; want it recorded", tt.to, id, err)
+			}
+			continue
+		}
+		var se *parley.SendError
+		if !errors.As(err, &se) || se.Code != tt.code || se.Kind != parley.FailIneligible || id != "" {
+			t.Errorf("Send to %s = %q, %v; want %s (ineligible)", tt.to, id, err, tt.code)
+		}
+	}
+	if ms, err := g.Messages(ctx, "a"); err != nil || len(ms) != 2 {
+		t.Errorf("recorded %d messages, %v; want 2", len(ms), err)
+	}
+}

@@ -1,7 +1,9 @@
 // Package conversation routes consumers' replies into conversations. A reply goes
-// to the skill of the newest message Parley sent the consumer whose lookback
-// has not passed; else, inside a provider broadcast's timeframe, to the
-// engagement its entry point names; else to the account's default skill.
+// to the skill of the newest message Parley sent the consumer on the
+// reply's channel whose lookback has not passed, preferring those sent from
+// the number the consumer wrote to (see Attribute); else, inside a provider
+// broadcast's timeframe, to the engagement its entry point names; else to
+// the account's default skill.
 // The conversation starts with the outbound message it answers, takes
 // further replies while open, and once closed gives way to a new one. Each
 // conversation started is recorded as a reporting event, and every change
@@ -65,7 +67,10 @@ type Inbound struct {
 	From string
 	// To is the number or app the consumer wrote to; it may be a
 	// broadcast's entry point.
-	To                string
+	To string
+	// Sender is the outbound number (as campaigns name it) of the sender
+	// the consumer wrote to (gateway.InboundMessage.Sender); To when empty.
+	Sender            string
 	Body              string
 	ProviderMessageID string
 	// At is when the provider received the message; zero means now.
@@ -85,8 +90,10 @@ var ErrNotPushed = errors.New("conversation stored but not pushed to the agent p
 const maxRaces = 16
 
 // routeContexts is how many of a consumer's recent outbound contexts are
-// considered.
-const routeContexts = 20
+// considered: as many as one read returns (all channels share them, and a
+// reply picks those of its own), still one DynamoDB request of at most
+// 50 KB.
+const routeContexts = store.MaxContexts
 
 func (s *Service) now() time.Time { return s.Clock.Now() }
 
@@ -205,7 +212,7 @@ func (s *Service) open(ctx context.Context, in Inbound, consumer string, at, con
 		ID: s.newID(), AccountID: in.AccountID, Consumer: consumer, Channel: in.Channel, Status: parley.ConversationOpen,
 		Transcript: []parley.Line{}, OpenedAt: at, UpdatedAt: now,
 	}
-	routed, err := s.byContext(ctx, &c, at, consumed)
+	routed, err := s.byContext(ctx, &c, in, at, consumed)
 	if err != nil || routed {
 		return c, err
 	}
@@ -222,30 +229,59 @@ func (s *Service) open(ctx context.Context, in Inbound, consumer string, at, con
 	return c, nil
 }
 
-// byContext routes c by the newest outbound context whose lookback holds
-// at, sent after consumed and not after at.
-func (s *Service) byContext(ctx context.Context, c *parley.Conversation, at, consumed time.Time) (bool, error) {
+// byContext routes c by the outbound context Attribute picks among the
+// consumer's newest ones.
+func (s *Service) byContext(ctx context.Context, c *parley.Conversation, in Inbound, at, consumed time.Time) (bool, error) {
 	contexts, err := s.Store.OutboundContexts(ctx, c.AccountID, c.Consumer, at.Add(-parley.MaxLookback), routeContexts)
 	if err != nil {
 		return false, err
 	}
-	for _, o := range contexts {
+	o, ok := Attribute(contexts, cmp.Or(in.Channel, parley.ChannelSMS), cmp.Or(in.Sender, in.To), at, consumed)
+	if !ok {
+		return false, nil
+	}
+	c.Skill = o.Skill
+	c.Channel = cmp.Or(c.Channel, o.Channel, parley.ChannelSMS)
+	c.Context = parley.ConversationContext{
+		Source: parley.SourceProactive, CampaignID: o.CampaignID, CampaignName: o.CampaignName, RecipientID: o.RecipientID,
+		CustomerInfo: o.CustomerInfo, OutboundAt: o.SentAt,
+	}
+	c.Append(parley.Line{Direction: parley.Outbound, Body: o.Body, At: o.SentAt, ProviderMessageID: o.ProviderMessageID})
+	return true, nil
+}
+
+// Attribute picks the outbound message a reply on channel, written to
+// sender at at, answers, among contexts (newest first): the newest sent on
+// channel from sender; else the newest sent on channel from any sender (the
+// consumer may write to another number of the brand's, a provider may
+// report the number where campaigns name a service, and contexts recorded
+// before senders were have none). A message on another channel is never
+// picked: an SMS reply does not answer a WhatsApp message. Only messages
+// sent not after at, whose lookback holds at, and sent after consumed
+// (when the consumer's previous conversation opened: older ones were
+// answered in it) count. A context without a channel is SMS; senders are
+// compared as EntryPoint writes them.
+func Attribute(contexts []parley.OutboundContext, channel parley.Channel, sender string, at, consumed time.Time) (parley.OutboundContext, bool) {
+	sender = EntryPoint(sender)
+	fallback := -1
+	for i, o := range contexts {
 		if !consumed.IsZero() && !o.SentAt.After(consumed) {
 			break // this and older ones were answered in an earlier conversation
 		}
-		if o.SentAt.After(at) || !o.Routes(at) {
+		if o.SentAt.After(at) || !o.Routes(at) || cmp.Or(o.Channel, parley.ChannelSMS) != channel {
 			continue
 		}
-		c.Skill = o.Skill
-		c.Channel = cmp.Or(c.Channel, o.Channel, parley.ChannelSMS)
-		c.Context = parley.ConversationContext{
-			Source: parley.SourceProactive, CampaignID: o.CampaignID, CampaignName: o.CampaignName, RecipientID: o.RecipientID,
-			CustomerInfo: o.CustomerInfo, OutboundAt: o.SentAt,
+		if sender != "" && EntryPoint(o.Sender) == sender {
+			return o, true
 		}
-		c.Append(parley.Line{Direction: parley.Outbound, Body: o.Body, At: o.SentAt, ProviderMessageID: o.ProviderMessageID})
-		return true, nil
+		if fallback < 0 {
+			fallback = i
+		}
 	}
-	return false, nil
+	if fallback < 0 {
+		return parley.OutboundContext{}, false
+	}
+	return contexts[fallback], true
 }
 
 // byBroadcast links c to the engagement of a broadcast whose timeframe

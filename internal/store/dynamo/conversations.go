@@ -112,6 +112,7 @@ type routingContextItem struct {
 	RecipientID       string            `dynamodbav:"r,omitempty"`
 	Skill             string            `dynamodbav:"s,omitempty"`
 	Channel           string            `dynamodbav:"ch,omitempty"`
+	Sender            string            `dynamodbav:"f,omitempty"`
 	Body              string            `dynamodbav:"b,omitempty"`
 	Info              map[string]string `dynamodbav:"i,omitempty"`
 	ProviderMessageID string            `dynamodbav:"m,omitempty"`
@@ -132,7 +133,7 @@ func newRoutingContextItem(c parley.OutboundContext) (routingContextItem, error)
 	return routingContextItem{
 		PK: routingContextPK(c.AccountID, c.Consumer), SK: sent + "#" + c.CampaignID,
 		CampaignID: c.CampaignID, CampaignName: c.CampaignName, RecipientID: c.RecipientID, Skill: c.Skill,
-		Channel: string(c.Channel), Body: c.Body, Info: c.CustomerInfo, ProviderMessageID: c.ProviderMessageID,
+		Channel: string(c.Channel), Sender: c.Sender, Body: c.Body, Info: c.CustomerInfo, ProviderMessageID: c.ProviderMessageID,
 		LookbackSeconds: int64(c.Lookback / time.Second), ExpiresAt: c.Expires().Add(routingContextGrace).Unix(),
 	}, nil
 }
@@ -145,7 +146,7 @@ func (it routingContextItem) domain(accountID, consumer string) (parley.Outbound
 	}
 	return parley.OutboundContext{
 		AccountID: accountID, Consumer: consumer, CampaignID: it.CampaignID, CampaignName: it.CampaignName,
-		RecipientID: it.RecipientID, Skill: it.Skill, Channel: parley.Channel(it.Channel), Body: it.Body,
+		RecipientID: it.RecipientID, Skill: it.Skill, Channel: parley.Channel(it.Channel), Sender: it.Sender, Body: it.Body,
 		CustomerInfo: it.Info, ProviderMessageID: it.ProviderMessageID, SentAt: sent,
 		Lookback: time.Duration(it.LookbackSeconds) * time.Second,
 	}, nil

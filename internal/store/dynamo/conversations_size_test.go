@@ -20,7 +20,7 @@ func TestOutboundContextItemSize(t *testing.T) {
 	c := parley.OutboundContext{
 		AccountID: strings.Repeat("a", 24), Consumer: "+123456789012345", CampaignID: "0195f2c4-7a8e-7b3c-9d1e-2f3a4b5c6d7e",
 		CampaignName: strings.Repeat("Ñ", 200), RecipientID: "100000", Skill: strings.Repeat("s", 100),
-		Channel: parley.ChannelWhatsApp, Body: strings.Repeat("😀", 1024), CustomerInfo: info,
+		Channel: parley.ChannelWhatsApp, Sender: strings.Repeat("f", parley.MaxContextSender), Body: strings.Repeat("😀", 1024), CustomerInfo: info,
 		ProviderMessageID: "wamid." + strings.Repeat("x", 60), SentAt: time.Date(2026, 11, 23, 17, 0, 0, 123456789, time.UTC),
 		Lookback: parley.MaxLookback,
 	}

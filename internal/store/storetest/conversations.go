@@ -41,7 +41,7 @@ const consumerA, consumerB = "+12025550101", "+12025550102"
 func outbound(account, consumer, campaign string, at time.Time) parley.OutboundContext {
 	return parley.OutboundContext{
 		AccountID: account, Consumer: consumer, CampaignID: campaign, CampaignName: "Renewal " + campaign,
-		RecipientID: "000001", Skill: "sales-" + campaign, Channel: parley.ChannelSMS, Body: "Hi Jane, renew? Reply STOP to opt out",
+		RecipientID: "000001", Skill: "sales-" + campaign, Channel: parley.ChannelSMS, Sender: "+12025550100", Body: "Hi Jane, renew? Reply STOP to opt out",
 		CustomerInfo: map[string]string{"shopperId": "S-1"}, ProviderMessageID: "SM" + campaign, SentAt: at, Lookback: 2 * time.Hour,
 	}
 }
@@ -73,7 +73,7 @@ func testOutboundContexts(t *testing.T, s store.Store) {
 	want := outbound("acct1", consumerA, "c3", t0.Add(2*time.Hour))
 	c := got[0]
 	if c.AccountID != want.AccountID || c.Consumer != want.Consumer || c.CampaignName != want.CampaignName || c.RecipientID != want.RecipientID ||
-		c.Skill != want.Skill || c.Channel != want.Channel || c.Body != want.Body || c.CustomerInfo["shopperId"] != "S-1" ||
+		c.Skill != want.Skill || c.Channel != want.Channel || c.Sender != want.Sender || c.Body != want.Body || c.CustomerInfo["shopperId"] != "S-1" ||
 		c.ProviderMessageID != want.ProviderMessageID || !c.SentAt.Equal(want.SentAt) || c.Lookback != want.Lookback {
 		t.Errorf("context = %+v, want %+v", c, want)
 	}
