@@ -23,6 +23,8 @@ package dynamo
 
 import (
 	"context"
+	cryptorand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -50,11 +52,15 @@ const maxAttempts = 16
 
 // Update and condition expressions.
 const (
-	condIdle      = "attribute_not_exists(" + attrTAT + ") OR " + attrTAT + " <= :now"
-	condBacklog   = attrTAT + " > :now"
+	condIdle = "attribute_not_exists(" + attrTAT + ") OR " + attrTAT + " <= :now"
+	// condBacklog leaves out a retry of the write that last took effect
+	// (its token is the stored one); writes of other reservations add
+	// their cost whatever the TAT, so processes never contend for a
+	// backlogged key.
+	condBacklog   = attrTAT + " > :now AND (attribute_not_exists(" + attrWrite + ") OR " + attrWrite + " <> :w)"
 	condSameTAT   = attrTAT + " = :old"
-	setIdle       = "SET " + attrTAT + " = :tat, " + schema.AttrExpiresAt + " = :exp"
-	setBacklog    = "SET " + attrTAT + " = " + attrTAT + " + :cost, " + schema.AttrExpiresAt + " = :exp"
+	setIdle       = "SET " + attrTAT + " = :tat, " + attrWrite + " = :w, " + schema.AttrExpiresAt + " = :exp"
+	setBacklog    = "SET " + attrTAT + " = " + attrTAT + " + :cost, " + attrWrite + " = :w, " + schema.AttrExpiresAt + " = :exp"
 	condNoScale   = "attribute_not_exists(" + attrScale + ")"
 	condSameScale = attrScale + " = :oldScale AND " + attrCut + " = :oldCut"
 	setScale      = "SET " + attrScale + " = :scale, " + attrCut + " = :cut, " +
@@ -115,12 +121,13 @@ func (l *Limiter) ReserveScaled(ctx context.Context, key ratelimit.Key, limit ra
 		scale := e.last.scale
 		sch := ratelimit.NewSchedule(limit, scale)
 		now := l.clock.Now()
-		st, err := l.update(ctx, reserveUpdate(key, e.last.tat, now.UnixNano(), int64(sch.Cost(n))))
+		token := writeToken()
+		st, err := l.update(ctx, reserveUpdate(key, e.last.tat, now.UnixNano(), int64(sch.Cost(n)), token))
 		if err != nil && !errors.Is(err, errCondition) {
 			return time.Time{}, ratelimit.Scale{}, err
 		}
 		e.known, e.last = true, st
-		if err == nil {
+		if err == nil || st.write == token {
 			return sch.At(time.Unix(0, st.tat).UTC(), now), scale, nil
 		}
 	}
@@ -129,8 +136,8 @@ func (l *Limiter) ReserveScaled(ctx context.Context, key ratelimit.Key, limit ra
 
 // reserveUpdate is the write that books cost nanoseconds of key's time at
 // now, for a stored TAT guessed to be guess.
-func reserveUpdate(key ratelimit.Key, guess, now, cost int64) *dynamodb.UpdateItemInput {
-	values := item{":now": intNum(now), ":exp": expiry(max(guess, now) + cost)}
+func reserveUpdate(key ratelimit.Key, guess, now, cost int64, token string) *dynamodb.UpdateItemInput {
+	values := item{":now": intNum(now), ":exp": expiry(max(guess, now) + cost), ":w": &types.AttributeValueMemberS{Value: token}}
 	cond, set := condIdle, setIdle
 	if guess > now {
 		cond, set = condBacklog, setBacklog
@@ -171,12 +178,13 @@ func (l *Limiter) Admit(ctx context.Context, key ratelimit.Key, limit ratelimit.
 		if !ok {
 			return false, at.UTC(), nil
 		}
-		st, err := l.update(ctx, admitUpdate(key, e.last.tat, now.UnixNano(), tat.UnixNano()))
+		token := writeToken()
+		st, err := l.update(ctx, admitUpdate(key, e.last.tat, now.UnixNano(), tat.UnixNano(), token))
 		if err != nil && !errors.Is(err, errCondition) {
 			return false, time.Time{}, err
 		}
 		e.last = st
-		if err == nil {
+		if err == nil || st.write == token {
 			return true, now, nil
 		}
 	}
@@ -185,8 +193,8 @@ func (l *Limiter) Admit(ctx context.Context, key ratelimit.Key, limit ratelimit.
 
 // admitUpdate is the write that moves key's TAT from old (as this process
 // saw it) to tat, admitting a call at now.
-func admitUpdate(key ratelimit.Key, old, now, tat int64) *dynamodb.UpdateItemInput {
-	values := item{":tat": intNum(tat), ":exp": expiry(tat)}
+func admitUpdate(key ratelimit.Key, old, now, tat int64, token string) *dynamodb.UpdateItemInput {
+	values := item{":tat": intNum(tat), ":exp": expiry(tat), ":w": &types.AttributeValueMemberS{Value: token}}
 	cond := condIdle
 	if old > now {
 		cond = condSameTAT
@@ -255,6 +263,14 @@ func scaleUpdate(key ratelimit.Key, old stored, next ratelimit.Scale, now time.T
 		UpdateExpression:          aws.String(setScale),
 		ExpressionAttributeValues: values,
 	}
+}
+
+// writeToken returns a token that tells one reservation's write from every
+// other's.
+func writeToken() string {
+	var b [8]byte
+	_, _ = cryptorand.Read(b[:]) // crypto/rand never fails
+	return hex.EncodeToString(b[:])
 }
 
 // acquire returns key's entry with its lock held.

@@ -300,3 +300,41 @@ func BenchmarkDispatch(b *testing.B) {
 		b.ReportMetric(float64(client.requests.Load())/float64(reservations), "requests/reserve")
 	}
 }
+
+// retrying is the DynamoDB client as the SDK behaves when a write took
+// effect but its answer was lost: it sends every UpdateItem twice and
+// answers what the second one got.
+type retrying struct{ *counting }
+
+func (r retrying) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if _, err := r.counting.UpdateItem(ctx, in, optFns...); err != nil {
+		return nil, err
+	}
+	return r.counting.UpdateItem(ctx, in, optFns...)
+}
+
+// TestRetriedWriteBooksOnce: a reservation or admission whose write is
+// applied twice (an SDK retry of a write that took effect) takes its slot
+// once, whether the key was idle or backlogged.
+func TestRetriedWriteBooksOnce(t *testing.T) {
+	client, table := newTable(t)
+	clock := ratelimittest.NewClock(ratelimittest.T0)
+	l := dynamo.New(retrying{client}, table, clock)
+	limit := ratelimit.Limit{Rate: 10, Burst: 1}
+	key := ratelimittest.Key("+15550002")
+	for i := range 4 { // the first books an idle key, the others a backlog
+		at, err := l.Reserve(context.Background(), key, limit, 1)
+		if want := ratelimittest.T0.Add(time.Duration(i) * 100 * time.Millisecond); err != nil || !at.Equal(want) {
+			t.Fatalf("reservation %d at %s, %v; want %s: a retried write booked twice", i, at.Sub(ratelimittest.T0), err, want.Sub(ratelimittest.T0))
+		}
+	}
+	admitter := dynamo.New(retrying{client}, table, clock)
+	akey := ratelimittest.Key("api")
+	if ok, _, err := admitter.Admit(context.Background(), akey, limit, 1); !ok || err != nil {
+		t.Fatalf("the first admission: %v, %v", ok, err)
+	}
+	clock.Advance(100 * time.Millisecond)
+	if ok, at, err := admitter.Admit(context.Background(), akey, limit, 1); !ok || err != nil {
+		t.Fatalf("an admission one slot later: refused until %s (%v): a retried write booked twice", at.Sub(ratelimittest.T0), err)
+	}
+}

@@ -18,6 +18,7 @@ const (
 	attrTAT   = "tat"   // N, unix nanoseconds
 	attrScale = "scale" // N, the scale's factor in [MinFactor, 1]; absent means 1
 	attrCut   = "cutAt" // N, unix nanoseconds of the last cut; 0 if never
+	attrWrite = "w"     // S, the token of the last reservation written
 )
 
 // retention is how long an item outlives its TAT. Past its TAT an item
@@ -37,6 +38,10 @@ func itemKey(key ratelimit.Key) item {
 type stored struct {
 	tat   int64 // unix nanoseconds; 0 when absent
 	scale ratelimit.Scale
+	// write is the token of the reservation that last moved tat: a write
+	// the SDK retried after it had taken effect finds its own token and
+	// is not booked twice.
+	write string
 }
 
 // decode reads the state from a rate item; nil is an absent item. It
@@ -58,6 +63,9 @@ func decode(av item) (stored, error) {
 		return stored{}, malformed(attrScale, strconv.FormatFloat(factor, 'g', -1, 64))
 	}
 	st := stored{tat: tat, scale: ratelimit.Scale{Factor: factor}}
+	if w, ok := av[attrWrite].(*types.AttributeValueMemberS); ok {
+		st.write = w.Value
+	}
 	if cut != 0 {
 		st.scale.CutAt = time.Unix(0, cut).UTC()
 	}
