@@ -5,7 +5,9 @@ import (
 	"errors"
 	"reflect"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -66,6 +68,12 @@ func traceOperation(ctx context.Context, in middleware.InitializeInput, next mid
 		if errors.As(err, &ae) {
 			typ, remote = ae.ErrorCode(), true
 		}
+		// AWS services answer most throttling with 400 (DynamoDB's
+		// ProvisionedThroughputExceededException, KMS's
+		// ThrottlingException); the SDK knows which codes those are.
+		if op.seg.Error && throttles.IsErrorThrottle(err) == aws.TrueTernary {
+			op.seg.Throttle = true
+		}
 		op.seg.fail(err, typ, remote)
 	}
 	op.seg.end()
@@ -92,7 +100,7 @@ func traceAttempt(ctx context.Context, in middleware.DeserializeInput, next midd
 
 	out, md, err := next.HandleDeserialize(ctx, in)
 
-	if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp.Response != nil {
+	if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp.Response != nil && resp.StatusCode > 0 {
 		op.seg.status(resp.StatusCode, resp.ContentLength)
 	} else {
 		var re *smithyhttp.ResponseError
@@ -105,6 +113,9 @@ func traceAttempt(ctx context.Context, in middleware.DeserializeInput, next midd
 	}
 	return out, md, err
 }
+
+// throttles tells throttling errors by the SDK's list of error codes.
+var throttles = retry.IsErrorThrottles(retry.DefaultThrottles)
 
 // stringField returns the string field name of the struct params points
 // to (an SDK input such as *dynamodb.GetItemInput), "" if it has none.
