@@ -5,7 +5,8 @@ import (
 )
 
 // transport records each request of a traced invocation as a "remote"
-// subsegment named after the host, and passes the trace on in
+// subsegment named after the host (from the request to the answer's
+// headers, or to the error), and passes the trace on in
 // X-Amzn-Trace-Id. As the X-Ray SDKs do, it sends the header to every
 // host, in AWS or not: it reveals only the trace's ids and the sampling
 // decision, and lets a traced downstream service join the trace. Lambda's
