@@ -2,6 +2,16 @@
 // the process runs as a Lambda function, and does nothing elsewhere. It is
 // the one place outside the adapters that imports the AWS SDK: wiring
 // (app, functions, cmd) calls it, domain packages never do.
+//
+// It speaks X-Ray's documented protocol itself rather than through the
+// X-Ray SDK for Go, whose dependencies (gRPC, protobuf, fasthttp and the
+// end-of-support AWS SDK for Go v1) made up a quarter of every function's
+// binary. In a sampled invocation (Lambda's trace header, which
+// aws-lambda-go puts in the handler's context, says Sampled=1) each AWS
+// SDK operation and each outbound HTTP request becomes a subsegment of
+// the function's segment, sent as a JSON document over UDP to the X-Ray
+// daemon at AWS_XRAY_DAEMON_ADDRESS. Downstream calls carry
+// X-Amzn-Trace-Id so that traced services join the trace.
 package xray
 
 import (
@@ -11,8 +21,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-xray-sdk-go/instrumentation/awsv2"
-	awsxray "github.com/aws/aws-xray-sdk-go/xray"
 
 	"github.com/parleyhq/parley/internal/obs"
 )
@@ -32,14 +40,26 @@ func LoadAWSConfig(ctx context.Context) (aws.Config, error) {
 // Lambda only.
 func TraceAWS(cfg *aws.Config) {
 	if obs.InLambda() {
-		awsv2.AWSV2Instrumentor(&cfg.APIOptions)
+		cfg.APIOptions = append(cfg.APIOptions, addMiddleware)
 	}
 }
 
-// HTTPClient returns c traced by X-Ray in Lambda, c itself elsewhere.
+// HTTPClient returns c traced by X-Ray in Lambda, c itself elsewhere. The
+// traced client is a copy of c (timeout, redirect policy, cookie jar)
+// whose transport records each request; a nil c stands for
+// http.DefaultClient.
 func HTTPClient(c *http.Client) *http.Client {
-	if obs.InLambda() {
-		return awsxray.Client(c)
+	if !obs.InLambda() {
+		return c
 	}
-	return c
+	if c == nil {
+		c = http.DefaultClient
+	}
+	traced := *c
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	traced.Transport = &transport{base: base}
+	return &traced
 }
