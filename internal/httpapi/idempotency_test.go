@@ -54,7 +54,8 @@ func idempotentWorld(t *testing.T) (*world, *countingCampaigns, *countingGate) {
 	w := newWorld(t)
 	counted := &countingCampaigns{Campaigns: w.srv.Campaigns}
 	gate := &countingGate{}
-	w.srv.Campaigns, w.srv.CreateGate, w.srv.Idempotency = counted, gate, w.store
+	w.srv.Campaigns.(*campaign.Service).Gate = gate
+	w.srv.Campaigns, w.srv.Idempotency = counted, w.store
 	w.srv.Clock = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
 	w.h = w.srv.Handler()
 	return w, counted, gate
@@ -126,6 +127,7 @@ func TestIdempotentCreates(t *testing.T) {
 			if first.StatusCode >= 500 || first.Header.Get(httpapi.ReplayedHeader) != "" {
 				t.Fatalf("first: %d %s", first.StatusCode, firstData)
 			}
+			admitted := gate.admits.Load()
 			second, secondData := w.send(t, tt.second(t))
 			if second.StatusCode != tt.wantSecond {
 				t.Fatalf("retry: %d %s, want %d", second.StatusCode, secondData, tt.wantSecond)
@@ -145,8 +147,8 @@ func TestIdempotentCreates(t *testing.T) {
 			if n := counted.creates.Load(); n != tt.creates {
 				t.Errorf("%d creates ran, want %d", n, tt.creates)
 			}
-			if tt.replayed && gate.admits.Load() != 1 {
-				t.Errorf("the creation gate admitted %d calls; a replay must spend none", gate.admits.Load())
+			if n := gate.admits.Load() - admitted; tt.replayed && n != 0 {
+				t.Errorf("the creation gate admitted %d calls for the replay; a replay must spend none", n)
 			}
 		})
 	}

@@ -8,8 +8,8 @@ import (
 // RecipientStatus is where a recipient is on its way to the consumer.
 type RecipientStatus string
 
-// Recipient statuses. SENDING is internal: the recipient is claimed by one
-// dispatcher and its message is with the gateway.
+// Recipient statuses. SENDING: the recipient is claimed by one dispatcher
+// and its message is with the gateway, the outcome not yet recorded.
 const (
 	StatusScheduled RecipientStatus = "SCHEDULED"
 	StatusQueued    RecipientStatus = "QUEUED"
