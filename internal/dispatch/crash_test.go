@@ -209,6 +209,7 @@ func deliver(ctx context.Context, d *dispatch.Dispatcher, q *jobs, batch []queue
 				if survive(func() { err = d.Handle(ctx, m) }) || err != nil {
 					mu.Lock()
 					deaths++
+					m.ReceiveCount++
 					q.pending = append(q.pending, m)
 					mu.Unlock()
 				}

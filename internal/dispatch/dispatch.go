@@ -204,6 +204,12 @@ func (d *Dispatcher) prepare(ctx context.Context, ms []queue.Message, errs []err
 		case c.State == parley.StateCancelled:
 			d.cancel(ctx, ref)
 		default:
+			if settled, err := d.settleOrphan(ctx, c, m, ref); settled {
+				if err != nil {
+					errs[i] = d.retry(ctx, m, err, obs.Ref(ref))
+				}
+				continue
+			}
 			jobs = append(jobs, job{i: i, m: m, ref: ref, c: c})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/queue"
 )
 
 // ClaimLease is how long a claimed recipient may stay SENDING. A dispatcher
@@ -79,4 +80,30 @@ func (d *Dispatcher) takeOver(ctx context.Context, c parley.Campaign, stale parl
 // claim is known to be abandoned only once its lease has run out.
 func (d *Dispatcher) orphaned(r parley.Recipient) bool {
 	return d.Sole && r.Claimant != d.Epoch
+}
+
+// settleOrphan settles, before a redelivered job takes a send slot, the
+// claim an earlier process left on its recipient, where this dispatcher
+// knows such claims to be orphaned (Sole): the claim is taken over and the
+// provider asked at once (see takeOver), so the recipient is final without
+// waiting behind the pace. A message the provider never took goes back to
+// QUEUED, fenced to the take-over, and the job then claims and sends it in
+// its slot like any other. settled reports that the job needs nothing
+// more, or (err) must be retried.
+func (d *Dispatcher) settleOrphan(ctx context.Context, c parley.Campaign, m queue.Message, ref parley.Ref) (settled bool, err error) {
+	if !d.Sole || m.ReceiveCount < 2 {
+		return false, nil // only a job received before can meet a claim of another process
+	}
+	stale, err := d.Store.Recipient(ctx, ref)
+	if err != nil || stale.Status != parley.StatusSending || !d.orphaned(stale) {
+		return false, nil // the claim reads it again, and answers any error
+	}
+	r, unsent, err := d.takeOver(ctx, c, stale)
+	if !unsent {
+		return true, err
+	}
+	if err := d.record(ctx, r, parley.StatusQueued, "", ""); err != nil {
+		return true, err
+	}
+	return false, nil
 }

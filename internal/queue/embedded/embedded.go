@@ -359,11 +359,12 @@ func (q *Queue) Redrive(ctx context.Context) (int, error) {
 
 // ReleaseHeld makes every message that is invisible only because it was
 // received (neither deleted nor given another visibility since) visible at
-// once, and returns how many it released. The queue file is open in one
-// process at a time, so when it is just opened, such messages were
-// received by a process that is gone and would otherwise wait out their
-// visibility timeout. Messages whose visibility was changed keep it: a
-// retry's backoff, a delay a job asked for.
+// once, ahead of the messages already waiting, and returns how many it
+// released. The queue file is open in one process at a time, so when it is
+// just opened, such messages were received by a process that is gone and
+// would otherwise wait out their visibility timeout, then queue behind the
+// rest. Messages whose visibility was changed keep it: a retry's backoff,
+// a delay a job asked for.
 func (q *Queue) ReleaseHeld(ctx context.Context) (int, error) {
 	n := 0
 	now := time.Now().UnixNano()
@@ -383,7 +384,7 @@ func (q *Queue) ReleaseHeld(ctx context.Context) (int, error) {
 				continue
 			}
 			r.Held = false
-			if err := move(tx, id, r, now); err != nil {
+			if err := move(tx, id, r, 0); err != nil { // first in line
 				return err
 			}
 			n++
