@@ -6,6 +6,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -106,7 +107,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	case config.BackendAWS:
 		err = a.openAWS(ctx, cfg)
 	default:
-		err = a.openEmbedded(cfg)
+		err = a.openEmbedded(ctx, cfg, log)
 	}
 	if err != nil {
 		a.Close()
@@ -142,6 +143,11 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Limiter: ratelimit.NewAdaptive(a.pacer(clock), clock),
 		Limit:   ratelimit.Limit{Rate: cmp.Or(a.Config.MPS, ratelimit.DefaultRate), Burst: cmp.Or(a.Config.Burst, ratelimit.DefaultBurst)},
 		Fanout:  a.Campaigns,
+		// Every process claims under an epoch of its own. On the embedded
+		// backend it is the data directory's only dispatcher, so the
+		// claims of earlier epochs are orphaned and settled at once; on
+		// AWS, dispatchers run side by side and wait for a claim's lease.
+		Epoch: rand.Text(), Sole: a.Config.Backend == config.BackendEmbedded,
 	}
 	tokens, err := Tokens(ctx, a.Config, clock, a.Store)
 	if err != nil {
@@ -207,7 +213,7 @@ func (a *App) gateways(clock parley.Clock, log *slog.Logger) *router.Router {
 	return rt
 }
 
-func (a *App) openEmbedded(cfg config.Config) error {
+func (a *App) openEmbedded(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -227,6 +233,16 @@ func (a *App) openEmbedded(cfg config.Config) error {
 	}
 	a.Queue = q
 	a.closers = append(a.closers, q.Close)
+	// The data directory is this process's alone (its files are locked):
+	// jobs a process that is gone had received come back at once, rather
+	// than when their visibility timeout runs out.
+	n, err := q.ReleaseHeld(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.InfoContext(ctx, "jobs an earlier process had received are back on the queue", "count", n)
+	}
 	a.pacer = func(c parley.Clock) ratelimit.Backend { return local.New(c) }
 	return nil
 }

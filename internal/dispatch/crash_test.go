@@ -125,10 +125,26 @@ func survive(f func()) (died bool) {
 // three times each to dispatchers that die at random step boundaries. A job
 // whose dispatcher died, or that asked for a retry, is delivered again
 // until it finishes, as SQS does; the recipients a dead dispatcher left
-// SENDING are settled by those redeliveries. Every recipient must have been
-// sent exactly once.
+// SENDING are settled by those redeliveries once the claims' leases have
+// run out. Every recipient must have been sent exactly once.
 func TestKilledDispatchersNeverDuplicateOrLose(t *testing.T) {
-	const n = 10_000
+	killAndRedeliver(t, 10_000, false)
+}
+
+// TestRestartedSoleDispatcherSettlesAtOnce is the same with the only
+// dispatcher of its store restarted after every round, under a new epoch,
+// and no time passing: the claims the killed process left are taken over
+// by the next one at once, never waiting for a lease, and still every
+// recipient is sent exactly once.
+func TestRestartedSoleDispatcherSettlesAtOnce(t *testing.T) {
+	killAndRedeliver(t, 2_000, true)
+}
+
+// killAndRedeliver runs n recipients' jobs through killed dispatchers (see
+// TestKilledDispatchersNeverDuplicateOrLose). With restarts, every round is
+// a new process of a Sole dispatcher and the clock stands still; without,
+// the clock moves past the claims' lease after every round.
+func killAndRedeliver(t *testing.T, n int, restarts bool) {
 	ctx := context.Background()
 	s, _ := testworld.Open(t)
 	c, rs := storetest.Fixture("acct1", "camp1", n)
@@ -163,6 +179,11 @@ func TestKilledDispatchersNeverDuplicateOrLose(t *testing.T) {
 			}
 			continue
 		}
+		if restarts {
+			d.Sole, d.Epoch = true, fmt.Sprintf("process-%d", rounds)
+			deaths += deliver(ctx, d, q, batch)
+			continue
+		}
 		deaths += deliver(ctx, d, q, batch)
 		// Jobs come back after their retry delay: at the latest when the
 		// claims of the dispatchers killed in this round have run out.
@@ -188,6 +209,7 @@ func deliver(ctx context.Context, d *dispatch.Dispatcher, q *jobs, batch []queue
 				if survive(func() { err = d.Handle(ctx, m) }) || err != nil {
 					mu.Lock()
 					deaths++
+					m.ReceiveCount++
 					q.pending = append(q.pending, m)
 					mu.Unlock()
 				}

@@ -54,6 +54,15 @@ type Dispatcher struct {
 	// Fanout, when set, runs the fan-out jobs on the queue (see
 	// HandleFanout).
 	Fanout Fanout
+	// Epoch names this dispatcher process in the claims it makes
+	// (Recipient.Claimant): a new one for every process.
+	Epoch string
+	// Sole is set where this process is its store's only dispatcher
+	// (parley serve on the embedded backend, which holds the data
+	// directory's lock): a claim of another epoch then belongs to a process
+	// that is gone, and is taken over at once rather than when its lease
+	// runs out (see takeOver).
+	Sole bool
 }
 
 // Backoff is the delay before the n-th retry of a job (n ≥ 1): exponential
@@ -195,6 +204,12 @@ func (d *Dispatcher) prepare(ctx context.Context, ms []queue.Message, errs []err
 		case c.State == parley.StateCancelled:
 			d.cancel(ctx, ref)
 		default:
+			if settled, err := d.settleOrphan(ctx, c, m, ref); settled {
+				if err != nil {
+					errs[i] = d.retry(ctx, m, err, obs.Ref(ref))
+				}
+				continue
+			}
 			jobs = append(jobs, job{i: i, m: m, ref: ref, c: c})
 		}
 	}
@@ -250,7 +265,8 @@ func (d *Dispatcher) handle(ctx context.Context, j job) error {
 func (d *Dispatcher) claim(ctx context.Context, c parley.Campaign, ref parley.Ref) (r parley.Recipient, claimed bool, err error) {
 	now := d.Clock.Now()
 	change := parley.RecipientChange{
-		From: []parley.RecipientStatus{parley.StatusQueued}, Status: parley.StatusSending, CountAttempt: true, DueAt: now.Add(ClaimLease), At: now,
+		From: []parley.RecipientStatus{parley.StatusQueued}, Status: parley.StatusSending, CountAttempt: true,
+		Claimant: d.Epoch, DueAt: now.Add(ClaimLease), At: now,
 	}
 	r, err = d.Store.UpdateRecipient(ctx, ref, change)
 	if parley.ErrorCode(err) == parley.ECONFLICT && r.Status == parley.StatusScheduled {

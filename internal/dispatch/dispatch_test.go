@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -572,5 +573,91 @@ func TestStopClaimsNoMore(t *testing.T) {
 	ms, err := w.queue.Receive(ctx, 10, 0, time.Minute)
 	if err != nil || len(ms) != len(w.rs)-1 {
 		t.Errorf("%d jobs visible again after the stop (%v), want %d", len(ms), err, len(w.rs)-1)
+	}
+}
+
+// claimedBy leaves recipient i SENDING under a claim of attempt 1 that
+// dispatcher epoch made a minute ago, its lease still running.
+func (w *world) claimedBy(t *testing.T, i int, epoch string) {
+	t.Helper()
+	claim := parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true,
+		Claimant: epoch, DueAt: now.Add(dispatch.ClaimLease - time.Minute), At: now.Add(-time.Minute)}
+	if _, err := w.store.UpdateRecipient(context.Background(), w.rs[i].Ref(), claim); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEpochTakeover covers a job that meets a claim whose lease still runs:
+// a sole dispatcher takes over the claim of an earlier process at once,
+// never its own, and a dispatcher that is not its store's only one waits
+// for the lease.
+func TestEpochTakeover(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		sole     bool
+		claimant string
+		want     parley.RecipientStatus
+		retry    bool
+		sends    int
+	}{
+		{"sole, an earlier process's claim: taken over at once", true, "process-1", parley.StatusSent, false, 1},
+		{"sole, a claim from before epochs: taken over at once", true, "", parley.StatusSent, false, 1},
+		{"sole, this process's own claim: wait for the lease", true, "process-2", parley.StatusSending, true, 0},
+		{"not sole, another process's claim: wait for the lease", false, "process-1", parley.StatusSending, true, 0},
+	} {
+		// A job received for the first time meets the claim when it claims;
+		// a redelivered one before it takes a send slot.
+		for _, receives := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s, receive %d", tc.name, receives), func(t *testing.T) {
+				w := newWorld(t, 1, nil)
+				vis := &visibilityLog{}
+				w.d.Queue, w.d.Sole, w.d.Epoch = vis, tc.sole, "process-2"
+				w.claimedBy(t, 0, tc.claimant)
+				m := w.job(0)
+				m.ReceiveCount = receives
+				err := w.d.Handle(context.Background(), m)
+				if got := errors.Is(err, dispatch.ErrRetry); got != tc.retry {
+					t.Fatalf("Handle = %v; retry %v, want %v", err, got, tc.retry)
+				}
+				if tc.retry && (len(vis.timeouts) != 1 || vis.timeouts[0] < dispatch.ClaimLease-time.Minute) {
+					t.Errorf("retried after %v; want after the lease", vis.timeouts)
+				}
+				r := w.recipient(t, 0)
+				if r.Status != tc.want {
+					t.Errorf("status %s, want %s", r.Status, tc.want)
+				}
+				if tc.retry && r.Claimant != tc.claimant {
+					t.Errorf("claimant %q, want the claim left to %q", r.Claimant, tc.claimant)
+				}
+				if !tc.retry && (r.Attempts < 2 || r.Claimant != "") {
+					t.Errorf("recipient %+v; want settled by a second claim", r)
+				}
+				if n := len(w.sent(t)); n != tc.sends {
+					t.Errorf("%d messages sent, want %d", n, tc.sends)
+				}
+			})
+		}
+	}
+}
+
+// TestEpochTakeoverIsFenced delivers the job of an earlier process's claim
+// to many workers of the new process at once: one takes the claim over and
+// sends, the others find it taken.
+func TestEpochTakeoverIsFenced(t *testing.T) {
+	w := newWorld(t, 1, nil)
+	w.d.Queue, w.d.Sole, w.d.Epoch = noVisibility{}, true, "process-2"
+	w.claimedBy(t, 0, "process-1")
+	var wg sync.WaitGroup
+	for i := range 16 {
+		m := w.job(0)
+		m.ReceiveCount = 1 + i%2
+		wg.Go(func() { _ = w.d.Handle(context.Background(), m) })
+	}
+	wg.Wait()
+	if n := len(w.sent(t)); n != 1 {
+		t.Errorf("%d messages sent, want 1", n)
+	}
+	if r := w.recipient(t, 0); r.Status != parley.StatusSent || r.Attempts < 2 {
+		t.Errorf("recipient %+v; want SENT by one take-over", r)
 	}
 }

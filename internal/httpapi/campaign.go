@@ -423,7 +423,7 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 		resp.Recipients = append(resp.Recipients, PreviewRecipient{
 			Index: o.Index, Line: o.Line, ConsumerContent: content(o.Phone, o.ConsumerID), Message: o.Body,
 			Encoding: string(o.Encoding), Characters: o.Units, Segments: o.Segments,
-			Status: apiStatus(o.Status), ScheduledFor: timestamp(o.DueAt),
+			Status: string(o.Status), ScheduledFor: timestamp(o.DueAt),
 		})
 	}
 	writeJSON(w, http.StatusOK, resp)
@@ -440,15 +440,6 @@ func failedConsumers(os []campaign.Outcome) []FailedConsumer {
 	return out
 }
 
-// apiStatus is the status a brand sees: a recipient being handed to the
-// gateway right now is still queued.
-func apiStatus(s parley.RecipientStatus) string {
-	if s == parley.StatusSending {
-		return string(parley.StatusQueued)
-	}
-	return string(s)
-}
-
 func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 	rep, err := s.Campaigns.Report(r.Context(), r.PathValue("accountId"), r.PathValue("campaignId"))
 	if err != nil {
@@ -461,7 +452,7 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, rc := range rep.Recipients {
 		conv := Conversation{
-			ID: rc.ID, ConsumerContent: content(rc.Phone, rc.ConsumerID), Status: apiStatus(rc.Status),
+			ID: rc.ID, ConsumerContent: content(rc.Phone, rc.ConsumerID), Status: string(rc.Status),
 			ErrorMessage: rc.ErrorMessage, ProviderMessageID: rc.ProviderMessageID, UpdatedAt: timestamp(rc.UpdatedAt),
 		}
 		if !rc.Status.Final() && !rc.DueAt.IsZero() {

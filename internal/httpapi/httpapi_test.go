@@ -104,6 +104,24 @@ func TestCreateAndReport(t *testing.T) {
 	if rep.CampaignStatus != parley.CampaignScheduled || len(rep.Conversations) != 2 || rep.Conversations[0].Status != "QUEUED" {
 		t.Errorf("report = %s", data)
 	}
+
+	// A recipient claimed by a dispatcher, its message with the gateway,
+	// reads SENDING until the outcome is recorded.
+	at := time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)
+	ref := parley.Ref{AccountID: "acct1", CampaignID: created.ProactiveCampaignID, RecipientID: rep.Conversations[0].ID}
+	if _, err := w.store.UpdateRecipient(context.Background(), ref, parley.RecipientChange{
+		From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, DueAt: at.Add(5 * time.Minute), At: at,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, data = w.do(t, "GET", "/api/v2/account/acct1/campaign/"+created.ProactiveCampaignID+"/conversations", "")
+	rep = httpapi.ConversationsResponse{}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.CampaignStatus != parley.CampaignInProgress || rep.Conversations[0].Status != "SENDING" || rep.Conversations[1].Status != "QUEUED" {
+		t.Errorf("report with a claimed recipient = %s", data)
+	}
 }
 
 func TestRejectedRequests(t *testing.T) {

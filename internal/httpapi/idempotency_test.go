@@ -52,9 +52,9 @@ func (g *countingGate) Admit(ctx context.Context, accountID string) error {
 func idempotentWorld(t *testing.T) (*world, *countingCampaigns, *countingGate) {
 	t.Helper()
 	w := newWorld(t)
+	counted := &countingCampaigns{Campaigns: w.srv.Campaigns}
 	gate := &countingGate{}
 	w.srv.Campaigns.(*campaign.Service).Gate = gate // creations take from the budget once valid
-	counted := &countingCampaigns{Campaigns: w.srv.Campaigns}
 	w.srv.Campaigns, w.srv.Idempotency = counted, w.store
 	w.srv.Clock = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
 	w.h = w.srv.Handler()
@@ -127,6 +127,7 @@ func TestIdempotentCreates(t *testing.T) {
 			if first.StatusCode >= 500 || first.Header.Get(httpapi.ReplayedHeader) != "" {
 				t.Fatalf("first: %d %s", first.StatusCode, firstData)
 			}
+			admitted := gate.admits.Load()
 			second, secondData := w.send(t, tt.second(t))
 			if second.StatusCode != tt.wantSecond {
 				t.Fatalf("retry: %d %s, want %d", second.StatusCode, secondData, tt.wantSecond)
@@ -146,12 +147,8 @@ func TestIdempotentCreates(t *testing.T) {
 			if n := counted.creates.Load(); n != tt.creates {
 				t.Errorf("%d creates ran, want %d", n, tt.creates)
 			}
-			wantAdmits := int32(0) // a refused draft takes nothing from the budget
-			if first.StatusCode < 300 {
-				wantAdmits = 1
-			}
-			if tt.replayed && gate.admits.Load() != wantAdmits {
-				t.Errorf("the creation gate admitted %d calls, want %d: a replay must spend none", gate.admits.Load(), wantAdmits)
+			if n := gate.admits.Load() - admitted; tt.replayed && n != 0 {
+				t.Errorf("the creation gate admitted %d calls for the replay; a replay must spend none", n)
 			}
 		})
 	}

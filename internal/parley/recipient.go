@@ -8,8 +8,8 @@ import (
 // RecipientStatus is where a recipient is on its way to the consumer.
 type RecipientStatus string
 
-// Recipient statuses. SENDING is internal: the recipient is claimed by one
-// dispatcher and its message is with the gateway.
+// Recipient statuses. SENDING: the recipient is claimed by one dispatcher
+// and its message is with the gateway, the outcome not yet recorded.
 const (
 	StatusScheduled RecipientStatus = "SCHEDULED"
 	StatusQueued    RecipientStatus = "QUEUED"
@@ -63,8 +63,11 @@ type Recipient struct {
 	ErrorMessage      string            `json:"errorMessage,omitempty"`
 	ProviderMessageID string            `json:"providerMessageId,omitempty"`
 	Attempts          int               `json:"attempts"`
-	DueAt             time.Time         `json:"dueAt"`
-	UpdatedAt         time.Time         `json:"updatedAt"`
+	// Claimant names the dispatcher process (its epoch) that holds the
+	// recipient's claim while it is SENDING; empty otherwise.
+	Claimant  string    `json:"claimant,omitempty"`
+	DueAt     time.Time `json:"dueAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Ref returns the key that addresses r.
@@ -87,6 +90,9 @@ type RecipientChange struct {
 	// only while the stored Attempts equals it, so a dispatcher whose claim
 	// another took over can no longer move the recipient.
 	Attempt int
+	// Claimant is the recipient's Claimant after the change: the epoch of
+	// the dispatcher that claims it, or empty for a change out of SENDING.
+	Claimant string
 	// DueAt, when set, moves the recipient's first allowed send time (or,
 	// for a claim, when its lease runs out).
 	DueAt time.Time
@@ -119,6 +125,7 @@ func (c RecipientChange) Apply(r *Recipient) {
 	if c.CountAttempt {
 		r.Attempts++
 	}
+	r.Claimant = c.Claimant
 	if !c.DueAt.IsZero() {
 		r.DueAt = c.DueAt
 	}

@@ -38,10 +38,10 @@ type Recipients interface {
 	// change.From and returns the updated recipient. Otherwise it returns the
 	// stored recipient unchanged and an ECONFLICT error.
 	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
-	// DueRecipients lists the recipients in status (SCHEDULED or SENDING)
-	// whose DueAt is before before, earliest first, at most limit (capped
-	// at MaxPage), across all accounts. A recipient is in this index exactly
-	// while its status is Indexed: SCHEDULED ones by when they are due,
-	// SENDING ones by when their claim's lease runs out.
+	// DueRecipients lists the recipients in status whose DueAt is before
+	// before, earliest first, at most limit (capped at MaxPage), across all
+	// accounts. A recipient is in this index exactly while its status is
+	// Indexed (SCHEDULED, by when it is due); a SENDING recipient is not:
+	// its job stays on the queue until the claim is settled.
 	DueRecipients(ctx context.Context, status parley.RecipientStatus, before time.Time, limit int) ([]parley.Recipient, error)
 }

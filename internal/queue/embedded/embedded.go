@@ -32,6 +32,9 @@ type record struct {
 	VisibleAt int64  `json:"visibleAt"`
 	Receives  int    `json:"receives"`
 	Token     string `json:"token,omitempty"`
+	// Held is set while the message is invisible because it was received:
+	// neither deleted nor given another visibility since (see ReleaseHeld).
+	Held bool `json:"held,omitempty"`
 }
 
 // Options configure a queue.
@@ -248,7 +251,7 @@ func (q *Queue) deliver(tx *bolt.Tx, id string, now int64, visibility time.Durat
 		return nil, save(tx, bucketDead, id, r)
 	}
 	r.Receives++
-	r.Token = randomHex(8)
+	r.Token, r.Held = randomHex(8), true
 	if err := move(tx, id, r, now+int64(visibility)); err != nil {
 		return nil, err
 	}
@@ -299,6 +302,7 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, timeout ti
 		if err != nil || missing {
 			return err
 		}
+		r.Held = false
 		return move(tx, id, r, time.Now().UnixNano()+int64(timeout))
 	})
 	if err != nil {
@@ -330,7 +334,7 @@ func (q *Queue) Redrive(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			r.Receives, r.Token, r.VisibleAt = 0, "", now
+			r.Receives, r.Token, r.Held, r.VisibleAt = 0, "", false, now
 			if err := tx.Bucket(bucketVisible).Put(visibleKey(now, id), nil); err != nil {
 				return err
 			}
@@ -346,6 +350,49 @@ func (q *Queue) Redrive(ctx context.Context) (int, error) {
 	})
 	if err != nil {
 		return 0, parley.Wrap(parley.EUNAVAILABLE, err, "embedded queue redrive")
+	}
+	if n > 0 {
+		q.wake()
+	}
+	return n, nil
+}
+
+// ReleaseHeld makes every message that is invisible only because it was
+// received (neither deleted nor given another visibility since) visible at
+// once, ahead of the messages already waiting, and returns how many it
+// released. The queue file is open in one process at a time, so when it is
+// just opened, such messages were received by a process that is gone and
+// would otherwise wait out their visibility timeout, then queue behind the
+// rest. Messages whose visibility was changed keep it: a retry's backoff,
+// a delay a job asked for.
+func (q *Queue) ReleaseHeld(ctx context.Context) (int, error) {
+	n := 0
+	now := time.Now().UnixNano()
+	err := q.db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		var held []string
+		c := tx.Bucket(bucketVisible).Cursor()
+		for k, _ := c.Seek(visibleKey(now+1, "")); k != nil; k, _ = c.Next() {
+			held = append(held, string(k[8:]))
+		}
+		for _, id := range held {
+			r, err := load(tx, bucketMessages, id)
+			if err != nil {
+				return err
+			}
+			if r == nil || !r.Held {
+				continue
+			}
+			r.Held = false
+			if err := move(tx, id, r, 0); err != nil { // first in line
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, parley.Wrap(parley.EUNAVAILABLE, err, "embedded queue release held messages")
 	}
 	if n > 0 {
 		q.wake()

@@ -43,3 +43,40 @@ func TestSurvivesReopen(t *testing.T) {
 		t.Fatalf("after reopen: %v, %v", ms, err)
 	}
 }
+
+// TestReleaseHeld reopens a queue whose messages were received by a
+// process that is gone: the ones it held are visible at once, the one it
+// delayed stays delayed.
+func TestReleaseHeld(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "queue.db")
+	q := open(t, path, embedded.Options{})
+	for _, body := range []string{"held", "delayed", "waiting"} {
+		if err := q.Send(ctx, queue.Entry{Body: []byte(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := q.Receive(ctx, 2, time.Second, time.Hour)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("receive = %v, %v", ms, err)
+	}
+	delayed := ms[0]
+	if string(ms[1].Body) == "delayed" {
+		delayed = ms[1]
+	}
+	if err := q.ChangeVisibility(ctx, delayed.Receipt, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+
+	q = open(t, path, embedded.Options{})
+	defer q.Close()
+	n, err := q.ReleaseHeld(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("ReleaseHeld = %d, %v; want 1", n, err)
+	}
+	ms, err = q.Receive(ctx, 10, 0, time.Minute)
+	if err != nil || len(ms) != 2 || string(ms[0].Body) != "held" || string(ms[1].Body) != "waiting" {
+		t.Fatalf("after release: %v, %v; want the held message, then the waiting one", ms, err)
+	}
+}

@@ -441,6 +441,11 @@ func recipientUpdate(ref parley.Ref, change parley.RecipientChange) (*dynamodb.U
 	if change.ProviderMessageID != "" {
 		u.set("providerMessageId", ":pmid", str(change.ProviderMessageID))
 	}
+	if change.Claimant != "" {
+		u.set("claimant", ":claimant", str(change.Claimant))
+	} else {
+		u.removes = append(u.removes, "claimant")
+	}
 	if change.Channel != "" {
 		u.set("channel", ":channel", str(string(change.Channel)))
 	}

@@ -313,6 +313,7 @@ type recipientItem struct {
 	ErrorMessage      string            `dynamodbav:"errorMessage,omitempty"`
 	ProviderMessageID string            `dynamodbav:"providerMessageId,omitempty"`
 	Attempts          int               `dynamodbav:"attempts"`
+	Claimant          string            `dynamodbav:"claimant,omitempty"`
 	DueAt             dueTime           `dynamodbav:"dueAt"`
 	UpdatedAt         time.Time         `dynamodbav:"updatedAt"`
 }
@@ -324,7 +325,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 		AccountID: r.AccountID, CampaignID: r.CampaignID, ID: r.ID, Seq: r.Seq,
 		Channel: string(r.Channel), Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, Body: r.Body,
 		HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
-		Attempts: r.Attempts, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
+		Attempts: r.Attempts, Claimant: r.Claimant, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
 	}
 	if r.Status.Indexed() {
 		it.DueShard = dueShard(r.Status, it.PK, it.SK)
@@ -337,7 +338,7 @@ func (it recipientItem) domain() parley.Recipient {
 		AccountID: it.AccountID, CampaignID: it.CampaignID, ID: it.ID, Seq: it.Seq,
 		Channel: parley.Channel(it.Channel), Phone: it.Phone, ConsumerID: it.ConsumerID, Zones: it.Zones, Variables: it.Variables, Body: it.Body,
 		HeaderURL: it.HeaderURL, ButtonValue: it.ButtonValue, Status: parley.RecipientStatus(it.Status), ErrorMessage: it.ErrorMessage, ProviderMessageID: it.ProviderMessageID,
-		Attempts: it.Attempts, DueAt: time.Time(it.DueAt), UpdatedAt: it.UpdatedAt,
+		Attempts: it.Attempts, Claimant: it.Claimant, DueAt: time.Time(it.DueAt), UpdatedAt: it.UpdatedAt,
 	}
 }
 

@@ -213,28 +213,36 @@ func testDue(t *testing.T, s store.Store) {
 }
 
 // testFencedChange checks that a change fenced to one claim (Attempt)
-// applies only while the stored Attempts match.
+// applies only while the stored Attempts match, and that a claim's
+// Claimant is kept with it: replaced by a take-over, cleared by the
+// outcome.
 func testFencedChange(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	c, rs := Fixture("acct1", "camp1", 1)
 	create(t, s, c, rs)
 	ref, t0 := rs[0].Ref(), time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	sending := []parley.RecipientStatus{parley.StatusSending}
-	first, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, At: t0})
-	if err != nil || first.Attempts != 1 {
+	first, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, CountAttempt: true, Claimant: "epoch-a", At: t0})
+	if err != nil || first.Attempts != 1 || first.Claimant != "epoch-a" {
 		t.Fatalf("claim = %+v, %v", first, err)
 	}
-	second, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSending, CountAttempt: true, At: t0})
-	if err != nil || second.Attempts != 2 {
+	if got, err := s.Recipient(ctx, ref); err != nil || got.Claimant != "epoch-a" {
+		t.Fatalf("stored claim = %+v, %v; want claimant epoch-a", got, err)
+	}
+	second, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSending, CountAttempt: true, Claimant: "epoch-b", At: t0})
+	if err != nil || second.Attempts != 2 || second.Claimant != "epoch-b" {
 		t.Fatalf("take-over fenced to attempt 1 = %+v, %v", second, err)
 	}
 	cur, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, At: t0})
 	wantCode(t, err, parley.ECONFLICT)
-	if cur.Status != parley.StatusSending || cur.Attempts != 2 {
+	if cur.Status != parley.StatusSending || cur.Attempts != 2 || cur.Claimant != "epoch-b" {
 		t.Errorf("a change fenced to a lost claim returned %+v, want the stored recipient", cur)
 	}
-	if got, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: sending, Attempt: 2, Status: parley.StatusSent, At: t0}); err != nil || got.Status != parley.StatusSent {
-		t.Errorf("the current claim's change = %+v, %v", got, err)
+	if got, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: sending, Attempt: 2, Status: parley.StatusSent, At: t0}); err != nil || got.Status != parley.StatusSent || got.Claimant != "" {
+		t.Errorf("the current claim's change = %+v, %v; want SENT without a claimant", got, err)
+	}
+	if got, err := s.Recipient(ctx, ref); err != nil || got.Claimant != "" {
+		t.Errorf("stored outcome = %+v, %v; want no claimant", got, err)
 	}
 }
 
