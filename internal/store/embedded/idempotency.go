@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -84,7 +83,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec parley.IdempotencyRecor
 		if err != nil {
 			return err
 		}
-		if err := pruneIdempotency(b, exp, now); err != nil {
+		if err := pruneExpired(b, exp, now, idempotencyPrune); err != nil {
 			return err
 		}
 		old, found, err := readRecord(b, key)
@@ -118,26 +117,6 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec parley.IdempotencyRecor
 		}
 	}
 	return out, false, nil
-}
-
-// pruneIdempotency deletes up to idempotencyPrune records that expired
-// before now.
-func pruneIdempotency(records, exp *bolt.Bucket, now time.Time) error {
-	bound := binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))
-	var stale [][]byte
-	c := exp.Cursor()
-	for k, _ := c.First(); k != nil && len(stale) < idempotencyPrune && bytes.Compare(k[:8], bound) < 0; k, _ = c.Next() {
-		stale = append(stale, bytes.Clone(k))
-	}
-	for _, k := range stale {
-		if err := exp.Delete(k); err != nil {
-			return err
-		}
-		if err := records.Delete(k[8:]); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // FinishIdempotent implements store.Idempotency. The answer is sealed

@@ -129,7 +129,7 @@ func (s *Store) MarkSeen(ctx context.Context, scope, id string, now time.Time, t
 		if err != nil {
 			return err
 		}
-		if err := pruneSeen(b, exp, now); err != nil {
+		if err := pruneExpired(b, exp, now, seenPrune); err != nil {
 			return err
 		}
 		key := seenKey(scope, id)
@@ -151,19 +151,21 @@ func (s *Store) MarkSeen(ctx context.Context, scope, id string, now time.Time, t
 	return first, err
 }
 
-// pruneSeen deletes up to seenPrune marks that expired before now.
-func pruneSeen(seen, exp *bolt.Bucket, now time.Time) error {
+// pruneExpired deletes up to max entries of items that expired before
+// now, by the expiry index exp: keys of 8 big-endian bytes of the expiry
+// (unix nanoseconds) followed by the item's key.
+func pruneExpired(items, exp *bolt.Bucket, now time.Time, max int) error {
 	bound := binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))
 	var stale [][]byte
 	c := exp.Cursor()
-	for k, _ := c.First(); k != nil && len(stale) < seenPrune && bytes.Compare(k[:8], bound) < 0; k, _ = c.Next() {
+	for k, _ := c.First(); k != nil && len(stale) < max && bytes.Compare(k[:8], bound) < 0; k, _ = c.Next() {
 		stale = append(stale, bytes.Clone(k))
 	}
 	for _, k := range stale {
 		if err := exp.Delete(k); err != nil {
 			return err
 		}
-		if err := seen.Delete(k[8:]); err != nil {
+		if err := items.Delete(k[8:]); err != nil {
 			return err
 		}
 	}
