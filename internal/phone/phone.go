@@ -13,6 +13,7 @@ package phone
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -71,9 +72,15 @@ func normalizeLibrary(raw string) (string, bool) {
 	return phonenumbers.Format(num, phonenumbers.E164), true
 }
 
-// Zones returns the IANA time zones of an E.164 number, as phonenumbers'
-// GetTimezonesForNumber gives them, or nil when none is known. The number
-// need not be valid, only parseable; Normalize's results always are.
+// Zones returns the IANA time zones of an E.164 number, as libphonenumber's
+// time-zone mapper gives them, or nil when none is known. A geographic
+// number (fixed line, fixed line or mobile, and mobile where mobile numbers
+// are assigned by area: Mexico, Argentina, Brazil, Indonesia, China) has the
+// zones of its prefix. Any other valid number — mobile elsewhere, toll-free,
+// VoIP, pager, UAN, personal, shared cost, voicemail, premium rate — may be
+// anywhere its calling code reaches, so it has every zone of the code.
+// A number that is parseable but not valid keeps the zones of its prefix.
+// Normalize's results are always valid.
 func Zones(e164 string) []string {
 	rest, plus := strings.CutPrefix(e164, "+")
 	if !plus || len(e164) > maxInput {
@@ -91,11 +98,11 @@ func Zones(e164 string) []string {
 	case unparseable:
 		return nil
 	}
-	zs, err := phonenumbers.GetTimezonesForPrefix(n.e164(e164))
-	if err != nil {
-		return nil
+	typ, exact := n.numberType()
+	if !exact {
+		return zonesLibrary(e164)
 	}
-	return known(zs)
+	return zonesOf(string(n.digits), n.ccLen, typ)
 }
 
 // zonesLibrary is Zones done by phonenumbers alone: the reference the fast
@@ -105,11 +112,37 @@ func zonesLibrary(e164 string) []string {
 	if err != nil {
 		return nil
 	}
-	zs, err := phonenumbers.GetTimezonesForNumber(num)
+	digits := phonenumbers.Format(num, phonenumbers.E164)[1:]
+	ccLen := len(strconv.Itoa(int(num.GetCountryCode())))
+	return zonesOf(digits, ccLen, phonenumbers.GetNumberType(num))
+}
+
+// zonesOf applies Zones' rule to a number's E.164 digits (without the plus),
+// the length of its calling code and its type.
+func zonesOf(digits string, ccLen int, typ phonenumbers.PhoneNumberType) []string {
+	prefix := digits
+	if !geographic(typ, digits[:ccLen]) {
+		prefix = digits[:ccLen]
+	}
+	zs, err := phonenumbers.GetTimezonesForPrefix(prefix)
 	if err != nil {
 		return nil
 	}
 	return known(zs)
+}
+
+// geographic reports whether a number of type typ and calling code cc is
+// tied to a place, as libphonenumber's isNumberGeographical decides; an
+// invalid number (UNKNOWN) counts as geographic, keeping its prefix's zones.
+func geographic(typ phonenumbers.PhoneNumberType, cc string) bool {
+	switch typ {
+	case phonenumbers.UNKNOWN, phonenumbers.FIXED_LINE, phonenumbers.FIXED_LINE_OR_MOBILE:
+		return true
+	case phonenumbers.MOBILE:
+		code, _ := strconv.Atoi(cc)
+		return phonenumbers.GEO_MOBILE_COUNTRIES[int32(code)]
+	}
+	return false
 }
 
 // known returns a copy of zs without phonenumbers' "unknown" placeholder,

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 func TestNormalize(t *testing.T) {
@@ -55,8 +57,15 @@ func TestZones(t *testing.T) {
 		{"+12025550123", []string{"America/New_York"}},
 		{"+1 202 555 0123", []string{"America/New_York"}},
 		{"+4930901820", []string{"Europe/Berlin"}},
-		{"+447911123456", []string{"Europe/Guernsey", "Europe/Isle_of_Man", "Europe/London"}},
+		{"+442079460958", []string{"Europe/London"}},                                                           // fixed line: its prefix's zones
+		{"+447911123456", []string{"Europe/Guernsey", "Europe/Isle_of_Man", "Europe/Jersey", "Europe/London"}}, // mobile: all of +44
+		{"+61212345678", []string{"Australia/Sydney"}},
+		{"+61412345678", australia},        // mobile: Perth as much as Sydney
+		{"+79123456789", russiaKazakhstan}, // mobile: Kamchatka as much as Moscow
+		{"+74951234567", []string{"Europe/Moscow"}},
+		{"+5511987654321", []string{"America/Sao_Paulo"}}, // Brazil's mobile numbers are assigned by area
 		{"+5491123456789", []string{"America/Buenos_Aires"}},
+		{"+12085550123", []string{"America/Boise", "America/Los_Angeles"}},
 		{"+80012345678", nil},                        // phonenumbers knows no zone for non-geographic numbers
 		{"+35212345", []string{"Europe/Luxembourg"}}, // parseable, not valid: zones still known
 		{"12025550123", nil},                         // without a plus there is no country code
@@ -67,6 +76,46 @@ func TestZones(t *testing.T) {
 	for _, tt := range tests {
 		if got := Zones(tt.in); !slices.Equal(got, tt.want) {
 			t.Errorf("Zones(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// Every zone of +61 and of +7, as phonenumbers lists them for the calling
+// code alone.
+var (
+	australia = []string{"Australia/Adelaide", "Australia/Brisbane", "Australia/Eucla", "Australia/Lord_Howe",
+		"Australia/Perth", "Australia/Sydney", "Indian/Christmas", "Indian/Cocos"}
+	russiaKazakhstan = []string{"Asia/Almaty", "Asia/Anadyr", "Asia/Aqtobe", "Asia/Irkutsk", "Asia/Kamchatka",
+		"Asia/Krasnoyarsk", "Asia/Magadan", "Asia/Novosibirsk", "Asia/Omsk", "Asia/Sakhalin", "Asia/Vladivostok",
+		"Asia/Yakutsk", "Asia/Yekaterinburg", "Europe/Bucharest", "Europe/Moscow", "Europe/Samara"}
+)
+
+// TestZonesByNumberType: numbers of every type that is not tied to a place
+// get every zone of their calling code; the others keep their prefix's.
+func TestZonesByNumberType(t *testing.T) {
+	nanp := Zones("+12025550123")
+	if len(nanp) != 1 {
+		t.Fatalf("a Washington number: %q", nanp)
+	}
+	all1 := zonesOf("1", 1, phonenumbers.TOLL_FREE)
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"+18005550123", all1},                     // toll-free
+		{"+19005550123", all1},                     // premium rate
+		{"+15005550123", all1},                     // personal
+		{"+33912345678", []string{"Europe/Paris"}}, // VoIP, in a one-zone country
+		{"+61550123456", australia},                // Australian VoIP
+		{"+611800123456", australia},               // Australian toll-free
+		{"+611300123456", australia},               // Australian shared cost
+	}
+	for _, tt := range tests {
+		if got := Zones(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("Zones(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := zonesLibrary(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("zonesLibrary(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
