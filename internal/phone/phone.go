@@ -24,8 +24,11 @@ import (
 const Invalid = "INVALID_NUMBER"
 
 // Normalize returns raw in E.164 form, or ok=false when it is not a valid
-// phone number for any region. A raw number without a leading plus is read
-// as starting with its country calling code. Like phonenumbers, it accepts
+// phone number for any region. A raw number without a plus before its
+// first digit is read as starting with its country calling code; one with
+// it ((+44) 20 7946 0958 as much as +44 20 7946 0958) is read as
+// phonenumbers reads it. Recipients' numbers, which may be national, are
+// read with Read. Like phonenumbers, it accepts
 // a few national numbers longer than E.164's fifteen digits in all (some
 // German ones): up to 3+17 digits follow the plus.
 func Normalize(raw string) (e164 string, ok bool) {
@@ -33,8 +36,12 @@ func Normalize(raw string) (e164 string, ok bool) {
 	if s == "" || len(s) > maxInput {
 		return "", false
 	}
+	body, plus := strings.CutPrefix(s, "+")
+	if !plus {
+		body, _ = strings.CutPrefix(s, "(+") // (+44) 20 7946 0958
+	}
 	var buf [maxInput]byte
-	digits, ok := scan(strings.TrimPrefix(s, "+"), buf[:0])
+	digits, ok := scan(body, buf[:0])
 	if !ok {
 		return normalizeLibrary(raw)
 	}
@@ -62,7 +69,7 @@ func normalizeLibrary(raw string) (string, bool) {
 	if s == "" || len(s) > maxInput {
 		return "", false
 	}
-	if !strings.HasPrefix(s, "+") {
+	if !international(s) {
 		s = "+" + s
 	}
 	num, err := phonenumbers.Parse(s, phonenumbers.UNKNOWN_REGION)
