@@ -2,6 +2,7 @@ package phone
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -187,6 +188,7 @@ func FuzzNormalizeMatchesLibrary(f *testing.F) {
 		"12025550123", "+1(202)555-0123", "+112025550123", "447911123456", "+44 (0) 7911 123456",
 		"+5491123456789", "+26120123456", "+8613912345678", "+80012345678", "0012025550123",
 		"+1 202 555 0123 ext 4", "+1-800-FLOWERS", "++12025550123", "+", "+0", "+1 (", "tel:+1-202-555-0123",
+		"(+44) 20 7946 0958", "(+381) 601234567", "(+", "( +1) 202", "+61412345678", "+79123456789",
 	} {
 		f.Add(s)
 	}
@@ -195,4 +197,52 @@ func FuzzNormalizeMatchesLibrary(f *testing.F) {
 			t.Fatal(strings.Join(problems, "; "))
 		}
 	})
+}
+
+// TestZonesOfExampleNumbers is the corpus-level check of the zone rule, on
+// the example number phonenumbers' metadata gives for every type of every
+// region: a number of a type that is not tied to a place has the zones of
+// its whole calling code, any other its prefix's, as libphonenumber's
+// time-zone mapper decides.
+func TestZonesOfExampleNumbers(t *testing.T) {
+	t.Parallel()
+	placeless := map[phonenumbers.PhoneNumberType]bool{
+		phonenumbers.TOLL_FREE: true, phonenumbers.PREMIUM_RATE: true, phonenumbers.SHARED_COST: true, phonenumbers.VOIP: true,
+		phonenumbers.PERSONAL_NUMBER: true, phonenumbers.PAGER: true, phonenumbers.UAN: true, phonenumbers.VOICEMAIL: true,
+	}
+	checked, differ := 0, 0
+	for region := range phonenumbers.GetSupportedRegions() {
+		for _, typ := range []phonenumbers.PhoneNumberType{
+			phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE, phonenumbers.PREMIUM_RATE,
+			phonenumbers.SHARED_COST, phonenumbers.VOIP, phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER,
+			phonenumbers.UAN, phonenumbers.VOICEMAIL,
+		} {
+			num := phonenumbers.GetExampleNumberForType(region, typ)
+			if num == nil || !phonenumbers.IsValidNumber(num) {
+				continue
+			}
+			e164 := phonenumbers.Format(num, phonenumbers.E164)
+			cc := strconv.Itoa(int(num.GetCountryCode()))
+			got := phonenumbers.GetNumberType(num)
+			whole := placeless[got] || (got == phonenumbers.MOBILE && !phonenumbers.GEO_MOBILE_COUNTRIES[num.GetCountryCode()])
+			prefix := e164[1:]
+			if whole {
+				prefix = cc
+			}
+			zs, _ := phonenumbers.GetTimezonesForPrefix(prefix)
+			want := known(zs)
+			if z := Zones(e164); !slices.Equal(z, want) {
+				t.Errorf("%s %s (%v): Zones = %q, want %q", region, e164, got, z, want)
+			}
+			own, _ := phonenumbers.GetTimezonesForPrefix(e164[1:])
+			if !slices.Equal(known(own), want) {
+				differ++
+			}
+			checked++
+		}
+	}
+	t.Logf("%d example numbers, %d with zones other than their prefix's", checked, differ)
+	if checked < 1000 || differ == 0 {
+		t.Fatalf("only %d example numbers checked, %d differing from their prefix", checked, differ)
+	}
 }

@@ -102,3 +102,33 @@ func TestRegion(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRead: whatever the input and default country, Read answers a valid
+// E.164 number or a code, never both; and an international input reads as
+// Normalize reads it, whatever the country.
+func FuzzRead(f *testing.F) {
+	for _, s := range []string{"(201) 555-0123", "469-757-3741", "(+44) 20 7946 0958", "12025550123", "020 7946 0958", "011 44 20 7946 0958", "(44) 7911"} {
+		f.Add(s, "US")
+		f.Add(s, "")
+	}
+	f.Fuzz(func(t *testing.T, raw, region string) {
+		if !Region(region) {
+			region = ""
+		}
+		e164, code := Read(raw, region)
+		if (e164 == "") == (code == "") || (code != "" && code != Invalid && code != Ambiguous) {
+			t.Fatalf("Read(%q, %q) = %q, %q", raw, region, e164, code)
+		}
+		if code == "" {
+			if again, ok := Normalize(e164); !ok || again != e164 {
+				t.Fatalf("Read(%q, %q) = %q, which Normalize reads as %q, %v", raw, region, e164, again, ok)
+			}
+		}
+		if international(raw) {
+			want, ok := Normalize(raw)
+			if e164 != want || (code == "") != ok {
+				t.Fatalf("Read(%q, %q) = %q, %q; Normalize %q, %v", raw, region, e164, code, want, ok)
+			}
+		}
+	})
+}
