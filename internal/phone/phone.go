@@ -1,7 +1,10 @@
 // Package phone normalises consumer phone numbers to E.164, finds the time
 // zones they belong to, and masks them for logs. Numbers are read the way
-// brands write them: country code first, with or without a leading plus,
-// with any spacing, dashes or parentheses.
+// brands write them: country code first, with or without a plus (also in
+// parentheses: (+44) 20 7946 0958), with any spacing, dashes or
+// parentheses; Read also reads national numbers in a default country, and
+// refuses as ambiguous those that would otherwise be read as another
+// country's.
 //
 // The answers are phonenumbers' (github.com/nyaruka/phonenumbers), which
 // stays the source of truth. For speed, the common shapes of input are
