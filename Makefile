@@ -4,7 +4,7 @@ GO        ?= go
 FUNCTIONS := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: run test test-later check-tools vet fmt-check bench fuzz build lambda clean
+.PHONY: run test test-later check-tools vet fmt-check bench fuzz verify build lambda clean
 
 # LATER is how far test-later moves the clock: 400 days and 7 hours, so the
 # second pass runs on another date, weekday, season and hour of the day.
@@ -47,6 +47,12 @@ fuzz:
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 15s $$pkg || exit 1; \
 	  done; \
 	done
+
+## verify: the long checks make test only samples: Next against a
+## minute-by-minute reference around every offset change of every tz zone
+## from 2026 to 2030 (internal/window TestNextSweep, some minutes)
+verify:
+	PARLEY_SWEEP=1 $(GO) test -count=1 -timeout 60m -run '^TestNextSweep$$' ./internal/window
 
 ## build: the parley CLI into bin/
 build:

@@ -19,7 +19,7 @@ import (
 )
 
 const usage = `usage:
-  parley serve [--addr ADDR] [--data DIR] [--backend embedded|aws]
+  parley serve [--addr ADDR] [--data DIR] [--backend embedded|aws] [--clock 2027-03-14T06:00:00Z]
   parley token --account A [--role admin] [--ttl 1h] [--data DIR]   a development token for parley serve
   parley sandbox messages [--addr ADDR] [--account demo]   what the sandbox gateway sent the account
   parley dlq redrive [--addr ADDR]        move dead-lettered jobs back onto the queue
@@ -57,11 +57,11 @@ func runAt(clock parley.Clock, args []string, stdout, stderr io.Writer) int {
 	case args[0] == "serve":
 		err = serve(args[1:], stderr)
 	case args[0] == "token":
-		err = token(clock, args[1:], stdout, stderr)
+		err = token(serverClock(clock, stderr), args[1:], stdout, stderr)
 	case len(args) > 1 && operator[args[0]+" "+args[1]].path != "":
 		op := operator[args[0]+" "+args[1]]
 		var r *remote
-		if r, err = parseRemote(clock, args[0]+" "+args[1], op.operator, args[2:], stderr); err == nil {
+		if r, err = parseRemote(serverClock(clock, stderr), args[0]+" "+args[1], op.operator, args[2:], stderr); err == nil {
 			err = r.call(op.method, op.path, stdout)
 		}
 	default:

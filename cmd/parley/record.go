@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // servingRecord is what parley serve records of itself while it runs, so
@@ -19,6 +20,9 @@ type servingRecord struct {
 	DataDir string `json:"dataDir"` // absolute
 	Backend string `json:"backend"`
 	PID     int    `json:"pid"`
+	// ClockOffset is how far the server's clock is from the wall clock
+	// (serve --clock); zero when it tells the wall clock's time.
+	ClockOffset time.Duration `json:"clockOffset,omitempty"`
 }
 
 // recordPath is where the record is kept: <user cache dir>/parley/serve.json
@@ -39,7 +43,7 @@ func writeRecord(rec servingRecord) (remove func(), err error) {
 	if path == "" {
 		return func() {}, nil
 	}
-	data, _ := json.Marshal(rec) // strings and an int always marshal
+	data, _ := json.Marshal(rec) // strings and integers always marshal
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("record the server: %w", err)
 	}

@@ -35,11 +35,20 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (PARLEY_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory of the embedded backend (PARLEY_DATA_DIR)")
 	fs.StringVar(&cfg.Backend, "backend", cfg.Backend, "embedded or aws (PARLEY_BACKEND)")
+	clockAt := fs.String("clock", "", "start the server's clock at this RFC 3339 instant and let it run, to see what campaigns would do then (embedded backend only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	offset, err := clockOffset(*clockAt, cfg.Backend, time.Now())
+	if err != nil {
+		return err
+	}
+	var opts []app.Option
+	if offset != 0 {
+		opts = append(opts, app.WithClock(offsetClock(offset)))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -47,7 +56,7 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return runServer(ctx, cfg, ln, obs.NewLogger(stderr, cfg.LogLevel))
+	return runServer(ctx, cfg, ln, obs.NewLogger(stderr, cfg.LogLevel), opts...)
 }
 
 // runServer serves on ln until ctx is done, then stops: no new recipient
@@ -68,8 +77,15 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 		where = cfg.Table
 	}
 	log.Info("parley serving", "addr", ln.Addr().String(), "backend", cfg.Backend, "store", where, "gateway", cfg.Gateway)
+	// A clock of its own (serve --clock, or a test's) is recorded to the
+	// second, for the tokens the other commands mint.
+	now := a.Campaigns.Clock.Now()
+	offset := now.Sub(time.Now()).Round(time.Second)
+	if offset != 0 {
+		log.Warn("the server's clock is not the wall clock", "now", now.Format(time.RFC3339))
+	}
 	data, _ := filepath.Abs(cfg.DataDir)
-	unrecord, err := writeRecord(servingRecord{Addr: ln.Addr().String(), DataDir: data, Backend: cfg.Backend, PID: os.Getpid()})
+	unrecord, err := writeRecord(servingRecord{Addr: ln.Addr().String(), DataDir: data, Backend: cfg.Backend, PID: os.Getpid(), ClockOffset: offset})
 	if err != nil {
 		log.Warn("the other parley commands will not find this server by themselves", "err", err)
 		unrecord = func() {}

@@ -243,13 +243,15 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 	}
 	lookback, _ := d.lookback() // validated above
 	outbound, _ := phone.Normalize(d.OutboundNumber)
+	country := cmp.Or(d.DefaultCountry, acct.DefaultCountry)
 	if channel == parley.ChannelInApp {
 		outbound = strings.TrimSpace(d.OutboundNumber) // the sending app, if the brand names one
+		country = ""                                   // in-app consumers have no number
 	}
 	return parley.Campaign{
 		AccountID: acct.ID, ID: s.newID(), Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
 		OutboundNumber: outbound, Channel: channel, Message: d.Message, OptOutText: acct.OptOutText,
-		Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback, Template: tpl,
+		DefaultCountry: country, Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback, Template: tpl,
 	}, nil
 }
 
@@ -306,8 +308,14 @@ func newRecipient(c parley.Campaign, cons Consumer, seen map[string]string, wher
 		return parley.Recipient{}, parley.CodeInvalidTimezone,
 			fmt.Sprintf("%s: timezone is for inapp consumers; this one's time zones come from its phone number", where)
 	}
-	e164, ok := phone.Normalize(cons.SMS)
-	if !ok {
+	e164, code := phone.Read(cons.SMS, c.DefaultCountry)
+	switch {
+	case code == phone.Ambiguous:
+		return parley.Recipient{}, parley.CodeAmbiguousNumber, fmt.Sprintf("%s: %q %s", where, cons.SMS, upload.AmbiguousNumber)
+	case code != "" && c.DefaultCountry != "":
+		return parley.Recipient{}, parley.CodeInvalidNumber,
+			fmt.Sprintf("%s: %q is not a valid phone number, with its country code or of %s", where, cons.SMS, c.DefaultCountry)
+	case code != "":
 		return parley.Recipient{}, parley.CodeInvalidNumber,
 			fmt.Sprintf("%s: %q is not a valid phone number with country code", where, cons.SMS)
 	}

@@ -32,6 +32,10 @@ type Draft struct {
 	EndTime   time.Time   // zero: no end
 	// LookbackMinutes is the reply-routing lookback; 0 means the default.
 	LookbackMinutes int
+	// DefaultCountry is the ISO 3166 alpha-2 country the recipients'
+	// numbers written without a country code are read in; the account's
+	// when empty.
+	DefaultCountry string
 	// The recipients come from exactly one of: Consumers (the API's
 	// consumers[], at most MaxConsumersPerCall), Manual (lines typed by
 	// hand) or CSV (an uploaded file of up to upload.MaxCSVRecipients).
@@ -101,6 +105,9 @@ func (d Draft) validate(now time.Time, optOut string, tpl *parley.WhatsAppTempla
 		return parley.FieldErrorf("channel", "channel %q is not one of sms, whatsapp, prioritized or inapp", d.Channel)
 	case d.Timezone != "" && d.Channel != parley.ChannelInApp:
 		return parley.FieldErrorf("timezone", "timezone is for inapp campaigns; an SMS or WhatsApp consumer's time zones come from the phone number")
+	}
+	if err := parley.CheckCountry("defaultCountry", d.DefaultCountry); err != nil {
+		return err
 	}
 	if d.Channel == parley.ChannelInApp {
 		return d.validateInApp(now, tpl)

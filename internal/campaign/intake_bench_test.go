@@ -29,11 +29,17 @@ func intakeConsumers() []Consumer {
 // normalise the number, find its zones, place it in its delivery window,
 // render the message with its opt-out text — and reports recipients/s.
 // Run with -cpu 1 for the per-core figure.
-func BenchmarkIntake(b *testing.B) {
+func BenchmarkIntake(b *testing.B) { benchIntake(b, "") }
+
+// BenchmarkIntakeDefaultCountry is BenchmarkIntake for an account with a
+// default country, whose numbers without a plus phonenumbers reads.
+func BenchmarkIntakeDefaultCountry(b *testing.B) { benchIntake(b, "US") }
+
+func benchIntake(b *testing.B, country string) {
 	consumers := intakeConsumers()
 	s := &Service{}
 	c := parley.Campaign{AccountID: "a", ID: "c", Channel: parley.ChannelSMS, Message: "Hi {{1}}, your plan renews soon.",
-		Schedule: window.Schedule{Window: window.Default}}
+		Schedule: window.Schedule{Window: window.Default}, DefaultCountry: country}
 	now := time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)
 	for b.Loop() {
 		s.recipients(c, consumers, now, "")

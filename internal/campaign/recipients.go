@@ -13,15 +13,15 @@ import (
 // recipient's own text.
 func shape(c parley.Campaign) upload.Shape {
 	if t := c.Template; t != nil {
-		s := upload.Shape{BodyVars: t.BodyVars(), Header: t.MediaHeader()}
+		s := upload.Shape{BodyVars: t.BodyVars(), Header: t.MediaHeader(), Country: c.DefaultCountry}
 		_, s.URLVar = t.URLVariable()
 		return s
 	}
 	inApp := c.Channel == parley.ChannelInApp
 	if n := maxPlaceholder(c.Message); n > 0 {
-		return upload.Shape{BodyVars: n, InApp: inApp}
+		return upload.Shape{BodyVars: n, InApp: inApp, Country: c.DefaultCountry}
 	}
-	return upload.Shape{FreeText: true, InApp: inApp}
+	return upload.Shape{FreeText: true, InApp: inApp, Country: c.DefaultCountry}
 }
 
 func maxPlaceholder(tpl string) int {

@@ -42,8 +42,11 @@ type CreateCampaignRequest struct {
 	EndTime        string          `json:"endTime,omitempty"`   // RFC 3339
 	// LookbackMinutes routes replies to the campaign's skill for this long
 	// after the send (60 to 43200; 30 days when absent).
-	LookbackMinutes int               `json:"lookbackMinutes,omitempty"`
-	Consumers       []json.RawMessage `json:"consumers,omitempty"`
+	LookbackMinutes int `json:"lookbackMinutes,omitempty"`
+	// DefaultCountry is the ISO 3166 alpha-2 country consumers' numbers
+	// without a country code are read in; the account's when absent.
+	DefaultCountry string            `json:"defaultCountry,omitempty"`
+	Consumers      []json.RawMessage `json:"consumers,omitempty"`
 	// ManualRecipients is the web tool's typed list: one recipient per
 	// line, the phone number first, then the values (at most 100 lines).
 	ManualRecipients string `json:"manualRecipients,omitempty"`
@@ -224,7 +227,8 @@ func draft(data []byte, csv io.Reader) (campaign.Draft, error) {
 	d := campaign.Draft{
 		Name: req.CampaignName, Skill: req.Skill, TemplateID: req.TemplateID, OutboundNumber: req.OutboundNumber,
 		Consent: *req.Consent, Channel: parley.Channel(req.Channel), Message: req.Message, LookbackMinutes: req.LookbackMinutes,
-		Timezone: req.Timezone, Manual: req.ManualRecipients, CSV: csv,
+		DefaultCountry: req.DefaultCountry,
+		Timezone:       req.Timezone, Manual: req.ManualRecipients, CSV: csv,
 	}
 	if w := req.DeliveryWindow; w != nil {
 		d.Window = &campaign.WindowSpec{Start: w.Start, End: w.End, Days: w.Days}

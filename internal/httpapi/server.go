@@ -343,6 +343,9 @@ type SettingsRequest struct {
 	// START.
 	OptOutConfirmText string `json:"optOutConfirmText"`
 	OptInConfirmText  string `json:"optInConfirmText"`
+	// DefaultCountry is the ISO 3166 alpha-2 country recipients' numbers
+	// without a country code are read in; "" for none.
+	DefaultCountry string `json:"defaultCountry"`
 	// ConnectorURL and ConnectorSecret are where conversations are pushed
 	// and the key they are signed with. The secret is never shown; leaving
 	// it out (or sending back its redacted form) keeps the stored one.
@@ -361,7 +364,7 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 
 // settingsFields are the settings a PUT must name, each (an empty text
 // means the default); connectorSecret may be left out, which keeps it.
-var settingsFields = []string{"optOutText", "helpText", "defaultSkill", "optOutConfirmText", "optInConfirmText", "connectorUrl"}
+var settingsFields = []string{"optOutText", "helpText", "defaultSkill", "optOutConfirmText", "optInConfirmText", "defaultCountry", "connectorUrl"}
 
 // settingsDocument reads a settings body: a JSON object naming only
 // settings, each a string (or null, in a patch).
@@ -433,7 +436,7 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
 	merged := map[string]string{
 		"optOutText": current.OptOutText, "helpText": current.HelpText, "defaultSkill": current.DefaultSkill,
 		"optOutConfirmText": current.OptOutConfirmText, "optInConfirmText": current.OptInConfirmText,
-		"connectorUrl": current.ConnectorURL, "connectorSecret": current.ConnectorSecret.String(),
+		"defaultCountry": current.DefaultCountry, "connectorUrl": current.ConnectorURL, "connectorSecret": current.ConnectorSecret.String(),
 	}
 	for k, v := range patch {
 		merged[k] = ""
@@ -459,7 +462,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, data []byt
 	a, err := s.Accounts.Update(r.Context(), parley.Account{
 		ID: r.PathValue("accountId"), OptOutText: req.OptOutText, HelpText: req.HelpText, DefaultSkill: req.DefaultSkill,
 		OptOutConfirmText: req.OptOutConfirmText, OptInConfirmText: req.OptInConfirmText,
-		ConnectorURL: req.ConnectorURL, ConnectorSecret: req.ConnectorSecret,
+		DefaultCountry: req.DefaultCountry, ConnectorURL: req.ConnectorURL, ConnectorSecret: req.ConnectorSecret,
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/egress"
+	"github.com/parleyhq/parley/internal/phone"
 )
 
 // Account holds an account's messaging settings.
@@ -22,8 +23,12 @@ type Account struct {
 	// consumer off the opt-out list; empty means the default.
 	OptInConfirmText string `json:"optInConfirmText,omitempty"`
 	// DefaultSkill receives replies outside any campaign's lookback.
-	DefaultSkill string    `json:"defaultSkill,omitempty"`
-	UpdatedAt    time.Time `json:"updatedAt"`
+	DefaultSkill string `json:"defaultSkill,omitempty"`
+	// DefaultCountry is the ISO 3166 alpha-2 country (US, GB…) recipients'
+	// numbers written without a country code are read in; a campaign may
+	// name its own. Empty: such numbers must carry their country code.
+	DefaultCountry string    `json:"defaultCountry,omitempty"`
+	UpdatedAt      time.Time `json:"updatedAt"`
 	// ConnectorURL receives the account's conversations, signed with
 	// ConnectorSecret (see package connector); empty means none are pushed.
 	ConnectorURL    string `json:"connectorUrl,omitempty"`
@@ -55,5 +60,17 @@ func (a Account) Validate(p egress.Policy) error {
 	if utf8.RuneCountInString(a.OptInConfirmText) > 160 {
 		return FieldErrorf("optInConfirmText", "optInConfirmText is longer than one SMS (160 characters)")
 	}
+	if err := CheckCountry("defaultCountry", a.DefaultCountry); err != nil {
+		return err
+	}
 	return a.validateConnector(p)
+}
+
+// CheckCountry returns an EINVALID error on field unless code is empty or
+// a country phone numbers are read in: ISO 3166 alpha-2, in capitals.
+func CheckCountry(field, code string) error {
+	if code == "" || phone.Region(code) {
+		return nil
+	}
+	return FieldErrorf(field, "%s %q is not a country code phone numbers can be read in: ISO 3166 alpha-2, in capitals (US, GB, DE…)", field, code)
 }

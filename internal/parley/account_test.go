@@ -21,6 +21,11 @@ func TestAccountValidate(t *testing.T) {
 		{Account{OptOutConfirmText: strings.Repeat("c", 160), OptInConfirmText: "Welcome back"}, ""},
 		{Account{OptOutConfirmText: strings.Repeat("c", 161)}, "optOutConfirmText"},
 		{Account{OptInConfirmText: strings.Repeat("c", 161)}, "optInConfirmText"},
+		{Account{DefaultCountry: "US"}, ""},
+		{Account{DefaultCountry: "GB"}, ""},
+		{Account{DefaultCountry: "us"}, "defaultCountry"},
+		{Account{DefaultCountry: "XX"}, "defaultCountry"},
+		{Account{DefaultCountry: "USA"}, "defaultCountry"},
 	}
 	for _, tt := range tests {
 		if err := tt.a.Validate(egress.Policy{}); ErrorField(err) != tt.field || (tt.field == "") != (err == nil) {

@@ -31,15 +31,19 @@ const MaxConsumersPerCall = 100
 // Campaign is a brand's outbound campaign: who it is from, what it says, where
 // replies are routed. Its recipients are stored separately.
 type Campaign struct {
-	AccountID      string    `json:"accountId"`
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	Skill          string    `json:"skill"`
-	TemplateID     string    `json:"templateId"`
-	OutboundNumber string    `json:"outboundNumber"`
-	Channel        Channel   `json:"channel"`
-	Message        string    `json:"message"`
-	OptOutText     string    `json:"optOutText,omitempty"` // the account's, when the campaign was accepted
+	AccountID      string  `json:"accountId"`
+	ID             string  `json:"id"`
+	Name           string  `json:"name"`
+	Skill          string  `json:"skill"`
+	TemplateID     string  `json:"templateId"`
+	OutboundNumber string  `json:"outboundNumber"`
+	Channel        Channel `json:"channel"`
+	Message        string  `json:"message"`
+	OptOutText     string  `json:"optOutText,omitempty"` // the account's, when the campaign was accepted
+	// DefaultCountry is the ISO 3166 alpha-2 country the recipients'
+	// national numbers were read in: the campaign's own, else the
+	// account's; empty when numbers had to carry their country code.
+	DefaultCountry string    `json:"defaultCountry,omitempty"`
 	Consent        bool      `json:"consent"`
 	Recipients     int       `json:"recipients"`
 	FannedOut      int       `json:"fannedOut"`

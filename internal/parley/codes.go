@@ -3,7 +3,11 @@ package parley
 // Per-recipient error codes: why a consumer was not accepted or not sent
 // to. LivePerson's names where it has one.
 const (
-	CodeInvalidNumber   = "INVALID_NUMBER"
+	CodeInvalidNumber = "INVALID_NUMBER"
+	// CodeAmbiguousNumber: a number written without its country code that
+	// is valid only by reading an area code, or a group in parentheses, as
+	// one; with a default country it would be read as a national number.
+	CodeAmbiguousNumber = "AMBIGUOUS_NUMBER"
 	CodeDuplicateNumber = "DUPLICATE_NUMBER"
 	CodeMissingVariable = "MISSING_VARIABLE" // rendered as MISSING_VARIABLE=<n>
 	// CodeNoWindow: the number's zones never share an open delivery window

@@ -88,7 +88,7 @@ func BenchmarkColdStart(b *testing.B) {
 func warmAll() {
 	for cc := range phonenumbers.GetSupportedCallingCodes() {
 		for _, r := range planFor(cc).regions {
-			r.check(nil)
+			r.numberType(nil)
 		}
 	}
 }

@@ -107,6 +107,7 @@ func (s codeSample) writings(r *rand.Rand, nsn string) []string {
 		"+" + s.cc + "(" + cut(nsn, 3) + ")" + nsn[min(3, len(nsn)):],
 		s.cc + "(" + cut(nsn, 3) + ")" + nsn[min(3, len(nsn)):],
 		" +" + s.cc + " " + nsn + " ",
+		"(+" + s.cc + ") " + grouped(nsn, " "),
 	}
 	if s.prefix != "" {
 		out = append(out, "+"+s.cc+s.prefix+nsn, s.cc+" ("+s.prefix+") "+nsn)
@@ -150,6 +151,10 @@ func garbage(r *rand.Rand, cc, nsn string) string {
 		"+" + cut(cc+nsn, 2),
 		"+" + cc,
 		"(" + cc + ")" + nsn,
+		"( +" + cc + ") " + nsn,
+		"((+" + cc + "))" + nsn,
+		"(+" + cc + nsn,
+		"x+" + cc + nsn,
 		"+" + cc + nsn + strings.Repeat("9", 10),
 		"+" + cc + "-",
 	}

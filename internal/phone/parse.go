@@ -1,5 +1,7 @@
 package phone
 
+import "github.com/nyaruka/phonenumbers"
+
 // maxInput is the longest trimmed input Normalize reads.
 const maxInput = 40
 
@@ -76,7 +78,16 @@ func parseDigits(digits []byte) (number, outcome) {
 
 // valid reports whether n is a valid number, as phonenumbers.IsValidNumber
 // says; exact is false when only phonenumbers can tell.
-func (n number) valid() (valid, exact bool) { return n.plan.valid(n.digits[n.ccLen:]) }
+func (n number) valid() (valid, exact bool) {
+	typ, exact := n.numberType()
+	return typ != phonenumbers.UNKNOWN, exact
+}
+
+// numberType returns n's type as phonenumbers.GetNumberType gives it;
+// exact is false when only phonenumbers can tell.
+func (n number) numberType() (phonenumbers.PhoneNumberType, bool) {
+	return n.plan.numberType(n.digits[n.ccLen:])
+}
 
 // e164 returns n in E.164 form, reusing s when it is already that.
 func (n number) e164(s string) string {

@@ -1,7 +1,10 @@
 // Package phone normalises consumer phone numbers to E.164, finds the time
 // zones they belong to, and masks them for logs. Numbers are read the way
-// brands write them: country code first, with or without a leading plus,
-// with any spacing, dashes or parentheses.
+// brands write them: country code first, with or without a plus (also in
+// parentheses: (+44) 20 7946 0958), with any spacing, dashes or
+// parentheses; Read also reads national numbers in a default country, and
+// refuses as ambiguous those that would otherwise be read as another
+// country's.
 //
 // The answers are phonenumbers' (github.com/nyaruka/phonenumbers), which
 // stays the source of truth. For speed, the common shapes of input are
@@ -13,6 +16,7 @@ package phone
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -23,8 +27,11 @@ import (
 const Invalid = "INVALID_NUMBER"
 
 // Normalize returns raw in E.164 form, or ok=false when it is not a valid
-// phone number for any region. A raw number without a leading plus is read
-// as starting with its country calling code. Like phonenumbers, it accepts
+// phone number for any region. A raw number without a plus before its
+// first digit is read as starting with its country calling code; one with
+// it ((+44) 20 7946 0958 as much as +44 20 7946 0958) is read as
+// phonenumbers reads it. Recipients' numbers, which may be national, are
+// read with Read. Like phonenumbers, it accepts
 // a few national numbers longer than E.164's fifteen digits in all (some
 // German ones): up to 3+17 digits follow the plus.
 func Normalize(raw string) (e164 string, ok bool) {
@@ -32,8 +39,12 @@ func Normalize(raw string) (e164 string, ok bool) {
 	if s == "" || len(s) > maxInput {
 		return "", false
 	}
+	body, plus := strings.CutPrefix(s, "+")
+	if !plus {
+		body, _ = strings.CutPrefix(s, "(+") // (+44) 20 7946 0958
+	}
 	var buf [maxInput]byte
-	digits, ok := scan(strings.TrimPrefix(s, "+"), buf[:0])
+	digits, ok := scan(body, buf[:0])
 	if !ok {
 		return normalizeLibrary(raw)
 	}
@@ -61,7 +72,7 @@ func normalizeLibrary(raw string) (string, bool) {
 	if s == "" || len(s) > maxInput {
 		return "", false
 	}
-	if !strings.HasPrefix(s, "+") {
+	if !international(s) {
 		s = "+" + s
 	}
 	num, err := phonenumbers.Parse(s, phonenumbers.UNKNOWN_REGION)
@@ -71,9 +82,15 @@ func normalizeLibrary(raw string) (string, bool) {
 	return phonenumbers.Format(num, phonenumbers.E164), true
 }
 
-// Zones returns the IANA time zones of an E.164 number, as phonenumbers'
-// GetTimezonesForNumber gives them, or nil when none is known. The number
-// need not be valid, only parseable; Normalize's results always are.
+// Zones returns the IANA time zones of an E.164 number, as libphonenumber's
+// time-zone mapper gives them, or nil when none is known. A geographic
+// number (fixed line, fixed line or mobile, and mobile where mobile numbers
+// are assigned by area: Mexico, Argentina, Brazil, Indonesia, China) has the
+// zones of its prefix. Any other valid number — mobile elsewhere, toll-free,
+// VoIP, pager, UAN, personal, shared cost, voicemail, premium rate — may be
+// anywhere its calling code reaches, so it has every zone of the code.
+// A number that is parseable but not valid keeps the zones of its prefix.
+// Normalize's results are always valid.
 func Zones(e164 string) []string {
 	rest, plus := strings.CutPrefix(e164, "+")
 	if !plus || len(e164) > maxInput {
@@ -91,11 +108,11 @@ func Zones(e164 string) []string {
 	case unparseable:
 		return nil
 	}
-	zs, err := phonenumbers.GetTimezonesForPrefix(n.e164(e164))
-	if err != nil {
-		return nil
+	typ, exact := n.numberType()
+	if !exact {
+		return zonesLibrary(e164)
 	}
-	return known(zs)
+	return zonesOf(string(n.digits), n.ccLen, typ)
 }
 
 // zonesLibrary is Zones done by phonenumbers alone: the reference the fast
@@ -105,11 +122,37 @@ func zonesLibrary(e164 string) []string {
 	if err != nil {
 		return nil
 	}
-	zs, err := phonenumbers.GetTimezonesForNumber(num)
+	digits := phonenumbers.Format(num, phonenumbers.E164)[1:]
+	ccLen := len(strconv.Itoa(int(num.GetCountryCode())))
+	return zonesOf(digits, ccLen, phonenumbers.GetNumberType(num))
+}
+
+// zonesOf applies Zones' rule to a number's E.164 digits (without the plus),
+// the length of its calling code and its type.
+func zonesOf(digits string, ccLen int, typ phonenumbers.PhoneNumberType) []string {
+	prefix := digits
+	if !geographic(typ, digits[:ccLen]) {
+		prefix = digits[:ccLen]
+	}
+	zs, err := phonenumbers.GetTimezonesForPrefix(prefix)
 	if err != nil {
 		return nil
 	}
 	return known(zs)
+}
+
+// geographic reports whether a number of type typ and calling code cc is
+// tied to a place, as libphonenumber's isNumberGeographical decides; an
+// invalid number (UNKNOWN) counts as geographic, keeping its prefix's zones.
+func geographic(typ phonenumbers.PhoneNumberType, cc string) bool {
+	switch typ {
+	case phonenumbers.UNKNOWN, phonenumbers.FIXED_LINE, phonenumbers.FIXED_LINE_OR_MOBILE:
+		return true
+	case phonenumbers.MOBILE:
+		code, _ := strconv.Atoi(cc)
+		return phonenumbers.GEO_MOBILE_COUNTRIES[int32(code)]
+	}
+	return false
 }
 
 // known returns a copy of zs without phonenumbers' "unknown" placeholder,

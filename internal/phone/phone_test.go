@@ -2,8 +2,11 @@ package phone
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 func TestNormalize(t *testing.T) {
@@ -55,8 +58,15 @@ func TestZones(t *testing.T) {
 		{"+12025550123", []string{"America/New_York"}},
 		{"+1 202 555 0123", []string{"America/New_York"}},
 		{"+4930901820", []string{"Europe/Berlin"}},
-		{"+447911123456", []string{"Europe/Guernsey", "Europe/Isle_of_Man", "Europe/London"}},
+		{"+442079460958", []string{"Europe/London"}},                                                           // fixed line: its prefix's zones
+		{"+447911123456", []string{"Europe/Guernsey", "Europe/Isle_of_Man", "Europe/Jersey", "Europe/London"}}, // mobile: all of +44
+		{"+61212345678", []string{"Australia/Sydney"}},
+		{"+61412345678", australia},        // mobile: Perth as much as Sydney
+		{"+79123456789", russiaKazakhstan}, // mobile: Kamchatka as much as Moscow
+		{"+74951234567", []string{"Europe/Moscow"}},
+		{"+5511987654321", []string{"America/Sao_Paulo"}}, // Brazil's mobile numbers are assigned by area
 		{"+5491123456789", []string{"America/Buenos_Aires"}},
+		{"+12085550123", []string{"America/Boise", "America/Los_Angeles"}},
 		{"+80012345678", nil},                        // phonenumbers knows no zone for non-geographic numbers
 		{"+35212345", []string{"Europe/Luxembourg"}}, // parseable, not valid: zones still known
 		{"12025550123", nil},                         // without a plus there is no country code
@@ -67,6 +77,46 @@ func TestZones(t *testing.T) {
 	for _, tt := range tests {
 		if got := Zones(tt.in); !slices.Equal(got, tt.want) {
 			t.Errorf("Zones(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// Every zone of +61 and of +7, as phonenumbers lists them for the calling
+// code alone.
+var (
+	australia = []string{"Australia/Adelaide", "Australia/Brisbane", "Australia/Eucla", "Australia/Lord_Howe",
+		"Australia/Perth", "Australia/Sydney", "Indian/Christmas", "Indian/Cocos"}
+	russiaKazakhstan = []string{"Asia/Almaty", "Asia/Anadyr", "Asia/Aqtobe", "Asia/Irkutsk", "Asia/Kamchatka",
+		"Asia/Krasnoyarsk", "Asia/Magadan", "Asia/Novosibirsk", "Asia/Omsk", "Asia/Sakhalin", "Asia/Vladivostok",
+		"Asia/Yakutsk", "Asia/Yekaterinburg", "Europe/Bucharest", "Europe/Moscow", "Europe/Samara"}
+)
+
+// TestZonesByNumberType: numbers of every type that is not tied to a place
+// get every zone of their calling code; the others keep their prefix's.
+func TestZonesByNumberType(t *testing.T) {
+	nanp := Zones("+12025550123")
+	if len(nanp) != 1 {
+		t.Fatalf("a Washington number: %q", nanp)
+	}
+	all1 := zonesOf("1", 1, phonenumbers.TOLL_FREE)
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"+18005550123", all1},                     // toll-free
+		{"+19005550123", all1},                     // premium rate
+		{"+15005550123", all1},                     // personal
+		{"+33912345678", []string{"Europe/Paris"}}, // VoIP, in a one-zone country
+		{"+61550123456", australia},                // Australian VoIP
+		{"+611800123456", australia},               // Australian toll-free
+		{"+611300123456", australia},               // Australian shared cost
+	}
+	for _, tt := range tests {
+		if got := Zones(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("Zones(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := zonesLibrary(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("zonesLibrary(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -138,6 +188,7 @@ func FuzzNormalizeMatchesLibrary(f *testing.F) {
 		"12025550123", "+1(202)555-0123", "+112025550123", "447911123456", "+44 (0) 7911 123456",
 		"+5491123456789", "+26120123456", "+8613912345678", "+80012345678", "0012025550123",
 		"+1 202 555 0123 ext 4", "+1-800-FLOWERS", "++12025550123", "+", "+0", "+1 (", "tel:+1-202-555-0123",
+		"(+44) 20 7946 0958", "(+381) 601234567", "(+", "( +1) 202", "+61412345678", "+79123456789",
 	} {
 		f.Add(s)
 	}
@@ -146,4 +197,52 @@ func FuzzNormalizeMatchesLibrary(f *testing.F) {
 			t.Fatal(strings.Join(problems, "; "))
 		}
 	})
+}
+
+// TestZonesOfExampleNumbers is the corpus-level check of the zone rule, on
+// the example number phonenumbers' metadata gives for every type of every
+// region: a number of a type that is not tied to a place has the zones of
+// its whole calling code, any other its prefix's, as libphonenumber's
+// time-zone mapper decides.
+func TestZonesOfExampleNumbers(t *testing.T) {
+	t.Parallel()
+	placeless := map[phonenumbers.PhoneNumberType]bool{
+		phonenumbers.TOLL_FREE: true, phonenumbers.PREMIUM_RATE: true, phonenumbers.SHARED_COST: true, phonenumbers.VOIP: true,
+		phonenumbers.PERSONAL_NUMBER: true, phonenumbers.PAGER: true, phonenumbers.UAN: true, phonenumbers.VOICEMAIL: true,
+	}
+	checked, differ := 0, 0
+	for region := range phonenumbers.GetSupportedRegions() {
+		for _, typ := range []phonenumbers.PhoneNumberType{
+			phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE, phonenumbers.PREMIUM_RATE,
+			phonenumbers.SHARED_COST, phonenumbers.VOIP, phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER,
+			phonenumbers.UAN, phonenumbers.VOICEMAIL,
+		} {
+			num := phonenumbers.GetExampleNumberForType(region, typ)
+			if num == nil || !phonenumbers.IsValidNumber(num) {
+				continue
+			}
+			e164 := phonenumbers.Format(num, phonenumbers.E164)
+			cc := strconv.Itoa(int(num.GetCountryCode()))
+			got := phonenumbers.GetNumberType(num)
+			whole := placeless[got] || (got == phonenumbers.MOBILE && !phonenumbers.GEO_MOBILE_COUNTRIES[num.GetCountryCode()])
+			prefix := e164[1:]
+			if whole {
+				prefix = cc
+			}
+			zs, _ := phonenumbers.GetTimezonesForPrefix(prefix)
+			want := known(zs)
+			if z := Zones(e164); !slices.Equal(z, want) {
+				t.Errorf("%s %s (%v): Zones = %q, want %q", region, e164, got, z, want)
+			}
+			own, _ := phonenumbers.GetTimezonesForPrefix(e164[1:])
+			if !slices.Equal(known(own), want) {
+				differ++
+			}
+			checked++
+		}
+	}
+	t.Logf("%d example numbers, %d with zones other than their prefix's", checked, differ)
+	if checked < 1000 || differ == 0 {
+		t.Fatalf("only %d example numbers checked, %d differing from their prefix", checked, differ)
+	}
 }

@@ -105,7 +105,9 @@ type regionPlan struct {
 // is valid when it fits the general description and one of the types.
 type numberTypes struct {
 	general desc
-	any     []desc
+	// any holds the descriptions of anyTypes, in that order, which is the
+	// order phonenumbers tries them in; the last is the fixed-line one.
+	any []desc
 	// mobile is consulted only when the metadata says its pattern differs
 	// from the fixed-line one; nil otherwise.
 	mobile *desc
@@ -191,18 +193,19 @@ func (set *planSet) region(t *tables, cc int, id string, shared bool) (*regionPl
 	return r, nil
 }
 
-// check reports whether nsn is a valid number of the region; exact is false
-// when only phonenumbers can tell.
-func (r *regionPlan) check(nsn []byte) (valid, exact bool) {
+// numberType returns nsn's type in the region, as phonenumbers'
+// GetNumberType gives it (UNKNOWN: not a valid number of the region); exact
+// is false when only phonenumbers can tell.
+func (r *regionPlan) numberType(nsn []byte) (typ phonenumbers.PhoneNumberType, exact bool) {
 	r.once.Do(func() {
 		if nt, err := r.set.types(r.meta); err == nil {
 			r.types = &nt
 		}
 	})
 	if r.types == nil {
-		return false, false
+		return phonenumbers.UNKNOWN, false
 	}
-	return r.types.match(nsn), true
+	return r.types.numberType(nsn), true
 }
 
 // buildTypes compiles the descriptions IsValidNumber consults, in its order.
@@ -215,7 +218,7 @@ func (set *planSet) types(m *phonenumbers.PhoneMetadata) (numberTypes, error) {
 	for _, d := range []*phonenumbers.PhoneNumberDesc{
 		m.GetPremiumRate(), m.GetTollFree(), m.GetSharedCost(), m.GetVoip(),
 		m.GetPersonalNumber(), m.GetPager(), m.GetUan(), m.GetVoicemail(), m.GetFixedLine(),
-	} {
+	} { // the order of anyTypes
 		c, err := set.desc(d)
 		if err != nil {
 			return nt, err
@@ -290,17 +293,35 @@ func hasAssertion(re *syntax.Regexp) bool {
 	return false
 }
 
-// match reports whether nsn is a valid number of the region.
-func (nt *numberTypes) match(nsn []byte) bool {
+// anyTypes are the types of numberTypes.any, in order.
+var anyTypes = [...]phonenumbers.PhoneNumberType{
+	phonenumbers.PREMIUM_RATE, phonenumbers.TOLL_FREE, phonenumbers.SHARED_COST, phonenumbers.VOIP,
+	phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER, phonenumbers.UAN, phonenumbers.VOICEMAIL,
+	phonenumbers.FIXED_LINE,
+}
+
+// numberType returns nsn's type in the region, deciding as phonenumbers'
+// getNumberTypeHelper does; UNKNOWN means nsn is not a valid number.
+func (nt *numberTypes) numberType(nsn []byte) phonenumbers.PhoneNumberType {
 	if !nt.general.match(nsn) {
-		return false
+		return phonenumbers.UNKNOWN
 	}
 	for i := range nt.any {
-		if nt.any[i].match(nsn) {
-			return true
+		if !nt.any[i].match(nsn) {
+			continue
 		}
+		if typ := anyTypes[i]; typ != phonenumbers.FIXED_LINE {
+			return typ
+		}
+		if nt.mobile == nil || nt.mobile.match(nsn) {
+			return phonenumbers.FIXED_LINE_OR_MOBILE
+		}
+		return phonenumbers.FIXED_LINE
 	}
-	return nt.mobile != nil && nt.mobile.match(nsn)
+	if nt.mobile != nil && nt.mobile.match(nsn) {
+		return phonenumbers.MOBILE
+	}
+	return phonenumbers.UNKNOWN
 }
 
 func (d *desc) match(nsn []byte) bool {
@@ -310,25 +331,26 @@ func (d *desc) match(nsn []byte) bool {
 	return d.pattern.full(nsn)
 }
 
-// valid reports whether nsn is a valid national significant number of the
-// plan's calling code, choosing the region as phonenumbers does; exact is
-// false when only phonenumbers can tell.
-func (p *plan) valid(nsn []byte) (valid, exact bool) {
+// numberType returns the type of the national significant number nsn of
+// the plan's calling code, choosing the region as phonenumbers does
+// (UNKNOWN: not a valid number); exact is false when only phonenumbers can
+// tell.
+func (p *plan) numberType(nsn []byte) (typ phonenumbers.PhoneNumberType, exact bool) {
 	if len(p.regions) == 1 {
-		return p.regions[0].check(nsn)
+		return p.regions[0].numberType(nsn)
 	}
 	for _, r := range p.regions {
 		if r.leading != nil {
 			if r.leading.prefix(nsn) {
-				return r.check(nsn)
+				return r.numberType(nsn)
 			}
 			continue
 		}
-		if valid, exact := r.check(nsn); valid || !exact {
-			return valid, exact
+		if typ, exact := r.numberType(nsn); typ != phonenumbers.UNKNOWN || !exact {
+			return typ, exact
 		}
 	}
-	return false, true
+	return phonenumbers.UNKNOWN, true
 }
 
 // pattern returns the automaton of a metadata pattern, compiling it once

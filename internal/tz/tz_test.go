@@ -13,7 +13,8 @@ func TestNames(t *testing.T) {
 		{"+12025550123", []string{"America/New_York"}},
 		{"+16505550123", []string{"America/Los_Angeles"}},
 		{"+4930901820", []string{"Europe/Berlin"}},
-		{"+447911123456", []string{"Europe/Guernsey", "Europe/Isle_of_Man", "Europe/London"}},
+		{"+447911123456", []string{"Europe/Guernsey", "Europe/Isle_of_Man", "Europe/Jersey", "Europe/London"}}, // a mobile: all of +44
+		{"+61412345678", []string{"Australia/Adelaide", "Australia/Brisbane", "Australia/Eucla", "Australia/Lord_Howe", "Australia/Perth", "Australia/Sydney", "Indian/Christmas", "Indian/Cocos"}},
 		{"not a number", nil},
 	}
 	for _, tt := range tests {

@@ -158,36 +158,53 @@ func (w Window) Next(t time.Time, zones []*time.Location) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// nextIn returns the first instant after t at which w opens in loc.
+// nextIn returns the first instant at or after t at which w is open in loc.
+//
+// It walks loc's offset periods rather than building each day's opening
+// with time.Date, which moves a local time that does not exist (a
+// daylight-saving gap, a midnight that is skipped) and picks one of the two
+// instants of a repeated one. Within a period the local clock is UTC plus a
+// fixed offset, so the next opening there is plain arithmetic; when it would
+// fall past the period's end, the search goes on from that end under the
+// next offset.
 func (w Window) nextIn(t time.Time, loc *time.Location) (time.Time, bool) {
-	local := t.In(loc)
-	for day := 0; day <= 8; day++ {
-		y, m, d := local.Date()
-		open := time.Date(y, m, d+day, w.Start/60, w.Start%60, 0, 0, loc)
-		if !open.After(t) {
-			continue
+	limit := t.Add(horizon)
+	for cur := t; cur.Before(limit); {
+		local := cur.In(loc)
+		_, offset := local.Zone()
+		_, end := local.ZoneBounds()
+		if w.OpenIn(cur, loc) {
+			return cur, true
 		}
-		if w.OpenIn(open, loc) {
-			return open, true
+		open, ok := w.nextOpening(wall(local))
+		if !ok {
+			return time.Time{}, false
 		}
-		// The opening fell into a daylight-saving gap or outside the
-		// allowed days; the first open minute of that day, if any, follows.
-		if u, ok := w.firstOpenMinute(open, loc); ok {
-			return u, true
+		at := open.Add(-time.Duration(offset) * time.Second)
+		if end.IsZero() || at.Before(end) {
+			return at, true
 		}
+		cur = end
 	}
 	return time.Time{}, false
 }
 
-// firstOpenMinute scans the local day of from, minute by minute, for the
-// first instant at which w is open in loc. It runs only on days whose
-// nominal opening does not exist locally.
-func (w Window) firstOpenMinute(from time.Time, loc *time.Location) (time.Time, bool) {
-	y, m, d := from.In(loc).Date()
-	end := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
-	for u := from; u.Before(end); u = u.Add(time.Minute) {
-		if w.OpenIn(u, loc) {
-			return u, true
+// wall returns t's local date and clock as the same reading in UTC, where
+// they can be stepped through without any zone's discontinuities.
+func wall(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// nextOpening returns the first opening of w (its Start on an allowed day)
+// after the wall-clock reading now, read in UTC; ok is false when w allows
+// no day.
+func (w Window) nextOpening(now time.Time) (time.Time, bool) {
+	y, m, d := now.Date()
+	for day := range 8 {
+		open := time.Date(y, m, d+day, 0, w.Start, 0, 0, time.UTC)
+		if open.After(now) && w.Days[open.Weekday()] {
+			return open, true
 		}
 	}
 	return time.Time{}, false

@@ -103,7 +103,7 @@ func checkParse(t *testing.T, s Shape, rows []Row, err error) {
 // is a duplicate exactly when seen before.
 func checkPhone(t *testing.T, r Row, seen map[string]bool) {
 	t.Helper()
-	if r.Error == CodeInvalidNumber {
+	if r.Error == CodeInvalidNumber || r.Error == CodeAmbiguousNumber {
 		if r.Phone != "" {
 			t.Fatalf("line %d: invalid number with phone %q", r.Line, r.Phone)
 		}
@@ -121,7 +121,7 @@ func checkPhone(t *testing.T, r Row, seen map[string]bool) {
 // documentedCodes returns every code a row of shape s may carry.
 func documentedCodes(s Shape) map[string]bool {
 	codes := map[string]bool{
-		"": true, CodeInvalidNumber: true, CodeDuplicateNumber: true, CodeTooManyVariables: true,
+		"": true, CodeInvalidNumber: true, CodeAmbiguousNumber: true, CodeDuplicateNumber: true, CodeTooManyVariables: true,
 		CodeInsufficientVariables: true, CodeHeaderInvalidURL: true,
 		CodeMissingButtonVariable: true, CodeInvalidButtonVariable: true,
 	}

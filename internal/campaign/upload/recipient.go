@@ -39,6 +39,7 @@ const (
 // header.
 const (
 	CodeInvalidNumber         = parley.CodeInvalidNumber
+	CodeAmbiguousNumber       = parley.CodeAmbiguousNumber
 	CodeDuplicateNumber       = parley.CodeDuplicateNumber
 	CodeTooManyVariables      = "TOO_MANY_VARIABLES"
 	CodeInsufficientVariables = "INSUFFICIENT_VARIABLES"
@@ -69,7 +70,15 @@ type Shape struct {
 	// also give each consumer's time zone (column Timezone). An in-app
 	// message is plain text: InApp excludes Header and URLVar.
 	InApp bool
+	// Country is the ISO 3166 alpha-2 country numbers written without a
+	// country code are read in (see phone.Read); "" for none.
+	Country string
 }
+
+// AmbiguousNumber says why a number is CodeAmbiguousNumber, after the
+// words naming it.
+const AmbiguousNumber = "has no country code and is a valid number only when its area code (or a group in parentheses) is read as one; " +
+	"write it with + and its country code, or set a default country (defaultCountry) on the account or the campaign"
 
 // headerExtensions are the file extensions a header URL may end in, per
 // media type, as WhatsApp accepts them.
@@ -159,18 +168,19 @@ func newChecker(s Shape) *checker {
 
 // add checks one line and appends its row.
 func (c *checker) add(l line) {
-	r := c.fill(l)
-	r.Error, r.Detail = c.verdict(l, r)
+	r, numberCode := c.fill(l)
+	r.Error, r.Detail = c.verdict(l, r, numberCode)
 	c.rows = append(c.rows, r)
 }
 
-// fill copies the line's cells into a row and normalises its number.
-func (c *checker) fill(l line) Row {
-	r := Row{Line: l.number, Raw: l.phone, Timezone: l.tz}
+// fill copies the line's cells into a row and reads its number; numberCode
+// is phone.Read's verdict on it.
+func (c *checker) fill(l line) (r Row, numberCode string) {
+	r = Row{Line: l.number, Raw: l.phone, Timezone: l.tz}
 	if c.shape.InApp {
 		r.ConsumerID = l.phone
 	} else {
-		r.Phone, _ = phone.Normalize(l.phone)
+		r.Phone, numberCode = phone.Read(l.phone, c.shape.Country)
 	}
 	v := l.values
 	if c.shape.Header != "" {
@@ -185,7 +195,7 @@ func (c *checker) fill(l line) Row {
 	case c.shape.FreeText:
 		r.Text = v[0]
 	}
-	return r
+	return r, numberCode
 }
 
 // verdict returns the first problem of the line, in LivePerson's order of
@@ -193,9 +203,9 @@ func (c *checker) fill(l line) Row {
 // name lines, never numbers, so they are safe to log; Row.Raw has the
 // number as written. The first line with a number owns it, whatever else
 // is wrong with that line.
-func (c *checker) verdict(l line, r Row) (code, detail string) {
+func (c *checker) verdict(l line, r Row, numberCode string) (code, detail string) {
 	at := "line " + strconv.Itoa(l.number) + ": "
-	if code, detail := c.identity(l, r, at); code != "" {
+	if code, detail := c.identity(l, r, numberCode, at); code != "" {
 		return code, detail
 	}
 	if want := c.shape.width(); l.extra {
@@ -208,7 +218,7 @@ func (c *checker) verdict(l line, r Row) (code, detail string) {
 
 // identity checks the line's phone number, or its consumer id for in-app,
 // and remembers it.
-func (c *checker) identity(l line, r Row, at string) (code, detail string) {
+func (c *checker) identity(l line, r Row, numberCode, at string) (code, detail string) {
 	if c.shape.InApp {
 		first, dup := c.seen[r.ConsumerID]
 		switch why := parley.ConsumerIDProblem(r.ConsumerID); {
@@ -223,6 +233,10 @@ func (c *checker) identity(l line, r Row, at string) (code, detail string) {
 	switch first, dup := c.seen[r.Phone]; {
 	case l.phone == "":
 		return CodeInvalidNumber, at + "the phone number is missing"
+	case numberCode == phone.Ambiguous:
+		return CodeAmbiguousNumber, at + "the phone number " + AmbiguousNumber
+	case r.Phone == "" && c.shape.Country != "":
+		return CodeInvalidNumber, at + "the phone number is not a valid number, with its country code or of " + c.shape.Country
 	case r.Phone == "":
 		return CodeInvalidNumber, at + "the phone number is not a valid number starting with its country code"
 	case dup:

@@ -47,6 +47,16 @@ func TestParseManual(t *testing.T) {
 		{"invalid numbers", Shape{}, "12345\n16001234567\nnot a number\n+999123456789", []got{
 			{1, "", CodeInvalidNumber}, {2, "", CodeInvalidNumber}, {3, "", CodeInvalidNumber}, {4, "", CodeInvalidNumber},
 		}},
+		{"(+CC) is international", Shape{}, "(+44) 20 7946 0958\n(+381) 601234567", []got{
+			{1, "+442079460958", ""}, {2, "+381601234567", ""},
+		}},
+		{"national numbers without a default country", Shape{}, "(201) 555-0123\n469-757-3741\n361-315-5626\n020 7946 0958", []got{
+			{1, "", CodeAmbiguousNumber}, {2, "", CodeAmbiguousNumber}, {3, "", CodeAmbiguousNumber}, {4, "", CodeInvalidNumber},
+		}},
+		{"national numbers in the default country", Shape{Country: "US"}, "(201) 555-0123\n469-757-3741\n12025550123\n+44 7911 123456\n447400123456\n555-0123", []got{
+			{1, "+12015550123", ""}, {2, "+14697573741", ""}, {3, "+12025550123", ""}, {4, "+447911123456", ""}, {5, "+447400123456", ""},
+			{6, "", CodeInvalidNumber},
+		}},
 		{"duplicates in any format", Shape{}, "12025550123\n+1 (202) 555-0123\n447911123456\n1(202)5550123", []got{
 			{1, "+12025550123", ""}, {2, "+12025550123", CodeDuplicateNumber}, {3, "+447911123456", ""}, {4, "+12025550123", CodeDuplicateNumber},
 		}},

@@ -1,6 +1,7 @@
 // Package account keeps each account's messaging settings: the opt-out text
 // appended to every SMS, the HELP answer, the default skill replies
-// outside any campaign's lookback go to, and the agent-platform connector
+// outside any campaign's lookback go to, the default country recipients'
+// national numbers are read in, and the agent-platform connector
 // conversations are pushed to.
 package account
 

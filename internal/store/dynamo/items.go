@@ -53,6 +53,7 @@ type accountItem struct {
 	OptOutText        string    `dynamodbav:"optOutText,omitempty"`
 	HelpText          string    `dynamodbav:"helpText,omitempty"`
 	DefaultSkill      string    `dynamodbav:"defaultSkill,omitempty"`
+	DefaultCountry    string    `dynamodbav:"defaultCountry,omitempty"`
 	UpdatedAt         time.Time `dynamodbav:"updatedAt"`
 	OptOutConfirmText string    `dynamodbav:"optOutConfirmText,omitempty"`
 	OptInConfirmText  string    `dynamodbav:"optInConfirmText,omitempty"`
@@ -68,7 +69,7 @@ func accountKey(id string) item { return itemKey("ACCOUNT#"+id, accountSK) }
 
 func newAccountItem(a parley.Account) accountItem {
 	return accountItem{PK: "ACCOUNT#" + a.ID, SK: accountSK, ID: a.ID, OptOutText: a.OptOutText,
-		HelpText: a.HelpText, DefaultSkill: a.DefaultSkill, UpdatedAt: a.UpdatedAt,
+		HelpText: a.HelpText, DefaultSkill: a.DefaultSkill, DefaultCountry: a.DefaultCountry, UpdatedAt: a.UpdatedAt,
 		OptOutConfirmText: a.OptOutConfirmText, OptInConfirmText: a.OptInConfirmText,
 		ConnectorURL: a.ConnectorURL}
 }
@@ -76,7 +77,8 @@ func newAccountItem(a parley.Account) accountItem {
 // domain returns the account without its connector secret, which Account
 // opens.
 func (it accountItem) domain() parley.Account {
-	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill, UpdatedAt: it.UpdatedAt,
+	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill,
+		DefaultCountry: it.DefaultCountry, UpdatedAt: it.UpdatedAt,
 		OptOutConfirmText: it.OptOutConfirmText, OptInConfirmText: it.OptInConfirmText,
 		ConnectorURL: it.ConnectorURL}
 }
@@ -219,6 +221,7 @@ type campaignItem struct {
 	Channel        string        `dynamodbav:"channel,omitempty"`
 	Message        string        `dynamodbav:"message,omitempty"`
 	OptOutText     string        `dynamodbav:"optOutText,omitempty"`
+	DefaultCountry string        `dynamodbav:"defaultCountry,omitempty"`
 	Consent        bool          `dynamodbav:"consent"`
 	Recipients     int           `dynamodbav:"recipients"`
 	FannedOut      int           `dynamodbav:"fannedOut"`
@@ -273,7 +276,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 		PK: campaignPK(c.AccountID, c.ID), SK: campaignSK,
 		AccountID: c.AccountID, ID: c.ID, Name: c.Name, Skill: c.Skill, TemplateID: c.TemplateID,
 		OutboundNumber: c.OutboundNumber, Channel: string(c.Channel), Message: c.Message, OptOutText: c.OptOutText,
-		Consent: c.Consent, Recipients: c.Recipients, FannedOut: c.FannedOut, CreatedAt: c.CreatedAt,
+		DefaultCountry: c.DefaultCountry, Consent: c.Consent, Recipients: c.Recipients, FannedOut: c.FannedOut, CreatedAt: c.CreatedAt,
 		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State),
 		Template: (*templateJSON)(c.Template),
 	}
@@ -287,7 +290,7 @@ func (it campaignItem) domain() parley.Campaign {
 	return parley.Campaign{
 		AccountID: it.AccountID, ID: it.ID, Name: it.Name, Skill: it.Skill, TemplateID: it.TemplateID,
 		OutboundNumber: it.OutboundNumber, Channel: parley.Channel(it.Channel), Message: it.Message, OptOutText: it.OptOutText,
-		Consent: it.Consent, Recipients: it.Recipients, FannedOut: it.FannedOut, CreatedAt: it.CreatedAt,
+		DefaultCountry: it.DefaultCountry, Consent: it.Consent, Recipients: it.Recipients, FannedOut: it.FannedOut, CreatedAt: it.CreatedAt,
 		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State),
 		Template: (*parley.WhatsAppTemplate)(it.Template),
 	}

@@ -27,12 +27,12 @@ func testAccount(t *testing.T, s store.Store) {
 	if err != nil || a != (parley.Account{ID: "acct1"}) {
 		t.Fatalf("unsaved account = %+v, %v; want zero settings", a, err)
 	}
-	want := parley.Account{ID: "acct1", OptOutText: "Text STOP to quit", HelpText: "Call 555-0100", DefaultSkill: "service", UpdatedAt: t0}
+	want := parley.Account{ID: "acct1", OptOutText: "Text STOP to quit", HelpText: "Call 555-0100", DefaultSkill: "service", DefaultCountry: "US", UpdatedAt: t0}
 	if err := s.PutAccount(ctx, want); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Account(ctx, "acct1")
-	if err != nil || got.OptOutText != want.OptOutText || got.HelpText != want.HelpText || got.DefaultSkill != want.DefaultSkill || !got.UpdatedAt.Equal(t0) {
+	if err != nil || got.OptOutText != want.OptOutText || got.HelpText != want.HelpText || got.DefaultSkill != want.DefaultSkill || got.DefaultCountry != want.DefaultCountry || !got.UpdatedAt.Equal(t0) {
 		t.Fatalf("Account = %+v, %v; want %+v", got, err, want)
 	}
 	if other, _ := s.Account(ctx, "acct2"); other.OptOutText != "" {
