@@ -19,8 +19,6 @@ type Problem struct {
 	Detail string `json:"detail"`
 	Code   string `json:"code"`
 	Field  string `json:"field,omitempty"`
-	// FailedConsumers is set when every consumer of a campaign was rejected.
-	FailedConsumers []FailedConsumer `json:"failedConsumers,omitempty"`
 	// retryAfter is sent as the Retry-After header, in whole seconds.
 	retryAfter time.Duration
 }
