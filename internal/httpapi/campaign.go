@@ -243,12 +243,12 @@ type PreviewRecipient struct {
 	Index           int              `json:"index"`
 	Line            int              `json:"line,omitempty"`
 	ConsumerContent *ConsumerContent `json:"consumerContent"`
-	Message         string          `json:"message"`
-	Encoding        string          `json:"encoding,omitempty"` // SMS only
-	Characters      int             `json:"characters"`         // in the encoding's units
-	Segments        int             `json:"segments,omitempty"` // SMS only
-	Status          string          `json:"status"`
-	ScheduledFor    string          `json:"scheduledFor"`
+	Message         string           `json:"message"`
+	Encoding        string           `json:"encoding,omitempty"` // SMS only
+	Characters      int              `json:"characters"`         // in the encoding's units
+	Segments        int              `json:"segments,omitempty"` // SMS only
+	Status          string           `json:"status"`
+	ScheduledFor    string           `json:"scheduledFor"`
 }
 
 // ConversationsResponse is a campaign's status with one entry per
@@ -564,7 +564,7 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 	for _, rc := range rep.Recipients {
 		conv := Conversation{
 			ID: rc.ID, Status: lpStatus(rc.Status), ParleyStatus: string(rc.Status),
-			ConsumerContent: content(rc.Phone, rc.ConsumerID),
+			ConsumerContent:   content(rc.Phone, rc.ConsumerID),
 			ProviderMessageID: rc.ProviderMessageID, UpdatedAt: timestamp(rc.UpdatedAt),
 		}
 		if rc.ErrorMessage != "" {
