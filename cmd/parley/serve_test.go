@@ -201,15 +201,15 @@ func testRestartKeepsStateAndSendsOnce(t *testing.T, clock parley.Clock) {
 		t.Fatalf("after restart the sandbox holds %d messages, want the same 3", len(ms))
 	}
 	var rep struct {
-		Conversations []struct{ Status string } `json:"conversations"`
+		Conversations []struct{ Status, ParleyStatus string } `json:"conversations"`
 	}
 	s.get(t, "/api/v2/account/demo/campaign/"+acc.Campaign.ID+"/conversations", &rep)
 	if len(rep.Conversations) != 3 {
 		t.Fatalf("conversations after restart: %+v", rep)
 	}
 	for _, c := range rep.Conversations {
-		if c.Status != "SENT" {
-			t.Errorf("status after restart %s, want SENT", c.Status)
+		if c.ParleyStatus != "SENT" || c.Status != "DELIVERED" {
+			t.Errorf("status after restart %s (%s), want DELIVERED (SENT)", c.Status, c.ParleyStatus)
 		}
 	}
 }

@@ -30,20 +30,28 @@ func (s *server) post(t *testing.T, path, body string, want int, v any) {
 	}
 }
 
-// campaignStatuses maps each recipient's number to its status and error.
-func (s *server) campaignStatuses(t *testing.T, id string) map[string]httpapi.Conversation {
+// campaignStatuses maps each recipient's number to its Parley status and
+// error.
+func (s *server) campaignStatuses(t *testing.T, id string) map[string]recipientState {
 	t.Helper()
 	var rep httpapi.ConversationsResponse
 	s.get(t, "/api/v2/account/demo/campaign/"+id+"/conversations", &rep)
-	out := map[string]httpapi.Conversation{}
+	out := map[string]recipientState{}
 	for _, c := range rep.Conversations {
-		out[c.ConsumerContent.SMS] = c
+		st := recipientState{Status: c.ParleyStatus, ProviderMessageID: c.ProviderMessageID}
+		if c.ErrorMessage != nil {
+			st.ErrorMessage = *c.ErrorMessage
+		}
+		out[c.ConsumerContent.SMS] = st
 	}
 	return out
 }
 
+// recipientState is a recipient of the status call as Parley reports it.
+type recipientState struct{ Status, ErrorMessage, ProviderMessageID string }
+
 // settled polls a campaign until no recipient is waiting to be sent.
-func (s *server) settled(t *testing.T, id string) map[string]httpapi.Conversation {
+func (s *server) settled(t *testing.T, id string) map[string]recipientState {
 	t.Helper()
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		got, pending := s.campaignStatuses(t, id), false
@@ -68,7 +76,7 @@ func createCampaign(t *testing.T, s *server, skill string, numbers ...string) st
 	s.post(t, "/api/v2/account/demo/campaign", `{"campaignName":"renewals","skill":"`+skill+`","templateId":"1234567890",
 	  "outboundNumber":"+12025550100","consent":true,"lookbackMinutes":1440,"message":"Your plan renews on 12/31.",
 	  "consumers":[`+strings.Join(consumers, ",")+`]}`, http.StatusAccepted, &created)
-	return created.ProactiveCampaignID
+	return *created.ProactiveCampaignID
 }
 
 // TestTwoWayOnServe sends a campaign through the sandbox, answers it, opts

@@ -103,9 +103,9 @@ func TestPrioritizedFallsBackToSMSWithOptOut(t *testing.T) {
 		t.Errorf("fallback SMS %+v; want the same text with the opt-out text", m)
 	}
 	var rep httpapi.ConversationsResponse
-	call(t, h, "GET", "/api/v2/account/acct1/campaign/"+created.ProactiveCampaignID+"/conversations", "", &rep)
+	call(t, h, "GET", "/api/v2/account/acct1/campaign/"+*created.ProactiveCampaignID+"/conversations", "", &rep)
 	for _, c := range rep.Conversations {
-		if c.Status != "SENT" {
+		if c.ParleyStatus != "SENT" || c.Status != "DELIVERED" {
 			t.Errorf("conversation %+v", c)
 		}
 	}

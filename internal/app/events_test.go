@@ -100,7 +100,7 @@ func conversations(t *testing.T, a *app.App) []string {
 	}
 	var statuses []string
 	for _, c := range rep.Conversations {
-		statuses = append(statuses, c.Status)
+		statuses = append(statuses, c.ParleyStatus)
 	}
 	return statuses
 }
@@ -116,7 +116,7 @@ func runEvents(t *testing.T, a *app.App) {
 	if err := json.Unmarshal(apiEvent(t, a, play("api-create-campaign.json"), http.StatusAccepted), &created); err != nil {
 		t.Fatal(err)
 	}
-	if created.ProactiveCampaignID != exampleCampaignID || len(created.AcceptedConsumers) != 2 ||
+	if created.ProactiveCampaignID == nil || *created.ProactiveCampaignID != exampleCampaignID || len(created.AcceptedConsumers) != 2 ||
 		len(created.FailedConsumers) != 1 || created.FailedConsumers[0].ErrorMessage != "INVALID_NUMBER" {
 		t.Fatalf("created %+v", created)
 	}

@@ -40,7 +40,7 @@ func TestInAppWithoutDevice(t *testing.T) {
 	go func() { a.Dispatcher.Run(ctx, a.Queue, 2); close(done) }()
 	defer func() { cancel(); <-done }()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		rs, err := a.Store.Recipients(ctx, "acct1", created.ProactiveCampaignID, 0, 10)
+		rs, err := a.Store.Recipients(ctx, "acct1", *created.ProactiveCampaignID, 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -230,6 +230,9 @@ func (s *Service) template(ctx context.Context, accountID, id string, channel pa
 
 // campaign validates d and builds the campaign it describes.
 func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *parley.WhatsAppTemplate) (parley.Campaign, error) {
+	if tpl == nil && cmp.Or(d.Channel, parley.ChannelSMS) == parley.ChannelSMS && strings.TrimSpace(d.Message) == "" && d.TemplateID == parley.PlainSMSTemplateID {
+		d.Message = DefaultSMSMessage
+	}
 	if err := d.validate(now, acct.OptOutText, tpl); err != nil {
 		return parley.Campaign{}, err
 	}
@@ -325,6 +328,11 @@ func newRecipient(c parley.Campaign, cons Consumer, seen map[string]string, wher
 	if c.Template != nil {
 		return templateRecipient(c, cons, e164, where)
 	}
+	if cons.Text == "" && cons.Line == 0 {
+		if code, detail := checkVariables(expected(c.Message), cons.Variables, where); code != "" {
+			return parley.Recipient{}, code, detail
+		}
+	}
 	body, missing := cons.Text, []int(nil)
 	if body == "" {
 		body, missing = message.Render(c.Message, cons.Variables)
@@ -350,6 +358,11 @@ func newRecipient(c parley.Campaign, cons Consumer, seen map[string]string, wher
 func templateRecipient(c parley.Campaign, cons Consumer, e164, where string) (parley.Recipient, string, string) {
 	t := *c.Template
 	n := t.BodyVars()
+	if cons.Line == 0 {
+		if code, detail := checkVariables(expected(t.Body), cons.Variables, where); code != "" {
+			return parley.Recipient{}, code, detail
+		}
+	}
 	for k := range cons.Variables {
 		if i, err := strconv.Atoi(k); err != nil || i < 1 || i > n {
 			return parley.Recipient{}, upload.CodeTooManyVariables, fmt.Sprintf("%s: variable %q is not one of the template's {{1}}..{{%d}}", where, k, n)

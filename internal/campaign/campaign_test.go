@@ -88,7 +88,7 @@ func TestCreateValidation(t *testing.T) {
 		{"no outbound number", func(d *campaign.Draft) { d.OutboundNumber = "" }, "outboundNumber"},
 		{"bad outbound number", func(d *campaign.Draft) { d.OutboundNumber = "12345" }, "outboundNumber"},
 		{"no consent", func(d *campaign.Draft) { d.Consent = false }, "consent"},
-		{"no message", func(d *campaign.Draft) { d.Message = "" }, "message"},
+		{"no message for inapp", func(d *campaign.Draft) { d.Message, d.Channel, d.OutboundNumber = "", parley.ChannelInApp, "" }, "message"},
 		{"long message", func(d *campaign.Draft) { d.Message = strings.Repeat("x", 1601) }, "message"},
 		{"NUL in the message", func(d *campaign.Draft) { d.Message = "Hi {{1}}\x00" }, "message"},
 		{"bidi override in the message", func(d *campaign.Draft) { d.Message = "Pay at \u202Emoc.evil" }, "message"},
@@ -117,7 +117,7 @@ func TestCreateValidation(t *testing.T) {
 func TestCreatePerConsumerOutcomes(t *testing.T) {
 	w := newWorld(t)
 	d := draft("12025550101", "+1 202 555 0101", "12345", "+1(202)5550102", "+12025550103")
-	d.Consumers[4].Variables = nil
+	d.Consumers[4].Variables = map[string]string{"1": " "}
 	got, err := w.svc.Create(context.Background(), "acct1", d)
 	if err != nil {
 		t.Fatal(err)

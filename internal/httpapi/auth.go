@@ -97,6 +97,7 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST /admin/dlq/redrive":                                             Requires(auth.Operate),
 	"GET /openapi.yaml":                                                   Public,
 	"POST /oauth/token":                                                   Public,
+	"POST " + appTokenPath:                                                Public,
 	"GET /.well-known/jwks.json":                                          Public,
 
 	// The sandbox gateway's routes (only where it is on): a tenant's
@@ -345,19 +346,8 @@ func sourceOf(r *http.Request) string {
 // client authenticates with HTTP Basic or with client_id and client_secret
 // in the form body, never both.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
-	if s.Clients == nil {
-		s.fail(w, r, parley.Errorf(parley.ENOTFOUND, "this server does not issue tokens"))
-		return
-	}
-	limits := s.TokenLimits
-	if limits == nil {
-		s.fail(w, r, parley.Errorf(parley.EINTERNAL, "the token endpoint has no limits configured"))
-		return
-	}
-	if ok, wait := limits.bySource.Allow(sourceOf(r)); !ok {
-		tooManyTokens(w, wait, "from "+sourceOf(r))
+	limits, ok := s.tokenLimits(w, r)
+	if !ok {
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
@@ -406,6 +396,34 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	default:
 		id, secret = form.Get("client_id"), form.Get("client_secret")
 	}
+	s.issue(w, r, limits, id, secret, "")
+}
+
+// tokenLimits starts a token request: no caching of the answer, the
+// endpoint's limits, and the source's request budget; ok is false when
+// the request was answered.
+func (s *Server) tokenLimits(w http.ResponseWriter, r *http.Request) (limits *TokenLimits, ok bool) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	if s.Clients == nil {
+		s.fail(w, r, parley.Errorf(parley.ENOTFOUND, "this server does not issue tokens"))
+		return nil, false
+	}
+	if limits = s.TokenLimits; limits == nil {
+		s.fail(w, r, parley.Errorf(parley.EINTERNAL, "the token endpoint has no limits configured"))
+		return nil, false
+	}
+	if ok, wait := limits.bySource.Allow(sourceOf(r)); !ok {
+		tooManyTokens(w, wait, "from "+sourceOf(r))
+		return nil, false
+	}
+	return limits, true
+}
+
+// issue exchanges a client's credentials for a token within limits and
+// answers it. When account is set (LivePerson's route names it), a client
+// of another account is refused as invalid_client.
+func (s *Server) issue(w http.ResponseWriter, r *http.Request, limits *TokenLimits, id, secret, account string) {
 	if id == "" || secret == "" {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "client credentials are required (HTTP Basic, or client_id and client_secret)")
 		return
@@ -432,6 +450,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.fail(w, r, err)
 		return
+	}
+	if account != "" {
+		if p, err := s.Auth.Verify(r.Context(), issued.AccessToken); err != nil || p.AccountID != account {
+			oauthError(w, http.StatusUnauthorized, "invalid_client", "the client is not one of account "+account)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, TokenResponse{AccessToken: issued.AccessToken, TokenType: issued.TokenType, ExpiresIn: int(issued.ExpiresIn / time.Second)})
 }

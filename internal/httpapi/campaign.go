@@ -1,21 +1,27 @@
 package httpapi
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/phone"
 )
 
 // Request size limits: a JSON body, and an upload with up to 100,000
@@ -62,13 +68,16 @@ type DeliveryWindow struct {
 
 // ConsumerRequest is one element of consumers[].
 type ConsumerRequest struct {
-	ConsumerContent ConsumerContent `json:"consumerContent"`
+	ConsumerContent *ConsumerContent `json:"consumerContent,omitempty"`
 	// ConsumerID is the brand's id of an in-app consumer, as Connect to
 	// Messaging names it: the same as consumerContent.inapp.
 	ConsumerID string `json:"consumerId,omitempty"`
 	// Timezone is an in-app consumer's IANA time zone.
-	Timezone  string            `json:"timezone,omitempty"`
-	Variables map[string]string `json:"variables,omitempty"`
+	Timezone string `json:"timezone,omitempty"`
+	// Variables are the values of the message's {{n}} placeholders. A
+	// value that is not a JSON string fails this consumer alone
+	// (VARIABLE_NOT_STRING=<n>), as LivePerson answers it.
+	Variables map[string]json.RawMessage `json:"variables,omitempty"`
 	// HeaderURL and ButtonVariable are a WhatsApp template's media header
 	// link and dynamic URL button value (H1 and BU1 in an upload).
 	HeaderURL      string `json:"headerUrl,omitempty"`
@@ -88,13 +97,45 @@ type ConsumerRequest struct {
 // phone is the consumer's number as given: consumerContent's, else
 // LivePerson's older country code and number.
 func (c ConsumerRequest) phone() string {
-	if n := cmp.Or(c.ConsumerContent.WhatsApp, c.ConsumerContent.SMS); n != "" || c.ConsumerPhoneNumber == "" {
+	var cc ConsumerContent
+	if c.ConsumerContent != nil {
+		cc = *c.ConsumerContent
+	}
+	if n := cmp.Or(cc.WhatsApp, cc.SMS); n != "" || c.ConsumerPhoneNumber == "" {
 		return n
 	}
 	if cc := strings.TrimPrefix(strings.TrimSpace(c.ConsumerCountryCode), "+"); cc != "" {
 		return "+" + cc + c.ConsumerPhoneNumber
 	}
 	return c.ConsumerPhoneNumber
+}
+
+// inApp is the consumer id of consumerContent.inapp, if any.
+func (c ConsumerRequest) inApp() string {
+	if c.ConsumerContent == nil {
+		return ""
+	}
+	return c.ConsumerContent.InApp
+}
+
+// variables splits the consumer's variables into strings and the name of
+// the first (in name order) that is not a JSON string, if any.
+func (c ConsumerRequest) variables() (vars map[string]string, notString string) {
+	if c.Variables == nil {
+		return nil, ""
+	}
+	vars = make(map[string]string, len(c.Variables))
+	for _, k := range slices.Sorted(maps.Keys(c.Variables)) {
+		var v string
+		if err := json.Unmarshal(c.Variables[k], &v); err != nil || bytes.Equal(bytes.TrimSpace(c.Variables[k]), []byte("null")) {
+			if notString == "" {
+				notString = k
+			}
+			continue
+		}
+		vars[k] = v
+	}
+	return vars, notString
 }
 
 // headerURL is the template's media header link: headerUrl, else the one
@@ -112,35 +153,78 @@ type ConsumerContent struct {
 }
 
 // content addresses a consumer in an answer: by consumer id when it has one.
-func content(phone, consumerID string) ConsumerContent {
+func content(phone, consumerID string) *ConsumerContent {
 	if consumerID != "" {
-		return ConsumerContent{InApp: consumerID}
+		return &ConsumerContent{InApp: consumerID}
 	}
-	return ConsumerContent{SMS: phone}
+	return &ConsumerContent{SMS: phone}
 }
 
-// CreateCampaignResponse answers a created campaign.
+// draftRequest is a decoded campaign request: the draft, and the
+// consumers[] entries as sent, which the answer echoes.
+type draftRequest struct {
+	campaign.Draft
+	consumers []ConsumerRequest
+}
+
+// echo is what an outcome's answer repeats of the request: the consumer's
+// consumerContent and variables as sent (for consumers[]); the content
+// the outcome addresses when it sent none (LivePerson's older form,
+// consumerId) or came from a list.
+func (d draftRequest) echo(o campaign.Outcome) (*ConsumerContent, map[string]json.RawMessage) {
+	if o.Line == 0 && o.Index < len(d.consumers) {
+		c := d.consumers[o.Index]
+		return cmp.Or(c.ConsumerContent, content(o.Phone, o.ConsumerID)), c.Variables
+	}
+	return content(o.Phone, o.ConsumerID), nil
+}
+
+// lpPhone is a consumer's number as LivePerson answers it: E.164 when it
+// is a valid number, else as written.
+func lpPhone(raw string) string {
+	if e164, ok := phone.Normalize(raw); ok {
+		return e164
+	}
+	return raw
+}
+
+// CreateCampaignResponse answers a campaign request with LivePerson's
+// fields. Parley has no Conversational Cloud campaign or engagement:
+// leCampaignId and leEngagementId name the Parley campaign replies are
+// routed by (its id). When no consumer was accepted nothing is created,
+// the three ids are null and acceptedConsumers is empty.
 type CreateCampaignResponse struct {
-	ProactiveCampaignID string             `json:"proactiveCampaignId"`
-	AcceptedConsumers   []AcceptedConsumer `json:"acceptedConsumers"`
+	ProactiveCampaignID *string            `json:"proactiveCampaignId"`
+	LECampaignID        *string            `json:"leCampaignId"`
+	LEEngagementID      *string            `json:"leEngagementId"`
+	RequestTraceID      string             `json:"requestTraceId"`
 	FailedConsumers     []FailedConsumer   `json:"failedConsumers"`
+	AcceptedConsumers   []AcceptedConsumer `json:"acceptedConsumers"`
 }
 
-// AcceptedConsumer is a consumer that will be messaged.
+// AcceptedConsumer is a consumer that will be messaged: LivePerson's id
+// and phoneNumber (E.164; absent for in-app), and Parley's index, line
+// and consumerContent (as sent, when it was).
 type AcceptedConsumer struct {
-	ID              string          `json:"id"`
-	Index           int             `json:"index"`
-	Line            int             `json:"line,omitempty"`
-	ConsumerContent ConsumerContent `json:"consumerContent"`
+	ID              string           `json:"id"`
+	PhoneNumber     string           `json:"phoneNumber,omitempty"`
+	Index           int              `json:"index"`
+	Line            int              `json:"line,omitempty"`
+	ConsumerContent *ConsumerContent `json:"consumerContent,omitempty"`
 }
 
-// FailedConsumer is a consumer that was rejected, and why.
+// FailedConsumer is a consumer that was rejected, and why: LivePerson's
+// phone (E.164 when it is a valid number, else as written), errorMessage
+// (its code) and variables (as sent), and Parley's index, line,
+// consumerContent and detail.
 type FailedConsumer struct {
-	Index           int             `json:"index"`
-	Line            int             `json:"line,omitempty"`
-	ConsumerContent ConsumerContent `json:"consumerContent"`
-	ErrorMessage    string          `json:"errorMessage"`
-	Detail          string          `json:"detail"`
+	Phone           string                     `json:"phone,omitempty"`
+	ErrorMessage    string                     `json:"errorMessage"`
+	Variables       map[string]json.RawMessage `json:"variables,omitempty"`
+	Index           int                        `json:"index"`
+	Line            int                        `json:"line,omitempty"`
+	ConsumerContent *ConsumerContent           `json:"consumerContent,omitempty"`
+	Detail          string                     `json:"detail"`
 }
 
 // ParseResponse previews a campaign without creating it: each recipient's
@@ -159,32 +243,39 @@ type ParseResponse struct {
 
 // PreviewRecipient is one accepted recipient of a preview.
 type PreviewRecipient struct {
-	Index           int             `json:"index"`
-	Line            int             `json:"line,omitempty"`
-	ConsumerContent ConsumerContent `json:"consumerContent"`
-	Message         string          `json:"message"`
-	Encoding        string          `json:"encoding,omitempty"` // SMS only
-	Characters      int             `json:"characters"`         // in the encoding's units
-	Segments        int             `json:"segments,omitempty"` // SMS only
-	Status          string          `json:"status"`
-	ScheduledFor    string          `json:"scheduledFor"`
+	Index           int              `json:"index"`
+	Line            int              `json:"line,omitempty"`
+	ConsumerContent *ConsumerContent `json:"consumerContent"`
+	Message         string           `json:"message"`
+	Encoding        string           `json:"encoding,omitempty"` // SMS only
+	Characters      int              `json:"characters"`         // in the encoding's units
+	Segments        int              `json:"segments,omitempty"` // SMS only
+	Status          string           `json:"status"`
+	ScheduledFor    string           `json:"scheduledFor"`
 }
 
-// ConversationsResponse is a campaign's status with one entry per recipient.
+// ConversationsResponse is a campaign's status with one entry per
+// recipient, in LivePerson's vocabulary (see lpCampaignStatus), with
+// Parley's own status in parleyCampaignStatus.
 type ConversationsResponse struct {
-	ProactiveCampaignID string         `json:"proactiveCampaignId"`
-	CampaignName        string         `json:"campaignName"`
-	CampaignStatus      string         `json:"campaignStatus"`
-	Conversations       []Conversation `json:"conversations"`
+	ProactiveCampaignID  string         `json:"proactiveCampaignId"`
+	CampaignName         string         `json:"campaignName"`
+	CampaignStatus       string         `json:"campaignStatus"`
+	ParleyCampaignStatus string         `json:"parleyCampaignStatus"`
+	Conversations        []Conversation `json:"conversations"`
 }
 
-// Conversation is the delivery state of one recipient.
+// Conversation is the delivery state of one recipient: LivePerson's id,
+// status (see lpStatus), conversationId (once a reply opened one) and
+// errorMessage (null unless it failed), and Parley's finer parleyStatus.
 type Conversation struct {
-	ID                string          `json:"id"`
-	ConsumerContent   ConsumerContent `json:"consumerContent"`
-	Status            string          `json:"status"`
-	ErrorMessage      string          `json:"errorMessage,omitempty"`
-	ProviderMessageID string          `json:"providerMessageId,omitempty"`
+	ID                string           `json:"id"`
+	Status            string           `json:"status"`
+	ConversationID    *string          `json:"conversationId"`
+	ErrorMessage      *string          `json:"errorMessage"`
+	ParleyStatus      string           `json:"parleyStatus"`
+	ConsumerContent   *ConsumerContent `json:"consumerContent"`
+	ProviderMessageID string           `json:"providerMessageId,omitempty"`
 	// ScheduledFor is when a recipient not yet sent will go out.
 	ScheduledFor string `json:"scheduledFor,omitempty"`
 	UpdatedAt    string `json:"updatedAt"`
@@ -216,13 +307,13 @@ func readBody(r *http.Request, w http.ResponseWriter, limit int64) ([]byte, erro
 
 // draft decodes a campaign request into a campaign.Draft. The recipients
 // come from consumers[], manualRecipients or, for an upload, csv.
-func draft(data []byte, csv io.Reader) (campaign.Draft, error) {
+func draft(data []byte, csv io.Reader) (draftRequest, error) {
 	var req CreateCampaignRequest
 	if err := decodeJSON(data, &req, ""); err != nil {
-		return campaign.Draft{}, err
+		return draftRequest{}, err
 	}
 	if req.Consent == nil {
-		return campaign.Draft{}, parley.FieldErrorf("consent", "consent is required and must be true")
+		return draftRequest{}, parley.FieldErrorf("consent", "consent is required and must be true")
 	}
 	d := campaign.Draft{
 		Name: req.CampaignName, Skill: req.Skill, TemplateID: req.TemplateID, OutboundNumber: req.OutboundNumber,
@@ -235,61 +326,74 @@ func draft(data []byte, csv io.Reader) (campaign.Draft, error) {
 	}
 	var err error
 	if d.StartTime, err = parseTime("startTime", req.StartTime); err != nil {
-		return campaign.Draft{}, err
+		return draftRequest{}, err
 	}
 	if d.EndTime, err = parseTime("endTime", req.EndTime); err != nil {
-		return campaign.Draft{}, err
+		return draftRequest{}, err
 	}
 	if len(req.Consumers) > parley.MaxConsumersPerCall {
-		return campaign.Draft{}, parley.FieldErrorf("consumers", "%d consumers in one call; at most %d", len(req.Consumers), parley.MaxConsumersPerCall)
+		return draftRequest{}, parley.FieldErrorf("consumers", "%d consumers in one call; at most %d", len(req.Consumers), parley.MaxConsumersPerCall)
 	}
 	if req.Consumers != nil {
 		d.Consumers = []campaign.Consumer{}
 	}
+	out := draftRequest{}
 	for i, raw := range req.Consumers {
 		var c ConsumerRequest
 		field := fmt.Sprintf("consumers[%d]", i)
 		if err := decodeJSON(raw, &c, field); err != nil {
-			return campaign.Draft{}, err
+			return draftRequest{}, err
 		}
-		if c.ConsumerID != "" && c.ConsumerContent.InApp != "" && c.ConsumerID != c.ConsumerContent.InApp {
-			return campaign.Draft{}, parley.FieldErrorf(field+".consumerId", "%s.consumerId and %s.consumerContent.inapp name different consumers; give one", field, field)
+		if c.ConsumerID != "" && c.inApp() != "" && c.ConsumerID != c.inApp() {
+			return draftRequest{}, parley.FieldErrorf(field+".consumerId", "%s.consumerId and %s.consumerContent.inapp name different consumers; give one", field, field)
 		}
-		d.Consumers = append(d.Consumers, campaign.Consumer{
-			SMS: c.phone(), ConsumerID: cmp.Or(c.ConsumerContent.InApp, c.ConsumerID),
-			Timezone: c.Timezone, Variables: c.Variables, Header: c.headerURL(), URL: c.ButtonVariable,
-		})
+		cons := campaign.Consumer{
+			SMS: c.phone(), ConsumerID: cmp.Or(c.inApp(), c.ConsumerID),
+			Timezone: c.Timezone, Header: c.headerURL(), URL: c.ButtonVariable,
+		}
+		var notString string
+		if cons.Variables, notString = c.variables(); notString != "" {
+			cons.Error = fmt.Sprintf("%s=%s", CodeVariableNotString, notString)
+			cons.Detail = fmt.Sprintf("%s: variable %s must be a JSON string: quote it", field, notString)
+		}
+		d.Consumers = append(d.Consumers, cons)
+		out.consumers = append(out.consumers, c)
 	}
-	return d, nil
+	out.Draft = d
+	return out, nil
 }
+
+// CodeVariableNotString is LivePerson's code of a consumer whose variable
+// is not a JSON string, answered as VARIABLE_NOT_STRING=<name>.
+const CodeVariableNotString = "VARIABLE_NOT_STRING"
 
 // readDraft decodes a request body: JSON, or multipart/form-data with a
 // "campaign" part (the JSON without consumers) and a "recipients" part (a
 // CSV file).
-func (s *Server) readDraft(w http.ResponseWriter, r *http.Request) (campaign.Draft, error) {
+func (s *Server) readDraft(w http.ResponseWriter, r *http.Request) (draftRequest, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		data, err := readBody(r, w, maxBody)
 		if err != nil {
-			return campaign.Draft{}, err
+			return draftRequest{}, err
 		}
 		return draft(data, nil)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 	if err := r.ParseMultipartForm(maxUpload); err != nil {
-		return campaign.Draft{}, uploadError(err)
+		return draftRequest{}, uploadError(err)
 	}
 	meta, err := formPart(r.MultipartForm, "campaign")
 	if err != nil {
-		return campaign.Draft{}, err
+		return draftRequest{}, err
 	}
 	files := r.MultipartForm.File["recipients"]
 	if len(files) != 1 {
-		return campaign.Draft{}, parley.FieldErrorf("recipients", "the upload needs exactly one recipients part (the CSV file)")
+		return draftRequest{}, parley.FieldErrorf("recipients", "the upload needs exactly one recipients part (the CSV file)")
 	}
 	f, err := files[0].Open()
 	if err != nil {
-		return campaign.Draft{}, parley.Wrap(parley.EUNAVAILABLE, err, "open the uploaded recipients file")
+		return draftRequest{}, parley.Wrap(parley.EUNAVAILABLE, err, "open the uploaded recipients file")
 	}
 	return draft(meta, f) // the form's files are removed when the request is done
 }
@@ -368,25 +472,26 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	acc, err := s.Campaigns.Create(r.Context(), r.PathValue("accountId"), d)
+	acc, err := s.Campaigns.Create(r.Context(), r.PathValue("accountId"), d.Draft)
 	var rejected *campaign.RejectedError
-	if errors.As(err, &rejected) {
-		p := problemOf(parley.FieldErrorf("consumers", "no consumer was accepted; see failedConsumers"))
-		p.FailedConsumers = failedConsumers(rejected.Failed)
-		writeProblem(w, p)
+	resp := CreateCampaignResponse{RequestTraceID: uuid.NewString(), AcceptedConsumers: []AcceptedConsumer{}}
+	switch {
+	case errors.As(err, &rejected):
+		// LivePerson answers its normal body: no consumer accepted.
+		resp.FailedConsumers = d.failedConsumers(rejected.Failed)
+		writeJSON(w, http.StatusAccepted, resp)
 		return
-	}
-	if err != nil {
+	case err != nil:
 		s.fail(w, r, err)
 		return
 	}
-	resp := CreateCampaignResponse{
-		ProactiveCampaignID: acc.Campaign.ID, AcceptedConsumers: []AcceptedConsumer{},
-		FailedConsumers: failedConsumers(acc.Failed),
-	}
+	id := acc.Campaign.ID
+	resp.ProactiveCampaignID, resp.LECampaignID, resp.LEEngagementID = &id, &id, &id
+	resp.FailedConsumers = d.failedConsumers(acc.Failed)
 	for _, o := range acc.Accepted {
+		cc, _ := d.echo(o)
 		resp.AcceptedConsumers = append(resp.AcceptedConsumers, AcceptedConsumer{
-			ID: o.RecipientID, Index: o.Index, Line: o.Line, ConsumerContent: content(o.Phone, o.ConsumerID),
+			ID: o.RecipientID, PhoneNumber: o.Phone, Index: o.Index, Line: o.Line, ConsumerContent: cc,
 		})
 	}
 	writeJSON(w, http.StatusAccepted, resp)
@@ -412,7 +517,7 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	prev, err := s.Campaigns.Preview(r.Context(), r.PathValue("accountId"), d)
+	prev, err := s.Campaigns.Preview(r.Context(), r.PathValue("accountId"), d.Draft)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -421,7 +526,7 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 	resp := ParseResponse{
 		Accepted: len(prev.Accepted), Failed: len(prev.Failed), Offset: offset, Limit: limit,
 		Truncated:  offset+len(accepted) < len(prev.Accepted) || offset+len(failed) < len(prev.Failed),
-		Recipients: []PreviewRecipient{}, FailedConsumers: failedConsumers(failed),
+		Recipients: []PreviewRecipient{}, FailedConsumers: d.failedConsumers(failed),
 	}
 	for _, o := range accepted {
 		resp.Recipients = append(resp.Recipients, PreviewRecipient{
@@ -433,12 +538,13 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-func failedConsumers(os []campaign.Outcome) []FailedConsumer {
+func (d draftRequest) failedConsumers(os []campaign.Outcome) []FailedConsumer {
 	out := []FailedConsumer{}
 	for _, o := range os {
+		cc, vars := d.echo(o)
 		out = append(out, FailedConsumer{
-			Index: o.Index, Line: o.Line, ConsumerContent: content(o.Phone, o.ConsumerID),
-			ErrorMessage: o.Error, Detail: o.Detail,
+			Phone: lpPhone(o.Phone), ErrorMessage: o.Error, Variables: vars,
+			Index: o.Index, Line: o.Line, ConsumerContent: cc, Detail: o.Detail,
 		})
 	}
 	return out
@@ -450,14 +556,26 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	opened, err := s.openedBy(r.Context(), rep.Campaign)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	resp := ConversationsResponse{
 		ProactiveCampaignID: rep.Campaign.ID, CampaignName: rep.Campaign.Name,
-		CampaignStatus: rep.Status, Conversations: []Conversation{},
+		CampaignStatus: lpCampaignStatus(rep.Status), ParleyCampaignStatus: rep.Status, Conversations: []Conversation{},
 	}
 	for _, rc := range rep.Recipients {
 		conv := Conversation{
-			ID: rc.ID, ConsumerContent: content(rc.Phone, rc.ConsumerID), Status: string(rc.Status),
-			ErrorMessage: rc.ErrorMessage, ProviderMessageID: rc.ProviderMessageID, UpdatedAt: timestamp(rc.UpdatedAt),
+			ID: rc.ID, Status: lpStatus(rc.Status), ParleyStatus: string(rc.Status),
+			ConsumerContent:   content(rc.Phone, rc.ConsumerID),
+			ProviderMessageID: rc.ProviderMessageID, UpdatedAt: timestamp(rc.UpdatedAt),
+		}
+		if rc.ErrorMessage != "" {
+			conv.ErrorMessage = &rc.ErrorMessage
+		}
+		if id, ok := opened[rc.ID]; ok {
+			conv.ConversationID = &id
 		}
 		if !rc.Status.Final() && !rc.DueAt.IsZero() {
 			conv.ScheduledFor = timestamp(rc.DueAt)

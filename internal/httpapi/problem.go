@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/internal/parley"
@@ -19,8 +20,6 @@ type Problem struct {
 	Detail string `json:"detail"`
 	Code   string `json:"code"`
 	Field  string `json:"field,omitempty"`
-	// FailedConsumers is set when every consumer of a campaign was rejected.
-	FailedConsumers []FailedConsumer `json:"failedConsumers,omitempty"`
 	// retryAfter is sent as the Retry-After header, in whole seconds.
 	retryAfter time.Duration
 }
@@ -96,5 +95,48 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// The answer keeps the reason to itself (a webhook's refusal); the log has it.
 		s.Log.InfoContext(r.Context(), "request refused", "route", route(r), "code", p.Code, "reason", unwrapped.Err.Error())
 	}
+	if lpRoutes[route(r)] && p.Status == http.StatusUnauthorized {
+		writeLPError(w, p)
+		return
+	}
 	writeProblem(w, p)
+}
+
+// lpRoutes are the routes LivePerson's Proactive clients call, whose
+// authentication errors are LivePerson's {code, message} (the one error
+// LivePerson documents for them) rather than problem documents.
+var lpRoutes = map[string]bool{
+	"POST /api/v2/account/{accountId}/campaign":                           true,
+	"GET /api/v2/account/{accountId}/campaign/{campaignId}/conversations": true,
+}
+
+// IsLivePersonRoute reports whether the route of method and pattern
+// answers authentication errors in LivePerson's shape (LPError).
+func IsLivePersonRoute(method, pattern string) bool { return lpRoutes[method+" "+pattern] }
+
+// LPError is LivePerson's Proactive API error body. Code is 0 for an
+// authentication failure, as LivePerson answers an expired AppJWT ("jwt
+// expired"), and the HTTP status otherwise; Parley's machine-readable code
+// and field ride along as additions.
+type LPError struct {
+	Code       int    `json:"code"`
+	Message    string `json:"message"`
+	ParleyCode string `json:"parleyCode"`
+	Field      string `json:"field,omitempty"`
+}
+
+// writeLPError answers p in LivePerson's shape, with the same status and
+// Retry-After.
+func writeLPError(w http.ResponseWriter, p Problem) {
+	e := LPError{Code: p.Status, Message: p.Detail, ParleyCode: p.Code, Field: p.Field}
+	if p.Status == http.StatusUnauthorized {
+		e.Code = 0
+		if strings.HasPrefix(p.Detail, "token expired") {
+			e.Message = "jwt expired"
+		}
+	}
+	if p.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((p.retryAfter+time.Second-1)/time.Second)))
+	}
+	writeJSON(w, p.Status, e)
 }

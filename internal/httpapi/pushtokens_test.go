@@ -131,7 +131,7 @@ func TestInAppCampaign(t *testing.T) {
 	if a := created.AcceptedConsumers[1]; a.ConsumerContent.InApp != "bob" || a.ConsumerContent.SMS != "" {
 		t.Errorf("accepted = %+v", a)
 	}
-	_, data = w.do(t, "GET", "/api/v2/account/acct1/campaign/"+created.ProactiveCampaignID+"/conversations", "")
+	_, data = w.do(t, "GET", "/api/v2/account/acct1/campaign/"+*created.ProactiveCampaignID+"/conversations", "")
 	var rep httpapi.ConversationsResponse
 	if err := json.Unmarshal(data, &rep); err != nil || len(rep.Conversations) != 2 || rep.Conversations[0].ConsumerContent.InApp != "jane" {
 		t.Errorf("conversations = %s", data)

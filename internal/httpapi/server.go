@@ -157,6 +157,7 @@ func (s *Server) Routes() []Route {
 		{http.MethodGet, pushTokensPath, (*Server).listPushTokens},
 		{http.MethodDelete, pushTokenPath, (*Server).unregisterPushToken},
 		{http.MethodPost, "/oauth/token", (*Server).token},
+		{http.MethodPost, appTokenPath, (*Server).appToken},
 		{http.MethodGet, "/.well-known/jwks.json", (*Server).jwks},
 		{http.MethodPost, "/api/v2/account/{accountId}/clients", needClients((*Server).createClient)},
 		{http.MethodGet, "/api/v2/account/{accountId}/clients", needClients((*Server).listClients)},
