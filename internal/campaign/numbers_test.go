@@ -122,12 +122,16 @@ func TestBilledSegments(t *testing.T) {
 	w := newWorld(t)
 	d := draft("+12025550101")
 	d.Message = strings.Repeat("ж", 66) + "👋" + strings.Repeat("ж", 44)
+	d.Consumers[0].Variables = nil // the text has no placeholder to fill
 	got, err := w.svc.Preview(context.Background(), "acct1", d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 66 + 2 + 44 units and the opt-out text's 22: 134 units, which would
 	// fit two segments of 67, but the emoji cannot end the first.
+	if len(got.Accepted) != 1 {
+		t.Fatalf("accepted %d, failed %+v", len(got.Accepted), got.Failed)
+	}
 	if o := got.Accepted[0]; o.Encoding != "UCS-2" || o.Units != 134 || o.Segments != 3 {
 		t.Fatalf("outcome = %s %d units %d segments, want UCS-2 134 3", o.Encoding, o.Units, o.Segments)
 	}
