@@ -43,13 +43,8 @@ const MaxOptOutText = 42
 // connector URL will be reached with. The opt-out text must tell the
 // consumer how to stop (name STOP) and leave room for the message.
 func (a Account) Validate(p egress.Policy) error {
-	if a.OptOutText != "" {
-		if n := utf8.RuneCountInString(a.OptOutText); n > MaxOptOutText {
-			return FieldErrorf("optOutText", "optOutText is %d characters; at most %d", n, MaxOptOutText)
-		}
-		if !strings.Contains(strings.ToUpper(a.OptOutText), "STOP") {
-			return FieldErrorf("optOutText", "optOutText must tell consumers to reply STOP to opt out")
-		}
+	if err := CheckOptOutText("optOutText", a.OptOutText); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(a.HelpText) > 160 {
 		return FieldErrorf("helpText", "helpText is longer than one SMS (160 characters)")
@@ -64,6 +59,22 @@ func (a Account) Validate(p egress.Policy) error {
 		return err
 	}
 	return a.validateConnector(p)
+}
+
+// CheckOptOutText returns an EINVALID error on field unless text is empty
+// (the default) or an opt-out text that tells the consumer how to stop
+// (names STOP) within MaxOptOutText characters.
+func CheckOptOutText(field, text string) error {
+	if text == "" {
+		return nil
+	}
+	if n := utf8.RuneCountInString(text); n > MaxOptOutText {
+		return FieldErrorf(field, "%s is %d characters; at most %d", field, n, MaxOptOutText)
+	}
+	if !strings.Contains(strings.ToUpper(text), "STOP") {
+		return FieldErrorf(field, "%s must tell consumers to reply STOP to opt out", field)
+	}
+	return nil
 }
 
 // CheckCountry returns an EINVALID error on field unless code is empty or
