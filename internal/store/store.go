@@ -24,6 +24,7 @@ type Store interface {
 	Recipients
 	Accounts
 	Templates
+	Handoffs
 	Channels
 	Clients
 	PushTokens

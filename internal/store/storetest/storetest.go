@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("Recipients", func(t *testing.T) { Recipients(t, newStore, opt) })
 	t.Run("Accounts", func(t *testing.T) { Accounts(t, newStore) })
 	t.Run("Templates", func(t *testing.T) { Templates(t, newStore) })
+	t.Run("Handoffs", func(t *testing.T) { Handoffs(t, newStore) })
 	t.Run("Channels", func(t *testing.T) { Channels(t, newStore) })
 	t.Run("Clients", func(t *testing.T) { Clients(t, newStore) })
 	t.Run("PushTokens", func(t *testing.T) { PushTokens(t, newStore) })
