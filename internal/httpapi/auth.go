@@ -109,6 +109,16 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST " + sandboxRepliesPath:  Requires(auth.Write),
 	"POST " + sandboxStatusesPath: Requires(auth.Write),
 
+	// API handoffs: settings, as templates are.
+	"POST " + handoffsPath:                       Requires(auth.Write),
+	"GET " + handoffsPath:                        Requires(auth.Read),
+	"GET " + handoffPath:                         Requires(auth.Read),
+	"PUT " + handoffPath:                         Requires(auth.Write),
+	"DELETE " + handoffPath:                      Requires(auth.Write),
+	"GET " + handoffPath + "/versions":           Requires(auth.Read),
+	"GET " + handoffPath + "/versions/{version}": Requires(auth.Read),
+	"GET " + lpHandoffsPath:                      Requires(auth.Read),
+
 	// Channel providers: settings, so admins and campaign managers change
 	// them and support views them (secrets are redacted).
 	"PUT /api/v2/account/{accountId}/channels/{channel}": Requires(auth.Write),

@@ -108,6 +108,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 var lpRoutes = map[string]bool{
 	"POST /api/v2/account/{accountId}/campaign":                           true,
 	"GET /api/v2/account/{accountId}/campaign/{campaignId}/conversations": true,
+	"GET " + lpHandoffsPath:                                               true,
 }
 
 // IsLivePersonRoute reports whether the route of method and pattern

@@ -75,6 +75,8 @@ type Server struct {
 	ParseGate Gate
 	Accounts  Accounts
 	Templates Templates
+	// Handoffs keeps API handoffs; their routes answer 404 while unset.
+	Handoffs Handoffs
 	// Auth verifies bearer tokens; every route is then held to its access
 	// rule (auth.go). Nil enforces nothing: only tests of other routes.
 	Auth Authenticator
@@ -172,6 +174,7 @@ func (s *Server) Routes() []Route {
 		{http.MethodPost, optOutImportPath, needOptOuts((*Server).importOptOuts)},
 		{http.MethodGet, optOutExportPath, needOptOuts((*Server).exportOptOuts)},
 	}
+	rs = append(rs, handoffRoutes()...)
 	rs = append(rs, conversationRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
 	if s.DeadLetters != nil {
