@@ -38,6 +38,7 @@ import (
 	"github.com/parleyhq/parley/internal/ratelimit/local"
 	"github.com/parleyhq/parley/internal/settings/account"
 	"github.com/parleyhq/parley/internal/settings/channels"
+	"github.com/parleyhq/parley/internal/settings/handoffs"
 	"github.com/parleyhq/parley/internal/settings/pushtoken"
 	"github.com/parleyhq/parley/internal/settings/templates"
 	"github.com/parleyhq/parley/internal/store"
@@ -69,6 +70,7 @@ type App struct {
 	Campaigns  *campaign.Service
 	Accounts   *account.Service
 	Templates  *templates.Service
+	Handoffs   *handoffs.Service
 	Dispatcher *dispatch.Dispatcher
 	OptOuts    *optout.Service
 	// Replies routes consumers' answers into conversations.
@@ -124,8 +126,9 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.log = log
 	a.Accounts = &account.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()}
 	a.OptOuts = &optout.Service{Store: a.Store, Accounts: a.Accounts, Clock: clock}
-	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts, Devices: a.Store}
+	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts, Devices: a.Store, Handoffs: a.Store}
 	a.Templates = &templates.Service{Store: a.Store}
+	a.Handoffs = &handoffs.Service{Store: a.Store, Clock: clock}
 	if a.Config.Backend == config.BackendEmbedded {
 		// One fsynced transaction per chunk: large chunks keep a 100,000-row
 		// upload within seconds.
@@ -154,7 +157,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		return err
 	}
 	a.API = &httpapi.Server{
-		Campaigns: a.Campaigns, Accounts: a.Accounts, Templates: a.Templates, DeadLetters: a.Queue, Log: log,
+		Campaigns: a.Campaigns, Accounts: a.Accounts, Templates: a.Templates, Handoffs: a.Handoffs, DeadLetters: a.Queue, Log: log,
 		Auth: tokens, Operators: tokens.Operators(), Clients: &auth.Clients{Store: a.Store, Tokens: tokens, Clock: clock},
 		TokenLimits:   httpapi.NewTokenLimits(clock),
 		PushTokens:    &pushtoken.Service{Store: a.Store, Clock: clock},

@@ -81,6 +81,9 @@ type Service struct {
 	// a chain that is only slow moves past it meanwhile, and the job then
 	// does nothing (DefaultResumeDelay when zero; negative for none).
 	ResumeDelay time.Duration
+	// Handoffs, when set, resolves a templateId that names an API handoff
+	// (see applyHandoff).
+	Handoffs Handoffs
 	// Gate, when set, holds each account to a rate of creations. A draft
 	// is checked first, so a request that is refused as invalid uses up
 	// none of the budget.
@@ -151,7 +154,11 @@ func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accep
 	if err != nil {
 		return Accepted{}, fmt.Errorf("read account %s: %w", accountID, err)
 	}
-	tpl, err := s.template(ctx, accountID, d.TemplateID, d.Channel)
+	d, templateID, err := s.applyHandoff(ctx, accountID, d)
+	if err != nil {
+		return Accepted{}, err
+	}
+	tpl, err := s.template(ctx, accountID, templateID, d.Channel)
 	if err != nil {
 		return Accepted{}, err
 	}
@@ -233,7 +240,8 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 	if tpl == nil && cmp.Or(d.Channel, parley.ChannelSMS) == parley.ChannelSMS && strings.TrimSpace(d.Message) == "" && d.TemplateID == parley.PlainSMSTemplateID {
 		d.Message = DefaultSMSMessage
 	}
-	if err := d.validate(now, acct.OptOutText, tpl); err != nil {
+	optOut := cmp.Or(d.OptOutText, acct.OptOutText)
+	if err := d.validate(now, optOut, tpl); err != nil {
 		return parley.Campaign{}, err
 	}
 	channel := cmp.Or(d.Channel, parley.ChannelSMS)
@@ -253,7 +261,7 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 	}
 	return parley.Campaign{
 		AccountID: acct.ID, ID: s.newID(), Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
-		OutboundNumber: outbound, Channel: channel, Message: d.Message, OptOutText: acct.OptOutText,
+		OutboundNumber: outbound, Channel: channel, Message: d.Message, OptOutText: optOut,
 		DefaultCountry: country, Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback, Template: tpl,
 	}, nil
 }

@@ -24,6 +24,9 @@ type Draft struct {
 	Consent        bool
 	Channel        parley.Channel // sms when empty
 	Message        string
+	// OptOutText is appended to the SMS; the account's when empty (an API
+	// handoff's own, when the templateId names one).
+	OptOutText string
 	// Timezone is the IANA time zone of the in-app consumers that name
 	// none of their own; an in-app consumer has no phone number to tell it.
 	Timezone  string

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/message"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/settings/handoffs"
 )
@@ -179,5 +182,34 @@ func TestLPHandoffList(t *testing.T) {
 	resp, data = w.do(t, "GET", "/api/account/acct1/app/prmsg/handoffs/list?v=1&limit=1&offset=1", "")
 	if resp.StatusCode != http.StatusOK || strings.Count(string(data), `"name"`) != 1 || !strings.Contains(string(data), `"name":"Texts"`) {
 		t.Errorf("GET limit=1 offset=1: %d %s", resp.StatusCode, data)
+	}
+}
+
+// TestCampaignNamesHandoff sends a campaign as LivePerson's clients do,
+// with no message and no channel: the handoff its templateId names gives
+// them, and the variables fill its placeholders.
+func TestCampaignNamesHandoff(t *testing.T) {
+	w := handoffWorld(t)
+	w.srv.Campaigns.(*campaign.Service).Handoffs = w.store
+	if resp, data := w.do(t, "POST", "/api/v2/account/acct1/handoffs", smsHandoffBody); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST handoff: %d %s", resp.StatusCode, data)
+	}
+	body := `{"campaignName": "Orders", "skill": "sales", "templateId": "H000000000000001", "consent": true,
+	  "consumers": [{"consumerContent": {"sms": "+12025550101"}, "variables": {"1": "Jane"}}]}`
+	resp, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", body)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST campaign: %d %s", resp.StatusCode, data)
+	}
+	var answer httpapi.CreateCampaignResponse
+	if err := json.Unmarshal(data, &answer); err != nil || len(answer.AcceptedConsumers) != 1 || answer.ProactiveCampaignID == nil {
+		t.Fatalf("POST campaign answered %s (%v); want the consumer accepted", data, err)
+	}
+	rs, err := w.store.Recipients(context.Background(), "acct1", *answer.ProactiveCampaignID, 0, 10)
+	if err != nil || len(rs) != 1 || rs[0].Body != "Hi Jane, your order shipped\n"+message.DefaultOptOut {
+		t.Errorf("recipients %+v, %v; want the handoff's text filled, with the opt-out text", rs, err)
+	}
+	c, err := w.store.Campaign(context.Background(), "acct1", *answer.ProactiveCampaignID)
+	if err != nil || c.OutboundNumber != "+12025550100" || c.Lookback != 25*time.Hour || c.TemplateID != "H000000000000001" {
+		t.Errorf("campaign %+v, %v; want the handoff's number and lookback", c, err)
 	}
 }

@@ -39,7 +39,7 @@ type Campaign struct {
 	OutboundNumber string  `json:"outboundNumber"`
 	Channel        Channel `json:"channel"`
 	Message        string  `json:"message"`
-	OptOutText     string  `json:"optOutText,omitempty"` // the account's, when the campaign was accepted
+	OptOutText     string  `json:"optOutText,omitempty"` // the account's (or its API handoff's), when the campaign was accepted
 	// DefaultCountry is the ISO 3166 alpha-2 country the recipients'
 	// national numbers were read in: the campaign's own, else the
 	// account's; empty when numbers had to carry their country code.

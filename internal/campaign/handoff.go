@@ -1,0 +1,53 @@
+package campaign
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// Handoffs is what the service needs of the account's API handoffs
+// (store.Handoffs is one).
+type Handoffs interface {
+	Handoff(ctx context.Context, accountID, id string) (parley.Handoff, error)
+}
+
+// applyHandoff maps the API handoff a draft's templateId names onto the
+// draft: its channels (WhatsApp then SMS is prioritized), its sending
+// number unless the draft names one, its text, its SMS opt-out text and
+// its lookback unless the draft sets one. It returns the draft and the id
+// of the WhatsApp template to send: the handoff's, or the templateId
+// itself when it names no handoff.
+func (s *Service) applyHandoff(ctx context.Context, accountID string, d Draft) (Draft, string, error) {
+	if s.Handoffs == nil || !parley.IsHandoffID(d.TemplateID) {
+		return d, d.TemplateID, nil
+	}
+	h, err := s.Handoffs.Handoff(ctx, accountID, d.TemplateID)
+	switch {
+	case parley.ErrorCode(err) == parley.ENOTFOUND:
+		return d, d.TemplateID, nil // perhaps a WhatsApp template of that id
+	case err != nil:
+		return d, "", fmt.Errorf("read handoff %s: %w", d.TemplateID, err)
+	case d.Channel != "" && d.Channel != h.Mode():
+		return d, "", parley.FieldErrorf("channel", "channel %q differs from handoff %s's channels, which send %s", d.Channel, h.ID, h.Mode())
+	case strings.TrimSpace(d.Message) != "":
+		return d, "", parley.FieldErrorf("message", "handoff %s gives the text; leave message out and give each consumer's variables", h.ID)
+	}
+	first := h.Channels[0]
+	d.Channel = h.Mode()
+	d.OutboundNumber = cmp.Or(strings.TrimSpace(d.OutboundNumber), first.OutboundNumber)
+	d.Message = first.Text
+	if d.LookbackMinutes == 0 {
+		d.LookbackMinutes = h.LookbackMinutes
+	}
+	if sms, ok := h.Channel(parley.ChannelSMS); ok {
+		d.OptOutText = sms.OptOutText
+	}
+	if wa, ok := h.Channel(parley.ChannelWhatsApp); ok {
+		return d, wa.TemplateID, nil
+	}
+	return d, parley.PlainSMSTemplateID, nil
+}

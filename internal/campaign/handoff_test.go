@@ -1,0 +1,130 @@
+package campaign_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// handoffWorld has handoffs H…1 (SMS with its own opt-out text, 2-hour
+// lookback), H…2 (WhatsApp then SMS) and H…3 (in-app), and the WhatsApp
+// template WA1 H…2 sends.
+func handoffWorld(t *testing.T) *world {
+	t.Helper()
+	w := newWorld(t)
+	w.svc.Handoffs = w.store
+	ctx := context.Background()
+	if err := w.store.PutTemplate(ctx, parley.WhatsAppTemplate{AccountID: "acct1", ID: "WA1", Name: "order", Language: "en_US", Body: "Hi {{1}}, order {{2}} shipped"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []parley.Handoff{
+		{ID: "H000000000000001", Title: "Texts", LookbackMinutes: 120, Channels: []parley.HandoffChannel{
+			{Channel: parley.ChannelSMS, OutboundNumber: "+12025550100", Text: "Hi {{1}}, your order shipped", OptOutText: "Text STOP to end"}}},
+		{ID: "H000000000000002", Title: "Orders", LookbackMinutes: 43200, Channels: []parley.HandoffChannel{
+			{Channel: parley.ChannelWhatsApp, OutboundNumber: "+12025550111", TemplateID: "WA1"},
+			{Channel: parley.ChannelSMS, OutboundNumber: "+12025550111"}}},
+		{ID: "H000000000000003", Title: "App", LookbackMinutes: 60, Channels: []parley.HandoffChannel{
+			{Channel: parley.ChannelInApp, Apps: []string{"com.brand"}, Text: "Hello {{1}}"}}},
+	} {
+		h.AccountID, h.Version = "acct1", 1
+		if err := w.store.PutHandoff(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// lpDraft is a campaign as LivePerson's clients send it: no message, no
+// channel, the handoff's id as templateId.
+func lpDraft(templateID string, vars map[string]string) campaign.Draft {
+	return campaign.Draft{Name: "Orders", Skill: "sales", TemplateID: templateID, Consent: true,
+		Consumers: []campaign.Consumer{{SMS: "+12025550142", Variables: vars}}}
+}
+
+func TestCreateWithHandoff(t *testing.T) {
+	w := handoffWorld(t)
+	ctx := context.Background()
+
+	a, err := w.svc.Create(ctx, "acct1", lpDraft("H000000000000001", map[string]string{"1": "Jane"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := a.Campaign
+	switch {
+	case c.TemplateID != "H000000000000001" || c.Channel != parley.ChannelSMS || c.OutboundNumber != "+12025550100":
+		t.Errorf("campaign %+v; want the handoff's SMS channel and number", c)
+	case c.Lookback != 2*time.Hour || c.OptOutText != "Text STOP to end" || c.Template != nil:
+		t.Errorf("campaign lookback %v, opt-out %q; want the handoff's", c.Lookback, c.OptOutText)
+	case a.Recipients[0].Body != "Hi Jane, your order shipped\nText STOP to end":
+		t.Errorf("body %q; want the handoff's text filled, with its opt-out text", a.Recipients[0].Body)
+	}
+
+	a, err = w.svc.Create(ctx, "acct1", lpDraft("H000000000000002", map[string]string{"1": "Jane", "2": "A-17"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = a.Campaign
+	if c.Channel != parley.ChannelPrioritized || c.OutboundNumber != "+12025550111" || c.Template == nil || c.Template.ID != "WA1" || c.Lookback != parley.MaxLookback {
+		t.Errorf("campaign %+v; want WhatsApp then SMS with WA1 from the handoff's number", c)
+	}
+	if r := a.Recipients[0]; r.Channel != parley.ChannelWhatsApp || !strings.HasPrefix(r.Body, "Hi Jane, order A-17 shipped") {
+		t.Errorf("recipient %+v", r)
+	}
+
+	// The draft's own number and lookback win over the handoff's.
+	d := lpDraft("H000000000000002", map[string]string{"1": "Jane", "2": "A-17"})
+	d.OutboundNumber, d.LookbackMinutes = "+12025550199", 60
+	if a, err := w.svc.Preview(ctx, "acct1", d); err != nil || a.Campaign.OutboundNumber != "+12025550199" || a.Campaign.Lookback != time.Hour {
+		t.Errorf("Preview = %+v, %v; want the draft's number and lookback", a.Campaign, err)
+	}
+
+	app := lpDraft("H000000000000003", map[string]string{"1": "Jane"})
+	app.Consumers = []campaign.Consumer{{ConsumerID: "u-1", Timezone: "Europe/Paris", Variables: map[string]string{"1": "Jane"}}}
+	if a, err := w.svc.Preview(ctx, "acct1", app); err != nil || a.Campaign.Channel != parley.ChannelInApp || a.Campaign.Lookback != time.Hour || len(a.Recipients) != 1 || a.Recipients[0].Body != "Hello Jane" {
+		t.Errorf("in-app Preview = %+v, %v", a, err)
+	}
+}
+
+func TestCreateWithHandoffRefusals(t *testing.T) {
+	w := handoffWorld(t)
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		d     func() campaign.Draft
+		field string
+		code  string // a consumer's, when the draft itself is valid
+	}{
+		{"a message besides the handoff's text", func() campaign.Draft {
+			d := lpDraft("H000000000000001", map[string]string{"1": "Jane"})
+			d.Message = "Hi"
+			return d
+		}, "message", ""},
+		{"another channel", func() campaign.Draft {
+			d := lpDraft("H000000000000001", map[string]string{"1": "Jane"})
+			d.Channel = parley.ChannelWhatsApp
+			return d
+		}, "channel", ""},
+		{"an unknown handoff", func() campaign.Draft { return lpDraft("H000000000000009", nil) }, "templateId", ""},
+		{"too many variables", func() campaign.Draft {
+			return lpDraft("H000000000000001", map[string]string{"1": "Jane", "2": "extra"})
+		}, "", "TOO_MANY_VARIABLES"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := w.svc.Preview(ctx, "acct1", tt.d())
+			if tt.field != "" {
+				if parley.ErrorField(err) != tt.field {
+					t.Fatalf("Preview = %v; want a refusal on %q", err, tt.field)
+				}
+				return
+			}
+			if err != nil || len(a.Failed) != 1 || a.Failed[0].Error != tt.code {
+				t.Fatalf("Preview = %+v, %v; want the consumer refused with %s", a.Failed, err, tt.code)
+			}
+		})
+	}
+}
