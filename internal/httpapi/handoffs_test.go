@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +213,30 @@ func TestCampaignNamesHandoff(t *testing.T) {
 	c, err := w.store.Campaign(context.Background(), "acct1", *answer.ProactiveCampaignID)
 	if err != nil || c.OutboundNumber != "+12025550100" || c.Lookback != 25*time.Hour || c.TemplateID != "H000000000000001" {
 		t.Errorf("campaign %+v, %v; want the handoff's number and lookback", c, err)
+	}
+}
+
+// TestHandoffCreateIdempotent retries a create with its Idempotency-Key:
+// one handoff, the first answer again.
+func TestHandoffCreateIdempotent(t *testing.T) {
+	w := handoffWorld(t)
+	w.srv.Idempotency = w.store
+	w.h = w.srv.Handler()
+	post := func() (*http.Response, []byte) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/api/v2/account/acct1/handoffs", strings.NewReader(smsHandoffBody))
+		req.Header.Set(httpapi.IdempotencyKeyHeader, "handoff-1")
+		w.h.ServeHTTP(rec, req)
+		data, _ := io.ReadAll(rec.Result().Body)
+		return rec.Result(), data
+	}
+	resp1, first := post()
+	resp2, again := post()
+	if resp1.StatusCode != http.StatusCreated || resp2.StatusCode != http.StatusCreated || string(first) != string(again) ||
+		resp2.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("answers %d %s / %d %s; want the first again, replayed", resp1.StatusCode, first, resp2.StatusCode, again)
+	}
+	if _, data := w.do(t, "GET", "/api/v2/account/acct1/handoffs", ""); !strings.Contains(string(data), `"total":1`) {
+		t.Errorf("list %s; want one handoff", data)
 	}
 }

@@ -58,6 +58,7 @@ type createRoute struct {
 var idempotentCreates = map[string]createRoute{
 	"POST /api/v2/account/{accountId}/campaign":                           {limit: maxBody, uploads: true},
 	"POST /api/v2/account/{accountId}/templates":                          {limit: maxBody},
+	"POST " + handoffsPath:                                                {limit: maxBody},
 	"POST /api/v2/account/{accountId}/clients":                            {limit: maxBody},
 	"POST " + broadcastsPath:                                              {limit: maxBody},
 	"POST " + optOutsPath:                                                 {limit: maxBody},
