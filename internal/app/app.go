@@ -172,6 +172,9 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Limit: ratelimit.Limit{Rate: createRate, Burst: max(int(createRate), 1)}}
 	a.API.ParseGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "campaign-parse",
 		Limit: ratelimit.Limit{Rate: createRate, Burst: max(int(createRate), 1)}}
+	requestRate := cmp.Or(a.Config.RequestRate, 10)
+	a.API.RequestGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "api-request",
+		Limit: ratelimit.Limit{Rate: requestRate, Burst: max(int(requestRate), 1)}}
 	if a.Config.Gateway == config.GatewaySandbox {
 		a.API.Sandbox = a.Sandbox
 		if !obs.InLambda() {

@@ -172,6 +172,12 @@ func (s *Server) guard(rt Route) http.HandlerFunc {
 					return
 				}
 				r = r.WithContext(auth.NewContext(r.Context(), p))
+				if s.RequestGate != nil && strings.HasPrefix(rt.Pattern, "/api/") {
+					if err := s.RequestGate.Admit(r.Context(), p.AccountID); err != nil {
+						s.fail(w, r, err)
+						return
+					}
+				}
 			}
 		}
 		rt.handler(s, w, r)

@@ -73,8 +73,12 @@ type Server struct {
 	// ParseGate, when set, holds each account to a rate of parses (the
 	// campaign service holds creations to theirs, once a draft is valid).
 	ParseGate Gate
-	Accounts  Accounts
-	Templates Templates
+	// RequestGate, when set, holds each account to a rate of requests on
+	// every authenticated /api/ route: admitted once the caller is
+	// authenticated, so an unauthenticated request never reaches it.
+	RequestGate Gate
+	Accounts    Accounts
+	Templates   Templates
 	// Auth verifies bearer tokens; every route is then held to its access
 	// rule (auth.go). Nil enforces nothing: only tests of other routes.
 	Auth Authenticator
