@@ -17,7 +17,8 @@ import (
 // TestRequestGate holds an account to its request budget on every
 // authenticated /api/ route, on a fixed clock: the burst is admitted, the
 // next call is 429 with Retry-After, another account is not held back,
-// and unauthenticated and public calls take nothing from the budget.
+// unauthenticated and public calls take nothing from the budget, and
+// LivePerson's routes answer LivePerson's {code, message}.
 func TestRequestGate(t *testing.T) {
 	w := newAuthWorld(t)
 	clock := parley.ClockFunc(func() time.Time { return noonUTC })
@@ -49,6 +50,13 @@ func TestRequestGate(t *testing.T) {
 	var got httpapi.Problem
 	if err := json.Unmarshal(data, &got); err != nil || got.Code != parley.ETOOMANY {
 		t.Errorf("past the burst, a Parley route answers problem %+v", got)
+	}
+	// LivePerson's status route answers LivePerson's body, with Retry-After.
+	status, h, data = w.call(t, "GET", "/api/v2/account/A/campaign/c1/conversations", tokA, "")
+	var lp httpapi.Problem
+	if err := decodeError(data, &lp); status != http.StatusTooManyRequests || h.Get("Retry-After") == "" || err != nil ||
+		lp.Status != http.StatusTooManyRequests || lp.Code != parley.ETOOMANY || lp.Detail == "" {
+		t.Errorf("past the burst on LivePerson's route: %d Retry-After %q %s (%v)", status, h.Get("Retry-After"), data, err)
 	}
 	if status, _, data := w.call(t, "GET", "/api/v2/account/B/settings", tokB, ""); status != http.StatusOK {
 		t.Errorf("another account: %d %s", status, data)
