@@ -124,7 +124,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.log = log
 	a.Accounts = &account.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()}
 	a.OptOuts = &optout.Service{Store: a.Store, Accounts: a.Accounts, Clock: clock}
-	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts, Devices: a.Store}
+	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts, Devices: a.Store, Daily: a.Store}
 	a.Templates = &templates.Service{Store: a.Store}
 	if a.Config.Backend == config.BackendEmbedded {
 		// One fsynced transaction per chunk: large chunks keep a 100,000-row
