@@ -25,7 +25,7 @@ func TestServeLoopbackEgress(t *testing.T) {
 	t.Cleanup(provider.Close)
 	channel := `{"provider":"twilio","baseUrl":"` + provider.URL + `","twilio":{"accountSid":"AC0123456789abcdef0123456789abcdef",
 	  "authToken":"0f1e2d3c4b5a69788796a5b4c3d2e1f0"},"senders":[{"outboundNumber":"+12025550100","id":"+12025550150"}]}`
-	settings := `{"optOutText":"","helpText":"","defaultSkill":"","optOutConfirmText":"","optInConfirmText":"","defaultCountry":"","connectorUrl":"` + provider.URL + `/hook","connectorSecret":"whsec-0123456789abcdef"}`
+	settings := `{"optOutText":"","helpText":"","defaultSkill":"","optOutConfirmText":"","optInConfirmText":"","defaultCountry":"","connectorUrl":"` + provider.URL + `/hook","connectorSecret":"whsec-0123456789abcdef","dailyRecipientLimit":0}`
 	put := func(s *server, path, body string) (int, string) {
 		resp := s.do(t, http.MethodPut, path, "application/json", strings.NewReader(body))
 		defer resp.Body.Close()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -91,22 +92,37 @@ func (s *server) token(t *testing.T, account string) string {
 	return strings.TrimSpace(out.String())
 }
 
-// do sends a request as an admin of the demo account.
+// do sends a request as an admin of the demo account, as a client that
+// honours Retry-After does: a 429 is sent again once the wait is over.
 func (s *server) do(t *testing.T, method, path, contentType string, body io.Reader) *http.Response {
 	t.Helper()
-	req, err := http.NewRequest(method, "http://"+s.addr+path, body)
-	if err != nil {
-		t.Fatal(err)
+	var data []byte
+	if body != nil {
+		var err error
+		if data, err = io.ReadAll(body); err != nil {
+			t.Fatal(err)
+		}
 	}
-	req.Header.Set("Authorization", "Bearer "+s.token(t, "demo"))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+	for {
+		req, err := http.NewRequest(method, "http://"+s.addr+path, bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+s.token(t, "demo"))
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wait, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if resp.StatusCode != http.StatusTooManyRequests || err != nil {
+			return resp
+		}
+		resp.Body.Close()
+		time.Sleep(time.Duration(wait) * time.Second)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp
 }
 
 func (s *server) get(t *testing.T, path string, v any) {

@@ -53,7 +53,7 @@ type recipientState struct{ Status, ErrorMessage, ProviderMessageID string }
 // settled polls a campaign until no recipient is waiting to be sent.
 func (s *server) settled(t *testing.T, id string) map[string]recipientState {
 	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(150 * time.Millisecond) {
 		got, pending := s.campaignStatuses(t, id), false
 		for _, c := range got {
 			pending = pending || !parley.RecipientStatus(c.Status).Final()

@@ -126,7 +126,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.log = log
 	a.Accounts = &account.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()}
 	a.OptOuts = &optout.Service{Store: a.Store, Accounts: a.Accounts, Clock: clock}
-	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts, Devices: a.Store, Handoffs: a.Store}
+	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts, Devices: a.Store, Handoffs: a.Store, Daily: a.Store}
 	a.Templates = &templates.Service{Store: a.Store}
 	a.Handoffs = &handoffs.Service{Store: a.Store, Clock: clock}
 	if a.Config.Backend == config.BackendEmbedded {
@@ -175,6 +175,9 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Limit: ratelimit.Limit{Rate: createRate, Burst: max(int(createRate), 1)}}
 	a.API.ParseGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "campaign-parse",
 		Limit: ratelimit.Limit{Rate: createRate, Burst: max(int(createRate), 1)}}
+	requestRate := cmp.Or(a.Config.RequestRate, 10)
+	a.API.RequestGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "api-request",
+		Limit: ratelimit.Limit{Rate: requestRate, Burst: max(int(requestRate), 1)}}
 	if a.Config.Gateway == config.GatewaySandbox {
 		a.API.Sandbox = a.Sandbox
 		if !obs.InLambda() {

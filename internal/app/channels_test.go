@@ -111,10 +111,10 @@ func TestPrioritizedFallsBackToSMSWithOptOut(t *testing.T) {
 	}
 	rich := `{"name":"rich","language":"en_US","body":"Hi","footer":"Thanks"}`
 	call(t, h, "POST", "/api/v2/account/acct1/templates", rich, &tpl)
-	var p httpapi.Problem
+	var p httpapi.LPError // LivePerson's route: LivePerson's error body
 	call(t, h, "POST", "/api/v2/account/acct1/campaign", `{"campaignName":"x","skill":"s","templateId":"`+tpl.ID+`","channel":"prioritized",
 	  "outboundNumber":"+12025550100","consent":true,"consumers":[{"consumerContent":{"sms":"+12025550181"}}]}`, &p)
-	if p.Field != "channel" {
+	if p.Field != "channel" || p.Code != http.StatusBadRequest {
 		t.Errorf("a rich template on the prioritized channel: %+v", p)
 	}
 }

@@ -120,8 +120,8 @@ func runEvents(t *testing.T, a *app.App) {
 		len(created.FailedConsumers) != 1 || created.FailedConsumers[0].ErrorMessage != "INVALID_NUMBER" {
 		t.Fatalf("created %+v", created)
 	}
-	var p httpapi.Problem
-	if err := json.Unmarshal(apiEvent(t, a, play("api-create-campaign-invalid.json"), http.StatusBadRequest), &p); err != nil || p.Field != "consent" {
+	var p httpapi.LPError // LivePerson's route: LivePerson's error body
+	if err := json.Unmarshal(apiEvent(t, a, play("api-create-campaign-invalid.json"), http.StatusBadRequest), &p); err != nil || p.Field != "consent" || p.Code != http.StatusBadRequest {
 		t.Fatalf("invalid create: %+v, %v", p, err)
 	}
 	if got := conversations(t, a); !slices.Equal(got, []string{"QUEUED", "QUEUED"}) {

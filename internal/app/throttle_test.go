@@ -42,7 +42,7 @@ func TestCampaignCreationIsThrottledPerAccount(t *testing.T) {
 			if s, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || s < 1 {
 				t.Errorf("429 without a Retry-After in seconds: %q", rec.Header().Get("Retry-After"))
 			}
-			if !strings.Contains(rec.Body.String(), `"code":"too_many_requests"`) {
+			if !strings.Contains(rec.Body.String(), `"code":429,`) || !strings.Contains(rec.Body.String(), `"parleyCode":"too_many_requests"`) {
 				t.Errorf("429 body %s", rec.Body)
 			}
 		default:

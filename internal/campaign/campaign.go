@@ -88,6 +88,9 @@ type Service struct {
 	// is checked first, so a request that is refused as invalid uses up
 	// none of the budget.
 	Gate Gate
+	// Daily, when set, holds each account to its daily recipient limit
+	// per channel (daily.go).
+	Daily store.DailyCounts
 }
 
 // Gate admits or refuses (ETOOMANY, with the wait) an account's call
@@ -124,6 +127,8 @@ type Accepted struct {
 	Recipients []parley.Recipient
 	Accepted   []Outcome
 	Failed     []Outcome
+	// dailyLimit is the account's daily recipient limit per channel.
+	dailyLimit int
 }
 
 // RejectedError is returned when no consumer of a draft was accepted. It
@@ -178,7 +183,7 @@ func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accep
 		return Accepted{}, err
 	}
 	c.Recipients = len(rs)
-	return Accepted{Campaign: c, Recipients: rs, Accepted: accepted, Failed: failed}, nil
+	return Accepted{Campaign: c, Recipients: rs, Accepted: accepted, Failed: failed, dailyLimit: acct.DailyLimit()}, nil
 }
 
 // Create validates d, persists the campaign with its accepted consumers and
@@ -199,7 +204,15 @@ func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accept
 			return Accepted{}, err
 		}
 	}
+	taken, err := s.takeDaily(ctx, &a)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if len(a.Recipients) == 0 {
+		return Accepted{}, &RejectedError{Failed: a.Failed}
+	}
 	if err := s.Store.CreateCampaign(ctx, a.Campaign, a.Recipients); err != nil {
+		s.giveBackDaily(ctx, taken)
 		return Accepted{}, fmt.Errorf("persist campaign: %w", err)
 	}
 	s.Log.InfoContext(ctx, "campaign accepted", obs.IDs(accountID, a.Campaign.ID, ""),

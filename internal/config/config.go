@@ -83,8 +83,11 @@ type Config struct {
 	// keys whose tokens are still accepted.
 	VerifyKeys string
 	CreateRate float64 // PARLEY_CREATE_RATE: campaign creations per second per account (10)
-	Issuer     string  // PARLEY_ISSUER: the tokens' iss (parley)
-	Audience   string  // PARLEY_AUDIENCE: the tokens' aud (parley-api)
+	// RequestRate is PARLEY_REQUEST_RATE: authenticated /api/ requests per
+	// second per account (10), with a burst of as many.
+	RequestRate float64
+	Issuer      string // PARLEY_ISSUER: the tokens' iss (parley)
+	Audience    string // PARLEY_AUDIENCE: the tokens' aud (parley-api)
 	// TrustForwarded: PARLEY_TRUST_FORWARDED, whether X-Forwarded-Proto
 	// and X-Forwarded-Host name the URL webhooks were sent to.
 	TrustForwarded bool
@@ -127,7 +130,7 @@ func (c Config) Egress() egress.Policy { return egress.Policy{AllowLoopback: c.A
 var Names = []string{
 	"PARLEY_BACKEND", "PARLEY_DATA_DIR", "PARLEY_ADDR", "PARLEY_TABLE", "PARLEY_JOBS_QUEUE_URL", "PARLEY_JOBS_DLQ_URL",
 	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "PARLEY_MPS", "PARLEY_BURST", "AWS_ENDPOINT_URL",
-	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE",
+	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE", "PARLEY_REQUEST_RATE",
 	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL", "PARLEY_SIGNING_KMS_KEY_ID", "PARLEY_SECRETS_KMS_KEY_ID", "PARLEY_ALLOW_LOOPBACK_EGRESS",
 }
 
@@ -163,6 +166,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.Workers = workers
 	if c.CreateRate, err = strconv.ParseFloat(or("PARLEY_CREATE_RATE", "10"), 64); err != nil || c.CreateRate < 1 || c.CreateRate > 1e4 {
 		return Config{}, fmt.Errorf("PARLEY_CREATE_RATE=%q: want campaign creations per second per account from 1 to 10000", getenv("PARLEY_CREATE_RATE"))
+	}
+	if c.RequestRate, err = strconv.ParseFloat(or("PARLEY_REQUEST_RATE", "10"), 64); err != nil || c.RequestRate < 1 || c.RequestRate > 1e4 {
+		return Config{}, fmt.Errorf("PARLEY_REQUEST_RATE=%q: want API requests per second per account from 1 to 10000", getenv("PARLEY_REQUEST_RATE"))
 	}
 	if c.MPS, err = strconv.ParseFloat(or("PARLEY_MPS", "10"), 64); err != nil || c.MPS <= 0 || c.MPS > 1e6 {
 		return Config{}, fmt.Errorf("PARLEY_MPS=%q: want messages per second above 0 and at most 1000000", getenv("PARLEY_MPS"))

@@ -16,7 +16,7 @@ func TestFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Backend: "embedded", DataDir: ".parley", Addr: "127.0.0.1:8080", Gateway: "sandbox", LogLevel: "INFO", Workers: 4, MPS: 10, Burst: 1,
-		Issuer: "parley", Audience: "parley-api", CreateRate: 10, MaxTokenTTL: 720 * time.Hour}
+		Issuer: "parley", Audience: "parley-api", CreateRate: 10, RequestRate: 10, MaxTokenTTL: 720 * time.Hour}
 	if c != want {
 		t.Errorf("defaults = %+v, want %+v", c, want)
 	}
@@ -45,6 +45,8 @@ func TestFromEnv(t *testing.T) {
 		{"fractional rate", map[string]string{"PARLEY_MPS": "0.5"}, ""},
 		{"zero rate", map[string]string{"PARLEY_MPS": "0"}, "PARLEY_MPS"},
 		{"burst zero", map[string]string{"PARLEY_BURST": "0"}, "PARLEY_BURST"},
+		{"request rate", map[string]string{"PARLEY_REQUEST_RATE": "50"}, ""},
+		{"request rate zero", map[string]string{"PARLEY_REQUEST_RATE": "0"}, "PARLEY_REQUEST_RATE"},
 		{"public url", map[string]string{"PARLEY_PUBLIC_URL": "https://api.example.com/parley/"}, ""},
 		{"public url without scheme", map[string]string{"PARLEY_PUBLIC_URL": "api.example.com"}, "PARLEY_PUBLIC_URL"},
 		{"public url with a query", map[string]string{"PARLEY_PUBLIC_URL": "https://api.example.com/?x=1"}, "PARLEY_PUBLIC_URL"},

@@ -182,6 +182,12 @@ func (s *Server) guard(rt Route) http.HandlerFunc {
 					return
 				}
 				r = r.WithContext(auth.NewContext(r.Context(), p))
+				if s.RequestGate != nil && strings.HasPrefix(rt.Pattern, "/api/") {
+					if err := s.RequestGate.Admit(r.Context(), p.AccountID); err != nil {
+						s.fail(w, r, err)
+						return
+					}
+				}
 			}
 		}
 		rt.handler(s, w, r)
@@ -291,9 +297,16 @@ type OAuthError struct {
 	Description string `json:"error_description,omitempty"`
 }
 
-func oauthError(w http.ResponseWriter, status int, code, description string) {
+// oauthError answers a refused token request: RFC 6749's error, or on
+// LivePerson's AppJWT route LivePerson's {code, message} with the OAuth
+// code as parleyCode (writeLPError).
+func oauthError(w http.ResponseWriter, r *http.Request, status int, code, description string) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="parley"`)
+	}
+	if lpRoutes[route(r)] {
+		writeLPError(w, Problem{Status: status, Detail: description, Code: code})
+		return
 	}
 	writeJSON(w, status, OAuthError{Error: code, Description: description})
 }
@@ -336,10 +349,10 @@ func NewTokenLimits(clock parley.Clock) *TokenLimits {
 }
 
 // tooManyTokens answers a refused token request: 429 with Retry-After.
-func tooManyTokens(w http.ResponseWriter, wait time.Duration, what string) {
+func tooManyTokens(w http.ResponseWriter, r *http.Request, wait time.Duration, what string) {
 	secs := max(1, int((wait+time.Second-1)/time.Second))
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	oauthError(w, http.StatusTooManyRequests, "invalid_request", fmt.Sprintf("too many token requests %s; retry in %d s", what, secs))
+	oauthError(w, r, http.StatusTooManyRequests, "invalid_request", fmt.Sprintf("too many token requests %s; retry in %d s", what, secs))
 }
 
 // sourceOf is the address a request came from: API Gateway's sourceIp on
@@ -361,38 +374,38 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
-		oauthError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+		oauthError(w, r, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
 		return
 	}
 	data, err := readBody(r, w, maxTokenRequest)
 	if err != nil {
-		oauthError(w, http.StatusBadRequest, "invalid_request", parley.ErrorMessage(err))
+		oauthError(w, r, http.StatusBadRequest, "invalid_request", parley.ErrorMessage(err))
 		return
 	}
 	form, err := url.ParseQuery(string(data))
 	if err != nil {
-		oauthError(w, http.StatusBadRequest, "invalid_request", "the body is not a valid form")
+		oauthError(w, r, http.StatusBadRequest, "invalid_request", "the body is not a valid form")
 		return
 	}
 	for name, vs := range form {
 		if len(vs) > 1 {
-			oauthError(w, http.StatusBadRequest, "invalid_request", name+" is given more than once")
+			oauthError(w, r, http.StatusBadRequest, "invalid_request", name+" is given more than once")
 			return
 		}
 	}
 	switch grant := form.Get("grant_type"); grant {
 	case "client_credentials":
 	case "":
-		oauthError(w, http.StatusBadRequest, "invalid_request", "grant_type is required")
+		oauthError(w, r, http.StatusBadRequest, "invalid_request", "grant_type is required")
 		return
 	default:
-		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
+		oauthError(w, r, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
 		return
 	}
 	id, secret, basic := r.BasicAuth()
 	switch {
 	case basic && (form.Has("client_id") || form.Has("client_secret")):
-		oauthError(w, http.StatusBadRequest, "invalid_request", "authenticate with HTTP Basic or with client_id and client_secret, not both")
+		oauthError(w, r, http.StatusBadRequest, "invalid_request", "authenticate with HTTP Basic or with client_id and client_secret, not both")
 		return
 	case basic:
 		// RFC 6749 §2.3.1: both are form-encoded before Basic encoding.
@@ -400,7 +413,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		id, err1 = url.QueryUnescape(id)
 		secret, err2 = url.QueryUnescape(secret)
 		if err1 != nil || err2 != nil {
-			oauthError(w, http.StatusUnauthorized, "invalid_client", "the Basic credentials are not form-encoded")
+			oauthError(w, r, http.StatusUnauthorized, "invalid_client", "the Basic credentials are not form-encoded")
 			return
 		}
 	default:
@@ -424,7 +437,7 @@ func (s *Server) tokenLimits(w http.ResponseWriter, r *http.Request) (limits *To
 		return nil, false
 	}
 	if ok, wait := limits.bySource.Allow(sourceOf(r)); !ok {
-		tooManyTokens(w, wait, "from "+sourceOf(r))
+		tooManyTokens(w, r, wait, "from "+sourceOf(r))
 		return nil, false
 	}
 	return limits, true
@@ -435,11 +448,11 @@ func (s *Server) tokenLimits(w http.ResponseWriter, r *http.Request) (limits *To
 // of another account is refused as invalid_client.
 func (s *Server) issue(w http.ResponseWriter, r *http.Request, limits *TokenLimits, id, secret, account string) {
 	if id == "" || secret == "" {
-		oauthError(w, http.StatusUnauthorized, "invalid_client", "client credentials are required (HTTP Basic, or client_id and client_secret)")
+		oauthError(w, r, http.StatusUnauthorized, "invalid_client", "client credentials are required (HTTP Basic, or client_id and client_secret)")
 		return
 	}
 	if ok, wait := limits.byClient.Allow(id); !ok {
-		tooManyTokens(w, wait, "for this client")
+		tooManyTokens(w, r, wait, "for this client")
 		return
 	}
 	select {
@@ -447,7 +460,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, limits *TokenLimi
 		defer func() { <-limits.checks }()
 	case <-time.After(tokenCheckWait):
 		w.Header().Set("Retry-After", "1")
-		oauthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the token endpoint is busy; retry in 1 s")
+		oauthError(w, r, http.StatusServiceUnavailable, "temporarily_unavailable", "the token endpoint is busy; retry in 1 s")
 		return
 	case <-r.Context().Done():
 		return
@@ -455,7 +468,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, limits *TokenLimi
 	issued, err := s.Clients.Exchange(r.Context(), id, secret)
 	switch {
 	case parley.ErrorCode(err) == parley.EUNAUTHORIZED:
-		oauthError(w, http.StatusUnauthorized, "invalid_client", parley.ErrorMessage(err))
+		oauthError(w, r, http.StatusUnauthorized, "invalid_client", parley.ErrorMessage(err))
 		return
 	case err != nil:
 		s.fail(w, r, err)
@@ -463,7 +476,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, limits *TokenLimi
 	}
 	if account != "" {
 		if p, err := s.Auth.Verify(r.Context(), issued.AccessToken); err != nil || p.AccountID != account {
-			oauthError(w, http.StatusUnauthorized, "invalid_client", "the client is not one of account "+account)
+			oauthError(w, r, http.StatusUnauthorized, "invalid_client", "the client is not one of account "+account)
 			return
 		}
 	}

@@ -275,7 +275,7 @@ func TestOnlyAdminSetsConnector(t *testing.T) {
 		}
 	}
 	// A whole document without the connector removes it: 403 for a manager.
-	removal := `{"optOutText":"","helpText":"","defaultSkill":"sales","optOutConfirmText":"","optInConfirmText":"","defaultCountry":"","connectorUrl":""}`
+	removal := `{"optOutText":"","helpText":"","defaultSkill":"sales","optOutConfirmText":"","optInConfirmText":"","defaultCountry":"","connectorUrl":"","dailyRecipientLimit":0}`
 	if status, _, data := w.call(t, "PUT", "/api/v2/account/acct1/settings", "Bearer "+w.mint(t, "acct1", manager), removal); status != http.StatusForbidden {
 		t.Errorf("manager PUT without the connector: %d %s; want 403", status, data)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/parley"
 )
 
 // TestDefaultCountrySetting: the account's default country is a setting a
@@ -44,7 +45,7 @@ func TestDefaultCountrySetting(t *testing.T) {
 		t.Fatalf("a campaign's bad country: %d %s", resp.StatusCode, data)
 	}
 
-	whole := `{"optOutText":"","helpText":"","defaultSkill":"","optOutConfirmText":"","optInConfirmText":"","connectorUrl":""}`
+	whole := `{"optOutText":"","helpText":"","defaultSkill":"","optOutConfirmText":"","optInConfirmText":"","connectorUrl":"","dailyRecipientLimit":0}`
 	if resp, data := w.do(t, "PUT", "/api/v2/account/acct1/settings", whole); resp.StatusCode != http.StatusBadRequest ||
 		!strings.Contains(string(data), `"field":"defaultCountry"`) {
 		t.Fatalf("a PUT without defaultCountry: %d %s", resp.StatusCode, data)
@@ -66,5 +67,55 @@ func TestDefaultCountrySetting(t *testing.T) {
 	}
 	if a, _ := w.store.Account(context.Background(), "acct1"); a.DefaultCountry != "" {
 		t.Errorf("after the null patch the default country is %q", a.DefaultCountry)
+	}
+}
+
+// TestDailyRecipientLimitSetting reads and writes the account's daily
+// recipient limit: a whole number, required by a PUT, 0 or a null patch
+// for the default.
+func TestDailyRecipientLimitSetting(t *testing.T) {
+	w := newWorld(t)
+	limit := func() float64 {
+		t.Helper()
+		_, data := w.do(t, "GET", "/api/v2/account/acct1/settings", "")
+		var got map[string]any
+		if err := json.Unmarshal(data, &got); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := got["dailyRecipientLimit"].(float64)
+		return n
+	}
+	if n := limit(); n != parley.DefaultDailyRecipientLimit {
+		t.Errorf("default %v, want %d", n, parley.DefaultDailyRecipientLimit)
+	}
+	whole := `{"optOutText":"","helpText":"","defaultSkill":"","optOutConfirmText":"","optInConfirmText":"","defaultCountry":"","connectorUrl":"","dailyRecipientLimit":5000}`
+	if resp, data := w.do(t, "PUT", "/api/v2/account/acct1/settings", whole); resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT: %d %s", resp.StatusCode, data)
+	}
+	if n := limit(); n != 5000 {
+		t.Errorf("after the PUT %v, want 5000", n)
+	}
+	for body, field := range map[string]string{
+		strings.Replace(whole, `,"dailyRecipientLimit":5000`, "", 1):                          "dailyRecipientLimit",
+		strings.Replace(whole, `5000`, `"5000"`, 1):                                           "dailyRecipientLimit",
+		strings.Replace(whole, `5000`, `-1`, 1):                                               "dailyRecipientLimit",
+		strings.Replace(whole, `"dailyRecipientLimit":5000`, `"dailyRecipientLimit":null`, 1): "dailyRecipientLimit",
+	} {
+		var p httpapi.Problem
+		if resp, data := w.do(t, "PUT", "/api/v2/account/acct1/settings", body); resp.StatusCode != http.StatusBadRequest || json.Unmarshal(data, &p) != nil || p.Field != field {
+			t.Errorf("PUT %s: %d %s; want 400 naming %s", body, resp.StatusCode, data, field)
+		}
+	}
+	if resp, data := w.do(t, "PATCH", "/api/v2/account/acct1/settings", `{"dailyRecipientLimit":1.5}`); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("PATCH 1.5: %d %s", resp.StatusCode, data)
+	}
+	if resp, data := w.do(t, "PATCH", "/api/v2/account/acct1/settings", `{"dailyRecipientLimit":250}`); resp.StatusCode != http.StatusOK || limit() != 250 {
+		t.Errorf("PATCH 250: %d %s", resp.StatusCode, data)
+	}
+	if resp, data := w.do(t, "PATCH", "/api/v2/account/acct1/settings", `{"defaultSkill":"care"}`); resp.StatusCode != http.StatusOK || limit() != 250 {
+		t.Errorf("a PATCH of another setting changed the limit: %d %s", resp.StatusCode, data)
+	}
+	if resp, data := w.do(t, "PATCH", "/api/v2/account/acct1/settings", `{"dailyRecipientLimit":null}`); resp.StatusCode != http.StatusOK || limit() != parley.DefaultDailyRecipientLimit {
+		t.Errorf("PATCH null: %d %s, limit %v", resp.StatusCode, data, limit())
 	}
 }

@@ -150,11 +150,12 @@ func TestRejectedRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)
 			resp, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", tt.body)
-			if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Type") != "application/problem+json" {
+			// LivePerson's route: LivePerson's {code, message} body.
+			if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Content-Type") != "application/json" {
 				t.Fatalf("%d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), data)
 			}
 			var p httpapi.Problem
-			if err := json.Unmarshal(data, &p); err != nil {
+			if err := decodeError(data, &p); err != nil {
 				t.Fatal(err)
 			}
 			if p.Code != parley.EINVALID || p.Field != tt.field || p.Detail == "" || p.Status != 400 {
@@ -187,9 +188,12 @@ func TestAllRejectedListsReasons(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	w := newWorld(t)
-	for _, path := range []string{"/api/v2/account/acct1/campaign/nope/conversations", "/nowhere"} {
+	// LivePerson's status route answers LivePerson's body; others, problems.
+	for path, mediaType := range map[string]string{"/api/v2/account/acct1/campaign/nope/conversations": "application/json", "/nowhere": "application/problem+json"} {
 		resp, data := w.do(t, "GET", path, "")
-		if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != "application/problem+json" {
+		var p httpapi.Problem
+		if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != mediaType || decodeError(data, &p) != nil ||
+			p.Code != parley.ENOTFOUND || p.Status != http.StatusNotFound {
 			t.Errorf("GET %s: %d %s", path, resp.StatusCode, data)
 		}
 	}
@@ -336,7 +340,7 @@ func TestUploadErrors(t *testing.T) {
 				t.Fatalf("%d %s", resp.StatusCode, data)
 			}
 			var p httpapi.Problem
-			if err := json.Unmarshal(data, &p); err != nil || p.Detail == "" || (tt.field != "" && p.Field != tt.field) {
+			if err := decodeError(data, &p); err != nil || p.Detail == "" || (tt.field != "" && p.Field != tt.field) {
 				t.Errorf("problem %s", data)
 			}
 			if !w.queueEmpty(t) {
@@ -501,8 +505,8 @@ func TestBodyErrorsSayWhat(t *testing.T) {
 	} {
 		body := `{"campaignName":"x","skill":"s","templateId":"1234567890","outboundNumber":"+12025550100","consent":true,"message":"Hi {{1}}","consumers":[` + tt.consumer + `]}`
 		resp, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", body)
-		var p struct{ Field, Detail string }
-		_ = json.Unmarshal(data, &p)
+		var p httpapi.Problem
+		_ = decodeError(data, &p)
 		if resp.StatusCode != http.StatusBadRequest || p.Field != tt.field || !strings.Contains(p.Detail, tt.says) {
 			t.Errorf("consumer %s: %d %s; want field %s saying %q", tt.consumer, resp.StatusCode, data, tt.field, tt.says)
 		}
@@ -575,8 +579,8 @@ func TestUnknownFieldsAreRefused(t *testing.T) {
 		{"POST", "/api/v2/account/acct1/templates", `{"id":"t1","name":"x","language":"en","body":"Hi","categroy":"MARKETING"}`, "categroy"},
 	} {
 		resp, data := w.do(t, tt.method, tt.path, tt.body)
-		var p struct{ Field, Detail string }
-		_ = json.Unmarshal(data, &p)
+		var p httpapi.Problem
+		_ = decodeError(data, &p)
 		if resp.StatusCode != http.StatusBadRequest || p.Field != tt.field || !strings.Contains(p.Detail, "not a field") {
 			t.Errorf("%s %s with %s: %d %s; want 400 naming %s", tt.method, tt.path, tt.field, resp.StatusCode, data, tt.field)
 		}

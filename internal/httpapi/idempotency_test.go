@@ -140,7 +140,7 @@ func TestIdempotentCreates(t *testing.T) {
 			}
 			if tt.wantSecond == http.StatusUnprocessableEntity {
 				var p httpapi.Problem
-				if err := json.Unmarshal(secondData, &p); err != nil || p.Code != parley.EUNPROCESSABLE || !strings.Contains(p.Detail, httpapi.IdempotencyKeyHeader) {
+				if err := decodeError(secondData, &p); err != nil || p.Code != parley.EUNPROCESSABLE || !strings.Contains(p.Detail, httpapi.IdempotencyKeyHeader) {
 					t.Errorf("problem = %s", secondData)
 				}
 			}
@@ -182,7 +182,7 @@ func TestIdempotencyKeyRejected(t *testing.T) {
 			w, counted, _ := idempotentWorld(t)
 			resp, data := w.send(t, create(campaignPath, validBody, keys...))
 			var p httpapi.Problem
-			if resp.StatusCode != http.StatusBadRequest || json.Unmarshal(data, &p) != nil || p.Field != httpapi.IdempotencyKeyHeader {
+			if resp.StatusCode != http.StatusBadRequest || decodeError(data, &p) != nil || p.Field != httpapi.IdempotencyKeyHeader {
 				t.Errorf("%d %s, want 400 naming %s", resp.StatusCode, data, httpapi.IdempotencyKeyHeader)
 			}
 			if counted.creates.Load() != 0 {

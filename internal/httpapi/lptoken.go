@@ -23,18 +23,18 @@ func (s *Server) appToken(w http.ResponseWriter, r *http.Request) {
 	}
 	params, err := appTokenParams(w, r)
 	if err != nil {
-		oauthError(w, http.StatusBadRequest, "invalid_request", err.Error())
+		oauthError(w, r, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
 	switch {
 	case params.Get("v") != "" && params.Get("v") != "1.0":
-		oauthError(w, http.StatusBadRequest, "invalid_request", "v must be 1.0")
+		oauthError(w, r, http.StatusBadRequest, "invalid_request", "v must be 1.0")
 		return
 	case params.Get("grant_type") == "":
-		oauthError(w, http.StatusBadRequest, "invalid_request", "grant_type is required")
+		oauthError(w, r, http.StatusBadRequest, "invalid_request", "grant_type is required")
 		return
 	case params.Get("grant_type") != "client_credentials":
-		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
+		oauthError(w, r, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
 		return
 	}
 	s.issue(w, r, limits, params.Get("client_id"), params.Get("client_secret"), r.PathValue("accountId"))

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/internal/auth"
+	"github.com/parleyhq/parley/internal/httpapi"
 )
 
 // TestAppJWT checks LivePerson's "Get AppJWT" route: the client's
@@ -52,8 +53,15 @@ func TestAppJWT(t *testing.T) {
 				t.Fatalf("%d %s, want %d", rec.Code, rec.Body, tt.status)
 			}
 			if tt.status != 200 {
-				if out["error"] != tt.errCode {
-					t.Errorf("error %v, want %s", out, tt.errCode)
+				// LivePerson's {code, message}: code 0 for a failed
+				// authentication, else the status; the OAuth code as parleyCode.
+				var p httpapi.Problem
+				wantCode := tt.status
+				if tt.status == http.StatusUnauthorized {
+					wantCode = 0
+				}
+				if err := decodeError(rec.Body.Bytes(), &p); err != nil || p.Code != tt.errCode || p.Status != wantCode || p.Detail == "" {
+					t.Errorf("error %s (%v), want code %d and parleyCode %s", rec.Body, err, wantCode, tt.errCode)
 				}
 				return
 			}

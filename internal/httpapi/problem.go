@@ -95,24 +95,26 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// The answer keeps the reason to itself (a webhook's refusal); the log has it.
 		s.Log.InfoContext(r.Context(), "request refused", "route", route(r), "code", p.Code, "reason", unwrapped.Err.Error())
 	}
-	if lpRoutes[route(r)] && p.Status == http.StatusUnauthorized {
+	if lpRoutes[route(r)] {
 		writeLPError(w, p)
 		return
 	}
 	writeProblem(w, p)
 }
 
-// lpRoutes are the routes LivePerson's Proactive clients call, whose
-// authentication errors are LivePerson's {code, message} (the one error
-// LivePerson documents for them) rather than problem documents.
+// lpRoutes are the routes LivePerson's clients call (Proactive's create
+// and status, Sentinel's AppJWT), whose errors — authentication,
+// validation, not found, too many requests, every one — are LivePerson's
+// {code, message} rather than problem documents.
 var lpRoutes = map[string]bool{
 	"POST /api/v2/account/{accountId}/campaign":                           true,
 	"GET /api/v2/account/{accountId}/campaign/{campaignId}/conversations": true,
 	"GET " + lpHandoffsPath:                                               true,
+	"POST " + appTokenPath:                                                true,
 }
 
 // IsLivePersonRoute reports whether the route of method and pattern
-// answers authentication errors in LivePerson's shape (LPError).
+// answers its errors in LivePerson's shape (LPError).
 func IsLivePersonRoute(method, pattern string) bool { return lpRoutes[method+" "+pattern] }
 
 // LPError is LivePerson's Proactive API error body. Code is 0 for an

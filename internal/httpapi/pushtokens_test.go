@@ -141,7 +141,7 @@ func TestInAppCampaign(t *testing.T) {
 	bad := strings.Replace(inAppBody, `{"consumerId": "bob"`, `{"consumerId": "bob", "consumerContent": {"inapp": "rob"}`, 1)
 	resp, data = w.do(t, "POST", "/api/v2/account/acct1/campaign", bad)
 	var p httpapi.Problem
-	if err := json.Unmarshal(data, &p); err != nil || resp.StatusCode != 400 || p.Field != "consumers[1].consumerId" {
+	if err := decodeError(data, &p); err != nil || resp.StatusCode != 400 || p.Field != "consumers[1].consumerId" {
 		t.Errorf("disagreeing ids: %d %s", resp.StatusCode, data)
 	}
 }

@@ -73,8 +73,12 @@ type Server struct {
 	// ParseGate, when set, holds each account to a rate of parses (the
 	// campaign service holds creations to theirs, once a draft is valid).
 	ParseGate Gate
-	Accounts  Accounts
-	Templates Templates
+	// RequestGate, when set, holds each account to a rate of requests on
+	// every authenticated /api/ route: admitted once the caller is
+	// authenticated, so an unauthenticated request never reaches it.
+	RequestGate Gate
+	Accounts    Accounts
+	Templates   Templates
 	// Handoffs keeps API handoffs; their routes answer 404 while unset.
 	Handoffs Handoffs
 	// Auth verifies bearer tokens; every route is then held to its access
@@ -355,6 +359,9 @@ type SettingsRequest struct {
 	// it out (or sending back its redacted form) keeps the stored one.
 	ConnectorURL    string        `json:"connectorUrl"`
 	ConnectorSecret parley.Secret `json:"connectorSecret"`
+	// DailyRecipientLimit is how many recipients the account's campaigns
+	// may take per channel and day (UTC); 0 for the default (100,000).
+	DailyRecipientLimit int `json:"dailyRecipientLimit"`
 }
 
 func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
@@ -367,12 +374,18 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 }
 
 // settingsFields are the settings a PUT must name, each (an empty text
-// means the default); connectorSecret may be left out, which keeps it.
-var settingsFields = []string{"optOutText", "helpText", "defaultSkill", "optOutConfirmText", "optInConfirmText", "defaultCountry", "connectorUrl"}
+// or a limit of 0 means the default); connectorSecret may be left out,
+// which keeps it.
+var settingsFields = []string{"optOutText", "helpText", "defaultSkill", "optOutConfirmText", "optInConfirmText", "defaultCountry", "connectorUrl", "dailyRecipientLimit"}
+
+// numericSettings are the settings that are whole numbers; the others are
+// texts.
+var numericSettings = []string{"dailyRecipientLimit"}
 
 // settingsDocument reads a settings body: a JSON object naming only
-// settings, each a string (or null, in a patch).
-func settingsDocument(data []byte) (map[string]*string, error) {
+// settings, each a string or, for numericSettings, a whole number (or
+// null, in a patch); a null stays nil.
+func settingsDocument(data []byte) (map[string]json.RawMessage, error) {
 	var raw map[string]json.RawMessage
 	if err := decodeJSON(data, &raw, ""); err != nil {
 		return nil, err
@@ -380,16 +393,24 @@ func settingsDocument(data []byte) (map[string]*string, error) {
 	if raw == nil {
 		return nil, parley.FieldErrorf("", "the settings must be a JSON object")
 	}
-	doc := map[string]*string{}
+	doc := map[string]json.RawMessage{}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		if k != "connectorSecret" && !slices.Contains(settingsFields, k) {
 			return nil, parley.FieldErrorf(k, "%s is not a setting; the settings are %s and connectorSecret", k, strings.Join(settingsFields, ", "))
 		}
-		var v *string
-		if err := json.Unmarshal(raw[k], &v); err != nil {
+		if string(raw[k]) == "null" {
+			doc[k] = nil
+			continue
+		}
+		if slices.Contains(numericSettings, k) {
+			var n int
+			if err := json.Unmarshal(raw[k], &n); err != nil {
+				return nil, parley.FieldErrorf(k, "%s must be a whole number (or null in a PATCH)", k)
+			}
+		} else if err := json.Unmarshal(raw[k], new(string)); err != nil {
 			return nil, parley.FieldErrorf(k, "%s must be a JSON string (or null in a PATCH)", k)
 		}
-		doc[k] = v
+		doc[k] = raw[k]
 	}
 	return doc, nil
 }
@@ -406,7 +427,7 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		for _, k := range settingsFields {
 			if v, ok := doc[k]; !ok || v == nil {
-				err = parley.FieldErrorf(k, "%s is required: a PUT replaces every setting (send \"\" for the default), PATCH changes only those it names", k)
+				err = parley.FieldErrorf(k, "%s is required: a PUT replaces every setting (send \"\", or 0 for a limit, for the default), PATCH changes only those it names", k)
 				break
 			}
 		}
@@ -437,15 +458,20 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	merged := map[string]string{
+	merged := map[string]any{
 		"optOutText": current.OptOutText, "helpText": current.HelpText, "defaultSkill": current.DefaultSkill,
 		"optOutConfirmText": current.OptOutConfirmText, "optInConfirmText": current.OptInConfirmText,
 		"defaultCountry": current.DefaultCountry, "connectorUrl": current.ConnectorURL, "connectorSecret": current.ConnectorSecret.String(),
+		"dailyRecipientLimit": current.DailyRecipientLimit,
 	}
 	for k, v := range patch {
-		merged[k] = ""
-		if v != nil {
-			merged[k] = *v
+		switch {
+		case v != nil:
+			merged[k] = v
+		case slices.Contains(numericSettings, k):
+			merged[k] = 0
+		default:
+			merged[k] = ""
 		}
 	}
 	body, err := json.Marshal(merged)
@@ -467,6 +493,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, data []byt
 		ID: r.PathValue("accountId"), OptOutText: req.OptOutText, HelpText: req.HelpText, DefaultSkill: req.DefaultSkill,
 		OptOutConfirmText: req.OptOutConfirmText, OptInConfirmText: req.OptInConfirmText,
 		DefaultCountry: req.DefaultCountry, ConnectorURL: req.ConnectorURL, ConnectorSecret: req.ConnectorSecret,
+		DailyRecipientLimit: req.DailyRecipientLimit,
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -33,6 +33,25 @@ type Account struct {
 	// ConnectorSecret (see package connector); empty means none are pushed.
 	ConnectorURL    string `json:"connectorUrl,omitempty"`
 	ConnectorSecret Secret `json:"connectorSecret,omitempty"`
+	// DailyRecipientLimit is how many recipients the account's campaigns
+	// may take per channel and day (UTC); consumers past it are refused
+	// (DAILY_LIMIT_REACHED). 0 means DefaultDailyRecipientLimit.
+	DailyRecipientLimit int `json:"dailyRecipientLimit,omitempty"`
+}
+
+// Bounds of an account's daily recipient limit: LivePerson's 100,000 by
+// default.
+const (
+	DefaultDailyRecipientLimit = 100_000
+	MaxDailyRecipientLimit     = 100_000_000
+)
+
+// DailyLimit is the account's daily recipient limit, its default filled in.
+func (a Account) DailyLimit() int {
+	if a.DailyRecipientLimit == 0 {
+		return DefaultDailyRecipientLimit
+	}
+	return a.DailyRecipientLimit
 }
 
 // MaxOptOutText bounds the opt-out text: LivePerson reserves 42 characters
@@ -54,6 +73,9 @@ func (a Account) Validate(p egress.Policy) error {
 	}
 	if utf8.RuneCountInString(a.OptInConfirmText) > 160 {
 		return FieldErrorf("optInConfirmText", "optInConfirmText is longer than one SMS (160 characters)")
+	}
+	if a.DailyRecipientLimit < 0 || a.DailyRecipientLimit > MaxDailyRecipientLimit {
+		return FieldErrorf("dailyRecipientLimit", "dailyRecipientLimit is %d; it must be from 1 to %d (0 for the default, %d)", a.DailyRecipientLimit, MaxDailyRecipientLimit, DefaultDailyRecipientLimit)
 	}
 	if err := CheckCountry("defaultCountry", a.DefaultCountry); err != nil {
 		return err

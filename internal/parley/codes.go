@@ -28,4 +28,7 @@ const (
 	// CodeInvalidCharacter: a consumer's value carries a character no
 	// message may (a control character or a bidirectional override).
 	CodeInvalidCharacter = "INVALID_CHARACTER"
+	// CodeDailyLimit: the account's campaigns took their daily recipient
+	// limit on the channel today (UTC); the consumer is refused.
+	CodeDailyLimit = "DAILY_LIMIT_REACHED"
 )

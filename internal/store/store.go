@@ -2,9 +2,9 @@
 // what it holds: campaigns and their recipients with conditional status
 // transitions, account settings, templates, channel configurations, API
 // clients, push tokens, opt-outs, seen marks, reply routing (outbound
-// contexts, conversations, broadcasts, report events) and the answers of
-// idempotent creates. Consumers depend on the ports they use; Store
-// composes them all for wiring. Adapters live in sub-packages (embedded,
+// contexts, conversations, broadcasts, report events), the answers of
+// idempotent creates and the daily recipient counts. Consumers depend on
+// the ports they use; Store composes them all for wiring. Adapters live in sub-packages (embedded,
 // dynamo) and all pass the contract suite in storetest.
 //
 // Every method is safe for concurrent use. Errors carry parley codes:
@@ -35,4 +35,5 @@ type Store interface {
 	Broadcasts
 	ReportEvents
 	Idempotency
+	DailyCounts
 }

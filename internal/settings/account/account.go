@@ -2,7 +2,7 @@
 // appended to every SMS, the HELP answer, the default skill replies
 // outside any campaign's lookback go to, the default country recipients'
 // national numbers are read in, and the agent-platform connector
-// conversations are pushed to.
+// conversations are pushed to, and the daily recipient limit per channel.
 package account
 
 import (
@@ -72,6 +72,7 @@ const (
 )
 
 func withDefaults(a parley.Account) parley.Account {
+	a.DailyRecipientLimit = a.DailyLimit()
 	if a.OptOutText == "" {
 		a.OptOutText = DefaultOptOut
 	}

@@ -26,6 +26,17 @@ func TestSettings(t *testing.T) {
 	if got, _ := svc.Settings(ctx, "acct1"); got.OptOutText != account.DefaultOptOut {
 		t.Errorf("a rejected update was saved: %+v", got)
 	}
+	if got.DailyRecipientLimit != parley.DefaultDailyRecipientLimit {
+		t.Errorf("default daily recipient limit %d, want %d", got.DailyRecipientLimit, parley.DefaultDailyRecipientLimit)
+	}
+	for _, bad := range []int{-1, parley.MaxDailyRecipientLimit + 1} {
+		if _, err := svc.Update(ctx, parley.Account{ID: "acct1", DailyRecipientLimit: bad}); parley.ErrorField(err) != "dailyRecipientLimit" {
+			t.Errorf("daily recipient limit %d: %v", bad, err)
+		}
+	}
+	if got, err := svc.Update(ctx, parley.Account{ID: "acct1", DailyRecipientLimit: 500}); err != nil || got.DailyRecipientLimit != 500 {
+		t.Fatalf("daily recipient limit 500: %+v, %v", got, err)
+	}
 	saved, err := svc.Update(ctx, parley.Account{ID: "acct1", OptOutText: "Txt STOP to end", DefaultSkill: "care"})
 	if err != nil || saved.OptOutText != "Txt STOP to end" || !saved.UpdatedAt.Equal(at) || saved.HelpText != account.DefaultHelp {
 		t.Fatalf("Update = %+v, %v", saved, err)

@@ -59,6 +59,8 @@ type accountItem struct {
 	OptInConfirmText  string    `dynamodbav:"optInConfirmText,omitempty"`
 	ConnectorURL      string    `dynamodbav:"connectorUrl,omitempty"`
 	ConnectorSecret   string    `dynamodbav:"connectorSecret,omitempty"`
+	// DailyRecipientLimit is 0 for the default.
+	DailyRecipientLimit int `dynamodbav:"dailyRecipientLimit,omitempty"`
 	// ConnectorSecretSealed is secret.EncodeConnector.
 	ConnectorSecretSealed []byte `dynamodbav:"connectorSecretSealed,omitempty"`
 }
@@ -71,7 +73,7 @@ func newAccountItem(a parley.Account) accountItem {
 	return accountItem{PK: "ACCOUNT#" + a.ID, SK: accountSK, ID: a.ID, OptOutText: a.OptOutText,
 		HelpText: a.HelpText, DefaultSkill: a.DefaultSkill, DefaultCountry: a.DefaultCountry, UpdatedAt: a.UpdatedAt,
 		OptOutConfirmText: a.OptOutConfirmText, OptInConfirmText: a.OptInConfirmText,
-		ConnectorURL: a.ConnectorURL}
+		ConnectorURL: a.ConnectorURL, DailyRecipientLimit: a.DailyRecipientLimit}
 }
 
 // domain returns the account without its connector secret, which Account
@@ -80,7 +82,7 @@ func (it accountItem) domain() parley.Account {
 	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill,
 		DefaultCountry: it.DefaultCountry, UpdatedAt: it.UpdatedAt,
 		OptOutConfirmText: it.OptOutConfirmText, OptInConfirmText: it.OptInConfirmText,
-		ConnectorURL: it.ConnectorURL}
+		ConnectorURL: it.ConnectorURL, DailyRecipientLimit: it.DailyRecipientLimit}
 }
 
 // templateJSON stores a campaign's template snapshot as one JSON string.

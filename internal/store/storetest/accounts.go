@@ -27,7 +27,8 @@ func testAccount(t *testing.T, s store.Store) {
 	if err != nil || a != (parley.Account{ID: "acct1"}) {
 		t.Fatalf("unsaved account = %+v, %v; want zero settings", a, err)
 	}
-	want := parley.Account{ID: "acct1", OptOutText: "Text STOP to quit", HelpText: "Call 555-0100", DefaultSkill: "service", DefaultCountry: "US", UpdatedAt: t0}
+	want := parley.Account{ID: "acct1", OptOutText: "Text STOP to quit", HelpText: "Call 555-0100", DefaultSkill: "service", DefaultCountry: "US",
+		DailyRecipientLimit: 2500, UpdatedAt: t0}
 	if err := s.PutAccount(ctx, want); err != nil {
 		t.Fatal(err)
 	}
