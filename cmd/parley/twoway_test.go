@@ -42,13 +42,16 @@ func (s *server) campaignStatuses(t *testing.T, id string) map[string]recipientS
 		if c.ErrorMessage != nil {
 			st.ErrorMessage = *c.ErrorMessage
 		}
+		if c.ConversationID != nil {
+			st.ConversationID = *c.ConversationID
+		}
 		out[c.ConsumerContent.SMS] = st
 	}
 	return out
 }
 
 // recipientState is a recipient of the status call as Parley reports it.
-type recipientState struct{ Status, ErrorMessage, ProviderMessageID string }
+type recipientState struct{ Status, ErrorMessage, ProviderMessageID, ConversationID string }
 
 // settled polls a campaign until no recipient is waiting to be sent.
 func (s *server) settled(t *testing.T, id string) map[string]recipientState {
@@ -124,8 +127,17 @@ func testTwoWayOnServe(t *testing.T, clock parley.Clock) {
 		t.Fatalf("STOP: %+v", stop)
 	}
 
-	// Delivery callbacks out of order: delivered, then a late "sent".
+	// The status call names the conversation the reply opened, as
+	// LivePerson's does, and none for the consumer who opted out.
 	statuses := s.campaignStatuses(t, first)
+	if cid := statuses["+12025550181"].ConversationID; cid != routed.ConversationID {
+		t.Errorf("conversationId of the consumer who replied = %q, want %s", cid, routed.ConversationID)
+	}
+	if cid := statuses["+12025550182"].ConversationID; cid != "" {
+		t.Errorf("conversationId of the consumer who opted out = %s, want null", cid)
+	}
+
+	// Delivery callbacks out of order: delivered, then a late "sent".
 	pmid := statuses["+12025550181"].ProviderMessageID
 	for _, st := range []string{"delivered", "sent"} {
 		s.post(t, "/sandbox/statuses", `{"accountId":"demo","providerMessageId":"`+pmid+`","status":"`+st+`"}`, http.StatusOK, nil)
