@@ -458,6 +458,10 @@ func recipientUpdate(ref parley.Ref, change parley.RecipientChange) (*dynamodb.U
 		cond += " AND attempts = :attempt"
 		u.values[":attempt"] = num(change.Attempt)
 	}
+	if change.Carries != "" {
+		cond += " AND providerMessageId = :carries"
+		u.values[":carries"] = str(change.Carries)
+	}
 	if err := u.moveDue(pk, sk, change); err != nil {
 		return nil, err
 	}
