@@ -2,8 +2,10 @@ package awscost_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,18 +38,36 @@ import (
 // The measured run: API-sized campaigns (one intake invocation each),
 // drained by as many pollers as parley serve starts by default. moto_server
 // answers about a hundred requests a second under this load, so 600
-// recipients (some 4,000 requests) take under a minute.
+// recipients (some 6,000 requests to DELIVERED) take about a minute; the
+// -campaigns flag runs more (go test ... -args -campaigns 60 for 6,000
+// recipients), to show that the cost per recipient does not grow with them.
 const (
-	campaigns   = 6
 	perCampaign = parley.MaxConsumersPerCall
-	recipients  = campaigns * perCampaign
 	workers     = 4
 	account     = "bench"
 	// visibility is the jobs queue's visibility timeout, as app creates it.
 	visibility = 180 * time.Second
-	// drainLimit bounds the wait for every recipient to be sent.
-	drainLimit = 3 * time.Minute
+	// drainPerCampaign bounds the wait for a campaign's recipients to be
+	// sent.
+	drainPerCampaign = 30 * time.Second
 )
+
+var campaignsFlag = flag.Int("campaigns", 6, "campaigns of "+strconv.Itoa(perCampaign)+" recipients the cost benchmark runs")
+
+// campaigns is how many campaigns the run has, recipients how many
+// recipients, and drainLimit how long they may take to be sent.
+var (
+	campaigns  int
+	recipients int
+	drainLimit time.Duration
+)
+
+// sized sets the run's size from the flags.
+func sized() {
+	campaigns = max(*campaignsFlag, 1)
+	recipients = campaigns * perCampaign
+	drainLimit = time.Duration(campaigns) * drainPerCampaign
+}
 
 // noon is a clock at which New York is inside the default delivery window.
 var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
@@ -87,7 +107,7 @@ type recorder struct {
 
 func (r *recorder) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
 	err := r.Outbox.RecordSandbox(awscost.Tag(ctx, sandboxTag), m)
-	if err == nil && r.n.Add(1) == recipients {
+	if err == nil && r.n.Add(1) == int64(recipients) {
 		close(r.done)
 	}
 	return err
@@ -259,7 +279,7 @@ func add(total, usage map[awscost.Op]awscost.Usage) {
 }
 
 // BenchmarkCostPerRecipient runs intake, dispatch and one delivery receipt
-// each of 600 recipients on moto_server, counts the AWS requests and
+// each of 600 recipients (see -campaigns) on moto_server, counts the AWS requests and
 // DynamoDB capacity per recipient from intake to the recorded DELIVERED
 // status, and prices them at on-demand rates. Lambda invocations are one
 // per intake call, one per batch the SQS event source would hand the
@@ -271,6 +291,7 @@ func add(total, usage map[awscost.Op]awscost.Usage) {
 // ones, and the rate limiter's and the sandbox gateway's calls on lines of
 // their own.
 func BenchmarkCostPerRecipient(b *testing.B) {
+	sized()
 	intake, dispatched := map[awscost.Op]awscost.Usage{}, map[awscost.Op]awscost.Usage{}
 	delivered, replied := map[awscost.Op]awscost.Usage{}, map[awscost.Op]awscost.Usage{}
 	var runs int
