@@ -2,6 +2,7 @@ package dispatch_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ type sendLog struct {
 func (s *sendLog) Send(ctx context.Context, m parley.Message) (string, error) {
 	s.mu.Lock()
 	s.at = append(s.at, s.clock.Now())
-	if len(s.at) == stopAfter {
+	if len(s.at) == stopAfter && s.stop != nil {
 		go s.stop()
 	}
 	s.mu.Unlock()
@@ -120,8 +121,8 @@ func (r stopRun) after(d time.Duration) (n int, latest time.Duration) {
 
 // runStop sends a campaign as described above and, after stopAfter sends,
 // stops it with action (pause, cancel or opt-out, through the store or
-// consent list the dispatchers read), then waits until every job is
-// settled: sent, held back, cancelled or skipped.
+// consent list the dispatchers read; none sends it all), then waits until
+// every job is settled: sent, held back, cancelled or skipped.
 func runStop(tb testing.TB, action string) stopRun {
 	tb.Helper()
 	ctx := context.Background()
@@ -156,6 +157,10 @@ func runStop(tb testing.TB, action string) stopRun {
 		answered = clock.Now()
 	}
 	log := &sendLog{Sender: &sandbox.Gateway{Recorder: s, Clock: clock}, clock: clock, stop: stop}
+	if action == "none" {
+		log.stop = nil
+		close(stopped)
+	}
 	requeued := &held{}
 	pacer := ratelimit.NewAdaptive(local.New(clock), clock)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -277,4 +282,23 @@ func BenchmarkPause(b *testing.B) {
 	b.ReportMetric(float64(after)/float64(b.N), "sends-after-pause/op")
 	b.ReportMetric(float64(late)/float64(b.N), "sends-after-1s/op")
 	b.ReportMetric(float64(latest.Milliseconds()), "latest-send-after-pause-ms")
+}
+
+// BenchmarkPacing sends the campaign of BenchmarkPause without a pause and
+// reports the rate its 8 dispatchers sent at, against stopMPS, and the most
+// sends that started within any one second (at most stopMPS + the burst of
+// 1).
+func BenchmarkPacing(b *testing.B) {
+	for b.Loop() {
+		r := runStop(b, "none")
+		slices.SortFunc(r.sends, time.Time.Compare)
+		span := r.sends[len(r.sends)-1].Sub(r.sends[0])
+		most := 0
+		for i, at := range r.sends {
+			n, _ := slices.BinarySearchFunc(r.sends, at.Add(time.Second), time.Time.Compare)
+			most = max(most, n-i)
+		}
+		b.ReportMetric(float64(len(r.sends)-1)/span.Seconds(), "sends/s")
+		b.ReportMetric(float64(most), "max/1s")
+	}
 }
