@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 // cost of at most one strongly consistent read per campaign, process and
 // interval, however many messages the process sends.
 const DefaultStateTTL = 500 * time.Millisecond
+
+// errUnread is the result of a read that never answered (it panicked).
+var errUnread = errors.New("dispatch: the campaign read did not finish")
 
 // maxCached is how many campaigns the cache holds before it drops those
 // read too long ago.
@@ -63,11 +67,11 @@ func (d *Dispatcher) campaign(ctx context.Context, accountID, campaignID string)
 		if len(d.cache.entries) >= maxCached {
 			d.cache.prune(d.Clock.Now(), d.StateTTL)
 		}
-		e = &campaignEntry{done: make(chan struct{}), read: d.Clock.Now()}
+		e = &campaignEntry{done: make(chan struct{}), read: d.Clock.Now(), err: errUnread}
 		d.cache.entries[key] = e
 		d.cache.mu.Unlock()
+		defer close(e.done) // also if the read panics: waiters must not wait forever
 		e.c, e.err = d.Store.Campaign(ctx, accountID, campaignID)
-		close(e.done)
 		return e.c, e.err
 	}
 	d.cache.mu.Unlock()
