@@ -165,6 +165,10 @@ type chunkCache struct {
 	chunks map[[2]string]*chunkRead
 }
 
+// errUnreadChunk is the result of a chunk read that never answered (it
+// panicked).
+var errUnreadChunk = errors.New("dynamo: the recipient chunk read did not finish")
+
 // chunkRead is one read of a chunk; done closes once it is in. A chunk
 // that was absent or could not be read is not kept.
 type chunkRead struct {
@@ -183,16 +187,19 @@ func (c *chunkCache) read(ctx context.Context, k [2]string, fetch func() ([]chun
 		if c.chunks == nil || len(c.chunks) >= maxCachedChunks {
 			c.chunks = map[[2]string]*chunkRead{}
 		}
-		r = &chunkRead{done: make(chan struct{})}
+		r = &chunkRead{done: make(chan struct{}), err: errUnreadChunk}
 		c.chunks[k] = r
 		c.mu.Unlock()
+		defer func() {
+			// Also when fetch panics: waiters must not wait forever.
+			if r.err != nil || !r.ok {
+				c.mu.Lock()
+				delete(c.chunks, k)
+				c.mu.Unlock()
+			}
+			close(r.done)
+		}()
 		r.es, r.ok, r.err = fetch()
-		if r.err != nil || !r.ok {
-			c.mu.Lock()
-			delete(c.chunks, k)
-			c.mu.Unlock()
-		}
-		close(r.done)
 		return r.es, r.ok, r.err
 	}
 	c.mu.Unlock()
