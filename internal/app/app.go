@@ -151,6 +151,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		// claims of earlier epochs are orphaned and settled at once; on
 		// AWS, dispatchers run side by side and wait for a claim's lease.
 		Epoch: rand.Text(), Sole: a.Config.Backend == config.BackendEmbedded,
+		StateTTL: dispatch.DefaultStateTTL,
 	}
 	tokens, err := Tokens(ctx, a.Config, clock, a.Store)
 	if err != nil {

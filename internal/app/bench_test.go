@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -59,7 +60,9 @@ func BenchmarkEndToEnd10k(b *testing.B) {
 	var total time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		a := embeddedApp(b)
+		// The clock stands still: the create gate must let every call in
+		// at once.
+		a := embeddedApp(b, func(c *config.Config) { c.CreateRate = calls })
 		sender := &countingSender{Sender: a.Dispatcher.Sender, want: calls * per, done: make(chan struct{})}
 		a.Dispatcher.Sender = sender
 		runCtx, cancel := context.WithCancel(ctx)

@@ -32,9 +32,12 @@ var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17
 // exampleCampaignID is the campaign id the files in events/ refer to.
 const exampleCampaignID = "01935f2e-8c1a-7b3e-9c4d-2f6a1b7c8d90"
 
-func embeddedApp(tb testing.TB) *app.App {
+func embeddedApp(tb testing.TB, configure ...func(*config.Config)) *app.App {
 	tb.Helper()
 	cfg := config.Config{Backend: config.BackendEmbedded, DataDir: tb.TempDir(), Gateway: "sandbox", Workers: 1, MPS: 1e6, Burst: 100}
+	for _, f := range configure {
+		f(&cfg)
+	}
 	a, err := app.New(context.Background(), cfg, obs.Discard(), app.WithClock(noon))
 	if err != nil {
 		tb.Fatal(err)

@@ -128,7 +128,8 @@ func survive(f func()) (died bool) {
 // SENDING are settled by those redeliveries once the claims' leases have
 // run out. Every recipient must have been sent exactly once.
 func TestKilledDispatchersNeverDuplicateOrLose(t *testing.T) {
-	killAndRedeliver(t, 10_000, false)
+	s, _ := testworld.Open(t)
+	killAndRedeliver(t, s, 10_000, false)
 }
 
 // TestRestartedSoleDispatcherSettlesAtOnce is the same with the only
@@ -137,16 +138,23 @@ func TestKilledDispatchersNeverDuplicateOrLose(t *testing.T) {
 // by the next one at once, never waiting for a lease, and still every
 // recipient is sent exactly once.
 func TestRestartedSoleDispatcherSettlesAtOnce(t *testing.T) {
-	killAndRedeliver(t, 2_000, true)
+	s, _ := testworld.Open(t)
+	killAndRedeliver(t, s, 2_000, true)
+}
+
+// crashStore is what killAndRedeliver runs on: the whole store, and the
+// sandbox's outbox.
+type crashStore interface {
+	store.Store
+	store.Outbox
 }
 
 // killAndRedeliver runs n recipients' jobs through killed dispatchers (see
 // TestKilledDispatchersNeverDuplicateOrLose). With restarts, every round is
 // a new process of a Sole dispatcher and the clock stands still; without,
 // the clock moves past the claims' lease after every round.
-func killAndRedeliver(t *testing.T, n int, restarts bool) {
+func killAndRedeliver(t *testing.T, s crashStore, n int, restarts bool) {
 	ctx := context.Background()
-	s, _ := testworld.Open(t)
 	c, rs := storetest.Fixture("acct1", "camp1", n)
 	if err := s.CreateCampaign(ctx, c, rs); err != nil {
 		t.Fatal(err)
@@ -157,7 +165,10 @@ func killAndRedeliver(t *testing.T, n int, restarts bool) {
 	k := &killer{rng: rand.New(rand.NewPCG(3, 5)), p: 0.03, kills: map[string]int{}}
 	rec := &countingRecorder{Outbox: s, sends: map[string]int{}}
 	gw := &sandbox.Gateway{Recorder: rec, Clock: clock}
-	d := &dispatch.Dispatcher{Store: dyingStore{s, k}, Sender: dyingGateway{gw, k}, Queue: noVisibility{}, Clock: clock, Log: obs.Discard()}
+	d := &dispatch.Dispatcher{
+		Store: dyingStore{s, k}, Sender: dyingGateway{gw, k}, Queue: noVisibility{}, Clock: clock, Log: obs.Discard(),
+		StateTTL: dispatch.DefaultStateTTL,
+	}
 	q := &jobs{}
 	check := &campaign.Service{Store: s, Queue: q, Clock: clock, Log: obs.Discard()}
 

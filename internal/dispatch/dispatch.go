@@ -63,6 +63,12 @@ type Dispatcher struct {
 	// that is gone, and is taken over at once rather than when its lease
 	// runs out (see takeOver).
 	Sole bool
+	// StateTTL is how long a campaign read for the state check before
+	// each send may be reused by this process (see DefaultStateTTL); zero
+	// reads it for every check.
+	StateTTL time.Duration
+
+	cache campaigns
 }
 
 // Backoff is the delay before the n-th retry of a job (n ≥ 1): exponential
@@ -147,9 +153,12 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []erro
 	errs := make([]error, len(ms))
 	jobs := d.prepare(ctx, ms, errs)
 	run := func(j job) {
+		var done *settled
 		switch err := d.handle(ctx, j); {
 		case errors.Is(err, errStopped):
 			errs[j.i] = err // released, not retried: nothing failed
+		case errors.As(err, &done):
+			errs[j.i] = done.err
 		case err != nil:
 			errs[j.i] = d.retry(ctx, j.m, err, obs.Ref(j.ref))
 		}
@@ -190,7 +199,7 @@ func (d *Dispatcher) prepare(ctx context.Context, ms []queue.Message, errs []err
 		id := [2]string{ref.AccountID, ref.CampaignID}
 		c, ok := campaigns[id]
 		if !ok {
-			if c, err = d.Store.Campaign(ctx, ref.AccountID, ref.CampaignID); err == nil {
+			if c, err = d.campaign(ctx, ref.AccountID, ref.CampaignID); err == nil {
 				campaigns[id] = c
 			}
 		}
@@ -199,10 +208,8 @@ func (d *Dispatcher) prepare(ctx context.Context, ms []queue.Message, errs []err
 			d.Log.ErrorContext(ctx, "dropping job of unknown campaign", obs.Ref(ref))
 		case err != nil:
 			errs[i] = d.retry(ctx, m, err, obs.Ref(ref))
-		case c.State == parley.StatePaused:
-			errs[i] = d.holdPaused(ctx, m, ref)
-		case c.State == parley.StateCancelled:
-			d.cancel(ctx, ref)
+		case c.State != parley.StateActive:
+			errs[i] = d.stop(ctx, c, m, ref)
 		default:
 			if settled, err := d.settleOrphan(ctx, c, m, ref); settled {
 				if err != nil {
@@ -245,17 +252,24 @@ func (d *Dispatcher) handle(ctx context.Context, j job) error {
 	if stopping(ctx) {
 		return errStopped
 	}
-	r, claimed, err := d.claim(ctx, j.c, j.ref)
+	c, err := d.active(ctx, j, nil)
+	if err != nil {
+		return err
+	}
+	r, claimed, err := d.claim(ctx, c, j.ref)
 	if !claimed {
 		return err
 	}
-	if send, err := d.gate(ctx, j.c, r); !send {
+	if send, err := d.gate(ctx, c, r); !send {
 		return err
 	}
-	if send, err := d.recheck(ctx, j.c, r); !send {
+	if send, err := d.recheck(ctx, c, r); !send {
 		return err
 	}
-	return d.send(ctx, j.c, r)
+	if c, err = d.active(ctx, j, &r); err != nil {
+		return err
+	}
+	return d.send(ctx, c, r)
 }
 
 // claim moves the recipient to SENDING under a lease, counting the attempt.

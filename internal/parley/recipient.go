@@ -97,12 +97,18 @@ type RecipientChange struct {
 	// for a claim, when its lease runs out).
 	DueAt time.Time
 	At    time.Time
+	// Carries, when set, is the provider's message id the recipient must
+	// carry for the change to apply: a delivery report moves only the
+	// recipient of the message it reports on, in one conditional write.
+	Carries string
 }
 
 // Allows reports whether the change may apply to r: its status is one of
-// From and, when the change is fenced, its Attempts match.
+// From and, when the change is fenced, its Attempts match, and r carries
+// the message the change names, if it names one.
 func (c RecipientChange) Allows(r Recipient) bool {
-	return slices.Contains(c.From, r.Status) && (c.Attempt == 0 || c.Attempt == r.Attempts)
+	return slices.Contains(c.From, r.Status) && (c.Attempt == 0 || c.Attempt == r.Attempts) &&
+		(c.Carries == "" || c.Carries == r.ProviderMessageID)
 }
 
 // Unindexes reports whether the change may take a recipient out of the

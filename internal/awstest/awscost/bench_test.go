@@ -2,8 +2,10 @@ package awscost_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,11 +23,13 @@ import (
 	"github.com/parleyhq/parley/internal/inbound/agentpush"
 	"github.com/parleyhq/parley/internal/inbound/conversation"
 	"github.com/parleyhq/parley/internal/inbound/optout"
+	"github.com/parleyhq/parley/internal/inbound/receipts"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue/sqs"
 	"github.com/parleyhq/parley/internal/ratelimit"
 	rldynamo "github.com/parleyhq/parley/internal/ratelimit/dynamo"
+	"github.com/parleyhq/parley/internal/run"
 	acct "github.com/parleyhq/parley/internal/settings/account"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/dynamo"
@@ -34,18 +38,36 @@ import (
 // The measured run: API-sized campaigns (one intake invocation each),
 // drained by as many pollers as parley serve starts by default. moto_server
 // answers about a hundred requests a second under this load, so 600
-// recipients (some 4,000 requests) take under a minute.
+// recipients (some 6,000 requests to DELIVERED) take about a minute; the
+// -campaigns flag runs more (go test ... -args -campaigns 60 for 6,000
+// recipients), to show that the cost per recipient does not grow with them.
 const (
-	campaigns   = 6
 	perCampaign = parley.MaxConsumersPerCall
-	recipients  = campaigns * perCampaign
 	workers     = 4
 	account     = "bench"
 	// visibility is the jobs queue's visibility timeout, as app creates it.
 	visibility = 180 * time.Second
-	// drainLimit bounds the wait for every recipient to be sent.
-	drainLimit = 3 * time.Minute
+	// drainPerCampaign bounds the wait for a campaign's recipients to be
+	// sent.
+	drainPerCampaign = 30 * time.Second
 )
+
+var campaignsFlag = flag.Int("campaigns", 6, "campaigns of "+strconv.Itoa(perCampaign)+" recipients the cost benchmark runs")
+
+// campaigns is how many campaigns the run has, recipients how many
+// recipients, and drainLimit how long they may take to be sent.
+var (
+	campaigns  int
+	recipients int
+	drainLimit time.Duration
+)
+
+// sized sets the run's size from the flags.
+func sized() {
+	campaigns = max(*campaignsFlag, 1)
+	recipients = campaigns * perCampaign
+	drainLimit = time.Duration(campaigns) * drainPerCampaign
+}
 
 // noon is a clock at which New York is inside the default delivery window.
 var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
@@ -56,6 +78,10 @@ var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17
 const (
 	sandboxTag   = "sandbox"
 	rateLimitTag = "ratelimit"
+	// replyTag marks the reply-routing lookup: a cost per reply, listed
+	// per recipient as if each replied once, and left out of the total
+	// from intake to DELIVERED.
+	replyTag = "reply"
 )
 
 // flow is Parley's AWS backend wired as app.New wires it, on clients that
@@ -64,6 +90,8 @@ type flow struct {
 	counter    *awscost.Counter
 	campaigns  *campaign.Service
 	dispatcher *dispatch.Dispatcher
+	delivery   *receipts.Service
+	routing    store.OutboundContexts
 	queue      *sqs.Queue
 	check      *dynamo.Table
 	recorded   *recorder
@@ -79,7 +107,7 @@ type recorder struct {
 
 func (r *recorder) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
 	err := r.Outbox.RecordSandbox(awscost.Tag(ctx, sandboxTag), m)
-	if err == nil && r.n.Add(1) == recipients {
+	if err == nil && r.n.Add(1) == int64(recipients) {
 		close(r.done)
 	}
 	return err
@@ -127,8 +155,10 @@ func newFlow(b *testing.B) *flow {
 			Store: store, Queue: q, Clock: noon, Log: log, Sender: &sandbox.Gateway{Recorder: rec, Clock: noon},
 			Limiter: limiter{ratelimit.NewAdaptive(rldynamo.New(db, table, noon), noon)},
 			Consent: optouts, Conversations: replies,
-			Limit: ratelimit.Limit{Rate: 1e6, Burst: 1000},
+			Limit: ratelimit.Limit{Rate: 1e6, Burst: 1000}, StateTTL: dispatch.DefaultStateTTL,
 		},
+		delivery: &receipts.Service{Store: store, Clock: noon},
+		routing:  store,
 		queue:    q,
 		check:    dynamo.New(dynamodb.NewFromConfig(awstest.Config(b)), table),
 		recorded: rec,
@@ -181,21 +211,63 @@ func (f *flow) dispatch(b *testing.B) {
 	<-stopped
 }
 
-// verify checks, without counting, that every recipient is SENT.
-func (f *flow) verify(b *testing.B, ids []string) {
+// verify checks, without counting, that every recipient of ids is in
+// status, and returns them.
+func (f *flow) verify(b *testing.B, ids []string, status parley.RecipientStatus) []parley.Recipient {
+	var all []parley.Recipient
 	for _, id := range ids {
 		rs, err := f.check.Recipients(b.Context(), account, id, 0, perCampaign)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, r := range rs {
-			if r.Status != parley.StatusSent {
-				b.Fatalf("campaign %s recipient %s is %s", id, r.ID, r.Status)
+			if r.Status != status {
+				b.Fatalf("campaign %s recipient %s is %s, want %s", id, r.ID, r.Status, status)
 			}
 		}
 		if len(rs) != perCampaign {
 			b.Fatalf("campaign %s has %d recipients", id, len(rs))
 		}
+		all = append(all, rs...)
+	}
+	return all
+}
+
+// deliver applies one delivery receipt per sent recipient, workers at
+// once, as the webhook function does (one invocation each).
+func (f *flow) deliver(b *testing.B, rs []parley.Recipient) {
+	err := run.Each(b.Context(), workers, rs, func(ctx context.Context, r parley.Recipient) error {
+		res, err := f.delivery.Apply(ctx, receipts.Update{
+			AccountID: r.AccountID, CampaignID: r.CampaignID, RecipientID: r.ID, Provider: "sandbox",
+			ProviderMessageID: r.ProviderMessageID, Status: parley.StatusDelivered,
+		})
+		if err == nil && !res.Applied {
+			err = fmt.Errorf("receipt of %s not applied: %+v", r.ID, res)
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// reply looks up, for each recipient, the outbound contexts a reply of its
+// consumer is routed by, as the inbound function does, and checks that
+// the newest is the recipient's.
+func (f *flow) reply(b *testing.B, rs []parley.Recipient) {
+	err := run.Each(b.Context(), workers, rs, func(ctx context.Context, r parley.Recipient) error {
+		at := noon.Now()
+		cs, err := f.routing.OutboundContexts(awscost.Tag(ctx, replyTag), r.AccountID, r.Phone, at.Add(-parley.MaxLookback), store.MaxContexts)
+		switch {
+		case err != nil:
+			return err
+		case len(cs) == 0 || cs[0].RecipientID != r.ID || cs[0].CampaignID != r.CampaignID:
+			return fmt.Errorf("a reply of %s finds %+v", r.ID, cs)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 }
 
@@ -206,19 +278,24 @@ func add(total, usage map[awscost.Op]awscost.Usage) {
 	}
 }
 
-// BenchmarkCostPerRecipient runs intake and dispatch of 600 recipients on
-// moto_server, counts the AWS requests and DynamoDB capacity per recipient
-// from intake to the recorded SENT status, and prices them at on-demand
-// rates. Lambda invocations are one per intake call and one per batch the
-// SQS event source would hand the dispatcher. Capacity is computed from item
+// BenchmarkCostPerRecipient runs intake, dispatch and one delivery receipt
+// each of 600 recipients (see -campaigns) on moto_server, counts the AWS requests and
+// DynamoDB capacity per recipient from intake to the recorded DELIVERED
+// status, and prices them at on-demand rates. Lambda invocations are one
+// per intake call, one per batch the SQS event source would hand the
+// dispatcher and one per receipt (the webhook). The lookup a reply's
+// routing costs is listed too, per recipient as if each replied once,
+// outside the total. Capacity is computed from item
 // sizes: moto's ConsumedCapacity figures are placeholders (see the package
 // documentation); the table, printed once, shows them beside the computed
 // ones, and the rate limiter's and the sandbox gateway's calls on lines of
 // their own.
 func BenchmarkCostPerRecipient(b *testing.B) {
+	sized()
 	intake, dispatched := map[awscost.Op]awscost.Usage{}, map[awscost.Op]awscost.Usage{}
+	delivered, replied := map[awscost.Op]awscost.Usage{}, map[awscost.Op]awscost.Usage{}
 	var runs int
-	var took [2]time.Duration
+	var took [3]time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		f := newFlow(b)
@@ -233,18 +310,31 @@ func BenchmarkCostPerRecipient(b *testing.B) {
 		took[1] += time.Since(start)
 		add(dispatched, f.counter.Usage())
 		b.StopTimer()
-		f.verify(b, ids)
+		rs := f.verify(b, ids, parley.StatusSent)
+		f.counter.Reset()
+		b.StartTimer()
+		start = time.Now()
+		f.deliver(b, rs)
+		took[2] += time.Since(start)
+		add(delivered, f.counter.Usage())
+		b.StopTimer()
+		f.verify(b, ids, parley.StatusDelivered)
+		f.counter.Reset()
+		f.reply(b, rs)
+		add(replied, f.counter.Usage())
 		runs++
 		b.StartTimer()
 	}
 	bill := &awscost.Bill{
-		Prices: awscost.OnDemand, Source: awscost.Computed, Recipients: runs * recipients, Artifacts: []string{sandboxTag},
+		Prices: awscost.OnDemand, Source: awscost.Computed, Recipients: runs * recipients, Artifacts: []string{sandboxTag, replyTag},
 	}
 	bill.Add("intake", intake, runs*campaigns)
 	bill.Add("dispatch", dispatched, awscost.ReceivedBatches(dispatched))
+	bill.Add("receipt", delivered, runs*recipients)
+	bill.Add("reply", replied, 0)
 	report(b, bill)
-	fmt.Printf("cost per recipient over %d recipients at on-demand prices (intake took %s, dispatch %s on moto_server):\n",
-		bill.Recipients, took[0].Round(time.Millisecond), took[1].Round(time.Millisecond))
+	fmt.Printf("cost per recipient over %d recipients at on-demand prices (intake took %s, dispatch %s, receipts %s on moto_server):\n",
+		bill.Recipients, took[0].Round(time.Millisecond), took[1].Round(time.Millisecond), took[2].Round(time.Millisecond))
 	if err := bill.WriteTable(os.Stdout); err != nil {
 		b.Fatal(err)
 	}
@@ -266,5 +356,6 @@ func report(b *testing.B, bill *awscost.Bill) {
 	b.ReportMetric(sqsLine.Dollars, "sqs-$/Mrecipients")
 	b.ReportMetric(lambda.Dollars, "lambda-$/Mrecipients")
 	b.ReportMetric(bill.Total(awscost.OfTag(sandboxTag)).Dollars, "sandbox-$/Mrecipients")
-	b.ReportMetric(bill.Total(nil).Dollars, "$/Mrecipients")
+	b.ReportMetric(bill.Total(awscost.OfTag(replyTag)).Dollars, "reply-lookup-$/Mreplies")
+	b.ReportMetric(bill.Total(awscost.WithoutTags(sandboxTag, replyTag)).Dollars, "delivered-$/Mrecipients")
 }

@@ -161,8 +161,14 @@ func OfTag(tag string) func(Line) bool {
 	return func(l Line) bool { return l.Op.Tag == tag }
 }
 
+// WithoutTags accepts the lines of calls made for none of tags.
+func WithoutTags(tags ...string) func(Line) bool {
+	return func(l Line) bool { return !slices.Contains(tags, l.Op.Tag) }
+}
+
 // WriteTable writes the bill as a table: a row per phase and operation,
-// then the total, and the total without each artifact's lines.
+// then the total, the total without each artifact's lines and, when there
+// are several, without all of them.
 func (b *Bill) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "phase\toperation\trequests/recipient\tidle/recipient\tRCU/recipient\tWCU/recipient\treported R/W per recipient\t$/M recipients\t\n")
@@ -175,7 +181,10 @@ func (b *Bill) WriteTable(w io.Writer) error {
 	}
 	row("all", "total ("+b.Source.String()+" capacity)", b.Total(nil))
 	for _, tag := range b.Artifacts {
-		row("all", "total without ["+tag+"]", b.Total(func(l Line) bool { return l.Op.Tag != tag }))
+		row("all", "total without ["+tag+"]", b.Total(WithoutTags(tag)))
+	}
+	if len(b.Artifacts) > 1 {
+		row("all", "total without "+fmt.Sprint(b.Artifacts), b.Total(WithoutTags(b.Artifacts...)))
 	}
 	return tw.Flush()
 }

@@ -39,8 +39,9 @@ type Result struct {
 	Applied bool
 }
 
-// Apply records a delivery report. The recipient is the one u names; it
-// moves to the reported status only if it carries u.ProviderMessageID and
+// Apply records a delivery report in one conditional write (a report of
+// SENT, which mostly repeats the dispatcher's own record, is read first).
+// The recipient is the one u names; it moves to the reported status only if it carries u.ProviderMessageID and
 // that status ranks above its own (parley.Advances), with the report's
 // error code, so a report that arrives late or twice, or names a message
 // the recipient does not carry (a stale or forged reference), changes
@@ -62,36 +63,50 @@ func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
 		return Result{}, parley.FieldErrorf("providerMessageId", "a delivery report needs the provider's message id")
 	}
 	ref := u.Ref()
-	r, err := s.Store.Recipient(ctx, ref)
-	if err != nil {
-		return Result{}, fmt.Errorf("read recipient %s of %s for %s message %s: %w", ref.RecipientID, ref.CampaignID, u.Provider, u.ProviderMessageID, err)
-	}
-	res := Result{Ref: ref, Status: r.Status, Matched: r.ProviderMessageID == u.ProviderMessageID}
-	if r.Status == parley.StatusSending && !res.Matched {
-		return res, parley.Errorf(parley.EUNAVAILABLE, "recipient %s of %s is being sent; %s message %s is not recorded yet, retry",
-			ref.RecipientID, ref.CampaignID, u.Provider, u.ProviderMessageID)
-	}
 	to := u.Status
-	if to == "" || !res.Matched || !parley.Advances(r.Status, to) {
-		// No status, a message the recipient does not carry, or a report
-		// that would move it backwards.
-		return res, nil
+	if to == "" || to == parley.StatusSent {
+		// A report that records nothing, or mostly repeats what the
+		// dispatcher recorded itself: a read is cheaper than a write that
+		// fails.
+		r, err := s.Store.Recipient(ctx, ref)
+		if err != nil {
+			return Result{}, fmt.Errorf("read recipient %s of %s for %s message %s: %w", ref.RecipientID, ref.CampaignID, u.Provider, u.ProviderMessageID, err)
+		}
+		if res, err := s.stale(r, u); to == "" || !res.Matched || !parley.Advances(r.Status, to) || err != nil {
+			return res, err
+		}
 	}
 	at := u.At
 	if at.IsZero() {
 		at = s.Clock.Now()
 	}
-	change := parley.RecipientChange{From: parley.AdvancesFrom(to), Status: to, At: at}
+	// One conditional write: it applies only to the recipient that
+	// carries the message and whose status the report advances; a failed
+	// condition answers the stored recipient, which says why.
+	change := parley.RecipientChange{From: parley.AdvancesFrom(to), Status: to, At: at, Carries: u.ProviderMessageID}
 	if to == parley.StatusFailed || to == parley.StatusUndelivered {
 		change.ErrorMessage = u.ErrorCode
 	}
-	r, err = s.Store.UpdateRecipient(ctx, ref, change)
+	r, err := s.Store.UpdateRecipient(ctx, ref, change)
 	switch parley.ErrorCode(err) {
 	case "":
 		return Result{Ref: ref, Status: r.Status, Matched: true, Applied: true}, nil
 	case parley.ECONFLICT:
-		// A newer report won the race.
-		return Result{Ref: ref, Status: r.Status, Matched: true}, nil
+		// A message the recipient does not carry, a report that would
+		// move it backwards, or a newer report that won the race.
+		return s.stale(r, u)
 	}
 	return Result{}, fmt.Errorf("record %s of recipient %s of %s: %w", to, ref.RecipientID, ref.CampaignID, err)
+}
+
+// stale is the result of report u on r, the stored recipient, when u does
+// not move it: EUNAVAILABLE while r is being sent and does not carry u's
+// message yet (the provider retries).
+func (s *Service) stale(r parley.Recipient, u Update) (Result, error) {
+	res := Result{Ref: u.Ref(), Status: r.Status, Matched: r.ProviderMessageID == u.ProviderMessageID}
+	if r.Status == parley.StatusSending && !res.Matched {
+		return res, parley.Errorf(parley.EUNAVAILABLE, "recipient %s of %s is being sent; %s message %s is not recorded yet, retry",
+			r.ID, r.CampaignID, u.Provider, u.ProviderMessageID)
+	}
+	return res, nil
 }

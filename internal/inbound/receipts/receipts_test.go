@@ -10,6 +10,7 @@ import (
 	"github.com/parleyhq/parley/internal/gateway/whatsapp"
 	"github.com/parleyhq/parley/internal/inbound/receipts"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/storetest"
 	"github.com/parleyhq/parley/internal/testworld"
 )
@@ -143,5 +144,47 @@ func TestApplyWhileSending(t *testing.T) {
 	}
 	if res, err := svc.Apply(ctx, u); err != nil || !res.Applied || res.Status != parley.StatusDelivered {
 		t.Fatalf("retried report = %+v, %v; want DELIVERED", res, err)
+	}
+}
+
+// recipients is the port reads wraps.
+type recipients = store.Recipients
+
+// reads counts the recipient reads of a store.
+type reads struct {
+	recipients
+	n int
+}
+
+func (r *reads) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient, error) {
+	r.n++
+	return r.recipients.Recipient(ctx, ref)
+}
+
+// TestDeliveryReportWritesOnly: a delivery report costs one conditional
+// write and no read, whether it applies or names another message.
+func TestDeliveryReportWritesOnly(t *testing.T) {
+	s, _ := testworld.Open(t)
+	ctx := context.Background()
+	c, rs := storetest.Fixture("acct1", "camp1", 1)
+	if err := s.CreateCampaign(ctx, c, rs); err != nil {
+		t.Fatal(err)
+	}
+	ref := rs[0].Ref()
+	if _, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSent, ProviderMessageID: "SM1", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	counted := &reads{recipients: s}
+	svc := &receipts.Service{Store: counted, Clock: parley.ClockFunc(func() time.Time { return t0 })}
+	u := receipts.Update{AccountID: "acct1", CampaignID: ref.CampaignID, RecipientID: ref.RecipientID, Provider: twilio.Name, ProviderMessageID: "SM0", Status: parley.StatusDelivered}
+	if res, err := svc.Apply(ctx, u); err != nil || res.Applied || res.Matched || res.Status != parley.StatusSent {
+		t.Errorf("report of another message = %+v, %v; want ignored", res, err)
+	}
+	u.ProviderMessageID = "SM1"
+	if res, err := svc.Apply(ctx, u); err != nil || !res.Applied || res.Status != parley.StatusDelivered {
+		t.Errorf("report of the message = %+v, %v; want applied", res, err)
+	}
+	if counted.n != 0 {
+		t.Errorf("%d recipient reads; want none", counted.n)
 	}
 }

@@ -75,20 +75,19 @@ func TestCreateCampaignWritesInParallel(t *testing.T) {
 	client, name := newTable(t)
 	w := &watchedClient{Client: client}
 	s := dynamo.New(w, name)
-	const n = 500 // 20 batches
+	const n = 500 * dynamo.ChunkSize // 500 chunks, 20 batches
 	c, rs := storetest.Fixture("acct1", "camp1", n)
 	if err := s.CreateCampaign(ctx, c, rs); err != nil {
 		t.Fatal(err)
 	}
-	if w.maxItems > 25 || w.batches < n/25 {
-		t.Errorf("%d BatchWriteItem calls of up to %d items; want %d of at most 25", w.batches, w.maxItems, n/25)
+	if w.maxItems > 25 || w.batches < n/dynamo.ChunkSize/25 {
+		t.Errorf("%d BatchWriteItem calls of up to %d items; want %d of at most 25", w.batches, w.maxItems, n/dynamo.ChunkSize/25)
 	}
 	if w.maxInFlight < 2 || w.maxInFlight > 16 {
 		t.Errorf("%d BatchWriteItem calls in flight at most; want between 2 and 16", w.maxInFlight)
 	}
-	got, err := s.Recipients(ctx, "acct1", "camp1", 0, store.MaxPage)
-	if err != nil || len(got) != n || got[n-1].Seq != n {
-		t.Fatalf("Recipients = %d, %v; want %d", len(got), err, n)
+	if got := allRecipients(t, s, "camp1"); len(got) != n || got[n-1].Seq != n {
+		t.Fatalf("Recipients = %d; want %d", len(got), n)
 	}
 	// The campaign exists now: a second create writes nothing at all.
 	before := w.batches
@@ -105,7 +104,8 @@ func TestCreateCampaignFailedBatchHidesTheCampaign(t *testing.T) {
 	client, name := newTable(t)
 	w := &watchedClient{Client: client, fail: map[int]bool{3: true}}
 	s := dynamo.New(w, name)
-	c, rs := storetest.Fixture("acct1", "camp1", 200)
+	const n = 200 * dynamo.ChunkSize // 8 batches of chunks
+	c, rs := storetest.Fixture("acct1", "camp1", n)
 	if err := s.CreateCampaign(ctx, c, rs); parley.ErrorCode(err) != parley.EUNAVAILABLE {
 		t.Fatalf("CreateCampaign with a failed batch = %v, want EUNAVAILABLE", err)
 	}
@@ -120,8 +120,24 @@ func TestCreateCampaignFailedBatchHidesTheCampaign(t *testing.T) {
 	if err := s.CreateCampaign(ctx, c, rs); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.Recipients(ctx, "acct1", "camp1", 0, store.MaxPage); err != nil || len(got) != 200 {
-		t.Errorf("after the retry: %d recipients, %v", len(got), err)
+	if got := allRecipients(t, s, "camp1"); len(got) != n {
+		t.Errorf("after the retry: %d recipients", len(got))
+	}
+}
+
+// allRecipients lists every recipient of campaign, a page at a time.
+func allRecipients(t *testing.T, s *dynamo.Table, campaign string) []parley.Recipient {
+	t.Helper()
+	var all []parley.Recipient
+	for {
+		page, err := s.Recipients(context.Background(), "acct1", campaign, len(all), store.MaxPage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			return all
+		}
+		all = append(all, page...)
 	}
 }
 

@@ -48,6 +48,8 @@ type Table struct {
 	db     API
 	name   string
 	sealer parley.Sealer
+	// chunks keeps the recipient chunks read (see chunks.go).
+	chunks *chunkCache
 }
 
 var (
@@ -71,7 +73,7 @@ func WithSealer(s parley.Sealer) Option {
 // New returns the store on the named table, reached through client (usually
 // a *dynamodb.Client).
 func New(client API, table string, opts ...Option) *Table {
-	t := &Table{db: client, name: table}
+	t := &Table{db: client, name: table, chunks: &chunkCache{}}
 	for _, opt := range opts {
 		opt(t)
 	}
@@ -225,23 +227,16 @@ func campaignExists(id string) error {
 	return parley.Errorf(parley.ECONFLICT, "campaign %s exists", id)
 }
 
-// putRecipients writes rs in batches of batchSize, batchWriters at once. It
-// stops at the first failure and returns it; other batches may have been
-// written. Every item is encoded before any is written.
+// putRecipients writes rs, in chunks where it can (see recipientWrites),
+// in batches of batchSize items, batchWriters at once. It stops at the
+// first failure and returns it; other batches may have been written. Every
+// item is encoded before any is written.
 func (t *Table) putRecipients(ctx context.Context, rs []parley.Recipient) error {
-	var batches [][]types.WriteRequest
-	for chunk := range slices.Chunk(rs, batchSize) {
-		reqs := make([]types.WriteRequest, len(chunk))
-		for i, r := range chunk {
-			av, err := encode(newRecipientItem(r))
-			if err != nil {
-				return err
-			}
-			reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: av}}
-		}
-		batches = append(batches, reqs)
+	reqs, err := recipientWrites(rs)
+	if err != nil {
+		return err
 	}
-	return t.batchWriteAll(ctx, batches)
+	return t.batchWriteAll(ctx, slices.Collect(slices.Chunk(reqs, batchSize)))
 }
 
 // batchWriteAll writes batches, batchWriters at a time, and returns the
@@ -388,42 +383,78 @@ func (t *Table) Recipients(ctx context.Context, accountID, campaignID string, af
 	if afterSeq > 0 {
 		in.ExclusiveStartKey = itemKey(pk, recipientSK(parley.RecipientID(afterSeq)))
 	}
-	avs, err := t.query(ctx, in, min(max(limit, 1), store.MaxPage))
+	limit = min(max(limit, 1), store.MaxPage)
+	avs, err := t.query(ctx, in, limit)
 	if err != nil {
 		return nil, err
 	}
-	return decodeAll[recipientItem](avs)
+	items, err := decodeAll[recipientItem](avs)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := t.chunkEntries(ctx, accountID, campaignID, afterSeq, limit)
+	if err != nil {
+		return nil, err
+	}
+	return mergeRecipients(items, entries, limit), nil
 }
 
-// Recipient implements store.Recipients.
+// Recipient implements store.Recipients: the recipient's item, or its
+// chunk's entry while it has none.
 func (t *Table) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient, error) {
-	av, err := t.mustGet(ctx, recipientKey(ref), "recipient", ref.RecipientID)
+	av, err := t.get(ctx, recipientKey(ref))
 	if err != nil {
 		return parley.Recipient{}, err
 	}
-	return decode[recipientItem](av)
+	if av != nil {
+		return decode[recipientItem](av)
+	}
+	r, ok, err := t.fromChunk(ctx, ref)
+	if err == nil && !ok {
+		err = notFound("recipient", ref.RecipientID)
+	}
+	return r, err
 }
 
 // UpdateRecipient implements store.Recipients. A change whose DueAt lies outside
 // the years 0000 to 9999 is EINVALID.
 func (t *Table) UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error) {
+	if r, done, err := t.firstChange(ctx, ref, change); done {
+		return r, err
+	}
 	in, err := recipientUpdate(ref, change)
 	if err != nil {
 		return parley.Recipient{}, err
 	}
-	av, err := t.update(ctx, in)
-	conflict := errors.Is(err, errCondition)
-	switch {
-	case conflict && av == nil:
-		return parley.Recipient{}, notFound("recipient", ref.RecipientID)
-	case err != nil && !conflict:
-		return parley.Recipient{}, err
+	for range 2 {
+		av, err := t.update(ctx, in)
+		conflict := errors.Is(err, errCondition)
+		switch {
+		case conflict && av == nil:
+			// No item: the recipient is its chunk's entry, if it has one.
+			r, ok, err := t.fromChunk(ctx, ref)
+			switch {
+			case err != nil:
+				return parley.Recipient{}, err
+			case !ok:
+				return parley.Recipient{}, notFound("recipient", ref.RecipientID)
+			case !change.Allows(r):
+				return r, parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status)
+			}
+			if r, done, err := t.putFirst(ctx, r, change); done {
+				return r, err
+			}
+			continue // put meanwhile: its item takes the change
+		case err != nil && !conflict:
+			return parley.Recipient{}, err
+		}
+		r, err := decode[recipientItem](av)
+		if err != nil || !conflict {
+			return r, err
+		}
+		return r, parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status)
 	}
-	r, err := decode[recipientItem](av)
-	if err != nil || !conflict {
-		return r, err
-	}
-	return r, parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status)
+	return parley.Recipient{}, parley.Errorf(parley.EUNAVAILABLE, "recipient %s changed concurrently; try again", ref.RecipientID)
 }
 
 // recipientUpdate is the UpdateItem that does what change.Apply does, on
@@ -457,6 +488,10 @@ func recipientUpdate(ref parley.Ref, change parley.RecipientChange) (*dynamodb.U
 	if change.Attempt != 0 {
 		cond += " AND attempts = :attempt"
 		u.values[":attempt"] = num(change.Attempt)
+	}
+	if change.Carries != "" {
+		cond += " AND providerMessageId = :carries"
+		u.values[":carries"] = str(change.Carries)
 	}
 	if err := u.moveDue(pk, sk, change); err != nil {
 		return nil, err

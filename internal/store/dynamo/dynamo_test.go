@@ -148,7 +148,7 @@ func TestCreateCampaignChunksAndRetries(t *testing.T) {
 	client, name := newTable(t)
 	stingy := &stingyClient{Client: client}
 	s := dynamo.New(stingy, name)
-	const n = 60
+	const n = 60 * dynamo.ChunkSize // 60 chunks
 	c, rs := storetest.Fixture("acct1", "camp1", n)
 	if err := s.CreateCampaign(ctx, c, rs); err != nil {
 		t.Fatal(err)
@@ -156,14 +156,11 @@ func TestCreateCampaignChunksAndRetries(t *testing.T) {
 	if stingy.maxBatch > 25 {
 		t.Errorf("a BatchWriteItem carried %d items, DynamoDB allows 25", stingy.maxBatch)
 	}
-	// 60 = 25+25+10; each chunk of 25 needs a retry for its last 5.
+	// 60 chunks = 25+25+10; each batch of 25 needs a retry for its last 5.
 	if stingy.calls != 5 {
 		t.Errorf("%d BatchWriteItem calls, want 5 (3 chunks, 2 retries)", stingy.calls)
 	}
-	got, err := s.Recipients(ctx, "acct1", "camp1", 0, store.MaxPage)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := allRecipients(t, s, "camp1")
 	if len(got) != n {
 		t.Fatalf("Recipients = %d, want %d", len(got), n)
 	}

@@ -22,6 +22,7 @@ func Recipients(t *testing.T, newStore func(t *testing.T) store.Store, opt Optio
 	t.Run("FencedChange", func(t *testing.T) { testFencedChange(t, newStore(t)) })
 	t.Run("InApp", func(t *testing.T) { testInAppRecipient(t, newStore(t)) })
 	t.Run("SentKeepsNoPointer", func(t *testing.T) { testSentKeepsNoPointer(t, newStore(t)) })
+	t.Run("CarriesMessage", func(t *testing.T) { testCarriesMessage(t, newStore(t)) })
 }
 
 func testRecipientsPaging(t *testing.T, s store.Store) {
@@ -301,5 +302,28 @@ func testSentKeepsNoPointer(t *testing.T, s store.Store) {
 	}
 	if other, err := s.Recipient(ctx, rs[0].Ref()); err != nil || other.ProviderMessageID != "" {
 		t.Errorf("the other recipient = %+v, %v; want no provider id", other, err)
+	}
+}
+
+// testCarriesMessage: a change naming the message the recipient must carry
+// applies only to the recipient that carries it, and a failed condition
+// answers the stored recipient.
+func testCarriesMessage(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 1)
+	create(t, s, c, rs)
+	ref, t0 := rs[0].Ref(), time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if _, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSent, ProviderMessageID: "m1", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	delivered := parley.RecipientChange{From: parley.AdvancesFrom(parley.StatusDelivered), Status: parley.StatusDelivered, At: t0.Add(time.Second), Carries: "m0"}
+	cur, err := s.UpdateRecipient(ctx, ref, delivered)
+	wantCode(t, err, parley.ECONFLICT)
+	if cur.Status != parley.StatusSent || cur.ProviderMessageID != "m1" {
+		t.Errorf("a change for another message returned %+v, want the stored recipient", cur)
+	}
+	delivered.Carries = "m1"
+	if got, err := s.UpdateRecipient(ctx, ref, delivered); err != nil || got.Status != parley.StatusDelivered || got.ProviderMessageID != "m1" {
+		t.Errorf("the carried message's change = %+v, %v; want DELIVERED", got, err)
 	}
 }
