@@ -200,16 +200,26 @@ func (s *Store) Template(ctx context.Context, accountID, id string) (parley.What
 
 // Templates implements store.Templates.
 func (s *Store) Templates(ctx context.Context, accountID string) ([]parley.WhatsAppTemplate, error) {
-	out := []parley.WhatsAppTemplate{}
-	prefix := []byte(accountID + "\x00")
+	return listJSON[parley.WhatsAppTemplate](s, bucketTemplates, []byte(accountID+"\x00"), "template")
+}
+
+// listJSON decodes, in key order, the JSON values of bucket whose keys
+// start with prefix; an empty list, not nil, when there are none. what
+// names a value in errors.
+func listJSON[T any](s *Store, bucket, prefix []byte, what string) ([]T, error) {
+	out := []T{}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketTemplates).Cursor()
+		b := tx.Bucket(bucket)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var t parley.WhatsAppTemplate
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("decode template %s: %w", k, err)
+			var item T
+			if err := json.Unmarshal(v, &item); err != nil {
+				return fmt.Errorf("decode %s %q: %w", what, k, err)
 			}
-			out = append(out, t)
+			out = append(out, item)
 		}
 		return nil
 	})

@@ -98,23 +98,7 @@ func (s *Store) Handoffs(ctx context.Context, accountID string) ([]parley.Handof
 }
 
 func (s *Store) handoffList(prefix []byte) ([]parley.Handoff, error) {
-	out := []parley.Handoff{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketHandoffs)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var h parley.Handoff
-			if err := json.Unmarshal(v, &h); err != nil {
-				return fmt.Errorf("decode handoff %q: %w", k, err)
-			}
-			out = append(out, h)
-		}
-		return nil
-	})
-	return out, err
+	return listJSON[parley.Handoff](s, bucketHandoffs, prefix, "handoff")
 }
 
 // DeleteHandoff implements store.Handoffs.

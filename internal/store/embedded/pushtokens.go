@@ -1,10 +1,7 @@
 package embedded
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -38,24 +35,7 @@ func (s *Store) PutPushToken(ctx context.Context, t parley.PushToken) error {
 
 // PushTokens implements store.PushTokens.
 func (s *Store) PushTokens(ctx context.Context, accountID, consumerID string) ([]parley.PushToken, error) {
-	out := []parley.PushToken{}
-	prefix := consumerPrefix(accountID, consumerID)
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPushTokens)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var t parley.PushToken
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("decode push token %q: %w", k, err)
-			}
-			out = append(out, t)
-		}
-		return nil
-	})
-	return out, err
+	return listJSON[parley.PushToken](s, bucketPushTokens, consumerPrefix(accountID, consumerID), "push token")
 }
 
 // DeviceTokens implements store.Devices.
