@@ -1,44 +1,8 @@
 package parley
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
-	"sync"
 	"testing"
 )
-
-// fakeSealer keeps what it seals and hands out a handle: enough to see
-// that the codec stores no secret and binds each sealed value to its item.
-type fakeSealer struct {
-	mu     sync.Mutex
-	sealed map[string]fakeSealed
-}
-
-type fakeSealed struct{ plain, aad []byte }
-
-var _ Sealer = (*fakeSealer)(nil)
-
-func newFakeSealer() *fakeSealer { return &fakeSealer{sealed: map[string]fakeSealed{}} }
-
-func (f *fakeSealer) Seal(_ context.Context, plain, aad []byte) ([]byte, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	h := fmt.Sprintf("sealed-%d", len(f.sealed))
-	f.sealed[h] = fakeSealed{bytes.Clone(plain), bytes.Clone(aad)}
-	return []byte(h), nil
-}
-
-func (f *fakeSealer) Open(_ context.Context, sealed, aad []byte) ([]byte, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s, ok := f.sealed[string(sealed)]
-	if !ok || !bytes.Equal(s.aad, aad) {
-		return nil, errors.New("does not open")
-	}
-	return bytes.Clone(s.plain), nil
-}
 
 func TestNoSealerRefuses(t *testing.T) {
 	ctx := t.Context()
