@@ -437,6 +437,19 @@ const (
 // uploadSlots admits MaxUploadsAtOnce multipart requests at once.
 type uploadSlots chan struct{}
 
+// takeDraft admits a request (admitDraft) and reads its draft; release
+// gives back what admitting took, once the request is done.
+func (s *Server) takeDraft(w http.ResponseWriter, r *http.Request, gate Gate) (d draftRequest, release func(), err error) {
+	if release, err = s.admitDraft(r, gate); err != nil {
+		return draftRequest{}, nil, err
+	}
+	if d, err = s.readDraft(w, r); err != nil {
+		release()
+		return draftRequest{}, nil, err
+	}
+	return d, release, nil
+}
+
 // admitDraft holds a request to gate's budget (when set) and, for an
 // upload, takes one of the process's upload slots; release gives it back.
 func (s *Server) admitDraft(r *http.Request, gate Gate) (release func(), err error) {
@@ -461,17 +474,12 @@ func (s *Server) admitDraft(r *http.Request, gate Gate) (release func(), err err
 }
 
 func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
-	release, err := s.admitDraft(r, nil) // the budget is taken once the draft is valid
+	d, release, err := s.takeDraft(w, r, nil) // the budget is taken once the draft is valid
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	defer release()
-	d, err := s.readDraft(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	acc, err := s.Campaigns.Create(r.Context(), r.PathValue("accountId"), d.Draft)
 	var rejected *campaign.RejectedError
 	resp := CreateCampaignResponse{RequestTraceID: uuid.NewString(), AcceptedConsumers: []AcceptedConsumer{}}
@@ -506,17 +514,12 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	release, err := s.admitDraft(r, s.ParseGate)
+	d, release, err := s.takeDraft(w, r, s.ParseGate)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	defer release()
-	d, err := s.readDraft(w, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	prev, err := s.Campaigns.Preview(r.Context(), r.PathValue("accountId"), d.Draft)
 	if err != nil {
 		s.fail(w, r, err)
