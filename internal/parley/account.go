@@ -37,6 +37,16 @@ type Account struct {
 	// may take per channel and day (UTC); consumers past it are refused
 	// (DAILY_LIMIT_REACHED). 0 means DefaultDailyRecipientLimit.
 	DailyRecipientLimit int `json:"dailyRecipientLimit,omitempty"`
+	// Channels are the outbound channels in priority order, each enabled
+	// or not (see ChannelSetting); empty until the account sets them.
+	Channels []ChannelSetting `json:"channels,omitempty"`
+	// DeviceCheck makes Connect to Messaging check that a consumer's
+	// number is a mobile one before offering SMS or WhatsApp; off by
+	// default, when the IVR is trusted to have checked.
+	DeviceCheck bool `json:"deviceCheck"`
+	// OutboundSkills are the routing skills outbound messages may route
+	// replies to.
+	OutboundSkills []string `json:"outboundSkills,omitempty"`
 }
 
 // Bounds of an account's daily recipient limit: LivePerson's 100,000 by
@@ -78,6 +88,9 @@ func (a Account) Validate(p egress.Policy) error {
 		return FieldErrorf("dailyRecipientLimit", "dailyRecipientLimit is %d; it must be from 1 to %d (0 for the default, %d)", a.DailyRecipientLimit, MaxDailyRecipientLimit, DefaultDailyRecipientLimit)
 	}
 	if err := CheckCountry("defaultCountry", a.DefaultCountry); err != nil {
+		return err
+	}
+	if err := a.validateOutbound(); err != nil {
 		return err
 	}
 	return a.validateConnector(p)

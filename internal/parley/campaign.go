@@ -55,6 +55,9 @@ type Campaign struct {
 	// Template is the WhatsApp template the campaign sends, as it was when
 	// the campaign was accepted; nil for a plain SMS campaign.
 	Template *WhatsAppTemplate `json:"template,omitempty"`
+	// CallID names the Connect to Messaging call a deflection campaign
+	// (one consumer, sent at once) was invited by; "" for other campaigns.
+	CallID string `json:"callId,omitempty"`
 	// State says whether the campaign may send; the zero value is active.
 	State CampaignState `json:"state,omitempty"`
 }

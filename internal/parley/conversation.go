@@ -80,6 +80,13 @@ type ConversationContext struct {
 	EntryPoint   string `json:"entryPoint,omitempty"`
 	Language     string `json:"language,omitempty"`
 	NotesToAgent string `json:"notesToAgent,omitempty"`
+	// IVR is the call context of a Connect to Messaging deflection the
+	// consumer answered.
+	IVR *IVRContext `json:"ivr,omitempty"`
+	// RecentOutbound are the newest messages sent to the consumer in the
+	// 30 days before the conversation opened (at most five, newest
+	// first): the agent's view of what the consumer was told.
+	RecentOutbound []OutboundSummary `json:"recentOutbound,omitempty"`
 }
 
 // Conversation is a consumer's exchange with a brand's agents: it opens

@@ -25,7 +25,10 @@ type OutboundContext struct {
 	Body              string            `json:"body,omitempty"`
 	CustomerInfo      map[string]string `json:"customerInfo,omitempty"`
 	ProviderMessageID string            `json:"providerMessageId,omitempty"`
-	SentAt            time.Time         `json:"sentAt"`
+	// CallID names the Connect to Messaging call the message deflected;
+	// its IVR context goes with the conversation a reply opens.
+	CallID string    `json:"callId,omitempty"`
+	SentAt time.Time `json:"sentAt"`
 	// Lookback is how long replies go to Skill; see ClampLookback.
 	Lookback time.Duration `json:"lookback"`
 }
@@ -55,6 +58,12 @@ func ClampLookback(d time.Duration) time.Duration {
 		return MaxLookback
 	}
 	return d
+}
+
+// Retained is how long a context is kept: its lookback, and at least the
+// agent context's window (RecentOutboundWindow).
+func (o OutboundContext) Retained() time.Time {
+	return o.SentAt.Add(max(ClampLookback(o.Lookback), RecentOutboundWindow))
 }
 
 // Expires is the last instant a reply is routed by the context.

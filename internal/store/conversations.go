@@ -19,7 +19,8 @@ type OutboundContexts interface {
 	PutOutboundContext(ctx context.Context, c parley.OutboundContext) error
 	// OutboundContexts lists a consumer's contexts sent at or after since,
 	// newest first, at most limit (capped at MaxContexts). A context may be
-	// left out once its lookback has passed.
+	// left out once parley.OutboundContext.Retained has passed: it is kept
+	// for its lookback, and at least the 30 days of the agent context.
 	OutboundContexts(ctx context.Context, accountID, consumer string, since time.Time, limit int) ([]parley.OutboundContext, error)
 }
 

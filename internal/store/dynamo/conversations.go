@@ -57,8 +57,9 @@ const (
 
 // Retention of items that only routing reads.
 const (
-	// routingContextGrace keeps a context a day past its lookback: TTL deletion
-	// is late, and free.
+	// routingContextGrace keeps a context a day past its retention (its
+	// lookback, and at least the agent context's 30 days): TTL deletion is
+	// late, and free.
 	routingContextGrace = 24 * time.Hour
 	// NotificationTTL is how long a broadcast notification is kept.
 	NotificationTTL = 90 * 24 * time.Hour
@@ -116,6 +117,7 @@ type routingContextItem struct {
 	Body              string            `dynamodbav:"b,omitempty"`
 	Info              map[string]string `dynamodbav:"i,omitempty"`
 	ProviderMessageID string            `dynamodbav:"m,omitempty"`
+	CallID            string            `dynamodbav:"k,omitempty"`
 	LookbackSeconds   int64             `dynamodbav:"lb"`
 	ExpiresAt         int64             `dynamodbav:"expiresAt"`
 }
@@ -134,7 +136,7 @@ func newRoutingContextItem(c parley.OutboundContext) (routingContextItem, error)
 		PK: routingContextPK(c.AccountID, c.Consumer), SK: sent + "#" + c.CampaignID,
 		CampaignID: c.CampaignID, CampaignName: c.CampaignName, RecipientID: c.RecipientID, Skill: c.Skill,
 		Channel: string(c.Channel), Sender: c.Sender, Body: c.Body, Info: c.CustomerInfo, ProviderMessageID: c.ProviderMessageID,
-		LookbackSeconds: int64(c.Lookback / time.Second), ExpiresAt: c.Expires().Add(routingContextGrace).Unix(),
+		CallID: c.CallID, LookbackSeconds: int64(c.Lookback / time.Second), ExpiresAt: c.Retained().Add(routingContextGrace).Unix(),
 	}, nil
 }
 
@@ -147,7 +149,7 @@ func (it routingContextItem) domain(accountID, consumer string) (parley.Outbound
 	return parley.OutboundContext{
 		AccountID: accountID, Consumer: consumer, CampaignID: it.CampaignID, CampaignName: it.CampaignName,
 		RecipientID: it.RecipientID, Skill: it.Skill, Channel: parley.Channel(it.Channel), Sender: it.Sender, Body: it.Body,
-		CustomerInfo: it.Info, ProviderMessageID: it.ProviderMessageID, SentAt: sent,
+		CustomerInfo: it.Info, ProviderMessageID: it.ProviderMessageID, CallID: it.CallID, SentAt: sent,
 		Lookback: time.Duration(it.LookbackSeconds) * time.Second,
 	}, nil
 }

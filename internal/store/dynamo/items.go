@@ -63,6 +63,10 @@ type accountItem struct {
 	DailyRecipientLimit int `dynamodbav:"dailyRecipientLimit,omitempty"`
 	// ConnectorSecretSealed is secret.EncodeConnector.
 	ConnectorSecretSealed []byte `dynamodbav:"connectorSecretSealed,omitempty"`
+	// The outbound settings.
+	Channels       []parley.ChannelSetting `dynamodbav:"channels,omitempty"`
+	DeviceCheck    bool                    `dynamodbav:"deviceCheck,omitempty"`
+	OutboundSkills []string                `dynamodbav:"outboundSkills,omitempty"`
 }
 
 const accountSK = "SETTINGS"
@@ -73,7 +77,8 @@ func newAccountItem(a parley.Account) accountItem {
 	return accountItem{PK: "ACCOUNT#" + a.ID, SK: accountSK, ID: a.ID, OptOutText: a.OptOutText,
 		HelpText: a.HelpText, DefaultSkill: a.DefaultSkill, DefaultCountry: a.DefaultCountry, UpdatedAt: a.UpdatedAt,
 		OptOutConfirmText: a.OptOutConfirmText, OptInConfirmText: a.OptInConfirmText,
-		ConnectorURL: a.ConnectorURL, DailyRecipientLimit: a.DailyRecipientLimit}
+		ConnectorURL: a.ConnectorURL, DailyRecipientLimit: a.DailyRecipientLimit,
+		Channels: a.Channels, DeviceCheck: a.DeviceCheck, OutboundSkills: a.OutboundSkills}
 }
 
 // domain returns the account without its connector secret, which Account
@@ -82,7 +87,8 @@ func (it accountItem) domain() parley.Account {
 	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill,
 		DefaultCountry: it.DefaultCountry, UpdatedAt: it.UpdatedAt,
 		OptOutConfirmText: it.OptOutConfirmText, OptInConfirmText: it.OptInConfirmText,
-		ConnectorURL: it.ConnectorURL, DailyRecipientLimit: it.DailyRecipientLimit}
+		ConnectorURL: it.ConnectorURL, DailyRecipientLimit: it.DailyRecipientLimit,
+		Channels: it.Channels, DeviceCheck: it.DeviceCheck, OutboundSkills: it.OutboundSkills}
 }
 
 // templateJSON stores a campaign's template snapshot as one JSON string.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/parley"
@@ -14,6 +15,21 @@ func Accounts(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Settings", func(t *testing.T) { testAccount(t, newStore(t)) })
 	t.Run("ConfirmTexts", func(t *testing.T) { testConfirmTexts(t, newStore(t)) })
 	t.Run("ConnectorSecret", func(t *testing.T) { testConnectorSecret(t, newStore(t)) })
+	t.Run("OutboundSettings", func(t *testing.T) { testOutboundSettings(t, newStore(t)) })
+}
+
+func testOutboundSettings(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	want := parley.Account{ID: "acct1", DefaultSkill: "sales", UpdatedAt: t0, DeviceCheck: true,
+		Channels:       []parley.ChannelSetting{{Channel: parley.ChannelWhatsApp, Enabled: true}, {Channel: parley.ChannelSMS, Enabled: true}, {Channel: parley.ChannelInApp}},
+		OutboundSkills: []string{"sales", "billing"}}
+	if err := s.PutAccount(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Account(ctx, "acct1")
+	if err != nil || !reflect.DeepEqual(got.Channels, want.Channels) || !got.DeviceCheck || !reflect.DeepEqual(got.OutboundSkills, want.OutboundSkills) {
+		t.Fatalf("Account = %+v, %v; want the outbound settings of %+v", got, err, want)
+	}
 }
 
 // Templates checks store.Templates.
@@ -24,7 +40,7 @@ func Templates(t *testing.T, newStore func(t *testing.T) store.Store) {
 func testAccount(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	a, err := s.Account(ctx, "acct1")
-	if err != nil || a != (parley.Account{ID: "acct1"}) {
+	if err != nil || !reflect.DeepEqual(a, parley.Account{ID: "acct1"}) {
 		t.Fatalf("unsaved account = %+v, %v; want zero settings", a, err)
 	}
 	want := parley.Account{ID: "acct1", OptOutText: "Text STOP to quit", HelpText: "Call 555-0100", DefaultSkill: "service", DefaultCountry: "US",

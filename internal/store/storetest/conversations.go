@@ -87,6 +87,16 @@ func testOutboundContexts(t *testing.T, s store.Store) {
 		t.Errorf("contexts of a consumer with none = %+v, %v", got, err)
 	}
 
+	// A deflection's context names its call.
+	deflected := outbound("acct1", "+12025550108", "b0eb76ed-0ff9-4d03-935b-c86ca9aa9354", t0)
+	deflected.CallID = deflected.CampaignID
+	if err := s.PutOutboundContext(ctx, deflected); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.OutboundContexts(ctx, "acct1", "+12025550108", t0, 1); err != nil || len(got) != 1 || got[0].CallID != deflected.CallID {
+		t.Errorf("deflection context = %+v, %v; want callId %s", got, err, deflected.CallID)
+	}
+
 	// Oversized values are cut to the budgets that keep the item small.
 	big := outbound("acct1", "+12025550109", "c9", t0)
 	big.Body, big.CampaignName = strings.Repeat("é", 1000), strings.Repeat("n", 500)

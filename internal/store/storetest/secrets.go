@@ -180,7 +180,7 @@ func ConnectorSecretAtRest(t *testing.T, open func(t *testing.T) (store.Store, R
 			t.Fatal(err)
 		}
 		assertNotInDump(t, raw, restConnector)
-		if got, err := s.Account(ctx, a.ID); err != nil || got != a {
+		if got, err := s.Account(ctx, a.ID); err != nil || !reflect.DeepEqual(got, a) {
 			t.Errorf("Account = %+v, %v; want %+v back intact", got, err, a)
 		}
 		without := a
@@ -188,7 +188,7 @@ func ConnectorSecretAtRest(t *testing.T, open func(t *testing.T) (store.Store, R
 		if err := s.PutAccount(ctx, without); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := s.Account(ctx, a.ID); err != nil || got != without {
+		if got, err := s.Account(ctx, a.ID); err != nil || !reflect.DeepEqual(got, without) {
 			t.Errorf("Account after the connector was removed = %+v, %v; want %+v", got, err, without)
 		}
 	})
@@ -206,11 +206,11 @@ func ConnectorSecretAtRest(t *testing.T, open func(t *testing.T) (store.Store, R
 		s, raw := open(t)
 		raw.PutLegacyAccount(t, a)
 		got, err := s.Account(ctx, a.ID)
-		if err != nil || got != a {
+		if err != nil || !reflect.DeepEqual(got, a) {
 			t.Fatalf("Account of a record in clear = %+v, %v; want %+v", got, err, a)
 		}
 		assertNotInDump(t, raw, restConnector)
-		if got, err := s.Account(ctx, a.ID); err != nil || got != a {
+		if got, err := s.Account(ctx, a.ID); err != nil || !reflect.DeepEqual(got, a) {
 			t.Errorf("Account once sealed = %+v, %v; want %+v", got, err, a)
 		}
 	})
