@@ -199,7 +199,7 @@ func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accept
 	if len(a.Recipients) == 0 {
 		return Accepted{}, &RejectedError{Failed: a.Failed}
 	}
-	if s.Gate != nil {
+	if s.Gate != nil && d.CallID == "" { // an invite is held to its route's own rate
 		if err := s.Gate.Admit(ctx, accountID); err != nil {
 			return Accepted{}, err
 		}
@@ -273,7 +273,7 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 		country = ""                                   // in-app consumers have no number
 	}
 	return parley.Campaign{
-		AccountID: acct.ID, ID: s.newID(), Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
+		AccountID: acct.ID, ID: cmp.Or(d.ID, s.newID()), CallID: d.CallID, Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
 		OutboundNumber: outbound, Channel: channel, Message: d.Message, OptOutText: optOut,
 		DefaultCountry: country, Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback, Template: tpl,
 	}, nil
@@ -363,9 +363,13 @@ func newRecipient(c parley.Campaign, cons Consumer, seen map[string]string, wher
 			fmt.Sprintf("%s has no value for {{%d}}", where, missing[0])
 	}
 	body = message.WithOptOut(body, c.OptOutText)
-	if n := utf8.RuneCountInString(body); n > message.SMSLimit {
+	limit := message.SMSLimit
+	if c.CallID != "" && cons.Text != "" {
+		limit = parley.MaxOverrideMessage // an IVR's overrideMessage
+	}
+	if n := utf8.RuneCountInString(body); n > limit {
 		return parley.Recipient{}, parley.CodeTooLong,
-			fmt.Sprintf("%s: the message with its opt-out text is %d characters; at most %d", where, n, message.SMSLimit)
+			fmt.Sprintf("%s: the message with its opt-out text is %d characters; at most %d", where, n, limit)
 	}
 	return parley.Recipient{
 		AccountID: c.AccountID, CampaignID: c.ID, Channel: parley.ChannelSMS, Phone: e164,

@@ -17,6 +17,14 @@ import (
 
 // Draft is a campaign as a brand submits it.
 type Draft struct {
+	// ID is the campaign's id; a new one when empty.
+	ID string
+	// CallID makes the draft a Connect to Messaging deflection of that
+	// call: sent at once, whatever the hour (the consumer is on the
+	// phone), so its window is open around the clock on every channel,
+	// and an SMS text the IVR overrides may take up to
+	// parley.MaxOverrideMessage characters.
+	CallID         string
 	Name           string
 	Skill          string
 	TemplateID     string
@@ -191,6 +199,10 @@ func (d Draft) validateCommon(now time.Time) error {
 // 00:00–24:00 every day (no window at all).
 func (d Draft) schedule(channel parley.Channel) (window.Schedule, error) {
 	s := window.Schedule{Window: window.Default, StartAt: d.StartTime, EndAt: d.EndTime}
+	if d.CallID != "" {
+		s.Window = window.Always
+		return s, nil
+	}
 	if d.Window == nil {
 		return s, nil
 	}

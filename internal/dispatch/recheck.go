@@ -73,7 +73,7 @@ func (d *Dispatcher) remember(ctx context.Context, c parley.Campaign, r parley.R
 	err := d.Conversations.RecordOutbound(ctx, parley.OutboundContext{
 		AccountID: r.AccountID, Consumer: consumer(r), CampaignID: c.ID, CampaignName: c.Name, RecipientID: r.ID,
 		Skill: c.Skill, Channel: m.Channel, Sender: m.From, Body: m.Body, CustomerInfo: r.Variables, ProviderMessageID: providerID,
-		SentAt: d.Clock.Now(), Lookback: c.Lookback,
+		CallID: c.CallID, SentAt: d.Clock.Now(), Lookback: c.Lookback,
 	})
 	if err != nil {
 		d.Log.ErrorContext(ctx, "outbound context not recorded; a reply will go to the default skill", obs.Recipient(r), "err", err)

@@ -48,6 +48,9 @@ const (
 	CallGrace = 24 * time.Hour
 	// MaxSDEBytes bounds the sdes an eligibility request may carry.
 	MaxSDEBytes = 8 << 10
+	// MaxOverrideMessage bounds an invite's overrideMessage: Twilio's
+	// limit, as LivePerson's.
+	MaxOverrideMessage = 1600
 )
 
 // Expired reports whether the call is forgotten at at.

@@ -56,6 +56,15 @@ type Service struct {
 	// NewID names new conversations and broadcasts; nil means UUIDv7,
 	// whose order is creation order (listings rely on it).
 	NewID func() string
+	// Calls, when set, gives the IVR context of the Connect to Messaging
+	// call a deflection message was sent for, which the conversation its
+	// reply opens carries.
+	Calls Calls
+}
+
+// Calls reads Connect to Messaging call contexts (store.Calls is one).
+type Calls interface {
+	Call(ctx context.Context, accountID, id string) (parley.Call, error)
 }
 
 // Inbound is a consumer's message as a channel webhook received it.
@@ -206,13 +215,24 @@ func (s *Service) redelivered(ctx context.Context, c parley.Conversation, provid
 // open builds the conversation a reply at at starts. Outbound contexts sent
 // before consumed (when the consumer's previous conversation opened) were
 // answered already and route nothing.
-func (s *Service) open(ctx context.Context, in Inbound, consumer string, at, consumed time.Time) (parley.Conversation, error) {
+// Whichever way it is routed, it carries the consumer's recent outbound
+// messages (parley.RecentOutbound).
+func (s *Service) open(ctx context.Context, in Inbound, consumer string, at, consumed time.Time) (c parley.Conversation, err error) {
 	now := s.now()
-	c := parley.Conversation{
+	c = parley.Conversation{
 		ID: s.newID(), AccountID: in.AccountID, Consumer: consumer, Channel: in.Channel, Status: parley.ConversationOpen,
 		Transcript: []parley.Line{}, OpenedAt: at, UpdatedAt: now,
 	}
-	routed, err := s.byContext(ctx, &c, in, at, consumed)
+	contexts, err := s.Store.OutboundContexts(ctx, c.AccountID, c.Consumer, at.Add(-parley.MaxLookback), routeContexts)
+	if err != nil {
+		return c, err
+	}
+	defer func() {
+		if err == nil {
+			c.Context.RecentOutbound = parley.RecentOutbound(contexts, at)
+		}
+	}()
+	routed, err := s.byContext(ctx, &c, contexts, in, at, consumed)
 	if err != nil || routed {
 		return c, err
 	}
@@ -230,12 +250,9 @@ func (s *Service) open(ctx context.Context, in Inbound, consumer string, at, con
 }
 
 // byContext routes c by the outbound context Attribute picks among the
-// consumer's newest ones.
-func (s *Service) byContext(ctx context.Context, c *parley.Conversation, in Inbound, at, consumed time.Time) (bool, error) {
-	contexts, err := s.Store.OutboundContexts(ctx, c.AccountID, c.Consumer, at.Add(-parley.MaxLookback), routeContexts)
-	if err != nil {
-		return false, err
-	}
+// consumer's newest ones (contexts); a deflection's carries its call's IVR
+// context.
+func (s *Service) byContext(ctx context.Context, c *parley.Conversation, contexts []parley.OutboundContext, in Inbound, at, consumed time.Time) (bool, error) {
 	o, ok := Attribute(contexts, cmp.Or(in.Channel, parley.ChannelSMS), cmp.Or(in.Sender, in.To), at, consumed)
 	if !ok {
 		return false, nil
@@ -247,6 +264,18 @@ func (s *Service) byContext(ctx context.Context, c *parley.Conversation, in Inbo
 		CustomerInfo: o.CustomerInfo, OutboundAt: o.SentAt,
 	}
 	c.Append(parley.Line{Direction: parley.Outbound, Body: o.Body, At: o.SentAt, ProviderMessageID: o.ProviderMessageID})
+	if o.CallID == "" || s.Calls == nil {
+		return true, nil
+	}
+	call, err := s.Calls.Call(ctx, c.AccountID, o.CallID)
+	switch parley.ErrorCode(err) {
+	case "":
+		c.Context.IVR = &call.IVR
+	case parley.ENOTFOUND: // forgotten: the reply is still the deflection's
+		s.log().InfoContext(ctx, "the call of a deflection message is forgotten", obs.IDs(c.AccountID, o.CampaignID, ""))
+	default:
+		return false, err
+	}
 	return true, nil
 }
 
