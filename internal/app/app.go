@@ -16,6 +16,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/auth/signingkey"
+	"github.com/parleyhq/parley/internal/c2m"
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/dispatch"
@@ -86,6 +87,10 @@ type App struct {
 	closers []func() error
 }
 
+// C2MRate is how many requests a second each Connect to Messaging route
+// takes per account, as LivePerson's API does.
+const C2MRate = 30
+
 // Option changes how New builds the app.
 type Option func(*options)
 
@@ -139,7 +144,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.Campaigns.Async = a.Config.Backend == config.BackendAWS
 	a.Sandbox = &sandbox.Gateway{Recorder: a.Outbox, Clock: clock, Devices: a.Store}
 	a.Gateways = a.gateways(clock, log)
-	a.Replies = &conversation.Service{Store: a.Store, Events: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
+	a.Replies = &conversation.Service{Store: a.Store, Events: a.Store, Calls: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{
 		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Gateways,
 		Consent: a.OptOuts, Conversations: a.Replies, Requeue: a.Queue,
@@ -179,6 +184,14 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	requestRate := cmp.Or(a.Config.RequestRate, 10)
 	a.API.RequestGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "api-request",
 		Limit: ratelimit.Limit{Rate: requestRate, Burst: max(int(requestRate), 1)}}
+	a.API.Deflections = &c2m.Service{Accounts: a.Store, Handoffs: a.Store, OptOuts: a.OptOuts, Devices: a.Store, Calls: a.Store,
+		Campaigns: a.Campaigns, Clock: clock, Log: log}
+	a.API.AgentContext = a.Replies
+	a.API.RouteGates = map[string]httpapi.Gate{}
+	for route, name := range httpapi.C2MRoutes {
+		a.API.RouteGates[route] = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: name,
+			Limit: ratelimit.Limit{Rate: C2MRate, Burst: C2MRate}}
+	}
 	if a.Config.Gateway == config.GatewaySandbox {
 		a.API.Sandbox = a.Sandbox
 		if !obs.InLambda() {

@@ -137,6 +137,12 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST /api/v2/account/{accountId}/optouts/import":    Requires(auth.Write),
 	"GET /api/v2/account/{accountId}/optouts/export":     Requires(auth.Read),
 
+	// Connect to Messaging: an IVR's client creates call contexts and has
+	// messages sent, as a campaign does; the agent context is read.
+	"POST " + eligibilityPath:   Requires(auth.Write),
+	"POST " + invitePath:        Requires(auth.Write),
+	"GET " + recentOutboundPath: Requires(auth.Read),
+
 	// Conversations replies open, and provider broadcast campaigns.
 	"GET /api/v2/account/{accountId}/conversations":                         Requires(auth.Read),
 	"GET /api/v2/account/{accountId}/conversations/{conversationId}":        Requires(auth.Read),
@@ -182,8 +188,12 @@ func (s *Server) guard(rt Route) http.HandlerFunc {
 					return
 				}
 				r = r.WithContext(auth.NewContext(r.Context(), p))
-				if s.RequestGate != nil && strings.HasPrefix(rt.Pattern, "/api/") {
-					if err := s.RequestGate.Admit(r.Context(), p.AccountID); err != nil {
+				gate, own := s.RouteGates[rt.Method+" "+rt.Pattern]
+				if !own && strings.HasPrefix(rt.Pattern, "/api/") {
+					gate = s.RequestGate
+				}
+				if gate != nil {
+					if err := gate.Admit(r.Context(), p.AccountID); err != nil {
 						s.fail(w, r, err)
 						return
 					}

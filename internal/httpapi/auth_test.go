@@ -153,7 +153,10 @@ func TestAccessMatrix(t *testing.T) {
 			for label, authz := range badTokens {
 				status, header, data := w.call(t, rt.Method, own, authz, "")
 				code := `"code":"unauthorized"`
-				if httpapi.IsLivePersonRoute(rt.Method, rt.Pattern) {
+				switch {
+				case httpapi.IsConnectToMessagingRoute(rt.Method, rt.Pattern):
+					code = `"errorCode":1100,` // LivePerson's C2M {errorCode, errorMessage}
+				case httpapi.IsLivePersonRoute(rt.Method, rt.Pattern):
 					// LivePerson's {code, message}: code 0, "jwt expired" for an expired token.
 					code = `"code":0,"message":"`
 					if label == "expired" {

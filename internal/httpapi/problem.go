@@ -44,6 +44,10 @@ func statusOf(code string) int {
 		return http.StatusTooManyRequests
 	case parley.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case parley.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	case parley.ENOTALLOWED:
+		return http.StatusMethodNotAllowed
 	case parley.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	default:
@@ -73,9 +77,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {
-	if p.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int((p.retryAfter+time.Second-1)/time.Second)))
-	}
+	writeRetryAfter(w, p)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
@@ -95,11 +97,21 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// The answer keeps the reason to itself (a webhook's refusal); the log has it.
 		s.Log.InfoContext(r.Context(), "request refused", "route", route(r), "code", p.Code, "reason", unwrapped.Err.Error())
 	}
-	if lpRoutes[route(r)] {
+	switch {
+	case c2mRoutes[route(r)]:
+		writeC2MError(w, p, err)
+	case lpRoutes[route(r)]:
 		writeLPError(w, p)
-		return
+	default:
+		writeProblem(w, p)
 	}
-	writeProblem(w, p)
+}
+
+// writeRetryAfter sets the Retry-After header p asks for, in whole seconds.
+func writeRetryAfter(w http.ResponseWriter, p Problem) {
+	if p.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((p.retryAfter+time.Second-1)/time.Second)))
+	}
 }
 
 // lpRoutes are the routes LivePerson's clients call (Proactive's create
@@ -138,8 +150,6 @@ func writeLPError(w http.ResponseWriter, p Problem) {
 			e.Message = "jwt expired"
 		}
 	}
-	if p.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int((p.retryAfter+time.Second-1)/time.Second)))
-	}
+	writeRetryAfter(w, p)
 	writeJSON(w, p.Status, e)
 }

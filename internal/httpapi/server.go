@@ -81,6 +81,14 @@ type Server struct {
 	Templates   Templates
 	// Handoffs keeps API handoffs; their routes answer 404 while unset.
 	Handoffs Handoffs
+	// Deflections is Connect to Messaging; its routes answer 404 while
+	// unset. RouteGates, keyed "METHOD pattern", hold the routes they name
+	// to their own rate instead of RequestGate's (LivePerson's 30 requests
+	// a second per account for each Connect to Messaging route).
+	Deflections Deflections
+	RouteGates  map[string]Gate
+	// AgentContext gives consumers' recent outbound messages.
+	AgentContext AgentContext
 	// Auth verifies bearer tokens; every route is then held to its access
 	// rule (auth.go). Nil enforces nothing: only tests of other routes.
 	Auth Authenticator
@@ -179,6 +187,7 @@ func (s *Server) Routes() []Route {
 		{http.MethodGet, optOutExportPath, needOptOuts((*Server).exportOptOuts)},
 	}
 	rs = append(rs, handoffRoutes()...)
+	rs = append(rs, c2mRouteList()...)
 	rs = append(rs, conversationRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
 	if s.DeadLetters != nil {
@@ -208,6 +217,11 @@ func (s *Server) Handler() http.Handler {
 		}
 		mux.HandleFunc(rt.Method+" "+rt.Pattern, s.guard(rt)) // access rules: auth.go
 	}
+	for route := range c2mRoutes {
+		method, pattern, _ := strings.Cut(route, " ")
+		mux.HandleFunc(pattern, s.c2mFallback(method))
+	}
+	mux.HandleFunc(c2mPrefix, s.c2mFallback(""))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problemOf(parley.Errorf(parley.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)))
 	})
@@ -362,6 +376,12 @@ type SettingsRequest struct {
 	// DailyRecipientLimit is how many recipients the account's campaigns
 	// may take per channel and day (UTC); 0 for the default (100,000).
 	DailyRecipientLimit int `json:"dailyRecipientLimit"`
+	// The outbound settings (outboundSettings): the channels in priority
+	// order, each enabled or not; whether Connect to Messaging checks that
+	// a number is a mobile; the routing skills outbound replies may go to.
+	Channels       []parley.ChannelSetting `json:"channels"`
+	DeviceCheck    bool                    `json:"deviceCheck"`
+	OutboundSkills []string                `json:"outboundSkills"`
 }
 
 func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
@@ -379,8 +399,23 @@ func (s *Server) settings(w http.ResponseWriter, r *http.Request) {
 var settingsFields = []string{"optOutText", "helpText", "defaultSkill", "optOutConfirmText", "optInConfirmText", "defaultCountry", "connectorUrl", "dailyRecipientLimit"}
 
 // numericSettings are the settings that are whole numbers; the others are
-// texts.
+// texts, but for outboundSettings.
 var numericSettings = []string{"dailyRecipientLimit"}
+
+// outboundSettings are the settings of outbound channels and routing,
+// each of its own JSON type; a PUT that leaves them out keeps them.
+var outboundSettings = map[string]func(json.RawMessage) error{
+	"channels":       func(v json.RawMessage) error { return json.Unmarshal(v, new([]parley.ChannelSetting)) },
+	"deviceCheck":    func(v json.RawMessage) error { return json.Unmarshal(v, new(bool)) },
+	"outboundSkills": func(v json.RawMessage) error { return json.Unmarshal(v, new([]string)) },
+}
+
+// outboundSettingTypes says what each of outboundSettings must be.
+var outboundSettingTypes = map[string]string{
+	"channels":       "a JSON array of {channel, enabled} in priority order",
+	"deviceCheck":    "true or false",
+	"outboundSkills": "a JSON array of skill names",
+}
 
 // settingsDocument reads a settings body: a JSON object naming only
 // settings, each a string or, for numericSettings, a whole number (or
@@ -395,14 +430,19 @@ func settingsDocument(data []byte) (map[string]json.RawMessage, error) {
 	}
 	doc := map[string]json.RawMessage{}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
-		if k != "connectorSecret" && !slices.Contains(settingsFields, k) {
-			return nil, parley.FieldErrorf(k, "%s is not a setting; the settings are %s and connectorSecret", k, strings.Join(settingsFields, ", "))
+		check, outbound := outboundSettings[k]
+		if k != "connectorSecret" && !outbound && !slices.Contains(settingsFields, k) {
+			return nil, parley.FieldErrorf(k, "%s is not a setting; the settings are %s, connectorSecret, channels, deviceCheck and outboundSkills", k, strings.Join(settingsFields, ", "))
 		}
 		if string(raw[k]) == "null" {
 			doc[k] = nil
 			continue
 		}
-		if slices.Contains(numericSettings, k) {
+		if outbound {
+			if err := check(raw[k]); err != nil {
+				return nil, parley.FieldErrorf(k, "%s must be %s (or null in a PATCH)", k, outboundSettingTypes[k])
+			}
+		} else if slices.Contains(numericSettings, k) {
 			var n int
 			if err := json.Unmarshal(raw[k], &n); err != nil {
 				return nil, parley.FieldErrorf(k, "%s must be a whole number (or null in a PATCH)", k)
@@ -436,7 +476,34 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if slices.ContainsFunc(slices.Collect(maps.Keys(outboundSettings)), func(k string) bool { _, named := doc[k]; return !named }) {
+		current, err := s.Accounts.Settings(r.Context(), r.PathValue("accountId"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if data, err = withOutbound(data, doc, current); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	s.saveSettings(w, r, data)
+}
+
+// withOutbound returns the settings document data (read as doc) with the
+// outbound settings it leaves out as current has them.
+func withOutbound(data []byte, doc map[string]json.RawMessage, current parley.Account) ([]byte, error) {
+	var merged map[string]any
+	if err := json.Unmarshal(data, &merged); err != nil {
+		return nil, err
+	}
+	kept := map[string]any{"channels": current.Channels, "deviceCheck": current.DeviceCheck, "outboundSkills": current.OutboundSkills}
+	for k, v := range kept {
+		if _, named := doc[k]; !named {
+			merged[k] = v
+		}
+	}
+	return json.Marshal(merged)
 }
 
 // patchSettings applies a JSON merge patch (RFC 7396) to the account's
@@ -463,11 +530,15 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
 		"optOutConfirmText": current.OptOutConfirmText, "optInConfirmText": current.OptInConfirmText,
 		"defaultCountry": current.DefaultCountry, "connectorUrl": current.ConnectorURL, "connectorSecret": current.ConnectorSecret.String(),
 		"dailyRecipientLimit": current.DailyRecipientLimit,
+		"channels":            current.Channels, "deviceCheck": current.DeviceCheck, "outboundSkills": current.OutboundSkills,
 	}
 	for k, v := range patch {
+		_, outbound := outboundSettings[k]
 		switch {
 		case v != nil:
 			merged[k] = v
+		case outbound:
+			delete(merged, k) // null restores the default: none, off
 		case slices.Contains(numericSettings, k):
 			merged[k] = 0
 		default:
@@ -494,6 +565,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, data []byt
 		OptOutConfirmText: req.OptOutConfirmText, OptInConfirmText: req.OptInConfirmText,
 		DefaultCountry: req.DefaultCountry, ConnectorURL: req.ConnectorURL, ConnectorSecret: req.ConnectorSecret,
 		DailyRecipientLimit: req.DailyRecipientLimit,
+		Channels:            req.Channels, DeviceCheck: req.DeviceCheck, OutboundSkills: req.OutboundSkills,
 	})
 	if err != nil {
 		s.fail(w, r, err)

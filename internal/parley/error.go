@@ -8,16 +8,18 @@ import (
 
 // Error codes. Each maps to one HTTP status in package httpapi.
 const (
-	EINVALID       = "invalid"           // the request is malformed or fails validation
-	ENOTFOUND      = "not_found"         // the addressed thing does not exist
-	ECONFLICT      = "conflict"          // the thing is not in the state the change requires
-	EUNPROCESSABLE = "unprocessable"     // well-formed, but it cannot be done as asked (an Idempotency-Key reused for another request)
-	EUNAUTHORIZED  = "unauthorized"      // no or bad credentials
-	EFORBIDDEN     = "forbidden"         // credentials do not allow this
-	ETOOMANY       = "too_many_requests" // a rate limit was exceeded
-	ETOOLARGE      = "too_large"         // the request is larger than the route takes
-	EUNAVAILABLE   = "unavailable"       // a dependency failed; retrying may succeed
-	EINTERNAL      = "internal"          // a bug
+	EINVALID       = "invalid"            // the request is malformed or fails validation
+	ENOTFOUND      = "not_found"          // the addressed thing does not exist
+	ECONFLICT      = "conflict"           // the thing is not in the state the change requires
+	EUNPROCESSABLE = "unprocessable"      // well-formed, but it cannot be done as asked (an Idempotency-Key reused for another request)
+	EUNAUTHORIZED  = "unauthorized"       // no or bad credentials
+	EFORBIDDEN     = "forbidden"          // credentials do not allow this
+	ETOOMANY       = "too_many_requests"  // a rate limit was exceeded
+	ETOOLARGE      = "too_large"          // the request is larger than the route takes
+	EUNSUPPORTED   = "unsupported_media"  // the body is not of a media type the route takes
+	ENOTALLOWED    = "method_not_allowed" // the route takes no request of this method
+	EUNAVAILABLE   = "unavailable"        // a dependency failed; retrying may succeed
+	EINTERNAL      = "internal"           // a bug
 )
 
 // Error is the application error. Code is machine-readable, Message is safe to

@@ -509,3 +509,16 @@ func (s *Service) Broadcast(ctx context.Context, accountID, id string) (parley.B
 func (s *Service) Broadcasts(ctx context.Context, accountID string) ([]parley.BroadcastCampaign, error) {
 	return s.Store.Broadcasts(ctx, accountID)
 }
+
+// RecentOutbound returns the newest messages sent to the consumer (an
+// E.164 number, or an in-app consumer id) in the last 30 days, at most
+// five, newest first: what an agent is shown beside a conversation. It is
+// one key query of the consumer's outbound contexts.
+func (s *Service) RecentOutbound(ctx context.Context, accountID, consumer string) ([]parley.OutboundSummary, error) {
+	now := s.now()
+	contexts, err := s.Store.OutboundContexts(ctx, accountID, strings.TrimSpace(consumer), now.Add(-parley.RecentOutboundWindow), parley.RecentOutboundCount)
+	if err != nil {
+		return nil, err
+	}
+	return parley.RecentOutbound(contexts, now), nil
+}
