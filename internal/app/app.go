@@ -67,11 +67,13 @@ type App struct {
 	Queue  queue.Queue
 	// pacer makes the backend's rate limiter (shared across processes on
 	// AWS, in-process on the embedded backend).
-	pacer      func(parley.Clock) ratelimit.Backend
-	Campaigns  *campaign.Service
-	Accounts   *account.Service
-	Templates  *templates.Service
-	Handoffs   *handoffs.Service
+	pacer     func(parley.Clock) ratelimit.Backend
+	Campaigns *campaign.Service
+	Accounts  *account.Service
+	Templates *templates.Service
+	Handoffs  *handoffs.Service
+	// C2M is Connect to Messaging.
+	C2M        *c2m.Service
 	Dispatcher *dispatch.Dispatcher
 	OptOuts    *optout.Service
 	// Replies routes consumers' answers into conversations.
@@ -184,8 +186,9 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	requestRate := cmp.Or(a.Config.RequestRate, 10)
 	a.API.RequestGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "api-request",
 		Limit: ratelimit.Limit{Rate: requestRate, Burst: max(int(requestRate), 1)}}
-	a.API.Deflections = &c2m.Service{Accounts: a.Store, Handoffs: a.Store, OptOuts: a.OptOuts, Devices: a.Store, Calls: a.Store,
+	a.C2M = &c2m.Service{Accounts: a.Store, Handoffs: a.Store, OptOuts: a.OptOuts, Devices: a.Store, Calls: a.Store,
 		Campaigns: a.Campaigns, Clock: clock, Log: log}
+	a.API.Deflections = a.C2M
 	a.API.AgentContext = a.Replies
 	a.API.RouteGates = map[string]httpapi.Gate{}
 	for route, name := range httpapi.C2MRoutes {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleyhq/parley/internal/app"
+	"github.com/parleyhq/parley/internal/c2m"
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/awstest"
 	"github.com/parleyhq/parley/internal/config"
@@ -149,6 +150,8 @@ func runEvents(t *testing.T, a *app.App) {
 	play("api-get-conversations.json")
 	authorize(t, a, play("authorizer.json"))
 
+	deflect(t, a, play("api-c2m-eligibility.json"), play("api-c2m-invite.json"))
+
 	var tick events.EventBridgeEvent
 	readEvent(t, play("windowcheck-schedule.json"), &tick)
 	if err := lambdafn.Scheduled(func(ctx context.Context) error { return a.WindowCheck(ctx, false) })(context.Background(), tick); err != nil {
@@ -163,6 +166,49 @@ func runEvents(t *testing.T, a *app.App) {
 		if !played[filepath.Base(f)] {
 			t.Errorf("events/%s is not exercised by this test", filepath.Base(f))
 		}
+	}
+}
+
+// exampleCallID is the callId the Connect to Messaging files in events/
+// refer to (seed 004's).
+const exampleCallID = "b0eb76ed-0ff9-4d03-935b-c86ca9aa9354"
+
+// deflect plays seed 004's SMS deflection: eligibility of the account's SMS
+// handoff answers the callId, and its invite accepts the one-consumer
+// campaign the message is sent by, sent at once.
+func deflect(t *testing.T, a *app.App, eligibility, invite string) {
+	t.Helper()
+	ctx := context.Background()
+	err := a.Store.PutAccount(ctx, parley.Account{ID: "demo", UpdatedAt: noon.Now(), OutboundSkills: []string{"sales"},
+		Channels: []parley.ChannelSetting{{Channel: parley.ChannelSMS, Enabled: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := parley.Handoff{AccountID: "demo", ID: "H072047293477863", Title: "IVR sms", Version: 1, LookbackMinutes: 60,
+		Channels:  []parley.HandoffChannel{{Channel: parley.ChannelSMS, OutboundNumber: "+12025550100", Text: "Thanks for calling: reply here to chat with us"}},
+		CreatedAt: noon.Now(), UpdatedAt: noon.Now()}
+	if err := a.Store.PutHandoff(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	a.C2M.NewCallID = func() string { return exampleCallID }
+	var answer c2m.Eligibility
+	if err := json.Unmarshal(apiEvent(t, a, eligibility, http.StatusOK), &answer); err != nil {
+		t.Fatal(err)
+	}
+	if answer.CallID != exampleCallID || !answer.Eligible || answer.RecommendedChannelName != "sms" || !slices.Equal(answer.AvailableChannels, []string{"sms"}) {
+		t.Fatalf("%s: %+v", eligibility, answer)
+	}
+	var invited c2m.Invited
+	if err := json.Unmarshal(apiEvent(t, a, invite, http.StatusOK), &invited); err != nil || invited.CallID != exampleCallID {
+		t.Fatalf("%s: %+v, %v", invite, invited, err)
+	}
+	c, err := a.Store.Campaign(ctx, "demo", exampleCallID)
+	if err != nil || c.CallID != exampleCallID || c.Skill != "sales" || c.Recipients != 1 {
+		t.Fatalf("the invite's campaign: %+v, %v", c, err)
+	}
+	rs, err := a.Store.Recipients(ctx, c.AccountID, c.ID, 0, 10)
+	if err != nil || len(rs) != 1 || rs[0].Phone != "+14259549855" || !rs[0].DueAt.Equal(noon.Now()) {
+		t.Fatalf("the invite's recipient: %+v, %v; want +14259549855 due at once", rs, err)
 	}
 }
 

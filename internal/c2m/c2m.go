@@ -52,6 +52,8 @@ type Service struct {
 	Campaigns Campaigns
 	Clock     parley.Clock
 	Log       *slog.Logger
+	// NewCallID names calls; a random UUID v4 when nil.
+	NewCallID func() string
 }
 
 // Field limits, as LivePerson documents them.
@@ -161,6 +163,9 @@ func (s *Service) Eligibility(ctx context.Context, accountID string, req Eligibi
 	}
 	now := s.Clock.Now()
 	id := uuid.NewString() // version 4
+	if s.NewCallID != nil {
+		id = s.NewCallID()
+	}
 	call := parley.Call{
 		AccountID: accountID, ID: id, HandoffID: h.ID, Skill: strings.TrimSpace(req.Skill),
 		Consumer: req.ConsumerPhoneNumber, ConsumerID: req.ConsumerID,

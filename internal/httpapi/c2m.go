@@ -29,7 +29,7 @@ const (
 	eligibilityPath    = "/api/account/{accountId}/eligibility"
 	invitePath         = "/api/account/{accountId}/invite"
 	c2mPrefix          = "/api/account/"
-	recentOutboundPath = "/api/v2/account/{accountId}/consumers/{consumer}/outbound"
+	recentOutboundPath = "/api/v2/account/{accountId}/consumers/{consumerId}/outbound"
 	// maxC2MBody bounds an eligibility or invite request: its sdes take
 	// at most parley.MaxSDEBytes.
 	maxC2MBody = 16 << 10
@@ -205,11 +205,11 @@ func (s *Server) recentOutbound(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, parley.Errorf(parley.ENOTFOUND, "this server keeps no outbound contexts"))
 		return
 	}
-	consumer := strings.TrimSpace(r.PathValue("consumer"))
+	consumer := strings.TrimSpace(r.PathValue("consumerId"))
 	if e164, ok := phone.Normalize(consumer); ok && strings.HasPrefix(consumer, "+") {
 		consumer = e164
 	} else if why := parley.ConsumerIDProblem(consumer); why != "" {
-		s.fail(w, r, parley.FieldErrorf("consumer", "%q is neither a phone number in E.164 nor an in-app consumer id: %s", consumer, why))
+		s.fail(w, r, parley.FieldErrorf("consumerId", "%q is neither a phone number in E.164 nor an in-app consumer id: %s", consumer, why))
 		return
 	}
 	out, err := s.AgentContext.RecentOutbound(r.Context(), r.PathValue("accountId"), consumer)

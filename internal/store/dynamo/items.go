@@ -237,6 +237,7 @@ type campaignItem struct {
 	Schedule       scheduleItem  `dynamodbav:"schedule"`
 	LookbackNanos  time.Duration `dynamodbav:"lookbackNanos"`
 	State          string        `dynamodbav:"state,omitempty"` // stateValue; absent on items older than states
+	CallID         string        `dynamodbav:"callId,omitempty"`
 	Template       *templateJSON `dynamodbav:"template,omitempty"`
 }
 
@@ -285,7 +286,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 		AccountID: c.AccountID, ID: c.ID, Name: c.Name, Skill: c.Skill, TemplateID: c.TemplateID,
 		OutboundNumber: c.OutboundNumber, Channel: string(c.Channel), Message: c.Message, OptOutText: c.OptOutText,
 		DefaultCountry: c.DefaultCountry, Consent: c.Consent, Recipients: c.Recipients, FannedOut: c.FannedOut, CreatedAt: c.CreatedAt,
-		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State),
+		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State), CallID: c.CallID,
 		Template: (*templateJSON)(c.Template),
 	}
 	if !c.FanoutDone() {
@@ -299,7 +300,7 @@ func (it campaignItem) domain() parley.Campaign {
 		AccountID: it.AccountID, ID: it.ID, Name: it.Name, Skill: it.Skill, TemplateID: it.TemplateID,
 		OutboundNumber: it.OutboundNumber, Channel: parley.Channel(it.Channel), Message: it.Message, OptOutText: it.OptOutText,
 		DefaultCountry: it.DefaultCountry, Consent: it.Consent, Recipients: it.Recipients, FannedOut: it.FannedOut, CreatedAt: it.CreatedAt,
-		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State),
+		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State), CallID: it.CallID,
 		Template: (*parley.WhatsAppTemplate)(it.Template),
 	}
 }

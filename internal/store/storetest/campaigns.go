@@ -21,12 +21,13 @@ func Campaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 func testCampaignRoundTrip(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	c, rs := Fixture("acct1", "camp1", 3)
+	c.CallID = "b0eb76ed-0ff9-4d03-935b-c86ca9aa9354" // a deflection's
 	create(t, s, c, rs)
 	got, err := s.Campaign(ctx, "acct1", "camp1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Name != c.Name || got.OutboundNumber != c.OutboundNumber || got.Recipients != 3 ||
+	if got.Name != c.Name || got.OutboundNumber != c.OutboundNumber || got.Recipients != 3 || got.CallID != c.CallID ||
 		!got.CreatedAt.Equal(c.CreatedAt) || got.Channel != c.Channel || got.Message != c.Message || !got.Consent {
 		t.Errorf("Campaign = %+v, want %+v", got, c)
 	}
