@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,42 +23,6 @@ func nightClock(days int) parley.Clock {
 	now := time.Now().UTC()
 	offset := time.Date(now.Year(), now.Month(), now.Day()+days, 9, 0, 0, 0, time.UTC).Sub(now)
 	return parley.ClockFunc(func() time.Time { return time.Now().UTC().Add(offset) })
-}
-
-// tokenAs mints a token of account and role with parley token.
-func (s *server) tokenAs(t *testing.T, account, role string) string {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	if code := runAt(s.clock, []string{"token", "--account", account, "--role", role, "--data", s.data}, &out, &errOut); code != 0 {
-		t.Fatalf("parley token exited %d: %s", code, errOut.String())
-	}
-	return strings.TrimSpace(out.String())
-}
-
-// c2mCall sends one request as an IVR's client does, once (a 429 is
-// returned, not retried), and returns the answer.
-func c2mCall(t *testing.T, s *server, method, path, token, contentType, body string) (int, http.Header, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, "http://"+s.addr+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, data
 }
 
 // c2mError requires LivePerson's C2M error body, {errorCode, errorMessage}

@@ -123,31 +123,39 @@ func testLivePersonOnServe(t *testing.T, clock parley.Clock) {
 func lpCall(t *testing.T, s *server, method, path, jwt, contentType, body string) (int, http.Header, []byte) {
 	t.Helper()
 	for {
-		req, err := http.NewRequest(method, "http://"+s.addr+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if jwt != "" {
-			req.Header.Set("Authorization", "Bearer "+jwt)
-		}
-		if contentType != "" {
-			req.Header.Set("Content-Type", contentType)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		wait, err := strconv.Atoi(resp.Header.Get("Retry-After"))
-		if resp.StatusCode != http.StatusTooManyRequests || err != nil {
-			return resp.StatusCode, resp.Header, data
+		status, header, data := c2mCall(t, s, method, path, jwt, contentType, body)
+		wait, err := strconv.Atoi(header.Get("Retry-After"))
+		if status != http.StatusTooManyRequests || err != nil {
+			return status, header, data
 		}
 		time.Sleep(time.Duration(wait) * time.Second)
 	}
+}
+
+// c2mCall sends one request with the bearer token (none if ""), once (a
+// 429 is returned, not retried), and returns the answer.
+func c2mCall(t *testing.T, s *server, method, path, token, contentType, body string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+s.addr+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, data
 }
 
 // shape requires an answer of status want whose JSON object has exactly

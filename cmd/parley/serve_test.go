@@ -85,8 +85,14 @@ func start(t *testing.T, cfg config.Config, clock parley.Clock) *server {
 // parley token, on the server's clock.
 func (s *server) token(t *testing.T, account string) string {
 	t.Helper()
+	return s.tokenAs(t, account, "admin")
+}
+
+// tokenAs mints a token of account and role with parley token.
+func (s *server) tokenAs(t *testing.T, account, role string) string {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	if code := runAt(s.clock, []string{"token", "--account", account, "--data", s.data}, &out, &errOut); code != 0 {
+	if code := runAt(s.clock, []string{"token", "--account", account, "--role", role, "--data", s.data}, &out, &errOut); code != 0 {
 		t.Fatalf("parley token exited %d: %s", code, errOut.String())
 	}
 	return strings.TrimSpace(out.String())

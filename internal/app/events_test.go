@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/parleyhq/parley/internal/app"
-	"github.com/parleyhq/parley/internal/c2m"
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/awstest"
+	"github.com/parleyhq/parley/internal/c2m"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/lambdafn"

@@ -158,31 +158,24 @@ func decodeC2M(data []byte, v any) error {
 }
 
 func (s *Server) eligibility(w http.ResponseWriter, r *http.Request) {
-	data, err := c2mRequest(w, r)
-	var req c2m.EligibilityRequest
-	if err == nil {
-		err = decodeC2M(data, &req)
-	}
-	var answer c2m.Eligibility
-	if err == nil {
-		answer, err = s.Deflections.Eligibility(r.Context(), r.PathValue("accountId"), req)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, answer)
+	serveC2M(s, w, r, s.Deflections.Eligibility)
 }
 
 func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
+	serveC2M(s, w, r, s.Deflections.Invite)
+}
+
+// serveC2M answers a Connect to Messaging request: its version, media type
+// and body checked and decoded, then call's answer.
+func serveC2M[Req, Answer any](s *Server, w http.ResponseWriter, r *http.Request, call func(context.Context, string, Req) (Answer, error)) {
 	data, err := c2mRequest(w, r)
-	var req c2m.InviteRequest
+	var req Req
 	if err == nil {
 		err = decodeC2M(data, &req)
 	}
-	var answer c2m.Invited
+	var answer Answer
 	if err == nil {
-		answer, err = s.Deflections.Invite(r.Context(), r.PathValue("accountId"), req)
+		answer, err = call(r.Context(), r.PathValue("accountId"), req)
 	}
 	if err != nil {
 		s.fail(w, r, err)
