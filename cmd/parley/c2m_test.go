@@ -332,7 +332,10 @@ func TestConnectToMessagingErrorsOnServe(t *testing.T) {
 	status, _, data = c2mCall(t, s, "POST", eligibility, admin, "application/json", `{"consumerPhoneNumber":"+14259549855","handoffId":"`+d.inApp+`","skill":"sales","consumerId":"ananth"}`)
 	c2mError(t, "eligibility on a disabled channel", status, http.StatusBadRequest, data, 1501)
 
-	// 1029: past 30 requests a second, with Retry-After.
+	// 1029: past 30 requests a second, with Retry-After; the route's own
+	// budget, not the 10 a second of the other routes. The requests above
+	// used it up: a second refills it.
+	time.Sleep(1100 * time.Millisecond)
 	var mu sync.Mutex
 	limited := 0
 	var wg sync.WaitGroup
@@ -355,7 +358,7 @@ func TestConnectToMessagingErrorsOnServe(t *testing.T) {
 	wg.Wait()
 	// A burst of 30 a second: at most 30 admitted, and a few more for the
 	// time the burst takes.
-	if admitted := 60 - limited; limited == 0 || admitted > 35 {
-		t.Errorf("%d of 60 requests at once admitted, want at most those of 30 a second", admitted)
+	if admitted := 60 - limited; limited == 0 || admitted < 30 || admitted > 35 {
+		t.Errorf("%d of 60 requests at once admitted, want the 30 of a second (and those of the time the burst takes)", admitted)
 	}
 }

@@ -128,3 +128,65 @@ func TestCreateWithHandoffRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestHandoffNarrowed: a draft may send one channel of a WhatsApp-then-SMS
+// handoff: WhatsApp alone, or SMS alone with the template's text from the
+// WhatsApp number, as its fallback would; no other channel.
+func TestHandoffNarrowed(t *testing.T) {
+	w := handoffWorld(t)
+	ctx := context.Background()
+	vars := map[string]string{"1": "Jane", "2": "A-17"}
+
+	d := lpDraft("H000000000000002", vars)
+	d.Channel = parley.ChannelWhatsApp
+	a, err := w.svc.Create(ctx, "acct1", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := a.Campaign; c.Channel != parley.ChannelWhatsApp || c.Template == nil || c.Template.ID != "WA1" || a.Recipients[0].Channel != parley.ChannelWhatsApp {
+		t.Errorf("narrowed to whatsapp: %+v", c)
+	}
+
+	d.Channel = parley.ChannelSMS
+	if a, err = w.svc.Create(ctx, "acct1", d); err != nil {
+		t.Fatal(err)
+	}
+	c, r := a.Campaign, a.Recipients[0]
+	if c.Channel != parley.ChannelSMS || c.Template != nil || c.OutboundNumber != "+12025550111" || r.Channel != parley.ChannelSMS ||
+		!strings.HasPrefix(r.Body, "Hi Jane, order A-17 shipped") {
+		t.Errorf("narrowed to sms: %+v, %+v; want the template's text by SMS from the WhatsApp number", c, r)
+	}
+
+	d.Channel = parley.ChannelInApp
+	if _, err := w.svc.Create(ctx, "acct1", d); parley.ErrorField(err) != "channel" {
+		t.Errorf("narrowed to inapp: %v, want a channel error", err)
+	}
+	d = lpDraft("H000000000000001", map[string]string{"1": "Jane"})
+	d.Channel = parley.ChannelWhatsApp
+	if _, err := w.svc.Create(ctx, "acct1", d); parley.ErrorField(err) != "channel" {
+		t.Errorf("an SMS handoff sent on whatsapp: %v, want a channel error", err)
+	}
+}
+
+// TestDeflectionDraft: a deflection (CallID) keeps its id, is due at once
+// at any hour, and its overridden SMS text may take 1,600 characters.
+func TestDeflectionDraft(t *testing.T) {
+	w := handoffWorld(t)
+	d := lpDraft("H000000000000001", map[string]string{"1": "Jane"})
+	d.ID, d.CallID = "b0eb76ed-0ff9-4d03-935b-c86ca9aa9354", "b0eb76ed-0ff9-4d03-935b-c86ca9aa9354"
+	d.Consumers[0].Text = strings.Repeat("x", 1500)
+	a, err := w.svc.Create(context.Background(), "acct1", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := a.Campaign; c.ID != d.ID || c.CallID != d.CallID || c.Schedule.Window.String() != "00:00-24:00 MON,TUE,WED,THU,FRI,SAT,SUN" {
+		t.Errorf("deflection campaign %+v", c)
+	}
+	if _, err := w.svc.Create(context.Background(), "acct1", d); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Errorf("the same deflection again: %v, want ECONFLICT", err)
+	}
+	d.ID, d.CallID = "", ""
+	if _, err := w.svc.Create(context.Background(), "acct1", d); err == nil {
+		t.Errorf("a campaign's 1,500-character SMS was accepted")
+	}
+}

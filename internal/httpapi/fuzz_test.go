@@ -3,6 +3,7 @@ package httpapi
 import (
 	"testing"
 
+	"github.com/parleyhq/parley/internal/c2m"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -25,6 +26,23 @@ func FuzzDraft(f *testing.F) {
 		}
 		if len(d.Consumers) > parley.MaxConsumersPerCall || d.CSV != nil {
 			t.Fatalf("draft accepted %d consumers", len(d.Consumers))
+		}
+	})
+}
+
+// FuzzC2MBody feeds arbitrary bodies to the Connect to Messaging decoder:
+// a request, or errorCode 1000 as EINVALID, never a panic.
+func FuzzC2MBody(f *testing.F) {
+	f.Add([]byte(`{"consumerPhoneNumber":"+14259549855","handoffId":"H072047293477863","skill":"sales"}`))
+	f.Add([]byte(`{"callId":"b0eb76ed-0ff9-4d03-935b-c86ca9aa9354","overrideChannel":"twilio"}`))
+	f.Add([]byte(`{"templateVariables":{"1":2}}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, v := range []any{new(c2m.EligibilityRequest), new(c2m.InviteRequest)} {
+			err := decodeC2M(body, v)
+			if code, _ := c2m.CodeOf(err); err != nil && (code != c2m.CodeInvalidRequest || parley.ErrorCode(err) != parley.EINVALID) {
+				t.Fatalf("decodeC2M(%q) = %v, want errorCode 1000", body, err)
+			}
 		}
 	})
 }
