@@ -187,7 +187,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.API.RequestGate = &ratelimit.Gate{Limiter: a.pacer(clock), Clock: clock, Name: "api-request",
 		Limit: ratelimit.Limit{Rate: requestRate, Burst: max(int(requestRate), 1)}}
 	a.C2M = &c2m.Service{Accounts: a.Store, Handoffs: a.Store, OptOuts: a.OptOuts, Devices: a.Store, Calls: a.Store,
-		Campaigns: a.Campaigns, Clock: clock, Log: log}
+		Campaigns: a.Campaigns, Conversations: a.Replies, Clock: clock, Log: log}
 	a.API.Deflections = a.C2M
 	a.API.AgentContext = a.Replies
 	a.API.RouteGates = map[string]httpapi.Gate{}

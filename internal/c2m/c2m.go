@@ -40,6 +40,12 @@ type (
 	Campaigns interface {
 		Create(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
 	}
+	// Conversations says whether an agent has a conversation open with a
+	// consumer, which holds back every outbound message to them
+	// (*conversation.Service is one).
+	Conversations interface {
+		OpenConversation(ctx context.Context, accountID, consumer string) (bool, error)
+	}
 )
 
 // Service answers eligibility and invite requests.
@@ -50,8 +56,11 @@ type Service struct {
 	Devices   campaign.Devices
 	Calls     store.Calls
 	Campaigns Campaigns
-	Clock     parley.Clock
-	Log       *slog.Logger
+	// Conversations, when set, makes an invite to a consumer an agent is
+	// talking to CodeCannotSend, as the dispatcher would skip its message.
+	Conversations Conversations
+	Clock         parley.Clock
+	Log           *slog.Logger
 	// NewCallID names calls; a random UUID v4 when nil.
 	NewCallID func() string
 }
@@ -306,6 +315,9 @@ func (s *Service) Invite(ctx context.Context, accountID string, req InviteReques
 	} else if out {
 		return Invited{}, refuse(CodeCannotSend, parley.EINVALID, "Message cannot be sent: the consumer opted out of %s", WireName(ch))
 	}
+	if err := s.busy(ctx, call, ch); err != nil {
+		return Invited{}, err
+	}
 	if call.InvitedAt.IsZero() {
 		call.InvitedAt = now
 	}
@@ -337,6 +349,26 @@ func (s *Service) Invite(ctx context.Context, accountID string, req InviteReques
 		s.log().InfoContext(ctx, "invited", obs.IDs(accountID, call.ID, ""), "channel", mode, "skill", skill)
 	}
 	return Invited{CallID: call.ID}, nil
+}
+
+// busy refuses an invite, not yet sent, to a consumer an agent has a
+// conversation open with: its message would never go out.
+func (s *Service) busy(ctx context.Context, call parley.Call, ch parley.Channel) error {
+	if s.Conversations == nil || !call.InvitedAt.IsZero() {
+		return nil
+	}
+	consumer := call.Consumer
+	if ch == parley.ChannelInApp {
+		consumer = call.ConsumerID
+	}
+	open, err := s.Conversations.OpenConversation(ctx, call.AccountID, consumer)
+	if err != nil {
+		return err
+	}
+	if open {
+		return refuse(CodeCannotSend, parley.EINVALID, "Message cannot be sent: an agent has a conversation open with the consumer")
+	}
+	return nil
 }
 
 // chosen is the channel an invite sends on: the override, which must be
