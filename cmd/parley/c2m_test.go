@@ -292,7 +292,6 @@ func TestConnectToMessagingErrorsOnServe(t *testing.T) {
 		{"v=1.0", "POST", "/api/account/demo/eligibility?v=1.0", admin, "application/json", good, 400, 1002},
 		{"no v", "POST", "/api/account/demo/invite", admin, "application/json", `{"callId":"` + callID + `"}`, 400, 1002},
 		{"unknown callId", "POST", inviteAt, admin, "application/json", `{"callId":"` + uuid.NewString() + `"}`, 404, 1004},
-		{"no such route", "POST", "/api/account/demo/eligibilty?v=2.0", admin, "application/json", good, 404, 1004},
 		{"GET eligibility", "GET", eligibility, admin, "", "", 405, 1005},
 		{"PUT invite", "PUT", inviteAt, admin, "application/json", `{}`, 405, 1005},
 		{"a form body", "POST", eligibility, admin, "application/x-www-form-urlencoded", "skill=sales", 415, 1015},
@@ -339,6 +338,7 @@ func TestConnectToMessagingErrorsOnServe(t *testing.T) {
 	var mu sync.Mutex
 	limited := 0
 	var wg sync.WaitGroup
+	began := time.Now()
 	for range 60 {
 		wg.Add(1)
 		go func() {
@@ -356,9 +356,9 @@ func TestConnectToMessagingErrorsOnServe(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	// A burst of 30 a second: at most 30 admitted, and a few more for the
-	// time the burst takes.
-	if admitted := 60 - limited; limited == 0 || admitted < 30 || admitted > 35 {
-		t.Errorf("%d of 60 requests at once admitted, want the 30 of a second (and those of the time the burst takes)", admitted)
+	// A burst of 30, then 30 a second for the time the burst took.
+	most := 30 + int(30*time.Since(began).Seconds()) + 1
+	if admitted := 60 - limited; limited == 0 || admitted < 30 || admitted > most {
+		t.Errorf("%d of 60 requests at once admitted, want from 30 to %d (30 a second)", admitted, most)
 	}
 }

@@ -28,7 +28,6 @@ type AgentContext interface {
 const (
 	eligibilityPath    = "/api/account/{accountId}/eligibility"
 	invitePath         = "/api/account/{accountId}/invite"
-	c2mPrefix          = "/api/account/"
 	recentOutboundPath = "/api/v2/account/{accountId}/consumers/{consumerId}/outbound"
 	// maxC2MBody bounds an eligibility or invite request: its sdes take
 	// at most parley.MaxSDEBytes.
@@ -117,17 +116,12 @@ func writeC2MError(w http.ResponseWriter, p Problem, err error) {
 	writeJSON(w, p.Status, C2MError{ErrorCode: c2mCode(err, p.Status), ErrorMessage: p.Detail})
 }
 
-// c2mFallback answers the requests under /api/account/ that no route
-// takes as LivePerson does: 405 (1005) for another method of a Connect to
-// Messaging route, 404 (1004) for anything else.
-func (s *Server) c2mFallback(allowed string) http.HandlerFunc {
+// c2mMethodNotAllowed answers another method of a Connect to Messaging
+// route as LivePerson does: 405 (1005), naming the one it takes.
+func (s *Server) c2mMethodNotAllowed(allowed string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if allowed != "" {
-			w.Header().Set("Allow", allowed)
-			writeC2MError(w, problemOf(parley.Errorf(parley.ENOTALLOWED, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, allowed)), nil)
-			return
-		}
-		writeC2MError(w, problemOf(parley.Errorf(parley.ENOTFOUND, "Not Found: no route %s %s", r.Method, r.URL.Path)), nil)
+		w.Header().Set("Allow", allowed)
+		writeC2MError(w, problemOf(parley.Errorf(parley.ENOTALLOWED, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, allowed)), nil)
 	}
 }
 

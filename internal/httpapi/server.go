@@ -219,9 +219,8 @@ func (s *Server) Handler() http.Handler {
 	}
 	for route := range c2mRoutes {
 		method, pattern, _ := strings.Cut(route, " ")
-		mux.HandleFunc(pattern, s.c2mFallback(method))
+		mux.HandleFunc(pattern, s.c2mMethodNotAllowed(method))
 	}
-	mux.HandleFunc(c2mPrefix, s.c2mFallback(""))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problemOf(parley.Errorf(parley.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)))
 	})
