@@ -84,7 +84,8 @@ type Config struct {
 	VerifyKeys string
 	CreateRate float64 // PARLEY_CREATE_RATE: campaign creations per second per account (10)
 	// RequestRate is PARLEY_REQUEST_RATE: authenticated /api/ requests per
-	// second per account (10), with a burst of as many.
+	// second per account (10), with a burst of as many; Connect to
+	// Messaging's routes have their own (app.C2MRate).
 	RequestRate float64
 	Issuer      string // PARLEY_ISSUER: the tokens' iss (parley)
 	Audience    string // PARLEY_AUDIENCE: the tokens' aud (parley-api)
