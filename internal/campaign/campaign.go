@@ -186,6 +186,20 @@ func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accep
 	return Accepted{Campaign: c, Recipients: rs, Accepted: accepted, Failed: failed, dailyLimit: acct.DailyLimit()}, nil
 }
 
+// Parse is Preview, with the consumers past the account's daily recipient
+// limit refused (DAILY_LIMIT_REACHED) as a create now would refuse them;
+// it takes nothing from the limit.
+func (s *Service) Parse(ctx context.Context, accountID string, d Draft) (Accepted, error) {
+	a, err := s.Preview(ctx, accountID, d)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if err := s.peekDaily(ctx, &a); err != nil {
+		return Accepted{}, err
+	}
+	return a, nil
+}
+
 // Create validates d, persists the campaign with its accepted consumers and
 // queues those due soon for dispatch (with Async, queues the job that does).
 // A draft with an invalid campaign-level field is EINVALID naming the field;

@@ -520,7 +520,7 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	prev, err := s.Campaigns.Preview(r.Context(), r.PathValue("accountId"), d.Draft)
+	prev, err := s.Campaigns.Parse(r.Context(), r.PathValue("accountId"), d.Draft)
 	if err != nil {
 		s.fail(w, r, err)
 		return
