@@ -214,13 +214,16 @@ type AcceptedConsumer struct {
 }
 
 // FailedConsumer is a consumer that was rejected, and why: LivePerson's
-// phone (E.164 when it is a valid number, else as written), errorMessage
-// (its code) and variables (as sent), and Parley's index, line,
-// consumerContent and detail.
+// phone (E.164 when it is a valid number, else as written), countryCode
+// (the ISO region of a valid number), errorMessage (its code), variables
+// and headerVariables (as sent), and Parley's index, line, consumerContent
+// and detail.
 type FailedConsumer struct {
 	Phone           string                     `json:"phone,omitempty"`
+	CountryCode     string                     `json:"countryCode,omitempty"`
 	ErrorMessage    string                     `json:"errorMessage"`
 	Variables       map[string]json.RawMessage `json:"variables,omitempty"`
+	HeaderVariables map[string]string          `json:"headerVariables,omitempty"`
 	Index           int                        `json:"index"`
 	Line            int                        `json:"line,omitempty"`
 	ConsumerContent *ConsumerContent           `json:"consumerContent,omitempty"`
@@ -545,10 +548,15 @@ func (d draftRequest) failedConsumers(os []campaign.Outcome) []FailedConsumer {
 	out := []FailedConsumer{}
 	for _, o := range os {
 		cc, vars := d.echo(o)
-		out = append(out, FailedConsumer{
+		f := FailedConsumer{
 			Phone: lpPhone(o.Phone), ErrorMessage: o.Error, Variables: vars,
 			Index: o.Index, Line: o.Line, ConsumerContent: cc, Detail: o.Detail,
-		})
+		}
+		f.CountryCode = phone.RegionOf(f.Phone)
+		if o.Line == 0 && o.Index < len(d.consumers) {
+			f.HeaderVariables = d.consumers[o.Index].HeaderVariables
+		}
+		out = append(out, f)
 	}
 	return out
 }
