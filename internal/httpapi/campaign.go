@@ -180,10 +180,14 @@ func (d draftRequest) echo(o campaign.Outcome) (*ConsumerContent, map[string]jso
 }
 
 // lpPhone is a consumer's number as LivePerson answers it: E.164 when it
-// is a valid number, else as written.
+// is a valid number, else as written, with a + before a number written as
+// digits alone (LivePerson's +1234456678899 for 1234456678899).
 func lpPhone(raw string) string {
 	if e164, ok := phone.Normalize(raw); ok {
 		return e164
+	}
+	if raw != "" && strings.Trim(raw, "0123456789") == "" {
+		return "+" + raw
 	}
 	return raw
 }
