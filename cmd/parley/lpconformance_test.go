@@ -223,8 +223,8 @@ func testLivePersonExamplesOnServe(t *testing.T, clock parley.Clock) {
 	type consumer struct{ phone, code string }
 	for _, ex := range []struct {
 		fixture, from, to string // the fixture, and a change to it ("" for none)
-		accepted                 []string
-		failed                   []consumer
+		accepted          []string
+		failed            []consumer
 	}{
 		{fixture: "create-wa-rich-request.json", accepted: []string{"+12345678891"}, failed: []consumer{{"+1234456678899", "INVALID_NUMBER"}}},
 		{"create-wa-rich-request.json", `"1234456678899"`, `"12025550143"`, []string{"+12345678891"}, []consumer{{"+12025550143", "MISSING_VARIABLE=5"}}},
