@@ -322,6 +322,7 @@ func (s *Service) recipients(c parley.Campaign, consumers []Consumer, now time.T
 			continue
 		}
 		seen[identity(r)] = where
+		r.SDEs = cons.SDEs
 		r.Seq = len(rs) + 1
 		r.ID = parley.RecipientID(r.Seq)
 		r.UpdatedAt = now

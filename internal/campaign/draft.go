@@ -62,6 +62,9 @@ type Consumer struct {
 	// empty.
 	Timezone  string
 	Variables map[string]string
+	// SDEs are the consumer's engagement attributes, flat (see
+	// parley.FlattenSDEs); the recipient keeps them for the agent.
+	SDEs map[string]string
 	// Text, when set, is this consumer's own message instead of the draft's.
 	Text string
 	// Line is the consumer's line in an uploaded or typed list (0 for the

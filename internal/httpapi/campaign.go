@@ -86,8 +86,8 @@ type ConsumerRequest struct {
 	// LivePerson's own fields, which its clients send. The older form of
 	// a number is consumerCountryCode with consumerPhoneNumber;
 	// headerVariables gives a template's media header by type (image,
-	// video or document); sdes are engagement attributes for the agent,
-	// taken and not yet shown.
+	// video or document); sdes are engagement attributes, which the
+	// conversation a reply opens shows the agent (parley.FlattenSDEs).
 	ConsumerCountryCode string            `json:"consumerCountryCode,omitempty"`
 	ConsumerPhoneNumber string            `json:"consumerPhoneNumber,omitempty"`
 	HeaderVariables     map[string]string `json:"headerVariables,omitempty"`
@@ -358,6 +358,11 @@ func draft(data []byte, csv io.Reader) (draftRequest, error) {
 			SMS: c.phone(), ConsumerID: cmp.Or(c.inApp(), c.ConsumerID),
 			Timezone: c.Timezone, Header: c.headerURL(), URL: c.ButtonVariable,
 		}
+		sdes, err := parley.FlattenSDEs(field+".sdes", c.SDEs)
+		if err != nil {
+			return draftRequest{}, err
+		}
+		cons.SDEs = sdes
 		var notString string
 		if cons.Variables, notString = c.variables(); notString != "" {
 			cons.Error = fmt.Sprintf("%s=%s", CodeVariableNotString, notString)

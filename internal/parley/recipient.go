@@ -56,6 +56,9 @@ type Recipient struct {
 	ConsumerID        string            `json:"consumerId,omitempty"` // the brand's id of an in-app consumer, who has no Phone
 	Zones             []string          `json:"zones,omitempty"`      // IANA zones of Phone, or the in-app consumer's zone
 	Variables         map[string]string `json:"variables,omitempty"`
+	// SDEs are the engagement attributes the brand gave with the consumer
+	// (see FlattenSDEs), shown on the conversation a reply opens.
+	SDEs map[string]string `json:"sdes,omitempty"`
 	Body              string            `json:"body"`                  // the SMS text, opt-out text included; a WhatsApp body as rendered
 	HeaderURL         string            `json:"headerUrl,omitempty"`   // a template's media header (H1)
 	ButtonValue       string            `json:"buttonValue,omitempty"` // a template's dynamic URL variable (BU1)

@@ -311,6 +311,7 @@ type recipientItem struct {
 	ConsumerID        string            `dynamodbav:"consumerId,omitempty"`
 	Zones             []string          `dynamodbav:"zones,omitempty"`
 	Variables         map[string]string `dynamodbav:"variables,omitempty"`
+	SDEs              map[string]string `dynamodbav:"sdes,omitempty"`
 	Body              string            `dynamodbav:"body,omitempty"`
 	HeaderURL         string            `dynamodbav:"headerUrl,omitempty"`
 	ButtonValue       string            `dynamodbav:"buttonValue,omitempty"`
@@ -328,7 +329,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 	it := recipientItem{
 		PK: campaignPK(r.AccountID, r.CampaignID), SK: recipientSK(r.ID),
 		AccountID: r.AccountID, CampaignID: r.CampaignID, ID: r.ID, Seq: r.Seq,
-		Channel: string(r.Channel), Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, Body: r.Body,
+		Channel: string(r.Channel), Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, SDEs: r.SDEs, Body: r.Body,
 		HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
 		Attempts: r.Attempts, Claimant: r.Claimant, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
 	}
@@ -341,7 +342,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 func (it recipientItem) domain() parley.Recipient {
 	return parley.Recipient{
 		AccountID: it.AccountID, CampaignID: it.CampaignID, ID: it.ID, Seq: it.Seq,
-		Channel: parley.Channel(it.Channel), Phone: it.Phone, ConsumerID: it.ConsumerID, Zones: it.Zones, Variables: it.Variables, Body: it.Body,
+		Channel: parley.Channel(it.Channel), Phone: it.Phone, ConsumerID: it.ConsumerID, Zones: it.Zones, Variables: it.Variables, SDEs: it.SDEs, Body: it.Body,
 		HeaderURL: it.HeaderURL, ButtonValue: it.ButtonValue, Status: parley.RecipientStatus(it.Status), ErrorMessage: it.ErrorMessage, ProviderMessageID: it.ProviderMessageID,
 		Attempts: it.Attempts, Claimant: it.Claimant, DueAt: time.Time(it.DueAt), UpdatedAt: it.UpdatedAt,
 	}
