@@ -307,6 +307,9 @@ func (s *Service) recipients(c parley.Campaign, consumers []Consumer, now time.T
 		if o.Error == "" {
 			o.Error, o.Detail = unsafeValues(cons, where)
 		}
+		if o.Error == "" && c.Template == nil && cons.Header != "" {
+			o.Error, o.Detail = upload.CodeTooManyHeaderVariables, fmt.Sprintf("%s has a header value; the message has no media header", where)
+		}
 		switch {
 		case o.Error != "":
 		case c.Channel == parley.ChannelInApp:
@@ -403,6 +406,9 @@ func templateRecipient(c parley.Campaign, cons Consumer, e164, where string) (pa
 		if i, err := strconv.Atoi(k); err != nil || i < 1 || i > n {
 			return parley.Recipient{}, upload.CodeTooManyVariables, fmt.Sprintf("%s: variable %q is not one of the template's {{1}}..{{%d}}", where, k, n)
 		}
+	}
+	if code, detail := checkHeader(t, cons, where); code != "" {
+		return parley.Recipient{}, code, detail
 	}
 	r := parley.Recipient{
 		AccountID: c.AccountID, CampaignID: c.ID, Channel: parley.ChannelWhatsApp, Phone: e164,

@@ -73,6 +73,10 @@ type Consumer struct {
 	// Header and URL are a template's media header link (H1) and dynamic
 	// URL button variable (BU1).
 	Header, URL string
+	// HeaderType is the media type a consumers[] entry gave Header as
+	// (LivePerson's headerVariables: image, video or document); "" for
+	// Parley's headerUrl, which takes the template's.
+	HeaderType string
 	// Error and Detail are set when the list's line was already refused.
 	Error, Detail string
 }

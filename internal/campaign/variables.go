@@ -67,3 +67,22 @@ func names(ps []int) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// checkHeader applies LivePerson's rules to the header value of a
+// consumers[] entry against template t: a media header needs one
+// (INSUFFICIENT_HEADER_VARIABLES) of its type (MISSING_HEADER_VARIABLE=<type>);
+// a template without one takes none (TOO_MANY_HEADER_VARIABLES). A list's
+// line (H1) is checked by upload.Check.
+func checkHeader(t parley.WhatsAppTemplate, cons Consumer, where string) (code, detail string) {
+	h := t.MediaHeader()
+	switch {
+	case cons.Line > 0:
+	case h == "" && cons.Header != "":
+		return upload.CodeTooManyHeaderVariables, fmt.Sprintf("%s has a header value; template %s has no media header", where, t.ID)
+	case h != "" && cons.Header == "":
+		return upload.CodeInsufficientHeaderVariables, fmt.Sprintf("%s has no headerVariables; template %s's header takes the %s's https URL as headerVariables.%s", where, t.ID, h, h)
+	case h != "" && cons.HeaderType != "" && cons.HeaderType != h:
+		return upload.CodeMissingHeaderVariable + "=" + h, fmt.Sprintf("%s gives headerVariables.%s; template %s's header is a %s: give headerVariables.%s", where, cons.HeaderType, t.ID, h, h)
+	}
+	return "", ""
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/campaign/upload"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 )
@@ -88,10 +89,10 @@ type ConsumerRequest struct {
 	// headerVariables gives a template's media header by type (image,
 	// video or document); sdes are engagement attributes, which the
 	// conversation a reply opens shows the agent (parley.FlattenSDEs).
-	ConsumerCountryCode string            `json:"consumerCountryCode,omitempty"`
-	ConsumerPhoneNumber string            `json:"consumerPhoneNumber,omitempty"`
-	HeaderVariables     map[string]string `json:"headerVariables,omitempty"`
-	SDEs                json.RawMessage   `json:"sdes,omitempty"`
+	ConsumerCountryCode string                     `json:"consumerCountryCode,omitempty"`
+	ConsumerPhoneNumber string                     `json:"consumerPhoneNumber,omitempty"`
+	HeaderVariables     map[string]json.RawMessage `json:"headerVariables,omitempty"`
+	SDEs                json.RawMessage            `json:"sdes,omitempty"`
 }
 
 // phone is the consumer's number as given: consumerContent's, else
@@ -138,10 +139,23 @@ func (c ConsumerRequest) variables() (vars map[string]string, notString string) 
 	return vars, notString
 }
 
-// headerURL is the template's media header link: headerUrl, else the one
-// of headerVariables.
-func (c ConsumerRequest) headerURL() string {
-	return cmp.Or(c.HeaderURL, c.HeaderVariables["image"], c.HeaderVariables["video"], c.HeaderVariables["document"])
+// header is the template's media header link: headerUrl, else the one of
+// headerVariables with its type; or LivePerson's code (with why) for
+// headerVariables that give several, or one that is not a JSON string.
+func (c ConsumerRequest) header(field string) (kind, link, code, detail string) {
+	switch n := len(c.HeaderVariables); {
+	case n == 0:
+		return "", c.HeaderURL, "", ""
+	case n > 1 || c.HeaderURL != "":
+		return "", "", upload.CodeTooManyHeaderVariables, fmt.Sprintf("%s: give one header value, as headerVariables.image, .video or .document", field)
+	}
+	for k, raw := range c.HeaderVariables {
+		if err := json.Unmarshal(raw, &link); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			return "", "", upload.CodeHeaderNotString, fmt.Sprintf("%s: headerVariables.%s must be a JSON string: the header's https URL", field, k)
+		}
+		kind = k
+	}
+	return kind, link, "", ""
 }
 
 // ConsumerContent addresses a consumer on a channel: a phone number, or
@@ -227,7 +241,7 @@ type FailedConsumer struct {
 	CountryCode     string                     `json:"countryCode,omitempty"`
 	ErrorMessage    string                     `json:"errorMessage"`
 	Variables       map[string]json.RawMessage `json:"variables,omitempty"`
-	HeaderVariables map[string]string          `json:"headerVariables,omitempty"`
+	HeaderVariables map[string]json.RawMessage `json:"headerVariables,omitempty"`
 	Index           int                        `json:"index"`
 	Line            int                        `json:"line,omitempty"`
 	ConsumerContent *ConsumerContent           `json:"consumerContent,omitempty"`
@@ -355,9 +369,10 @@ func draft(data []byte, csv io.Reader) (draftRequest, error) {
 			return draftRequest{}, parley.FieldErrorf(field+".consumerId", "%s.consumerId and %s.consumerContent.inapp name different consumers; give one", field, field)
 		}
 		cons := campaign.Consumer{
-			SMS: c.phone(), ConsumerID: cmp.Or(c.inApp(), c.ConsumerID),
-			Timezone: c.Timezone, Header: c.headerURL(), URL: c.ButtonVariable,
+			SMS: c.phone(), ConsumerID: cmp.Or(c.inApp(), c.ConsumerID), Timezone: c.Timezone, URL: c.ButtonVariable,
 		}
+		var headerCode, headerDetail string
+		cons.HeaderType, cons.Header, headerCode, headerDetail = c.header(field)
 		sdes, err := parley.FlattenSDEs(field+".sdes", c.SDEs)
 		if err != nil {
 			return draftRequest{}, err
@@ -367,6 +382,8 @@ func draft(data []byte, csv io.Reader) (draftRequest, error) {
 		if cons.Variables, notString = c.variables(); notString != "" {
 			cons.Error = fmt.Sprintf("%s=%s", CodeVariableNotString, notString)
 			cons.Detail = fmt.Sprintf("%s: variable %s must be a JSON string: quote it", field, notString)
+		} else if headerCode != "" {
+			cons.Error, cons.Detail = headerCode, headerDetail
 		}
 		d.Consumers = append(d.Consumers, cons)
 		out.consumers = append(out.consumers, c)
