@@ -80,7 +80,7 @@ func testLivePersonOnServe(t *testing.T, clock parley.Clock) {
 	}
 	if fs, _ := none["failedConsumers"].([]any); len(fs) != 1 {
 		t.Fatalf("failedConsumers: %s", data)
-	} else if f := fields(t, "failed consumer", fs[0], "consumerContent", "detail", "errorMessage", "index", "phone", "variables"); f["errorMessage"] != "VARIABLE_NOT_STRING=1" {
+	} else if f := fields(t, "failed consumer", fs[0], "consumerContent", "countryCode", "detail", "errorMessage", "index", "phone", "variables"); f["errorMessage"] != "VARIABLE_NOT_STRING=1" || f["countryCode"] != "US" {
 		t.Errorf("failed consumer %v", f)
 	}
 

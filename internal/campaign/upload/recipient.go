@@ -52,10 +52,10 @@ const (
 	CodeInsufficientHeaderVariables = "INSUFFICIENT_HEADER_VARIABLES"
 	CodeTooManyHeaderVariables      = "TOO_MANY_HEADER_VARIABLES"
 	CodeHeaderNotString             = "HEADER_VARIABLE_NOT_STRING"
-	CodeMissingButtonVariable = "MISSING_BUTTON_VARIABLE"
-	CodeInvalidButtonVariable = "INVALID_BUTTON_VARIABLE"
-	CodeInvalidConsumerID     = parley.CodeInvalidConsumerID
-	CodeDuplicateConsumerID   = parley.CodeDuplicateConsumerID
+	CodeMissingButtonVariable       = "MISSING_BUTTON_VARIABLE"
+	CodeInvalidButtonVariable       = "INVALID_BUTTON_VARIABLE"
+	CodeInvalidConsumerID           = parley.CodeInvalidConsumerID
+	CodeDuplicateConsumerID         = parley.CodeDuplicateConsumerID
 )
 
 // Shape says what each line must carry after the phone number.
