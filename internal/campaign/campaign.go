@@ -290,6 +290,7 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 		AccountID: acct.ID, ID: s.newID(), Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
 		OutboundNumber: outbound, Channel: channel, Message: d.Message, OptOutText: optOut,
 		DefaultCountry: country, Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback, Template: tpl,
+		Apps: d.Apps,
 	}, nil
 }
 

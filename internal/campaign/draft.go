@@ -27,6 +27,9 @@ type Draft struct {
 	// OptOutText is appended to the SMS; the account's when empty (an API
 	// handoff's own, when the templateId names one).
 	OptOutText string
+	// Apps are the apps an in-app campaign sends through: its API
+	// handoff's.
+	Apps []string
 	// Timezone is the IANA time zone of the in-app consumers that name
 	// none of their own; an in-app consumer has no phone number to tell it.
 	Timezone  string

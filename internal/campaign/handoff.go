@@ -43,6 +43,9 @@ func (s *Service) applyHandoff(ctx context.Context, accountID string, d Draft) (
 	if d.LookbackMinutes == 0 {
 		d.LookbackMinutes = h.LookbackMinutes
 	}
+	if app, ok := h.Channel(parley.ChannelInApp); ok {
+		d.Apps = app.Apps
+	}
 	if sms, ok := h.Channel(parley.ChannelSMS); ok {
 		d.OptOutText = sms.OptOutText
 	}

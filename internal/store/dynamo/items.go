@@ -232,6 +232,7 @@ type campaignItem struct {
 	LookbackNanos  time.Duration `dynamodbav:"lookbackNanos"`
 	State          string        `dynamodbav:"state,omitempty"` // stateValue; absent on items older than states
 	Template       *templateJSON `dynamodbav:"template,omitempty"`
+	Apps           []string      `dynamodbav:"apps,omitempty"`
 }
 
 // stateActive stores parley.StateActive, whose Go value is empty.
@@ -280,7 +281,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 		OutboundNumber: c.OutboundNumber, Channel: string(c.Channel), Message: c.Message, OptOutText: c.OptOutText,
 		DefaultCountry: c.DefaultCountry, Consent: c.Consent, Recipients: c.Recipients, FannedOut: c.FannedOut, CreatedAt: c.CreatedAt,
 		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State),
-		Template: (*templateJSON)(c.Template),
+		Template: (*templateJSON)(c.Template), Apps: c.Apps,
 	}
 	if !c.FanoutDone() {
 		it.FanoutPending = FanoutPendingValue
@@ -294,7 +295,7 @@ func (it campaignItem) domain() parley.Campaign {
 		OutboundNumber: it.OutboundNumber, Channel: parley.Channel(it.Channel), Message: it.Message, OptOutText: it.OptOutText,
 		DefaultCountry: it.DefaultCountry, Consent: it.Consent, Recipients: it.Recipients, FannedOut: it.FannedOut, CreatedAt: it.CreatedAt,
 		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State),
-		Template: (*parley.WhatsAppTemplate)(it.Template),
+		Template: (*parley.WhatsAppTemplate)(it.Template), Apps: it.Apps,
 	}
 }
 
