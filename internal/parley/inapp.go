@@ -76,10 +76,10 @@ const MaxPushToken = 1000
 // PushToken is one device a brand's app registered for a consumer: the
 // Firebase Cloud Messaging registration token the in-app channel pushes to.
 type PushToken struct {
-	AccountID    string    `json:"accountId"`
-	ConsumerID   string    `json:"consumerId"`
-	Token        string    `json:"token"`
-	Platform     string    `json:"platform"` // PlatformAndroid, PlatformIOS or PlatformWeb
+	AccountID  string `json:"accountId"`
+	ConsumerID string `json:"consumerId"`
+	Token      string `json:"token"`
+	Platform   string `json:"platform"` // PlatformAndroid, PlatformIOS or PlatformWeb
 	// App is the brand's app the device registered from (com.brand.app),
 	// as in-app handoffs name their apps; "" when the brand names none.
 	App          string    `json:"app,omitempty"`
