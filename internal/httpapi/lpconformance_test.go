@@ -121,3 +121,43 @@ func TestLivePersonConsumerCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestRichTemplateChannels: a WhatsApp template with a media header,
+// footer or buttons is sent on WhatsApp alone; a campaign that would fall
+// back to SMS (prioritized) or send it as SMS is refused naming channel,
+// while its plain sibling may fall back.
+func TestRichTemplateChannels(t *testing.T) {
+	w := newWorld(t)
+	for _, tpl := range []parley.WhatsAppTemplate{
+		{AccountID: "acct1", ID: "RICH", Name: "ticket", Language: "en", Header: parley.MediaImage, Body: "Your ticket for {{1}}", Footer: "Brand"},
+		{AccountID: "acct1", ID: "PLAIN", Name: "hello", Language: "en", Body: "Hello {{1}}"},
+	} {
+		if err := w.store.PutTemplate(context.Background(), tpl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	consumer := `{"consumerContent": {"wa": "12025550101"}, "variables": {"1": "Jane"}, "headerVariables": {"image": "https://cdn.example.com/t.png"}}`
+	for _, tt := range []struct {
+		template, channel string
+		status            int
+	}{
+		{"RICH", "", http.StatusAccepted}, {"RICH", "whatsapp", http.StatusAccepted},
+		{"RICH", "prioritized", http.StatusBadRequest}, {"RICH", "sms", http.StatusBadRequest},
+		{"PLAIN", "prioritized", http.StatusAccepted},
+	} {
+		c := consumer
+		if tt.template == "PLAIN" {
+			c = `{"consumerContent": {"wa": "12025550101"}, "variables": {"1": "Jane"}}`
+		}
+		body := `{"campaignName": "Rich", "skill": "sales", "templateId": "` + tt.template + `", "channel": "` + tt.channel + `",
+		  "outboundNumber": "12025550100", "consent": true, "consumers": [` + c + `]}`
+		resp, data := w.do(t, "POST", "/api/v2/account/acct1/campaign", body)
+		var lpErr httpapi.LPError
+		switch {
+		case resp.StatusCode != tt.status:
+			t.Errorf("%s on %q: %d %s, want %d", tt.template, tt.channel, resp.StatusCode, data, tt.status)
+		case tt.status == http.StatusBadRequest && (json.Unmarshal(data, &lpErr) != nil || lpErr.Field != "channel"):
+			t.Errorf("%s on %q: %s, want LivePerson's error naming channel", tt.template, tt.channel, data)
+		}
+	}
+}
