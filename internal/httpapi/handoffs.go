@@ -198,14 +198,20 @@ func handoffQuery(r *http.Request, defaultLimit int) (handoffs.Query, error) {
 
 // lpHandoff is a handoff in LivePerson's Outbound Configuration API shape.
 type lpHandoff struct {
-	ID                     string             `json:"id"`
-	Name                   string             `json:"name"`
-	LookbackPeriodDay      int                `json:"lookbackPeriodDay"`
-	LookbackPeriodHour     int                `json:"lookbackPeriodHour"`
-	RouteAllWithinLookback bool               `json:"routeAllWithinLookback"`
-	CreatedAt              time.Time          `json:"createdAt"`
-	UpdatedAt              time.Time          `json:"updatedAt"`
-	Channels               []lpHandoffChannel `json:"channels"`
+	lpHandoffHead
+	Channels []lpHandoffChannel `json:"channels"`
+}
+
+// lpHandoffHead is what LivePerson's listings say of a handoff besides its
+// channels.
+type lpHandoffHead struct {
+	ID                     string    `json:"id"`
+	Name                   string    `json:"name"`
+	LookbackPeriodDay      int       `json:"lookbackPeriodDay"`
+	LookbackPeriodHour     int       `json:"lookbackPeriodHour"`
+	RouteAllWithinLookback bool      `json:"routeAllWithinLookback"`
+	CreatedAt              time.Time `json:"createdAt"`
+	UpdatedAt              time.Time `json:"updatedAt"`
 }
 
 // lpHandoffChannel is one channel of an lpHandoff, in priority order.
@@ -247,13 +253,7 @@ func (s *Server) lpHandoffs(w http.ResponseWriter, r *http.Request) {
 // channel answers it: the channel's configuration, with the handoff's id,
 // name and lookback beside it.
 type lpChannelHandoff struct {
-	ID                     string    `json:"id"`
-	Name                   string    `json:"name"`
-	LookbackPeriodDay      int       `json:"lookbackPeriodDay"`
-	LookbackPeriodHour     int       `json:"lookbackPeriodHour"`
-	RouteAllWithinLookback bool      `json:"routeAllWithinLookback"`
-	CreatedAt              time.Time `json:"createdAt"`
-	UpdatedAt              time.Time `json:"updatedAt"`
+	lpHandoffHead
 	lpHandoffChannel
 }
 
@@ -285,8 +285,7 @@ func (s *Server) lpChannelHandoffs(w http.ResponseWriter, r *http.Request) {
 	for _, h := range hs {
 		for _, c := range h.Channels {
 			if c.Type == name {
-				out = append(out, lpChannelHandoff{ID: h.ID, Name: h.Name, LookbackPeriodDay: h.LookbackPeriodDay, LookbackPeriodHour: h.LookbackPeriodHour,
-					RouteAllWithinLookback: h.RouteAllWithinLookback, CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt, lpHandoffChannel: c})
+				out = append(out, lpChannelHandoff{h.lpHandoffHead, c})
 			}
 		}
 	}
@@ -338,10 +337,10 @@ func (s *Server) lpHandoffPage(w http.ResponseWriter, r *http.Request, channel p
 
 func (s *Server) lpHandoff(ctx context.Context, acct parley.Account, h parley.Handoff) (lpHandoff, error) {
 	lb := h.Lookback()
-	out := lpHandoff{
+	out := lpHandoff{lpHandoffHead: lpHandoffHead{
 		ID: h.ID, Name: h.Title, RouteAllWithinLookback: true, CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt,
 		LookbackPeriodDay: int(lb / (24 * time.Hour)), LookbackPeriodHour: int(lb % (24 * time.Hour) / time.Hour),
-	}
+	}}
 	var tpl parley.WhatsAppTemplate
 	if wa, ok := h.Channel(parley.ChannelWhatsApp); ok {
 		var err error
