@@ -212,10 +212,8 @@ func testConnectToMessagingOnServe(t *testing.T, clock parley.Clock) {
 	s.sentTo(t, caller, 1)
 	c := s.reply(t, caller, "+12025550100", "Yes please", parley.ChannelSMS)
 	wantDeflected(t, c, callID, "sales", sent, "Yes please")
-	var sdeBack []map[string]any
-	if err := json.Unmarshal(c.Context.IVR.SDEs, &sdeBack); err != nil || len(sdeBack) != 1 || sdeBack[0]["type"] != "ctmrinfo" ||
-		c.Context.IVR.TemplateVariables["1"] != "Jane" {
-		t.Errorf("IVR sdes %s and variables %v, want the eligibility's", c.Context.IVR.SDEs, c.Context.IVR.TemplateVariables)
+	if c.Context.SDEs["ctmrinfo.cstatus"] != "VIP" || c.Context.SDEs["ctmrinfo.customerId"] != "138766AC" || c.Context.IVR.TemplateVariables["1"] != "Jane" {
+		t.Errorf("sdes %v and variables %v, want the eligibility's", c.Context.SDEs, c.Context.IVR.TemplateVariables)
 	}
 	var agent httpapi.RecentOutboundResponse
 	s.get(t, "/api/v2/account/demo/consumers/"+url.PathEscape(caller)+"/outbound", &agent)
@@ -246,10 +244,14 @@ func testConnectToMessagingOnServe(t *testing.T, clock parley.Clock) {
 	wantDeflected(t, s.reply(t, waCaller, "+12025550100", "Billing question", parley.ChannelSMS), waCall, "billing", waSent, "Billing question")
 
 	// In-app, to a consumer with a registered device.
-	s.post(t, "/api/v2/account/demo/consumers/ananth/push-tokens", `{"token":"tok-ananth","platform":"ios"}`, http.StatusCreated, nil)
+	s.post(t, "/api/v2/account/demo/consumers/ananth/push-tokens", `{"token":"tok-ananth","platform":"ios","app":"acme"}`, http.StatusCreated, nil)
 	channels, recommended, _, appCall := eligible(t, s, d, `{"consumerPhoneNumber":"+14259549877","handoffId":"`+d.inApp+`","skill":"billing","consumerId":"ananth","ivrNumber":"180000"}`)
 	if len(channels) != 1 || channels[0] != "inapp" || recommended != "inapp" {
 		t.Fatalf("eligibility in-app: %v %q", channels, recommended)
+	}
+	s.post(t, "/api/v2/account/demo/consumers/bob/push-tokens", `{"token":"tok-bob","platform":"ios","app":"another"}`, http.StatusCreated, nil)
+	if channels, _, ok, _ := eligible(t, s, d, `{"consumerPhoneNumber":"+14259549878","handoffId":"`+d.inApp+`","skill":"billing","consumerId":"bob"}`); ok || len(channels) != 0 {
+		t.Errorf("a consumer whose device is of another app than the handoff's is eligible in-app: %v", channels)
 	}
 	invite(t, s, d, appCall, "")
 	appSent := s.sentTo(t, "ananth", 1)[0]

@@ -1,7 +1,6 @@
 package c2m
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -124,20 +123,9 @@ func (r EligibilityRequest) validate() error {
 		return invalid("consumerId", "consumerId: %s", parley.ConsumerIDProblem(r.ConsumerID))
 	case len(r.TemplateVariables) > MaxVariables:
 		return invalid("templateVariables", "%d templateVariables; at most %d", len(r.TemplateVariables), MaxVariables)
-	case len(r.SDEs) > parley.MaxSDEBytes:
-		return invalid("sdes", "sdes is %d bytes; at most %d", len(r.SDEs), parley.MaxSDEBytes)
 	}
-	if len(r.SDEs) > 0 && string(r.SDEs) != "null" {
-		var sdes []json.RawMessage
-		if err := json.Unmarshal(r.SDEs, &sdes); err != nil {
-			return invalid("sdes", "sdes must be an array of customer info and personal info SDEs")
-		}
-		for i, sde := range sdes {
-			var obj map[string]json.RawMessage
-			if err := json.Unmarshal(sde, &obj); err != nil || obj == nil {
-				return invalid(fmt.Sprintf("sdes[%d]", i), "sdes[%d] must be an object with type and info", i)
-			}
-		}
+	if _, err := parley.FlattenSDEs("sdes", r.SDEs); err != nil {
+		return &Error{Code: CodeInvalidRequest, Err: &parley.Error{Code: parley.EINVALID, Field: parley.ErrorField(err), Message: parley.ErrorMessage(err)}}
 	}
 	e164, ok := phone.Normalize(r.ConsumerPhoneNumber)
 	if !strings.HasPrefix(r.ConsumerPhoneNumber, "+") || len(r.ConsumerPhoneNumber) > MaxPhoneLength || !ok || e164 != r.ConsumerPhoneNumber {
@@ -171,14 +159,16 @@ func (s *Service) Eligibility(ctx context.Context, accountID string, req Eligibi
 		return Eligibility{}, err
 	}
 	now := s.Clock.Now()
-	id := uuid.NewString() // version 4
+	sdes, _ := parley.FlattenSDEs("sdes", req.SDEs) // validated
+	id := uuid.NewString()                          // version 4
 	if s.NewCallID != nil {
 		id = s.NewCallID()
 	}
 	call := parley.Call{
 		AccountID: accountID, ID: id, HandoffID: h.ID, Skill: strings.TrimSpace(req.Skill),
 		Consumer: req.ConsumerPhoneNumber, ConsumerID: req.ConsumerID,
-		IVR:       parley.IVRContext{CallID: id, IVRNumber: req.IVRNumber, SDEs: compact(req.SDEs), TemplateVariables: req.TemplateVariables},
+		IVR:       parley.IVRContext{CallID: id, IVRNumber: req.IVRNumber, TemplateVariables: req.TemplateVariables},
+		SDEs:      sdes,
 		Available: available, CreatedAt: now, ExpiresAt: now.Add(parley.CallTTL),
 	}
 	if err := s.Calls.PutCall(ctx, call); err != nil {
@@ -192,18 +182,6 @@ func (s *Service) Eligibility(ctx context.Context, accountID string, req Eligibi
 		answer.AvailableChannels[i] = WireName(c)
 	}
 	return answer, nil
-}
-
-// compact drops a JSON null and the insignificant spaces of raw.
-func compact(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return raw
-	}
-	return buf.Bytes()
 }
 
 // settings reads the account's settings and checks that skill is enabled
@@ -255,7 +233,7 @@ func (s *Service) consumer(ctx context.Context, accountID string, h parley.Hando
 		}
 		c.OptedOut[hc.Channel] = out
 		if hc.Channel == parley.ChannelInApp && req.ConsumerID != "" {
-			tokens, err := s.Devices.DeviceTokens(ctx, accountID, req.ConsumerID)
+			tokens, err := s.Devices.DeviceTokens(ctx, accountID, req.ConsumerID, hc.Apps)
 			if err != nil {
 				return Consumer{}, fmt.Errorf("read devices: %w", err)
 			}
@@ -325,9 +303,9 @@ func (s *Service) Invite(ctx context.Context, accountID string, req InviteReques
 	if err := s.Calls.PutCall(ctx, call); err != nil {
 		return Invited{}, fmt.Errorf("keep call %s: %w", call.ID, err)
 	}
-	cons := campaign.Consumer{SMS: call.Consumer, Variables: call.IVR.TemplateVariables, Text: req.OverrideMessage}
+	cons := campaign.Consumer{SMS: call.Consumer, Variables: call.IVR.TemplateVariables, Text: req.OverrideMessage, SDEs: call.SDEs}
 	if ch == parley.ChannelInApp {
-		cons = campaign.Consumer{ConsumerID: call.ConsumerID, Variables: call.IVR.TemplateVariables}
+		cons = campaign.Consumer{ConsumerID: call.ConsumerID, Variables: call.IVR.TemplateVariables, SDEs: call.SDEs}
 	}
 	_, err = s.Campaigns.Create(ctx, accountID, campaign.Draft{
 		ID: call.ID, CallID: call.ID, Name: "Connect to Messaging " + call.ID, Skill: skill, TemplateID: call.HandoffID,

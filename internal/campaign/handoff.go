@@ -25,14 +25,14 @@ type Handoffs interface {
 // to send: the handoff's, or the templateId itself when it names no
 // handoff.
 func (s *Service) applyHandoff(ctx context.Context, accountID string, d Draft) (Draft, string, error) {
-	if s.Handoffs == nil || !parley.IsHandoffID(d.TemplateID) {
+	if s.Handoffs == nil || !parley.MayNameHandoff(d.TemplateID) {
 		return d, d.TemplateID, nil
 	}
 	h, err := s.Handoffs.Handoff(ctx, accountID, d.TemplateID)
 	narrows := h.Mode() == parley.ChannelPrioritized && (d.Channel == parley.ChannelWhatsApp || d.Channel == parley.ChannelSMS)
 	switch {
 	case parley.ErrorCode(err) == parley.ENOTFOUND:
-		return d, d.TemplateID, nil // perhaps a WhatsApp template of that id
+		return d, d.TemplateID, nil // perhaps a WhatsApp template of that id, or plain SMS
 	case err != nil:
 		return d, "", fmt.Errorf("read handoff %s: %w", d.TemplateID, err)
 	case d.Channel != "" && d.Channel != h.Mode() && !narrows:
@@ -48,6 +48,9 @@ func (s *Service) applyHandoff(ctx context.Context, accountID string, d Draft) (
 	d.Message = first.Text
 	if d.LookbackMinutes == 0 {
 		d.LookbackMinutes = h.LookbackMinutes
+	}
+	if app, ok := h.Channel(parley.ChannelInApp); ok {
+		d.Apps = app.Apps
 	}
 	if sms, ok := h.Channel(parley.ChannelSMS); ok {
 		d.OptOutText = sms.OptOutText

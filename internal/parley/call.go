@@ -1,9 +1,6 @@
 package parley
 
-import (
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // Call is a Connect to Messaging call context: what an IVR's eligibility
 // request asked and was answered, kept under its callId (a UUID v4) for
@@ -19,6 +16,10 @@ type Call struct {
 	Consumer   string     `json:"consumer"`
 	ConsumerID string     `json:"consumerId,omitempty"`
 	IVR        IVRContext `json:"ivr"`
+	// SDEs are the engagement attributes the IVR gave (see FlattenSDEs):
+	// the deflection's recipient keeps them, and the conversation a reply
+	// opens shows them as a campaign's.
+	SDEs map[string]string `json:"sdes,omitempty"`
 	// Available are the channels the consumer may be messaged on, in the
 	// handoff's priority order; the first is the recommended one.
 	Available []Channel `json:"available"`
@@ -32,11 +33,11 @@ type Call struct {
 }
 
 // IVRContext is what the IVR told about the call, which the conversation
-// its deflection message opens carries to the agent.
+// its deflection message opens carries to the agent (with the call's
+// SDEs, as every campaign's conversation carries its consumer's).
 type IVRContext struct {
 	CallID            string            `json:"callId"`
 	IVRNumber         string            `json:"ivrNumber,omitempty"`
-	SDEs              json.RawMessage   `json:"sdes,omitempty"`
 	TemplateVariables map[string]string `json:"templateVariables,omitempty"`
 }
 
@@ -46,8 +47,6 @@ const (
 	CallTTL = 24 * time.Hour
 	// CallGrace keeps an invited call a day past its lookback.
 	CallGrace = 24 * time.Hour
-	// MaxSDEBytes bounds the sdes an eligibility request may carry.
-	MaxSDEBytes = 8 << 10
 	// MaxOverrideMessage bounds an invite's overrideMessage: Twilio's
 	// limit, as LivePerson's.
 	MaxOverrideMessage = 1600

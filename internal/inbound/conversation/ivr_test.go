@@ -2,7 +2,6 @@ package conversation_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -19,8 +18,7 @@ func TestDeflectionContext(t *testing.T) {
 	w := newWorld(t)
 	w.svc.Calls = w.store
 	ctx := context.Background()
-	ivr := parley.IVRContext{CallID: callID, IVRNumber: "180000", SDEs: json.RawMessage(`[{"type":"ctmrinfo","info":{"cstatus":"VIP"}}]`),
-		TemplateVariables: map[string]string{"1": "Jane"}}
+	ivr := parley.IVRContext{CallID: callID, IVRNumber: "180000", TemplateVariables: map[string]string{"1": "Jane"}}
 	if err := w.store.PutCall(ctx, parley.Call{AccountID: account, ID: callID, Consumer: jane, IVR: ivr, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +33,7 @@ func TestDeflectionContext(t *testing.T) {
 	deflect(callID, t0)
 	w.now = t0.Add(10 * time.Minute)
 	c := w.reply(t, "m1", w.now)
-	if c.Skill != "sales" || c.Context.IVR == nil || c.Context.IVR.IVRNumber != "180000" || string(c.Context.IVR.SDEs) != string(ivr.SDEs) ||
+	if c.Skill != "sales" || c.Context.IVR == nil || c.Context.IVR.IVRNumber != "180000" ||
 		c.Context.IVR.TemplateVariables["1"] != "Jane" || c.Transcript[0].Body != "Reply here to chat" {
 		t.Fatalf("reply to the deflection: %+v", c)
 	}

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -18,8 +17,8 @@ func Calls(t *testing.T, newStore func(t *testing.T) store.Store) {
 		AccountID: "acct1", ID: "b0eb76ed-0ff9-4d03-935b-c86ca9aa9354", HandoffID: "H072047293477863", Skill: "sales",
 		Consumer: "+14259549855", ConsumerID: "ananth",
 		IVR: parley.IVRContext{CallID: "b0eb76ed-0ff9-4d03-935b-c86ca9aa9354", IVRNumber: "180000",
-			SDEs:              json.RawMessage(`[{"type":"ctmrinfo","info":{"cstatus":"VIP"}}]`),
 			TemplateVariables: map[string]string{"1": "Jane"}},
+		SDEs:      map[string]string{"ctmrinfo.cstatus": "VIP"},
 		Available: []parley.Channel{parley.ChannelWhatsApp, parley.ChannelSMS},
 		CreatedAt: t0, ExpiresAt: t0.Add(parley.CallTTL),
 	}
