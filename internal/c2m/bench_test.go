@@ -13,14 +13,8 @@ import (
 	"github.com/parleyhq/parley/internal/awstest"
 	"github.com/parleyhq/parley/internal/awstest/awscost"
 	"github.com/parleyhq/parley/internal/c2m"
-	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/clocktest"
-	"github.com/parleyhq/parley/internal/inbound/conversation"
-	"github.com/parleyhq/parley/internal/inbound/optout"
-	"github.com/parleyhq/parley/internal/obs"
-	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue/sqs"
-	"github.com/parleyhq/parley/internal/settings/account"
 	"github.com/parleyhq/parley/internal/store/dynamo"
 )
 
@@ -43,20 +37,7 @@ func BenchmarkDeflectionDynamo(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, q, clock := dynamo.New(db, table), sqs.New(sq, url, dlq), clocktest.New(time.Now().UTC())
-	if err := s.PutAccount(ctx, parley.Account{ID: "acct1", OutboundSkills: []string{"sales"},
-		Channels: []parley.ChannelSetting{{Channel: parley.ChannelSMS, Enabled: true}}}); err != nil {
-		b.Fatal(err)
-	}
-	h := parley.Handoff{AccountID: "acct1", ID: "H000000000000001", Title: "IVR", Version: 1, LookbackMinutes: 60,
-		Channels: []parley.HandoffChannel{{Channel: parley.ChannelSMS, OutboundNumber: "+12025550100", Text: "Reply here, {{1}}"}}}
-	if err := s.PutHandoff(ctx, h); err != nil {
-		b.Fatal(err)
-	}
-	optOuts := &optout.Service{Store: s, Accounts: &account.Service{Store: s, Clock: clock}, Clock: clock}
-	svc := &c2m.Service{Accounts: s, Handoffs: s, OptOuts: optOuts, Devices: s, Calls: s, Clock: clock, Log: obs.Discard(),
-		Campaigns:     &campaign.Service{Store: s, Queue: q, Clock: clock, Log: obs.Discard(), Handoffs: s, OptOuts: optOuts, Daily: s},
-		Conversations: &conversation.Service{Store: s, Clock: clock}}
+	svc, h := deflector(b, dynamo.New(db, table), sqs.New(sq, url, dlq), clocktest.New(time.Now().UTC()))
 	var eligibility, invite map[awscost.Op]awscost.Usage
 	b.ResetTimer()
 	for i := range b.N {

@@ -13,6 +13,7 @@ import (
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/settings/account"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/embedded"
 	"github.com/parleyhq/parley/internal/testworld"
 )
@@ -30,22 +31,30 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	s, q := testworld.Open(t)
 	clock := clocktest.New(time.Now().UTC().Truncate(time.Hour))
+	svc, h := deflector(t, s, q, clock)
+	return &world{store: s, clock: clock, h: h, svc: svc}
+}
+
+// deflector returns the service on s and q, with account acct1's outbound
+// settings (sms and whatsapp; sales and billing) and an SMS handoff.
+func deflector(tb testing.TB, s store.Store, q campaign.Queue, clock parley.Clock) (*c2m.Service, parley.Handoff) {
+	tb.Helper()
 	ctx := context.Background()
 	if err := s.PutAccount(ctx, parley.Account{ID: "acct1", OutboundSkills: []string{"sales", "billing"},
 		Channels: []parley.ChannelSetting{{Channel: parley.ChannelSMS, Enabled: true}, {Channel: parley.ChannelWhatsApp, Enabled: true}}}); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	h := parley.Handoff{AccountID: "acct1", ID: "H000000000000001", Title: "IVR", Version: 1, LookbackMinutes: 60,
 		Channels: []parley.HandoffChannel{{Channel: parley.ChannelSMS, OutboundNumber: "+12025550100", Text: "Reply here, {{1}}"}}}
 	if err := s.PutHandoff(ctx, h); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	optOuts := &optout.Service{Store: s, Accounts: &account.Service{Store: s, Clock: clock}, Clock: clock}
-	return &world{store: s, clock: clock, h: h, svc: &c2m.Service{
+	return &c2m.Service{
 		Accounts: s, Handoffs: s, OptOuts: optOuts, Devices: s, Calls: s, Clock: clock, Log: obs.Discard(),
-		Campaigns:     &campaign.Service{Store: s, Queue: q, Clock: clock, Log: obs.Discard(), Handoffs: s, OptOuts: optOuts},
+		Campaigns:     &campaign.Service{Store: s, Queue: q, Clock: clock, Log: obs.Discard(), Handoffs: s, OptOuts: optOuts, Daily: s},
 		Conversations: &conversation.Service{Store: s, Clock: clock},
-	}}
+	}, h
 }
 
 func (w *world) eligible(t *testing.T) string {
