@@ -70,7 +70,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 				return err
 			}
 		}
-		return nil
+		return backfillCreated(tx)
 	})
 	if err != nil {
 		db.Close()
@@ -235,6 +235,9 @@ func (s *Store) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parl
 			return parley.Errorf(parley.ECONFLICT, "campaign %s exists", c.ID)
 		}
 		if err := put(cb, key, c); err != nil {
+			return err
+		}
+		if err := indexCreated(tx, c); err != nil {
 			return err
 		}
 		if !c.FanoutDone() {
