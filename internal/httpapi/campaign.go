@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
@@ -483,6 +484,9 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
+	if p, ok := auth.FromContext(r.Context()); ok {
+		d.CreatedBy = p.Subject
+	}
 	acc, err := s.Campaigns.Create(r.Context(), r.PathValue("accountId"), d.Draft)
 	var rejected *campaign.RejectedError
 	resp := CreateCampaignResponse{RequestTraceID: uuid.NewString(), AcceptedConsumers: []AcceptedConsumer{}}
