@@ -107,24 +107,11 @@ func (s *Store) ListCampaigns(ctx context.Context, accountID string, f store.Cam
 
 // CompleteCampaign implements store.Campaigns.
 func (s *Store) CompleteCampaign(ctx context.Context, accountID, campaignID string, at time.Time) (parley.Campaign, error) {
-	var c parley.Campaign
-	var outcome error
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		outcome = nil
-		cb := tx.Bucket(bucketCampaigns)
-		key := campaignKey(accountID, campaignID)
-		if err := get(cb, key, &c, "campaign "+campaignID); err != nil {
-			outcome = err
-			return nil
-		}
+	return s.changeCampaign(accountID, campaignID, func(c *parley.Campaign) (bool, error) {
 		if !c.CompletedAt.IsZero() {
-			return nil
+			return false, nil
 		}
 		c.CompletedAt = at.UTC()
-		return put(cb, key, c)
+		return true, nil
 	})
-	if err != nil {
-		return parley.Campaign{}, err
-	}
-	return c, outcome
 }
