@@ -19,7 +19,8 @@ import (
 // creation range is the key condition; channel and skill are a filter,
 // so entries that do not match are read (and paid for) but not returned.
 // A page therefore reads between len(Campaigns) and MaxCampaignScan
-// index entries: with no filter, exactly the campaigns it returns.
+// index entries: with no filter, exactly the campaigns it returns (one
+// Query); with one, up to twice the page per Query.
 func (t *Table) ListCampaigns(ctx context.Context, accountID string, f store.CampaignFilter, after store.CampaignPosition, limit int) (store.CampaignPage, error) {
 	limit = min(max(limit, 1), store.MaxCampaignPage)
 	values := item{":of": str(campaignsOf(accountID))}
@@ -67,10 +68,14 @@ func (t *Table) ListCampaigns(ctx context.Context, accountID string, f store.Cam
 	}
 	page := store.CampaignPage{Campaigns: []parley.Campaign{}}
 	for scanned := 0; ; {
-		// Each request examines what is left of the scan budget, and
-		// no more than one page past what the page still needs: a filter
-		// may drop some of them.
-		in.Limit = aws.Int32(int32(min(store.MaxCampaignScan-scanned, limit-len(page.Campaigns)+limit)))
+		// Each request examines what the page still needs, within what
+		// is left of the scan budget; with a filter, which may drop some,
+		// up to one page more.
+		want := limit - len(page.Campaigns)
+		if in.FilterExpression != nil {
+			want += limit
+		}
+		in.Limit = aws.Int32(int32(min(store.MaxCampaignScan-scanned, want)))
 		out, err := t.db.Query(ctx, in)
 		if err != nil {
 			return store.CampaignPage{}, t.unavailable(err, "Query")
