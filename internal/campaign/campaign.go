@@ -183,7 +183,9 @@ func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accep
 		return Accepted{}, err
 	}
 	c.Recipients = len(rs)
-	c.LaunchAt = launchAt(rs)
+	if c.LaunchAt = launchAt(rs); c.LaunchAt.IsZero() {
+		c.CompletedAt = now // every recipient skipped at intake: nothing to send
+	}
 	return Accepted{Campaign: c, Recipients: rs, Accepted: accepted, Failed: failed, dailyLimit: acct.DailyLimit()}, nil
 }
 

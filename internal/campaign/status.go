@@ -27,8 +27,8 @@ func (s *Service) Report(ctx context.Context, accountID, campaignID string) (Rep
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Campaign: c}
-	rep.Counts, err = s.EachRecipient(ctx, c, func(page []parley.Recipient) error {
+	var rep Report
+	rep.Campaign, rep.Counts, err = s.walk(ctx, c, func(page []parley.Recipient) error {
 		rep.Recipients = append(rep.Recipients, page...)
 		return nil
 	})
@@ -42,22 +42,31 @@ func (s *Service) Report(ctx context.Context, accountID, campaignID string) (Rep
 // EachRecipient reads c's recipients page by page (store.MaxPage at a
 // time, in Seq order), handing each page to fn (which must not keep it
 // past the call, unless it copies it), and returns how many recipients
-// are in each status. It stops at fn's first error and returns it.
+// are in each status. It stops at fn's first error and returns it. Having
+// counted them all, it records the campaign's completion when every
+// recipient is final (see Detail).
 func (s *Service) EachRecipient(ctx context.Context, c parley.Campaign, fn func([]parley.Recipient) error) (map[parley.RecipientStatus]int, error) {
+	_, counts, err := s.walk(ctx, c, fn)
+	return counts, err
+}
+
+// walk is EachRecipient, returning the campaign as it is once settled.
+func (s *Service) walk(ctx context.Context, c parley.Campaign, fn func([]parley.Recipient) error) (parley.Campaign, map[parley.RecipientStatus]int, error) {
 	counts := map[parley.RecipientStatus]int{}
 	for after := 0; ; {
 		page, err := s.Store.Recipients(ctx, c.AccountID, c.ID, after, store.MaxPage)
 		if err != nil {
-			return nil, fmt.Errorf("list recipients of %s: %w", c.ID, err)
+			return c, nil, fmt.Errorf("list recipients of %s: %w", c.ID, err)
 		}
 		if len(page) == 0 {
-			return counts, nil
+			c, err = s.settle(ctx, c, counts)
+			return c, counts, err
 		}
 		for _, r := range page {
 			counts[r.Status]++
 		}
 		if err := fn(page); err != nil {
-			return nil, err
+			return c, nil, err
 		}
 		after = page[len(page)-1].Seq
 	}
@@ -83,11 +92,8 @@ func (s *Service) Detail(ctx context.Context, accountID, campaignID string) (Det
 	if err != nil {
 		return Detail{}, err
 	}
-	counts, err := s.EachRecipient(ctx, c, func([]parley.Recipient) error { return nil })
+	c, counts, err := s.walk(ctx, c, func([]parley.Recipient) error { return nil })
 	if err != nil {
-		return Detail{}, err
-	}
-	if c, err = s.settle(ctx, c, counts); err != nil {
 		return Detail{}, err
 	}
 	return Detail{Campaign: c, Phase: c.Phase(s.Clock.Now()), Status: c.Status(counts), Counts: counts}, nil

@@ -197,6 +197,22 @@ func TestCampaignListAndDetail(t *testing.T) {
 		t.Errorf("finished = %v, want %v", got, []string{a})
 	}
 
+	// A download counts the recipients too, and records the same.
+	for i := 1; i <= 3; i++ {
+		ref := parley.Ref{AccountID: "acct1", CampaignID: c, RecipientID: parley.RecipientID(i)}
+		if _, err := w.store.UpdateRecipient(context.Background(), ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusFailed, At: w.clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if resp, data := w.call(t, "GET", base+"/"+c+"/recipients.csv", "", auth.RoleSupport, "r"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("download: %d %s", resp.StatusCode, data)
+	}
+	finished = httpapi.CampaignList{}
+	w.get(t, base+"?status=FINISHED", auth.RoleSupport, &finished)
+	if got := ids(finished); !slices.Equal(got, []string{c, a}) {
+		t.Errorf("finished after the download = %v, want %v", got, []string{c, a})
+	}
+
 	if resp := w.get(t, base+"/no-such-campaign", auth.RoleSupport, nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown campaign: %d", resp.StatusCode)
 	}
