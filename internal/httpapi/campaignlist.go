@@ -273,18 +273,25 @@ func consumerMask(ctx context.Context) func(string) string {
 	return phone.Mask
 }
 
-// conversationQueryParams are the query parameters of a paged
-// conversations request; LivePerson's route takes none.
+// conversationQueryParams are the query parameters that page a
+// conversations request; LivePerson's request names none of them (any
+// other parameter is ignored, as it always was on this route).
 var conversationQueryParams = []string{"limit", "cursor", "status"}
 
 // conversationPaging reads a conversations request's paging: ok is false
-// when it names no parameter (LivePerson's request: every recipient in
-// one answer).
+// when it names none of conversationQueryParams (LivePerson's request:
+// every recipient in one answer).
 func conversationPaging(q url.Values) (statuses []parley.RecipientStatus, after, limit int, ok bool, err error) {
-	if len(q) == 0 {
+	paging := url.Values{}
+	for _, k := range conversationQueryParams {
+		if vs, named := q[k]; named {
+			paging[k] = vs
+		}
+	}
+	if len(paging) == 0 {
 		return nil, 0, 0, false, nil
 	}
-	v, err := queryValues(q, conversationQueryParams)
+	v, err := queryValues(paging, conversationQueryParams)
 	if err != nil {
 		return nil, 0, 0, false, err
 	}

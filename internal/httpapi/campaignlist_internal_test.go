@@ -89,7 +89,9 @@ func TestConversationPaging(t *testing.T) {
 		{"status=LOST", "status", false, 0, 0, nil},
 		{"cursor=" + campaignCursor(store.CampaignPosition{CreatedAt: time.Unix(1, 0), ID: "c"}), "cursor", false, 0, 0, nil},
 		{"cursor=" + encodeCursor(cursorDoc{Kind: cursorRecipients, Seq: -3}), "cursor", false, 0, 0, nil},
-		{"offset=3", "offset", false, 0, 0, nil},
+		{"v=1", "", false, 0, 0, nil},
+		{"v=1&limit=3", "", true, 0, 3, nil},
+		{"limit=3&limit=4", "limit", false, 0, 0, nil},
 	} {
 		q, _ := url.ParseQuery(tc.query)
 		statuses, after, limit, paged, err := conversationPaging(q)
