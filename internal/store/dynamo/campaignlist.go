@@ -60,7 +60,15 @@ func (t *Table) ListCampaigns(ctx context.Context, accountID string, f store.Cam
 		}
 		in.FilterExpression, in.ExpressionAttributeNames = aws.String(expr), names
 	}
-	if !after.IsZero() {
+	switch {
+	case after.IsZero():
+	case !f.CreatedFrom.IsZero() && after.CreatedAt.Before(f.CreatedFrom):
+		// Everything older than after is older than the range.
+		return store.CampaignPage{Campaigns: []parley.Campaign{}}, nil
+	case !f.CreatedTo.IsZero() && !after.CreatedAt.Before(f.CreatedTo):
+		// The whole range is older than after: list it from its newest
+		// (a start key outside the key condition is refused).
+	default:
 		in.ExclusiveStartKey = item{
 			AttrPK: str(campaignPK(accountID, after.ID)), AttrSK: str(campaignSK),
 			AttrCampaignsOf: str(campaignsOf(accountID)), AttrCreatedKey: str(createdKey(after)),

@@ -112,6 +112,26 @@ func testListFilters(t *testing.T, s store.Store) {
 			}
 		}
 	}
+	// A position outside the creation range (a cursor of another
+	// filter) continues with what is older than it, within the range.
+	ctx := context.Background()
+	ranged := store.CampaignFilter{CreatedFrom: t0.Add(time.Minute), CreatedTo: t0.Add(2 * time.Minute)}
+	for _, tc := range []struct {
+		after store.CampaignPosition
+		want  []string
+	}{
+		{store.CampaignPosition{CreatedAt: t0.Add(3 * time.Minute), ID: "c5"}, []string{"c2"}},
+		{store.CampaignPosition{CreatedAt: t0, ID: "c1"}, nil},
+	} {
+		page, err := s.ListCampaigns(ctx, "acct1", ranged, tc.after, 10)
+		var got []string
+		for _, c := range page.Campaigns {
+			got = append(got, c.ID)
+		}
+		if err != nil || !slices.Equal(got, tc.want) || !page.Next.IsZero() {
+			t.Errorf("after %s in [1m, 2m): %v (next %+v), %v; want %v", tc.after.ID, got, page.Next, err, tc.want)
+		}
+	}
 }
 
 func testCompleteCampaign(t *testing.T, s store.Store) {
