@@ -45,15 +45,7 @@ func newListWorld(t *testing.T) *listWorld {
 	t.Helper()
 	s, q := testworld.Open(t)
 	clock := clocktest.New(comingWednesday())
-	key, err := auth.GenerateEd25519()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := auth.NewKeySet(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens := &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: clock, Clients: s}
+	tokens := testTokens(t, clock, s)
 	srv := &httpapi.Server{
 		Campaigns: &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: clock},
 		Auth:      tokens, Operators: tokens.Operators(), Clock: clock, Log: obs.Discard(),
@@ -61,7 +53,7 @@ func newListWorld(t *testing.T) *listWorld {
 	return &listWorld{store: s, clock: clock, tokens: tokens, h: srv.Handler()}
 }
 
-// get calls path as a principal of acct1 with role and subject.
+// call calls path as a principal of acct1 with role and subject.
 func (w *listWorld) call(t *testing.T, method, path, body string, role auth.Role, subject string) (*http.Response, []byte) {
 	t.Helper()
 	tok, err := w.tokens.Issue(context.Background(), auth.Principal{AccountID: "acct1", Role: role, Subject: subject}, time.Hour)
