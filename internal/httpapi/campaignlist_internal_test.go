@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -18,24 +19,24 @@ func TestCampaignQuery(t *testing.T) {
 	for _, tc := range []struct {
 		query string
 		field string // of the error; "" when valid
-		check func(t *testing.T, q campaignListQueryView)
+		check func(t *testing.T, q campaign.ListQuery)
 	}{
-		{"", "", func(t *testing.T, q campaignListQueryView) {
+		{"", "", func(t *testing.T, q campaign.ListQuery) {
 			if q.Limit != DefaultCampaignPage || !q.After.IsZero() || len(q.Phases) != 0 || q.Filter != (store.CampaignFilter{}) {
 				t.Errorf("defaults = %+v", q)
 			}
 		}},
-		{"limit=100&cursor=" + cursor, "", func(t *testing.T, q campaignListQueryView) {
+		{"limit=100&cursor=" + cursor, "", func(t *testing.T, q campaign.ListQuery) {
 			if q.Limit != 100 || !q.After.CreatedAt.Equal(at) || q.After.ID != "c-42" {
 				t.Errorf("limit and cursor = %+v", q)
 			}
 		}},
-		{"status=running,FINISHED,running&channel=WhatsApp&skill=+sales+", "", func(t *testing.T, q campaignListQueryView) {
+		{"status=running,FINISHED,running&channel=WhatsApp&skill=+sales+", "", func(t *testing.T, q campaign.ListQuery) {
 			if !slices.Equal(q.Phases, []string{parley.PhaseRunning, parley.PhaseFinished}) || q.Filter.Channel != parley.ChannelWhatsApp || q.Filter.Skill != "sales" {
 				t.Errorf("filters = %+v", q)
 			}
 		}},
-		{"createdFrom=" + url.QueryEscape(from) + "&createdTo=" + url.QueryEscape(to), "", func(t *testing.T, q campaignListQueryView) {
+		{"createdFrom=" + url.QueryEscape(from) + "&createdTo=" + url.QueryEscape(to), "", func(t *testing.T, q campaign.ListQuery) {
 			if !q.Filter.CreatedFrom.Equal(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)) || !q.Filter.CreatedTo.Equal(time.Date(2030, 1, 31, 23, 0, 0, 0, time.UTC)) {
 				t.Errorf("range = %+v", q.Filter)
 			}
@@ -65,7 +66,7 @@ func TestCampaignQuery(t *testing.T) {
 		case tc.field == "" && err != nil:
 			t.Errorf("%q: %v", tc.query, err)
 		case tc.field == "":
-			tc.check(t, campaignListQueryView(got))
+			tc.check(t, got)
 		case parley.ErrorCode(err) != parley.EINVALID || parley.ErrorField(err) != tc.field:
 			t.Errorf("%q: %v, want EINVALID on %s", tc.query, err, tc.field)
 		}
@@ -105,14 +106,6 @@ func TestConversationPaging(t *testing.T) {
 			t.Errorf("%q = %v %d %d %v, %v", tc.query, statuses, after, limit, paged, err)
 		}
 	}
-}
-
-// campaignListQueryView names the parsed query in the table above.
-type campaignListQueryView = struct {
-	Filter store.CampaignFilter
-	Phases []string
-	After  store.CampaignPosition
-	Limit  int
 }
 
 func TestCursorRoundTrip(t *testing.T) {
