@@ -88,3 +88,10 @@ func TestLockedFileIsAnError(t *testing.T) {
 		t.Fatal("a second Open of a held store succeeded")
 	}
 }
+
+func TestEventSecretEncryptedAtRest(t *testing.T) {
+	storetest.EventSecretAtRest(t, func(t *testing.T) (store.Store, storetest.Raw) {
+		s := newStore(t)
+		return s, embedded.RawOf(s)
+	})
+}
