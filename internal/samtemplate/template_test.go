@@ -570,7 +570,7 @@ func sequence(n *yaml.Node) []*yaml.Node {
 
 // secretsFunctions are the functions that read or write channel
 // configurations and account settings, whose secrets are sealed.
-var secretsFunctions = []string{"api", "dispatcher"}
+var secretsFunctions = []string{"api", "dispatcher", "eventpush"}
 
 // TestSecretsKey checks the KMS key stored secrets are sealed under: a
 // symmetric encryption key with an alias, given by PARLEY_SECRETS_KMS_KEY_ID
