@@ -295,16 +295,6 @@ func (d *Deliverer) http() *http.Client {
 // defaultHTTP is the client of a Deliverer without HTTP.
 var defaultHTTP = egress.Policy{}.Client(DefaultTimeout)
 
-func (d *Deliverer) clock() parley.Clock {
-	if d.Clock == nil {
-		return parley.SystemClock{}
-	}
-	return d.Clock
-}
+func (d *Deliverer) clock() parley.Clock { return orSystemClock(d.Clock) }
 
-func (d *Deliverer) log() *slog.Logger {
-	if d.Log == nil {
-		return obs.Discard()
-	}
-	return d.Log
-}
+func (d *Deliverer) log() *slog.Logger { return orDiscard(d.Log) }

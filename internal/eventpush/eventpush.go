@@ -130,16 +130,22 @@ func (s *Sink) jobs(ctx context.Context, events []parley.Event) ([]queue.Entry, 
 	return entries, errors.Join(errs...)
 }
 
-func (s *Sink) clock() parley.Clock {
-	if s.Clock == nil {
+func (s *Sink) clock() parley.Clock { return orSystemClock(s.Clock) }
+
+func (s *Sink) log() *slog.Logger { return orDiscard(s.Log) }
+
+// orSystemClock is c, or the system clock when c is nil.
+func orSystemClock(c parley.Clock) parley.Clock {
+	if c == nil {
 		return parley.SystemClock{}
 	}
-	return s.Clock
+	return c
 }
 
-func (s *Sink) log() *slog.Logger {
-	if s.Log == nil {
+// orDiscard is l, or a logger that discards when l is nil.
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
 		return obs.Discard()
 	}
-	return s.Log
+	return l
 }
