@@ -38,8 +38,12 @@ func TestEventSubscriptionValidate(t *testing.T) {
 		{"unknown type", func(s *parley.EventSubscription) { s.Types = []parley.EventType{"message.bounced"} }, "eventTypes[0]"},
 		{"star twice", func(s *parley.EventSubscription) { s.Types = []parley.EventType{"*", "*"} }, "eventTypes[1]"},
 		{"no secret", func(s *parley.EventSubscription) { s.Secret = "" }, "secret"},
-		{"short secret", func(s *parley.EventSubscription) { s.Secret = parley.Secret(strings.Repeat("k", parley.MinEventSecret-1)) }, "secret"},
-		{"long secret", func(s *parley.EventSubscription) { s.Secret = parley.Secret(strings.Repeat("k", parley.MaxEventSecret+1)) }, "secret"},
+		{"short secret", func(s *parley.EventSubscription) {
+			s.Secret = parley.Secret(strings.Repeat("k", parley.MinEventSecret-1))
+		}, "secret"},
+		{"long secret", func(s *parley.EventSubscription) {
+			s.Secret = parley.Secret(strings.Repeat("k", parley.MaxEventSecret+1))
+		}, "secret"},
 		{"secret with spaces", func(s *parley.EventSubscription) { s.Secret = " " + s.Secret }, "secret"},
 		{"redacted secret", func(s *parley.EventSubscription) { s.Secret = parley.Secret(s.Secret.Redacted()) }, "secret"},
 		{"control in description", func(s *parley.EventSubscription) { s.Description = "a\nb" }, "description"},
