@@ -117,6 +117,10 @@ func (d *Deliverer) handle(ctx context.Context, m queue.Message) error {
 		return nil
 	}
 	rec, retryAfter := d.attempt(ctx, sub, j.Event, j.Attempt+1)
+	// The attempt was made: what follows from it is done even when ctx
+	// ends now (a poller stopping), or the job would come back and post
+	// again.
+	ctx = context.WithoutCancel(ctx)
 	if rec.Outcome == parley.DeliveryRetrying {
 		if now.Sub(j.Since) >= cmp.Or(d.RetryFor, DefaultRetryFor) {
 			rec.Outcome = parley.DeliveryAbandoned

@@ -26,6 +26,11 @@ import (
 
 const secret = "whsec-0123456789abcdef0123456789abcdef"
 
+// A Sink is what the lifecycle feed publishes to.
+var _ interface {
+	Publish(ctx context.Context, events []parley.Event) error
+} = (*eventpush.Sink)(nil)
+
 var start = time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)
 
 // answer is what the brand's endpoint answers one POST with.
