@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,16 +131,7 @@ func pushEvents(t *testing.T, a *app.App) {
 	if err := a.EventSink.Publish(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		if _, got := brand.received(); len(got) == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			_, got := brand.received()
-			t.Fatalf("delivered %v, want ev-sent and ev-stop", got)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, "deliveries of ev-sent and ev-stop", func() bool { _, got := brand.received(); return len(got) == 2 })
 	cancel()
 	<-done
 	if _, got := brand.received(); got["ev-sent"].ID == "" || got["ev-stop"].Consumer != "+12025550101" {
@@ -161,4 +154,60 @@ func TestEventPushAWS(t *testing.T) {
 	t.Setenv("PARLEY_EVENT_BUS", awstest.Name(t)+"-events")
 	t.Setenv("PARLEY_ALLOW_LOOPBACK_EGRESS", "true")
 	pushEvents(t, awsApp(t))
+}
+
+// TestDeadEndpointDoesNotHoldUpSending keeps a subscribed endpoint from
+// ever answering while a campaign is sent in the same process, as parley
+// serve runs both: the campaign's messages go out while every delivery to
+// the endpoint hangs.
+func TestDeadEndpointDoesNotHoldUpSending(t *testing.T) {
+	a := embeddedApp(t, func(c *config.Config) { c.AllowLoopbackEgress = true })
+	var started, answered atomic.Int32
+	release := make(chan struct{})
+	dead := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started.Add(1)
+		select {
+		case <-release:
+			answered.Add(1)
+		case <-r.Context().Done():
+		}
+	}))
+	defer dead.Close()
+	defer close(release)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sub := parley.EventSubscription{ID: "dead", AccountID: "demo", URL: dead.URL, Types: []parley.EventType{parley.EventTypeAll}, Secret: "whsec_dead-endpoint-0123456789abcdef0123"}
+	if err := a.Store.CreateEventSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	evs := make([]parley.Event, 40)
+	for i := range evs {
+		evs[i] = parley.Event{ID: fmt.Sprintf("ev%d", i), Type: parley.EventSent, AccountID: "demo", At: noon.Now()}
+	}
+	if err := a.EventSink.Publish(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { a.EventDelivery.Run(ctx, a.EventQueue, 2) })
+	waitFor(t, "deliveries to the dead endpoint", func() bool { return started.Load() > 0 })
+
+	a.Campaigns.NewID = func() string { return exampleCampaignID }
+	apiEvent(t, a, "api-create-campaign.json", http.StatusAccepted)
+	wg.Go(func() { a.Dispatcher.Run(ctx, a.Queue, 1) })
+	waitFor(t, "the campaign's sends", func() bool { return slices.Equal(conversations(t, a), []string{"SENT", "SENT"}) })
+	if answered.Load() != 0 || started.Load() == 0 {
+		t.Fatalf("%d deliveries started, %d answered; want the endpoint dead throughout", started.Load(), answered.Load())
+	}
+}
+
+// waitFor polls cond until it holds, for at most 20 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s", what)
+		}
+	}
 }
