@@ -87,21 +87,13 @@ func checkEventTypes(ts []EventType) error {
 	for i, t := range ts {
 		field := fmt.Sprintf("eventTypes[%d]", i)
 		if t != EventTypeAll && !slices.Contains(EventTypes, t) {
-			return FieldErrorf(field, "unknown event type %q; want \"*\" or one of %s", t, eventTypeList())
+			return FieldErrorf(field, "unknown event type %q; want \"*\" or one of %s", t, JoinNames(EventTypes))
 		}
 		if slices.Contains(ts[:i], t) {
 			return FieldErrorf(field, "event type %q is listed twice", t)
 		}
 	}
 	return nil
-}
-
-func eventTypeList() string {
-	names := make([]string, len(EventTypes))
-	for i, t := range EventTypes {
-		names[i] = string(t)
-	}
-	return strings.Join(names, ", ")
 }
 
 // Outcomes of one delivery attempt of an event to a subscription.
