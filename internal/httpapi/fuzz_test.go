@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/c2m"
+	"github.com/parleyhq/parley/internal/egress"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -43,6 +45,31 @@ func FuzzC2MBody(f *testing.F) {
 			if code, _ := c2m.CodeOf(err); err != nil && (code != c2m.CodeInvalidRequest || parley.ErrorCode(err) != parley.EINVALID) {
 				t.Fatalf("decodeC2M(%q) = %v, want errorCode 1000", body, err)
 			}
+		}
+	})
+}
+
+func FuzzEventSubscriptionRequest(f *testing.F) {
+	f.Add([]byte(`{"url":"https://hooks.example.com/p?t=1","eventTypes":["message.sent","*"],"secret":"0123456789abcdef0123456789abcdef","enabled":false}`))
+	f.Add([]byte(`{"url":"http://127.0.0.1/","eventTypes":["message.bounced"],"rotateSecret":true}`))
+	f.Add([]byte(`{"url":7,"eventTypes":"x"}`))
+	f.Add([]byte(`{"url":"https://[::1]:80/","eventTypes":[],"description":"\u0000"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var req EventSubscriptionRequest
+		if err := decodeJSON(body, &req, ""); err != nil {
+			if parley.ErrorCode(err) != parley.EINVALID {
+				t.Fatalf("decode %q = %v, want EINVALID", body, err)
+			}
+			return
+		}
+		c := req.change()
+		sub := parley.EventSubscription{URL: c.URL, Types: c.Types, Secret: c.Secret, Description: c.Description, Disabled: c.Disabled}
+		err := sub.Validate(egress.Policy{})
+		if err != nil && parley.ErrorCode(err) != parley.EINVALID {
+			t.Fatalf("Validate(%q) = %v, want EINVALID", body, err)
+		}
+		if parley.ErrorField(err) == "secret" && len(req.Secret) >= 8 && strings.Contains(err.Error(), req.Secret) {
+			t.Fatalf("the error of %q quotes the secret: %v", body, err)
 		}
 	})
 }

@@ -3,9 +3,9 @@
 // transitions, account settings, templates, channel configurations, API
 // clients, push tokens, opt-outs, seen marks, reply routing (outbound
 // contexts, conversations, broadcasts, report events), the answers of
-// idempotent creates, the daily recipient counts and Connect to Messaging
-// call contexts. Consumers depend on
-// the ports they use; Store composes them all for wiring. Adapters live in sub-packages (embedded,
+// idempotent creates, the daily recipient counts, event subscriptions and
+// Connect to Messaging call contexts. Consumers depend on the ports they
+// use; Store composes them all for wiring. Adapters live in sub-packages (embedded,
 // dynamo) and all pass the contract suite in storetest.
 //
 // Every method is safe for concurrent use. Errors carry parley codes:
@@ -38,4 +38,5 @@ type Store interface {
 	Idempotency
 	DailyCounts
 	Calls
+	EventSubscriptions
 }
