@@ -2,13 +2,12 @@
 // the AWS adapters' tests. It never skips: without moto_server the tests fail
 // and say how to get it.
 //
-// The tests reach moto_server through a proxy that forwards one DynamoDB
-// request at a time (see serialize): moto_server checks a write's condition
-// and applies the write in separate steps, unlocked, so under concurrent
-// requests two conditional writes to one item can both succeed (measured
-// with 8 concurrent "status = QUEUED" updates of one item: about one item in
-// 200 had two or three winners), which DynamoDB never allows. SQS and KMS
-// requests pass at once, so long polls never hold anything up.
+// The tests reach moto_server through a proxy that never lets two DynamoDB
+// requests touch one partition at once (see serialize): moto_server checks
+// a write's condition and applies the write in separate steps, unlocked, so
+// under concurrent requests two conditional writes to one item could both
+// succeed (16 concurrent "status = QUEUED" updates of one item had two
+// winners about one round in 50), which DynamoDB never allows.
 package awstest
 
 import (
@@ -16,8 +15,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -127,34 +124,6 @@ func start() (string, error) {
 		_ = run.Sleep(ctx, 100*time.Millisecond) // the loop ends with ctx
 	}
 	return "", fmt.Errorf("moto_server did not answer on %s within 30s", url)
-}
-
-// serialize starts, on a free loopback port, a proxy to the moto_server at
-// motoURL that forwards DynamoDB requests (and DynamoDB Streams') one at a
-// time and everything else as it comes, and returns its URL. One request at
-// a time is one valid order of DynamoDB's: it keeps each write atomic, as
-// DynamoDB does, and still lets the tests' goroutines interleave between
-// requests, where races in the code under test lie.
-func serialize(motoURL string) (string, error) {
-	target, err := url.Parse(motoURL)
-	if err != nil {
-		return "", err
-	}
-	forward := httputil.NewSingleHostReverseProxy(target)
-	var dynamo sync.Mutex
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("listen for the moto_server proxy: %w", err)
-	}
-	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB") {
-			dynamo.Lock()
-			defer dynamo.Unlock()
-		}
-		forward.ServeHTTP(w, r)
-	})}
-	go func() { _ = srv.Serve(l) }() // serves until the test binary exits
-	return "http://" + l.Addr().String(), nil
 }
 
 // FreePort returns a loopback port nothing listens on at the moment.
