@@ -7,7 +7,7 @@
 // a write's condition and applies the write in separate steps, unlocked, so
 // under concurrent requests two conditional writes to one item could both
 // succeed (16 concurrent "status = QUEUED" updates of one item had two
-// winners about one round in 50), which DynamoDB never allows.
+// winners in one round of 50 to 100), which DynamoDB never allows.
 package awstest
 
 import (

@@ -27,7 +27,7 @@ func TestEndpointAnswers(t *testing.T) {
 // TestConditionalWritesAreAtomic has many writers race one conditional
 // update of the same item, round after round: exactly one may win each
 // round, as on DynamoDB. Straight to moto_server (without serialize), about
-// one round in 50 had two or three winners.
+// one round in 50 to 100 had two or three winners.
 func TestConditionalWritesAreAtomic(t *testing.T) {
 	db := dynamodb.NewFromConfig(Config(t))
 	name := Name(t)

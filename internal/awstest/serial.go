@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -102,7 +103,14 @@ func serialize(motoURL string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("listen for the moto_server proxy: %w", err)
 	}
-	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: &serializer{forward: httputil.NewSingleHostReverseProxy(target)}}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	forward.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		if r.Context().Err() == nil { // a caller that gave up (a long poll cut short) needs no word
+			log.Printf("moto_server proxy: %s %s: %v", r.Method, r.Header.Get("X-Amz-Target"), err)
+		}
+		w.WriteHeader(http.StatusBadGateway)
+	}
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: &serializer{forward: forward}}
 	go func() { _ = srv.Serve(l) }() // serves until the test binary exits
 	return "http://" + l.Addr().String(), nil
 }
