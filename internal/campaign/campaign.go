@@ -183,7 +183,24 @@ func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accep
 		return Accepted{}, err
 	}
 	c.Recipients = len(rs)
+	if c.LaunchAt = launchAt(rs); c.LaunchAt.IsZero() {
+		c.CompletedAt = now // every recipient skipped at intake: nothing to send
+	}
 	return Accepted{Campaign: c, Recipients: rs, Accepted: accepted, Failed: failed, dailyLimit: acct.DailyLimit()}, nil
+}
+
+// Parse is Preview, with the consumers past the account's daily recipient
+// limit refused (DAILY_LIMIT_REACHED) as a create now would refuse them;
+// it takes nothing from the limit.
+func (s *Service) Parse(ctx context.Context, accountID string, d Draft) (Accepted, error) {
+	a, err := s.Preview(ctx, accountID, d)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if err := s.peekDaily(ctx, &a); err != nil {
+		return Accepted{}, err
+	}
+	return a, nil
 }
 
 // Create validates d, persists the campaign with its accepted consumers and
@@ -276,6 +293,8 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 		AccountID: acct.ID, ID: s.newID(), Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
 		OutboundNumber: outbound, Channel: channel, Message: d.Message, OptOutText: optOut,
 		DefaultCountry: country, Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback, Template: tpl,
+		Apps:      d.Apps,
+		CreatedBy: d.CreatedBy,
 	}, nil
 }
 
@@ -293,6 +312,9 @@ func (s *Service) recipients(c parley.Campaign, consumers []Consumer, now time.T
 		if o.Error == "" {
 			o.Error, o.Detail = unsafeValues(cons, where)
 		}
+		if o.Error == "" && c.Template == nil && cons.Header != "" {
+			o.Error, o.Detail = upload.CodeTooManyHeaderVariables, fmt.Sprintf("%s has a header value; the message has no media header", where)
+		}
 		switch {
 		case o.Error != "":
 		case c.Channel == parley.ChannelInApp:
@@ -308,6 +330,7 @@ func (s *Service) recipients(c parley.Campaign, consumers []Consumer, now time.T
 			continue
 		}
 		seen[identity(r)] = where
+		r.SDEs = cons.SDEs
 		r.Seq = len(rs) + 1
 		r.ID = parley.RecipientID(r.Seq)
 		r.UpdatedAt = now
@@ -389,6 +412,9 @@ func templateRecipient(c parley.Campaign, cons Consumer, e164, where string) (pa
 			return parley.Recipient{}, upload.CodeTooManyVariables, fmt.Sprintf("%s: variable %q is not one of the template's {{1}}..{{%d}}", where, k, n)
 		}
 	}
+	if code, detail := checkHeader(t, cons, where); code != "" {
+		return parley.Recipient{}, code, detail
+	}
 	r := parley.Recipient{
 		AccountID: c.AccountID, CampaignID: c.ID, Channel: parley.ChannelWhatsApp, Phone: e164,
 		Variables: cons.Variables, HeaderURL: cons.Header, ButtonValue: cons.URL,
@@ -452,6 +478,18 @@ func (c *dueCache) place(r *parley.Recipient, where string) (code, detail string
 		r.Status = parley.StatusScheduled
 	}
 	return "", ""
+}
+
+// launchAt is the first allowed send of recipients: the earliest DueAt of
+// those still to be sent (zero when none is).
+func launchAt(rs []parley.Recipient) time.Time {
+	var first time.Time
+	for _, r := range rs {
+		if !r.Status.Final() && (first.IsZero() || r.DueAt.Before(first)) {
+			first = r.DueAt
+		}
+	}
+	return first
 }
 
 func endNote(s window.Schedule) string {

@@ -109,6 +109,13 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST " + sandboxRepliesPath:  Requires(auth.Write),
 	"POST " + sandboxStatusesPath: Requires(auth.Write),
 
+	// Finding, opening and downloading campaigns: support reads too (it
+	// sees consumers' numbers masked: auth.ViewNumbers).
+	"GET " + campaignsPath:        Requires(auth.Read),
+	"GET " + campaignPath:         Requires(auth.Read),
+	"GET " + campaignsExportPath:  Requires(auth.Read),
+	"GET " + recipientsExportPath: Requires(auth.Read),
+
 	// API handoffs: settings, as templates are.
 	"POST " + handoffsPath:                       Requires(auth.Write),
 	"GET " + handoffsPath:                        Requires(auth.Read),
@@ -118,6 +125,7 @@ var routeAccess = withWebhooks(map[string]Access{
 	"GET " + handoffPath + "/versions":           Requires(auth.Read),
 	"GET " + handoffPath + "/versions/{version}": Requires(auth.Read),
 	"GET " + lpHandoffsPath:                      Requires(auth.Read),
+	"GET " + lpChannelHandoffsPath:               Requires(auth.Read),
 
 	// Channel providers: settings, so admins and campaign managers change
 	// them and support views them (secrets are redacted).

@@ -19,7 +19,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/campaign/upload"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 )
@@ -86,12 +88,12 @@ type ConsumerRequest struct {
 	// LivePerson's own fields, which its clients send. The older form of
 	// a number is consumerCountryCode with consumerPhoneNumber;
 	// headerVariables gives a template's media header by type (image,
-	// video or document); sdes are engagement attributes for the agent,
-	// taken and not yet shown.
-	ConsumerCountryCode string            `json:"consumerCountryCode,omitempty"`
-	ConsumerPhoneNumber string            `json:"consumerPhoneNumber,omitempty"`
-	HeaderVariables     map[string]string `json:"headerVariables,omitempty"`
-	SDEs                json.RawMessage   `json:"sdes,omitempty"`
+	// video or document); sdes are engagement attributes, which the
+	// conversation a reply opens shows the agent (parley.FlattenSDEs).
+	ConsumerCountryCode string                     `json:"consumerCountryCode,omitempty"`
+	ConsumerPhoneNumber string                     `json:"consumerPhoneNumber,omitempty"`
+	HeaderVariables     map[string]json.RawMessage `json:"headerVariables,omitempty"`
+	SDEs                json.RawMessage            `json:"sdes,omitempty"`
 }
 
 // phone is the consumer's number as given: consumerContent's, else
@@ -138,10 +140,23 @@ func (c ConsumerRequest) variables() (vars map[string]string, notString string) 
 	return vars, notString
 }
 
-// headerURL is the template's media header link: headerUrl, else the one
-// of headerVariables.
-func (c ConsumerRequest) headerURL() string {
-	return cmp.Or(c.HeaderURL, c.HeaderVariables["image"], c.HeaderVariables["video"], c.HeaderVariables["document"])
+// header is the template's media header link: headerUrl, else the one of
+// headerVariables with its type; or LivePerson's code (with why) for
+// headerVariables that give several, or one that is not a JSON string.
+func (c ConsumerRequest) header(field string) (kind, link, code, detail string) {
+	switch n := len(c.HeaderVariables); {
+	case n == 0:
+		return "", c.HeaderURL, "", ""
+	case n > 1 || c.HeaderURL != "":
+		return "", "", upload.CodeTooManyHeaderVariables, fmt.Sprintf("%s: give one header value, as headerVariables.image, .video or .document", field)
+	}
+	for k, raw := range c.HeaderVariables {
+		if err := json.Unmarshal(raw, &link); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			return "", "", upload.CodeHeaderNotString, fmt.Sprintf("%s: headerVariables.%s must be a JSON string: the header's https URL", field, k)
+		}
+		kind = k
+	}
+	return kind, link, "", ""
 }
 
 // ConsumerContent addresses a consumer on a channel: a phone number, or
@@ -180,10 +195,14 @@ func (d draftRequest) echo(o campaign.Outcome) (*ConsumerContent, map[string]jso
 }
 
 // lpPhone is a consumer's number as LivePerson answers it: E.164 when it
-// is a valid number, else as written.
+// is a valid number, else as written, with a + before a number written as
+// digits alone (LivePerson's +1234456678899 for 1234456678899).
 func lpPhone(raw string) string {
 	if e164, ok := phone.Normalize(raw); ok {
 		return e164
+	}
+	if raw != "" && strings.Trim(raw, "0123456789") == "" {
+		return "+" + raw
 	}
 	return raw
 }
@@ -214,13 +233,16 @@ type AcceptedConsumer struct {
 }
 
 // FailedConsumer is a consumer that was rejected, and why: LivePerson's
-// phone (E.164 when it is a valid number, else as written), errorMessage
-// (its code) and variables (as sent), and Parley's index, line,
-// consumerContent and detail.
+// phone (E.164 when it is a valid number, else as written), countryCode
+// (the ISO region of a valid number), errorMessage (its code), variables
+// and headerVariables (as sent), and Parley's index, line, consumerContent
+// and detail.
 type FailedConsumer struct {
 	Phone           string                     `json:"phone,omitempty"`
+	CountryCode     string                     `json:"countryCode,omitempty"`
 	ErrorMessage    string                     `json:"errorMessage"`
 	Variables       map[string]json.RawMessage `json:"variables,omitempty"`
+	HeaderVariables map[string]json.RawMessage `json:"headerVariables,omitempty"`
 	Index           int                        `json:"index"`
 	Line            int                        `json:"line,omitempty"`
 	ConsumerContent *ConsumerContent           `json:"consumerContent,omitempty"`
@@ -263,6 +285,9 @@ type ConversationsResponse struct {
 	CampaignStatus       string         `json:"campaignStatus"`
 	ParleyCampaignStatus string         `json:"parleyCampaignStatus"`
 	Conversations        []Conversation `json:"conversations"`
+	// NextCursor continues a paged request; absent on its last page and
+	// on LivePerson's request.
+	NextCursor string `json:"nextCursor,omitempty"`
 }
 
 // Conversation is the delivery state of one recipient: LivePerson's id,
@@ -348,13 +373,21 @@ func draft(data []byte, csv io.Reader) (draftRequest, error) {
 			return draftRequest{}, parley.FieldErrorf(field+".consumerId", "%s.consumerId and %s.consumerContent.inapp name different consumers; give one", field, field)
 		}
 		cons := campaign.Consumer{
-			SMS: c.phone(), ConsumerID: cmp.Or(c.inApp(), c.ConsumerID),
-			Timezone: c.Timezone, Header: c.headerURL(), URL: c.ButtonVariable,
+			SMS: c.phone(), ConsumerID: cmp.Or(c.inApp(), c.ConsumerID), Timezone: c.Timezone, URL: c.ButtonVariable,
 		}
+		var headerCode, headerDetail string
+		cons.HeaderType, cons.Header, headerCode, headerDetail = c.header(field)
+		sdes, err := parley.FlattenSDEs(field+".sdes", c.SDEs)
+		if err != nil {
+			return draftRequest{}, err
+		}
+		cons.SDEs = sdes
 		var notString string
 		if cons.Variables, notString = c.variables(); notString != "" {
 			cons.Error = fmt.Sprintf("%s=%s", CodeVariableNotString, notString)
 			cons.Detail = fmt.Sprintf("%s: variable %s must be a JSON string: quote it", field, notString)
+		} else if headerCode != "" {
+			cons.Error, cons.Detail = headerCode, headerDetail
 		}
 		d.Consumers = append(d.Consumers, cons)
 		out.consumers = append(out.consumers, c)
@@ -480,6 +513,9 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
+	if p, ok := auth.FromContext(r.Context()); ok {
+		d.CreatedBy = p.Subject
+	}
 	acc, err := s.Campaigns.Create(r.Context(), r.PathValue("accountId"), d.Draft)
 	var rejected *campaign.RejectedError
 	resp := CreateCampaignResponse{RequestTraceID: uuid.NewString(), AcceptedConsumers: []AcceptedConsumer{}}
@@ -520,7 +556,7 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	prev, err := s.Campaigns.Preview(r.Context(), r.PathValue("accountId"), d.Draft)
+	prev, err := s.Campaigns.Parse(r.Context(), r.PathValue("accountId"), d.Draft)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -545,33 +581,66 @@ func (d draftRequest) failedConsumers(os []campaign.Outcome) []FailedConsumer {
 	out := []FailedConsumer{}
 	for _, o := range os {
 		cc, vars := d.echo(o)
-		out = append(out, FailedConsumer{
+		f := FailedConsumer{
 			Phone: lpPhone(o.Phone), ErrorMessage: o.Error, Variables: vars,
 			Index: o.Index, Line: o.Line, ConsumerContent: cc, Detail: o.Detail,
-		})
+		}
+		f.CountryCode = phone.RegionOf(f.Phone)
+		if o.Line == 0 && o.Index < len(d.consumers) {
+			f.HeaderVariables = d.consumers[o.Index].HeaderVariables
+		}
+		out = append(out, f)
 	}
 	return out
 }
 
+// conversations answers LivePerson's campaign status route: without query
+// parameters (LivePerson's request) the campaign's status and every
+// recipient in one answer; with limit, cursor or status, one page of the
+// recipients (those in the statuses named) and a nextCursor, the
+// campaign's status then being its phase (no recipient is counted).
 func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.Campaigns.Report(r.Context(), r.PathValue("accountId"), r.PathValue("campaignId"))
+	statuses, after, limit, paged, err := conversationPaging(r.URL.Query())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	opened, err := s.openedBy(r.Context(), rep.Campaign)
+	var resp ConversationsResponse
+	var recipients []parley.Recipient
+	var c parley.Campaign
+	if paged {
+		if c, err = s.Campaigns.Campaign(r.Context(), r.PathValue("accountId"), r.PathValue("campaignId")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		page, err := s.Campaigns.Recipients(r.Context(), c, statuses, after, limit)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		phase := c.Phase(s.now())
+		resp = ConversationsResponse{CampaignStatus: lpPhase(phase), ParleyCampaignStatus: phase, NextCursor: recipientCursor(page.Next)}
+		recipients = page.Recipients
+	} else {
+		rep, err := s.Campaigns.Report(r.Context(), r.PathValue("accountId"), r.PathValue("campaignId"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		c, recipients = rep.Campaign, rep.Recipients
+		resp = ConversationsResponse{CampaignStatus: lpCampaignStatus(rep.Status), ParleyCampaignStatus: rep.Status}
+	}
+	opened, err := s.openedBy(r.Context(), c)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	resp := ConversationsResponse{
-		ProactiveCampaignID: rep.Campaign.ID, CampaignName: rep.Campaign.Name,
-		CampaignStatus: lpCampaignStatus(rep.Status), ParleyCampaignStatus: rep.Status, Conversations: []Conversation{},
-	}
-	for _, rc := range rep.Recipients {
+	resp.ProactiveCampaignID, resp.CampaignName, resp.Conversations = c.ID, c.Name, make([]Conversation, 0, len(recipients))
+	mask := consumerMask(r.Context())
+	for _, rc := range recipients {
 		conv := Conversation{
 			ID: rc.ID, Status: lpStatus(rc.Status), ParleyStatus: string(rc.Status),
-			ConsumerContent:   content(rc.Phone, rc.ConsumerID),
+			ConsumerContent:   content(mask(rc.Phone), mask(rc.ConsumerID)),
 			ProviderMessageID: rc.ProviderMessageID, UpdatedAt: timestamp(rc.UpdatedAt),
 		}
 		if rc.ErrorMessage != "" {
@@ -602,12 +671,12 @@ func control(change func(Campaigns, context.Context, string, string) (parley.Cam
 			s.fail(w, r, err)
 			return
 		}
-		rep, err := s.Campaigns.Report(r.Context(), c.AccountID, c.ID)
+		d, err := s.Campaigns.Detail(r.Context(), c.AccountID, c.ID)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, ControlResponse{ProactiveCampaignID: c.ID, CampaignStatus: rep.Status})
+		writeJSON(w, http.StatusOK, ControlResponse{ProactiveCampaignID: c.ID, CampaignStatus: d.Status})
 	}
 }
 

@@ -24,6 +24,7 @@ type Options struct {
 // under its port's name. newStore returns an empty store.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("Campaigns", func(t *testing.T) { Campaigns(t, newStore) })
+	t.Run("CampaignListing", func(t *testing.T) { CampaignListing(t, newStore) })
 	t.Run("Recipients", func(t *testing.T) { Recipients(t, newStore, opt) })
 	t.Run("Accounts", func(t *testing.T) { Accounts(t, newStore) })
 	t.Run("Templates", func(t *testing.T) { Templates(t, newStore) })
@@ -58,6 +59,7 @@ func Fixture(account, id string, n int) (parley.Campaign, []parley.Recipient) {
 			AccountID: account, CampaignID: id, ID: parley.RecipientID(seq), Seq: seq,
 			Channel: parley.ChannelSMS, Phone: fmt.Sprintf("+1202555%04d", seq%10000),
 			Variables: map[string]string{"1": fmt.Sprintf("name%d", seq)},
+			SDEs:      map[string]string{"ctmrinfo.customerId": fmt.Sprintf("C-%d", seq)},
 			Body:      fmt.Sprintf("Hi name%d", seq), Status: parley.StatusQueued,
 			DueAt: t0, UpdatedAt: t0,
 		}
