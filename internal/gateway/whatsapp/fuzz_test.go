@@ -35,6 +35,16 @@ func encode(t *testing.T, n Notification) []byte {
 		}}
 		entries = append(entries, entry(v))
 	}
+	for _, e := range n.Templates {
+		te := object{"id": e.BusinessAccountID, "changes": []any{object{"field": fieldTemplateStatus, "value": object{
+			"event": e.Event, "message_template_id": e.TemplateID, "message_template_name": e.Name,
+			"message_template_language": e.Language, "message_template_category": e.Category, "reason": e.Reason,
+		}}}}
+		if !e.Time.IsZero() {
+			te["time"] = e.Time.Unix()
+		}
+		entries = append(entries, te)
+	}
 	b, err := json.Marshal(object{"object": "whatsapp_business_account", "entry": entries})
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +108,9 @@ func FuzzParseNotification(f *testing.F) {
 	f.Add([]byte(envelope(`{` + metadata + `,"statuses":[{"id":"wamid.D","status":"failed","timestamp":"1750000000",
 		"recipient_id":"16505551234","errors":[{"code":131026,"title":"Message undeliverable"}]}]}`)))
 	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":null}]}]}`))
+	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","time":1750000000,"changes":[{"field":"message_template_status_update",
+		"value":{"event":"REJECTED","message_template_id":594425479261596,"message_template_name":"renewal","message_template_language":"en_US","reason":"INVALID_FORMAT"}}]}]}`))
+	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","time":"x","changes":[{"field":"message_template_status_update","value":{"event":"APPROVED","message_template_id":"7"}}]}]}`))
 	f.Add([]byte(`{"object":"page"}`))
 	f.Add([]byte(``))
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -137,6 +150,15 @@ func checkParsed(t *testing.T, n Notification) {
 	for _, s := range n.Statuses {
 		if s.ID == "" || s.PhoneNumberID == "" || s.Status == "" || s.Timestamp.IsZero() || !sender(s.To, s.UserID) {
 			t.Fatalf("incomplete status %+v", s)
+		}
+	}
+	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+	for _, e := range n.Templates {
+		if !digits(e.BusinessAccountID) || !digits(e.TemplateID) || e.Event == "" || e.Event != strings.ToUpper(e.Event) || e.Reason == "NONE" {
+			t.Fatalf("incomplete template event %+v", e)
+		}
+		if st := e.Review().Status; st != "" && st != reviewEvents[e.Event] {
+			t.Fatalf("event %s means %s", e.Event, st)
 		}
 	}
 }
