@@ -57,3 +57,16 @@ type TemplateUpdate struct {
 	// changes nothing).
 	Review parley.TemplateReview
 }
+
+// Names reports whether u is about t: the same WhatsApp Business Account,
+// and Meta's id of t, or (for a template whose id is not saved yet) its
+// name and language.
+func (u TemplateUpdate) Names(t parley.WhatsAppTemplate) bool {
+	if u.BusinessAccountID != t.BusinessAccountID {
+		return false
+	}
+	if t.MetaID != "" {
+		return u.ProviderID == t.MetaID
+	}
+	return u.Name == t.Name && u.Language == t.Language
+}
