@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // TestLivePersonFixtures sends LivePerson's documented requests
@@ -18,9 +18,7 @@ import (
 func TestLivePersonFixtures(t *testing.T) {
 	w := newWorld(t)
 	tpl := parley.WhatsAppTemplate{AccountID: "acct1", ID: "943679028015322", Name: "outbound", Language: "en_US", Body: "Hello, this is {{1}}"}
-	if err := w.store.PutTemplate(context.Background(), tpl); err != nil {
-		t.Fatal(err)
-	}
+	testworld.PutApproved(t, w.store, tpl)
 	read := func(name string) string {
 		data, err := os.ReadFile("testdata/liveperson/" + name)
 		if err != nil {

@@ -18,15 +18,9 @@ var t0 = time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)
 func service(t *testing.T) (*handoffs.Service, *clocktest.Clock) {
 	t.Helper()
 	s, _ := testworld.Open(t)
-	ctx := context.Background()
-	for _, tpl := range []parley.WhatsAppTemplate{
-		{AccountID: "acct1", ID: "WA1", Name: "order_update", Language: "en_US", Body: "Hi {{1}}, order {{2}} shipped"},
-		{AccountID: "acct1", ID: "WARICH", Name: "promo", Language: "en_US", Body: "Hi {{1}}", Footer: "Brand"},
-	} {
-		if err := s.PutTemplate(ctx, tpl); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testworld.PutApproved(t, s,
+		parley.WhatsAppTemplate{AccountID: "acct1", ID: "WA1", Name: "order_update", Language: "en_US", Body: "Hi {{1}}, order {{2}} shipped"},
+		parley.WhatsAppTemplate{AccountID: "acct1", ID: "WARICH", Name: "promo", Language: "en_US", Body: "Hi {{1}}", Footer: "Brand"})
 	clock := clocktest.New(t0)
 	n := 0
 	return &handoffs.Service{Store: s, Clock: clock, NewID: func() string { n++; return fmt.Sprintf("H%015d", n) }}, clock
