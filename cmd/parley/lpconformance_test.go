@@ -30,7 +30,7 @@ func testLivePersonOnServe(t *testing.T, clock parley.Clock) {
 	defer s.stop()
 	var client httpapi.ClientResponse
 	s.post(t, "/api/v2/account/demo/clients", `{"name":"lp","role":"campaign_manager"}`, http.StatusCreated, &client)
-	s.post(t, "/api/v2/account/demo/templates", `{"id":"943679028015322","name":"outbound","language":"en_US","body":"Hello, this is {{1}}"}`, http.StatusCreated, nil)
+	s.post(t, "/api/v2/account/demo/templates", `{"id":"943679028015322","name":"outbound","language":"en_US","category":"MARKETING","wabaId":"102290129340398","outboundNumber":"+12025550100","body":"Hello, this is {{1}}.","bodyExamples":["Ann"]}`, http.StatusCreated, nil)
 
 	// Get AppJWT.
 	form := "client_id=" + url.QueryEscape(client.ClientID) + "&client_secret=" + url.QueryEscape(client.ClientSecret)

@@ -93,7 +93,9 @@ func TestTemplateValidate(t *testing.T) {
 			t.Buttons = []TemplateButton{{Kind: ButtonURL, Text: "x", URL: "http://e.com"}}
 		}, "buttons[0].url"},
 		{"phone without number", func(t *WhatsAppTemplate) { t.Buttons = []TemplateButton{{Kind: ButtonPhone, Text: "Call"}} }, "buttons[0].phone"},
-		{"phone not E.164", func(t *WhatsAppTemplate) { t.Buttons = []TemplateButton{{Kind: ButtonPhone, Text: "Call", Phone: "call us"}} }, "buttons[0].phone"},
+		{"phone not E.164", func(t *WhatsAppTemplate) {
+			t.Buttons = []TemplateButton{{Kind: ButtonPhone, Text: "Call", Phone: "call us"}}
+		}, "buttons[0].phone"},
 		{"copy code without code", func(t *WhatsAppTemplate) { t.Buttons = []TemplateButton{{Kind: ButtonCopyCode}} }, "buttons[0].example"},
 		{"copy code too long", func(t *WhatsAppTemplate) {
 			t.Buttons = []TemplateButton{{Kind: ButtonCopyCode, Example: strings.Repeat("C", MaxCopyCode+1)}}
