@@ -58,19 +58,9 @@ func (t *Table) PutTemplate(ctx context.Context, tpl parley.WhatsAppTemplate) er
 	if err != nil {
 		return err
 	}
-	currentPut := &types.Put{Item: current, ConditionExpression: aws.String(condNotExists)}
-	if tpl.Version > 1 {
-		currentPut.ConditionExpression = aws.String("version = :prev")
-		currentPut.ExpressionAttributeValues = item{":prev": num(tpl.Version - 1)}
-	}
-	items := []types.TransactWriteItem{
-		{Put: currentPut},
-		{Put: &types.Put{Item: name, ConditionExpression: aws.String(condNotExists + " OR templateId = :id"),
-			ExpressionAttributeValues: item{":id": str(tpl.ID)}}},
-	}
+	items := versionedClaim(current, tpl.Version, name, "templateId", tpl.ID)
 	if old.Version > 0 && old.NameKey() != tpl.NameKey() {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &t.name,
-			Key: itemKey(pk, templateNameSKPrefix+old.NameKey())}})
+		items = append(items, t.release(pk, templateNameSKPrefix+old.NameKey()))
 	}
 	err = t.routingTransact(ctx, items)
 	if errors.Is(err, errCondition) {
