@@ -48,6 +48,12 @@ type WhatsAppTemplate struct {
 	BodyExamples  []string         `json:"bodyExamples,omitempty"`
 	Footer        string           `json:"footer,omitempty"`
 	Buttons       []TemplateButton `json:"buttons,omitempty"`
+	// SecurityRecommendation and CodeExpirationMinutes (1 to 90) shape an
+	// AUTHENTICATION template, whose text is Meta's preset ("<code> is
+	// your verification code."): it adds "For your security, do not share
+	// this code." and "This code expires in <n> minutes.".
+	SecurityRecommendation bool `json:"securityRecommendation,omitempty"`
+	CodeExpirationMinutes  int  `json:"codeExpirationMinutes,omitempty"`
 
 	// Status is where Meta's review stands; only TemplateApproved
 	// templates are sent. Parley sets it, with the rest below.
@@ -176,6 +182,10 @@ func (t WhatsAppTemplate) Validate() error {
 		return FieldErrorf("wabaId", "wabaId %q is not a WhatsApp Business Account id (digits)", t.BusinessAccountID)
 	case !IsE164(t.OutboundNumber):
 		return FieldErrorf("outboundNumber", "outboundNumber %q is not an E.164 WhatsApp sending number", t.OutboundNumber)
+	case t.Category == CategoryAuthentication:
+		return t.validateAuthentication()
+	case t.SecurityRecommendation || t.CodeExpirationMinutes != 0:
+		return FieldErrorf("codeExpirationMinutes", "securityRecommendation and codeExpirationMinutes shape AUTHENTICATION templates only")
 	}
 	if err := t.validateBody(); err != nil {
 		return err
@@ -190,6 +200,33 @@ func (t WhatsAppTemplate) Validate() error {
 		return FieldErrorf("footer", "a footer takes no variables")
 	}
 	return validateButtons(t.Buttons)
+}
+
+// MaxCodeExpiration bounds an AUTHENTICATION template's
+// codeExpirationMinutes.
+const MaxCodeExpiration = 90
+
+// validateAuthentication checks an AUTHENTICATION template as Meta takes
+// one: its preset text (no body, header or footer of its own, no media or
+// URL) and one copy-code button, whose text is optional.
+func (t WhatsAppTemplate) validateAuthentication() error {
+	switch {
+	case t.Body != "" || len(t.BodyExamples) > 0:
+		return FieldErrorf("body", "an AUTHENTICATION template's text is Meta's preset (\"<code> is your verification code.\"); leave body and bodyExamples out")
+	case t.Header != "" || t.HeaderText != "" || t.HeaderExample != "":
+		return FieldErrorf("header", "an AUTHENTICATION template has no header")
+	case t.Footer != "":
+		return FieldErrorf("footer", "an AUTHENTICATION template's footer is Meta's; set codeExpirationMinutes instead")
+	case t.CodeExpirationMinutes < 0 || t.CodeExpirationMinutes > MaxCodeExpiration:
+		return FieldErrorf("codeExpirationMinutes", "codeExpirationMinutes is %d; 1 to %d, or 0 for none", t.CodeExpirationMinutes, MaxCodeExpiration)
+	case len(t.Buttons) != 1 || t.Buttons[0].Kind != ButtonCopyCode:
+		return FieldErrorf("buttons", "an AUTHENTICATION template has one button, of kind copy_code (the one-time code)")
+	case utf8.RuneCountInString(t.Buttons[0].Text) > MaxButtonText:
+		return FieldErrorf("buttons[0].text", "a button's text is %d characters; at most %d", utf8.RuneCountInString(t.Buttons[0].Text), MaxButtonText)
+	case t.Buttons[0].URL != "" || t.Buttons[0].Phone != "" || t.Buttons[0].Example != "":
+		return FieldErrorf("buttons[0]", "the one-time code button takes only its text")
+	}
+	return nil
 }
 
 // validateBody checks the body and its examples.
@@ -346,9 +383,13 @@ func validateURLButton(field string, b TemplateButton) error {
 }
 
 // Usable is nil when campaigns and handoffs may send the template: Meta
-// approved it. Otherwise it is EINVALID on field, saying the status.
+// approved it, and it is not an AUTHENTICATION template or one with a
+// header campaigns cannot fill. Otherwise it is EINVALID on field, saying
+// why.
 func (t WhatsAppTemplate) Usable(field string) error {
 	switch {
+	case t.Category == CategoryAuthentication:
+		return FieldErrorf(field, "WhatsApp template %s (%s) is an AUTHENTICATION template: it carries one-time codes, which campaigns and handoffs do not send", t.ID, t.Name)
 	case t.Status == TemplateApproved && t.Header == HeaderLocation:
 		return FieldErrorf(field, "WhatsApp template %s (%s) has a location header, which campaigns cannot fill", t.ID, t.Name)
 	case t.Status == TemplateApproved && len(message.Placeholders(t.HeaderText)) > 0:

@@ -19,6 +19,16 @@ func TestTemplateValidate(t *testing.T) {
 	url := TemplateButton{Kind: ButtonURL, Text: "Open", URL: "https://example.com/t/{{1}}", Example: "https://example.com/t/abc"}
 	phone := TemplateButton{Kind: ButtonPhone, Text: "Call", Phone: "+12025550100"}
 	code := TemplateButton{Kind: ButtonCopyCode, Example: "SAVE10"}
+	auth := func(edit func(*WhatsAppTemplate)) func(*WhatsAppTemplate) {
+		return func(t *WhatsAppTemplate) {
+			t.Category, t.Body, t.BodyExamples = CategoryAuthentication, "", nil
+			t.SecurityRecommendation, t.CodeExpirationMinutes = true, 10
+			t.Buttons = []TemplateButton{{Kind: ButtonCopyCode, Text: "Copy code"}}
+			if edit != nil {
+				edit(t)
+			}
+		}
+	}
 	tests := []struct {
 		name  string
 		edit  func(*WhatsAppTemplate)
@@ -102,6 +112,15 @@ func TestTemplateValidate(t *testing.T) {
 		}, "buttons[0].example"},
 		{"unknown kind", func(t *WhatsAppTemplate) { t.Buttons = []TemplateButton{{Kind: "flow", Text: "x"}} }, "buttons[0].kind"},
 		{"button without text", func(t *WhatsAppTemplate) { t.Buttons = []TemplateButton{{Kind: ButtonQuickReply}} }, "buttons[0].text"},
+		{"authentication", auth(nil), ""},
+		{"authentication without button text", auth(func(t *WhatsAppTemplate) { t.Buttons[0].Text = "" }), ""},
+		{"authentication with a body", auth(func(t *WhatsAppTemplate) { t.Body = "Your code is {{1}}." }), "body"},
+		{"authentication with a header", auth(func(t *WhatsAppTemplate) { t.Header = "text"; t.HeaderText = "Code" }), "header"},
+		{"authentication with a footer", auth(func(t *WhatsAppTemplate) { t.Footer = "Bye" }), "footer"},
+		{"authentication code for too long", auth(func(t *WhatsAppTemplate) { t.CodeExpirationMinutes = 91 }), "codeExpirationMinutes"},
+		{"authentication with a URL button", auth(func(t *WhatsAppTemplate) { t.Buttons = []TemplateButton{url} }), "buttons"},
+		{"authentication code button with a URL", auth(func(t *WhatsAppTemplate) { t.Buttons[0].URL = "https://e.com" }), "buttons[0]"},
+		{"code expiration on a marketing template", func(t *WhatsAppTemplate) { t.CodeExpirationMinutes = 5 }, "codeExpirationMinutes"},
 	}
 	for _, tt := range tests {
 		tpl := base
@@ -171,6 +190,7 @@ func TestTemplateUsable(t *testing.T) {
 		{WhatsAppTemplate{ID: "T1"}, "not submitted"},
 		{WhatsAppTemplate{ID: "T1", Status: TemplateApproved, Header: HeaderLocation}, "location header"},
 		{WhatsAppTemplate{ID: "T1", Status: TemplateApproved, Header: "text", HeaderText: "Hi {{1}}"}, "text header"},
+		{WhatsAppTemplate{ID: "T1", Status: TemplateApproved, Category: CategoryAuthentication}, "one-time codes"},
 	} {
 		err := tt.tpl.Usable("templateId")
 		if (tt.says == "") != (err == nil) || (err != nil && (ErrorField(err) != "templateId" || !strings.Contains(err.Error(), tt.says))) {

@@ -35,6 +35,10 @@ type templateComponent struct {
 	Text    string           `json:"text,omitempty"`
 	Example *templateExample `json:"example,omitempty"`
 	Buttons []templateButton `json:"buttons,omitempty"`
+	// An AUTHENTICATION template's body and footer are Meta's preset,
+	// shaped by these two.
+	AddSecurityRecommendation bool `json:"add_security_recommendation,omitempty"`
+	CodeExpirationMinutes     int  `json:"code_expiration_minutes,omitempty"`
 }
 
 // templateExample holds the sample values Meta's reviewers see.
@@ -48,7 +52,8 @@ type templateExample struct {
 // dynamic URL's full sample URL (a list) or a copy-code button's code (a
 // string).
 type templateButton struct {
-	Type        string `json:"type"` // QUICK_REPLY, URL, PHONE_NUMBER, COPY_CODE
+	Type        string `json:"type"`               // QUICK_REPLY, URL, PHONE_NUMBER, COPY_CODE, OTP
+	OTPType     string `json:"otp_type,omitempty"` // an OTP button's: COPY_CODE
 	Text        string `json:"text,omitempty"`
 	URL         string `json:"url,omitempty"`
 	PhoneNumber string `json:"phone_number,omitempty"`
@@ -74,8 +79,11 @@ var buttonTypes = map[string]string{
 	parley.ButtonCopyCode: "COPY_CODE",
 }
 
-// TemplateComponents is t's definition as Meta's components.
+// templateComponents is t's definition as Meta's components.
 func templateComponents(t parley.WhatsAppTemplate) []templateComponent {
+	if t.Category == parley.CategoryAuthentication {
+		return authComponents(t)
+	}
 	var out []templateComponent
 	if t.Header != "" {
 		h := templateComponent{Type: "HEADER", Format: headerFormats[t.Header], Text: t.HeaderText}
@@ -110,6 +118,20 @@ func templateComponents(t parley.WhatsAppTemplate) []templateComponent {
 		out = append(out, bs)
 	}
 	return out
+}
+
+// authComponents are the components of an AUTHENTICATION template: Meta's
+// preset body and footer, and the one-time code's copy-code button.
+func authComponents(t parley.WhatsAppTemplate) []templateComponent {
+	out := []templateComponent{{Type: "BODY", AddSecurityRecommendation: t.SecurityRecommendation}}
+	if t.CodeExpirationMinutes > 0 {
+		out = append(out, templateComponent{Type: "FOOTER", CodeExpirationMinutes: t.CodeExpirationMinutes})
+	}
+	text := ""
+	if len(t.Buttons) > 0 {
+		text = t.Buttons[0].Text
+	}
+	return append(out, templateComponent{Type: "BUTTONS", Buttons: []templateButton{{Type: "OTP", OTPType: "COPY_CODE", Text: text}}})
 }
 
 // SubmitTemplate creates t in its WhatsApp Business Account:

@@ -191,6 +191,9 @@ func (g *graphTemplates) checkDefinition(w http.ResponseWriter, req templateRequ
 	default:
 		return refuse(0, "category must be MARKETING, UTILITY or AUTHENTICATION")
 	}
+	if req.Category == "AUTHENTICATION" {
+		return g.checkAuthentication(w, req)
+	}
 	bodies := 0
 	for _, c := range req.Components {
 		switch c.Type {
@@ -241,6 +244,28 @@ func (g *graphTemplates) checkDefinition(w http.ResponseWriter, req templateRequ
 	}
 	if bodies != 1 {
 		return refuse(0, "exactly one BODY component is required")
+	}
+	return true
+}
+
+// checkAuthentication refuses what Meta refuses in an AUTHENTICATION
+// template: custom text, a header, media or URLs, a button other than the
+// one-time code's.
+func (g *graphTemplates) checkAuthentication(w http.ResponseWriter, req templateRequest) bool {
+	for _, c := range req.Components {
+		ok := true
+		switch c.Type {
+		case "BODY", "FOOTER":
+			ok = c.Text == "" && c.Example == nil && (c.Type == "BODY" || (c.CodeExpirationMinutes >= 1 && c.CodeExpirationMinutes <= 90))
+		case "BUTTONS":
+			ok = len(c.Buttons) == 1 && c.Buttons[0].Type == "OTP" && c.Buttons[0].OTPType == "COPY_CODE"
+		default:
+			ok = false
+		}
+		if !ok {
+			graphErr(w, http.StatusBadRequest, 100, 0, "Invalid parameter", "custom authentication templates aren't allowed")
+			return false
+		}
 	}
 	return true
 }
@@ -296,6 +321,28 @@ func TestSubmitTemplateWireFormat(t *testing.T) {
 	if !reflect.DeepEqual(comps[0], templateComponent{Type: "HEADER", Format: "TEXT", Text: "Receipt"}) ||
 		!reflect.DeepEqual(comps[2].Buttons, []templateButton{{Type: "COPY_CODE", Example: "SAVE10"}}) {
 		t.Errorf("utility components = %+v", comps)
+	}
+}
+
+func TestSubmitAuthenticationTemplate(t *testing.T) {
+	g := newGraphTemplates(t)
+	tpl := parley.WhatsAppTemplate{Name: "login_code", Language: "en_US", Category: parley.CategoryAuthentication,
+		BusinessAccountID: testWABA, OutboundNumber: "+12025550100", SecurityRecommendation: true, CodeExpirationMinutes: 10,
+		Buttons: []parley.TemplateButton{{Kind: parley.ButtonCopyCode, Text: "Copy code"}}}
+	if err := tpl.Validate(); err != nil {
+		t.Fatalf("the test template is invalid: %v", err)
+	}
+	sub, err := g.gateway().SubmitTemplate(t.Context(), tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []templateComponent{
+		{Type: "BODY", AddSecurityRecommendation: true},
+		{Type: "FOOTER", CodeExpirationMinutes: 10},
+		{Type: "BUTTONS", Buttons: []templateButton{{Type: "OTP", OTPType: "COPY_CODE", Text: "Copy code"}}},
+	}
+	if got := g.templates[sub.ProviderID]; got.Category != "AUTHENTICATION" || !reflect.DeepEqual(got.Components, want) {
+		t.Errorf("Meta received %+v", got)
 	}
 }
 
