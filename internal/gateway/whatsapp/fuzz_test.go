@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -183,6 +184,32 @@ func FuzzVerifySignature(f *testing.F) {
 		}
 		if got := VerifySignature(secret, body, "sha256="+want); got != (secret != "") {
 			t.Fatalf("the correct signature gave %v", got)
+		}
+	})
+}
+
+// FuzzTemplateError feeds arbitrary Graph answers to a template call's
+// error mapping: it never panics, always answers a *parley.Error of a kind
+// a caller can act on, and a field only where Meta named a template's.
+func FuzzTemplateError(f *testing.F) {
+	f.Add(400, []byte(`{"error":{"message":"Invalid parameter","type":"OAuthException","code":100,"error_subcode":2388024,"error_user_msg":"Content in this language already exists","fbtrace_id":"A1"}}`))
+	f.Add(400, []byte(`{"error":{"message":"Unsupported post request","code":100,"error_subcode":33}}`))
+	f.Add(401, []byte(`{"error":{"message":"Invalid OAuth access token","code":190}}`))
+	f.Add(429, []byte(`{"error":{"message":"Too many calls","code":80007}}`))
+	f.Add(500, []byte(`{"error":{"message":"Unknown","code":1,"is_transient":true}}`))
+	f.Add(502, []byte(`<html>bad gateway</html>`))
+	f.Add(404, []byte(`{"error":null}`))
+	kinds := map[string]bool{parley.EINVALID: true, parley.ECONFLICT: true, parley.ENOTFOUND: true, parley.ETOOMANY: true,
+		parley.EUNPROCESSABLE: true, parley.EUNAVAILABLE: true}
+	fields := map[string]bool{"": true, "name": true, "body": true, "wabaId": true}
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		if status < 300 || status > 599 {
+			return // only error answers reach templateError
+		}
+		err := templateError(status, body)
+		var pe *parley.Error
+		if !errors.As(err, &pe) || !kinds[pe.Code] || !fields[pe.Field] || pe.Message == "" {
+			t.Fatalf("templateError(%d, %q) = %#v", status, body, err)
 		}
 	})
 }
