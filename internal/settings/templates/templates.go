@@ -149,6 +149,9 @@ func (s *Service) Update(ctx context.Context, accountID, id string, t parley.Wha
 	}
 	now := s.Clock.Now()
 	next.MetaID, next.Version, next.UpdatedAt = sub.ProviderID, current.Version+1, now
+	// Reviews of the definition before the edit (Meta's times are whole
+	// seconds) no longer apply; a redelivered rejection changes nothing.
+	next.ReviewedAt = now.Truncate(time.Second)
 	next = accepted(next, sub, now)
 	if err := s.Store.PutTemplate(ctx, next); parley.ErrorCode(err) == parley.ECONFLICT {
 		return parley.WhatsAppTemplate{}, &parley.Error{Code: parley.ECONFLICT, Field: "version",

@@ -191,7 +191,7 @@ func TestReview(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
-	svc, sub, store, _ := newService(t)
+	svc, sub, store, clock := newService(t)
 	ctx := context.Background()
 	tpl, err := svc.Create(ctx, "acct1", definition())
 	if err != nil {
@@ -208,6 +208,7 @@ func TestUpdate(t *testing.T) {
 		}
 	}
 	review(parley.TemplateRejected, t0)
+	clock.Advance(time.Minute) // the edit comes after the rejection
 	edit := definition()
 	edit.Body = "Hello {{1}}, time to renew."
 	for _, tt := range []struct {
@@ -231,6 +232,12 @@ func TestUpdate(t *testing.T) {
 	if err != nil || edited.Status != parley.TemplatePending || edited.Body != edit.Body || edited.MetaID != tpl.MetaID || edited.Reason != "" ||
 		len(edited.History) != 3 || sub.calls[len(sub.calls)-1] != "edit "+tpl.MetaID {
 		t.Fatalf("edited %+v, %v (calls %v)", edited, err, sub.calls)
+	}
+	// The rejection of the old definition, delivered again, does not
+	// reject the new one.
+	review(parley.TemplateRejected, t0)
+	if got, _ := store.Template(ctx, "acct1", tpl.ID); got.Status != parley.TemplatePending {
+		t.Errorf("a redelivered rejection after the edit: %s", got.Status)
 	}
 	review(parley.TemplateApproved, t0.Add(time.Hour))
 	if _, err := svc.Update(ctx, "acct1", tpl.ID, edit); parley.ErrorCode(err) != parley.ECONFLICT || !strings.Contains(err.Error(), "read-only") {
