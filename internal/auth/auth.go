@@ -82,10 +82,14 @@ const (
 	// connector (connectorUrl, connectorSecret in the settings): where
 	// every conversation is sent, signed with the account's secret.
 	ManageConnector Permission = "manage_connector"
+	// ViewNumbers sees consumers' phone numbers (and in-app consumer ids)
+	// in full in recipient listings and downloads; a role that reads
+	// without it sees them masked (+1555****567).
+	ViewNumbers Permission = "view_numbers"
 )
 
 // Permissions lists every permission.
-var Permissions = []Permission{Read, Write, ManageKeys, Operate, ManageConnector}
+var Permissions = []Permission{Read, Write, ManageKeys, Operate, ManageConnector, ViewNumbers}
 
 // grants is the role → permission table. It follows the seeds' tables
 // (Proactive Messaging and Connect to Messaging user guides): campaign
@@ -93,10 +97,12 @@ var Permissions = []Permission{Read, Write, ManageKeys, Operate, ManageConnector
 // (support) only view; agents and agent managers have no access. Managing
 // API keys and the connector are for admins alone; operator actions
 // (across every tenant) are for operators, who have no tenant's permissions.
+// Consumers' numbers are shown in full to those who create campaigns and
+// upload the numbers (admins, campaign managers); support views them masked.
 var grants = map[Role][]Permission{
 	RoleOperator:        {Operate},
-	RoleAdmin:           {Read, Write, ManageKeys, ManageConnector},
-	RoleCampaignManager: {Read, Write},
+	RoleAdmin:           {Read, Write, ManageKeys, ManageConnector, ViewNumbers},
+	RoleCampaignManager: {Read, Write, ViewNumbers},
 	RoleSupport:         {Read},
 	RoleAgent:           nil,
 	RoleAgentManager:    nil,

@@ -111,6 +111,13 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST " + sandboxRepliesPath:  Requires(auth.Write),
 	"POST " + sandboxStatusesPath: Requires(auth.Write),
 
+	// Finding, opening and downloading campaigns: support reads too (it
+	// sees consumers' numbers masked: auth.ViewNumbers).
+	"GET " + campaignsPath:        Requires(auth.Read),
+	"GET " + campaignPath:         Requires(auth.Read),
+	"GET " + campaignsExportPath:  Requires(auth.Read),
+	"GET " + recipientsExportPath: Requires(auth.Read),
+
 	// API handoffs: settings, as templates are.
 	"POST " + handoffsPath:                       Requires(auth.Write),
 	"GET " + handoffsPath:                        Requires(auth.Read),

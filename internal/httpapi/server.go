@@ -21,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // Campaigns is the campaign service the routes call.
@@ -28,6 +29,11 @@ type Campaigns interface {
 	Create(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
 	Parse(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
 	Report(ctx context.Context, accountID, campaignID string) (campaign.Report, error)
+	Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
+	Detail(ctx context.Context, accountID, campaignID string) (campaign.Detail, error)
+	List(ctx context.Context, accountID string, q campaign.ListQuery) (store.CampaignPage, error)
+	Recipients(ctx context.Context, c parley.Campaign, statuses []parley.RecipientStatus, after, limit int) (campaign.RecipientPage, error)
+	EachRecipient(ctx context.Context, c parley.Campaign, fn func([]parley.Recipient) error) (map[parley.RecipientStatus]int, error)
 	Pause(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 	Resume(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 	Cancel(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
@@ -185,6 +191,7 @@ func (s *Server) Routes() []Route {
 		{http.MethodPost, optOutImportPath, needOptOuts((*Server).importOptOuts)},
 		{http.MethodGet, optOutExportPath, needOptOuts((*Server).exportOptOuts)},
 	}
+	rs = append(rs, campaignListRoutes()...)
 	rs = append(rs, handoffRoutes()...)
 	rs = append(rs, conversationRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/internal/envelope/keyfile"
 	"github.com/parleyhq/parley/internal/parley"
@@ -86,5 +87,35 @@ func TestLockedFileIsAnError(t *testing.T) {
 	defer s.Close()
 	if _, err := embedded.Open(path); err == nil {
 		t.Fatal("a second Open of a held store succeeded")
+	}
+}
+
+// TestListingIndexBackfilled checks that a database written before the
+// campaigns' creation-order index lists its campaigns once reopened.
+func TestListingIndexBackfilled(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "store.db")
+	s := open(t, path)
+	older, rs := storetest.Fixture("acct1", "older", 1)
+	if err := s.CreateCampaign(ctx, older, rs); err != nil {
+		t.Fatal(err)
+	}
+	newer, rs := storetest.Fixture("acct1", "newer", 1)
+	newer.CreatedAt = older.CreatedAt.Add(time.Minute)
+	if err := s.CreateCampaign(ctx, newer, rs); err != nil {
+		t.Fatal(err)
+	}
+	embedded.DropListingIndex(t, s)
+	if page, err := s.ListCampaigns(ctx, "acct1", store.CampaignFilter{}, store.CampaignPosition{}, 10); err != nil || len(page.Campaigns) != 0 {
+		t.Fatalf("without the index: %+v, %v", page, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path)
+	defer s.Close()
+	page, err := s.ListCampaigns(ctx, "acct1", store.CampaignFilter{}, store.CampaignPosition{}, 10)
+	if err != nil || len(page.Campaigns) != 2 || page.Campaigns[0].ID != "newer" || page.Campaigns[1].ID != "older" {
+		t.Fatalf("after reopen: %+v, %v; want newer, older", page, err)
 	}
 }

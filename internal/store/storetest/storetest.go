@@ -24,6 +24,7 @@ type Options struct {
 // under its port's name. newStore returns an empty store.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("Campaigns", func(t *testing.T) { Campaigns(t, newStore) })
+	t.Run("CampaignListing", func(t *testing.T) { CampaignListing(t, newStore) })
 	t.Run("Recipients", func(t *testing.T) { Recipients(t, newStore, opt) })
 	t.Run("Accounts", func(t *testing.T) { Accounts(t, newStore) })
 	t.Run("Templates", func(t *testing.T) { Templates(t, newStore) })
