@@ -12,7 +12,6 @@ package auth
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -50,7 +49,7 @@ var TenantRoles = []Role{RoleAdmin, RoleCampaignManager, RoleSupport, RoleAgent,
 func ParseTenantRole(s, field string) (Role, error) {
 	r := Role(s)
 	if !slices.Contains(TenantRoles, r) {
-		return "", parley.FieldErrorf(field, "role %q is not one of %s", s, roleList(TenantRoles))
+		return "", parley.FieldErrorf(field, "role %q is not one of %s", s, parley.JoinNames(TenantRoles))
 	}
 	return r, nil
 }
@@ -59,7 +58,7 @@ func ParseTenantRole(s, field string) (Role, error) {
 func ParseRole(s, field string) (Role, error) {
 	r := Role(s)
 	if !slices.Contains(Roles, r) {
-		return "", parley.FieldErrorf(field, "role %q is not one of %s", s, roleList(Roles))
+		return "", parley.FieldErrorf(field, "role %q is not one of %s", s, parley.JoinNames(Roles))
 	}
 	return r, nil
 }
@@ -147,7 +146,7 @@ func Authorize(p Principal, accountID string, perm Permission) error {
 		if len(who) == 0 {
 			return parley.Errorf(parley.EFORBIDDEN, "role %s may not %s", p.Role, perm)
 		}
-		return parley.Errorf(parley.EFORBIDDEN, "role %s may not %s; %s may", p.Role, perm, roleList(who))
+		return parley.Errorf(parley.EFORBIDDEN, "role %s may not %s; %s may", p.Role, perm, parley.JoinNames(who))
 	}
 	return nil
 }
@@ -159,14 +158,6 @@ func Authorize(p Principal, accountID string, perm Permission) error {
 func Require(ctx context.Context, accountID string, perm Permission) error {
 	p, _ := FromContext(ctx)
 	return Authorize(p, accountID, perm)
-}
-
-func roleList(rs []Role) string {
-	ss := make([]string, len(rs))
-	for i, r := range rs {
-		ss[i] = string(r)
-	}
-	return strings.Join(ss, ", ")
 }
 
 // Keys of the principal in the context an API Gateway Lambda authorizer

@@ -154,6 +154,17 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST /api/v2/account/{accountId}/broadcasts":                           Requires(auth.Write),
 	"GET /api/v2/account/{accountId}/broadcasts":                            Requires(auth.Read),
 	"GET /api/v2/account/{accountId}/broadcasts/{broadcastId}":              Requires(auth.Read),
+
+	// Event subscriptions: settings, so admins and campaign managers
+	// change and test them and support views them (secrets are never
+	// shown after the answer that set them).
+	"POST " + eventSubscriptionsPath:               Requires(auth.Write),
+	"GET " + eventSubscriptionsPath:                Requires(auth.Read),
+	"GET " + eventSubscriptionPath:                 Requires(auth.Read),
+	"PUT " + eventSubscriptionPath:                 Requires(auth.Write),
+	"DELETE " + eventSubscriptionPath:              Requires(auth.Write),
+	"GET " + eventSubscriptionPath + "/deliveries": Requires(auth.Read),
+	"POST " + eventSubscriptionPath + "/test":      Requires(auth.Write),
 })
 
 // AccessOf returns the access rule of the route with method and pattern.

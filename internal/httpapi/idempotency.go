@@ -64,6 +64,7 @@ var idempotentCreates = map[string]createRoute{
 	"POST " + optOutsPath:                                                 {limit: maxBody},
 	"POST " + optOutImportPath:                                            {limit: maxOptOutImport},
 	"POST /api/v2/account/{accountId}/consumers/{consumerId}/push-tokens": {limit: maxBody},
+	"POST " + eventSubscriptionsPath:                                      {limit: maxBody},
 }
 
 // IsIdempotentCreate reports whether the route with method and pattern

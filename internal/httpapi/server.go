@@ -108,6 +108,9 @@ type Server struct {
 	PushTokens PushTokens
 	// OptOuts keeps accounts' opt-out lists.
 	OptOuts OptOuts
+	// EventSubscriptions keeps the webhook endpoints lifecycle events are
+	// pushed to; their routes answer 404 while unset.
+	EventSubscriptions EventSubscriptions
 	// Conversations and Broadcasts serve the conversations replies open
 	// and the provider broadcast campaigns that route them; their routes
 	// answer 404 while unset.
@@ -194,6 +197,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, campaignListRoutes()...)
 	rs = append(rs, handoffRoutes()...)
 	rs = append(rs, conversationRoutes()...)
+	rs = append(rs, eventSubscriptionRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
 	if s.DeadLetters != nil {
 		rs = append(rs, Route{http.MethodPost, "/admin/dlq/redrive", (*Server).redrive})

@@ -2,6 +2,7 @@ package embedded_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -87,6 +88,38 @@ func TestLockedFileIsAnError(t *testing.T) {
 	defer s.Close()
 	if _, err := embedded.Open(path); err == nil {
 		t.Fatal("a second Open of a held store succeeded")
+	}
+}
+
+func TestEventSecretEncryptedAtRest(t *testing.T) {
+	storetest.EventSecretAtRest(t, func(t *testing.T) (store.Store, storetest.Raw) {
+		s := newStore(t)
+		return s, embedded.RawOf(s)
+	})
+}
+
+// TestEventDeliveriesBounded checks that the store keeps a subscription's
+// newest store.MaxEventDeliveries attempts and drops older ones.
+func TestEventDeliveriesBounded(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	at := time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)
+	for i := range store.MaxEventDeliveries + 5 {
+		d := parley.EventDelivery{AccountID: "acct1", SubscriptionID: "sub1", EventID: fmt.Sprintf("ev%03d", i), EventType: parley.EventSent,
+			Attempt: 1, At: at.Add(time.Duration(i) * time.Second), Outcome: parley.DeliveryDelivered, Status: 200}
+		if err := s.RecordEventDelivery(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RecordEventDelivery(ctx, parley.EventDelivery{AccountID: "acct1", SubscriptionID: "sub2", EventID: "other", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.EventDeliveries(ctx, "acct1", "sub1", store.MaxEventDeliveries)
+	if err != nil || len(all) != store.MaxEventDeliveries || all[0].EventID != fmt.Sprintf("ev%03d", store.MaxEventDeliveries+4) || all[len(all)-1].EventID != "ev005" {
+		t.Fatalf("kept %d attempts (%v), newest %+v, oldest %+v; want %d from ev005", len(all), err, all[0], all[len(all)-1], store.MaxEventDeliveries)
+	}
+	if other, _ := s.EventDeliveries(ctx, "acct1", "sub2", 10); len(other) != 1 {
+		t.Errorf("another subscription's attempts: %+v", other)
 	}
 }
 
