@@ -30,7 +30,7 @@ func testLivePersonOnServe(t *testing.T, clock parley.Clock) {
 	defer s.stop()
 	var client httpapi.ClientResponse
 	s.post(t, "/api/v2/account/demo/clients", `{"name":"lp","role":"campaign_manager"}`, http.StatusCreated, &client)
-	s.post(t, "/api/v2/account/demo/templates", `{"id":"943679028015322","name":"outbound","language":"en_US","body":"Hello, this is {{1}}"}`, http.StatusCreated, nil)
+	s.post(t, "/api/v2/account/demo/templates", `{"id":"943679028015322","name":"outbound","language":"en_US","category":"MARKETING","wabaId":"102290129340398","outboundNumber":"+12025550100","body":"Hello, this is {{1}}.","bodyExamples":["Ann"]}`, http.StatusCreated, nil)
 
 	// Get AppJWT.
 	form := "client_id=" + url.QueryEscape(client.ClientID) + "&client_secret=" + url.QueryEscape(client.ClientSecret)
@@ -217,9 +217,10 @@ func testLivePersonExamplesOnServe(t *testing.T, clock parley.Clock) {
 	defer s.stop()
 	jwt := lpAppJWT(t, s)
 	for _, tpl := range []string{
-		`{"id":"1111111111111","name":"ticket","language":"en","header":"video","body":"Your ticket for {{1}}\n\nTime - {{2}}\nVenue - {{3}}\nSeats - {{4}} - {{5}}"}`,
-		`{"id":"943679028015322","name":"outbound","language":"en_US","body":"Hello, this is {{1}}"}`,
-		`{"id":"555000111","name":"order","language":"en_US","body":"Hi {{1}}, order {{2}} ships {{3}}"}`,
+		`{"id":"1111111111111","name":"ticket","language":"en","category":"MARKETING","wabaId":"102290129340398","outboundNumber":"+12025550100","header":"video","headerExample":"4::dmlkZW8vbXA0:ARb",
+		  "body":"Your ticket for {{1}}\n\nTime - {{2}}\nVenue - {{3}}\nSeats - {{4}} - {{5}}.","bodyExamples":["Hamlet","20:00","Globe","A1","A2"]}`,
+		`{"id":"943679028015322","name":"outbound","language":"en_US","category":"MARKETING","wabaId":"102290129340398","outboundNumber":"+12025550100","body":"Hello, this is {{1}}.","bodyExamples":["Ann"]}`,
+		`{"id":"555000111","name":"order","language":"en_US","category":"MARKETING","wabaId":"102290129340398","outboundNumber":"+12025550100","body":"Hi {{1}}, order {{2}} ships {{3}}.","bodyExamples":["Ann","A-1","today"]}`,
 	} {
 		s.post(t, "/api/v2/account/demo/templates", tpl, http.StatusCreated, nil)
 	}

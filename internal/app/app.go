@@ -156,7 +156,6 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.Accounts = &account.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()}
 	a.OptOuts = &optout.Service{Store: a.Store, Accounts: a.Accounts, Clock: clock}
 	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts, Devices: a.Store, Handoffs: a.Store, Daily: a.Store}
-	a.Templates = &templates.Service{Store: a.Store}
 	a.Handoffs = &handoffs.Service{Store: a.Store, Clock: clock}
 	if a.Config.Backend == config.BackendEmbedded {
 		// One fsynced transaction per chunk: large chunks keep a 100,000-row
@@ -168,6 +167,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.Campaigns.Async = a.Config.Backend == config.BackendAWS
 	a.Sandbox = &sandbox.Gateway{Recorder: a.Outbox, Clock: clock, Devices: a.Store}
 	a.Gateways = a.gateways(clock, log)
+	a.Templates = &templates.Service{Store: a.Store, Submitters: a.Gateways, Campaigns: a.Campaigns, Clock: clock}
 	a.Replies = &conversation.Service{Store: a.Store, Recipients: a.Store, Events: a.Store, Calls: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{
 		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Gateways,

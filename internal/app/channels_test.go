@@ -51,8 +51,9 @@ func TestWhatsAppTemplateCampaign(t *testing.T) {
 	a := embeddedApp(t)
 	h := asAdmin(t, a)
 	var tpl parley.WhatsAppTemplate
-	call(t, h, "POST", "/api/v2/account/acct1/templates", `{"name":"order_shipped","language":"en_US","header":"image",
-	  "body":"Hi {{1}}, order {{2}} shipped","buttons":[{"kind":"url","text":"Track","url":"https://track.example.com/{{1}}"}]}`, &tpl)
+	call(t, h, "POST", "/api/v2/account/acct1/templates", `{"name":"order_shipped","language":"en_US","category":"MARKETING","wabaId":"102290129340398","outboundNumber":"+12025550100","header":"image","headerExample":"4::aW1hZ2U=:ARb",
+	  "body":"Hi {{1}}, order {{2}} shipped","bodyExamples":["Ann","A-0"],
+	  "buttons":[{"kind":"url","text":"Track","url":"https://track.example.com/{{1}}","example":"https://track.example.com/A-0"}]}`, &tpl)
 	var created httpapi.CreateCampaignResponse
 	code := call(t, h, "POST", "/api/v2/account/acct1/campaign", `{"campaignName":"ship","skill":"orders","templateId":"`+tpl.ID+`",
 	  "outboundNumber":"+12025550100","consent":true,"consumers":[
@@ -81,7 +82,7 @@ func TestPrioritizedFallsBackToSMSWithOptOut(t *testing.T) {
 	a := embeddedApp(t)
 	h := asAdmin(t, a)
 	var tpl parley.WhatsAppTemplate
-	call(t, h, "POST", "/api/v2/account/acct1/templates", `{"name":"renewal","language":"en_US","body":"Hi {{1}}, renew soon"}`, &tpl)
+	call(t, h, "POST", "/api/v2/account/acct1/templates", `{"name":"renewal","language":"en_US","category":"MARKETING","wabaId":"102290129340398","outboundNumber":"+12025550100","body":"Hi {{1}}, renew soon","bodyExamples":["Ann"]}`, &tpl)
 	if _, err := a.Sandbox.Inject(sandbox.Fault{To: "+12025550182", Channel: parley.ChannelWhatsApp, Kind: "ineligible"}); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestPrioritizedFallsBackToSMSWithOptOut(t *testing.T) {
 			t.Errorf("conversation %+v", c)
 		}
 	}
-	rich := `{"name":"rich","language":"en_US","body":"Hi","footer":"Thanks"}`
+	rich := `{"name":"rich","language":"en_US","category":"MARKETING","wabaId":"102290129340398","outboundNumber":"+12025550100","body":"Hi","footer":"Thanks"}`
 	call(t, h, "POST", "/api/v2/account/acct1/templates", rich, &tpl)
 	var p httpapi.LPError // LivePerson's route: LivePerson's error body
 	call(t, h, "POST", "/api/v2/account/acct1/campaign", `{"campaignName":"x","skill":"s","templateId":"`+tpl.ID+`","channel":"prioritized",

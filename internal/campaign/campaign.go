@@ -228,6 +228,14 @@ func (s *Service) Create(ctx context.Context, accountID string, d Draft) (Accept
 	if len(a.Recipients) == 0 {
 		return Accepted{}, &RejectedError{Failed: a.Failed}
 	}
+	if t := a.Campaign.Template; t != nil {
+		// Recorded first: a template is never deleted under a campaign
+		// that sends it (a use of a campaign never created is harmless).
+		if err := s.Store.UseTemplate(ctx, accountID, t.ID, a.Campaign.ID); err != nil {
+			s.giveBackDaily(ctx, taken)
+			return Accepted{}, fmt.Errorf("record the use of template %s: %w", t.ID, err)
+		}
+	}
 	if err := s.Store.CreateCampaign(ctx, a.Campaign, a.Recipients); err != nil {
 		s.giveBackDaily(ctx, taken)
 		return Accepted{}, fmt.Errorf("persist campaign: %w", err)
@@ -262,7 +270,13 @@ func (s *Service) template(ctx context.Context, accountID, id string, channel pa
 	if parley.ErrorCode(err) == parley.ENOTFOUND {
 		return nil, parley.FieldErrorf("templateId", "templateId %q is neither %s (plain SMS) nor a WhatsApp template registered for this account", id, parley.PlainSMSTemplateID)
 	}
-	return &t, err
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Usable("templateId"); err != nil {
+		return nil, err
+	}
+	return &t, nil
 }
 
 // campaign validates d and builds the campaign it describes.

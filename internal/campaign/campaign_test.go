@@ -282,3 +282,34 @@ func TestUnsafeConsumerValues(t *testing.T) {
 		t.Errorf("accepted %+v, failed %+v; want consumer 0 alone accepted", got.Accepted, got.Failed)
 	}
 }
+
+// TestActiveCampaigns: a campaign may still send while it is not cancelled
+// and a recipient is not final; unknown campaigns are left out.
+func TestActiveCampaigns(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	var ids []string
+	for range 3 {
+		got, err := w.svc.Create(ctx, "acct1", draft("+12025550101", "+12025550102"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, got.Campaign.ID)
+	}
+	rs, err := w.store.Recipients(ctx, "acct1", ids[1], 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs { // the second campaign is done
+		if _, err := w.store.UpdateRecipient(ctx, r.Ref(), parley.RecipientChange{From: []parley.RecipientStatus{r.Status}, Status: parley.StatusDelivered}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.svc.Cancel(ctx, "acct1", ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	active, err := w.svc.ActiveCampaigns(ctx, "acct1", append(ids, "missing"))
+	if err != nil || !slices.Equal(active, ids[:1]) {
+		t.Errorf("ActiveCampaigns = %v, %v; want only %s", active, err, ids[0])
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // handoffWorld has handoffs H…1 (SMS with its own opt-out text, 2-hour
@@ -18,9 +19,7 @@ func handoffWorld(t *testing.T) *world {
 	w := newWorld(t)
 	w.svc.Handoffs = w.store
 	ctx := context.Background()
-	if err := w.store.PutTemplate(ctx, parley.WhatsAppTemplate{AccountID: "acct1", ID: "WA1", Name: "order", Language: "en_US", Body: "Hi {{1}}, order {{2}} shipped"}); err != nil {
-		t.Fatal(err)
-	}
+	testworld.PutApproved(t, w.store, parley.WhatsAppTemplate{AccountID: "acct1", ID: "WA1", Name: "order", Language: "en_US", Body: "Hi {{1}}, order {{2}} shipped"})
 	for _, h := range []parley.Handoff{
 		{ID: "H000000000000001", Title: "Texts", LookbackMinutes: 120, Channels: []parley.HandoffChannel{
 			{Channel: parley.ChannelSMS, OutboundNumber: "+12025550100", Text: "Hi {{1}}, your order shipped", OptOutText: "Text STOP to end"}}},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // inAppDraft is an in-app campaign to the given consumer ids, in Paris
@@ -51,9 +52,7 @@ func TestInAppDraftValidation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)
 			tpl := parley.WhatsAppTemplate{AccountID: "acct1", ID: "T1", Name: "hello", Language: "en_US", Body: "Hi {{1}}"}
-			if err := w.store.PutTemplate(context.Background(), tpl); err != nil {
-				t.Fatal(err)
-			}
+			testworld.PutApproved(t, w.store, tpl)
 			d := inAppDraft("jane")
 			tt.edit(&d)
 			_, err := w.svc.Create(context.Background(), "acct1", d)

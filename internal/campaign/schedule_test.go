@@ -10,6 +10,7 @@ import (
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // entryLog records what is sent to the real queue underneath.
@@ -186,9 +187,7 @@ func TestEnqueueDue(t *testing.T) {
 func TestWhatsAppMayWidenTheWindow(t *testing.T) {
 	w := newWorld(t)
 	tpl := parley.WhatsAppTemplate{AccountID: "acct1", ID: "T1", Name: "hello", Language: "en_US", Body: "Hi {{1}}"}
-	if err := w.store.PutTemplate(context.Background(), tpl); err != nil {
-		t.Fatal(err)
-	}
+	testworld.PutApproved(t, w.store, tpl)
 	d := draft("+12025550101")
 	d.TemplateID, d.Message, d.Window = "T1", "", &campaign.WindowSpec{Start: "06:00", End: "23:00"}
 	if _, err := w.svc.Create(context.Background(), "acct1", d); err != nil {

@@ -190,3 +190,29 @@ func (s *Service) Recipients(ctx context.Context, c parley.Campaign, statuses []
 func (s *Service) Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error) {
 	return s.Store.Campaign(ctx, accountID, campaignID)
 }
+
+// ActiveCampaigns returns those of the account's campaigns ids that may
+// still send: not cancelled (a paused one may resume) and not completed
+// (a recipient is not final yet; a campaign found complete has its
+// completion recorded). Campaigns that do not exist are left out.
+func (s *Service) ActiveCampaigns(ctx context.Context, accountID string, ids []string) ([]string, error) {
+	var out []string
+	for _, id := range ids {
+		c, err := s.Store.Campaign(ctx, accountID, id)
+		switch {
+		case parley.ErrorCode(err) == parley.ENOTFOUND:
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("read campaign %s: %w", id, err)
+		case c.State == parley.StateCancelled || !c.CompletedAt.IsZero():
+			continue
+		}
+		if c, _, err = s.walk(ctx, c, func([]parley.Recipient) error { return nil }); err != nil {
+			return nil, err
+		}
+		if c.CompletedAt.IsZero() {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}

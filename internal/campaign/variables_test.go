@@ -9,6 +9,7 @@ import (
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/message"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // TestConsumerVariableRules checks LivePerson's per-consumer variable codes
@@ -42,9 +43,7 @@ func TestConsumerVariableRules(t *testing.T) {
 			d.Message = tt.message
 			if tt.template {
 				tpl := parley.WhatsAppTemplate{AccountID: "acct1", ID: "T1", Name: "hello", Language: "en_US", Body: "Hi {{1}}"}
-				if err := w.store.PutTemplate(context.Background(), tpl); err != nil {
-					t.Fatal(err)
-				}
+				testworld.PutApproved(t, w.store, tpl)
 				d.TemplateID = "T1"
 			}
 			d.Consumers[1].Variables = tt.vars

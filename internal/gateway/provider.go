@@ -69,6 +69,9 @@ type Provider interface {
 // configuration.
 type Client struct {
 	Sender Sender
+	// Templates submits WhatsApp templates for review; nil when the
+	// provider has no templates.
+	Templates TemplateSubmitter
 	// Find looks a recipient's message up at the provider; nil when the
 	// provider cannot be asked.
 	Find FindFunc
@@ -161,6 +164,9 @@ type WebhookRequest struct {
 type Events struct {
 	Messages []InboundMessage
 	Statuses []StatusUpdate
+	// Templates are changes of the account's WhatsApp templates' review
+	// status.
+	Templates []TemplateUpdate
 	// Ignored counts what concerns no sender of the account (a message or
 	// status of another phone-number id).
 	Ignored int

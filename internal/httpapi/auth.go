@@ -90,6 +90,8 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST /api/v2/account/{accountId}/templates":                          Requires(auth.Write),
 	"GET /api/v2/account/{accountId}/templates":                           Requires(auth.Read),
 	"GET /api/v2/account/{accountId}/templates/{templateId}":              Requires(auth.Read),
+	"PUT /api/v2/account/{accountId}/templates/{templateId}":              Requires(auth.Write),
+	"DELETE /api/v2/account/{accountId}/templates/{templateId}":           Requires(auth.Write),
 	"POST /api/v2/account/{accountId}/clients":                            Requires(auth.ManageKeys),
 	"GET /api/v2/account/{accountId}/clients":                             Requires(auth.ManageKeys),
 	"POST /api/v2/account/{accountId}/clients/{clientId}/rotate":          Requires(auth.ManageKeys),

@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/internal/message"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/settings/handoffs"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // handoffWorld is the API with the handoff service, whose ids count up
@@ -32,11 +33,7 @@ func handoffWorld(t *testing.T) *world {
 		Body: "Hi {{1}}, order {{2}} shipped", Footer: "Brand Inc",
 		Buttons: []parley.TemplateButton{{Kind: parley.ButtonURL, Text: "Track", URL: "https://brand.example/t/{{1}}"}}}
 	plain := parley.WhatsAppTemplate{AccountID: "acct1", ID: "WA2", Name: "shipped", Language: "en_US", Body: "Hi {{1}}, it shipped"}
-	for _, tpl := range []parley.WhatsAppTemplate{tpl, plain} {
-		if err := w.store.PutTemplate(context.Background(), tpl); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testworld.PutApproved(t, w.store, tpl, plain)
 	return w
 }
 

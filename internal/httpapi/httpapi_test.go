@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/obs"
@@ -41,7 +42,7 @@ func newWorld(t *testing.T) *world {
 	noon := parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
 	svc := &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: noon}
 	gw := &sandbox.Gateway{Recorder: s, Clock: noon}
-	srv := &httpapi.Server{Campaigns: svc, Accounts: &account.Service{Store: s, Clock: noon}, Templates: &templates.Service{Store: s}, DeadLetters: q, Sandbox: gw, Faults: gw, Log: obs.Discard()}
+	srv := &httpapi.Server{Campaigns: svc, Accounts: &account.Service{Store: s, Clock: noon}, Templates: &templates.Service{Store: s, Submitters: router.New(s, gw), Clock: noon}, DeadLetters: q, Sandbox: gw, Faults: gw, Log: obs.Discard()}
 	return &world{srv: srv, store: s, queue: q, h: srv.Handler()}
 }
 
@@ -425,18 +426,24 @@ func TestSettingsShapeTheMessage(t *testing.T) {
 
 func TestTemplateRoutes(t *testing.T) {
 	w := newWorld(t)
-	body := `{"name":"renewal","language":"en_US","header":"image","body":"Hi {{1}}, card {{2}}","buttons":[{"kind":"url","text":"Pay","url":"https://pay.example.com/{{1}}"},{"kind":"phone_number","text":"Call","phone":"+12025550100"}]}`
+	body := `{"name":"renewal","language":"en_US","category":"MARKETING","wabaId":"102290129340398","outboundNumber":"+12025550100",
+	  "header":"image","headerExample":"4::aW1hZ2U=:ARb","body":"Hi {{1}}, card {{2}} expires.","bodyExamples":["Ann","1234"],
+	  "buttons":[{"kind":"url","text":"Pay","url":"https://pay.example.com/{{1}}","example":"https://pay.example.com/a1"},{"kind":"phone_number","text":"Call","phone":"+12025550100"}]}`
 	resp, data := w.do(t, "POST", "/api/v2/account/acct1/templates", body)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("register: %d %s", resp.StatusCode, data)
 	}
 	var tpl parley.WhatsAppTemplate
-	if err := json.Unmarshal(data, &tpl); err != nil || tpl.ID == "" {
-		t.Fatalf("registered %s", data)
+	if err := json.Unmarshal(data, &tpl); err != nil || tpl.ID == "" || tpl.Status != parley.TemplateApproved || tpl.MetaID == "" ||
+		len(tpl.History) != 2 || tpl.History[0].Status != parley.TemplatePending {
+		t.Fatalf("registered %s; want it approved by the sandbox after PENDING", data)
 	}
 	bad := strings.Replace(body, `{"kind":"phone_number","text":"Call","phone":"+12025550100"}`, `{"kind":"url","text":"Two","url":"https://x.example.com"}`, 1)
 	if resp, data = w.do(t, "POST", "/api/v2/account/acct1/templates", bad); resp.StatusCode != 400 || !strings.Contains(string(data), `"field":"buttons"`) {
 		t.Errorf("two URL buttons: %d %s", resp.StatusCode, data)
+	}
+	if resp, data = w.do(t, "POST", "/api/v2/account/acct1/templates", body); resp.StatusCode != 409 || !strings.Contains(string(data), `"field":"name"`) {
+		t.Errorf("the same name again: %d %s", resp.StatusCode, data)
 	}
 	if resp, _ = w.do(t, "GET", "/api/v2/account/acct1/templates/"+tpl.ID, ""); resp.StatusCode != 200 {
 		t.Errorf("get: %d", resp.StatusCode)
@@ -444,8 +451,37 @@ func TestTemplateRoutes(t *testing.T) {
 	if resp, _ = w.do(t, "GET", "/api/v2/account/acct2/templates/"+tpl.ID, ""); resp.StatusCode != 404 {
 		t.Errorf("another account's template: %d", resp.StatusCode)
 	}
-	if _, data = w.do(t, "GET", "/api/v2/account/acct1/templates", ""); strings.Count(string(data), `"id"`) != 1 {
+	if _, data = w.do(t, "GET", "/api/v2/account/acct1/templates", ""); strings.Count(string(data), `"metaTemplateId"`) != 1 {
 		t.Errorf("list: %s", data)
+	}
+	if resp, data = w.do(t, "PUT", "/api/v2/account/acct1/templates/"+tpl.ID, body); resp.StatusCode != 409 || !strings.Contains(string(data), "read-only") {
+		t.Errorf("editing an approved template: %d %s", resp.StatusCode, data)
+	}
+
+	// The sandbox rejects a reject_ name; the rejected template can be
+	// edited and is reviewed again.
+	rejected := strings.Replace(body, `"name":"renewal"`, `"name":"reject_renewal"`, 1)
+	resp, data = w.do(t, "POST", "/api/v2/account/acct1/templates", rejected)
+	var rej parley.WhatsAppTemplate
+	if err := json.Unmarshal(data, &rej); err != nil || resp.StatusCode != 201 || rej.Status != parley.TemplateRejected || rej.Reason != sandbox.RejectReason {
+		t.Fatalf("a reject_ template: %d %s", resp.StatusCode, data)
+	}
+	edit := strings.Replace(rejected, "expires.", "expires soon.", 1)
+	resp, data = w.do(t, "PUT", "/api/v2/account/acct1/templates/"+rej.ID, edit)
+	var edited parley.WhatsAppTemplate
+	if err := json.Unmarshal(data, &edited); err != nil || resp.StatusCode != 200 || edited.Version <= rej.Version || edited.Body != "Hi {{1}}, card {{2}} expires soon." ||
+		edited.MetaID != rej.MetaID || len(edited.History) != 4 {
+		t.Errorf("editing a rejected template: %d %s", resp.StatusCode, data)
+	}
+	renamed := strings.Replace(edit, `"name":"reject_renewal"`, `"name":"reject_other"`, 1)
+	if resp, data = w.do(t, "PUT", "/api/v2/account/acct1/templates/"+rej.ID, renamed); resp.StatusCode != 400 || !strings.Contains(string(data), `"field":"name"`) {
+		t.Errorf("renaming a submitted template: %d %s", resp.StatusCode, data)
+	}
+	if resp, _ = w.do(t, "DELETE", "/api/v2/account/acct1/templates/"+rej.ID, ""); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("delete: %d", resp.StatusCode)
+	}
+	if resp, _ = w.do(t, "GET", "/api/v2/account/acct1/templates/"+rej.ID, ""); resp.StatusCode != 404 {
+		t.Errorf("get after delete: %d", resp.StatusCode)
 	}
 }
 

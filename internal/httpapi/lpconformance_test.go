@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // TestLivePersonFixtures sends LivePerson's documented requests
@@ -19,9 +19,7 @@ import (
 func TestLivePersonFixtures(t *testing.T) {
 	w := newWorld(t)
 	tpl := parley.WhatsAppTemplate{AccountID: "acct1", ID: "943679028015322", Name: "outbound", Language: "en_US", Body: "Hello, this is {{1}}"}
-	if err := w.store.PutTemplate(context.Background(), tpl); err != nil {
-		t.Fatal(err)
-	}
+	testworld.PutApproved(t, w.store, tpl)
 	read := func(name string) string {
 		data, err := os.ReadFile("testdata/liveperson/" + name)
 		if err != nil {
@@ -91,9 +89,7 @@ func TestLivePersonFixtures(t *testing.T) {
 func TestLivePersonConsumerCodes(t *testing.T) {
 	w := newWorld(t)
 	tpl := parley.WhatsAppTemplate{AccountID: "acct1", ID: "1111111111111", Name: "ticket", Language: "en", Header: parley.MediaVideo, Body: "Your ticket for {{1}}"}
-	if err := w.store.PutTemplate(context.Background(), tpl); err != nil {
-		t.Fatal(err)
-	}
+	testworld.PutApproved(t, w.store, tpl)
 	const video = `"https://cdn.example.com/ticket.mp4"`
 	good := `{"consumerContent": {"wa": "12025550101"}, "variables": {"1": "Jane"}, "headerVariables": {"video": ` + video + `}}`
 	for code, consumer := range map[string]string{
@@ -128,14 +124,9 @@ func TestLivePersonConsumerCodes(t *testing.T) {
 // while its plain sibling may fall back.
 func TestRichTemplateChannels(t *testing.T) {
 	w := newWorld(t)
-	for _, tpl := range []parley.WhatsAppTemplate{
-		{AccountID: "acct1", ID: "RICH", Name: "ticket", Language: "en", Header: parley.MediaImage, Body: "Your ticket for {{1}}", Footer: "Brand"},
-		{AccountID: "acct1", ID: "PLAIN", Name: "hello", Language: "en", Body: "Hello {{1}}"},
-	} {
-		if err := w.store.PutTemplate(context.Background(), tpl); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testworld.PutApproved(t, w.store,
+		parley.WhatsAppTemplate{AccountID: "acct1", ID: "RICH", Name: "ticket", Language: "en", Header: parley.MediaImage, Body: "Your ticket for {{1}}", Footer: "Brand"},
+		parley.WhatsAppTemplate{AccountID: "acct1", ID: "PLAIN", Name: "hello", Language: "en", Body: "Hello {{1}}"})
 	consumer := `{"consumerContent": {"wa": "12025550101"}, "variables": {"1": "Jane"}, "headerVariables": {"image": "https://cdn.example.com/t.png"}}`
 	for _, tt := range []struct {
 		template, channel string

@@ -17,6 +17,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
@@ -56,11 +57,15 @@ type Accounts interface {
 	Update(ctx context.Context, a parley.Account) (parley.Account, error)
 }
 
-// Templates registers and lists WhatsApp templates.
+// Templates creates, edits, lists and deletes WhatsApp templates, and
+// applies Meta's status updates of them (*templates.Service is one).
 type Templates interface {
-	Register(ctx context.Context, accountID string, t parley.WhatsAppTemplate) (parley.WhatsAppTemplate, error)
+	Create(ctx context.Context, accountID string, t parley.WhatsAppTemplate) (parley.WhatsAppTemplate, error)
+	Update(ctx context.Context, accountID, id string, t parley.WhatsAppTemplate) (parley.WhatsAppTemplate, error)
 	Get(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error)
 	List(ctx context.Context, accountID string) ([]parley.WhatsAppTemplate, error)
+	Delete(ctx context.Context, accountID, id string) error
+	Review(ctx context.Context, u gateway.TemplateUpdate) (bool, error)
 }
 
 // DeadLetters is the jobs queue's dead-letter queue as operators see it.
@@ -176,6 +181,8 @@ func (s *Server) Routes() []Route {
 		{http.MethodPost, "/api/v2/account/{accountId}/templates", (*Server).registerTemplate},
 		{http.MethodGet, "/api/v2/account/{accountId}/templates", (*Server).listTemplates},
 		{http.MethodGet, "/api/v2/account/{accountId}/templates/{templateId}", (*Server).getTemplate},
+		{http.MethodPut, "/api/v2/account/{accountId}/templates/{templateId}", (*Server).updateTemplate},
+		{http.MethodDelete, "/api/v2/account/{accountId}/templates/{templateId}", (*Server).deleteTemplate},
 		{http.MethodPost, pushTokensPath, (*Server).registerPushToken},
 		{http.MethodGet, pushTokensPath, (*Server).listPushTokens},
 		{http.MethodDelete, pushTokenPath, (*Server).unregisterPushToken},
@@ -585,22 +592,51 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, data []byt
 }
 
 func (s *Server) registerTemplate(w http.ResponseWriter, r *http.Request) {
-	data, err := readBody(r, w, maxBody)
-	if err != nil {
-		s.fail(w, r, err)
+	t, ok := s.readTemplate(w, r)
+	if !ok {
 		return
 	}
-	var t parley.WhatsAppTemplate
-	if err := decodeJSON(data, &t, ""); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	saved, err := s.Templates.Register(r.Context(), r.PathValue("accountId"), t)
+	saved, err := s.Templates.Create(r.Context(), r.PathValue("accountId"), t)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, saved)
+}
+
+func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.readTemplate(w, r)
+	if !ok {
+		return
+	}
+	saved, err := s.Templates.Update(r.Context(), r.PathValue("accountId"), r.PathValue("templateId"), t)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, saved)
+}
+
+func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) {
+	if err := s.Templates.Delete(r.Context(), r.PathValue("accountId"), r.PathValue("templateId")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// readTemplate reads the template definition of a request's body.
+func (s *Server) readTemplate(w http.ResponseWriter, r *http.Request) (parley.WhatsAppTemplate, bool) {
+	var t parley.WhatsAppTemplate
+	data, err := readBody(r, w, maxBody)
+	if err == nil {
+		err = decodeJSON(data, &t, "")
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return t, false
+	}
+	return t, true
 }
 
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {

@@ -76,6 +76,9 @@ type WebhookResult struct {
 	// Statuses counts the statuses applied to a recipient (a late or
 	// repeated one changes nothing but counts).
 	Statuses int `json:"statuses"`
+	// Templates counts the WhatsApp template status updates that changed
+	// a template; a late or repeated one changes nothing and is ignored.
+	Templates int `json:"templates,omitempty"`
 	// Ignored counts what concerns no recipient or number of the account:
 	// statuses without a reference Parley gave, or naming no recipient;
 	// messages to a number the account has not configured.
@@ -149,6 +152,10 @@ func (s *Server) takeIn(w http.ResponseWriter, r *http.Request, ev gateway.Event
 		out, err := s.Inbox.Status(r.Context(), u)
 		res.countStatus(out, err, &errs)
 	}
+	for _, u := range ev.Templates {
+		changed, err := s.review(r.Context(), u)
+		res.countTemplate(changed, err, &errs)
+	}
 	switch {
 	case len(errs) > 0:
 		if len(errs) > 1 {
@@ -216,6 +223,26 @@ func (res *WebhookResult) count(out inbound.Outcome, err error, errs *[]error) {
 		res.Duplicates++
 	default:
 		res.Messages++
+	}
+}
+
+// review applies a template status update: whether it changed a template.
+func (s *Server) review(ctx context.Context, u gateway.TemplateUpdate) (bool, error) {
+	if s.Templates == nil {
+		return false, nil
+	}
+	return s.Templates.Review(ctx, u)
+}
+
+// countTemplate adds what a template status update did to the result.
+func (res *WebhookResult) countTemplate(changed bool, err error, errs *[]error) {
+	switch {
+	case err != nil:
+		*errs = append(*errs, err)
+	case changed:
+		res.Templates++
+	default:
+		res.Ignored++
 	}
 }
 

@@ -16,6 +16,7 @@ package router
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -202,6 +203,37 @@ func (r *Router) Find(ctx context.Context, rec parley.Recipient, from string, si
 		return "", false, fmt.Errorf("%w: outbound number %s is not a sender of channel %s for account %s", gateway.ErrNoLookup, from, rec.Channel, rec.AccountID)
 	}
 	return c.Find(ctx, rec, sender, since)
+}
+
+// Templates is the template submitter of the account's WhatsApp channel,
+// whose sending number outboundNumber must be: the configured provider's
+// (its access token submits), or the default gateway's when the channel
+// is not configured. Refusals are *parley.Error naming outboundNumber.
+func (r *Router) Templates(ctx context.Context, accountID, outboundNumber string) (gateway.TemplateSubmitter, error) {
+	c, err := r.route(ctx, accountID, parley.ChannelWhatsApp)
+	if err != nil {
+		var se *parley.SendError
+		if errors.As(err, &se) && se.Kind == parley.FailTransient {
+			return nil, parley.Wrap(parley.EUNAVAILABLE, err, "the whatsapp channel of account %s could not be read", accountID)
+		}
+		return nil, &parley.Error{Code: parley.EUNPROCESSABLE, Field: "outboundNumber", Message: fmt.Sprint(err), Err: err}
+	}
+	if c == nil {
+		if ts, ok := r.Default.(gateway.TemplateSubmitter); ok {
+			return ts, nil
+		}
+		return nil, &parley.Error{Code: parley.EUNPROCESSABLE, Field: "outboundNumber",
+			Message: fmt.Sprintf("account %s has no whatsapp channel configured to submit templates through", accountID)}
+	}
+	if _, ok := gateway.SenderFor(c.provider, c.cfg, outboundNumber); !ok {
+		return nil, parley.FieldErrorf("outboundNumber", "outbound number %s is not a sender of account %s's whatsapp channel (provider %s)",
+			outboundNumber, accountID, c.cfg.Provider)
+	}
+	if c.Templates == nil {
+		return nil, &parley.Error{Code: parley.EUNPROCESSABLE, Field: "outboundNumber",
+			Message: fmt.Sprintf("provider %s of account %s's whatsapp channel does not take templates", c.cfg.Provider, accountID)}
+	}
+	return c.Templates, nil
 }
 
 // route returns the client of the account's channel, nil when the channel

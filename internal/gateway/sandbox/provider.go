@@ -52,8 +52,8 @@ func (Provider) DefaultSender(_ parley.ChannelConfig, outbound string) (string, 
 	return outbound, true
 }
 
-// New is the process's sandbox gateway, which looks messages up when it
-// can.
+// New is the process's sandbox gateway, which looks messages up and
+// reviews templates when it can.
 func (Provider) New(_ parley.ChannelConfig, deps gateway.Deps) (gateway.Client, error) {
 	if deps.Sandbox == nil {
 		return gateway.Client{}, errors.New("this process offers no sandbox gateway")
@@ -61,6 +61,9 @@ func (Provider) New(_ parley.ChannelConfig, deps gateway.Deps) (gateway.Client, 
 	c := gateway.Client{Sender: deps.Sandbox}
 	if f, ok := deps.Sandbox.(gateway.Finder); ok {
 		c.Find = f.Find
+	}
+	if ts, ok := deps.Sandbox.(gateway.TemplateSubmitter); ok {
+		c.Templates = ts
 	}
 	return c, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -34,6 +35,16 @@ func encode(t *testing.T, n Notification) []byte {
 			"recipient_id": strings.TrimPrefix(s.To, "+"), "recipient_user_id": s.UserID, "errors": errorObjects(t, s.Errors),
 		}}
 		entries = append(entries, entry(v))
+	}
+	for _, e := range n.Templates {
+		te := object{"id": e.BusinessAccountID, "changes": []any{object{"field": fieldTemplateStatus, "value": object{
+			"event": e.Event, "message_template_id": e.TemplateID, "message_template_name": e.Name,
+			"message_template_language": e.Language, "message_template_category": e.Category, "reason": e.Reason,
+		}}}}
+		if !e.Time.IsZero() {
+			te["time"] = e.Time.Unix()
+		}
+		entries = append(entries, te)
 	}
 	b, err := json.Marshal(object{"object": "whatsapp_business_account", "entry": entries})
 	if err != nil {
@@ -98,6 +109,9 @@ func FuzzParseNotification(f *testing.F) {
 	f.Add([]byte(envelope(`{` + metadata + `,"statuses":[{"id":"wamid.D","status":"failed","timestamp":"1750000000",
 		"recipient_id":"16505551234","errors":[{"code":131026,"title":"Message undeliverable"}]}]}`)))
 	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":null}]}]}`))
+	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","time":1750000000,"changes":[{"field":"message_template_status_update",
+		"value":{"event":"REJECTED","message_template_id":594425479261596,"message_template_name":"renewal","message_template_language":"en_US","reason":"INVALID_FORMAT"}}]}]}`))
+	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","time":"x","changes":[{"field":"message_template_status_update","value":{"event":"APPROVED","message_template_id":"7"}}]}]}`))
 	f.Add([]byte(`{"object":"page"}`))
 	f.Add([]byte(``))
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -139,6 +153,15 @@ func checkParsed(t *testing.T, n Notification) {
 			t.Fatalf("incomplete status %+v", s)
 		}
 	}
+	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+	for _, e := range n.Templates {
+		if !digits(e.BusinessAccountID) || !digits(e.TemplateID) || e.Event == "" || e.Event != strings.ToUpper(e.Event) || e.Reason == "NONE" {
+			t.Fatalf("incomplete template event %+v", e)
+		}
+		if st := e.Review().Status; st != "" && st != reviewEvents[e.Event] {
+			t.Fatalf("event %s means %s", e.Event, st)
+		}
+	}
 }
 
 // FuzzVerifySignature checks that exactly the right signature passes: the
@@ -161,6 +184,32 @@ func FuzzVerifySignature(f *testing.F) {
 		}
 		if got := VerifySignature(secret, body, "sha256="+want); got != (secret != "") {
 			t.Fatalf("the correct signature gave %v", got)
+		}
+	})
+}
+
+// FuzzTemplateError feeds arbitrary Graph answers to a template call's
+// error mapping: it never panics, always answers a *parley.Error of a kind
+// a caller can act on, and a field only where Meta named a template's.
+func FuzzTemplateError(f *testing.F) {
+	f.Add(400, []byte(`{"error":{"message":"Invalid parameter","type":"OAuthException","code":100,"error_subcode":2388024,"error_user_msg":"Content in this language already exists","fbtrace_id":"A1"}}`))
+	f.Add(400, []byte(`{"error":{"message":"Unsupported post request","code":100,"error_subcode":33}}`))
+	f.Add(401, []byte(`{"error":{"message":"Invalid OAuth access token","code":190}}`))
+	f.Add(429, []byte(`{"error":{"message":"Too many calls","code":80007}}`))
+	f.Add(500, []byte(`{"error":{"message":"Unknown","code":1,"is_transient":true}}`))
+	f.Add(502, []byte(`<html>bad gateway</html>`))
+	f.Add(404, []byte(`{"error":null}`))
+	kinds := map[string]bool{parley.EINVALID: true, parley.ECONFLICT: true, parley.ENOTFOUND: true, parley.ETOOMANY: true,
+		parley.EUNPROCESSABLE: true, parley.EUNAVAILABLE: true}
+	fields := map[string]bool{"": true, "name": true, "body": true, "wabaId": true}
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		if status < 300 || status > 599 {
+			return // only error answers reach templateError
+		}
+		err := templateError(status, body)
+		var pe *parley.Error
+		if !errors.As(err, &pe) || !kinds[pe.Code] || !fields[pe.Field] || pe.Message == "" {
+			t.Fatalf("templateError(%d, %q) = %#v", status, body, err)
 		}
 	})
 }

@@ -10,13 +10,54 @@ import (
 	"github.com/parleyhq/parley/internal/parley"
 )
 
-// Notification is what one webhook POST of the "messages" field carried:
+// Notification is what one webhook POST carried: of the "messages" field,
 // the consumers' messages and the status updates of messages the business
-// sent. Changes of other fields (template reviews, account updates) are
-// skipped.
+// sent; of the "message_template_status_update" field, the changes of its
+// templates' review status. Changes of other fields (account updates,
+// template quality) are skipped.
 type Notification struct {
-	Inbound  []Inbound
-	Statuses []Status
+	Inbound   []Inbound
+	Statuses  []Status
+	Templates []TemplateEvent
+}
+
+// Fields of the changes this package reads.
+const (
+	fieldMessages       = "messages"
+	fieldTemplateStatus = "message_template_status_update"
+)
+
+// TemplateEvent is a change of a template's status at Meta.
+type TemplateEvent struct {
+	BusinessAccountID string // the entry's id: the template's WABA
+	TemplateID        string // message_template_id
+	Name              string // message_template_name
+	Language          string // message_template_language
+	Category          string // message_template_category, when sent
+	// Event is Meta's word: APPROVED, REJECTED, PAUSED, DISABLED,
+	// PENDING, FLAGGED, REINSTATED, PENDING_DELETION…
+	Event string
+	// Reason is Meta's reason, "" for its "NONE".
+	Reason string
+	// Time is the entry's time; zero when it has none.
+	Time time.Time
+}
+
+// reviewEvents are the template events that say whether a template may
+// be sent, and the status each means. Other events (FLAGGED, IN_APPEAL,
+// LIMIT_EXCEEDED…) change nothing.
+var reviewEvents = map[string]parley.TemplateStatus{
+	"PENDING": parley.TemplatePending, "APPROVED": parley.TemplateApproved, "REJECTED": parley.TemplateRejected,
+	"PAUSED": parley.TemplatePaused, "DISABLED": parley.TemplateDisabled,
+	// A flagged template cleared again is approved; one being deleted
+	// can no longer be sent.
+	"REINSTATED": parley.TemplateApproved, "PENDING_DELETION": parley.TemplateDisabled, "DELETED": parley.TemplateDisabled,
+}
+
+// Review is what the event means: its status is "" for an event that
+// says nothing about whether the template may be sent.
+func (e TemplateEvent) Review() parley.TemplateReview {
+	return parley.TemplateReview{Status: reviewEvents[e.Event], Reason: e.Reason, At: e.Time}
 }
 
 // Inbound message types this package reads the text of; every other type
@@ -101,6 +142,8 @@ func ParseNotification(body []byte) (Notification, error) {
 	var raw struct {
 		Object string `json:"object"`
 		Entry  []struct {
+			ID      string          `json:"id"`
+			Time    json.RawMessage `json:"time"`
 			Changes []struct {
 				Field string          `json:"field"`
 				Value json.RawMessage `json:"value"`
@@ -116,15 +159,59 @@ func ParseNotification(body []byte) (Notification, error) {
 	var n Notification
 	for i, e := range raw.Entry {
 		for j, c := range e.Changes {
-			if c.Field != "messages" {
-				continue
+			path := fmt.Sprintf("entry[%d].changes[%d].value", i, j)
+			var err error
+			switch c.Field {
+			case fieldMessages:
+				err = n.add(path, c.Value)
+			case fieldTemplateStatus:
+				err = n.addTemplate(fmt.Sprintf("entry[%d]", i), path, e.ID, e.Time, c.Value)
 			}
-			if err := n.add(fmt.Sprintf("entry[%d].changes[%d].value", i, j), c.Value); err != nil {
+			if err != nil {
 				return Notification{}, err
 			}
 		}
 	}
 	return n, nil
+}
+
+// addTemplate appends the template event of one change of entry (its id
+// and time given).
+func (n *Notification) addTemplate(entry, path, wabaID string, at json.RawMessage, raw json.RawMessage) error {
+	var v struct {
+		Event    string      `json:"event"`
+		ID       json.Number `json:"message_template_id"`
+		Name     string      `json:"message_template_name"`
+		Language string      `json:"message_template_language"`
+		Reason   string      `json:"reason"`
+		Category string      `json:"message_template_category"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return &parley.Error{Code: parley.EINVALID, Field: path, Message: "is not a message_template_status_update value", Err: err}
+	}
+	id := v.ID.String()
+	switch {
+	case wabaID == "" || strings.Trim(wabaID, "0123456789") != "":
+		return parley.FieldErrorf(entry+".id", "%q is not a WhatsApp Business Account id", wabaID)
+	case id == "" || strings.Trim(id, "0123456789") != "":
+		return parley.FieldErrorf(path+".message_template_id", "%q is not a template id", id)
+	case v.Event == "":
+		return parley.FieldErrorf(path+".event", "is missing")
+	}
+	ev := TemplateEvent{BusinessAccountID: wabaID, TemplateID: id, Name: v.Name, Language: v.Language,
+		Category: v.Category, Event: strings.ToUpper(v.Event), Reason: v.Reason}
+	if ev.Reason == "NONE" {
+		ev.Reason = ""
+	}
+	if len(at) > 0 && string(at) != "null" {
+		t, ok := unixTime(strings.Trim(string(at), `"`))
+		if !ok {
+			return parley.FieldErrorf(entry+".time", "%.40s is not a Unix time in seconds", at)
+		}
+		ev.Time = t
+	}
+	n.Templates = append(n.Templates, ev)
+	return nil
 }
 
 // value is the value of a "messages" change.
@@ -297,11 +384,20 @@ func stamp(path, id, timestamp string) (time.Time, error) {
 	if id == "" {
 		return time.Time{}, parley.FieldErrorf(path+".id", "is missing")
 	}
-	sec, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil || sec <= 0 || sec > maxUnix {
+	t, ok := unixTime(timestamp)
+	if !ok {
 		return time.Time{}, parley.FieldErrorf(path+".timestamp", "%q is not a Unix time in seconds", timestamp)
 	}
-	return time.Unix(sec, 0).UTC(), nil
+	return t, nil
+}
+
+// unixTime reads a Unix time in seconds, from 1970 to the end of year 9999.
+func unixTime(s string) (time.Time, bool) {
+	sec, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || sec <= 0 || sec > maxUnix {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, 0).UTC(), true
 }
 
 // consumer returns the consumer's number in E.164 form from the digits

@@ -129,7 +129,8 @@ func (Provider) New(cfg parley.ChannelConfig, deps gateway.Deps) (gateway.Client
 	if err != nil {
 		return gateway.Client{}, errors.New("no WhatsApp credentials")
 	}
-	return gateway.Client{Sender: &Gateway{BaseURL: cfg.BaseURL, Version: w.APIVersion, Token: w.AccessToken.Reveal(), HTTP: deps.HTTP}}, nil
+	g := &Gateway{BaseURL: cfg.BaseURL, Version: w.APIVersion, Token: w.AccessToken.Reveal(), HTTP: deps.HTTP}
+	return gateway.Client{Sender: g, Templates: g}, nil
 }
 
 // statusWords: sent, delivered, read and failed map to themselves; played
@@ -214,6 +215,12 @@ func (p Provider) Webhook(cfg parley.ChannelConfig, req gateway.WebhookRequest) 
 			u.CampaignID, u.RecipientID = ref.CampaignID, ref.RecipientID
 		}
 		ev.Statuses = append(ev.Statuses, gateway.MapStatus(p, u))
+	}
+	for _, te := range n.Templates {
+		ev.Templates = append(ev.Templates, gateway.TemplateUpdate{
+			AccountID: accountID, BusinessAccountID: te.BusinessAccountID, ProviderID: te.TemplateID,
+			Name: te.Name, Language: te.Language, Event: te.Event, Review: te.Review(),
+		})
 	}
 	return ev, nil
 }

@@ -222,6 +222,7 @@ func TestParseNotification(t *testing.T) {
 		{
 			name: "other fields are skipped, several entries are read in order",
 			body: `{"object":"whatsapp_business_account","entry":[
+				{"id":"1","changes":[{"field":"message_template_quality_update","value":{"previous_quality_score":"GREEN","new_quality_score":"YELLOW","message_template_id":7}}]},
 				{"id":"1","changes":[{"field":"message_template_status_update","value":{"event":"APPROVED","message_template_id":7,"message_template_name":"welcome"}}]},
 				{"id":"1","changes":[{"field":"messages","value":{` + metadata + `,"statuses":[{"id":"wamid.A","status":"sent","timestamp":"1750000600","recipient_id":"16505551234"}]}}]},
 				{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"+1 555-010-0000","phone_number_id":"200"},
@@ -230,6 +231,7 @@ func TestParseNotification(t *testing.T) {
 				Statuses: []Status{status(Status{ID: "wamid.A", To: "+16505551234", Status: "sent", Timestamp: at(1750000600)})},
 				Inbound: []Inbound{{ID: "wamid.B", PhoneNumberID: "200", To: "+15550100000", From: "+16505551234",
 					Timestamp: at(1750000601), Type: "text", Text: "yes"}},
+				Templates: []TemplateEvent{{BusinessAccountID: "1", TemplateID: "7", Name: "welcome", Event: "APPROVED"}},
 			},
 		},
 		{

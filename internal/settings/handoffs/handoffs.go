@@ -145,6 +145,8 @@ func (s *Service) check(ctx context.Context, accountID, id string, h parley.Hand
 			return parley.Handoff{}, parley.FieldErrorf(field, "templateId %q is not a WhatsApp template approved for this account", c.TemplateID)
 		case err != nil:
 			return parley.Handoff{}, fmt.Errorf("read template %s: %w", c.TemplateID, err)
+		case t.Usable(field) != nil:
+			return parley.Handoff{}, t.Usable(field)
 		case h.Mode() == parley.ChannelPrioritized && t.Rich():
 			return parley.Handoff{}, parley.FieldErrorf(field, "the SMS fallback cannot carry template %s's header, footer or buttons", t.ID)
 		}

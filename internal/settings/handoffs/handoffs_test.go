@@ -18,14 +18,12 @@ var t0 = time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)
 func service(t *testing.T) (*handoffs.Service, *clocktest.Clock) {
 	t.Helper()
 	s, _ := testworld.Open(t)
-	ctx := context.Background()
-	for _, tpl := range []parley.WhatsAppTemplate{
-		{AccountID: "acct1", ID: "WA1", Name: "order_update", Language: "en_US", Body: "Hi {{1}}, order {{2}} shipped"},
-		{AccountID: "acct1", ID: "WARICH", Name: "promo", Language: "en_US", Body: "Hi {{1}}", Footer: "Brand"},
-	} {
-		if err := s.PutTemplate(ctx, tpl); err != nil {
-			t.Fatal(err)
-		}
+	testworld.PutApproved(t, s,
+		parley.WhatsAppTemplate{AccountID: "acct1", ID: "WA1", Name: "order_update", Language: "en_US", Body: "Hi {{1}}, order {{2}} shipped"},
+		parley.WhatsAppTemplate{AccountID: "acct1", ID: "WARICH", Name: "promo", Language: "en_US", Body: "Hi {{1}}", Footer: "Brand"})
+	if err := s.PutTemplate(context.Background(), parley.WhatsAppTemplate{AccountID: "acct1", ID: "WAPENDING", Name: "pending", Language: "en_US",
+		Body: "Hi {{1}}.", Version: 1, Status: parley.TemplatePending}); err != nil {
+		t.Fatal(err)
 	}
 	clock := clocktest.New(t0)
 	n := 0
@@ -76,6 +74,7 @@ func TestCreateRules(t *testing.T) {
 		{"whatsapp with a rich template", parley.Handoff{Title: "a", Channels: []parley.HandoffChannel{wa("WARICH")}}, "", ""},
 		{"whatsapp then sms", parley.Handoff{Title: "a", Channels: []parley.HandoffChannel{wa("WA1"), {Channel: parley.ChannelSMS}}}, "", ""},
 		{"unknown template", parley.Handoff{Title: "a", Channels: []parley.HandoffChannel{wa("WA9")}}, parley.EINVALID, "channels[0].templateId"},
+		{"template Meta has not approved", parley.Handoff{Title: "a", Channels: []parley.HandoffChannel{wa("WAPENDING")}}, parley.EINVALID, "channels[0].templateId"},
 		{"rich template with the SMS fallback", parley.Handoff{Title: "a", Channels: []parley.HandoffChannel{wa("WARICH"), {Channel: parley.ChannelSMS}}}, parley.EINVALID, "channels[0].templateId"},
 		{"title taken", smsHandoff("TAKEN title"), parley.ECONFLICT, "title"},
 		{"title with >", smsHandoff("a > b"), parley.EINVALID, "title"},

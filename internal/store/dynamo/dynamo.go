@@ -11,7 +11,6 @@ package dynamo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -560,42 +559,6 @@ func statusIn(from []parley.RecipientStatus, values item) string {
 		values[names[i]] = str(string(s))
 	}
 	return "#status IN (" + strings.Join(names, ", ") + ")"
-}
-
-// PutTemplate implements store.Templates.
-func (t *Table) PutTemplate(ctx context.Context, tpl parley.WhatsAppTemplate) error {
-	data, err := json.Marshal(tpl)
-	if err != nil {
-		return fmt.Errorf("encode template %s: %w", tpl.ID, err)
-	}
-	key := templateKey(tpl.AccountID, tpl.ID)
-	return t.put(ctx, templateItem{PK: itemString(key, AttrPK), SK: itemString(key, AttrSK), Data: string(data)}, nil)
-}
-
-// Template implements store.Templates.
-func (t *Table) Template(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error) {
-	av, err := t.mustGet(ctx, templateKey(accountID, id), "template", id)
-	if err != nil {
-		return parley.WhatsAppTemplate{}, err
-	}
-	return decode[templateItem](av)
-}
-
-// Templates implements store.Templates.
-func (t *Table) Templates(ctx context.Context, accountID string) ([]parley.WhatsAppTemplate, error) {
-	avs, err := t.query(ctx, &dynamodb.QueryInput{
-		KeyConditionExpression:    aws.String(AttrPK + " = :pk AND begins_with(" + AttrSK + ", :prefix)"),
-		ExpressionAttributeValues: item{":pk": str("ACCOUNT#" + accountID), ":prefix": str(templateSKPrefix)},
-		ConsistentRead:            aws.Bool(true),
-	}, 0)
-	if err != nil {
-		return nil, err
-	}
-	out, err := decodeAll[templateItem](avs)
-	if out == nil {
-		out = []parley.WhatsAppTemplate{}
-	}
-	return out, err
 }
 
 // Account implements store.Accounts. It seals in place the connector secret

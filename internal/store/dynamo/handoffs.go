@@ -78,26 +78,38 @@ func (t *Table) PutHandoff(ctx context.Context, h parley.Handoff) error {
 	if err != nil {
 		return err
 	}
-	currentPut := &types.Put{Item: current, ConditionExpression: aws.String(condNotExists)}
-	if h.Version > 1 {
-		currentPut.ConditionExpression = aws.String("version = :prev")
-		currentPut.ExpressionAttributeValues = item{":prev": num(h.Version - 1)}
-	}
-	items := []types.TransactWriteItem{
-		{Put: currentPut},
-		{Put: &types.Put{Item: version, ConditionExpression: aws.String(condNotExists)}},
-		{Put: &types.Put{Item: title, ConditionExpression: aws.String(condNotExists + " OR handoffId = :id"),
-			ExpressionAttributeValues: item{":id": str(h.ID)}}},
-	}
+	items := versionedClaim(current, h.Version, title, "handoffId", h.ID)
+	items = append(items, types.TransactWriteItem{Put: &types.Put{Item: version, ConditionExpression: aws.String(condNotExists)}})
 	if old.Version > 0 && parley.TitleKey(old.Title) != parley.TitleKey(h.Title) {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &t.name,
-			Key: itemKey(pk, handoffTitleSKPrefix+parley.TitleKey(old.Title))}})
+		items = append(items, t.release(pk, handoffTitleSKPrefix+parley.TitleKey(old.Title)))
 	}
 	err = t.routingTransact(ctx, items)
 	if errors.Is(err, errCondition) {
 		return parley.Errorf(parley.ECONFLICT, "handoff %s changed meanwhile, or another handoff has the title %q", h.ID, h.Title)
 	}
 	return err
+}
+
+// versionedClaim is the transaction that saves current as version v of
+// its item if the stored one has version v-1 (none stored, for v = 1),
+// and claims the unique claim (another item) for holder, named in its
+// attribute holderAttr, unless another holds it.
+func versionedClaim(current item, v int, claim item, holderAttr, holder string) []types.TransactWriteItem {
+	put := &types.Put{Item: current, ConditionExpression: aws.String(condNotExists)}
+	if v > 1 {
+		put.ConditionExpression = aws.String("version = :prev")
+		put.ExpressionAttributeValues = item{":prev": num(v - 1)}
+	}
+	return []types.TransactWriteItem{
+		{Put: put},
+		{Put: &types.Put{Item: claim, ConditionExpression: aws.String(condNotExists + " OR " + holderAttr + " = :id"),
+			ExpressionAttributeValues: item{":id": str(holder)}}},
+	}
+}
+
+// release deletes the item pk, sk within a transaction: a freed claim.
+func (t *Table) release(pk, sk string) types.TransactWriteItem {
+	return types.TransactWriteItem{Delete: &types.Delete{TableName: &t.name, Key: itemKey(pk, sk)}}
 }
 
 // Handoff implements store.Handoffs.

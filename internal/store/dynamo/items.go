@@ -112,9 +112,10 @@ func (t *templateJSON) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) 
 // templateItem is a WhatsApp template definition, kept whole as JSON under
 // pk ACCOUNT#<account>, sk TEMPLATE#<id>.
 type templateItem struct {
-	PK   string `dynamodbav:"pk"`
-	SK   string `dynamodbav:"sk"`
-	Data string `dynamodbav:"data"`
+	PK      string `dynamodbav:"pk"`
+	SK      string `dynamodbav:"sk"`
+	Version int    `dynamodbav:"version"`
+	Data    string `dynamodbav:"data"`
 }
 
 const templateSKPrefix = "TEMPLATE#"

@@ -182,27 +182,6 @@ func (s *Store) sealInPlace(bucket, key, read, sealed []byte) error {
 	})
 }
 
-// PutTemplate implements store.Templates.
-func (s *Store) PutTemplate(ctx context.Context, t parley.WhatsAppTemplate) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		return put(tx.Bucket(bucketTemplates), campaignKey(t.AccountID, t.ID), t)
-	})
-}
-
-// Template implements store.Templates.
-func (s *Store) Template(ctx context.Context, accountID, id string) (parley.WhatsAppTemplate, error) {
-	var t parley.WhatsAppTemplate
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return get(tx.Bucket(bucketTemplates), campaignKey(accountID, id), &t, "template "+id)
-	})
-	return t, err
-}
-
-// Templates implements store.Templates.
-func (s *Store) Templates(ctx context.Context, accountID string) ([]parley.WhatsAppTemplate, error) {
-	return listJSON[parley.WhatsAppTemplate](s, bucketTemplates, []byte(accountID+"\x00"), "template")
-}
-
 // listJSON decodes, in key order, the JSON values of bucket whose keys
 // start with prefix; an empty list, not nil, when there are none. what
 // names a value in errors.

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/parley"
@@ -35,6 +36,8 @@ func testOutboundSettings(t *testing.T, s store.Store) {
 // Templates checks store.Templates.
 func Templates(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("RoundTrip", func(t *testing.T) { testTemplates(t, newStore(t)) })
+	t.Run("VersionsAndNames", func(t *testing.T) { testTemplateVersions(t, newStore(t)) })
+	t.Run("DeleteAndUses", func(t *testing.T) { testTemplateDelete(t, newStore(t)) })
 }
 
 func testAccount(t *testing.T, s store.Store) {
@@ -85,10 +88,11 @@ func testConnectorSecret(t *testing.T, s store.Store) {
 func testTemplates(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	tpl := parley.WhatsAppTemplate{AccountID: "acct1", ID: "T2", Name: "renewal", Language: "en_US", Header: parley.MediaImage,
-		Body: "Hi {{1}}", Footer: "Thanks", Buttons: []parley.TemplateButton{{Kind: parley.ButtonURL, Text: "Open", URL: "https://e.com/{{1}}"}}}
+		Body: "Hi {{1}}", Footer: "Thanks", Buttons: []parley.TemplateButton{{Kind: parley.ButtonURL, Text: "Open", URL: "https://e.com/{{1}}"}},
+		Version: 1, Status: parley.TemplatePending}
 	other := tpl
 	other.ID, other.Name = "T1", "welcome"
-	for _, x := range []parley.WhatsAppTemplate{tpl, other, {AccountID: "acct2", ID: "T9", Name: "x", Language: "en", Body: "b"}} {
+	for _, x := range []parley.WhatsAppTemplate{tpl, other, {AccountID: "acct2", ID: "T9", Name: "x", Language: "en", Body: "b", Version: 1}} {
 		if err := s.PutTemplate(ctx, x); err != nil {
 			t.Fatal(err)
 		}
@@ -105,5 +109,87 @@ func testTemplates(t *testing.T, s store.Store) {
 	}
 	if none, err := s.Templates(ctx, "acct3"); err != nil || none == nil || len(none) != 0 {
 		t.Errorf("Templates of an account with none = %#v, %v; want an empty list", none, err)
+	}
+}
+
+// testTemplateVersions checks that a template is saved version after
+// version, and that its name is unique per language in its account.
+func testTemplateVersions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	v1 := parley.WhatsAppTemplate{AccountID: "acct1", ID: "T1", Name: "renewal", Language: "en_US", Body: "Hi {{1}}.", Version: 1, Status: parley.TemplatePending}
+	if err := s.PutTemplate(ctx, v1); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.PutTemplate(ctx, v1), parley.ECONFLICT) // version 1 again
+	same := v1
+	same.ID = "T2"
+	wantCode(t, s.PutTemplate(ctx, same), parley.ECONFLICT) // the name and language are T1's
+	otherLanguage := same
+	otherLanguage.Language = "fr"
+	if err := s.PutTemplate(ctx, otherLanguage); err != nil {
+		t.Fatalf("the same name in another language: %v", err)
+	}
+	otherAccount := v1
+	otherAccount.AccountID = "acct2"
+	if err := s.PutTemplate(ctx, otherAccount); err != nil {
+		t.Fatalf("the same name in another account: %v", err)
+	}
+	v2 := v1
+	v2.Version, v2.Status, v2.Name = 2, parley.TemplateApproved, "renewal_v2"
+	if err := s.PutTemplate(ctx, v2); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.PutTemplate(ctx, v2), parley.ECONFLICT) // version 2 again
+	got, err := s.Template(ctx, "acct1", "T1")
+	if err != nil || got.Version != 2 || got.Status != parley.TemplateApproved || got.Name != "renewal_v2" {
+		t.Fatalf("Template = %+v, %v; want version 2, approved", got, err)
+	}
+	// The renamed template freed its old name.
+	same.ID, same.Language = "T3", "en_US"
+	if err := s.PutTemplate(ctx, same); err != nil {
+		t.Fatalf("the freed name: %v", err)
+	}
+}
+
+// testTemplateDelete checks that deleting a template frees its name and
+// forgets the campaigns recorded as sending it.
+func testTemplateDelete(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tpl := parley.WhatsAppTemplate{AccountID: "acct1", ID: "T1", Name: "renewal", Language: "en_US", Body: "Hi {{1}}.", Version: 1}
+	if err := s.PutTemplate(ctx, tpl); err != nil {
+		t.Fatal(err)
+	}
+	if none, err := s.TemplateCampaigns(ctx, "acct1", "T1"); err != nil || none == nil || len(none) != 0 {
+		t.Fatalf("TemplateCampaigns before any use = %#v, %v; want an empty list", none, err)
+	}
+	for _, c := range []string{"C2", "C1", "C2"} {
+		if err := s.UseTemplate(ctx, "acct1", "T1", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.UseTemplate(ctx, "acct1", "T10", "C9"); err != nil {
+		t.Fatal(err)
+	}
+	uses, err := s.TemplateCampaigns(ctx, "acct1", "T1")
+	if err != nil || !slices.Equal(uses, []string{"C1", "C2"}) {
+		t.Fatalf("TemplateCampaigns = %v, %v; want [C1 C2]", uses, err)
+	}
+	wantCode(t, s.DeleteTemplate(ctx, "acct1", "T9"), parley.ENOTFOUND)
+	if err := s.DeleteTemplate(ctx, "acct1", "T1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Template(ctx, "acct1", "T1")
+	wantCode(t, err, parley.ENOTFOUND)
+	wantCode(t, s.DeleteTemplate(ctx, "acct1", "T1"), parley.ENOTFOUND)
+	if uses, err := s.TemplateCampaigns(ctx, "acct1", "T1"); err != nil || len(uses) != 0 {
+		t.Errorf("TemplateCampaigns after the delete = %v, %v; want none", uses, err)
+	}
+	if uses, err := s.TemplateCampaigns(ctx, "acct1", "T10"); err != nil || !slices.Equal(uses, []string{"C9"}) {
+		t.Errorf("TemplateCampaigns of T10 = %v, %v; want [C9] still", uses, err)
+	}
+	again := tpl
+	again.ID = "T3"
+	if err := s.PutTemplate(ctx, again); err != nil {
+		t.Fatalf("the deleted template's name: %v", err)
 	}
 }
