@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/parleyhq/parley/internal/directory"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 	"github.com/parleyhq/parley/internal/tz"
@@ -54,7 +55,7 @@ const (
 	MaxRules             = 50
 	MaxNameLength        = 200
 	// DefaultPhoneField is the contact field whose number is called.
-	DefaultPhoneField = "phone"
+	DefaultPhoneField = directory.FieldPhone
 )
 
 // Campaign is a telephone campaign: contacts of the directory, selected by a
@@ -296,27 +297,10 @@ func callerIDs(raw []string) ([]string, error) {
 // ValidPhoneField checks a contact field name that holds a number: "phone"
 // or "param:<name>".
 func ValidPhoneField(field, name string) error {
-	if name == DefaultPhoneField {
-		return nil
+	if name == directory.FieldEmail || name == directory.FieldName || directory.ValidField(field, name) != nil {
+		return parley.FieldErrorf(field, "%q is not a contact field that holds a number; use phone or param:<name>", name)
 	}
-	if p, ok := strings.CutPrefix(name, "param:"); ok && validParamName(p) {
-		return nil
-	}
-	return parley.FieldErrorf(field, "%q is not a contact field that holds a number; use phone or param:<name>", name)
-}
-
-// validParamName reports whether name may name a contact or session
-// parameter: 1 to 64 letters, digits, '_', '-' or '.'.
-func validParamName(name string) bool {
-	if name == "" || len(name) > 64 {
-		return false
-	}
-	for _, r := range name {
-		if !(r == '_' || r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
+	return nil
 }
 
 // Clone returns a new active campaign with c's settings, as "create a

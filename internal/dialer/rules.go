@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/directory"
 	"github.com/parleyhq/parley/internal/parley"
 )
 
@@ -69,7 +70,7 @@ func (r Rule) validate(field string) error {
 		}
 	case ActionDelete:
 	case ActionSetParameter:
-		if !validParamName(r.Name) {
+		if !directory.ValidParamName(r.Name) {
 			return parley.FieldErrorf(field+".name", "%q is not a parameter name: use 1 to 64 letters, digits, '_', '-' or '.'", r.Name)
 		}
 		if len(r.Value) > 1000 {
