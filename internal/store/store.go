@@ -36,4 +36,5 @@ type Store interface {
 	ReportEvents
 	Idempotency
 	DailyCounts
+	Contacts
 }
