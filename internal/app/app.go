@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/internal/auth/signingkey"
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/contacts"
 	"github.com/parleyhq/parley/internal/dispatch"
 	"github.com/parleyhq/parley/internal/envelope/keyfile"
 	"github.com/parleyhq/parley/internal/gateway"
@@ -164,6 +165,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		PushTokens:    &pushtoken.Service{Store: a.Store, Clock: clock},
 		Channels:      &channels.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()},
 		OptOuts:       a.OptOuts,
+		Contacts:      &contacts.Service{Store: a.Store, Clock: clock},
 		Conversations: a.Replies, Broadcasts: a.Replies,
 		Idempotency: a.Store, Clock: clock,
 	}

@@ -144,6 +144,20 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST /api/v2/account/{accountId}/broadcasts":                           Requires(auth.Write),
 	"GET /api/v2/account/{accountId}/broadcasts":                            Requires(auth.Read),
 	"GET /api/v2/account/{accountId}/broadcasts/{broadcastId}":              Requires(auth.Read),
+
+	// The contact directory telephone campaigns call from: campaign
+	// managers and admins manage it, support views it.
+	"GET " + contactsPath:         Requires(auth.Read),
+	"POST " + contactsPath:        Requires(auth.Write),
+	"GET " + contactPath:          Requires(auth.Read),
+	"PUT " + contactPath:          Requires(auth.Write),
+	"DELETE " + contactPath:       Requires(auth.Write),
+	"POST " + contactImportPath:   Requires(auth.Write),
+	"GET " + contactFiltersPath:   Requires(auth.Read),
+	"POST " + contactFiltersPath:  Requires(auth.Write),
+	"GET " + contactFilterPath:    Requires(auth.Read),
+	"PUT " + contactFilterPath:    Requires(auth.Write),
+	"DELETE " + contactFilterPath: Requires(auth.Write),
 })
 
 // AccessOf returns the access rule of the route with method and pattern.

@@ -272,8 +272,8 @@ func TestIdempotentCreatesAreRoutes(t *testing.T) {
 			}
 		}
 	}
-	if n != 8 {
-		t.Errorf("%d routes honour %s, want the 8 creates", n, httpapi.IdempotencyKeyHeader)
+	if n != 11 {
+		t.Errorf("%d routes honour %s, want the 11 creates", n, httpapi.IdempotencyKeyHeader)
 	}
 }
 

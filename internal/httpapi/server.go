@@ -97,6 +97,9 @@ type Server struct {
 	PushTokens PushTokens
 	// OptOuts keeps accounts' opt-out lists.
 	OptOuts OptOuts
+	// Contacts is each account's contact directory; its routes answer 404
+	// while unset.
+	Contacts Contacts
 	// Conversations and Broadcasts serve the conversations replies open
 	// and the provider broadcast campaigns that route them; their routes
 	// answer 404 while unset.
@@ -180,6 +183,7 @@ func (s *Server) Routes() []Route {
 	}
 	rs = append(rs, handoffRoutes()...)
 	rs = append(rs, conversationRoutes()...)
+	rs = append(rs, contactRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
 	if s.DeadLetters != nil {
 		rs = append(rs, Route{http.MethodPost, "/admin/dlq/redrive", (*Server).redrive})
