@@ -37,4 +37,5 @@ type Store interface {
 	Idempotency
 	DailyCounts
 	Contacts
+	PhoneCampaigns
 }

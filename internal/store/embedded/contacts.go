@@ -128,14 +128,7 @@ func (s *Store) Contacts(ctx context.Context, accountID, afterID string, limit i
 			return nil
 		}
 		cur := b.Cursor()
-		k, v := cur.Seek(prefix)
-		if afterID != "" {
-			after := contactKey(accountID, "C", afterID)
-			k, v = cur.Seek(after)
-			if bytes.Equal(k, after) {
-				k, v = cur.Next()
-			}
-		}
+		k, v := seekAfter(cur, prefix, afterID)
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = cur.Next() {
 			var c directory.Contact
 			if err := json.Unmarshal(v, &c); err != nil {

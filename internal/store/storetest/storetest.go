@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("Idempotency", func(t *testing.T) { Idempotency(t, newStore, opt) })
 	t.Run("DailyCounts", func(t *testing.T) { DailyCounts(t, newStore, opt) })
 	t.Run("Contacts", func(t *testing.T) { Contacts(t, newStore) })
+	t.Run("PhoneCampaigns", func(t *testing.T) { PhoneCampaigns(t, newStore) })
 }
 
 var t0 = time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
