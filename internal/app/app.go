@@ -33,6 +33,7 @@ import (
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/obs/xray"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/phonecampaign"
 	"github.com/parleyhq/parley/internal/queue"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/ratelimit"
@@ -161,12 +162,13 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.API = &httpapi.Server{
 		Campaigns: a.Campaigns, Accounts: a.Accounts, Templates: a.Templates, Handoffs: a.Handoffs, DeadLetters: a.Queue, Log: log,
 		Auth: tokens, Operators: tokens.Operators(), Clients: &auth.Clients{Store: a.Store, Tokens: tokens, Clock: clock},
-		TokenLimits:   httpapi.NewTokenLimits(clock),
-		PushTokens:    &pushtoken.Service{Store: a.Store, Clock: clock},
-		Channels:      &channels.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()},
-		OptOuts:       a.OptOuts,
-		Contacts:      &contacts.Service{Store: a.Store, Clock: clock},
-		Conversations: a.Replies, Broadcasts: a.Replies,
+		TokenLimits:    httpapi.NewTokenLimits(clock),
+		PushTokens:     &pushtoken.Service{Store: a.Store, Clock: clock},
+		Channels:       &channels.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()},
+		OptOuts:        a.OptOuts,
+		Contacts:       &contacts.Service{Store: a.Store, Clock: clock},
+		PhoneCampaigns: &phonecampaign.Service{Store: a.Store, Clock: clock},
+		Conversations:  a.Replies, Broadcasts: a.Replies,
 		Idempotency: a.Store, Clock: clock,
 	}
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}

@@ -158,6 +158,19 @@ var routeAccess = withWebhooks(map[string]Access{
 	"GET " + contactFilterPath:    Requires(auth.Read),
 	"PUT " + contactFilterPath:    Requires(auth.Write),
 	"DELETE " + contactFilterPath: Requires(auth.Write),
+
+	// Telephone campaigns: only admins and campaign managers ("Manage
+	// campaigns") create and control them; support views them.
+	"POST " + phoneCampaignsPath:               Requires(auth.Write),
+	"GET " + phoneCampaignsPath:                Requires(auth.Read),
+	"GET " + phoneCampaignPath:                 Requires(auth.Read),
+	"POST " + phoneCampaignPath + "/suspend":   Requires(auth.Write),
+	"POST " + phoneCampaignPath + "/resume":    Requires(auth.Write),
+	"POST " + phoneCampaignPath + "/terminate": Requires(auth.Write),
+	"POST " + phoneCampaignPath + "/clone":     Requires(auth.Write),
+	"POST " + phoneCampaignPath + "/contacts":  Requires(auth.Write),
+	"GET " + phoneCampaignPath + "/contacts":   Requires(auth.Read),
+	"GET " + phoneCampaignPath + "/stats":      Requires(auth.Read),
 })
 
 // AccessOf returns the access rule of the route with method and pattern.

@@ -67,6 +67,8 @@ var idempotentCreates = map[string]createRoute{
 	"POST " + contactsPath:                                                {limit: maxBody},
 	"POST " + contactImportPath:                                           {limit: maxBody, uploads: true},
 	"POST " + contactFiltersPath:                                          {limit: maxBody},
+	"POST " + phoneCampaignsPath:                                          {limit: maxBody},
+	"POST " + phoneCampaignPath + "/clone":                                {limit: maxBody},
 }
 
 // IsIdempotentCreate reports whether the route with method and pattern

@@ -272,8 +272,8 @@ func TestIdempotentCreatesAreRoutes(t *testing.T) {
 			}
 		}
 	}
-	if n != 11 {
-		t.Errorf("%d routes honour %s, want the 11 creates", n, httpapi.IdempotencyKeyHeader)
+	if n != 13 {
+		t.Errorf("%d routes honour %s, want the 13 creates", n, httpapi.IdempotencyKeyHeader)
 	}
 }
 

@@ -100,6 +100,9 @@ type Server struct {
 	// Contacts is each account's contact directory; its routes answer 404
 	// while unset.
 	Contacts Contacts
+	// PhoneCampaigns keeps telephone campaigns; their routes answer 404
+	// while unset.
+	PhoneCampaigns PhoneCampaigns
 	// Conversations and Broadcasts serve the conversations replies open
 	// and the provider broadcast campaigns that route them; their routes
 	// answer 404 while unset.
@@ -184,6 +187,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, handoffRoutes()...)
 	rs = append(rs, conversationRoutes()...)
 	rs = append(rs, contactRoutes()...)
+	rs = append(rs, phoneCampaignRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
 	if s.DeadLetters != nil {
 		rs = append(rs, Route{http.MethodPost, "/admin/dlq/redrive", (*Server).redrive})
