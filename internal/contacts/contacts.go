@@ -57,13 +57,19 @@ func (s *Service) country(ctx context.Context, accountID string) (string, error)
 	return a.DefaultCountry, nil
 }
 
-// Create adds a contact.
-func (s *Service) Create(ctx context.Context, accountID string, d directory.Draft) (directory.Contact, error) {
+// clean validates a contact the API writes, reading national numbers in
+// the account's default country.
+func (s *Service) clean(ctx context.Context, accountID string, d directory.Draft) (directory.Draft, error) {
 	country, err := s.country(ctx, accountID)
 	if err != nil {
-		return directory.Contact{}, err
+		return directory.Draft{}, err
 	}
-	clean, err := d.Clean(directory.JSONField(""), country)
+	return d.Clean(directory.JSONField(""), country)
+}
+
+// Create adds a contact.
+func (s *Service) Create(ctx context.Context, accountID string, d directory.Draft) (directory.Contact, error) {
+	clean, err := s.clean(ctx, accountID, d)
 	if err != nil {
 		return directory.Contact{}, err
 	}
@@ -95,11 +101,7 @@ func (s *Service) Get(ctx context.Context, accountID, id string) (directory.Cont
 
 // Replace sets a contact's fields to d's.
 func (s *Service) Replace(ctx context.Context, accountID, id string, d directory.Draft) (directory.Contact, error) {
-	country, err := s.country(ctx, accountID)
-	if err != nil {
-		return directory.Contact{}, err
-	}
-	clean, err := d.Clean(directory.JSONField(""), country)
+	clean, err := s.clean(ctx, accountID, d)
 	if err != nil {
 		return directory.Contact{}, err
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 
 	"github.com/parleyhq/parley/internal/contacts"
 	"github.com/parleyhq/parley/internal/directory"
@@ -59,9 +58,15 @@ func contactRoutes() []Route {
 }
 
 func needContacts(h func(*Server, http.ResponseWriter, *http.Request)) func(*Server, http.ResponseWriter, *http.Request) {
+	return need(func(s *Server) bool { return s.Contacts != nil }, "this server keeps no contact directory", h)
+}
+
+// need answers 404, saying why, for the routes of a service the server
+// was built without (has reports whether it has it).
+func need(has func(*Server) bool, why string, h func(*Server, http.ResponseWriter, *http.Request)) func(*Server, http.ResponseWriter, *http.Request) {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) {
-		if s.Contacts == nil {
-			s.fail(w, r, parley.Errorf(parley.ENOTFOUND, "this server keeps no contact directory"))
+		if !has(s) {
+			s.fail(w, r, parley.Errorf(parley.ENOTFOUND, "%s", why))
 			return
 		}
 		h(s, w, r)
@@ -185,14 +190,10 @@ func (s *Server) readFilter(w http.ResponseWriter, r *http.Request) (directory.F
 
 func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := defaultOptOutPage
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			s.fail(w, r, parley.FieldErrorf("limit", "limit %q is not a whole number from 1 to 1000", v))
-			return
-		}
-		limit = n
+	limit, err := pageLimit(q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	page, err := s.Contacts.List(r.Context(), r.PathValue("accountId"), q.Get("cursor"), limit, q.Get("filterId"))
 	if err != nil {

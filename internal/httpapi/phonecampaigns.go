@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dialer"
-	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phonecampaign"
 	"github.com/parleyhq/parley/internal/window"
 )
@@ -48,13 +46,7 @@ func phoneCampaignRoutes() []Route {
 }
 
 func needPhoneCampaigns(h func(*Server, http.ResponseWriter, *http.Request)) func(*Server, http.ResponseWriter, *http.Request) {
-	return func(s *Server, w http.ResponseWriter, r *http.Request) {
-		if s.PhoneCampaigns == nil {
-			s.fail(w, r, parley.Errorf(parley.ENOTFOUND, "this server runs no telephone campaigns"))
-			return
-		}
-		h(s, w, r)
-	}
+	return need(func(s *Server) bool { return s.PhoneCampaigns != nil }, "this server runs no telephone campaigns", h)
 }
 
 // PhoneCampaignResponse is a telephone campaign as the API shows it; its
@@ -266,14 +258,10 @@ func (s *Server) addPhoneCampaignContacts(w http.ResponseWriter, r *http.Request
 
 func (s *Server) phoneCampaignEntries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := defaultOptOutPage
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			s.fail(w, r, parley.FieldErrorf("limit", "limit %q is not a whole number from 1 to 1000", v))
-			return
-		}
-		limit = n
+	limit, err := pageLimit(q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	page, err := s.PhoneCampaigns.Entries(r.Context(), r.PathValue("accountId"), r.PathValue("campaignId"), q.Get("cursor"), limit)
 	if err != nil {

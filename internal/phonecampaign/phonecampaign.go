@@ -75,12 +75,11 @@ func (s *Service) Create(ctx context.Context, accountID string, d dialer.Draft) 
 		return Created{}, err
 	}
 	out := Created{Campaign: c}
-	for after := ""; ; {
+	out.Entries, err = s.fill(ctx, c, func(after string) (next string, es []dialer.Entry, more bool, err error) {
 		page, err := s.Store.Contacts(ctx, accountID, after, store.MaxPage)
-		if err != nil {
-			return Created{}, err
+		if err != nil || len(page) == 0 {
+			return "", nil, false, err
 		}
-		var es []dialer.Entry
 		for _, k := range page {
 			if f != nil && !f.Matches(k) {
 				continue
@@ -92,15 +91,32 @@ func (s *Service) Create(ctx context.Context, accountID string, d dialer.Draft) 
 			}
 			es = append(es, e)
 		}
-		n, err := s.Store.AddEntries(ctx, accountID, c.ID, es)
+		return page[len(page)-1].ID, es, len(page) == store.MaxPage, nil
+	})
+	if err != nil {
+		return Created{}, err
+	}
+	return out, nil
+}
+
+// fill adds to campaign c the entries that page yields, page by page from
+// the cursor "", and says how many it added.
+func (s *Service) fill(ctx context.Context, c dialer.Campaign, page func(after string) (next string, es []dialer.Entry, more bool, err error)) (int, error) {
+	added := 0
+	for after := ""; ; {
+		next, es, more, err := page(after)
 		if err != nil {
-			return Created{}, err
+			return added, err
 		}
-		out.Entries += n
-		if len(page) < store.MaxPage {
-			return out, nil
+		n, err := s.Store.AddEntries(ctx, c.AccountID, c.ID, es)
+		if err != nil {
+			return added, err
 		}
-		after = page[len(page)-1].ID
+		added += n
+		if !more {
+			return added, nil
+		}
+		after = next
 	}
 }
 
@@ -162,11 +178,10 @@ func (s *Service) Clone(ctx context.Context, accountID, id, name string) (Create
 	if err := s.Store.CreatePhoneCampaign(ctx, c); err != nil {
 		return Created{}, err
 	}
-	out := Created{Campaign: c}
-	for after := ""; ; {
+	n, err := s.fill(ctx, c, func(after string) (string, []dialer.Entry, bool, error) {
 		page, err := s.Store.Entries(ctx, accountID, id, after, store.MaxPage)
-		if err != nil {
-			return Created{}, err
+		if err != nil || len(page) == 0 {
+			return "", nil, false, err
 		}
 		es := make([]dialer.Entry, 0, len(page))
 		for _, e := range page {
@@ -174,16 +189,12 @@ func (s *Service) Clone(ctx context.Context, accountID, id, name string) (Create
 				es = append(es, dialer.Entry{ContactID: e.ContactID, Phone: e.Phone, Status: dialer.EntryWaiting, NextAttemptAt: c.CreatedAt})
 			}
 		}
-		n, err := s.Store.AddEntries(ctx, accountID, c.ID, es)
-		if err != nil {
-			return Created{}, err
-		}
-		out.Entries += n
-		if len(page) < store.MaxPage {
-			return out, nil
-		}
-		after = page[len(page)-1].ContactID
+		return page[len(page)-1].ContactID, es, len(page) == store.MaxPage, nil
+	})
+	if err != nil {
+		return Created{}, err
 	}
+	return Created{Campaign: c, Entries: n}, nil
 }
 
 // Outcomes of adding one contact.
