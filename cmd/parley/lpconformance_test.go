@@ -80,7 +80,7 @@ func testLivePersonOnServe(t *testing.T, clock parley.Clock) {
 	}
 	if fs, _ := none["failedConsumers"].([]any); len(fs) != 1 {
 		t.Fatalf("failedConsumers: %s", data)
-	} else if f := fields(t, "failed consumer", fs[0], "consumerContent", "detail", "errorMessage", "index", "phone", "variables"); f["errorMessage"] != "VARIABLE_NOT_STRING=1" {
+	} else if f := fields(t, "failed consumer", fs[0], "consumerContent", "countryCode", "detail", "errorMessage", "index", "phone", "variables"); f["errorMessage"] != "VARIABLE_NOT_STRING=1" || f["countryCode"] != "US" {
 		t.Errorf("failed consumer %v", f)
 	}
 
@@ -190,4 +190,163 @@ func lpError(t *testing.T, what string, status, want int, data []byte, code int)
 	if e["code"] != float64(code) || e["message"] == "" || e["parleyCode"] == "" {
 		t.Errorf("%s: %s, want code %d", what, data, code)
 	}
+}
+
+// TestLivePersonExamplesOnServe sends every example request of
+// LivePerson's Proactive Messaging API page verbatim (the fixtures of
+// internal/httpapi/testdata/liveperson), with the template or API handoff
+// each names configured (handoffs brought along under LivePerson's ids),
+// and reads them back through LivePerson's Outbound Configuration API:
+// status codes, each answer's fields, and the per-consumer codes.
+// LivePerson's examples use two numbers no numbering plan has
+// (+1 234 456 678 899, +1 101 295 9736), which Parley refuses as
+// INVALID_NUMBER; a copy with a valid number shows the code LivePerson
+// documents for it.
+func TestLivePersonExamplesOnServe(t *testing.T) { eachDay(t, testLivePersonExamplesOnServe) }
+
+func testLivePersonExamplesOnServe(t *testing.T, clock parley.Clock) {
+	s := start(t, embeddedConfig(t), clock)
+	defer s.stop()
+	jwt := lpAppJWT(t, s)
+	for _, tpl := range []string{
+		`{"id":"1111111111111","name":"ticket","language":"en","header":"video","body":"Your ticket for {{1}}\n\nTime - {{2}}\nVenue - {{3}}\nSeats - {{4}} - {{5}}"}`,
+		`{"id":"943679028015322","name":"outbound","language":"en_US","body":"Hello, this is {{1}}"}`,
+		`{"id":"555000111","name":"order","language":"en_US","body":"Hi {{1}}, order {{2}} ships {{3}}"}`,
+	} {
+		s.post(t, "/api/v2/account/demo/templates", tpl, http.StatusCreated, nil)
+	}
+	s.post(t, "/api/v2/account/demo/handoffs", `{"id":"666555567888","title":"SMS example","channels":[
+		{"channel":"sms","outboundNumber":"+12025550100","text":"{{1}}"}]}`, http.StatusCreated, nil)
+	s.post(t, "/api/v2/account/demo/handoffs", `{"id":"1234567890","title":"Handoff example","lookbackMinutes":1500,"channels":[
+		{"channel":"whatsapp","outboundNumber":"+12025550100","templateId":"555000111"},{"channel":"sms"}]}`, http.StatusCreated, nil)
+
+	type consumer struct{ phone, code string }
+	for _, ex := range []struct {
+		fixture, from, to string // the fixture, and a change to it ("" for none)
+		accepted          []string
+		failed            []consumer
+	}{
+		{fixture: "create-wa-rich-request.json", accepted: []string{"+12345678891"}, failed: []consumer{{"+1234456678899", "INVALID_NUMBER"}}},
+		{"create-wa-rich-request.json", `"1234456678899"`, `"12025550143"`, []string{"+12345678891"}, []consumer{{"+12025550143", "MISSING_VARIABLE=5"}}},
+		{fixture: "create-sms-request.json", accepted: []string{"+12345678891"}, failed: []consumer{{"+1234456678899", "INVALID_NUMBER"}}},
+		{"create-sms-request.json", `"1234456678899"`, `"12025550143"`, []string{"+12345678891", "+12025550143"}, nil},
+		{fixture: "create-handoff-request.json", accepted: []string{"+12345678891"}, failed: []consumer{{"+1234456678899", "INVALID_NUMBER"}}},
+		{fixture: "create-old-version-request.json", failed: []consumer{{"+11012959736", "INVALID_NUMBER"}}},
+		{"create-old-version-request.json", `"1012959736"`, `"2025550142"`, []string{"+12025550142"}, nil},
+	} {
+		name := ex.fixture + " " + ex.to
+		body, err := os.ReadFile("../../internal/httpapi/testdata/liveperson/" + ex.fixture)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ex.from != "" {
+			body = []byte(strings.ReplaceAll(string(body), ex.from, ex.to))
+		}
+		status, _, data := lpCall(t, s, "POST", "/api/v2/account/demo/campaign", jwt, "application/json", string(body))
+		answer := shape(t, name, status, http.StatusAccepted, data,
+			"acceptedConsumers", "failedConsumers", "leCampaignId", "leEngagementId", "proactiveCampaignId", "requestTraceId")
+		if id := answer["proactiveCampaignId"]; (len(ex.accepted) == 0) != (id == nil) || answer["requestTraceId"] == "" {
+			t.Errorf("%s: ids %s", name, data)
+		}
+		var sent struct {
+			Consumers []map[string]json.RawMessage `json:"consumers"`
+		}
+		if err := json.Unmarshal(body, &sent); err != nil {
+			t.Fatal(err)
+		}
+		accepted, _ := answer["acceptedConsumers"].([]any)
+		if len(accepted) != len(ex.accepted) {
+			t.Fatalf("%s: accepted %s, want %v", name, data, ex.accepted)
+		}
+		for i, a := range accepted {
+			keys := []string{"consumerContent", "id", "index", "phoneNumber"}
+			c := fields(t, name+" accepted consumer", a, keys...)
+			if c["phoneNumber"] != ex.accepted[i] || c["id"] == "" {
+				t.Errorf("%s: accepted consumer %v, want %s", name, c, ex.accepted[i])
+			}
+			if cc, ok := sent.Consumers[int(c["index"].(float64))]["consumerContent"]; ok && !sameJSON(t, cc, c["consumerContent"]) {
+				t.Errorf("%s: consumerContent %v, want it as sent: %s", name, c["consumerContent"], cc)
+			}
+		}
+		failed, _ := answer["failedConsumers"].([]any)
+		if len(failed) != len(ex.failed) {
+			t.Fatalf("%s: failed %s, want %v", name, data, ex.failed)
+		}
+		for i, f := range failed {
+			keys := []string{"consumerContent", "detail", "errorMessage", "index", "phone", "variables"}
+			fc := f.(map[string]any)
+			if _, rich := fc["headerVariables"]; rich {
+				keys = append(keys, "headerVariables")
+			}
+			if ex.failed[i].code != "INVALID_NUMBER" {
+				keys = append(keys, "countryCode")
+			}
+			slices.Sort(keys)
+			fc = fields(t, name+" failed consumer", f, keys...)
+			in := sent.Consumers[int(fc["index"].(float64))]
+			if fc["phone"] != ex.failed[i].phone || fc["errorMessage"] != ex.failed[i].code ||
+				!sameJSON(t, in["variables"], fc["variables"]) || (in["headerVariables"] != nil && !sameJSON(t, in["headerVariables"], fc["headerVariables"])) ||
+				(fc["countryCode"] != nil && fc["countryCode"] != "US") {
+				t.Errorf("%s: failed consumer %v, want %+v with its values as sent", name, fc, ex.failed[i])
+			}
+		}
+	}
+
+	// LivePerson's Outbound Configuration API lists the two handoffs, then
+	// by channel each one's configuration of it.
+	status, _, data := lpCall(t, s, "GET", "/api/account/demo/app/prmsg/handoffs/list?v=1", jwt, "application/json", "")
+	var list []any
+	if status != http.StatusOK || json.Unmarshal(data, &list) != nil || len(list) != 2 {
+		t.Fatalf("outbound configurations: %d %s", status, data)
+	}
+	for _, h := range list {
+		c := fields(t, "outbound configuration", h, "channels", "createdAt", "id", "lookbackPeriodDay", "lookbackPeriodHour", "name", "routeAllWithinLookback", "updatedAt")
+		if c["id"] != "1234567890" && c["id"] != "666555567888" {
+			t.Errorf("outbound configuration %v", c)
+		}
+	}
+	for channel, want := range map[string][]string{"sms-twilio": {"1234567890", "666555567888"}, "wa": {"1234567890"}, "inapp": nil, "googlercs": nil} {
+		status, _, data := lpCall(t, s, "GET", "/api/account/demo/app/prmsg/handoffs/list/channel/"+channel+"?v=1", jwt, "application/json", "")
+		var got []any
+		if status != http.StatusOK || json.Unmarshal(data, &got) != nil || len(got) != len(want) {
+			t.Fatalf("outbound configurations of %s: %d %s, want %v", channel, status, data, want)
+		}
+		for i, h := range got {
+			keys := []string{"createdAt", "id", "language", "lookbackPeriodDay", "lookbackPeriodHour", "messageComponents", "name", "outboundnumber", "routeAllWithinLookback", "type", "updatedAt"}
+			if channel == "wa" {
+				keys = append(keys, "templatename")
+				slices.Sort(keys)
+			}
+			c := fields(t, "outbound configuration of "+channel, h, keys...)
+			if c["id"] != want[i] || c["type"] != channel || c["outboundnumber"] != "+12025550100" {
+				t.Errorf("outbound configuration of %s: %v, want handoff %s", channel, c, want[i])
+			}
+		}
+	}
+}
+
+// lpAppJWT creates API client credentials and gets an AppJWT for them, as
+// a LivePerson client does.
+func lpAppJWT(t *testing.T, s *server) string {
+	t.Helper()
+	var client httpapi.ClientResponse
+	s.post(t, "/api/v2/account/demo/clients", `{"name":"lp","role":"campaign_manager"}`, http.StatusCreated, &client)
+	form := "client_id=" + url.QueryEscape(client.ClientID) + "&client_secret=" + url.QueryEscape(client.ClientSecret)
+	status, _, data := lpCall(t, s, "POST", "/sentinel/api/account/demo/app/token?v=1.0&grant_type=client_credentials", "",
+		"application/x-www-form-urlencoded", form)
+	token := shape(t, "AppJWT", status, http.StatusOK, data, "access_token", "expires_in", "token_type")
+	return token["access_token"].(string)
+}
+
+// sameJSON reports whether sent (raw JSON) and got (decoded) are the same
+// value.
+func sameJSON(t *testing.T, sent json.RawMessage, got any) bool {
+	t.Helper()
+	var want any
+	if err := json.Unmarshal(sent, &want); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(want)
+	b, _ := json.Marshal(got)
+	return string(a) == string(b)
 }

@@ -141,7 +141,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.Campaigns.Async = a.Config.Backend == config.BackendAWS
 	a.Sandbox = &sandbox.Gateway{Recorder: a.Outbox, Clock: clock, Devices: a.Store}
 	a.Gateways = a.gateways(clock, log)
-	a.Replies = &conversation.Service{Store: a.Store, Events: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
+	a.Replies = &conversation.Service{Store: a.Store, Recipients: a.Store, Events: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{
 		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Gateways,
 		Consent: a.OptOuts, Conversations: a.Replies, Requeue: a.Queue,

@@ -63,7 +63,7 @@ func TestWhatsAppTemplateCampaign(t *testing.T) {
 	if code != http.StatusAccepted || len(created.AcceptedConsumers) != 1 {
 		t.Fatalf("%d %+v", code, created)
 	}
-	want := map[int]string{1: "MISSING_HEADER_VARIABLE=image", 2: "HEADER_VARIABLE_INVALID_URL", 3: "TOO_MANY_VARIABLES"}
+	want := map[int]string{1: "INSUFFICIENT_HEADER_VARIABLES", 2: "HEADER_VARIABLE_INVALID_URL", 3: "TOO_MANY_VARIABLES"}
 	for _, f := range created.FailedConsumers {
 		if want[f.Index] != f.ErrorMessage {
 			t.Errorf("consumer %d: %s (%s), want %s", f.Index, f.ErrorMessage, f.Detail, want[f.Index])

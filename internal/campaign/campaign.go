@@ -186,6 +186,20 @@ func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accep
 	return Accepted{Campaign: c, Recipients: rs, Accepted: accepted, Failed: failed, dailyLimit: acct.DailyLimit()}, nil
 }
 
+// Parse is Preview, with the consumers past the account's daily recipient
+// limit refused (DAILY_LIMIT_REACHED) as a create now would refuse them;
+// it takes nothing from the limit.
+func (s *Service) Parse(ctx context.Context, accountID string, d Draft) (Accepted, error) {
+	a, err := s.Preview(ctx, accountID, d)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if err := s.peekDaily(ctx, &a); err != nil {
+		return Accepted{}, err
+	}
+	return a, nil
+}
+
 // Create validates d, persists the campaign with its accepted consumers and
 // queues those due soon for dispatch (with Async, queues the job that does).
 // A draft with an invalid campaign-level field is EINVALID naming the field;
@@ -276,6 +290,7 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 		AccountID: acct.ID, ID: s.newID(), Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
 		OutboundNumber: outbound, Channel: channel, Message: d.Message, OptOutText: optOut,
 		DefaultCountry: country, Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback, Template: tpl,
+		Apps: d.Apps,
 	}, nil
 }
 
@@ -293,6 +308,9 @@ func (s *Service) recipients(c parley.Campaign, consumers []Consumer, now time.T
 		if o.Error == "" {
 			o.Error, o.Detail = unsafeValues(cons, where)
 		}
+		if o.Error == "" && c.Template == nil && cons.Header != "" {
+			o.Error, o.Detail = upload.CodeTooManyHeaderVariables, fmt.Sprintf("%s has a header value; the message has no media header", where)
+		}
 		switch {
 		case o.Error != "":
 		case c.Channel == parley.ChannelInApp:
@@ -308,6 +326,7 @@ func (s *Service) recipients(c parley.Campaign, consumers []Consumer, now time.T
 			continue
 		}
 		seen[identity(r)] = where
+		r.SDEs = cons.SDEs
 		r.Seq = len(rs) + 1
 		r.ID = parley.RecipientID(r.Seq)
 		r.UpdatedAt = now
@@ -388,6 +407,9 @@ func templateRecipient(c parley.Campaign, cons Consumer, e164, where string) (pa
 		if i, err := strconv.Atoi(k); err != nil || i < 1 || i > n {
 			return parley.Recipient{}, upload.CodeTooManyVariables, fmt.Sprintf("%s: variable %q is not one of the template's {{1}}..{{%d}}", where, k, n)
 		}
+	}
+	if code, detail := checkHeader(t, cons, where); code != "" {
+		return parley.Recipient{}, code, detail
 	}
 	r := parley.Recipient{
 		AccountID: c.AccountID, CampaignID: c.ID, Channel: parley.ChannelWhatsApp, Phone: e164,

@@ -21,7 +21,8 @@ import (
 // stops between the two leaves its take counted until the day ends (the
 // cap errs towards refusing, never towards passing the limit). A create
 // replayed by its Idempotency-Key answers from its record and takes
-// nothing again.
+// nothing again. A parse (Parse) refuses the consumers a create would
+// refuse now, and takes nothing.
 
 // dailyDay is the count's day of t: UTC, since accounts have no time zone
 // of their own.
@@ -39,8 +40,42 @@ const dailyKeep = 24 * time.Hour
 // a.Failed, and the recipients left are numbered again. It returns what it
 // took, for giveBackDaily. Without Service.Daily it takes nothing.
 func (s *Service) takeDaily(ctx context.Context, a *Accepted) (map[store.DailyKey]int, error) {
+	taken := map[store.DailyKey]int{}
+	err := s.holdToDaily(ctx, a, func(ctx context.Context, key store.DailyKey, n int, expires time.Time) (int, error) {
+		got, err := s.Daily.TakeDaily(ctx, key, n, a.dailyLimit, expires)
+		if err != nil {
+			s.giveBackDaily(ctx, taken)
+			return 0, fmt.Errorf("take the daily recipient count: %w", err)
+		}
+		if got > 0 {
+			taken[key] = got
+		}
+		return got, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return taken, nil
+}
+
+// peekDaily refuses a's recipients as takeDaily would, from the day's
+// counts as they stand, taking nothing: what a parse answers.
+func (s *Service) peekDaily(ctx context.Context, a *Accepted) error {
+	return s.holdToDaily(ctx, a, func(ctx context.Context, key store.DailyKey, n int, _ time.Time) (int, error) {
+		count, err := s.Daily.DailyCount(ctx, key)
+		if err != nil {
+			return 0, fmt.Errorf("read the daily recipient count: %w", err)
+		}
+		return min(n, max(0, a.dailyLimit-count)), nil
+	})
+}
+
+// holdToDaily asks room, per channel, for the recipients of a that will be
+// sent (n of the channel's, the count expiring at expires), and refuses
+// those past the room it gets. Without Service.Daily it asks nothing.
+func (s *Service) holdToDaily(ctx context.Context, a *Accepted, room func(ctx context.Context, key store.DailyKey, n int, expires time.Time) (int, error)) error {
 	if s.Daily == nil || len(a.Recipients) == 0 {
-		return nil, nil
+		return nil
 	}
 	day, resets := dailyDay(a.Campaign.CreatedAt)
 	want := map[parley.Channel][]int{} // channel → indexes in a.Recipients, in order
@@ -54,17 +89,12 @@ func (s *Service) takeDaily(ctx context.Context, a *Accepted) (map[store.DailyKe
 		}
 		want[r.Channel] = append(want[r.Channel], i)
 	}
-	taken := map[store.DailyKey]int{}
 	refused := map[int]bool{}
 	for _, ch := range channels {
 		key := store.DailyKey{AccountID: a.Campaign.AccountID, Channel: ch, Day: day}
-		n, err := s.Daily.TakeDaily(ctx, key, len(want[ch]), a.dailyLimit, resets.Add(dailyKeep))
+		n, err := room(ctx, key, len(want[ch]), resets.Add(dailyKeep))
 		if err != nil {
-			s.giveBackDaily(ctx, taken)
-			return nil, fmt.Errorf("take the daily recipient count: %w", err)
-		}
-		if n > 0 {
-			taken[key] = n
+			return err
 		}
 		for _, i := range want[ch][n:] {
 			refused[i] = true
@@ -76,7 +106,7 @@ func (s *Service) takeDaily(ctx context.Context, a *Accepted) (map[store.DailyKe
 				r.AccountID, a.dailyLimit, r.Channel, day, resets.Format(time.RFC3339))
 		})
 	}
-	return taken, nil
+	return nil
 }
 
 // giveBackDaily returns what takeDaily took. A failure is logged: the

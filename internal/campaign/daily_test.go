@@ -76,3 +76,39 @@ func TestDailyLimitGivenBackOnFailure(t *testing.T) {
 		t.Errorf("after a failed persist the count is %d, %v; want 0", n, err)
 	}
 }
+
+// TestParseReportsTheDailyLimit: a parse refuses the consumers a create
+// would refuse now (DAILY_LIMIT_REACHED), and takes nothing, so a create
+// after it still gets the room left.
+func TestParseReportsTheDailyLimit(t *testing.T) {
+	w := newWorld(t)
+	w.svc.Daily = w.store
+	ctx := context.Background()
+	if err := w.store.PutAccount(ctx, parley.Account{ID: "acct1", DailyRecipientLimit: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Create(ctx, "acct1", draft("+12025550101")); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		a, err := w.svc.Parse(ctx, "acct1", draft("+12025550102", "+12025550103", "+12025550104"))
+		if err != nil || len(a.Accepted) != 1 || len(a.Failed) != 2 {
+			t.Fatalf("parse past the limit: %+v, %v", a, err)
+		}
+		for i, f := range a.Failed {
+			if f.Index != i+1 || f.Error != parley.CodeDailyLimit || !strings.Contains(f.Detail, "resets at") {
+				t.Errorf("parse refused %+v", f)
+			}
+		}
+	}
+	key := store.DailyKey{AccountID: "acct1", Channel: parley.ChannelSMS, Day: now.Format(time.DateOnly)}
+	if n, err := w.store.DailyCount(ctx, key); err != nil || n != 1 {
+		t.Errorf("after two parses the count is %d, %v; want 1 (the create's)", n, err)
+	}
+	if a, err := w.svc.Create(ctx, "acct1", draft("+12025550102", "+12025550103")); err != nil || len(a.Accepted) != 1 || len(a.Failed) != 1 {
+		t.Errorf("create after the parses: %+v, %v", a, err)
+	}
+	if a, err := w.svc.Parse(ctx, "acct2", draft("+12025550102")); err != nil || len(a.Accepted) != 1 {
+		t.Errorf("another account's parse: %+v, %v", a, err)
+	}
+}

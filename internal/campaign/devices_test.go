@@ -20,12 +20,12 @@ type countedDevices struct {
 	broken bool
 }
 
-func (d *countedDevices) DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error) {
+func (d *countedDevices) DeviceTokens(ctx context.Context, accountID, consumerID string, apps []string) ([]string, error) {
 	d.reads.Add(1)
 	if d.broken {
 		return nil, parley.Errorf(parley.EUNAVAILABLE, "token store down")
 	}
-	return d.Devices.DeviceTokens(ctx, accountID, consumerID)
+	return d.Devices.DeviceTokens(ctx, accountID, consumerID, apps)
 }
 
 // TestInAppWithoutDevice checks that intake refuses, one by one, the

@@ -27,6 +27,9 @@ type Draft struct {
 	// OptOutText is appended to the SMS; the account's when empty (an API
 	// handoff's own, when the templateId names one).
 	OptOutText string
+	// Apps are the apps an in-app campaign sends through: its API
+	// handoff's.
+	Apps []string
 	// Timezone is the IANA time zone of the in-app consumers that name
 	// none of their own; an in-app consumer has no phone number to tell it.
 	Timezone  string
@@ -62,6 +65,9 @@ type Consumer struct {
 	// empty.
 	Timezone  string
 	Variables map[string]string
+	// SDEs are the consumer's engagement attributes, flat (see
+	// parley.FlattenSDEs); the recipient keeps them for the agent.
+	SDEs map[string]string
 	// Text, when set, is this consumer's own message instead of the draft's.
 	Text string
 	// Line is the consumer's line in an uploaded or typed list (0 for the
@@ -70,6 +76,10 @@ type Consumer struct {
 	// Header and URL are a template's media header link (H1) and dynamic
 	// URL button variable (BU1).
 	Header, URL string
+	// HeaderType is the media type a consumers[] entry gave Header as
+	// (LivePerson's headerVariables: image, video or document); "" for
+	// Parley's headerUrl, which takes the template's.
+	HeaderType string
 	// Error and Detail are set when the list's line was already refused.
 	Error, Detail string
 }

@@ -22,13 +22,13 @@ type Handoffs interface {
 // of the WhatsApp template to send: the handoff's, or the templateId
 // itself when it names no handoff.
 func (s *Service) applyHandoff(ctx context.Context, accountID string, d Draft) (Draft, string, error) {
-	if s.Handoffs == nil || !parley.IsHandoffID(d.TemplateID) {
+	if s.Handoffs == nil || !parley.MayNameHandoff(d.TemplateID) {
 		return d, d.TemplateID, nil
 	}
 	h, err := s.Handoffs.Handoff(ctx, accountID, d.TemplateID)
 	switch {
 	case parley.ErrorCode(err) == parley.ENOTFOUND:
-		return d, d.TemplateID, nil // perhaps a WhatsApp template of that id
+		return d, d.TemplateID, nil // perhaps a WhatsApp template of that id, or plain SMS
 	case err != nil:
 		return d, "", fmt.Errorf("read handoff %s: %w", d.TemplateID, err)
 	case d.Channel != "" && d.Channel != h.Mode():
@@ -42,6 +42,9 @@ func (s *Service) applyHandoff(ctx context.Context, accountID string, d Draft) (
 	d.Message = first.Text
 	if d.LookbackMinutes == 0 {
 		d.LookbackMinutes = h.LookbackMinutes
+	}
+	if app, ok := h.Channel(parley.ChannelInApp); ok {
+		d.Apps = app.Apps
 	}
 	if sms, ok := h.Channel(parley.ChannelSMS); ok {
 		d.OptOutText = sms.OptOutText

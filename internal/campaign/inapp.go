@@ -30,7 +30,7 @@ import (
 // Devices gives the push tokens an account registered for a consumer
 // (store.Devices is one).
 type Devices interface {
-	DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error)
+	DeviceTokens(ctx context.Context, accountID, consumerID string, apps []string) ([]string, error)
 }
 
 // MaxDeviceChecks bounds the in-app consumers whose devices intake checks,
@@ -65,7 +65,7 @@ func (s *Service) refuseWithoutDevice(ctx context.Context, c parley.Campaign, cs
 	var mu sync.Mutex
 	none := map[string]bool{}
 	err := run.Each(ctx, deviceReaders, ids, func(ctx context.Context, id string) error {
-		tokens, err := s.Devices.DeviceTokens(ctx, c.AccountID, id)
+		tokens, err := s.Devices.DeviceTokens(ctx, c.AccountID, id, c.Apps)
 		if err != nil {
 			return fmt.Errorf("read the devices of consumer %s: %w", id, err)
 		}

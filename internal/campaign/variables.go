@@ -26,13 +26,16 @@ func expected(body string) []int {
 
 // checkVariables applies LivePerson's per-consumer rules to the variables
 // of a consumers[] entry against the placeholders want: more variables than
-// placeholders is TOO_MANY_VARIABLES, fewer is INSUFFICIENT_VARIABLES, and
-// a placeholder without a value (absent or blank) is MISSING_VARIABLE=<n>.
+// placeholders is TOO_MANY_VARIABLES; fewer is INSUFFICIENT_VARIABLES when
+// none is given or one names no placeholder, and otherwise, as LivePerson
+// answers four values for a five-variable template, MISSING_VARIABLE=<n>
+// of the first placeholder without one; so is a placeholder whose value is
+// blank.
 func checkVariables(want []int, vars map[string]string, where string) (code, detail string) {
 	switch n := len(vars); {
 	case n > len(want):
 		return upload.CodeTooManyVariables, fmt.Sprintf("%s has %d variables; the message takes %d (%s)", where, n, len(want), names(want))
-	case n < len(want):
+	case n < len(want) && (n == 0 || !namesPlaceholders(want, vars)):
 		return upload.CodeInsufficientVariables, fmt.Sprintf("%s has %d variables; the message takes %d (%s)", where, n, len(want), names(want))
 	}
 	for _, p := range want {
@@ -41,6 +44,16 @@ func checkVariables(want []int, vars map[string]string, where string) (code, det
 		}
 	}
 	return "", ""
+}
+
+// namesPlaceholders reports whether every variable names one of want.
+func namesPlaceholders(want []int, vars map[string]string) bool {
+	for k := range vars {
+		if n, err := strconv.Atoi(k); err != nil || !slices.Contains(want, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // names spells placeholders as {{1}}, {{2}}; "none" when there are none.
@@ -53,4 +66,23 @@ func names(ps []int) string {
 		out[i] = fmt.Sprintf("{{%d}}", p)
 	}
 	return strings.Join(out, ", ")
+}
+
+// checkHeader applies LivePerson's rules to the header value of a
+// consumers[] entry against template t: a media header needs one
+// (INSUFFICIENT_HEADER_VARIABLES) of its type (MISSING_HEADER_VARIABLE=<type>);
+// a template without one takes none (TOO_MANY_HEADER_VARIABLES). A list's
+// line (H1) is checked by upload.Check.
+func checkHeader(t parley.WhatsAppTemplate, cons Consumer, where string) (code, detail string) {
+	h := t.MediaHeader()
+	switch {
+	case cons.Line > 0:
+	case h == "" && cons.Header != "":
+		return upload.CodeTooManyHeaderVariables, fmt.Sprintf("%s has a header value; template %s has no media header", where, t.ID)
+	case h != "" && cons.Header == "":
+		return upload.CodeInsufficientHeaderVariables, fmt.Sprintf("%s has no headerVariables; template %s's header takes the %s's https URL as headerVariables.%s", where, t.ID, h, h)
+	case h != "" && cons.HeaderType != "" && cons.HeaderType != h:
+		return upload.CodeMissingHeaderVariable + "=" + h, fmt.Sprintf("%s gives headerVariables.%s; template %s's header is a %s: give headerVariables.%s", where, cons.HeaderType, t.ID, h, h)
+	}
+	return "", ""
 }

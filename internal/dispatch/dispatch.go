@@ -339,7 +339,7 @@ func message(c parley.Campaign, r parley.Recipient) parley.Message {
 		AccountID: r.AccountID, CampaignID: r.CampaignID, RecipientID: r.ID,
 	}
 	if r.Channel == parley.ChannelInApp {
-		m.To = r.ConsumerID
+		m.To, m.Apps = r.ConsumerID, c.Apps
 	}
 	if r.Channel == parley.ChannelWhatsApp && c.Template != nil {
 		m.Template = c.Template.For(r)

@@ -118,6 +118,7 @@ var routeAccess = withWebhooks(map[string]Access{
 	"GET " + handoffPath + "/versions":           Requires(auth.Read),
 	"GET " + handoffPath + "/versions/{version}": Requires(auth.Read),
 	"GET " + lpHandoffsPath:                      Requires(auth.Read),
+	"GET " + lpChannelHandoffsPath:               Requires(auth.Read),
 
 	// Channel providers: settings, so admins and campaign managers change
 	// them and support views them (secrets are redacted).

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/campaign/upload"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phone"
 )
@@ -86,12 +87,12 @@ type ConsumerRequest struct {
 	// LivePerson's own fields, which its clients send. The older form of
 	// a number is consumerCountryCode with consumerPhoneNumber;
 	// headerVariables gives a template's media header by type (image,
-	// video or document); sdes are engagement attributes for the agent,
-	// taken and not yet shown.
-	ConsumerCountryCode string            `json:"consumerCountryCode,omitempty"`
-	ConsumerPhoneNumber string            `json:"consumerPhoneNumber,omitempty"`
-	HeaderVariables     map[string]string `json:"headerVariables,omitempty"`
-	SDEs                json.RawMessage   `json:"sdes,omitempty"`
+	// video or document); sdes are engagement attributes, which the
+	// conversation a reply opens shows the agent (parley.FlattenSDEs).
+	ConsumerCountryCode string                     `json:"consumerCountryCode,omitempty"`
+	ConsumerPhoneNumber string                     `json:"consumerPhoneNumber,omitempty"`
+	HeaderVariables     map[string]json.RawMessage `json:"headerVariables,omitempty"`
+	SDEs                json.RawMessage            `json:"sdes,omitempty"`
 }
 
 // phone is the consumer's number as given: consumerContent's, else
@@ -138,10 +139,23 @@ func (c ConsumerRequest) variables() (vars map[string]string, notString string) 
 	return vars, notString
 }
 
-// headerURL is the template's media header link: headerUrl, else the one
-// of headerVariables.
-func (c ConsumerRequest) headerURL() string {
-	return cmp.Or(c.HeaderURL, c.HeaderVariables["image"], c.HeaderVariables["video"], c.HeaderVariables["document"])
+// header is the template's media header link: headerUrl, else the one of
+// headerVariables with its type; or LivePerson's code (with why) for
+// headerVariables that give several, or one that is not a JSON string.
+func (c ConsumerRequest) header(field string) (kind, link, code, detail string) {
+	switch n := len(c.HeaderVariables); {
+	case n == 0:
+		return "", c.HeaderURL, "", ""
+	case n > 1 || c.HeaderURL != "":
+		return "", "", upload.CodeTooManyHeaderVariables, fmt.Sprintf("%s: give one header value, as headerVariables.image, .video or .document", field)
+	}
+	for k, raw := range c.HeaderVariables {
+		if err := json.Unmarshal(raw, &link); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			return "", "", upload.CodeHeaderNotString, fmt.Sprintf("%s: headerVariables.%s must be a JSON string: the header's https URL", field, k)
+		}
+		kind = k
+	}
+	return kind, link, "", ""
 }
 
 // ConsumerContent addresses a consumer on a channel: a phone number, or
@@ -180,10 +194,14 @@ func (d draftRequest) echo(o campaign.Outcome) (*ConsumerContent, map[string]jso
 }
 
 // lpPhone is a consumer's number as LivePerson answers it: E.164 when it
-// is a valid number, else as written.
+// is a valid number, else as written, with a + before a number written as
+// digits alone (LivePerson's +1234456678899 for 1234456678899).
 func lpPhone(raw string) string {
 	if e164, ok := phone.Normalize(raw); ok {
 		return e164
+	}
+	if raw != "" && strings.Trim(raw, "0123456789") == "" {
+		return "+" + raw
 	}
 	return raw
 }
@@ -214,13 +232,16 @@ type AcceptedConsumer struct {
 }
 
 // FailedConsumer is a consumer that was rejected, and why: LivePerson's
-// phone (E.164 when it is a valid number, else as written), errorMessage
-// (its code) and variables (as sent), and Parley's index, line,
-// consumerContent and detail.
+// phone (E.164 when it is a valid number, else as written), countryCode
+// (the ISO region of a valid number), errorMessage (its code), variables
+// and headerVariables (as sent), and Parley's index, line, consumerContent
+// and detail.
 type FailedConsumer struct {
 	Phone           string                     `json:"phone,omitempty"`
+	CountryCode     string                     `json:"countryCode,omitempty"`
 	ErrorMessage    string                     `json:"errorMessage"`
 	Variables       map[string]json.RawMessage `json:"variables,omitempty"`
+	HeaderVariables map[string]json.RawMessage `json:"headerVariables,omitempty"`
 	Index           int                        `json:"index"`
 	Line            int                        `json:"line,omitempty"`
 	ConsumerContent *ConsumerContent           `json:"consumerContent,omitempty"`
@@ -348,13 +369,21 @@ func draft(data []byte, csv io.Reader) (draftRequest, error) {
 			return draftRequest{}, parley.FieldErrorf(field+".consumerId", "%s.consumerId and %s.consumerContent.inapp name different consumers; give one", field, field)
 		}
 		cons := campaign.Consumer{
-			SMS: c.phone(), ConsumerID: cmp.Or(c.inApp(), c.ConsumerID),
-			Timezone: c.Timezone, Header: c.headerURL(), URL: c.ButtonVariable,
+			SMS: c.phone(), ConsumerID: cmp.Or(c.inApp(), c.ConsumerID), Timezone: c.Timezone, URL: c.ButtonVariable,
 		}
+		var headerCode, headerDetail string
+		cons.HeaderType, cons.Header, headerCode, headerDetail = c.header(field)
+		sdes, err := parley.FlattenSDEs(field+".sdes", c.SDEs)
+		if err != nil {
+			return draftRequest{}, err
+		}
+		cons.SDEs = sdes
 		var notString string
 		if cons.Variables, notString = c.variables(); notString != "" {
 			cons.Error = fmt.Sprintf("%s=%s", CodeVariableNotString, notString)
 			cons.Detail = fmt.Sprintf("%s: variable %s must be a JSON string: quote it", field, notString)
+		} else if headerCode != "" {
+			cons.Error, cons.Detail = headerCode, headerDetail
 		}
 		d.Consumers = append(d.Consumers, cons)
 		out.consumers = append(out.consumers, c)
@@ -520,7 +549,7 @@ func (s *Server) parseCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	prev, err := s.Campaigns.Preview(r.Context(), r.PathValue("accountId"), d.Draft)
+	prev, err := s.Campaigns.Parse(r.Context(), r.PathValue("accountId"), d.Draft)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -545,10 +574,15 @@ func (d draftRequest) failedConsumers(os []campaign.Outcome) []FailedConsumer {
 	out := []FailedConsumer{}
 	for _, o := range os {
 		cc, vars := d.echo(o)
-		out = append(out, FailedConsumer{
+		f := FailedConsumer{
 			Phone: lpPhone(o.Phone), ErrorMessage: o.Error, Variables: vars,
 			Index: o.Index, Line: o.Line, ConsumerContent: cc, Detail: o.Detail,
-		})
+		}
+		f.CountryCode = phone.RegionOf(f.Phone)
+		if o.Line == 0 && o.Index < len(d.consumers) {
+			f.HeaderVariables = d.consumers[o.Index].HeaderVariables
+		}
+		out = append(out, f)
 	}
 	return out
 }

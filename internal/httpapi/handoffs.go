@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,8 @@ const (
 	handoffPath  = handoffsPath + "/{handoffId}"
 	// lpHandoffsPath is LivePerson's Outbound Configuration API listing.
 	lpHandoffsPath = "/api/account/{accountId}/app/prmsg/handoffs/list"
+	// lpChannelHandoffsPath is its listing by channel.
+	lpChannelHandoffsPath = lpHandoffsPath + "/channel/{channelName}"
 )
 
 func handoffRoutes() []Route {
@@ -41,6 +44,7 @@ func handoffRoutes() []Route {
 		{http.MethodGet, handoffPath + "/versions", needHandoffs((*Server).handoffVersions)},
 		{http.MethodGet, handoffPath + "/versions/{version}", needHandoffs((*Server).handoffVersion)},
 		{http.MethodGet, lpHandoffsPath, needHandoffs((*Server).lpHandoffs)},
+		{http.MethodGet, lpChannelHandoffsPath, needHandoffs((*Server).lpChannelHandoffs)},
 	}
 }
 
@@ -144,7 +148,11 @@ type handoffPage struct {
 
 // lpChannelNames are LivePerson's names of the channels, which the channel
 // filter takes besides Parley's.
-var lpChannelNames = map[string]parley.Channel{"sms-twilio": parley.ChannelSMS, "wa": parley.ChannelWhatsApp}
+var lpChannelNames = map[string]parley.Channel{"sms-twilio": parley.ChannelSMS, "wa": parley.ChannelWhatsApp, "inapp": parley.ChannelInApp}
+
+// lpUnsentChannels are LivePerson's channels Parley sends on none of: no
+// handoff has them, so their listing is empty.
+var lpUnsentChannels = []string{"apple-twilio", "googlercs"}
 
 // listHandoffs answers a page: ?title= and ?channel= filter, ?sort=
 // orders (a leading "-" descends), ?limit= and ?offset= page.
@@ -190,14 +198,20 @@ func handoffQuery(r *http.Request, defaultLimit int) (handoffs.Query, error) {
 
 // lpHandoff is a handoff in LivePerson's Outbound Configuration API shape.
 type lpHandoff struct {
-	ID                     string             `json:"id"`
-	Name                   string             `json:"name"`
-	LookbackPeriodDay      int                `json:"lookbackPeriodDay"`
-	LookbackPeriodHour     int                `json:"lookbackPeriodHour"`
-	RouteAllWithinLookback bool               `json:"routeAllWithinLookback"`
-	CreatedAt              time.Time          `json:"createdAt"`
-	UpdatedAt              time.Time          `json:"updatedAt"`
-	Channels               []lpHandoffChannel `json:"channels"`
+	lpHandoffHead
+	Channels []lpHandoffChannel `json:"channels"`
+}
+
+// lpHandoffHead is what LivePerson's listings say of a handoff besides its
+// channels.
+type lpHandoffHead struct {
+	ID                     string    `json:"id"`
+	Name                   string    `json:"name"`
+	LookbackPeriodDay      int       `json:"lookbackPeriodDay"`
+	LookbackPeriodHour     int       `json:"lookbackPeriodHour"`
+	RouteAllWithinLookback bool      `json:"routeAllWithinLookback"`
+	CreatedAt              time.Time `json:"createdAt"`
+	UpdatedAt              time.Time `json:"updatedAt"`
 }
 
 // lpHandoffChannel is one channel of an lpHandoff, in priority order.
@@ -229,44 +243,104 @@ type lpComponent struct {
 // lpHandoffs answers LivePerson's GET /api/account/{id}/app/prmsg/handoffs/list?v=1:
 // the account's handoffs in its shape, ?limit= from ?offset=.
 func (s *Server) lpHandoffs(w http.ResponseWriter, r *http.Request) {
+	out, ok := s.lpHandoffPage(w, r, "")
+	if ok {
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// lpChannelHandoff is one channel of a handoff as LivePerson's listing by
+// channel answers it: the channel's configuration, with the handoff's id,
+// name and lookback beside it.
+type lpChannelHandoff struct {
+	lpHandoffHead
+	lpHandoffChannel
+}
+
+// lpChannelHandoffs answers LivePerson's GET
+// /api/account/{id}/app/prmsg/handoffs/list/channel/{channelName}?v=1:
+// the configuration of channelName (wa, sms-twilio, inapp; apple-twilio
+// and googlercs, which no handoff has) of each handoff that sends on it,
+// ?limit= of them from ?offset=.
+func (s *Server) lpChannelHandoffs(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("channelName")
+	out := []lpChannelHandoff{}
+	if slices.Contains(lpUnsentChannels, name) {
+		if _, err := lpListQuery(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	ch, known := lpChannelNames[name]
+	if !known {
+		s.fail(w, r, parley.FieldErrorf("channelName", "channel %q is not one of wa, sms-twilio, inapp, apple-twilio, googlercs", name))
+		return
+	}
+	hs, ok := s.lpHandoffPage(w, r, ch)
+	if !ok {
+		return
+	}
+	for _, h := range hs {
+		for _, c := range h.Channels {
+			if c.Type == name {
+				out = append(out, lpChannelHandoff{h.lpHandoffHead, c})
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// lpListQuery reads the parameters of LivePerson's listings: v (1, the
+// one version served, when given), ?limit= and ?offset=.
+func lpListQuery(r *http.Request) (handoffs.Query, error) {
 	if v := r.URL.Query().Get("v"); v != "" && v != "1" {
-		s.fail(w, r, parley.FieldErrorf("v", "v %q is not a version this API serves; it serves 1", v))
-		return
+		return handoffs.Query{}, parley.FieldErrorf("v", "v %q is not a version this API serves; it serves 1", v)
 	}
-	accountID := r.PathValue("accountId")
 	q, err := handoffQuery(r, handoffs.MaxLimit)
+	return handoffs.Query{Limit: q.Limit, Offset: q.Offset}, err
+}
+
+// lpHandoffPage reads the page of the account's handoffs (those sending on
+// channel, when set) a LivePerson listing asks for, in LivePerson's shape;
+// on failure it has answered.
+func (s *Server) lpHandoffPage(w http.ResponseWriter, r *http.Request, channel parley.Channel) ([]lpHandoff, bool) {
+	accountID := r.PathValue("accountId")
+	q, err := lpListQuery(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return nil, false
 	}
-	p, err := s.Handoffs.List(r.Context(), accountID, handoffs.Query{Limit: q.Limit, Offset: q.Offset})
+	q.Channel = channel
+	p, err := s.Handoffs.List(r.Context(), accountID, q)
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return nil, false
 	}
 	acct, err := s.Accounts.Settings(r.Context(), accountID)
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return nil, false
 	}
 	out := make([]lpHandoff, 0, len(p.Handoffs))
 	for _, h := range p.Handoffs {
 		lp, err := s.lpHandoff(r.Context(), acct, h)
 		if err != nil {
 			s.fail(w, r, err)
-			return
+			return nil, false
 		}
 		out = append(out, lp)
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, true
 }
 
 func (s *Server) lpHandoff(ctx context.Context, acct parley.Account, h parley.Handoff) (lpHandoff, error) {
 	lb := h.Lookback()
-	out := lpHandoff{
+	out := lpHandoff{lpHandoffHead: lpHandoffHead{
 		ID: h.ID, Name: h.Title, RouteAllWithinLookback: true, CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt,
 		LookbackPeriodDay: int(lb / (24 * time.Hour)), LookbackPeriodHour: int(lb % (24 * time.Hour) / time.Hour),
-	}
+	}}
 	var tpl parley.WhatsAppTemplate
 	if wa, ok := h.Channel(parley.ChannelWhatsApp); ok {
 		var err error

@@ -185,6 +185,31 @@ func TestLPHandoffList(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || strings.Count(string(data), `"name"`) != 1 || !strings.Contains(string(data), `"name":"Texts"`) {
 		t.Errorf("GET limit=1 offset=1: %d %s", resp.StatusCode, data)
 	}
+
+	// By channel: each handoff's configuration of that channel, with the
+	// handoff's id, name and lookback beside it.
+	for name, want := range map[string]string{
+		"sms-twilio": `[{"id":"H000000000000002","name":"Texts","lookbackPeriodDay":0,"lookbackPeriodHour":1,"routeAllWithinLookback":true,` +
+			`"createdAt":"2026-11-23T17:00:00Z","updatedAt":"2026-11-23T17:00:00Z",` + strings.TrimSuffix(strings.TrimPrefix(wantSMS, "[{"), "]") + `]`,
+		"wa":           `"id":"H000000000000001","name":"Orders"`,
+		"inapp":        `"appNames":["com.brand"]`,
+		"googlercs":    `[]`,
+		"apple-twilio": `[]`,
+	} {
+		resp, data := w.do(t, "GET", "/api/account/acct1/app/prmsg/handoffs/list/channel/"+name+"?v=1", "")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), want) || (name == "wa" && strings.Count(string(data), `"type":"wa"`) != 1) {
+			t.Errorf("GET by channel %s: %d %s\nwant %s", name, resp.StatusCode, data, want)
+		}
+	}
+	resp, data = w.do(t, "GET", "/api/account/acct1/app/prmsg/handoffs/list/channel/sms-twilio?v=1&offset=1", "")
+	if resp.StatusCode != http.StatusOK || string(data) != "[]\n" && string(data) != "[]" {
+		t.Errorf("GET by channel past the last: %d %q", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "GET", "/api/account/acct1/app/prmsg/handoffs/list/channel/fax?v=1", "")
+	var lpErr httpapi.LPError
+	if resp.StatusCode != http.StatusBadRequest || json.Unmarshal(data, &lpErr) != nil || lpErr.Code != http.StatusBadRequest || lpErr.Field != "channelName" {
+		t.Errorf("GET by an unknown channel: %d %s; want LivePerson's 400 naming channelName", resp.StatusCode, data)
+	}
 }
 
 // TestCampaignNamesHandoff sends a campaign as LivePerson's clients do,

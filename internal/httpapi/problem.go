@@ -110,6 +110,7 @@ var lpRoutes = map[string]bool{
 	"POST /api/v2/account/{accountId}/campaign":                           true,
 	"GET /api/v2/account/{accountId}/campaign/{campaignId}/conversations": true,
 	"GET " + lpHandoffsPath:                                               true,
+	"GET " + lpChannelHandoffsPath:                                        true,
 	"POST " + appTokenPath:                                                true,
 }
 

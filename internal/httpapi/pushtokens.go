@@ -15,11 +15,13 @@ type PushTokens interface {
 	Unregister(ctx context.Context, accountID, consumerID, token string) error
 }
 
-// PushTokenRequest registers a device: its FCM registration token and its
-// platform (android, ios or web).
+// PushTokenRequest registers a device: its FCM registration token, its
+// platform (android, ios or web) and the brand's app it registered from,
+// which in-app handoffs name (optional).
 type PushTokenRequest struct {
 	Token    string `json:"token"`
 	Platform string `json:"platform"`
+	App      string `json:"app,omitempty"`
 }
 
 // PushTokenResponse is one registered device of a consumer.
@@ -27,11 +29,12 @@ type PushTokenResponse struct {
 	ConsumerID   string `json:"consumerId"`
 	Token        string `json:"token"`
 	Platform     string `json:"platform"`
+	App          string `json:"app,omitempty"`
 	RegisteredAt string `json:"registeredAt"`
 }
 
 func pushTokenResponse(t parley.PushToken) PushTokenResponse {
-	return PushTokenResponse{ConsumerID: t.ConsumerID, Token: t.Token, Platform: t.Platform, RegisteredAt: timestamp(t.RegisteredAt)}
+	return PushTokenResponse{ConsumerID: t.ConsumerID, Token: t.Token, Platform: t.Platform, App: t.App, RegisteredAt: timestamp(t.RegisteredAt)}
 }
 
 // The push-token routes, under one consumer of one account.
@@ -52,7 +55,7 @@ func (s *Server) registerPushToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	saved, err := s.PushTokens.Register(r.Context(), parley.PushToken{
-		AccountID: r.PathValue("accountId"), ConsumerID: r.PathValue("consumerId"), Token: req.Token, Platform: req.Platform,
+		AccountID: r.PathValue("accountId"), ConsumerID: r.PathValue("consumerId"), Token: req.Token, Platform: req.Platform, App: req.App,
 	})
 	if err != nil {
 		s.fail(w, r, err)

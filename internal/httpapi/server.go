@@ -25,7 +25,7 @@ import (
 // Campaigns is the campaign service the routes call.
 type Campaigns interface {
 	Create(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
-	Preview(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
+	Parse(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
 	Report(ctx context.Context, accountID, campaignID string) (campaign.Report, error)
 	Pause(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 	Resume(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)

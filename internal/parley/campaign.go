@@ -55,6 +55,10 @@ type Campaign struct {
 	// Template is the WhatsApp template the campaign sends, as it was when
 	// the campaign was accepted; nil for a plain SMS campaign.
 	Template *WhatsAppTemplate `json:"template,omitempty"`
+	// Apps are the brand's apps an in-app campaign reaches its consumers
+	// through (its API handoff's): only devices registered from them get
+	// its messages. Every device of the consumer when empty.
+	Apps []string `json:"apps,omitempty"`
 	// State says whether the campaign may send; the zero value is active.
 	State CampaignState `json:"state,omitempty"`
 }

@@ -70,6 +70,9 @@ type ConversationContext struct {
 	// CustomerInfo is the context the brand passed with the consumer when
 	// it created the campaign (customer name, shopper id, ...).
 	CustomerInfo map[string]string `json:"customerInfo,omitempty"`
+	// SDEs are the engagement attributes the brand gave with the consumer
+	// in the campaign (LivePerson's sdes, flat: see FlattenSDEs).
+	SDEs map[string]string `json:"sdes,omitempty"`
 	// OutboundAt is when the message the consumer answered was sent.
 	OutboundAt time.Time `json:"outboundAt,omitzero"`
 	// For a broadcast: the campaign, its goal, the engagement and what it

@@ -20,7 +20,10 @@ import (
 // edit saves a new Version and the earlier ones stay readable.
 type Handoff struct {
 	AccountID string `json:"accountId"`
-	// ID is "H" and 15 digits, given by Parley.
+	// ID is "H" and 15 digits, given by Parley; or, for a brand bringing
+	// its handoffs from LivePerson, the id LivePerson gave it (see
+	// CheckImportedHandoffID), so that its clients' templateIds keep
+	// naming them.
 	ID string `json:"id"`
 	// Title is unique in the account (ignoring case); letters, digits and
 	// spaces.
@@ -74,6 +77,30 @@ func IsHandoffID(id string) bool {
 		}
 	}
 	return true
+}
+
+// MaxImportedHandoffID bounds an imported handoff id: LivePerson's
+// templateId is at most 32 characters.
+const MaxImportedHandoffID = 32
+
+// CheckImportedHandoffID checks the id a brand gives a handoff it brings
+// from LivePerson: 1 to MaxImportedHandoffID ASCII letters and digits.
+func CheckImportedHandoffID(id string) error {
+	if id == "" || len(id) > MaxImportedHandoffID {
+		return FieldErrorf("id", "id %q: a handoff's own id is 1 to %d letters and digits", id, MaxImportedHandoffID)
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return FieldErrorf("id", "id %q has %q; a handoff's own id is letters and digits", id, c)
+		}
+	}
+	return nil
+}
+
+// MayNameHandoff reports whether a campaign's templateId may name a
+// handoff: one of Parley's ids or an imported one.
+func MayNameHandoff(templateID string) bool {
+	return IsHandoffID(templateID) || CheckImportedHandoffID(templateID) == nil
 }
 
 // Lookback is the handoff's lookback; DefaultLookback when unset.

@@ -3,6 +3,7 @@ package parley
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -75,11 +76,29 @@ const MaxPushToken = 1000
 // PushToken is one device a brand's app registered for a consumer: the
 // Firebase Cloud Messaging registration token the in-app channel pushes to.
 type PushToken struct {
-	AccountID    string    `json:"accountId"`
-	ConsumerID   string    `json:"consumerId"`
-	Token        string    `json:"token"`
-	Platform     string    `json:"platform"` // PlatformAndroid, PlatformIOS or PlatformWeb
+	AccountID  string `json:"accountId"`
+	ConsumerID string `json:"consumerId"`
+	Token      string `json:"token"`
+	Platform   string `json:"platform"` // PlatformAndroid, PlatformIOS or PlatformWeb
+	// App is the brand's app the device registered from (com.brand.app),
+	// as in-app handoffs name their apps; "" when the brand names none.
+	App          string    `json:"app,omitempty"`
 	RegisteredAt time.Time `json:"registeredAt"`
+}
+
+// MaxAppName bounds an app's name, in bytes.
+const MaxAppName = 256
+
+// TokensFor returns the tokens of ts a message for apps goes to: those
+// registered from one of apps, every one when apps is empty.
+func TokensFor(ts []PushToken, apps []string) []string {
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		if len(apps) == 0 || slices.Contains(apps, t.App) {
+			out = append(out, t.Token)
+		}
+	}
+	return out
 }
 
 // Validate checks a registration: a usable consumer id, a token of the
@@ -92,6 +111,9 @@ func (p PushToken) Validate() error {
 	}
 	if err := CheckPushToken(p.Token); err != nil {
 		return err
+	}
+	if len(p.App) > MaxAppName || strings.ContainsFunc(p.App, unicode.IsControl) || strings.TrimSpace(p.App) != p.App {
+		return FieldErrorf("app", "app is the name of the brand's app (at most %d bytes, no control characters or outer spaces)", MaxAppName)
 	}
 	switch p.Platform {
 	case PlatformAndroid, PlatformIOS, PlatformWeb:

@@ -19,6 +19,9 @@ type Message struct {
 	AccountID   string    `json:"accountId"`
 	CampaignID  string    `json:"campaignId"`
 	RecipientID string    `json:"recipientId"`
+	// Apps narrows an in-app message to the consumer's devices registered
+	// from these apps (the campaign's); every device when empty.
+	Apps []string `json:"apps,omitempty"`
 }
 
 // Template is a WhatsApp message template with this recipient's values.

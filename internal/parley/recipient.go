@@ -47,15 +47,18 @@ var Claimable = []RecipientStatus{StatusScheduled, StatusQueued}
 // Recipient is one consumer of a campaign and the state of the message to
 // them.
 type Recipient struct {
-	AccountID         string            `json:"accountId"`
-	CampaignID        string            `json:"campaignId"`
-	ID                string            `json:"id"`
-	Seq               int               `json:"seq"`
-	Channel           Channel           `json:"channel"`
-	Phone             string            `json:"phone"`
-	ConsumerID        string            `json:"consumerId,omitempty"` // the brand's id of an in-app consumer, who has no Phone
-	Zones             []string          `json:"zones,omitempty"`      // IANA zones of Phone, or the in-app consumer's zone
-	Variables         map[string]string `json:"variables,omitempty"`
+	AccountID  string            `json:"accountId"`
+	CampaignID string            `json:"campaignId"`
+	ID         string            `json:"id"`
+	Seq        int               `json:"seq"`
+	Channel    Channel           `json:"channel"`
+	Phone      string            `json:"phone"`
+	ConsumerID string            `json:"consumerId,omitempty"` // the brand's id of an in-app consumer, who has no Phone
+	Zones      []string          `json:"zones,omitempty"`      // IANA zones of Phone, or the in-app consumer's zone
+	Variables  map[string]string `json:"variables,omitempty"`
+	// SDEs are the engagement attributes the brand gave with the consumer
+	// (see FlattenSDEs), shown on the conversation a reply opens.
+	SDEs              map[string]string `json:"sdes,omitempty"`
 	Body              string            `json:"body"`                  // the SMS text, opt-out text included; a WhatsApp body as rendered
 	HeaderURL         string            `json:"headerUrl,omitempty"`   // a template's media header (H1)
 	ButtonValue       string            `json:"buttonValue,omitempty"` // a template's dynamic URL variable (BU1)

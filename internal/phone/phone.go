@@ -176,3 +176,16 @@ func Mask(n string) string {
 	}
 	return n[:head] + strings.Repeat("*", len(n)-head-tail) + n[len(n)-tail:]
 }
+
+// RegionOf returns the ISO 3166 alpha-2 region of a valid E.164 number (US
+// for +1 202…), or "" when e164 is not one.
+func RegionOf(e164 string) string {
+	if !strings.HasPrefix(e164, "+") {
+		return ""
+	}
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return ""
+	}
+	return phonenumbers.GetRegionCodeForNumber(n)
+}

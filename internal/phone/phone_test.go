@@ -246,3 +246,14 @@ func TestZonesOfExampleNumbers(t *testing.T) {
 		t.Fatalf("only %d example numbers checked, %d differing from their prefix", checked, differ)
 	}
 }
+
+func TestRegionOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"+12025550142": "US", "+442079460958": "GB", "+919876543210": "IN", "+16135550142": "CA",
+		"+1234456678899": "", "12025550142": "", "": "",
+	} {
+		if got := RegionOf(in); got != want {
+			t.Errorf("RegionOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

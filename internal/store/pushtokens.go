@@ -21,8 +21,10 @@ type PushTokens interface {
 // Devices is what a push sender needs of PushTokens: the tokens to push to,
 // and forgetting those the push service no longer knows.
 type Devices interface {
-	// DeviceTokens lists the tokens of PushTokens alone.
-	DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error)
+	// DeviceTokens lists the tokens of PushTokens a message for apps goes
+	// to (parley.TokensFor): those registered from one of apps, every one
+	// when apps is empty.
+	DeviceTokens(ctx context.Context, accountID, consumerID string, apps []string) ([]string, error)
 	// RemoveDeviceToken forgets one of a consumer's tokens. Forgetting a
 	// token that is not there succeeds: two senders may both learn that a
 	// token is gone.

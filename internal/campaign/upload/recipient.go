@@ -46,10 +46,16 @@ const (
 	CodeMissingVariable       = parley.CodeMissingVariable
 	CodeMissingHeaderVariable = "MISSING_HEADER_VARIABLE"
 	CodeHeaderInvalidURL      = "HEADER_VARIABLE_INVALID_URL"
-	CodeMissingButtonVariable = "MISSING_BUTTON_VARIABLE"
-	CodeInvalidButtonVariable = "INVALID_BUTTON_VARIABLE"
-	CodeInvalidConsumerID     = parley.CodeInvalidConsumerID
-	CodeDuplicateConsumerID   = parley.CodeDuplicateConsumerID
+	// A consumers[] entry's headerVariables: none for a template with a
+	// media header, more than one (or one where the message has no media
+	// header), or one that is not a JSON string.
+	CodeInsufficientHeaderVariables = "INSUFFICIENT_HEADER_VARIABLES"
+	CodeTooManyHeaderVariables      = "TOO_MANY_HEADER_VARIABLES"
+	CodeHeaderNotString             = "HEADER_VARIABLE_NOT_STRING"
+	CodeMissingButtonVariable       = "MISSING_BUTTON_VARIABLE"
+	CodeInvalidButtonVariable       = "INVALID_BUTTON_VARIABLE"
+	CodeInvalidConsumerID           = parley.CodeInvalidConsumerID
+	CodeDuplicateConsumerID         = parley.CodeDuplicateConsumerID
 )
 
 // Shape says what each line must carry after the phone number.

@@ -40,7 +40,7 @@ type Gateway struct {
 // returns the most severe failure. A throttled or configuration failure
 // stops the round, since every other device would meet it too.
 func (g *Gateway) Send(ctx context.Context, m parley.Message) (string, error) {
-	tokens, err := g.Tokens.DeviceTokens(ctx, m.AccountID, m.To)
+	tokens, err := g.Tokens.DeviceTokens(ctx, m.AccountID, m.To, m.Apps)
 	if err != nil {
 		return "", causedBy(sendErr(CodeTokenStore, err.Error(), parley.FailTransient), err)
 	}

@@ -71,7 +71,7 @@ func TestGatewaySend(t *testing.T) {
 			} else {
 				assertSendError(t, err, tt.code, tt.kind)
 			}
-			left, _ := store.DeviceTokens(t.Context(), testAccount, testConsumer)
+			left, _ := store.DeviceTokens(t.Context(), testAccount, testConsumer, nil)
 			if tt.remaining != nil && !slices.Equal(left, tt.remaining) {
 				t.Errorf("tokens left %v, want %v", left, tt.remaining)
 			}

@@ -345,7 +345,7 @@ func newMemStore(tokens map[string][]string) *memStore {
 
 func storeKey(accountID, consumerID string) string { return accountID + "\x00" + consumerID }
 
-func (s *memStore) DeviceTokens(_ context.Context, accountID, consumerID string) ([]string, error) {
+func (s *memStore) DeviceTokens(_ context.Context, accountID, consumerID string, _ []string) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

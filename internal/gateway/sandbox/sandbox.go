@@ -59,7 +59,7 @@ func (g *Gateway) device(ctx context.Context, m parley.Message) error {
 	if g.Devices == nil || m.Channel != parley.ChannelInApp {
 		return nil
 	}
-	tokens, err := g.Devices.DeviceTokens(ctx, m.AccountID, m.To)
+	tokens, err := g.Devices.DeviceTokens(ctx, m.AccountID, m.To, m.Apps)
 	if err != nil {
 		return &parley.SendError{Provider: string(Name), Code: "TOKEN_STORE", Reason: fmt.Sprint(err), Kind: parley.FailTransient, Err: err}
 	}

@@ -111,21 +111,25 @@ func TestInAppDevices(t *testing.T) {
 	s, _ := testworld.Open(t)
 	ctx := context.Background()
 	g := &sandbox.Gateway{Recorder: s, Devices: s, Clock: parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })}
-	err := s.PutPushToken(ctx, parley.PushToken{AccountID: "a", ConsumerID: "with-device", Token: "tok-1", Platform: parley.PlatformIOS})
+	err := s.PutPushToken(ctx, parley.PushToken{AccountID: "a", ConsumerID: "with-device", Token: "tok-1", Platform: parley.PlatformIOS, App: "com.brand.shop"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		to   string
 		ch   parley.Channel
-		code string // "" when recorded
+		apps []string // the campaign's apps
+		code string   // "" when recorded
 	}{
-		{"with-device", parley.ChannelInApp, ""},
-		{"no-device", parley.ChannelInApp, parley.CodeNoDevice},
-		{"+12025550101", parley.ChannelSMS, ""}, // other channels need no device
+		{"with-device", parley.ChannelInApp, nil, ""},
+		{"with-device", parley.ChannelInApp, []string{"com.brand.bank"}, parley.CodeNoDevice}, // its device is of another app
+		{"no-device", parley.ChannelInApp, nil, parley.CodeNoDevice},
+		{"+12025550101", parley.ChannelSMS, nil, ""}, // other channels need no device
 	}
 	for _, tt := range tests {
-		id, err := g.Send(ctx, msg(tt.to, tt.ch))
+		m := msg(tt.to, tt.ch)
+		m.Apps = tt.apps
+		id, err := g.Send(ctx, m)
 		if tt.code == "" {
 			if err != nil || id == "" {
 				t.Errorf("Send to %s = %q, %v; want it recorded", tt.to, id, err)

@@ -17,6 +17,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -39,6 +40,12 @@ type Store interface {
 	store.Broadcasts
 }
 
+// Recipients gives a campaign's recipient, whose engagement attributes
+// (SDEs) a conversation it opens shows (store.Campaigns is one).
+type Recipients interface {
+	Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient, error)
+}
+
 // Connector pushes conversations to the brand's agent platform.
 type Connector interface {
 	Push(ctx context.Context, ev parley.ConversationEvent) error
@@ -47,6 +54,9 @@ type Connector interface {
 // Service routes replies and keeps conversations.
 type Service struct {
 	Store Store
+	// Recipients, when set, gives a proactive conversation the engagement
+	// attributes of the recipient whose message it answers.
+	Recipients Recipients
 	// Events, when set, records a reporting event per conversation started.
 	Events store.ReportEvents
 	// Connector, when set, receives every change of a conversation.
@@ -245,6 +255,15 @@ func (s *Service) byContext(ctx context.Context, c *parley.Conversation, in Inbo
 	c.Context = parley.ConversationContext{
 		Source: parley.SourceProactive, CampaignID: o.CampaignID, CampaignName: o.CampaignName, RecipientID: o.RecipientID,
 		CustomerInfo: o.CustomerInfo, OutboundAt: o.SentAt,
+	}
+	if s.Recipients != nil && o.CampaignID != "" && o.RecipientID != "" {
+		r, err := s.Recipients.Recipient(ctx, parley.Ref{AccountID: c.AccountID, CampaignID: o.CampaignID, RecipientID: o.RecipientID})
+		switch {
+		case err == nil:
+			c.Context.SDEs = r.SDEs
+		case parley.ErrorCode(err) != parley.ENOTFOUND: // a recipient gone leaves none to show
+			return false, fmt.Errorf("read the recipient the reply answers: %w", err)
+		}
 	}
 	c.Append(parley.Line{Direction: parley.Outbound, Body: o.Body, At: o.SentAt, ProviderMessageID: o.ProviderMessageID})
 	return true, nil

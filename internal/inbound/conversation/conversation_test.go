@@ -406,3 +406,44 @@ func TestCreateBroadcastRejects(t *testing.T) {
 		t.Errorf("rejected broadcasts were stored: %+v", all)
 	}
 }
+
+// recipients answers the recipient of campaign "with-sdes", ENOTFOUND for
+// others, and fails every read while broken.
+type recipients struct{ broken bool }
+
+func (r recipients) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient, error) {
+	switch {
+	case r.broken:
+		return parley.Recipient{}, parley.Errorf(parley.EUNAVAILABLE, "table away")
+	case ref.CampaignID == "with-sdes" && ref.RecipientID == "000001" && ref.AccountID == account:
+		return parley.Recipient{SDEs: map[string]string{"ctmrinfo.customerId": "C-1"}}, nil
+	}
+	return parley.Recipient{}, parley.Errorf(parley.ENOTFOUND, "no recipient %s", ref.RecipientID)
+}
+
+// TestConversationShowsSDEs: a proactive conversation shows the engagement
+// attributes of the recipient it answers; a recipient gone leaves none and
+// the reply is routed all the same; a failed read is an error to retry.
+func TestConversationShowsSDEs(t *testing.T) {
+	for _, tt := range []struct {
+		campaign string
+		broken   bool
+		want     string // the customerId shown
+	}{{"with-sdes", false, "C-1"}, {"gone", false, ""}, {"with-sdes", true, ""}} {
+		w := newWorld(t)
+		w.svc.Recipients = recipients{broken: tt.broken}
+		w.sent(t, tt.campaign, "sales", t0, time.Hour)
+		w.now = t0.Add(time.Minute)
+		c, err := w.svc.Receive(context.Background(), conversation.Inbound{
+			AccountID: account, Channel: parley.ChannelSMS, From: jane, To: sender, Body: "hi", ProviderMessageID: "r1", At: w.now,
+		})
+		switch {
+		case tt.broken:
+			if parley.ErrorCode(err) != parley.EUNAVAILABLE {
+				t.Errorf("recipients away: %v; want EUNAVAILABLE, to retry", err)
+			}
+		case err != nil || c.Skill != "sales" || c.Context.SDEs["ctmrinfo.customerId"] != tt.want || (tt.want == "" && c.Context.SDEs != nil):
+			t.Errorf("%s: conversation %+v, %v; want skill sales and customerId %q", tt.campaign, c.Context, err, tt.want)
+		}
+	}
+}

@@ -49,8 +49,16 @@ func (s *Service) newID() string {
 }
 
 // Create checks h and saves it as version 1 of a new handoff of the
-// account, under a new id.
+// account, under a new id; or, when h has an id (one LivePerson gave it,
+// see parley.CheckImportedHandoffID), under that id, ECONFLICT when the
+// account has a handoff of that id.
 func (s *Service) Create(ctx context.Context, accountID string, h parley.Handoff) (parley.Handoff, error) {
+	imported := h.ID
+	if imported != "" {
+		if err := parley.CheckImportedHandoffID(imported); err != nil {
+			return parley.Handoff{}, err
+		}
+	}
 	h, err := s.check(ctx, accountID, "", h)
 	if err != nil {
 		return parley.Handoff{}, err
@@ -58,6 +66,18 @@ func (s *Service) Create(ctx context.Context, accountID string, h parley.Handoff
 	h.Version = 1
 	h.CreatedAt = s.Clock.Now()
 	h.UpdatedAt = h.CreatedAt
+	if imported != "" {
+		h.ID = imported
+		if err := s.Store.PutHandoff(ctx, h); parley.ErrorCode(err) == parley.ECONFLICT {
+			if err := s.titleFree(ctx, accountID, "", h.Title); err != nil {
+				return parley.Handoff{}, err
+			}
+			return parley.Handoff{}, &parley.Error{Code: parley.ECONFLICT, Field: "id", Message: fmt.Sprintf("the account has a handoff %s already", imported)}
+		} else if err != nil {
+			return parley.Handoff{}, fmt.Errorf("save handoff %s: %w", imported, err)
+		}
+		return h, nil
+	}
 	for range newIDAttempts {
 		h.ID = s.newID()
 		err = s.Store.PutHandoff(ctx, h)

@@ -229,3 +229,31 @@ func TestList(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateImported keeps the id LivePerson gave a handoff a brand brings
+// along: once per account, letters and digits only.
+func TestCreateImported(t *testing.T) {
+	svc, _ := service(t)
+	ctx := context.Background()
+	h := smsHandoff("From LivePerson")
+	h.ID = "666555567888"
+	saved, err := svc.Create(ctx, "acct1", h)
+	if err != nil || saved.ID != "666555567888" || saved.Version != 1 {
+		t.Fatalf("imported handoff %+v, %v", saved, err)
+	}
+	if got, err := svc.Get(ctx, "acct1", "666555567888"); err != nil || got.Title != "From LivePerson" {
+		t.Errorf("Get = %+v, %v", got, err)
+	}
+	again := smsHandoff("Another title")
+	again.ID = "666555567888"
+	if _, err := svc.Create(ctx, "acct1", again); parley.ErrorCode(err) != parley.ECONFLICT || parley.ErrorField(err) != "id" {
+		t.Errorf("the same id again: %v; want ECONFLICT on id", err)
+	}
+	for _, id := range []string{"66-55", strings.Repeat("7", parley.MaxImportedHandoffID+1), "ça"} {
+		bad := smsHandoff("Bad " + fmt.Sprint(len(id)))
+		bad.ID = id
+		if _, err := svc.Create(ctx, "acct1", bad); parley.ErrorCode(err) != parley.EINVALID || parley.ErrorField(err) != "id" {
+			t.Errorf("id %q: %v; want EINVALID on id", id, err)
+		}
+	}
+}

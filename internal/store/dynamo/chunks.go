@@ -90,6 +90,7 @@ type chunkEntry struct {
 	ConsumerID        string            `json:"u,omitempty"`
 	Zones             []string          `json:"z,omitempty"`
 	Variables         map[string]string `json:"v,omitempty"`
+	SDEs              map[string]string `json:"x,omitempty"`
 	Body              string            `json:"b,omitempty"`
 	HeaderURL         string            `json:"h,omitempty"`
 	ButtonValue       string            `json:"bv,omitempty"`
@@ -104,7 +105,7 @@ type chunkEntry struct {
 
 func newChunkEntry(r parley.Recipient) chunkEntry {
 	return chunkEntry{
-		Seq: r.Seq, Channel: r.Channel, Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables,
+		Seq: r.Seq, Channel: r.Channel, Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, SDEs: r.SDEs,
 		Body: r.Body, HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage,
 		ProviderMessageID: r.ProviderMessageID, Attempts: r.Attempts, Claimant: r.Claimant, DueAt: r.DueAt, UpdatedAt: r.UpdatedAt,
 	}
@@ -113,7 +114,7 @@ func newChunkEntry(r parley.Recipient) chunkEntry {
 func (e chunkEntry) domain(accountID, campaignID string) parley.Recipient {
 	return parley.Recipient{
 		AccountID: accountID, CampaignID: campaignID, ID: parley.RecipientID(e.Seq), Seq: e.Seq,
-		Channel: e.Channel, Phone: e.Phone, ConsumerID: e.ConsumerID, Zones: e.Zones, Variables: e.Variables, Body: e.Body,
+		Channel: e.Channel, Phone: e.Phone, ConsumerID: e.ConsumerID, Zones: e.Zones, Variables: e.Variables, SDEs: e.SDEs, Body: e.Body,
 		HeaderURL: e.HeaderURL, ButtonValue: e.ButtonValue, Status: parley.RecipientStatus(e.Status), ErrorMessage: e.ErrorMessage,
 		ProviderMessageID: e.ProviderMessageID, Attempts: e.Attempts, Claimant: e.Claimant, DueAt: e.DueAt, UpdatedAt: e.UpdatedAt,
 	}

@@ -232,6 +232,7 @@ type campaignItem struct {
 	LookbackNanos  time.Duration `dynamodbav:"lookbackNanos"`
 	State          string        `dynamodbav:"state,omitempty"` // stateValue; absent on items older than states
 	Template       *templateJSON `dynamodbav:"template,omitempty"`
+	Apps           []string      `dynamodbav:"apps,omitempty"`
 }
 
 // stateActive stores parley.StateActive, whose Go value is empty.
@@ -280,7 +281,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 		OutboundNumber: c.OutboundNumber, Channel: string(c.Channel), Message: c.Message, OptOutText: c.OptOutText,
 		DefaultCountry: c.DefaultCountry, Consent: c.Consent, Recipients: c.Recipients, FannedOut: c.FannedOut, CreatedAt: c.CreatedAt,
 		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State),
-		Template: (*templateJSON)(c.Template),
+		Template: (*templateJSON)(c.Template), Apps: c.Apps,
 	}
 	if !c.FanoutDone() {
 		it.FanoutPending = FanoutPendingValue
@@ -294,7 +295,7 @@ func (it campaignItem) domain() parley.Campaign {
 		OutboundNumber: it.OutboundNumber, Channel: parley.Channel(it.Channel), Message: it.Message, OptOutText: it.OptOutText,
 		DefaultCountry: it.DefaultCountry, Consent: it.Consent, Recipients: it.Recipients, FannedOut: it.FannedOut, CreatedAt: it.CreatedAt,
 		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State),
-		Template: (*parley.WhatsAppTemplate)(it.Template),
+		Template: (*parley.WhatsAppTemplate)(it.Template), Apps: it.Apps,
 	}
 }
 
@@ -311,6 +312,7 @@ type recipientItem struct {
 	ConsumerID        string            `dynamodbav:"consumerId,omitempty"`
 	Zones             []string          `dynamodbav:"zones,omitempty"`
 	Variables         map[string]string `dynamodbav:"variables,omitempty"`
+	SDEs              map[string]string `dynamodbav:"sdes,omitempty"`
 	Body              string            `dynamodbav:"body,omitempty"`
 	HeaderURL         string            `dynamodbav:"headerUrl,omitempty"`
 	ButtonValue       string            `dynamodbav:"buttonValue,omitempty"`
@@ -328,7 +330,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 	it := recipientItem{
 		PK: campaignPK(r.AccountID, r.CampaignID), SK: recipientSK(r.ID),
 		AccountID: r.AccountID, CampaignID: r.CampaignID, ID: r.ID, Seq: r.Seq,
-		Channel: string(r.Channel), Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, Body: r.Body,
+		Channel: string(r.Channel), Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, SDEs: r.SDEs, Body: r.Body,
 		HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
 		Attempts: r.Attempts, Claimant: r.Claimant, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
 	}
@@ -341,7 +343,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 func (it recipientItem) domain() parley.Recipient {
 	return parley.Recipient{
 		AccountID: it.AccountID, CampaignID: it.CampaignID, ID: it.ID, Seq: it.Seq,
-		Channel: parley.Channel(it.Channel), Phone: it.Phone, ConsumerID: it.ConsumerID, Zones: it.Zones, Variables: it.Variables, Body: it.Body,
+		Channel: parley.Channel(it.Channel), Phone: it.Phone, ConsumerID: it.ConsumerID, Zones: it.Zones, Variables: it.Variables, SDEs: it.SDEs, Body: it.Body,
 		HeaderURL: it.HeaderURL, ButtonValue: it.ButtonValue, Status: parley.RecipientStatus(it.Status), ErrorMessage: it.ErrorMessage, ProviderMessageID: it.ProviderMessageID,
 		Attempts: it.Attempts, Claimant: it.Claimant, DueAt: time.Time(it.DueAt), UpdatedAt: it.UpdatedAt,
 	}

@@ -38,18 +38,19 @@ type pushTokenItem struct {
 	ConsumerID   string    `dynamodbav:"consumerId"`
 	Token        string    `dynamodbav:"token"`
 	Platform     string    `dynamodbav:"platform,omitempty"`
+	App          string    `dynamodbav:"app,omitempty"`
 	RegisteredAt time.Time `dynamodbav:"registeredAt"`
 }
 
 func (it pushTokenItem) domain() parley.PushToken {
-	return parley.PushToken{AccountID: it.AccountID, ConsumerID: it.ConsumerID, Token: it.Token, Platform: it.Platform, RegisteredAt: it.RegisteredAt}
+	return parley.PushToken{AccountID: it.AccountID, ConsumerID: it.ConsumerID, Token: it.Token, Platform: it.Platform, App: it.App, RegisteredAt: it.RegisteredAt}
 }
 
 // PutPushToken implements store.PushTokens.
 func (t *Table) PutPushToken(ctx context.Context, p parley.PushToken) error {
 	return t.put(ctx, pushTokenItem{
 		PK: consumerPK(p.AccountID, p.ConsumerID), SK: pushTokenSKPrefix + p.Token,
-		AccountID: p.AccountID, ConsumerID: p.ConsumerID, Token: p.Token, Platform: p.Platform, RegisteredAt: p.RegisteredAt,
+		AccountID: p.AccountID, ConsumerID: p.ConsumerID, Token: p.Token, Platform: p.Platform, App: p.App, RegisteredAt: p.RegisteredAt,
 	}, nil)
 }
 
@@ -67,16 +68,12 @@ func (t *Table) PushTokens(ctx context.Context, accountID, consumerID string) ([
 }
 
 // DeviceTokens implements store.Devices.
-func (t *Table) DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error) {
+func (t *Table) DeviceTokens(ctx context.Context, accountID, consumerID string, apps []string) ([]string, error) {
 	ts, err := t.PushTokens(ctx, accountID, consumerID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(ts))
-	for i, p := range ts {
-		out[i] = p.Token
-	}
-	return out, nil
+	return parley.TokensFor(ts, apps), nil
 }
 
 // RemoveDeviceToken implements store.Devices. It

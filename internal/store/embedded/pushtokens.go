@@ -39,16 +39,12 @@ func (s *Store) PushTokens(ctx context.Context, accountID, consumerID string) ([
 }
 
 // DeviceTokens implements store.Devices.
-func (s *Store) DeviceTokens(ctx context.Context, accountID, consumerID string) ([]string, error) {
+func (s *Store) DeviceTokens(ctx context.Context, accountID, consumerID string, apps []string) ([]string, error) {
 	ts, err := s.PushTokens(ctx, accountID, consumerID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.Token
-	}
-	return out, nil
+	return parley.TokensFor(ts, apps), nil
 }
 
 // RemoveDeviceToken implements store.Devices.

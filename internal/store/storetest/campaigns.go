@@ -34,7 +34,7 @@ func testCampaignRoundTrip(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Phone != rs[1].Phone || r.Body != rs[1].Body || r.Variables["1"] != "name2" ||
+	if r.Phone != rs[1].Phone || r.Body != rs[1].Body || r.Variables["1"] != "name2" || r.SDEs["ctmrinfo.customerId"] != "C-2" ||
 		r.Status != parley.StatusQueued || r.Seq != 2 || !r.DueAt.Equal(t0) {
 		t.Errorf("Recipient = %+v, want %+v", r, rs[1])
 	}

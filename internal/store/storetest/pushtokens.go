@@ -24,9 +24,9 @@ func pushTokens(t *testing.T, s store.Store, accountID, consumerID string) []par
 	return ts
 }
 
-func deviceTokens(t *testing.T, s store.Store, accountID, consumerID string) []string {
+func deviceTokens(t *testing.T, s store.Store, accountID, consumerID string, apps ...string) []string {
 	t.Helper()
-	ts, err := s.DeviceTokens(context.Background(), accountID, consumerID)
+	ts, err := s.DeviceTokens(context.Background(), accountID, consumerID, apps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +42,8 @@ func testPushTokens(t *testing.T, s store.Store) {
 		t.Fatalf("DeviceTokens of a consumer with none = %q", got)
 	}
 	puts := []parley.PushToken{
-		{AccountID: "acct1", ConsumerID: "jane", Token: "tok-b:APA91", Platform: parley.PlatformAndroid, RegisteredAt: t0},
-		{AccountID: "acct1", ConsumerID: "jane", Token: "tok-a:APA91", Platform: parley.PlatformIOS, RegisteredAt: t0.Add(time.Minute)},
+		{AccountID: "acct1", ConsumerID: "jane", Token: "tok-b:APA91", Platform: parley.PlatformAndroid, App: "com.brand.shop", RegisteredAt: t0},
+		{AccountID: "acct1", ConsumerID: "jane", Token: "tok-a:APA91", Platform: parley.PlatformIOS, App: "com.brand.bank", RegisteredAt: t0.Add(time.Minute)},
 		{AccountID: "acct1", ConsumerID: "jane#2", Token: "tok-c", Platform: parley.PlatformWeb, RegisteredAt: t0},
 		{AccountID: "acct1", ConsumerID: "janet", Token: "tok-d", Platform: parley.PlatformWeb, RegisteredAt: t0},
 		{AccountID: "acct2", ConsumerID: "jane", Token: "tok-e", Platform: parley.PlatformAndroid, RegisteredAt: t0},
@@ -57,11 +57,17 @@ func testPushTokens(t *testing.T, s store.Store) {
 	if len(got) != 2 || got[0].Token != "tok-a:APA91" || got[1].Token != "tok-b:APA91" {
 		t.Fatalf("PushTokens = %+v, want tok-a then tok-b (token order, this consumer only)", got)
 	}
-	if p := got[0]; p.AccountID != "acct1" || p.ConsumerID != "jane" || p.Platform != parley.PlatformIOS || !p.RegisteredAt.Equal(t0.Add(time.Minute)) {
+	if p := got[0]; p.AccountID != "acct1" || p.ConsumerID != "jane" || p.Platform != parley.PlatformIOS || p.App != "com.brand.bank" || !p.RegisteredAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("PushTokens[0] = %+v, want %+v", p, puts[1])
 	}
 	if got := deviceTokens(t, s, "acct1", "jane"); !slices.Equal(got, []string{"tok-a:APA91", "tok-b:APA91"}) {
 		t.Errorf("DeviceTokens = %q", got)
+	}
+	if got := deviceTokens(t, s, "acct1", "jane", "com.brand.shop", "com.brand.other"); !slices.Equal(got, []string{"tok-b:APA91"}) {
+		t.Errorf("DeviceTokens of app com.brand.shop = %q, want [tok-b:APA91]", got)
+	}
+	if got := deviceTokens(t, s, "acct1", "jane#2", "com.brand.shop"); len(got) != 0 {
+		t.Errorf("DeviceTokens of an app the consumer's device names none of = %q, want none", got)
 	}
 	if got := deviceTokens(t, s, "acct2", "jane"); !slices.Equal(got, []string{"tok-e"}) {
 		t.Errorf("another account's DeviceTokens = %q, want [tok-e]", got)

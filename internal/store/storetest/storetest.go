@@ -60,6 +60,7 @@ func Fixture(account, id string, n int) (parley.Campaign, []parley.Recipient) {
 			AccountID: account, CampaignID: id, ID: parley.RecipientID(seq), Seq: seq,
 			Channel: parley.ChannelSMS, Phone: fmt.Sprintf("+1202555%04d", seq%10000),
 			Variables: map[string]string{"1": fmt.Sprintf("name%d", seq)},
+			SDEs:      map[string]string{"ctmrinfo.customerId": fmt.Sprintf("C-%d", seq)},
 			Body:      fmt.Sprintf("Hi name%d", seq), Status: parley.StatusQueued,
 			DueAt: t0, UpdatedAt: t0,
 		}
