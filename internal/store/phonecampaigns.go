@@ -28,4 +28,11 @@ type PhoneCampaigns interface {
 	// entries in contact id order, after afterContactID ("" starts at the
 	// first). The list is never nil.
 	Entries(ctx context.Context, accountID, campaignID, afterContactID string, limit int) ([]dialer.Entry, error)
+	// PacerState returns what a campaign's pacer has learned and counted,
+	// with its version; version 0 (and the zero State) when none was saved.
+	PacerState(ctx context.Context, accountID, campaignID string) (s dialer.State, version int, err error)
+	// PutPacerState saves a campaign's pacer state as version, which must
+	// follow the stored one (1 when none was saved): ECONFLICT otherwise,
+	// so that two processes never both apply their updates to one state.
+	PutPacerState(ctx context.Context, accountID, campaignID string, s dialer.State, version int) error
 }

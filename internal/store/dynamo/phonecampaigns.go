@@ -7,7 +7,9 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/parley"
@@ -21,11 +23,15 @@ import (
 // JSON. A campaign's entries are another, pk
 // ACCOUNT#<account>#PHONECAMPAIGN#<id>, sk E#<contact id>: each is added
 // with a conditional PutItem (one request per entry), so adding the same
-// contacts again adds nothing.
+// contacts again adds nothing. The campaign's pacer state is the item sk
+// PACER of that collection, written on the condition of its version.
 
 var _ store.PhoneCampaigns = (*Table)(nil)
 
-const entrySKPrefix = "E#"
+const (
+	entrySKPrefix = "E#"
+	pacerSK       = "PACER"
+)
 
 func phoneCampaignsPK(accountID string) string { return "ACCOUNT#" + accountID + "#PHONECAMPAIGNS" }
 
@@ -166,4 +172,55 @@ func (t *Table) Entries(ctx context.Context, accountID, campaignID, afterContact
 		return nil, err
 	}
 	return decodeAll[entryItem](avs)
+}
+
+// pacerItem is a campaign's pacer state with its version.
+type pacerItem struct {
+	PK      string `dynamodbav:"pk"`
+	SK      string `dynamodbav:"sk"`
+	Version int    `dynamodbav:"version"`
+	Data    string `dynamodbav:"data"`
+}
+
+// PacerState implements store.PhoneCampaigns.
+func (t *Table) PacerState(ctx context.Context, accountID, campaignID string) (dialer.State, int, error) {
+	av, err := t.get(ctx, itemKey(entriesPK(accountID, campaignID), pacerSK))
+	if err != nil || av == nil {
+		return dialer.State{}, 0, err
+	}
+	var it pacerItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return dialer.State{}, 0, fmt.Errorf("decode the pacer state of %s: %w", campaignID, err)
+	}
+	var st dialer.State
+	if err := json.Unmarshal([]byte(it.Data), &st); err != nil {
+		return dialer.State{}, 0, fmt.Errorf("decode the pacer state of %s: %w", campaignID, err)
+	}
+	return st, it.Version, nil
+}
+
+// PutPacerState implements store.PhoneCampaigns.
+func (t *Table) PutPacerState(ctx context.Context, accountID, campaignID string, state dialer.State, version int) error {
+	data, err := json.Marshal(state)
+	if err != nil {
+		return fmt.Errorf("encode the pacer state of %s: %w", campaignID, err)
+	}
+	av, err := encode(pacerItem{PK: entriesPK(accountID, campaignID), SK: pacerSK, Version: version, Data: string(data)})
+	if err != nil {
+		return err
+	}
+	in := &dynamodb.PutItemInput{TableName: &t.name, Item: av, ConditionExpression: aws.String(condNotExists)}
+	if version > 1 {
+		in.ConditionExpression = aws.String("version = :prev")
+		in.ExpressionAttributeValues = item{":prev": num(version - 1)}
+	}
+	_, err = t.db.PutItem(ctx, in)
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed):
+		return parley.Errorf(parley.ECONFLICT, "the pacer state of %s is not at version %d", campaignID, version-1)
+	case err != nil:
+		return t.unavailable(err, "PutItem")
+	}
+	return nil
 }

@@ -19,6 +19,7 @@ var _ store.PhoneCampaigns = (*Store)(nil)
 //
 //	account \x00 C \x00 id                      → the campaign
 //	account \x00 E \x00 campaign \x00 contactId → an entry
+//	account \x00 S \x00 campaign              → the pacer's state and its version
 var bucketPhoneCampaigns = []byte("phone_campaigns")
 
 func phoneCampaignKey(accountID, id string) []byte {
@@ -143,4 +144,50 @@ func seekAfter(cur *bolt.Cursor, prefix []byte, after string) (k, v []byte) {
 		k, v = cur.Next()
 	}
 	return k, v
+}
+
+// pacerRecord is a campaign's pacer state with its version.
+type pacerRecord struct {
+	Version int          `json:"version"`
+	State   dialer.State `json:"state"`
+}
+
+func pacerKey(accountID, campaignID string) []byte {
+	return []byte(accountID + "\x00S\x00" + campaignID)
+}
+
+// PacerState implements store.PhoneCampaigns.
+func (s *Store) PacerState(ctx context.Context, accountID, campaignID string) (dialer.State, int, error) {
+	var rec pacerRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPhoneCampaigns)
+		if b == nil {
+			return nil
+		}
+		err := get(b, pacerKey(accountID, campaignID), &rec, "pacer state of "+campaignID)
+		if parley.ErrorCode(err) == parley.ENOTFOUND {
+			return nil
+		}
+		return err
+	})
+	return rec.State, rec.Version, err
+}
+
+// PutPacerState implements store.PhoneCampaigns.
+func (s *Store) PutPacerState(ctx context.Context, accountID, campaignID string, state dialer.State, version int) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketPhoneCampaigns)
+		if err != nil {
+			return err
+		}
+		key := pacerKey(accountID, campaignID)
+		var old pacerRecord
+		if err := get(b, key, &old, "pacer state of "+campaignID); err != nil && parley.ErrorCode(err) != parley.ENOTFOUND {
+			return err
+		}
+		if old.Version != version-1 {
+			return parley.Errorf(parley.ECONFLICT, "the pacer state of %s is at version %d, not %d", campaignID, old.Version, version-1)
+		}
+		return put(b, key, pacerRecord{Version: version, State: state})
+	})
 }

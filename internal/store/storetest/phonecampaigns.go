@@ -106,4 +106,39 @@ func PhoneCampaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 			}
 		}
 	})
+
+	t.Run("pacer state", func(t *testing.T) {
+		s := newStore(t)
+		st, v, err := s.PacerState(ctx, "a1", "p1")
+		if err != nil || v != 0 || st.Outcomes != 0 {
+			t.Fatalf("before any save: %d, %v", v, err)
+		}
+		st = dialer.NewState(dialer.Config{InitialPickup: 0.4})
+		st.RecordOutcome(true, 12*time.Second)
+		st.RecordLive(t0, true, 0.01)
+		wantCode(t, s.PutPacerState(ctx, "a1", "p1", st, 2), parley.ECONFLICT)
+		if err := s.PutPacerState(ctx, "a1", "p1", st, 1); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, s.PutPacerState(ctx, "a1", "p1", st, 1), parley.ECONFLICT)
+		got, v, err := s.PacerState(ctx, "a1", "p1")
+		if err != nil || v != 1 {
+			t.Fatalf("read back: version %d, %v", v, err)
+		}
+		cfg := dialer.Config{Mode: dialer.ModePredictive}
+		snap := dialer.Snapshot{Now: t0, Operators: []dialer.Operator{{State: dialer.Online, Since: t0}}, Callable: 5}
+		if a, b := dialer.Decide(cfg, &st, snap), dialer.Decide(cfg, &got, snap); a != b || got.Abandoned != st.Abandoned || got.Outcomes != 1 {
+			t.Errorf("state read back decides %+v, the saved one %+v", b, a)
+		}
+		st.RecordOutcome(false, 30*time.Second)
+		if err := s.PutPacerState(ctx, "a1", "p1", st, 2); err != nil {
+			t.Fatal(err)
+		}
+		if _, v, _ := s.PacerState(ctx, "a1", "p1"); v != 2 {
+			t.Errorf("version %d after the second save", v)
+		}
+		if _, v, _ := s.PacerState(ctx, "a1", "p2"); v != 0 {
+			t.Errorf("another campaign's state: version %d", v)
+		}
+	})
 }
