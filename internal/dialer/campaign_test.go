@@ -321,3 +321,36 @@ func TestCounts(t *testing.T) {
 		t.Error("Done is wrong")
 	}
 }
+
+func FuzzNewCampaign(f *testing.F) {
+	f.Add(`{"name":"A","mode":"predictive","pickupRate":40,"operatorGroup":"g","callerIds":["+12125550123"],"rules":[{"action":"call_again","delayMinutes":5}]}`)
+	f.Add(`{"name":"B","mode":"preview","bcwSeconds":9,"operatorGroup":"g","callerIds":["+16505550100"],"callingHours":{"start":"09:00","end":"17:00","days":["MON"]},"dropLockout":{"enabled":true,"hours":5}}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var d Draft
+		if json.Unmarshal([]byte(body), &d) != nil {
+			return
+		}
+		c, err := NewCampaign("acct", "c1", d, time.Now())
+		if err != nil {
+			if parley.ErrorCode(err) != parley.EINVALID || parley.ErrorField(err) == "" {
+				t.Fatalf("error %v is not EINVALID on a field", err)
+			}
+			return
+		}
+		switch {
+		case c.Name == "" || c.OperatorGroup == "" || len(c.CallerIDs) == 0:
+			t.Fatalf("accepted without name, group or caller id: %+v", c)
+		case c.MaxAttempts < 1 || c.MaxAttempts > MaxMaxAttempts:
+			t.Fatalf("max attempts %d", c.MaxAttempts)
+		case c.Mode == ModePredictive && (c.PickupPercent < 1 || c.PickupPercent > 100):
+			t.Fatalf("pickup %d", c.PickupPercent)
+		case c.Hours.Start >= c.Hours.End:
+			t.Fatalf("hours %v", c.Hours)
+		}
+		for _, id := range c.CallerIDs {
+			if !strings.HasPrefix(id, "+") {
+				t.Fatalf("caller id %q", id)
+			}
+		}
+	})
+}
