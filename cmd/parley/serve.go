@@ -25,6 +25,10 @@ import (
 // function runs every minute).
 const windowCheckEvery = 20 * time.Second
 
+// eventWorkers is how many pollers of the events queue serve runs; each
+// delivers up to eventpush.DefaultConcurrency events at once.
+const eventWorkers = 2
+
 func serve(args []string, stderr io.Writer) error {
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
@@ -72,6 +76,11 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Dispatcher.Run(ctx, a.Queue, cfg.Workers) })
 	wg.Go(func() { windowCheck(ctx, a, log) })
+	if a.EventDelivery != nil {
+		// Deliveries to brands' webhooks poll a queue of their own, so a
+		// slow or dead endpoint never holds up a send.
+		wg.Go(func() { a.EventDelivery.Run(ctx, a.EventQueue, eventWorkers) })
+	}
 	where := cfg.DataDir
 	if cfg.Backend == config.BackendAWS {
 		where = cfg.Table

@@ -21,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/internal/contacts"
 	"github.com/parleyhq/parley/internal/dispatch"
 	"github.com/parleyhq/parley/internal/envelope/keyfile"
+	"github.com/parleyhq/parley/internal/eventpush"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
@@ -40,6 +41,7 @@ import (
 	"github.com/parleyhq/parley/internal/ratelimit/local"
 	"github.com/parleyhq/parley/internal/settings/account"
 	"github.com/parleyhq/parley/internal/settings/channels"
+	"github.com/parleyhq/parley/internal/settings/eventsubs"
 	"github.com/parleyhq/parley/internal/settings/handoffs"
 	"github.com/parleyhq/parley/internal/settings/pushtoken"
 	"github.com/parleyhq/parley/internal/settings/templates"
@@ -50,6 +52,10 @@ import (
 // dispatchVisibility is the jobs queue's visibility timeout: six times the
 // dispatcher function's 30 s timeout, as AWS advises for SQS event sources.
 const dispatchVisibility = 180 * time.Second
+
+// eventsVisibility is the events queue's visibility timeout: six times the
+// event push function's 60 s timeout.
+const eventsVisibility = 360 * time.Second
 
 // embeddedFanoutChunk is the fan-out chunk on the embedded backend.
 const embeddedFanoutChunk = 10_000
@@ -83,6 +89,22 @@ type App struct {
 	Gateways *router.Router
 	Sandbox  *sandbox.Gateway
 	API      *httpapi.Server
+
+	// EventQueue holds the deliveries of lifecycle events to subscribed
+	// webhooks: its own queue, never the jobs queue. Nil on an AWS
+	// deployment without PARLEY_EVENTS_QUEUE_URL, which pushes no events.
+	EventQueue queue.Queue
+	// EventSink is what the lifecycle feed publishes events to: it queues
+	// their deliveries and puts them on the event bus. Nil without an
+	// EventQueue.
+	EventSink *eventpush.Sink
+	// EventDelivery delivers EventQueue's jobs (the event push function,
+	// and pollers in parley serve). Nil without an EventQueue.
+	EventDelivery *eventpush.Deliverer
+	// EventSubscriptions manages the webhooks events are pushed to.
+	EventSubscriptions *eventsubs.Service
+	// eventBus is the EventBridge bus of PARLEY_EVENT_BUS; nil without.
+	eventBus eventpush.Bus
 
 	log     *slog.Logger
 	closers []func() error
@@ -171,6 +193,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Conversations:  a.Replies, Broadcasts: a.Replies,
 		Idempotency: a.Store, Clock: clock,
 	}
+	a.wireEvents(clock, log)
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}
 	a.API.Inbox = &inbound.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Statuses: a.Delivery,
 		Sender: a.Gateways, Clock: clock, Log: log}
@@ -191,6 +214,23 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		}
 	}
 	return nil
+}
+
+// wireEvents builds event push: subscriptions and their test pings always;
+// the sink and the deliverer where there is an events queue. Deliveries
+// reach what brands configure, so they go through an egress client of
+// their own, bounded by eventpush.DefaultTimeout.
+func (a *App) wireEvents(clock parley.Clock, log *slog.Logger) {
+	hc := xray.HTTPClient(a.Config.Egress().Client(eventpush.DefaultTimeout))
+	deliverer := eventpush.NewDeliverer(a.Store, nil, hc, clock, log)
+	a.EventSubscriptions = &eventsubs.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress(), Pinger: deliverer}
+	a.API.EventSubscriptions = a.EventSubscriptions
+	if a.EventQueue == nil {
+		return
+	}
+	deliverer.Queue = a.EventQueue
+	a.EventDelivery = deliverer
+	a.EventSink = eventpush.NewSink(a.Store, a.EventQueue, a.eventBus, clock, log)
 }
 
 // Tokens returns the access token issuer and verifier cfg configures,
@@ -253,6 +293,15 @@ func (a *App) openEmbedded(ctx context.Context, cfg config.Config, log *slog.Log
 	}
 	if n > 0 {
 		log.InfoContext(ctx, "jobs an earlier process had received are back on the queue", "count", n)
+	}
+	events, err := queueembedded.Open(filepath.Join(cfg.DataDir, "events.db"), queueembedded.Options{MaxReceiveCount: MaxReceiveCount})
+	if err != nil {
+		return err
+	}
+	a.EventQueue = events
+	a.closers = append(a.closers, events.Close)
+	if _, err := events.ReleaseHeld(ctx); err != nil {
+		return err
 	}
 	a.pacer = func(c parley.Clock) ratelimit.Backend { return local.New(c) }
 	return nil

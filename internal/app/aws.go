@@ -7,12 +7,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awseb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/envelope/kms"
+	"github.com/parleyhq/parley/internal/eventpush/eventbridge"
 	"github.com/parleyhq/parley/internal/obs/xray"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue/sqs"
@@ -23,6 +25,9 @@ import (
 
 // JobsQueueName names the jobs queue created on an emulator.
 const JobsQueueName = "parley-jobs"
+
+// EventsQueueName names the events queue created on an emulator.
+const EventsQueueName = "parley-events"
 
 // SecretsKeyAlias names the KMS key created on an emulator to seal stored
 // secrets under.
@@ -61,6 +66,9 @@ func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
 			}
 		}
 	}
+	if err := a.openEvents(ctx, cfg, awsCfg, sq); err != nil {
+		return err
+	}
 	sealer, err := secretsSealer(ctx, cfg, awsCfg)
 	if err != nil {
 		return err
@@ -69,6 +77,33 @@ func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
 	a.Store, a.Outbox = table, table
 	a.Queue = sqs.New(sq, queueURL, dlqURL)
 	a.pacer = func(c parley.Clock) ratelimit.Backend { return rldynamo.New(db, cfg.Table, c) }
+	return nil
+}
+
+// openEvents opens the events queue of PARLEY_EVENTS_QUEUE_URL (created on
+// an emulator when empty) and the EventBridge bus of PARLEY_EVENT_BUS
+// (created on an emulator).
+func (a *App) openEvents(ctx context.Context, cfg config.Config, awsCfg aws.Config, sq *awssqs.Client) error {
+	queueURL, dlqURL := cfg.EventsQueueURL, cfg.EventsDLQURL
+	if queueURL == "" && cfg.AWSEndpoint != "" {
+		var err error
+		if queueURL, dlqURL, err = sqs.EnsureQueue(ctx, sq, EventsQueueName, eventsVisibility, MaxReceiveCount); err != nil {
+			return fmt.Errorf("create queue %s on %s: %w", EventsQueueName, cfg.AWSEndpoint, err)
+		}
+	}
+	if queueURL != "" {
+		a.EventQueue = sqs.New(sq, queueURL, dlqURL)
+	}
+	if cfg.EventBus == "" {
+		return nil
+	}
+	eb := awseb.NewFromConfig(awsCfg)
+	if cfg.AWSEndpoint != "" {
+		if _, err := eventbridge.EnsureBus(ctx, eb, cfg.EventBus); err != nil {
+			return fmt.Errorf("create event bus %s on %s: %w", cfg.EventBus, cfg.AWSEndpoint, err)
+		}
+	}
+	a.eventBus = eventbridge.New(eb, cfg.EventBus)
 	return nil
 }
 

@@ -155,6 +155,8 @@ func runEvents(t *testing.T, a *app.App) {
 		t.Fatalf("window check: %v", err)
 	}
 
+	playEventPush(t, a, play("eventpush-sqs-batch.json"))
+
 	files, err := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,7 @@ var allowed = []string{
 	"internal/queue/sqs",
 	"internal/ratelimit/dynamo",
 	"internal/envelope/kms",
+	"internal/eventpush/eventbridge",
 	"internal/auth/kmssign",
 	"internal/auth/signingkey",
 	"internal/obs/xray",

@@ -12,7 +12,6 @@ package auth
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -50,7 +49,7 @@ var TenantRoles = []Role{RoleAdmin, RoleCampaignManager, RoleSupport, RoleAgent,
 func ParseTenantRole(s, field string) (Role, error) {
 	r := Role(s)
 	if !slices.Contains(TenantRoles, r) {
-		return "", parley.FieldErrorf(field, "role %q is not one of %s", s, roleList(TenantRoles))
+		return "", parley.FieldErrorf(field, "role %q is not one of %s", s, parley.JoinNames(TenantRoles))
 	}
 	return r, nil
 }
@@ -59,7 +58,7 @@ func ParseTenantRole(s, field string) (Role, error) {
 func ParseRole(s, field string) (Role, error) {
 	r := Role(s)
 	if !slices.Contains(Roles, r) {
-		return "", parley.FieldErrorf(field, "role %q is not one of %s", s, roleList(Roles))
+		return "", parley.FieldErrorf(field, "role %q is not one of %s", s, parley.JoinNames(Roles))
 	}
 	return r, nil
 }
@@ -82,10 +81,14 @@ const (
 	// connector (connectorUrl, connectorSecret in the settings): where
 	// every conversation is sent, signed with the account's secret.
 	ManageConnector Permission = "manage_connector"
+	// ViewNumbers sees consumers' phone numbers (and in-app consumer ids)
+	// in full in recipient listings and downloads; a role that reads
+	// without it sees them masked (+1555****567).
+	ViewNumbers Permission = "view_numbers"
 )
 
 // Permissions lists every permission.
-var Permissions = []Permission{Read, Write, ManageKeys, Operate, ManageConnector}
+var Permissions = []Permission{Read, Write, ManageKeys, Operate, ManageConnector, ViewNumbers}
 
 // grants is the role → permission table. It follows the seeds' tables
 // (Proactive Messaging and Connect to Messaging user guides): campaign
@@ -93,10 +96,12 @@ var Permissions = []Permission{Read, Write, ManageKeys, Operate, ManageConnector
 // (support) only view; agents and agent managers have no access. Managing
 // API keys and the connector are for admins alone; operator actions
 // (across every tenant) are for operators, who have no tenant's permissions.
+// Consumers' numbers are shown in full to those who create campaigns and
+// upload the numbers (admins, campaign managers); support views them masked.
 var grants = map[Role][]Permission{
 	RoleOperator:        {Operate},
-	RoleAdmin:           {Read, Write, ManageKeys, ManageConnector},
-	RoleCampaignManager: {Read, Write},
+	RoleAdmin:           {Read, Write, ManageKeys, ManageConnector, ViewNumbers},
+	RoleCampaignManager: {Read, Write, ViewNumbers},
 	RoleSupport:         {Read},
 	RoleAgent:           nil,
 	RoleAgentManager:    nil,
@@ -141,7 +146,7 @@ func Authorize(p Principal, accountID string, perm Permission) error {
 		if len(who) == 0 {
 			return parley.Errorf(parley.EFORBIDDEN, "role %s may not %s", p.Role, perm)
 		}
-		return parley.Errorf(parley.EFORBIDDEN, "role %s may not %s; %s may", p.Role, perm, roleList(who))
+		return parley.Errorf(parley.EFORBIDDEN, "role %s may not %s; %s may", p.Role, perm, parley.JoinNames(who))
 	}
 	return nil
 }
@@ -153,14 +158,6 @@ func Authorize(p Principal, accountID string, perm Permission) error {
 func Require(ctx context.Context, accountID string, perm Permission) error {
 	p, _ := FromContext(ctx)
 	return Authorize(p, accountID, perm)
-}
-
-func roleList(rs []Role) string {
-	ss := make([]string, len(rs))
-	for i, r := range rs {
-		ss[i] = string(r)
-	}
-	return strings.Join(ss, ", ")
 }
 
 // Keys of the principal in the context an API Gateway Lambda authorizer

@@ -12,12 +12,13 @@ import (
 // TestRoleTable restates the seeds' role tables: campaign managers and
 // admins create, view, edit and publish; LPA users (support) view only;
 // agents and agent managers have no access. API keys are for admins;
-// operator actions for operators alone.
+// operator actions for operators alone. Consumers' numbers are shown in
+// full to admins and campaign managers, masked to support.
 func TestRoleTable(t *testing.T) {
 	want := map[auth.Role]map[auth.Permission]bool{
-		auth.RoleAdmin:           {auth.Read: true, auth.Write: true, auth.ManageKeys: true, auth.ManageConnector: true},
+		auth.RoleAdmin:           {auth.Read: true, auth.Write: true, auth.ManageKeys: true, auth.ManageConnector: true, auth.ViewNumbers: true},
 		auth.RoleOperator:        {auth.Operate: true},
-		auth.RoleCampaignManager: {auth.Read: true, auth.Write: true},
+		auth.RoleCampaignManager: {auth.Read: true, auth.Write: true, auth.ViewNumbers: true},
 		auth.RoleSupport:         {auth.Read: true},
 		auth.RoleAgent:           {},
 		auth.RoleAgentManager:    {},

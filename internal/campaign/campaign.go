@@ -183,6 +183,9 @@ func (s *Service) Preview(ctx context.Context, accountID string, d Draft) (Accep
 		return Accepted{}, err
 	}
 	c.Recipients = len(rs)
+	if c.LaunchAt = launchAt(rs); c.LaunchAt.IsZero() {
+		c.CompletedAt = now // every recipient skipped at intake: nothing to send
+	}
 	return Accepted{Campaign: c, Recipients: rs, Accepted: accepted, Failed: failed, dailyLimit: acct.DailyLimit()}, nil
 }
 
@@ -290,7 +293,8 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 		AccountID: acct.ID, ID: s.newID(), Name: d.Name, Skill: d.Skill, TemplateID: d.TemplateID,
 		OutboundNumber: outbound, Channel: channel, Message: d.Message, OptOutText: optOut,
 		DefaultCountry: country, Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback, Template: tpl,
-		Apps: d.Apps,
+		Apps:      d.Apps,
+		CreatedBy: d.CreatedBy,
 	}, nil
 }
 
@@ -474,6 +478,18 @@ func (c *dueCache) place(r *parley.Recipient, where string) (code, detail string
 		r.Status = parley.StatusScheduled
 	}
 	return "", ""
+}
+
+// launchAt is the first allowed send of recipients: the earliest DueAt of
+// those still to be sent (zero when none is).
+func launchAt(rs []parley.Recipient) time.Time {
+	var first time.Time
+	for _, r := range rs {
+		if !r.Status.Final() && (first.IsZero() || r.DueAt.Before(first)) {
+			first = r.DueAt
+		}
+	}
+	return first
 }
 
 func endNote(s window.Schedule) string {

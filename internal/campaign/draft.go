@@ -48,6 +48,9 @@ type Draft struct {
 	Consumers []Consumer
 	Manual    string
 	CSV       io.Reader
+	// CreatedBy is who submits the campaign (the authenticated caller);
+	// the campaign keeps it.
+	CreatedBy string
 }
 
 // WindowSpec is a delivery window as the API carries it.

@@ -121,6 +121,17 @@ type Config struct {
 	// Lambda, where 127.0.0.1:9001 is the runtime API. Every other
 	// non-public address stays refused (package egress).
 	AllowLoopbackEgress bool
+	// EventsQueueURL is PARLEY_EVENTS_QUEUE_URL: the SQS queue lifecycle
+	// event deliveries to subscribed webhooks wait in (aws backend;
+	// created on an emulator when empty). Without it, on AWS, no event is
+	// pushed; subscriptions can still be managed and tested.
+	EventsQueueURL string
+	// EventsDLQURL is PARLEY_EVENTS_DLQ_URL: its dead-letter queue.
+	EventsDLQURL string
+	// EventBus is PARLEY_EVENT_BUS: the EventBridge event bus (name or
+	// ARN) lifecycle events are also put on (aws backend); empty puts
+	// them on none.
+	EventBus string
 }
 
 // Egress is the policy of outbound connections to what accounts configure.
@@ -132,6 +143,7 @@ var Names = []string{
 	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "PARLEY_MPS", "PARLEY_BURST", "AWS_ENDPOINT_URL",
 	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE", "PARLEY_REQUEST_RATE",
 	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL", "PARLEY_SIGNING_KMS_KEY_ID", "PARLEY_SECRETS_KMS_KEY_ID", "PARLEY_ALLOW_LOOPBACK_EGRESS",
+	"PARLEY_EVENTS_QUEUE_URL", "PARLEY_EVENTS_DLQ_URL", "PARLEY_EVENT_BUS",
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
@@ -152,6 +164,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Issuer: or("PARLEY_ISSUER", DefaultIssuer), Audience: or("PARLEY_AUDIENCE", DefaultAudience),
 		PublicURL:       strings.TrimRight(or("PARLEY_PUBLIC_URL", ""), "/"),
 		SecretsKMSKeyID: or("PARLEY_SECRETS_KMS_KEY_ID", ""),
+		EventsQueueURL:  or("PARLEY_EVENTS_QUEUE_URL", ""), EventsDLQURL: or("PARLEY_EVENTS_DLQ_URL", ""),
+		EventBus: or("PARLEY_EVENT_BUS", ""),
 	}
 	switch v := or("PARLEY_TRUST_FORWARDED", "false"); v {
 	case "true", "false":

@@ -109,6 +109,13 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST " + sandboxRepliesPath:  Requires(auth.Write),
 	"POST " + sandboxStatusesPath: Requires(auth.Write),
 
+	// Finding, opening and downloading campaigns: support reads too (it
+	// sees consumers' numbers masked: auth.ViewNumbers).
+	"GET " + campaignsPath:        Requires(auth.Read),
+	"GET " + campaignPath:         Requires(auth.Read),
+	"GET " + campaignsExportPath:  Requires(auth.Read),
+	"GET " + recipientsExportPath: Requires(auth.Read),
+
 	// API handoffs: settings, as templates are.
 	"POST " + handoffsPath:                       Requires(auth.Write),
 	"GET " + handoffsPath:                        Requires(auth.Read),
@@ -172,6 +179,17 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST " + phoneCampaignPath + "/contacts":  Requires(auth.Write),
 	"GET " + phoneCampaignPath + "/contacts":   Requires(auth.Read),
 	"GET " + phoneCampaignPath + "/stats":      Requires(auth.Read),
+
+	// Event subscriptions: settings, so admins and campaign managers
+	// change and test them and support views them (secrets are never
+	// shown after the answer that set them).
+	"POST " + eventSubscriptionsPath:               Requires(auth.Write),
+	"GET " + eventSubscriptionsPath:                Requires(auth.Read),
+	"GET " + eventSubscriptionPath:                 Requires(auth.Read),
+	"PUT " + eventSubscriptionPath:                 Requires(auth.Write),
+	"DELETE " + eventSubscriptionPath:              Requires(auth.Write),
+	"GET " + eventSubscriptionPath + "/deliveries": Requires(auth.Read),
+	"POST " + eventSubscriptionPath + "/test":      Requires(auth.Write),
 })
 
 // AccessOf returns the access rule of the route with method and pattern.

@@ -33,6 +33,19 @@ type authWorld struct {
 func newAuthWorld(t *testing.T) *authWorld {
 	t.Helper()
 	w := newWorld(t)
+	clock := parley.ClockFunc(func() time.Time { return noonUTC })
+	tokens := testTokens(t, clock, w.store)
+	w.srv.Auth, w.srv.Operators = tokens, tokens.Operators()
+	w.srv.Clients = &auth.Clients{Store: w.store, Tokens: tokens, Clock: clock, Cost: auth.HashCost{Time: 1, MemoryKiB: 64, Threads: 1}}
+	w.srv.TokenLimits = httpapi.NewTokenLimits(clock)
+	w.h = w.srv.Handler()
+	return &authWorld{world: w, tokens: tokens}
+}
+
+// testTokens issues and verifies the tokens of a test world, with a new
+// key, on clock, its API clients read from clients.
+func testTokens(t *testing.T, clock parley.Clock, clients auth.ClientReader) *auth.Tokens {
+	t.Helper()
 	key, err := auth.GenerateEd25519()
 	if err != nil {
 		t.Fatal(err)
@@ -41,13 +54,7 @@ func newAuthWorld(t *testing.T) *authWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := parley.ClockFunc(func() time.Time { return noonUTC })
-	tokens := &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: clock, Clients: w.store}
-	w.srv.Auth, w.srv.Operators = tokens, tokens.Operators()
-	w.srv.Clients = &auth.Clients{Store: w.store, Tokens: tokens, Clock: clock, Cost: auth.HashCost{Time: 1, MemoryKiB: 64, Threads: 1}}
-	w.srv.TokenLimits = httpapi.NewTokenLimits(clock)
-	w.h = w.srv.Handler()
-	return &authWorld{world: w, tokens: tokens}
+	return &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: clock, Clients: clients}
 }
 
 func (w *authWorld) mint(t *testing.T, account string, role auth.Role) string {

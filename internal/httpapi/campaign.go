@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/campaign/upload"
 	"github.com/parleyhq/parley/internal/parley"
@@ -284,6 +285,9 @@ type ConversationsResponse struct {
 	CampaignStatus       string         `json:"campaignStatus"`
 	ParleyCampaignStatus string         `json:"parleyCampaignStatus"`
 	Conversations        []Conversation `json:"conversations"`
+	// NextCursor continues a paged request; absent on its last page and
+	// on LivePerson's request.
+	NextCursor string `json:"nextCursor,omitempty"`
 }
 
 // Conversation is the delivery state of one recipient: LivePerson's id,
@@ -509,6 +513,9 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
+	if p, ok := auth.FromContext(r.Context()); ok {
+		d.CreatedBy = p.Subject
+	}
 	acc, err := s.Campaigns.Create(r.Context(), r.PathValue("accountId"), d.Draft)
 	var rejected *campaign.RejectedError
 	resp := CreateCampaignResponse{RequestTraceID: uuid.NewString(), AcceptedConsumers: []AcceptedConsumer{}}
@@ -587,25 +594,53 @@ func (d draftRequest) failedConsumers(os []campaign.Outcome) []FailedConsumer {
 	return out
 }
 
+// conversations answers LivePerson's campaign status route: without query
+// parameters (LivePerson's request) the campaign's status and every
+// recipient in one answer; with limit, cursor or status, one page of the
+// recipients (those in the statuses named) and a nextCursor, the
+// campaign's status then being its phase (no recipient is counted).
 func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.Campaigns.Report(r.Context(), r.PathValue("accountId"), r.PathValue("campaignId"))
+	statuses, after, limit, paged, err := conversationPaging(r.URL.Query())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	opened, err := s.openedBy(r.Context(), rep.Campaign)
+	var resp ConversationsResponse
+	var recipients []parley.Recipient
+	var c parley.Campaign
+	if paged {
+		if c, err = s.Campaigns.Campaign(r.Context(), r.PathValue("accountId"), r.PathValue("campaignId")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		page, err := s.Campaigns.Recipients(r.Context(), c, statuses, after, limit)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		phase := c.Phase(s.now())
+		resp = ConversationsResponse{CampaignStatus: lpPhase(phase), ParleyCampaignStatus: phase, NextCursor: recipientCursor(page.Next)}
+		recipients = page.Recipients
+	} else {
+		rep, err := s.Campaigns.Report(r.Context(), r.PathValue("accountId"), r.PathValue("campaignId"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		c, recipients = rep.Campaign, rep.Recipients
+		resp = ConversationsResponse{CampaignStatus: lpCampaignStatus(rep.Status), ParleyCampaignStatus: rep.Status}
+	}
+	opened, err := s.openedBy(r.Context(), c)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	resp := ConversationsResponse{
-		ProactiveCampaignID: rep.Campaign.ID, CampaignName: rep.Campaign.Name,
-		CampaignStatus: lpCampaignStatus(rep.Status), ParleyCampaignStatus: rep.Status, Conversations: []Conversation{},
-	}
-	for _, rc := range rep.Recipients {
+	resp.ProactiveCampaignID, resp.CampaignName, resp.Conversations = c.ID, c.Name, make([]Conversation, 0, len(recipients))
+	mask := consumerMask(r.Context())
+	for _, rc := range recipients {
 		conv := Conversation{
 			ID: rc.ID, Status: lpStatus(rc.Status), ParleyStatus: string(rc.Status),
-			ConsumerContent:   content(rc.Phone, rc.ConsumerID),
+			ConsumerContent:   content(mask(rc.Phone), mask(rc.ConsumerID)),
 			ProviderMessageID: rc.ProviderMessageID, UpdatedAt: timestamp(rc.UpdatedAt),
 		}
 		if rc.ErrorMessage != "" {
@@ -636,12 +671,12 @@ func control(change func(Campaigns, context.Context, string, string) (parley.Cam
 			s.fail(w, r, err)
 			return
 		}
-		rep, err := s.Campaigns.Report(r.Context(), c.AccountID, c.ID)
+		d, err := s.Campaigns.Detail(r.Context(), c.AccountID, c.ID)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, ControlResponse{ProactiveCampaignID: c.ID, CampaignStatus: rep.Status})
+		writeJSON(w, http.StatusOK, ControlResponse{ProactiveCampaignID: c.ID, CampaignStatus: d.Status})
 	}
 }
 

@@ -69,6 +69,7 @@ var idempotentCreates = map[string]createRoute{
 	"POST " + contactFiltersPath:                                          {limit: maxBody},
 	"POST " + phoneCampaignsPath:                                          {limit: maxBody},
 	"POST " + phoneCampaignPath + "/clone":                                {limit: maxBody},
+	"POST " + eventSubscriptionsPath:                                      {limit: maxBody},
 }
 
 // IsIdempotentCreate reports whether the route with method and pattern

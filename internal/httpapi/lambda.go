@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parleyhq/parley/internal/parley"
 )
 
 // LambdaHandler adapts h to API Gateway HTTP API (payload format 2.0)
@@ -21,9 +24,38 @@ func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTP
 			return events.APIGatewayV2HTTPResponse{}, err
 		}
 		w := &responseBuffer{header: http.Header{}, status: http.StatusOK}
-		h.ServeHTTP(w, req)
+		if aborted := serve(h, w, req); aborted && !w.overflowed {
+			return events.APIGatewayV2HTTPResponse{}, errAborted
+		}
 		return w.event(), nil
 	}
+}
+
+// MaxLambdaAnswer bounds the body of a Lambda answer: API Gateway takes at
+// most 6 MB from a function, JSON-encoded, and escaping a CSV's quotes
+// and line ends grows it; 4 MiB leaves room for that.
+const MaxLambdaAnswer = 4 << 20
+
+// errAborted fails an invocation whose handler cut its answer short
+// (http.ErrAbortHandler): no partial answer is sent as if it were whole.
+var errAborted = errors.New("the handler aborted its answer")
+
+// errAnswerTooLarge is what a write past MaxLambdaAnswer returns.
+var errAnswerTooLarge = errors.New("the answer exceeds what API Gateway takes from a function")
+
+// serve runs h, reporting whether it aborted with http.ErrAbortHandler (as
+// a download that fails midway does); any other panic goes on.
+func serve(h http.Handler, w http.ResponseWriter, r *http.Request) (aborted bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			aborted = true
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return false
 }
 
 func toRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Request, error) {
@@ -66,11 +98,14 @@ func toRequest(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Re
 }
 
 // responseBuffer is an http.ResponseWriter that becomes a Lambda response.
+// It takes at most MaxLambdaAnswer bytes; past them it is overflowed and
+// becomes a problem saying so.
 type responseBuffer struct {
-	header  http.Header
-	status  int
-	wrote   bool
-	payload bytes.Buffer
+	header     http.Header
+	status     int
+	wrote      bool
+	payload    bytes.Buffer
+	overflowed bool
 }
 
 func (b *responseBuffer) Header() http.Header { return b.header }
@@ -83,10 +118,20 @@ func (b *responseBuffer) WriteHeader(status int) {
 
 func (b *responseBuffer) Write(p []byte) (int, error) {
 	b.WriteHeader(http.StatusOK)
+	if b.overflowed || b.payload.Len()+len(p) > MaxLambdaAnswer {
+		b.overflowed = true
+		return 0, errAnswerTooLarge
+	}
 	return b.payload.Write(p)
 }
 
 func (b *responseBuffer) event() events.APIGatewayV2HTTPResponse {
+	if b.overflowed {
+		tooLarge := &responseBuffer{header: http.Header{}}
+		writeProblem(tooLarge, problemOf(parley.Errorf(parley.ETOOLARGE,
+			"the answer exceeds the %d MiB this deployment's functions may answer through API Gateway; page through a large campaign's recipients with GET …/campaign/{campaignId}/conversations?limit=1000&cursor=…", MaxLambdaAnswer>>20)))
+		return tooLarge.event()
+	}
 	resp := events.APIGatewayV2HTTPResponse{StatusCode: b.status, Headers: map[string]string{}}
 	for k, vs := range b.header {
 		if k == "Set-Cookie" {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -78,5 +79,37 @@ func TestLambdaHandler(t *testing.T) {
 	bad := events.APIGatewayV2HTTPRequest{RawPath: "/x", IsBase64Encoded: true, Body: "%%%"}
 	if _, err := LambdaHandler(h)(context.Background(), bad); err == nil {
 		t.Error("an undecodable base64 body was accepted")
+	}
+}
+
+// TestLambdaAnswerBounds checks what the adapter does with an answer API
+// Gateway would refuse (too large: a problem saying so) and with one its
+// handler cut short (the invocation fails: no partial answer looks whole).
+func TestLambdaAnswerBounds(t *testing.T) {
+	ev := events.APIGatewayV2HTTPRequest{RawPath: "/x", RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET"}}}
+	large := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/csv")
+		line := []byte(strings.Repeat("x", 1023) + "\n")
+		for range MaxLambdaAnswer/len(line) + 1 {
+			if _, err := w.Write(line); err != nil {
+				panic(http.ErrAbortHandler) // as a download does
+			}
+		}
+	})
+	resp, err := LambdaHandler(large)(context.Background(), ev)
+	if err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Headers["Content-Type"] != "application/problem+json" ||
+		!strings.Contains(resp.Body, "conversations?limit=1000") {
+		t.Errorf("too large an answer = %d %v %.200s, %v", resp.StatusCode, resp.Headers, resp.Body, err)
+	}
+	cut := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("id\n1\n"))
+		panic(http.ErrAbortHandler)
+	})
+	if resp, err := LambdaHandler(cut)(context.Background(), ev); err == nil {
+		t.Errorf("an answer cut short = %d %q, nil; want the invocation to fail", resp.StatusCode, resp.Body)
+	}
+	fits := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(make([]byte, MaxLambdaAnswer)) })
+	if resp, err := LambdaHandler(fits)(context.Background(), ev); err != nil || resp.StatusCode != http.StatusOK || len(resp.Body) != MaxLambdaAnswer {
+		t.Errorf("an answer of exactly the bound = %d (%d bytes), %v", resp.StatusCode, len(resp.Body), err)
 	}
 }

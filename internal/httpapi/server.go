@@ -20,6 +20,7 @@ import (
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // Campaigns is the campaign service the routes call.
@@ -27,6 +28,11 @@ type Campaigns interface {
 	Create(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
 	Parse(ctx context.Context, accountID string, d campaign.Draft) (campaign.Accepted, error)
 	Report(ctx context.Context, accountID, campaignID string) (campaign.Report, error)
+	Campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
+	Detail(ctx context.Context, accountID, campaignID string) (campaign.Detail, error)
+	List(ctx context.Context, accountID string, q campaign.ListQuery) (store.CampaignPage, error)
+	Recipients(ctx context.Context, c parley.Campaign, statuses []parley.RecipientStatus, after, limit int) (campaign.RecipientPage, error)
+	EachRecipient(ctx context.Context, c parley.Campaign, fn func([]parley.Recipient) error) (map[parley.RecipientStatus]int, error)
 	Pause(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 	Resume(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
 	Cancel(ctx context.Context, accountID, campaignID string) (parley.Campaign, error)
@@ -103,6 +109,9 @@ type Server struct {
 	// PhoneCampaigns keeps telephone campaigns; their routes answer 404
 	// while unset.
 	PhoneCampaigns PhoneCampaigns
+	// EventSubscriptions keeps the webhook endpoints lifecycle events are
+	// pushed to; their routes answer 404 while unset.
+	EventSubscriptions EventSubscriptions
 	// Conversations and Broadcasts serve the conversations replies open
 	// and the provider broadcast campaigns that route them; their routes
 	// answer 404 while unset.
@@ -184,10 +193,12 @@ func (s *Server) Routes() []Route {
 		{http.MethodPost, optOutImportPath, needOptOuts((*Server).importOptOuts)},
 		{http.MethodGet, optOutExportPath, needOptOuts((*Server).exportOptOuts)},
 	}
+	rs = append(rs, campaignListRoutes()...)
 	rs = append(rs, handoffRoutes()...)
 	rs = append(rs, conversationRoutes()...)
 	rs = append(rs, contactRoutes()...)
 	rs = append(rs, phoneCampaignRoutes()...)
+	rs = append(rs, eventSubscriptionRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
 	if s.DeadLetters != nil {
 		rs = append(rs, Route{http.MethodPost, "/admin/dlq/redrive", (*Server).redrive})

@@ -16,9 +16,10 @@ type BatchHandler interface {
 	HandleBatch(ctx context.Context, ms []queue.Message) []error
 }
 
-// SQS returns the handler of the dispatcher function: every record whose job
-// is not finished is reported in BatchItemFailures, so the event source
-// mapping deletes only the finished ones.
+// SQS returns the handler of a function fed by a queue (the dispatcher, the
+// event push function): every record whose job is not finished is reported
+// in BatchItemFailures, so the event source mapping deletes only the
+// finished ones.
 func SQS(h BatchHandler) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		ms := Messages(ev)

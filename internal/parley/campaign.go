@@ -2,6 +2,7 @@ package parley
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/parleyhq/parley/internal/window"
@@ -61,6 +62,15 @@ type Campaign struct {
 	Apps []string `json:"apps,omitempty"`
 	// State says whether the campaign may send; the zero value is active.
 	State CampaignState `json:"state,omitempty"`
+	// CreatedBy is who created the campaign: the authenticated principal's
+	// subject (an API client id, or a signed-in user).
+	CreatedBy string `json:"createdBy,omitempty"`
+	// LaunchAt is the campaign's first allowed send: the earliest DueAt of
+	// its recipients when it was accepted.
+	LaunchAt time.Time `json:"launchAt,omitzero"`
+	// CompletedAt is when every recipient was found final (nothing more
+	// will be sent); zero until then.
+	CompletedAt time.Time `json:"completedAt,omitzero"`
 }
 
 // CampaignState is whether a campaign may send.
@@ -124,6 +134,55 @@ func CampaignStatus(counts map[RecipientStatus]int) string {
 		return CampaignInProgress
 	}
 }
+
+// Campaign phases: the status the campaign list and detail show. They
+// extend the statuses LivePerson's Proactive tool shows (SCHEDULED,
+// RUNNING, PAUSED, FINISHED, CANCELLED) with EXPIRED: the campaign's end
+// time passed before all its recipients were reached.
+const (
+	PhaseScheduled = "SCHEDULED"
+	PhaseRunning   = "RUNNING"
+	PhasePaused    = "PAUSED"
+	PhaseFinished  = "FINISHED"
+	PhaseCancelled = "CANCELLED"
+	PhaseExpired   = "EXPIRED"
+)
+
+// Phases lists every phase.
+var Phases = []string{PhaseScheduled, PhaseRunning, PhasePaused, PhaseFinished, PhaseCancelled, PhaseExpired}
+
+// Phase is the campaign's phase at now, from what its item records alone
+// (no recipient is read): CANCELLED once cancelled; FINISHED once every
+// recipient was found final (CompletedAt); EXPIRED once its end time
+// passed; PAUSED while paused; SCHEDULED before its first allowed send;
+// RUNNING otherwise. A campaign whose recipients all became final is
+// RUNNING until something counts them (see Completes).
+func (c Campaign) Phase(now time.Time) string {
+	switch {
+	case c.State == StateCancelled:
+		return PhaseCancelled
+	case !c.CompletedAt.IsZero():
+		return PhaseFinished
+	case !c.Schedule.EndAt.IsZero() && !now.Before(c.Schedule.EndAt):
+		return PhaseExpired
+	case c.State == StatePaused:
+		return PhasePaused
+	case now.Before(c.LaunchAt):
+		return PhaseScheduled
+	}
+	return PhaseRunning
+}
+
+// Completes reports whether counts (a campaign's recipients per status)
+// show every recipient final: the moment to record CompletedAt. A
+// recipient never leaves a final status for one that sends again, so the
+// mark, once set, stays true.
+func Completes(counts map[RecipientStatus]int) bool {
+	return CampaignStatus(counts) == CampaignCompleted
+}
+
+// ValidPhase reports whether s names a phase.
+func ValidPhase(s string) bool { return slices.Contains(Phases, s) }
 
 // RecipientID names the recipient at 1-based position seq of its campaign.
 // Fixed width keeps lexical and numeric order the same.

@@ -5,7 +5,10 @@
 // It imports no AWS package and does no I/O.
 package parley
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Clock tells the time. Production code uses SystemClock; tests inject a fixed
 // or stepping clock so windows and schedules are reproducible.
@@ -24,3 +27,13 @@ type ClockFunc func() time.Time
 
 // Now calls f.
 func (f ClockFunc) Now() time.Time { return f() }
+
+// JoinNames lists names, such as the values of an enumeration, comma
+// separated: what an error says a value must be one of.
+func JoinNames[T ~string](names []T) string {
+	ss := make([]string, len(names))
+	for i, n := range names {
+		ss[i] = string(n)
+	}
+	return strings.Join(ss, ", ")
+}

@@ -24,6 +24,65 @@ type Campaigns interface {
 	SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error)
 	// PendingFanout lists campaigns whose recipients are not all queued yet.
 	PendingFanout(ctx context.Context) ([]parley.Campaign, error)
+	// ListCampaigns lists an account's campaigns newest first (by
+	// CreatedAt, then ID, both descending) that match f, starting after
+	// position after (the zero position starts at the newest). It returns
+	// at most limit campaigns (1..MaxCampaignPage) and examines at most
+	// MaxCampaignScan: a page may hold fewer than limit campaigns and
+	// still have a Next, which continues where this one stopped.
+	ListCampaigns(ctx context.Context, accountID string, f CampaignFilter, after CampaignPosition, limit int) (CampaignPage, error)
+	// CompleteCampaign records that every recipient of the campaign is
+	// final, at at, unless it is recorded already (the first time stays),
+	// and returns the campaign. ENOTFOUND when there is no such campaign.
+	CompleteCampaign(ctx context.Context, accountID, campaignID string, at time.Time) (parley.Campaign, error)
+}
+
+// Bounds of a campaign listing.
+const (
+	MaxCampaignPage = 100
+	// MaxCampaignScan bounds the campaigns one listing call examines, so
+	// that a filter that matches few costs a bounded read per call.
+	MaxCampaignScan = 10 * MaxCampaignPage
+)
+
+// CampaignFilter selects campaigns by what their item records: channel
+// and skill (exact; empty for any) and creation time (From inclusive, To
+// exclusive; zero for unbounded).
+type CampaignFilter struct {
+	Channel     parley.Channel
+	Skill       string
+	CreatedFrom time.Time
+	CreatedTo   time.Time
+}
+
+// Matches reports whether c passes f.
+func (f CampaignFilter) Matches(c parley.Campaign) bool {
+	return (f.Channel == "" || c.Channel == f.Channel) && (f.Skill == "" || c.Skill == f.Skill) &&
+		(f.CreatedFrom.IsZero() || !c.CreatedAt.Before(f.CreatedFrom)) &&
+		(f.CreatedTo.IsZero() || c.CreatedAt.Before(f.CreatedTo))
+}
+
+// CampaignPosition is a place in an account's campaigns, newest first:
+// listing after it continues with the campaigns older than it. The zero
+// position is before the newest.
+type CampaignPosition struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// IsZero reports whether p is the start of the listing.
+func (p CampaignPosition) IsZero() bool { return p.ID == "" && p.CreatedAt.IsZero() }
+
+// PositionOf is the position of c in its account's listing.
+func PositionOf(c parley.Campaign) CampaignPosition {
+	return CampaignPosition{CreatedAt: c.CreatedAt, ID: c.ID}
+}
+
+// CampaignPage is one page of a campaign listing. Next is the position to
+// list after for the next page; zero on the last.
+type CampaignPage struct {
+	Campaigns []parley.Campaign
+	Next      CampaignPosition
 }
 
 // Recipients keeps campaigns' recipients (written by

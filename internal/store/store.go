@@ -3,7 +3,7 @@
 // transitions, account settings, templates, channel configurations, API
 // clients, push tokens, opt-outs, seen marks, reply routing (outbound
 // contexts, conversations, broadcasts, report events), the answers of
-// idempotent creates and the daily recipient counts. Consumers depend on
+// idempotent creates, the daily recipient counts and event subscriptions. Consumers depend on
 // the ports they use; Store composes them all for wiring. Adapters live in sub-packages (embedded,
 // dynamo) and all pass the contract suite in storetest.
 //
@@ -38,4 +38,5 @@ type Store interface {
 	DailyCounts
 	Contacts
 	PhoneCampaigns
+	EventSubscriptions
 }

@@ -2,7 +2,7 @@
 // change of a conversation is POSTed as JSON to the URL in the account's
 // settings, signed with the account's secret (HMAC-SHA256 over a timestamp
 // and the body, in the Parley-Signature header), and retried with
-// exponential backoff while the platform answers 429 or 5xx or cannot be
+// exponential backoff while the platform answers 408, 429 or 5xx or cannot be
 // reached. The URL is the account's own, so requests go through an egress
 // client: public addresses only, no redirects. Verify is the check a
 // receiving platform runs.
@@ -10,6 +10,7 @@ package agentpush
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -95,7 +96,7 @@ type DeliveryError struct {
 	Host     string // the platform's host; the URL may carry a token
 	Status   int    // the last HTTP status, 0 when none came back
 	Attempts int
-	// Permanent: the platform refused the event (a 4xx other than 429,
+	// Permanent: the platform refused the event (a 4xx other than 408 and 429,
 	// or a redirect), or egress refused its address (Err wraps the
 	// *egress.RefusedError); sending it again unchanged will not help.
 	Permanent bool
@@ -162,7 +163,7 @@ func (c *Client) Deliver(ctx context.Context, target, secret, eventType, deliver
 			failure.Permanent = true
 			c.log().WarnContext(ctx, "agent platform address refused", "host", host, "address", refused.Address, "class", refused.Class, "delivery", deliveryID)
 			return failure
-		case err == nil && status != http.StatusTooManyRequests && status < 500:
+		case err == nil && !Retryable(status):
 			failure.Permanent = true
 			c.log().WarnContext(ctx, "agent platform refused the event", "host", host, "status", status, "delivery", deliveryID)
 			return failure
@@ -188,37 +189,91 @@ func (c *Client) Deliver(ctx context.Context, target, secret, eventType, deliver
 // try makes one attempt: the status, the wait a Retry-After asks for, and
 // the transport error.
 func (c *Client) try(ctx context.Context, target, secret, eventType, deliveryID string, body []byte) (int, time.Duration, error) {
-	now := c.clock().Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return 0, 0, fmt.Errorf("build request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Parley-Connector/1")
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(HeaderSignature, Sign(secret, now, body))
-	req.Header.Set(HeaderEvent, eventType)
-	req.Header.Set(HeaderDelivery, deliveryID)
 	httpClient := c.HTTP
 	if httpClient == nil {
 		httpClient = defaultHTTP
 	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	return resp.StatusCode, retryAfter(resp.Header.Get("Retry-After")), nil
+	ans, err := Post(ctx, httpClient, c.clock().Now(), Attempt{URL: target, Secret: secret, Event: eventType, Delivery: deliveryID, Body: body})
+	return ans.Status, ans.RetryAfter, err
 }
 
-// retryAfter reads a Retry-After of delay-seconds; dates and garbage are 0.
-func retryAfter(v string) time.Duration {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n <= 0 {
+// UserAgent is the User-Agent of a delivery unless its Attempt names one.
+const UserAgent = "Parley-Connector/1"
+
+// Attempt is one signed POST of an event.
+type Attempt struct {
+	URL    string
+	Secret string
+	// Event is the event's type (HeaderEvent); Delivery its id
+	// (HeaderDelivery), the same on every attempt of it.
+	Event, Delivery string
+	Body            []byte
+	UserAgent       string // UserAgent when empty
+}
+
+// Answer is what an attempt got back.
+type Answer struct {
+	Status int
+	// RetryAfter is the wait the answer's Retry-After asks for; 0 when
+	// it has none (see RetryAfter).
+	RetryAfter time.Duration
+}
+
+// maxAnswerRead bounds how much of an answer's body is read (and
+// discarded, so the connection can be reused).
+const maxAnswerRead = 64 << 10
+
+// Post makes one attempt of a, signed at now, through hc, which must be an
+// egress client: JSON, the signature and the event's type and id in the
+// headers above. It returns the answer whatever its status, and the
+// transport error when none came back (wrapping *egress.RefusedError when
+// egress refused the address).
+func Post(ctx context.Context, hc *http.Client, now time.Time, a Attempt) (Answer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.URL, bytes.NewReader(a.Body))
+	if err != nil {
+		return Answer{}, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", cmp.Or(a.UserAgent, UserAgent))
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(HeaderSignature, Sign(a.Secret, now, a.Body))
+	req.Header.Set(HeaderEvent, a.Event)
+	req.Header.Set(HeaderDelivery, a.Delivery)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return Answer{}, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerRead))
+	return Answer{Status: resp.StatusCode, RetryAfter: RetryAfter(resp.Header.Get("Retry-After"), now)}, nil
+}
+
+// Retryable reports whether an answer of status may pass if the request is
+// sent again unchanged: 408 Request Timeout, 429 Too Many Requests and
+// 5xx. Every other status (a 4xx, or a redirect, which is never followed)
+// is the receiver's refusal.
+func Retryable(status int) bool {
+	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500
+}
+
+// maxRetryAfter bounds what RetryAfter reads.
+const maxRetryAfter = 24 * time.Hour
+
+// RetryAfter reads a Retry-After value (RFC 9110): delay-seconds, or an
+// HTTP-date, which counts from now. Garbage, and a date already past, are
+// 0; a longer wait than 24 h is 24 h.
+func RetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
 		return 0
 	}
-	return time.Duration(min(n, 3600)) * time.Second
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		d = time.Duration(min(max(n, 0), int64(maxRetryAfter/time.Second))) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		d = at.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
 }
 
 // backoff is the wait after the n-th failed attempt.

@@ -270,3 +270,46 @@ func FuzzParseSignature(f *testing.F) {
 		}
 	})
 }
+
+func TestRetryAfter(t *testing.T) {
+	for _, tt := range []struct {
+		v    string
+		want time.Duration
+	}{
+		{"", 0},
+		{"120", 2 * time.Minute},
+		{" 7 ", 7 * time.Second},
+		{"0", 0},
+		{"-5", 0},
+		{"soon", 0},
+		{"99999999999999999999", 0}, // out of int64: garbage
+		{"999999999", 24 * time.Hour},
+		{noon.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{noon.Add(-time.Hour).Format(http.TimeFormat), 0},
+		{noon.Add(72 * time.Hour).Format(http.TimeFormat), 24 * time.Hour},
+		{noon.Add(30 * time.Second).Format(time.RFC850), 30 * time.Second},
+	} {
+		if got := agentpush.RetryAfter(tt.v, noon); got != tt.want {
+			t.Errorf("RetryAfter(%q) = %s, want %s", tt.v, got, tt.want)
+		}
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	for status, want := range map[int]bool{200: false, 301: false, 400: false, 401: false, 404: false, 408: true, 410: false, 429: true, 500: true, 502: true, 503: true} {
+		if got := agentpush.Retryable(status); got != want {
+			t.Errorf("Retryable(%d) = %v, want %v", status, got, want)
+		}
+	}
+}
+
+func FuzzRetryAfter(f *testing.F) {
+	f.Add("120")
+	f.Add(noon.Format(http.TimeFormat))
+	f.Add("Sun, 06 Nov 1994 08:49:37 GMT")
+	f.Fuzz(func(t *testing.T, v string) {
+		if d := agentpush.RetryAfter(v, noon); d < 0 || d > 24*time.Hour {
+			t.Fatalf("RetryAfter(%q) = %s, outside 0..24h", v, d)
+		}
+	})
+}

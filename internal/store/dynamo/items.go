@@ -233,7 +233,20 @@ type campaignItem struct {
 	State          string        `dynamodbav:"state,omitempty"` // stateValue; absent on items older than states
 	Template       *templateJSON `dynamodbav:"template,omitempty"`
 	Apps           []string      `dynamodbav:"apps,omitempty"`
+	CreatedBy      string        `dynamodbav:"createdBy,omitempty"`
+	LaunchAt       time.Time     `dynamodbav:"launchAt"`
+	CompletedAt    time.Time     `dynamodbav:"completedAt"`
+	// CampaignsOf and CreatedKey place the campaign in IndexCampaigns;
+	// items written before the index have neither and are not listed.
+	CampaignsOf string `dynamodbav:"campaignsOf,omitempty"`
+	CreatedKey  string `dynamodbav:"createdKey,omitempty"`
 }
+
+// campaignsOf is the IndexCampaigns partition of an account's campaigns.
+func campaignsOf(accountID string) string { return "ACCOUNT#" + accountID }
+
+// createdKey is the IndexCampaigns sort key of the campaign at p.
+func createdKey(p store.CampaignPosition) string { return sortable(p.CreatedAt) + "#" + p.ID }
 
 // stateActive stores parley.StateActive, whose Go value is empty.
 const stateActive = "ACTIVE"
@@ -281,7 +294,10 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 		OutboundNumber: c.OutboundNumber, Channel: string(c.Channel), Message: c.Message, OptOutText: c.OptOutText,
 		DefaultCountry: c.DefaultCountry, Consent: c.Consent, Recipients: c.Recipients, FannedOut: c.FannedOut, CreatedAt: c.CreatedAt,
 		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State),
-		Template: (*templateJSON)(c.Template), Apps: c.Apps,
+		Apps:      c.Apps,
+		Template:  (*templateJSON)(c.Template),
+		CreatedBy: c.CreatedBy, LaunchAt: c.LaunchAt, CompletedAt: c.CompletedAt,
+		CampaignsOf: campaignsOf(c.AccountID), CreatedKey: createdKey(store.PositionOf(c)),
 	}
 	if !c.FanoutDone() {
 		it.FanoutPending = FanoutPendingValue
@@ -295,7 +311,9 @@ func (it campaignItem) domain() parley.Campaign {
 		OutboundNumber: it.OutboundNumber, Channel: parley.Channel(it.Channel), Message: it.Message, OptOutText: it.OptOutText,
 		DefaultCountry: it.DefaultCountry, Consent: it.Consent, Recipients: it.Recipients, FannedOut: it.FannedOut, CreatedAt: it.CreatedAt,
 		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State),
-		Template: (*parley.WhatsAppTemplate)(it.Template), Apps: it.Apps,
+		Apps:      it.Apps,
+		Template:  (*parley.WhatsAppTemplate)(it.Template),
+		CreatedBy: it.CreatedBy, LaunchAt: it.LaunchAt, CompletedAt: it.CompletedAt,
 	}
 }
 

@@ -49,6 +49,20 @@ const (
 	// by due time: partition key AttrDueShard, sort key AttrDueAt,
 	// projection ALL.
 	IndexDue = "due"
+	// AttrCampaignsOf is the campaigns index's partition key (S): every
+	// campaign item carries it, set to "ACCOUNT#<account>".
+	AttrCampaignsOf = "campaignsOf"
+	// AttrCreatedKey is the campaigns index's sort key (S): the campaign's
+	// CreatedAt in sortableLayout, "#", its id; string order is creation
+	// order, ties broken by id.
+	AttrCreatedKey = "createdKey"
+	// IndexCampaigns is the global secondary index of each account's
+	// campaigns by creation: partition key AttrCampaignsOf, sort key
+	// AttrCreatedKey, projection ALL. A listing queries it newest first
+	// (ScanIndexForward false), reading one index entry per campaign it
+	// examines: about 0.5 read units per 4 KB of campaigns, eventually
+	// consistent, never a scan.
+	IndexCampaigns = "campaigns"
 )
 
 // tableActiveTimeout bounds how long EnsureTable waits for a new table.
@@ -80,11 +94,12 @@ func CreateTableInput(table string) *dynamodb.CreateTableInput {
 	return &dynamodb.CreateTableInput{
 		TableName:            &table,
 		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: stringAttributes(AttrPK, AttrSK, AttrFanoutPending, AttrDueShard, AttrDueAt),
+		AttributeDefinitions: stringAttributes(AttrPK, AttrSK, AttrFanoutPending, AttrDueShard, AttrDueAt, AttrCampaignsOf, AttrCreatedKey),
 		KeySchema:            keySchema(AttrPK, AttrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
 			allIndex(IndexFanout, AttrFanoutPending, AttrPK),
 			allIndex(IndexDue, AttrDueShard, AttrDueAt),
+			allIndex(IndexCampaigns, AttrCampaignsOf, AttrCreatedKey),
 		},
 	}
 }

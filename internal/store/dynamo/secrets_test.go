@@ -223,3 +223,10 @@ func TestLargeIdempotentAnswerSplit(t *testing.T) {
 		t.Errorf("read back %d bytes, %v; want %d", len(got.Body), err, len(body))
 	}
 }
+
+func TestEventSecretEncryptedAtRest(t *testing.T) {
+	storetest.EventSecretAtRest(t, func(t *testing.T) (store.Store, storetest.Raw) {
+		s, client, name := newStore(t)
+		return s, rawOf(client, name)
+	})
+}

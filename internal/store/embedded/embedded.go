@@ -70,7 +70,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 				return err
 			}
 		}
-		return nil
+		return backfillCreated(tx)
 	})
 	if err != nil {
 		db.Close()
@@ -237,6 +237,9 @@ func (s *Store) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parl
 		if err := put(cb, key, c); err != nil {
 			return err
 		}
+		if err := indexCreated(tx, c); err != nil {
+			return err
+		}
 		if !c.FanoutDone() {
 			if err := tx.Bucket(bucketPending).Put(key, nil); err != nil {
 				return err
@@ -306,6 +309,21 @@ func (s *Store) SetFannedOut(ctx context.Context, accountID, campaignID string, 
 
 // SetCampaignState implements store.Campaigns.
 func (s *Store) SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error) {
+	return s.changeCampaign(accountID, campaignID, func(c *parley.Campaign) (bool, error) {
+		if !slices.Contains(from, c.State) {
+			return false, parley.Errorf(parley.ECONFLICT, "campaign %s is %s", campaignID, stateName(c.State))
+		}
+		c.State = to
+		return true, nil
+	})
+}
+
+// changeCampaign reads a campaign, lets change edit it, and writes it back
+// when change says so, in one batched transaction; change's error (a
+// failed condition) is returned with the campaign as stored, outside the
+// transaction, so that it never aborts the batch it shares. ENOTFOUND
+// when there is no such campaign.
+func (s *Store) changeCampaign(accountID, campaignID string, change func(*parley.Campaign) (bool, error)) (parley.Campaign, error) {
 	var c parley.Campaign
 	var outcome error
 	err := s.db.Batch(func(tx *bolt.Tx) error {
@@ -316,11 +334,10 @@ func (s *Store) SetCampaignState(ctx context.Context, accountID, campaignID stri
 			outcome = err
 			return nil
 		}
-		if !slices.Contains(from, c.State) {
-			outcome = parley.Errorf(parley.ECONFLICT, "campaign %s is %s", campaignID, stateName(c.State))
+		var write bool
+		if write, outcome = change(&c); !write {
 			return nil
 		}
-		c.State = to
 		return put(cb, key, c)
 	})
 	if err != nil {

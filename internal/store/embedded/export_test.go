@@ -75,3 +75,12 @@ func RawOf(s *Store) storetest.Raw {
 		},
 	}
 }
+
+// DropListingIndex deletes the campaigns' creation-order index, as a
+// database written before it had none.
+func DropListingIndex(t *testing.T, s *Store) {
+	t.Helper()
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketCampaignsByCreated) }); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -24,6 +24,7 @@ type Options struct {
 // under its port's name. newStore returns an empty store.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("Campaigns", func(t *testing.T) { Campaigns(t, newStore) })
+	t.Run("CampaignListing", func(t *testing.T) { CampaignListing(t, newStore) })
 	t.Run("Recipients", func(t *testing.T) { Recipients(t, newStore, opt) })
 	t.Run("Accounts", func(t *testing.T) { Accounts(t, newStore) })
 	t.Run("Templates", func(t *testing.T) { Templates(t, newStore) })
@@ -41,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("DailyCounts", func(t *testing.T) { DailyCounts(t, newStore, opt) })
 	t.Run("Contacts", func(t *testing.T) { Contacts(t, newStore) })
 	t.Run("PhoneCampaigns", func(t *testing.T) { PhoneCampaigns(t, newStore) })
+	t.Run("EventSubscriptions", func(t *testing.T) { EventSubscriptions(t, newStore) })
 }
 
 var t0 = time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
