@@ -50,9 +50,11 @@ fuzz:
 
 ## verify: the long checks make test only samples: Next against a
 ## minute-by-minute reference around every offset change of every tz zone
-## from 2026 to 2030 (internal/window TestNextSweep, some minutes)
+## from 2026 to 2030 (internal/window TestNextSweep, some minutes), and the
+## dispatcher fault injection on DynamoDB (moto_server, a minute a run)
 verify:
 	PARLEY_SWEEP=1 $(GO) test -count=1 -timeout 60m -run '^TestNextSweep$$' ./internal/window
+	PARLEY_DYNAMO_CRASH=1 $(GO) test -count=3 -timeout 30m -run '^TestKilledDispatchersOnDynamoDB$$' ./internal/dispatch
 
 ## build: the parley CLI into bin/
 build:

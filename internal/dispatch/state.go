@@ -32,18 +32,33 @@ type campaigns struct {
 	entries map[[2]string]*campaignEntry
 }
 
-// campaignEntry is one campaign as read at read, shared by the concurrent
-// checks that wait for the same read (done closes when it is in).
+// campaignEntry is one campaign as read at read (by the dispatcher's
+// clock) and at started (by the machine's monotonic clock), shared by the
+// concurrent checks that wait for the same read (done closes when it is
+// in).
 type campaignEntry struct {
-	done chan struct{}
-	read time.Time
-	c    parley.Campaign
-	err  error
+	done    chan struct{}
+	read    time.Time
+	started time.Time
+	c       parley.Campaign
+	err     error
+}
+
+// fresh reports whether the entry, once in, may still be used at now (by
+// the dispatcher's clock): it read no error and neither clock has moved
+// ttl since the read, nor the dispatcher's back. The machine's clock bounds
+// the age where the dispatcher's stands still (a test's, or one stepped by
+// hand), so that no clock can keep a campaign's stale state for ever; the
+// dispatcher's bounds it where it runs ahead of real time.
+func (e *campaignEntry) fresh(now time.Time, ttl time.Duration) bool {
+	age := now.Sub(e.read)
+	return e.err == nil && age >= 0 && age < ttl && time.Since(e.started) < ttl
 }
 
 // campaign returns the campaign of accountID and campaignID, read afresh
-// unless this process read it less than d.StateTTL ago (by d.Clock);
-// concurrent callers share one read. A failed read is not kept.
+// unless this process read it less than d.StateTTL ago, by d.Clock and by
+// real time (see fresh); concurrent callers share one read. A failed read
+// is not kept.
 func (d *Dispatcher) campaign(ctx context.Context, accountID, campaignID string) (parley.Campaign, error) {
 	if d.StateTTL <= 0 {
 		return d.Store.Campaign(ctx, accountID, campaignID)
@@ -57,9 +72,7 @@ func (d *Dispatcher) campaign(ctx context.Context, accountID, campaignID string)
 	if ok {
 		select {
 		case <-e.done:
-			if age := d.Clock.Now().Sub(e.read); e.err != nil || age < 0 || age >= d.StateTTL {
-				ok = false
-			}
+			ok = e.fresh(d.Clock.Now(), d.StateTTL)
 		default: // a read under way: share it
 		}
 	}
@@ -67,7 +80,7 @@ func (d *Dispatcher) campaign(ctx context.Context, accountID, campaignID string)
 		if len(d.cache.entries) >= maxCached {
 			d.cache.prune(d.Clock.Now(), d.StateTTL)
 		}
-		e = &campaignEntry{done: make(chan struct{}), read: d.Clock.Now(), err: errUnread}
+		e = &campaignEntry{done: make(chan struct{}), read: d.Clock.Now(), started: time.Now(), err: errUnread}
 		d.cache.entries[key] = e
 		d.cache.mu.Unlock()
 		defer close(e.done) // also if the read panics: waiters must not wait forever
@@ -83,13 +96,13 @@ func (d *Dispatcher) campaign(ctx context.Context, accountID, campaignID string)
 	}
 }
 
-// prune drops the entries read ttl or more before now; the caller holds
-// the lock.
+// prune drops the entries no longer fresh at now (see fresh); the caller
+// holds the lock.
 func (cs *campaigns) prune(now time.Time, ttl time.Duration) {
 	for k, e := range cs.entries {
 		select {
 		case <-e.done:
-			if now.Sub(e.read) >= ttl {
+			if !e.fresh(now, ttl) {
 				delete(cs.entries, k)
 			}
 		default:
