@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/internal/c2m"
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/contacts"
 	"github.com/parleyhq/parley/internal/dispatch"
 	"github.com/parleyhq/parley/internal/envelope/keyfile"
 	"github.com/parleyhq/parley/internal/eventpush"
@@ -34,6 +35,7 @@ import (
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/obs/xray"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/phonecampaign"
 	"github.com/parleyhq/parley/internal/queue"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/ratelimit"
@@ -189,11 +191,13 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.API = &httpapi.Server{
 		Campaigns: a.Campaigns, Accounts: a.Accounts, Templates: a.Templates, Handoffs: a.Handoffs, DeadLetters: a.Queue, Log: log,
 		Auth: tokens, Operators: tokens.Operators(), Clients: &auth.Clients{Store: a.Store, Tokens: tokens, Clock: clock},
-		TokenLimits:   httpapi.NewTokenLimits(clock),
-		PushTokens:    &pushtoken.Service{Store: a.Store, Clock: clock},
-		Channels:      &channels.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()},
-		OptOuts:       a.OptOuts,
-		Conversations: a.Replies, Broadcasts: a.Replies,
+		TokenLimits:    httpapi.NewTokenLimits(clock),
+		PushTokens:     &pushtoken.Service{Store: a.Store, Clock: clock},
+		Channels:       &channels.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()},
+		OptOuts:        a.OptOuts,
+		Contacts:       &contacts.Service{Store: a.Store, Clock: clock},
+		PhoneCampaigns: &phonecampaign.Service{Store: a.Store, Clock: clock},
+		Conversations:  a.Replies, Broadcasts: a.Replies,
 		Idempotency: a.Store, Clock: clock,
 	}
 	a.wireEvents(clock, log)

@@ -161,6 +161,33 @@ var routeAccess = withWebhooks(map[string]Access{
 	"GET /api/v2/account/{accountId}/broadcasts":                            Requires(auth.Read),
 	"GET /api/v2/account/{accountId}/broadcasts/{broadcastId}":              Requires(auth.Read),
 
+	// The contact directory telephone campaigns call from: campaign
+	// managers and admins manage it, support views it.
+	"GET " + contactsPath:         Requires(auth.Read),
+	"POST " + contactsPath:        Requires(auth.Write),
+	"GET " + contactPath:          Requires(auth.Read),
+	"PUT " + contactPath:          Requires(auth.Write),
+	"DELETE " + contactPath:       Requires(auth.Write),
+	"POST " + contactImportPath:   Requires(auth.Write),
+	"GET " + contactFiltersPath:   Requires(auth.Read),
+	"POST " + contactFiltersPath:  Requires(auth.Write),
+	"GET " + contactFilterPath:    Requires(auth.Read),
+	"PUT " + contactFilterPath:    Requires(auth.Write),
+	"DELETE " + contactFilterPath: Requires(auth.Write),
+
+	// Telephone campaigns: only admins and campaign managers ("Manage
+	// campaigns") create and control them; support views them.
+	"POST " + phoneCampaignsPath:               Requires(auth.Write),
+	"GET " + phoneCampaignsPath:                Requires(auth.Read),
+	"GET " + phoneCampaignPath:                 Requires(auth.Read),
+	"POST " + phoneCampaignPath + "/suspend":   Requires(auth.Write),
+	"POST " + phoneCampaignPath + "/resume":    Requires(auth.Write),
+	"POST " + phoneCampaignPath + "/terminate": Requires(auth.Write),
+	"POST " + phoneCampaignPath + "/clone":     Requires(auth.Write),
+	"POST " + phoneCampaignPath + "/contacts":  Requires(auth.Write),
+	"GET " + phoneCampaignPath + "/contacts":   Requires(auth.Read),
+	"GET " + phoneCampaignPath + "/stats":      Requires(auth.Read),
+
 	// Event subscriptions: settings, so admins and campaign managers
 	// change and test them and support views them (secrets are never
 	// shown after the answer that set them).

@@ -64,6 +64,11 @@ var idempotentCreates = map[string]createRoute{
 	"POST " + optOutsPath:                                                 {limit: maxBody},
 	"POST " + optOutImportPath:                                            {limit: maxOptOutImport},
 	"POST /api/v2/account/{accountId}/consumers/{consumerId}/push-tokens": {limit: maxBody},
+	"POST " + contactsPath:                                                {limit: maxBody},
+	"POST " + contactImportPath:                                           {limit: maxBody, uploads: true},
+	"POST " + contactFiltersPath:                                          {limit: maxBody},
+	"POST " + phoneCampaignsPath:                                          {limit: maxBody},
+	"POST " + phoneCampaignPath + "/clone":                                {limit: maxBody},
 	"POST " + eventSubscriptionsPath:                                      {limit: maxBody},
 }
 

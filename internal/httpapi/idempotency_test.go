@@ -272,8 +272,8 @@ func TestIdempotentCreatesAreRoutes(t *testing.T) {
 			}
 		}
 	}
-	if n != 9 {
-		t.Errorf("%d routes honour %s, want the 9 creates", n, httpapi.IdempotencyKeyHeader)
+	if n != 14 {
+		t.Errorf("%d routes honour %s, want the 14 creates", n, httpapi.IdempotencyKeyHeader)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/parleyhq/parley/internal/inbound/optout"
@@ -76,6 +77,20 @@ func optOutResponse(e parley.OptOut) OptOutResponse {
 	return OptOutResponse{Phone: e.Phone, Channel: string(e.Channel), Source: e.Source, CreatedAt: timestamp(e.CreatedAt)}
 }
 
+// pageLimit reads a listing's limit query parameter: 1 to 1000, 100 when
+// absent.
+func pageLimit(q url.Values) (int, error) {
+	v := q.Get("limit")
+	if v == "" {
+		return defaultOptOutPage, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, parley.FieldErrorf("limit", "limit %q is not a whole number from 1 to 1000", v)
+	}
+	return n, nil
+}
+
 // needOptOuts answers 404 for the opt-out routes of a server without an
 // opt-out service.
 func needOptOuts(h func(*Server, http.ResponseWriter, *http.Request)) func(*Server, http.ResponseWriter, *http.Request) {
@@ -90,14 +105,10 @@ func needOptOuts(h func(*Server, http.ResponseWriter, *http.Request)) func(*Serv
 
 func (s *Server) listOptOuts(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := defaultOptOutPage
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			s.fail(w, r, parley.FieldErrorf("limit", "limit %q is not a whole number from 1 to 1000", v))
-			return
-		}
-		limit = n
+	limit, err := pageLimit(q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	page, err := s.OptOuts.List(r.Context(), r.PathValue("accountId"), parley.Channel(q.Get("channel")), q.Get("cursor"), limit)
 	if err != nil {

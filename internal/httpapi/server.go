@@ -116,6 +116,12 @@ type Server struct {
 	PushTokens PushTokens
 	// OptOuts keeps accounts' opt-out lists.
 	OptOuts OptOuts
+	// Contacts is each account's contact directory; its routes answer 404
+	// while unset.
+	Contacts Contacts
+	// PhoneCampaigns keeps telephone campaigns; their routes answer 404
+	// while unset.
+	PhoneCampaigns PhoneCampaigns
 	// EventSubscriptions keeps the webhook endpoints lifecycle events are
 	// pushed to; their routes answer 404 while unset.
 	EventSubscriptions EventSubscriptions
@@ -206,6 +212,8 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, handoffRoutes()...)
 	rs = append(rs, c2mRouteList()...)
 	rs = append(rs, conversationRoutes()...)
+	rs = append(rs, contactRoutes()...)
+	rs = append(rs, phoneCampaignRoutes()...)
 	rs = append(rs, eventSubscriptionRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
 	if s.DeadLetters != nil {

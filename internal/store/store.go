@@ -38,5 +38,7 @@ type Store interface {
 	Idempotency
 	DailyCounts
 	Calls
+	Contacts
+	PhoneCampaigns
 	EventSubscriptions
 }

@@ -249,7 +249,7 @@ func (Provider) Signed(req gateway.WebhookRequest) error {
 // Authorize refuses the webhooks of an account without an auth token.
 func (Provider) Authorize(cfg parley.ChannelConfig, req gateway.WebhookRequest) error {
 	if t, _ := CredentialsOf(cfg.Credentials); t.AuthToken == "" {
-		return gateway.Refused("account %s has no Twilio auth token to verify webhooks with (twilio.authToken)", req.AccountID)
+		return noAuthToken(req.AccountID)
 	}
 	return nil
 }
@@ -259,21 +259,11 @@ func (Provider) Authorize(cfg parley.ChannelConfig, req gateway.WebhookRequest) 
 // anything is read from the form, and the form must name the account's
 // Twilio account. The answer is empty TwiML.
 func (p Provider) Webhook(cfg parley.ChannelConfig, req gateway.WebhookRequest) (gateway.Events, error) {
-	if err := p.Authorize(cfg, req); err != nil {
-		return gateway.Events{}, err
-	}
 	accountID := req.AccountID
 	t, _ := CredentialsOf(cfg.Credentials)
-	token := t.AuthToken.Reveal()
-	form, err := url.ParseQuery(string(req.Body))
+	form, err := VerifiedForm(t, accountID, req.URL, req.Body, req.Header.Get(SignatureHeader))
 	if err != nil {
-		return gateway.Events{}, parley.Errorf(parley.EINVALID, "the body is not a form")
-	}
-	if !ValidSignature(token, req.URL, form, req.Header.Get(SignatureHeader)) {
-		return gateway.Events{}, gateway.BadSignature(SignatureHeader, accountID)
-	}
-	if sid := form.Get("AccountSid"); sid != t.AccountSID {
-		return gateway.Events{}, gateway.Refused("the request is for Twilio account %q, not the one account %s is configured with", sid, accountID)
+		return gateway.Events{}, err
 	}
 	ev := gateway.Events{Answer: []byte(twimlEmpty), ContentType: "text/xml; charset=utf-8"}
 	if statusCallback(form) {

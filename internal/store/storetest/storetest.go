@@ -41,6 +41,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("Idempotency", func(t *testing.T) { Idempotency(t, newStore, opt) })
 	t.Run("DailyCounts", func(t *testing.T) { DailyCounts(t, newStore, opt) })
 	t.Run("Calls", func(t *testing.T) { Calls(t, newStore) })
+	t.Run("Contacts", func(t *testing.T) { Contacts(t, newStore) })
+	t.Run("PhoneCampaigns", func(t *testing.T) { PhoneCampaigns(t, newStore) })
 	t.Run("EventSubscriptions", func(t *testing.T) { EventSubscriptions(t, newStore) })
 }
 

@@ -1,0 +1,73 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/phonecampaign"
+)
+
+func TestPhoneCampaignRoutes(t *testing.T) {
+	w := contactsWorld(t)
+	w.srv.PhoneCampaigns = &phonecampaign.Service{Store: w.store, Clock: parley.ClockFunc(time.Now)}
+	w.h = w.srv.Handler()
+	for _, body := range []string{`{"name":"Ann","phone":"+12025550142"}`, `{"name":"Bob","phone":"+12025550143"}`, `{"name":"Cy"}`} {
+		if resp, data := w.do(t, "POST", "/api/v2/account/acct1/contacts", body); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("contact: %d %s", resp.StatusCode, data)
+		}
+	}
+	const base = "/api/v2/account/acct1/phone-campaigns"
+	resp, data := w.do(t, "POST", base, `{"name":"Renewals","mode":"predictive","pickupRate":40,"operatorGroup":"sales",
+	  "callerIds":["+12025550100"],"dropLockout":{"enabled":true},"callingHours":{"start":"09:00","end":"20:00","days":["MON","TUE"]},
+	  "rules":[{"when":{"connected":false},"action":"call_again","delayMinutes":60}]}`)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", resp.StatusCode, data)
+	}
+	var c httpapi.PhoneCampaignResponse
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Created == nil || c.Created.Entries != 2 || c.Created.Skipped != 1 || *c.PickupRate != 40 || c.BCWSeconds != nil ||
+		*c.DropLockout.Hours != 72 || c.CallingHours.Start != "09:00" || strings.Join(c.CallingHours.Days, ",") != "MON,TUE" || c.State != "active" {
+		t.Errorf("created %s", data)
+	}
+	resp, data = w.do(t, "POST", base, `{"name":"Bad","mode":"predictive","pickupRate":0,"operatorGroup":"sales","callerIds":["+12025550100"]}`)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"pickupRate"`) {
+		t.Errorf("bad pickup rate: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "POST", base, `{"name":"Bad","mode":"preview","operatorGroup":"sales","callerIds":["+12025550100"],"bcw":3}`)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"bcw"`) {
+		t.Errorf("unknown field: %d %s", resp.StatusCode, data)
+	}
+	if resp, data = w.do(t, "POST", base+"/"+c.ID+"/suspend", ""); resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"state":"suspended"`) {
+		t.Errorf("suspend: %d %s", resp.StatusCode, data)
+	}
+	if resp, data = w.do(t, "POST", base+"/nope/resume", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("resume nothing: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "POST", base+"/"+c.ID+"/clone", `{"name":"Renewals 2"}`)
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(data), `"clonedFrom":"`+c.ID+`"`) || !strings.Contains(string(data), `"entries":2`) {
+		t.Errorf("clone: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "POST", base+"/"+c.ID+"/contacts", `{"contactIds":["nope"]}`)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"outcome":"failed"`) {
+		t.Errorf("add contacts: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "GET", base+"/"+c.ID+"/contacts?limit=1", "")
+	if resp.StatusCode != http.StatusOK || strings.Count(string(data), `"contactId"`) != 1 || !strings.Contains(string(data), `"next"`) {
+		t.Errorf("entries: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "GET", base+"/"+c.ID+"/stats", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"waiting":2`) {
+		t.Errorf("stats: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "GET", base, "")
+	if resp.StatusCode != http.StatusOK || strings.Count(string(data), `"operatorGroup"`) != 2 {
+		t.Errorf("list: %d %s", resp.StatusCode, data)
+	}
+}

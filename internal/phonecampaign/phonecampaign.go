@@ -1,0 +1,313 @@
+// Package phonecampaign serves telephone campaigns: it creates them from a
+// draft and fills them with the directory's contacts that their saved
+// filter selects, suspends, resumes, terminates and clones them, adds
+// contacts to running ones and reports their statistics. Placing the calls
+// (the pacer, the operators' sessions and the voice gateway) works from the
+// campaigns and entries kept here.
+package phonecampaign
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/directory"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/phone"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// Store is what the service needs from persistence.
+type Store interface {
+	store.PhoneCampaigns
+	Contact(ctx context.Context, accountID, id string) (directory.Contact, error)
+	Contacts(ctx context.Context, accountID, afterID string, limit int) ([]directory.Contact, error)
+	Filter(ctx context.Context, accountID, id string) (directory.Filter, error)
+}
+
+// MaxAddContacts bounds the contacts one AddContacts call takes.
+const MaxAddContacts = 1000
+
+// Service keeps telephone campaigns.
+type Service struct {
+	Store Store
+	Clock parley.Clock
+	// NewID returns a new campaign id; uuid v7 by default.
+	NewID func() string
+}
+
+func (s *Service) newID() string {
+	if s.NewID != nil {
+		return s.NewID()
+	}
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+// Created is a new campaign and how many of the directory's contacts it
+// took (Skipped: selected by the filter but without a valid number in the
+// campaign's phone field).
+type Created struct {
+	Campaign         dialer.Campaign
+	Entries, Skipped int
+}
+
+// Create validates d, stores the campaign and fills it with the contacts
+// its filter selects (every contact without a filter).
+func (s *Service) Create(ctx context.Context, accountID string, d dialer.Draft) (Created, error) {
+	c, err := dialer.NewCampaign(accountID, s.newID(), d, s.Clock.Now())
+	if err != nil {
+		return Created{}, err
+	}
+	var f *directory.Filter
+	if c.FilterID != "" {
+		got, err := s.Store.Filter(ctx, accountID, c.FilterID)
+		if parley.ErrorCode(err) == parley.ENOTFOUND {
+			return Created{}, parley.FieldErrorf("contacts.filterId", "the account has no saved filter %q", c.FilterID)
+		}
+		if err != nil {
+			return Created{}, err
+		}
+		f = &got
+	}
+	if err := s.Store.CreatePhoneCampaign(ctx, c); err != nil {
+		return Created{}, err
+	}
+	out := Created{Campaign: c}
+	out.Entries, err = s.fill(ctx, c, func(after string) (next string, es []dialer.Entry, more bool, err error) {
+		page, err := s.Store.Contacts(ctx, accountID, after, store.MaxPage)
+		if err != nil || len(page) == 0 {
+			return "", nil, false, err
+		}
+		for _, k := range page {
+			if f != nil && !f.Matches(k) {
+				continue
+			}
+			e, ok := entryOf(c, k)
+			if !ok {
+				out.Skipped++
+				continue
+			}
+			es = append(es, e)
+		}
+		return page[len(page)-1].ID, es, len(page) == store.MaxPage, nil
+	})
+	if err != nil {
+		return Created{}, err
+	}
+	return out, nil
+}
+
+// fill adds to campaign c the entries that page yields, page by page from
+// the cursor "", and says how many it added.
+func (s *Service) fill(ctx context.Context, c dialer.Campaign, page func(after string) (next string, es []dialer.Entry, more bool, err error)) (int, error) {
+	added := 0
+	for after := ""; ; {
+		next, es, more, err := page(after)
+		if err != nil {
+			return added, err
+		}
+		n, err := s.Store.AddEntries(ctx, c.AccountID, c.ID, es)
+		if err != nil {
+			return added, err
+		}
+		added += n
+		if !more {
+			return added, nil
+		}
+		after = next
+	}
+}
+
+// entryOf returns the entry of contact k in c: its number from c's phone
+// field, waiting to be called from c's creation. ok is false when k has no
+// valid number there.
+func entryOf(c dialer.Campaign, k directory.Contact) (dialer.Entry, bool) {
+	raw, ok := k.Value(c.PhoneField)
+	if !ok {
+		return dialer.Entry{}, false
+	}
+	e164, ok := phone.Normalize(raw)
+	if !ok {
+		return dialer.Entry{}, false
+	}
+	return dialer.Entry{ContactID: k.ID, Phone: e164, Status: dialer.EntryWaiting, NextAttemptAt: c.CreatedAt}, true
+}
+
+// Get returns one campaign.
+func (s *Service) Get(ctx context.Context, accountID, id string) (dialer.Campaign, error) {
+	return s.Store.PhoneCampaign(ctx, accountID, id)
+}
+
+// List returns the account's campaigns.
+func (s *Service) List(ctx context.Context, accountID string) ([]dialer.Campaign, error) {
+	return s.Store.PhoneCampaigns(ctx, accountID)
+}
+
+// Control suspends, resumes or terminates a campaign. Repeating what was
+// done (suspending a suspended campaign) answers the campaign as it is.
+func (s *Service) Control(ctx context.Context, accountID, id, action string) (dialer.Campaign, error) {
+	c, err := s.Store.PhoneCampaign(ctx, accountID, id)
+	if err != nil {
+		return dialer.Campaign{}, err
+	}
+	to, err := c.Transition(action)
+	if err != nil {
+		if done[action] == c.State {
+			return c, nil
+		}
+		return dialer.Campaign{}, err
+	}
+	return s.Store.SetPhoneCampaignState(ctx, accountID, id, c.State, to)
+}
+
+// done is the state each action leaves a campaign in.
+var done = map[string]dialer.CampaignState{
+	"suspend": dialer.CampaignSuspended, "resume": dialer.CampaignActive, "terminate": dialer.CampaignTerminated,
+}
+
+// Clone creates an active campaign with the settings of campaign id and
+// its contacts, each waiting for its first call.
+func (s *Service) Clone(ctx context.Context, accountID, id, name string) (Created, error) {
+	orig, err := s.Store.PhoneCampaign(ctx, accountID, id)
+	if err != nil {
+		return Created{}, err
+	}
+	c := orig.Clone(s.newID(), name, s.Clock.Now())
+	if err := s.Store.CreatePhoneCampaign(ctx, c); err != nil {
+		return Created{}, err
+	}
+	n, err := s.fill(ctx, c, func(after string) (string, []dialer.Entry, bool, error) {
+		page, err := s.Store.Entries(ctx, accountID, id, after, store.MaxPage)
+		if err != nil || len(page) == 0 {
+			return "", nil, false, err
+		}
+		es := make([]dialer.Entry, 0, len(page))
+		for _, e := range page {
+			if e.Status != dialer.EntryDeleted {
+				es = append(es, dialer.Entry{ContactID: e.ContactID, Phone: e.Phone, Status: dialer.EntryWaiting, NextAttemptAt: c.CreatedAt})
+			}
+		}
+		return page[len(page)-1].ContactID, es, len(page) == store.MaxPage, nil
+	})
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Campaign: c, Entries: n}, nil
+}
+
+// Outcomes of adding one contact.
+const (
+	AddAdded   = "added"
+	AddPresent = "present" // the campaign has the contact already
+	AddFailed  = "failed"
+)
+
+// Added is what adding one contact did; Detail says why it failed.
+type Added struct {
+	ContactID string
+	Outcome   string
+	Detail    string
+}
+
+// AddContacts adds directory contacts to a campaign that is still running
+// (active or suspended), as an endless campaign takes them at any time.
+func (s *Service) AddContacts(ctx context.Context, accountID, id string, contactIDs []string) ([]Added, error) {
+	switch n := len(contactIDs); {
+	case n == 0:
+		return nil, parley.FieldErrorf("contactIds", "name at least one contact")
+	case n > MaxAddContacts:
+		return nil, parley.FieldErrorf("contactIds", "%d contacts; at most %d in one call", n, MaxAddContacts)
+	}
+	c, err := s.Store.PhoneCampaign(ctx, accountID, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.State != dialer.CampaignActive && c.State != dialer.CampaignSuspended {
+		return nil, parley.Errorf(parley.ECONFLICT, "campaign %s is %s; it takes no more contacts", id, c.State)
+	}
+	out := make([]Added, len(contactIDs))
+	now := s.Clock.Now()
+	for i, kid := range contactIDs {
+		out[i] = Added{ContactID: kid, Outcome: AddFailed}
+		k, err := s.Store.Contact(ctx, accountID, kid)
+		if err != nil {
+			if parley.ErrorCode(err) != parley.ENOTFOUND {
+				return nil, err
+			}
+			out[i].Detail = fmt.Sprintf("contactIds[%d]: the directory has no contact %q", i, kid)
+			continue
+		}
+		e, ok := entryOf(c, k)
+		if !ok {
+			out[i].Detail = fmt.Sprintf("contactIds[%d]: contact %s has no valid number in %s", i, kid, c.PhoneField)
+			continue
+		}
+		e.NextAttemptAt = now
+		n, err := s.Store.AddEntries(ctx, accountID, id, []dialer.Entry{e})
+		if err != nil {
+			return nil, err
+		}
+		out[i].Outcome = AddPresent
+		if n == 1 {
+			out[i].Outcome = AddAdded
+		}
+	}
+	return out, nil
+}
+
+// EntryPage is a page of a campaign's entries; Next, when set, is the
+// cursor of the following page.
+type EntryPage struct {
+	Entries []dialer.Entry
+	Next    string
+}
+
+// Entries lists a campaign's entries in contact id order.
+func (s *Service) Entries(ctx context.Context, accountID, id, cursor string, limit int) (EntryPage, error) {
+	if _, err := s.Store.PhoneCampaign(ctx, accountID, id); err != nil {
+		return EntryPage{}, err
+	}
+	es, err := s.Store.Entries(ctx, accountID, id, cursor, limit)
+	if err != nil {
+		return EntryPage{}, err
+	}
+	p := EntryPage{Entries: es}
+	if len(es) == min(max(limit, 1), store.MaxPage) {
+		p.Next = es[len(es)-1].ContactID
+	}
+	return p, nil
+}
+
+// Stats are a campaign's statistics from its entries: where its contacts
+// stand, and the abandoned share of the last calls that reached a person.
+type Stats struct {
+	dialer.Counts
+	AbandonRate float64
+}
+
+// Stats counts a campaign's entries.
+func (s *Service) Stats(ctx context.Context, accountID, id string) (Stats, error) {
+	if _, err := s.Store.PhoneCampaign(ctx, accountID, id); err != nil {
+		return Stats{}, err
+	}
+	var st Stats
+	for after := ""; ; {
+		page, err := s.Store.Entries(ctx, accountID, id, after, store.MaxPage)
+		if err != nil {
+			return Stats{}, err
+		}
+		for _, e := range page {
+			st.Add(e)
+		}
+		if len(page) < store.MaxPage {
+			break
+		}
+		after = page[len(page)-1].ContactID
+	}
+	if reached := st.Connected + st.Abandoned; reached > 0 {
+		st.AbandonRate = float64(st.Abandoned) / float64(reached)
+	}
+	return st, nil
+}

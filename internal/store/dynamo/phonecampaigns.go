@@ -1,0 +1,226 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// Telephone campaigns.
+//
+// An account's telephone campaigns are one item collection, pk
+// ACCOUNT#<account>#PHONECAMPAIGNS, sk <id>, each holding its state and its
+// JSON. A campaign's entries are another, pk
+// ACCOUNT#<account>#PHONECAMPAIGN#<id>, sk E#<contact id>: each is added
+// with a conditional PutItem (one request per entry), so adding the same
+// contacts again adds nothing. The campaign's pacer state is the item sk
+// PACER of that collection, written on the condition of its version.
+
+var _ store.PhoneCampaigns = (*Table)(nil)
+
+const (
+	entrySKPrefix = "E#"
+	pacerSK       = "PACER"
+)
+
+func phoneCampaignsPK(accountID string) string { return "ACCOUNT#" + accountID + "#PHONECAMPAIGNS" }
+
+func entriesPK(accountID, campaignID string) string {
+	return "ACCOUNT#" + accountID + "#PHONECAMPAIGN#" + campaignID
+}
+
+// phoneCampaignItem is a telephone campaign; state is kept beside the JSON
+// so that transitions are conditional on it.
+type phoneCampaignItem struct {
+	PK    string `dynamodbav:"pk"`
+	SK    string `dynamodbav:"sk"`
+	State string `dynamodbav:"state"`
+	Data  string `dynamodbav:"data"`
+}
+
+func (it phoneCampaignItem) domain() dialer.Campaign {
+	var c dialer.Campaign
+	_ = json.Unmarshal([]byte(it.Data), &c) // written by this file
+	c.State = dialer.CampaignState(it.State)
+	return c
+}
+
+func newPhoneCampaignItem(c dialer.Campaign) (phoneCampaignItem, error) {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return phoneCampaignItem{}, fmt.Errorf("encode telephone campaign %s: %w", c.ID, err)
+	}
+	return phoneCampaignItem{PK: phoneCampaignsPK(c.AccountID), SK: c.ID, State: string(c.State), Data: string(data)}, nil
+}
+
+// entryItem is one entry of a campaign.
+type entryItem struct {
+	PK   string `dynamodbav:"pk"`
+	SK   string `dynamodbav:"sk"`
+	Data string `dynamodbav:"data"`
+}
+
+func (it entryItem) domain() dialer.Entry {
+	var e dialer.Entry
+	_ = json.Unmarshal([]byte(it.Data), &e) // written by AddEntries
+	return e
+}
+
+// CreatePhoneCampaign implements store.PhoneCampaigns.
+func (t *Table) CreatePhoneCampaign(ctx context.Context, c dialer.Campaign) error {
+	it, err := newPhoneCampaignItem(c)
+	if err != nil {
+		return err
+	}
+	err = t.put(ctx, it, aws.String(condNotExists))
+	if errors.Is(err, errCondition) {
+		return parley.Errorf(parley.ECONFLICT, "telephone campaign %s exists", c.ID)
+	}
+	return err
+}
+
+// PhoneCampaign implements store.PhoneCampaigns.
+func (t *Table) PhoneCampaign(ctx context.Context, accountID, id string) (dialer.Campaign, error) {
+	av, err := t.mustGet(ctx, itemKey(phoneCampaignsPK(accountID), id), "telephone campaign", id)
+	if err != nil {
+		return dialer.Campaign{}, err
+	}
+	return decode[phoneCampaignItem](av)
+}
+
+// PhoneCampaigns implements store.PhoneCampaigns.
+func (t *Table) PhoneCampaigns(ctx context.Context, accountID string) ([]dialer.Campaign, error) {
+	avs, err := t.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String(keyIsPartition),
+		ExpressionAttributeValues: item{":pk": str(phoneCampaignsPK(accountID))},
+		ConsistentRead:            aws.Bool(true),
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[phoneCampaignItem](avs)
+}
+
+// SetPhoneCampaignState implements store.PhoneCampaigns.
+func (t *Table) SetPhoneCampaignState(ctx context.Context, accountID, id string, from, to dialer.CampaignState) (dialer.Campaign, error) {
+	av, err := t.update(ctx, &dynamodb.UpdateItemInput{
+		Key:                       itemKey(phoneCampaignsPK(accountID), id),
+		UpdateExpression:          aws.String("SET #state = :to"),
+		ConditionExpression:       aws.String(condExists + " AND #state = :from"),
+		ExpressionAttributeNames:  map[string]string{"#state": "state"},
+		ExpressionAttributeValues: item{":to": str(string(to)), ":from": str(string(from))},
+	})
+	switch {
+	case errors.Is(err, errCondition) && av == nil:
+		return dialer.Campaign{}, notFound("telephone campaign", id)
+	case errors.Is(err, errCondition):
+		c, derr := decode[phoneCampaignItem](av)
+		if derr != nil {
+			return dialer.Campaign{}, derr
+		}
+		return c, parley.Errorf(parley.ECONFLICT, "telephone campaign %s is %s, not %s", id, c.State, from)
+	case err != nil:
+		return dialer.Campaign{}, err
+	}
+	return decode[phoneCampaignItem](av)
+}
+
+// AddEntries implements store.PhoneCampaigns.
+func (t *Table) AddEntries(ctx context.Context, accountID, campaignID string, es []dialer.Entry) (int, error) {
+	added := 0
+	pk := entriesPK(accountID, campaignID)
+	for _, e := range es {
+		data, err := json.Marshal(e)
+		if err != nil {
+			return added, fmt.Errorf("encode entry %s: %w", e.ContactID, err)
+		}
+		err = t.put(ctx, entryItem{PK: pk, SK: entrySKPrefix + e.ContactID, Data: string(data)}, aws.String(condNotExists))
+		switch {
+		case errors.Is(err, errCondition):
+		case err != nil:
+			return added, err
+		default:
+			added++
+		}
+	}
+	return added, nil
+}
+
+// Entries implements store.PhoneCampaigns.
+func (t *Table) Entries(ctx context.Context, accountID, campaignID, afterContactID string, limit int) ([]dialer.Entry, error) {
+	pk := entriesPK(accountID, campaignID)
+	in := &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String(recipientsQuery),
+		ExpressionAttributeValues: item{":pk": str(pk), ":prefix": str(entrySKPrefix)},
+		ConsistentRead:            aws.Bool(true),
+	}
+	if afterContactID != "" {
+		in.ExclusiveStartKey = itemKey(pk, entrySKPrefix+afterContactID)
+	}
+	avs, err := t.query(ctx, in, min(max(limit, 1), store.MaxPage))
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[entryItem](avs)
+}
+
+// pacerItem is a campaign's pacer state with its version.
+type pacerItem struct {
+	PK      string `dynamodbav:"pk"`
+	SK      string `dynamodbav:"sk"`
+	Version int    `dynamodbav:"version"`
+	Data    string `dynamodbav:"data"`
+}
+
+// PacerState implements store.PhoneCampaigns.
+func (t *Table) PacerState(ctx context.Context, accountID, campaignID string) (dialer.State, int, error) {
+	av, err := t.get(ctx, itemKey(entriesPK(accountID, campaignID), pacerSK))
+	if err != nil || av == nil {
+		return dialer.State{}, 0, err
+	}
+	var it pacerItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return dialer.State{}, 0, fmt.Errorf("decode the pacer state of %s: %w", campaignID, err)
+	}
+	var st dialer.State
+	if err := json.Unmarshal([]byte(it.Data), &st); err != nil {
+		return dialer.State{}, 0, fmt.Errorf("decode the pacer state of %s: %w", campaignID, err)
+	}
+	return st, it.Version, nil
+}
+
+// PutPacerState implements store.PhoneCampaigns.
+func (t *Table) PutPacerState(ctx context.Context, accountID, campaignID string, state dialer.State, version int) error {
+	data, err := json.Marshal(state)
+	if err != nil {
+		return fmt.Errorf("encode the pacer state of %s: %w", campaignID, err)
+	}
+	av, err := encode(pacerItem{PK: entriesPK(accountID, campaignID), SK: pacerSK, Version: version, Data: string(data)})
+	if err != nil {
+		return err
+	}
+	in := &dynamodb.PutItemInput{TableName: &t.name, Item: av, ConditionExpression: aws.String(condNotExists)}
+	if version > 1 {
+		in.ConditionExpression = aws.String("version = :prev")
+		in.ExpressionAttributeValues = item{":prev": num(version - 1)}
+	}
+	_, err = t.db.PutItem(ctx, in)
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed):
+		return parley.Errorf(parley.ECONFLICT, "the pacer state of %s is not at version %d", campaignID, version-1)
+	case err != nil:
+		return t.unavailable(err, "PutItem")
+	}
+	return nil
+}

@@ -1,0 +1,38 @@
+package store
+
+import (
+	"context"
+
+	"github.com/parleyhq/parley/internal/dialer"
+)
+
+// PhoneCampaigns keeps telephone campaigns and their entries (the
+// campaign's contacts, each with its attempts and next call).
+type PhoneCampaigns interface {
+	// CreatePhoneCampaign stores a new campaign; ECONFLICT when its id is
+	// taken.
+	CreatePhoneCampaign(ctx context.Context, c dialer.Campaign) error
+	// PhoneCampaign returns one campaign; ENOTFOUND when there is none.
+	PhoneCampaign(ctx context.Context, accountID, id string) (dialer.Campaign, error)
+	// PhoneCampaigns lists an account's campaigns in id order (never nil).
+	PhoneCampaigns(ctx context.Context, accountID string) ([]dialer.Campaign, error)
+	// SetPhoneCampaignState moves a campaign from state from to to and
+	// returns it; ECONFLICT (with the campaign as stored) when it is not
+	// in from, ENOTFOUND when there is none.
+	SetPhoneCampaignState(ctx context.Context, accountID, id string, from, to dialer.CampaignState) (dialer.Campaign, error)
+	// AddEntries adds the entries the campaign has none for (by contact
+	// id) and says how many it added: adding the same contacts again adds
+	// nothing.
+	AddEntries(ctx context.Context, accountID, campaignID string, es []dialer.Entry) (added int, err error)
+	// Entries lists at most limit (capped at MaxPage) of a campaign's
+	// entries in contact id order, after afterContactID ("" starts at the
+	// first). The list is never nil.
+	Entries(ctx context.Context, accountID, campaignID, afterContactID string, limit int) ([]dialer.Entry, error)
+	// PacerState returns what a campaign's pacer has learned and counted,
+	// with its version; version 0 (and the zero State) when none was saved.
+	PacerState(ctx context.Context, accountID, campaignID string) (s dialer.State, version int, err error)
+	// PutPacerState saves a campaign's pacer state as version, which must
+	// follow the stored one (1 when none was saved): ECONFLICT otherwise,
+	// so that two processes never both apply their updates to one state.
+	PutPacerState(ctx context.Context, accountID, campaignID string, s dialer.State, version int) error
+}
