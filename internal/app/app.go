@@ -48,6 +48,7 @@ import (
 	"github.com/parleyhq/parley/internal/settings/templates"
 	"github.com/parleyhq/parley/internal/store"
 	storeembedded "github.com/parleyhq/parley/internal/store/embedded"
+	"github.com/parleyhq/parley/internal/web"
 )
 
 // dispatchVisibility is the jobs queue's visibility timeout: six times the
@@ -216,6 +217,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.C2M = &c2m.Service{Accounts: a.Store, Handoffs: a.Store, OptOuts: a.OptOuts, Devices: a.Store, Calls: a.Store,
 		Campaigns: a.Campaigns, Conversations: a.Replies, Clock: clock, Log: log}
 	a.API.Deflections = a.C2M
+	a.API.Web = web.MustNew()
 	a.API.AgentContext = a.Replies
 	a.API.RouteGates = map[string]httpapi.Gate{}
 	for route, name := range httpapi.C2MRoutes {

@@ -102,6 +102,11 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST " + appTokenPath:                                                Public,
 	"GET /.well-known/jwks.json":                                          Public,
 
+	// The webtool's page and assets, which anyone may load: what they
+	// show comes from the API, under its rules.
+	"GET " + webPagePath:  Public,
+	"GET " + webAssetPath: Public,
+
 	// The sandbox gateway's routes (only where it is on): a tenant's
 	// token, and each call acts on the token's account alone.
 	"GET /sandbox/messages":       Requires(auth.Read),

@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/parleyhq/parley/internal/web"
 )
 
 func TestLambdaHandler(t *testing.T) {
@@ -111,5 +114,35 @@ func TestLambdaAnswerBounds(t *testing.T) {
 	fits := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(make([]byte, MaxLambdaAnswer)) })
 	if resp, err := LambdaHandler(fits)(context.Background(), ev); err != nil || resp.StatusCode != http.StatusOK || len(resp.Body) != MaxLambdaAnswer {
 		t.Errorf("an answer of exactly the bound = %d (%d bytes), %v", resp.StatusCode, len(resp.Body), err)
+	}
+}
+
+// TestLambdaServesWebtool: the api function serves the webtool's page and
+// assets through the same adapter as the API, headers intact.
+func TestLambdaServesWebtool(t *testing.T) {
+	h := LambdaAuthorizedHandler((&Server{Web: web.MustNew(), Log: slog.New(slog.DiscardHandler)}).Handler())
+	get := func(path string) events.APIGatewayV2HTTPResponse {
+		resp, err := h(context.Background(), events.APIGatewayV2HTTPRequest{RawPath: path,
+			RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	page := get("/")
+	if page.StatusCode != 200 || page.Headers["Cache-Control"] != "no-cache" || page.Headers["Content-Security-Policy"] == "" ||
+		!strings.Contains(page.Body, "<title>Parley</title>") {
+		t.Fatalf("page: %d %v %.200s", page.StatusCode, page.Headers, page.Body)
+	}
+	css, _ := web.MustNew().Asset("app.css")
+	if !strings.Contains(page.Body, css) {
+		t.Fatalf("page does not name %s", css)
+	}
+	asset := get(css)
+	if asset.StatusCode != 200 || !strings.Contains(asset.Headers["Cache-Control"], "immutable") || !strings.Contains(asset.Body, "prefers-color-scheme") {
+		t.Errorf("asset: %d %v", asset.StatusCode, asset.Headers)
+	}
+	if other := get("/nothing-here"); other.StatusCode != 404 || !strings.Contains(other.Headers["Content-Type"], "problem+json") {
+		t.Errorf("an unknown path: %d %v, want the API's 404 problem", other.StatusCode, other.Headers)
 	}
 }

@@ -130,6 +130,9 @@ type Server struct {
 	// answer 404 while unset.
 	Conversations Conversations
 	Broadcasts    Broadcasts
+	// Web serves the webtool at / and /assets/; those routes answer 404
+	// while it is unset.
+	Web Webtool
 	// DeadLetters, when set, exposes POST /admin/dlq/redrive.
 	DeadLetters DeadLetters
 	// Sandbox, when set, exposes GET /sandbox/messages.
@@ -216,6 +219,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, phoneCampaignRoutes()...)
 	rs = append(rs, eventSubscriptionRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
+	rs = append(rs, webRoutes()...)
 	if s.DeadLetters != nil {
 		rs = append(rs, Route{http.MethodPost, "/admin/dlq/redrive", (*Server).redrive})
 	}

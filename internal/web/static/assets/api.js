@@ -1,0 +1,34 @@
+// The public API, called with the session cookie. State-changing calls
+// carry the session's CSRF token in the X-Parley-CSRF header.
+let csrf = "";
+
+export function setCSRF(token) { csrf = token || ""; }
+
+export class APIError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+export async function call(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET" && method !== "HEAD") headers["X-Parley-CSRF"] = csrf;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const resp = await fetch(path, {
+    method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await resp.text();
+  let data = {};
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = { detail: text }; }
+  }
+  if (!resp.ok) throw new APIError(resp.status, data);
+  return data;
+}
+
+export function accountPath(account, rest) {
+  return `/api/v2/account/${encodeURIComponent(account)}${rest}`;
+}
