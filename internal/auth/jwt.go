@@ -154,6 +154,11 @@ func decodeSegment(seg string, v any) error {
 
 // sign returns the compact JWS of claims signed by s.
 func sign(ctx context.Context, s Signer, claims Claims) (string, error) {
+	return signAny(ctx, s, claims)
+}
+
+// signAny is sign for claims of any shape.
+func signAny(ctx context.Context, s Signer, claims any) (string, error) {
 	k := s.Public()
 	h, err := json.Marshal(Header{Alg: k.alg, Typ: "JWT", Kid: k.id})
 	if err != nil {

@@ -106,6 +106,13 @@ var routeAccess = withWebhooks(map[string]Access{
 	// show comes from the API, under its rules.
 	"GET " + webPagePath:  Public,
 	"GET " + webAssetPath: Public,
+	// Webtool sign-in: the handlers check the flow's state, the identity
+	// provider's ID token, and the session's CSRF token.
+	"GET " + sessionPath:  Public,
+	"GET " + signInPath:   Public,
+	"GET " + callbackPath: Public,
+	"POST " + localPath:   Public,
+	"POST " + logoutPath:  Public,
 
 	// The sandbox gateway's routes (only where it is on): a tenant's
 	// token, and each call acts on the token's account alone.
@@ -280,6 +287,11 @@ func (s *Server) authenticate(r *http.Request, operator bool) (auth.Principal, e
 	}
 	if p, ok := r.Context().Value(authorizerKey{}).(auth.Principal); ok {
 		return p, nil
+	}
+	if r.Header.Get("Authorization") == "" {
+		if p, ok, err := s.sessionOf(r); ok {
+			return p, err
+		}
 	}
 	token, err := bearer(r)
 	if err != nil {

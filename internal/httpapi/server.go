@@ -133,6 +133,8 @@ type Server struct {
 	// Web serves the webtool at / and /assets/; those routes answer 404
 	// while it is unset.
 	Web Webtool
+	// SignIn is how webtool users sign in; nil offers no sign-in.
+	SignIn *SignIn
 	// DeadLetters, when set, exposes POST /admin/dlq/redrive.
 	DeadLetters DeadLetters
 	// Sandbox, when set, exposes GET /sandbox/messages.
@@ -220,6 +222,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, eventSubscriptionRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
 	rs = append(rs, webRoutes()...)
+	rs = append(rs, signInRoutes()...)
 	if s.DeadLetters != nil {
 		rs = append(rs, Route{http.MethodPost, "/admin/dlq/redrive", (*Server).redrive})
 	}
