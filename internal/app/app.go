@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -34,6 +35,7 @@ import (
 	"github.com/parleyhq/parley/internal/inbound/receipts"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/obs/xray"
+	"github.com/parleyhq/parley/internal/oidc"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phonecampaign"
 	"github.com/parleyhq/parley/internal/queue"
@@ -218,6 +220,9 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Campaigns: a.Campaigns, Conversations: a.Replies, Clock: clock, Log: log}
 	a.API.Deflections = a.C2M
 	a.API.Web = web.MustNew()
+	if err := a.wireSignIn(tokens, clock); err != nil {
+		return err
+	}
 	a.API.AgentContext = a.Replies
 	a.API.RouteGates = map[string]httpapi.Gate{}
 	for route, name := range httpapi.C2MRoutes {
@@ -359,4 +364,24 @@ func Load(ctx context.Context) (*App, error) {
 		return nil, err
 	}
 	return New(ctx, cfg, obs.NewLogger(os.Stdout, cfg.LogLevel))
+}
+
+// wireSignIn offers the webtool's sign-ins: the operator's identity
+// provider when PARLEY_OIDC_ISSUER is set, and the local sign-in on the
+// embedded backend alone. Sessions last the longest token lifetime, at
+// most httpapi.DefaultSessionTTL.
+func (a *App) wireSignIn(tokens *auth.Tokens, clock parley.Clock) error {
+	in := &httpapi.SignIn{Local: a.Config.Backend == config.BackendEmbedded, Sessions: tokens,
+		TTL: min(httpapi.DefaultSessionTTL, cmp.Or(a.Config.MaxTokenTTL, config.DefaultMaxTokenTTL(a.Config.Backend)))}
+	if a.Config.OIDCIssuer != "" {
+		p, err := oidc.New(oidc.Config{Issuer: a.Config.OIDCIssuer, ClientID: a.Config.OIDCClientID,
+			ClientSecret: a.Config.OIDCClientSecret, AccountClaim: a.Config.OIDCAccountClaim,
+			RoleClaim: a.Config.OIDCRoleClaim}, xray.HTTPClient(&http.Client{Timeout: 10 * time.Second}), clock)
+		if err != nil {
+			return err
+		}
+		in.OIDC = p
+	}
+	a.API.SignIn = in
+	return nil
 }

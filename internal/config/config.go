@@ -109,6 +109,10 @@ type Config struct {
 	// from the request (X-Forwarded-Proto and Host), and Twilio messages
 	// ask for no status callbacks.
 	PublicURL string
+	// OIDC is the identity provider webtool users sign in with
+	// (PARLEY_OIDC_ISSUER, PARLEY_OIDC_CLIENT_ID, PARLEY_OIDC_CLIENT_SECRET,
+	// PARLEY_OIDC_ACCOUNT_CLAIM, PARLEY_OIDC_ROLE_CLAIM); no issuer, none.
+	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCAccountClaim, OIDCRoleClaim string
 	// SecretsKMSKeyID is PARLEY_SECRETS_KMS_KEY_ID: the KMS key (id, ARN
 	// or alias) stored provider credentials and connector secrets are
 	// sealed under on the aws backend. Without it a process can neither
@@ -166,7 +170,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		PublicURL:       strings.TrimRight(or("PARLEY_PUBLIC_URL", ""), "/"),
 		SecretsKMSKeyID: or("PARLEY_SECRETS_KMS_KEY_ID", ""),
 		EventsQueueURL:  or("PARLEY_EVENTS_QUEUE_URL", ""), EventsDLQURL: or("PARLEY_EVENTS_DLQ_URL", ""),
-		EventBus: or("PARLEY_EVENT_BUS", ""),
+		EventBus:   or("PARLEY_EVENT_BUS", ""),
+		OIDCIssuer: or("PARLEY_OIDC_ISSUER", ""), OIDCClientID: or("PARLEY_OIDC_CLIENT_ID", ""),
+		OIDCClientSecret: or("PARLEY_OIDC_CLIENT_SECRET", ""),
+		OIDCAccountClaim: or("PARLEY_OIDC_ACCOUNT_CLAIM", ""), OIDCRoleClaim: or("PARLEY_OIDC_ROLE_CLAIM", ""),
 	}
 	switch v := or("PARLEY_TRUST_FORWARDED", "false"); v {
 	case "true", "false":
@@ -190,6 +197,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.Burst, err = strconv.Atoi(or("PARLEY_BURST", "1")); err != nil || c.Burst < 1 || c.Burst > 10000 {
 		return Config{}, fmt.Errorf("PARLEY_BURST=%q: want a whole number from 1 to 10000", getenv("PARLEY_BURST"))
+	}
+	if c.OIDCClientSecret != "" && getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		return Config{}, fmt.Errorf("PARLEY_OIDC_CLIENT_SECRET is refused in a Lambda function: secrets are never in its environment; register the webtool as a public client (PKCE)")
 	}
 	if c.SigningKey != "" && getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
 		return Config{}, fmt.Errorf("PARLEY_SIGNING_KEY is refused in a Lambda function: on AWS tokens are signed by KMS (PARLEY_SIGNING_KMS_KEY_ID), and no private key sits in the environment")
