@@ -63,6 +63,7 @@ func TestFromEnv(t *testing.T) {
 		{"loopback egress off", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "false"}, ""},
 		{"loopback egress garbled", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "yes please"}, "PARLEY_ALLOW_LOOPBACK_EGRESS"},
 		{"loopback egress in Lambda", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "true", "AWS_LAMBDA_FUNCTION_NAME": "parley-api"}, "PARLEY_ALLOW_LOOPBACK_EGRESS"},
+		{"oidc client secret in Lambda", map[string]string{"PARLEY_OIDC_CLIENT_SECRET": "s", "AWS_LAMBDA_FUNCTION_NAME": "parley-api"}, "PARLEY_OIDC_CLIENT_SECRET"},
 	}
 	if c, err := FromEnv(env(map[string]string{"PARLEY_SECRETS_KMS_KEY_ID": " alias/parley-secrets "})); err != nil || c.SecretsKMSKeyID != "alias/parley-secrets" {
 		t.Errorf("SecretsKMSKeyID = %q, %v", c.SecretsKMSKeyID, err)
