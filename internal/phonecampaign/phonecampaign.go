@@ -25,6 +25,7 @@ type Store interface {
 	Contact(ctx context.Context, accountID, id string) (directory.Contact, error)
 	Contacts(ctx context.Context, accountID, afterID string, limit int) ([]directory.Contact, error)
 	Filter(ctx context.Context, accountID, id string) (directory.Filter, error)
+	PhoneOptOuts(ctx context.Context, accountID, phone string) ([]parley.OptOut, error)
 }
 
 // MaxAddContacts bounds the contacts one AddContacts call takes.
