@@ -219,6 +219,15 @@ func (d *Dialer) Pace(ctx context.Context, j PaceJob) error {
 		}
 	}
 	dec := dialer.Decide(r.c.PacerConfig(d.DetectorHumanLoss), &r.state, snap)
+	// Saving the state on the next version before dialing is what makes
+	// this round the chain's: a redelivery of the job, or a rival round on
+	// the same version, finds its version stale and places nothing.
+	if err := d.Store.PutPacerState(ctx, r.c.AccountID, r.c.ID, r.state, r.version+1); err != nil {
+		if parley.ErrorCode(err) == parley.ECONFLICT {
+			return nil
+		}
+		return err
+	}
 	placed := len(r.calls)
 	for _, e := range callable {
 		if dec.Dial == 0 {
@@ -232,14 +241,6 @@ func (d *Dialer) Pace(ctx context.Context, j PaceJob) error {
 			dec.Dial--
 			placed++
 		}
-	}
-	// Saving the state on the next version is what makes this job the
-	// chain's: a redelivery of it, or a rival, finds its version stale.
-	if err := d.Store.PutPacerState(ctx, r.c.AccountID, r.c.ID, r.state, r.version+1); err != nil {
-		if parley.ErrorCode(err) == parley.ECONFLICT {
-			return nil
-		}
-		return err
 	}
 	delay := PaceEvery
 	if len(callable) == 0 && counts.InProgress == 0 {

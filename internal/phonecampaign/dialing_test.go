@@ -248,3 +248,125 @@ func mustAgents(t *testing.T, s *embedded.Store) []dialer.Agent {
 	}
 	return as
 }
+
+// recordingVoice counts what the runtime asks of the gateway.
+type recordingVoice struct {
+	mu     sync.Mutex
+	placed []phonecampaign.PlaceCall
+}
+
+func (v *recordingVoice) PlaceCall(ctx context.Context, p phonecampaign.PlaceCall) (string, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.placed = append(v.placed, p)
+	return fmt.Sprintf("CA%d", len(v.placed)), nil
+}
+func (v *recordingVoice) Bridge(ctx context.Context, id, op string) error { return nil }
+func (v *recordingVoice) Abandon(ctx context.Context, id string) error    { return nil }
+func (v *recordingVoice) Hangup(ctx context.Context, id string) error     { return nil }
+
+func TestPaceAndOutcomesCountOnce(t *testing.T) {
+	ctx := context.Background()
+	s, err := embedded.Open(filepath.Join(t.TempDir(), "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	clock := clocktest.New(time.Now().Truncate(time.Second))
+	clockNow = clock.Now
+	for i := range 10 {
+		k := directory.Contact{AccountID: "a1", ID: fmt.Sprintf("k%d", i), Phone: fmt.Sprintf("+1202555%04d", 2000+i), Version: 1, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+		if err := s.PutContact(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := &phonecampaign.Service{Store: s, Clock: clock}
+	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "n", Mode: dialer.ModeProgressive, OperatorGroup: "g",
+		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := created.Campaign
+	voice := &recordingVoice{}
+	q := &jobs{}
+	d := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: q}
+	for i := range 3 {
+		if _, err := d.SetState(ctx, "a1", fmt.Sprintf("op%d", i), "g", dialer.Online); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Eight copies of one pace job at once: progressive with 3 Online
+	// operators places 3 calls, whichever copies win.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: c.ID}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(voice.placed) != 3 {
+		t.Fatalf("placed %d calls, want 3: %+v", len(voice.placed), voice.placed)
+	}
+	// The chain continues on version 1 only; a redelivery of version 0 does nothing.
+	if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: c.ID}); err != nil || len(voice.placed) != 3 {
+		t.Fatalf("stale job placed calls: %d, %v", len(voice.placed), err)
+	}
+	clock.Advance(5 * time.Second)
+	busy := phonecampaign.Event{AccountID: "a1", CampaignID: c.ID, ProviderID: "CA1", At: clock.Now(), Answer: dialer.AnswerBusy}
+	for range 3 {
+		if err := d.Ended(ctx, busy, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _, err := s.PacerState(ctx, "a1", c.ID)
+	if err != nil || st.Outcomes != 1 {
+		t.Fatalf("a busy event delivered three times counted %d outcomes (%v)", st.Outcomes, err)
+	}
+	e, err := s.Entry(ctx, "a1", c.ID, voice.placed[0].ContactID)
+	if err != nil || e.Attempts != 1 || e.CallID != "" {
+		t.Fatalf("entry after the busy call %+v, %v", e, err)
+	}
+	human := phonecampaign.Event{AccountID: "a1", CampaignID: c.ID, ProviderID: "CA2", At: clock.Now(), Answer: dialer.AnswerHuman}
+	for range 2 {
+		if err := d.Answered(ctx, human); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call, err := s.PhoneCall(ctx, "a1", c.ID, "CA2")
+	if err != nil || call.Status != dialer.CallBridged || call.Operator == "" {
+		t.Fatalf("answered call %+v, %v", call, err)
+	}
+	if st, _, _ := s.PacerState(ctx, "a1", c.ID); st.Outcomes != 2 || st.Live != 1 {
+		t.Fatalf("after the answer: %d outcomes, %.0f live", st.Outcomes, st.Live)
+	}
+	// A live answer with every operator taken waits Grace, then is abandoned.
+	for _, op := range []string{"op0", "op1", "op2"} {
+		if _, err := d.SetState(ctx, "a1", op, "g", dialer.Offline); err != nil {
+			t.Fatal(err)
+		}
+	}
+	late := phonecampaign.Event{AccountID: "a1", CampaignID: c.ID, ProviderID: "CA3", At: clock.Now(), Answer: dialer.AnswerHuman}
+	if err := d.Answered(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	grace := phonecampaign.GraceJob{AccountID: "a1", CampaignID: c.ID, ProviderID: "CA3"}
+	if err := d.Grace(ctx, grace); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := s.PhoneCall(ctx, "a1", c.ID, "CA3"); k.Status != dialer.CallWaiting {
+		t.Fatalf("before Grace the call is %s", k.Status)
+	}
+	clock.Advance(dialer.Grace)
+	for range 2 {
+		if err := d.Grace(ctx, grace); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, _ := s.PhoneCall(ctx, "a1", c.ID, "CA3")
+	st, _, _ = s.PacerState(ctx, "a1", c.ID)
+	if !k.Abandoned || k.Status != dialer.CallEnded || st.Abandoned != 1 || st.Live != 2 {
+		t.Fatalf("after Grace: call %+v, pacer %.0f abandoned of %.0f live", k, st.Abandoned, st.Live)
+	}
+}
