@@ -13,7 +13,9 @@ import (
 	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/directory"
 	"github.com/parleyhq/parley/internal/gateway/sandboxvoice"
+	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phonecampaign"
+	"github.com/parleyhq/parley/internal/queue"
 	"github.com/parleyhq/parley/internal/store/embedded"
 )
 
@@ -368,5 +370,39 @@ func TestPaceAndOutcomesCountOnce(t *testing.T) {
 	st, _, _ = s.PacerState(ctx, "a1", c.ID)
 	if !k.Abandoned || k.Status != dialer.CallEnded || st.Abandoned != 1 || st.Live != 2 {
 		t.Fatalf("after Grace: call %+v, pacer %.0f abandoned of %.0f live", k, st.Abandoned, st.Live)
+	}
+}
+
+type sentJobs struct{ entries []queue.Entry }
+
+func (s *sentJobs) Send(ctx context.Context, es ...queue.Entry) error {
+	s.entries = append(s.entries, es...)
+	return nil
+}
+
+func TestQueueJobsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	sent := &sentJobs{}
+	q := &phonecampaign.QueueJobs{Queue: sent, Dialer: &phonecampaign.Dialer{}}
+	if err := q.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: "c1", Version: 4}, 1500*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Grace(ctx, phonecampaign.GraceJob{AccountID: "a1", CampaignID: "c1", ProviderID: "CA1"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if len(sent.entries) != 2 || sent.entries[0].Delay != 2*time.Second || sent.entries[1].Delay != queue.MaxDelay {
+		t.Fatalf("sent %+v", sent.entries)
+	}
+	if k := queue.KindOf(sent.entries[0].Body); k != queue.JobPace {
+		t.Errorf("pace job has kind %q", k)
+	}
+	if k := queue.KindOf(sent.entries[1].Body); k != queue.JobGrace {
+		t.Errorf("grace job has kind %q", k)
+	}
+	for _, bad := range []string{`{"k":"pace","a":"a1"}`, `{"k":"grace","a":"a1","c":"c1"}`, `{"k":"pace","a":"a1","c":"c1","v":-1}`} {
+		err := q.HandlePhoneJob(ctx, queue.KindOf([]byte(bad)), []byte(bad))
+		if parley.ErrorCode(err) != parley.EINVALID {
+			t.Errorf("%s: %v, want EINVALID", bad, err)
+		}
 	}
 }
