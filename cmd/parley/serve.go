@@ -76,6 +76,9 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Dispatcher.Run(ctx, a.Queue, cfg.Workers) })
 	wg.Go(func() { windowCheck(ctx, a, log) })
+	if a.Voice != nil {
+		wg.Go(func() { simulateCalls(ctx, a, log) })
+	}
 	if a.EventDelivery != nil {
 		// Deliveries to brands' webhooks poll a queue of their own, so a
 		// slow or dead endpoint never holds up a send.
@@ -142,6 +145,23 @@ func windowCheck(ctx context.Context, a *app.App, log *slog.Logger) {
 		case <-t.C:
 			if err := a.WindowCheck(ctx, false); err != nil {
 				log.Error("window check failed", "err", err)
+			}
+		}
+	}
+}
+
+// simulateCalls delivers the simulated voice gateway's events as they
+// fall due, as Twilio's status webhooks would arrive.
+func simulateCalls(ctx context.Context, a *app.App, log *slog.Logger) {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := a.Voice.Fire(ctx); err != nil {
+				log.Warn("a simulated call event failed; it is delivered again", "err", err)
 			}
 		}
 	}
