@@ -50,7 +50,7 @@ func setUpDeflection(t *testing.T, s *server) deflection {
 	if len(set.Channels) != 3 || !set.DeviceCheck || len(set.OutboundSkills) != 3 {
 		t.Fatalf("settings: %+v", set)
 	}
-	s.post(t, "/api/v2/account/demo/templates", `{"id":"943679028015322","name":"callback","language":"en_US","body":"Hi {{1}}, this is Acme: reply here to chat with us"}`, http.StatusCreated, nil)
+	s.post(t, "/api/v2/account/demo/templates", `{"id":"943679028015322","name":"callback","language":"en_US","category":"UTILITY","wabaId":"102290129340398","outboundNumber":"+12025550100","body":"Hi {{1}}, this is Acme: reply here to chat with us","bodyExamples":["Jane"]}`, http.StatusCreated, nil)
 	handoff := func(body string) string {
 		var h parley.Handoff
 		s.post(t, "/api/v2/account/demo/handoffs", body, http.StatusCreated, &h)
