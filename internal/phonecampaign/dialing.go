@@ -401,7 +401,7 @@ func (d *Dialer) Answered(ctx context.Context, ev Event) error {
 	if ev.Answer != dialer.AnswerHuman && ev.Answer != dialer.AnswerMachine {
 		return d.Ended(ctx, ev, 0)
 	}
-	call, changed, err := d.changeCall(ctx, ev.AccountID, ev.CampaignID, ev.ProviderID, func(c *dialer.Call) bool {
+	call, c, ok, err := d.applyEvent(ctx, ev.AccountID, ev.CampaignID, ev.ProviderID, func(c *dialer.Call) bool {
 		if c.Status != dialer.CallRinging {
 			return false
 		}
@@ -412,11 +412,7 @@ func (d *Dialer) Answered(ctx context.Context, ev Event) error {
 		}
 		return true
 	})
-	if err != nil || !changed {
-		return ignoreUnknown(err)
-	}
-	c, err := d.Store.PhoneCampaign(ctx, ev.AccountID, ev.CampaignID)
-	if err != nil {
+	if !ok || err != nil {
 		return err
 	}
 	if ev.Answer == dialer.AnswerMachine {
@@ -436,6 +432,19 @@ func (d *Dialer) Answered(ctx context.Context, ev Event) error {
 	}
 	_, err = d.bridgeWaiting(ctx, c)
 	return err
+}
+
+// applyEvent applies f to the call of an event (see changeCall) and, when
+// it changed the call, returns the call and its campaign. ok is false when
+// there is nothing more to do: the event was applied already, or concerns
+// a call Parley never placed.
+func (d *Dialer) applyEvent(ctx context.Context, accountID, campaignID, providerID string, f func(*dialer.Call) bool) (call dialer.Call, c dialer.Campaign, ok bool, err error) {
+	call, changed, err := d.changeCall(ctx, accountID, campaignID, providerID, f)
+	if err != nil || !changed {
+		return call, c, false, ignoreUnknown(err)
+	}
+	c, err = d.Store.PhoneCampaign(ctx, accountID, campaignID)
+	return call, c, err == nil, err
 }
 
 // ignoreUnknown drops ENOTFOUND: an event about a call Parley never
@@ -590,22 +599,18 @@ func (d *Dialer) Grace(ctx context.Context, j GraceJob) error {
 
 func (d *Dialer) expire(ctx context.Context, accountID, campaignID, providerID string) error {
 	now := d.Clock.Now()
-	call, changed, err := d.changeCall(ctx, accountID, campaignID, providerID, func(c *dialer.Call) bool {
+	call, c, ok, err := d.applyEvent(ctx, accountID, campaignID, providerID, func(c *dialer.Call) bool {
 		if c.Status != dialer.CallWaiting || now.Before(c.AnsweredAt.Add(dialer.Grace)) {
 			return false
 		}
 		c.Status, c.Abandoned, c.EndedAt = dialer.CallEnded, true, now
 		return true
 	})
-	if err != nil || !changed {
-		return ignoreUnknown(err)
+	if !ok || err != nil {
+		return err
 	}
 	if err := d.Voice.Abandon(ctx, providerID); err != nil {
 		d.log().WarnContext(ctx, "playing the recorded message failed", "call", providerID, "err", err)
-	}
-	c, err := d.Store.PhoneCampaign(ctx, accountID, campaignID)
-	if err != nil {
-		return err
 	}
 	if err := d.finish(ctx, c, call, dialer.CallOutcome{At: now, Abandoned: true}); err != nil {
 		return err
@@ -619,7 +624,7 @@ func (d *Dialer) expire(ctx context.Context, accountID, campaignID, providerID s
 // nothing.
 func (d *Dialer) Ended(ctx context.Context, ev Event, talk time.Duration) error {
 	var before dialer.Call
-	call, changed, err := d.changeCall(ctx, ev.AccountID, ev.CampaignID, ev.ProviderID, func(c *dialer.Call) bool {
+	call, c, ok, err := d.applyEvent(ctx, ev.AccountID, ev.CampaignID, ev.ProviderID, func(c *dialer.Call) bool {
 		if c.Status == dialer.CallEnded {
 			return false
 		}
@@ -633,11 +638,7 @@ func (d *Dialer) Ended(ctx context.Context, ev Event, talk time.Duration) error 
 		c.Status, c.EndedAt = dialer.CallEnded, ev.At
 		return true
 	})
-	if err != nil || !changed {
-		return ignoreUnknown(err)
-	}
-	c, err := d.Store.PhoneCampaign(ctx, ev.AccountID, ev.CampaignID)
-	if err != nil {
+	if !ok || err != nil {
 		return err
 	}
 	switch before.Status {

@@ -87,8 +87,10 @@ func (q *jobs) due(now time.Time) []pendingJob {
 	return out
 }
 
-func TestPredictiveCampaignRunsToAllProcessed(t *testing.T) {
-	ctx := context.Background()
+// directoryOf returns a store whose directory holds n contacts, and the
+// test's clock.
+func directoryOf(t *testing.T, n int) (*embedded.Store, *clocktest.Clock) {
+	t.Helper()
 	s, err := embedded.Open(filepath.Join(t.TempDir(), "store.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -96,14 +98,20 @@ func TestPredictiveCampaignRunsToAllProcessed(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	clock := clocktest.New(time.Now().Truncate(time.Second))
 	clockNow = clock.Now
-	const contacts, operators = 200, 20
-	for i := range contacts {
+	for i := range n {
 		now := clock.Now()
 		k := directory.Contact{AccountID: "a1", ID: fmt.Sprintf("k%03d", i), Phone: fmt.Sprintf("+1202555%04d", 1000+i), Version: 1, CreatedAt: now, UpdatedAt: now}
-		if err := s.PutContact(ctx, k); err != nil {
+		if err := s.PutContact(context.Background(), k); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return s, clock
+}
+
+func TestPredictiveCampaignRunsToAllProcessed(t *testing.T) {
+	ctx := context.Background()
+	const contacts, operators = 200, 20
+	s, clock := directoryOf(t, contacts)
 	svc := &phonecampaign.Service{Store: s, Clock: clock}
 	pickup := 30
 	no := false
@@ -269,19 +277,7 @@ func (v *recordingVoice) Hangup(ctx context.Context, id string) error     { retu
 
 func TestPaceAndOutcomesCountOnce(t *testing.T) {
 	ctx := context.Background()
-	s, err := embedded.Open(filepath.Join(t.TempDir(), "store.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	clock := clocktest.New(time.Now().Truncate(time.Second))
-	clockNow = clock.Now
-	for i := range 10 {
-		k := directory.Contact{AccountID: "a1", ID: fmt.Sprintf("k%d", i), Phone: fmt.Sprintf("+1202555%04d", 2000+i), Version: 1, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
-		if err := s.PutContact(ctx, k); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, clock := directoryOf(t, 10)
 	svc := &phonecampaign.Service{Store: s, Clock: clock}
 	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "n", Mode: dialer.ModeProgressive, OperatorGroup: "g",
 		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}})
