@@ -76,6 +76,9 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Dispatcher.Run(ctx, a.Queue, cfg.Workers) })
 	wg.Go(func() { windowCheck(ctx, a, log) })
+	if a.Voice != nil {
+		wg.Go(func() { simulateCalls(ctx, a, log) })
+	}
 	if a.EventDelivery != nil {
 		// Deliveries to brands' webhooks poll a queue of their own, so a
 		// slow or dead endpoint never holds up a send.
@@ -133,16 +136,33 @@ func windowCheck(ctx context.Context, a *app.App, log *slog.Logger) {
 	if err := a.WindowCheck(ctx, true); err != nil {
 		log.Error("window check failed", "err", err)
 	}
-	t := time.NewTicker(windowCheckEvery)
+	every(ctx, windowCheckEvery, func() {
+		if err := a.WindowCheck(ctx, false); err != nil {
+			log.Error("window check failed", "err", err)
+		}
+	})
+}
+
+// simulateCalls delivers the simulated voice gateway's events as they
+// fall due, as Twilio's status webhooks would arrive.
+func simulateCalls(ctx context.Context, a *app.App, log *slog.Logger) {
+	every(ctx, 250*time.Millisecond, func() {
+		if _, err := a.Voice.Fire(ctx); err != nil {
+			log.Warn("a simulated call event failed; it is delivered again", "err", err)
+		}
+	})
+}
+
+// every runs f every d until ctx ends.
+func every(ctx context.Context, d time.Duration, f func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := a.WindowCheck(ctx, false); err != nil {
-				log.Error("window check failed", "err", err)
-			}
+			f()
 		}
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
+	"github.com/parleyhq/parley/internal/gateway/sandboxvoice"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/inbound"
 	"github.com/parleyhq/parley/internal/inbound/agentpush"
@@ -94,7 +95,11 @@ type App struct {
 	// channel.
 	Gateways *router.Router
 	Sandbox  *sandbox.Gateway
-	API      *httpapi.Server
+	// Voice is the simulated voice gateway when PARLEY_GATEWAY is sandbox
+	// (nil otherwise): FireVoice delivers its due events.
+	Voice  *sandboxvoice.Voice
+	Dialer *phonecampaign.Dialer
+	API    *httpapi.Server
 
 	// EventQueue holds the deliveries of lifecycle events to subscribed
 	// webhooks: its own queue, never the jobs queue. Nil on an AWS
@@ -187,6 +192,16 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Epoch: rand.Text(), Sole: a.Config.Backend == config.BackendEmbedded,
 		StateTTL: dispatch.DefaultStateTTL,
 	}
+	phoneCampaigns := &phonecampaign.Service{Store: a.Store, Clock: clock}
+	if a.Config.Gateway == config.GatewaySandbox {
+		a.Voice = sandboxvoice.New(clock, 1, sandboxvoice.DefaultProfile)
+		a.Dialer = &phonecampaign.Dialer{Store: a.Store, Clock: clock, Voice: a.Voice, Log: log, DetectorHumanLoss: 0.02}
+		jobs := &phonecampaign.QueueJobs{Queue: a.Queue, Dialer: a.Dialer}
+		a.Dialer.Jobs = jobs
+		a.Voice.SetSink(a.Dialer)
+		a.Dispatcher.Phone = jobs
+		phoneCampaigns.Dialing = a.Dialer
+	}
 	tokens, err := Tokens(ctx, a.Config, clock, a.Store)
 	if err != nil {
 		return err
@@ -199,7 +214,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Channels:       &channels.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()},
 		OptOuts:        a.OptOuts,
 		Contacts:       &contacts.Service{Store: a.Store, Clock: clock},
-		PhoneCampaigns: &phonecampaign.Service{Store: a.Store, Clock: clock},
+		PhoneCampaigns: phoneCampaigns,
 		Conversations:  a.Replies, Broadcasts: a.Replies,
 		Idempotency: a.Store, Clock: clock,
 	}

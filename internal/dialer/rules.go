@@ -139,6 +139,13 @@ type Entry struct {
 	Abandoned     bool              `json:"abandoned"`
 	Reason        string            `json:"reason,omitempty"`
 	Params        map[string]string `json:"params,omitempty"`
+	// CallID is the provider id of the call in progress.
+	CallID string `json:"callId,omitempty"`
+	// ClaimedAt is when the entry was claimed for its current call.
+	ClaimedAt time.Time `json:"claimedAt,omitzero"`
+	// Rev is the entry's revision: each change is written on the condition
+	// of the stored one, so that one attempt is claimed once.
+	Rev int `json:"rev"`
 }
 
 // CallOutcome is how one call of a contact ended.

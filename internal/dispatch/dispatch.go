@@ -54,6 +54,9 @@ type Dispatcher struct {
 	// Fanout, when set, runs the fan-out jobs on the queue (see
 	// HandleFanout).
 	Fanout Fanout
+	// Phone, when set, runs the jobs of telephone campaigns (see
+	// HandlePhone).
+	Phone Phone
 	// Epoch names this dispatcher process in the claims it makes
 	// (Recipient.Claimant): a new one for every process.
 	Epoch string

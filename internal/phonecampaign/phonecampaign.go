@@ -25,6 +25,7 @@ type Store interface {
 	Contact(ctx context.Context, accountID, id string) (directory.Contact, error)
 	Contacts(ctx context.Context, accountID, afterID string, limit int) ([]directory.Contact, error)
 	Filter(ctx context.Context, accountID, id string) (directory.Filter, error)
+	PhoneOptOuts(ctx context.Context, accountID, phone string) ([]parley.OptOut, error)
 }
 
 // MaxAddContacts bounds the contacts one AddContacts call takes.
@@ -36,6 +37,21 @@ type Service struct {
 	Clock parley.Clock
 	// NewID returns a new campaign id; uuid v7 by default.
 	NewID func() string
+	// Dialing, when set, starts the calls of a campaign created, cloned or
+	// resumed (*Dialer is one).
+	Dialing Starter
+}
+
+// Starter arms the pacing of a campaign.
+type Starter interface {
+	Start(ctx context.Context, accountID, campaignID string) error
+}
+
+func (s *Service) start(ctx context.Context, c dialer.Campaign) error {
+	if s.Dialing == nil || c.State != dialer.CampaignActive {
+		return nil
+	}
+	return s.Dialing.Start(ctx, c.AccountID, c.ID)
 }
 
 func (s *Service) newID() string {
@@ -96,7 +112,7 @@ func (s *Service) Create(ctx context.Context, accountID string, d dialer.Draft) 
 	if err != nil {
 		return Created{}, err
 	}
-	return out, nil
+	return out, s.start(ctx, c)
 }
 
 // fill adds to campaign c the entries that page yields, page by page from
@@ -159,7 +175,11 @@ func (s *Service) Control(ctx context.Context, accountID, id, action string) (di
 		}
 		return dialer.Campaign{}, err
 	}
-	return s.Store.SetPhoneCampaignState(ctx, accountID, id, c.State, to)
+	moved, err := s.Store.SetPhoneCampaignState(ctx, accountID, id, c.State, to)
+	if err != nil {
+		return moved, err
+	}
+	return moved, s.start(ctx, moved)
 }
 
 // done is the state each action leaves a campaign in.
@@ -194,7 +214,7 @@ func (s *Service) Clone(ctx context.Context, accountID, id, name string) (Create
 	if err != nil {
 		return Created{}, err
 	}
-	return Created{Campaign: c, Entries: n}, nil
+	return Created{Campaign: c, Entries: n}, s.start(ctx, c)
 }
 
 // Outcomes of adding one contact.

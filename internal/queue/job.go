@@ -90,3 +90,14 @@ func DecodeSendJob(b []byte) (parley.Ref, error) {
 	}
 	return r, nil
 }
+
+// Job kinds of telephone campaigns: a pacing round (JobPace) and the check,
+// Grace after a live answer, that the call found an operator (JobGrace).
+// Their bodies are the runtime's own JSON, with the kind.
+const (
+	JobPace  JobKind = "pace"
+	JobGrace JobKind = "grace"
+)
+
+// Phone reports whether a job kind belongs to telephone campaigns.
+func (k JobKind) Phone() bool { return k == JobPace || k == JobGrace }

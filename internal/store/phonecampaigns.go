@@ -35,4 +35,29 @@ type PhoneCampaigns interface {
 	// follow the stored one (1 when none was saved): ECONFLICT otherwise,
 	// so that two processes never both apply their updates to one state.
 	PutPacerState(ctx context.Context, accountID, campaignID string, s dialer.State, version int) error
+	// Entry returns one entry; ENOTFOUND when there is none.
+	Entry(ctx context.Context, accountID, campaignID, contactID string) (dialer.Entry, error)
+	// ReplaceEntry writes e over the stored entry of its contact when the
+	// stored one's Rev is e.Rev, and returns e as written (Rev one more);
+	// ECONFLICT when another change came first, ENOTFOUND when there is
+	// none.
+	ReplaceEntry(ctx context.Context, accountID, campaignID string, e dialer.Entry) (dialer.Entry, error)
+	// CreatePhoneCall stores a call just placed (Rev 1); ECONFLICT when the
+	// campaign has a call of that provider id.
+	CreatePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error)
+	// PhoneCall returns a campaign's call by its provider id; ENOTFOUND when
+	// there is none.
+	PhoneCall(ctx context.Context, accountID, campaignID, providerID string) (dialer.Call, error)
+	// ReplacePhoneCall writes c over the stored call when the stored one's
+	// Rev is c.Rev and returns c as written; ECONFLICT otherwise.
+	ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error)
+	// PhoneCalls lists every call of a campaign, in provider id order
+	// (never nil).
+	PhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error)
+	// PhoneAgents lists an account's operators in id order (never nil).
+	PhoneAgents(ctx context.Context, accountID string) ([]dialer.Agent, error)
+	// PutPhoneAgent writes an operator when the stored one's Rev is a.Rev
+	// (0 for one not stored yet) and returns it as written; ECONFLICT
+	// otherwise.
+	PutPhoneAgent(ctx context.Context, a dialer.Agent) (dialer.Agent, error)
 }

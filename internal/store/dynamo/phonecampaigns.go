@@ -224,3 +224,137 @@ func (t *Table) PutPacerState(ctx context.Context, accountID, campaignID string,
 	}
 	return nil
 }
+
+// A campaign's calls are items sk L#<provider id> of its entries'
+// collection; an account's operators are the collection pk
+// ACCOUNT#<account>#PHONEAGENTS, sk <id>. Entries, calls and operators
+// carry their revision in the attribute rev beside their JSON, and every
+// change is a PutItem on the condition of the revision read.
+
+const phoneCallSKPrefix = "L#"
+
+func phoneAgentsPK(accountID string) string { return "ACCOUNT#" + accountID + "#PHONEAGENTS" }
+
+// revItem is an entry, call or operator with its revision.
+type revItem[D any] struct {
+	PK   string `dynamodbav:"pk"`
+	SK   string `dynamodbav:"sk"`
+	Rev  int    `dynamodbav:"rev"`
+	Data string `dynamodbav:"data"`
+}
+
+func (it revItem[D]) domain() D {
+	var d D
+	_ = json.Unmarshal([]byte(it.Data), &d) // written by this file
+	return d
+}
+
+// putRev writes v at key with revision next when the stored item's
+// revision is next-1: the item must exist unless mayCreate, and an item
+// written without a revision (an entry AddEntries put) counts as 0.
+func (t *Table) putRev(ctx context.Context, pk, sk, what string, v any, next int, mayCreate bool) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", what, err)
+	}
+	av, err := encode(revItem[struct{}]{PK: pk, SK: sk, Rev: next, Data: string(data)})
+	if err != nil {
+		return err
+	}
+	in := &dynamodb.PutItemInput{TableName: &t.name, Item: av}
+	switch {
+	case next == 1 && mayCreate:
+		in.ConditionExpression = aws.String("attribute_not_exists(rev)")
+	case next == 1:
+		in.ConditionExpression = aws.String(condExists + " AND attribute_not_exists(rev)")
+	default:
+		in.ConditionExpression = aws.String("rev = :prev")
+		in.ExpressionAttributeValues = item{":prev": num(next - 1)}
+	}
+	_, err = t.db.PutItem(ctx, in)
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed):
+		return parley.Errorf(parley.ECONFLICT, "%s changed: not at revision %d", what, next-1)
+	case err != nil:
+		return t.unavailable(err, "PutItem")
+	}
+	return nil
+}
+
+// Entry implements store.PhoneCampaigns.
+func (t *Table) Entry(ctx context.Context, accountID, campaignID, contactID string) (dialer.Entry, error) {
+	av, err := t.mustGet(ctx, itemKey(entriesPK(accountID, campaignID), entrySKPrefix+contactID), "entry", contactID)
+	if err != nil {
+		return dialer.Entry{}, err
+	}
+	return decode[entryItem](av)
+}
+
+// ReplaceEntry implements store.PhoneCampaigns.
+func (t *Table) ReplaceEntry(ctx context.Context, accountID, campaignID string, e dialer.Entry) (dialer.Entry, error) {
+	e.Rev++
+	err := t.putRev(ctx, entriesPK(accountID, campaignID), entrySKPrefix+e.ContactID, "entry "+e.ContactID, e, e.Rev, false)
+	if parley.ErrorCode(err) == parley.ECONFLICT {
+		if _, gerr := t.Entry(ctx, accountID, campaignID, e.ContactID); gerr != nil {
+			return dialer.Entry{}, gerr
+		}
+	}
+	return e, err
+}
+
+// CreatePhoneCall implements store.PhoneCampaigns.
+func (t *Table) CreatePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error) {
+	c.Rev = 1
+	err := t.putRev(ctx, entriesPK(c.AccountID, c.CampaignID), phoneCallSKPrefix+c.ProviderID, "call "+c.ProviderID, c, 1, true)
+	return c, err
+}
+
+// PhoneCall implements store.PhoneCampaigns.
+func (t *Table) PhoneCall(ctx context.Context, accountID, campaignID, providerID string) (dialer.Call, error) {
+	av, err := t.mustGet(ctx, itemKey(entriesPK(accountID, campaignID), phoneCallSKPrefix+providerID), "call", providerID)
+	if err != nil {
+		return dialer.Call{}, err
+	}
+	return decode[revItem[dialer.Call]](av)
+}
+
+// ReplacePhoneCall implements store.PhoneCampaigns.
+func (t *Table) ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error) {
+	c.Rev++
+	err := t.putRev(ctx, entriesPK(c.AccountID, c.CampaignID), phoneCallSKPrefix+c.ProviderID, "call "+c.ProviderID, c, c.Rev, false)
+	return c, err
+}
+
+// PhoneCalls implements store.PhoneCampaigns.
+func (t *Table) PhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error) {
+	avs, err := t.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String(recipientsQuery),
+		ExpressionAttributeValues: item{":pk": str(entriesPK(accountID, campaignID)), ":prefix": str(phoneCallSKPrefix)},
+		ConsistentRead:            aws.Bool(true),
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[revItem[dialer.Call]](avs)
+}
+
+// PhoneAgents implements store.PhoneCampaigns.
+func (t *Table) PhoneAgents(ctx context.Context, accountID string) ([]dialer.Agent, error) {
+	avs, err := t.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String(keyIsPartition),
+		ExpressionAttributeValues: item{":pk": str(phoneAgentsPK(accountID))},
+		ConsistentRead:            aws.Bool(true),
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[revItem[dialer.Agent]](avs)
+}
+
+// PutPhoneAgent implements store.PhoneCampaigns.
+func (t *Table) PutPhoneAgent(ctx context.Context, a dialer.Agent) (dialer.Agent, error) {
+	a.Rev++
+	err := t.putRev(ctx, phoneAgentsPK(a.AccountID), a.ID, "operator "+a.ID, a, a.Rev, true)
+	return a, err
+}

@@ -191,3 +191,115 @@ func (s *Store) PutPacerState(ctx context.Context, accountID, campaignID string,
 		return put(b, key, pacerRecord{Version: version, State: state})
 	})
 }
+
+//	account \x00 L \x00 campaign \x00 providerId → a call
+//	account \x00 O \x00 operatorId              → an operator
+
+func entryKey(accountID, campaignID, contactID string) []byte {
+	return append(entryPrefix(accountID, campaignID), contactID...)
+}
+
+func phoneCallPrefix(accountID, campaignID string) []byte {
+	return []byte(accountID + "\x00L\x00" + campaignID + "\x00")
+}
+
+func phoneAgentPrefix(accountID string) []byte { return []byte(accountID + "\x00O\x00") }
+
+// Entry implements store.PhoneCampaigns.
+func (s *Store) Entry(ctx context.Context, accountID, campaignID, contactID string) (dialer.Entry, error) {
+	var e dialer.Entry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPhoneCampaigns)
+		if b == nil {
+			return parley.Errorf(parley.ENOTFOUND, "entry %s not found", contactID)
+		}
+		return get(b, entryKey(accountID, campaignID, contactID), &e, "entry "+contactID)
+	})
+	return e, err
+}
+
+// replaceRev writes v (whose revision is rev) under key when the stored
+// value's revision, read by revOf, is rev, and returns the new revision.
+// create allows rev 0 for a key not stored yet.
+func replaceRev[T any](s *Store, key []byte, what string, rev int, create bool, revOf func(T) int, write func(next int) T) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketPhoneCampaigns)
+		if err != nil {
+			return err
+		}
+		var old T
+		err = get(b, key, &old, what)
+		switch {
+		case parley.ErrorCode(err) == parley.ENOTFOUND && create && rev == 0:
+		case err != nil:
+			return err
+		case revOf(old) != rev:
+			return parley.Errorf(parley.ECONFLICT, "%s changed: at revision %d, not %d", what, revOf(old), rev)
+		}
+		return put(b, key, write(rev+1))
+	})
+}
+
+// ReplaceEntry implements store.PhoneCampaigns.
+func (s *Store) ReplaceEntry(ctx context.Context, accountID, campaignID string, e dialer.Entry) (dialer.Entry, error) {
+	err := replaceRev(s, entryKey(accountID, campaignID, e.ContactID), "entry "+e.ContactID, e.Rev, false,
+		func(old dialer.Entry) int { return old.Rev },
+		func(next int) dialer.Entry { e.Rev = next; return e })
+	return e, err
+}
+
+// CreatePhoneCall implements store.PhoneCampaigns.
+func (s *Store) CreatePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error) {
+	c.Rev = 1
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketPhoneCampaigns)
+		if err != nil {
+			return err
+		}
+		key := append(phoneCallPrefix(c.AccountID, c.CampaignID), c.ProviderID...)
+		if b.Get(key) != nil {
+			return parley.Errorf(parley.ECONFLICT, "call %s exists", c.ProviderID)
+		}
+		return put(b, key, c)
+	})
+	return c, err
+}
+
+// PhoneCall implements store.PhoneCampaigns.
+func (s *Store) PhoneCall(ctx context.Context, accountID, campaignID, providerID string) (dialer.Call, error) {
+	var c dialer.Call
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPhoneCampaigns)
+		if b == nil {
+			return parley.Errorf(parley.ENOTFOUND, "call %s not found", providerID)
+		}
+		return get(b, append(phoneCallPrefix(accountID, campaignID), providerID...), &c, "call "+providerID)
+	})
+	return c, err
+}
+
+// ReplacePhoneCall implements store.PhoneCampaigns.
+func (s *Store) ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error) {
+	err := replaceRev(s, append(phoneCallPrefix(c.AccountID, c.CampaignID), c.ProviderID...), "call "+c.ProviderID, c.Rev, false,
+		func(old dialer.Call) int { return old.Rev },
+		func(next int) dialer.Call { c.Rev = next; return c })
+	return c, err
+}
+
+// PhoneCalls implements store.PhoneCampaigns.
+func (s *Store) PhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error) {
+	return listJSON[dialer.Call](s, bucketPhoneCampaigns, phoneCallPrefix(accountID, campaignID), "call")
+}
+
+// PhoneAgents implements store.PhoneCampaigns.
+func (s *Store) PhoneAgents(ctx context.Context, accountID string) ([]dialer.Agent, error) {
+	return listJSON[dialer.Agent](s, bucketPhoneCampaigns, phoneAgentPrefix(accountID), "operator")
+}
+
+// PutPhoneAgent implements store.PhoneCampaigns.
+func (s *Store) PutPhoneAgent(ctx context.Context, a dialer.Agent) (dialer.Agent, error) {
+	err := replaceRev(s, append(phoneAgentPrefix(a.AccountID), a.ID...), "operator "+a.ID, a.Rev, true,
+		func(old dialer.Agent) int { return old.Rev },
+		func(next int) dialer.Agent { a.Rev = next; return a })
+	return a, err
+}

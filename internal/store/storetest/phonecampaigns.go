@@ -107,6 +107,97 @@ func PhoneCampaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("entries change on their revision", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.AddEntries(ctx, "a1", "p1", []dialer.Entry{{ContactID: "k1", Phone: "+12025550101", Status: dialer.EntryWaiting}}); err != nil {
+			t.Fatal(err)
+		}
+		e, err := s.Entry(ctx, "a1", "p1", "k1")
+		if err != nil || e.Rev != 0 || e.Status != dialer.EntryWaiting {
+			t.Fatalf("entry %+v, %v", e, err)
+		}
+		claim := e
+		claim.Status, claim.CallID = dialer.EntryInProgress, "CA1"
+		got, err := s.ReplaceEntry(ctx, "a1", "p1", claim)
+		if err != nil || got.Rev != 1 {
+			t.Fatalf("claim: %+v, %v", got, err)
+		}
+		again := e
+		again.CallID = "CA2"
+		_, err = s.ReplaceEntry(ctx, "a1", "p1", again)
+		wantCode(t, err, parley.ECONFLICT)
+		got.Attempts = 1
+		if got, err = s.ReplaceEntry(ctx, "a1", "p1", got); err != nil || got.Rev != 2 {
+			t.Fatalf("second change: %+v, %v", got, err)
+		}
+		if read, _ := s.Entry(ctx, "a1", "p1", "k1"); read.CallID != "CA1" || read.Attempts != 1 || read.Rev != 2 {
+			t.Fatalf("read back %+v", read)
+		}
+		_, err = s.ReplaceEntry(ctx, "a1", "p1", dialer.Entry{ContactID: "nope"})
+		wantCode(t, err, parley.ENOTFOUND)
+		_, err = s.Entry(ctx, "a1", "p1", "nope")
+		wantCode(t, err, parley.ENOTFOUND)
+	})
+
+	t.Run("calls count once by provider id", func(t *testing.T) {
+		s := newStore(t)
+		c := dialer.Call{ProviderID: "CA2", AccountID: "a1", CampaignID: "p1", ContactID: "k1", Attempt: 1, Status: dialer.CallRinging, PlacedAt: t0}
+		got, err := s.CreatePhoneCall(ctx, c)
+		if err != nil || got.Rev != 1 {
+			t.Fatalf("create: %+v, %v", got, err)
+		}
+		_, err = s.CreatePhoneCall(ctx, c)
+		wantCode(t, err, parley.ECONFLICT)
+		if _, err := s.CreatePhoneCall(ctx, dialer.Call{ProviderID: "CA1", AccountID: "a1", CampaignID: "p1", ContactID: "k2"}); err != nil {
+			t.Fatal(err)
+		}
+		answered := got
+		answered.Status, answered.Answer, answered.AnsweredAt = dialer.CallWaiting, dialer.AnswerHuman, t0.Add(5*time.Second)
+		if answered, err = s.ReplacePhoneCall(ctx, answered); err != nil || answered.Rev != 2 {
+			t.Fatalf("answer: %+v, %v", answered, err)
+		}
+		_, err = s.ReplacePhoneCall(ctx, got)
+		wantCode(t, err, parley.ECONFLICT)
+		read, err := s.PhoneCall(ctx, "a1", "p1", "CA2")
+		if err != nil || read.Status != dialer.CallWaiting || !read.AnsweredAt.Equal(t0.Add(5*time.Second)) || read.Rev != 2 {
+			t.Fatalf("read back %+v, %v", read, err)
+		}
+		_, err = s.PhoneCall(ctx, "a1", "p2", "CA2")
+		wantCode(t, err, parley.ENOTFOUND)
+		list, err := s.PhoneCalls(ctx, "a1", "p1")
+		if err != nil || len(list) != 2 || list[0].ProviderID != "CA1" || list[1].ProviderID != "CA2" {
+			t.Fatalf("list %+v, %v", list, err)
+		}
+		if none, err := s.PhoneCalls(ctx, "a1", "p2"); err != nil || none == nil || len(none) != 0 {
+			t.Fatalf("another campaign's calls %v, %v", none, err)
+		}
+	})
+
+	t.Run("operators change on their revision", func(t *testing.T) {
+		s := newStore(t)
+		a := dialer.Agent{AccountID: "a1", ID: "op2", Group: "sales", Operator: dialer.Operator{State: dialer.Online, Since: t0}}
+		got, err := s.PutPhoneAgent(ctx, a)
+		if err != nil || got.Rev != 1 {
+			t.Fatalf("create: %+v, %v", got, err)
+		}
+		_, err = s.PutPhoneAgent(ctx, a)
+		wantCode(t, err, parley.ECONFLICT)
+		got.State = dialer.Busy
+		if got, err = s.PutPhoneAgent(ctx, got); err != nil || got.Rev != 2 {
+			t.Fatalf("busy: %+v, %v", got, err)
+		}
+		if _, err := s.PutPhoneAgent(ctx, dialer.Agent{AccountID: "a1", ID: "op1", Group: "sales"}); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.PhoneAgents(ctx, "a1")
+		if err != nil || len(list) != 2 || list[0].ID != "op1" || list[1].ID != "op2" || list[1].State != dialer.Busy || list[1].Rev != 2 {
+			t.Fatalf("list %+v, %v", list, err)
+		}
+		if none, err := s.PhoneAgents(ctx, "a2"); err != nil || none == nil || len(none) != 0 {
+			t.Fatalf("another account's operators %v, %v", none, err)
+		}
+	})
+
 	t.Run("pacer state", func(t *testing.T) {
 		s := newStore(t)
 		st, v, err := s.PacerState(ctx, "a1", "p1")

@@ -1,0 +1,260 @@
+// Package sandboxvoice is the voice gateway of `parley serve` and of the
+// tests: it places no real call, but simulates what people and operators
+// do — who answers and after how long, answering machines, busy lines, how
+// long a person talks and an operator wraps up — deterministically from a
+// seed, on the injected clock. It reports each call's events through the
+// same path as the provider's status webhooks (Sink), so the dialing
+// runtime cannot tell it from Twilio.
+package sandboxvoice
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/phonecampaign"
+)
+
+// Sink receives the simulation's events: the dialing runtime
+// (*phonecampaign.Dialer) is one.
+type Sink interface {
+	Answered(ctx context.Context, ev phonecampaign.Event) error
+	Ended(ctx context.Context, ev phonecampaign.Event, talk time.Duration) error
+	WrapUp(ctx context.Context, accountID, agentID, result string) (dialer.Call, error)
+}
+
+// Profile is how the simulated people and operators behave.
+type Profile struct {
+	// Live, Machine and Busy are the shares of calls a person answers, a
+	// machine answers, and that find the line busy; the rest ring out.
+	Live, Machine, Busy float64
+	// Ring is the mean time to an answer; RingOut how long an unanswered
+	// call rings.
+	Ring, RingOut time.Duration
+	// Talk and Wrap are the mean talk and wrap-up times (exponential,
+	// with a floor of a tenth of the mean).
+	Talk, Wrap time.Duration
+	// Results are the results simulated operators give, in turn by draw.
+	Results []string
+}
+
+// DefaultProfile is a plausible outbound campaign.
+var DefaultProfile = Profile{
+	Live: 0.30, Machine: 0.15, Busy: 0.05,
+	Ring: 12 * time.Second, RingOut: 30 * time.Second,
+	Talk: 90 * time.Second, Wrap: 15 * time.Second,
+	Results: []string{"interested", "not_interested", "call_back"},
+}
+
+// Voice is the simulated voice gateway. Its zero value is not usable: use
+// New. It is safe for concurrent use.
+type Voice struct {
+	clock   parley.Clock
+	profile Profile
+
+	mu     sync.Mutex
+	rng    *rand.Rand
+	sink   Sink
+	n      int // calls placed
+	seq    int // events scheduled
+	events events
+	calls  map[string]*call
+	placed []phonecampaign.PlaceCall
+}
+
+type call struct {
+	p      phonecampaign.PlaceCall
+	answer dialer.Answer
+	talk   time.Duration
+	ended  bool
+}
+
+// New returns a simulated gateway on clock, drawing from seed.
+func New(clock parley.Clock, seed uint64, p Profile) *Voice {
+	return &Voice{clock: clock, profile: p, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), calls: map[string]*call{}}
+}
+
+// SetSink sets where events go (the runtime is built after the gateway it
+// uses).
+func (v *Voice) SetSink(s Sink) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.sink = s
+}
+
+var _ phonecampaign.VoiceGateway = (*Voice)(nil)
+
+// PlaceCall implements phonecampaign.VoiceGateway: it draws the call's fate
+// and schedules its answer (or end).
+func (v *Voice) PlaceCall(ctx context.Context, p phonecampaign.PlaceCall) (string, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.n++
+	id := fmt.Sprintf("SB%08d", v.n)
+	c := &call{p: p, talk: v.duration(v.profile.Talk)}
+	v.calls[id] = c
+	v.placed = append(v.placed, p)
+	now := v.clock.Now()
+	ev := phonecampaign.Event{AccountID: p.AccountID, CampaignID: p.CampaignID, ProviderID: id}
+	switch r := v.rng.Float64(); {
+	case r < v.profile.Live:
+		c.answer = dialer.AnswerHuman
+	case r < v.profile.Live+v.profile.Machine:
+		c.answer = dialer.AnswerMachine
+	case r < v.profile.Live+v.profile.Machine+v.profile.Busy:
+		c.answer = dialer.AnswerBusy
+	default:
+		c.answer = dialer.AnswerNoAnswer
+	}
+	switch c.answer {
+	case dialer.AnswerHuman, dialer.AnswerMachine:
+		ev.At, ev.Answer = now.Add(v.duration(v.profile.Ring)), c.answer
+		v.schedule(ev.At, func(ctx context.Context, s Sink) error { return s.Answered(ctx, ev) })
+	case dialer.AnswerBusy:
+		ev.At, ev.Answer = now.Add(2*time.Second), dialer.AnswerBusy
+		v.schedule(ev.At, func(ctx context.Context, s Sink) error { return v.end(ctx, s, ev, 0) })
+	default:
+		ev.At, ev.Answer = now.Add(v.profile.RingOut), dialer.AnswerNoAnswer
+		v.schedule(ev.At, func(ctx context.Context, s Sink) error { return v.end(ctx, s, ev, 0) })
+	}
+	return id, nil
+}
+
+// duration draws an exponential duration of mean m, at least m/10.
+func (v *Voice) duration(m time.Duration) time.Duration {
+	d := time.Duration(v.rng.ExpFloat64() * float64(m))
+	return max(d, m/10).Round(time.Millisecond)
+}
+
+func (v *Voice) end(ctx context.Context, s Sink, ev phonecampaign.Event, talk time.Duration) error {
+	v.mu.Lock()
+	c := v.calls[ev.ProviderID]
+	already := c.ended
+	c.ended = true
+	v.mu.Unlock()
+	if already {
+		return nil
+	}
+	return s.Ended(ctx, ev, talk)
+}
+
+// Bridge implements phonecampaign.VoiceGateway: the person talks for their
+// drawn time, then hangs up, and the operator wraps up.
+func (v *Voice) Bridge(ctx context.Context, providerID, operatorID string) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	c, ok := v.calls[providerID]
+	if !ok || c.ended {
+		return parley.Errorf(parley.ENOTFOUND, "sandbox call %s is not in progress", providerID)
+	}
+	now := v.clock.Now()
+	ev := phonecampaign.Event{AccountID: c.p.AccountID, CampaignID: c.p.CampaignID, ProviderID: providerID, At: now.Add(c.talk), Answer: dialer.AnswerHuman}
+	wrap := v.duration(v.profile.Wrap)
+	result := ""
+	if len(v.profile.Results) > 0 {
+		result = v.profile.Results[v.rng.IntN(len(v.profile.Results))]
+	}
+	talk := c.talk
+	v.schedule(ev.At, func(ctx context.Context, s Sink) error { return v.end(ctx, s, ev, talk) })
+	v.schedule(ev.At.Add(wrap), func(ctx context.Context, s Sink) error {
+		_, err := s.WrapUp(ctx, c.p.AccountID, operatorID, result)
+		return err
+	})
+	return nil
+}
+
+// Abandon implements phonecampaign.VoiceGateway: the message plays and the
+// call ends.
+func (v *Voice) Abandon(ctx context.Context, providerID string) error { return v.hangup(providerID) }
+
+// Hangup implements phonecampaign.VoiceGateway.
+func (v *Voice) Hangup(ctx context.Context, providerID string) error { return v.hangup(providerID) }
+
+func (v *Voice) hangup(providerID string) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	c, ok := v.calls[providerID]
+	if !ok {
+		return parley.Errorf(parley.ENOTFOUND, "sandbox call %s was never placed", providerID)
+	}
+	c.ended = true
+	return nil
+}
+
+// Placed returns the calls placed so far, in order.
+func (v *Voice) Placed() []phonecampaign.PlaceCall {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append([]phonecampaign.PlaceCall(nil), v.placed...)
+}
+
+// Next returns when the next simulated event is due; ok is false when
+// none is pending.
+func (v *Voice) Next() (at time.Time, ok bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.events) == 0 {
+		return time.Time{}, false
+	}
+	return v.events[0].at, true
+}
+
+// Fire delivers every event due at the clock's now, in time order, to the
+// sink, and says how many it delivered. An event whose delivery fails is
+// delivered again on the next Fire, as a provider retries a webhook.
+func (v *Voice) Fire(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		v.mu.Lock()
+		if len(v.events) == 0 || v.events[0].at.After(v.clock.Now()) || v.sink == nil {
+			v.mu.Unlock()
+			return n, nil
+		}
+		e := heap.Pop(&v.events).(*event)
+		sink := v.sink
+		v.mu.Unlock()
+		if err := e.fire(ctx, sink); err != nil {
+			v.mu.Lock()
+			heap.Push(&v.events, e)
+			v.mu.Unlock()
+			return n, err
+		}
+		n++
+	}
+}
+
+// schedule adds an event; v.mu is held.
+func (v *Voice) schedule(at time.Time, fire func(context.Context, Sink) error) {
+	v.seq++
+	heap.Push(&v.events, &event{at: at, seq: v.seq, fire: fire})
+}
+
+type event struct {
+	at   time.Time
+	seq  int
+	fire func(context.Context, Sink) error
+}
+
+// events is a min-heap by time, then by scheduling order.
+type events []*event
+
+func (h events) Len() int { return len(h) }
+func (h events) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h events) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *events) Push(x any)   { *h = append(*h, x.(*event)) }
+func (h *events) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}

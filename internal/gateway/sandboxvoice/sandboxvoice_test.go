@@ -1,0 +1,106 @@
+package sandboxvoice_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/clocktest"
+	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/gateway/sandboxvoice"
+	"github.com/parleyhq/parley/internal/phonecampaign"
+)
+
+// trace is a Sink that writes down what it receives.
+type trace struct{ lines []string }
+
+func (s *trace) Answered(ctx context.Context, ev phonecampaign.Event) error {
+	s.lines = append(s.lines, fmt.Sprintf("%s answered %s", ev.ProviderID, ev.Answer))
+	return nil
+}
+
+func (s *trace) Ended(ctx context.Context, ev phonecampaign.Event, talk time.Duration) error {
+	s.lines = append(s.lines, fmt.Sprintf("%s ended %s after %s", ev.ProviderID, ev.Answer, talk))
+	return nil
+}
+
+func (s *trace) WrapUp(ctx context.Context, accountID, agentID, result string) (dialer.Call, error) {
+	s.lines = append(s.lines, agentID+" wrapped up: "+result)
+	return dialer.Call{}, nil
+}
+
+func run(t *testing.T, seed uint64) ([]string, map[dialer.Answer]int) {
+	ctx := context.Background()
+	clock := clocktest.New(time.Now())
+	v := sandboxvoice.New(clock, seed, sandboxvoice.DefaultProfile)
+	s := &trace{}
+	v.SetSink(s)
+	for i := range 400 {
+		if _, err := v.PlaceCall(ctx, phonecampaign.PlaceCall{AccountID: "a1", CampaignID: "c1", ContactID: fmt.Sprint(i), Attempt: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answers := map[dialer.Answer]int{}
+	bridged := 0
+	for {
+		at, ok := v.Next()
+		if !ok {
+			break
+		}
+		clock.Advance(at.Sub(clock.Now()))
+		before := len(s.lines)
+		if _, err := v.Fire(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range s.lines[before:] {
+			var id string
+			var a dialer.Answer
+			if n, _ := fmt.Sscanf(l, "%s answered %s", &id, &a); n == 2 {
+				answers[a]++
+				if a == dialer.AnswerHuman {
+					bridged++
+					if err := v.Bridge(ctx, id, fmt.Sprint("op", bridged)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+	}
+	return s.lines, answers
+}
+
+func TestSimulationIsDeterministicAndFollowsItsProfile(t *testing.T) {
+	a, answers := run(t, 3)
+	b, _ := run(t, 3)
+	c, _ := run(t, 4)
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Error("one seed gave two different simulations")
+	}
+	if fmt.Sprint(a) == fmt.Sprint(c) {
+		t.Error("two seeds gave one simulation")
+	}
+	// 400 calls at 30% live and 15% machines: well within ±8 points.
+	if h := answers[dialer.AnswerHuman]; h < 88 || h > 152 {
+		t.Errorf("%d of 400 answered by a person, want about 120", h)
+	}
+	if m := answers[dialer.AnswerMachine]; m < 28 || m > 92 {
+		t.Errorf("%d of 400 answered by a machine, want about 60", m)
+	}
+	ended, wrapped := 0, 0
+	for _, l := range a {
+		var id, word string
+		if n, _ := fmt.Sscanf(l, "%s %s", &id, &word); n == 2 && word == "ended" {
+			ended++
+		}
+		if n, _ := fmt.Sscanf(l, "%s wrapped", &id); n == 1 && len(id) > 2 && id[:2] == "op" {
+			wrapped++
+		}
+	}
+	if want := 400 - answers[dialer.AnswerMachine]; ended != want {
+		t.Errorf("%d calls ended, want every call but the machines' (%d)", ended, want)
+	}
+	if wrapped != answers[dialer.AnswerHuman] {
+		t.Errorf("%d wrap-ups for %d bridged calls", wrapped, answers[dialer.AnswerHuman])
+	}
+}
