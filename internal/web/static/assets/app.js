@@ -2,6 +2,7 @@
 import { call, setCSRF } from "/assets/api.js";
 import { landing } from "/assets/landing.js";
 import { el, clear } from "/assets/dom.js";
+import { nav, route } from "/assets/pages.js";
 
 const main = document.getElementById("main");
 
@@ -75,6 +76,8 @@ async function start() {
   }
   setCSRF(session.csrfToken);
   if (!session.signedIn) {
+    signedIn = null;
+    document.querySelector("nav.nav")?.remove();
     who.textContent = "";
     signout.hidden = true;
     signIn(session);
@@ -82,8 +85,29 @@ async function start() {
   }
   who.textContent = `${session.account} · ${session.role}`;
   signout.hidden = false;
-  await landing(main, session);
+  signedIn = session;
+  await show();
 }
+
+// signedIn is the signed-in session; show renders the page the hash names.
+let signedIn = null;
+async function show() {
+  const session = signedIn;
+  const old = document.querySelector("nav.nav");
+  if (old) old.remove();
+  if (!session) return;
+  if (!(session.permissions || []).includes("read")) {
+    clear(main);
+    main.append(el("h1", {}, "No access"),
+      el("p", { role: "alert" }, `The ${session.role} role has no access to the webtool: ask an admin for the campaign manager or support role.`));
+    return;
+  }
+  const { name, rest, page } = route(location.hash);
+  main.before(nav(session, page ? name : ""));
+  if (page) await page(main, session, rest);
+  else await landing(main, session);
+}
+window.addEventListener("hashchange", () => { show(); });
 
 document.getElementById("signout").addEventListener("click", async () => {
   try { await call("POST", "/auth/logout"); } finally { await start(); }
