@@ -107,7 +107,7 @@ async function show() {
   if (page) await page(main, session, rest);
   else await landing(main, session);
 }
-window.addEventListener("hashchange", () => { show(); });
+window.addEventListener("hashchange", () => { show(); main.focus(); });
 
 document.getElementById("signout").addEventListener("click", async () => {
   try { await call("POST", "/auth/logout"); } finally { await start(); }

@@ -2,6 +2,7 @@
 // (#handoffs/H123 opens "handoffs" with ["H123"]), and the navigation
 // between them. The landing page answers every other hash.
 import { el } from "/assets/dom.js";
+import { wizard } from "/assets/wizard.js";
 import { handoffs } from "/assets/handoffs.js";
 import { templates } from "/assets/templates.js";
 import { settings } from "/assets/settings.js";
@@ -10,6 +11,7 @@ import { clients } from "/assets/clients.js";
 
 // routes maps a hash to its page: page(main, session, rest).
 export const routes = {
+  "new-campaign": wizard,
   handoffs,
   templates,
   settings,
