@@ -7,6 +7,7 @@ import {
   canWrite, field, group, formError, clearErrors, showError, readOnly, input, textarea, select,
   table, when, loadingLine, page, deleteButton,
 } from "/assets/form.js";
+import { smsCount } from "/assets/wizard.js";
 
 const pageSize = 20;
 const channelLabels = { sms: "SMS", whatsapp: "WhatsApp", inapp: "In-app" };
@@ -41,7 +42,7 @@ const listState = { title: "", channel: "", sort: "updatedAt", desc: true, offse
 
 export async function handoffs(main, session, rest) {
   if (rest[0] === "new" && canWrite(session)) return form(main, session, null);
-  if (rest[0]) return form(main, session, rest[0]);
+  if (rest[0] && rest[0] !== "new") return form(main, session, rest[0]);
   return list(main, session);
 }
 
@@ -225,9 +226,10 @@ async function form(main, session, id) {
     optout.dataset.key = "sms.optOutText";
     const count = el("span", { class: "counter", "aria-live": "polite" });
     const update = () => {
-      const total = text.value.length + (text.value && (optout.value || account.optOutText) ? 1 + (optout.value || account.optOutText || "").length : 0);
-      count.textContent = `${total} characters with the opt-out text; keep to 140 for one message.`;
-      count.classList.toggle("over", total > 140);
+      const tail = optout.value || account.optOutText || "";
+      const c = smsCount(text.value + (text.value && tail ? `\n${tail}` : ""));
+      count.textContent = `${c.units} characters with the opt-out text · ${c.encoding} · ${c.segments} segment${c.segments === 1 ? "" : "s"}`;
+      count.classList.toggle("over", c.units > 140);
     };
     text.addEventListener("input", update);
     optout.addEventListener("input", update);
@@ -356,7 +358,7 @@ export function templatePreview(t) {
   const fill = (text, examples) => String(text || "").replace(/\{\{(\d+)\}\}/g, (m, n) => (examples && examples[n - 1]) || m);
   const header = t.header === "text"
     ? el("p", { class: "wa-header" }, fill(t.headerText, [t.headerExample]))
-    : t.header ? el("div", { class: `wa-media wa-${t.header}` }, { image: "Image", video: "Video", document: "Document", location: "Location" }[t.header] || t.header)
+    : t.header ? el("p", { class: "wa-media" }, { image: "Image", video: "Video", document: "Document", location: "Location" }[t.header] || t.header)
       : null;
   let body = fill(t.body, t.bodyExamples);
   if (t.category === "AUTHENTICATION") {
@@ -368,8 +370,8 @@ export function templatePreview(t) {
   const icons = { url: "↗", phone_number: "✆", quick_reply: "↩", copy_code: "⧉" };
   return el("figure", { class: "wa-preview" },
     el("figcaption", { class: "sr-only" }, "Preview of the WhatsApp message"),
-    el("div", { class: "wa-bubble" }, header, el("p", { class: "wa-body" }, body),
+    el("div", { class: "bubble" }, header, el("p", { class: "wa-body" }, body),
       footer ? el("p", { class: "wa-footer" }, footer) : null),
-    (t.buttons || []).length ? el("ul", { class: "wa-buttons" },
-      ...t.buttons.map((b) => el("li", {}, `${icons[b.kind] || ""} ${b.text || "(button text)"}`))) : null);
+    (t.buttons || []).length ? el("div", { class: "wa-buttons" },
+      ...t.buttons.map((b) => el("span", { class: "wa-button" }, `${icons[b.kind] || ""} ${b.text || "(button text)"}`))) : null);
 }

@@ -19,7 +19,7 @@ const editable = (t) => t.status === "REJECTED" || t.status === "PAUSED";
 
 export async function templates(main, session, rest) {
   if (rest[0] === "new" && canWrite(session)) return form(main, session, null);
-  if (rest[0]) return form(main, session, rest[0]);
+  if (rest[0] && rest[0] !== "new") return form(main, session, rest[0]);
   return list(main, session);
 }
 
