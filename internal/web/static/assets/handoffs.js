@@ -155,6 +155,10 @@ async function form(main, session, id) {
   status.done();
   if (id) main.querySelector("h1").textContent = h.title;
   const approved = (tpls || []).filter((t) => t.status === "APPROVED");
+  const templateName = (tid) => {
+    const t = (tpls || []).find((x) => x.id === tid);
+    return t ? `${t.name} (${t.language})` : tid || "";
+  };
 
   // Each channel's values, kept while the mode changes.
   const values = {};
@@ -346,7 +350,7 @@ async function form(main, session, id) {
   const rows = [...versions].reverse().map((v) => el("tr", {},
     el("td", { class: "num" }, v.version), el("td", {}, when(v.updatedAt)), el("td", {}, v.title),
     el("td", {}, channelsText(v)), el("td", {}, lookbackText(v.lookbackMinutes)),
-    el("td", {}, v.channels.map((c) => c.text || c.templateId || "").filter(Boolean).join(" · ") || "—")));
+    el("td", {}, v.channels.map((c) => c.text || templateName(c.templateId)).filter(Boolean).join(" · ") || "—")));
   main.append(el("section", { class: "card", "aria-labelledby": "versions-title" },
     el("h2", { id: "versions-title" }, "Versions"),
     table("Versions of the handoff", [el("th", { scope: "col", class: "num" }, "Version"), "Saved", "Title", "Channels", "Lookback", "Message"], rows)));
