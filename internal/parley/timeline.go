@@ -284,3 +284,28 @@ func Counts(before, after Recipient) []CountRow {
 	}
 	return rows
 }
+
+// TakeIn prepares r, one of c's recipients, for intake: it carries c's
+// skill and its timeline the steps of its first status, at c.CreatedAt.
+func (c Campaign) TakeIn(r *Recipient) {
+	if r.Skill == "" {
+		r.Skill = c.Skill
+	}
+	r.Timeline.StampStatus(r.Status, c.CreatedAt)
+}
+
+// MergeRows sums rows of the same key into one, in the order each key
+// first appears.
+func MergeRows(rows []CountRow) []CountRow {
+	var out []CountRow
+	at := map[CountKey]int{}
+	for _, r := range rows {
+		if i, ok := at[r.CountKey]; ok {
+			out[i].Merge(r)
+			continue
+		}
+		at[r.CountKey] = len(out)
+		out = append(out, r)
+	}
+	return out
+}

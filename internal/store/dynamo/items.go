@@ -349,6 +349,11 @@ type recipientItem struct {
 	Claimant          string            `dynamodbav:"claimant,omitempty"`
 	DueAt             dueTime           `dynamodbav:"dueAt"`
 	UpdatedAt         time.Time         `dynamodbav:"updatedAt"`
+	Skill             string            `dynamodbav:"skill,omitempty"`
+	// Chunked says that intake wrote the recipient into a chunk, which
+	// counted its intake steps (see lifecycle.go).
+	Chunked bool `dynamodbav:"chunked,omitempty"`
+	timelineItem
 }
 
 // newRecipientItem is r's item; a SCHEDULED recipient is in the due index.
@@ -359,6 +364,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 		Channel: string(r.Channel), Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, SDEs: r.SDEs, Body: r.Body,
 		HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
 		Attempts: r.Attempts, Claimant: r.Claimant, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
+		Skill: r.Skill, timelineItem: newTimelineItem(r.Timeline),
 	}
 	if r.Status.Indexed() {
 		it.DueShard = dueShard(r.Status, it.PK, it.SK)
@@ -372,6 +378,7 @@ func (it recipientItem) domain() parley.Recipient {
 		Channel: parley.Channel(it.Channel), Phone: it.Phone, ConsumerID: it.ConsumerID, Zones: it.Zones, Variables: it.Variables, SDEs: it.SDEs, Body: it.Body,
 		HeaderURL: it.HeaderURL, ButtonValue: it.ButtonValue, Status: parley.RecipientStatus(it.Status), ErrorMessage: it.ErrorMessage, ProviderMessageID: it.ProviderMessageID,
 		Attempts: it.Attempts, Claimant: it.Claimant, DueAt: time.Time(it.DueAt), UpdatedAt: it.UpdatedAt,
+		Skill: it.Skill, Timeline: it.timelineItem.domain(),
 	}
 }
 
