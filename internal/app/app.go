@@ -178,7 +178,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.Sandbox = &sandbox.Gateway{Recorder: a.Outbox, Clock: clock, Devices: a.Store}
 	a.Gateways = a.gateways(clock, log)
 	a.Templates = &templates.Service{Store: a.Store, Submitters: a.Gateways, Campaigns: a.Campaigns, Clock: clock}
-	a.Replies = &conversation.Service{Store: a.Store, Recipients: a.Store, Events: a.Store, Calls: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
+	a.Replies = &conversation.Service{Store: a.Store, Recipients: a.Store, Events: a.Store, Calls: a.Store, Stamps: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{
 		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Gateways,
 		Consent: a.OptOuts, Conversations: a.Replies, Requeue: a.Queue,
@@ -220,7 +220,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	}
 	a.wireEvents(clock, log)
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}
-	a.API.Inbox = &inbound.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Statuses: a.Delivery,
+	a.API.Inbox = &inbound.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Attribution: a.Replies, Statuses: a.Delivery,
 		Sender: a.Gateways, Clock: clock, Log: log}
 	a.API.ChannelConfigs, a.API.PublicURL, a.API.TrustForwarded = a.Store, a.Config.PublicURL, a.Config.TrustForwarded
 	createRate := cmp.Or(a.Config.CreateRate, 10)

@@ -400,6 +400,8 @@ type SettingsRequest struct {
 	// DefaultCountry is the ISO 3166 alpha-2 country recipients' numbers
 	// without a country code are read in; "" for none.
 	DefaultCountry string `json:"defaultCountry"`
+	// TimeZone is the IANA zone analytics count days in; "" for UTC.
+	TimeZone string `json:"timeZone"`
 	// ConnectorURL and ConnectorSecret are where conversations are pushed
 	// and the key they are signed with. The secret is never shown; leaving
 	// it out (or sending back its redacted form) keeps the stored one.
@@ -560,7 +562,7 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
 	merged := map[string]any{
 		"optOutText": current.OptOutText, "helpText": current.HelpText, "defaultSkill": current.DefaultSkill,
 		"optOutConfirmText": current.OptOutConfirmText, "optInConfirmText": current.OptInConfirmText,
-		"defaultCountry": current.DefaultCountry, "connectorUrl": current.ConnectorURL, "connectorSecret": current.ConnectorSecret.String(),
+		"defaultCountry": current.DefaultCountry, "timeZone": current.TimeZone, "connectorUrl": current.ConnectorURL, "connectorSecret": current.ConnectorSecret.String(),
 		"dailyRecipientLimit": current.DailyRecipientLimit,
 		"channels":            current.Channels, "deviceCheck": current.DeviceCheck, "outboundSkills": current.OutboundSkills,
 	}
@@ -595,7 +597,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, data []byt
 	a, err := s.Accounts.Update(r.Context(), parley.Account{
 		ID: r.PathValue("accountId"), OptOutText: req.OptOutText, HelpText: req.HelpText, DefaultSkill: req.DefaultSkill,
 		OptOutConfirmText: req.OptOutConfirmText, OptInConfirmText: req.OptInConfirmText,
-		DefaultCountry: req.DefaultCountry, ConnectorURL: req.ConnectorURL, ConnectorSecret: req.ConnectorSecret,
+		DefaultCountry: req.DefaultCountry, TimeZone: req.TimeZone, ConnectorURL: req.ConnectorURL, ConnectorSecret: req.ConnectorSecret,
 		DailyRecipientLimit: req.DailyRecipientLimit,
 		Channels:            req.Channels, DeviceCheck: req.DeviceCheck, OutboundSkills: req.OutboundSkills,
 	})

@@ -60,7 +60,8 @@ type accountItem struct {
 	ConnectorURL      string    `dynamodbav:"connectorUrl,omitempty"`
 	ConnectorSecret   string    `dynamodbav:"connectorSecret,omitempty"`
 	// DailyRecipientLimit is 0 for the default.
-	DailyRecipientLimit int `dynamodbav:"dailyRecipientLimit,omitempty"`
+	DailyRecipientLimit int    `dynamodbav:"dailyRecipientLimit,omitempty"`
+	TimeZone            string `dynamodbav:"timeZone,omitempty"`
 	// ConnectorSecretSealed is secret.EncodeConnector.
 	ConnectorSecretSealed []byte `dynamodbav:"connectorSecretSealed,omitempty"`
 	// The outbound settings.
@@ -77,7 +78,7 @@ func newAccountItem(a parley.Account) accountItem {
 	return accountItem{PK: "ACCOUNT#" + a.ID, SK: accountSK, ID: a.ID, OptOutText: a.OptOutText,
 		HelpText: a.HelpText, DefaultSkill: a.DefaultSkill, DefaultCountry: a.DefaultCountry, UpdatedAt: a.UpdatedAt,
 		OptOutConfirmText: a.OptOutConfirmText, OptInConfirmText: a.OptInConfirmText,
-		ConnectorURL: a.ConnectorURL, DailyRecipientLimit: a.DailyRecipientLimit,
+		ConnectorURL: a.ConnectorURL, DailyRecipientLimit: a.DailyRecipientLimit, TimeZone: a.TimeZone,
 		Channels: a.Channels, DeviceCheck: a.DeviceCheck, OutboundSkills: a.OutboundSkills}
 }
 
@@ -87,7 +88,7 @@ func (it accountItem) domain() parley.Account {
 	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill,
 		DefaultCountry: it.DefaultCountry, UpdatedAt: it.UpdatedAt,
 		OptOutConfirmText: it.OptOutConfirmText, OptInConfirmText: it.OptInConfirmText,
-		ConnectorURL: it.ConnectorURL, DailyRecipientLimit: it.DailyRecipientLimit,
+		ConnectorURL: it.ConnectorURL, DailyRecipientLimit: it.DailyRecipientLimit, TimeZone: it.TimeZone,
 		Channels: it.Channels, DeviceCheck: it.DeviceCheck, OutboundSkills: it.OutboundSkills}
 }
 

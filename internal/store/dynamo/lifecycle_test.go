@@ -7,9 +7,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/awstest"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/dynamo"
-	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // streamed is a table whose counters are read once the lifecycle function
