@@ -33,9 +33,9 @@ type Counters interface {
 }
 
 // Accounts gives an account's settings, whose time zone days are counted
-// in (*account.Service is one).
+// in (store.Accounts is one).
 type Accounts interface {
-	Settings(ctx context.Context, accountID string) (parley.Account, error)
+	Account(ctx context.Context, accountID string) (parley.Account, error)
 }
 
 // Campaigns gives one campaign (store.Campaigns is one).
@@ -164,8 +164,8 @@ type Report struct {
 // parameter) for a range it cannot read, ENOTFOUND for an unknown
 // campaign.
 func (s *Service) Answer(ctx context.Context, q Query) (Report, error) {
-	acct, err := s.Accounts.Settings(ctx, q.AccountID)
-	if err != nil {
+	acct, err := s.Accounts.Account(ctx, q.AccountID)
+	if err != nil && parley.ErrorCode(err) != parley.ENOTFOUND { // none stored: the defaults
 		return Report{}, err
 	}
 	loc, err := acct.Location()

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/parleyhq/parley/internal/analytics"
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/auth/signingkey"
 	"github.com/parleyhq/parley/internal/c2m"
@@ -217,6 +218,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		PhoneCampaigns: phoneCampaigns,
 		Conversations:  a.Replies, Broadcasts: a.Replies,
 		Idempotency: a.Store, Clock: clock,
+		Analytics: &analytics.Service{Counters: a.Store, Accounts: a.Store, Campaigns: a.Store, Clock: clock},
 	}
 	a.wireEvents(clock, log)
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}

@@ -129,6 +129,9 @@ var routeAccess = withWebhooks(map[string]Access{
 	"GET " + campaignPath:         Requires(auth.Read),
 	"GET " + campaignsExportPath:  Requires(auth.Read),
 	"GET " + recipientsExportPath: Requires(auth.Read),
+	// Analytics: support reads them too; they name no consumer.
+	"GET " + accountAnalyticsPath:  Requires(auth.Read),
+	"GET " + campaignAnalyticsPath: Requires(auth.Read),
 
 	// API handoffs: settings, as templates are.
 	"POST " + handoffsPath:                       Requires(auth.Write),

@@ -125,6 +125,9 @@ type Server struct {
 	// EventSubscriptions keeps the webhook endpoints lifecycle events are
 	// pushed to; their routes answer 404 while unset.
 	EventSubscriptions EventSubscriptions
+	// Analytics answers the analytics routes, which answer 404 while it is
+	// unset.
+	Analytics Analytics
 	// Conversations and Broadcasts serve the conversations replies open
 	// and the provider broadcast campaigns that route them; their routes
 	// answer 404 while unset.
@@ -220,6 +223,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, contactRoutes()...)
 	rs = append(rs, phoneCampaignRoutes()...)
 	rs = append(rs, eventSubscriptionRoutes()...)
+	rs = append(rs, analyticsRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
 	rs = append(rs, webRoutes()...)
 	rs = append(rs, signInRoutes()...)

@@ -37,4 +37,3 @@ func newStreamed(t *testing.T) streamed {
 	s, _, name := newStore(t)
 	return streamed{Table: s, stream: awstest.NewStream(awstest.Config(t), name)}
 }
-
