@@ -182,7 +182,11 @@ func (t *Table) FoldStream(ctx context.Context, records []events.DynamoDBEventRe
 		}
 		rows = append(rows, rs...)
 	}
-	batch := hex.EncodeToString(h.Sum(nil))[:32]
+	return t.foldRows(ctx, hex.EncodeToString(h.Sum(nil))[:32], rows, now)
+}
+
+// foldRows adds rows to the counters, once for batch.
+func (t *Table) foldRows(ctx context.Context, batch string, rows []parley.CountRow, now time.Time) error {
 	byItem := map[[2]string][]parley.CountRow{}
 	var order [][2]string
 	for _, r := range parley.MergeRows(rows) {
