@@ -79,6 +79,15 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 	if a.Voice != nil {
 		wg.Go(func() { simulateCalls(ctx, a, log) })
 	}
+	if a.FoldsLifecycle() {
+		wg.Go(func() {
+			every(ctx, time.Second, func() {
+				if err := a.FoldLifecycle(ctx); err != nil {
+					log.Warn("the table's stream was not folded into the analytics counters; it is read again", "err", err)
+				}
+			})
+		})
+	}
 	if a.EventDelivery != nil {
 		// Deliveries to brands' webhooks poll a queue of their own, so a
 		// slow or dead endpoint never holds up a send.

@@ -120,6 +120,9 @@ type App struct {
 
 	log     *slog.Logger
 	closers []func() error
+	// lifecycle folds the table's stream into the counters on an
+	// emulator, where no lifecycle function runs; nil otherwise.
+	lifecycle func(ctx context.Context) error
 }
 
 // C2MRate is how many requests a second each Connect to Messaging route

@@ -16,7 +16,7 @@ import (
 // once) folded again.
 type streamed struct {
 	*dynamo.Table
-	stream *awstest.Stream
+	stream *dynamo.StreamReader
 }
 
 func (s streamed) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.CountRow, error) {
@@ -35,5 +35,5 @@ func (s streamed) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.
 // newStreamed is a store on a fresh table whose stream is folded.
 func newStreamed(t *testing.T) streamed {
 	s, _, name := newStore(t)
-	return streamed{Table: s, stream: awstest.NewStream(awstest.Config(t), name)}
+	return streamed{Table: s, stream: dynamo.NewStreamReader(awstest.Config(t), name, true)}
 }

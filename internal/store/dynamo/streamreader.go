@@ -1,50 +1,62 @@
-package awstest
+package dynamo
 
 import (
 	"context"
-	"fmt"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/parleyhq/parley/internal/parley"
 )
 
-// Stream reads a table's DynamoDB stream on moto_server from its start,
-// as a Lambda event source mapping would, and hands its records on as the
-// lifecycle function receives them.
-type Stream struct {
+// StreamReader reads a table's stream as a Lambda event source mapping
+// would and hands its records on as the lifecycle function receives them:
+// for parley serve on an emulator, which runs no Lambda, and for tests.
+type StreamReader struct {
 	db      *dynamodb.Client
 	streams *dynamodbstreams.Client
 	table   string
+	from    types.ShardIteratorType
 
 	mu        sync.Mutex
 	iterators map[string]*string // shard id → next iterator
+	// pending is the batch Fold read and could not fold yet: it is folded
+	// again, whole, so its mark makes it count once.
+	pending []events.DynamoDBEventRecord
 }
 
-// NewStream reads the stream of table with cfg (see Config).
-func NewStream(cfg aws.Config, table string) *Stream {
-	return &Stream{db: dynamodb.NewFromConfig(cfg), streams: dynamodbstreams.NewFromConfig(cfg), table: table, iterators: map[string]*string{}}
+// NewStreamReader reads the stream of table with cfg. The first call to
+// Records starts at the stream's oldest record when fromStart is set, else
+// at its newest (changes made before are not read).
+func NewStreamReader(cfg aws.Config, table string, fromStart bool) *StreamReader {
+	from := types.ShardIteratorTypeLatest
+	if fromStart {
+		from = types.ShardIteratorTypeTrimHorizon
+	}
+	return &StreamReader{db: dynamodb.NewFromConfig(cfg), streams: dynamodbstreams.NewFromConfig(cfg), table: table, from: from, iterators: map[string]*string{}}
 }
 
-// Records returns the records written since the last call (since the
-// table was created, the first time), in stream order per shard.
-func (s *Stream) Records(ctx context.Context) ([]events.DynamoDBEventRecord, error) {
+// Records returns the records written since the last call, in stream
+// order per shard.
+func (s *StreamReader) Records(ctx context.Context) ([]events.DynamoDBEventRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	desc, err := s.db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &s.table})
 	if err != nil {
-		return nil, err
+		return nil, s.unavailable(err, "DescribeTable")
 	}
 	arn := desc.Table.LatestStreamArn
 	if arn == nil {
-		return nil, fmt.Errorf("table %s has no stream", s.table)
+		return nil, parley.Errorf(parley.EUNAVAILABLE, "table %s has no stream", s.table)
 	}
 	sd, err := s.streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: arn})
 	if err != nil {
-		return nil, err
+		return nil, s.unavailable(err, "DescribeStream")
 	}
 	var out []events.DynamoDBEventRecord
 	for _, sh := range sd.StreamDescription.Shards {
@@ -52,16 +64,16 @@ func (s *Stream) Records(ctx context.Context) ([]events.DynamoDBEventRecord, err
 		it, ok := s.iterators[id]
 		if !ok {
 			got, err := s.streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
-				StreamArn: arn, ShardId: sh.ShardId, ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
+				StreamArn: arn, ShardId: sh.ShardId, ShardIteratorType: s.from})
 			if err != nil {
-				return nil, err
+				return nil, s.unavailable(err, "GetShardIterator")
 			}
 			it = got.ShardIterator
 		}
 		for it != nil {
 			page, err := s.streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it})
 			if err != nil {
-				return nil, err
+				return nil, s.unavailable(err, "GetRecords")
 			}
 			for _, r := range page.Records {
 				out = append(out, eventRecord(r))
@@ -74,6 +86,32 @@ func (s *Stream) Records(ctx context.Context) ([]events.DynamoDBEventRecord, err
 		}
 	}
 	return out, nil
+}
+
+func (s *StreamReader) unavailable(err error, op string) error {
+	return parley.Wrap(parley.EUNAVAILABLE, err, "dynamodb streams %s of %s", op, s.table)
+}
+
+// Fold folds the records written since the last call into t's counters,
+// as the lifecycle function does on AWS: a batch that fails to fold is
+// folded again, whole, by the next call, as Lambda retries a batch. Fold
+// is for one caller at a time.
+func (s *StreamReader) Fold(ctx context.Context, t *Table, now time.Time) error {
+	if len(s.pending) == 0 {
+		recs, err := s.Records(ctx)
+		if err != nil {
+			return err
+		}
+		s.pending = recs
+	}
+	if len(s.pending) == 0 {
+		return nil
+	}
+	if err := t.FoldStream(ctx, s.pending, now); err != nil {
+		return err
+	}
+	s.pending = nil
+	return nil
 }
 
 // eventRecord is r as a Lambda event carries it.
