@@ -17,12 +17,12 @@ type VoiceGateway interface {
 	// PlaceCall dials p.To from p.From and returns the provider's call id.
 	PlaceCall(ctx context.Context, p PlaceCall) (providerID string, err error)
 	// Bridge connects an answered call to an operator.
-	Bridge(ctx context.Context, providerID, operatorID string) error
+	Bridge(ctx context.Context, call dialer.Call, operatorID string) error
 	// Abandon plays the recorded message on an answered call no operator
 	// took in time, and hangs up.
-	Abandon(ctx context.Context, providerID string) error
+	Abandon(ctx context.Context, call dialer.Call) error
 	// Hangup ends a call (an answering machine's).
-	Hangup(ctx context.Context, providerID string) error
+	Hangup(ctx context.Context, call dialer.Call) error
 }
 
 // PlaceCall is one call to place.
@@ -416,7 +416,7 @@ func (d *Dialer) Answered(ctx context.Context, ev Event) error {
 		return err
 	}
 	if ev.Answer == dialer.AnswerMachine {
-		if err := d.Voice.Hangup(ctx, call.ProviderID); err != nil {
+		if err := d.Voice.Hangup(ctx, call); err != nil {
 			d.log().WarnContext(ctx, "hanging up on a machine failed", "call", call.ProviderID, "err", err)
 		}
 		if err := d.finish(ctx, c, call, dialer.CallOutcome{At: ev.At}); err != nil {
@@ -537,7 +537,7 @@ func (d *Dialer) bridge(ctx context.Context, c dialer.Campaign, call dialer.Call
 			// The call ended or was taken meanwhile: free the operator again.
 			return true, d.releaseAgent(ctx, c.AccountID, taken.ID, call.ProviderID, now)
 		}
-		if err := d.Voice.Bridge(ctx, call.ProviderID, taken.ID); err != nil {
+		if err := d.Voice.Bridge(ctx, call, taken.ID); err != nil {
 			d.log().WarnContext(ctx, "bridging a call failed", "call", call.ProviderID, "operator", taken.ID, "err", err)
 		}
 		return true, d.learn(ctx, c, func(s *dialer.State) { s.RecordLive(now, false, d.DetectorHumanLoss) })
@@ -609,7 +609,7 @@ func (d *Dialer) expire(ctx context.Context, accountID, campaignID, providerID s
 	if !ok || err != nil {
 		return err
 	}
-	if err := d.Voice.Abandon(ctx, providerID); err != nil {
+	if err := d.Voice.Abandon(ctx, call); err != nil {
 		d.log().WarnContext(ctx, "playing the recorded message failed", "call", providerID, "err", err)
 	}
 	if err := d.finish(ctx, c, call, dialer.CallOutcome{At: now, Abandoned: true}); err != nil {

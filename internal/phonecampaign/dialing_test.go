@@ -271,9 +271,9 @@ func (v *recordingVoice) PlaceCall(ctx context.Context, p phonecampaign.PlaceCal
 	v.placed = append(v.placed, p)
 	return fmt.Sprintf("CA%d", len(v.placed)), nil
 }
-func (v *recordingVoice) Bridge(ctx context.Context, id, op string) error { return nil }
-func (v *recordingVoice) Abandon(ctx context.Context, id string) error    { return nil }
-func (v *recordingVoice) Hangup(ctx context.Context, id string) error     { return nil }
+func (v *recordingVoice) Bridge(ctx context.Context, c dialer.Call, op string) error { return nil }
+func (v *recordingVoice) Abandon(ctx context.Context, c dialer.Call) error           { return nil }
+func (v *recordingVoice) Hangup(ctx context.Context, c dialer.Call) error            { return nil }
 
 func TestPaceAndOutcomesCountOnce(t *testing.T) {
 	ctx := context.Background()

@@ -145,7 +145,8 @@ func (v *Voice) end(ctx context.Context, s Sink, ev phonecampaign.Event, talk ti
 
 // Bridge implements phonecampaign.VoiceGateway: the person talks for their
 // drawn time, then hangs up, and the operator wraps up.
-func (v *Voice) Bridge(ctx context.Context, providerID, operatorID string) error {
+func (v *Voice) Bridge(ctx context.Context, k dialer.Call, operatorID string) error {
+	providerID := k.ProviderID
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	c, ok := v.calls[providerID]
@@ -170,10 +171,10 @@ func (v *Voice) Bridge(ctx context.Context, providerID, operatorID string) error
 
 // Abandon implements phonecampaign.VoiceGateway: the message plays and the
 // call ends.
-func (v *Voice) Abandon(ctx context.Context, providerID string) error { return v.hangup(providerID) }
+func (v *Voice) Abandon(ctx context.Context, c dialer.Call) error { return v.hangup(c.ProviderID) }
 
 // Hangup implements phonecampaign.VoiceGateway.
-func (v *Voice) Hangup(ctx context.Context, providerID string) error { return v.hangup(providerID) }
+func (v *Voice) Hangup(ctx context.Context, c dialer.Call) error { return v.hangup(c.ProviderID) }
 
 func (v *Voice) hangup(providerID string) error {
 	v.mu.Lock()

@@ -60,7 +60,7 @@ func run(t *testing.T, seed uint64) ([]string, map[dialer.Answer]int) {
 				answers[a]++
 				if a == dialer.AnswerHuman {
 					bridged++
-					if err := v.Bridge(ctx, id, fmt.Sprint("op", bridged)); err != nil {
+					if err := v.Bridge(ctx, dialer.Call{ProviderID: id}, fmt.Sprint("op", bridged)); err != nil {
 						t.Fatal(err)
 					}
 				}
