@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/providers"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/ratelimit"
 )
@@ -667,6 +668,9 @@ func withWebhooks(access map[string]Access) map[string]Access {
 		for _, m := range p.WebhookMethods() {
 			access[m+" "+gateway.WebhookPath(p.Name())] = Signature
 		}
+	}
+	for _, event := range twilio.VoiceEvents {
+		access[http.MethodPost+" "+twilio.VoicePath(event)] = Signature
 	}
 	return access
 }

@@ -157,6 +157,9 @@ type Server struct {
 	// unset (webhooks.go).
 	Inbox          Inbox
 	ChannelConfigs ChannelConfigs
+	// VoiceCalls takes in Twilio's voice webhooks (voicewebhooks.go),
+	// verified with ChannelConfigs; they answer 404 while it is unset.
+	VoiceCalls VoiceCalls
 	// PublicURL is the base URL providers reach the API at
 	// (PARLEY_PUBLIC_URL), which Twilio's signatures cover; when empty it
 	// is rebuilt from each request.
@@ -221,6 +224,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, phoneCampaignRoutes()...)
 	rs = append(rs, eventSubscriptionRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
+	rs = append(rs, s.voiceWebhookRoutes()...)
 	rs = append(rs, webRoutes()...)
 	rs = append(rs, signInRoutes()...)
 	if s.DeadLetters != nil {

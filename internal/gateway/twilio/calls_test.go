@@ -204,3 +204,32 @@ func TestParseVoiceWebhook(t *testing.T) {
 		t.Errorf("unknown event: %v", err)
 	}
 }
+
+// FuzzParseVoiceWebhook feeds arbitrary forms to each voice webhook's
+// parser: it reports a call it names and a known answer, or fails with
+// EINVALID.
+func FuzzParseVoiceWebhook(f *testing.F) {
+	f.Add("answer", "CallSid=CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&AccountSid=AC1&CallStatus=in-progress")
+	f.Add("status", "CallSid=CA1&AccountSid=AC1&CallStatus=completed&CallDuration=12&SequenceNumber=3")
+	f.Add("status", "CallSid=CA1&AccountSid=AC1&CallStatus=no-answer")
+	f.Add("amd", "CallSid=CA1&AccountSid=AC1&AnsweredBy=machine_end_beep&MachineDetectionDuration=4100")
+	f.Add("amd", "CallSid=CA1&AnsweredBy=human&AnsweredBy=fax")
+	f.Fuzz(func(t *testing.T, event, body string) {
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			return
+		}
+		u, err := ParseVoiceWebhook(event, form)
+		if err != nil {
+			if c := parley.ErrorCode(err); c != parley.EINVALID && c != parley.ENOTFOUND {
+				t.Fatalf("error %v is neither EINVALID nor ENOTFOUND", err)
+			}
+			return
+		}
+		known := map[dialer.Answer]bool{"": !u.Answered && !u.Ended, dialer.AnswerHuman: true, dialer.AnswerMachine: u.Answered,
+			dialer.AnswerBusy: u.Ended, dialer.AnswerNoAnswer: u.Ended, dialer.AnswerFailed: u.Ended}
+		if u.CallSID == "" || !known[u.Answer] || (u.Answered && u.Ended) || u.Duration < 0 {
+			t.Fatalf("%s %q: accepted %+v", event, body, u)
+		}
+	})
+}
