@@ -151,7 +151,9 @@ func (v *Voice) steer(ctx context.Context, call dialer.Call, fallback func(phone
 // caller id.
 func (v *Voice) Bridge(ctx context.Context, call dialer.Call, operatorID string) error {
 	return v.steer(ctx, call, func(f phonecampaign.VoiceGateway) error { return f.Bridge(ctx, call, operatorID) },
-		func(g *Gateway) error { return g.Redirect(ctx, call.ProviderID, BridgeTwiML(OperatorTarget(operatorID), call.From)) })
+		func(g *Gateway) error {
+			return g.Redirect(ctx, call.ProviderID, BridgeTwiML(OperatorTarget(operatorID), call.From))
+		})
 }
 
 // Abandon implements phonecampaign.VoiceGateway: the recorded message
