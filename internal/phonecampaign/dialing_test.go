@@ -402,3 +402,52 @@ func TestQueueJobsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestSilentCallEndsAsFailed(t *testing.T) {
+	ctx := context.Background()
+	s, clock := directoryOf(t, 2)
+	svc := &phonecampaign.Service{Store: s, Clock: clock}
+	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "n", Mode: dialer.ModeProgressive, OperatorGroup: "g",
+		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := created.Campaign
+	voice := &recordingVoice{}
+	d := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: &jobs{}}
+	if _, err := d.SetState(ctx, "a1", "op0", "g", dialer.Online); err != nil {
+		t.Fatal(err)
+	}
+	pace := func() {
+		t.Helper()
+		_, v, err := s.PacerState(ctx, "a1", c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: c.ID, Version: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pace()
+	if len(voice.placed) != 1 {
+		t.Fatalf("placed %d calls, want 1", len(voice.placed))
+	}
+	first := voice.placed[0].ContactID
+	// The gateway never reports the call: it rings on in the store until
+	// StaleRinging has passed, then the attempt ends as failed.
+	clock.Advance(phonecampaign.StaleRinging - time.Second)
+	pace()
+	if e, _ := s.Entry(ctx, "a1", c.ID, first); e.Status != dialer.EntryInProgress {
+		t.Fatalf("entry ended before StaleRinging: %+v", e)
+	}
+	clock.Advance(time.Second)
+	pace()
+	e, err := s.Entry(ctx, "a1", c.ID, first)
+	if err != nil || e.Status == dialer.EntryInProgress || e.CallID != "" || e.Attempts != 1 {
+		t.Fatalf("entry after a silent call %+v, %v", e, err)
+	}
+	call, err := s.PhoneCall(ctx, "a1", c.ID, "CA1")
+	if err != nil || call.Status != dialer.CallEnded || call.Answer != dialer.AnswerFailed {
+		t.Fatalf("silent call %+v, %v", call, err)
+	}
+}
