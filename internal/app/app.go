@@ -100,6 +100,9 @@ type App struct {
 	// (nil otherwise): FireVoice delivers its due events.
 	Voice  *sandboxvoice.Voice
 	Dialer *phonecampaign.Dialer
+	// PhoneCampaigns keeps telephone campaigns; it arms the pacing of
+	// those created, cloned or resumed.
+	PhoneCampaigns *phonecampaign.Service
 	API    *httpapi.Server
 
 	// EventQueue holds the deliveries of lifecycle events to subscribed
@@ -200,7 +203,7 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 		Epoch: rand.Text(), Sole: a.Config.Backend == config.BackendEmbedded,
 		StateTTL: dispatch.DefaultStateTTL,
 	}
-	phoneCampaigns := a.wireDialing(clock, o.voice, log)
+	a.PhoneCampaigns = a.wireDialing(clock, o.voice, log)
 	tokens, err := Tokens(ctx, a.Config, clock, a.Store)
 	if err != nil {
 		return err
@@ -213,7 +216,7 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 		Channels:       &channels.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()},
 		OptOuts:        a.OptOuts,
 		Contacts:       &contacts.Service{Store: a.Store, Clock: clock},
-		PhoneCampaigns: phoneCampaigns,
+		PhoneCampaigns: a.PhoneCampaigns,
 		Conversations:  a.Replies, Broadcasts: a.Replies, VoiceCalls: a.Dialer,
 		Idempotency: a.Store, Clock: clock,
 	}

@@ -10,8 +10,10 @@ package sandboxvoice
 import (
 	"container/heap"
 	"context"
+	crand "crypto/rand"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,6 +59,10 @@ type Voice struct {
 	clock   parley.Clock
 	profile Profile
 
+	// run tells this gateway's calls from those of an earlier process on
+	// the same store, whose numbering also started at 1.
+	run string
+
 	mu     sync.Mutex
 	rng    *rand.Rand
 	sink   Sink
@@ -76,7 +82,7 @@ type call struct {
 
 // New returns a simulated gateway on clock, drawing from seed.
 func New(clock parley.Clock, seed uint64, p Profile) *Voice {
-	return &Voice{clock: clock, profile: p, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), calls: map[string]*call{}}
+	return &Voice{clock: clock, profile: p, run: strings.ToUpper(crand.Text()[:8]), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), calls: map[string]*call{}}
 }
 
 // SetSink sets where events go (the runtime is built after the gateway it
@@ -95,7 +101,7 @@ func (v *Voice) PlaceCall(ctx context.Context, p phonecampaign.PlaceCall) (strin
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.n++
-	id := fmt.Sprintf("SB%08d", v.n)
+	id := fmt.Sprintf("SB%s%08d", v.run, v.n)
 	c := &call{p: p, talk: v.duration(v.profile.Talk)}
 	v.calls[id] = c
 	v.placed = append(v.placed, p)

@@ -3,6 +3,7 @@ package sandboxvoice_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"testing"
 	"time"
 
@@ -67,7 +68,33 @@ func run(t *testing.T, seed uint64) ([]string, map[dialer.Answer]int) {
 			}
 		}
 	}
+	// Each gateway numbers its calls under a tag of its own; the
+	// simulation is what must repeat.
+	for i, l := range s.lines {
+		s.lines[i] = runTag.ReplaceAllString(l, "SB$1")
+	}
 	return s.lines, answers
+}
+
+var runTag = regexp.MustCompile(`SB[A-Z2-7]{8}([0-9]{8})`)
+
+func TestCallIDsDifferAcrossProcesses(t *testing.T) {
+	ctx := context.Background()
+	clock := clocktest.New(time.Now())
+	p := phonecampaign.PlaceCall{AccountID: "a1", CampaignID: "c1", ContactID: "k1", Attempt: 1}
+	a, err := sandboxvoice.New(clock, 1, sandboxvoice.DefaultProfile).PlaceCall(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A process started again on the same store numbers its calls from 1
+	// again: its ids must not be the earlier process's.
+	b, err := sandboxvoice.New(clock, 1, sandboxvoice.DefaultProfile).PlaceCall(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b || !runTag.MatchString(a) || !runTag.MatchString(b) {
+		t.Fatalf("call ids %q and %q", a, b)
+	}
 }
 
 func TestSimulationIsDeterministicAndFollowsItsProfile(t *testing.T) {
