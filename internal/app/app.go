@@ -103,7 +103,7 @@ type App struct {
 	// PhoneCampaigns keeps telephone campaigns; it arms the pacing of
 	// those created, cloned or resumed.
 	PhoneCampaigns *phonecampaign.Service
-	API    *httpapi.Server
+	API            *httpapi.Server
 
 	// EventQueue holds the deliveries of lifecycle events to subscribed
 	// webhooks: its own queue, never the jobs queue. Nil on an AWS
