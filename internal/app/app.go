@@ -253,6 +253,10 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 			a.API.Faults = a.Sandbox
 		}
 	}
+	if a.Voice != nil {
+		// Simulated operators take the simulated calls of this process.
+		a.API.SandboxOperators = a.Dialer
+	}
 	return nil
 }
 

@@ -117,12 +117,13 @@ var routeAccess = withWebhooks(map[string]Access{
 
 	// The sandbox gateway's routes (only where it is on): a tenant's
 	// token, and each call acts on the token's account alone.
-	"GET /sandbox/messages":       Requires(auth.Read),
-	"GET /sandbox/faults":         Requires(auth.Read),
-	"POST /sandbox/faults":        Requires(auth.Write),
-	"DELETE /sandbox/faults":      Requires(auth.Write),
-	"POST " + sandboxRepliesPath:  Requires(auth.Write),
-	"POST " + sandboxStatusesPath: Requires(auth.Write),
+	"GET /sandbox/messages":        Requires(auth.Read),
+	"GET /sandbox/faults":          Requires(auth.Read),
+	"POST /sandbox/faults":         Requires(auth.Write),
+	"DELETE /sandbox/faults":       Requires(auth.Write),
+	"POST " + sandboxRepliesPath:   Requires(auth.Write),
+	"POST " + sandboxStatusesPath:  Requires(auth.Write),
+	"POST " + sandboxOperatorsPath: Requires(auth.Write),
 
 	// Finding, opening and downloading campaigns: support reads too (it
 	// sees consumers' numbers masked: auth.ViewNumbers).

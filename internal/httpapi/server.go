@@ -142,7 +142,10 @@ type Server struct {
 	// Faults, when set, exposes /sandbox/faults. Only a process that also
 	// runs the dispatcher (parley serve) can honour them.
 	Faults Faults
-	Log    *slog.Logger
+	// SandboxOperators, when set, exposes POST /sandbox/operators: the
+	// simulated operators of the sandbox voice gateway (parley serve).
+	SandboxOperators SandboxOperators
+	Log              *slog.Logger
 	// Idempotency keeps the Idempotency-Keys of the creates
 	// (idempotency.go); while it is nil the header is ignored.
 	Idempotency Idempotency
@@ -238,6 +241,9 @@ func (s *Server) Routes() []Route {
 			Route{http.MethodGet, "/sandbox/faults", (*Server).listFaults},
 			Route{http.MethodPost, "/sandbox/faults", (*Server).injectFault},
 			Route{http.MethodDelete, "/sandbox/faults", (*Server).clearFaults})
+	}
+	if s.SandboxOperators != nil {
+		rs = append(rs, Route{http.MethodPost, sandboxOperatorsPath, (*Server).sandboxOperators})
 	}
 	return rs
 }

@@ -13,6 +13,7 @@ import (
 	crand "crypto/rand"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -264,4 +265,47 @@ func (h *events) Pop() any {
 	e := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return e
+}
+
+// ParseProfile reads a profile as parley serve --voice takes it: comma
+// separated name=value pairs over DefaultProfile, the shares live, machine
+// and busy (from 0 to 1, together at most 1) and the durations ring,
+// ringout, talk and wrap (such as 1500ms or 2m). An empty string is
+// DefaultProfile.
+func ParseProfile(s string) (Profile, error) {
+	p := DefaultProfile
+	shares := map[string]*float64{"live": &p.Live, "machine": &p.Machine, "busy": &p.Busy}
+	durations := map[string]*time.Duration{"ring": &p.Ring, "ringout": &p.RingOut, "talk": &p.Talk, "wrap": &p.Wrap}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(pair, "=")
+		if !ok {
+			return Profile{}, fmt.Errorf("voice profile: %q is not name=value", pair)
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		value = strings.TrimSpace(value)
+		switch {
+		case shares[name] != nil:
+			f, err := strconv.ParseFloat(value, 64)
+			if err != nil || !(f >= 0 && f <= 1) {
+				return Profile{}, fmt.Errorf("voice profile: %s=%q is not a share from 0 to 1", name, value)
+			}
+			*shares[name] = f
+		case durations[name] != nil:
+			d, err := time.ParseDuration(value)
+			if err != nil || d <= 0 || d > time.Hour {
+				return Profile{}, fmt.Errorf("voice profile: %s=%q is not a duration from 1ms to 1h", name, value)
+			}
+			*durations[name] = d
+		default:
+			return Profile{}, fmt.Errorf("voice profile: unknown %q; use live, machine, busy, ring, ringout, talk, wrap", name)
+		}
+	}
+	if sum := p.Live + p.Machine + p.Busy; sum > 1 {
+		return Profile{}, fmt.Errorf("voice profile: live, machine and busy add up to %.2f, more than 1", sum)
+	}
+	return p, nil
 }

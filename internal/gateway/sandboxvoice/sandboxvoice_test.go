@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,5 +130,35 @@ func TestSimulationIsDeterministicAndFollowsItsProfile(t *testing.T) {
 	}
 	if wrapped != answers[dialer.AnswerHuman] {
 		t.Errorf("%d wrap-ups for %d bridged calls", wrapped, answers[dialer.AnswerHuman])
+	}
+}
+
+func TestParseProfile(t *testing.T) {
+	fast := sandboxvoice.DefaultProfile
+	fast.Live, fast.Ring, fast.Talk, fast.Wrap = 0.6, 500*time.Millisecond, 3*time.Second, time.Second
+	for _, tc := range []struct {
+		in   string
+		want sandboxvoice.Profile
+		err  string
+	}{
+		{"", sandboxvoice.DefaultProfile, ""},
+		{"live=0.6, ring=500ms,talk=3s,wrap=1s", fast, ""},
+		{"live=1.2", sandboxvoice.Profile{}, "share from 0 to 1"},
+		{"live=0.7,machine=0.3,busy=0.1", sandboxvoice.Profile{}, "more than 1"},
+		{"talk=-1s", sandboxvoice.Profile{}, "duration"},
+		{"talk", sandboxvoice.Profile{}, "name=value"},
+		{"colour=red", sandboxvoice.Profile{}, "unknown"},
+		{"live=NaN", sandboxvoice.Profile{}, "share"},
+	} {
+		got, err := sandboxvoice.ParseProfile(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: err %v, want one saying %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%q: %+v, %v; want %+v", tc.in, got, err, tc.want)
+		}
 	}
 }
