@@ -62,7 +62,9 @@ func start(t *testing.T, cfg config.Config, clock parley.Clock, opts ...app.Opti
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runServer(ctx, cfg, ln, obs.Discard(), append([]app.Option{app.WithClock(clock)}, opts...)...) }()
+	go func() {
+		done <- runServer(ctx, cfg, ln, obs.Discard(), append([]app.Option{app.WithClock(clock)}, opts...)...)
+	}()
 	s := &server{addr: ln.Addr().String(), data: cfg.DataDir, clock: clock}
 	s.stop = sync.OnceFunc(func() {
 		cancel()
