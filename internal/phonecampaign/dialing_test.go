@@ -275,19 +275,24 @@ func (v *recordingVoice) Bridge(ctx context.Context, c dialer.Call, op string) e
 func (v *recordingVoice) Abandon(ctx context.Context, c dialer.Call) error           { return nil }
 func (v *recordingVoice) Hangup(ctx context.Context, c dialer.Call) error            { return nil }
 
-func TestPaceAndOutcomesCountOnce(t *testing.T) {
-	ctx := context.Background()
-	s, clock := directoryOf(t, 10)
+// progressiveOnRecorder is a progressive campaign, calling all day, over a
+// directory of n contacts, dialled through a recordingVoice.
+func progressiveOnRecorder(t *testing.T, n int) (*embedded.Store, *clocktest.Clock, dialer.Campaign, *recordingVoice, *phonecampaign.Dialer) {
+	t.Helper()
+	s, clock := directoryOf(t, n)
 	svc := &phonecampaign.Service{Store: s, Clock: clock}
-	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "n", Mode: dialer.ModeProgressive, OperatorGroup: "g",
+	created, err := svc.Create(context.Background(), "a1", dialer.Draft{Name: "n", Mode: dialer.ModeProgressive, OperatorGroup: "g",
 		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := created.Campaign
 	voice := &recordingVoice{}
-	q := &jobs{}
-	d := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: q}
+	return s, clock, created.Campaign, voice, &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: &jobs{}}
+}
+
+func TestPaceAndOutcomesCountOnce(t *testing.T) {
+	ctx := context.Background()
+	s, clock, c, voice, d := progressiveOnRecorder(t, 10)
 	for i := range 3 {
 		if _, err := d.SetState(ctx, "a1", fmt.Sprintf("op%d", i), "g", dialer.Online); err != nil {
 			t.Fatal(err)
@@ -405,16 +410,7 @@ func TestQueueJobsRoundTrip(t *testing.T) {
 
 func TestSilentCallEndsAsFailed(t *testing.T) {
 	ctx := context.Background()
-	s, clock := directoryOf(t, 2)
-	svc := &phonecampaign.Service{Store: s, Clock: clock}
-	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "n", Mode: dialer.ModeProgressive, OperatorGroup: "g",
-		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := created.Campaign
-	voice := &recordingVoice{}
-	d := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: &jobs{}}
+	s, clock, c, voice, d := progressiveOnRecorder(t, 2)
 	if _, err := d.SetState(ctx, "a1", "op0", "g", dialer.Online); err != nil {
 		t.Fatal(err)
 	}
