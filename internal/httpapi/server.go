@@ -145,7 +145,10 @@ type Server struct {
 	// Faults, when set, exposes /sandbox/faults. Only a process that also
 	// runs the dispatcher (parley serve) can honour them.
 	Faults Faults
-	Log    *slog.Logger
+	// SandboxOperators, when set, exposes POST /sandbox/operators: the
+	// simulated operators of the sandbox voice gateway (parley serve).
+	SandboxOperators SandboxOperators
+	Log              *slog.Logger
 	// Idempotency keeps the Idempotency-Keys of the creates
 	// (idempotency.go); while it is nil the header is ignored.
 	Idempotency Idempotency
@@ -160,6 +163,9 @@ type Server struct {
 	// unset (webhooks.go).
 	Inbox          Inbox
 	ChannelConfigs ChannelConfigs
+	// VoiceCalls takes in Twilio's voice webhooks (voicewebhooks.go),
+	// verified with ChannelConfigs; they answer 404 while it is unset.
+	VoiceCalls VoiceCalls
 	// PublicURL is the base URL providers reach the API at
 	// (PARLEY_PUBLIC_URL), which Twilio's signatures cover; when empty it
 	// is rebuilt from each request.
@@ -225,6 +231,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, eventSubscriptionRoutes()...)
 	rs = append(rs, analyticsRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
+	rs = append(rs, s.voiceWebhookRoutes()...)
 	rs = append(rs, webRoutes()...)
 	rs = append(rs, signInRoutes()...)
 	if s.DeadLetters != nil {
@@ -238,6 +245,9 @@ func (s *Server) Routes() []Route {
 			Route{http.MethodGet, "/sandbox/faults", (*Server).listFaults},
 			Route{http.MethodPost, "/sandbox/faults", (*Server).injectFault},
 			Route{http.MethodDelete, "/sandbox/faults", (*Server).clearFaults})
+	}
+	if s.SandboxOperators != nil {
+		rs = append(rs, Route{http.MethodPost, sandboxOperatorsPath, (*Server).sandboxOperators})
 	}
 	return rs
 }
