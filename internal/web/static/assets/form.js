@@ -79,7 +79,8 @@ export function showError(form, err) {
       return;
     }
   }
-  const alert = form.querySelector(".form-error");
+  let alert = form.querySelector(".form-error");
+  if (!alert) form.append((alert = formError()));
   alert.textContent = err.message;
   alert.setAttribute("tabindex", "-1");
   alert.focus();
@@ -145,6 +146,36 @@ export function page(main, session, title, ...actions) {
   if (!canWrite(session)) {
     main.append(el("p", { class: "notice", role: "note" }, "Your role may view this page; only admins and campaign managers change it."));
   }
+}
+
+// onSave handles the submit of form f, a saved item's page: save() saves
+// and answers the hash the item opens at and what to tell the user there;
+// open() shows that page again when the hash already names it. An error
+// shows next to the field it names.
+export function onSave(f, button, save, open) {
+  f.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(f);
+    button.disabled = true;
+    try {
+      const { hash, message } = await save();
+      sessionStorage.setItem("parley-flash", message);
+      if (location.hash === hash) await open();
+      else location.hash = hash;
+    } catch (err) {
+      showError(f, err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+// showFlash puts the message a save left for the page before node.
+export function showFlash(node) {
+  const flash = sessionStorage.getItem("parley-flash");
+  if (!flash) return;
+  sessionStorage.removeItem("parley-flash");
+  node.before(el("p", { class: "notice ok", role: "status" }, flash));
 }
 
 // deleteButton is a Delete button that asks once more, in the page,

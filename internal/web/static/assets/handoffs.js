@@ -4,7 +4,7 @@
 import { call, accountPath } from "/assets/api.js";
 import { el, clear } from "/assets/dom.js";
 import {
-  canWrite, field, group, formError, clearErrors, showError, readOnly, input, textarea, select,
+  canWrite, field, group, formError, showError, readOnly, onSave, showFlash, input, textarea, select,
   table, when, loadingLine, page, deleteButton,
 } from "/assets/form.js";
 import { smsCount } from "/assets/wizard.js";
@@ -315,29 +315,13 @@ async function form(main, session, id) {
     return { title: title.value.trim(), lookbackMinutes: Number.isFinite(n) ? Math.round(n * Number(unit.value)) : 0, channels, version: id ? h.version : undefined };
   }
 
-  f.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    clearErrors(f);
-    saveButton.disabled = true;
-    try {
-      const saved = id
-        ? await call("PUT", acct(`/handoffs/${encodeURIComponent(id)}`), body())
-        : await call("POST", acct("/handoffs"), body());
-      sessionStorage.setItem("parley-flash", `Saved “${saved.title}”, version ${saved.version}.`);
-      if (location.hash === `#handoffs/${saved.id}`) await form(main, session, saved.id);
-      else location.hash = `#handoffs/${encodeURIComponent(saved.id)}`;
-    } catch (err) {
-      showError(f, err);
-    } finally {
-      saveButton.disabled = false;
-    }
-  });
-
-  const flash = sessionStorage.getItem("parley-flash");
-  if (flash) {
-    sessionStorage.removeItem("parley-flash");
-    f.before(el("p", { class: "notice ok", role: "status" }, flash));
-  }
+  onSave(f, saveButton, async () => {
+    const saved = id
+      ? await call("PUT", acct(`/handoffs/${encodeURIComponent(id)}`), body())
+      : await call("POST", acct("/handoffs"), body());
+    return { hash: `#handoffs/${encodeURIComponent(saved.id)}`, message: `Saved “${saved.title}”, version ${saved.version}.` };
+  }, () => form(main, session, id));
+  showFlash(f);
   if (!canWrite(session)) readOnly(f);
   if (!id) return;
 

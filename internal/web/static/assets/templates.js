@@ -4,7 +4,7 @@
 import { call, accountPath } from "/assets/api.js";
 import { el, clear } from "/assets/dom.js";
 import {
-  canWrite, field, group, formError, clearErrors, showError, readOnly, input, textarea, select,
+  canWrite, field, group, formError, readOnly, onSave, showFlash, input, textarea, select,
   table, badge, when, loadingLine, page, deleteButton,
 } from "/assets/form.js";
 import { templatePreview } from "/assets/handoffs.js";
@@ -245,29 +245,14 @@ async function form(main, session, id) {
   renderButtons();
   renderKind();
 
-  f.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    clearErrors(f);
-    submit.disabled = true;
-    try {
-      const saved = id
-        ? await call("PUT", acct(`/templates/${encodeURIComponent(id)}`), current())
-        : await call("POST", acct("/templates"), current());
-      sessionStorage.setItem("parley-flash", `Submitted “${saved.name}” to Meta: ${saved.status}${saved.reason ? ` (${saved.reason})` : ""}.`);
-      if (location.hash === `#templates/${saved.id}`) await form(main, session, saved.id);
-      else location.hash = `#templates/${encodeURIComponent(saved.id)}`;
-    } catch (err) {
-      showError(f, err);
-    } finally {
-      submit.disabled = false;
-    }
-  });
-
-  const flash = sessionStorage.getItem("parley-flash");
-  if (flash) {
-    sessionStorage.removeItem("parley-flash");
-    layout.before(el("p", { class: "notice ok", role: "status" }, flash));
-  }
+  onSave(f, submit, async () => {
+    const saved = id
+      ? await call("PUT", acct(`/templates/${encodeURIComponent(id)}`), current())
+      : await call("POST", acct("/templates"), current());
+    return { hash: `#templates/${encodeURIComponent(saved.id)}`,
+      message: `Submitted “${saved.name}” to Meta: ${saved.status}${saved.reason ? ` (${saved.reason})` : ""}.` };
+  }, () => form(main, session, id));
+  showFlash(layout);
   if (!write) {
     readOnly(f);
     if (id && canWrite(session)) {
