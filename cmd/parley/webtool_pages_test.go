@@ -19,7 +19,7 @@ func (w *webtool) fieldError(name string) string {
 	return s
 }
 
-// type_ types text into the control of the API field name.
+// typeInto types text into the control of the API field name.
 func (w *webtool) typeInto(name, text string) {
 	w.T.Helper()
 	w.Run(chromedp.SendKeys(byField(name), text, chromedp.ByQuery))
