@@ -218,6 +218,9 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Conversations:  a.Replies, Broadcasts: a.Replies,
 		Idempotency: a.Store, Clock: clock,
 	}
+	if a.Dialer != nil {
+		a.API.PhoneOperators = a.Dialer
+	}
 	a.wireEvents(clock, log)
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}
 	a.API.Inbox = &inbound.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Statuses: a.Delivery,
