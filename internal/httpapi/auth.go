@@ -199,6 +199,7 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST " + phoneCampaignPath + "/contacts":  Requires(auth.Write),
 	"GET " + phoneCampaignPath + "/contacts":   Requires(auth.Read),
 	"GET " + phoneCampaignPath + "/stats":      Requires(auth.Read),
+	"GET " + contactTimelinePath:               Requires(auth.Read),
 
 	// Operators of telephone campaigns: managers put operators into the
 	// groups campaigns route to, support views them and every session;

@@ -116,3 +116,67 @@ func TestSessions(t *testing.T) {
 		t.Errorf("unknown campaign: %v", err)
 	}
 }
+
+func TestStatsCountCallsAndOperators(t *testing.T) {
+	ctx := context.Background()
+	s, clock := directoryOf(t, 2)
+	svc := &phonecampaign.Service{Store: s, Clock: clock}
+	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "r", Mode: dialer.ModeProgressive, OperatorGroup: "sales",
+		CallerIDs: []string{"+12025550100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := created.Campaign
+	now := clock.Now()
+	calls := []dialer.Call{
+		{ProviderID: "p1", ContactID: "k000", Answer: dialer.AnswerHuman, Status: dialer.CallEnded, Operator: "ann",
+			BridgedAt: now, EndedAt: now.Add(90 * time.Second)},
+		{ProviderID: "p2", ContactID: "k000", Answer: dialer.AnswerHuman, Status: dialer.CallEnded, Abandoned: true, EndedAt: now},
+		{ProviderID: "p3", ContactID: "k001", Answer: dialer.AnswerMachine, Status: dialer.CallEnded, EndedAt: now},
+		{ProviderID: "p4", ContactID: "k001", Status: dialer.CallRinging},
+	}
+	for i, k := range calls {
+		k.AccountID, k.CampaignID, k.PlacedAt = "a1", c.ID, now.Add(time.Duration(i)*time.Second)
+		if _, err := s.CreatePhoneCall(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []dialer.Agent{
+		{ID: "ann", Group: "sales", Operator: dialer.Operator{State: dialer.Busy}},
+		{ID: "bob", Group: "sales", Operator: dialer.Operator{State: dialer.Online}},
+		{ID: "cy", Group: "sales", Operator: dialer.Operator{State: dialer.WrapUp}},
+		{ID: "di", Group: "sales", Operator: dialer.Operator{State: dialer.Offline}},
+		{ID: "ed", Group: "other", Operator: dialer.Operator{State: dialer.Busy}},
+	} {
+		a.AccountID = "a1"
+		if _, err := s.PutPhoneAgent(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := svc.Stats(ctx, "a1", c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCalls := phonecampaign.CallCounts{Placed: 4, Live: 2, Machine: 1, Bridged: 1, Abandoned: 1, InFlight: 1, CallAbandonRate: 0.5, TalkSeconds: 90}
+	if st.Calls != wantCalls {
+		t.Errorf("calls %+v, want %+v", st.Calls, wantCalls)
+	}
+	wantOps := phonecampaign.OperatorCounts{Online: 1, Busy: 1, WrapUp: 1, Offline: 1, Occupancy: 2.0 / 3}
+	if st.Operators != wantOps {
+		t.Errorf("operators %+v, want %+v", st.Operators, wantOps)
+	}
+	if st.Waiting != 2 {
+		t.Errorf("waiting %d, want 2", st.Waiting)
+	}
+
+	got, err := svc.ContactCalls(ctx, "a1", "k001")
+	if err != nil || len(got) != 2 || got[0].ProviderID+got[1].ProviderID != "p3p4" {
+		t.Errorf("k001's calls: %+v, %v", got, err)
+	}
+	if got, err := svc.ContactCalls(ctx, "a1", "k000"); err != nil || len(got) != 2 || got[0].ProviderID != "p1" {
+		t.Errorf("k000's calls: %+v, %v", got, err)
+	}
+	if _, err := svc.ContactCalls(ctx, "a1", "nobody"); parley.ErrorCode(err) != parley.ENOTFOUND {
+		t.Errorf("unknown contact: %v, want ENOTFOUND", err)
+	}
+}
