@@ -95,5 +95,27 @@ type Agent struct {
 	// CallID is the provider id of the call they are on or wrapping up.
 	CallID     string `json:"callId,omitempty"`
 	CampaignID string `json:"campaignId,omitempty"`
-	Rev        int    `json:"rev"`
+	// Offer is, in preview mode, the contact offered to the operator: they
+	// are Busy with it from the offer until their wrap-up ends.
+	Offer *Offer `json:"offer,omitempty"`
+	Rev   int    `json:"rev"`
+}
+
+// Offer is a contact of a preview campaign offered to an operator. Once
+// they accept it, its call is placed BCW later.
+type Offer struct {
+	CampaignID string    `json:"campaignId"`
+	ContactID  string    `json:"contactId"`
+	Phone      string    `json:"phone"`
+	OfferedAt  time.Time `json:"offeredAt"`
+	AcceptedAt time.Time `json:"acceptedAt,omitzero"`
+}
+
+// DialAt is when the call of an accepted offer is placed: BCW after its
+// acceptance. ok is false while it is not accepted.
+func (o Offer) DialAt(bcw time.Duration) (t time.Time, ok bool) {
+	if o.AcceptedAt.IsZero() {
+		return time.Time{}, false
+	}
+	return o.AcceptedAt.Add(bcw), true
 }

@@ -22,6 +22,8 @@ type PhoneOperators interface {
 	RemoveMember(ctx context.Context, accountID, group, agentID string) (dialer.Agent, error)
 	SetState(ctx context.Context, accountID, agentID, group string, state dialer.OperatorState) (dialer.Agent, error)
 	WrapUp(ctx context.Context, accountID, agentID, result string) (dialer.Call, error)
+	Accept(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
+	Skip(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
 	Sessions(ctx context.Context, accountID string, q phonecampaign.SessionQuery) ([]dialer.Call, error)
 }
 
@@ -46,6 +48,8 @@ func phoneOperatorRoutes() []Route {
 		{http.MethodGet, phoneOperatorMePath, needPhoneOperators((*Server).getPhoneOperatorMe)},
 		{http.MethodPut, phoneOperatorMePath + "/state", needPhoneOperators((*Server).setPhoneOperatorState)},
 		{http.MethodPost, phoneOperatorMePath + "/wrap-up", needPhoneOperators((*Server).wrapUpPhoneCall)},
+		{http.MethodPost, phoneOperatorMePath + "/offer/accept", needPhoneOperators(offerAction((PhoneOperators).Accept))},
+		{http.MethodPost, phoneOperatorMePath + "/offer/skip", needPhoneOperators(offerAction((PhoneOperators).Skip))},
 		{http.MethodGet, phoneOperatorMePath + "/sessions", needPhoneOperators((*Server).listMyPhoneSessions)},
 	}
 }
@@ -65,11 +69,28 @@ type PhoneOperatorResponse struct {
 	Leaving    bool   `json:"leaving,omitempty"`
 	CallID     string `json:"callId,omitempty"`
 	CampaignID string `json:"campaignId,omitempty"`
+	// Offer is, in a preview campaign, the contact offered to the operator.
+	Offer *PhoneOfferResponse `json:"offer,omitempty"`
+}
+
+// PhoneOfferResponse is a contact of a preview campaign offered to an
+// operator; dialAt is when its call is placed, once they accepted it.
+type PhoneOfferResponse struct {
+	CampaignID string `json:"campaignId"`
+	ContactID  string `json:"contactId"`
+	Phone      string `json:"phone"`
+	OfferedAt  string `json:"offeredAt"`
+	AcceptedAt string `json:"acceptedAt,omitempty"`
 }
 
 func phoneOperatorResponse(a dialer.Agent) PhoneOperatorResponse {
-	return PhoneOperatorResponse{ID: a.ID, Group: a.Group, State: string(a.State), Since: optionalTime(a.Since), Leaving: a.Leaving,
+	out := PhoneOperatorResponse{ID: a.ID, Group: a.Group, State: string(a.State), Since: optionalTime(a.Since), Leaving: a.Leaving,
 		CallID: a.CallID, CampaignID: a.CampaignID}
+	if o := a.Offer; o != nil {
+		out.Offer = &PhoneOfferResponse{CampaignID: o.CampaignID, ContactID: o.ContactID, Phone: o.Phone,
+			OfferedAt: timestamp(o.OfferedAt), AcceptedAt: optionalTime(o.AcceptedAt)}
+	}
+	return out
 }
 
 func phoneOperatorResponses(as []dialer.Agent) []PhoneOperatorResponse {
@@ -248,6 +269,24 @@ func (s *Server) wrapUpPhoneCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, phoneSessionResponse(call))
+}
+
+// offerAction answers an operator's acceptance or skip of the contact
+// offered to them.
+func offerAction(act func(PhoneOperators, context.Context, string, string) (dialer.Agent, error)) func(*Server, http.ResponseWriter, *http.Request) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
+		id, err := me(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		a, err := act(s.PhoneOperators, r.Context(), r.PathValue("accountId"), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, phoneOperatorResponse(a))
+	}
 }
 
 func (s *Server) listPhoneSessions(w http.ResponseWriter, r *http.Request) {

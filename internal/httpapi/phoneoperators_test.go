@@ -56,6 +56,9 @@ func TestPhoneOperatorRoutes(t *testing.T) {
 	check("admin sets state for ann", "PUT", "phone-operators/me/state", admin, `{"state":"online"}`, http.StatusForbidden, "")
 	check("support reads groups", "GET", "phone-operator-groups/sales", support, "", http.StatusOK, `"name":"sales","members":[{"id":"ann"`)
 	check("no such group", "GET", "phone-operator-groups/nope", support, "", http.StatusNotFound, "")
+	check("bob accepts nothing", "POST", "phone-operators/me/offer/accept", bob, "", http.StatusConflict, "no contact offered")
+	check("bob skips nothing", "POST", "phone-operators/me/offer/skip", bob, "", http.StatusConflict, "no contact offered")
+	check("support accepts", "POST", "phone-operators/me/offer/accept", support, "", http.StatusForbidden, "")
 	check("bob wraps up nothing", "POST", "phone-operators/me/wrap-up", bob, `{"result":"sold"}`, http.StatusConflict, "not wrapping up")
 
 	// Sessions: ann's and bob's calls of one campaign.

@@ -228,6 +228,11 @@ func (d *Dialer) Pace(ctx context.Context, j PaceJob) error {
 		}
 		return err
 	}
+	if r.c.Mode == dialer.ModePreview {
+		if err := d.previewRound(ctx, r, callable, now); err != nil {
+			return err
+		}
+	}
 	placed := len(r.calls)
 	for _, e := range callable {
 		if dec.Dial == 0 {
@@ -306,7 +311,8 @@ func (d *Dialer) sweep(ctx context.Context, r round, now time.Time) error {
 		}
 	}
 	for _, e := range r.entries {
-		if e.Status == dialer.EntryInProgress && e.CallID == "" && now.Sub(e.ClaimedAt) >= StaleClaim {
+		// An offered entry waits for its operator, however long they read.
+		if e.Status == dialer.EntryInProgress && e.CallID == "" && e.OfferedTo == "" && now.Sub(e.ClaimedAt) >= StaleClaim {
 			if err := d.afterCall(ctx, r.c, e, "", dialer.CallOutcome{At: now}); err != nil {
 				return err
 			}
@@ -324,7 +330,7 @@ func (d *Dialer) afterCall(ctx context.Context, c dialer.Campaign, e dialer.Entr
 			return nil
 		}
 		next := c.AfterCall(e, o)
-		next.CallID, next.ClaimedAt = "", time.Time{}
+		next.CallID, next.ClaimedAt, next.OfferedTo = "", time.Time{}, ""
 		_, err := d.Store.ReplaceEntry(ctx, c.AccountID, c.ID, next)
 		if parley.ErrorCode(err) != parley.ECONFLICT {
 			return err
@@ -407,8 +413,12 @@ func (d *Dialer) Answered(ctx context.Context, ev Event) error {
 		}
 		c.Answer, c.AnsweredAt = ev.Answer, ev.At
 		c.Status = dialer.CallWaiting
-		if ev.Answer == dialer.AnswerMachine {
+		switch {
+		case ev.Answer == dialer.AnswerMachine:
 			c.Status, c.EndedAt = dialer.CallEnded, ev.At
+		case c.Operator != "":
+			// A preview call is its operator's: they are waiting for it.
+			c.Status, c.BridgedAt = dialer.CallBridged, ev.At
 		}
 		return true
 	})
@@ -422,10 +432,21 @@ func (d *Dialer) Answered(ctx context.Context, ev Event) error {
 		if err := d.finish(ctx, c, call, dialer.CallOutcome{At: ev.At}); err != nil {
 			return err
 		}
+		if call.Operator != "" {
+			if err := d.releaseOffer(ctx, c.AccountID, call.Operator, c.ID, call.ProviderID, ev.At); err != nil {
+				return err
+			}
+		}
 		return d.learn(ctx, c, func(s *dialer.State) { s.RecordOutcome(false, ev.At.Sub(call.PlacedAt)) })
 	}
 	if err := d.learn(ctx, c, func(s *dialer.State) { s.RecordOutcome(true, ev.At.Sub(call.PlacedAt)) }); err != nil {
 		return err
+	}
+	if call.Status == dialer.CallBridged {
+		if err := d.Voice.Bridge(ctx, call.ProviderID, call.Operator); err != nil {
+			d.log().WarnContext(ctx, "bridging a call failed", "call", call.ProviderID, "operator", call.Operator, "err", err)
+		}
+		return nil
 	}
 	if err := d.Jobs.Grace(ctx, GraceJob{AccountID: c.AccountID, CampaignID: c.ID, ProviderID: call.ProviderID}, dialer.Grace); err != nil {
 		return err
@@ -552,7 +573,7 @@ func (d *Dialer) releaseAgent(ctx context.Context, accountID, agentID, providerI
 		if a.CallID != providerID {
 			return false
 		}
-		a.State, a.Since, a.CallID, a.CampaignID = dialer.Online, now, "", ""
+		a.State, a.Since, a.CallID, a.CampaignID, a.Offer = dialer.Online, now, "", "", nil
 		if a.Leaving {
 			a.State, a.Leaving = dialer.Offline, false
 		}
@@ -646,6 +667,11 @@ func (d *Dialer) Ended(ctx context.Context, ev Event, talk time.Duration) error 
 		if err := d.finish(ctx, c, call, dialer.CallOutcome{At: ev.At}); err != nil {
 			return err
 		}
+		if call.Operator != "" {
+			if err := d.releaseOffer(ctx, c.AccountID, call.Operator, c.ID, call.ProviderID, ev.At); err != nil {
+				return err
+			}
+		}
 		return d.learn(ctx, c, func(s *dialer.State) { s.RecordOutcome(false, ev.At.Sub(call.PlacedAt)) })
 	case dialer.CallWaiting:
 		if err := d.finish(ctx, c, call, dialer.CallOutcome{At: ev.At, Abandoned: true}); err != nil {
@@ -714,6 +740,14 @@ func (d *Dialer) WrapUp(ctx context.Context, accountID, agentID, result string) 
 func (d *Dialer) SetState(ctx context.Context, accountID, agentID, group string, state dialer.OperatorState) (dialer.Agent, error) {
 	if state != dialer.Online && state != dialer.Offline {
 		return dialer.Agent{}, parley.FieldErrorf("state", "%q is not a state an operator sets; use online or offline (busy and wrap_up follow the calls)", state)
+	}
+	if state == dialer.Offline {
+		// An offer not accepted yet goes back to the campaign.
+		if a, err := d.agent(ctx, accountID, agentID); err == nil && a.Offer != nil && a.Offer.AcceptedAt.IsZero() {
+			if _, err := d.Skip(ctx, accountID, agentID); err != nil {
+				return dialer.Agent{}, err
+			}
+		}
 	}
 	now := d.Clock.Now()
 	for range maxConflicts {

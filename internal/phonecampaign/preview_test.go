@@ -1,0 +1,224 @@
+package phonecampaign_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/phonecampaign"
+)
+
+// voiceLog is a voice gateway that records what it is asked.
+type voiceLog struct {
+	placed  []phonecampaign.PlaceCall
+	bridged []string
+	ended   []string
+}
+
+func (v *voiceLog) PlaceCall(_ context.Context, p phonecampaign.PlaceCall) (string, error) {
+	v.placed = append(v.placed, p)
+	return fmt.Sprintf("CA%d", len(v.placed)), nil
+}
+func (v *voiceLog) Bridge(_ context.Context, id, op string) error {
+	v.bridged = append(v.bridged, id+">"+op)
+	return nil
+}
+func (v *voiceLog) Abandon(_ context.Context, id string) error {
+	v.ended = append(v.ended, "abandon "+id)
+	return nil
+}
+func (v *voiceLog) Hangup(_ context.Context, id string) error {
+	v.ended = append(v.ended, "hangup "+id)
+	return nil
+}
+
+func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
+	ctx := context.Background()
+	s, clock := directoryOf(t, 2)
+	svc := &phonecampaign.Service{Store: s, Clock: clock}
+	bcw := 30
+	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "p", Mode: dialer.ModePreview, BCWSeconds: &bcw, OperatorGroup: "sales",
+		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := created.Campaign
+	voice := &voiceLog{}
+	d := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: &jobs{}}
+	if _, err := d.AddMember(ctx, "a1", "sales", "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SetState(ctx, "a1", "ann", "", dialer.Online); err != nil {
+		t.Fatal(err)
+	}
+	pace := func() {
+		t.Helper()
+		_, v, err := s.PacerState(ctx, "a1", c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // a redelivery finds its version stale
+			if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: c.ID, Version: v}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ann := func() dialer.Agent {
+		t.Helper()
+		a, err := d.Operator(ctx, "a1", "ann")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	entry := func(id string) dialer.Entry {
+		t.Helper()
+		e, err := s.Entry(ctx, "a1", c.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+
+	pace()
+	if a := ann(); a.State != dialer.Busy || a.Offer == nil || a.Offer.ContactID != "k000" || len(voice.placed) != 0 {
+		t.Fatalf("after the first round ann is %+v, %d calls placed; want k000 offered and nothing dialled", a, len(voice.placed))
+	}
+	if e := entry("k000"); e.Status != dialer.EntryInProgress || e.OfferedTo != "ann" {
+		t.Fatalf("k000 is %+v", e)
+	}
+	// Skipping puts the contact back, its attempts untouched; the next is offered.
+	if a, err := d.Skip(ctx, "a1", "ann"); err != nil || a.State != dialer.Online || a.Offer != nil {
+		t.Fatalf("skip: %+v, %v", a, err)
+	}
+	if e := entry("k000"); e.Status != dialer.EntryWaiting || e.Attempts != 0 || !e.NextAttemptAt.Equal(clock.Now().Add(phonecampaign.SkipDelay)) {
+		t.Fatalf("k000 after the skip: %+v", e)
+	}
+	pace()
+	if a := ann(); a.Offer == nil || a.Offer.ContactID != "k001" {
+		t.Fatalf("after the skip ann is offered %+v, want k001", a.Offer)
+	}
+	if _, err := d.Skip(ctx, "a1", "bob"); parley.ErrorCode(err) != parley.ENOTFOUND {
+		t.Errorf("skip by an unknown operator: %v", err)
+	}
+	// Accepting starts the BCW: nothing is dialled before it passes.
+	if a, err := d.Accept(ctx, "a1", "ann"); err != nil || a.Offer.AcceptedAt.IsZero() || a.CallID != "" {
+		t.Fatalf("accept: %+v, %v", a, err)
+	}
+	if _, err := d.Skip(ctx, "a1", "ann"); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Errorf("skip after accepting: %v, want ECONFLICT", err)
+	}
+	clock.Advance(29 * time.Second)
+	pace()
+	if len(voice.placed) != 0 {
+		t.Fatalf("dialled %d calls before the BCW passed", len(voice.placed))
+	}
+	clock.Advance(time.Second)
+	pace()
+	pace()
+	if len(voice.placed) != 1 || voice.placed[0].ContactID != "k001" {
+		t.Fatalf("placed %+v, want one call to k001", voice.placed)
+	}
+	if a := ann(); a.CallID != "CA1" || a.State != dialer.Busy {
+		t.Fatalf("ann after the dial: %+v", a)
+	}
+	// Answered, it is ann's: bridged at once, never offered to anyone else.
+	if err := d.Answered(ctx, phonecampaign.Event{AccountID: "a1", CampaignID: c.ID, ProviderID: "CA1", At: clock.Now(), Answer: dialer.AnswerHuman}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(voice.bridged) != "[CA1>ann]" {
+		t.Fatalf("bridged %v", voice.bridged)
+	}
+	clock.Advance(2 * time.Minute)
+	if err := d.Ended(ctx, phonecampaign.Event{AccountID: "a1", CampaignID: c.ID, ProviderID: "CA1", At: clock.Now()}, 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if a := ann(); a.State != dialer.WrapUp {
+		t.Fatalf("ann after the call: %s", a.State)
+	}
+	if _, err := d.WrapUp(ctx, "a1", "ann", "sold"); err != nil {
+		t.Fatal(err)
+	}
+	if a := ann(); a.State != dialer.Online || a.Offer != nil || a.CallID != "" {
+		t.Fatalf("ann after wrap-up: %+v", a)
+	}
+	if e := entry("k001"); e.Status != dialer.EntryProcessed || e.Result != "sold" || e.Operator != "ann" || e.OfferedTo != "" || e.Attempts != 1 {
+		t.Fatalf("k001 after its session: %+v", e)
+	}
+
+	// The skipped contact comes back; unanswered, its operator is free again.
+	pace()
+	if a := ann(); a.Offer == nil || a.Offer.ContactID != "k000" {
+		t.Fatalf("ann is offered %+v, want k000 again", a.Offer)
+	}
+	if _, err := d.Accept(ctx, "a1", "ann"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(30 * time.Second)
+	pace()
+	if len(voice.placed) != 2 {
+		t.Fatalf("placed %d calls, want 2", len(voice.placed))
+	}
+	if err := d.Answered(ctx, phonecampaign.Event{AccountID: "a1", CampaignID: c.ID, ProviderID: "CA2", At: clock.Now(), Answer: dialer.AnswerMachine}); err != nil {
+		t.Fatal(err)
+	}
+	if a := ann(); a.State != dialer.Online || a.Offer != nil {
+		t.Fatalf("ann after a machine answered: %+v", a)
+	}
+	if fmt.Sprint(voice.ended) != "[hangup CA2]" || len(voice.bridged) != 1 {
+		t.Errorf("machine: ended %v, bridged %v", voice.ended, voice.bridged)
+	}
+	calls, err := s.PhoneCalls(ctx, "a1", c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range calls {
+		if k.Abandoned {
+			t.Errorf("preview call %s abandoned", k.ProviderID)
+		}
+	}
+}
+
+func TestPreviewOfflineReturnsTheOffer(t *testing.T) {
+	ctx := context.Background()
+	s, clock := directoryOf(t, 1)
+	svc := &phonecampaign.Service{Store: s, Clock: clock}
+	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "p", Mode: dialer.ModePreview, OperatorGroup: "sales",
+		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	voice := &voiceLog{}
+	d := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: &jobs{}}
+	if _, err := d.AddMember(ctx, "a1", "sales", "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SetState(ctx, "a1", "ann", "", dialer.Online); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: created.Campaign.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// An offer stays however long the operator reads it.
+	clock.Advance(10 * time.Minute)
+	_, v, _ := s.PacerState(ctx, "a1", created.Campaign.ID)
+	if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: created.Campaign.ID, Version: v}); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := s.Entry(ctx, "a1", created.Campaign.ID, "k000"); e.OfferedTo != "ann" || e.Attempts != 0 {
+		t.Fatalf("k000 after 10 minutes offered: %+v", e)
+	}
+	a, err := d.SetState(ctx, "a1", "ann", "", dialer.Offline)
+	if err != nil || a.State != dialer.Offline || a.Offer != nil {
+		t.Fatalf("offline: %+v, %v", a, err)
+	}
+	if e, _ := s.Entry(ctx, "a1", created.Campaign.ID, "k000"); e.Status != dialer.EntryWaiting || e.OfferedTo != "" {
+		t.Errorf("k000 after ann left: %+v", e)
+	}
+	if len(voice.placed) != 0 {
+		t.Errorf("dialled %d calls without an acceptance", len(voice.placed))
+	}
+}
