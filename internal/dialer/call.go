@@ -59,7 +59,10 @@ type Call struct {
 	// their wrap-up ended (the session is then complete).
 	Result    string    `json:"result,omitempty"`
 	WrappedAt time.Time `json:"wrappedAt,omitzero"`
-	Rev       int       `json:"rev"`
+	// Params are the session's parameters: the answers to the campaign's
+	// call script.
+	Params map[string]string `json:"params,omitempty"`
+	Rev    int               `json:"rev"`
 }
 
 // Line returns the call as the pacer sees a call in flight; ok is false

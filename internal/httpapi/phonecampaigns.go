@@ -69,6 +69,7 @@ type PhoneCampaignResponse struct {
 	MaxAttempts   int             `json:"maxAttempts"`
 	DropLockout   dialer.Lockout  `json:"dropLockout"`
 	Rules         []dialer.Rule   `json:"rules"`
+	Script        *dialer.Script  `json:"script,omitempty"`
 	State         string          `json:"state"`
 	ClonedFrom    string          `json:"clonedFrom,omitempty"`
 	CreatedAt     string          `json:"createdAt"`
@@ -131,7 +132,7 @@ func phoneCampaignResponse(c dialer.Campaign) PhoneCampaignResponse {
 	out := PhoneCampaignResponse{
 		ID: c.ID, Name: c.Name, Mode: string(c.Mode), OperatorGroup: c.OperatorGroup, Goal: string(c.Goal),
 		Contacts: dialer.Source{FilterID: c.FilterID, PhoneField: c.PhoneField}, CallingHours: hours(c.Hours),
-		CallerIDs: c.CallerIDs, MaxAttempts: c.MaxAttempts, Rules: c.Rules, State: string(c.State), ClonedFrom: c.ClonedFrom,
+		CallerIDs: c.CallerIDs, MaxAttempts: c.MaxAttempts, Rules: c.Rules, Script: c.Script, State: string(c.State), ClonedFrom: c.ClonedFrom,
 		CreatedAt: timestamp(c.CreatedAt),
 	}
 	switch c.Mode {

@@ -42,6 +42,16 @@ func TestPhoneCampaignRoutes(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"pickupRate"`) {
 		t.Errorf("bad pickup rate: %d %s", resp.StatusCode, data)
 	}
+	resp, data = w.do(t, "POST", base, `{"name":"Bad","mode":"preview","operatorGroup":"sales","callerIds":["+12025550100"],
+	  "script":{"items":[{"kind":"radio","name":"a","label":"A"}]}}`)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"script.items[0].kind"`) {
+		t.Errorf("bad script: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "POST", base, `{"name":"Scripted","mode":"preview","operatorGroup":"sales","callerIds":["+12025550100"],
+	  "script":{"items":[{"kind":"choice","name":"plan","label":"Which plan?","options":["basic","plus"]}]}}`)
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(data), `"script":{"items":[{"kind":"choice","name":"plan"`) {
+		t.Errorf("scripted: %d %s", resp.StatusCode, data)
+	}
 	resp, data = w.do(t, "POST", base, `{"name":"Bad","mode":"preview","operatorGroup":"sales","callerIds":["+12025550100"],"bcw":3}`)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"bcw"`) {
 		t.Errorf("unknown field: %d %s", resp.StatusCode, data)
@@ -90,7 +100,7 @@ func TestPhoneCampaignRoutes(t *testing.T) {
 		t.Errorf("timeline of no contact: %d %s", resp.StatusCode, data)
 	}
 	resp, data = w.do(t, "GET", base, "")
-	if resp.StatusCode != http.StatusOK || strings.Count(string(data), `"operatorGroup"`) != 2 {
+	if resp.StatusCode != http.StatusOK || strings.Count(string(data), `"operatorGroup"`) != 3 {
 		t.Errorf("list: %d %s", resp.StatusCode, data)
 	}
 }

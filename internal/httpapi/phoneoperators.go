@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/dialer"
@@ -21,7 +22,7 @@ type PhoneOperators interface {
 	AddMember(ctx context.Context, accountID, group, agentID string) (dialer.Agent, error)
 	RemoveMember(ctx context.Context, accountID, group, agentID string) (dialer.Agent, error)
 	SetState(ctx context.Context, accountID, agentID, group string, state dialer.OperatorState) (dialer.Agent, error)
-	WrapUp(ctx context.Context, accountID, agentID, result string) (dialer.Call, error)
+	CompleteSession(ctx context.Context, accountID, agentID, result string, answers map[string]string) (dialer.Call, error)
 	Accept(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
 	Skip(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
 	Sessions(ctx context.Context, accountID string, q phonecampaign.SessionQuery) ([]dialer.Call, error)
@@ -123,11 +124,14 @@ type PhoneSessionResponse struct {
 	EndedAt    string `json:"endedAt,omitempty"`
 	WrappedAt  string `json:"wrappedAt,omitempty"`
 	Result     string `json:"result,omitempty"`
+	// Params are the answers to the campaign's call script.
+	Params map[string]string `json:"params,omitempty"`
 }
 
 func phoneSessionResponse(c dialer.Call) PhoneSessionResponse {
 	out := PhoneSessionResponse{CallID: c.ProviderID, CampaignID: c.CampaignID, ContactID: c.ContactID, Attempt: c.Attempt,
-		Phone: c.Phone, From: c.From, Operator: c.Operator, Status: string(c.Status), PlacedAt: timestamp(c.PlacedAt), Result: c.Result}
+		Phone: c.Phone, From: c.From, Operator: c.Operator, Status: string(c.Status), PlacedAt: timestamp(c.PlacedAt), Result: c.Result,
+		Params: c.Params}
 	out.AnsweredAt, out.BridgedAt = optionalTime(c.AnsweredAt), optionalTime(c.BridgedAt)
 	out.EndedAt, out.WrappedAt = optionalTime(c.EndedAt), optionalTime(c.WrappedAt)
 	return out
@@ -235,9 +239,11 @@ func (s *Server) setPhoneOperatorState(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, phoneOperatorResponse(a))
 }
 
-// WrapUpRequest ends the operator's wrap-up with the call's result.
+// WrapUpRequest ends the operator's wrap-up with the call's result and
+// their answers to the campaign's call script (by item name).
 type WrapUpRequest struct {
-	Result string `json:"result"`
+	Result  string            `json:"result"`
+	Answers map[string]string `json:"answers,omitempty"`
 }
 
 // MaxResultLength bounds an operator's result.
@@ -263,7 +269,7 @@ func (s *Server) wrapUpPhoneCall(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, parley.FieldErrorf("result", "the result has %d bytes; at most %d are allowed", len(req.Result), MaxResultLength))
 		return
 	}
-	call, err := s.PhoneOperators.WrapUp(r.Context(), r.PathValue("accountId"), id, req.Result)
+	call, err := s.PhoneOperators.CompleteSession(r.Context(), r.PathValue("accountId"), id, req.Result, req.Answers)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -303,7 +309,25 @@ func (s *Server) listMyPhoneSessions(w http.ResponseWriter, r *http.Request) {
 	s.writeSessions(w, r, phonecampaign.SessionQuery{Operator: id, CampaignID: r.URL.Query().Get("campaignId")})
 }
 
+// sessionParamPrefix starts the query keys that select sessions by a
+// parameter's value: ?param.interested=true.
+const sessionParamPrefix = "param."
+
 func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, sq phonecampaign.SessionQuery) {
+	for k, vs := range r.URL.Query() {
+		name, ok := strings.CutPrefix(k, sessionParamPrefix)
+		if !ok {
+			continue
+		}
+		if len(vs) != 1 || name == "" {
+			s.fail(w, r, parley.FieldErrorf(k, "give one value for %s, as ?%s<name>=<value>", k, sessionParamPrefix))
+			return
+		}
+		if sq.Params == nil {
+			sq.Params = map[string]string{}
+		}
+		sq.Params[name] = vs[0]
+	}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > phonecampaign.MaxSessions {

@@ -69,7 +69,8 @@ func TestPhoneOperatorRoutes(t *testing.T) {
 	}
 	for i, op := range []string{"ann", "bob"} {
 		if _, err := w.store.CreatePhoneCall(ctx, dialer.Call{ProviderID: "p-" + op, AccountID: "acct1", CampaignID: "c1", ContactID: "k1",
-			Status: dialer.CallEnded, Operator: op, PlacedAt: noonUTC, BridgedAt: noonUTC.Add(time.Duration(i) * time.Minute), Result: "sold"}); err != nil {
+			Status: dialer.CallEnded, Operator: op, PlacedAt: noonUTC, BridgedAt: noonUTC.Add(time.Duration(i) * time.Minute), Result: "sold",
+			Params: map[string]string{"plan": []string{"basic", "plus"}[i]}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -83,6 +84,11 @@ func TestPhoneOperatorRoutes(t *testing.T) {
 	}
 	check("support reads every session", "GET", "phone-sessions", support, "", http.StatusOK, `"callId":"p-bob"`)
 	check("an agent reads every session", "GET", "phone-sessions", ann, "", http.StatusForbidden, "")
+	_, _, data = w.call(t, "GET", base+"phone-sessions?param.plan=plus", support, "")
+	if !strings.Contains(string(data), `"callId":"p-bob"`) || strings.Contains(string(data), "p-ann") || !strings.Contains(string(data), `"params":{"plan":"plus"}`) {
+		t.Errorf("sessions with plan plus: %s", data)
+	}
+	check("two values of one param", "GET", "phone-sessions?param.plan=a&param.plan=b", support, "", http.StatusBadRequest, `"field":"param.plan"`)
 	check("bad limit", "GET", "phone-sessions?limit=0", support, "", http.StatusBadRequest, `"field":"limit"`)
 	check("admin removes ann", "DELETE", "phone-operator-groups/sales/members/ann", admin, "", http.StatusOK, `"state":"offline"`)
 }

@@ -693,6 +693,12 @@ func (d *Dialer) Ended(ctx context.Context, ev Event, talk time.Duration) error 
 // contact's next call, and the operator is Online again (Offline when they
 // asked to leave).
 func (d *Dialer) WrapUp(ctx context.Context, accountID, agentID, result string) (dialer.Call, error) {
+	return d.CompleteSession(ctx, accountID, agentID, result, nil)
+}
+
+// CompleteSession is WrapUp with the operator's answers to the campaign's
+// call script, kept as the session's parameters.
+func (d *Dialer) CompleteSession(ctx context.Context, accountID, agentID, result string, answers map[string]string) (dialer.Call, error) {
 	a, err := d.agent(ctx, accountID, agentID)
 	if err != nil {
 		return dialer.Call{}, err
@@ -700,19 +706,23 @@ func (d *Dialer) WrapUp(ctx context.Context, accountID, agentID, result string) 
 	if a.State != dialer.WrapUp || a.CallID == "" {
 		return dialer.Call{}, parley.Errorf(parley.ECONFLICT, "operator %s is %s, not wrapping up a call", agentID, a.State)
 	}
+	c, err := d.Store.PhoneCampaign(ctx, accountID, a.CampaignID)
+	if err != nil {
+		return dialer.Call{}, err
+	}
+	params, err := c.Script.Answers(answers)
+	if err != nil {
+		return dialer.Call{}, err
+	}
 	now := d.Clock.Now()
 	wrapStart := a.Since
 	call, changed, err := d.changeCall(ctx, accountID, a.CampaignID, a.CallID, func(c *dialer.Call) bool {
 		if !c.WrappedAt.IsZero() {
 			return false
 		}
-		c.Result, c.WrappedAt = result, now
+		c.Result, c.WrappedAt, c.Params = result, now, params
 		return true
 	})
-	if err != nil {
-		return dialer.Call{}, err
-	}
-	c, err := d.Store.PhoneCampaign(ctx, accountID, call.CampaignID)
 	if err != nil {
 		return dialer.Call{}, err
 	}

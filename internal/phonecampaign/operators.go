@@ -178,6 +178,9 @@ func (d *Dialer) putAgent(ctx context.Context, accountID, agentID string, f func
 type SessionQuery struct {
 	Operator   string
 	CampaignID string
+	// Params select the sessions whose parameters (answers to the call
+	// script) have these values.
+	Params map[string]string
 	// Limit bounds the sessions returned, newest first (MaxSessions when
 	// zero or above it).
 	Limit int
@@ -209,7 +212,7 @@ func (d *Dialer) Sessions(ctx context.Context, accountID string, q SessionQuery)
 			return nil, err
 		}
 		for _, call := range calls {
-			if call.Operator != "" && (q.Operator == "" || call.Operator == q.Operator) {
+			if call.Operator != "" && (q.Operator == "" || call.Operator == q.Operator) && hasParams(call.Params, q.Params) {
 				out = append(out, call)
 			}
 		}
@@ -222,4 +225,14 @@ func (d *Dialer) Sessions(ctx context.Context, accountID string, q SessionQuery)
 		limit = MaxSessions
 	}
 	return out[:min(len(out), limit)], nil
+}
+
+// hasParams reports whether params hold every value of want.
+func hasParams(params, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := params[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
 }

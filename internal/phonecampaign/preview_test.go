@@ -40,8 +40,12 @@ func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 	s, clock := directoryOf(t, 2)
 	svc := &phonecampaign.Service{Store: s, Clock: clock}
 	bcw := 30
+	script := &dialer.Script{Items: []dialer.ScriptItem{
+		{Kind: dialer.ItemText, Label: "Introduce yourself."},
+		{Kind: dialer.ItemChoice, Name: "plan", Label: "Which plan?", Options: []string{"basic", "plus"}},
+	}}
 	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "p", Mode: dialer.ModePreview, BCWSeconds: &bcw, OperatorGroup: "sales",
-		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}})
+		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}, Script: script})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +143,19 @@ func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 	if a := ann(); a.State != dialer.WrapUp {
 		t.Fatalf("ann after the call: %s", a.State)
 	}
-	if _, err := d.WrapUp(ctx, "a1", "ann", "sold"); err != nil {
-		t.Fatal(err)
+	if _, err := d.CompleteSession(ctx, "a1", "ann", "sold", map[string]string{"plan": "gold"}); parley.ErrorField(err) != "answers.plan" {
+		t.Fatalf("an answer off the script: %v, want an error on answers.plan", err)
+	}
+	if a := ann(); a.State != dialer.WrapUp {
+		t.Fatalf("a refused wrap-up moved ann to %s", a.State)
+	}
+	if call, err := d.CompleteSession(ctx, "a1", "ann", "sold", map[string]string{"plan": "plus"}); err != nil || call.Params["plan"] != "plus" {
+		t.Fatalf("wrap-up: %+v, %v", call, err)
+	}
+	for want, q := range map[int]map[string]string{1: {"plan": "plus"}, 0: {"plan": "basic"}} {
+		if got, err := d.Sessions(ctx, "a1", phonecampaign.SessionQuery{Params: q}); err != nil || len(got) != want {
+			t.Errorf("sessions with %v: %d, %v; want %d", q, len(got), err, want)
+		}
 	}
 	if a := ann(); a.State != dialer.Online || a.Offer != nil || a.CallID != "" {
 		t.Fatalf("ann after wrap-up: %+v", a)
