@@ -90,8 +90,8 @@ type Campaign struct {
 	DropLockout time.Duration `json:"dropLockout"`
 	Rules       []Rule        `json:"rules,omitempty"`
 	// Script is the call script its operators fill in, if any.
-	Script *Script `json:"script,omitempty"`
-	State       CampaignState `json:"state"`
+	Script *Script       `json:"script,omitempty"`
+	State  CampaignState `json:"state"`
 	// ClonedFrom is the campaign this one was created from, if any.
 	ClonedFrom string    `json:"clonedFrom,omitempty"`
 	CreatedAt  time.Time `json:"createdAt"`
