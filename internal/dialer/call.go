@@ -55,6 +55,9 @@ type Call struct {
 	EndedAt    time.Time  `json:"endedAt,omitzero"`
 	Operator   string     `json:"operator,omitempty"`
 	Abandoned  bool       `json:"abandoned"`
+	// Misdetected is set on a call hung up on as a machine that was found
+	// to be a live person: it counts as a live answer, abandoned.
+	Misdetected bool `json:"misdetected,omitempty"`
 	// Result is what the operator recorded at wrap-up; WrappedAt is when
 	// their wrap-up ended (the session is then complete).
 	Result    string    `json:"result,omitempty"`

@@ -211,6 +211,7 @@ var routeAccess = withWebhooks(map[string]Access{
 	"PUT " + phoneGroupMemberPath:                   Requires(auth.Write),
 	"DELETE " + phoneGroupMemberPath:                Requires(auth.Write),
 	"GET " + phoneSessionsPath:                      Requires(auth.Read),
+	"POST " + misdetectedPath:                       Requires(auth.Write),
 	"GET " + phoneOperatorMePath:                    Requires(auth.TakeCalls),
 	"PUT " + phoneOperatorMePath + "/state":         Requires(auth.TakeCalls),
 	"POST " + phoneOperatorMePath + "/wrap-up":      Requires(auth.TakeCalls),

@@ -25,6 +25,7 @@ type PhoneOperators interface {
 	CompleteSession(ctx context.Context, accountID, agentID, result string, answers map[string]string) (dialer.Call, error)
 	Accept(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
 	Skip(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
+	Misdetected(ctx context.Context, accountID, campaignID, providerID string) (dialer.Call, error)
 	Sessions(ctx context.Context, accountID string, q phonecampaign.SessionQuery) ([]dialer.Call, error)
 }
 
@@ -36,6 +37,7 @@ const (
 	phoneGroupPath       = phoneGroupsPath + "/{group}"
 	phoneGroupMemberPath = phoneGroupPath + "/members/{operatorId}"
 	phoneSessionsPath    = "/api/v2/account/{accountId}/phone-sessions"
+	misdetectedPath      = phoneCampaignPath + "/calls/{callId}/misdetected"
 )
 
 func phoneOperatorRoutes() []Route {
@@ -46,6 +48,7 @@ func phoneOperatorRoutes() []Route {
 		{http.MethodPut, phoneGroupMemberPath, needPhoneOperators((*Server).addPhoneGroupMember)},
 		{http.MethodDelete, phoneGroupMemberPath, needPhoneOperators((*Server).removePhoneGroupMember)},
 		{http.MethodGet, phoneSessionsPath, needPhoneOperators((*Server).listPhoneSessions)},
+		{http.MethodPost, misdetectedPath, needPhoneOperators((*Server).flagMisdetected)},
 		{http.MethodGet, phoneOperatorMePath, needPhoneOperators((*Server).getPhoneOperatorMe)},
 		{http.MethodPut, phoneOperatorMePath + "/state", needPhoneOperators((*Server).setPhoneOperatorState)},
 		{http.MethodPost, phoneOperatorMePath + "/wrap-up", needPhoneOperators((*Server).wrapUpPhoneCall)},
@@ -293,6 +296,16 @@ func offerAction(act func(PhoneOperators, context.Context, string, string) (dial
 		}
 		writeJSON(w, http.StatusOK, phoneOperatorResponse(a))
 	}
+}
+
+func (s *Server) flagMisdetected(w http.ResponseWriter, r *http.Request) {
+	call, err := s.PhoneOperators.Misdetected(r.Context(), r.PathValue("accountId"), r.PathValue("campaignId"), r.PathValue("callId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := phoneSessionResponse(call)
+	writeJSON(w, http.StatusOK, map[string]any{"call": out, "abandoned": call.Abandoned, "misdetected": call.Misdetected})
 }
 
 func (s *Server) listPhoneSessions(w http.ResponseWriter, r *http.Request) {

@@ -371,10 +371,10 @@ func countCalls(calls []dialer.Call) CallCounts {
 	var n CallCounts
 	for _, c := range calls {
 		n.Placed++
-		switch c.Answer {
-		case dialer.AnswerHuman:
+		switch {
+		case c.Answer == dialer.AnswerHuman || c.Misdetected:
 			n.Live++
-		case dialer.AnswerMachine:
+		case c.Answer == dialer.AnswerMachine:
 			n.Machine++
 		}
 		if !c.BridgedAt.IsZero() {

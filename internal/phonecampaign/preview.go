@@ -1,6 +1,7 @@
 package phonecampaign
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -155,6 +156,36 @@ func (d *Dialer) releaseOffer(ctx context.Context, accountID, agentID, campaignI
 		}
 		return true
 	})
+}
+
+// Misdetected flags a call the detector hung up on as a machine that was a
+// live person: it counts as abandoned in the campaign's statistics and in
+// its pacer's abandon rate. Flagging it again changes nothing; a call
+// that was not judged a machine is ECONFLICT.
+func (d *Dialer) Misdetected(ctx context.Context, accountID, campaignID, providerID string) (dialer.Call, error) {
+	var refused error
+	call, changed, err := d.changeCall(ctx, accountID, campaignID, providerID, func(c *dialer.Call) bool {
+		switch {
+		case c.Misdetected:
+			return false
+		case c.Answer != dialer.AnswerMachine || c.Status != dialer.CallEnded:
+			refused = parley.Errorf(parley.ECONFLICT, "call %s was not hung up on as a machine (it is %s, answered %q)", providerID, c.Status, c.Answer)
+			return false
+		}
+		c.Misdetected, c.Abandoned = true, true
+		return true
+	})
+	if err != nil || refused != nil {
+		return dialer.Call{}, cmp.Or(err, refused)
+	}
+	if !changed {
+		return call, nil
+	}
+	c, err := d.Store.PhoneCampaign(ctx, accountID, campaignID)
+	if err != nil {
+		return dialer.Call{}, err
+	}
+	return call, d.learn(ctx, c, func(s *dialer.State) { s.RecordMisdetected(d.Clock.Now()) })
 }
 
 // Accept is an operator's acceptance of the contact offered to them: its

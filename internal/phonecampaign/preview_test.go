@@ -195,6 +195,38 @@ func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 			t.Errorf("preview call %s abandoned", k.ProviderID)
 		}
 	}
+
+	// The machine was a person after all: flagged, the call counts as
+	// abandoned, once, in the statistics and in the pacer's counts.
+	before, _, err := s.PacerState(ctx, "a1", c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Misdetected(ctx, "a1", c.ID, "CA1"); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Errorf("flagging a bridged call: %v, want ECONFLICT", err)
+	}
+	for range 2 {
+		if k, err := d.Misdetected(ctx, "a1", c.ID, "CA2"); err != nil || !k.Abandoned || !k.Misdetected {
+			t.Fatalf("misdetected: %+v, %v", k, err)
+		}
+	}
+	after, _, err := s.PacerState(ctx, "a1", c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Live != before.Live+1 || after.Abandoned != before.Abandoned+1 {
+		t.Errorf("pacer counts live %v→%v, abandoned %v→%v; want one more of each", before.Live, after.Live, before.Abandoned, after.Abandoned)
+	}
+	st, err := svc.Stats(ctx, "a1", c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Calls.Live != 2 || st.Calls.Machine != 0 || st.Calls.Abandoned != 1 || st.Calls.CallAbandonRate != 0.5 {
+		t.Errorf("call stats after the flag: %+v", st.Calls)
+	}
+	if _, err := d.Misdetected(ctx, "a1", c.ID, "nope"); parley.ErrorCode(err) != parley.ENOTFOUND {
+		t.Errorf("flagging no call: %v, want ENOTFOUND", err)
+	}
 }
 
 func TestPreviewOfflineReturnsTheOffer(t *testing.T) {
