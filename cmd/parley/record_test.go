@@ -10,10 +10,11 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth/signingkey"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/web/browsertest"
 )
 
 // TestMain keeps the tests' servers' records out of the user's cache
-// directory.
+// directory, and stops the browser the webtool's tests share.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "parley-record")
 	if err != nil {
@@ -21,6 +22,7 @@ func TestMain(m *testing.M) {
 	}
 	recordPath = func() string { return filepath.Join(dir, "serve.json") }
 	code := m.Run()
+	browsertest.Close()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

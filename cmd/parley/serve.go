@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/internal/app"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/dispatch"
+	"github.com/parleyhq/parley/internal/gateway/sandboxvoice"
 	"github.com/parleyhq/parley/internal/obs"
 )
 
@@ -39,6 +40,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (PARLEY_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory of the embedded backend (PARLEY_DATA_DIR)")
 	fs.StringVar(&cfg.Backend, "backend", cfg.Backend, "embedded or aws (PARLEY_BACKEND)")
+	voice := fs.String("voice", "", "the simulated calls of the sandbox voice gateway: name=value pairs over the default profile, e.g. live=0.3,machine=0.15,busy=0.05,ring=12s,ringout=30s,talk=90s,wrap=15s")
 	clockAt := fs.String("clock", "", "start the server's clock at this RFC 3339 instant and let it run, to see what campaigns would do then (embedded backend only)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -50,7 +52,11 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var opts []app.Option
+	profile, err := sandboxvoice.ParseProfile(*voice)
+	if err != nil {
+		return err
+	}
+	opts := []app.Option{app.WithVoiceProfile(profile)}
 	if offset != 0 {
 		opts = append(opts, app.WithClock(offsetClock(offset)))
 	}
@@ -78,6 +84,15 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 	wg.Go(func() { windowCheck(ctx, a, log) })
 	if a.Voice != nil {
 		wg.Go(func() { simulateCalls(ctx, a, log) })
+	}
+	if a.FoldsLifecycle() {
+		wg.Go(func() {
+			every(ctx, time.Second, func() {
+				if err := a.FoldLifecycle(ctx); err != nil {
+					log.Warn("the table's stream was not folded into the analytics counters; it is read again", "err", err)
+				}
+			})
+		})
 	}
 	if a.EventDelivery != nil {
 		// Deliveries to brands' webhooks poll a queue of their own, so a

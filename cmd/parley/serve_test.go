@@ -53,8 +53,8 @@ type server struct {
 	stop  func()
 }
 
-// start runs parley serve on clock.
-func start(t *testing.T, cfg config.Config, clock parley.Clock) *server {
+// start runs parley serve on clock, with opts.
+func start(t *testing.T, cfg config.Config, clock parley.Clock, opts ...app.Option) *server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -62,7 +62,9 @@ func start(t *testing.T, cfg config.Config, clock parley.Clock) *server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runServer(ctx, cfg, ln, obs.Discard(), app.WithClock(clock)) }()
+	go func() {
+		done <- runServer(ctx, cfg, ln, obs.Discard(), append([]app.Option{app.WithClock(clock)}, opts...)...)
+	}()
 	s := &server{addr: ln.Addr().String(), data: cfg.DataDir, clock: clock}
 	s.stop = sync.OnceFunc(func() {
 		cancel()

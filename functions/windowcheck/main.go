@@ -1,7 +1,7 @@
 // Command windowcheck is the Lambda function an EventBridge schedule runs
 // every minute: it queues scheduled recipients that fall due within the
-// next 15 minutes, with the exact delay left, and finishes interrupted
-// fan-outs.
+// next 15 minutes, with the exact delay left, finishes interrupted
+// fan-outs, and re-arms the pace chain of every active telephone campaign.
 package main
 
 import (

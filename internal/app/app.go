@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/parleyhq/parley/internal/analytics"
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/auth/signingkey"
 	"github.com/parleyhq/parley/internal/c2m"
@@ -28,6 +29,7 @@ import (
 	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/gateway/sandboxvoice"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/inbound"
 	"github.com/parleyhq/parley/internal/inbound/agentpush"
@@ -99,7 +101,10 @@ type App struct {
 	// (nil otherwise): FireVoice delivers its due events.
 	Voice  *sandboxvoice.Voice
 	Dialer *phonecampaign.Dialer
-	API    *httpapi.Server
+	// PhoneCampaigns keeps telephone campaigns; it arms the pacing of
+	// those created, cloned or resumed.
+	PhoneCampaigns *phonecampaign.Service
+	API            *httpapi.Server
 
 	// EventQueue holds the deliveries of lifecycle events to subscribed
 	// webhooks: its own queue, never the jobs queue. Nil on an AWS
@@ -119,6 +124,9 @@ type App struct {
 
 	log     *slog.Logger
 	closers []func() error
+	// lifecycle folds the table's stream into the counters on an
+	// emulator, where no lifecycle function runs; nil otherwise.
+	lifecycle func(ctx context.Context) error
 }
 
 // C2MRate is how many requests a second each Connect to Messaging route
@@ -130,7 +138,13 @@ type Option func(*options)
 
 type options struct {
 	clock parley.Clock
+	voice *sandboxvoice.Profile
 }
+
+// WithVoiceProfile makes the simulated voice gateway behave as p (who
+// answers, after how long, how long they talk) instead of
+// sandboxvoice.DefaultProfile.
+func WithVoiceProfile(p sandboxvoice.Profile) Option { return func(o *options) { o.voice = &p } }
 
 // WithClock makes every service read time from c instead of the system
 // clock (for tests and benchmarks that must not depend on the hour).
@@ -154,14 +168,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		a.Close()
 		return nil, err
 	}
-	if err := a.wire(ctx, o.clock, log); err != nil {
+	if err := a.wire(ctx, o, log); err != nil {
 		a.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) error {
+func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
+	clock := o.clock
 	a.log = log
 	a.Accounts = &account.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()}
 	a.OptOuts = &optout.Service{Store: a.Store, Accounts: a.Accounts, Clock: clock}
@@ -178,7 +193,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 	a.Sandbox = &sandbox.Gateway{Recorder: a.Outbox, Clock: clock, Devices: a.Store}
 	a.Gateways = a.gateways(clock, log)
 	a.Templates = &templates.Service{Store: a.Store, Submitters: a.Gateways, Campaigns: a.Campaigns, Clock: clock}
-	a.Replies = &conversation.Service{Store: a.Store, Recipients: a.Store, Events: a.Store, Calls: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
+	a.Replies = &conversation.Service{Store: a.Store, Recipients: a.Store, Events: a.Store, Calls: a.Store, Stamps: a.Store, Connector: agentpush.New(a.Store, xray.HTTPClient(a.Config.Egress().Client(agentpush.DefaultTimeout)), clock, log), Clock: clock, Log: log}
 	a.Dispatcher = &dispatch.Dispatcher{
 		Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, Sender: a.Gateways,
 		Consent: a.OptOuts, Conversations: a.Replies, Requeue: a.Queue,
@@ -192,16 +207,7 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Epoch: rand.Text(), Sole: a.Config.Backend == config.BackendEmbedded,
 		StateTTL: dispatch.DefaultStateTTL,
 	}
-	phoneCampaigns := &phonecampaign.Service{Store: a.Store, Clock: clock}
-	if a.Config.Gateway == config.GatewaySandbox {
-		a.Voice = sandboxvoice.New(clock, 1, sandboxvoice.DefaultProfile)
-		a.Dialer = &phonecampaign.Dialer{Store: a.Store, Clock: clock, Voice: a.Voice, Log: log, DetectorHumanLoss: 0.02}
-		jobs := &phonecampaign.QueueJobs{Queue: a.Queue, Dialer: a.Dialer}
-		a.Dialer.Jobs = jobs
-		a.Voice.SetSink(a.Dialer)
-		a.Dispatcher.Phone = jobs
-		phoneCampaigns.Dialing = a.Dialer
-	}
+	a.PhoneCampaigns = a.wireDialing(clock, o.voice, log)
 	tokens, err := Tokens(ctx, a.Config, clock, a.Store)
 	if err != nil {
 		return err
@@ -214,16 +220,17 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 		Channels:       &channels.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()},
 		OptOuts:        a.OptOuts,
 		Contacts:       &contacts.Service{Store: a.Store, Clock: clock},
-		PhoneCampaigns: phoneCampaigns,
-		Conversations:  a.Replies, Broadcasts: a.Replies,
+		PhoneCampaigns: a.PhoneCampaigns,
+		Conversations:  a.Replies, Broadcasts: a.Replies, VoiceCalls: a.Dialer,
 		Idempotency: a.Store, Clock: clock,
+		Analytics: &analytics.Service{Counters: a.Store, Accounts: a.Store, Campaigns: a.Store, Clock: clock},
 	}
 	if a.Dialer != nil {
 		a.API.PhoneOperators = a.Dialer
 	}
 	a.wireEvents(clock, log)
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}
-	a.API.Inbox = &inbound.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Statuses: a.Delivery,
+	a.API.Inbox = &inbound.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Attribution: a.Replies, Statuses: a.Delivery,
 		Sender: a.Gateways, Clock: clock, Log: log}
 	a.API.ChannelConfigs, a.API.PublicURL, a.API.TrustForwarded = a.Store, a.Config.PublicURL, a.Config.TrustForwarded
 	createRate := cmp.Or(a.Config.CreateRate, 10)
@@ -254,7 +261,32 @@ func (a *App) wire(ctx context.Context, clock parley.Clock, log *slog.Logger) er
 			a.API.Faults = a.Sandbox
 		}
 	}
+	if a.Voice != nil {
+		// Simulated operators take the simulated calls of this process.
+		a.API.SandboxOperators = a.Dialer
+	}
 	return nil
+}
+
+// wireDialing builds the dialing runtime of telephone campaigns: calls go
+// through the Twilio account of each account's SMS channel; with the
+// sandbox gateway, outside Lambda, the calls of other accounts go to the
+// simulated voice gateway (profile, or sandboxvoice.DefaultProfile), whose
+// events this process delivers (FireVoice). In Lambda no process outlives
+// a request to simulate calls, so such accounts' calls are refused there.
+func (a *App) wireDialing(clock parley.Clock, profile *sandboxvoice.Profile, log *slog.Logger) *phonecampaign.Service {
+	voice := &twilio.Voice{Configs: a.Store, PublicURL: a.Config.PublicURL, Clock: clock,
+		HTTP: xray.HTTPClient(a.Config.Egress().Client(router.DefaultTimeout))}
+	a.Dialer = &phonecampaign.Dialer{Store: a.Store, Clock: clock, Voice: voice, Log: log, DetectorHumanLoss: 0.02}
+	if a.Config.Gateway == config.GatewaySandbox && !obs.InLambda() {
+		a.Voice = sandboxvoice.New(clock, 1, *cmp.Or(profile, &sandboxvoice.DefaultProfile))
+		a.Voice.SetSink(a.Dialer)
+		voice.Fallback = a.Voice
+	}
+	jobs := &phonecampaign.QueueJobs{Queue: a.Queue, Dialer: a.Dialer}
+	a.Dialer.Jobs = jobs
+	a.Dispatcher.Phone = jobs
+	return &phonecampaign.Service{Store: a.Store, Clock: clock, Dialing: a.Dialer}
 }
 
 // wireEvents builds event push: subscriptions and their test pings always;
@@ -350,8 +382,10 @@ func (a *App) openEmbedded(ctx context.Context, cfg config.Config, log *slog.Log
 
 // WindowCheck is the periodic check (the scheduled function on AWS, a ticker
 // in parley serve): it queues the scheduled recipients that fall due within
-// the queue horizon, with the exact delay left, and finishes interrupted
-// fan-outs. On the embedded backend this process is the only writer, so at
+// the queue horizon, with the exact delay left, finishes interrupted
+// fan-outs, and re-arms the pace chain of every active telephone campaign
+// (a chain lost with a dead-lettered job resumes within a minute; one
+// still running absorbs the extra round). On the embedded backend this process is the only writer, so at
 // start-up fan-outs need no grace period.
 func (a *App) WindowCheck(ctx context.Context, startup bool) error {
 	grace := time.Minute
@@ -362,7 +396,7 @@ func (a *App) WindowCheck(ctx context.Context, startup bool) error {
 	if n > 0 {
 		a.log.InfoContext(ctx, "window check", "queued", n)
 	}
-	return errors.Join(err, a.Campaigns.ResumeFanout(ctx, grace))
+	return errors.Join(err, a.Campaigns.ResumeFanout(ctx, grace), a.Dialer.StartActive(ctx))
 }
 
 // Close releases the backend.

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -75,6 +76,15 @@ func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
 	}
 	table := dynamo.New(db, cfg.Table, dynamo.WithSealer(sealer))
 	a.Store, a.Outbox = table, table
+	if cfg.AWSEndpoint != "" {
+		// No lifecycle function reads the stream of an emulator's table:
+		// parley serve folds it (see FoldLifecycle), from its start-up on.
+		reader := dynamo.NewStreamReader(awsCfg, cfg.Table, false)
+		if _, err := reader.Records(ctx); err != nil {
+			return fmt.Errorf("read the stream of table %s on %s: %w", cfg.Table, cfg.AWSEndpoint, err)
+		}
+		a.lifecycle = func(ctx context.Context) error { return reader.Fold(ctx, table, time.Now()) }
+	}
 	a.Queue = sqs.New(sq, queueURL, dlqURL)
 	a.pacer = func(c parley.Clock) ratelimit.Backend { return rldynamo.New(db, cfg.Table, c) }
 	return nil
@@ -123,4 +133,17 @@ func secretsSealer(ctx context.Context, cfg config.Config, awsCfg aws.Config) (p
 		return nil, nil
 	}
 	return kms.New(client, keyID, kms.Options{}), nil
+}
+
+// FoldsLifecycle reports whether FoldLifecycle has work: on an emulator's
+// DynamoDB, whose stream no lifecycle function reads.
+func (a *App) FoldsLifecycle() bool { return a.lifecycle != nil }
+
+// FoldLifecycle folds what the table's stream recorded since the last call
+// into the analytics counters, as the lifecycle function does on AWS.
+func (a *App) FoldLifecycle(ctx context.Context) error {
+	if a.lifecycle == nil {
+		return nil
+	}
+	return a.lifecycle(ctx)
 }

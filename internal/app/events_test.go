@@ -18,10 +18,13 @@ import (
 	"github.com/parleyhq/parley/internal/awstest"
 	"github.com/parleyhq/parley/internal/c2m"
 	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/lambdafn"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/window"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -160,6 +163,8 @@ func runEvents(t *testing.T, a *app.App) {
 
 	playEventPush(t, a, play("eventpush-sqs-batch.json"))
 
+	playVoice(t, a, play("api-voice-answer.json"), play("api-voice-amd.json"), play("api-voice-status.json"))
+
 	files, err := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -289,5 +294,62 @@ func TestAWSStartsWithPublicKeysOnly(t *testing.T) {
 	a := awsApp(t)
 	if a.Dispatcher == nil {
 		t.Fatal("no dispatcher")
+	}
+}
+
+// The Twilio account, call and campaign the voice webhooks in events/ are
+// signed for and name.
+const (
+	exampleTwilioSID   = "AC5e1ec7ed0a11ce0b0b5eedfaceca11ed"
+	exampleTwilioToken = "events-twilio-auth-token-0123456789"
+	exampleCallSID     = "CA9f3c2e4a5d4e6f8a7b1c2d3e4f5a6b7c"
+	examplePhoneID     = "0193a4c0-5b2d-7e1f-8a3c-4d5e6f708192"
+)
+
+// playVoice plays a telephone campaign call's voice webhooks, signed by
+// the account's Twilio: the TwiML fetch holds the line, the verdict of
+// machine detection (a person) makes the call wait for an operator, and
+// the person hangs up before one is free: the call is abandoned, and its
+// contact's attempt counted once.
+func playVoice(t *testing.T, a *app.App, answer, amd, status string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := parley.ChannelConfig{AccountID: "demo", Channel: parley.ChannelSMS, Provider: twilio.Name, Version: 1, UpdatedAt: noon.Now(),
+		Credentials: twilio.Credentials{AccountSID: exampleTwilioSID, AuthToken: exampleTwilioToken}.Channel(),
+		Senders:     []parley.ChannelSender{{Default: true, ID: "+12025550100"}}}
+	if err := a.Store.PutChannelConfig(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	c := dialer.Campaign{AccountID: "demo", ID: examplePhoneID, Name: "renewals", Mode: dialer.ModePredictive, PickupPercent: 50,
+		OperatorGroup: "sales", Goal: dialer.GoalAllProcessed, PhoneField: "phone", Hours: window.Default,
+		CallerIDs: []string{"+12025550100"}, MaxAttempts: 1, State: dialer.CampaignActive, CreatedAt: noon.Now()}
+	if err := a.Store.CreatePhoneCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Store.AddEntries(ctx, "demo", c.ID, []dialer.Entry{{ContactID: "k1", Phone: "+12025550123", Status: dialer.EntryInProgress, CallID: exampleCallSID, ClaimedAt: noon.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Store.CreatePhoneCall(ctx, dialer.Call{ProviderID: exampleCallSID, AccountID: "demo", CampaignID: c.ID, ContactID: "k1", Attempt: 1,
+		Phone: "+12025550123", From: "+12025550100", Status: dialer.CallRinging, PlacedAt: noon.Now().Add(-15 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if twiml := string(apiEvent(t, a, answer, http.StatusOK)); !strings.Contains(twiml, "<Pause") {
+		t.Fatalf("%s answered %s", answer, twiml)
+	}
+	apiEvent(t, a, amd, http.StatusNoContent)
+	call, err := a.Store.PhoneCall(ctx, "demo", c.ID, exampleCallSID)
+	if err != nil || call.Status != dialer.CallWaiting || call.Answer != dialer.AnswerHuman {
+		t.Fatalf("after the verdict: %+v, %v", call, err)
+	}
+	for range 2 { // Twilio may deliver a callback twice
+		apiEvent(t, a, status, http.StatusNoContent)
+	}
+	call, err = a.Store.PhoneCall(ctx, "demo", c.ID, exampleCallSID)
+	if err != nil || call.Status != dialer.CallEnded || !call.Abandoned {
+		t.Fatalf("after the hang-up: %+v, %v", call, err)
+	}
+	e, err := a.Store.Entry(ctx, "demo", c.ID, "k1")
+	if err != nil || e.Status == dialer.EntryInProgress || e.Attempts != 1 {
+		t.Fatalf("the contact after its call: %+v, %v", e, err)
 	}
 }

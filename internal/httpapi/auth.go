@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/providers"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/ratelimit"
 )
@@ -116,12 +117,13 @@ var routeAccess = withWebhooks(map[string]Access{
 
 	// The sandbox gateway's routes (only where it is on): a tenant's
 	// token, and each call acts on the token's account alone.
-	"GET /sandbox/messages":       Requires(auth.Read),
-	"GET /sandbox/faults":         Requires(auth.Read),
-	"POST /sandbox/faults":        Requires(auth.Write),
-	"DELETE /sandbox/faults":      Requires(auth.Write),
-	"POST " + sandboxRepliesPath:  Requires(auth.Write),
-	"POST " + sandboxStatusesPath: Requires(auth.Write),
+	"GET /sandbox/messages":        Requires(auth.Read),
+	"GET /sandbox/faults":          Requires(auth.Read),
+	"POST /sandbox/faults":         Requires(auth.Write),
+	"DELETE /sandbox/faults":       Requires(auth.Write),
+	"POST " + sandboxRepliesPath:   Requires(auth.Write),
+	"POST " + sandboxStatusesPath:  Requires(auth.Write),
+	"POST " + sandboxOperatorsPath: Requires(auth.Write),
 
 	// Finding, opening and downloading campaigns: support reads too (it
 	// sees consumers' numbers masked: auth.ViewNumbers).
@@ -129,6 +131,9 @@ var routeAccess = withWebhooks(map[string]Access{
 	"GET " + campaignPath:         Requires(auth.Read),
 	"GET " + campaignsExportPath:  Requires(auth.Read),
 	"GET " + recipientsExportPath: Requires(auth.Read),
+	// Analytics: support reads them too; they name no consumer.
+	"GET " + accountAnalyticsPath:  Requires(auth.Read),
+	"GET " + campaignAnalyticsPath: Requires(auth.Read),
 
 	// API handoffs: settings, as templates are.
 	"POST " + handoffsPath:                       Requires(auth.Write),
@@ -686,6 +691,9 @@ func withWebhooks(access map[string]Access) map[string]Access {
 		for _, m := range p.WebhookMethods() {
 			access[m+" "+gateway.WebhookPath(p.Name())] = Signature
 		}
+	}
+	for _, event := range twilio.VoiceEvents {
+		access[http.MethodPost+" "+twilio.VoicePath(event)] = Signature
 	}
 	return access
 }

@@ -26,8 +26,9 @@ type csvColumn[T any] struct {
 func csvTime(t time.Time) string { return optionalTime(t) }
 
 // recipientColumns are the columns of a campaign's recipients download,
-// one line each: a lifecycle timestamp is one more line.
-var recipientColumns = []csvColumn[parley.Recipient]{
+// one line each: a lifecycle timestamp is one more line. The timeline
+// follows (timelineColumns).
+var recipientColumns = append([]csvColumn[parley.Recipient]{
 	{"recipientId", func(r parley.Recipient, _ func(string) string) string { return r.ID }},
 	{"phone", func(r parley.Recipient, mask func(string) string) string { return mask(r.Phone) }},
 	{"consumerId", func(r parley.Recipient, mask func(string) string) string { return mask(r.ConsumerID) }},
@@ -39,6 +40,20 @@ var recipientColumns = []csvColumn[parley.Recipient]{
 	{"attempts", func(r parley.Recipient, _ func(string) string) string { return strconv.Itoa(r.Attempts) }},
 	{"dueAt", func(r parley.Recipient, _ func(string) string) string { return csvTime(r.DueAt) }},
 	{"updatedAt", func(r parley.Recipient, _ func(string) string) string { return csvTime(r.UpdatedAt) }},
+	{"skill", func(r parley.Recipient, _ func(string) string) string { return r.Skill }},
+	{"errorSource", func(r parley.Recipient, _ func(string) string) string { return r.ErrorSource() }},
+}, timelineColumns()...)
+
+// timelineColumns are a recipient's lifecycle stamps, one column per step
+// (attemptedTime … conversationClosedTime): when it first happened.
+func timelineColumns() []csvColumn[parley.Recipient] {
+	cols := make([]csvColumn[parley.Recipient], 0, parley.NumSteps)
+	for _, step := range parley.Steps {
+		cols = append(cols, csvColumn[parley.Recipient]{step.String() + "Time", func(r parley.Recipient, _ func(string) string) string {
+			return csvTime(r.Timeline.At(step))
+		}})
+	}
+	return cols
 }
 
 // campaignRow is one line of the campaigns download: a campaign and its

@@ -17,11 +17,13 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/phonecampaign"
 	queueembedded "github.com/parleyhq/parley/internal/queue/embedded"
 	"github.com/parleyhq/parley/internal/settings/account"
 	"github.com/parleyhq/parley/internal/settings/templates"
@@ -42,7 +44,8 @@ func newWorld(t *testing.T) *world {
 	noon := parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
 	svc := &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: noon}
 	gw := &sandbox.Gateway{Recorder: s, Clock: noon}
-	srv := &httpapi.Server{Campaigns: svc, Accounts: &account.Service{Store: s, Clock: noon}, Templates: &templates.Service{Store: s, Submitters: router.New(s, gw), Clock: noon}, DeadLetters: q, Sandbox: gw, Faults: gw, Log: obs.Discard()}
+	srv := &httpapi.Server{Campaigns: svc, Accounts: &account.Service{Store: s, Clock: noon}, Templates: &templates.Service{Store: s, Submitters: router.New(s, gw), Clock: noon}, DeadLetters: q, Sandbox: gw, Faults: gw, Log: obs.Discard(),
+		SandboxOperators: &phonecampaign.Dialer{Store: s, Clock: noon}}
 	return &world{srv: srv, store: s, queue: q, h: srv.Handler()}
 }
 
@@ -246,6 +249,29 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	slices.Sort(served)
 	if !slices.Equal(documented, served) {
 		t.Errorf("OpenAPI paths %v\nrouter routes  %v", documented, served)
+	}
+}
+
+func TestSandboxOperators(t *testing.T) {
+	w := newWorld(t)
+	resp, data := w.do(t, "POST", "/sandbox/operators?accountId=acct1", `{"accountId":"acct1","group":"sales","operators":["ann","bob"],"state":"online"}`)
+	if resp.StatusCode != http.StatusOK || strings.Count(string(data), `"state":"online"`) != 2 || !strings.Contains(string(data), `"group":"sales"`) {
+		t.Fatalf("online: %d %s", resp.StatusCode, data)
+	}
+	as, err := w.store.PhoneAgents(context.Background(), "acct1")
+	if err != nil || len(as) != 2 || as[0].State != dialer.Online || as[1].Group != "sales" {
+		t.Fatalf("stored operators %+v, %v", as, err)
+	}
+	for _, tc := range []struct{ body, field string }{
+		{`{"accountId":"acct1","group":"sales","operators":[],"state":"online"}`, "operators"},
+		{`{"accountId":"acct1","group":"sales","operators":["ann"],"state":"busy"}`, "state"},
+		{`{"accountId":"acct1","group":"sales","operators":[" "],"state":"online"}`, "operators[0]"},
+		{`{"accountId":"acct1","operators":["carl"],"state":"online"}`, "group"},
+	} {
+		resp, data := w.do(t, "POST", "/sandbox/operators?accountId=acct1", tc.body)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"`+tc.field+`"`) {
+			t.Errorf("%s: %d %s, want 400 naming %s", tc.body, resp.StatusCode, data, tc.field)
+		}
 	}
 }
 

@@ -128,6 +128,9 @@ type Server struct {
 	// EventSubscriptions keeps the webhook endpoints lifecycle events are
 	// pushed to; their routes answer 404 while unset.
 	EventSubscriptions EventSubscriptions
+	// Analytics answers the analytics routes, which answer 404 while it is
+	// unset.
+	Analytics Analytics
 	// Conversations and Broadcasts serve the conversations replies open
 	// and the provider broadcast campaigns that route them; their routes
 	// answer 404 while unset.
@@ -145,7 +148,10 @@ type Server struct {
 	// Faults, when set, exposes /sandbox/faults. Only a process that also
 	// runs the dispatcher (parley serve) can honour them.
 	Faults Faults
-	Log    *slog.Logger
+	// SandboxOperators, when set, exposes POST /sandbox/operators: the
+	// simulated operators of the sandbox voice gateway (parley serve).
+	SandboxOperators SandboxOperators
+	Log              *slog.Logger
 	// Idempotency keeps the Idempotency-Keys of the creates
 	// (idempotency.go); while it is nil the header is ignored.
 	Idempotency Idempotency
@@ -160,6 +166,9 @@ type Server struct {
 	// unset (webhooks.go).
 	Inbox          Inbox
 	ChannelConfigs ChannelConfigs
+	// VoiceCalls takes in Twilio's voice webhooks (voicewebhooks.go),
+	// verified with ChannelConfigs; they answer 404 while it is unset.
+	VoiceCalls VoiceCalls
 	// PublicURL is the base URL providers reach the API at
 	// (PARLEY_PUBLIC_URL), which Twilio's signatures cover; when empty it
 	// is rebuilt from each request.
@@ -224,7 +233,9 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, phoneCampaignRoutes()...)
 	rs = append(rs, phoneOperatorRoutes()...)
 	rs = append(rs, eventSubscriptionRoutes()...)
+	rs = append(rs, analyticsRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
+	rs = append(rs, s.voiceWebhookRoutes()...)
 	rs = append(rs, webRoutes()...)
 	rs = append(rs, signInRoutes()...)
 	if s.DeadLetters != nil {
@@ -238,6 +249,9 @@ func (s *Server) Routes() []Route {
 			Route{http.MethodGet, "/sandbox/faults", (*Server).listFaults},
 			Route{http.MethodPost, "/sandbox/faults", (*Server).injectFault},
 			Route{http.MethodDelete, "/sandbox/faults", (*Server).clearFaults})
+	}
+	if s.SandboxOperators != nil {
+		rs = append(rs, Route{http.MethodPost, sandboxOperatorsPath, (*Server).sandboxOperators})
 	}
 	return rs
 }
@@ -404,6 +418,8 @@ type SettingsRequest struct {
 	// DefaultCountry is the ISO 3166 alpha-2 country recipients' numbers
 	// without a country code are read in; "" for none.
 	DefaultCountry string `json:"defaultCountry"`
+	// TimeZone is the IANA zone analytics count days in; "" for UTC.
+	TimeZone string `json:"timeZone"`
 	// ConnectorURL and ConnectorSecret are where conversations are pushed
 	// and the key they are signed with. The secret is never shown; leaving
 	// it out (or sending back its redacted form) keeps the stored one.
@@ -564,7 +580,7 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
 	merged := map[string]any{
 		"optOutText": current.OptOutText, "helpText": current.HelpText, "defaultSkill": current.DefaultSkill,
 		"optOutConfirmText": current.OptOutConfirmText, "optInConfirmText": current.OptInConfirmText,
-		"defaultCountry": current.DefaultCountry, "connectorUrl": current.ConnectorURL, "connectorSecret": current.ConnectorSecret.String(),
+		"defaultCountry": current.DefaultCountry, "timeZone": current.TimeZone, "connectorUrl": current.ConnectorURL, "connectorSecret": current.ConnectorSecret.String(),
 		"dailyRecipientLimit": current.DailyRecipientLimit,
 		"channels":            current.Channels, "deviceCheck": current.DeviceCheck, "outboundSkills": current.OutboundSkills,
 	}
@@ -599,7 +615,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, data []byt
 	a, err := s.Accounts.Update(r.Context(), parley.Account{
 		ID: r.PathValue("accountId"), OptOutText: req.OptOutText, HelpText: req.HelpText, DefaultSkill: req.DefaultSkill,
 		OptOutConfirmText: req.OptOutConfirmText, OptInConfirmText: req.OptInConfirmText,
-		DefaultCountry: req.DefaultCountry, ConnectorURL: req.ConnectorURL, ConnectorSecret: req.ConnectorSecret,
+		DefaultCountry: req.DefaultCountry, TimeZone: req.TimeZone, ConnectorURL: req.ConnectorURL, ConnectorSecret: req.ConnectorSecret,
 		DailyRecipientLimit: req.DailyRecipientLimit,
 		Channels:            req.Channels, DeviceCheck: req.DeviceCheck, OutboundSkills: req.OutboundSkills,
 	})

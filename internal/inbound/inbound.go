@@ -50,6 +50,12 @@ type Replies interface {
 	Receive(ctx context.Context, in conversation.Inbound) (parley.Conversation, error)
 }
 
+// OptOutAttribution stamps an opt-out on the recipient whose message it
+// answers (*conversation.Service is one).
+type OptOutAttribution interface {
+	OptedOut(ctx context.Context, in conversation.Inbound) error
+}
+
 // Statuses applies delivery statuses to recipients (*receipts.Service is
 // one).
 type Statuses interface {
@@ -77,6 +83,9 @@ type Service struct {
 	// Retention is how long a message id is remembered; DefaultRetention
 	// when zero.
 	Retention time.Duration
+	// Attribution, when set, attributes opt-out keywords to the campaign
+	// whose message they answer.
+	Attribution OptOutAttribution
 }
 
 // Message is a consumer's message as a provider's webhook delivered it.
@@ -144,6 +153,12 @@ func (s *Service) takeIn(ctx context.Context, m Message) (Outcome, error) {
 		res, err := s.Keywords.Handle(ctx, m.AccountID, m.Channel, e164, m.Body)
 		if err != nil {
 			return Outcome{}, fmt.Errorf("apply the keyword of %s message %s: %w", m.Provider, m.ID, err)
+		}
+		if res.Keyword == optout.OptOut && s.Attribution != nil {
+			err := s.Attribution.OptedOut(ctx, conversation.Inbound{AccountID: m.AccountID, Channel: m.Channel, From: e164, To: m.To, Sender: m.Sender(), At: m.At})
+			if err != nil {
+				return Outcome{}, fmt.Errorf("attribute the opt-out of %s message %s: %w", m.Provider, m.ID, err)
+			}
 		}
 		if res.Handled() {
 			out := Outcome{Keyword: res.Keyword, Answer: res.Reply}

@@ -27,8 +27,11 @@ type Account struct {
 	// DefaultCountry is the ISO 3166 alpha-2 country (US, GB…) recipients'
 	// numbers written without a country code are read in; a campaign may
 	// name its own. Empty: such numbers must carry their country code.
-	DefaultCountry string    `json:"defaultCountry,omitempty"`
-	UpdatedAt      time.Time `json:"updatedAt"`
+	DefaultCountry string `json:"defaultCountry,omitempty"`
+	// TimeZone is the IANA zone the account's analytics count days and
+	// hours in; empty means UTC.
+	TimeZone  string    `json:"timeZone,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
 	// ConnectorURL receives the account's conversations, signed with
 	// ConnectorSecret (see package connector); empty means none are pushed.
 	ConnectorURL    string `json:"connectorUrl,omitempty"`
@@ -90,6 +93,9 @@ func (a Account) Validate(p egress.Policy) error {
 	if err := CheckCountry("defaultCountry", a.DefaultCountry); err != nil {
 		return err
 	}
+	if _, err := a.Location(); err != nil {
+		return err
+	}
 	if err := a.validateOutbound(); err != nil {
 		return err
 	}
@@ -119,4 +125,17 @@ func CheckCountry(field, code string) error {
 		return nil
 	}
 	return FieldErrorf(field, "%s %q is not a country code phone numbers can be read in: ISO 3166 alpha-2, in capitals (US, GB, DE…)", field, code)
+}
+
+// Location is the account's TimeZone; UTC when it names none. It is
+// EINVALID (field timeZone) when the zone is unknown.
+func (a Account) Location() (*time.Location, error) {
+	if a.TimeZone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(a.TimeZone)
+	if err != nil || a.TimeZone == "Local" || strings.HasPrefix(a.TimeZone, "/") {
+		return nil, FieldErrorf("timeZone", "timeZone %q is not an IANA time zone such as Europe/Paris", a.TimeZone)
+	}
+	return loc, nil
 }

@@ -58,19 +58,26 @@ type Recipient struct {
 	Variables  map[string]string `json:"variables,omitempty"`
 	// SDEs are the engagement attributes the brand gave with the consumer
 	// (see FlattenSDEs), shown on the conversation a reply opens.
-	SDEs              map[string]string `json:"sdes,omitempty"`
-	Body              string            `json:"body"`                  // the SMS text, opt-out text included; a WhatsApp body as rendered
-	HeaderURL         string            `json:"headerUrl,omitempty"`   // a template's media header (H1)
-	ButtonValue       string            `json:"buttonValue,omitempty"` // a template's dynamic URL variable (BU1)
-	Status            RecipientStatus   `json:"status"`
-	ErrorMessage      string            `json:"errorMessage,omitempty"`
-	ProviderMessageID string            `json:"providerMessageId,omitempty"`
-	Attempts          int               `json:"attempts"`
+	SDEs        map[string]string `json:"sdes,omitempty"`
+	Body        string            `json:"body"`                  // the SMS text, opt-out text included; a WhatsApp body as rendered
+	HeaderURL   string            `json:"headerUrl,omitempty"`   // a template's media header (H1)
+	ButtonValue string            `json:"buttonValue,omitempty"` // a template's dynamic URL variable (BU1)
+	// Skill is the campaign's skill when the recipient was taken in: the
+	// one replies go to, and the one its counts are kept under.
+	Skill  string          `json:"skill,omitempty"`
+	Status RecipientStatus `json:"status"`
+	// ErrorMessage holds the code of why the recipient failed or was not
+	// sent: one of codes.go or the provider's (see ErrorSource).
+	ErrorMessage      string `json:"errorMessage,omitempty"`
+	ProviderMessageID string `json:"providerMessageId,omitempty"`
+	Attempts          int    `json:"attempts"`
 	// Claimant names the dispatcher process (its epoch) that holds the
 	// recipient's claim while it is SENDING; empty otherwise.
 	Claimant  string    `json:"claimant,omitempty"`
 	DueAt     time.Time `json:"dueAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// Timeline is when each lifecycle step first happened.
+	Timeline Timeline `json:"timeline,omitzero"`
 }
 
 // Ref returns the key that addresses r.
@@ -139,6 +146,7 @@ func (c RecipientChange) Apply(r *Recipient) {
 		r.DueAt = c.DueAt
 	}
 	r.UpdatedAt = c.At
+	r.Timeline.StampStatus(c.Status, c.At)
 }
 
 // Cancellation is the change that cancels a recipient not yet sent.

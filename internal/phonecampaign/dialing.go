@@ -2,6 +2,7 @@ package phonecampaign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -17,12 +18,12 @@ type VoiceGateway interface {
 	// PlaceCall dials p.To from p.From and returns the provider's call id.
 	PlaceCall(ctx context.Context, p PlaceCall) (providerID string, err error)
 	// Bridge connects an answered call to an operator.
-	Bridge(ctx context.Context, providerID, operatorID string) error
+	Bridge(ctx context.Context, call dialer.Call, operatorID string) error
 	// Abandon plays the recorded message on an answered call no operator
 	// took in time, and hangs up.
-	Abandon(ctx context.Context, providerID string) error
+	Abandon(ctx context.Context, call dialer.Call) error
 	// Hangup ends a call (an answering machine's).
-	Hangup(ctx context.Context, providerID string) error
+	Hangup(ctx context.Context, call dialer.Call) error
 }
 
 // PlaceCall is one call to place.
@@ -75,6 +76,12 @@ const (
 	// StaleClaim is how long an entry may stay claimed without its call
 	// recorded before the attempt is given up as failed.
 	StaleClaim = 2 * time.Minute
+	// StaleRinging is how long a call may go without a word from the
+	// gateway before it is ended as failed: longer than Twilio lets a call
+	// ring (600 s) plus machine detection and the hold of the answer
+	// TwiML. Its events were lost (webhooks that never came, a simulated
+	// gateway that restarted), and the contact must not stay in progress.
+	StaleRinging = 15 * time.Minute
 	// maxConflicts bounds the retries of one conditional write.
 	maxConflicts = 20
 )
@@ -110,6 +117,25 @@ func (d *Dialer) Start(ctx context.Context, accountID, campaignID string) error 
 		return err
 	}
 	return d.Jobs.Pace(ctx, PaceJob{AccountID: accountID, CampaignID: campaignID, Version: v}, 0)
+}
+
+// StartActive arms the pace chain of every active campaign of every
+// account: what the window check runs each minute, so that a chain lost
+// (a job dead-lettered, a queue purged) resumes, and a campaign idle
+// outside its calling hours dials as soon as they open. One campaign's
+// failure does not keep the others from starting.
+func (d *Dialer) StartActive(ctx context.Context) error {
+	cs, err := d.Store.ActivePhoneCampaigns(ctx)
+	if err != nil {
+		return fmt.Errorf("list the active telephone campaigns: %w", err)
+	}
+	var errs []error
+	for _, c := range cs {
+		if err := d.Start(ctx, c.AccountID, c.ID); err != nil {
+			errs = append(errs, fmt.Errorf("campaign %s of account %s: %w", c.ID, c.AccountID, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // round is what one pacing round read.
@@ -300,12 +326,24 @@ func (d *Dialer) dial(ctx context.Context, c dialer.Campaign, e dialer.Entry, n 
 }
 
 // sweep ends what outlasted its time: answered calls that waited Grace
-// for an operator (a lost grace job), and claims whose call was never
-// recorded (a round that stopped between claiming and placing).
+// for an operator (a lost grace job), calls the gateway said nothing of
+// for StaleRinging, and claims whose call was never recorded (a round that
+// stopped between claiming and placing).
 func (d *Dialer) sweep(ctx context.Context, r round, now time.Time) error {
 	for _, c := range r.calls {
 		if c.Status == dialer.CallWaiting && !now.Before(c.AnsweredAt.Add(dialer.Grace)) {
 			if err := d.expire(ctx, c.AccountID, c.CampaignID, c.ProviderID); err != nil {
+				return err
+			}
+		}
+	}
+	for _, c := range r.calls {
+		if c.Status == dialer.CallRinging && now.Sub(c.PlacedAt) >= StaleRinging {
+			if err := d.Voice.Hangup(ctx, c); err != nil {
+				d.log().WarnContext(ctx, "hanging up a call with no word from the gateway failed", "call", c.ProviderID, "err", err)
+			}
+			ev := Event{AccountID: c.AccountID, CampaignID: c.CampaignID, ProviderID: c.ProviderID, At: now, Answer: dialer.AnswerFailed}
+			if err := d.Ended(ctx, ev, 0); err != nil {
 				return err
 			}
 		}
@@ -426,7 +464,7 @@ func (d *Dialer) Answered(ctx context.Context, ev Event) error {
 		return err
 	}
 	if ev.Answer == dialer.AnswerMachine {
-		if err := d.Voice.Hangup(ctx, call.ProviderID); err != nil {
+		if err := d.Voice.Hangup(ctx, call); err != nil {
 			d.log().WarnContext(ctx, "hanging up on a machine failed", "call", call.ProviderID, "err", err)
 		}
 		if err := d.finish(ctx, c, call, dialer.CallOutcome{At: ev.At}); err != nil {
@@ -558,7 +596,7 @@ func (d *Dialer) bridge(ctx context.Context, c dialer.Campaign, call dialer.Call
 			// The call ended or was taken meanwhile: free the operator again.
 			return true, d.releaseAgent(ctx, c.AccountID, taken.ID, call.ProviderID, now)
 		}
-		if err := d.Voice.Bridge(ctx, call.ProviderID, taken.ID); err != nil {
+		if err := d.Voice.Bridge(ctx, call, taken.ID); err != nil {
 			d.log().WarnContext(ctx, "bridging a call failed", "call", call.ProviderID, "operator", taken.ID, "err", err)
 		}
 		return true, d.learn(ctx, c, func(s *dialer.State) { s.RecordLive(now, false, d.DetectorHumanLoss) })
@@ -630,7 +668,7 @@ func (d *Dialer) expire(ctx context.Context, accountID, campaignID, providerID s
 	if !ok || err != nil {
 		return err
 	}
-	if err := d.Voice.Abandon(ctx, providerID); err != nil {
+	if err := d.Voice.Abandon(ctx, call); err != nil {
 		d.log().WarnContext(ctx, "playing the recorded message failed", "call", providerID, "err", err)
 	}
 	if err := d.finish(ctx, c, call, dialer.CallOutcome{At: now, Abandoned: true}); err != nil {

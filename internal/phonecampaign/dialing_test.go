@@ -271,23 +271,28 @@ func (v *recordingVoice) PlaceCall(ctx context.Context, p phonecampaign.PlaceCal
 	v.placed = append(v.placed, p)
 	return fmt.Sprintf("CA%d", len(v.placed)), nil
 }
-func (v *recordingVoice) Bridge(ctx context.Context, id, op string) error { return nil }
-func (v *recordingVoice) Abandon(ctx context.Context, id string) error    { return nil }
-func (v *recordingVoice) Hangup(ctx context.Context, id string) error     { return nil }
+func (v *recordingVoice) Bridge(ctx context.Context, c dialer.Call, op string) error { return nil }
+func (v *recordingVoice) Abandon(ctx context.Context, c dialer.Call) error           { return nil }
+func (v *recordingVoice) Hangup(ctx context.Context, c dialer.Call) error            { return nil }
 
-func TestPaceAndOutcomesCountOnce(t *testing.T) {
-	ctx := context.Background()
-	s, clock := directoryOf(t, 10)
+// progressiveOnRecorder is a progressive campaign, calling all day, over a
+// directory of n contacts, dialled through a recordingVoice.
+func progressiveOnRecorder(t *testing.T, n int) (*embedded.Store, *clocktest.Clock, dialer.Campaign, *recordingVoice, *phonecampaign.Dialer) {
+	t.Helper()
+	s, clock := directoryOf(t, n)
 	svc := &phonecampaign.Service{Store: s, Clock: clock}
-	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "n", Mode: dialer.ModeProgressive, OperatorGroup: "g",
+	created, err := svc.Create(context.Background(), "a1", dialer.Draft{Name: "n", Mode: dialer.ModeProgressive, OperatorGroup: "g",
 		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := created.Campaign
 	voice := &recordingVoice{}
-	q := &jobs{}
-	d := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: q}
+	return s, clock, created.Campaign, voice, &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: &jobs{}}
+}
+
+func TestPaceAndOutcomesCountOnce(t *testing.T) {
+	ctx := context.Background()
+	s, clock, c, voice, d := progressiveOnRecorder(t, 10)
 	for i := range 3 {
 		if _, err := d.SetState(ctx, "a1", fmt.Sprintf("op%d", i), "g", dialer.Online); err != nil {
 			t.Fatal(err)
@@ -400,5 +405,45 @@ func TestQueueJobsRoundTrip(t *testing.T) {
 		if parley.ErrorCode(err) != parley.EINVALID {
 			t.Errorf("%s: %v, want EINVALID", bad, err)
 		}
+	}
+}
+
+func TestSilentCallEndsAsFailed(t *testing.T) {
+	ctx := context.Background()
+	s, clock, c, voice, d := progressiveOnRecorder(t, 2)
+	if _, err := d.SetState(ctx, "a1", "op0", "g", dialer.Online); err != nil {
+		t.Fatal(err)
+	}
+	pace := func() {
+		t.Helper()
+		_, v, err := s.PacerState(ctx, "a1", c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: c.ID, Version: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pace()
+	if len(voice.placed) != 1 {
+		t.Fatalf("placed %d calls, want 1", len(voice.placed))
+	}
+	first := voice.placed[0].ContactID
+	// The gateway never reports the call: it rings on in the store until
+	// StaleRinging has passed, then the attempt ends as failed.
+	clock.Advance(phonecampaign.StaleRinging - time.Second)
+	pace()
+	if e, _ := s.Entry(ctx, "a1", c.ID, first); e.Status != dialer.EntryInProgress {
+		t.Fatalf("entry ended before StaleRinging: %+v", e)
+	}
+	clock.Advance(time.Second)
+	pace()
+	e, err := s.Entry(ctx, "a1", c.ID, first)
+	if err != nil || e.Status == dialer.EntryInProgress || e.CallID != "" || e.Attempts != 1 {
+		t.Fatalf("entry after a silent call %+v, %v", e, err)
+	}
+	call, err := s.PhoneCall(ctx, "a1", c.ID, "CA1")
+	if err != nil || call.Status != dialer.CallEnded || call.Answer != dialer.AnswerFailed {
+		t.Fatalf("silent call %+v, %v", call, err)
 	}
 }

@@ -16,6 +16,10 @@ type PhoneCampaigns interface {
 	PhoneCampaign(ctx context.Context, accountID, id string) (dialer.Campaign, error)
 	// PhoneCampaigns lists an account's campaigns in id order (never nil).
 	PhoneCampaigns(ctx context.Context, accountID string) ([]dialer.Campaign, error)
+	// ActivePhoneCampaigns lists the active campaigns of every account
+	// (never nil), in no particular order: what the window check re-arms.
+	// The list may lag a state change by a moment.
+	ActivePhoneCampaigns(ctx context.Context) ([]dialer.Campaign, error)
 	// SetPhoneCampaignState moves a campaign from state from to to and
 	// returns it; ECONFLICT (with the campaign as stored) when it is not
 	// in from, ENOTFOUND when there is none.

@@ -41,4 +41,6 @@ type Store interface {
 	Contacts
 	PhoneCampaigns
 	EventSubscriptions
+	Counters
+	Stamps
 }

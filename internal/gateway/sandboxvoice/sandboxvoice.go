@@ -10,8 +10,11 @@ package sandboxvoice
 import (
 	"container/heap"
 	"context"
+	crand "crypto/rand"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,6 +60,10 @@ type Voice struct {
 	clock   parley.Clock
 	profile Profile
 
+	// run tells this gateway's calls from those of an earlier process on
+	// the same store, whose numbering also started at 1.
+	run string
+
 	mu     sync.Mutex
 	rng    *rand.Rand
 	sink   Sink
@@ -76,7 +83,7 @@ type call struct {
 
 // New returns a simulated gateway on clock, drawing from seed.
 func New(clock parley.Clock, seed uint64, p Profile) *Voice {
-	return &Voice{clock: clock, profile: p, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), calls: map[string]*call{}}
+	return &Voice{clock: clock, profile: p, run: strings.ToUpper(crand.Text()[:8]), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), calls: map[string]*call{}}
 }
 
 // SetSink sets where events go (the runtime is built after the gateway it
@@ -95,7 +102,7 @@ func (v *Voice) PlaceCall(ctx context.Context, p phonecampaign.PlaceCall) (strin
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.n++
-	id := fmt.Sprintf("SB%08d", v.n)
+	id := fmt.Sprintf("SB%s%08d", v.run, v.n)
 	c := &call{p: p, talk: v.duration(v.profile.Talk)}
 	v.calls[id] = c
 	v.placed = append(v.placed, p)
@@ -145,7 +152,8 @@ func (v *Voice) end(ctx context.Context, s Sink, ev phonecampaign.Event, talk ti
 
 // Bridge implements phonecampaign.VoiceGateway: the person talks for their
 // drawn time, then hangs up, and the operator wraps up.
-func (v *Voice) Bridge(ctx context.Context, providerID, operatorID string) error {
+func (v *Voice) Bridge(ctx context.Context, k dialer.Call, operatorID string) error {
+	providerID := k.ProviderID
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	c, ok := v.calls[providerID]
@@ -170,10 +178,10 @@ func (v *Voice) Bridge(ctx context.Context, providerID, operatorID string) error
 
 // Abandon implements phonecampaign.VoiceGateway: the message plays and the
 // call ends.
-func (v *Voice) Abandon(ctx context.Context, providerID string) error { return v.hangup(providerID) }
+func (v *Voice) Abandon(ctx context.Context, c dialer.Call) error { return v.hangup(c.ProviderID) }
 
 // Hangup implements phonecampaign.VoiceGateway.
-func (v *Voice) Hangup(ctx context.Context, providerID string) error { return v.hangup(providerID) }
+func (v *Voice) Hangup(ctx context.Context, c dialer.Call) error { return v.hangup(c.ProviderID) }
 
 func (v *Voice) hangup(providerID string) error {
 	v.mu.Lock()
@@ -257,4 +265,47 @@ func (h *events) Pop() any {
 	e := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return e
+}
+
+// ParseProfile reads a profile as parley serve --voice takes it: comma
+// separated name=value pairs over DefaultProfile, the shares live, machine
+// and busy (from 0 to 1, together at most 1) and the durations ring,
+// ringout, talk and wrap (such as 1500ms or 2m). An empty string is
+// DefaultProfile.
+func ParseProfile(s string) (Profile, error) {
+	p := DefaultProfile
+	shares := map[string]*float64{"live": &p.Live, "machine": &p.Machine, "busy": &p.Busy}
+	durations := map[string]*time.Duration{"ring": &p.Ring, "ringout": &p.RingOut, "talk": &p.Talk, "wrap": &p.Wrap}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(pair, "=")
+		if !ok {
+			return Profile{}, fmt.Errorf("voice profile: %q is not name=value", pair)
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		value = strings.TrimSpace(value)
+		switch {
+		case shares[name] != nil:
+			f, err := strconv.ParseFloat(value, 64)
+			if err != nil || !(f >= 0 && f <= 1) {
+				return Profile{}, fmt.Errorf("voice profile: %s=%q is not a share from 0 to 1", name, value)
+			}
+			*shares[name] = f
+		case durations[name] != nil:
+			d, err := time.ParseDuration(value)
+			if err != nil || d <= 0 || d > time.Hour {
+				return Profile{}, fmt.Errorf("voice profile: %s=%q is not a duration from 1ms to 1h", name, value)
+			}
+			*durations[name] = d
+		default:
+			return Profile{}, fmt.Errorf("voice profile: unknown %q; use live, machine, busy, ring, ringout, talk, wrap", name)
+		}
+	}
+	if sum := p.Live + p.Machine + p.Busy; sum > 1 {
+		return Profile{}, fmt.Errorf("voice profile: live, machine and busy add up to %.2f, more than 1", sum)
+	}
+	return p, nil
 }

@@ -3,6 +3,8 @@ package sandboxvoice_test
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,14 +62,40 @@ func run(t *testing.T, seed uint64) ([]string, map[dialer.Answer]int) {
 				answers[a]++
 				if a == dialer.AnswerHuman {
 					bridged++
-					if err := v.Bridge(ctx, id, fmt.Sprint("op", bridged)); err != nil {
+					if err := v.Bridge(ctx, dialer.Call{ProviderID: id}, fmt.Sprint("op", bridged)); err != nil {
 						t.Fatal(err)
 					}
 				}
 			}
 		}
 	}
+	// Each gateway numbers its calls under a tag of its own; the
+	// simulation is what must repeat.
+	for i, l := range s.lines {
+		s.lines[i] = runTag.ReplaceAllString(l, "SB$1")
+	}
 	return s.lines, answers
+}
+
+var runTag = regexp.MustCompile(`SB[A-Z2-7]{8}([0-9]{8})`)
+
+func TestCallIDsDifferAcrossProcesses(t *testing.T) {
+	ctx := context.Background()
+	clock := clocktest.New(time.Now())
+	p := phonecampaign.PlaceCall{AccountID: "a1", CampaignID: "c1", ContactID: "k1", Attempt: 1}
+	a, err := sandboxvoice.New(clock, 1, sandboxvoice.DefaultProfile).PlaceCall(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A process started again on the same store numbers its calls from 1
+	// again: its ids must not be the earlier process's.
+	b, err := sandboxvoice.New(clock, 1, sandboxvoice.DefaultProfile).PlaceCall(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b || !runTag.MatchString(a) || !runTag.MatchString(b) {
+		t.Fatalf("call ids %q and %q", a, b)
+	}
 }
 
 func TestSimulationIsDeterministicAndFollowsItsProfile(t *testing.T) {
@@ -102,5 +130,35 @@ func TestSimulationIsDeterministicAndFollowsItsProfile(t *testing.T) {
 	}
 	if wrapped != answers[dialer.AnswerHuman] {
 		t.Errorf("%d wrap-ups for %d bridged calls", wrapped, answers[dialer.AnswerHuman])
+	}
+}
+
+func TestParseProfile(t *testing.T) {
+	fast := sandboxvoice.DefaultProfile
+	fast.Live, fast.Ring, fast.Talk, fast.Wrap = 0.6, 500*time.Millisecond, 3*time.Second, time.Second
+	for _, tc := range []struct {
+		in   string
+		want sandboxvoice.Profile
+		err  string
+	}{
+		{"", sandboxvoice.DefaultProfile, ""},
+		{"live=0.6, ring=500ms,talk=3s,wrap=1s", fast, ""},
+		{"live=1.2", sandboxvoice.Profile{}, "share from 0 to 1"},
+		{"live=0.7,machine=0.3,busy=0.1", sandboxvoice.Profile{}, "more than 1"},
+		{"talk=-1s", sandboxvoice.Profile{}, "duration"},
+		{"talk", sandboxvoice.Profile{}, "name=value"},
+		{"colour=red", sandboxvoice.Profile{}, "unknown"},
+		{"live=NaN", sandboxvoice.Profile{}, "share"},
+	} {
+		got, err := sandboxvoice.ParseProfile(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: err %v, want one saying %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%q: %+v, %v; want %+v", tc.in, got, err, tc.want)
+		}
 	}
 }

@@ -70,6 +70,51 @@ type Service struct {
 	// call a deflection message was sent for, which the conversation its
 	// reply opens carries.
 	Calls Calls
+	// Stamps, when set, stamps the recipient whose message a conversation
+	// answers: responded and conversation created when a reply opens it,
+	// conversation closed when it closes, opted out (see OptedOut).
+	Stamps store.Stamps
+}
+
+// stamp stamps steps at at on the recipient whose message c answers, if
+// it answers one; a recipient gone is left alone.
+func (s *Service) stamp(ctx context.Context, c parley.Conversation, at time.Time, steps ...parley.Step) error {
+	if s.Stamps == nil || c.Context.CampaignID == "" || c.Context.RecipientID == "" {
+		return nil
+	}
+	ref := parley.Ref{AccountID: c.AccountID, CampaignID: c.Context.CampaignID, RecipientID: c.Context.RecipientID}
+	for _, step := range steps {
+		_, _, err := s.Stamps.StampRecipient(ctx, ref, step, at)
+		if err != nil && parley.ErrorCode(err) != parley.ENOTFOUND {
+			return fmt.Errorf("stamp %s on recipient %s of campaign %s: %w", step, ref.RecipientID, ref.CampaignID, err)
+		}
+	}
+	return nil
+}
+
+// OptedOut attributes a consumer's opt-out keyword to the campaign whose
+// message it answers, as a reply would be routed (see Attribute): that
+// recipient is stamped opted out. An opt-out that answers no message
+// stamps nothing.
+func (s *Service) OptedOut(ctx context.Context, in Inbound) error {
+	consumer := Consumer(in.Channel, in.From)
+	if s.Stamps == nil || consumer == "" {
+		return nil
+	}
+	at := in.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	contexts, err := s.Store.OutboundContexts(ctx, in.AccountID, consumer, at.Add(-parley.MaxLookback), routeContexts)
+	if err != nil {
+		return err
+	}
+	o, ok := Attribute(contexts, cmp.Or(in.Channel, parley.ChannelSMS), cmp.Or(in.Sender, in.To), at, time.Time{})
+	if !ok {
+		return nil
+	}
+	c := parley.Conversation{AccountID: in.AccountID, Context: parley.ConversationContext{CampaignID: o.CampaignID, RecipientID: o.RecipientID}}
+	return s.stamp(ctx, c, at, parley.StepOptedOut)
 }
 
 // Calls reads Connect to Messaging call contexts (store.Calls is one).
@@ -179,6 +224,9 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (parley.Conversation,
 			if err != nil {
 				return parley.Conversation{}, err
 			}
+			if err := s.stamp(ctx, saved, at, parley.StepResponded); err != nil {
+				return saved, err
+			}
 			return saved, s.push(ctx, parley.EventMessage, saved)
 		}
 		prevID, consumed := "", time.Time{}
@@ -200,6 +248,9 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (parley.Conversation,
 		s.log().InfoContext(ctx, "conversation started", obs.IDs(conv.AccountID, conv.Context.CampaignID, ""), "conversation", conv.ID,
 			"consumer", phone.Mask(consumer), "skill", conv.Skill, "source", conv.Context.Source,
 			"broadcast", conv.Context.BroadcastID, "engagement", conv.Context.EngagementID)
+		if err := s.stamp(ctx, conv, at, parley.StepResponded, parley.StepConversationCreated); err != nil {
+			return conv, err
+		}
 		if err := s.report(ctx, conv); err != nil {
 			return conv, err
 		}
@@ -215,6 +266,9 @@ func (s *Service) redelivered(ctx context.Context, c parley.Conversation, provid
 	first := slices.IndexFunc(c.Transcript, func(l parley.Line) bool { return l.Direction == parley.Inbound })
 	if first < 0 || c.Transcript[first].ProviderMessageID != providerID {
 		return c, s.push(ctx, parley.EventMessage, c)
+	}
+	if err := s.stamp(ctx, c, c.Transcript[first].At, parley.StepResponded, parley.StepConversationCreated); err != nil {
+		return c, err
 	}
 	if err := s.report(ctx, c); err != nil {
 		return c, err
@@ -474,6 +528,9 @@ func (s *Service) Close(ctx context.Context, accountID, id string) (parley.Conve
 			return parley.Conversation{}, err
 		}
 		s.log().InfoContext(ctx, "conversation closed", obs.IDs(accountID, "", ""), "conversation", id)
+		if err := s.stamp(ctx, saved, now, parley.StepConversationClosed); err != nil {
+			s.log().WarnContext(ctx, "conversation closed, its recipient not stamped", obs.IDs(accountID, saved.Context.CampaignID, saved.Context.RecipientID), "err", err)
+		}
 		_ = s.push(ctx, parley.EventClosed, saved)
 		return saved, nil
 	}

@@ -101,6 +101,10 @@ type chunkEntry struct {
 	Claimant          string            `json:"cl,omitempty"`
 	DueAt             time.Time         `json:"d,omitzero"`
 	UpdatedAt         time.Time         `json:"t,omitzero"`
+	Skill             string            `json:"k,omitempty"`
+	// TakenIn is when intake took the recipient in (Unix seconds): its
+	// timeline is the steps of its status at that time.
+	TakenIn int64 `json:"i,omitempty"`
 }
 
 func newChunkEntry(r parley.Recipient) chunkEntry {
@@ -108,16 +112,22 @@ func newChunkEntry(r parley.Recipient) chunkEntry {
 		Seq: r.Seq, Channel: r.Channel, Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, SDEs: r.SDEs,
 		Body: r.Body, HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage,
 		ProviderMessageID: r.ProviderMessageID, Attempts: r.Attempts, Claimant: r.Claimant, DueAt: r.DueAt, UpdatedAt: r.UpdatedAt,
+		Skill: r.Skill, TakenIn: r.Timeline.Attempted.Unix(),
 	}
 }
 
 func (e chunkEntry) domain(accountID, campaignID string) parley.Recipient {
-	return parley.Recipient{
+	r := parley.Recipient{
 		AccountID: accountID, CampaignID: campaignID, ID: parley.RecipientID(e.Seq), Seq: e.Seq,
 		Channel: e.Channel, Phone: e.Phone, ConsumerID: e.ConsumerID, Zones: e.Zones, Variables: e.Variables, SDEs: e.SDEs, Body: e.Body,
 		HeaderURL: e.HeaderURL, ButtonValue: e.ButtonValue, Status: parley.RecipientStatus(e.Status), ErrorMessage: e.ErrorMessage,
 		ProviderMessageID: e.ProviderMessageID, Attempts: e.Attempts, Claimant: e.Claimant, DueAt: e.DueAt, UpdatedAt: e.UpdatedAt,
+		Skill: e.Skill,
 	}
+	if e.TakenIn != 0 {
+		r.Timeline.StampStatus(r.Status, time.Unix(e.TakenIn, 0))
+	}
+	return r
 }
 
 // recipientWrites are the items intake writes for rs: chunks of the
@@ -286,7 +296,9 @@ func (t *Table) putFirst(ctx context.Context, r parley.Recipient, change parley.
 		}
 	}
 	change.Apply(&r)
-	err = t.put(ctx, newRecipientItem(r), aws.String(condNotExists))
+	it := newRecipientItem(r)
+	it.Chunked = true
+	err = t.put(ctx, it, aws.String(condNotExists))
 	if errors.Is(err, errCondition) {
 		return parley.Recipient{}, false, nil // written meanwhile, or before
 	}

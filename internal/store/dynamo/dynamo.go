@@ -212,6 +212,10 @@ func (t *Table) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parl
 	if existing != nil {
 		return campaignExists(c.ID)
 	}
+	rs = slices.Clone(rs)
+	for i := range rs {
+		c.TakeIn(&rs[i])
+	}
 	if err := t.putRecipients(ctx, rs); err != nil {
 		return err
 	}
@@ -478,6 +482,11 @@ func recipientUpdate(ref parley.Ref, change parley.RecipientChange) (*dynamodb.U
 	}
 	if change.Channel != "" {
 		u.set("channel", ":channel", str(string(change.Channel)))
+	}
+	for _, st := range parley.StatusSteps(change.Status) {
+		a := stampAttrs[st]
+		u.sets = append(u.sets, a+" = if_not_exists("+a+", :stamp)")
+		u.values[":stamp"] = str(stampString(change.At))
 	}
 	if change.CountAttempt {
 		u.sets = append(u.sets, "attempts = if_not_exists(attempts, :zero) + :one")

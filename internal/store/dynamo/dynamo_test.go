@@ -36,10 +36,7 @@ func newTable(t *testing.T) (*dynamodb.Client, string) {
 }
 
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, _, _ := newStore(t)
-		return s
-	}, storetest.Options{Racy: true})
+	storetest.Run(t, func(t *testing.T) store.Store { return newStreamed(t) }, storetest.Options{Racy: true})
 }
 
 func TestOutboxContract(t *testing.T) {

@@ -60,7 +60,8 @@ type accountItem struct {
 	ConnectorURL      string    `dynamodbav:"connectorUrl,omitempty"`
 	ConnectorSecret   string    `dynamodbav:"connectorSecret,omitempty"`
 	// DailyRecipientLimit is 0 for the default.
-	DailyRecipientLimit int `dynamodbav:"dailyRecipientLimit,omitempty"`
+	DailyRecipientLimit int    `dynamodbav:"dailyRecipientLimit,omitempty"`
+	TimeZone            string `dynamodbav:"timeZone,omitempty"`
 	// ConnectorSecretSealed is secret.EncodeConnector.
 	ConnectorSecretSealed []byte `dynamodbav:"connectorSecretSealed,omitempty"`
 	// The outbound settings.
@@ -77,7 +78,7 @@ func newAccountItem(a parley.Account) accountItem {
 	return accountItem{PK: "ACCOUNT#" + a.ID, SK: accountSK, ID: a.ID, OptOutText: a.OptOutText,
 		HelpText: a.HelpText, DefaultSkill: a.DefaultSkill, DefaultCountry: a.DefaultCountry, UpdatedAt: a.UpdatedAt,
 		OptOutConfirmText: a.OptOutConfirmText, OptInConfirmText: a.OptInConfirmText,
-		ConnectorURL: a.ConnectorURL, DailyRecipientLimit: a.DailyRecipientLimit,
+		ConnectorURL: a.ConnectorURL, DailyRecipientLimit: a.DailyRecipientLimit, TimeZone: a.TimeZone,
 		Channels: a.Channels, DeviceCheck: a.DeviceCheck, OutboundSkills: a.OutboundSkills}
 }
 
@@ -87,7 +88,7 @@ func (it accountItem) domain() parley.Account {
 	return parley.Account{ID: it.ID, OptOutText: it.OptOutText, HelpText: it.HelpText, DefaultSkill: it.DefaultSkill,
 		DefaultCountry: it.DefaultCountry, UpdatedAt: it.UpdatedAt,
 		OptOutConfirmText: it.OptOutConfirmText, OptInConfirmText: it.OptInConfirmText,
-		ConnectorURL: it.ConnectorURL, DailyRecipientLimit: it.DailyRecipientLimit,
+		ConnectorURL: it.ConnectorURL, DailyRecipientLimit: it.DailyRecipientLimit, TimeZone: it.TimeZone,
 		Channels: it.Channels, DeviceCheck: it.DeviceCheck, OutboundSkills: it.OutboundSkills}
 }
 
@@ -349,6 +350,11 @@ type recipientItem struct {
 	Claimant          string            `dynamodbav:"claimant,omitempty"`
 	DueAt             dueTime           `dynamodbav:"dueAt"`
 	UpdatedAt         time.Time         `dynamodbav:"updatedAt"`
+	Skill             string            `dynamodbav:"skill,omitempty"`
+	// Chunked says that intake wrote the recipient into a chunk, which
+	// counted its intake steps (see lifecycle.go).
+	Chunked bool `dynamodbav:"chunked,omitempty"`
+	timelineItem
 }
 
 // newRecipientItem is r's item; a SCHEDULED recipient is in the due index.
@@ -359,6 +365,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 		Channel: string(r.Channel), Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, SDEs: r.SDEs, Body: r.Body,
 		HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
 		Attempts: r.Attempts, Claimant: r.Claimant, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
+		Skill: r.Skill, timelineItem: newTimelineItem(r.Timeline),
 	}
 	if r.Status.Indexed() {
 		it.DueShard = dueShard(r.Status, it.PK, it.SK)
@@ -372,6 +379,7 @@ func (it recipientItem) domain() parley.Recipient {
 		Channel: parley.Channel(it.Channel), Phone: it.Phone, ConsumerID: it.ConsumerID, Zones: it.Zones, Variables: it.Variables, SDEs: it.SDEs, Body: it.Body,
 		HeaderURL: it.HeaderURL, ButtonValue: it.ButtonValue, Status: parley.RecipientStatus(it.Status), ErrorMessage: it.ErrorMessage, ProviderMessageID: it.ProviderMessageID,
 		Attempts: it.Attempts, Claimant: it.Claimant, DueAt: time.Time(it.DueAt), UpdatedAt: it.UpdatedAt,
+		Skill: it.Skill, Timeline: it.timelineItem.domain(),
 	}
 }
 

@@ -46,6 +46,22 @@ type phoneCampaignItem struct {
 	SK    string `dynamodbav:"sk"`
 	State string `dynamodbav:"state"`
 	Data  string `dynamodbav:"data"`
+	// Active puts an active campaign on the fanout index under
+	// phoneActiveValue (see ActivePhoneCampaigns); absent otherwise.
+	Active string `dynamodbav:"fanoutPending,omitempty"`
+}
+
+// phoneActiveValue is the fanout index partition of the active telephone
+// campaigns: the index is sparse and keyed by value, so they never mix
+// with the campaigns whose fan-out is pending (FanoutPendingValue).
+const phoneActiveValue = "phone-active"
+
+// phoneActive is the index value of a campaign in state s.
+func phoneActive(s dialer.CampaignState) string {
+	if s == dialer.CampaignActive {
+		return phoneActiveValue
+	}
+	return ""
 }
 
 func (it phoneCampaignItem) domain() dialer.Campaign {
@@ -60,7 +76,7 @@ func newPhoneCampaignItem(c dialer.Campaign) (phoneCampaignItem, error) {
 	if err != nil {
 		return phoneCampaignItem{}, fmt.Errorf("encode telephone campaign %s: %w", c.ID, err)
 	}
-	return phoneCampaignItem{PK: phoneCampaignsPK(c.AccountID), SK: c.ID, State: string(c.State), Data: string(data)}, nil
+	return phoneCampaignItem{PK: phoneCampaignsPK(c.AccountID), SK: c.ID, State: string(c.State), Data: string(data), Active: phoneActive(c.State)}, nil
 }
 
 // entryItem is one entry of a campaign.
@@ -111,14 +127,37 @@ func (t *Table) PhoneCampaigns(ctx context.Context, accountID string) ([]dialer.
 	return decodeAll[phoneCampaignItem](avs)
 }
 
+// ActivePhoneCampaigns implements store.PhoneCampaigns: a query of the
+// fanout index's phoneActiveValue partition (eventually consistent).
+func (t *Table) ActivePhoneCampaigns(ctx context.Context) ([]dialer.Campaign, error) {
+	avs, err := t.query(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(IndexFanout),
+		KeyConditionExpression:    aws.String(AttrFanoutPending + " = :active"),
+		ExpressionAttributeValues: item{":active": str(phoneActiveValue)},
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeAll[phoneCampaignItem](avs)
+	if out == nil && err == nil {
+		out = []dialer.Campaign{}
+	}
+	return out, err
+}
+
 // SetPhoneCampaignState implements store.PhoneCampaigns.
 func (t *Table) SetPhoneCampaignState(ctx context.Context, accountID, id string, from, to dialer.CampaignState) (dialer.Campaign, error) {
+	expr, values := "SET #state = :to REMOVE "+AttrFanoutPending, item{":to": str(string(to)), ":from": str(string(from))}
+	if v := phoneActive(to); v != "" {
+		expr = "SET #state = :to, " + AttrFanoutPending + " = :active"
+		values[":active"] = str(v)
+	}
 	av, err := t.update(ctx, &dynamodb.UpdateItemInput{
 		Key:                       itemKey(phoneCampaignsPK(accountID), id),
-		UpdateExpression:          aws.String("SET #state = :to"),
+		UpdateExpression:          aws.String(expr),
 		ConditionExpression:       aws.String(condExists + " AND #state = :from"),
 		ExpressionAttributeNames:  map[string]string{"#state": "state"},
-		ExpressionAttributeValues: item{":to": str(string(to)), ":from": str(string(from))},
+		ExpressionAttributeValues: values,
 	})
 	switch {
 	case errors.Is(err, errCondition) && av == nil:

@@ -96,6 +96,8 @@ func CreateTableInput(table string) *dynamodb.CreateTableInput {
 		BillingMode:          types.BillingModePayPerRequest,
 		AttributeDefinitions: stringAttributes(AttrPK, AttrSK, AttrFanoutPending, AttrDueShard, AttrDueAt, AttrCampaignsOf, AttrCreatedKey),
 		KeySchema:            keySchema(AttrPK, AttrSK),
+		// The lifecycle function folds the stream into the counters.
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
 			allIndex(IndexFanout, AttrFanoutPending, AttrPK),
 			allIndex(IndexDue, AttrDueShard, AttrDueAt),

@@ -225,15 +225,18 @@ func (s *Store) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parl
 			}
 		}
 		rb := tx.Bucket(bucketRecipients)
+		var rows []parley.CountRow
 		for _, r := range rs {
+			c.TakeIn(&r)
 			if err := put(rb, recipientKey(r.Ref()), r); err != nil {
 				return err
 			}
 			if err := indexDue(tx, r, true); err != nil {
 				return err
 			}
+			rows = append(rows, parley.Counts(parley.Recipient{}, r)...)
 		}
-		return nil
+		return count(tx, parley.MergeRows(rows))
 	})
 }
 
@@ -401,11 +404,15 @@ func (s *Store) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 		if err := indexDue(tx, r, false); err != nil {
 			return err
 		}
+		before := r
 		change.Apply(&r)
 		if err := indexDue(tx, r, true); err != nil {
 			return err
 		}
-		return put(b, key, r)
+		if err := put(b, key, r); err != nil {
+			return err
+		}
+		return count(tx, parley.Counts(before, r))
 	})
 	if err != nil {
 		return parley.Recipient{}, err

@@ -63,6 +63,32 @@ func (s *Store) PhoneCampaigns(ctx context.Context, accountID string) ([]dialer.
 	return listJSON[dialer.Campaign](s, bucketPhoneCampaigns, phoneCampaignKey(accountID, ""), "telephone campaign")
 }
 
+// ActivePhoneCampaigns implements store.PhoneCampaigns: it reads every
+// campaign of the bucket (the embedded backend serves one installation).
+func (s *Store) ActivePhoneCampaigns(ctx context.Context) ([]dialer.Campaign, error) {
+	out := []dialer.Campaign{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPhoneCampaigns)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			if !bytes.Contains(k, []byte("\x00C\x00")) {
+				return nil
+			}
+			var c dialer.Campaign
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode telephone campaign %q: %w", k, err)
+			}
+			if c.State == dialer.CampaignActive {
+				out = append(out, c)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
 // SetPhoneCampaignState implements store.PhoneCampaigns.
 func (s *Store) SetPhoneCampaignState(ctx context.Context, accountID, id string, from, to dialer.CampaignState) (dialer.Campaign, error) {
 	var c dialer.Campaign

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,6 +22,51 @@ func PhoneCampaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 			CallerIDs: []string{"+12025550100"}, MaxAttempts: 3, DropLockout: 72 * time.Hour,
 			Rules: []dialer.Rule{{Action: dialer.ActionCallAgain, DelayMinutes: 30}}, State: dialer.CampaignActive, CreatedAt: t0}
 	}
+
+	t.Run("active campaigns of every account", func(t *testing.T) {
+		s := newStore(t)
+		if none, err := s.ActivePhoneCampaigns(ctx); err != nil || none == nil || len(none) != 0 {
+			t.Fatalf("empty store: %v, %v", none, err)
+		}
+		other := campaign("q1")
+		other.AccountID = "a2"
+		for _, c := range []dialer.Campaign{campaign("p1"), campaign("p2"), other} {
+			if err := s.CreatePhoneCampaign(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.SetPhoneCampaignState(ctx, "a1", "p2", dialer.CampaignActive, dialer.CampaignSuspended); err != nil {
+			t.Fatal(err)
+		}
+		active := func() []string {
+			t.Helper()
+			cs, err := s.ActivePhoneCampaigns(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, c := range cs {
+				if c.State != dialer.CampaignActive {
+					t.Errorf("campaign %s listed as active is %s", c.ID, c.State)
+				}
+				ids = append(ids, c.AccountID+"/"+c.ID)
+			}
+			slices.Sort(ids)
+			return ids
+		}
+		if got := active(); !slices.Equal(got, []string{"a1/p1", "a2/q1"}) {
+			t.Fatalf("active after suspending p2: %v", got)
+		}
+		if _, err := s.SetPhoneCampaignState(ctx, "a1", "p2", dialer.CampaignSuspended, dialer.CampaignActive); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetPhoneCampaignState(ctx, "a2", "q1", dialer.CampaignActive, dialer.CampaignCompleted); err != nil {
+			t.Fatal(err)
+		}
+		if got := active(); !slices.Equal(got, []string{"a1/p1", "a1/p2"}) {
+			t.Fatalf("active after resuming p2 and completing q1: %v", got)
+		}
+	})
 
 	t.Run("create, read, transition", func(t *testing.T) {
 		s := newStore(t)

@@ -4,6 +4,9 @@ let csrf = "";
 
 export function setCSRF(token) { csrf = token || ""; }
 
+// csrfToken is the session's CSRF token, for calls made without call().
+export function csrfToken() { return csrf; }
+
 export class APIError extends Error {
   constructor(status, problem) {
     super(problem.detail || problem.title || `HTTP ${status}`);
@@ -12,8 +15,8 @@ export class APIError extends Error {
   }
 }
 
-export async function call(method, path, body) {
-  const headers = { Accept: "application/json" };
+export async function call(method, path, body, extraHeaders) {
+  const headers = { Accept: "application/json", ...extraHeaders };
   if (method !== "GET" && method !== "HEAD") headers["X-Parley-CSRF"] = csrf;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const resp = await fetch(path, {

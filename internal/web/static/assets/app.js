@@ -1,6 +1,7 @@
 // The webtool's entry point: the session, the theme, and the pages.
 import { call, setCSRF } from "/assets/api.js";
 import { landing } from "/assets/landing.js";
+import { wizard } from "/assets/wizard.js";
 import { el, clear } from "/assets/dom.js";
 
 const main = document.getElementById("main");
@@ -82,8 +83,21 @@ async function start() {
   }
   who.textContent = `${session.account} · ${session.role}`;
   signout.hidden = false;
-  await landing(main, session);
+  current = session;
+  await route();
 }
+
+// The pages, by location hash ("#new-campaign"); the landing page for any
+// other.
+const routes = { "new-campaign": wizard };
+let current = null;
+
+async function route() {
+  if (!current) return;
+  const page = routes[location.hash.slice(1)] || landing;
+  await page(main, current);
+}
+window.addEventListener("hashchange", () => { route(); main.focus(); });
 
 document.getElementById("signout").addEventListener("click", async () => {
   try { await call("POST", "/auth/logout"); } finally { await start(); }

@@ -1,0 +1,311 @@
+package parley
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Step is one stage of a recipient's lifecycle, as LivePerson's outbound
+// reporting counts them. Each is reached at most once: its first time is
+// kept in the recipient's Timeline and counted once.
+type Step int
+
+// Lifecycle steps, in the order of Steps.
+const (
+	// StepAttempted: the recipient was taken into a campaign.
+	StepAttempted Step = iota
+	// StepEligible: it passed the checks at intake and waits to be sent.
+	StepEligible
+	// StepSkipped: it will never be sent (opted out, no delivery window,
+	// its window never opened before the campaign expired).
+	StepSkipped
+	// StepSent: the gateway took the message.
+	StepSent
+	// StepDelivered: the gateway reported the message delivered.
+	StepDelivered
+	// StepRead: the gateway reported the message read.
+	StepRead
+	// StepFailed: the gateway refused the message or reported it failed.
+	StepFailed
+	// StepCancelled: the campaign was cancelled before it was sent.
+	StepCancelled
+	// StepOptedOut: the consumer opted out in reply to this message.
+	StepOptedOut
+	// StepResponded: the consumer replied to this message.
+	StepResponded
+	// StepConversationCreated: a reply to it opened a conversation.
+	StepConversationCreated
+	// StepConversationClosed: that conversation was closed.
+	StepConversationClosed
+
+	// NumSteps is how many steps there are.
+	NumSteps
+)
+
+// Steps lists every step in order.
+var Steps = [NumSteps]Step{
+	StepAttempted, StepEligible, StepSkipped, StepSent, StepDelivered, StepRead, StepFailed,
+	StepCancelled, StepOptedOut, StepResponded, StepConversationCreated, StepConversationClosed,
+}
+
+var stepNames = [NumSteps]string{
+	"attempted", "eligible", "skipped", "sent", "delivered", "read", "failed",
+	"cancelled", "optedOut", "responded", "conversationCreated", "conversationClosed",
+}
+
+// String is the step's name: attempted, eligible, …, conversationClosed.
+func (s Step) String() string {
+	if s < 0 || s >= NumSteps {
+		return "step(" + strconv.Itoa(int(s)) + ")"
+	}
+	return stepNames[s]
+}
+
+// ParseStep returns the step named name (as String spells it).
+func ParseStep(name string) (Step, bool) {
+	for s, n := range stepNames {
+		if n == name {
+			return Step(s), true
+		}
+	}
+	return 0, false
+}
+
+// Timeline holds when each step of a recipient's lifecycle first happened,
+// in UTC; a zero time is a step not reached. A step is stamped once: a
+// redelivered status report or a repeated reply never moves it.
+type Timeline struct {
+	Attempted           time.Time `json:"attempted,omitzero"`
+	Eligible            time.Time `json:"eligible,omitzero"`
+	Skipped             time.Time `json:"skipped,omitzero"`
+	Sent                time.Time `json:"sent,omitzero"`
+	Delivered           time.Time `json:"delivered,omitzero"`
+	Read                time.Time `json:"read,omitzero"`
+	Failed              time.Time `json:"failed,omitzero"`
+	Cancelled           time.Time `json:"cancelled,omitzero"`
+	OptedOut            time.Time `json:"optedOut,omitzero"`
+	Responded           time.Time `json:"responded,omitzero"`
+	ConversationCreated time.Time `json:"conversationCreated,omitzero"`
+	ConversationClosed  time.Time `json:"conversationClosed,omitzero"`
+}
+
+// field is the stamp of step s.
+func (t *Timeline) field(s Step) *time.Time {
+	return [NumSteps]*time.Time{
+		&t.Attempted, &t.Eligible, &t.Skipped, &t.Sent, &t.Delivered, &t.Read, &t.Failed,
+		&t.Cancelled, &t.OptedOut, &t.Responded, &t.ConversationCreated, &t.ConversationClosed,
+	}[s]
+}
+
+// At is when step s first happened; zero when it has not.
+func (t Timeline) At(s Step) time.Time { return *t.field(s) }
+
+// Stamp records that s happened at at, unless it is stamped already, and
+// reports whether it stamped it. A zero at stamps nothing.
+func (t *Timeline) Stamp(s Step, at time.Time) bool {
+	f := t.field(s)
+	if !f.IsZero() || at.IsZero() {
+		return false
+	}
+	*f = at.UTC()
+	return true
+}
+
+// Reached lists the steps stamped in t and not in before, in step order:
+// what a change from before to t newly counts.
+func (t Timeline) Reached(before Timeline) []Step {
+	var out []Step
+	for _, s := range Steps {
+		if !t.At(s).IsZero() && before.At(s).IsZero() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// IsZero reports whether no step is stamped.
+func (t Timeline) IsZero() bool { return t == Timeline{} }
+
+// StatusSteps lists the steps a recipient reaches when its status becomes
+// status: intake's SCHEDULED and QUEUED are attempted and eligible, SKIPPED
+// and EXPIRED are skipped (attempted too, as intake may skip), a delivery
+// report of DELIVERED implies the message was sent, READ that it was
+// delivered. SENDING and UNKNOWN reach none.
+func StatusSteps(status RecipientStatus) []Step {
+	switch status {
+	case StatusScheduled, StatusQueued:
+		return []Step{StepAttempted, StepEligible}
+	case StatusSkipped, StatusExpired:
+		return []Step{StepAttempted, StepSkipped}
+	case StatusSent:
+		return []Step{StepSent}
+	case StatusDelivered:
+		return []Step{StepSent, StepDelivered}
+	case StatusRead:
+		return []Step{StepSent, StepDelivered, StepRead}
+	case StatusFailed, StatusUndelivered:
+		return []Step{StepFailed}
+	case StatusCancelled:
+		return []Step{StepCancelled}
+	}
+	return nil
+}
+
+// StampStatus stamps the steps of status (see StatusSteps) at at.
+func (t *Timeline) StampStatus(status RecipientStatus, at time.Time) {
+	for _, s := range StatusSteps(status) {
+		t.Stamp(s, at)
+	}
+}
+
+// Error sources of a recipient's error, as LivePerson's transactions name
+// where an error came from.
+const (
+	// ErrorSourceParley: Parley refused or stopped the recipient (an
+	// invalid number, an opt-out, a cancelled campaign): a code of codes.go.
+	ErrorSourceParley = "PARLEY"
+	// ErrorSourceProvider: the gateway refused the message or reported it
+	// failed, with the provider's own code.
+	ErrorSourceProvider = "PROVIDER"
+)
+
+// ErrorSource says where r's error (its ErrorMessage, which holds a code)
+// came from: "" when it has none, ErrorSourceParley for Parley's own codes
+// (upper-case words), ErrorSourceProvider for anything else (Twilio's
+// 30003, WhatsApp's 131026…).
+func (r Recipient) ErrorSource() string {
+	code := r.ErrorMessage
+	switch {
+	case code == "":
+		return ""
+	case isParleyCode(code):
+		return ErrorSourceParley
+	}
+	return ErrorSourceProvider
+}
+
+// isParleyCode reports whether code is spelt like Parley's codes: upper
+// case letters and underscores, then perhaps =<detail>.
+func isParleyCode(code string) bool {
+	name, _, _ := strings.Cut(code, "=")
+	if name == "" {
+		return false
+	}
+	for _, c := range name {
+		if (c < 'A' || c > 'Z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// CountKey names one counter row: one account's steps in one UTC hour, of
+// one campaign, skill and channel.
+type CountKey struct {
+	AccountID  string    `json:"accountId"`
+	Hour       time.Time `json:"hour"` // UTC, truncated to the hour
+	CampaignID string    `json:"campaignId"`
+	Skill      string    `json:"skill"`
+	Channel    Channel   `json:"channel"`
+}
+
+// CountRow is how many recipients reached each step within its key's hour.
+type CountRow struct {
+	CountKey
+	Counts [NumSteps]int64 `json:"counts"`
+}
+
+// Add adds n to step s.
+func (r *CountRow) Add(s Step, n int64) { r.Counts[s] += n }
+
+// Merge adds every count of o into r.
+func (r *CountRow) Merge(o CountRow) {
+	for s := range r.Counts {
+		r.Counts[s] += o.Counts[s]
+	}
+}
+
+// IsZero reports whether every count is zero.
+func (r CountRow) IsZero() bool { return r.Counts == [NumSteps]int64{} }
+
+// HourOf is the counter hour of t: t in UTC truncated to the hour.
+func HourOf(t time.Time) time.Time { return t.UTC().Truncate(time.Hour) }
+
+// CountQuery selects an account's counter rows: those whose hour is in
+// [From, To), of the campaigns, skills and channels named (all when empty).
+type CountQuery struct {
+	AccountID   string
+	From, To    time.Time
+	CampaignIDs []string
+	Skills      []string
+	Channels    []Channel
+}
+
+// Matches reports whether k is selected by q (account, hour and filters).
+func (q CountQuery) Matches(k CountKey) bool {
+	h := k.Hour
+	return k.AccountID == q.AccountID && !h.Before(HourOf(q.From)) && h.Before(q.To) &&
+		oneOf(q.CampaignIDs, k.CampaignID) && oneOf(q.Skills, k.Skill) && oneOf(q.Channels, k.Channel)
+}
+
+func oneOf[T comparable](set []T, v T) bool {
+	if len(set) == 0 {
+		return true
+	}
+	for _, s := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Counts folds a transition of one recipient, from before to after, into
+// the counter rows it changes: one count per step newly reached, in the
+// UTC hour it was stamped, under after's campaign, skill and channel.
+// Rows come back in the order their first step was reached.
+func Counts(before, after Recipient) []CountRow {
+	var rows []CountRow
+	for _, s := range after.Timeline.Reached(before.Timeline) {
+		k := CountKey{AccountID: after.AccountID, Hour: HourOf(after.Timeline.At(s)), CampaignID: after.CampaignID,
+			Skill: after.Skill, Channel: after.Channel}
+		i := len(rows)
+		for j := range rows {
+			if rows[j].CountKey == k {
+				i = j
+				break
+			}
+		}
+		if i == len(rows) {
+			rows = append(rows, CountRow{CountKey: k})
+		}
+		rows[i].Add(s, 1)
+	}
+	return rows
+}
+
+// TakeIn prepares r, one of c's recipients, for intake: it carries c's
+// skill and its timeline the steps of its first status, at c.CreatedAt.
+func (c Campaign) TakeIn(r *Recipient) {
+	if r.Skill == "" {
+		r.Skill = c.Skill
+	}
+	r.Timeline.StampStatus(r.Status, c.CreatedAt)
+}
+
+// MergeRows sums rows of the same key into one, in the order each key
+// first appears.
+func MergeRows(rows []CountRow) []CountRow {
+	var out []CountRow
+	at := map[CountKey]int{}
+	for _, r := range rows {
+		if i, ok := at[r.CountKey]; ok {
+			out[i].Merge(r)
+			continue
+		}
+		at[r.CountKey] = len(out)
+		out = append(out, r)
+	}
+	return out
+}

@@ -1,0 +1,125 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+var (
+	_ store.Counters = (*Store)(nil)
+	_ store.Stamps   = (*Store)(nil)
+)
+
+// bucketCounters holds the lifecycle counters: account \x00 hour (8 bytes,
+// big endian Unix seconds) campaign \x00 skill \x00 channel → one count
+// per step (8 bytes each, big endian). Each is changed in the transaction
+// that changes the recipient whose steps it counts.
+var bucketCounters = []byte("counters")
+
+func counterPrefix(accountID string, hour time.Time) []byte {
+	k := append([]byte(accountID), 0)
+	return binary.BigEndian.AppendUint64(k, uint64(hour.Unix()))
+}
+
+func counterKey(k parley.CountKey) []byte {
+	return append(counterPrefix(k.AccountID, k.Hour), k.CampaignID+"\x00"+k.Skill+"\x00"+string(k.Channel)...)
+}
+
+// parseCounter reads a counter record back into its row.
+func parseCounter(key, value []byte) (parley.CountRow, bool) {
+	i := bytes.IndexByte(key, 0)
+	if i < 0 || len(key) < i+9 || len(value) != 8*int(parley.NumSteps) {
+		return parley.CountRow{}, false
+	}
+	parts := strings.SplitN(string(key[i+9:]), "\x00", 3)
+	if len(parts) != 3 {
+		return parley.CountRow{}, false
+	}
+	r := parley.CountRow{CountKey: parley.CountKey{
+		AccountID: string(key[:i]), Hour: time.Unix(int64(binary.BigEndian.Uint64(key[i+1:i+9])), 0).UTC(),
+		CampaignID: parts[0], Skill: parts[1], Channel: parley.Channel(parts[2]),
+	}}
+	for s := range r.Counts {
+		r.Counts[s] = int64(binary.BigEndian.Uint64(value[8*s:]))
+	}
+	return r, true
+}
+
+// count adds rows to the counters, in tx.
+func count(tx *bolt.Tx, rows []parley.CountRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	b, err := tx.CreateBucketIfNotExists(bucketCounters)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		key := counterKey(row.CountKey)
+		if old, ok := parseCounter(key, b.Get(key)); ok {
+			row.Merge(old)
+		}
+		v := make([]byte, 0, 8*parley.NumSteps)
+		for _, n := range row.Counts {
+			v = binary.BigEndian.AppendUint64(v, uint64(n))
+		}
+		if err := b.Put(key, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CountRows implements store.Counters.
+func (s *Store) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.CountRow, error) {
+	out := []parley.CountRow{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCounters)
+		if b == nil {
+			return nil
+		}
+		start, end := counterPrefix(q.AccountID, parley.HourOf(q.From)), counterPrefix(q.AccountID, q.To)
+		c := b.Cursor()
+		for k, v := c.Seek(start); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
+			row, ok := parseCounter(k, v)
+			if ok && q.Matches(row.CountKey) && !row.IsZero() {
+				out = append(out, row)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// StampRecipient implements store.Stamps.
+func (s *Store) StampRecipient(ctx context.Context, ref parley.Ref, step parley.Step, at time.Time) (parley.Recipient, bool, error) {
+	var r parley.Recipient
+	var stamped bool
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRecipients)
+		key := recipientKey(ref)
+		if err := get(b, key, &r, "recipient "+ref.RecipientID); err != nil {
+			return err
+		}
+		before := r
+		if stamped = r.Timeline.Stamp(step, at); !stamped {
+			return nil
+		}
+		if err := put(b, key, r); err != nil {
+			return err
+		}
+		return count(tx, parley.Counts(before, r))
+	})
+	if err != nil {
+		return parley.Recipient{}, false, err
+	}
+	return r, stamped, nil
+}

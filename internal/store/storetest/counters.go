@@ -1,0 +1,141 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+// Counters checks that recipients' timelines are stamped once per step and
+// counted once per account, hour, campaign, skill and channel, whatever is
+// reported twice.
+func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	c, rs := Fixture("acct1", "camp1", 3)
+	create(t, s, c, rs)
+	other, ors := Fixture("acct1", "camp2", 1)
+	other.Skill = "billing"
+	ors[0].Channel = parley.ChannelWhatsApp
+	create(t, s, other, ors)
+	foreign, frs := Fixture("acct2", "camp1", 2)
+	create(t, s, foreign, frs)
+
+	t1, t2 := t0.Add(90*time.Minute), t0.Add(3*time.Hour+5*time.Minute) // hours 15:00 and 17:00
+	ref := func(seq string) parley.Ref {
+		return parley.Ref{AccountID: "acct1", CampaignID: "camp1", RecipientID: "00000" + seq}
+	}
+	change := func(id string, from, to parley.RecipientStatus, at time.Time) (parley.Recipient, error) {
+		return s.UpdateRecipient(ctx, ref(id), parley.RecipientChange{From: []parley.RecipientStatus{from}, Status: to, At: at, ProviderMessageID: "SM" + id})
+	}
+	for _, id := range []string{"1", "2", "3"} {
+		if _, err := change(id, parley.StatusQueued, parley.StatusSending, t1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := change("1", parley.StatusSending, parley.StatusSent, t1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := change("2", parley.StatusSending, parley.StatusSent, t1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := change("3", parley.StatusSending, parley.StatusFailed, t1); err != nil {
+		t.Fatal(err)
+	}
+	// Recipient 1 delivered at t2, then read; a late second DELIVERED is
+	// refused and a repeated reply stamps nothing.
+	if _, err := s.UpdateRecipient(ctx, ref("1"), parley.RecipientChange{From: parley.AdvancesFrom(parley.StatusDelivered), Status: parley.StatusDelivered, At: t2, Carries: "SM1"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.UpdateRecipient(ctx, ref("1"), parley.RecipientChange{From: parley.AdvancesFrom(parley.StatusRead), Status: parley.StatusRead, At: t2.Add(time.Minute), Carries: "SM1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateRecipient(ctx, ref("1"), parley.RecipientChange{From: parley.AdvancesFrom(parley.StatusDelivered), Status: parley.StatusDelivered, At: t2.Add(2 * time.Minute), Carries: "SM1"}); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Fatalf("a second DELIVERED after READ: %v, want ECONFLICT", err)
+	}
+	if !r.Timeline.Delivered.Equal(t2) || !r.Timeline.Sent.Equal(t1) || !r.Timeline.Attempted.Equal(t0) || !r.Timeline.Read.Equal(t2.Add(time.Minute)) {
+		t.Errorf("timeline of recipient 1 = %+v", r.Timeline)
+	}
+	if r.Skill != "sales" {
+		t.Errorf("recipient skill = %q, want the campaign's", r.Skill)
+	}
+	for i, want := range []bool{true, false} {
+		got, stamped, err := s.StampRecipient(ctx, ref("1"), parley.StepResponded, t2.Add(time.Duration(10+i)*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stamped != want || !got.Timeline.Responded.Equal(t2.Add(10*time.Minute)) {
+			t.Errorf("reply %d: stamped %v (want %v), responded at %v", i+1, stamped, want, got.Timeline.Responded)
+		}
+	}
+	if _, _, err := s.StampRecipient(ctx, parley.Ref{AccountID: "acct1", CampaignID: "camp1", RecipientID: "nobody"}, parley.StepResponded, t2); parley.ErrorCode(err) != parley.ENOTFOUND {
+		t.Errorf("stamping a missing recipient: %v, want ENOTFOUND", err)
+	}
+	got, err := s.Recipient(ctx, ref("1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Timeline != (parley.Timeline{Attempted: t0, Eligible: t0, Sent: t1, Delivered: t2, Read: t2.Add(time.Minute), Responded: t2.Add(10 * time.Minute)}) {
+		t.Errorf("stored timeline = %+v", got.Timeline)
+	}
+
+	steps := func(pairs ...any) [parley.NumSteps]int64 {
+		var c [parley.NumSteps]int64
+		for i := 0; i < len(pairs); i += 2 {
+			c[pairs[i].(parley.Step)] = int64(pairs[i+1].(int))
+		}
+		return c
+	}
+	key := func(hour time.Time, campaign, skill string, ch parley.Channel) parley.CountKey {
+		return parley.CountKey{AccountID: "acct1", Hour: hour, CampaignID: campaign, Skill: skill, Channel: ch}
+	}
+	h0, h1, h2 := parley.HourOf(t0), parley.HourOf(t1), parley.HourOf(t2)
+	all := []parley.CountRow{
+		{CountKey: key(h0, "camp1", "sales", parley.ChannelSMS), Counts: steps(parley.StepAttempted, 3, parley.StepEligible, 3)},
+		{CountKey: key(h0, "camp2", "billing", parley.ChannelWhatsApp), Counts: steps(parley.StepAttempted, 1, parley.StepEligible, 1)},
+		{CountKey: key(h1, "camp1", "sales", parley.ChannelSMS), Counts: steps(parley.StepSent, 2, parley.StepFailed, 1)},
+		{CountKey: key(h2, "camp1", "sales", parley.ChannelSMS), Counts: steps(parley.StepDelivered, 1, parley.StepRead, 1, parley.StepResponded, 1)},
+	}
+	day := parley.CountQuery{AccountID: "acct1", From: t0.Add(-time.Hour), To: t0.Add(24 * time.Hour)}
+	tests := []struct {
+		name string
+		q    parley.CountQuery
+		want []parley.CountRow
+	}{
+		{"account day", day, all},
+		{"one campaign", with(day, func(q *parley.CountQuery) { q.CampaignIDs = []string{"camp2"} }), all[1:2]},
+		{"one skill", with(day, func(q *parley.CountQuery) { q.Skills = []string{"sales"} }), []parley.CountRow{all[0], all[2], all[3]}},
+		{"one channel", with(day, func(q *parley.CountQuery) { q.Channels = []parley.Channel{parley.ChannelWhatsApp} }), all[1:2]},
+		{"hours from inside the first", with(day, func(q *parley.CountQuery) { q.From, q.To = t0.Add(30*time.Minute), h2 }), all[:3]},
+		{"nothing", with(day, func(q *parley.CountQuery) { q.From, q.To = t0.Add(-48*time.Hour), t0.Add(-24*time.Hour) }), nil},
+		{"other account", parley.CountQuery{AccountID: "acct2", From: day.From, To: day.To}, []parley.CountRow{
+			{CountKey: parley.CountKey{AccountID: "acct2", Hour: h0, CampaignID: "camp1", Skill: "sales", Channel: parley.ChannelSMS}, Counts: steps(parley.StepAttempted, 2, parley.StepEligible, 2)},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := s.CountRows(ctx, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != len(tt.want) {
+				t.Fatalf("%d rows %+v, want %d %+v", len(rows), rows, len(tt.want), tt.want)
+			}
+			for i := range rows {
+				if !rows[i].Hour.Equal(tt.want[i].Hour) || rows[i].CountKey.CampaignID != tt.want[i].CampaignID ||
+					rows[i].Skill != tt.want[i].Skill || rows[i].Channel != tt.want[i].Channel || rows[i].AccountID != tt.want[i].AccountID || rows[i].Counts != tt.want[i].Counts {
+					t.Errorf("row %d = %+v, want %+v", i, rows[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func with(q parley.CountQuery, f func(*parley.CountQuery)) parley.CountQuery {
+	f(&q)
+	return q
+}
