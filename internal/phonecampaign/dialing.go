@@ -481,7 +481,7 @@ func (d *Dialer) Answered(ctx context.Context, ev Event) error {
 		return err
 	}
 	if call.Status == dialer.CallBridged {
-		if err := d.Voice.Bridge(ctx, call.ProviderID, call.Operator); err != nil {
+		if err := d.Voice.Bridge(ctx, call, call.Operator); err != nil {
 			d.log().WarnContext(ctx, "bridging a call failed", "call", call.ProviderID, "operator", call.Operator, "err", err)
 		}
 		return nil

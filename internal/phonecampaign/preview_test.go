@@ -22,16 +22,16 @@ func (v *voiceLog) PlaceCall(_ context.Context, p phonecampaign.PlaceCall) (stri
 	v.placed = append(v.placed, p)
 	return fmt.Sprintf("CA%d", len(v.placed)), nil
 }
-func (v *voiceLog) Bridge(_ context.Context, id, op string) error {
-	v.bridged = append(v.bridged, id+">"+op)
+func (v *voiceLog) Bridge(_ context.Context, c dialer.Call, op string) error {
+	v.bridged = append(v.bridged, c.ProviderID+">"+op)
 	return nil
 }
-func (v *voiceLog) Abandon(_ context.Context, id string) error {
-	v.ended = append(v.ended, "abandon "+id)
+func (v *voiceLog) Abandon(_ context.Context, c dialer.Call) error {
+	v.ended = append(v.ended, "abandon "+c.ProviderID)
 	return nil
 }
-func (v *voiceLog) Hangup(_ context.Context, id string) error {
-	v.ended = append(v.ended, "hangup "+id)
+func (v *voiceLog) Hangup(_ context.Context, c dialer.Call) error {
+	v.ended = append(v.ended, "hangup "+c.ProviderID)
 	return nil
 }
 
