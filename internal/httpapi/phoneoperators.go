@@ -218,20 +218,27 @@ type PhoneOperatorStateRequest struct {
 	State string `json:"state"`
 }
 
-func (s *Server) setPhoneOperatorState(w http.ResponseWriter, r *http.Request) {
+// operatorRequest reads the operator a request is from and its JSON body
+// into dst; ok is false when it answered a problem.
+func (s *Server) operatorRequest(w http.ResponseWriter, r *http.Request, dst any) (id string, ok bool) {
 	id, err := me(r)
+	if err == nil {
+		var data []byte
+		if data, err = readBody(r, w, maxBody); err == nil {
+			err = decodeJSON(data, dst, "")
+		}
+	}
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return "", false
 	}
-	data, err := readBody(r, w, maxBody)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	return id, true
+}
+
+func (s *Server) setPhoneOperatorState(w http.ResponseWriter, r *http.Request) {
 	var req PhoneOperatorStateRequest
-	if err := decodeJSON(data, &req, ""); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.operatorRequest(w, r, &req)
+	if !ok {
 		return
 	}
 	a, err := s.PhoneOperators.SetState(r.Context(), r.PathValue("accountId"), id, "", dialer.OperatorState(req.State))
@@ -253,19 +260,9 @@ type WrapUpRequest struct {
 const MaxResultLength = 200
 
 func (s *Server) wrapUpPhoneCall(w http.ResponseWriter, r *http.Request) {
-	id, err := me(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	data, err := readBody(r, w, maxBody)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	var req WrapUpRequest
-	if err := decodeJSON(data, &req, ""); err != nil {
-		s.fail(w, r, err)
+	id, ok := s.operatorRequest(w, r, &req)
+	if !ok {
 		return
 	}
 	if len(req.Result) > MaxResultLength {

@@ -798,19 +798,12 @@ func (d *Dialer) SetState(ctx context.Context, accountID, agentID, group string,
 		}
 	}
 	now := d.Clock.Now()
-	for range maxConflicts {
-		a, err := d.agent(ctx, accountID, agentID)
-		switch {
-		case parley.ErrorCode(err) == parley.ENOTFOUND:
-			a = dialer.Agent{AccountID: accountID, ID: agentID, Operator: dialer.Operator{State: dialer.Offline, Since: now}}
-		case err != nil:
-			return dialer.Agent{}, err
-		}
+	out, err := d.putAgent(ctx, accountID, agentID, func(a *dialer.Agent) (bool, error) {
 		if group != "" {
 			a.Group = group
 		}
 		if a.Group == "" {
-			return dialer.Agent{}, parley.FieldErrorf("group", "name the operator group to take calls for")
+			return false, parley.FieldErrorf("group", "name the operator group to take calls for")
 		}
 		switch {
 		case a.State == dialer.Busy || a.State == dialer.WrapUp:
@@ -818,21 +811,12 @@ func (d *Dialer) SetState(ctx context.Context, accountID, agentID, group string,
 		case a.State != state:
 			a.State, a.Since = state, now
 		}
-		out, err := d.Store.PutPhoneAgent(ctx, a)
-		if parley.ErrorCode(err) == parley.ECONFLICT {
-			continue
-		}
-		if err != nil {
-			return dialer.Agent{}, err
-		}
-		if out.State == dialer.Online {
-			if err := d.bridgeGroup(ctx, accountID, out.Group); err != nil {
-				return out, err
-			}
-		}
-		return out, nil
+		return true, nil
+	})
+	if err != nil || out.State != dialer.Online {
+		return out, err
 	}
-	return dialer.Agent{}, parley.Errorf(parley.ECONFLICT, "operator %s keeps changing", agentID)
+	return out, d.bridgeGroup(ctx, accountID, out.Group)
 }
 
 // bridgeGroup offers a newly free operator the calls waiting in the active

@@ -109,12 +109,12 @@ func (d *Dialer) AddMember(ctx context.Context, accountID, group, agentID string
 	if err := validOperatorID("operatorId", agentID); err != nil {
 		return dialer.Agent{}, err
 	}
-	out, err := d.putAgent(ctx, accountID, agentID, func(a *dialer.Agent) bool {
+	out, err := d.putAgent(ctx, accountID, agentID, func(a *dialer.Agent) (bool, error) {
 		if a.Group == group {
-			return false
+			return false, nil
 		}
 		a.Group = group
-		return true
+		return true, nil
 	})
 	if err != nil || out.State != dialer.Online {
 		return out, err
@@ -134,9 +134,9 @@ func (d *Dialer) RemoveMember(ctx context.Context, accountID, group, agentID str
 	if err != nil {
 		return dialer.Agent{}, err
 	}
-	return d.putAgent(ctx, accountID, agentID, func(a *dialer.Agent) bool {
+	return d.putAgent(ctx, accountID, agentID, func(a *dialer.Agent) (bool, error) {
 		if a.Group != group {
-			return false
+			return false, nil
 		}
 		a.Group = ""
 		switch a.State {
@@ -145,13 +145,14 @@ func (d *Dialer) RemoveMember(ctx context.Context, accountID, group, agentID str
 		case dialer.Busy, dialer.WrapUp:
 			a.Leaving = true
 		}
-		return true
+		return true, nil
 	})
 }
 
 // putAgent applies f to an operator (a new Offline one when none is
-// stored) and writes them on their revision, retrying on conflicts.
-func (d *Dialer) putAgent(ctx context.Context, accountID, agentID string, f func(*dialer.Agent) bool) (dialer.Agent, error) {
+// stored) and, when f says so, writes them on their revision, retrying on
+// conflicts. An error of f is returned as it is.
+func (d *Dialer) putAgent(ctx context.Context, accountID, agentID string, f func(*dialer.Agent) (write bool, err error)) (dialer.Agent, error) {
 	now := d.Clock.Now()
 	for range maxConflicts {
 		a, err := d.agent(ctx, accountID, agentID)
@@ -161,8 +162,8 @@ func (d *Dialer) putAgent(ctx context.Context, accountID, agentID string, f func
 		case err != nil:
 			return dialer.Agent{}, err
 		}
-		if !f(&a) {
-			return a, nil
+		if write, err := f(&a); err != nil || !write {
+			return a, err
 		}
 		out, err := d.Store.PutPhoneAgent(ctx, a)
 		if parley.ErrorCode(err) == parley.ECONFLICT {

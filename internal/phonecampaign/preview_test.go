@@ -11,30 +11,6 @@ import (
 	"github.com/parleyhq/parley/internal/phonecampaign"
 )
 
-// voiceLog is a voice gateway that records what it is asked.
-type voiceLog struct {
-	placed  []phonecampaign.PlaceCall
-	bridged []string
-	ended   []string
-}
-
-func (v *voiceLog) PlaceCall(_ context.Context, p phonecampaign.PlaceCall) (string, error) {
-	v.placed = append(v.placed, p)
-	return fmt.Sprintf("CA%d", len(v.placed)), nil
-}
-func (v *voiceLog) Bridge(_ context.Context, c dialer.Call, op string) error {
-	v.bridged = append(v.bridged, c.ProviderID+">"+op)
-	return nil
-}
-func (v *voiceLog) Abandon(_ context.Context, c dialer.Call) error {
-	v.ended = append(v.ended, "abandon "+c.ProviderID)
-	return nil
-}
-func (v *voiceLog) Hangup(_ context.Context, c dialer.Call) error {
-	v.ended = append(v.ended, "hangup "+c.ProviderID)
-	return nil
-}
-
 func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 	ctx := context.Background()
 	s, clock := directoryOf(t, 2)
@@ -50,7 +26,7 @@ func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := created.Campaign
-	voice := &voiceLog{}
+	voice := &recordingVoice{}
 	d := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: &jobs{}}
 	if _, err := d.AddMember(ctx, "a1", "sales", "ann"); err != nil {
 		t.Fatal(err)
@@ -58,18 +34,7 @@ func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 	if _, err := d.SetState(ctx, "a1", "ann", "", dialer.Online); err != nil {
 		t.Fatal(err)
 	}
-	pace := func() {
-		t.Helper()
-		_, v, err := s.PacerState(ctx, "a1", c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range 2 { // a redelivery finds its version stale
-			if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: c.ID, Version: v}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	pace := func() { t.Helper(); paceNow(t, s, d, c.ID, 2) }
 	ann := func() dialer.Agent {
 		t.Helper()
 		a, err := d.Operator(ctx, "a1", "ann")
@@ -238,7 +203,7 @@ func TestPreviewOfflineReturnsTheOffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	voice := &voiceLog{}
+	voice := &recordingVoice{}
 	d := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: &jobs{}}
 	if _, err := d.AddMember(ctx, "a1", "sales", "ann"); err != nil {
 		t.Fatal(err)
