@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phonecampaign"
+	"github.com/parleyhq/parley/internal/store/embedded"
 )
 
 func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
@@ -20,20 +22,7 @@ func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 		{Kind: dialer.ItemText, Label: "Introduce yourself."},
 		{Kind: dialer.ItemChoice, Name: "plan", Label: "Which plan?", Options: []string{"basic", "plus"}},
 	}}
-	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "p", Mode: dialer.ModePreview, BCWSeconds: &bcw, OperatorGroup: "sales",
-		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}, Script: script})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := created.Campaign
-	voice := &recordingVoice{}
-	d := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: &jobs{}}
-	if _, err := d.AddMember(ctx, "a1", "sales", "ann"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.SetState(ctx, "a1", "ann", "", dialer.Online); err != nil {
-		t.Fatal(err)
-	}
+	c, voice, d := previewWithAnn(t, s, clock, dialer.Draft{BCWSeconds: &bcw, Script: script})
 	pace := func() { t.Helper(); paceNow(t, s, d, c.ID, 2) }
 	ann := func() dialer.Agent {
 		t.Helper()
@@ -197,40 +186,50 @@ func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 func TestPreviewOfflineReturnsTheOffer(t *testing.T) {
 	ctx := context.Background()
 	s, clock := directoryOf(t, 1)
-	svc := &phonecampaign.Service{Store: s, Clock: clock}
-	created, err := svc.Create(ctx, "a1", dialer.Draft{Name: "p", Mode: dialer.ModePreview, OperatorGroup: "sales",
-		CallingHours: &dialer.Hours{Start: "00:00", End: "24:00"}, CallerIDs: []string{"+12025550100"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	voice := &recordingVoice{}
-	d := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: &jobs{}}
-	if _, err := d.AddMember(ctx, "a1", "sales", "ann"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.SetState(ctx, "a1", "ann", "", dialer.Online); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: created.Campaign.ID}); err != nil {
+	c, voice, d := previewWithAnn(t, s, clock, dialer.Draft{})
+	if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: c.ID}); err != nil {
 		t.Fatal(err)
 	}
 	// An offer stays however long the operator reads it.
 	clock.Advance(10 * time.Minute)
-	_, v, _ := s.PacerState(ctx, "a1", created.Campaign.ID)
-	if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: created.Campaign.ID, Version: v}); err != nil {
+	_, v, _ := s.PacerState(ctx, "a1", c.ID)
+	if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: c.ID, Version: v}); err != nil {
 		t.Fatal(err)
 	}
-	if e, _ := s.Entry(ctx, "a1", created.Campaign.ID, "k000"); e.OfferedTo != "ann" || e.Attempts != 0 {
+	if e, _ := s.Entry(ctx, "a1", c.ID, "k000"); e.OfferedTo != "ann" || e.Attempts != 0 {
 		t.Fatalf("k000 after 10 minutes offered: %+v", e)
 	}
 	a, err := d.SetState(ctx, "a1", "ann", "", dialer.Offline)
 	if err != nil || a.State != dialer.Offline || a.Offer != nil {
 		t.Fatalf("offline: %+v, %v", a, err)
 	}
-	if e, _ := s.Entry(ctx, "a1", created.Campaign.ID, "k000"); e.Status != dialer.EntryWaiting || e.OfferedTo != "" {
+	if e, _ := s.Entry(ctx, "a1", c.ID, "k000"); e.Status != dialer.EntryWaiting || e.OfferedTo != "" {
 		t.Errorf("k000 after ann left: %+v", e)
 	}
 	if len(voice.placed) != 0 {
 		t.Errorf("dialled %d calls without an acceptance", len(voice.placed))
 	}
+}
+
+// previewWithAnn creates a preview campaign of the directory's contacts,
+// calling all day, with d's BCW and script, routed to group sales, whose
+// operator ann is Online.
+func previewWithAnn(t *testing.T, s *embedded.Store, clock *clocktest.Clock, d dialer.Draft) (dialer.Campaign, *recordingVoice, *phonecampaign.Dialer) {
+	t.Helper()
+	ctx := context.Background()
+	d.Name, d.Mode, d.OperatorGroup = "p", dialer.ModePreview, "sales"
+	d.CallingHours, d.CallerIDs = &dialer.Hours{Start: "00:00", End: "24:00"}, []string{"+12025550100"}
+	created, err := (&phonecampaign.Service{Store: s, Clock: clock}).Create(ctx, "a1", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	voice := &recordingVoice{}
+	dl := &phonecampaign.Dialer{Store: s, Clock: clock, Voice: voice, Jobs: &jobs{}}
+	if _, err := dl.AddMember(ctx, "a1", "sales", "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dl.SetState(ctx, "a1", "ann", "", dialer.Online); err != nil {
+		t.Fatal(err)
+	}
+	return created.Campaign, voice, dl
 }
