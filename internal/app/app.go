@@ -227,6 +227,9 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 		Idempotency: a.Store, Clock: clock,
 		Analytics: &analytics.Service{Counters: a.Store, Accounts: a.Store, Campaigns: a.Store, Clock: clock},
 	}
+	if a.Dialer != nil {
+		a.API.PhoneOperators = a.Dialer
+	}
 	a.wireEvents(clock, log)
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}
 	a.API.Inbox = &inbound.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Attribution: a.Replies, Statuses: a.Delivery,
