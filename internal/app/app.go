@@ -224,6 +224,7 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 		Conversations:  a.Replies, Broadcasts: a.Replies, VoiceCalls: a.Dialer,
 		Idempotency: a.Store, Clock: clock,
 		Analytics: &analytics.Service{Counters: a.Store, Accounts: a.Store, Campaigns: a.Store, Clock: clock},
+		Counters:  a.Store,
 	}
 	a.wireEvents(clock, log)
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}

@@ -124,6 +124,9 @@ var lpRoutes = map[string]bool{
 	"GET " + lpHandoffsPath:                                               true,
 	"GET " + lpChannelHandoffsPath:                                        true,
 	"POST " + appTokenPath:                                                true,
+	"GET " + lpAnalyticsPath:                                              true,
+	"POST " + lpAnalyticsPath:                                             true,
+	"GET " + lpCampaignAnalyticsPath:                                      true,
 }
 
 // IsLivePersonRoute reports whether the route of method and pattern
