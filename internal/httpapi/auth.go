@@ -138,6 +138,7 @@ var routeAccess = withWebhooks(map[string]Access{
 	"GET " + lpAnalyticsPath:         Requires(auth.Read),
 	"POST " + lpAnalyticsPath:        Requires(auth.Read),
 	"GET " + lpCampaignAnalyticsPath: Requires(auth.Read),
+	"GET " + lpCampaignPagePath:      Requires(auth.Read),
 
 	// API handoffs: settings, as templates are.
 	"POST " + handoffsPath:                       Requires(auth.Write),

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/parleyhq/parley/internal/lpreport"
 	"github.com/parleyhq/parley/internal/parley"
@@ -10,8 +11,10 @@ import (
 
 // Paths of LivePerson's Outbound Reporting API.
 const (
-	lpAnalyticsPath         = "/api/account/{accountId}/app/{app}/analytics/"
-	lpCampaignAnalyticsPath = "/api/account/{accountId}/app/prmsg/campaigns/{campaignId}/analytics/"
+	lpAnalyticsPath         = "/api/account/{accountId}/app/{app}/analytics/{$}"
+	lpCampaignReportPath    = "/api/account/{accountId}/app/prmsg/campaigns/{campaignId}/"
+	lpCampaignPagePath      = lpCampaignReportPath + "{$}"
+	lpCampaignAnalyticsPath = lpCampaignReportPath + "analytics/{$}"
 )
 
 // Counters reads the lifecycle counters (store.Counters is one).
@@ -25,6 +28,7 @@ func lpReportRoutes() []Route {
 		{http.MethodGet, lpAnalyticsPath, needCounters((*Server).lpAnalytics)},
 		{http.MethodPost, lpAnalyticsPath, needCounters((*Server).lpAnalytics)},
 		{http.MethodGet, lpCampaignAnalyticsPath, needCounters((*Server).lpCampaignAnalytics)},
+		{http.MethodGet, lpCampaignPagePath, (*Server).lpCampaignReport},
 	}
 }
 
@@ -98,6 +102,65 @@ func (s *Server) writeLPAnalytics(w http.ResponseWriter, r *http.Request, app, c
 	}
 	if echo {
 		out.RequestMetadata.Filters = &f
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// lpCampaignReportParams are the query parameters of a campaign report:
+// LivePerson documents none (its report is one page); Parley pages it by
+// offset, as its page object reads.
+var lpCampaignReportParams = []string{"offset", "limit"}
+
+// lpCampaignReport answers GET …/app/prmsg/campaigns/{id}/: each recipient's
+// status, error and the conversation its reply opened, limit (default 100,
+// at most MaxRecipientPage) rows from offset (a recipient sequence number,
+// 0 for the first page).
+func (s *Server) lpCampaignReport(w http.ResponseWriter, r *http.Request) {
+	v, err := queryValues(r.URL.Query(), lpCampaignReportParams)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, err := parseLimit(v["limit"], DefaultRecipientPage, MaxRecipientPage)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	offset := 0
+	if o := v["offset"]; o != "" {
+		if offset, err = strconv.Atoi(o); err != nil || offset < 0 {
+			s.fail(w, r, parley.FieldErrorf("offset", "offset %q is not a whole number from 0", o))
+			return
+		}
+	}
+	c, err := s.Campaigns.Campaign(r.Context(), r.PathValue("accountId"), r.PathValue("campaignId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page, err := s.Campaigns.Recipients(r.Context(), c, nil, offset, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	opened, err := s.openedBy(r.Context(), c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := lpreport.CampaignReport{
+		RequestMetadata: lpreport.CampaignMetadata{AccountID: c.AccountID, App: "prmsg", ProactiveCampaignID: c.ID},
+		Page:            lpreport.Page{Count: len(page.Recipients), PreviousOffset: -1, CurrentOffset: offset, NextOffset: -1},
+		ConsumersReport: make([]lpreport.Consumer, 0, len(page.Recipients)),
+	}
+	if offset > 0 {
+		out.Page.PreviousOffset = max(offset-limit, 0)
+	}
+	if page.Next > 0 {
+		out.Page.NextOffset = page.Next
+	}
+	for _, rc := range page.Recipients {
+		out.ConsumersReport = append(out.ConsumersReport, lpreport.ConsumerOf(rc, opened[rc.ID]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

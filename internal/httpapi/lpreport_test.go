@@ -95,6 +95,39 @@ func TestLPReportAnalytics(t *testing.T) {
 		t.Errorf("campaign analytics %+v", one.Analytics)
 	}
 
+	// The campaign report, over more than one page, with every field
+	// LivePerson's example shows (nulls where nothing happened).
+	resp, data = w.call(t, "GET", "/api/account/acct1/app/prmsg/campaigns/"+sales+"/?limit=2", "", auth.RoleSupport, "reader")
+	var rep map[string]any
+	if err := json.Unmarshal(data, &rep); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("campaign report: %d %s", resp.StatusCode, data)
+	}
+	page := rep["page"].(map[string]any)
+	if page["count"] != float64(2) || page["previousOffset"] != float64(-1) || page["currentOffset"] != float64(0) || page["nextOffset"] == float64(-1) {
+		t.Fatalf("first page %v", page)
+	}
+	seen := map[string]bool{}
+	for _, c := range rep["consumersReport"].([]any) {
+		row := c.(map[string]any)
+		for _, k := range []string{"id", "errorCode", "errorMessage", "errorSource", "status", "consumerId", "conversationId"} {
+			if _, ok := row[k]; !ok {
+				t.Errorf("consumer row has no %s: %v", k, row)
+			}
+		}
+		if row["conversationId"] != nil || row["status"] == "" {
+			t.Errorf("consumer row %v", row)
+		}
+		seen[row["id"].(string)] = true
+	}
+	var next lpreport.CampaignReport
+	w.get(t, fmt.Sprintf("/api/account/acct1/app/prmsg/campaigns/%s/?limit=2&offset=%v", sales, page["nextOffset"]), auth.RoleSupport, &next)
+	if next.Page.Count != 1 || next.Page.NextOffset != -1 || next.Page.PreviousOffset != 0 || len(next.ConsumersReport) != 1 || seen[next.ConsumersReport[0].ID] {
+		t.Errorf("second page %+v", next)
+	}
+	if next.RequestMetadata.ProactiveCampaignID != sales || next.RequestMetadata.App != "prmsg" {
+		t.Errorf("requestMetadata %+v", next.RequestMetadata)
+	}
+
 	long := fmt.Sprintf("attemptedStartTime=%d&attemptedEndTime=%d", start, start+61*24*3600*1000)
 	tests := []struct {
 		name, method, path, body string
@@ -115,6 +148,10 @@ func TestLPReportAnalytics(t *testing.T) {
 		{"not a list", "POST", "/api/account/acct1/app/prmsg/analytics/?" + window, `{"skills": "x"}`, auth.RoleAdmin, http.StatusBadRequest, "skills"},
 		{"too large", "POST", "/api/account/acct1/app/prmsg/analytics/?" + window, `{"skills": ["` + strings.Repeat("x", lpreport.MaxBody) + `"]}`, auth.RoleAdmin, http.StatusRequestEntityTooLarge, ""},
 		{"unknown campaign", "GET", "/api/account/acct1/app/prmsg/campaigns/nope/analytics/", "", auth.RoleAdmin, http.StatusNotFound, ""},
+		{"unknown campaign's report", "GET", "/api/account/acct1/app/prmsg/campaigns/nope/", "", auth.RoleAdmin, http.StatusNotFound, ""},
+		{"report, agent", "GET", "/api/account/acct1/app/prmsg/campaigns/" + sales + "/", "", auth.RoleAgent, http.StatusForbidden, ""},
+		{"report, bad offset", "GET", "/api/account/acct1/app/prmsg/campaigns/" + sales + "/?offset=-3", "", auth.RoleAdmin, http.StatusBadRequest, "offset"},
+		{"report, limit over", "GET", "/api/account/acct1/app/prmsg/campaigns/" + sales + "/?limit=1001", "", auth.RoleAdmin, http.StatusBadRequest, "limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

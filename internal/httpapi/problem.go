@@ -127,6 +127,7 @@ var lpRoutes = map[string]bool{
 	"GET " + lpAnalyticsPath:                                              true,
 	"POST " + lpAnalyticsPath:                                             true,
 	"GET " + lpCampaignAnalyticsPath:                                      true,
+	"GET " + lpCampaignPagePath:                                           true,
 }
 
 // IsLivePersonRoute reports whether the route of method and pattern

@@ -226,12 +226,11 @@ func Rows(rows []parley.CountRow) []Row {
 
 // Metadata echoes a request, as LivePerson's requestMetadata does.
 type Metadata struct {
-	AccountID           string   `json:"accountId"`
-	App                 string   `json:"app"`
-	ProactiveCampaignID string   `json:"proactiveCampaignId,omitempty"`
-	AttemptedStartTime  int64    `json:"attemptedStartTime"`
-	AttemptedEndTime    int64    `json:"attemptedEndTime"`
-	Filters             *Filters `json:"filters,omitempty"`
+	AccountID          string   `json:"accountId"`
+	App                string   `json:"app"`
+	AttemptedStartTime int64    `json:"attemptedStartTime"`
+	AttemptedEndTime   int64    `json:"attemptedEndTime"`
+	Filters            *Filters `json:"filters,omitempty"`
 }
 
 // Analytics is an analytics answer.
