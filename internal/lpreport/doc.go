@@ -25,6 +25,13 @@
 //     transactionids; interval ≤ 24 hours) answers one row per recipient
 //     with its lifecycle times.
 //
+// Parley serves the account analytics (GET and POST), the campaign
+// analytics and the campaign report (paged by offset and limit, which
+// LivePerson's page object implies but does not document). The handoffids
+// and source filters are echoed but do not narrow the rows: the counters
+// are kept per campaign, skill and channel only. The transaction API is
+// not served yet: it needs recipients indexed by attempted time.
+//
 // Where LivePerson is silent Parley chooses the same way: unknown body
 // fields and query parameters are refused naming them, and counts are the
 // first time each recipient reached each step (a redelivered status counts

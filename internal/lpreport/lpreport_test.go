@@ -124,3 +124,43 @@ func TestRows(t *testing.T) {
 		}
 	}
 }
+
+func TestConsumerOf(t *testing.T) {
+	at := time.Date(2021, 2, 17, 22, 57, 13, 0, time.UTC)
+	tests := []struct {
+		name   string
+		tl     parley.Timeline
+		errMsg string
+		status string
+		source string
+	}{
+		{"waiting", parley.Timeline{Attempted: at, Eligible: at}, "", "ATTEMPTED", ""},
+		{"sent", parley.Timeline{Attempted: at, Sent: at}, "", "SENT", ""},
+		{"delivered", parley.Timeline{Sent: at, Delivered: at}, "", "DELIVERED", ""},
+		{"read without delivered", parley.Timeline{Sent: at, Read: at}, "", "READ", ""},
+		{"responded", parley.Timeline{Sent: at, Delivered: at, Responded: at}, "", "RESPONDED", ""},
+		{"failed at the gateway", parley.Timeline{Sent: at, Failed: at}, "30003", "FAILED", parley.ErrorSourceProvider},
+		{"opted out before", parley.Timeline{Attempted: at, Skipped: at}, "OPTED_OUT", "SKIPPED", parley.ErrorSourceParley},
+		{"cancelled", parley.Timeline{Attempted: at, Cancelled: at}, "", "SKIPPED", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := lpreport.ConsumerOf(parley.Recipient{ID: "r1", Timeline: tt.tl, ErrorMessage: tt.errMsg}, "")
+			if c.ID != "r1" || c.Status != tt.status || c.ConversationID != nil {
+				t.Fatalf("%+v, want status %s", c, tt.status)
+			}
+			if tt.errMsg == "" {
+				if c.ErrorCode != nil || c.ErrorMessage != nil || c.ErrorSource != nil {
+					t.Errorf("error fields %+v, want null", c)
+				}
+				return
+			}
+			if c.ErrorCode == nil || *c.ErrorCode != tt.errMsg || c.ErrorSource == nil || *c.ErrorSource != tt.source {
+				t.Errorf("error fields %+v, want %s from %s", c, tt.errMsg, tt.source)
+			}
+		})
+	}
+	if c := lpreport.ConsumerOf(parley.Recipient{ID: "r2"}, "conv1"); c.ConversationID == nil || *c.ConversationID != "conv1" {
+		t.Errorf("conversationId %v, want conv1", c.ConversationID)
+	}
+}

@@ -1,10 +1,6 @@
 package lpreport
 
-import (
-	"time"
-
-	"github.com/parleyhq/parley/internal/parley"
-)
+import "github.com/parleyhq/parley/internal/parley"
 
 // MessageStatus is a recipient's furthest step in LivePerson's
 // messagestatus vocabulary: RESPONDED, READ, DELIVERED, SENT, FAILED or
@@ -76,14 +72,5 @@ func orNull(s string) *string {
 	if s == "" {
 		return nil
 	}
-	return &s
-}
-
-// stamp is t in LivePerson's ISO form, or null when zero.
-func stamp(t time.Time) *string {
-	if t.IsZero() {
-		return nil
-	}
-	s := t.UTC().Format("2006-01-02T15:04:05.000Z")
 	return &s
 }
