@@ -11,27 +11,16 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/auth"
-	"github.com/parleyhq/parley/internal/campaign"
-	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/lpreport"
-	"github.com/parleyhq/parley/internal/obs"
-	"github.com/parleyhq/parley/internal/testworld"
 )
 
 // TestLPReportAnalytics sends LivePerson's Outbound Reporting requests
 // (its documented filter body verbatim) and checks the rows field for
 // field, the limits and error bodies LivePerson documents, and the roles.
 func TestLPReportAnalytics(t *testing.T) {
-	s, q := testworld.Open(t)
-	clock := clocktest.New(comingWednesday())
-	tokens := testTokens(t, clock, s)
-	srv := &httpapi.Server{
-		Campaigns: &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: clock},
-		Counters:  s,
-		Auth:      tokens, Operators: tokens.Operators(), Clock: clock, Log: obs.Discard(),
-	}
-	w := &listWorld{store: s, clock: clock, tokens: tokens, h: srv.Handler()}
+	w, srv := newReportWorld(t)
+	clock := w.clock
 	start := clock.Now().Add(-time.Hour).UnixMilli()
 	sales := w.create(t, "renewals", "sales", 3)
 	w.create(t, "dunning", "billing", 2)
