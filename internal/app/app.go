@@ -226,6 +226,7 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 		Conversations:  a.Replies, Broadcasts: a.Replies, VoiceCalls: a.Dialer,
 		Idempotency: a.Store, Clock: clock,
 		Analytics: &analytics.Service{Counters: a.Store, Accounts: a.Store, Campaigns: a.Store, Clock: clock},
+		Counters:  a.Store,
 	}
 	if a.Dialer != nil {
 		a.API.PhoneOperators = a.Dialer

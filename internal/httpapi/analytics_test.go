@@ -14,18 +14,26 @@ import (
 	"github.com/parleyhq/parley/internal/testworld"
 )
 
-// TestAnalyticsRoutes checks who may read analytics and that bad
-// parameters are refused naming the parameter.
-func TestAnalyticsRoutes(t *testing.T) {
+// newReportWorld is a list world whose server also keeps analytics and
+// counters (both reporting APIs).
+func newReportWorld(t *testing.T) (*listWorld, *httpapi.Server) {
+	t.Helper()
 	s, q := testworld.Open(t)
 	clock := clocktest.New(comingWednesday())
 	tokens := testTokens(t, clock, s)
 	srv := &httpapi.Server{
 		Campaigns: &campaign.Service{Store: s, Queue: q, Log: obs.Discard(), Clock: clock},
 		Analytics: &analytics.Service{Counters: s, Accounts: s, Campaigns: s, Clock: clock},
+		Counters:  s,
 		Auth:      tokens, Operators: tokens.Operators(), Clock: clock, Log: obs.Discard(),
 	}
-	w := &listWorld{store: s, clock: clock, tokens: tokens, h: srv.Handler()}
+	return &listWorld{store: s, clock: clock, tokens: tokens, h: srv.Handler()}, srv
+}
+
+// TestAnalyticsRoutes checks who may read analytics and that bad
+// parameters are refused naming the parameter.
+func TestAnalyticsRoutes(t *testing.T) {
+	w, _ := newReportWorld(t)
 	id := w.create(t, "renewals", "sales", 3)
 	tests := []struct {
 		name, path string

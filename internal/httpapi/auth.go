@@ -134,6 +134,11 @@ var routeAccess = withWebhooks(map[string]Access{
 	// Analytics: support reads them too; they name no consumer.
 	"GET " + accountAnalyticsPath:  Requires(auth.Read),
 	"GET " + campaignAnalyticsPath: Requires(auth.Read),
+	// LivePerson's Outbound Reporting API, read as the analytics are.
+	"GET " + lpAnalyticsPath:         Requires(auth.Read),
+	"POST " + lpAnalyticsPath:        Requires(auth.Read),
+	"GET " + lpCampaignAnalyticsPath: Requires(auth.Read),
+	"GET " + lpCampaignPagePath:      Requires(auth.Read),
 
 	// API handoffs: settings, as templates are.
 	"POST " + handoffsPath:                       Requires(auth.Write),

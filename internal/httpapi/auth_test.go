@@ -101,6 +101,8 @@ func fill(pattern, account string) string {
 			return account
 		case "channel":
 			return "sms"
+		case "$": // the end of the path, not a parameter
+			return ""
 		default:
 			return "no-such-" + strings.ToLower(name)
 		}
@@ -152,7 +154,9 @@ func TestAccessMatrix(t *testing.T) {
 			t.Errorf("%s requires %q, which this test has no expectation for", name, access.Permission)
 			continue
 		}
-		if rt.Method != http.MethodGet && access.Permission == auth.Read {
+		// LivePerson's filtered analytics is a read that LivePerson has sent by POST.
+		readByPost := rt.Method == http.MethodPost && rt.Pattern == "/api/account/{accountId}/app/{app}/analytics/{$}"
+		if rt.Method != http.MethodGet && access.Permission == auth.Read && !readByPost {
 			t.Errorf("%s changes things but requires only read: support could use it", name)
 		}
 		scoped := strings.Contains(rt.Pattern, "{accountId}")

@@ -124,6 +124,10 @@ var lpRoutes = map[string]bool{
 	"GET " + lpHandoffsPath:                                               true,
 	"GET " + lpChannelHandoffsPath:                                        true,
 	"POST " + appTokenPath:                                                true,
+	"GET " + lpAnalyticsPath:                                              true,
+	"POST " + lpAnalyticsPath:                                             true,
+	"GET " + lpCampaignAnalyticsPath:                                      true,
+	"GET " + lpCampaignPagePath:                                           true,
 }
 
 // IsLivePersonRoute reports whether the route of method and pattern

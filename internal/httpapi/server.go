@@ -131,6 +131,9 @@ type Server struct {
 	// Analytics answers the analytics routes, which answer 404 while it is
 	// unset.
 	Analytics Analytics
+	// Counters serve LivePerson's Outbound Reporting routes, which answer
+	// 404 while it is unset.
+	Counters Counters
 	// Conversations and Broadcasts serve the conversations replies open
 	// and the provider broadcast campaigns that route them; their routes
 	// answer 404 while unset.
@@ -234,6 +237,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, phoneOperatorRoutes()...)
 	rs = append(rs, eventSubscriptionRoutes()...)
 	rs = append(rs, analyticsRoutes()...)
+	rs = append(rs, lpReportRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
 	rs = append(rs, s.voiceWebhookRoutes()...)
 	rs = append(rs, webRoutes()...)

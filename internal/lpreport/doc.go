@@ -1,0 +1,40 @@
+// Package lpreport answers LivePerson's Outbound Reporting API over
+// Parley's own lifecycle counters, so that a client written for
+// LivePerson's reporting host only changes the host.
+//
+// What LivePerson documents, and what this package follows:
+//
+//   - Account analytics: GET …/api/account/{accountId}/app/{app}/analytics/
+//     with app "prmsg" (Proactive Messaging) or "c2m" (Connect to
+//     Messaging), and POST on the same path whose JSON body filters by
+//     "channels", "skills", "handoffids" and "source" (all optional). Both
+//     require attemptedStartTime and attemptedEndTime in the query, epoch
+//     milliseconds; the interval may not exceed 60 days.
+//   - Campaign analytics: GET …/app/prmsg/campaigns/{proactiveCampaignId}/analytics/.
+//   - The answer is {"requestMetadata": {accountId, app, attemptedStartTime,
+//     attemptedEndTime, filters}, "analytics": [rows]}, one row per
+//     channel, skill and transactionday (a UTC day written MM-DD-YYYY),
+//     counting attempted, eligible, skipped, sent, failed, delivered, read,
+//     conversationscreated and conversationsclosed. Channels are spelled
+//     "sms", "wa" and "inapp".
+//   - Errors are {code, message} (LivePerson adds a requestTraceId) with
+//     400 for a bad request, 401 for a missing or bad bearer token (an
+//     AppJWT from the account's client credentials), 429 and 500.
+//   - The transaction API (POST …/app/{app}/transactions/?v=2.0, body
+//     offset, limit ≤ 5000, filters channels, skills, messagestatus,
+//     transactionids; interval ≤ 24 hours) answers one row per recipient
+//     with its lifecycle times.
+//
+// Parley serves the account analytics (GET and POST), the campaign
+// analytics and the campaign report (paged by offset and limit, which
+// LivePerson's page object implies but does not document). The handoffids
+// and source filters are echoed but do not narrow the rows: the counters
+// are kept per campaign, skill and channel only. The transaction API is
+// not served yet: it needs recipients indexed by attempted time.
+//
+// Where LivePerson is silent Parley chooses the same way: unknown body
+// fields and query parameters are refused naming them, and counts are the
+// first time each recipient reached each step (a redelivered status counts
+// once). Unlike LivePerson, whose data is up to 20 minutes late, a step is
+// counted as it happens.
+package lpreport

@@ -1,0 +1,240 @@
+package lpreport
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// Apps are the reporting apps LivePerson names in the path.
+var Apps = []string{"prmsg", "c2m"}
+
+// Limits LivePerson documents.
+const (
+	// MaxAnalyticsWindow is the longest attempted interval of an
+	// analytics request.
+	MaxAnalyticsWindow = 60 * 24 * time.Hour
+	// MaxTransactionsWindow is the longest of a transactions request.
+	MaxTransactionsWindow = 24 * time.Hour
+	// MaxBody bounds a request body.
+	MaxBody = 64 << 10
+	// maxFilterValues bounds each filter list.
+	maxFilterValues = 1000
+)
+
+// lpChannels maps LivePerson's channel names to Parley's.
+var lpChannels = map[string]parley.Channel{"sms": parley.ChannelSMS, "wa": parley.ChannelWhatsApp, "inapp": parley.ChannelInApp}
+
+// LPChannel is Parley's channel c as LivePerson spells it.
+func LPChannel(c parley.Channel) string {
+	for name, pc := range lpChannels {
+		if pc == c {
+			return name
+		}
+	}
+	return string(c)
+}
+
+// CheckApp refuses an app that is not prmsg or c2m.
+func CheckApp(app string) error {
+	if !slices.Contains(Apps, app) {
+		return parley.FieldErrorf("app", "app %q is not one of prmsg, c2m", app)
+	}
+	return nil
+}
+
+// Window is the attempted interval of a request, [Start, End).
+type Window struct {
+	Start, End time.Time
+}
+
+// Millis are the window's bounds in epoch milliseconds.
+func (w Window) Millis() (int64, int64) { return w.Start.UnixMilli(), w.End.UnixMilli() }
+
+// ParseWindow reads attemptedStartTime and attemptedEndTime (epoch
+// milliseconds) from q, refusing other parameters except those in extra.
+// When required is false and both are absent, def is the window.
+func ParseWindow(q url.Values, max time.Duration, required bool, def Window, extra ...string) (Window, error) {
+	for name, vs := range q {
+		if name != "attemptedStartTime" && name != "attemptedEndTime" && !slices.Contains(extra, name) {
+			return Window{}, parley.FieldErrorf(name, "unknown query parameter %s", name)
+		}
+		if len(vs) > 1 {
+			return Window{}, parley.FieldErrorf(name, "%s is given more than once", name)
+		}
+	}
+	s, e := q.Get("attemptedStartTime"), q.Get("attemptedEndTime")
+	if !required && s == "" && e == "" {
+		return def, nil
+	}
+	start, err := millis("attemptedStartTime", s)
+	if err != nil {
+		return Window{}, err
+	}
+	end, err := millis("attemptedEndTime", e)
+	if err != nil {
+		return Window{}, err
+	}
+	switch {
+	case !end.After(start):
+		return Window{}, parley.FieldErrorf("attemptedEndTime", "attemptedEndTime must be after attemptedStartTime")
+	case end.Sub(start) > max:
+		return Window{}, parley.FieldErrorf("attemptedEndTime", "the interval may not exceed %s", days(max))
+	}
+	return Window{start, end}, nil
+}
+
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 && d > 24*time.Hour {
+		return strconv.Itoa(int(d/(24*time.Hour))) + " days"
+	}
+	return strconv.Itoa(int(d/time.Hour)) + " hours"
+}
+
+func millis(name, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, parley.FieldErrorf(name, "%s is required (epoch milliseconds)", name)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > 253402300799999 {
+		return time.Time{}, parley.FieldErrorf(name, "%s must be epoch milliseconds, not %q", name, v)
+	}
+	return time.UnixMilli(n).UTC(), nil
+}
+
+// Filters are an analytics request's body filters.
+type Filters struct {
+	Channels   []string `json:"channels,omitempty"`
+	Skills     []string `json:"skills,omitempty"`
+	HandoffIDs []string `json:"handoffids,omitempty"`
+	Source     []string `json:"source,omitempty"`
+}
+
+// ParseFilters reads an analytics body; an empty body filters nothing.
+func ParseFilters(body []byte) (Filters, error) {
+	var f Filters
+	if len(bytes.TrimSpace(body)) == 0 {
+		return f, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) && ute.Field != "" {
+			return Filters{}, parley.FieldErrorf(ute.Field, "%s must be a list of strings", ute.Field)
+		}
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			name = strings.Trim(name, `"`)
+			return Filters{}, parley.FieldErrorf(name, "unknown field %s", name)
+		}
+		return Filters{}, parley.Errorf(parley.EINVALID, "the body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return Filters{}, parley.Errorf(parley.EINVALID, "the body holds more than one JSON value")
+	}
+	for name, list := range map[string][]string{"channels": f.Channels, "skills": f.Skills, "handoffids": f.HandoffIDs, "source": f.Source} {
+		if len(list) > maxFilterValues {
+			return Filters{}, parley.FieldErrorf(name, "%s may list at most %d values", name, maxFilterValues)
+		}
+	}
+	for _, c := range f.Channels {
+		if _, ok := lpChannels[strings.ToLower(c)]; !ok {
+			return Filters{}, parley.FieldErrorf("channels", "channel %q is not one of sms, wa, inapp", c)
+		}
+	}
+	return f, nil
+}
+
+// Query is the counter query of an analytics request.
+func (f Filters) Query(accountID, campaignID string, w Window) parley.CountQuery {
+	q := parley.CountQuery{AccountID: accountID, From: w.Start, To: w.End, Skills: f.Skills}
+	if campaignID != "" {
+		q.CampaignIDs = []string{campaignID}
+	}
+	for _, c := range f.Channels {
+		q.Channels = append(q.Channels, lpChannels[strings.ToLower(c)])
+	}
+	return q
+}
+
+// Row is one analytics row: one channel, skill and UTC day.
+type Row struct {
+	Channel              string `json:"channel"`
+	Skill                string `json:"skill"`
+	TransactionDay       string `json:"transactionday"`
+	Attempted            int64  `json:"attempted"`
+	Eligible             int64  `json:"eligible"`
+	Skipped              int64  `json:"skipped"`
+	Sent                 int64  `json:"sent"`
+	Failed               int64  `json:"failed"`
+	Delivered            int64  `json:"delivered"`
+	Read                 int64  `json:"read"`
+	ConversationsCreated int64  `json:"conversationscreated"`
+	ConversationsClosed  int64  `json:"conversationsclosed"`
+}
+
+// DayLayout is how LivePerson writes a transactionday.
+const DayLayout = "01-02-2006"
+
+// Rows sums hourly counter rows by channel, skill and UTC day, in day,
+// channel, skill order.
+func Rows(rows []parley.CountRow) []Row {
+	type key struct {
+		day            time.Time
+		channel, skill string
+	}
+	sums := map[key]*parley.CountRow{}
+	var keys []key
+	for _, r := range rows {
+		h := r.Hour.UTC()
+		k := key{time.Date(h.Year(), h.Month(), h.Day(), 0, 0, 0, 0, time.UTC), LPChannel(r.Channel), r.Skill}
+		if sums[k] == nil {
+			sums[k] = &parley.CountRow{}
+			keys = append(keys, k)
+		}
+		sums[k].Merge(r)
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := a.day.Compare(b.day); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.channel, b.channel); c != 0 {
+			return c
+		}
+		return strings.Compare(a.skill, b.skill)
+	})
+	out := make([]Row, 0, len(keys))
+	for _, k := range keys {
+		c := sums[k].Counts
+		out = append(out, Row{
+			Channel: k.channel, Skill: k.skill, TransactionDay: k.day.Format(DayLayout),
+			Attempted: c[parley.StepAttempted], Eligible: c[parley.StepEligible], Skipped: c[parley.StepSkipped],
+			Sent: c[parley.StepSent], Failed: c[parley.StepFailed], Delivered: c[parley.StepDelivered],
+			Read: c[parley.StepRead], ConversationsCreated: c[parley.StepConversationCreated],
+			ConversationsClosed: c[parley.StepConversationClosed],
+		})
+	}
+	return out
+}
+
+// Metadata echoes a request, as LivePerson's requestMetadata does.
+type Metadata struct {
+	AccountID          string   `json:"accountId"`
+	App                string   `json:"app"`
+	AttemptedStartTime int64    `json:"attemptedStartTime"`
+	AttemptedEndTime   int64    `json:"attemptedEndTime"`
+	Filters            *Filters `json:"filters,omitempty"`
+}
+
+// Analytics is an analytics answer.
+type Analytics struct {
+	RequestMetadata Metadata `json:"requestMetadata"`
+	Analytics       []Row    `json:"analytics"`
+}
