@@ -2,6 +2,8 @@
 import { call, setCSRF } from "/assets/api.js";
 import { landing } from "/assets/landing.js";
 import { wizard } from "/assets/wizard.js";
+import { campaign } from "/assets/campaign.js";
+import { analytics } from "/assets/analytics.js";
 import { el, clear } from "/assets/dom.js";
 
 const main = document.getElementById("main");
@@ -87,15 +89,17 @@ async function start() {
   await route();
 }
 
-// The pages, by location hash ("#new-campaign"); the landing page for any
+// The pages, by the location hash's first part ("#new-campaign",
+// "#campaign/<id>" opens campaign with ["<id>"]); the landing page for any
 // other.
-const routes = { "new-campaign": wizard };
+const routes = { "new-campaign": wizard, campaign, analytics };
 let current = null;
 
 async function route() {
   if (!current) return;
-  const page = routes[location.hash.slice(1)] || landing;
-  await page(main, current);
+  const [name, ...rest] = location.hash.slice(1).split("/").map(decodeURIComponent);
+  const page = Object.hasOwn(routes, name) ? routes[name] : landing;
+  await page(main, current, rest);
 }
 window.addEventListener("hashchange", () => { route(); main.focus(); });
 

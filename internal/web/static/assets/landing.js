@@ -40,6 +40,7 @@ export async function landing(main, session) {
   const canWrite = session.permissions && session.permissions.includes("write");
   main.append(el("div", { class: "head" },
     el("h1", {}, "Campaigns"),
+    el("a", { class: "button ghost", href: "#analytics", id: "open-analytics" }, "Analytics"),
     canWrite ? el("a", { class: "button", href: "#new-campaign", id: "new-campaign" }, "New campaign") : null,
     exportMenu(session.account)));
   const section = el("section", { class: "card", "aria-labelledby": "recent-title" },
@@ -62,7 +63,7 @@ export async function landing(main, session) {
     return;
   }
   const rows = list.campaigns.map((c) => el("tr", {},
-    el("td", { class: "title" }, c.name),
+    el("td", { class: "title" }, el("a", { href: `#campaign/${encodeURIComponent(c.id)}` }, c.name)),
     el("td", { "data-label": "Channel" }, channelName(c.channel)),
     el("td", { class: "num", "data-label": "Recipients" }, Number(c.recipients).toLocaleString()),
     el("td", { "data-label": "Launch" }, date(c.launchAt || c.createdAt)),
