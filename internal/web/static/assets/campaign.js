@@ -25,14 +25,15 @@ function recipients(account, id) {
   const note = el("p", { class: "hint", id: "r-note" });
   const section = el("div", {},
     el("div", { class: "actions" }, el("label", { for: "r-status", class: "inline" }, "Status", filter), prev, next, where),
-    el("table", { class: "recipients" },
+    el("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Recipients table" }, el("table", { class: "recipients" },
       el("caption", {}, `Recipients, ${PAGE} a page`),
       el("thead", {}, el("tr", {}, ...["Recipient", "Number", "Status", "Detail", "Updated"].map((h) => el("th", { scope: "col" }, h)))),
-      body),
+      body)),
     note);
   // cursors[i] is the cursor of page i (page 0 has none).
-  let cursors = [""], page = 0;
+  let cursors = [""], page = 0, seq = 0;
   async function load() {
+    const mine = ++seq; // a later load wins over an earlier one still under way
     const q = new URLSearchParams({ limit: String(PAGE) });
     if (cursors[page]) q.set("cursor", cursors[page]);
     if (filter.value) q.set("status", filter.value);
@@ -41,10 +42,12 @@ function recipients(account, id) {
     try {
       data = await call("GET", accountPath(account, `/campaign/${encodeURIComponent(id)}/conversations?${q}`));
     } catch (err) {
+      if (mine !== seq) return;
       note.className = "error";
       note.textContent = `The recipients could not be loaded: ${err.message}`;
       return;
     }
+    if (mine !== seq) return;
     const rows = data.conversations || [];
     clear(body);
     body.append(...rows.map((r) => el("tr", {},
@@ -166,7 +169,10 @@ export async function campaign(main, session, rest = []) {
   async function poll() {
     timer = 0;
     if (!here()) return;
+    const was = badge.textContent;
     const c = await refresh();
+    // The recipients' page follows too while sending, and once more as it ends.
+    if (c && was && (live.has(c.status) || was !== c.status)) list.load();
     if (c && live.has(c.status) && here()) timer = setTimeout(poll, POLL_MS);
   }
 
@@ -189,7 +195,6 @@ export async function campaign(main, session, rest = []) {
     }
     stop();
     await poll();
-    list.load();
   }
   pause.addEventListener("click", () => control("pause"));
   resume.addEventListener("click", () => control("resume"));
