@@ -42,8 +42,8 @@ function figure(id, title, chart, data) {
 // picks the color: 1…4), each bar labelled with its name and value.
 export function bars(title, items) {
   const id = `chart-${++nextId}`;
-  const max = niceMax(Math.max(...items.map((b) => b.value || 0)));
-  const W = 480, left = 130, right = 60, row = 34, top = 8, H = top + items.length * row + 24;
+  const max = niceMax(Math.max(4, ...items.map((b) => b.value || 0))); // at least 4: whole-number ticks
+  const W = 360, left = 110, right = 44, row = 34, top = 8, H = top + items.length * row + 24;
   const plot = W - left - right;
   const g = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": `${id}-title`, class: "bars" });
   for (let i = 0; i <= 4; i++) {
@@ -65,7 +65,7 @@ export function bars(title, items) {
 // [{key, label, series}], one group per day (or hour), with a legend.
 export function timeline(title, buckets, series, bucketLabel) {
   const id = `chart-${++nextId}`;
-  const max = niceMax(Math.max(0, ...buckets.flatMap((b) => series.map((s) => b[s.key] || 0))));
+  const max = niceMax(Math.max(4, ...buckets.flatMap((b) => series.map((s) => b[s.key] || 0))));
   const W = 720, left = 48, right = 12, top = 10, bottom = 40, H = 260;
   const plot = W - left - right, height = H - top - bottom;
   const g = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": `${id}-title`, class: "timeline" });
@@ -92,5 +92,7 @@ export function timeline(title, buckets, series, bucketLabel) {
     ...series.map((s) => el("li", {}, el("span", { class: `swatch s${s.series}` }), s.label)));
   const data = table(title, ["When", ...series.map((s) => s.label)],
     buckets.map((b) => [bucketLabel(b), ...series.map((s) => b[s.key] || 0)]));
-  return figure(id, title, el("div", {}, g, legend), data);
+  // On a phone the chart keeps a readable size and scrolls sideways.
+  const scroller = el("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": `${title}, scrolls sideways` }, g);
+  return figure(id, title, el("div", {}, scroller, legend), data);
 }
