@@ -1,10 +1,8 @@
 // The webtool's entry point: the session, the theme, and the pages.
 import { call, setCSRF } from "/assets/api.js";
 import { landing } from "/assets/landing.js";
-import { wizard } from "/assets/wizard.js";
-import { campaign } from "/assets/campaign.js";
-import { analytics } from "/assets/analytics.js";
 import { el, clear } from "/assets/dom.js";
+import { nav, route } from "/assets/pages.js";
 
 const main = document.getElementById("main");
 
@@ -78,6 +76,8 @@ async function start() {
   }
   setCSRF(session.csrfToken);
   if (!session.signedIn) {
+    signedIn = null;
+    document.querySelector("nav.nav")?.remove();
     who.textContent = "";
     signout.hidden = true;
     signIn(session);
@@ -85,23 +85,29 @@ async function start() {
   }
   who.textContent = `${session.account} · ${session.role}`;
   signout.hidden = false;
-  current = session;
-  await route();
+  signedIn = session;
+  await show();
 }
 
-// The pages, by the location hash's first part ("#new-campaign",
-// "#campaign/<id>" opens campaign with ["<id>"]); the landing page for any
-// other.
-const routes = { "new-campaign": wizard, campaign, analytics };
-let current = null;
-
-async function route() {
-  if (!current) return;
-  const [name, ...rest] = location.hash.slice(1).split("/").map(decodeURIComponent);
-  const page = Object.hasOwn(routes, name) ? routes[name] : landing;
-  await page(main, current, rest);
+// signedIn is the signed-in session; show renders the page the hash names.
+let signedIn = null;
+async function show() {
+  const session = signedIn;
+  const old = document.querySelector("nav.nav");
+  if (old) old.remove();
+  if (!session) return;
+  if (!(session.permissions || []).includes("read")) {
+    clear(main);
+    main.append(el("h1", {}, "No access"),
+      el("p", { role: "alert" }, `The ${session.role} role has no access to the webtool: ask an admin for the campaign manager or support role.`));
+    return;
+  }
+  const { name, rest, page } = route(location.hash);
+  main.before(nav(session, page ? name : ""));
+  if (page) await page(main, session, rest);
+  else await landing(main, session);
 }
-window.addEventListener("hashchange", () => { route(); main.focus(); });
+window.addEventListener("hashchange", () => { show(); main.focus(); });
 
 document.getElementById("signout").addEventListener("click", async () => {
   try { await call("POST", "/auth/logout"); } finally { await start(); }

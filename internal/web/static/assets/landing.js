@@ -40,7 +40,6 @@ export async function landing(main, session) {
   const canWrite = session.permissions && session.permissions.includes("write");
   main.append(el("div", { class: "head" },
     el("h1", {}, "Campaigns"),
-    el("a", { class: "button ghost", href: "#analytics", id: "open-analytics" }, "Analytics"),
     canWrite ? el("a", { class: "button", href: "#new-campaign", id: "new-campaign" }, "New campaign") : null,
     exportMenu(session.account)));
   const section = el("section", { class: "card", "aria-labelledby": "recent-title" },
