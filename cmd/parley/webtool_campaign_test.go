@@ -74,7 +74,11 @@ func TestWebtoolCampaignDetail(t *testing.T) {
 		return n
 	}
 	w.WaitJS(`document.querySelectorAll("table.recipients tbody tr").length === 50`)
-	firstID := func() string { return w.Text("table.recipients tbody tr td") }
+	firstID := func() string { // read at once: a refresh may replace the rows
+		var id string
+		w.Eval(`document.querySelector("table.recipients tbody td")?.textContent || ""`, &id)
+		return id
+	}
 	first := firstID()
 	w.click("r-next")
 	w.WaitJS(`document.getElementById("r-page").textContent === "Page 2"`)
