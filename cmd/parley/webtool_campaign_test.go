@@ -31,15 +31,11 @@ func (w *webtool) click(id string) {
 // an hour after the server's now, and returns its id.
 func scheduledCampaign(t *testing.T, s *server, numbers ...string) string {
 	t.Helper()
-	var consumers []string
-	for _, n := range numbers {
-		consumers = append(consumers, `{"consumerContent":{"sms":"`+n+`"}}`)
-	}
 	var created httpapi.CreateCampaignResponse
 	s.post(t, "/api/v2/account/demo/campaign", `{"campaignName":"later","skill":"renewals","templateId":"1234567890",
 	  "outboundNumber":"+12025550100","consent":true,"message":"Your plan renews soon.",
 	  "startTime":"`+s.clock.Now().Add(time.Hour).UTC().Format(time.RFC3339)+`",
-	  "consumers":[`+strings.Join(consumers, ",")+`]}`, http.StatusAccepted, &created)
+	  "consumers":`+smsConsumers(numbers)+`}`, http.StatusAccepted, &created)
 	return *created.ProactiveCampaignID
 }
 
