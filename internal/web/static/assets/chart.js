@@ -14,13 +14,15 @@ function svg(tag, attrs = {}, ...children) {
 
 const fmt = (n) => Number(n || 0).toLocaleString();
 
-// niceMax rounds a maximum up to 1, 2 or 5 times a power of ten, so the
-// axis' ticks are round numbers.
+// niceMax is the top of an axis with four ticks at least max: four times a
+// round whole step (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten).
 export function niceMax(max) {
-  if (!(max > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 2, 5, 10]) if (m * p >= max) return m * p;
-  return 10 * p;
+  const raw = Math.max(1, max / 4);
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
+    if (m * p >= raw && Number.isInteger(m * p)) return 4 * m * p;
+  }
+  return 40 * p;
 }
 
 function table(caption, head, rows) {
@@ -42,7 +44,7 @@ function figure(id, title, chart, data) {
 // picks the color: 1…4), each bar labelled with its name and value.
 export function bars(title, items) {
   const id = `chart-${++nextId}`;
-  const max = niceMax(Math.max(4, ...items.map((b) => b.value || 0))); // at least 4: whole-number ticks
+  const max = niceMax(Math.max(...items.map((b) => b.value || 0)));
   const W = 360, left = 110, right = 44, row = 34, top = 8, H = top + items.length * row + 24;
   const plot = W - left - right;
   const g = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": `${id}-title`, class: "bars" });
@@ -65,7 +67,7 @@ export function bars(title, items) {
 // [{key, label, series}], one group per day (or hour), with a legend.
 export function timeline(title, buckets, series, bucketLabel) {
   const id = `chart-${++nextId}`;
-  const max = niceMax(Math.max(4, ...buckets.flatMap((b) => series.map((s) => b[s.key] || 0))));
+  const max = niceMax(Math.max(0, ...buckets.flatMap((b) => series.map((s) => b[s.key] || 0))));
   const W = 720, left = 48, right = 12, top = 10, bottom = 40, H = 260;
   const plot = W - left - right, height = H - top - bottom;
   const g = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": `${id}-title`, class: "timeline" });
