@@ -89,7 +89,7 @@ func runServer(ctx context.Context, cfg config.Config, ln net.Listener, log *slo
 		wg.Go(func() {
 			every(ctx, time.Second, func() {
 				if err := a.FoldLifecycle(ctx); err != nil {
-					log.Warn("the table's stream was not folded into the analytics counters; it is read again", "err", err)
+					log.Warn("lifecycle events were not published (or the stream not folded into the analytics counters); they are handed again", "err", err)
 				}
 			})
 		})

@@ -124,8 +124,10 @@ type App struct {
 
 	log     *slog.Logger
 	closers []func() error
-	// lifecycle folds the table's stream into the counters on an
-	// emulator, where no lifecycle function runs; nil otherwise.
+	// lifecycle runs the lifecycle feed where no lifecycle function does:
+	// on the embedded store it publishes the events its outbox holds; on
+	// an emulator's DynamoDB it folds the table's stream (see FoldStream).
+	// Nil on AWS.
 	lifecycle func(ctx context.Context) error
 }
 
@@ -224,6 +226,9 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 		Conversations:  a.Replies, Broadcasts: a.Replies, VoiceCalls: a.Dialer,
 		Idempotency: a.Store, Clock: clock,
 		Analytics: &analytics.Service{Counters: a.Store, Accounts: a.Store, Campaigns: a.Store, Clock: clock},
+	}
+	if a.Dialer != nil {
+		a.API.PhoneOperators = a.Dialer
 	}
 	a.wireEvents(clock, log)
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}
@@ -348,6 +353,14 @@ func (a *App) openEmbedded(ctx context.Context, cfg config.Config, log *slog.Log
 	}
 	a.Store, a.Outbox = s, s
 	a.closers = append(a.closers, s.Close)
+	a.lifecycle = func(ctx context.Context) error {
+		for {
+			n, err := s.PublishEvents(ctx, eventBatch, a.publishEvents)
+			if err != nil || n < eventBatch {
+				return err
+			}
+		}
+	}
 	q, err := queueembedded.Open(filepath.Join(cfg.DataDir, "queue.db"), queueembedded.Options{MaxReceiveCount: MaxReceiveCount})
 	if err != nil {
 		return err

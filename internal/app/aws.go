@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -83,7 +82,7 @@ func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
 		if _, err := reader.Records(ctx); err != nil {
 			return fmt.Errorf("read the stream of table %s on %s: %w", cfg.Table, cfg.AWSEndpoint, err)
 		}
-		a.lifecycle = func(ctx context.Context) error { return reader.Fold(ctx, table, time.Now()) }
+		a.lifecycle = func(ctx context.Context) error { return reader.Fold(ctx, a.FoldStream) }
 	}
 	a.Queue = sqs.New(sq, queueURL, dlqURL)
 	a.pacer = func(c parley.Clock) ratelimit.Backend { return rldynamo.New(db, cfg.Table, c) }
@@ -135,12 +134,13 @@ func secretsSealer(ctx context.Context, cfg config.Config, awsCfg aws.Config) (p
 	return kms.New(client, keyID, kms.Options{}), nil
 }
 
-// FoldsLifecycle reports whether FoldLifecycle has work: on an emulator's
-// DynamoDB, whose stream no lifecycle function reads.
+// FoldsLifecycle reports whether FoldLifecycle has work: on the embedded
+// store and on an emulator's DynamoDB, where no lifecycle function runs.
 func (a *App) FoldsLifecycle() bool { return a.lifecycle != nil }
 
-// FoldLifecycle folds what the table's stream recorded since the last call
-// into the analytics counters, as the lifecycle function does on AWS.
+// FoldLifecycle publishes the lifecycle events committed since the last
+// call and, on an emulator's DynamoDB, folds the table's stream into the
+// analytics counters, as the lifecycle function does on AWS.
 func (a *App) FoldLifecycle(ctx context.Context) error {
 	if a.lifecycle == nil {
 		return nil

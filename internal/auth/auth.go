@@ -85,10 +85,14 @@ const (
 	// in full in recipient listings and downloads; a role that reads
 	// without it sees them masked (+1555****567).
 	ViewNumbers Permission = "view_numbers"
+	// TakeCalls is a telephone campaign operator's: setting their own
+	// state (online, offline), ending their own wrap-up and listing their
+	// own sessions. It reveals no one else's.
+	TakeCalls Permission = "take_calls"
 )
 
 // Permissions lists every permission.
-var Permissions = []Permission{Read, Write, ManageKeys, Operate, ManageConnector, ViewNumbers}
+var Permissions = []Permission{Read, Write, ManageKeys, Operate, ManageConnector, ViewNumbers, TakeCalls}
 
 // grants is the role → permission table. It follows the seeds' tables
 // (Proactive Messaging and Connect to Messaging user guides): campaign
@@ -98,12 +102,14 @@ var Permissions = []Permission{Read, Write, ManageKeys, Operate, ManageConnector
 // (across every tenant) are for operators, who have no tenant's permissions.
 // Consumers' numbers are shown in full to those who create campaigns and
 // upload the numbers (admins, campaign managers); support views them masked.
+// Agents take the calls of telephone campaigns: they act on their own
+// operator state and sessions, nothing else.
 var grants = map[Role][]Permission{
 	RoleOperator:        {Operate},
 	RoleAdmin:           {Read, Write, ManageKeys, ManageConnector, ViewNumbers},
 	RoleCampaignManager: {Read, Write, ViewNumbers},
 	RoleSupport:         {Read},
-	RoleAgent:           nil,
+	RoleAgent:           {TakeCalls},
 	RoleAgentManager:    nil,
 }
 

@@ -20,7 +20,7 @@ func TestRoleTable(t *testing.T) {
 		auth.RoleOperator:        {auth.Operate: true},
 		auth.RoleCampaignManager: {auth.Read: true, auth.Write: true, auth.ViewNumbers: true},
 		auth.RoleSupport:         {auth.Read: true},
-		auth.RoleAgent:           {},
+		auth.RoleAgent:           {auth.TakeCalls: true},
 		auth.RoleAgentManager:    {},
 	}
 	if len(want) != len(auth.Roles) {

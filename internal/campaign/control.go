@@ -39,7 +39,7 @@ func (s *Service) Cancel(ctx context.Context, accountID, campaignID string) (par
 // setState moves a campaign from one of from to to; a campaign already in
 // to is left as it is.
 func (s *Service) setState(ctx context.Context, accountID, campaignID string, from, to parley.CampaignState, alsoFrom ...parley.CampaignState) (parley.Campaign, error) {
-	c, err := s.Store.SetCampaignState(ctx, accountID, campaignID, append([]parley.CampaignState{from}, alsoFrom...), to)
+	c, err := s.Store.SetCampaignState(ctx, accountID, campaignID, append([]parley.CampaignState{from}, alsoFrom...), to, s.Clock.Now())
 	if parley.ErrorCode(err) == parley.ECONFLICT && c.State == to {
 		return c, nil
 	}

@@ -55,11 +55,17 @@ type Call struct {
 	EndedAt    time.Time  `json:"endedAt,omitzero"`
 	Operator   string     `json:"operator,omitempty"`
 	Abandoned  bool       `json:"abandoned"`
+	// Misdetected is set on a call hung up on as a machine that was found
+	// to be a live person: it counts as a live answer, abandoned.
+	Misdetected bool `json:"misdetected,omitempty"`
 	// Result is what the operator recorded at wrap-up; WrappedAt is when
 	// their wrap-up ended (the session is then complete).
 	Result    string    `json:"result,omitempty"`
 	WrappedAt time.Time `json:"wrappedAt,omitzero"`
-	Rev       int       `json:"rev"`
+	// Params are the session's parameters: the answers to the campaign's
+	// call script.
+	Params map[string]string `json:"params,omitempty"`
+	Rev    int               `json:"rev"`
 }
 
 // Line returns the call as the pacer sees a call in flight; ok is false
@@ -95,5 +101,27 @@ type Agent struct {
 	// CallID is the provider id of the call they are on or wrapping up.
 	CallID     string `json:"callId,omitempty"`
 	CampaignID string `json:"campaignId,omitempty"`
-	Rev        int    `json:"rev"`
+	// Offer is, in preview mode, the contact offered to the operator: they
+	// are Busy with it from the offer until their wrap-up ends.
+	Offer *Offer `json:"offer,omitempty"`
+	Rev   int    `json:"rev"`
+}
+
+// Offer is a contact of a preview campaign offered to an operator. Once
+// they accept it, its call is placed BCW later.
+type Offer struct {
+	CampaignID string    `json:"campaignId"`
+	ContactID  string    `json:"contactId"`
+	Phone      string    `json:"phone"`
+	OfferedAt  time.Time `json:"offeredAt"`
+	AcceptedAt time.Time `json:"acceptedAt,omitzero"`
+}
+
+// DialAt is when the call of an accepted offer is placed: BCW after its
+// acceptance. ok is false while it is not accepted.
+func (o Offer) DialAt(bcw time.Duration) (t time.Time, ok bool) {
+	if o.AcceptedAt.IsZero() {
+		return time.Time{}, false
+	}
+	return o.AcceptedAt.Add(bcw), true
 }

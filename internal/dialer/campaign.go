@@ -89,7 +89,9 @@ type Campaign struct {
 	// zero when the lockout is off.
 	DropLockout time.Duration `json:"dropLockout"`
 	Rules       []Rule        `json:"rules,omitempty"`
-	State       CampaignState `json:"state"`
+	// Script is the call script its operators fill in, if any.
+	Script *Script       `json:"script,omitempty"`
+	State  CampaignState `json:"state"`
 	// ClonedFrom is the campaign this one was created from, if any.
 	ClonedFrom string    `json:"clonedFrom,omitempty"`
 	CreatedAt  time.Time `json:"createdAt"`
@@ -145,6 +147,7 @@ type Draft struct {
 	MaxAttempts   *int     `json:"maxAttempts,omitempty"`
 	DropLockout   *Lockout `json:"dropLockout,omitempty"`
 	Rules         []Rule   `json:"rules,omitempty"`
+	Script        *Script  `json:"script,omitempty"`
 }
 
 // Source selects the campaign's contacts.
@@ -173,7 +176,7 @@ func NewCampaign(accountID, id string, d Draft, now time.Time) (Campaign, error)
 		AccountID: accountID, ID: id, Name: strings.TrimSpace(d.Name), Mode: d.Mode,
 		OperatorGroup: strings.TrimSpace(d.OperatorGroup), Goal: cmp.Or(d.Goal, GoalAllProcessed),
 		FilterID: d.Contacts.FilterID, PhoneField: cmp.Or(d.Contacts.PhoneField, DefaultPhoneField),
-		Hours: window.Default, MaxAttempts: DefaultMaxAttempts, Rules: d.Rules,
+		Hours: window.Default, MaxAttempts: DefaultMaxAttempts, Rules: d.Rules, Script: d.Script,
 		State: CampaignActive, CreatedAt: now,
 	}
 	switch n := utf8.RuneCountInString(c.Name); {
@@ -231,6 +234,9 @@ func NewCampaign(accountID, id string, d Draft, now time.Time) (Campaign, error)
 		if err := c.Rules[i].validate(fmt.Sprintf("rules[%d]", i)); err != nil {
 			return Campaign{}, err
 		}
+	}
+	if err := c.Script.validate("script"); err != nil {
+		return Campaign{}, err
 	}
 	return c, nil
 }

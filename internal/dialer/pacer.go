@@ -253,6 +253,17 @@ func (s *State) RecordLive(at time.Time, abandoned bool, lossShare float64) {
 	slot.Abandoned += lost
 }
 
+// RecordMisdetected records a call the detector hung up on as a machine
+// that was found to be a live person: one more live answer, abandoned, on
+// top of the estimated detector losses (a conservative count).
+func (s *State) RecordMisdetected(at time.Time) {
+	s.Live++
+	s.Abandoned++
+	slot := s.slot(at)
+	slot.Live++
+	slot.Abandoned++
+}
+
 func (s *State) slot(at time.Time) *Slot {
 	start := at.Unix() / slotSeconds
 	slot := &s.Hour[start%int64(len(s.Hour))]

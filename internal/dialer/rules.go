@@ -141,6 +141,9 @@ type Entry struct {
 	Params        map[string]string `json:"params,omitempty"`
 	// CallID is the provider id of the call in progress.
 	CallID string `json:"callId,omitempty"`
+	// OfferedTo is, in preview mode, the operator the entry is offered to
+	// (until its call ends, or they skip it).
+	OfferedTo string `json:"offeredTo,omitempty"`
 	// ClaimedAt is when the entry was claimed for its current call.
 	ClaimedAt time.Time `json:"claimedAt,omitzero"`
 	// Rev is the entry's revision: each change is written on the condition

@@ -380,7 +380,7 @@ func TestPausedAndCancelledCampaigns(t *testing.T) {
 	ctx := context.Background()
 	vis := &visibilityLog{}
 	w.d.Queue = vis
-	if _, err := w.store.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StatePaused); err != nil {
+	if _, err := w.store.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StatePaused, w.d.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.d.Handle(ctx, w.job(0)); !errors.Is(err, dispatch.ErrRetry) || len(vis.timeouts) != 1 || vis.timeouts[0] != dispatch.PausedRecheck {
@@ -389,7 +389,7 @@ func TestPausedAndCancelledCampaigns(t *testing.T) {
 	if r := w.recipient(t, 0); r.Status != parley.StatusQueued || r.Attempts != 0 {
 		t.Errorf("a paused campaign's recipient was touched: %+v", r)
 	}
-	if _, err := w.store.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StatePaused}, parley.StateCancelled); err != nil {
+	if _, err := w.store.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StatePaused}, parley.StateCancelled, w.d.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.d.Handle(ctx, w.job(1)); err != nil {
@@ -509,7 +509,7 @@ func TestPausedJobsGoBackAsFreshMessages(t *testing.T) {
 	ctx := context.Background()
 	requeued := &sentJobs{}
 	w.d.Requeue = requeued
-	if _, err := w.store.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StatePaused); err != nil {
+	if _, err := w.store.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StatePaused, w.d.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	m := w.job(0)

@@ -145,9 +145,9 @@ func runStop(tb testing.TB, action string) stopRun {
 		var err error
 		switch action {
 		case "pause":
-			_, err = s.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StatePaused)
+			_, err = s.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StatePaused, time.Now())
 		case "cancel":
-			_, err = s.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StateCancelled)
+			_, err = s.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StateCancelled, time.Now())
 		case "opt-out":
 			consent.optOutAll()
 		}

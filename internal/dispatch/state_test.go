@@ -23,7 +23,7 @@ func TestStateCacheExpiresOnAStoppedClock(t *testing.T) {
 	if err := w.d.Handle(ctx, w.job(0)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.store.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StatePaused); err != nil {
+	if _, err := w.store.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive}, parley.StatePaused, w.d.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(2 * w.d.StateTTL) // real time passes; the world's clock does not

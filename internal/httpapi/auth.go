@@ -204,6 +204,25 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST " + phoneCampaignPath + "/contacts":  Requires(auth.Write),
 	"GET " + phoneCampaignPath + "/contacts":   Requires(auth.Read),
 	"GET " + phoneCampaignPath + "/stats":      Requires(auth.Read),
+	"GET " + contactTimelinePath:               Requires(auth.Read),
+
+	// Operators of telephone campaigns: managers put operators into the
+	// groups campaigns route to, support views them and every session;
+	// an operator (agent) sets only their own state, ends only their own
+	// wrap-up and sees only their own sessions ("me" is their token's).
+	"GET " + phoneOperatorsPath:                     Requires(auth.Read),
+	"GET " + phoneGroupsPath:                        Requires(auth.Read),
+	"GET " + phoneGroupPath:                         Requires(auth.Read),
+	"PUT " + phoneGroupMemberPath:                   Requires(auth.Write),
+	"DELETE " + phoneGroupMemberPath:                Requires(auth.Write),
+	"GET " + phoneSessionsPath:                      Requires(auth.Read),
+	"POST " + misdetectedPath:                       Requires(auth.Write),
+	"GET " + phoneOperatorMePath:                    Requires(auth.TakeCalls),
+	"PUT " + phoneOperatorMePath + "/state":         Requires(auth.TakeCalls),
+	"POST " + phoneOperatorMePath + "/wrap-up":      Requires(auth.TakeCalls),
+	"POST " + phoneOperatorMePath + "/offer/accept": Requires(auth.TakeCalls),
+	"POST " + phoneOperatorMePath + "/offer/skip":   Requires(auth.TakeCalls),
+	"GET " + phoneOperatorMePath + "/sessions":      Requires(auth.TakeCalls),
 
 	// Event subscriptions: settings, so admins and campaign managers
 	// change and test them and support views them (secrets are never

@@ -120,6 +120,7 @@ func TestAccessMatrix(t *testing.T) {
 		auth.Read:       {auth.RoleAdmin, auth.RoleCampaignManager, auth.RoleSupport},
 		auth.Write:      {auth.RoleAdmin, auth.RoleCampaignManager},
 		auth.ManageKeys: {auth.RoleAdmin},
+		auth.TakeCalls:  {auth.RoleAgent},
 		auth.Operate:    {}, // an operator token alone: TestOperatorRoutesRefuseTenants
 	}
 	expired, _ := (&auth.Tokens{Keys: w.tokens.Keys, Issuer: "parley", Audience: "parley-api",

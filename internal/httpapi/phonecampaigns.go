@@ -22,12 +22,15 @@ type PhoneCampaigns interface {
 	AddContacts(ctx context.Context, accountID, id string, contactIDs []string) ([]phonecampaign.Added, error)
 	Entries(ctx context.Context, accountID, id, cursor string, limit int) (phonecampaign.EntryPage, error)
 	Stats(ctx context.Context, accountID, id string) (phonecampaign.Stats, error)
+	ContactCalls(ctx context.Context, accountID, contactID string) ([]dialer.Call, error)
 }
 
 // The telephone campaign routes.
 const (
 	phoneCampaignsPath = "/api/v2/account/{accountId}/phone-campaigns"
 	phoneCampaignPath  = phoneCampaignsPath + "/{campaignId}"
+	// contactTimelinePath is a directory contact's timeline.
+	contactTimelinePath = contactPath + "/timeline"
 )
 
 func phoneCampaignRoutes() []Route {
@@ -42,6 +45,7 @@ func phoneCampaignRoutes() []Route {
 		{http.MethodPost, phoneCampaignPath + "/contacts", needPhoneCampaigns((*Server).addPhoneCampaignContacts)},
 		{http.MethodGet, phoneCampaignPath + "/contacts", needPhoneCampaigns((*Server).phoneCampaignEntries)},
 		{http.MethodGet, phoneCampaignPath + "/stats", needPhoneCampaigns((*Server).phoneCampaignStats)},
+		{http.MethodGet, contactTimelinePath, needPhoneCampaigns((*Server).contactTimeline)},
 	}
 }
 
@@ -65,6 +69,7 @@ type PhoneCampaignResponse struct {
 	MaxAttempts   int             `json:"maxAttempts"`
 	DropLockout   dialer.Lockout  `json:"dropLockout"`
 	Rules         []dialer.Rule   `json:"rules"`
+	Script        *dialer.Script  `json:"script,omitempty"`
 	State         string          `json:"state"`
 	ClonedFrom    string          `json:"clonedFrom,omitempty"`
 	CreatedAt     string          `json:"createdAt"`
@@ -97,14 +102,37 @@ type PhoneCampaignEntry struct {
 // PhoneCampaignStats are a campaign's statistics.
 type PhoneCampaignStats struct {
 	dialer.Counts
+	AbandonRate float64             `json:"abandonRate"`
+	Calls       PhoneCallCounts     `json:"calls"`
+	Operators   PhoneOperatorCounts `json:"operators"`
+}
+
+// PhoneCallCounts count a campaign's calls.
+type PhoneCallCounts struct {
+	Placed      int     `json:"placed"`
+	Live        int     `json:"live"`
+	Machine     int     `json:"machine"`
+	Bridged     int     `json:"bridged"`
+	Abandoned   int     `json:"abandoned"`
+	InFlight    int     `json:"inFlight"`
 	AbandonRate float64 `json:"abandonRate"`
+	TalkSeconds float64 `json:"talkSeconds"`
+}
+
+// PhoneOperatorCounts are the campaign's group's operators by state now.
+type PhoneOperatorCounts struct {
+	Online    int     `json:"online"`
+	Busy      int     `json:"busy"`
+	WrapUp    int     `json:"wrapUp"`
+	Offline   int     `json:"offline"`
+	Occupancy float64 `json:"occupancy"`
 }
 
 func phoneCampaignResponse(c dialer.Campaign) PhoneCampaignResponse {
 	out := PhoneCampaignResponse{
 		ID: c.ID, Name: c.Name, Mode: string(c.Mode), OperatorGroup: c.OperatorGroup, Goal: string(c.Goal),
 		Contacts: dialer.Source{FilterID: c.FilterID, PhoneField: c.PhoneField}, CallingHours: hours(c.Hours),
-		CallerIDs: c.CallerIDs, MaxAttempts: c.MaxAttempts, Rules: c.Rules, State: string(c.State), ClonedFrom: c.ClonedFrom,
+		CallerIDs: c.CallerIDs, MaxAttempts: c.MaxAttempts, Rules: c.Rules, Script: c.Script, State: string(c.State), ClonedFrom: c.ClonedFrom,
 		CreatedAt: timestamp(c.CreatedAt),
 	}
 	switch c.Mode {
@@ -290,5 +318,33 @@ func (s *Server) phoneCampaignStats(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, PhoneCampaignStats{Counts: st.Counts, AbandonRate: st.AbandonRate})
+	c, o := st.Calls, st.Operators
+	writeJSON(w, http.StatusOK, PhoneCampaignStats{Counts: st.Counts, AbandonRate: st.AbandonRate,
+		Calls: PhoneCallCounts{Placed: c.Placed, Live: c.Live, Machine: c.Machine, Bridged: c.Bridged, Abandoned: c.Abandoned,
+			InFlight: c.InFlight, AbandonRate: c.CallAbandonRate, TalkSeconds: c.TalkSeconds},
+		Operators: PhoneOperatorCounts{Online: o.Online, Busy: o.Busy, WrapUp: o.WrapUp, Offline: o.Offline, Occupancy: o.Occupancy}})
+}
+
+// TimelineItem is one thing Parley did with a contact: a call of a
+// telephone campaign (kind "call", with the call's session fields).
+type TimelineItem struct {
+	Kind string `json:"kind"`
+	At   string `json:"at"`
+	PhoneSessionResponse
+	Answer    string `json:"answer,omitempty"`
+	Abandoned bool   `json:"abandoned"`
+}
+
+func (s *Server) contactTimeline(w http.ResponseWriter, r *http.Request) {
+	calls, err := s.PhoneCampaigns.ContactCalls(r.Context(), r.PathValue("accountId"), r.PathValue("contactId"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]TimelineItem, len(calls))
+	for i, c := range calls {
+		out[i] = TimelineItem{Kind: "call", At: timestamp(c.PlacedAt), PhoneSessionResponse: phoneSessionResponse(c),
+			Answer: string(c.Answer), Abandoned: c.Abandoned}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }

@@ -1,12 +1,14 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phonecampaign"
@@ -40,6 +42,16 @@ func TestPhoneCampaignRoutes(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"pickupRate"`) {
 		t.Errorf("bad pickup rate: %d %s", resp.StatusCode, data)
 	}
+	resp, data = w.do(t, "POST", base, `{"name":"Bad","mode":"preview","operatorGroup":"sales","callerIds":["+12025550100"],
+	  "script":{"items":[{"kind":"radio","name":"a","label":"A"}]}}`)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"script.items[0].kind"`) {
+		t.Errorf("bad script: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "POST", base, `{"name":"Scripted","mode":"preview","operatorGroup":"sales","callerIds":["+12025550100"],
+	  "script":{"items":[{"kind":"choice","name":"plan","label":"Which plan?","options":["basic","plus"]}]}}`)
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(data), `"script":{"items":[{"kind":"choice","name":"plan"`) {
+		t.Errorf("scripted: %d %s", resp.StatusCode, data)
+	}
 	resp, data = w.do(t, "POST", base, `{"name":"Bad","mode":"preview","operatorGroup":"sales","callerIds":["+12025550100"],"bcw":3}`)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"field":"bcw"`) {
 		t.Errorf("unknown field: %d %s", resp.StatusCode, data)
@@ -63,11 +75,42 @@ func TestPhoneCampaignRoutes(t *testing.T) {
 		t.Errorf("entries: %d %s", resp.StatusCode, data)
 	}
 	resp, data = w.do(t, "GET", base+"/"+c.ID+"/stats", "")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"waiting":2`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"waiting":2`) ||
+		!strings.Contains(string(data), `"calls":{"placed":0,`) || !strings.Contains(string(data), `"operators":{"online":0,`) {
 		t.Errorf("stats: %d %s", resp.StatusCode, data)
 	}
+	var entries struct {
+		Contacts []httpapi.PhoneCampaignEntry `json:"contacts"`
+	}
+	if err := json.Unmarshal(getOK(t, w, base+"/"+c.ID+"/contacts"), &entries); err != nil || len(entries.Contacts) == 0 {
+		t.Fatalf("entries: %v", err)
+	}
+	kid := entries.Contacts[0].ContactID
+	if _, err := w.store.CreatePhoneCall(context.Background(), dialer.Call{ProviderID: "CA1", AccountID: "acct1", CampaignID: c.ID, ContactID: kid,
+		Attempt: 1, Status: dialer.CallEnded, Answer: dialer.AnswerHuman, Abandoned: true, PlacedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	resp, data = w.do(t, "GET", "/api/v2/account/acct1/contacts/"+kid+"/timeline", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"kind":"call"`) || !strings.Contains(string(data), `"callId":"CA1"`) ||
+		!strings.Contains(string(data), `"abandoned":true`) {
+		t.Errorf("timeline: %d %s", resp.StatusCode, data)
+	}
+	resp, data = w.do(t, "GET", "/api/v2/account/acct1/contacts/nope/timeline", "")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("timeline of no contact: %d %s", resp.StatusCode, data)
+	}
 	resp, data = w.do(t, "GET", base, "")
-	if resp.StatusCode != http.StatusOK || strings.Count(string(data), `"operatorGroup"`) != 2 {
+	if resp.StatusCode != http.StatusOK || strings.Count(string(data), `"operatorGroup"`) != 3 {
 		t.Errorf("list: %d %s", resp.StatusCode, data)
 	}
+}
+
+// getOK answers the body of a GET that must succeed.
+func getOK(t *testing.T, w *world, path string) []byte {
+	t.Helper()
+	resp, data := w.do(t, "GET", path, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, data)
+	}
+	return data
 }

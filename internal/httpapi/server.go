@@ -122,6 +122,9 @@ type Server struct {
 	// PhoneCampaigns keeps telephone campaigns; their routes answer 404
 	// while unset.
 	PhoneCampaigns PhoneCampaigns
+	// PhoneOperators runs the operators of telephone campaigns; their
+	// routes answer 404 without it.
+	PhoneOperators PhoneOperators
 	// EventSubscriptions keeps the webhook endpoints lifecycle events are
 	// pushed to; their routes answer 404 while unset.
 	EventSubscriptions EventSubscriptions
@@ -228,6 +231,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, conversationRoutes()...)
 	rs = append(rs, contactRoutes()...)
 	rs = append(rs, phoneCampaignRoutes()...)
+	rs = append(rs, phoneOperatorRoutes()...)
 	rs = append(rs, eventSubscriptionRoutes()...)
 	rs = append(rs, analyticsRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)

@@ -71,6 +71,8 @@ type Campaign struct {
 	// LaunchAt is the campaign's first allowed send: the earliest DueAt of
 	// its recipients when it was accepted.
 	LaunchAt time.Time `json:"launchAt,omitzero"`
+	// StateChangedAt is when State last changed; zero while it never has.
+	StateChangedAt time.Time `json:"stateChangedAt,omitzero"`
 	// CompletedAt is when every recipient was found final (nothing more
 	// will be sent); zero until then.
 	CompletedAt time.Time `json:"completedAt,omitzero"`

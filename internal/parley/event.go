@@ -1,6 +1,12 @@
 package parley
 
-import "time"
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+)
 
 // EventType names a lifecycle event: what happened to a message, a
 // consumer, a conversation or a campaign.
@@ -51,4 +57,75 @@ type Event struct {
 	Status       string `json:"status,omitempty"`
 	ErrorCode    string `json:"errorCode,omitempty"`
 	ErrorMessage string `json:"errorMessage,omitempty"`
+}
+
+// stepEvents names the event each lifecycle step publishes; the steps of
+// intake (attempted, eligible) and a cancel publish none.
+var stepEvents = [NumSteps]EventType{
+	StepSent: EventSent, StepDelivered: EventDelivered, StepRead: EventRead, StepFailed: EventFailed,
+	StepSkipped: EventSkipped, StepResponded: EventReplied, StepOptedOut: EventOptedOut,
+	StepConversationCreated: EventConversationCreated, StepConversationClosed: EventConversationClosed,
+}
+
+// Events lists the lifecycle events of a recipient's change from before to
+// after: one per step newly stamped that publishes one, at its stamp, in
+// step order. An event's ID depends only on the recipient and the step, so
+// the same change seen again yields the same events.
+func Events(before, after Recipient) []Event {
+	var out []Event
+	for _, s := range after.Timeline.Reached(before.Timeline) {
+		typ := stepEvents[s]
+		if typ == "" {
+			continue
+		}
+		ev := Event{
+			ID: stepEventID(after.Ref(), s), Type: typ, AccountID: after.AccountID, At: after.Timeline.At(s),
+			CampaignID: after.CampaignID, RecipientID: after.ID, Channel: after.Channel, Skill: after.Skill,
+			Consumer: cmp.Or(after.Phone, after.ConsumerID), ProviderMessageID: after.ProviderMessageID,
+			Status: string(after.Status),
+		}
+		if s == StepFailed || s == StepSkipped {
+			ev.ErrorCode = after.ErrorMessage // a recipient's error is a code (see ErrorSource)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+// stepEventID is the id of the event of step s of the recipient ref.
+func stepEventID(ref Ref, s Step) string {
+	return eventID(ref.AccountID, ref.CampaignID, ref.RecipientID, s.String())
+}
+
+// eventID derives an event's id from what identifies its change.
+func eventID(parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x1f")))
+	return "evt_" + hex.EncodeToString(sum[:16])
+}
+
+// Campaign statuses a campaign.state_changed event reports besides
+// StatePaused and StateCancelled.
+const (
+	// CampaignResumed: a paused campaign is active again.
+	CampaignResumed = "ACTIVE"
+)
+
+// CampaignEvents lists the campaign.state_changed events of a campaign's
+// change from before to after: a pause, a resume (ACTIVE) or a cancel, at
+// its StateChangedAt, and its completion (COMPLETED), at its CompletedAt.
+// An event's ID depends only on the campaign, the status and its time, so
+// the same change seen again yields the same events.
+func CampaignEvents(before, after Campaign) []Event {
+	var out []Event
+	add := func(status string, at time.Time) {
+		out = append(out, Event{ID: eventID(after.AccountID, after.ID, status, at.UTC().Format(time.RFC3339Nano)), Type: EventCampaignStateChanged, AccountID: after.AccountID,
+			At: at, CampaignID: after.ID, Channel: after.Channel, Skill: after.Skill, Status: status})
+	}
+	if after.State != before.State && !after.StateChangedAt.IsZero() {
+		add(cmp.Or(string(after.State), CampaignResumed), after.StateChangedAt)
+	}
+	if before.CompletedAt.IsZero() && !after.CompletedAt.IsZero() {
+		add(CampaignCompleted, after.CompletedAt)
+	}
+	return out
 }

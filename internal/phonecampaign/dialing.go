@@ -254,6 +254,11 @@ func (d *Dialer) Pace(ctx context.Context, j PaceJob) error {
 		}
 		return err
 	}
+	if r.c.Mode == dialer.ModePreview {
+		if err := d.previewRound(ctx, r, callable, now); err != nil {
+			return err
+		}
+	}
 	placed := len(r.calls)
 	for _, e := range callable {
 		if dec.Dial == 0 {
@@ -344,7 +349,8 @@ func (d *Dialer) sweep(ctx context.Context, r round, now time.Time) error {
 		}
 	}
 	for _, e := range r.entries {
-		if e.Status == dialer.EntryInProgress && e.CallID == "" && now.Sub(e.ClaimedAt) >= StaleClaim {
+		// An offered entry waits for its operator, however long they read.
+		if e.Status == dialer.EntryInProgress && e.CallID == "" && e.OfferedTo == "" && now.Sub(e.ClaimedAt) >= StaleClaim {
 			if err := d.afterCall(ctx, r.c, e, "", dialer.CallOutcome{At: now}); err != nil {
 				return err
 			}
@@ -362,7 +368,7 @@ func (d *Dialer) afterCall(ctx context.Context, c dialer.Campaign, e dialer.Entr
 			return nil
 		}
 		next := c.AfterCall(e, o)
-		next.CallID, next.ClaimedAt = "", time.Time{}
+		next.CallID, next.ClaimedAt, next.OfferedTo = "", time.Time{}, ""
 		_, err := d.Store.ReplaceEntry(ctx, c.AccountID, c.ID, next)
 		if parley.ErrorCode(err) != parley.ECONFLICT {
 			return err
@@ -445,8 +451,12 @@ func (d *Dialer) Answered(ctx context.Context, ev Event) error {
 		}
 		c.Answer, c.AnsweredAt = ev.Answer, ev.At
 		c.Status = dialer.CallWaiting
-		if ev.Answer == dialer.AnswerMachine {
+		switch {
+		case ev.Answer == dialer.AnswerMachine:
 			c.Status, c.EndedAt = dialer.CallEnded, ev.At
+		case c.Operator != "":
+			// A preview call is its operator's: they are waiting for it.
+			c.Status, c.BridgedAt = dialer.CallBridged, ev.At
 		}
 		return true
 	})
@@ -460,10 +470,21 @@ func (d *Dialer) Answered(ctx context.Context, ev Event) error {
 		if err := d.finish(ctx, c, call, dialer.CallOutcome{At: ev.At}); err != nil {
 			return err
 		}
+		if call.Operator != "" {
+			if err := d.releaseOffer(ctx, c.AccountID, call.Operator, c.ID, call.ProviderID, ev.At); err != nil {
+				return err
+			}
+		}
 		return d.learn(ctx, c, func(s *dialer.State) { s.RecordOutcome(false, ev.At.Sub(call.PlacedAt)) })
 	}
 	if err := d.learn(ctx, c, func(s *dialer.State) { s.RecordOutcome(true, ev.At.Sub(call.PlacedAt)) }); err != nil {
 		return err
+	}
+	if call.Status == dialer.CallBridged {
+		if err := d.Voice.Bridge(ctx, call, call.Operator); err != nil {
+			d.log().WarnContext(ctx, "bridging a call failed", "call", call.ProviderID, "operator", call.Operator, "err", err)
+		}
+		return nil
 	}
 	if err := d.Jobs.Grace(ctx, GraceJob{AccountID: c.AccountID, CampaignID: c.ID, ProviderID: call.ProviderID}, dialer.Grace); err != nil {
 		return err
@@ -590,7 +611,7 @@ func (d *Dialer) releaseAgent(ctx context.Context, accountID, agentID, providerI
 		if a.CallID != providerID {
 			return false
 		}
-		a.State, a.Since, a.CallID, a.CampaignID = dialer.Online, now, "", ""
+		a.State, a.Since, a.CallID, a.CampaignID, a.Offer = dialer.Online, now, "", "", nil
 		if a.Leaving {
 			a.State, a.Leaving = dialer.Offline, false
 		}
@@ -684,6 +705,11 @@ func (d *Dialer) Ended(ctx context.Context, ev Event, talk time.Duration) error 
 		if err := d.finish(ctx, c, call, dialer.CallOutcome{At: ev.At}); err != nil {
 			return err
 		}
+		if call.Operator != "" {
+			if err := d.releaseOffer(ctx, c.AccountID, call.Operator, c.ID, call.ProviderID, ev.At); err != nil {
+				return err
+			}
+		}
 		return d.learn(ctx, c, func(s *dialer.State) { s.RecordOutcome(false, ev.At.Sub(call.PlacedAt)) })
 	case dialer.CallWaiting:
 		if err := d.finish(ctx, c, call, dialer.CallOutcome{At: ev.At, Abandoned: true}); err != nil {
@@ -705,6 +731,12 @@ func (d *Dialer) Ended(ctx context.Context, ev Event, talk time.Duration) error 
 // contact's next call, and the operator is Online again (Offline when they
 // asked to leave).
 func (d *Dialer) WrapUp(ctx context.Context, accountID, agentID, result string) (dialer.Call, error) {
+	return d.CompleteSession(ctx, accountID, agentID, result, nil)
+}
+
+// CompleteSession is WrapUp with the operator's answers to the campaign's
+// call script, kept as the session's parameters.
+func (d *Dialer) CompleteSession(ctx context.Context, accountID, agentID, result string, answers map[string]string) (dialer.Call, error) {
 	a, err := d.agent(ctx, accountID, agentID)
 	if err != nil {
 		return dialer.Call{}, err
@@ -712,19 +744,23 @@ func (d *Dialer) WrapUp(ctx context.Context, accountID, agentID, result string) 
 	if a.State != dialer.WrapUp || a.CallID == "" {
 		return dialer.Call{}, parley.Errorf(parley.ECONFLICT, "operator %s is %s, not wrapping up a call", agentID, a.State)
 	}
+	c, err := d.Store.PhoneCampaign(ctx, accountID, a.CampaignID)
+	if err != nil {
+		return dialer.Call{}, err
+	}
+	params, err := c.Script.Answers(answers)
+	if err != nil {
+		return dialer.Call{}, err
+	}
 	now := d.Clock.Now()
 	wrapStart := a.Since
 	call, changed, err := d.changeCall(ctx, accountID, a.CampaignID, a.CallID, func(c *dialer.Call) bool {
 		if !c.WrappedAt.IsZero() {
 			return false
 		}
-		c.Result, c.WrappedAt = result, now
+		c.Result, c.WrappedAt, c.Params = result, now, params
 		return true
 	})
-	if err != nil {
-		return dialer.Call{}, err
-	}
-	c, err := d.Store.PhoneCampaign(ctx, accountID, call.CampaignID)
 	if err != nil {
 		return dialer.Call{}, err
 	}
@@ -753,20 +789,21 @@ func (d *Dialer) SetState(ctx context.Context, accountID, agentID, group string,
 	if state != dialer.Online && state != dialer.Offline {
 		return dialer.Agent{}, parley.FieldErrorf("state", "%q is not a state an operator sets; use online or offline (busy and wrap_up follow the calls)", state)
 	}
-	now := d.Clock.Now()
-	for range maxConflicts {
-		a, err := d.agent(ctx, accountID, agentID)
-		switch {
-		case parley.ErrorCode(err) == parley.ENOTFOUND:
-			a = dialer.Agent{AccountID: accountID, ID: agentID, Operator: dialer.Operator{State: dialer.Offline, Since: now}}
-		case err != nil:
-			return dialer.Agent{}, err
+	if state == dialer.Offline {
+		// An offer not accepted yet goes back to the campaign.
+		if a, err := d.agent(ctx, accountID, agentID); err == nil && a.Offer != nil && a.Offer.AcceptedAt.IsZero() {
+			if _, err := d.Skip(ctx, accountID, agentID); err != nil {
+				return dialer.Agent{}, err
+			}
 		}
+	}
+	now := d.Clock.Now()
+	out, err := d.putAgent(ctx, accountID, agentID, func(a *dialer.Agent) (bool, error) {
 		if group != "" {
 			a.Group = group
 		}
 		if a.Group == "" {
-			return dialer.Agent{}, parley.FieldErrorf("group", "name the operator group to take calls for")
+			return false, parley.FieldErrorf("group", "name the operator group to take calls for")
 		}
 		switch {
 		case a.State == dialer.Busy || a.State == dialer.WrapUp:
@@ -774,21 +811,12 @@ func (d *Dialer) SetState(ctx context.Context, accountID, agentID, group string,
 		case a.State != state:
 			a.State, a.Since = state, now
 		}
-		out, err := d.Store.PutPhoneAgent(ctx, a)
-		if parley.ErrorCode(err) == parley.ECONFLICT {
-			continue
-		}
-		if err != nil {
-			return dialer.Agent{}, err
-		}
-		if out.State == dialer.Online {
-			if err := d.bridgeGroup(ctx, accountID, out.Group); err != nil {
-				return out, err
-			}
-		}
-		return out, nil
+		return true, nil
+	})
+	if err != nil || out.State != dialer.Online {
+		return out, err
 	}
-	return dialer.Agent{}, parley.Errorf(parley.ECONFLICT, "operator %s keeps changing", agentID)
+	return out, d.bridgeGroup(ctx, accountID, out.Group)
 }
 
 // bridgeGroup offers a newly free operator the calls waiting in the active

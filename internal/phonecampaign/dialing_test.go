@@ -259,10 +259,14 @@ func mustAgents(t *testing.T, s *embedded.Store) []dialer.Agent {
 	return as
 }
 
-// recordingVoice counts what the runtime asks of the gateway.
+// recordingVoice counts what the runtime asks of the gateway: the calls
+// placed, the bridges ("call>operator") and the ends ("hangup call",
+// "abandon call").
 type recordingVoice struct {
-	mu     sync.Mutex
-	placed []phonecampaign.PlaceCall
+	mu      sync.Mutex
+	placed  []phonecampaign.PlaceCall
+	bridged []string
+	ended   []string
 }
 
 func (v *recordingVoice) PlaceCall(ctx context.Context, p phonecampaign.PlaceCall) (string, error) {
@@ -271,9 +275,38 @@ func (v *recordingVoice) PlaceCall(ctx context.Context, p phonecampaign.PlaceCal
 	v.placed = append(v.placed, p)
 	return fmt.Sprintf("CA%d", len(v.placed)), nil
 }
-func (v *recordingVoice) Bridge(ctx context.Context, c dialer.Call, op string) error { return nil }
-func (v *recordingVoice) Abandon(ctx context.Context, c dialer.Call) error           { return nil }
-func (v *recordingVoice) Hangup(ctx context.Context, c dialer.Call) error            { return nil }
+func (v *recordingVoice) Bridge(ctx context.Context, c dialer.Call, op string) error {
+	return v.record(&v.bridged, c.ProviderID+">"+op)
+}
+func (v *recordingVoice) Abandon(ctx context.Context, c dialer.Call) error {
+	return v.record(&v.ended, "abandon "+c.ProviderID)
+}
+func (v *recordingVoice) Hangup(ctx context.Context, c dialer.Call) error {
+	return v.record(&v.ended, "hangup "+c.ProviderID)
+}
+
+func (v *recordingVoice) record(to *[]string, s string) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	*to = append(*to, s)
+	return nil
+}
+
+// paceNow runs the pace job of campaignID on its stored version, times
+// times (a redelivery finds its version stale).
+func paceNow(t *testing.T, s *embedded.Store, d *phonecampaign.Dialer, campaignID string, times int) {
+	t.Helper()
+	ctx := context.Background()
+	_, v, err := s.PacerState(ctx, "a1", campaignID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range times {
+		if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: campaignID, Version: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
 
 // progressiveOnRecorder is a progressive campaign, calling all day, over a
 // directory of n contacts, dialled through a recordingVoice.
@@ -414,16 +447,7 @@ func TestSilentCallEndsAsFailed(t *testing.T) {
 	if _, err := d.SetState(ctx, "a1", "op0", "g", dialer.Online); err != nil {
 		t.Fatal(err)
 	}
-	pace := func() {
-		t.Helper()
-		_, v, err := s.PacerState(ctx, "a1", c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: c.ID, Version: v}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	pace := func() { t.Helper(); paceNow(t, s, d, c.ID, 1) }
 	pace()
 	if len(voice.placed) != 1 {
 		t.Fatalf("placed %d calls, want 1", len(voice.placed))

@@ -9,6 +9,7 @@ package phonecampaign
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -300,16 +301,40 @@ func (s *Service) Entries(ctx context.Context, accountID, id, cursor string, lim
 	return p, nil
 }
 
-// Stats are a campaign's statistics from its entries: where its contacts
-// stand, and the abandoned share of the last calls that reached a person.
+// Stats are a campaign's statistics: where its contacts stand (from its
+// entries), what its calls did (from its calls), and how its operator group
+// is occupied now.
 type Stats struct {
 	dialer.Counts
+	// AbandonRate is the abandoned share of the contacts whose last call
+	// reached a person.
 	AbandonRate float64
+	Calls       CallCounts
+	Operators   OperatorCounts
 }
 
-// Stats counts a campaign's entries.
+// CallCounts count a campaign's calls. CallAbandonRate is the abandoned
+// share of the live-answered calls: the measure the rules on abandoned
+// calls (at most 3%) are about.
+type CallCounts struct {
+	Placed, Live, Machine, Bridged, Abandoned, InFlight int
+	CallAbandonRate                                     float64
+	// TalkSeconds is the time people talked to operators.
+	TalkSeconds float64
+}
+
+// OperatorCounts are the campaign's group's operators by state now, and
+// their occupancy: the share of those working (not offline) who are on a
+// call or wrapping one up.
+type OperatorCounts struct {
+	Online, Busy, WrapUp, Offline int
+	Occupancy                     float64
+}
+
+// Stats counts a campaign's entries and calls, and its group's operators.
 func (s *Service) Stats(ctx context.Context, accountID, id string) (Stats, error) {
-	if _, err := s.Store.PhoneCampaign(ctx, accountID, id); err != nil {
+	c, err := s.Store.PhoneCampaign(ctx, accountID, id)
+	if err != nil {
 		return Stats{}, err
 	}
 	var st Stats
@@ -329,5 +354,92 @@ func (s *Service) Stats(ctx context.Context, accountID, id string) (Stats, error
 	if reached := st.Connected + st.Abandoned; reached > 0 {
 		st.AbandonRate = float64(st.Abandoned) / float64(reached)
 	}
+	calls, err := s.Store.PhoneCalls(ctx, accountID, id)
+	if err != nil {
+		return Stats{}, err
+	}
+	st.Calls = countCalls(calls)
+	agents, err := s.Store.PhoneAgents(ctx, accountID)
+	if err != nil {
+		return Stats{}, err
+	}
+	st.Operators = countOperators(agents, c.OperatorGroup)
 	return st, nil
+}
+
+func countCalls(calls []dialer.Call) CallCounts {
+	var n CallCounts
+	for _, c := range calls {
+		n.Placed++
+		switch {
+		case c.Answer == dialer.AnswerHuman || c.Misdetected:
+			n.Live++
+		case c.Answer == dialer.AnswerMachine:
+			n.Machine++
+		}
+		if !c.BridgedAt.IsZero() {
+			n.Bridged++
+		}
+		if c.Abandoned {
+			n.Abandoned++
+		}
+		if c.Status != dialer.CallEnded {
+			n.InFlight++
+		}
+		n.TalkSeconds += c.Talk().Seconds()
+	}
+	if n.Live > 0 {
+		n.CallAbandonRate = float64(n.Abandoned) / float64(n.Live)
+	}
+	return n
+}
+
+func countOperators(agents []dialer.Agent, group string) OperatorCounts {
+	var n OperatorCounts
+	for _, a := range agents {
+		if a.Group != group {
+			continue
+		}
+		switch a.State {
+		case dialer.Online:
+			n.Online++
+		case dialer.Busy:
+			n.Busy++
+		case dialer.WrapUp:
+			n.WrapUp++
+		default:
+			n.Offline++
+		}
+	}
+	if working := n.Online + n.Busy + n.WrapUp; working > 0 {
+		n.Occupancy = float64(n.Busy+n.WrapUp) / float64(working)
+	}
+	return n
+}
+
+// ContactCalls lists every call Parley placed to a directory contact, in
+// every telephone campaign of the account, oldest first: the calls of the
+// contact's timeline.
+func (s *Service) ContactCalls(ctx context.Context, accountID, contactID string) ([]dialer.Call, error) {
+	if _, err := s.Store.Contact(ctx, accountID, contactID); err != nil {
+		return nil, err
+	}
+	cs, err := s.Store.PhoneCampaigns(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	out := []dialer.Call{}
+	for _, c := range cs {
+		calls, err := s.Store.PhoneCalls(ctx, accountID, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, call := range calls {
+			if call.ContactID == contactID {
+				out = append(out, call)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b dialer.Call) int { return a.PlacedAt.Compare(b.PlacedAt) })
+	return out, nil
 }

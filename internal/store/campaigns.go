@@ -21,7 +21,7 @@ type Campaigns interface {
 	// SetCampaignState moves a campaign to state to if its state is one of
 	// from, and returns it. It is ECONFLICT (with the stored campaign) when
 	// the state is not, ENOTFOUND when there is no such campaign.
-	SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error)
+	SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState, at time.Time) (parley.Campaign, error)
 	// PendingFanout lists campaigns whose recipients are not all queued yet.
 	PendingFanout(ctx context.Context) ([]parley.Campaign, error)
 	// ListCampaigns lists an account's campaigns newest first (by

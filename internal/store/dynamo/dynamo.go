@@ -326,8 +326,8 @@ func fannedOutUpdate(key item, n int, completes bool) *dynamodb.UpdateItemInput 
 
 // SetCampaignState implements store.Campaigns. A campaign stored before it had
 // a state is active.
-func (t *Table) SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error) {
-	values := item{":to": str(stateValue(to))}
+func (t *Table) SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState, at time.Time) (parley.Campaign, error) {
+	values := item{":to": str(stateValue(to)), ":at": timeValue(at.UTC())}
 	var in []string
 	for i, f := range from {
 		name := ":f" + strconv.Itoa(i)
@@ -344,7 +344,7 @@ func (t *Table) SetCampaignState(ctx context.Context, accountID, campaignID stri
 		cond += ")"
 	}
 	av, err := t.update(ctx, &dynamodb.UpdateItemInput{
-		Key: campaignKey(accountID, campaignID), UpdateExpression: aws.String("SET #state = :to"),
+		Key: campaignKey(accountID, campaignID), UpdateExpression: aws.String("SET #state = :to, stateChangedAt = :at"),
 		ConditionExpression: aws.String(cond), ExpressionAttributeNames: map[string]string{"#state": "state"},
 		ExpressionAttributeValues: values,
 	})

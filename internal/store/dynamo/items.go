@@ -245,6 +245,7 @@ type campaignItem struct {
 	CreatedBy      string        `dynamodbav:"createdBy,omitempty"`
 	LaunchAt       time.Time     `dynamodbav:"launchAt"`
 	CompletedAt    time.Time     `dynamodbav:"completedAt"`
+	StateChangedAt time.Time     `dynamodbav:"stateChangedAt"`
 	// CampaignsOf and CreatedKey place the campaign in IndexCampaigns;
 	// items written before the index have neither and are not listed.
 	CampaignsOf string `dynamodbav:"campaignsOf,omitempty"`
@@ -305,7 +306,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State), CallID: c.CallID,
 		Apps:      c.Apps,
 		Template:  (*templateJSON)(c.Template),
-		CreatedBy: c.CreatedBy, LaunchAt: c.LaunchAt, CompletedAt: c.CompletedAt,
+		CreatedBy: c.CreatedBy, LaunchAt: c.LaunchAt, CompletedAt: c.CompletedAt, StateChangedAt: c.StateChangedAt,
 		CampaignsOf: campaignsOf(c.AccountID), CreatedKey: createdKey(store.PositionOf(c)),
 	}
 	if !c.FanoutDone() {
@@ -322,7 +323,7 @@ func (it campaignItem) domain() parley.Campaign {
 		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State), CallID: it.CallID,
 		Apps:      it.Apps,
 		Template:  (*parley.WhatsAppTemplate)(it.Template),
-		CreatedBy: it.CreatedBy, LaunchAt: it.LaunchAt, CompletedAt: it.CompletedAt,
+		CreatedBy: it.CreatedBy, LaunchAt: it.LaunchAt, CompletedAt: it.CompletedAt, StateChangedAt: it.StateChangedAt,
 	}
 }
 

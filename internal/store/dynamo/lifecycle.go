@@ -285,6 +285,21 @@ func (t *Table) foldedCounter(ctx context.Context, k [2]string, add []parley.Cou
 // the intake steps of every entry, for a chunk that is new (a chunk that
 // intake writes again holds the same entries).
 func recordCounts(rec events.DynamoDBEventRecord) ([]parley.CountRow, error) {
+	ts, err := recordTransitions(rec)
+	var rows []parley.CountRow
+	for _, tr := range ts {
+		rows = append(rows, parley.Counts(tr.before, tr.after)...)
+	}
+	return rows, err
+}
+
+// transition is one recipient's change as a stream record shows it.
+type transition struct{ before, after parley.Recipient }
+
+// recordTransitions reads the recipient changes of one stream record: the
+// change of a recipient item, or every entry of a chunk that is new (from
+// no recipient at all).
+func recordTransitions(rec events.DynamoDBEventRecord) ([]transition, error) {
 	if rec.EventName == string(events.DynamoDBOperationTypeRemove) {
 		return nil, nil
 	}
@@ -310,11 +325,11 @@ func recordCounts(rec events.DynamoDBEventRecord) ([]parley.CountRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		var rows []parley.CountRow
+		ts := make([]transition, 0, len(es))
 		for _, e := range es {
-			rows = append(rows, parley.Counts(parley.Recipient{}, e.domain(accountID, campaignID))...)
+			ts = append(ts, transition{after: e.domain(accountID, campaignID)})
 		}
-		return rows, nil
+		return ts, nil
 	case strings.HasPrefix(sk.Value, recipientSK("")):
 		var it recipientItem
 		err := attributevalue.UnmarshalMap(newImage, &it)
@@ -340,9 +355,56 @@ func recordCounts(rec events.DynamoDBEventRecord) ([]parley.CountRow, error) {
 				before.Timeline.Stamp(s, after.Timeline.At(s))
 			}
 		}
-		return parley.Counts(before, after), nil
+		return []transition{{before, after}}, nil
 	}
 	return nil, nil
+}
+
+// StreamEvents lists the lifecycle events the records of a stream batch
+// show (see parley.Events), in the records' order. A batch the stream
+// delivers again yields the same events, ids included.
+func StreamEvents(records []events.DynamoDBEventRecord) ([]parley.Event, error) {
+	var out []parley.Event
+	for _, rec := range records {
+		ts, err := recordTransitions(rec)
+		if err != nil {
+			return nil, err
+		}
+		for _, tr := range ts {
+			out = append(out, parley.Events(tr.before, tr.after)...)
+		}
+		evs, err := campaignEvents(rec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, evs...)
+	}
+	return out, nil
+}
+
+// campaignEvents reads the campaign.state_changed events of one stream
+// record: none unless it changes a campaign's item (see
+// parley.CampaignEvents).
+func campaignEvents(rec events.DynamoDBEventRecord) ([]parley.Event, error) {
+	if rec.EventName == string(events.DynamoDBOperationTypeRemove) || len(rec.Change.OldImage) == 0 {
+		return nil, nil
+	}
+	if sk, ok := rec.Change.Keys["sk"]; !ok || sk.DataType() != events.DataTypeString || sk.String() != campaignSK {
+		return nil, nil
+	}
+	var cs [2]parley.Campaign
+	for i, img := range []map[string]events.DynamoDBAttributeValue{rec.Change.OldImage, rec.Change.NewImage} {
+		av, err := fromStreamImage(img)
+		if err != nil {
+			return nil, fmt.Errorf("stream record %s: %w", rec.EventID, err)
+		}
+		var it campaignItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, fmt.Errorf("stream record %s: %w", rec.EventID, err)
+		}
+		cs[i] = it.domain()
+	}
+	return parley.CampaignEvents(cs[0], cs[1]), nil
 }
 
 // splitCampaignPK reads the account and campaign ids of a campaign's pk.

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -92,11 +91,11 @@ func (s *StreamReader) unavailable(err error, op string) error {
 	return parley.Wrap(parley.EUNAVAILABLE, err, "dynamodb streams %s of %s", op, s.table)
 }
 
-// Fold folds the records written since the last call into t's counters,
-// as the lifecycle function does on AWS: a batch that fails to fold is
-// folded again, whole, by the next call, as Lambda retries a batch. Fold
+// Fold hands the records written since the last call to fold, as Lambda
+// hands a batch to the lifecycle function: a batch that fold fails is
+// handed again, whole, by the next call, as Lambda retries a batch. Fold
 // is for one caller at a time.
-func (s *StreamReader) Fold(ctx context.Context, t *Table, now time.Time) error {
+func (s *StreamReader) Fold(ctx context.Context, fold func(context.Context, []events.DynamoDBEventRecord) error) error {
 	if len(s.pending) == 0 {
 		recs, err := s.Records(ctx)
 		if err != nil {
@@ -107,7 +106,7 @@ func (s *StreamReader) Fold(ctx context.Context, t *Table, now time.Time) error 
 	if len(s.pending) == 0 {
 		return nil
 	}
-	if err := t.FoldStream(ctx, s.pending, now); err != nil {
+	if err := fold(ctx, s.pending); err != nil {
 		return err
 	}
 	s.pending = nil

@@ -116,7 +116,7 @@ func (s *Store) StampRecipient(ctx context.Context, ref parley.Ref, step parley.
 		if err := put(b, key, r); err != nil {
 			return err
 		}
-		return count(tx, parley.Counts(before, r))
+		return record(tx, transition{before, r})
 	})
 	if err != nil {
 		return parley.Recipient{}, false, err

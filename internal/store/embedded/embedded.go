@@ -225,7 +225,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parl
 			}
 		}
 		rb := tx.Bucket(bucketRecipients)
-		var rows []parley.CountRow
+		ts := make([]transition, 0, len(rs))
 		for _, r := range rs {
 			c.TakeIn(&r)
 			if err := put(rb, recipientKey(r.Ref()), r); err != nil {
@@ -234,9 +234,9 @@ func (s *Store) CreateCampaign(ctx context.Context, c parley.Campaign, rs []parl
 			if err := indexDue(tx, r, true); err != nil {
 				return err
 			}
-			rows = append(rows, parley.Counts(parley.Recipient{}, r)...)
+			ts = append(ts, transition{after: r})
 		}
-		return count(tx, parley.MergeRows(rows))
+		return record(tx, ts...)
 	})
 }
 
@@ -290,12 +290,14 @@ func (s *Store) SetFannedOut(ctx context.Context, accountID, campaignID string, 
 }
 
 // SetCampaignState implements store.Campaigns.
-func (s *Store) SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState) (parley.Campaign, error) {
+func (s *Store) SetCampaignState(ctx context.Context, accountID, campaignID string, from []parley.CampaignState, to parley.CampaignState, at time.Time) (parley.Campaign, error) {
 	return s.changeCampaign(accountID, campaignID, func(c *parley.Campaign) (bool, error) {
 		if !slices.Contains(from, c.State) {
 			return false, parley.Errorf(parley.ECONFLICT, "campaign %s is %s", campaignID, stateName(c.State))
 		}
-		c.State = to
+		if c.State != to {
+			c.State, c.StateChangedAt = to, at.UTC()
+		}
 		return true, nil
 	})
 }
@@ -316,11 +318,15 @@ func (s *Store) changeCampaign(accountID, campaignID string, change func(*parley
 			outcome = err
 			return nil
 		}
+		before := c
 		var write bool
 		if write, outcome = change(&c); !write {
 			return nil
 		}
-		return put(cb, key, c)
+		if err := put(cb, key, c); err != nil {
+			return err
+		}
+		return outbox(tx, parley.CampaignEvents(before, c)...)
 	})
 	if err != nil {
 		return parley.Campaign{}, err
@@ -412,7 +418,7 @@ func (s *Store) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 		if err := put(b, key, r); err != nil {
 			return err
 		}
-		return count(tx, parley.Counts(before, r))
+		return record(tx, transition{before, r})
 	})
 	if err != nil {
 		return parley.Recipient{}, err

@@ -121,22 +121,22 @@ func testCampaignState(t *testing.T, s store.Store) {
 	c, rs := Fixture("acct1", "camp1", 1)
 	create(t, s, c, rs)
 	active := []parley.CampaignState{parley.StateActive}
-	paused, err := s.SetCampaignState(ctx, "acct1", "camp1", active, parley.StatePaused)
+	paused, err := s.SetCampaignState(ctx, "acct1", "camp1", active, parley.StatePaused, t0)
 	if err != nil || paused.State != parley.StatePaused || paused.Name != c.Name {
 		t.Fatalf("pause: %+v, %v", paused, err)
 	}
-	cur, err := s.SetCampaignState(ctx, "acct1", "camp1", active, parley.StatePaused)
+	cur, err := s.SetCampaignState(ctx, "acct1", "camp1", active, parley.StatePaused, t0)
 	wantCode(t, err, parley.ECONFLICT)
 	if cur.State != parley.StatePaused {
 		t.Errorf("conflict returned state %q, want the stored PAUSED", cur.State)
 	}
-	cancelled, err := s.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive, parley.StatePaused}, parley.StateCancelled)
+	cancelled, err := s.SetCampaignState(ctx, "acct1", "camp1", []parley.CampaignState{parley.StateActive, parley.StatePaused}, parley.StateCancelled, t0)
 	if err != nil || cancelled.State != parley.StateCancelled {
 		t.Fatalf("cancel: %+v, %v", cancelled, err)
 	}
 	if got, _ := s.Campaign(ctx, "acct1", "camp1"); got.State != parley.StateCancelled || got.Recipients != 1 {
 		t.Errorf("stored %+v", got)
 	}
-	_, err = s.SetCampaignState(ctx, "acct2", "camp1", active, parley.StatePaused)
+	_, err = s.SetCampaignState(ctx, "acct2", "camp1", active, parley.StatePaused, t0)
 	wantCode(t, err, parley.ENOTFOUND)
 }

@@ -172,11 +172,11 @@ func PhoneCampaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 		again.CallID = "CA2"
 		_, err = s.ReplaceEntry(ctx, "a1", "p1", again)
 		wantCode(t, err, parley.ECONFLICT)
-		got.Attempts = 1
+		got.Attempts, got.OfferedTo = 1, "op1"
 		if got, err = s.ReplaceEntry(ctx, "a1", "p1", got); err != nil || got.Rev != 2 {
 			t.Fatalf("second change: %+v, %v", got, err)
 		}
-		if read, _ := s.Entry(ctx, "a1", "p1", "k1"); read.CallID != "CA1" || read.Attempts != 1 || read.Rev != 2 {
+		if read, _ := s.Entry(ctx, "a1", "p1", "k1"); read.CallID != "CA1" || read.Attempts != 1 || read.OfferedTo != "op1" || read.Rev != 2 {
 			t.Fatalf("read back %+v", read)
 		}
 		_, err = s.ReplaceEntry(ctx, "a1", "p1", dialer.Entry{ContactID: "nope"})
@@ -229,6 +229,7 @@ func PhoneCampaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 		_, err = s.PutPhoneAgent(ctx, a)
 		wantCode(t, err, parley.ECONFLICT)
 		got.State = dialer.Busy
+		got.Offer = &dialer.Offer{CampaignID: "p1", ContactID: "k1", Phone: "+12025550101", OfferedAt: t0, AcceptedAt: t0.Add(time.Second)}
 		if got, err = s.PutPhoneAgent(ctx, got); err != nil || got.Rev != 2 {
 			t.Fatalf("busy: %+v, %v", got, err)
 		}
@@ -238,6 +239,9 @@ func PhoneCampaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 		list, err := s.PhoneAgents(ctx, "a1")
 		if err != nil || len(list) != 2 || list[0].ID != "op1" || list[1].ID != "op2" || list[1].State != dialer.Busy || list[1].Rev != 2 {
 			t.Fatalf("list %+v, %v", list, err)
+		}
+		if o := list[1].Offer; o == nil || o.ContactID != "k1" || !o.AcceptedAt.Equal(t0.Add(time.Second)) || !o.OfferedAt.Equal(t0) {
+			t.Fatalf("offer read back %+v", o)
 		}
 		if none, err := s.PhoneAgents(ctx, "a2"); err != nil || none == nil || len(none) != 0 {
 			t.Fatalf("another account's operators %v, %v", none, err)

@@ -1,0 +1,239 @@
+package phonecampaign
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/parley"
+)
+
+// MaxGroupName bounds an operator group's name.
+const MaxGroupName = 100
+
+// Group is an operator group: the operators a campaign routed to it
+// offers its calls to. A group is its members; it exists while it has one.
+type Group struct {
+	Name    string
+	Members []dialer.Agent
+}
+
+// Operators lists the account's operators in id order.
+func (d *Dialer) Operators(ctx context.Context, accountID string) ([]dialer.Agent, error) {
+	return d.Store.PhoneAgents(ctx, accountID)
+}
+
+// Operator returns one operator; an operator never seen yet is Offline in
+// no group.
+func (d *Dialer) Operator(ctx context.Context, accountID, agentID string) (dialer.Agent, error) {
+	a, err := d.agent(ctx, accountID, agentID)
+	if parley.ErrorCode(err) == parley.ENOTFOUND {
+		return dialer.Agent{AccountID: accountID, ID: agentID, Operator: dialer.Operator{State: dialer.Offline}}, nil
+	}
+	return a, err
+}
+
+// Groups lists the account's operator groups by name, each with its
+// members in id order.
+func (d *Dialer) Groups(ctx context.Context, accountID string) ([]Group, error) {
+	agents, err := d.Store.PhoneAgents(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*Group{}
+	var out []*Group
+	for _, a := range agents {
+		if a.Group == "" {
+			continue
+		}
+		g := byName[a.Group]
+		if g == nil {
+			g = &Group{Name: a.Group}
+			byName[a.Group] = g
+			out = append(out, g)
+		}
+		g.Members = append(g.Members, a)
+	}
+	slices.SortFunc(out, func(a, b *Group) int { return strings.Compare(a.Name, b.Name) })
+	groups := make([]Group, len(out))
+	for i, g := range out {
+		groups[i] = *g
+	}
+	return groups, nil
+}
+
+// Group returns one operator group; ENOTFOUND when it has no member.
+func (d *Dialer) Group(ctx context.Context, accountID, name string) (Group, error) {
+	groups, err := d.Groups(ctx, accountID)
+	if err != nil {
+		return Group{}, err
+	}
+	for _, g := range groups {
+		if g.Name == name {
+			return g, nil
+		}
+	}
+	return Group{}, parley.Errorf(parley.ENOTFOUND, "account %s has no operator group %q (a group exists while it has a member)", accountID, name)
+}
+
+// ValidGroupName checks the name of an operator group.
+func ValidGroupName(field, name string) error {
+	switch n := utf8.RuneCountInString(name); {
+	case strings.TrimSpace(name) != name || n == 0:
+		return parley.FieldErrorf(field, "%q is not a group name: give 1 to %d characters without leading or trailing spaces", name, MaxGroupName)
+	case n > MaxGroupName:
+		return parley.FieldErrorf(field, "the group name has %d characters; at most %d are allowed", n, MaxGroupName)
+	}
+	return nil
+}
+
+// validOperatorID checks the id of an operator as a manager names them
+// (the subject of the operator's token).
+func validOperatorID(field, id string) error {
+	if id == "" || len(id) > 200 || strings.ContainsAny(id, "/ \t\r\n") {
+		return parley.FieldErrorf(field, "%q is not an operator id: give the subject of the operator's token (1 to 200 characters, no spaces or '/')", id)
+	}
+	return nil
+}
+
+// AddMember puts an operator into group, moving them out of the group they
+// were in: the calls of the campaigns routed to group are offered to them
+// from then on. An operator not seen yet is added Offline.
+func (d *Dialer) AddMember(ctx context.Context, accountID, group, agentID string) (dialer.Agent, error) {
+	if err := ValidGroupName("group", group); err != nil {
+		return dialer.Agent{}, err
+	}
+	if err := validOperatorID("operatorId", agentID); err != nil {
+		return dialer.Agent{}, err
+	}
+	out, err := d.putAgent(ctx, accountID, agentID, func(a *dialer.Agent) (bool, error) {
+		if a.Group == group {
+			return false, nil
+		}
+		a.Group = group
+		return true, nil
+	})
+	if err != nil || out.State != dialer.Online {
+		return out, err
+	}
+	return out, d.bridgeGroup(ctx, accountID, group)
+}
+
+// RemoveMember takes an operator out of group. An Online operator goes
+// Offline (they have no group to take calls for); one on a call keeps it
+// and leaves once their wrap-up ends. ENOTFOUND when they are not in it.
+func (d *Dialer) RemoveMember(ctx context.Context, accountID, group, agentID string) (dialer.Agent, error) {
+	now := d.Clock.Now()
+	a, err := d.agent(ctx, accountID, agentID)
+	if err == nil && a.Group != group {
+		err = parley.Errorf(parley.ENOTFOUND, "operator %s is not in group %q", agentID, group)
+	}
+	if err != nil {
+		return dialer.Agent{}, err
+	}
+	return d.putAgent(ctx, accountID, agentID, func(a *dialer.Agent) (bool, error) {
+		if a.Group != group {
+			return false, nil
+		}
+		a.Group = ""
+		switch a.State {
+		case dialer.Online:
+			a.State, a.Since = dialer.Offline, now
+		case dialer.Busy, dialer.WrapUp:
+			a.Leaving = true
+		}
+		return true, nil
+	})
+}
+
+// putAgent applies f to an operator (a new Offline one when none is
+// stored) and, when f says so, writes them on their revision, retrying on
+// conflicts. An error of f is returned as it is.
+func (d *Dialer) putAgent(ctx context.Context, accountID, agentID string, f func(*dialer.Agent) (write bool, err error)) (dialer.Agent, error) {
+	now := d.Clock.Now()
+	for range maxConflicts {
+		a, err := d.agent(ctx, accountID, agentID)
+		switch {
+		case parley.ErrorCode(err) == parley.ENOTFOUND:
+			a = dialer.Agent{AccountID: accountID, ID: agentID, Operator: dialer.Operator{State: dialer.Offline, Since: now}}
+		case err != nil:
+			return dialer.Agent{}, err
+		}
+		if write, err := f(&a); err != nil || !write {
+			return a, err
+		}
+		out, err := d.Store.PutPhoneAgent(ctx, a)
+		if parley.ErrorCode(err) == parley.ECONFLICT {
+			continue
+		}
+		return out, err
+	}
+	return dialer.Agent{}, parley.Errorf(parley.ECONFLICT, "operator %s keeps changing", agentID)
+}
+
+// SessionQuery selects sessions: calls an operator took. Empty fields
+// select every value.
+type SessionQuery struct {
+	Operator   string
+	CampaignID string
+	// Params select the sessions whose parameters (answers to the call
+	// script) have these values.
+	Params map[string]string
+	// Limit bounds the sessions returned, newest first (MaxSessions when
+	// zero or above it).
+	Limit int
+}
+
+// MaxSessions bounds one list of sessions.
+const MaxSessions = 1000
+
+// Sessions lists the account's sessions, the calls bridged to an
+// operator, newest first.
+func (d *Dialer) Sessions(ctx context.Context, accountID string, q SessionQuery) ([]dialer.Call, error) {
+	var campaigns []dialer.Campaign
+	if q.CampaignID != "" {
+		c, err := d.Store.PhoneCampaign(ctx, accountID, q.CampaignID)
+		if err != nil {
+			return nil, err
+		}
+		campaigns = []dialer.Campaign{c}
+	} else {
+		var err error
+		if campaigns, err = d.Store.PhoneCampaigns(ctx, accountID); err != nil {
+			return nil, err
+		}
+	}
+	out := []dialer.Call{}
+	for _, c := range campaigns {
+		calls, err := d.Store.PhoneCalls(ctx, accountID, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, call := range calls {
+			if call.Operator != "" && (q.Operator == "" || call.Operator == q.Operator) && hasParams(call.Params, q.Params) {
+				out = append(out, call)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b dialer.Call) int {
+		return cmp.Or(b.BridgedAt.Compare(a.BridgedAt), strings.Compare(a.ProviderID, b.ProviderID))
+	})
+	limit := q.Limit
+	if limit <= 0 || limit > MaxSessions {
+		limit = MaxSessions
+	}
+	return out[:min(len(out), limit)], nil
+}
+
+// hasParams reports whether params hold every value of want.
+func hasParams(params, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := params[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
