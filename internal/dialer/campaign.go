@@ -15,10 +15,9 @@ import (
 	"github.com/parleyhq/parley/internal/window"
 )
 
-// ChannelVoice is the channel of telephone campaigns on the opt-out list: an
-// entry for it (or for parley.ChannelAll) puts a number on the account's
-// do-not-call list.
-const ChannelVoice parley.Channel = "voice"
+// ChannelVoice is the channel of telephone campaigns on the opt-out list
+// (see parley.ChannelVoice).
+const ChannelVoice = parley.ChannelVoice
 
 // Goal says when a telephone campaign is done.
 type Goal string

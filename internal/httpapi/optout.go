@@ -36,8 +36,9 @@ const (
 	maxOptOutImport   = 2 << 20 // MaxImportRows rows of an export fit
 )
 
-// OptOutRequest adds a number to the opt-out list. Channel is sms, whatsapp
-// or all (all when absent).
+// OptOutRequest adds a number to the opt-out list. Channel is sms, whatsapp,
+// voice (the do-not-call list of telephone campaigns) or all (all when
+// absent).
 type OptOutRequest struct {
 	Phone   string `json:"phone"`
 	Channel string `json:"channel,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/inbound/optout"
 	"github.com/parleyhq/parley/internal/parley"
@@ -161,5 +162,20 @@ func TestSettingsConfirmTexts(t *testing.T) {
 	resp, data = w.do(t, "PATCH", "/api/v2/account/acct1/settings", `{"optInConfirmText": "`+strings.Repeat("x", 161)+`"}`)
 	if resp.StatusCode != http.StatusBadRequest || optOutProblemField(t, resp, data) != "optInConfirmText" {
 		t.Errorf("a long confirmation: %d %s", resp.StatusCode, data)
+	}
+}
+
+// TestOptOutDoNotCall: a voice entry puts a number on the do-not-call list
+// of telephone campaigns and bars no message.
+func TestOptOutDoNotCall(t *testing.T) {
+	w := newOptOutWorld(t)
+	resp, data := w.do(t, "POST", "/api/v2/account/acct1/optouts", `{"phone": "+12025550104", "channel": "voice"}`)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("add: %d %s", resp.StatusCode, data)
+	}
+	e := optOutDecode[httpapi.OptOutResponse](t, data)
+	entry := parley.OptOut{Phone: e.Phone, Channel: parley.Channel(e.Channel)}
+	if !dialer.DoNotCall([]parley.OptOut{entry}) || entry.Covers(parley.ChannelSMS) || entry.Covers(parley.ChannelWhatsApp) {
+		t.Errorf("a voice entry %+v: do not call %v, bars SMS %v", e, dialer.DoNotCall([]parley.OptOut{entry}), entry.Covers(parley.ChannelSMS))
 	}
 }

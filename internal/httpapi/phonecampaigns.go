@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phonecampaign"
 	"github.com/parleyhq/parley/internal/window"
 )
@@ -325,26 +327,60 @@ func (s *Server) phoneCampaignStats(w http.ResponseWriter, r *http.Request) {
 		Operators: PhoneOperatorCounts{Online: o.Online, Busy: o.Busy, WrapUp: o.WrapUp, Offline: o.Offline, Occupancy: o.Occupancy}})
 }
 
-// TimelineItem is one thing Parley did with a contact: a call of a
-// telephone campaign (kind "call", with the call's session fields).
+// TimelineItem is one entry of a contact's timeline: a call Parley placed
+// to the contact (kind "call", with its session) or a message it sent to
+// the contact's number (kind "message").
 type TimelineItem struct {
 	Kind string `json:"kind"`
 	At   string `json:"at"`
-	PhoneSessionResponse
-	Answer    string `json:"answer,omitempty"`
-	Abandoned bool   `json:"abandoned"`
+	*PhoneSessionResponse
+	Answer    string                  `json:"answer,omitempty"`
+	Abandoned bool                    `json:"abandoned,omitempty"`
+	Message   *parley.OutboundSummary `json:"message,omitempty"`
 }
 
+// contactTimeline answers a directory contact's timeline, oldest first:
+// every call of the account's telephone campaigns to the contact and, where
+// the server keeps outbound contexts, the messages sent to the contact's
+// number as agents see them (the newest five of the last 30 days).
 func (s *Server) contactTimeline(w http.ResponseWriter, r *http.Request) {
-	calls, err := s.PhoneCampaigns.ContactCalls(r.Context(), r.PathValue("accountId"), r.PathValue("contactId"))
+	ctx, accountID, contactID := r.Context(), r.PathValue("accountId"), r.PathValue("contactId")
+	calls, err := s.PhoneCampaigns.ContactCalls(ctx, accountID, contactID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]TimelineItem, len(calls))
-	for i, c := range calls {
-		out[i] = TimelineItem{Kind: "call", At: timestamp(c.PlacedAt), PhoneSessionResponse: phoneSessionResponse(c),
-			Answer: string(c.Answer), Abandoned: c.Abandoned}
+	type dated struct {
+		at   time.Time
+		item TimelineItem
+	}
+	var items []dated
+	for _, c := range calls {
+		session := phoneSessionResponse(c)
+		items = append(items, dated{c.PlacedAt, TimelineItem{Kind: "call", At: timestamp(c.PlacedAt), PhoneSessionResponse: &session,
+			Answer: string(c.Answer), Abandoned: c.Abandoned}})
+	}
+	if s.Contacts != nil && s.AgentContext != nil {
+		contact, err := s.Contacts.Get(ctx, accountID, contactID)
+		if err != nil && parley.ErrorCode(err) != parley.ENOTFOUND {
+			s.fail(w, r, err)
+			return
+		}
+		if contact.Phone != "" {
+			msgs, err := s.AgentContext.RecentOutbound(ctx, accountID, contact.Phone)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			for _, m := range msgs {
+				items = append(items, dated{m.SentAt, TimelineItem{Kind: "message", At: timestamp(m.SentAt), Message: &m}})
+			}
+		}
+	}
+	slices.SortStableFunc(items, func(a, b dated) int { return a.at.Compare(b.at) })
+	out := make([]TimelineItem, len(items))
+	for i, d := range items {
+		out[i] = d.item
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/inbound/conversation"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phonecampaign"
 )
@@ -17,6 +18,7 @@ import (
 func TestPhoneCampaignRoutes(t *testing.T) {
 	w := contactsWorld(t)
 	w.srv.PhoneCampaigns = &phonecampaign.Service{Store: w.store, Clock: parley.ClockFunc(time.Now)}
+	w.srv.AgentContext = &conversation.Service{Store: w.store, Clock: parley.ClockFunc(time.Now)}
 	w.h = w.srv.Handler()
 	for _, body := range []string{`{"name":"Ann","phone":"+12025550142"}`, `{"name":"Bob","phone":"+12025550143"}`, `{"name":"Cy"}`} {
 		if resp, data := w.do(t, "POST", "/api/v2/account/acct1/contacts", body); resp.StatusCode != http.StatusCreated {
@@ -90,10 +92,22 @@ func TestPhoneCampaignRoutes(t *testing.T) {
 		Attempt: 1, Status: dialer.CallEnded, Answer: dialer.AnswerHuman, Abandoned: true, PlacedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	resp, data = w.do(t, "GET", "/api/v2/account/acct1/contacts/"+kid+"/timeline", "")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"kind":"call"`) || !strings.Contains(string(data), `"callId":"CA1"`) ||
-		!strings.Contains(string(data), `"abandoned":true`) {
-		t.Errorf("timeline: %d %s", resp.StatusCode, data)
+	contact, err := w.store.Contact(context.Background(), "acct1", kid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.PutOutboundContext(context.Background(), parley.OutboundContext{AccountID: "acct1", Consumer: contact.Phone, CampaignID: "sms1",
+		CampaignName: "Renewal texts", Skill: "renewals", Channel: parley.ChannelSMS, Body: "Your plan renews soon", SentAt: time.Now().Add(-time.Hour), Lookback: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	var timeline struct{ Items []httpapi.TimelineItem }
+	if err := json.Unmarshal(getOK(t, w, "/api/v2/account/acct1/contacts/"+kid+"/timeline"), &timeline); err != nil || len(timeline.Items) != 2 {
+		t.Fatalf("timeline: %+v, %v", timeline, err)
+	}
+	// Oldest first: the text an hour ago, then the call.
+	if m, c := timeline.Items[0], timeline.Items[1]; m.Kind != "message" || m.Message == nil || m.Message.Text != "Your plan renews soon" ||
+		c.Kind != "call" || c.PhoneSessionResponse == nil || c.CallID != "CA1" || !c.Abandoned {
+		t.Errorf("timeline %+v %+v", m, c)
 	}
 	resp, data = w.do(t, "GET", "/api/v2/account/acct1/contacts/nope/timeline", "")
 	if resp.StatusCode != http.StatusNotFound {

@@ -7,6 +7,11 @@ import "time"
 // keyword opts out of the channel it was sent on.
 const ChannelAll Channel = "all"
 
+// ChannelVoice is the channel of telephone campaigns on the opt-out list: an
+// entry for it (or for ChannelAll) puts a number on the account's
+// do-not-call list, and bars no message.
+const ChannelVoice Channel = "voice"
+
 // Where an opt-out entry came from.
 const (
 	OptOutByKeyword = "keyword" // the consumer sent an opt-out keyword

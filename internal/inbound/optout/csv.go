@@ -19,7 +19,7 @@ import (
 const MaxImportRows = 10_000
 
 // CodeInvalidChannel is the line error of an import row whose channel is
-// not sms, whatsapp or all.
+// not sms, whatsapp, voice or all.
 const CodeInvalidChannel = "INVALID_CHANNEL"
 
 // Line is one data row of an import file: the number in E.164 form and its
@@ -36,7 +36,7 @@ type Line struct {
 const bom = "\uFEFF"
 
 // ParseCSV reads an import file (UTF-8, comma-separated): one number per
-// row, optionally followed by its channel (sms, whatsapp or all; def when
+// row, optionally followed by its channel (sms, whatsapp, voice or all; def when
 // the column is absent or empty). A first row whose first cell is "phone"
 // (any case) is a header. Blank rows are skipped; columns after the second
 // are ignored. A row with a bad number or channel is a Line with its Error;
@@ -106,17 +106,17 @@ func parseLine(line int, raw, channel string, def parley.Channel) Line {
 	return l
 }
 
-// ParseChannel reads the channel of an opt-out entry: sms, whatsapp or all,
+// ParseChannel reads the channel of an opt-out entry: sms, whatsapp, voice or all,
 // in any case; def when s is empty.
 func ParseChannel(s string, def parley.Channel) (parley.Channel, error) {
 	if s == "" {
 		return def, nil
 	}
 	switch ch := parley.Channel(strings.ToLower(s)); ch {
-	case parley.ChannelSMS, parley.ChannelWhatsApp, parley.ChannelAll:
+	case parley.ChannelSMS, parley.ChannelWhatsApp, parley.ChannelVoice, parley.ChannelAll:
 		return ch, nil
 	}
-	return "", parley.FieldErrorf("channel", "channel %q is not sms, whatsapp or all", s)
+	return "", parley.FieldErrorf("channel", "channel %q is not sms, whatsapp, voice (do not call) or all", s)
 }
 
 // exportHeader is the first row of an export.

@@ -30,7 +30,7 @@ func TestParseCSV(t *testing.T) {
 		}},
 		{name: "bad rows", in: "12345\n+12025550101,fax\nphone\n,sms\n", def: parley.ChannelAll, want: []Line{
 			{Line: 1, Phone: "12345", Channel: parley.ChannelAll, Error: parley.CodeInvalidNumber, Detail: `line 1: "12345" is not a valid phone number with country code`},
-			{Line: 2, Phone: "+12025550101", Error: CodeInvalidChannel, Detail: `line 2: channel "fax" is not sms, whatsapp or all`},
+			{Line: 2, Phone: "+12025550101", Error: CodeInvalidChannel, Detail: `line 2: channel "fax" is not sms, whatsapp, voice (do not call) or all`},
 			{Line: 3, Phone: "phone", Channel: parley.ChannelAll, Error: parley.CodeInvalidNumber, Detail: `line 3: "phone" is not a valid phone number with country code`},
 			{Line: 4, Phone: "", Channel: parley.ChannelSMS, Error: parley.CodeInvalidNumber, Detail: `line 4: "" is not a valid phone number with country code`},
 		}},

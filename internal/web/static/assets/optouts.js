@@ -8,7 +8,7 @@ import {
 } from "/assets/form.js";
 
 const pageSize = 50;
-const channels = [["", "All channels"], ["sms", "SMS"], ["whatsapp", "WhatsApp"]];
+const channels = [["", "All channels"], ["sms", "SMS"], ["whatsapp", "WhatsApp"], ["voice", "Calls (do not call)"]];
 
 export async function optouts(main, session) {
   page(main, session, "Opt-outs",
@@ -17,7 +17,7 @@ export async function optouts(main, session) {
 
   if (canWrite(session)) {
     const phone = input({ inputmode: "tel", placeholder: "+12025550100" });
-    const channel = select([["all", "All channels"], ["sms", "SMS"], ["whatsapp", "WhatsApp"]], "all");
+    const channel = select([["all", "All channels"], ["sms", "SMS"], ["whatsapp", "WhatsApp"], ["voice", "Calls (do not call)"]], "all");
     const error = formError();
     const add = el("button", { type: "submit" }, "Add to the list");
     const f = el("form", { class: "form card inline-form", novalidate: true, "aria-label": "Add an opt-out" },
