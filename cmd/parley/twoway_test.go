@@ -69,16 +69,22 @@ func (s *server) settled(t *testing.T, id string) map[string]recipientState {
 	return nil
 }
 
-func createCampaign(t *testing.T, s *server, skill string, numbers ...string) string {
-	t.Helper()
+// smsConsumers is the consumers array of a campaign's JSON reaching
+// numbers by SMS.
+func smsConsumers(numbers []string) string {
 	var consumers []string
 	for _, n := range numbers {
 		consumers = append(consumers, `{"consumerContent":{"sms":"`+n+`"}}`)
 	}
+	return "[" + strings.Join(consumers, ",") + "]"
+}
+
+func createCampaign(t *testing.T, s *server, skill string, numbers ...string) string {
+	t.Helper()
 	var created httpapi.CreateCampaignResponse
 	s.post(t, "/api/v2/account/demo/campaign", `{"campaignName":"renewals","skill":"`+skill+`","templateId":"1234567890",
 	  "outboundNumber":"+12025550100","consent":true,"lookbackMinutes":1440,"message":"Your plan renews on 12/31.",
-	  "consumers":[`+strings.Join(consumers, ",")+`]}`, http.StatusAccepted, &created)
+	  "consumers":`+smsConsumers(numbers)+`}`, http.StatusAccepted, &created)
 	return *created.ProactiveCampaignID
 }
 

@@ -96,6 +96,9 @@ func TestWebtoolCampaignFromCSV(t *testing.T) {
 			t.Errorf("the sandbox got %q, want %q", all, want)
 		}
 	}
+	// Its page follows it to the sent state.
+	w.Run(chromedp.Click("#open-campaign", chromedp.ByQuery))
+	w.WaitJS(`document.querySelector('#counters dd[data-status="SENT"]')?.textContent === "2"`)
 	// The landing page lists it.
 	w.Visit("/")
 	if got := w.Text("table.campaigns"); !strings.Contains(got, "Renewal reminder") {

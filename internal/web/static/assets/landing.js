@@ -62,7 +62,7 @@ export async function landing(main, session) {
     return;
   }
   const rows = list.campaigns.map((c) => el("tr", {},
-    el("td", { class: "title" }, c.name),
+    el("td", { class: "title" }, el("a", { href: `#campaign/${encodeURIComponent(c.id)}` }, c.name)),
     el("td", { "data-label": "Channel" }, channelName(c.channel)),
     el("td", { class: "num", "data-label": "Recipients" }, Number(c.recipients).toLocaleString()),
     el("td", { "data-label": "Launch" }, date(c.launchAt || c.createdAt)),

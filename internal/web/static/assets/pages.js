@@ -8,10 +8,14 @@ import { templates } from "/assets/templates.js";
 import { settings } from "/assets/settings.js";
 import { optouts } from "/assets/optouts.js";
 import { clients } from "/assets/clients.js";
+import { campaign } from "/assets/campaign.js";
+import { analytics } from "/assets/analytics.js";
 
 // routes maps a hash to its page: page(main, session, rest).
 export const routes = {
   "new-campaign": wizard,
+  campaign,
+  analytics,
   handoffs,
   templates,
   settings,
@@ -22,6 +26,7 @@ export const routes = {
 // links are the navigation's entries; keys of a link need a permission.
 const links = [
   ["", "Campaigns"],
+  ["analytics", "Analytics"],
   ["handoffs", "API handoffs"],
   ["templates", "WhatsApp templates"],
   ["settings", "Settings"],

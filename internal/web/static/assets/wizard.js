@@ -446,7 +446,9 @@ export async function wizard(main, session) {
         }
         body.append(el("h2", { id: "step-title", tabindex: "-1" }, "Campaign created"),
           el("p", { role: "status", id: "created" }, `“${s.name}” is sending to ${(out.acceptedConsumers || []).length} recipients${failed ? `; ${failed} were refused` : ""}.`),
-          el("p", {}, el("a", { class: "button", href: "#" }, "Back to campaigns")));
+          el("p", { class: "actions" },
+            el("a", { class: "button", id: "open-campaign", href: `#campaign/${encodeURIComponent(out.proactiveCampaignId)}` }, "Open the campaign"),
+            el("a", { class: "button ghost", href: "#" }, "Back to campaigns")));
         clear(nav);
         document.getElementById("step-title").focus();
       } catch (err) {
