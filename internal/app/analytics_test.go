@@ -71,7 +71,9 @@ func testAnalytics(t *testing.T, a *app.App) {
 	if rep.SuccessRate == nil || *rep.SuccessRate != 0 {
 		t.Errorf("success rate %v, want 0 (nothing delivered yet)", rep.SuccessRate)
 	}
-	go a.EventDelivery.Run(ctx, a.EventQueue, 2)
+	done := make(chan struct{})
+	go func() { a.EventDelivery.Run(ctx, a.EventQueue, 2); close(done) }()
+	defer func() { cancel(); <-done }()
 	waitFor(t, "a message.sent event per recipient and the pause", func() bool { _, got := brand.received(); return len(got) == 3 })
 	_, got := brand.received()
 	for _, ev := range got {

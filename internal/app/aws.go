@@ -26,8 +26,11 @@ import (
 // JobsQueueName names the jobs queue created on an emulator.
 const JobsQueueName = "parley-jobs"
 
-// EventsQueueName names the events queue created on an emulator.
-const EventsQueueName = "parley-events"
+// EventsQueueName names the events queue created on an emulator for the
+// table named table: each table its own, so that the deliverers of one
+// deployment never take the deliveries of another (whose subscriptions
+// they cannot read).
+func EventsQueueName(table string) string { return table + "-events" }
 
 // SecretsKeyAlias names the KMS key created on an emulator to seal stored
 // secrets under.
@@ -96,8 +99,9 @@ func (a *App) openEvents(ctx context.Context, cfg config.Config, awsCfg aws.Conf
 	queueURL, dlqURL := cfg.EventsQueueURL, cfg.EventsDLQURL
 	if queueURL == "" && cfg.AWSEndpoint != "" {
 		var err error
-		if queueURL, dlqURL, err = sqs.EnsureQueue(ctx, sq, EventsQueueName, eventsVisibility, MaxReceiveCount); err != nil {
-			return fmt.Errorf("create queue %s on %s: %w", EventsQueueName, cfg.AWSEndpoint, err)
+		name := EventsQueueName(cfg.Table)
+		if queueURL, dlqURL, err = sqs.EnsureQueue(ctx, sq, name, eventsVisibility, MaxReceiveCount); err != nil {
+			return fmt.Errorf("create queue %s on %s: %w", name, cfg.AWSEndpoint, err)
 		}
 	}
 	if queueURL != "" {
