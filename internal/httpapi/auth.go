@@ -139,6 +139,7 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST " + lpAnalyticsPath:        Requires(auth.Read),
 	"GET " + lpCampaignAnalyticsPath: Requires(auth.Read),
 	"GET " + lpCampaignPagePath:      Requires(auth.Read),
+	"POST " + lpTransactionsPath:     Requires(auth.Read),
 
 	// API handoffs: settings, as templates are.
 	"POST " + handoffsPath:                       Requires(auth.Write),

@@ -154,8 +154,10 @@ func TestAccessMatrix(t *testing.T) {
 			t.Errorf("%s requires %q, which this test has no expectation for", name, access.Permission)
 			continue
 		}
-		// LivePerson's filtered analytics is a read that LivePerson has sent by POST.
-		readByPost := rt.Method == http.MethodPost && rt.Pattern == "/api/account/{accountId}/app/{app}/analytics/{$}"
+		// LivePerson's filtered analytics and transactions are reads that
+		// LivePerson has sent by POST.
+		readByPost := rt.Method == http.MethodPost && (rt.Pattern == "/api/account/{accountId}/app/{app}/analytics/{$}" ||
+			rt.Pattern == "/api/account/{accountId}/app/{app}/transactions/{$}")
 		if rt.Method != http.MethodGet && access.Permission == auth.Read && !readByPost {
 			t.Errorf("%s changes things but requires only read: support could use it", name)
 		}

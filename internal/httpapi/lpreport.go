@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
+	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/lpreport"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // Paths of LivePerson's Outbound Reporting API.
@@ -15,6 +18,7 @@ const (
 	lpCampaignReportPath    = "/api/account/{accountId}/app/prmsg/campaigns/{campaignId}/"
 	lpCampaignPagePath      = lpCampaignReportPath + "{$}"
 	lpCampaignAnalyticsPath = lpCampaignReportPath + "analytics/{$}"
+	lpTransactionsPath      = "/api/account/{accountId}/app/{app}/transactions/{$}"
 )
 
 // Counters reads the lifecycle counters (store.Counters is one).
@@ -29,6 +33,7 @@ func lpReportRoutes() []Route {
 		{http.MethodPost, lpAnalyticsPath, needCounters((*Server).lpAnalytics)},
 		{http.MethodGet, lpCampaignAnalyticsPath, needCounters((*Server).lpCampaignAnalytics)},
 		{http.MethodGet, lpCampaignPagePath, (*Server).lpCampaignReport},
+		{http.MethodPost, lpTransactionsPath, (*Server).lpTransactions},
 	}
 }
 
@@ -163,4 +168,111 @@ func (s *Server) lpCampaignReport(w http.ResponseWriter, r *http.Request) {
 		out.ConsumersReport = append(out.ConsumersReport, lpreport.ConsumerOf(rc, opened[rc.ID]))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// errPageFull stops the walk of a transaction request once its page is
+// full.
+var errPageFull = errors.New("page full")
+
+// lpTransactions answers POST …/app/{app}/transactions/?v=2.0: one row per
+// recipient attempted within attemptedStartTime and attemptedEndTime (at
+// most 24 hours apart) that passes the body's filters, limit rows from
+// offset. A recipient is attempted when its campaign is accepted, so the
+// walk reads the campaigns created in the window (prmsg: Proactive
+// campaigns; c2m: Connect to Messaging deflections), oldest recipient
+// first within each, newest campaign first.
+func (s *Server) lpTransactions(w http.ResponseWriter, r *http.Request) {
+	app, accountID := r.PathValue("app"), r.PathValue("accountId")
+	if err := lpreport.CheckApp(app); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	if v := q.Get("v"); v != lpreport.TransactionVersion {
+		s.fail(w, r, parley.FieldErrorf("v", "v must be %s (the version 1.0 API is deprecated), not %q", lpreport.TransactionVersion, v))
+		return
+	}
+	win, err := lpreport.ParseWindow(q, lpreport.MaxTransactionWindow, true, lpreport.Window{}, "v")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data, err := readBody(r, w, lpreport.MaxBody)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req, err := lpreport.ParseTransactionRequest(data)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rows := []lpreport.Transaction{}
+	skip := req.Offset
+	err = s.eachAttempted(r.Context(), accountID, app, win, func(c parley.Campaign, rs []parley.Recipient) error {
+		var opened map[string]string
+		for _, rc := range rs {
+			if !req.Filters.Matches(rc) {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			if opened == nil {
+				if opened, err = s.openedBy(r.Context(), c); err != nil {
+					return err
+				}
+			}
+			rows = append(rows, lpreport.TransactionOf(c, rc, opened[rc.ID], ""))
+			if len(rows) == req.Limit {
+				return errPageFull
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errPageFull) {
+		s.fail(w, r, err)
+		return
+	}
+	start, end := win.Millis()
+	writeJSON(w, http.StatusOK, lpreport.Transactions{
+		RequestMetadata: lpreport.TransactionMetadata{AccountID: accountID, App: app, AttemptedStartTime: start, AttemptedEndTime: end, Filters: req.Filters},
+		Page:            lpreport.TransactionPage{Count: len(rows), Offset: req.Offset, Limit: req.Limit},
+		Transactions:    rows,
+	})
+}
+
+// eachAttempted hands fn, page by page, the recipients of the account's
+// campaigns of app created within win, until fn fails.
+func (s *Server) eachAttempted(ctx context.Context, accountID, app string, win lpreport.Window, fn func(parley.Campaign, []parley.Recipient) error) error {
+	filter := store.CampaignFilter{CreatedFrom: win.Start, CreatedTo: win.End}
+	for pos := (store.CampaignPosition{}); ; {
+		page, err := s.Campaigns.List(ctx, accountID, campaign.ListQuery{Filter: filter, After: pos, Limit: store.MaxCampaignPage})
+		if err != nil {
+			return err
+		}
+		for _, c := range page.Campaigns {
+			if (app == "c2m") != (c.CallID != "") {
+				continue
+			}
+			for after := 0; ; {
+				rp, err := s.Campaigns.Recipients(ctx, c, nil, after, MaxRecipientPage)
+				if err != nil {
+					return err
+				}
+				if err := fn(c, rp.Recipients); err != nil {
+					return err
+				}
+				if rp.Next == 0 {
+					break
+				}
+				after = rp.Next
+			}
+		}
+		if page.Next.IsZero() {
+			return nil
+		}
+		pos = page.Next
+	}
 }

@@ -128,6 +128,7 @@ var lpRoutes = map[string]bool{
 	"POST " + lpAnalyticsPath:                                             true,
 	"GET " + lpCampaignAnalyticsPath:                                      true,
 	"GET " + lpCampaignPagePath:                                           true,
+	"POST " + lpTransactionsPath:                                          true,
 }
 
 // IsLivePersonRoute reports whether the route of method and pattern

@@ -26,11 +26,15 @@
 //     with its lifecycle times.
 //
 // Parley serves the account analytics (GET and POST), the campaign
-// analytics and the campaign report (paged by offset and limit, which
-// LivePerson's page object implies but does not document). The handoffids
-// and source filters are echoed but do not narrow the rows: the counters
-// are kept per campaign, skill and channel only. The transaction API is
-// not served yet: it needs recipients indexed by attempted time.
+// analytics, the campaign report (paged by offset and limit, which
+// LivePerson's page object implies but does not document) and the
+// transaction API's version 2.0; a request for version 1.0, which
+// LivePerson deprecates, is refused naming v. The handoffids and source
+// filters are echoed but do not narrow the rows: the counters are kept per
+// campaign, skill and channel only. A transaction's id is its campaign's
+// id and its own; its recipient is attempted when its campaign is
+// accepted, so a transaction request reads the campaigns created in its
+// window.
 //
 // Where LivePerson is silent Parley chooses the same way: unknown body
 // fields and query parameters are refused naming them, and counts are the

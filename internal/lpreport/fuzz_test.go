@@ -40,3 +40,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTransactionRequest: a transaction body is accepted within
+// LivePerson's limits or refused with a parley.Error.
+func FuzzParseTransactionRequest(f *testing.F) {
+	f.Add(`{"offset": 0, "limit": 1000, "filters": {"channels": ["wa", "sms"], "skills": ["billing"], "messagestatus": ["FAILED", "READ"], "transactionids": ["t1"]}}`)
+	f.Add(`{"limit": 5001}`)
+	f.Add(`{"offset": -1, "filters": {"messagestatus": "READ"}}`)
+	f.Add(`{"page": {"nextPage": "x"}}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		req, err := lpreport.ParseTransactionRequest([]byte(body))
+		var pe *parley.Error
+		switch {
+		case err != nil && !errors.As(err, &pe):
+			t.Fatalf("ParseTransactionRequest(%q): %v is not a parley.Error", body, err)
+		case err == nil && (req.Offset < 0 || req.Limit < 1 || req.Limit > lpreport.MaxTransactions):
+			t.Fatalf("ParseTransactionRequest(%q) accepted %+v", body, req)
+		}
+	})
+}

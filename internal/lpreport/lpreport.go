@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,36 +121,69 @@ type Filters struct {
 // ParseFilters reads an analytics body; an empty body filters nothing.
 func ParseFilters(body []byte) (Filters, error) {
 	var f Filters
+	if err := decodeStrict(body, &f); err != nil {
+		return Filters{}, err
+	}
+	if err := checkLists(map[string][]string{"channels": f.Channels, "skills": f.Skills, "handoffids": f.HandoffIDs, "source": f.Source}); err != nil {
+		return Filters{}, err
+	}
+	return f, checkChannels(f.Channels)
+}
+
+// decodeStrict decodes a JSON body into v, refusing unknown fields by
+// name; an empty body leaves v as it is.
+func decodeStrict(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return f, nil
+		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := dec.Decode(v); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) && ute.Field != "" {
-			return Filters{}, parley.FieldErrorf(ute.Field, "%s must be a list of strings", ute.Field)
+			return parley.FieldErrorf(ute.Field, "%s must be %s", ute.Field, kindOf(ute.Type.Kind()))
 		}
 		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			name = strings.Trim(name, `"`)
-			return Filters{}, parley.FieldErrorf(name, "unknown field %s", name)
+			return parley.FieldErrorf(name, "unknown field %s", name)
 		}
-		return Filters{}, parley.Errorf(parley.EINVALID, "the body is not valid JSON: %v", err)
+		return parley.Errorf(parley.EINVALID, "the body is not valid JSON: %v", err)
 	}
 	if dec.More() {
-		return Filters{}, parley.Errorf(parley.EINVALID, "the body holds more than one JSON value")
+		return parley.Errorf(parley.EINVALID, "the body holds more than one JSON value")
 	}
-	for name, list := range map[string][]string{"channels": f.Channels, "skills": f.Skills, "handoffids": f.HandoffIDs, "source": f.Source} {
+	return nil
+}
+
+// kindOf names what a JSON value of Go kind k must be.
+func kindOf(k reflect.Kind) string {
+	switch k {
+	case reflect.Int, reflect.Int64:
+		return "a whole number"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "a list of strings"
+}
+
+// checkLists bounds each named filter list.
+func checkLists(lists map[string][]string) error {
+	for name, list := range lists {
 		if len(list) > maxFilterValues {
-			return Filters{}, parley.FieldErrorf(name, "%s may list at most %d values", name, maxFilterValues)
+			return parley.FieldErrorf(name, "%s may list at most %d values", name, maxFilterValues)
 		}
 	}
-	for _, c := range f.Channels {
+	return nil
+}
+
+// checkChannels refuses a channel LivePerson does not name.
+func checkChannels(channels []string) error {
+	for _, c := range channels {
 		if _, ok := lpChannels[strings.ToLower(c)]; !ok {
-			return Filters{}, parley.FieldErrorf("channels", "channel %q is not one of sms, wa, inapp", c)
+			return parley.FieldErrorf("channels", "channel %q is not one of sms, wa, inapp", c)
 		}
 	}
-	return f, nil
+	return nil
 }
 
 // Query is the counter query of an analytics request.
