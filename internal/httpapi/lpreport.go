@@ -256,18 +256,8 @@ func (s *Server) eachAttempted(ctx context.Context, accountID, app string, win l
 			if (app == "c2m") != (c.CallID != "") {
 				continue
 			}
-			for after := 0; ; {
-				rp, err := s.Campaigns.Recipients(ctx, c, nil, after, MaxRecipientPage)
-				if err != nil {
-					return err
-				}
-				if err := fn(c, rp.Recipients); err != nil {
-					return err
-				}
-				if rp.Next == 0 {
-					break
-				}
-				after = rp.Next
+			if _, err := s.Campaigns.EachRecipient(ctx, c, func(rs []parley.Recipient) error { return fn(c, rs) }); err != nil {
+				return err
 			}
 		}
 		if page.Next.IsZero() {
