@@ -308,7 +308,7 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 		OutboundNumber: outbound, Channel: channel, Message: d.Message, OptOutText: optOut,
 		DefaultCountry: country, Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback, Template: tpl,
 		Apps:      d.Apps,
-		CreatedBy: d.CreatedBy,
+		CreatedBy: d.CreatedBy, Source: cmp.Or(d.Source, parley.SourceAPI),
 	}, nil
 }
 

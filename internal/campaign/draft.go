@@ -59,6 +59,9 @@ type Draft struct {
 	// CreatedBy is who submits the campaign (the authenticated caller);
 	// the campaign keeps it.
 	CreatedBy string
+	// Source is how it is submitted (parley.SourceAPI or parley.SourceUI);
+	// SourceAPI when empty.
+	Source string
 }
 
 // WindowSpec is a delivery window as the API carries it.

@@ -516,6 +516,7 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	if p, ok := auth.FromContext(r.Context()); ok {
 		d.CreatedBy = p.Subject
 	}
+	d.Source = requestSource(r)
 	acc, err := s.Campaigns.Create(r.Context(), r.PathValue("accountId"), d.Draft)
 	var rejected *campaign.RejectedError
 	resp := CreateCampaignResponse{RequestTraceID: uuid.NewString(), AcceptedConsumers: []AcceptedConsumer{}}

@@ -90,12 +90,12 @@ func (s *Server) lpCampaignAnalytics(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeLPAnalytics(w, r, "prmsg", c.ID, win, lpreport.Filters{}, false)
+	s.writeLPAnalytics(w, r, parley.AppProactive, c.ID, win, lpreport.Filters{}, false)
 }
 
 func (s *Server) writeLPAnalytics(w http.ResponseWriter, r *http.Request, app, campaignID string, win lpreport.Window, f lpreport.Filters, echo bool) {
 	accountID := r.PathValue("accountId")
-	rows, err := s.Counters.CountRows(r.Context(), f.Query(accountID, campaignID, win))
+	rows, err := s.Counters.CountRows(r.Context(), f.Query(accountID, app, campaignID, win))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -103,7 +103,7 @@ func (s *Server) writeLPAnalytics(w http.ResponseWriter, r *http.Request, app, c
 	start, end := win.Millis()
 	out := lpreport.Analytics{
 		RequestMetadata: lpreport.Metadata{AccountID: accountID, App: app, AttemptedStartTime: start, AttemptedEndTime: end},
-		Analytics:       lpreport.Rows(rows),
+		Analytics:       lpreport.Rows(rows, f.Grouping()),
 	}
 	if echo {
 		out.RequestMetadata.Filters = &f

@@ -111,6 +111,16 @@ func (s *Server) sessionOf(r *http.Request) (p auth.Principal, ok bool, err erro
 	return p, true, nil
 }
 
+// requestSource is how r reaches Parley, as campaigns record it:
+// parley.SourceUI for the web tool's signed-in session (its cookie, no
+// bearer token), parley.SourceAPI otherwise.
+func requestSource(r *http.Request) string {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && r.Header.Get("Authorization") == "" {
+		return parley.SourceUI
+	}
+	return parley.SourceAPI
+}
+
 func secureCookie(name, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}
 }

@@ -34,7 +34,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("ParseFilters(%q): %v is not a parley.Error", body, err)
 		}
 		if err == nil {
-			if q := f.Query("a", "", lpreport.Window{}); len(q.Channels) != len(f.Channels) {
+			if q := f.Query("a", "prmsg", "", lpreport.Window{}); len(q.Channels) != len(f.Channels) {
 				t.Fatalf("ParseFilters(%q) accepted channels %v", body, f.Channels)
 			}
 		}

@@ -2,6 +2,7 @@ package lpreport
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -127,8 +128,18 @@ func ParseFilters(body []byte) (Filters, error) {
 	if err := checkLists(map[string][]string{"channels": f.Channels, "skills": f.Skills, "handoffids": f.HandoffIDs, "source": f.Source}); err != nil {
 		return Filters{}, err
 	}
+	for _, src := range f.Source {
+		if !slices.Contains(Sources, strings.ToUpper(src)) {
+			return Filters{}, parley.FieldErrorf("source", "source %q is not one of %s", src, strings.Join(Sources, ", "))
+		}
+	}
 	return f, checkChannels(f.Channels)
 }
+
+// Sources are the values of the source filter, as LivePerson names them:
+// campaigns created through the API, in the web tool, or by LivePerson's
+// workflows (which create no campaign in Parley, so LPWF matches nothing).
+var Sources = []string{parley.SourceAPI, parley.SourceUI, "LPWF"}
 
 // decodeStrict decodes a JSON body into v, refusing unknown fields by
 // name; an empty body leaves v as it is.
@@ -186,22 +197,41 @@ func checkChannels(channels []string) error {
 	return nil
 }
 
-// Query is the counter query of an analytics request.
-func (f Filters) Query(accountID, campaignID string, w Window) parley.CountQuery {
-	q := parley.CountQuery{AccountID: accountID, From: w.Start, To: w.End, Skills: f.Skills}
+// Query is the counter query of an analytics request of app (prmsg or
+// c2m), of one campaign or (campaignID "") the whole account.
+func (f Filters) Query(accountID, app, campaignID string, w Window) parley.CountQuery {
+	q := parley.CountQuery{AccountID: accountID, App: app, From: w.Start, To: w.End, Skills: f.Skills, HandoffIDs: f.HandoffIDs}
 	if campaignID != "" {
 		q.CampaignIDs = []string{campaignID}
 	}
 	for _, c := range f.Channels {
 		q.Channels = append(q.Channels, lpChannels[strings.ToLower(c)])
 	}
+	for _, src := range f.Source {
+		q.Sources = append(q.Sources, strings.ToUpper(src))
+	}
 	return q
 }
 
-// Row is one analytics row: one channel, skill and UTC day.
+// Grouping is what analytics rows are grouped by beyond channel, skill
+// and day: LivePerson groups by handoff and source too when the request
+// filters by them, and names them in each row.
+type Grouping struct {
+	Handoff, Source bool
+}
+
+// Grouping is the grouping f asks for.
+func (f Filters) Grouping() Grouping {
+	return Grouping{Handoff: len(f.HandoffIDs) > 0, Source: len(f.Source) > 0}
+}
+
+// Row is one analytics row: one channel, skill and UTC day (and handoff
+// and source, when grouped by them).
 type Row struct {
 	Channel              string `json:"channel"`
 	Skill                string `json:"skill"`
+	HandoffID            string `json:"handoffid,omitempty"`
+	Source               string `json:"source,omitempty"`
 	TransactionDay       string `json:"transactionday"`
 	Attempted            int64  `json:"attempted"`
 	Eligible             int64  `json:"eligible"`
@@ -212,23 +242,39 @@ type Row struct {
 	Read                 int64  `json:"read"`
 	ConversationsCreated int64  `json:"conversationscreated"`
 	ConversationsClosed  int64  `json:"conversationsclosed"`
+	// CSAT is the average satisfaction rating of the row's conversations:
+	// always null, as Parley's conversations carry no rating.
+	CSAT *string `json:"csat"`
+	// ErrorAggregation counts the row's failed and skipped recipients by
+	// error: errorSource_errorCode, as the transaction rows spell them.
+	ErrorAggregation map[string]int64 `json:"error_aggregation"`
 }
 
 // DayLayout is how LivePerson writes a transactionday.
 const DayLayout = "01-02-2006"
 
-// Rows sums hourly counter rows by channel, skill and UTC day, in day,
-// channel, skill order.
-func Rows(rows []parley.CountRow) []Row {
+// Rows sums hourly counter rows by channel, skill and UTC day (and handoff
+// and source as g asks), in day, channel, skill, handoff, source order.
+// Rows of nothing but zeros are left out.
+func Rows(rows []parley.CountRow, g Grouping) []Row {
 	type key struct {
-		day            time.Time
-		channel, skill string
+		day                               time.Time
+		channel, skill, handoffID, source string
 	}
 	sums := map[key]*parley.CountRow{}
 	var keys []key
 	for _, r := range rows {
+		if r.IsZero() {
+			continue
+		}
 		h := r.Hour.UTC()
-		k := key{time.Date(h.Year(), h.Month(), h.Day(), 0, 0, 0, 0, time.UTC), LPChannel(r.Channel), r.Skill}
+		k := key{day: time.Date(h.Year(), h.Month(), h.Day(), 0, 0, 0, 0, time.UTC), channel: LPChannel(r.Channel), skill: r.Skill}
+		if g.Handoff {
+			k.handoffID = r.HandoffID
+		}
+		if g.Source {
+			k.source = r.Source
+		}
 		if sums[k] == nil {
 			sums[k] = &parley.CountRow{}
 			keys = append(keys, k)
@@ -239,20 +285,23 @@ func Rows(rows []parley.CountRow) []Row {
 		if c := a.day.Compare(b.day); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.channel, b.channel); c != 0 {
-			return c
-		}
-		return strings.Compare(a.skill, b.skill)
+		return cmp.Or(strings.Compare(a.channel, b.channel), strings.Compare(a.skill, b.skill),
+			strings.Compare(a.handoffID, b.handoffID), strings.Compare(a.source, b.source))
 	})
 	out := make([]Row, 0, len(keys))
 	for _, k := range keys {
-		c := sums[k].Counts
+		sum := sums[k]
+		c := sum.Counts
+		errs := sum.Errors
+		if errs == nil {
+			errs = map[string]int64{}
+		}
 		out = append(out, Row{
-			Channel: k.channel, Skill: k.skill, TransactionDay: k.day.Format(DayLayout),
+			Channel: k.channel, Skill: k.skill, HandoffID: k.handoffID, Source: k.source, TransactionDay: k.day.Format(DayLayout),
 			Attempted: c[parley.StepAttempted], Eligible: c[parley.StepEligible], Skipped: c[parley.StepSkipped],
 			Sent: c[parley.StepSent], Failed: c[parley.StepFailed], Delivered: c[parley.StepDelivered],
 			Read: c[parley.StepRead], ConversationsCreated: c[parley.StepConversationCreated],
-			ConversationsClosed: c[parley.StepConversationClosed],
+			ConversationsClosed: c[parley.StepConversationClosed], ErrorAggregation: errs,
 		})
 	}
 	return out

@@ -1,8 +1,12 @@
 package lpreport_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/url"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +68,8 @@ func TestParseFilters(t *testing.T) {
 		{"Parley's spelling is not LivePerson's", `{"channels": ["whatsapp"]}`, "channels", nil},
 		{"unknown field", `{"channel": ["sms"]}`, "channel", nil},
 		{"not a list", `{"skills": 3}`, "skills", nil},
+		{"source in any case", `{"source": ["api", "Ui"]}`, "", nil},
+		{"unknown source", `{"source": ["IVR"]}`, "source", nil},
 		{"two values", `{} {}`, "", nil},
 		{"not JSON", `{`, "", nil},
 	}
@@ -81,7 +87,15 @@ func TestParseFilters(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			q := f.Query("acct1", "", lpreport.Window{})
+			q := f.Query("acct1", "c2m", "", lpreport.Window{})
+			if q.App != "c2m" || !slices.Equal(q.HandoffIDs, f.HandoffIDs) || len(q.Sources) != len(f.Source) {
+				t.Fatalf("query %+v of filters %+v", q, f)
+			}
+			for _, src := range q.Sources {
+				if !slices.Contains(lpreport.Sources, src) {
+					t.Errorf("source %q is not written as LivePerson does", src)
+				}
+			}
 			if len(q.Channels) != len(tt.channels) {
 				t.Fatalf("channels %v, want %v", q.Channels, tt.channels)
 			}
@@ -103,24 +117,62 @@ func TestRows(t *testing.T) {
 		}
 		return r
 	}
+	failed := row(23, parley.ChannelInApp, "billing", map[parley.Step]int64{parley.StepAttempted: 4, parley.StepEligible: 4, parley.StepSent: 4, parley.StepDelivered: 8,
+		parley.StepRead: 3, parley.StepFailed: 1, parley.StepConversationCreated: 5, parley.StepConversationClosed: 4})
+	failed.AddError("PROVIDER_30003", 1)
+	skipped := row(24, parley.ChannelWhatsApp, "sales", map[parley.Step]int64{parley.StepAttempted: 1, parley.StepSkipped: 1})
+	skipped.AddError("PARLEY_OPTED_OUT", 1)
 	got := lpreport.Rows([]parley.CountRow{
 		row(3, parley.ChannelInApp, "billing", map[parley.Step]int64{parley.StepAttempted: 6, parley.StepEligible: 5, parley.StepSent: 5, parley.StepRead: 4}),
-		row(23, parley.ChannelInApp, "billing", map[parley.Step]int64{parley.StepAttempted: 4, parley.StepEligible: 4, parley.StepSent: 4, parley.StepDelivered: 8,
-			parley.StepRead: 3, parley.StepFailed: 1, parley.StepConversationCreated: 5, parley.StepConversationClosed: 4}),
-		row(24, parley.ChannelWhatsApp, "sales", map[parley.Step]int64{parley.StepAttempted: 1, parley.StepSkipped: 1}),
+		failed,
+		skipped,
 		row(5, parley.ChannelSMS, "billing", map[parley.Step]int64{parley.StepAttempted: 2}),
-	})
+		row(6, parley.ChannelSMS, "nothing", nil),
+	}, lpreport.Grouping{})
 	want := []lpreport.Row{
-		{Channel: "inapp", Skill: "billing", TransactionDay: "10-25-2021", Attempted: 10, Eligible: 9, Sent: 9, Delivered: 8, Read: 7, Failed: 1, ConversationsCreated: 5, ConversationsClosed: 4},
-		{Channel: "sms", Skill: "billing", TransactionDay: "10-25-2021", Attempted: 2},
-		{Channel: "wa", Skill: "sales", TransactionDay: "10-26-2021", Attempted: 1, Skipped: 1},
+		{Channel: "inapp", Skill: "billing", TransactionDay: "10-25-2021", Attempted: 10, Eligible: 9, Sent: 9, Delivered: 8, Read: 7, Failed: 1, ConversationsCreated: 5, ConversationsClosed: 4,
+			ErrorAggregation: map[string]int64{"PROVIDER_30003": 1}},
+		{Channel: "sms", Skill: "billing", TransactionDay: "10-25-2021", Attempted: 2, ErrorAggregation: map[string]int64{}},
+		{Channel: "wa", Skill: "sales", TransactionDay: "10-26-2021", Attempted: 1, Skipped: 1, ErrorAggregation: map[string]int64{"PARLEY_OPTED_OUT": 1}},
 	}
-	if len(got) != len(want) {
-		t.Fatalf("rows %+v, want %+v", got, want)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("rows\n%+v, want\n%+v", got, want)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("row %d = %+v, want %+v", i, got[i], want[i])
+	data, err := json.Marshal(got[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(data); !strings.Contains(s, `"csat":null`) || !strings.Contains(s, `"error_aggregation":{}`) || strings.Contains(s, "handoffid") || strings.Contains(s, `"source"`) {
+		t.Errorf("row %s: want csat null, an empty error_aggregation, and no handoffid or source when not grouped by them", s)
+	}
+}
+
+// TestRowsGrouped checks that rows are grouped by handoff and source, and
+// name them, only when asked.
+func TestRowsGrouped(t *testing.T) {
+	day := time.Date(2021, 10, 25, 0, 0, 0, 0, time.UTC)
+	row := func(handoff, source string, attempted int64) parley.CountRow {
+		r := parley.CountRow{CountKey: parley.CountKey{AccountID: "a", Hour: day, CampaignID: "c-" + handoff + source, Skill: "s", Channel: parley.ChannelSMS, HandoffID: handoff, Source: source}}
+		r.Add(parley.StepAttempted, attempted)
+		return r
+	}
+	rows := []parley.CountRow{row("H2", "API", 1), row("H1", "API", 2), row("H1", "UI", 4)}
+	tests := []struct {
+		g    lpreport.Grouping
+		want []lpreport.Row
+	}{
+		{lpreport.Grouping{}, []lpreport.Row{{Attempted: 7}}},
+		{lpreport.Grouping{Handoff: true}, []lpreport.Row{{HandoffID: "H1", Attempted: 6}, {HandoffID: "H2", Attempted: 1}}},
+		{lpreport.Grouping{Source: true}, []lpreport.Row{{Source: "API", Attempted: 3}, {Source: "UI", Attempted: 4}}},
+		{lpreport.Grouping{Handoff: true, Source: true}, []lpreport.Row{{HandoffID: "H1", Source: "API", Attempted: 2}, {HandoffID: "H1", Source: "UI", Attempted: 4}, {HandoffID: "H2", Source: "API", Attempted: 1}}},
+	}
+	for _, tt := range tests {
+		got := lpreport.Rows(rows, tt.g)
+		for i := range tt.want {
+			tt.want[i].Channel, tt.want[i].Skill, tt.want[i].TransactionDay, tt.want[i].ErrorAggregation = "sms", "s", "10-25-2021", map[string]int64{}
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("grouped %+v: %+v, want %+v", tt.g, got, tt.want)
 		}
 	}
 }

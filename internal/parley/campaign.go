@@ -68,6 +68,10 @@ type Campaign struct {
 	// CreatedBy is who created the campaign: the authenticated principal's
 	// subject (an API client id, or a signed-in user).
 	CreatedBy string `json:"createdBy,omitempty"`
+	// Source is how the campaign was created, in LivePerson's reporting
+	// vocabulary: SourceAPI or SourceUI; "" for a campaign created before
+	// sources were kept.
+	Source string `json:"source,omitempty"`
 	// LaunchAt is the campaign's first allowed send: the earliest DueAt of
 	// its recipients when it was accepted.
 	LaunchAt time.Time `json:"launchAt,omitzero"`

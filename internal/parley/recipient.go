@@ -64,8 +64,13 @@ type Recipient struct {
 	ButtonValue string            `json:"buttonValue,omitempty"` // a template's dynamic URL variable (BU1)
 	// Skill is the campaign's skill when the recipient was taken in: the
 	// one replies go to, and the one its counts are kept under.
-	Skill  string          `json:"skill,omitempty"`
-	Status RecipientStatus `json:"status"`
+	Skill string `json:"skill,omitempty"`
+	// HandoffID is the API handoff a Connect to Messaging deflection was
+	// invited through; "" for a Proactive campaign's recipient. Source is
+	// its campaign's (Campaign.Source). Its counts are kept under both.
+	HandoffID string          `json:"handoffId,omitempty"`
+	Source    string          `json:"source,omitempty"`
+	Status    RecipientStatus `json:"status"`
 	// ErrorMessage holds the code of why the recipient failed or was not
 	// sent: one of codes.go or the provider's (see ErrorSource).
 	ErrorMessage      string `json:"errorMessage,omitempty"`

@@ -1,6 +1,7 @@
 package parley
 
 import (
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -200,53 +201,132 @@ func isParleyCode(code string) bool {
 	return true
 }
 
+// Sources of a campaign: how it was created, as LivePerson's reporting
+// filters name them.
+const (
+	// SourceAPI: through the API, by a client's or a developer's token
+	// (every Connect to Messaging deflection is).
+	SourceAPI = "API"
+	// SourceUI: in the web tool, by a signed-in user.
+	SourceUI = "UI"
+)
+
+// Reporting apps, as LivePerson's reporting paths name them.
+const (
+	AppProactive = "prmsg"
+	AppC2M       = "c2m"
+)
+
 // CountKey names one counter row: one account's steps in one UTC hour, of
-// one campaign, skill and channel.
+// one campaign, skill, channel, handoff and source.
 type CountKey struct {
 	AccountID  string    `json:"accountId"`
 	Hour       time.Time `json:"hour"` // UTC, truncated to the hour
 	CampaignID string    `json:"campaignId"`
 	Skill      string    `json:"skill"`
 	Channel    Channel   `json:"channel"`
+	// HandoffID is the Connect to Messaging handoff of the recipients
+	// counted; "" for a Proactive campaign's (see Recipient.HandoffID).
+	HandoffID string `json:"handoffId,omitempty"`
+	// Source is their campaign's (Campaign.Source).
+	Source string `json:"source,omitempty"`
 }
 
-// CountRow is how many recipients reached each step within its key's hour.
+// App is the reporting app k counts for: AppC2M for a Connect to
+// Messaging deflection (it has a handoff), else AppProactive.
+func (k CountKey) App() string {
+	if k.HandoffID != "" {
+		return AppC2M
+	}
+	return AppProactive
+}
+
+// CountRow is how many recipients reached each step within its key's hour,
+// and how many of those that failed or were skipped did so with each
+// error (see ErrorKey).
 type CountRow struct {
 	CountKey
-	Counts [NumSteps]int64 `json:"counts"`
+	Counts [NumSteps]int64  `json:"counts"`
+	Errors map[string]int64 `json:"errors,omitempty"`
 }
 
 // Add adds n to step s.
 func (r *CountRow) Add(s Step, n int64) { r.Counts[s] += n }
+
+// AddError adds n to the error key.
+func (r *CountRow) AddError(key string, n int64) {
+	if r.Errors == nil {
+		r.Errors = map[string]int64{}
+	}
+	r.Errors[key] += n
+}
 
 // Merge adds every count of o into r.
 func (r *CountRow) Merge(o CountRow) {
 	for s := range r.Counts {
 		r.Counts[s] += o.Counts[s]
 	}
+	for k, n := range o.Errors {
+		r.AddError(k, n)
+	}
 }
 
 // IsZero reports whether every count is zero.
-func (r CountRow) IsZero() bool { return r.Counts == [NumSteps]int64{} }
+func (r CountRow) IsZero() bool {
+	if r.Counts != [NumSteps]int64{} {
+		return false
+	}
+	for _, n := range r.Errors {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// MaxErrorKey bounds an error key, so that a provider's long code cannot
+// swell the counters.
+const MaxErrorKey = 64
+
+// ErrorKey is how r's error is counted: its source and code joined by
+// "_", as the transaction rows spell them (PROVIDER_30003,
+// PARLEY_NO_WINDOW), at most MaxErrorKey bytes; "" when r has none.
+func ErrorKey(r Recipient) string {
+	if r.ErrorMessage == "" {
+		return ""
+	}
+	k := r.ErrorSource() + "_" + r.ErrorMessage
+	if len(k) > MaxErrorKey {
+		k = strings.ToValidUTF8(k[:MaxErrorKey], "")
+	}
+	return k
+}
 
 // HourOf is the counter hour of t: t in UTC truncated to the hour.
 func HourOf(t time.Time) time.Time { return t.UTC().Truncate(time.Hour) }
 
 // CountQuery selects an account's counter rows: those whose hour is in
-// [From, To), of the campaigns, skills and channels named (all when empty).
+// [From, To), of the app (AppProactive or AppC2M; both when empty) and
+// of the campaigns, skills, channels, handoffs and sources named (all
+// when empty).
 type CountQuery struct {
 	AccountID   string
 	From, To    time.Time
+	App         string
 	CampaignIDs []string
 	Skills      []string
 	Channels    []Channel
+	HandoffIDs  []string
+	Sources     []string
 }
 
 // Matches reports whether k is selected by q (account, hour and filters).
 func (q CountQuery) Matches(k CountKey) bool {
 	h := k.Hour
 	return k.AccountID == q.AccountID && !h.Before(HourOf(q.From)) && h.Before(q.To) &&
-		oneOf(q.CampaignIDs, k.CampaignID) && oneOf(q.Skills, k.Skill) && oneOf(q.Channels, k.Channel)
+		(q.App == "" || k.App() == q.App) &&
+		oneOf(q.CampaignIDs, k.CampaignID) && oneOf(q.Skills, k.Skill) && oneOf(q.Channels, k.Channel) &&
+		oneOf(q.HandoffIDs, k.HandoffID) && oneOf(q.Sources, k.Source)
 }
 
 func oneOf[T comparable](set []T, v T) bool {
@@ -263,13 +343,16 @@ func oneOf[T comparable](set []T, v T) bool {
 
 // Counts folds a transition of one recipient, from before to after, into
 // the counter rows it changes: one count per step newly reached, in the
-// UTC hour it was stamped, under after's campaign, skill and channel.
+// UTC hour it was stamped, under after's campaign, skill, channel,
+// handoff and source; and, when it newly failed or was skipped with an
+// error, one count of its ErrorKey in that step's row.
 // Rows come back in the order their first step was reached.
 func Counts(before, after Recipient) []CountRow {
 	var rows []CountRow
+	errKey := ErrorKey(after)
 	for _, s := range after.Timeline.Reached(before.Timeline) {
 		k := CountKey{AccountID: after.AccountID, Hour: HourOf(after.Timeline.At(s)), CampaignID: after.CampaignID,
-			Skill: after.Skill, Channel: after.Channel}
+			Skill: after.Skill, Channel: after.Channel, HandoffID: after.HandoffID, Source: after.Source}
 		i := len(rows)
 		for j := range rows {
 			if rows[j].CountKey == k {
@@ -281,15 +364,24 @@ func Counts(before, after Recipient) []CountRow {
 			rows = append(rows, CountRow{CountKey: k})
 		}
 		rows[i].Add(s, 1)
+		if errKey != "" && (s == StepFailed || s == StepSkipped) {
+			rows[i].AddError(errKey, 1)
+			errKey = "" // one error per recipient
+		}
 	}
 	return rows
 }
 
 // TakeIn prepares r, one of c's recipients, for intake: it carries c's
-// skill and its timeline the steps of its first status, at c.CreatedAt.
+// skill, source and (for a Connect to Messaging deflection) handoff, and
+// its timeline the steps of its first status, at c.CreatedAt.
 func (c Campaign) TakeIn(r *Recipient) {
 	if r.Skill == "" {
 		r.Skill = c.Skill
+	}
+	r.Source = c.Source
+	if c.CallID != "" {
+		r.HandoffID = c.TemplateID
 	}
 	r.Timeline.StampStatus(r.Status, c.CreatedAt)
 }
@@ -305,6 +397,7 @@ func MergeRows(rows []CountRow) []CountRow {
 			continue
 		}
 		at[r.CountKey] = len(out)
+		r.Errors = maps.Clone(r.Errors)
 		out = append(out, r)
 	}
 	return out

@@ -1,6 +1,7 @@
 package parley_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +92,43 @@ func TestCounts(t *testing.T) {
 	}
 	if merged := parley.MergeRows(append(rows, rows...)); len(merged) != 2 || merged[1].Counts[parley.StepDelivered] != 2 {
 		t.Errorf("merged %+v", merged)
+	}
+}
+
+// TestCountsErrorsAndOrigin checks that a failure counts its error once,
+// in the failed step's row, and that rows carry the recipient's handoff
+// and source as intake gives them.
+func TestCountsErrorsAndOrigin(t *testing.T) {
+	t0 := time.Date(2026, 11, 21, 14, 30, 0, 0, time.UTC)
+	c := parley.Campaign{AccountID: "a", ID: "call1", Skill: "sales", CallID: "call1", TemplateID: "H000000000000001", Source: parley.SourceAPI, CreatedAt: t0}
+	before := parley.Recipient{AccountID: "a", CampaignID: "call1", Channel: parley.ChannelSMS, Status: parley.StatusQueued}
+	c.TakeIn(&before)
+	if before.HandoffID != c.TemplateID || before.Source != parley.SourceAPI || before.Skill != "sales" {
+		t.Fatalf("taken in %+v", before)
+	}
+	after := before
+	after.ErrorMessage = "30003"
+	after.Timeline.StampStatus(parley.StatusSent, t0.Add(10*time.Minute))
+	after.Timeline.StampStatus(parley.StatusFailed, t0.Add(40*time.Minute))
+	rows := parley.Counts(before, after)
+	if len(rows) != 2 || rows[0].Errors != nil || rows[1].Errors["PROVIDER_30003"] != 1 || len(rows[1].Errors) != 1 {
+		t.Fatalf("rows %+v, want the error counted once, at 15:00", rows)
+	}
+	if k := rows[1].CountKey; k.HandoffID != "H000000000000001" || k.Source != parley.SourceAPI || k.App() != parley.AppC2M {
+		t.Errorf("key %+v, want the handoff, the source and the c2m app", k)
+	}
+	if got := parley.Counts(after, after); len(got) != 0 {
+		t.Errorf("the failure reported again counts %+v", got)
+	}
+	proactive := parley.Recipient{AccountID: "a", CampaignID: "p", Status: parley.StatusSkipped, ErrorMessage: parley.CodeOptedOut}
+	(parley.Campaign{AccountID: "a", ID: "p", TemplateID: "H000000000000001", Source: parley.SourceUI, CreatedAt: t0}).TakeIn(&proactive)
+	rows = parley.Counts(parley.Recipient{}, proactive)
+	if len(rows) != 1 || rows[0].HandoffID != "" || rows[0].App() != parley.AppProactive || rows[0].Errors["PARLEY_"+parley.CodeOptedOut] != 1 {
+		t.Errorf("skipped at intake: %+v", rows)
+	}
+	long := parley.Recipient{ErrorMessage: strings.Repeat("x", 200)}
+	if k := parley.ErrorKey(long); len(k) != parley.MaxErrorKey {
+		t.Errorf("key of a long code is %d bytes", len(k))
 	}
 }
 

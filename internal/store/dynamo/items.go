@@ -243,6 +243,7 @@ type campaignItem struct {
 	Template       *templateJSON `dynamodbav:"template,omitempty"`
 	Apps           []string      `dynamodbav:"apps,omitempty"`
 	CreatedBy      string        `dynamodbav:"createdBy,omitempty"`
+	Source         string        `dynamodbav:"source,omitempty"`
 	LaunchAt       time.Time     `dynamodbav:"launchAt"`
 	CompletedAt    time.Time     `dynamodbav:"completedAt"`
 	StateChangedAt time.Time     `dynamodbav:"stateChangedAt"`
@@ -306,7 +307,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State), CallID: c.CallID,
 		Apps:      c.Apps,
 		Template:  (*templateJSON)(c.Template),
-		CreatedBy: c.CreatedBy, LaunchAt: c.LaunchAt, CompletedAt: c.CompletedAt, StateChangedAt: c.StateChangedAt,
+		CreatedBy: c.CreatedBy, Source: c.Source, LaunchAt: c.LaunchAt, CompletedAt: c.CompletedAt, StateChangedAt: c.StateChangedAt,
 		CampaignsOf: campaignsOf(c.AccountID), CreatedKey: createdKey(store.PositionOf(c)),
 	}
 	if !c.FanoutDone() {
@@ -323,7 +324,7 @@ func (it campaignItem) domain() parley.Campaign {
 		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State), CallID: it.CallID,
 		Apps:      it.Apps,
 		Template:  (*parley.WhatsAppTemplate)(it.Template),
-		CreatedBy: it.CreatedBy, LaunchAt: it.LaunchAt, CompletedAt: it.CompletedAt, StateChangedAt: it.StateChangedAt,
+		CreatedBy: it.CreatedBy, Source: it.Source, LaunchAt: it.LaunchAt, CompletedAt: it.CompletedAt, StateChangedAt: it.StateChangedAt,
 	}
 }
 
@@ -352,6 +353,8 @@ type recipientItem struct {
 	DueAt             dueTime           `dynamodbav:"dueAt"`
 	UpdatedAt         time.Time         `dynamodbav:"updatedAt"`
 	Skill             string            `dynamodbav:"skill,omitempty"`
+	HandoffID         string            `dynamodbav:"handoffId,omitempty"`
+	Source            string            `dynamodbav:"source,omitempty"`
 	// Chunked says that intake wrote the recipient into a chunk, which
 	// counted its intake steps (see lifecycle.go).
 	Chunked bool `dynamodbav:"chunked,omitempty"`
@@ -366,7 +369,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 		Channel: string(r.Channel), Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, SDEs: r.SDEs, Body: r.Body,
 		HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
 		Attempts: r.Attempts, Claimant: r.Claimant, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
-		Skill: r.Skill, timelineItem: newTimelineItem(r.Timeline),
+		Skill: r.Skill, HandoffID: r.HandoffID, Source: r.Source, timelineItem: newTimelineItem(r.Timeline),
 	}
 	if r.Status.Indexed() {
 		it.DueShard = dueShard(r.Status, it.PK, it.SK)
@@ -380,7 +383,7 @@ func (it recipientItem) domain() parley.Recipient {
 		Channel: parley.Channel(it.Channel), Phone: it.Phone, ConsumerID: it.ConsumerID, Zones: it.Zones, Variables: it.Variables, SDEs: it.SDEs, Body: it.Body,
 		HeaderURL: it.HeaderURL, ButtonValue: it.ButtonValue, Status: parley.RecipientStatus(it.Status), ErrorMessage: it.ErrorMessage, ProviderMessageID: it.ProviderMessageID,
 		Attempts: it.Attempts, Claimant: it.Claimant, DueAt: time.Time(it.DueAt), UpdatedAt: it.UpdatedAt,
-		Skill: it.Skill, Timeline: it.timelineItem.domain(),
+		Skill: it.Skill, HandoffID: it.HandoffID, Source: it.Source, Timeline: it.timelineItem.domain(),
 	}
 }
 

@@ -2,17 +2,23 @@ package dynamo
 
 // Lifecycle counters, folded from the table's stream:
 //
-//	counters   pk ACCOUNT#<account>#COUNTS   sk H#<UTC hour, 2006-01-02T15>   rows: JSON {campaign␟skill␟channel: [one count per step]}, v
-//	batch mark pk STREAMBATCH#<id>           sk STREAMBATCH                  expiresAt
+//	counters   pk ACCOUNT#<account>#COUNTS   sk H#<UTC hour, 2006-01-02T15>[#<nnn>]   rows, errs: JSON by row key, v
+//	batch mark pk STREAMBATCH#<id>           sk STREAMBATCH                          expiresAt
 //
 // The send path writes no counter: a recipient's item (and, at intake, its
 // chunk) carries its timeline, and the lifecycle function reads the
 // table's stream (NEW_AND_OLD_IMAGES), compares each record's old and new
-// timeline and adds the steps newly stamped to one counter item per
-// account and UTC hour. A batch is folded in transactions that also put a
-// mark of the batch on condition that there is none, so a batch the
-// stream delivers again counts once. An account's 90 days are 2,160
-// counter items whatever its traffic.
+// timeline and adds the steps newly stamped to the counter items of the
+// account and UTC hour. An hour's rows (one per campaign, skill, channel,
+// handoff and source; rows holds their step counts, errs their error
+// counts) live in one item until it holds maxCounterBytes; the rows that
+// do not fit go to overflow items H#<hour>#001, #002…, which sort between
+// that hour's item and the next hour's, so one Query reads them with it.
+// A row may then appear in more than one of its hour's items; a read sums
+// them. A batch is folded one hour at a time, in a transaction that also
+// puts a mark of the batch and hour on condition that there is none, so a
+// batch the stream delivers again counts once. An account's 90 days are
+// 2,160 counter items, and one more per hour that overflows.
 
 import (
 	"context"
@@ -21,6 +27,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +52,14 @@ const (
 	counterSKPrefix = "H#"
 	hourLayout      = "2006-01-02T15"
 	rowSep          = "\x1f"
+	// overflowLayout numbers an hour's overflow items; the width keeps
+	// their order that of their numbers.
+	overflowLayout = "#%03d"
+	// maxOverflow bounds an hour's overflow items.
+	maxOverflow = 999
+	// maxCounterBytes is the most rows and errs of one counter item hold,
+	// well inside DynamoDB's 400 KB an item (about 3,000 rows).
+	maxCounterBytes = 300_000
 	// batchMarkTTL keeps a batch's mark past the stream's 24 h retention.
 	batchMarkTTL = 48 * time.Hour
 	// maxFoldItems bounds the counter items of one transaction; with the
@@ -59,42 +74,120 @@ func countersPK(accountID string) string { return accountPK(accountID) + "#COUNT
 
 func counterSK(hour time.Time) string { return counterSKPrefix + hour.UTC().Format(hourLayout) }
 
-// counterItem is one account's counters of one UTC hour.
+// overflowSK is the sk of the hour's n-th counter item: the hour's own
+// for 0, an overflow item after it.
+func overflowSK(hour time.Time, n int) string {
+	if n == 0 {
+		return counterSK(hour)
+	}
+	return counterSK(hour) + fmt.Sprintf(overflowLayout, n)
+}
+
+// hourItemsTo is the sk bound after every counter item of hour.
+func hourItemsTo(hour time.Time) string { return counterSK(hour) + "#~" }
+
+// counterItem is one account's counters of one UTC hour, or some of them.
 type counterItem struct {
 	PK      string `dynamodbav:"pk"`
 	SK      string `dynamodbav:"sk"`
 	Rows    string `dynamodbav:"rows"`
+	Errs    string `dynamodbav:"errs,omitempty"`
 	Version int64  `dynamodbav:"v"`
 }
 
-// rowKey is the key of a row within its counter item.
+// rowKey is the key of a row within its counter item: campaign, skill and
+// channel, then handoff and source when either is set (a row counted
+// before they were has neither).
 func rowKey(k parley.CountKey) string {
-	return k.CampaignID + rowSep + k.Skill + rowSep + string(k.Channel)
+	key := k.CampaignID + rowSep + k.Skill + rowSep + string(k.Channel)
+	if k.HandoffID != "" || k.Source != "" {
+		key += rowSep + k.HandoffID + rowSep + k.Source
+	}
+	return key
 }
 
-// counterRows decodes a counter item's rows.
-func counterRows(it counterItem) (map[string][parley.NumSteps]int64, time.Time, string, error) {
-	rows := map[string][parley.NumSteps]int64{}
+// parseRowKey reads a row key back into k's campaign, skill, channel,
+// handoff and source.
+func parseRowKey(key string, k *parley.CountKey) bool {
+	parts := strings.Split(key, rowSep)
+	switch len(parts) {
+	case 3:
+		parts = append(parts, "", "")
+	case 5:
+	default:
+		return false
+	}
+	k.CampaignID, k.Skill, k.Channel, k.HandoffID, k.Source = parts[0], parts[1], parley.Channel(parts[2]), parts[3], parts[4]
+	return true
+}
+
+// counterCells are a counter item's rows as it holds them.
+type counterCells struct {
+	rows map[string][parley.NumSteps]int64
+	errs map[string]map[string]int64
+}
+
+// decodeCounter reads a counter item: its cells, hour and account.
+func decodeCounter(it counterItem) (counterCells, time.Time, error) {
+	c := counterCells{rows: map[string][parley.NumSteps]int64{}, errs: map[string]map[string]int64{}}
 	if it.Rows != "" {
-		if err := json.Unmarshal([]byte(it.Rows), &rows); err != nil {
-			return nil, time.Time{}, "", fmt.Errorf("decode counters %s %s: %w", it.PK, it.SK, err)
+		if err := json.Unmarshal([]byte(it.Rows), &c.rows); err != nil {
+			return c, time.Time{}, fmt.Errorf("decode counters %s %s: %w", it.PK, it.SK, err)
 		}
 	}
-	hour, err := time.Parse(hourLayout, strings.TrimPrefix(it.SK, counterSKPrefix))
-	if err != nil {
-		return nil, time.Time{}, "", fmt.Errorf("counter item %s: %w", it.SK, err)
+	if it.Errs != "" {
+		if err := json.Unmarshal([]byte(it.Errs), &c.errs); err != nil {
+			return c, time.Time{}, fmt.Errorf("decode error counters %s %s: %w", it.PK, it.SK, err)
+		}
 	}
-	return rows, hour, strings.TrimPrefix(it.PK, "ACCOUNT#"), nil
+	h, _, _ := strings.Cut(strings.TrimPrefix(it.SK, counterSKPrefix), "#")
+	hour, err := time.Parse(hourLayout, h)
+	if err != nil {
+		return c, time.Time{}, fmt.Errorf("counter item %s: %w", it.SK, err)
+	}
+	return c, hour, nil
 }
 
-// CountRows implements store.Counters with one Query: at most one item per
-// hour of q's range.
+// rowBytes is what the row key takes of an item's rows and errs, as JSON
+// writes them (its separators escaped).
+func (c counterCells) rowBytes(key string) int {
+	counts, ok := c.rows[key]
+	if !ok {
+		return 0
+	}
+	k, _ := json.Marshal(key)
+	data, _ := json.Marshal(counts)
+	n := len(k) + len(data) + 2
+	if e := c.errs[key]; len(e) > 0 {
+		data, _ := json.Marshal(e)
+		n += len(k) + len(data) + 2
+	}
+	return n
+}
+
+// add adds r's counts to the row key.
+func (c counterCells) add(key string, r parley.CountRow) {
+	n := c.rows[key]
+	for s := range n {
+		n[s] += r.Counts[s]
+	}
+	c.rows[key] = n
+	for e, v := range r.Errors {
+		if c.errs[key] == nil {
+			c.errs[key] = map[string]int64{}
+		}
+		c.errs[key][e] += v
+	}
+}
+
+// CountRows implements store.Counters with one Query: one item per hour of
+// q's range, and the overflow items of hours that have them.
 func (t *Table) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.CountRow, error) {
 	avs, err := t.query(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
 		ExpressionAttributeValues: item{
 			":pk": str(countersPK(q.AccountID)), ":from": str(counterSK(parley.HourOf(q.From))),
-			":to": str(counterSK(q.To.Add(-time.Nanosecond))),
+			":to": str(hourItemsTo(parley.HourOf(q.To.Add(-time.Nanosecond)))),
 		},
 	}, 0)
 	if err != nil {
@@ -105,27 +198,43 @@ func (t *Table) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.Co
 		return nil, err
 	}
 	out := []parley.CountRow{}
+	// Items come in sk order: an hour's own, then its overflow items,
+	// whose rows sum with its own.
+	var hour time.Time
+	hourRows := map[string]*parley.CountRow{}
+	flush := func() {
+		for _, key := range slices.Sorted(maps.Keys(hourRows)) {
+			if r := hourRows[key]; !r.IsZero() {
+				out = append(out, *r)
+			}
+		}
+		clear(hourRows)
+	}
 	for _, it := range its {
-		rows, hour, _, err := counterRows(it)
+		cells, h, err := decodeCounter(it)
 		if err != nil {
 			return nil, err
 		}
-		keys := make([]string, 0, len(rows))
-		for k := range rows {
-			keys = append(keys, k)
+		if !h.Equal(hour) {
+			flush()
+			hour = h
 		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			parts := strings.SplitN(k, rowSep, 3)
-			if len(parts) != 3 {
+		for key, counts := range cells.rows {
+			row := parley.CountRow{CountKey: parley.CountKey{AccountID: q.AccountID, Hour: hour}, Counts: counts}
+			if !parseRowKey(key, &row.CountKey) || !q.Matches(row.CountKey) {
 				continue
 			}
-			row := parley.CountRow{CountKey: parley.CountKey{AccountID: q.AccountID, Hour: hour, CampaignID: parts[0], Skill: parts[1], Channel: parley.Channel(parts[2])}, Counts: rows[k]}
-			if q.Matches(row.CountKey) && !row.IsZero() {
-				out = append(out, row)
+			for e, n := range cells.errs[key] {
+				row.AddError(e, n)
+			}
+			if sum, ok := hourRows[key]; ok {
+				sum.Merge(row)
+			} else {
+				hourRows[key] = &row
 			}
 		}
 	}
+	flush()
 	return out, nil
 }
 
@@ -185,29 +294,37 @@ func (t *Table) FoldStream(ctx context.Context, records []events.DynamoDBEventRe
 	return t.foldRows(ctx, hex.EncodeToString(h.Sum(nil))[:32], rows, now)
 }
 
-// foldRows adds rows to the counters, once for batch.
+// counterHour names one account's counters of one hour.
+type counterHour struct {
+	accountID string
+	hour      time.Time
+}
+
+// foldRows adds rows to the counters, once for batch: one transaction per
+// account and hour, in the order they first appear.
 func (t *Table) foldRows(ctx context.Context, batch string, rows []parley.CountRow, now time.Time) error {
-	byItem := map[[2]string][]parley.CountRow{}
-	var order [][2]string
+	byHour := map[counterHour][]parley.CountRow{}
+	var order []counterHour
 	for _, r := range parley.MergeRows(rows) {
-		k := [2]string{countersPK(r.AccountID), counterSK(r.Hour)}
-		if byItem[k] == nil {
+		k := counterHour{r.AccountID, r.Hour}
+		if byHour[k] == nil {
 			order = append(order, k)
 		}
-		byItem[k] = append(byItem[k], r)
+		byHour[k] = append(byHour[k], r)
 	}
-	for part, keys := range slices.Collect(slices.Chunk(order, maxFoldItems)) {
-		if err := t.foldPart(ctx, fmt.Sprintf("%s.%d", batch, part), keys, byItem, now); err != nil {
+	for _, k := range order {
+		part := batch + "." + k.accountID + "." + k.hour.UTC().Format(hourLayout)
+		if err := t.foldHour(ctx, part, k, byHour[k], now); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// foldPart adds the rows of the counter items keys in one transaction with
-// the mark of part, unless part is marked already.
-func (t *Table) foldPart(ctx context.Context, part string, keys [][2]string, rows map[[2]string][]parley.CountRow, now time.Time) error {
-	markKey := itemKey("STREAMBATCH#"+part, "STREAMBATCH")
+// foldHour adds rows, all of the account and hour k, to its counter items
+// in one transaction with the mark of part, unless part is marked already.
+func (t *Table) foldHour(ctx context.Context, part string, k counterHour, rows []parley.CountRow, now time.Time) error {
+	markKey := itemKey("STREAMBATCH#"+sha(part), "STREAMBATCH")
 	for range foldAttempts {
 		mark, err := t.get(ctx, markKey)
 		if err != nil {
@@ -216,14 +333,14 @@ func (t *Table) foldPart(ctx context.Context, part string, keys [][2]string, row
 		if mark != nil {
 			return nil // folded before
 		}
+		puts, err := t.foldedCounters(ctx, k, rows)
+		if err != nil {
+			return err
+		}
 		markItem := item{"pk": markKey["pk"], "sk": markKey["sk"],
 			"expiresAt": num(int(now.Add(batchMarkTTL).Unix()))}
 		items := []types.TransactWriteItem{{Put: &types.Put{Item: markItem, ConditionExpression: aws.String(condNotExists)}}}
-		for _, k := range keys {
-			put, err := t.foldedCounter(ctx, k, rows[k])
-			if err != nil {
-				return err
-			}
+		for _, put := range puts {
 			items = append(items, types.TransactWriteItem{Put: put})
 		}
 		err = t.routingTransact(ctx, items)
@@ -234,50 +351,94 @@ func (t *Table) foldPart(ctx context.Context, part string, keys [][2]string, row
 	return parley.Errorf(parley.EUNAVAILABLE, "counters of stream batch %s changed concurrently; try again", part)
 }
 
-// foldedCounter is the conditional put of the counter item k with rows
-// added, on condition that it is still at the version read.
-func (t *Table) foldedCounter(ctx context.Context, k [2]string, add []parley.CountRow) (*types.Put, error) {
-	av, err := t.get(ctx, itemKey(k[0], k[1]))
+// sha is s hashed short, for a key that must stay small.
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:16])
+}
+
+// foldedCounters are the conditional puts of k's counter items with rows
+// added, each on condition that it is still at the version read (or still
+// absent). A row is added where its hour already holds it, unless that
+// item would outgrow maxCounterBytes; the others go to the hour's last
+// item while it has room, then to new overflow items.
+func (t *Table) foldedCounters(ctx context.Context, k counterHour, rows []parley.CountRow) ([]*types.Put, error) {
+	pk := countersPK(k.accountID)
+	avs, err := t.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
+		ExpressionAttributeValues: item{":pk": str(pk), ":from": str(counterSK(k.hour)), ":to": str(hourItemsTo(k.hour))},
+		ConsistentRead:            aws.Bool(true),
+	}, 0)
 	if err != nil {
 		return nil, err
 	}
-	it := counterItem{PK: k[0], SK: k[1]}
-	cond := condNotExists
-	if av != nil {
-		if it, err = decode[counterItem](av); err != nil {
+	its, err := decodeAll[counterItem](avs)
+	if err != nil {
+		return nil, err
+	}
+	var slots []*counterSlot
+	holder := map[string]int{} // row key → the first slot holding it
+	for _, it := range its {
+		cells, _, err := decodeCounter(it)
+		if err != nil {
 			return nil, err
 		}
-		cond = "v = :v"
-	}
-	rows, _, _, err := counterRows(it)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range add {
-		c := rows[rowKey(r.CountKey)]
-		for s := range c {
-			c[s] += r.Counts[s]
+		s := &counterSlot{it: it, cells: cells, size: len(it.Rows) + len(it.Errs)}
+		for key := range cells.rows {
+			if _, ok := holder[key]; !ok {
+				holder[key] = len(slots)
+			}
 		}
-		rows[rowKey(r.CountKey)] = c
+		slots = append(slots, s)
 	}
-	data, err := json.Marshal(rows)
-	if err != nil {
-		return nil, fmt.Errorf("encode counters %s: %w", k[1], err)
+	addTo := func(s *counterSlot, key string, r parley.CountRow) {
+		before := s.cells.rowBytes(key)
+		s.cells.add(key, r)
+		s.size += s.cells.rowBytes(key) - before
+		s.dirty = true
 	}
-	values := item{}
-	if av != nil {
-		values[":v"] = num(int(it.Version))
+	var spill []parley.CountRow
+	for _, r := range rows {
+		key := rowKey(r.CountKey)
+		if i, ok := holder[key]; ok {
+			s := slots[i]
+			grown := counterCells{rows: map[string][parley.NumSteps]int64{key: s.cells.rows[key]}, errs: map[string]map[string]int64{key: maps.Clone(s.cells.errs[key])}}
+			grown.add(key, r)
+			if s.size-s.cells.rowBytes(key)+grown.rowBytes(key) <= maxCounterBytes {
+				addTo(s, key, r)
+				continue
+			}
+		}
+		spill = append(spill, r)
 	}
-	it.Rows, it.Version = string(data), it.Version+1
-	enc, err := encode(it)
-	if err != nil {
-		return nil, err
+	for _, r := range spill {
+		key := rowKey(r.CountKey)
+		one := counterCells{rows: map[string][parley.NumSteps]int64{}, errs: map[string]map[string]int64{}}
+		one.add(key, r)
+		if len(slots) == 0 || slots[len(slots)-1].size+one.rowBytes(key) > maxCounterBytes {
+			n := len(slots)
+			if n > maxOverflow {
+				return nil, fmt.Errorf("counters of %s at %s: more than %d overflow items", k.accountID, k.hour.Format(hourLayout), maxOverflow)
+			}
+			slots = append(slots, &counterSlot{it: counterItem{PK: pk, SK: overflowSK(k.hour, n)}, cells: counterCells{rows: map[string][parley.NumSteps]int64{}, errs: map[string]map[string]int64{}}, fresh: true})
+		}
+		addTo(slots[len(slots)-1], key, r)
 	}
-	put := &types.Put{Item: enc, ConditionExpression: aws.String(cond)}
-	if len(values) > 0 {
-		put.ExpressionAttributeValues = values
+	var puts []*types.Put
+	for _, s := range slots {
+		if !s.dirty {
+			continue
+		}
+		put, err := s.put()
+		if err != nil {
+			return nil, err
+		}
+		puts = append(puts, put)
 	}
-	return put, nil
+	if len(puts) > maxFoldItems {
+		return nil, fmt.Errorf("counters of %s at %s: %d items to write at once, more than %d", k.accountID, k.hour.Format(hourLayout), len(puts), maxFoldItems)
+	}
+	return puts, nil
 }
 
 // recordCounts is what one stream record adds to the counters: the steps
@@ -466,4 +627,45 @@ func fromStreamValue(v events.DynamoDBAttributeValue) (types.AttributeValue, err
 		return &types.AttributeValueMemberM{Value: m}, nil
 	}
 	return nil, errors.New("unknown attribute type " + strconv.Itoa(int(v.DataType())))
+}
+
+// counterSlot is one counter item of an hour as a fold changes it.
+type counterSlot struct {
+	it    counterItem
+	cells counterCells
+	size  int  // bytes of its rows and errs
+	fresh bool // not stored yet
+	dirty bool
+}
+
+// put is the slot's conditional put: on the version read, or on its
+// absence for a fresh one.
+func (s *counterSlot) put() (*types.Put, error) {
+	rows, err := json.Marshal(s.cells.rows)
+	if err != nil {
+		return nil, fmt.Errorf("encode counters %s: %w", s.it.SK, err)
+	}
+	it := s.it
+	it.Rows, it.Errs = string(rows), ""
+	for key, e := range s.cells.errs {
+		if len(e) == 0 {
+			delete(s.cells.errs, key)
+		}
+	}
+	if len(s.cells.errs) > 0 {
+		errs, err := json.Marshal(s.cells.errs)
+		if err != nil {
+			return nil, fmt.Errorf("encode error counters %s: %w", s.it.SK, err)
+		}
+		it.Errs = string(errs)
+	}
+	it.Version++
+	enc, err := encode(it)
+	if err != nil {
+		return nil, err
+	}
+	if s.fresh {
+		return &types.Put{Item: enc, ConditionExpression: aws.String(condNotExists)}, nil
+	}
+	return &types.Put{Item: enc, ConditionExpression: aws.String("v = :v"), ExpressionAttributeValues: item{":v": num(int(s.it.Version))}}, nil
 }

@@ -2,8 +2,14 @@ package dynamo_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleyhq/parley/internal/awstest"
 	"github.com/parleyhq/parley/internal/parley"
@@ -36,4 +42,82 @@ func (s streamed) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.
 func newStreamed(t *testing.T) streamed {
 	s, _, name := newStore(t)
 	return streamed{Table: s, stream: dynamo.NewStreamReader(awstest.Config(t), name, true)}
+}
+
+// TestCountersOverflow folds 9,000 rows into one hour, more than one
+// counter item holds (DynamoDB refuses an item over 400 KB), then adds to
+// every row again: the hour's rows spread over several items, each under
+// the limit, every row reads back once with its sum, and a batch folded
+// twice counts once.
+func TestCountersOverflow(t *testing.T) {
+	ctx := context.Background()
+	s, client, name := newStore(t)
+	hour := time.Now().UTC().Truncate(time.Hour).Add(-2 * time.Hour)
+	const n = 9000
+	rows := make([]parley.CountRow, n)
+	for i := range rows {
+		rows[i] = parley.CountRow{CountKey: parley.CountKey{AccountID: "acct1", Hour: hour.Add(time.Duration(i%60) * time.Minute).Truncate(time.Hour),
+			CampaignID: fmt.Sprintf("campaign-%06d", i), Skill: fmt.Sprintf("skill-%d", i%7), Channel: parley.ChannelSMS,
+			HandoffID: fmt.Sprintf("H%015d", i%3), Source: parley.SourceAPI}}
+		rows[i].Add(parley.StepAttempted, int64(i+1))
+		rows[i].AddError("PROVIDER_30003", 1)
+	}
+	// Another hour's row, to see that the next hour's item is not read as
+	// an overflow item.
+	next := parley.CountRow{CountKey: parley.CountKey{AccountID: "acct1", Hour: hour.Add(time.Hour), CampaignID: "campaign-000000", Skill: "skill-0", Channel: parley.ChannelSMS}}
+	next.Add(parley.StepSent, 5)
+	for _, batch := range []string{"first", "first", "second"} {
+		if err := s.FoldRows(ctx, batch, append(slices.Clone(rows), next), time.Now()); err != nil {
+			t.Fatalf("fold %s: %v", batch, err)
+		}
+	}
+	out, err := client.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(name),
+		KeyConditionExpression: aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: "ACCOUNT#acct1#COUNTS"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Count < 3 {
+		t.Fatalf("%d counter items for %d rows in one hour and one in the next; want the hour split", out.Count, n)
+	}
+	for _, it := range out.Items {
+		size := 0
+		for k, v := range it {
+			size += len(k)
+			if s, ok := v.(*types.AttributeValueMemberS); ok {
+				size += len(s.Value)
+			}
+		}
+		if size > 400_000 {
+			t.Errorf("item %v holds %d bytes, over DynamoDB's 400 KB", it["sk"], size)
+		}
+	}
+	got, err := s.CountRows(ctx, parley.CountQuery{AccountID: "acct1", From: hour, To: hour.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("%d rows read back, want %d", len(got), n)
+	}
+	for _, r := range got {
+		var i int
+		if _, err := fmt.Sscanf(r.CampaignID, "campaign-%06d", &i); err != nil {
+			t.Fatal(err)
+		}
+		if r.Counts[parley.StepAttempted] != 2*int64(i+1) || r.Errors["PROVIDER_30003"] != 2 || r.HandoffID != rows[i].HandoffID || r.Source != parley.SourceAPI {
+			t.Fatalf("row %+v, want attempted %d twice (two batches, one of them folded twice) and its error twice", r, i+1)
+		}
+	}
+	both, err := s.CountRows(ctx, parley.CountQuery{AccountID: "acct1", From: hour, To: hour.Add(2 * time.Hour), HandoffIDs: []string{"H000000000000001"}})
+	if err != nil || len(both) != n/3 {
+		t.Fatalf("one handoff over both hours: %d rows, %v; want %d", len(both), err, n/3)
+	}
+	later, err := s.CountRows(ctx, parley.CountQuery{AccountID: "acct1", From: hour.Add(time.Hour), To: hour.Add(2 * time.Hour)})
+	if err != nil || len(later) != 1 || later[0].Counts[parley.StepSent] != 10 {
+		t.Fatalf("the next hour: %+v, %v; want its one row, sent 10", later, err)
+	}
 }

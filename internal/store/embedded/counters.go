@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -19,9 +20,11 @@ var (
 )
 
 // bucketCounters holds the lifecycle counters: account \x00 hour (8 bytes,
-// big endian Unix seconds) campaign \x00 skill \x00 channel → one count
-// per step (8 bytes each, big endian). Each is changed in the transaction
-// that changes the recipient whose steps it counts.
+// big endian Unix seconds) campaign \x00 skill \x00 channel \x00 handoff
+// \x00 source → one count per step (8 bytes each, big endian), then the
+// counts per error key as JSON when there are any. A key written before
+// handoffs and sources were counted ends at its channel. Each is changed in
+// the transaction that changes the recipient whose steps it counts.
 var bucketCounters = []byte("counters")
 
 func counterPrefix(accountID string, hour time.Time) []byte {
@@ -30,25 +33,39 @@ func counterPrefix(accountID string, hour time.Time) []byte {
 }
 
 func counterKey(k parley.CountKey) []byte {
-	return append(counterPrefix(k.AccountID, k.Hour), k.CampaignID+"\x00"+k.Skill+"\x00"+string(k.Channel)...)
+	key := append(counterPrefix(k.AccountID, k.Hour), k.CampaignID+"\x00"+k.Skill+"\x00"+string(k.Channel)...)
+	if k.HandoffID != "" || k.Source != "" {
+		key = append(key, "\x00"+k.HandoffID+"\x00"+k.Source...)
+	}
+	return key
 }
+
+// stepBytes is the size of a counter record's step counts.
+const stepBytes = 8 * int(parley.NumSteps)
 
 // parseCounter reads a counter record back into its row.
 func parseCounter(key, value []byte) (parley.CountRow, bool) {
 	i := bytes.IndexByte(key, 0)
-	if i < 0 || len(key) < i+9 || len(value) != 8*int(parley.NumSteps) {
+	if i < 0 || len(key) < i+9 || len(value) < stepBytes {
 		return parley.CountRow{}, false
 	}
-	parts := strings.SplitN(string(key[i+9:]), "\x00", 3)
-	if len(parts) != 3 {
+	parts := strings.SplitN(string(key[i+9:]), "\x00", 5)
+	switch len(parts) {
+	case 3:
+		parts = append(parts, "", "")
+	case 5:
+	default:
 		return parley.CountRow{}, false
 	}
 	r := parley.CountRow{CountKey: parley.CountKey{
 		AccountID: string(key[:i]), Hour: time.Unix(int64(binary.BigEndian.Uint64(key[i+1:i+9])), 0).UTC(),
-		CampaignID: parts[0], Skill: parts[1], Channel: parley.Channel(parts[2]),
+		CampaignID: parts[0], Skill: parts[1], Channel: parley.Channel(parts[2]), HandoffID: parts[3], Source: parts[4],
 	}}
 	for s := range r.Counts {
 		r.Counts[s] = int64(binary.BigEndian.Uint64(value[8*s:]))
+	}
+	if len(value) > stepBytes && json.Unmarshal(value[stepBytes:], &r.Errors) != nil {
+		return parley.CountRow{}, false
 	}
 	return r, true
 }
@@ -67,9 +84,16 @@ func count(tx *bolt.Tx, rows []parley.CountRow) error {
 		if old, ok := parseCounter(key, b.Get(key)); ok {
 			row.Merge(old)
 		}
-		v := make([]byte, 0, 8*parley.NumSteps)
+		v := make([]byte, 0, stepBytes)
 		for _, n := range row.Counts {
 			v = binary.BigEndian.AppendUint64(v, uint64(n))
+		}
+		if len(row.Errors) > 0 {
+			errs, err := json.Marshal(row.Errors)
+			if err != nil {
+				return err
+			}
+			v = append(v, errs...)
 		}
 		if err := b.Put(key, v); err != nil {
 			return err

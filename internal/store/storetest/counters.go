@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"maps"
 	"testing"
 	"time"
 
@@ -16,9 +17,10 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 	ctx := context.Background()
 	s := newStore(t)
 	c, rs := Fixture("acct1", "camp1", 3)
+	c.Source = parley.SourceUI
 	create(t, s, c, rs)
-	other, ors := Fixture("acct1", "camp2", 1)
-	other.Skill = "billing"
+	other, ors := Fixture("acct1", "camp2", 1) // a Connect to Messaging deflection
+	other.Skill, other.CallID, other.TemplateID, other.Source = "billing", "camp2", "H000000000000002", parley.SourceAPI
 	ors[0].Channel = parley.ChannelWhatsApp
 	create(t, s, other, ors)
 	foreign, frs := Fixture("acct2", "camp1", 2)
@@ -29,7 +31,11 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 		return parley.Ref{AccountID: "acct1", CampaignID: "camp1", RecipientID: "00000" + seq}
 	}
 	change := func(id string, from, to parley.RecipientStatus, at time.Time) (parley.Recipient, error) {
-		return s.UpdateRecipient(ctx, ref(id), parley.RecipientChange{From: []parley.RecipientStatus{from}, Status: to, At: at, ProviderMessageID: "SM" + id})
+		ch := parley.RecipientChange{From: []parley.RecipientStatus{from}, Status: to, At: at, ProviderMessageID: "SM" + id}
+		if to == parley.StatusFailed {
+			ch.ErrorMessage = "30003"
+		}
+		return s.UpdateRecipient(ctx, ref(id), ch)
 	}
 	for _, id := range []string{"1", "2", "3"} {
 		if _, err := change(id, parley.StatusQueued, parley.StatusSending, t1); err != nil {
@@ -60,8 +66,11 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 	if !r.Timeline.Delivered.Equal(t2) || !r.Timeline.Sent.Equal(t1) || !r.Timeline.Attempted.Equal(t0) || !r.Timeline.Read.Equal(t2.Add(time.Minute)) {
 		t.Errorf("timeline of recipient 1 = %+v", r.Timeline)
 	}
-	if r.Skill != "sales" {
-		t.Errorf("recipient skill = %q, want the campaign's", r.Skill)
+	if r.Skill != "sales" || r.Source != parley.SourceUI || r.HandoffID != "" {
+		t.Errorf("recipient skill %q, source %q, handoff %q; want the campaign's skill and source, no handoff", r.Skill, r.Source, r.HandoffID)
+	}
+	if got, err := s.Recipient(ctx, parley.Ref{AccountID: "acct1", CampaignID: "camp2", RecipientID: "000001"}); err != nil || got.HandoffID != "H000000000000002" || got.Source != parley.SourceAPI {
+		t.Errorf("deflection recipient %+v, %v; want its handoff and source", got, err)
 	}
 	for i, want := range []bool{true, false} {
 		got, stamped, err := s.StampRecipient(ctx, ref("1"), parley.StepResponded, t2.Add(time.Duration(10+i)*time.Minute))
@@ -91,13 +100,17 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 		return c
 	}
 	key := func(hour time.Time, campaign, skill string, ch parley.Channel) parley.CountKey {
-		return parley.CountKey{AccountID: "acct1", Hour: hour, CampaignID: campaign, Skill: skill, Channel: ch}
+		k := parley.CountKey{AccountID: "acct1", Hour: hour, CampaignID: campaign, Skill: skill, Channel: ch, Source: parley.SourceUI}
+		if campaign == "camp2" {
+			k.HandoffID, k.Source = "H000000000000002", parley.SourceAPI
+		}
+		return k
 	}
 	h0, h1, h2 := parley.HourOf(t0), parley.HourOf(t1), parley.HourOf(t2)
 	all := []parley.CountRow{
 		{CountKey: key(h0, "camp1", "sales", parley.ChannelSMS), Counts: steps(parley.StepAttempted, 3, parley.StepEligible, 3)},
 		{CountKey: key(h0, "camp2", "billing", parley.ChannelWhatsApp), Counts: steps(parley.StepAttempted, 1, parley.StepEligible, 1)},
-		{CountKey: key(h1, "camp1", "sales", parley.ChannelSMS), Counts: steps(parley.StepSent, 2, parley.StepFailed, 1)},
+		{CountKey: key(h1, "camp1", "sales", parley.ChannelSMS), Counts: steps(parley.StepSent, 2, parley.StepFailed, 1), Errors: map[string]int64{"PROVIDER_30003": 1}},
 		{CountKey: key(h2, "camp1", "sales", parley.ChannelSMS), Counts: steps(parley.StepDelivered, 1, parley.StepRead, 1, parley.StepResponded, 1)},
 	}
 	day := parley.CountQuery{AccountID: "acct1", From: t0.Add(-time.Hour), To: t0.Add(24 * time.Hour)}
@@ -110,6 +123,11 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"one campaign", with(day, func(q *parley.CountQuery) { q.CampaignIDs = []string{"camp2"} }), all[1:2]},
 		{"one skill", with(day, func(q *parley.CountQuery) { q.Skills = []string{"sales"} }), []parley.CountRow{all[0], all[2], all[3]}},
 		{"one channel", with(day, func(q *parley.CountQuery) { q.Channels = []parley.Channel{parley.ChannelWhatsApp} }), all[1:2]},
+		{"Connect to Messaging", with(day, func(q *parley.CountQuery) { q.App = parley.AppC2M }), all[1:2]},
+		{"Proactive", with(day, func(q *parley.CountQuery) { q.App = parley.AppProactive }), []parley.CountRow{all[0], all[2], all[3]}},
+		{"one handoff", with(day, func(q *parley.CountQuery) { q.HandoffIDs = []string{"H000000000000002", "H9"} }), all[1:2]},
+		{"another handoff", with(day, func(q *parley.CountQuery) { q.HandoffIDs = []string{"H9"} }), nil},
+		{"one source", with(day, func(q *parley.CountQuery) { q.Sources = []string{parley.SourceUI} }), []parley.CountRow{all[0], all[2], all[3]}},
 		{"hours from inside the first", with(day, func(q *parley.CountQuery) { q.From, q.To = t0.Add(30*time.Minute), h2 }), all[:3]},
 		{"nothing", with(day, func(q *parley.CountQuery) { q.From, q.To = t0.Add(-48*time.Hour), t0.Add(-24*time.Hour) }), nil},
 		{"other account", parley.CountQuery{AccountID: "acct2", From: day.From, To: day.To}, []parley.CountRow{
@@ -126,8 +144,10 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 				t.Fatalf("%d rows %+v, want %d %+v", len(rows), rows, len(tt.want), tt.want)
 			}
 			for i := range rows {
-				if !rows[i].Hour.Equal(tt.want[i].Hour) || rows[i].CountKey.CampaignID != tt.want[i].CampaignID ||
-					rows[i].Skill != tt.want[i].Skill || rows[i].Channel != tt.want[i].Channel || rows[i].AccountID != tt.want[i].AccountID || rows[i].Counts != tt.want[i].Counts {
+				got, want := rows[i], tt.want[i]
+				if !got.Hour.Equal(want.Hour) || got.CampaignID != want.CampaignID || got.Skill != want.Skill || got.Channel != want.Channel ||
+					got.AccountID != want.AccountID || got.HandoffID != want.HandoffID || got.Source != want.Source ||
+					got.Counts != want.Counts || !maps.Equal(got.Errors, want.Errors) {
 					t.Errorf("row %d = %+v, want %+v", i, rows[i], tt.want[i])
 				}
 			}
