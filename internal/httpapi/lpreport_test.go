@@ -13,6 +13,8 @@ import (
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/lpreport"
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // TestLPReportAnalytics sends LivePerson's Outbound Reporting requests
@@ -49,6 +51,26 @@ func TestLPReportAnalytics(t *testing.T) {
 		}
 	}
 
+	// A Connect to Messaging deflection through LivePerson's documented
+	// handoff id: the c2m app's one row, grouped and named by handoff and
+	// source when the body filters by them.
+	deflection, drs := storetest.Fixture("acct1", "call1", 1)
+	deflection.Skill, deflection.CallID, deflection.TemplateID, deflection.Source = "billing", "call1", "H123456", parley.SourceAPI
+	deflection.CreatedAt = clock.Now()
+	if err := w.store.CreateCampaign(t.Context(), deflection, drs); err != nil {
+		t.Fatal(err)
+	}
+	var c2m lpreport.Analytics
+	w.get(t, "/api/account/acct1/app/c2m/analytics/?"+window, auth.RoleSupport, &c2m)
+	if len(c2m.Analytics) != 1 || c2m.Analytics[0].Attempted != 1 || c2m.Analytics[0].HandoffID != "" {
+		t.Errorf("c2m analytics %+v, want the deflection's one row, not grouped by handoff", c2m.Analytics)
+	}
+	var again lpreport.Analytics
+	w.get(t, "/api/account/acct1/app/prmsg/analytics/?"+window, auth.RoleSupport, &again)
+	if len(again.Analytics) != 2 {
+		t.Errorf("prmsg analytics %+v, want the two Proactive rows alone", again.Analytics)
+	}
+
 	body, err := os.ReadFile("testdata/liveperson/reporting-analytics-request.json")
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +82,8 @@ func TestLPReportAnalytics(t *testing.T) {
 	}
 	meta := filtered["requestMetadata"].(map[string]any)
 	f := meta["filters"].(map[string]any)
-	if meta["app"] != "c2m" || fmt.Sprint(f["channels"]) != "[sms]" || fmt.Sprint(f["skills"]) != "[billing]" {
+	if meta["app"] != "c2m" || fmt.Sprint(f["channels"]) != "[sms]" || fmt.Sprint(f["skills"]) != "[billing]" ||
+		fmt.Sprint(f["handoffids"]) != "[H123456 H987655]" || fmt.Sprint(f["source"]) != "[API UI LPWF]" {
 		t.Errorf("requestMetadata %v", meta)
 	}
 	rows := filtered["analytics"].([]any)
@@ -69,13 +92,36 @@ func TestLPReportAnalytics(t *testing.T) {
 	}
 	row := rows[0].(map[string]any)
 	for _, k := range []string{"channel", "skill", "transactionday", "attempted", "eligible", "skipped", "sent", "failed",
-		"delivered", "read", "conversationscreated", "conversationsclosed"} {
+		"delivered", "read", "conversationscreated", "conversationsclosed", "csat", "error_aggregation", "handoffid", "source"} {
 		if _, ok := row[k]; !ok {
 			t.Errorf("row has no %s: %v", k, row)
 		}
 	}
-	if row["skill"] != "billing" || row["attempted"] != float64(2) {
+	if row["skill"] != "billing" || row["attempted"] != float64(1) || row["handoffid"] != "H123456" || row["source"] != "API" || row["csat"] != nil {
 		t.Errorf("filtered row %v", row)
+	}
+	for _, tt := range []struct {
+		body string
+		want []lpreport.Row
+	}{
+		{`{"source": ["UI"]}`, nil},
+		{`{"source": ["api"], "skills": ["sales"]}`, []lpreport.Row{{Channel: "sms", Skill: "sales", Source: "API", TransactionDay: day, Attempted: 3}}},
+		{`{"handoffids": ["H123456"]}`, nil}, // no Proactive recipient has a handoff
+	} {
+		resp, data := w.call(t, "POST", "/api/account/acct1/app/prmsg/analytics/?"+window, tt.body, auth.RoleAdmin, "reader")
+		var got lpreport.Analytics
+		if err := json.Unmarshal(data, &got); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s: %d %s", tt.body, resp.StatusCode, data)
+		}
+		if len(got.Analytics) != len(tt.want) {
+			t.Errorf("POST %s: rows %+v, want %+v", tt.body, got.Analytics, tt.want)
+			continue
+		}
+		for i, r := range got.Analytics {
+			if r.Skill != tt.want[i].Skill || r.Source != tt.want[i].Source || r.Attempted != tt.want[i].Attempted || r.HandoffID != "" {
+				t.Errorf("POST %s: row %+v, want %+v", tt.body, r, tt.want[i])
+			}
+		}
 	}
 
 	var one lpreport.Analytics
@@ -132,6 +178,7 @@ func TestLPReportAnalytics(t *testing.T) {
 		{"end before start", "GET", fmt.Sprintf("/api/account/acct1/app/prmsg/analytics/?attemptedStartTime=%d&attemptedEndTime=%d", end, start), "", auth.RoleAdmin, http.StatusBadRequest, "attemptedEndTime"},
 		{"unknown app", "GET", "/api/account/acct1/app/ivr/analytics/?" + window, "", auth.RoleAdmin, http.StatusBadRequest, "app"},
 		{"unknown parameter", "GET", "/api/account/acct1/app/prmsg/analytics/?" + window + "&v=2.0", "", auth.RoleAdmin, http.StatusBadRequest, "v"},
+		{"unknown source", "POST", "/api/account/acct1/app/prmsg/analytics/?" + window, `{"source": ["IVR"]}`, auth.RoleAdmin, http.StatusBadRequest, "source"},
 		{"unknown channel", "POST", "/api/account/acct1/app/prmsg/analytics/?" + window, `{"channels": ["fax"]}`, auth.RoleAdmin, http.StatusBadRequest, "channels"},
 		{"unknown field", "POST", "/api/account/acct1/app/prmsg/analytics/?" + window, `{"skill": ["x"]}`, auth.RoleAdmin, http.StatusBadRequest, "skill"},
 		{"not a list", "POST", "/api/account/acct1/app/prmsg/analytics/?" + window, `{"skills": "x"}`, auth.RoleAdmin, http.StatusBadRequest, "skills"},
@@ -166,4 +213,54 @@ func TestLPReportAnalytics(t *testing.T) {
 			t.Errorf("%d %s, want 401 with code 0", rec.Code, rec.Body)
 		}
 	})
+}
+
+// TestLPReportSource checks that a campaign created in the web tool (its
+// session cookie) is counted under source UI, and one created with a
+// bearer token under API.
+func TestLPReportSource(t *testing.T) {
+	w, _ := newReportWorld(t)
+	start := w.clock.Now().Add(-time.Hour).UnixMilli()
+	w.create(t, "by the API", "sales", 1)
+	tok, err := w.tokens.Issue(t.Context(), auth.Principal{AccountID: "acct1", Role: auth.RoleCampaignManager, Subject: "ann@example.com"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := &http.Cookie{Name: "__Host-parley_session", Value: tok.AccessToken}
+	send := func(method, path, body string, header map[string]string) (*http.Response, []byte) {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.AddCookie(session)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		w.h.ServeHTTP(rec, req)
+		return rec.Result(), rec.Body.Bytes()
+	}
+	resp, data := send("GET", "/auth/session", "", nil)
+	var s httpapi.SessionResponse
+	if err := json.Unmarshal(data, &s); err != nil || resp.StatusCode != http.StatusOK || s.CSRFToken == "" {
+		t.Fatalf("session: %d %s", resp.StatusCode, data)
+	}
+	resp, data = send("POST", "/api/v2/account/acct1/campaign", `{"campaignName": "in the web tool", "skill": "sales", "templateId": "1234567890",
+		"outboundNumber": "+12025550100", "consent": true, "message": "Hi {{1}}", "consumers": [
+		{"consumerContent": {"sms": "+12025550191"}, "variables": {"1": "Ann"}}, {"consumerContent": {"sms": "+12025550192"}, "variables": {"1": "Bob"}}]}`,
+		map[string]string{httpapi.CSRFHeader: s.CSRFToken, "Content-Type": "application/json"})
+	var created httpapi.CreateCampaignResponse
+	if err := json.Unmarshal(data, &created); err != nil || resp.StatusCode != http.StatusAccepted || created.ProactiveCampaignID == nil {
+		t.Fatalf("create in the web tool: %d %s", resp.StatusCode, data)
+	}
+	c, err := w.store.Campaign(t.Context(), "acct1", *created.ProactiveCampaignID)
+	if err != nil || c.Source != parley.SourceUI {
+		t.Fatalf("campaign %+v, %v; want source UI", c, err)
+	}
+	window := fmt.Sprintf("attemptedStartTime=%d&attemptedEndTime=%d", start, w.clock.Now().Add(time.Hour).UnixMilli())
+	resp, data = w.call(t, "POST", "/api/account/acct1/app/prmsg/analytics/?"+window, `{"source": ["UI", "API"]}`, auth.RoleSupport, "reader")
+	var got lpreport.Analytics
+	if err := json.Unmarshal(data, &got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("analytics: %d %s", resp.StatusCode, data)
+	}
+	if len(got.Analytics) != 2 || got.Analytics[0].Source != "API" || got.Analytics[0].Attempted != 1 || got.Analytics[1].Source != "UI" || got.Analytics[1].Attempted != 2 {
+		t.Errorf("rows by source %+v, want API 1 and UI 2", got.Analytics)
+	}
 }

@@ -29,9 +29,17 @@
 // analytics, the campaign report (paged by offset and limit, which
 // LivePerson's page object implies but does not document) and the
 // transaction API's version 2.0; a request for version 1.0, which
-// LivePerson deprecates, is refused naming v. The handoffids and source
-// filters are echoed but do not narrow the rows: the counters are kept per
-// campaign, skill and channel only. A transaction's id is its campaign's
+// LivePerson deprecates, is refused naming v. The app narrows the rows to
+// Proactive campaigns (prmsg) or Connect to Messaging deflections (c2m).
+// The counters are kept per handoff (a deflection's) and source (how its
+// campaign was created: API, or UI for the web tool; LivePerson's LPWF,
+// its workflows, creates nothing here and so matches nothing), so the
+// handoffids and source filters narrow the rows and, as LivePerson does,
+// group them and name them in each row (handoffid, source). Each row also
+// carries LivePerson's error_aggregation (its failed and skipped
+// recipients by errorSource_errorCode, as the transaction rows spell them)
+// and csat, always null: Parley's conversations carry no satisfaction
+// rating to average. A transaction's id is its campaign's
 // id and its own; its recipient is attempted when its campaign is
 // accepted, so a transaction request reads the campaigns created in its
 // window.
