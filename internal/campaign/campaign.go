@@ -54,9 +54,12 @@ const FanoutChunk = 100
 // Service accepts campaigns and reports on them.
 type Service struct {
 	Store Store
-	Queue Queue
-	Clock parley.Clock
-	Log   *slog.Logger
+	// Counters, when set, gives a campaign's counts by status without
+	// reading its recipients (see Detail).
+	Counters Counters
+	Queue    Queue
+	Clock    parley.Clock
+	Log      *slog.Logger
 	// NewID returns a new campaign id; uuid v7 (time-ordered) by default.
 	NewID func() string
 	// Chunk is how many recipients are queued between progress marks

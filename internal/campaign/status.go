@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
@@ -86,17 +87,73 @@ type Detail struct {
 // When the counts show every recipient final, it records the campaign's
 // completion (store.Campaigns.CompleteCampaign), so that listings show
 // it FINISHED from then on. ENOTFOUND when the account has no such
-// campaign.
+// campaign. The counts come from the campaign's status row when the
+// counters hold every recipient (see tally).
 func (s *Service) Detail(ctx context.Context, accountID, campaignID string) (Detail, error) {
 	c, err := s.Store.Campaign(ctx, accountID, campaignID)
 	if err != nil {
 		return Detail{}, err
 	}
-	c, counts, err := s.walk(ctx, c, func([]parley.Recipient) error { return nil })
+	c, counts, err := s.tally(ctx, c)
 	if err != nil {
 		return Detail{}, err
 	}
 	return Detail{Campaign: c, Phase: c.Phase(s.Clock.Now()), Status: c.Status(counts), Counts: counts}, nil
+}
+
+// Counters reads the lifecycle counters (store.Counters is one).
+type Counters interface {
+	CountRows(ctx context.Context, q parley.CountQuery) ([]parley.CountRow, error)
+}
+
+// tally returns how many of c's recipients are in each status, and c as it
+// is once its completion is recorded when they show it. It reads the
+// campaign's status row (parley.StatusKey): the counter items of the one
+// hour the campaign was created in, whatever its size or age. The
+// counters may lag the recipients (on DynamoDB they follow the table's
+// stream), so it trusts them only once they count every recipient of c
+// and none in a status below zero; until then (a campaign whose intake
+// the stream has not folded yet, or one taken in before status rows were
+// kept) and without Counters, it reads every recipient. A lagging but
+// whole status row is the campaign as it was a moment before, so its
+// completion is never recorded early: a final status stays final.
+func (s *Service) tally(ctx context.Context, c parley.Campaign) (parley.Campaign, map[parley.RecipientStatus]int, error) {
+	if s.Counters != nil {
+		counts, ok, err := statusCounts(ctx, s.Counters, c)
+		if err != nil {
+			return c, nil, err
+		}
+		if ok {
+			c, err = s.settle(ctx, c, counts)
+			return c, counts, err
+		}
+	}
+	return s.walk(ctx, c, func([]parley.Recipient) error { return nil })
+}
+
+// statusCounts reads c's status row; ok is false unless it counts every
+// recipient of c, none below zero.
+func statusCounts(ctx context.Context, counters Counters, c parley.Campaign) (map[parley.RecipientStatus]int, bool, error) {
+	hour := parley.HourOf(c.CreatedAt)
+	rows, err := counters.CountRows(ctx, parley.CountQuery{AccountID: c.AccountID, From: hour, To: hour.Add(time.Hour),
+		CampaignIDs: []string{c.ID}, WithStatuses: true})
+	if err != nil {
+		return nil, false, fmt.Errorf("read the counters of %s: %w", c.ID, err)
+	}
+	var sum parley.CountRow
+	for _, r := range rows {
+		sum.Merge(parley.CountRow{Statuses: r.Statuses})
+	}
+	counts := map[parley.RecipientStatus]int{}
+	total := 0
+	for st, n := range sum.Statuses {
+		if n < 0 {
+			return nil, false, nil
+		}
+		counts[st] = int(n)
+		total += int(n)
+	}
+	return counts, total == c.Recipients && total > 0, nil
 }
 
 // settle records c's completion when counts show it and it is not
@@ -207,7 +264,7 @@ func (s *Service) ActiveCampaigns(ctx context.Context, accountID string, ids []s
 		case c.State == parley.StateCancelled || !c.CompletedAt.IsZero():
 			continue
 		}
-		if c, _, err = s.walk(ctx, c, func([]parley.Recipient) error { return nil }); err != nil {
+		if c, _, err = s.tally(ctx, c); err != nil {
 			return nil, err
 		}
 		if c.CompletedAt.IsZero() {

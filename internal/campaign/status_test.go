@@ -81,3 +81,79 @@ func TestCreateRecordsLaunchAndCreator(t *testing.T) {
 		t.Errorf("RUNNING campaigns = %v, %v; want none", list.Campaigns, err)
 	}
 }
+
+// countingStore counts the recipient pages read through it.
+type countingStore struct {
+	campaign.Store
+	pages int
+}
+
+func (s *countingStore) Recipients(ctx context.Context, accountID, campaignID string, after, limit int) ([]parley.Recipient, error) {
+	s.pages++
+	return s.Store.Recipients(ctx, accountID, campaignID, after, limit)
+}
+
+// laggingCounters are counters that have not counted anything yet, as
+// DynamoDB's are until the stream is folded.
+type laggingCounters struct{}
+
+func (laggingCounters) CountRows(context.Context, parley.CountQuery) ([]parley.CountRow, error) {
+	return nil, nil
+}
+
+// TestDetailFromCounters checks that a campaign's detail counts its
+// recipients by status from its status row, reading no recipient, and
+// records its completion from it; and that counters that do not yet
+// count every recipient are not trusted: the recipients are read.
+func TestDetailFromCounters(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	cs := &countingStore{Store: w.store}
+	w.svc.Store, w.svc.Counters = cs, w.store
+	c, rs := storetest.Fixture("acct1", "counted", 250)
+	c.CreatedAt = now
+	if err := w.store.CreateCampaign(ctx, c, rs); err != nil {
+		t.Fatal(err)
+	}
+	det, err := w.svc.Detail(ctx, "acct1", c.ID)
+	if err != nil || cs.pages != 0 || det.Counts[parley.StatusQueued] != 250 || len(det.Counts) != 1 || det.Status != parley.CampaignScheduled {
+		t.Fatalf("detail %+v (%d recipient pages read), %v; want 250 QUEUED from the counters", det.Counts, cs.pages, err)
+	}
+	for seq := 1; seq <= 250; seq++ {
+		ref := parley.Ref{AccountID: "acct1", CampaignID: c.ID, RecipientID: parley.RecipientID(seq)}
+		to := parley.StatusSent
+		if seq%5 == 0 {
+			to = parley.StatusFailed
+		}
+		// Every change told twice: the second finds it moved already.
+		for range 2 {
+			_, err := w.store.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: to, At: now.Add(time.Duration(seq) * time.Second)})
+			if err != nil && parley.ErrorCode(err) != parley.ECONFLICT {
+				t.Fatal(err)
+			}
+		}
+		if seq == 100 {
+			det, err := w.svc.Detail(ctx, "acct1", c.ID)
+			if err != nil || det.Counts[parley.StatusQueued] != 150 || det.Counts[parley.StatusSent] != 80 || det.Counts[parley.StatusFailed] != 20 || !det.Campaign.CompletedAt.IsZero() {
+				t.Fatalf("midway %+v, %v", det.Counts, err)
+			}
+		}
+	}
+	det, err = w.svc.Detail(ctx, "acct1", c.ID)
+	if err != nil || cs.pages != 0 || det.Counts[parley.StatusSent] != 200 || det.Counts[parley.StatusFailed] != 50 || len(det.Counts) != 2 ||
+		det.Campaign.CompletedAt.IsZero() || det.Phase != parley.PhaseFinished {
+		t.Fatalf("done %+v, phase %s (%d recipient pages read), %v; want 200 SENT, 50 FAILED and the completion recorded", det.Counts, det.Phase, cs.pages, err)
+	}
+
+	// Counters that lag: the recipients are read, and the counts are right.
+	w.svc.Counters = laggingCounters{}
+	late, lrs := storetest.Fixture("acct1", "late", 3)
+	late.CreatedAt = now
+	if err := w.store.CreateCampaign(ctx, late, lrs); err != nil {
+		t.Fatal(err)
+	}
+	det, err = w.svc.Detail(ctx, "acct1", late.ID)
+	if err != nil || cs.pages == 0 || det.Counts[parley.StatusQueued] != 3 || !det.Campaign.CompletedAt.IsZero() {
+		t.Fatalf("lagging counters: %+v (%d pages), %v; want the recipients read: 3 QUEUED, not complete", det.Counts, cs.pages, err)
+	}
+}

@@ -264,7 +264,7 @@ func Rows(rows []parley.CountRow, g Grouping) []Row {
 	sums := map[key]*parley.CountRow{}
 	var keys []key
 	for _, r := range rows {
-		if r.IsZero() {
+		if !r.Counted() {
 			continue
 		}
 		h := r.Hour.UTC()

@@ -243,11 +243,37 @@ func (k CountKey) App() string {
 
 // CountRow is how many recipients reached each step within its key's hour,
 // and how many of those that failed or were skipped did so with each
-// error (see ErrorKey).
+// error (see ErrorKey). A campaign's status row (see StatusKey) counts
+// instead how many of its recipients are in each status: each change adds
+// one to the status entered and takes one from the status left.
 type CountRow struct {
 	CountKey
-	Counts [NumSteps]int64  `json:"counts"`
-	Errors map[string]int64 `json:"errors,omitempty"`
+	Counts   [NumSteps]int64           `json:"counts"`
+	Errors   map[string]int64          `json:"errors,omitempty"`
+	Statuses map[RecipientStatus]int64 `json:"statuses,omitempty"`
+}
+
+// StatusKey is the key of the status row of r's campaign: in the hour r
+// was attempted (its campaign's creation), under its campaign, handoff and
+// source, with no skill or channel (a recipient may change channel). Ok is
+// false for a recipient never attempted, which no status row counts.
+func StatusKey(r Recipient) (CountKey, bool) {
+	at := r.Timeline.Attempted
+	if at.IsZero() {
+		return CountKey{}, false
+	}
+	return CountKey{AccountID: r.AccountID, Hour: HourOf(at), CampaignID: r.CampaignID, HandoffID: r.HandoffID, Source: r.Source}, true
+}
+
+// AddStatus adds n to status st.
+func (r *CountRow) AddStatus(st RecipientStatus, n int64) {
+	if r.Statuses == nil {
+		r.Statuses = map[RecipientStatus]int64{}
+	}
+	r.Statuses[st] += n
+	if r.Statuses[st] == 0 {
+		delete(r.Statuses, st)
+	}
 }
 
 // Add adds n to step s.
@@ -269,14 +295,31 @@ func (r *CountRow) Merge(o CountRow) {
 	for k, n := range o.Errors {
 		r.AddError(k, n)
 	}
+	for st, n := range o.Statuses {
+		r.AddStatus(st, n)
+	}
+}
+
+// Counted reports whether r counts a step or an error: what analytics
+// rows show.
+func (r CountRow) Counted() bool {
+	if r.Counts != [NumSteps]int64{} {
+		return true
+	}
+	for _, n := range r.Errors {
+		if n != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // IsZero reports whether every count is zero.
 func (r CountRow) IsZero() bool {
-	if r.Counts != [NumSteps]int64{} {
+	if r.Counted() {
 		return false
 	}
-	for _, n := range r.Errors {
+	for _, n := range r.Statuses {
 		if n != 0 {
 			return false
 		}
@@ -318,6 +361,18 @@ type CountQuery struct {
 	Channels    []Channel
 	HandoffIDs  []string
 	Sources     []string
+	// WithStatuses keeps the campaigns' status rows (see StatusKey) too;
+	// without it, only rows that count a step or an error are kept.
+	WithStatuses bool
+}
+
+// Keeps reports whether q keeps r, a row it matches: one that counts
+// anything q asks for.
+func (q CountQuery) Keeps(r CountRow) bool {
+	if q.WithStatuses {
+		return !r.IsZero()
+	}
+	return r.Counted()
 }
 
 // Matches reports whether k is selected by q (account, hour and filters).
@@ -344,10 +399,28 @@ func oneOf[T comparable](set []T, v T) bool {
 // Counts folds a transition of one recipient, from before to after, into
 // the counter rows it changes: one count per step newly reached, in the
 // UTC hour it was stamped, under after's campaign, skill, channel,
-// handoff and source; and, when it newly failed or was skipped with an
-// error, one count of its ErrorKey in that step's row.
-// Rows come back in the order their first step was reached.
+// handoff and source; when it newly failed or was skipped with an error,
+// one count of its ErrorKey in that step's row; and when its status
+// changed, the change in its campaign's status row (a before with no
+// status is no recipient yet). Step rows come back in the order their
+// first step was reached, the status row last.
 func Counts(before, after Recipient) []CountRow {
+	rows := stepCounts(before, after)
+	if before.Status != after.Status {
+		if k, ok := StatusKey(after); ok {
+			r := CountRow{CountKey: k}
+			r.AddStatus(after.Status, 1)
+			if before.Status != "" {
+				r.AddStatus(before.Status, -1)
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// stepCounts are the step rows of Counts.
+func stepCounts(before, after Recipient) []CountRow {
 	var rows []CountRow
 	errKey := ErrorKey(after)
 	for _, s := range after.Timeline.Reached(before.Timeline) {
@@ -397,7 +470,7 @@ func MergeRows(rows []CountRow) []CountRow {
 			continue
 		}
 		at[r.CountKey] = len(out)
-		r.Errors = maps.Clone(r.Errors)
+		r.Errors, r.Statuses = maps.Clone(r.Errors), maps.Clone(r.Statuses)
 		out = append(out, r)
 	}
 	return out

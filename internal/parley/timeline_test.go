@@ -1,6 +1,7 @@
 package parley_test
 
 import (
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -123,12 +124,56 @@ func TestCountsErrorsAndOrigin(t *testing.T) {
 	proactive := parley.Recipient{AccountID: "a", CampaignID: "p", Status: parley.StatusSkipped, ErrorMessage: parley.CodeOptedOut}
 	(parley.Campaign{AccountID: "a", ID: "p", TemplateID: "H000000000000001", Source: parley.SourceUI, CreatedAt: t0}).TakeIn(&proactive)
 	rows = parley.Counts(parley.Recipient{}, proactive)
-	if len(rows) != 1 || rows[0].HandoffID != "" || rows[0].App() != parley.AppProactive || rows[0].Errors["PARLEY_"+parley.CodeOptedOut] != 1 {
-		t.Errorf("skipped at intake: %+v", rows)
+	if len(rows) != 2 || rows[0].HandoffID != "" || rows[0].App() != parley.AppProactive || rows[0].Errors["PARLEY_"+parley.CodeOptedOut] != 1 ||
+		rows[1].Statuses[parley.StatusSkipped] != 1 || rows[1].Counted() {
+		t.Errorf("skipped at intake: %+v, want its step row and its campaign's status row", rows)
 	}
 	long := parley.Recipient{ErrorMessage: strings.Repeat("x", 200)}
 	if k := parley.ErrorKey(long); len(k) != parley.MaxErrorKey {
 		t.Errorf("key of a long code is %d bytes", len(k))
+	}
+}
+
+// TestCountsStatuses checks the status row: a change moves one count from
+// the status left to the status entered, in the campaign's creation hour
+// whenever it happens, under no skill or channel; a change that keeps the
+// status moves nothing.
+func TestCountsStatuses(t *testing.T) {
+	t0 := time.Date(2026, 11, 21, 14, 30, 0, 0, time.UTC)
+	c := parley.Campaign{AccountID: "a", ID: "c", Skill: "sales", Source: parley.SourceAPI, CreatedAt: t0}
+	queued := parley.Recipient{AccountID: "a", CampaignID: "c", Channel: parley.ChannelWhatsApp, Status: parley.StatusQueued}
+	c.TakeIn(&queued)
+	want := parley.CountKey{AccountID: "a", Hour: parley.HourOf(t0), CampaignID: "c", Source: parley.SourceAPI}
+	status := func(rows []parley.CountRow) parley.CountRow {
+		t.Helper()
+		for _, r := range rows {
+			if r.Statuses != nil {
+				if r.CountKey != want {
+					t.Errorf("status row key %+v, want %+v", r.CountKey, want)
+				}
+				return r
+			}
+		}
+		return parley.CountRow{}
+	}
+	if got := status(parley.Counts(parley.Recipient{}, queued)); !maps.Equal(got.Statuses, map[parley.RecipientStatus]int64{parley.StatusQueued: 1}) {
+		t.Errorf("intake: %+v", got.Statuses)
+	}
+	sent := queued
+	sent.Status, sent.Channel = parley.StatusSent, parley.ChannelSMS // a fallback
+	sent.Timeline.StampStatus(parley.StatusSent, t0.Add(5*time.Hour))
+	if got := status(parley.Counts(queued, sent)); !maps.Equal(got.Statuses, map[parley.RecipientStatus]int64{parley.StatusQueued: -1, parley.StatusSent: 1}) {
+		t.Errorf("sent hours later: %+v", got.Statuses)
+	}
+	if got := status(parley.Counts(sent, sent)); got.Statuses != nil {
+		t.Errorf("the same status again: %+v", got.Statuses)
+	}
+	if _, ok := parley.StatusKey(parley.Recipient{Status: parley.StatusFailed}); ok {
+		t.Error("a recipient never attempted has a status key")
+	}
+	merged := parley.MergeRows(append(parley.Counts(parley.Recipient{}, queued), parley.Counts(queued, sent)...))
+	if got := status(merged); !maps.Equal(got.Statuses, map[parley.RecipientStatus]int64{parley.StatusSent: 1}) {
+		t.Errorf("merged %+v", got.Statuses)
 	}
 }
 

@@ -13,8 +13,9 @@ import (
 // newly stamps on a recipient's Timeline into them), never by scanning
 // recipients, so a step reached twice counts once.
 type Counters interface {
-	// CountRows returns the rows q selects that count anything, in hour
-	// order (then campaign, skill, channel).
+	// CountRows returns the rows q selects that count anything q asks for
+	// (parley.CountQuery.Keeps), in hour order (then campaign, skill,
+	// channel, handoff, source).
 	CountRows(ctx context.Context, q parley.CountQuery) ([]parley.CountRow, error)
 }
 

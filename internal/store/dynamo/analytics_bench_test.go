@@ -60,7 +60,7 @@ func BenchmarkAccountAnalytics90Days(b *testing.B) {
 				break
 			}
 			row := parley.CountRow{CountKey: parley.CountKey{AccountID: "acct1", Hour: at, CampaignID: fmt.Sprintf("camp%04d", i),
-				Skill: fmt.Sprintf("skill%d", i%10), Channel: []parley.Channel{parley.ChannelSMS, parley.ChannelWhatsApp}[i%2]}}
+				Skill: fmt.Sprintf("skill%d", i%10), Channel: []parley.Channel{parley.ChannelSMS, parley.ChannelWhatsApp}[i%2], Source: parley.SourceAPI}}
 			if h == 0 {
 				row.Add(parley.StepAttempted, 1000)
 				row.Add(parley.StepEligible, 990)

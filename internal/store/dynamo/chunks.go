@@ -297,9 +297,10 @@ func (t *Table) putFirst(ctx context.Context, r parley.Recipient, change parley.
 			return parley.Recipient{}, true, err
 		}
 	}
+	left := r.Status
 	change.Apply(&r)
 	it := newRecipientItem(r)
-	it.Chunked = true
+	it.Chunked, it.ChunkStatus = true, string(left)
 	err = t.put(ctx, it, aws.String(condNotExists))
 	if errors.Is(err, errCondition) {
 		return parley.Recipient{}, false, nil // written meanwhile, or before

@@ -358,6 +358,9 @@ type recipientItem struct {
 	// Chunked says that intake wrote the recipient into a chunk, which
 	// counted its intake steps (see lifecycle.go).
 	Chunked bool `dynamodbav:"chunked,omitempty"`
+	// ChunkStatus is the status its chunk's entry held when the item was
+	// first put: the status its first change left (see lifecycle.go).
+	ChunkStatus string `dynamodbav:"chunkStatus,omitempty"`
 	timelineItem
 }
 

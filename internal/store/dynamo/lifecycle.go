@@ -2,7 +2,7 @@ package dynamo
 
 // Lifecycle counters, folded from the table's stream:
 //
-//	counters   pk ACCOUNT#<account>#COUNTS   sk H#<UTC hour, 2006-01-02T15>[#<nnn>]   rows, errs: JSON by row key, v
+//	counters   pk ACCOUNT#<account>#COUNTS   sk H#<UTC hour, 2006-01-02T15>[#<nnn>]   rows, errs, stats: JSON by row key, v
 //	batch mark pk STREAMBATCH#<id>           sk STREAMBATCH                          expiresAt
 //
 // The send path writes no counter: a recipient's item (and, at intake, its
@@ -11,7 +11,7 @@ package dynamo
 // timeline and adds the steps newly stamped to the counter items of the
 // account and UTC hour. An hour's rows (one per campaign, skill, channel,
 // handoff and source; rows holds their step counts, errs their error
-// counts) live in one item until it holds maxCounterBytes; the rows that
+// counts, stats the status counts of campaigns' status rows) live in one item until it holds maxCounterBytes; the rows that
 // do not fit go to overflow items H#<hour>#001, #002…, which sort between
 // that hour's item and the next hour's, so one Query reads them with it.
 // A row may then appear in more than one of its hour's items; a read sums
@@ -21,6 +21,7 @@ package dynamo
 // 2,160 counter items, and one more per hour that overflows.
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -92,6 +93,7 @@ type counterItem struct {
 	SK      string `dynamodbav:"sk"`
 	Rows    string `dynamodbav:"rows"`
 	Errs    string `dynamodbav:"errs,omitempty"`
+	Stats   string `dynamodbav:"stats,omitempty"`
 	Version int64  `dynamodbav:"v"`
 }
 
@@ -123,13 +125,23 @@ func parseRowKey(key string, k *parley.CountKey) bool {
 
 // counterCells are a counter item's rows as it holds them.
 type counterCells struct {
-	rows map[string][parley.NumSteps]int64
-	errs map[string]map[string]int64
+	rows  map[string][parley.NumSteps]int64
+	errs  map[string]map[string]int64
+	stats map[string]map[parley.RecipientStatus]int64
+}
+
+func newCounterCells() counterCells {
+	return counterCells{rows: map[string][parley.NumSteps]int64{}, errs: map[string]map[string]int64{}, stats: map[string]map[parley.RecipientStatus]int64{}}
 }
 
 // decodeCounter reads a counter item: its cells, hour and account.
 func decodeCounter(it counterItem) (counterCells, time.Time, error) {
-	c := counterCells{rows: map[string][parley.NumSteps]int64{}, errs: map[string]map[string]int64{}}
+	c := newCounterCells()
+	if it.Stats != "" {
+		if err := json.Unmarshal([]byte(it.Stats), &c.stats); err != nil {
+			return c, time.Time{}, fmt.Errorf("decode status counters %s %s: %w", it.PK, it.SK, err)
+		}
+	}
 	if it.Rows != "" {
 		if err := json.Unmarshal([]byte(it.Rows), &c.rows); err != nil {
 			return c, time.Time{}, fmt.Errorf("decode counters %s %s: %w", it.PK, it.SK, err)
@@ -162,6 +174,10 @@ func (c counterCells) rowBytes(key string) int {
 		data, _ := json.Marshal(e)
 		n += len(k) + len(data) + 2
 	}
+	if st := c.stats[key]; len(st) > 0 {
+		data, _ := json.Marshal(st)
+		n += len(k) + len(data) + 2
+	}
 	return n
 }
 
@@ -177,6 +193,12 @@ func (c counterCells) add(key string, r parley.CountRow) {
 			c.errs[key] = map[string]int64{}
 		}
 		c.errs[key][e] += v
+	}
+	for st, v := range r.Statuses {
+		if c.stats[key] == nil {
+			c.stats[key] = map[parley.RecipientStatus]int64{}
+		}
+		c.stats[key][st] += v
 	}
 }
 
@@ -204,7 +226,7 @@ func (t *Table) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.Co
 	hourRows := map[string]*parley.CountRow{}
 	flush := func() {
 		for _, key := range slices.Sorted(maps.Keys(hourRows)) {
-			if r := hourRows[key]; !r.IsZero() {
+			if r := hourRows[key]; q.Keeps(*r) {
 				out = append(out, *r)
 			}
 		}
@@ -226,6 +248,9 @@ func (t *Table) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.Co
 			}
 			for e, n := range cells.errs[key] {
 				row.AddError(e, n)
+			}
+			for st, n := range cells.stats[key] {
+				row.AddStatus(st, n)
 			}
 			if sum, ok := hourRows[key]; ok {
 				sum.Merge(row)
@@ -402,7 +427,8 @@ func (t *Table) foldedCounters(ctx context.Context, k counterHour, rows []parley
 		key := rowKey(r.CountKey)
 		if i, ok := holder[key]; ok {
 			s := slots[i]
-			grown := counterCells{rows: map[string][parley.NumSteps]int64{key: s.cells.rows[key]}, errs: map[string]map[string]int64{key: maps.Clone(s.cells.errs[key])}}
+			grown := newCounterCells()
+			grown.rows[key], grown.errs[key], grown.stats[key] = s.cells.rows[key], maps.Clone(s.cells.errs[key]), maps.Clone(s.cells.stats[key])
 			grown.add(key, r)
 			if s.size-s.cells.rowBytes(key)+grown.rowBytes(key) <= maxCounterBytes {
 				addTo(s, key, r)
@@ -413,14 +439,14 @@ func (t *Table) foldedCounters(ctx context.Context, k counterHour, rows []parley
 	}
 	for _, r := range spill {
 		key := rowKey(r.CountKey)
-		one := counterCells{rows: map[string][parley.NumSteps]int64{}, errs: map[string]map[string]int64{}}
+		one := newCounterCells()
 		one.add(key, r)
 		if len(slots) == 0 || slots[len(slots)-1].size+one.rowBytes(key) > maxCounterBytes {
 			n := len(slots)
 			if n > maxOverflow {
 				return nil, fmt.Errorf("counters of %s at %s: more than %d overflow items", k.accountID, k.hour.Format(hourLayout), maxOverflow)
 			}
-			slots = append(slots, &counterSlot{it: counterItem{PK: pk, SK: overflowSK(k.hour, n)}, cells: counterCells{rows: map[string][parley.NumSteps]int64{}, errs: map[string]map[string]int64{}}, fresh: true})
+			slots = append(slots, &counterSlot{it: counterItem{PK: pk, SK: overflowSK(k.hour, n)}, cells: newCounterCells(), fresh: true})
 		}
 		addTo(slots[len(slots)-1], key, r)
 	}
@@ -511,10 +537,12 @@ func recordTransitions(rec events.DynamoDBEventRecord) ([]transition, error) {
 			}
 			before = oldIt.domain()
 		case it.Chunked:
-			// Its chunk counted what intake stamped.
+			// Its chunk counted what intake stamped, and the status its
+			// entry held.
 			for _, s := range []parley.Step{parley.StepAttempted, parley.StepEligible, parley.StepSkipped} {
 				before.Timeline.Stamp(s, after.Timeline.At(s))
 			}
+			before.Status = parley.RecipientStatus(cmp.Or(it.ChunkStatus, string(parley.StatusQueued)))
 		}
 		return []transition{{before, after}}, nil
 	}
@@ -646,18 +674,12 @@ func (s *counterSlot) put() (*types.Put, error) {
 		return nil, fmt.Errorf("encode counters %s: %w", s.it.SK, err)
 	}
 	it := s.it
-	it.Rows, it.Errs = string(rows), ""
-	for key, e := range s.cells.errs {
-		if len(e) == 0 {
-			delete(s.cells.errs, key)
-		}
+	it.Rows = string(rows)
+	if it.Errs, err = encodeCells(s.cells.errs); err != nil {
+		return nil, fmt.Errorf("encode error counters %s: %w", s.it.SK, err)
 	}
-	if len(s.cells.errs) > 0 {
-		errs, err := json.Marshal(s.cells.errs)
-		if err != nil {
-			return nil, fmt.Errorf("encode error counters %s: %w", s.it.SK, err)
-		}
-		it.Errs = string(errs)
+	if it.Stats, err = encodeCells(s.cells.stats); err != nil {
+		return nil, fmt.Errorf("encode status counters %s: %w", s.it.SK, err)
 	}
 	it.Version++
 	enc, err := encode(it)
@@ -668,4 +690,20 @@ func (s *counterSlot) put() (*types.Put, error) {
 		return &types.Put{Item: enc, ConditionExpression: aws.String(condNotExists)}, nil
 	}
 	return &types.Put{Item: enc, ConditionExpression: aws.String("v = :v"), ExpressionAttributeValues: item{":v": num(int(s.it.Version))}}, nil
+}
+
+// encodeCells is the JSON of the row keys' counts that are not all zero;
+// "" when none is.
+func encodeCells[K comparable](cells map[string]map[K]int64) (string, error) {
+	for key, c := range cells {
+		maps.DeleteFunc(c, func(_ K, n int64) bool { return n == 0 })
+		if len(c) == 0 {
+			delete(cells, key)
+		}
+	}
+	if len(cells) == 0 {
+		return "", nil
+	}
+	data, err := json.Marshal(cells)
+	return string(data), err
 }

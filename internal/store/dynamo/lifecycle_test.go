@@ -3,6 +3,7 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -12,8 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleyhq/parley/internal/awstest"
+	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store/dynamo"
+	"github.com/parleyhq/parley/internal/store/storetest"
 )
 
 // streamed is a table whose counters are read once the lifecycle function
@@ -119,5 +122,61 @@ func TestCountersOverflow(t *testing.T) {
 	later, err := s.CountRows(ctx, parley.CountQuery{AccountID: "acct1", From: hour.Add(time.Hour), To: hour.Add(2 * time.Hour)})
 	if err != nil || len(later) != 1 || later[0].Counts[parley.StepSent] != 10 {
 		t.Fatalf("the next hour: %+v, %v; want its one row, sent 10", later, err)
+	}
+}
+
+// TestDetailReadsCounters checks what a campaign's detail reads on
+// DynamoDB: before the stream is folded, every recipient (the counters do
+// not count them yet); once it is, the one counter item of the hour the
+// campaign was created in, and no recipient, with the same counts.
+func TestDetailReadsCounters(t *testing.T) {
+	ctx := context.Background()
+	cfg := awstest.Config(t)
+	name := awstest.Name(t)
+	db := &scanCounting{Client: dynamodb.NewFromConfig(cfg)}
+	if err := dynamo.EnsureTable(ctx, db.Client, name); err != nil {
+		t.Fatal(err)
+	}
+	table := dynamo.New(db, name)
+	stream := dynamo.NewStreamReader(cfg, name, true)
+	c, rs := storetest.Fixture("acct1", "camp1", 300)
+	c.CreatedAt = time.Now().UTC().Add(-3 * time.Hour)
+	for i := range rs {
+		rs[i].DueAt, rs[i].UpdatedAt = c.CreatedAt, c.CreatedAt
+	}
+	if err := table.CreateCampaign(ctx, c, rs); err != nil {
+		t.Fatal(err)
+	}
+	for seq := 1; seq <= 10; seq++ {
+		ref := parley.Ref{AccountID: "acct1", CampaignID: c.ID, RecipientID: parley.RecipientID(seq)}
+		if _, err := table.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSent, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := &campaign.Service{Store: table, Counters: table, Clock: parley.ClockFunc(time.Now)}
+	detail := func() (map[parley.RecipientStatus]int, int64) {
+		t.Helper()
+		db.items.Store(0)
+		d, err := svc.Detail(ctx, "acct1", c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Counts, db.items.Load()
+	}
+	want := map[parley.RecipientStatus]int{parley.StatusQueued: 290, parley.StatusSent: 10}
+	counts, scanned := detail()
+	if !maps.Equal(counts, want) || scanned < 300/dynamo.ChunkSize {
+		t.Fatalf("before the stream is folded: %v, %d items read; want %v from every recipient", counts, scanned, want)
+	}
+	recs, err := stream.Records(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := table.FoldStream(ctx, recs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	counts, scanned = detail()
+	if !maps.Equal(counts, want) || scanned != 1 {
+		t.Fatalf("once folded: %v, %d items read; want %v from one counter item", counts, scanned, want)
 	}
 }

@@ -21,8 +21,9 @@ var (
 
 // bucketCounters holds the lifecycle counters: account \x00 hour (8 bytes,
 // big endian Unix seconds) campaign \x00 skill \x00 channel \x00 handoff
-// \x00 source → one count per step (8 bytes each, big endian), then the
-// counts per error key as JSON when there are any. A key written before
+// \x00 source → one count per step (8 bytes each, big endian), then, when
+// there are any, the counts per error key and per status as JSON
+// (counterTail). A key written before
 // handoffs and sources were counted ends at its channel. Each is changed in
 // the transaction that changes the recipient whose steps it counts.
 var bucketCounters = []byte("counters")
@@ -38,6 +39,12 @@ func counterKey(k parley.CountKey) []byte {
 		key = append(key, "\x00"+k.HandoffID+"\x00"+k.Source...)
 	}
 	return key
+}
+
+// counterTail is what a counter record holds after its step counts.
+type counterTail struct {
+	Errors   map[string]int64                 `json:"e,omitempty"`
+	Statuses map[parley.RecipientStatus]int64 `json:"s,omitempty"`
 }
 
 // stepBytes is the size of a counter record's step counts.
@@ -64,8 +71,12 @@ func parseCounter(key, value []byte) (parley.CountRow, bool) {
 	for s := range r.Counts {
 		r.Counts[s] = int64(binary.BigEndian.Uint64(value[8*s:]))
 	}
-	if len(value) > stepBytes && json.Unmarshal(value[stepBytes:], &r.Errors) != nil {
-		return parley.CountRow{}, false
+	if len(value) > stepBytes {
+		var tail counterTail
+		if json.Unmarshal(value[stepBytes:], &tail) != nil {
+			return parley.CountRow{}, false
+		}
+		r.Errors, r.Statuses = tail.Errors, tail.Statuses
 	}
 	return r, true
 }
@@ -88,12 +99,12 @@ func count(tx *bolt.Tx, rows []parley.CountRow) error {
 		for _, n := range row.Counts {
 			v = binary.BigEndian.AppendUint64(v, uint64(n))
 		}
-		if len(row.Errors) > 0 {
-			errs, err := json.Marshal(row.Errors)
+		if len(row.Errors) > 0 || len(row.Statuses) > 0 {
+			tail, err := json.Marshal(counterTail{row.Errors, row.Statuses})
 			if err != nil {
 				return err
 			}
-			v = append(v, errs...)
+			v = append(v, tail...)
 		}
 		if err := b.Put(key, v); err != nil {
 			return err
@@ -114,7 +125,7 @@ func (s *Store) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.Co
 		c := b.Cursor()
 		for k, v := c.Seek(start); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
 			row, ok := parseCounter(k, v)
-			if ok && q.Matches(row.CountKey) && !row.IsZero() {
+			if ok && q.Matches(row.CountKey) && q.Keeps(row) {
 				out = append(out, row)
 			}
 		}

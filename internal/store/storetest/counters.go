@@ -11,8 +11,9 @@ import (
 )
 
 // Counters checks that recipients' timelines are stamped once per step and
-// counted once per account, hour, campaign, skill and channel, whatever is
-// reported twice.
+// counted once per account, hour, campaign, skill, channel, handoff and
+// source, whatever is reported twice, and that each campaign's status row
+// counts its recipients by status.
 func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -128,6 +129,16 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"one handoff", with(day, func(q *parley.CountQuery) { q.HandoffIDs = []string{"H000000000000002", "H9"} }), all[1:2]},
 		{"another handoff", with(day, func(q *parley.CountQuery) { q.HandoffIDs = []string{"H9"} }), nil},
 		{"one source", with(day, func(q *parley.CountQuery) { q.Sources = []string{parley.SourceUI} }), []parley.CountRow{all[0], all[2], all[3]}},
+		{"a campaign's statuses", parley.CountQuery{AccountID: "acct1", From: h0, To: h0.Add(time.Hour), CampaignIDs: []string{"camp1"}, WithStatuses: true}, []parley.CountRow{
+			{CountKey: parley.CountKey{AccountID: "acct1", Hour: h0, CampaignID: "camp1", Source: parley.SourceUI},
+				Statuses: map[parley.RecipientStatus]int64{parley.StatusRead: 1, parley.StatusSent: 1, parley.StatusFailed: 1}},
+			all[0],
+		}},
+		{"a deflection's statuses", parley.CountQuery{AccountID: "acct1", From: h0, To: h0.Add(time.Hour), CampaignIDs: []string{"camp2"}, WithStatuses: true}, []parley.CountRow{
+			{CountKey: parley.CountKey{AccountID: "acct1", Hour: h0, CampaignID: "camp2", HandoffID: "H000000000000002", Source: parley.SourceAPI},
+				Statuses: map[parley.RecipientStatus]int64{parley.StatusQueued: 1}},
+			all[1],
+		}},
 		{"hours from inside the first", with(day, func(q *parley.CountQuery) { q.From, q.To = t0.Add(30*time.Minute), h2 }), all[:3]},
 		{"nothing", with(day, func(q *parley.CountQuery) { q.From, q.To = t0.Add(-48*time.Hour), t0.Add(-24*time.Hour) }), nil},
 		{"other account", parley.CountQuery{AccountID: "acct2", From: day.From, To: day.To}, []parley.CountRow{
@@ -147,7 +158,7 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 				got, want := rows[i], tt.want[i]
 				if !got.Hour.Equal(want.Hour) || got.CampaignID != want.CampaignID || got.Skill != want.Skill || got.Channel != want.Channel ||
 					got.AccountID != want.AccountID || got.HandoffID != want.HandoffID || got.Source != want.Source ||
-					got.Counts != want.Counts || !maps.Equal(got.Errors, want.Errors) {
+					got.Counts != want.Counts || !maps.Equal(got.Errors, want.Errors) || !maps.Equal(got.Statuses, want.Statuses) {
 					t.Errorf("row %d = %+v, want %+v", i, rows[i], tt.want[i])
 				}
 			}
