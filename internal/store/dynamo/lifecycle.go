@@ -325,8 +325,13 @@ type counterHour struct {
 	hour      time.Time
 }
 
-// foldRows adds rows to the counters, once for batch: one transaction per
-// account and hour, in the order they first appear.
+// foldRows adds rows to the counters, once for batch and hour: each
+// account and hour of the batch is folded with a mark of the batch and
+// hour, on condition that there is none. The hours are packed, in the
+// order they first appear, into as few transactions as
+// TransactWriteItems' 100 items allow; an hour whose transaction fails
+// on a condition (a concurrent fold changed one of its items) is folded
+// again alone.
 func (t *Table) foldRows(ctx context.Context, batch string, rows []parley.CountRow, now time.Time) error {
 	byHour := map[counterHour][]parley.CountRow{}
 	var order []counterHour
@@ -337,39 +342,77 @@ func (t *Table) foldRows(ctx context.Context, batch string, rows []parley.CountR
 		}
 		byHour[k] = append(byHour[k], r)
 	}
+	var pack []counterHour
+	var items []types.TransactWriteItem
+	flush := func() error {
+		if len(pack) == 0 {
+			return nil
+		}
+		err := t.routingTransact(ctx, items)
+		if errors.Is(err, errCondition) {
+			for _, k := range pack {
+				if err := t.foldHour(ctx, foldPart(batch, k), k, byHour[k], now); err != nil {
+					return err
+				}
+			}
+			err = nil
+		}
+		pack, items = pack[:0], items[:0]
+		return err
+	}
 	for _, k := range order {
-		part := batch + "." + k.accountID + "." + k.hour.UTC().Format(hourLayout)
-		if err := t.foldHour(ctx, part, k, byHour[k], now); err != nil {
+		hourItems, err := t.hourWrites(ctx, foldPart(batch, k), k, byHour[k], now)
+		if err != nil {
 			return err
 		}
+		if len(hourItems) == 0 {
+			continue // folded before
+		}
+		if len(items)+len(hourItems) > maxFoldItems+1 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		pack, items = append(pack, k), append(items, hourItems...)
 	}
-	return nil
+	return flush()
 }
 
-// foldHour adds rows, all of the account and hour k, to its counter items
-// in one transaction with the mark of part, unless part is marked already.
-func (t *Table) foldHour(ctx context.Context, part string, k counterHour, rows []parley.CountRow, now time.Time) error {
+// foldPart names the fold of hour k of batch.
+func foldPart(batch string, k counterHour) string {
+	return batch + "." + k.accountID + "." + k.hour.UTC().Format(hourLayout)
+}
+
+// hourWrites are the writes that fold rows, all of the account and hour k,
+// into its counter items with the mark of part; none when part is marked
+// already.
+func (t *Table) hourWrites(ctx context.Context, part string, k counterHour, rows []parley.CountRow, now time.Time) ([]types.TransactWriteItem, error) {
 	markKey := itemKey("STREAMBATCH#"+sha(part), "STREAMBATCH")
+	mark, err := t.get(ctx, markKey)
+	if err != nil || mark != nil {
+		return nil, err
+	}
+	puts, err := t.foldedCounters(ctx, k, rows)
+	if err != nil {
+		return nil, err
+	}
+	markItem := item{"pk": markKey["pk"], "sk": markKey["sk"], "expiresAt": num(int(now.Add(batchMarkTTL).Unix()))}
+	items := []types.TransactWriteItem{{Put: &types.Put{Item: markItem, ConditionExpression: aws.String(condNotExists)}}}
+	for _, put := range puts {
+		items = append(items, types.TransactWriteItem{Put: put})
+	}
+	return items, nil
+}
+
+// foldHour folds hour k of a batch alone (see hourWrites), retrying while
+// a concurrent fold changes one of its items.
+func (t *Table) foldHour(ctx context.Context, part string, k counterHour, rows []parley.CountRow, now time.Time) error {
 	for range foldAttempts {
-		mark, err := t.get(ctx, markKey)
-		if err != nil {
+		items, err := t.hourWrites(ctx, part, k, rows, now)
+		if err != nil || len(items) == 0 {
 			return err
 		}
-		if mark != nil {
-			return nil // folded before
-		}
-		puts, err := t.foldedCounters(ctx, k, rows)
-		if err != nil {
-			return err
-		}
-		markItem := item{"pk": markKey["pk"], "sk": markKey["sk"],
-			"expiresAt": num(int(now.Add(batchMarkTTL).Unix()))}
-		items := []types.TransactWriteItem{{Put: &types.Put{Item: markItem, ConditionExpression: aws.String(condNotExists)}}}
-		for _, put := range puts {
-			items = append(items, types.TransactWriteItem{Put: put})
-		}
-		err = t.routingTransact(ctx, items)
-		if !errors.Is(err, errCondition) {
+		if err := t.routingTransact(ctx, items); !errors.Is(err, errCondition) {
 			return err
 		}
 	}
