@@ -4,14 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
-	"runtime/metrics"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/internal/campaign"
+	"github.com/parleyhq/parley/internal/heapwatch"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
@@ -36,49 +34,6 @@ func (d *discard) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
-}
-
-// heapSampler records the largest live heap seen while it runs, sampling
-// every 200 µs runtime/metrics' live heap (as of the latest collection:
-// what the program retains, not the garbage the collector's pacing lets
-// accumulate between collections).
-type heapSampler struct {
-	stop chan struct{}
-	done sync.WaitGroup
-	peak uint64
-}
-
-const heapMetric = "/gc/heap/live:bytes"
-
-func heapNow() uint64 {
-	s := []metrics.Sample{{Name: heapMetric}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-func startHeapSampler() *heapSampler {
-	h := &heapSampler{stop: make(chan struct{})}
-	h.done.Add(1)
-	go func() {
-		defer h.done.Done()
-		t := time.NewTicker(200 * time.Microsecond)
-		defer t.Stop()
-		for {
-			h.peak = max(h.peak, heapNow())
-			select {
-			case <-h.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return h
-}
-
-func (h *heapSampler) finish() uint64 {
-	close(h.stop)
-	h.done.Wait()
-	return max(h.peak, heapNow())
 }
 
 // BenchmarkRecipientsCSV downloads the recipients of a 10,000- and a
@@ -110,15 +65,11 @@ func benchmarkRecipientsCSV(b *testing.B, n int) {
 	b.ReportAllocs()
 	start := time.Now()
 	for b.Loop() {
-		runtime.GC()
-		base := heapNow()
-		sampler := startHeapSampler()
 		w := &discard{header: http.Header{}}
-		h.ServeHTTP(w, req)
+		peak = max(peak, heapwatch.Peak(func() { h.ServeHTTP(w, req) }))
 		if w.lines != n+1 {
 			b.Fatalf("%d lines, want %d", w.lines, n+1)
 		}
-		peak = max(peak, sampler.finish()-min(base, sampler.peak))
 		rows += n
 	}
 	b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
