@@ -24,10 +24,15 @@ import (
 	"github.com/parleyhq/parley/internal/lambdafn"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/web/browsertest"
 	"github.com/parleyhq/parley/internal/window"
 )
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := awstest.Main(m)
+	browsertest.Close()
+	os.Exit(code)
+}
 
 // noon is a clock at which the example numbers (New York) are inside the
 // default delivery window, whatever the hour the tests run at.
