@@ -145,7 +145,7 @@ func TestWebtoolSettingsPages(t *testing.T) {
 func TestWebtoolSupportReadsOnly(t *testing.T) {
 	w := newWebtool(t)
 	w.signIn("support")
-	for _, p := range []string{"handoffs", "handoffs/new", "templates", "templates/new", "settings", "optouts", "clients"} {
+	for _, p := range []string{"handoffs", "handoffs/new", "templates", "templates/new", "settings", "optouts", "events", "clients"} {
 		w.visit(p, "support-"+strings.ReplaceAll(p, "/", "-"))
 		var offered []string
 		w.Eval(`[...document.querySelectorAll("#main a.button, #main button, #main input, #main select, #main textarea")]

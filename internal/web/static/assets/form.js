@@ -201,3 +201,19 @@ export function deleteButton(what, remove) {
   });
   return el("span", { class: "delete" }, ask, confirm, error);
 }
+
+// secretNotice shows credentials the one time the API returns them: a
+// heading line, then label and value pairs; the value of secretLabel gets
+// a Copy button. Nothing keeps them: a reload shows them no more.
+export function secretNotice(heading, pairs, secretLabel) {
+  const lines = pairs.map(([label, value, id]) => {
+    const code = el("code", { id }, value);
+    if (label !== secretLabel) return el("p", {}, `${label} `, code);
+    const copy = el("button", { type: "button", class: "ghost" }, "Copy secret");
+    copy.addEventListener("click", async () => {
+      try { await navigator.clipboard.writeText(value); copy.textContent = "Copied"; } catch { copy.textContent = "Select and copy it"; }
+    });
+    return el("p", {}, `${label} `, code, " ", copy);
+  });
+  return el("div", { class: "notice ok secret", role: "status" }, el("p", {}, el("strong", {}, heading)), ...lines);
+}
