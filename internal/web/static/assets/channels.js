@@ -6,7 +6,7 @@
 import { call, accountPath } from "/assets/api.js";
 import { el, clear } from "/assets/dom.js";
 import {
-  canWrite, field, group, formError, clearErrors, showError, input, textarea, select, table, when,
+  canWrite, field, choice, group, formError, clearErrors, showError, input, textarea, select, table, when,
 } from "/assets/form.js";
 
 export const channelLabels = { sms: "SMS", whatsapp: "WhatsApp", inapp: "In-app" };
@@ -114,7 +114,6 @@ function channelForm(session, chans, saved) {
     const id = input({ value: s.id || "" });
     const def = el("input", { type: "checkbox", id: `sender-${i}-default` });
     def.checked = Boolean(s.default);
-    def.dataset.field = `senders[${i}].default`;
     const remove = el("button", { type: "button", class: "ghost danger" }, "Remove");
     remove.setAttribute("aria-label", `Remove sender ${i + 1}`);
     remove.addEventListener("click", () => {
@@ -126,7 +125,7 @@ function channelForm(session, chans, saved) {
     const node = el("div", { class: "button-row" },
       field(`senders[${i}].outboundNumber`, `Sending number ${i + 1}`, number, "Empty on the default sender."),
       field(`senders[${i}].id`, `Provider's sender ${i + 1}`, id),
-      el("div", { class: "field" }, el("label", { class: "choice", for: def.id }, def, "Default"), el("p", { class: "error field-error" })),
+      choice(`senders[${i}].default`, "Default", def),
       el("div", { class: "field" }, remove));
     return { node, read: () => ({ outboundNumber: number.value.trim(), id: id.value.trim(), default: def.checked }) };
   };

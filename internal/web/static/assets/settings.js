@@ -6,7 +6,7 @@ import { call, accountPath } from "/assets/api.js";
 import { el, clear } from "/assets/dom.js";
 import { channelsSection, channelLabels } from "/assets/channels.js";
 import {
-  canWrite, field, group, formError, clearErrors, showError, readOnly, input, textarea,
+  canWrite, field, choice, group, formError, clearErrors, showError, readOnly, input, textarea,
   when, loadingLine, page,
 } from "/assets/form.js";
 
@@ -47,7 +47,6 @@ function settingsForm(session, account) {
   const secret = input({ type: "password", autocomplete: "new-password", placeholder: account.connectorSecret ? "Kept unless you type a new one" : "" });
   const deviceCheck = el("input", { type: "checkbox", id: "device-check" });
   deviceCheck.checked = Boolean(account.deviceCheck);
-  deviceCheck.dataset.field = "deviceCheck";
 
   // Channels in priority order; those the account never listed come last.
   let channels = [...(account.channels || [])];
@@ -100,8 +99,7 @@ function settingsForm(session, account) {
     field("defaultSkill", "Default skill", skill, "One of the outbound skills, when any are listed."),
     el("h2", {}, "Connect to Messaging"),
     group("channels", "Channels, in priority order", el("p", { class: "hint" }, "Tick the channels invitations may use; the first eligible one is used."), list),
-    el("div", { class: "field" }, el("label", { class: "choice", for: "device-check" }, deviceCheck,
-      "Check that a number is a mobile before inviting it"), el("p", { class: "error field-error" })),
+    choice("deviceCheck", "Check that a number is a mobile before inviting it", deviceCheck),
     el("h2", {}, "Sending"),
     field("defaultCountry", "Default country", country, "ISO code numbers without a country code are read in, such as US."),
     field("dailyRecipientLimit", "Daily recipients per channel", limit, "0 or empty for the default, 100,000."),
