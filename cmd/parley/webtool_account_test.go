@@ -74,15 +74,20 @@ func TestWebtoolEventSubscriptions(t *testing.T) {
 	}
 	w.typeInto("url", "ftp://hooks.example.com/x")
 	w.submit("Create subscription")
-	w.WaitJS(fmt.Sprintf(`document.querySelector(%q).getAttribute("aria-invalid") === "true"`, byField("url")))
-	if got := w.fieldError("url"); !strings.Contains(got, "https") {
-		t.Fatalf("the url's error says %q", got)
-	}
+	w.wantFieldError("url", "https")
 	w.Run(chromedp.SetValue(byField("url"), hook.URL+"/parley", chromedp.ByQuery))
 	w.submit("Create subscription")
 	w.WaitJS(`document.querySelector('fieldset[data-field="eventTypes"] > .field-error').textContent !== ""`)
-	w.Run(chromedp.Click("#type-message-delivered", chromedp.ByQuery), chromedp.Click("#type-consumer-opted_out", chromedp.ByQuery))
-	w.submit("Create subscription")
+	// By keyboard alone: the error took the focus to the event types;
+	// Space ticks a box, Enter in a field submits.
+	var focused string
+	w.Eval(`document.activeElement.id`, &focused)
+	if focused != "type-all" {
+		t.Errorf("after the event types' error the focus is on %q, want their first box", focused)
+	}
+	w.Run(chromedp.Focus("#type-message-delivered", chromedp.ByQuery), chromedp.KeyEvent(" "),
+		chromedp.Focus("#type-consumer-opted_out", chromedp.ByQuery), chromedp.KeyEvent(" "),
+		chromedp.Focus(byField("description"), chromedp.ByQuery), chromedp.KeyEvent("\r"))
 	w.WaitJS(`!!document.getElementById("sub-secret")`)
 	w.WaitJS(`!!document.querySelector("table.list")`)
 	secret := w.Text("#sub-secret")
@@ -144,10 +149,7 @@ func TestWebtoolChannelCredentials(t *testing.T) {
 	w.typeInto("senders[0].outboundNumber", "+12025550100")
 	w.typeInto("senders[0].id", "+12025550100")
 	w.submit("Save channel")
-	w.WaitJS(fmt.Sprintf(`document.querySelector(%q).getAttribute("aria-invalid") === "true"`, byField("twilio.accountSid")))
-	if got := w.fieldError("twilio.accountSid"); !strings.Contains(got, "account SID") {
-		t.Fatalf("the account SID's error says %q", got)
-	}
+	w.wantFieldError("twilio.accountSid", "account SID")
 	w.Run(chromedp.SetValue(byField("twilio.accountSid"), "AC"+strings.Repeat("0a", 16), chromedp.ByQuery))
 	w.submit("Save channel")
 	w.WaitJS(`document.querySelector("#numbers-title").parentNode.textContent.includes("SMS saved (version 1)")`)
@@ -190,7 +192,7 @@ func TestWebtoolOptOutImport(t *testing.T) {
 	}
 	w.visit("optouts", "optouts-import")
 	w.submit("Import")
-	w.WaitJS(fmt.Sprintf(`document.querySelector(%q).getAttribute("aria-invalid") === "true"`, byField("file")))
+	w.wantFieldError("file", "Choose a CSV file")
 	w.Run(chromedp.SetUploadFiles(byField("file"), []string{file}, chromedp.ByQuery))
 	w.submit("Import")
 	w.WaitJS(`!!document.getElementById("import-summary")`)
