@@ -88,7 +88,7 @@ function channelForm(session, chans, saved) {
   const senders = el("div", { class: "buttons" });
   const addSender = el("button", { type: "button", class: "ghost" }, "Add sender");
   const sendersGroup = group("senders", "Sending numbers",
-    el("p", { class: "hint" }, "Maps a campaign's sending number to the provider's sender: an E.164 number, an alphanumeric sender id, a Messaging Service SID or a WhatsApp phone-number id."),
+    el("p", { class: "hint" }, "Maps a campaign's sending number to the provider's sender: an E.164 number, an alphanumeric sender id, a Messaging Service SID or a WhatsApp phone-number id. The default sender serves the numbers no other maps, and may leave its sending number empty."),
     senders, el("div", { class: "actions" }, addSender));
   const error = formError();
   const save = el("button", { type: "submit" }, "Save channel");
@@ -123,7 +123,7 @@ function channelForm(session, chans, saved) {
       (senders.querySelector("input") || addSender).focus();
     });
     const node = el("div", { class: "button-row" },
-      field(`senders[${i}].outboundNumber`, `Sending number ${i + 1}`, number, "Empty on the default sender."),
+      field(`senders[${i}].outboundNumber`, `Sending number ${i + 1}`, number),
       field(`senders[${i}].id`, `Provider's sender ${i + 1}`, id),
       choice(`senders[${i}].default`, "Default", def),
       el("div", { class: "field" }, remove));
