@@ -74,7 +74,7 @@ func BenchmarkAccountAnalytics90Days(b *testing.B) {
 			rows = append(rows, row)
 		}
 	}
-	if err := s.FoldRows(ctx, "seed", rows, end); err != nil {
+	if err := s.SeedCounters(ctx, rows); err != nil {
 		b.Fatal(err)
 	}
 	q := parley.CountQuery{AccountID: "acct1", From: start, To: end}
