@@ -98,9 +98,11 @@ func TestTransactionPageReads(t *testing.T) {
 		return page, r
 	}
 	// The row at offset n: newest campaign first, in Seq order.
-	rowAt := func(n int) string { return fmt.Sprintf("camp%02d:%s", campaigns-1-n/each, parley.RecipientID(n%each+1)) }
+	rowAt := func(n int) string {
+		return fmt.Sprintf("camp%02d:%s", campaigns-1-n/each, parley.RecipientID(n%each+1))
+	}
 	sales := lpreport.TransactionFilters{Skills: []string{"sales"}} // every recipient passes, one by one
-	const bound = limit + campaigns + 1                              // the rows, the campaign listing and one campaign read
+	const bound = limit + campaigns + 1                             // the rows, the campaign listing and one campaign read
 	var first reads
 	for _, offset := range []int{0, 1500, 2900} {
 		page, r := read(t, lpreport.Walk{AccountID: "acct1", App: "prmsg", Window: win, Skip: offset, Limit: limit})
