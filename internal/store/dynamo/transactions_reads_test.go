@@ -3,46 +3,14 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/parleyhq/parley/internal/awstest"
-	"github.com/parleyhq/parley/internal/awstest/awscost"
 	"github.com/parleyhq/parley/internal/lpreport"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store/dynamo"
 	"github.com/parleyhq/parley/internal/store/storetest"
 )
-
-// readCounting is a DynamoDB client that adds up the items its queries
-// and gets read, and the requests.
-type readCounting struct {
-	*dynamodb.Client
-	items, requests atomic.Int64
-}
-
-func (c *readCounting) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	out, err := c.Client.Query(ctx, in, optFns...)
-	if err == nil {
-		c.items.Add(int64(out.ScannedCount))
-		c.requests.Add(1)
-	}
-	return out, err
-}
-
-func (c *readCounting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	out, err := c.Client.GetItem(ctx, in, optFns...)
-	if err == nil {
-		c.requests.Add(1)
-		if out.Item != nil {
-			c.items.Add(1)
-		}
-	}
-	return out, err
-}
 
 // walkSource is the table as a transaction walk reads it.
 type walkSource struct{ *dynamo.Table }
@@ -59,15 +27,7 @@ func (s walkSource) Recipients(ctx context.Context, c parley.Campaign, afterSeq,
 // about the same at the first page as at the last.
 func TestTransactionPageReads(t *testing.T) {
 	ctx := context.Background()
-	name := awstest.Name(t)
-	counter := &awscost.Counter{Indexes: awscost.IndexesOf(dynamo.CreateTableInput(name))}
-	cfg := awstest.Config(t)
-	counter.Attach(&cfg)
-	db := &readCounting{Client: dynamodb.NewFromConfig(cfg)}
-	if err := dynamo.EnsureTable(ctx, db.Client, name); err != nil {
-		t.Fatal(err)
-	}
-	s := dynamo.New(db, name)
+	s, db, counter := newCounted(t)
 	const campaigns, each, limit = 12, 250, 100
 	base := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC) // the campaigns' and the window's: a pure input
 	for i := range campaigns {
