@@ -3,7 +3,10 @@ package lpreport
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
@@ -36,8 +39,10 @@ type Position struct {
 //
 // A page reads at most its rows' recipients and the window's campaigns
 // when nothing filters per recipient: whole campaigns are passed over by
-// their recipient count and the store seeks to the first row. A filtered
-// page reads every recipient from From, which a page token moves along.
+// their recipient count and the store seeks to the first row. A page
+// filtered by transaction ids reads the campaigns and recipients they name
+// only. Any other filtered page reads every recipient from From, which a
+// page token moves along.
 type Walk struct {
 	AccountID, App string
 	Window         Window
@@ -69,22 +74,23 @@ func (w Walk) holds(c parley.Campaign) bool {
 // Page reads the walk's page from src. A From that names no campaign of
 // the walk is EINVALID on page.nextPage.
 func (w Walk) Page(ctx context.Context, src Source) (WalkPage, error) {
-	r := walker{Walk: w, src: src, skip: w.Skip, bulk: w.Filters.empty()}
 	after := store.CampaignPosition{}
+	var from parley.Campaign
 	if !w.From.Campaign.IsZero() {
-		c, err := src.Campaign(ctx, w.AccountID, w.From.Campaign.ID)
-		switch {
-		case parley.ErrorCode(err) == parley.ENOTFOUND:
-			return WalkPage{}, errToken("its campaign is not found")
-		case err != nil:
-			return WalkPage{}, fmt.Errorf("read campaign %s: %w", w.From.Campaign.ID, err)
-		case !c.CreatedAt.Equal(w.From.Campaign.CreatedAt) || !w.holds(c) || w.From.After > c.Recipients:
-			return WalkPage{}, errToken("its position is not in this request's window")
+		var err error
+		if from, err = w.fromCampaign(ctx, src); err != nil {
+			return WalkPage{}, err
 		}
-		if full, err := r.take(ctx, c, w.From.After); err != nil || full {
-			return r.finish(ctx, c, nil, store.PositionOf(c), err)
+		after = store.PositionOf(from)
+	}
+	if len(w.Filters.TransactionIDs) > 0 {
+		return w.byIDs(ctx, src)
+	}
+	r := walker{Walk: w, src: src, skip: w.Skip, bulk: w.Filters.empty()}
+	if !after.IsZero() {
+		if full, err := r.take(ctx, from, w.From.After); err != nil || full {
+			return r.finish(ctx, from, nil, after, err)
 		}
-		after = store.PositionOf(c)
 	}
 	filter := store.CampaignFilter{CreatedFrom: w.Window.Start, CreatedTo: w.Window.End}
 	for {
@@ -105,6 +111,98 @@ func (w Walk) Page(ctx context.Context, src Source) (WalkPage, error) {
 		}
 		after = page.Next
 	}
+}
+
+// fromCampaign reads the campaign of the walk's From, which must be one of
+// the walk's with a recipient of Seq From.After (0: its start).
+func (w Walk) fromCampaign(ctx context.Context, src Source) (parley.Campaign, error) {
+	c, err := src.Campaign(ctx, w.AccountID, w.From.Campaign.ID)
+	switch {
+	case parley.ErrorCode(err) == parley.ENOTFOUND:
+		return c, errToken("its campaign is not found")
+	case err != nil:
+		return c, fmt.Errorf("read campaign %s: %w", w.From.Campaign.ID, err)
+	case !c.CreatedAt.Equal(w.From.Campaign.CreatedAt) || !w.holds(c) || w.From.After > c.Recipients:
+		return c, errToken("its position is not in this request's window")
+	}
+	return c, nil
+}
+
+// byIDs is the page of a walk filtered by transaction ids: it reads the
+// campaigns and recipients they name and nothing else, so a page reads at
+// most twice as many items as the filter names ids. An id Parley did not
+// give matches nothing.
+func (w Walk) byIDs(ctx context.Context, src Source) (WalkPage, error) {
+	seqs := map[string][]int{}
+	for _, id := range w.Filters.TransactionIDs {
+		i := strings.LastIndexByte(id, ':')
+		if i < 0 {
+			continue
+		}
+		cid, rid := id[:i], id[i+1:]
+		if seq, err := strconv.Atoi(rid); err == nil && seq > 0 && parley.RecipientID(seq) == rid && !slices.Contains(seqs[cid], seq) {
+			seqs[cid] = append(seqs[cid], seq)
+		}
+	}
+	var cs []parley.Campaign
+	for _, cid := range slices.Sorted(maps.Keys(seqs)) {
+		c, err := src.Campaign(ctx, w.AccountID, cid)
+		switch {
+		case parley.ErrorCode(err) == parley.ENOTFOUND:
+			continue
+		case err != nil:
+			return WalkPage{}, fmt.Errorf("read campaign %s: %w", cid, err)
+		case w.holds(c):
+			cs = append(cs, c)
+		}
+	}
+	slices.SortFunc(cs, func(a, b parley.Campaign) int { return listed(store.PositionOf(a), store.PositionOf(b)) })
+	out, skip := WalkPage{}, w.Skip
+	for _, c := range cs {
+		slices.Sort(seqs[c.ID])
+		for _, seq := range seqs[c.ID] {
+			if seq > c.Recipients || !w.past(c, seq) {
+				continue
+			}
+			rs, err := src.Recipients(ctx, c, seq-1, 1)
+			switch {
+			case err != nil:
+				return WalkPage{}, fmt.Errorf("read recipient %d of %s: %w", seq, c.ID, err)
+			case len(rs) == 0 || rs[0].Seq != seq || !w.Filters.Matches(rs[0]):
+				continue
+			case len(out.Hits) == w.Limit:
+				out.More = true
+				return out, nil
+			case skip > 0:
+				skip--
+				continue
+			}
+			out.Hits = append(out.Hits, Hit{Campaign: c, Recipient: rs[0]})
+			out.Next = Position{Campaign: store.PositionOf(c), After: seq}
+		}
+	}
+	return out, nil
+}
+
+// listed orders campaign positions as a listing does: newest first, then
+// by id, descending.
+func listed(a, b store.CampaignPosition) int {
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(b.ID, a.ID)
+}
+
+// past reports whether the recipient of Seq seq of c comes after the
+// walk's From.
+func (w Walk) past(c parley.Campaign, seq int) bool {
+	if w.From.Campaign.IsZero() {
+		return true
+	}
+	if c.ID == w.From.Campaign.ID {
+		return seq > w.From.After
+	}
+	return listed(w.From.Campaign, store.PositionOf(c)) < 0
 }
 
 // walker is a walk under way.

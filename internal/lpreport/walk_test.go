@@ -90,8 +90,20 @@ func TestWalkPages(t *testing.T) {
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) // the campaigns' and the window's: a pure input
 	m := newMemSource(start)
 	win := lpreport.Window{Start: start.Add(10 * time.Second), End: start.Add(250 * time.Second)}
+	// Every third recipient (of both apps, in the window or not), and ids
+	// that name nothing.
+	picked := []string{"nope:000001", "c100:1", "c100:000099", "c100000001"}
+	for i, c := range m.campaigns {
+		for j, r := range m.recipients[c.ID] {
+			if (i+j)%3 == 0 {
+				picked = append(picked, lpreport.TransactionID(r))
+			}
+		}
+	}
+	slices.Reverse(picked) // as a client may list them: in no order of the walk's
 	for _, app := range []string{"prmsg", "c2m"} {
-		for _, f := range []lpreport.TransactionFilters{{}, {Skills: []string{"sales"}}, {Channels: []string{"wa"}}, {Skills: []string{"billing"}, Channels: []string{"SMS"}}} {
+		for _, f := range []lpreport.TransactionFilters{{}, {Skills: []string{"sales"}}, {Channels: []string{"wa"}}, {Skills: []string{"billing"}, Channels: []string{"SMS"}},
+			{TransactionIDs: picked}, {TransactionIDs: picked, Channels: []string{"sms"}}} {
 			var want []string
 			for _, c := range m.campaigns {
 				if c.CreatedAt.Before(win.Start) || !c.CreatedAt.Before(win.End) || (app == "c2m") != (c.CallID != "") {
@@ -104,7 +116,7 @@ func TestWalkPages(t *testing.T) {
 				}
 			}
 			for _, limit := range []int{1, 4, 7, 100, 1000} {
-				name := fmt.Sprintf("%s %v limit %d", app, f, limit)
+				name := fmt.Sprintf("%s %v %v %d ids, limit %d", app, f.Channels, f.Skills, len(f.TransactionIDs), limit)
 				w := lpreport.Walk{AccountID: "acct1", App: app, Window: win, Filters: f, Limit: limit}
 				// By token, as version 1.0 pages.
 				var got []string
@@ -139,7 +151,7 @@ func TestWalkPages(t *testing.T) {
 					if !slices.Equal(ids(page), wantPage) {
 						t.Errorf("%s, offset %d: %v; want %v", name, offset, ids(page), wantPage)
 					}
-					if exact := offset+limit < len(want); page.More != exact && (f.Skills == nil && f.Channels == nil || !page.More) {
+					if exact := offset+limit < len(want); page.More != exact && (f.Skills == nil && f.Channels == nil || f.TransactionIDs != nil || !page.More) {
 						t.Errorf("%s, offset %d: more %v, want %v", name, offset, page.More, exact)
 					}
 				}
@@ -168,6 +180,21 @@ func TestWalkSkipsCampaignsByCount(t *testing.T) {
 				t.Errorf("filtered, offset %d: read %d recipients; want every one before the offset", offset, m.read)
 			}
 		}
+	}
+}
+
+// TestWalkReadsNamedTransactions: a page filtered by transaction ids
+// reads the recipients it names and their campaigns, not the window's.
+func TestWalkReadsNamedTransactions(t *testing.T) {
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	m := newMemSource(start)
+	f := lpreport.TransactionFilters{TransactionIDs: []string{"c200:000001", "c013:000006", "c013:000002", "c013:000009"}}
+	page, err := lpreport.Walk{AccountID: "acct1", App: "prmsg", Window: lpreport.Window{Start: start, End: start.Add(time.Hour)}, Filters: f, Limit: 10}.Page(context.Background(), m)
+	if got := strings.Join(ids(page), ","); err != nil || got != "c013:000002,c013:000006" || page.More {
+		t.Errorf("%s, more %v, %v; want c013's 2 and 6 (c200 is a deflection, c013 has no 9th)", got, page.More, err)
+	}
+	if m.read != 2 {
+		t.Errorf("read %d recipients; want the 2 named", m.read)
 	}
 }
 
