@@ -55,7 +55,7 @@ func TestLPReportAnalytics(t *testing.T) {
 	// handoff id: the c2m app's one row, grouped and named by handoff and
 	// source when the body filters by them.
 	deflection, drs := storetest.Fixture("acct1", "call1", 1)
-	deflection.Skill, deflection.CallID, deflection.TemplateID, deflection.Source = "billing", "call1", "H123456", parley.SourceAPI
+	deflection.Skill, deflection.CallID, deflection.TemplateID, deflection.HandoffID, deflection.Source = "billing", "call1", "H123456", "H123456", parley.SourceAPI
 	deflection.CreatedAt = clock.Now()
 	if err := w.store.CreateCampaign(t.Context(), deflection, drs); err != nil {
 		t.Fatal(err)

@@ -65,11 +65,13 @@ type Recipient struct {
 	// Skill is the campaign's skill when the recipient was taken in: the
 	// one replies go to, and the one its counts are kept under.
 	Skill string `json:"skill,omitempty"`
-	// HandoffID is the API handoff a Connect to Messaging deflection was
-	// invited through; "" for a Proactive campaign's recipient. Source is
-	// its campaign's (Campaign.Source). Its counts are kept under both.
+	// HandoffID and Source are its campaign's (Campaign.HandoffID and
+	// Campaign.Source); App is AppC2M for a Connect to Messaging
+	// deflection's recipient, "" for a Proactive campaign's. Its counts are
+	// kept under all three.
 	HandoffID string          `json:"handoffId,omitempty"`
 	Source    string          `json:"source,omitempty"`
+	App       string          `json:"app,omitempty"`
 	Status    RecipientStatus `json:"status"`
 	// ErrorMessage holds the code of why the recipient failed or was not
 	// sent: one of codes.go or the provider's (see ErrorSource).

@@ -218,27 +218,29 @@ const (
 )
 
 // CountKey names one counter row: one account's steps in one UTC hour, of
-// one campaign, skill, channel, handoff and source.
+// one campaign, skill, channel, handoff, source and app.
 type CountKey struct {
 	AccountID  string    `json:"accountId"`
 	Hour       time.Time `json:"hour"` // UTC, truncated to the hour
 	CampaignID string    `json:"campaignId"`
 	Skill      string    `json:"skill"`
 	Channel    Channel   `json:"channel"`
-	// HandoffID is the Connect to Messaging handoff of the recipients
-	// counted; "" for a Proactive campaign's (see Recipient.HandoffID).
+	// HandoffID is the API handoff of the recipients' campaign; ""
+	// without one (see Recipient.HandoffID).
 	HandoffID string `json:"handoffId,omitempty"`
 	// Source is their campaign's (Campaign.Source).
 	Source string `json:"source,omitempty"`
+	// App is AppC2M for a Connect to Messaging deflection's recipients, ""
+	// for a Proactive campaign's.
+	App string `json:"app,omitempty"`
 }
 
-// App is the reporting app k counts for: AppC2M for a Connect to
-// Messaging deflection (it has a handoff), else AppProactive.
-func (k CountKey) App() string {
-	if k.HandoffID != "" {
-		return AppC2M
+// ReportApp is the reporting app k counts for: AppC2M or AppProactive.
+func (k CountKey) ReportApp() string {
+	if k.App == "" {
+		return AppProactive
 	}
-	return AppProactive
+	return k.App
 }
 
 // CountRow is how many recipients reached each step within its key's hour,
@@ -262,7 +264,7 @@ func StatusKey(r Recipient) (CountKey, bool) {
 	if at.IsZero() {
 		return CountKey{}, false
 	}
-	return CountKey{AccountID: r.AccountID, Hour: HourOf(at), CampaignID: r.CampaignID, HandoffID: r.HandoffID, Source: r.Source}, true
+	return CountKey{AccountID: r.AccountID, Hour: HourOf(at), CampaignID: r.CampaignID, HandoffID: r.HandoffID, Source: r.Source, App: r.App}, true
 }
 
 // AddStatus adds n to status st.
@@ -379,7 +381,7 @@ func (q CountQuery) Keeps(r CountRow) bool {
 func (q CountQuery) Matches(k CountKey) bool {
 	h := k.Hour
 	return k.AccountID == q.AccountID && !h.Before(HourOf(q.From)) && h.Before(q.To) &&
-		(q.App == "" || k.App() == q.App) &&
+		(q.App == "" || k.ReportApp() == q.App) &&
 		oneOf(q.CampaignIDs, k.CampaignID) && oneOf(q.Skills, k.Skill) && oneOf(q.Channels, k.Channel) &&
 		oneOf(q.HandoffIDs, k.HandoffID) && oneOf(q.Sources, k.Source)
 }
@@ -425,7 +427,7 @@ func stepCounts(before, after Recipient) []CountRow {
 	errKey := ErrorKey(after)
 	for _, s := range after.Timeline.Reached(before.Timeline) {
 		k := CountKey{AccountID: after.AccountID, Hour: HourOf(after.Timeline.At(s)), CampaignID: after.CampaignID,
-			Skill: after.Skill, Channel: after.Channel, HandoffID: after.HandoffID, Source: after.Source}
+			Skill: after.Skill, Channel: after.Channel, HandoffID: after.HandoffID, Source: after.Source, App: after.App}
 		i := len(rows)
 		for j := range rows {
 			if rows[j].CountKey == k {
@@ -446,15 +448,15 @@ func stepCounts(before, after Recipient) []CountRow {
 }
 
 // TakeIn prepares r, one of c's recipients, for intake: it carries c's
-// skill, source and (for a Connect to Messaging deflection) handoff, and
-// its timeline the steps of its first status, at c.CreatedAt.
+// skill, handoff and source, the app of a Connect to Messaging deflection,
+// and its timeline the steps of its first status, at c.CreatedAt.
 func (c Campaign) TakeIn(r *Recipient) {
 	if r.Skill == "" {
 		r.Skill = c.Skill
 	}
-	r.Source = c.Source
+	r.HandoffID, r.Source = c.HandoffID, c.Source
 	if c.CallID != "" {
-		r.HandoffID = c.TemplateID
+		r.App = AppC2M
 	}
 	r.Timeline.StampStatus(r.Status, c.CreatedAt)
 }

@@ -101,10 +101,10 @@ func TestCounts(t *testing.T) {
 // and source as intake gives them.
 func TestCountsErrorsAndOrigin(t *testing.T) {
 	t0 := time.Date(2026, 11, 21, 14, 30, 0, 0, time.UTC)
-	c := parley.Campaign{AccountID: "a", ID: "call1", Skill: "sales", CallID: "call1", TemplateID: "H000000000000001", Source: parley.SourceAPI, CreatedAt: t0}
+	c := parley.Campaign{AccountID: "a", ID: "call1", Skill: "sales", CallID: "call1", TemplateID: "H000000000000001", HandoffID: "H000000000000001", Source: parley.SourceAPI, CreatedAt: t0}
 	before := parley.Recipient{AccountID: "a", CampaignID: "call1", Channel: parley.ChannelSMS, Status: parley.StatusQueued}
 	c.TakeIn(&before)
-	if before.HandoffID != c.TemplateID || before.Source != parley.SourceAPI || before.Skill != "sales" {
+	if before.HandoffID != c.HandoffID || before.Source != parley.SourceAPI || before.Skill != "sales" || before.App != parley.AppC2M {
 		t.Fatalf("taken in %+v", before)
 	}
 	after := before
@@ -115,16 +115,16 @@ func TestCountsErrorsAndOrigin(t *testing.T) {
 	if len(rows) != 2 || rows[0].Errors != nil || rows[1].Errors["PROVIDER_30003"] != 1 || len(rows[1].Errors) != 1 {
 		t.Fatalf("rows %+v, want the error counted once, at 15:00", rows)
 	}
-	if k := rows[1].CountKey; k.HandoffID != "H000000000000001" || k.Source != parley.SourceAPI || k.App() != parley.AppC2M {
+	if k := rows[1].CountKey; k.HandoffID != "H000000000000001" || k.Source != parley.SourceAPI || k.ReportApp() != parley.AppC2M {
 		t.Errorf("key %+v, want the handoff, the source and the c2m app", k)
 	}
 	if got := parley.Counts(after, after); len(got) != 0 {
 		t.Errorf("the failure reported again counts %+v", got)
 	}
 	proactive := parley.Recipient{AccountID: "a", CampaignID: "p", Status: parley.StatusSkipped, ErrorMessage: parley.CodeOptedOut}
-	(parley.Campaign{AccountID: "a", ID: "p", TemplateID: "H000000000000001", Source: parley.SourceUI, CreatedAt: t0}).TakeIn(&proactive)
+	(parley.Campaign{AccountID: "a", ID: "p", TemplateID: "H000000000000001", HandoffID: "H000000000000001", Source: parley.SourceUI, CreatedAt: t0}).TakeIn(&proactive)
 	rows = parley.Counts(parley.Recipient{}, proactive)
-	if len(rows) != 2 || rows[0].HandoffID != "" || rows[0].App() != parley.AppProactive || rows[0].Errors["PARLEY_"+parley.CodeOptedOut] != 1 ||
+	if len(rows) != 2 || rows[0].HandoffID != "H000000000000001" || rows[0].ReportApp() != parley.AppProactive || rows[0].Errors["PARLEY_"+parley.CodeOptedOut] != 1 ||
 		rows[1].Statuses[parley.StatusSkipped] != 1 || rows[1].Counted() {
 		t.Errorf("skipped at intake: %+v, want its step row and its campaign's status row", rows)
 	}

@@ -104,6 +104,7 @@ type chunkEntry struct {
 	Skill             string            `json:"k,omitempty"`
 	HandoffID         string            `json:"hf,omitempty"`
 	Source            string            `json:"o,omitempty"`
+	App               string            `json:"ap,omitempty"`
 	// TakenIn is when intake took the recipient in (Unix seconds): its
 	// timeline is the steps of its status at that time.
 	TakenIn int64 `json:"i,omitempty"`
@@ -114,7 +115,7 @@ func newChunkEntry(r parley.Recipient) chunkEntry {
 		Seq: r.Seq, Channel: r.Channel, Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, SDEs: r.SDEs,
 		Body: r.Body, HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage,
 		ProviderMessageID: r.ProviderMessageID, Attempts: r.Attempts, Claimant: r.Claimant, DueAt: r.DueAt, UpdatedAt: r.UpdatedAt,
-		Skill: r.Skill, HandoffID: r.HandoffID, Source: r.Source, TakenIn: r.Timeline.Attempted.Unix(),
+		Skill: r.Skill, HandoffID: r.HandoffID, Source: r.Source, App: r.App, TakenIn: r.Timeline.Attempted.Unix(),
 	}
 }
 
@@ -124,7 +125,7 @@ func (e chunkEntry) domain(accountID, campaignID string) parley.Recipient {
 		Channel: e.Channel, Phone: e.Phone, ConsumerID: e.ConsumerID, Zones: e.Zones, Variables: e.Variables, SDEs: e.SDEs, Body: e.Body,
 		HeaderURL: e.HeaderURL, ButtonValue: e.ButtonValue, Status: parley.RecipientStatus(e.Status), ErrorMessage: e.ErrorMessage,
 		ProviderMessageID: e.ProviderMessageID, Attempts: e.Attempts, Claimant: e.Claimant, DueAt: e.DueAt, UpdatedAt: e.UpdatedAt,
-		Skill: e.Skill, HandoffID: e.HandoffID, Source: e.Source,
+		Skill: e.Skill, HandoffID: e.HandoffID, Source: e.Source, App: e.App,
 	}
 	if e.TakenIn != 0 {
 		r.Timeline.StampStatus(r.Status, time.Unix(e.TakenIn, 0))

@@ -359,6 +359,7 @@ type recipientItem struct {
 	Skill             string            `dynamodbav:"skill,omitempty"`
 	HandoffID         string            `dynamodbav:"handoffId,omitempty"`
 	Source            string            `dynamodbav:"source,omitempty"`
+	App               string            `dynamodbav:"app,omitempty"`
 	// Chunked says that intake wrote the recipient into a chunk, which
 	// counted its intake steps (see lifecycle.go).
 	Chunked bool `dynamodbav:"chunked,omitempty"`
@@ -376,7 +377,7 @@ func newRecipientItem(r parley.Recipient) recipientItem {
 		Channel: string(r.Channel), Phone: r.Phone, ConsumerID: r.ConsumerID, Zones: r.Zones, Variables: r.Variables, SDEs: r.SDEs, Body: r.Body,
 		HeaderURL: r.HeaderURL, ButtonValue: r.ButtonValue, Status: string(r.Status), ErrorMessage: r.ErrorMessage, ProviderMessageID: r.ProviderMessageID,
 		Attempts: r.Attempts, Claimant: r.Claimant, DueAt: dueTime(r.DueAt), UpdatedAt: r.UpdatedAt,
-		Skill: r.Skill, HandoffID: r.HandoffID, Source: r.Source, timelineItem: newTimelineItem(r.Timeline),
+		Skill: r.Skill, HandoffID: r.HandoffID, Source: r.Source, App: r.App, timelineItem: newTimelineItem(r.Timeline),
 	}
 	if r.Status.Indexed() {
 		it.DueShard = dueShard(r.Status, it.PK, it.SK)
@@ -390,7 +391,7 @@ func (it recipientItem) domain() parley.Recipient {
 		Channel: parley.Channel(it.Channel), Phone: it.Phone, ConsumerID: it.ConsumerID, Zones: it.Zones, Variables: it.Variables, SDEs: it.SDEs, Body: it.Body,
 		HeaderURL: it.HeaderURL, ButtonValue: it.ButtonValue, Status: parley.RecipientStatus(it.Status), ErrorMessage: it.ErrorMessage, ProviderMessageID: it.ProviderMessageID,
 		Attempts: it.Attempts, Claimant: it.Claimant, DueAt: time.Time(it.DueAt), UpdatedAt: it.UpdatedAt,
-		Skill: it.Skill, HandoffID: it.HandoffID, Source: it.Source, Timeline: it.timelineItem.domain(),
+		Skill: it.Skill, HandoffID: it.HandoffID, Source: it.Source, App: it.App, Timeline: it.timelineItem.domain(),
 	}
 }
 

@@ -98,28 +98,28 @@ type counterItem struct {
 }
 
 // rowKey is the key of a row within its counter item: campaign, skill and
-// channel, then handoff and source when either is set (a row counted
-// before they were has neither).
+// channel, then handoff, source and app when one is set (a row counted
+// before they were has none).
 func rowKey(k parley.CountKey) string {
 	key := k.CampaignID + rowSep + k.Skill + rowSep + string(k.Channel)
-	if k.HandoffID != "" || k.Source != "" {
-		key += rowSep + k.HandoffID + rowSep + k.Source
+	if k.HandoffID != "" || k.Source != "" || k.App != "" {
+		key += rowSep + k.HandoffID + rowSep + k.Source + rowSep + k.App
 	}
 	return key
 }
 
 // parseRowKey reads a row key back into k's campaign, skill, channel,
-// handoff and source.
+// handoff, source and app.
 func parseRowKey(key string, k *parley.CountKey) bool {
 	parts := strings.Split(key, rowSep)
 	switch len(parts) {
 	case 3:
-		parts = append(parts, "", "")
-	case 5:
+		parts = append(parts, "", "", "")
+	case 6:
 	default:
 		return false
 	}
-	k.CampaignID, k.Skill, k.Channel, k.HandoffID, k.Source = parts[0], parts[1], parley.Channel(parts[2]), parts[3], parts[4]
+	k.CampaignID, k.Skill, k.Channel, k.HandoffID, k.Source, k.App = parts[0], parts[1], parley.Channel(parts[2]), parts[3], parts[4], parts[5]
 	return true
 }
 

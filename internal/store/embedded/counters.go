@@ -21,10 +21,10 @@ var (
 
 // bucketCounters holds the lifecycle counters: account \x00 hour (8 bytes,
 // big endian Unix seconds) campaign \x00 skill \x00 channel \x00 handoff
-// \x00 source → one count per step (8 bytes each, big endian), then, when
+// \x00 source \x00 app → one count per step (8 bytes each, big endian), then, when
 // there are any, the counts per error key and per status as JSON
 // (counterTail). A key written before
-// handoffs and sources were counted ends at its channel. Each is changed in
+// handoffs, sources and apps were counted ends at its channel. Each is changed in
 // the transaction that changes the recipient whose steps it counts.
 var bucketCounters = []byte("counters")
 
@@ -35,8 +35,8 @@ func counterPrefix(accountID string, hour time.Time) []byte {
 
 func counterKey(k parley.CountKey) []byte {
 	key := append(counterPrefix(k.AccountID, k.Hour), k.CampaignID+"\x00"+k.Skill+"\x00"+string(k.Channel)...)
-	if k.HandoffID != "" || k.Source != "" {
-		key = append(key, "\x00"+k.HandoffID+"\x00"+k.Source...)
+	if k.HandoffID != "" || k.Source != "" || k.App != "" {
+		key = append(key, "\x00"+k.HandoffID+"\x00"+k.Source+"\x00"+k.App...)
 	}
 	return key
 }
@@ -56,17 +56,17 @@ func parseCounter(key, value []byte) (parley.CountRow, bool) {
 	if i < 0 || len(key) < i+9 || len(value) < stepBytes {
 		return parley.CountRow{}, false
 	}
-	parts := strings.SplitN(string(key[i+9:]), "\x00", 5)
+	parts := strings.SplitN(string(key[i+9:]), "\x00", 6)
 	switch len(parts) {
 	case 3:
-		parts = append(parts, "", "")
-	case 5:
+		parts = append(parts, "", "", "")
+	case 6:
 	default:
 		return parley.CountRow{}, false
 	}
 	r := parley.CountRow{CountKey: parley.CountKey{
 		AccountID: string(key[:i]), Hour: time.Unix(int64(binary.BigEndian.Uint64(key[i+1:i+9])), 0).UTC(),
-		CampaignID: parts[0], Skill: parts[1], Channel: parley.Channel(parts[2]), HandoffID: parts[3], Source: parts[4],
+		CampaignID: parts[0], Skill: parts[1], Channel: parley.Channel(parts[2]), HandoffID: parts[3], Source: parts[4], App: parts[5],
 	}}
 	for s := range r.Counts {
 		r.Counts[s] = int64(binary.BigEndian.Uint64(value[8*s:]))

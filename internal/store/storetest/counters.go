@@ -21,7 +21,7 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 	c.Source = parley.SourceUI
 	create(t, s, c, rs)
 	other, ors := Fixture("acct1", "camp2", 1) // a Connect to Messaging deflection
-	other.Skill, other.CallID, other.TemplateID, other.Source = "billing", "camp2", "H000000000000002", parley.SourceAPI
+	other.Skill, other.CallID, other.TemplateID, other.HandoffID, other.Source = "billing", "camp2", "H000000000000002", "H000000000000002", parley.SourceAPI
 	ors[0].Channel = parley.ChannelWhatsApp
 	create(t, s, other, ors)
 	foreign, frs := Fixture("acct2", "camp1", 2)
@@ -67,10 +67,10 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 	if !r.Timeline.Delivered.Equal(t2) || !r.Timeline.Sent.Equal(t1) || !r.Timeline.Attempted.Equal(t0) || !r.Timeline.Read.Equal(t2.Add(time.Minute)) {
 		t.Errorf("timeline of recipient 1 = %+v", r.Timeline)
 	}
-	if r.Skill != "sales" || r.Source != parley.SourceUI || r.HandoffID != "" {
-		t.Errorf("recipient skill %q, source %q, handoff %q; want the campaign's skill and source, no handoff", r.Skill, r.Source, r.HandoffID)
+	if r.Skill != "sales" || r.Source != parley.SourceUI || r.HandoffID != "" || r.App != "" {
+		t.Errorf("recipient skill %q, source %q, handoff %q, app %q; want the campaign's skill and source, no handoff or app", r.Skill, r.Source, r.HandoffID, r.App)
 	}
-	if got, err := s.Recipient(ctx, parley.Ref{AccountID: "acct1", CampaignID: "camp2", RecipientID: "000001"}); err != nil || got.HandoffID != "H000000000000002" || got.Source != parley.SourceAPI {
+	if got, err := s.Recipient(ctx, parley.Ref{AccountID: "acct1", CampaignID: "camp2", RecipientID: "000001"}); err != nil || got.HandoffID != "H000000000000002" || got.Source != parley.SourceAPI || got.App != parley.AppC2M {
 		t.Errorf("deflection recipient %+v, %v; want its handoff and source", got, err)
 	}
 	for i, want := range []bool{true, false} {
@@ -103,7 +103,7 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 	key := func(hour time.Time, campaign, skill string, ch parley.Channel) parley.CountKey {
 		k := parley.CountKey{AccountID: "acct1", Hour: hour, CampaignID: campaign, Skill: skill, Channel: ch, Source: parley.SourceUI}
 		if campaign == "camp2" {
-			k.HandoffID, k.Source = "H000000000000002", parley.SourceAPI
+			k.HandoffID, k.Source, k.App = "H000000000000002", parley.SourceAPI, parley.AppC2M
 		}
 		return k
 	}
@@ -135,7 +135,7 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 			all[0],
 		}},
 		{"a deflection's statuses", parley.CountQuery{AccountID: "acct1", From: h0, To: h0.Add(time.Hour), CampaignIDs: []string{"camp2"}, WithStatuses: true}, []parley.CountRow{
-			{CountKey: parley.CountKey{AccountID: "acct1", Hour: h0, CampaignID: "camp2", HandoffID: "H000000000000002", Source: parley.SourceAPI},
+			{CountKey: parley.CountKey{AccountID: "acct1", Hour: h0, CampaignID: "camp2", HandoffID: "H000000000000002", Source: parley.SourceAPI, App: parley.AppC2M},
 				Statuses: map[parley.RecipientStatus]int64{parley.StatusQueued: 1}},
 			all[1],
 		}},
@@ -157,7 +157,7 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 			for i := range rows {
 				got, want := rows[i], tt.want[i]
 				if !got.Hour.Equal(want.Hour) || got.CampaignID != want.CampaignID || got.Skill != want.Skill || got.Channel != want.Channel ||
-					got.AccountID != want.AccountID || got.HandoffID != want.HandoffID || got.Source != want.Source ||
+					got.AccountID != want.AccountID || got.HandoffID != want.HandoffID || got.Source != want.Source || got.App != want.App ||
 					got.Counts != want.Counts || !maps.Equal(got.Errors, want.Errors) || !maps.Equal(got.Statuses, want.Statuses) {
 					t.Errorf("row %d = %+v, want %+v", i, rows[i], tt.want[i])
 				}
