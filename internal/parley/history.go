@@ -125,26 +125,38 @@ func (c HistoryCursor) Compare(d HistoryCursor) int {
 }
 
 // String encodes the cursor for a page's Next.
-func (c HistoryCursor) String() string {
-	raw := strconv.FormatInt(c.At.UnixNano(), 10) + "|" + string(c.Direction) + "|" + c.Key
-	return base64.RawURLEncoding.EncodeToString([]byte(raw))
-}
+func (c HistoryCursor) String() string { return EncodeCursor(c.At, string(c.Direction), c.Key) }
 
 // ParseHistoryCursor decodes a page's Next; EINVALID (field cursor) when s
 // is not one.
 func ParseHistoryCursor(s string) (HistoryCursor, error) {
-	bad := FieldErrorf("cursor", "cursor %q is not one a page of the history gave", s)
+	at, parts, err := DecodeCursor(s, 2)
+	if err != nil || (Direction(parts[0]) != Outbound && Direction(parts[0]) != Inbound) {
+		return HistoryCursor{}, FieldErrorf("cursor", "cursor %q is not one a page of the history gave", s)
+	}
+	return HistoryCursor{At: at, Direction: Direction(parts[0]), Key: parts[1]}, nil
+}
+
+// EncodeCursor writes a listing's place, an instant and the parts of a
+// key, as an opaque, URL-safe cursor; DecodeCursor reads it.
+func EncodeCursor(at time.Time, parts ...string) string {
+	raw := strings.Join(append([]string{strconv.FormatInt(at.UnixNano(), 10)}, parts...), "\x00")
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// DecodeCursor reads a cursor EncodeCursor wrote with n parts; EINVALID
+// (field cursor) when s is not one.
+func DecodeCursor(s string, n int) (time.Time, []string, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
+	fields := strings.Split(string(raw), "\x00")
+	if err != nil || len(fields) != n+1 {
+		return time.Time{}, nil, FieldErrorf("cursor", "cursor %q is not one a page of this listing gave", s)
+	}
+	ns, err := strconv.ParseInt(fields[0], 10, 64)
 	if err != nil {
-		return HistoryCursor{}, bad
+		return time.Time{}, nil, FieldErrorf("cursor", "cursor %q is not one a page of this listing gave", s)
 	}
-	ns, rest, ok1 := strings.Cut(string(raw), "|")
-	dir, key, ok2 := strings.Cut(rest, "|")
-	n, err := strconv.ParseInt(ns, 10, 64)
-	if !ok1 || !ok2 || err != nil || (Direction(dir) != Outbound && Direction(dir) != Inbound) {
-		return HistoryCursor{}, bad
-	}
-	return HistoryCursor{At: time.Unix(0, n).UTC(), Direction: Direction(dir), Key: key}, nil
+	return time.Unix(0, ns).UTC(), fields[1:], nil
 }
 
 // MergeHistory returns the page of at most limit messages that the newest

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/parley"
 )
 
 // PhoneCampaigns keeps telephone campaigns and their entries (the
@@ -55,6 +56,11 @@ type PhoneCampaigns interface {
 	// ReplacePhoneCall writes c over the stored call when the stored one's
 	// Rev is c.Rev and returns c as written; ECONFLICT otherwise.
 	ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error)
+	// ContactPhoneCalls lists at most limit (capped at MaxPage) of the
+	// calls placed to a directory contact in every campaign of the account,
+	// newest first (by PlacedAt), after cursor ("" starts at the newest).
+	// next continues the listing; "" when it ended.
+	ContactPhoneCalls(ctx context.Context, accountID, contactID, cursor string, limit int) (calls []dialer.Call, next string, err error)
 	// PhoneCalls lists every call of a campaign, in provider id order
 	// (never nil).
 	PhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error)
@@ -64,4 +70,15 @@ type PhoneCampaigns interface {
 	// (0 for one not stored yet) and returns it as written; ECONFLICT
 	// otherwise.
 	PutPhoneAgent(ctx context.Context, a dialer.Agent) (dialer.Agent, error)
+}
+
+// NextCallCursor is the cursor after a page of a contact's calls read with
+// limit (see PhoneCampaigns.ContactPhoneCalls); "" when the page is the
+// last.
+func NextCallCursor(page []dialer.Call, limit int) string {
+	if len(page) < limit || len(page) == 0 {
+		return ""
+	}
+	last := page[len(page)-1]
+	return parley.EncodeCursor(last.PlacedAt, last.CampaignID, last.ProviderID)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -342,11 +343,82 @@ func (t *Table) ReplaceEntry(ctx context.Context, accountID, campaignID string, 
 	return e, err
 }
 
-// CreatePhoneCall implements store.PhoneCampaigns.
+// contactCallItem puts a call on its contact's list of calls (pk
+// ACCOUNT#<account>#CONTACTCALLS#<contact>, sk <placedAt>#<campaign>#<call>):
+// one small item written once per call, never updated; a listing reads the
+// calls it names.
+type contactCallItem struct {
+	PK         string `dynamodbav:"pk"`
+	SK         string `dynamodbav:"sk"`
+	CampaignID string `dynamodbav:"c"`
+	ProviderID string `dynamodbav:"p"`
+}
+
+func contactCallsPK(accountID, contactID string) string {
+	return "ACCOUNT#" + accountID + "#CONTACTCALLS#" + contactID
+}
+
+func contactCallSK(placed time.Time, campaignID, providerID string) string {
+	return sortable(placed) + "#" + campaignID + "#" + providerID
+}
+
+// CreatePhoneCall implements store.PhoneCampaigns. The call's item comes
+// first, then its place on the contact's list; a create that finds the call
+// stored writes that place again (for the stored call), so a retry after a
+// failure in between completes it.
 func (t *Table) CreatePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error) {
 	c.Rev = 1
 	err := t.putRev(ctx, entriesPK(c.AccountID, c.CampaignID), phoneCallSKPrefix+c.ProviderID, "call "+c.ProviderID, c, 1, true)
+	listed := c
+	if parley.ErrorCode(err) == parley.ECONFLICT {
+		if listed, err = t.PhoneCall(ctx, c.AccountID, c.CampaignID, c.ProviderID); err != nil {
+			return c, err
+		}
+		err = parley.Errorf(parley.ECONFLICT, "call %s exists", c.ProviderID)
+	} else if err != nil {
+		return c, err
+	}
+	if perr := t.put(ctx, contactCallItem{PK: contactCallsPK(listed.AccountID, listed.ContactID),
+		SK: contactCallSK(listed.PlacedAt, listed.CampaignID, listed.ProviderID), CampaignID: listed.CampaignID, ProviderID: listed.ProviderID}, nil); perr != nil {
+		return c, perr
+	}
 	return c, err
+}
+
+// ContactPhoneCalls implements store.PhoneCampaigns: one query of the
+// contact's list and one read per call listed.
+func (t *Table) ContactPhoneCalls(ctx context.Context, accountID, contactID, cursor string, limit int) ([]dialer.Call, string, error) {
+	limit = min(max(limit, 1), store.MaxPage)
+	in := &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String(keyIsPartition),
+		ExpressionAttributeValues: item{":pk": str(contactCallsPK(accountID, contactID))},
+		ScanIndexForward:          aws.Bool(false),
+	}
+	if cursor != "" {
+		at, parts, err := parley.DecodeCursor(cursor, 2)
+		if err != nil {
+			return nil, "", err
+		}
+		in.KeyConditionExpression = aws.String(keyIsPartition + " AND " + AttrSK + " < :before")
+		in.ExpressionAttributeValues[":before"] = str(contactCallSK(at, parts[0], parts[1]))
+	}
+	avs, err := t.query(ctx, in, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]dialer.Call, 0, len(avs))
+	for _, av := range avs {
+		var it contactCallItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, "", fmt.Errorf("decode a contact's call: %w", err)
+		}
+		c, err := t.PhoneCall(ctx, accountID, it.CampaignID, it.ProviderID)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, c)
+	}
+	return out, store.NextCallCursor(out, limit), nil
 }
 
 // PhoneCall implements store.PhoneCampaigns.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -20,6 +21,8 @@ var _ store.PhoneCampaigns = (*Store)(nil)
 //	account \x00 C \x00 id                      → the campaign
 //	account \x00 E \x00 campaign \x00 contactId → an entry
 //	account \x00 S \x00 campaign              → the pacer's state and its version
+//	account \x00 L \x00 campaign \x00 callId   → a call
+//	account \x00 K \x00 contactId \x00 placedAt campaign \x00 callId → nil: the contact's calls
 var bucketPhoneCampaigns = []byte("phone_campaigns")
 
 func phoneCampaignKey(accountID, id string) []byte {
@@ -286,6 +289,9 @@ func (s *Store) CreatePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call
 		if b.Get(key) != nil {
 			return parley.Errorf(parley.ECONFLICT, "call %s exists", c.ProviderID)
 		}
+		if err := b.Put(contactCallKey(c.AccountID, c.ContactID, c.PlacedAt, c.CampaignID, c.ProviderID), nil); err != nil {
+			return err
+		}
 		return put(b, key, c)
 	})
 	return c, err
@@ -310,6 +316,42 @@ func (s *Store) ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Cal
 		func(old dialer.Call) int { return old.Rev },
 		func(next int) dialer.Call { c.Rev = next; return c })
 	return c, err
+}
+
+func contactCallPrefix(accountID, contactID string) []byte {
+	return []byte(accountID + "\x00K\x00" + contactID + "\x00")
+}
+
+func contactCallKey(accountID, contactID string, placed time.Time, campaignID, providerID string) []byte {
+	return append(routeTimeKey(contactCallPrefix(accountID, contactID), placed), campaignID+"\x00"+providerID...)
+}
+
+// ContactPhoneCalls implements store.PhoneCampaigns.
+func (s *Store) ContactPhoneCalls(ctx context.Context, accountID, contactID, cursor string, limit int) ([]dialer.Call, string, error) {
+	limit = min(max(limit, 1), store.MaxPage)
+	p := contactCallPrefix(accountID, contactID)
+	var before []byte
+	if cursor != "" {
+		at, parts, err := parley.DecodeCursor(cursor, 2)
+		if err != nil {
+			return nil, "", err
+		}
+		before = contactCallKey(accountID, contactID, at, parts[0], parts[1])
+	}
+	out := []dialer.Call{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPhoneCampaigns)
+		return routeNewestFirst(b, p, before, func(k, _ []byte) (bool, error) {
+			campaignID, providerID, _ := bytes.Cut(k[len(p)+8:], []byte{0})
+			var c dialer.Call
+			if err := get(b, append(phoneCallPrefix(accountID, string(campaignID)), providerID...), &c, "call "+string(providerID)); err != nil {
+				return false, err
+			}
+			out = append(out, c)
+			return len(out) < limit, nil
+		})
+	})
+	return out, store.NextCallCursor(out, limit), err
 }
 
 // PhoneCalls implements store.PhoneCampaigns.

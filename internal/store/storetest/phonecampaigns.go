@@ -219,6 +219,76 @@ func PhoneCampaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("a contact's calls in every campaign, newest first, paged", func(t *testing.T) {
+		s := newStore(t)
+		for i, cid := range []string{"p1", "p2", "p1", "p3", "p2"} {
+			c := dialer.Call{ProviderID: fmt.Sprintf("CA%d", i), AccountID: "a1", CampaignID: cid, ContactID: "k1", Attempt: 1,
+				Status: dialer.CallRinging, PlacedAt: t0.Add(time.Duration(i/2) * time.Minute)} // two calls an instant
+			if _, err := s.CreatePhoneCall(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Another contact's, and another account's, are not the contact's.
+		for _, c := range []dialer.Call{{ProviderID: "CB1", AccountID: "a1", CampaignID: "p1", ContactID: "k2", PlacedAt: t0},
+			{ProviderID: "CB2", AccountID: "a2", CampaignID: "p1", ContactID: "k1", PlacedAt: t0}} {
+			if _, err := s.CreatePhoneCall(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A call created again is listed once.
+		_, err := s.CreatePhoneCall(ctx, dialer.Call{ProviderID: "CA0", AccountID: "a1", CampaignID: "p1", ContactID: "k1", PlacedAt: t0})
+		wantCode(t, err, parley.ECONFLICT)
+		// The list shows each call as it is now.
+		ended, err := s.PhoneCall(ctx, "a1", "p3", "CA3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ended.Status = dialer.CallEnded
+		if _, err := s.ReplacePhoneCall(ctx, ended); err != nil {
+			t.Fatal(err)
+		}
+		all, next, err := s.ContactPhoneCalls(ctx, "a1", "k1", "", 100)
+		if err != nil || len(all) != 5 || next != "" {
+			t.Fatalf("all calls %+v next %q, %v; want 5 and no next", all, next, err)
+		}
+		for i := 1; i < len(all); i++ {
+			if all[i].PlacedAt.After(all[i-1].PlacedAt) {
+				t.Fatalf("calls out of order at %d: %+v", i, all)
+			}
+		}
+		if i := slices.IndexFunc(all, func(c dialer.Call) bool { return c.ProviderID == "CA3" }); i < 0 || all[i].Status != dialer.CallEnded {
+			t.Errorf("CA3 listed as %+v; want it ended", all)
+		}
+		order := func(cs []dialer.Call) (ids []string) {
+			for _, c := range cs {
+				ids = append(ids, c.ProviderID)
+			}
+			return ids
+		}
+		for _, size := range []int{1, 2, 3} {
+			var got []dialer.Call
+			cursor := ""
+			for range 10 {
+				page, next, err := s.ContactPhoneCalls(ctx, "a1", "k1", cursor, size)
+				if err != nil || len(page) > size {
+					t.Fatalf("page of %d: %d calls, %v", size, len(page), err)
+				}
+				got = append(got, page...)
+				if cursor = next; next == "" {
+					break
+				}
+			}
+			if !slices.Equal(order(got), order(all)) {
+				t.Errorf("pages of %d = %v, want %v", size, order(got), order(all))
+			}
+		}
+		if none, next, err := s.ContactPhoneCalls(ctx, "a1", "k9", "", 10); err != nil || none == nil || len(none) != 0 || next != "" {
+			t.Errorf("a contact without calls: %v %q, %v", none, next, err)
+		}
+		_, _, err = s.ContactPhoneCalls(ctx, "a1", "k1", "bad", 10)
+		wantCode(t, err, parley.EINVALID)
+	})
+
 	t.Run("operators change on their revision", func(t *testing.T) {
 		s := newStore(t)
 		a := dialer.Agent{AccountID: "a1", ID: "op2", Group: "sales", Operator: dialer.Operator{State: dialer.Online, Since: t0}}
