@@ -3,6 +3,7 @@ package phonecampaign_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,14 +170,54 @@ func TestStatsCountCallsAndOperators(t *testing.T) {
 		t.Errorf("waiting %d, want 2", st.Waiting)
 	}
 
-	got, err := svc.ContactCalls(ctx, "a1", "k001")
-	if err != nil || len(got) != 2 || got[0].ProviderID+got[1].ProviderID != "p3p4" {
-		t.Errorf("k001's calls: %+v, %v", got, err)
+	// k001's timeline: its two calls, and messages to and from its number
+	// between and around them, newest first, whatever the page size.
+	k, err := s.Contact(ctx, "a1", "k001")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, err := svc.ContactCalls(ctx, "a1", "k000"); err != nil || len(got) != 2 || got[0].ProviderID != "p1" {
-		t.Errorf("k000's calls: %+v, %v", got, err)
+	if err := s.PutOutboundContext(ctx, parley.OutboundContext{AccountID: "a1", Consumer: k.Phone, CampaignID: "sms1", Channel: parley.ChannelSMS,
+		Body: "Your plan renews soon", SentAt: now.Add(2500 * time.Millisecond)}); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := svc.ContactCalls(ctx, "a1", "nobody"); parley.ErrorCode(err) != parley.ENOTFOUND {
+	if err := s.PutReceivedMessage(ctx, parley.ReceivedMessage{AccountID: "a1", Consumer: k.Phone, Channel: parley.ChannelSMS,
+		Body: "call me later", ProviderMessageID: "SMin", At: now.Add(5 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	const want = "SMin p4 sms1 p3"
+	for _, size := range []int{1, 2, 3, 10} {
+		var got []string
+		cursor := ""
+		for range 10 {
+			page, err := svc.Timeline(ctx, "a1", "k001", cursor, size)
+			if err != nil || len(page.Items) > size {
+				t.Fatalf("timeline page of %d: %+v, %v", size, page, err)
+			}
+			for _, it := range page.Items {
+				switch {
+				case it.Call != nil:
+					got = append(got, it.Call.ProviderID)
+				case it.Message.Direction == parley.Inbound:
+					got = append(got, it.Message.ProviderMessageID)
+				default:
+					got = append(got, it.Message.CampaignID)
+				}
+			}
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		if g := strings.Join(got, " "); g != want {
+			t.Errorf("timeline in pages of %d = %s, want %s", size, g, want)
+		}
+	}
+	if p, err := svc.Timeline(ctx, "a1", "k000", "", 10); err != nil || len(p.Items) != 2 || p.Items[0].Call.ProviderID != "p2" || p.Next != "" {
+		t.Errorf("k000's timeline: %+v, %v", p, err)
+	}
+	if _, err := svc.Timeline(ctx, "a1", "nobody", "", 10); parley.ErrorCode(err) != parley.ENOTFOUND {
 		t.Errorf("unknown contact: %v, want ENOTFOUND", err)
+	}
+	if _, err := svc.Timeline(ctx, "a1", "k001", "%%", 10); parley.ErrorCode(err) != parley.EINVALID {
+		t.Errorf("bad cursor: %v, want EINVALID", err)
 	}
 }
