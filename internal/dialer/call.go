@@ -89,6 +89,14 @@ func (c Call) Talk() time.Duration {
 	return c.EndedAt.Sub(c.BridgedAt)
 }
 
+// OperatorGroup is an operator group as it is kept: it exists, with
+// members or none, until it is deleted.
+type OperatorGroup struct {
+	AccountID string    `json:"accountId"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
 // Agent is an operator of an account as the dialing runtime keeps them:
 // their state, the group they take calls for, the call they are on.
 // Rev is its revision: each change is written on the condition of the

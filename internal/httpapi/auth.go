@@ -219,6 +219,8 @@ var routeAccess = withWebhooks(map[string]Access{
 	"GET " + phoneOperatorsPath:                     Requires(auth.Read),
 	"GET " + phoneGroupsPath:                        Requires(auth.Read),
 	"GET " + phoneGroupPath:                         Requires(auth.Read),
+	"PUT " + phoneGroupPath:                         Requires(auth.Write),
+	"DELETE " + phoneGroupPath:                      Requires(auth.Write),
 	"PUT " + phoneGroupMemberPath:                   Requires(auth.Write),
 	"DELETE " + phoneGroupMemberPath:                Requires(auth.Write),
 	"GET " + phoneSessionsPath:                      Requires(auth.Read),

@@ -19,6 +19,8 @@ type PhoneOperators interface {
 	Operator(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
 	Groups(ctx context.Context, accountID string) ([]phonecampaign.Group, error)
 	Group(ctx context.Context, accountID, name string) (phonecampaign.Group, error)
+	CreateGroup(ctx context.Context, accountID, name string) (phonecampaign.Group, bool, error)
+	DeleteGroup(ctx context.Context, accountID, name string) error
 	AddMember(ctx context.Context, accountID, group, agentID string) (dialer.Agent, error)
 	RemoveMember(ctx context.Context, accountID, group, agentID string) (dialer.Agent, error)
 	SetState(ctx context.Context, accountID, agentID, group string, state dialer.OperatorState) (dialer.Agent, error)
@@ -45,6 +47,8 @@ func phoneOperatorRoutes() []Route {
 		{http.MethodGet, phoneOperatorsPath, needPhoneOperators((*Server).listPhoneOperators)},
 		{http.MethodGet, phoneGroupsPath, needPhoneOperators((*Server).listPhoneGroups)},
 		{http.MethodGet, phoneGroupPath, needPhoneOperators((*Server).getPhoneGroup)},
+		{http.MethodPut, phoneGroupPath, needPhoneOperators((*Server).createPhoneGroup)},
+		{http.MethodDelete, phoneGroupPath, needPhoneOperators((*Server).deletePhoneGroup)},
 		{http.MethodPut, phoneGroupMemberPath, needPhoneOperators((*Server).addPhoneGroupMember)},
 		{http.MethodDelete, phoneGroupMemberPath, needPhoneOperators((*Server).removePhoneGroupMember)},
 		{http.MethodGet, phoneSessionsPath, needPhoneOperators((*Server).listPhoneSessions)},
@@ -169,6 +173,29 @@ func (s *Server) getPhoneGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, PhoneGroupResponse{Name: g.Name, Members: phoneOperatorResponses(g.Members)})
+}
+
+// createPhoneGroup creates an operator group, empty: 201 when it is new,
+// 200 with the group as it is when the account has it.
+func (s *Server) createPhoneGroup(w http.ResponseWriter, r *http.Request) {
+	g, created, err := s.PhoneOperators.CreateGroup(r.Context(), r.PathValue("accountId"), r.PathValue("group"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, PhoneGroupResponse{Name: g.Name, Members: phoneOperatorResponses(g.Members)})
+}
+
+func (s *Server) deletePhoneGroup(w http.ResponseWriter, r *http.Request) {
+	if err := s.PhoneOperators.DeleteGroup(r.Context(), r.PathValue("accountId"), r.PathValue("group")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) addPhoneGroupMember(w http.ResponseWriter, r *http.Request) {

@@ -15,7 +15,8 @@ import (
 const MaxGroupName = 100
 
 // Group is an operator group: the operators a campaign routed to it
-// offers its calls to. A group is its members; it exists while it has one.
+// offers its calls to. A group created (CreateGroup) exists, empty or
+// not, until it is deleted; one an operator was put into exists too.
 type Group struct {
 	Name    string
 	Members []dialer.Agent
@@ -37,25 +38,35 @@ func (d *Dialer) Operator(ctx context.Context, accountID, agentID string) (diale
 }
 
 // Groups lists the account's operator groups by name, each with its
-// members in id order.
+// members in id order: those created, and those operators were put into.
 func (d *Dialer) Groups(ctx context.Context, accountID string) ([]Group, error) {
+	kept, err := d.Store.PhoneGroups(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
 	agents, err := d.Store.PhoneAgents(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
 	byName := map[string]*Group{}
 	var out []*Group
-	for _, a := range agents {
-		if a.Group == "" {
-			continue
-		}
-		g := byName[a.Group]
+	group := func(name string) *Group {
+		g := byName[name]
 		if g == nil {
-			g = &Group{Name: a.Group}
-			byName[a.Group] = g
+			g = &Group{Name: name, Members: []dialer.Agent{}}
+			byName[name] = g
 			out = append(out, g)
 		}
-		g.Members = append(g.Members, a)
+		return g
+	}
+	for _, g := range kept {
+		group(g.Name)
+	}
+	for _, a := range agents {
+		if a.Group != "" {
+			g := group(a.Group)
+			g.Members = append(g.Members, a)
+		}
 	}
 	slices.SortFunc(out, func(a, b *Group) int { return strings.Compare(a.Name, b.Name) })
 	groups := make([]Group, len(out))
@@ -65,7 +76,7 @@ func (d *Dialer) Groups(ctx context.Context, accountID string) ([]Group, error) 
 	return groups, nil
 }
 
-// Group returns one operator group; ENOTFOUND when it has no member.
+// Group returns one operator group; ENOTFOUND when there is none.
 func (d *Dialer) Group(ctx context.Context, accountID, name string) (Group, error) {
 	groups, err := d.Groups(ctx, accountID)
 	if err != nil {
@@ -76,7 +87,39 @@ func (d *Dialer) Group(ctx context.Context, accountID, name string) (Group, erro
 			return g, nil
 		}
 	}
-	return Group{}, parley.Errorf(parley.ENOTFOUND, "account %s has no operator group %q (a group exists while it has a member)", accountID, name)
+	return Group{}, parley.Errorf(parley.ENOTFOUND, "account %s has no operator group %q", accountID, name)
+}
+
+// CreateGroup creates an operator group, which exists from then on with
+// members or none; created is false when the account has one of that name
+// (created, or made by putting an operator into it), which is returned as
+// it is.
+func (d *Dialer) CreateGroup(ctx context.Context, accountID, name string) (g Group, created bool, err error) {
+	if err := ValidGroupName("group", name); err != nil {
+		return Group{}, false, err
+	}
+	if created, err = d.Store.CreatePhoneGroup(ctx, dialer.OperatorGroup{AccountID: accountID, Name: name, CreatedAt: d.Clock.Now()}); err != nil {
+		return Group{}, false, err
+	}
+	g, err = d.Group(ctx, accountID, name)
+	if created && len(g.Members) > 0 {
+		created = false // operators made it before it was kept
+	}
+	return g, created, err
+}
+
+// DeleteGroup deletes an empty operator group; ECONFLICT (naming its
+// members) while it has any, ENOTFOUND when there is none.
+func (d *Dialer) DeleteGroup(ctx context.Context, accountID, name string) error {
+	g, err := d.Group(ctx, accountID, name)
+	if err != nil {
+		return err
+	}
+	if n := len(g.Members); n > 0 {
+		return parley.Errorf(parley.ECONFLICT, "operator group %q has %d members (the first is %s); remove them before deleting it", name, n, g.Members[0].ID)
+	}
+	_, err = d.Store.DeletePhoneGroup(ctx, accountID, name)
+	return err
 }
 
 // ValidGroupName checks the name of an operator group.
@@ -107,6 +150,10 @@ func (d *Dialer) AddMember(ctx context.Context, accountID, group, agentID string
 		return dialer.Agent{}, err
 	}
 	if err := validOperatorID("operatorId", agentID); err != nil {
+		return dialer.Agent{}, err
+	}
+	// The group is kept, so that it stays when its last member leaves.
+	if _, err := d.Store.CreatePhoneGroup(ctx, dialer.OperatorGroup{AccountID: accountID, Name: group, CreatedAt: d.Clock.Now()}); err != nil {
 		return dialer.Agent{}, err
 	}
 	out, err := d.putAgent(ctx, accountID, agentID, func(a *dialer.Agent) (bool, error) {

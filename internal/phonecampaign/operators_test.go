@@ -46,12 +46,38 @@ func TestOperatorGroupsAndState(t *testing.T) {
 	if err != nil || len(groups) != 2 || groups[0].Name != "sales" || len(groups[0].Members) != 2 || groups[1].Name != "support" {
 		t.Fatalf("groups %+v, %v", groups, err)
 	}
-	// Moving cy to sales empties support: a group is its members.
+	// Moving cy to sales empties support, which stays, empty, until it is
+	// deleted; a group with members is not deleted.
 	if _, err := d.AddMember(ctx, "a1", "sales", "cy"); err != nil {
 		t.Fatal(err)
 	}
+	if g, err := d.Group(ctx, "a1", "support"); err != nil || g.Name != "support" || g.Members == nil || len(g.Members) != 0 {
+		t.Errorf("emptied group: %+v, %v; want support without members", g, err)
+	}
+	if err := d.DeleteGroup(ctx, "a1", "sales"); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Errorf("delete a group with members: %v, want ECONFLICT", err)
+	}
+	if err := d.DeleteGroup(ctx, "a1", "support"); err != nil {
+		t.Errorf("delete the empty group: %v", err)
+	}
 	if _, err := d.Group(ctx, "a1", "support"); parley.ErrorCode(err) != parley.ENOTFOUND {
-		t.Errorf("empty group: %v, want ENOTFOUND", err)
+		t.Errorf("deleted group: %v, want ENOTFOUND", err)
+	}
+	if err := d.DeleteGroup(ctx, "a1", "support"); parley.ErrorCode(err) != parley.ENOTFOUND {
+		t.Errorf("delete it again: %v, want ENOTFOUND", err)
+	}
+	// A group is created empty, once.
+	if g, created, err := d.CreateGroup(ctx, "a1", "night"); err != nil || !created || g.Name != "night" || len(g.Members) != 0 {
+		t.Errorf("create night: %+v %v, %v", g, created, err)
+	}
+	if _, created, err := d.CreateGroup(ctx, "a1", "night"); err != nil || created {
+		t.Errorf("create night again: %v, %v; want not created", created, err)
+	}
+	if g, created, err := d.CreateGroup(ctx, "a1", "sales"); err != nil || created || len(g.Members) != 3 {
+		t.Errorf("create sales, which operators made: %+v %v, %v; want it as it is", g, created, err)
+	}
+	if _, _, err := d.CreateGroup(ctx, "a1", " x"); parley.ErrorField(err) != "group" {
+		t.Errorf("create a bad name: %v, want an error on group", err)
 	}
 	// Removing an online operator sends them offline.
 	a, err := d.RemoveMember(ctx, "a1", "sales", "ann")

@@ -66,6 +66,15 @@ type PhoneCampaigns interface {
 	PhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error)
 	// PhoneAgents lists an account's operators in id order (never nil).
 	PhoneAgents(ctx context.Context, accountID string) ([]dialer.Agent, error)
+	// CreatePhoneGroup stores a new operator group; created is false (and
+	// nothing changes) when the account has one of its name.
+	CreatePhoneGroup(ctx context.Context, g dialer.OperatorGroup) (created bool, err error)
+	// PhoneGroups lists an account's operator groups in name order (never
+	// nil).
+	PhoneGroups(ctx context.Context, accountID string) ([]dialer.OperatorGroup, error)
+	// DeletePhoneGroup removes an operator group; removed says whether there
+	// was one.
+	DeletePhoneGroup(ctx context.Context, accountID, name string) (removed bool, err error)
 	// PutPhoneAgent writes an operator when the stored one's Rev is a.Rev
 	// (0 for one not stored yet) and returns it as written; ECONFLICT
 	// otherwise.

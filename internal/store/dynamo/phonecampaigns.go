@@ -469,3 +469,64 @@ func (t *Table) PutPhoneAgent(ctx context.Context, a dialer.Agent) (dialer.Agent
 	err := t.putRev(ctx, phoneAgentsPK(a.AccountID), a.ID, "operator "+a.ID, a, a.Rev, true)
 	return a, err
 }
+
+// Operator groups are one item collection, pk ACCOUNT#<account>#PHONEGROUPS,
+// sk <name>, each holding the group's JSON.
+
+func phoneGroupsPK(accountID string) string { return "ACCOUNT#" + accountID + "#PHONEGROUPS" }
+
+// phoneGroupItem is an operator group.
+type phoneGroupItem struct {
+	PK   string `dynamodbav:"pk"`
+	SK   string `dynamodbav:"sk"`
+	Data string `dynamodbav:"data"`
+}
+
+// CreatePhoneGroup implements store.PhoneCampaigns.
+func (t *Table) CreatePhoneGroup(ctx context.Context, g dialer.OperatorGroup) (bool, error) {
+	data, err := json.Marshal(g)
+	if err != nil {
+		return false, fmt.Errorf("encode operator group: %w", err)
+	}
+	err = t.put(ctx, phoneGroupItem{PK: phoneGroupsPK(g.AccountID), SK: g.Name, Data: string(data)}, aws.String(condNotExists))
+	if errors.Is(err, errCondition) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// PhoneGroups implements store.PhoneCampaigns.
+func (t *Table) PhoneGroups(ctx context.Context, accountID string) ([]dialer.OperatorGroup, error) {
+	avs, err := t.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String(keyIsPartition),
+		ExpressionAttributeValues: item{":pk": str(phoneGroupsPK(accountID))},
+		ConsistentRead:            aws.Bool(true),
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dialer.OperatorGroup, 0, len(avs))
+	for _, av := range avs {
+		var it phoneGroupItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, fmt.Errorf("decode operator group: %w", err)
+		}
+		var g dialer.OperatorGroup
+		if err := json.Unmarshal([]byte(it.Data), &g); err != nil {
+			return nil, fmt.Errorf("decode operator group %s: %w", it.SK, err)
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// DeletePhoneGroup implements store.PhoneCampaigns.
+func (t *Table) DeletePhoneGroup(ctx context.Context, accountID, name string) (bool, error) {
+	out, err := t.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: &t.name, Key: itemKey(phoneGroupsPK(accountID), name), ReturnValues: types.ReturnValueAllOld,
+	})
+	if err != nil {
+		return false, t.unavailable(err, "DeleteItem")
+	}
+	return len(out.Attributes) > 0, nil
+}

@@ -22,8 +22,11 @@ var _ store.PhoneCampaigns = (*Store)(nil)
 //	account \x00 E \x00 campaign \x00 contactId → an entry
 //	account \x00 S \x00 campaign              → the pacer's state and its version
 //	account \x00 L \x00 campaign \x00 callId   → a call
-//	account \x00 K \x00 contactId \x00 placedAt campaign \x00 callId → nil: the contact's calls
 var bucketPhoneCampaigns = []byte("phone_campaigns")
+
+// bucketContactCalls lists each contact's calls: account \x00 contactId
+// \x00 placedAt campaign \x00 callId → nil.
+var bucketContactCalls = []byte("phone_contact_calls")
 
 func phoneCampaignKey(accountID, id string) []byte {
 	return []byte(accountID + "\x00C\x00" + id)
@@ -289,7 +292,11 @@ func (s *Store) CreatePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call
 		if b.Get(key) != nil {
 			return parley.Errorf(parley.ECONFLICT, "call %s exists", c.ProviderID)
 		}
-		if err := b.Put(contactCallKey(c.AccountID, c.ContactID, c.PlacedAt, c.CampaignID, c.ProviderID), nil); err != nil {
+		byContact, err := tx.CreateBucketIfNotExists(bucketContactCalls)
+		if err != nil {
+			return err
+		}
+		if err := byContact.Put(contactCallKey(c.AccountID, c.ContactID, c.PlacedAt, c.CampaignID, c.ProviderID), nil); err != nil {
 			return err
 		}
 		return put(b, key, c)
@@ -319,7 +326,7 @@ func (s *Store) ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Cal
 }
 
 func contactCallPrefix(accountID, contactID string) []byte {
-	return []byte(accountID + "\x00K\x00" + contactID + "\x00")
+	return routePrefix(accountID, contactID)
 }
 
 func contactCallKey(accountID, contactID string, placed time.Time, campaignID, providerID string) []byte {
@@ -341,7 +348,7 @@ func (s *Store) ContactPhoneCalls(ctx context.Context, accountID, contactID, cur
 	out := []dialer.Call{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPhoneCampaigns)
-		return routeNewestFirst(b, p, before, func(k, _ []byte) (bool, error) {
+		return routeNewestFirst(tx.Bucket(bucketContactCalls), p, before, func(k, _ []byte) (bool, error) {
 			campaignID, providerID, _ := bytes.Cut(k[len(p)+8:], []byte{0})
 			var c dialer.Call
 			if err := get(b, append(phoneCallPrefix(accountID, string(campaignID)), providerID...), &c, "call "+string(providerID)); err != nil {
@@ -370,4 +377,46 @@ func (s *Store) PutPhoneAgent(ctx context.Context, a dialer.Agent) (dialer.Agent
 		func(old dialer.Agent) int { return old.Rev },
 		func(next int) dialer.Agent { a.Rev = next; return a })
 	return a, err
+}
+
+// bucketPhoneGroups holds operator groups: account \x00 name → group.
+var bucketPhoneGroups = []byte("phone_groups")
+
+// CreatePhoneGroup implements store.PhoneCampaigns.
+func (s *Store) CreatePhoneGroup(ctx context.Context, g dialer.OperatorGroup) (bool, error) {
+	created := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketPhoneGroups)
+		if err != nil {
+			return err
+		}
+		key := routeKey(g.AccountID, g.Name)
+		if created = b.Get(key) == nil; !created {
+			return nil
+		}
+		return put(b, key, g)
+	})
+	return created, err
+}
+
+// PhoneGroups implements store.PhoneCampaigns.
+func (s *Store) PhoneGroups(ctx context.Context, accountID string) ([]dialer.OperatorGroup, error) {
+	return listJSON[dialer.OperatorGroup](s, bucketPhoneGroups, routePrefix(accountID), "operator group")
+}
+
+// DeletePhoneGroup implements store.PhoneCampaigns.
+func (s *Store) DeletePhoneGroup(ctx context.Context, accountID, name string) (bool, error) {
+	removed := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPhoneGroups)
+		if b == nil {
+			return nil
+		}
+		key := routeKey(accountID, name)
+		if removed = b.Get(key) != nil; !removed {
+			return nil
+		}
+		return b.Delete(key)
+	})
+	return removed, err
 }

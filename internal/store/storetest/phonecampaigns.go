@@ -289,6 +289,35 @@ func PhoneCampaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 		wantCode(t, err, parley.EINVALID)
 	})
 
+	t.Run("operator groups exist empty until deleted", func(t *testing.T) {
+		s := newStore(t)
+		if none, err := s.PhoneGroups(ctx, "a1"); err != nil || none == nil || len(none) != 0 {
+			t.Fatalf("no groups: %v, %v", none, err)
+		}
+		for _, g := range []dialer.OperatorGroup{{AccountID: "a1", Name: "sales", CreatedAt: t0}, {AccountID: "a1", Name: "care", CreatedAt: t0},
+			{AccountID: "a2", Name: "sales", CreatedAt: t0}} {
+			if created, err := s.CreatePhoneGroup(ctx, g); err != nil || !created {
+				t.Fatalf("create %+v: %v, %v", g, created, err)
+			}
+		}
+		if created, err := s.CreatePhoneGroup(ctx, dialer.OperatorGroup{AccountID: "a1", Name: "sales", CreatedAt: t0.Add(time.Hour)}); err != nil || created {
+			t.Fatalf("create sales again: %v, %v; want not created", created, err)
+		}
+		gs, err := s.PhoneGroups(ctx, "a1")
+		if err != nil || len(gs) != 2 || gs[0].Name != "care" || gs[1].Name != "sales" || !gs[1].CreatedAt.Equal(t0) || gs[1].AccountID != "a1" {
+			t.Fatalf("groups %+v, %v; want care and sales as first created", gs, err)
+		}
+		if removed, err := s.DeletePhoneGroup(ctx, "a1", "sales"); err != nil || !removed {
+			t.Fatalf("delete: %v, %v", removed, err)
+		}
+		if removed, err := s.DeletePhoneGroup(ctx, "a1", "sales"); err != nil || removed {
+			t.Fatalf("delete again: %v, %v", removed, err)
+		}
+		if gs, err := s.PhoneGroups(ctx, "a2"); err != nil || len(gs) != 1 {
+			t.Fatalf("the other account's groups %+v, %v", gs, err)
+		}
+	})
+
 	t.Run("operators change on their revision", func(t *testing.T) {
 		s := newStore(t)
 		a := dialer.Agent{AccountID: "a1", ID: "op2", Group: "sales", Operator: dialer.Operator{State: dialer.Online, Since: t0}}
