@@ -265,8 +265,9 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 		}
 	}
 	if a.Voice != nil {
-		// Simulated operators take the simulated calls of this process.
-		a.API.SandboxOperators = a.Dialer
+		// Simulated operators take the simulated calls of this process,
+		// and accept the contacts offered to them.
+		a.API.SandboxOperators = a.Voice
 	}
 	return nil
 }
@@ -284,6 +285,7 @@ func (a *App) wireDialing(clock parley.Clock, profile *sandboxvoice.Profile, log
 	if a.Config.Gateway == config.GatewaySandbox && !obs.InLambda() {
 		a.Voice = sandboxvoice.New(clock, 1, *cmp.Or(profile, &sandboxvoice.DefaultProfile))
 		a.Voice.SetSink(a.Dialer)
+		a.Dialer.Offers = a.Voice
 		voice.Fallback = a.Voice
 	}
 	jobs := &phonecampaign.QueueJobs{Queue: a.Queue, Dialer: a.Dialer}

@@ -95,10 +95,24 @@ type Dialer struct {
 	Clock parley.Clock
 	Voice VoiceGateway
 	Jobs  Jobs
+	// Offers, when set, is told of each contact offered to an operator in
+	// preview mode (the simulated voice gateway accepts its operators').
+	Offers OfferWatcher
 	// DetectorHumanLoss is the estimated share of live people answering
 	// machine detection takes for machines.
 	DetectorHumanLoss float64
 	Log               *slog.Logger
+}
+
+// OfferWatcher is told of the contacts offered to operators.
+type OfferWatcher interface {
+	Offered(ctx context.Context, a dialer.Agent)
+}
+
+// Script returns a campaign's call script; nil when it has none.
+func (d *Dialer) Script(ctx context.Context, accountID, campaignID string) (*dialer.Script, error) {
+	c, err := d.Store.PhoneCampaign(ctx, accountID, campaignID)
+	return c.Script, err
 }
 
 func (d *Dialer) log() *slog.Logger {

@@ -62,7 +62,10 @@ func (d *Dialer) offer(ctx context.Context, c dialer.Campaign, a dialer.Agent, e
 	taken := a
 	taken.State, taken.Since, taken.CampaignID = dialer.Busy, now, c.ID
 	taken.Offer = &dialer.Offer{CampaignID: c.ID, ContactID: e.ContactID, Phone: e.Phone, OfferedAt: now}
-	if _, err := d.Store.PutPhoneAgent(ctx, taken); err == nil {
+	if offered, err := d.Store.PutPhoneAgent(ctx, taken); err == nil {
+		if d.Offers != nil {
+			d.Offers.Offered(ctx, offered)
+		}
 		return true, nil
 	} else if parley.ErrorCode(err) != parley.ECONFLICT {
 		return false, err
