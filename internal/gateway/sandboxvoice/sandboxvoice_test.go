@@ -42,7 +42,9 @@ func (s *trace) SetState(ctx context.Context, accountID, agentID, group string, 
 	return dialer.Agent{AccountID: accountID, ID: agentID, Group: group, Operator: dialer.Operator{State: state}}, nil
 }
 
-func (s *trace) Script(ctx context.Context, accountID, campaignID string) (*dialer.Script, error) { return nil, nil }
+func (s *trace) Script(ctx context.Context, accountID, campaignID string) (*dialer.Script, error) {
+	return nil, nil
+}
 
 func run(t *testing.T, seed uint64) ([]string, map[dialer.Answer]int) {
 	ctx := context.Background()
