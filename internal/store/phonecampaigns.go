@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/parley"
@@ -33,6 +34,15 @@ type PhoneCampaigns interface {
 	// entries in contact id order, after afterContactID ("" starts at the
 	// first). The list is never nil.
 	Entries(ctx context.Context, accountID, campaignID, afterContactID string, limit int) ([]dialer.Entry, error)
+	// InProgressEntries lists every entry of a campaign in progress
+	// (claimed, offered or on a call), in contact id order (never nil).
+	InProgressEntries(ctx context.Context, accountID, campaignID string) ([]dialer.Entry, error)
+	// DueEntries lists at most limit (capped at MaxPage) of a campaign's
+	// waiting entries whose next attempt is at or before by, soonest first
+	// (never nil). Like OpenPhoneCalls and InProgressEntries, it reads only
+	// what it lists, and may lag a change by a moment: an entry is claimed
+	// on its revision.
+	DueEntries(ctx context.Context, accountID, campaignID string, by time.Time, limit int) ([]dialer.Entry, error)
 	// PacerState returns what a campaign's pacer has learned and counted,
 	// with its version; version 0 (and the zero State) when none was saved.
 	PacerState(ctx context.Context, accountID, campaignID string) (s dialer.State, version int, err error)
@@ -56,6 +66,9 @@ type PhoneCampaigns interface {
 	// ReplacePhoneCall writes c over the stored call when the stored one's
 	// Rev is c.Rev and returns c as written; ECONFLICT otherwise.
 	ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error)
+	// OpenPhoneCalls lists a campaign's calls that have not ended, in
+	// provider id order (never nil).
+	OpenPhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error)
 	// ContactPhoneCalls lists at most limit (capped at MaxPage) of the
 	// calls placed to a directory contact in every campaign of the account,
 	// newest first (by PlacedAt), after cursor ("" starts at the newest).

@@ -80,11 +80,14 @@ func newPhoneCampaignItem(c dialer.Campaign) (phoneCampaignItem, error) {
 	return phoneCampaignItem{PK: phoneCampaignsPK(c.AccountID), SK: c.ID, State: string(c.State), Data: string(data), Active: phoneActive(c.State)}, nil
 }
 
-// entryItem is one entry of a campaign.
+// entryItem is one entry of a campaign as AddEntries writes it: waiting,
+// so on the due index (see queuePartition).
 type entryItem struct {
-	PK   string `dynamodbav:"pk"`
-	SK   string `dynamodbav:"sk"`
-	Data string `dynamodbav:"data"`
+	PK       string `dynamodbav:"pk"`
+	SK       string `dynamodbav:"sk"`
+	Data     string `dynamodbav:"data"`
+	DueShard string `dynamodbav:"dueShard,omitempty"`
+	DueAt    string `dynamodbav:"dueAt,omitempty"`
 }
 
 func (it entryItem) domain() dialer.Entry {
@@ -184,7 +187,8 @@ func (t *Table) AddEntries(ctx context.Context, accountID, campaignID string, es
 		if err != nil {
 			return added, fmt.Errorf("encode entry %s: %w", e.ContactID, err)
 		}
-		err = t.put(ctx, entryItem{PK: pk, SK: entrySKPrefix + e.ContactID, Data: string(data)}, aws.String(condNotExists))
+		q := entryQueued(accountID, campaignID, e)
+		err = t.put(ctx, entryItem{PK: pk, SK: entrySKPrefix + e.ContactID, Data: string(data), DueShard: q.shard, DueAt: q.at}, aws.String(condNotExists))
 		switch {
 		case errors.Is(err, errCondition):
 		case err != nil:
@@ -275,12 +279,94 @@ const phoneCallSKPrefix = "L#"
 
 func phoneAgentsPK(accountID string) string { return "ACCOUNT#" + accountID + "#PHONEAGENTS" }
 
-// revItem is an entry, call or operator with its revision.
+// revItem is an entry, call or operator with its revision. An open entry
+// or call is also on the due index (see queueIndex).
 type revItem[D any] struct {
-	PK   string `dynamodbav:"pk"`
-	SK   string `dynamodbav:"sk"`
-	Rev  int    `dynamodbav:"rev"`
-	Data string `dynamodbav:"data"`
+	PK       string `dynamodbav:"pk"`
+	SK       string `dynamodbav:"sk"`
+	Rev      int    `dynamodbav:"rev"`
+	Data     string `dynamodbav:"data"`
+	DueShard string `dynamodbav:"dueShard,omitempty"`
+	DueAt    string `dynamodbav:"dueAt,omitempty"`
+}
+
+// queued is where an item is on the due index: the partition (AttrDueShard)
+// and sort key (AttrDueAt); the zero value is off it.
+type queued struct{ shard, at string }
+
+// The pacer's reads of a campaign are on the due index (IndexDue, which
+// projects every attribute), in partitions of their own beside the
+// recipients' DUE#<n>:
+//
+//	PHONEQ#<account>#<campaign>#W   sk <nextAttemptAt>#<contact>   a waiting entry
+//	PHONEQ#<account>#<campaign>#P   sk <contact>                   an entry in progress
+//	PHONEQ#<account>#<campaign>#C   sk <call id>                   a call that has not ended
+//
+// An entry or call carries these attributes while it is open, so each of
+// its writes then also writes the index (one more write unit); processed
+// entries and ended calls leave it. A pacing round reads only what is
+// open, eventually consistent, and claims an entry on its revision.
+func queuePartition(accountID, campaignID, kind string) string {
+	return "PHONEQ#" + accountID + "#" + campaignID + "#" + kind
+}
+
+func entryQueued(accountID, campaignID string, e dialer.Entry) queued {
+	switch e.Status {
+	case dialer.EntryWaiting:
+		return queued{queuePartition(accountID, campaignID, "W"), sortable(e.NextAttemptAt) + "#" + e.ContactID}
+	case dialer.EntryInProgress:
+		return queued{queuePartition(accountID, campaignID, "P"), e.ContactID}
+	}
+	return queued{}
+}
+
+func callQueued(c dialer.Call) queued {
+	if c.Status == dialer.CallEnded {
+		return queued{}
+	}
+	return queued{queuePartition(c.AccountID, c.CampaignID, "C"), c.ProviderID}
+}
+
+// listQueued reads a partition of the due index whose sort key is below
+// before ("" for all), at most limit items (0 for all).
+func (t *Table) listQueued(ctx context.Context, shard, before string, limit int) ([]item, error) {
+	in := &dynamodb.QueryInput{
+		IndexName:                 aws.String(IndexDue),
+		KeyConditionExpression:    aws.String(AttrDueShard + " = :shard"),
+		ExpressionAttributeValues: item{":shard": str(shard)},
+	}
+	if before != "" {
+		in.KeyConditionExpression = aws.String(AttrDueShard + " = :shard AND " + AttrDueAt + " < :before")
+		in.ExpressionAttributeValues[":before"] = str(before)
+	}
+	return t.query(ctx, in, limit)
+}
+
+// InProgressEntries implements store.PhoneCampaigns.
+func (t *Table) InProgressEntries(ctx context.Context, accountID, campaignID string) ([]dialer.Entry, error) {
+	avs, err := t.listQueued(ctx, queuePartition(accountID, campaignID, "P"), "", 0)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[revItem[dialer.Entry]](avs)
+}
+
+// DueEntries implements store.PhoneCampaigns.
+func (t *Table) DueEntries(ctx context.Context, accountID, campaignID string, by time.Time, limit int) ([]dialer.Entry, error) {
+	avs, err := t.listQueued(ctx, queuePartition(accountID, campaignID, "W"), sortable(by.Add(time.Nanosecond)), min(max(limit, 1), store.MaxPage))
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[revItem[dialer.Entry]](avs)
+}
+
+// OpenPhoneCalls implements store.PhoneCampaigns.
+func (t *Table) OpenPhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error) {
+	avs, err := t.listQueued(ctx, queuePartition(accountID, campaignID, "C"), "", 0)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[revItem[dialer.Call]](avs)
 }
 
 func (it revItem[D]) domain() D {
@@ -292,12 +378,12 @@ func (it revItem[D]) domain() D {
 // putRev writes v at key with revision next when the stored item's
 // revision is next-1: the item must exist unless mayCreate, and an item
 // written without a revision (an entry AddEntries put) counts as 0.
-func (t *Table) putRev(ctx context.Context, pk, sk, what string, v any, next int, mayCreate bool) error {
+func (t *Table) putRev(ctx context.Context, pk, sk, what string, v any, next int, mayCreate bool, q queued) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", what, err)
 	}
-	av, err := encode(revItem[struct{}]{PK: pk, SK: sk, Rev: next, Data: string(data)})
+	av, err := encode(revItem[struct{}]{PK: pk, SK: sk, Rev: next, Data: string(data), DueShard: q.shard, DueAt: q.at})
 	if err != nil {
 		return err
 	}
@@ -334,7 +420,7 @@ func (t *Table) Entry(ctx context.Context, accountID, campaignID, contactID stri
 // ReplaceEntry implements store.PhoneCampaigns.
 func (t *Table) ReplaceEntry(ctx context.Context, accountID, campaignID string, e dialer.Entry) (dialer.Entry, error) {
 	e.Rev++
-	err := t.putRev(ctx, entriesPK(accountID, campaignID), entrySKPrefix+e.ContactID, "entry "+e.ContactID, e, e.Rev, false)
+	err := t.putRev(ctx, entriesPK(accountID, campaignID), entrySKPrefix+e.ContactID, "entry "+e.ContactID, e, e.Rev, false, entryQueued(accountID, campaignID, e))
 	if parley.ErrorCode(err) == parley.ECONFLICT {
 		if _, gerr := t.Entry(ctx, accountID, campaignID, e.ContactID); gerr != nil {
 			return dialer.Entry{}, gerr
@@ -368,7 +454,7 @@ func contactCallSK(placed time.Time, campaignID, providerID string) string {
 // failure in between completes it.
 func (t *Table) CreatePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error) {
 	c.Rev = 1
-	err := t.putRev(ctx, entriesPK(c.AccountID, c.CampaignID), phoneCallSKPrefix+c.ProviderID, "call "+c.ProviderID, c, 1, true)
+	err := t.putRev(ctx, entriesPK(c.AccountID, c.CampaignID), phoneCallSKPrefix+c.ProviderID, "call "+c.ProviderID, c, 1, true, callQueued(c))
 	listed := c
 	if parley.ErrorCode(err) == parley.ECONFLICT {
 		if listed, err = t.PhoneCall(ctx, c.AccountID, c.CampaignID, c.ProviderID); err != nil {
@@ -433,7 +519,7 @@ func (t *Table) PhoneCall(ctx context.Context, accountID, campaignID, providerID
 // ReplacePhoneCall implements store.PhoneCampaigns.
 func (t *Table) ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error) {
 	c.Rev++
-	err := t.putRev(ctx, entriesPK(c.AccountID, c.CampaignID), phoneCallSKPrefix+c.ProviderID, "call "+c.ProviderID, c, c.Rev, false)
+	err := t.putRev(ctx, entriesPK(c.AccountID, c.CampaignID), phoneCallSKPrefix+c.ProviderID, "call "+c.ProviderID, c, c.Rev, false, callQueued(c))
 	return c, err
 }
 
@@ -466,7 +552,7 @@ func (t *Table) PhoneAgents(ctx context.Context, accountID string) ([]dialer.Age
 // PutPhoneAgent implements store.PhoneCampaigns.
 func (t *Table) PutPhoneAgent(ctx context.Context, a dialer.Agent) (dialer.Agent, error) {
 	a.Rev++
-	err := t.putRev(ctx, phoneAgentsPK(a.AccountID), a.ID, "operator "+a.ID, a, a.Rev, true)
+	err := t.putRev(ctx, phoneAgentsPK(a.AccountID), a.ID, "operator "+a.ID, a, a.Rev, true, queued{})
 	return a, err
 }
 

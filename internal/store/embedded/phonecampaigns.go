@@ -134,6 +134,9 @@ func (s *Store) AddEntries(ctx context.Context, accountID, campaignID string, es
 			if err := put(b, key, e); err != nil {
 				return err
 			}
+			if err := requeue(tx, accountID, campaignID, nil, &e); err != nil {
+				return err
+			}
 			added++
 		}
 		return nil
@@ -252,8 +255,9 @@ func (s *Store) Entry(ctx context.Context, accountID, campaignID, contactID stri
 
 // replaceRev writes v (whose revision is rev) under key when the stored
 // value's revision, read by revOf, is rev, and returns the new revision.
-// create allows rev 0 for a key not stored yet.
-func replaceRev[T any](s *Store, key []byte, what string, rev int, create bool, revOf func(T) int, write func(next int) T) error {
+// create allows rev 0 for a key not stored yet. after, when set, runs in
+// the same transaction with the value replaced (nil when there was none).
+func replaceRev[T any](s *Store, key []byte, what string, rev int, create bool, revOf func(T) int, write func(next int) T, after func(tx *bolt.Tx, old *T) error) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketPhoneCampaigns)
 		if err != nil {
@@ -261,6 +265,7 @@ func replaceRev[T any](s *Store, key []byte, what string, rev int, create bool, 
 		}
 		var old T
 		err = get(b, key, &old, what)
+		found := err == nil
 		switch {
 		case parley.ErrorCode(err) == parley.ENOTFOUND && create && rev == 0:
 		case err != nil:
@@ -268,7 +273,13 @@ func replaceRev[T any](s *Store, key []byte, what string, rev int, create bool, 
 		case revOf(old) != rev:
 			return parley.Errorf(parley.ECONFLICT, "%s changed: at revision %d, not %d", what, revOf(old), rev)
 		}
-		return put(b, key, write(rev+1))
+		if err := put(b, key, write(rev+1)); err != nil || after == nil {
+			return err
+		}
+		if !found {
+			return after(tx, nil)
+		}
+		return after(tx, &old)
 	})
 }
 
@@ -276,8 +287,113 @@ func replaceRev[T any](s *Store, key []byte, what string, rev int, create bool, 
 func (s *Store) ReplaceEntry(ctx context.Context, accountID, campaignID string, e dialer.Entry) (dialer.Entry, error) {
 	err := replaceRev(s, entryKey(accountID, campaignID, e.ContactID), "entry "+e.ContactID, e.Rev, false,
 		func(old dialer.Entry) int { return old.Rev },
-		func(next int) dialer.Entry { e.Rev = next; return e })
+		func(next int) dialer.Entry { e.Rev = next; return e },
+		func(tx *bolt.Tx, old *dialer.Entry) error { return requeue(tx, accountID, campaignID, old, &e) })
 	return e, err
+}
+
+// bucketPhoneQueue lists what the pacer reads of each campaign, under
+// account \x00 campaign \x00:
+//
+//	W \x00 nextAttemptAt contactId → nil   a waiting entry
+//	P \x00 contactId              → nil   an entry in progress
+//	C \x00 callId                 → nil   a call that has not ended
+var bucketPhoneQueue = []byte("phone_queue")
+
+func queuePrefix(accountID, campaignID string, kind byte) []byte {
+	return append(routePrefix(accountID, campaignID), kind, 0)
+}
+
+// queueKey is where entry e is listed; nil when it is not (processed or
+// deleted).
+func queueKey(accountID, campaignID string, e *dialer.Entry) []byte {
+	switch {
+	case e == nil:
+		return nil
+	case e.Status == dialer.EntryWaiting:
+		return append(routeTimeKey(queuePrefix(accountID, campaignID, 'W'), e.NextAttemptAt), e.ContactID...)
+	case e.Status == dialer.EntryInProgress:
+		return append(queuePrefix(accountID, campaignID, 'P'), e.ContactID...)
+	}
+	return nil
+}
+
+// requeue moves an entry's listing from where old was listed to where e
+// is (old nil: a new entry).
+func requeue(tx *bolt.Tx, accountID, campaignID string, old, e *dialer.Entry) error {
+	q, err := tx.CreateBucketIfNotExists(bucketPhoneQueue)
+	if err != nil {
+		return err
+	}
+	from, to := queueKey(accountID, campaignID, old), queueKey(accountID, campaignID, e)
+	if from != nil && !bytes.Equal(from, to) {
+		if err := q.Delete(from); err != nil {
+			return err
+		}
+	}
+	if to != nil {
+		return q.Put(to, nil)
+	}
+	return nil
+}
+
+// listQueued reads, in key order from the prefix p of the queue, at most
+// limit (0: all) items of the bucket that keyOf names, until stop (nil:
+// never) says a queue key is past the end.
+func listQueued[T any](s *Store, p []byte, limit int, stop func(k []byte) bool, keyOf func(rest []byte) []byte, what string) ([]T, error) {
+	out := []T{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		q, b := tx.Bucket(bucketPhoneQueue), tx.Bucket(bucketPhoneCampaigns)
+		if q == nil || b == nil {
+			return nil
+		}
+		c := q.Cursor()
+		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p) && (limit == 0 || len(out) < limit); k, _ = c.Next() {
+			if stop != nil && stop(k) {
+				break
+			}
+			var v T
+			if err := get(b, keyOf(k[len(p):]), &v, what); err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// InProgressEntries implements store.PhoneCampaigns.
+func (s *Store) InProgressEntries(ctx context.Context, accountID, campaignID string) ([]dialer.Entry, error) {
+	return listQueued[dialer.Entry](s, queuePrefix(accountID, campaignID, 'P'), 0, nil,
+		func(contact []byte) []byte { return entryKey(accountID, campaignID, string(contact)) }, "entry")
+}
+
+// DueEntries implements store.PhoneCampaigns.
+func (s *Store) DueEntries(ctx context.Context, accountID, campaignID string, by time.Time, limit int) ([]dialer.Entry, error) {
+	p := queuePrefix(accountID, campaignID, 'W')
+	end := routeTimeKey(bytes.Clone(p), by.Add(time.Nanosecond))
+	return listQueued[dialer.Entry](s, p, min(max(limit, 1), store.MaxPage), func(k []byte) bool { return bytes.Compare(k, end) >= 0 },
+		func(rest []byte) []byte { return entryKey(accountID, campaignID, string(rest[8:])) }, "entry")
+}
+
+// OpenPhoneCalls implements store.PhoneCampaigns.
+func (s *Store) OpenPhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error) {
+	return listQueued[dialer.Call](s, queuePrefix(accountID, campaignID, 'C'), 0, nil,
+		func(id []byte) []byte { return append(phoneCallPrefix(accountID, campaignID), id...) }, "call")
+}
+
+// reopen lists call c while it has not ended, and takes it off once it has.
+func reopen(tx *bolt.Tx, c dialer.Call) error {
+	q, err := tx.CreateBucketIfNotExists(bucketPhoneQueue)
+	if err != nil {
+		return err
+	}
+	key := append(queuePrefix(c.AccountID, c.CampaignID, 'C'), c.ProviderID...)
+	if c.Status == dialer.CallEnded {
+		return q.Delete(key)
+	}
+	return q.Put(key, nil)
 }
 
 // CreatePhoneCall implements store.PhoneCampaigns.
@@ -297,6 +413,9 @@ func (s *Store) CreatePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call
 			return err
 		}
 		if err := byContact.Put(contactCallKey(c.AccountID, c.ContactID, c.PlacedAt, c.CampaignID, c.ProviderID), nil); err != nil {
+			return err
+		}
+		if err := reopen(tx, c); err != nil {
 			return err
 		}
 		return put(b, key, c)
@@ -321,7 +440,8 @@ func (s *Store) PhoneCall(ctx context.Context, accountID, campaignID, providerID
 func (s *Store) ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error) {
 	err := replaceRev(s, append(phoneCallPrefix(c.AccountID, c.CampaignID), c.ProviderID...), "call "+c.ProviderID, c.Rev, false,
 		func(old dialer.Call) int { return old.Rev },
-		func(next int) dialer.Call { c.Rev = next; return c })
+		func(next int) dialer.Call { c.Rev = next; return c },
+		func(tx *bolt.Tx, _ *dialer.Call) error { return reopen(tx, c) })
 	return c, err
 }
 
@@ -375,7 +495,7 @@ func (s *Store) PhoneAgents(ctx context.Context, accountID string) ([]dialer.Age
 func (s *Store) PutPhoneAgent(ctx context.Context, a dialer.Agent) (dialer.Agent, error) {
 	err := replaceRev(s, append(phoneAgentPrefix(a.AccountID), a.ID...), "operator "+a.ID, a.Rev, true,
 		func(old dialer.Agent) int { return old.Rev },
-		func(next int) dialer.Agent { a.Rev = next; return a })
+		func(next int) dialer.Agent { a.Rev = next; return a }, nil)
 	return a, err
 }
 

@@ -289,6 +289,116 @@ func PhoneCampaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 		wantCode(t, err, parley.EINVALID)
 	})
 
+	t.Run("open entries and calls, as the pacer reads them", func(t *testing.T) {
+		s := newStore(t)
+		ids := func(es []dialer.Entry) (out []string) {
+			for _, e := range es {
+				out = append(out, e.ContactID)
+			}
+			return out
+		}
+		var es []dialer.Entry
+		for i := range 5 {
+			es = append(es, dialer.Entry{ContactID: fmt.Sprintf("k%d", i), Phone: "+12025550100", Status: dialer.EntryWaiting,
+				NextAttemptAt: t0.Add(time.Duration(4-i) * time.Minute)}) // k4 is due first
+		}
+		if _, err := s.AddEntries(ctx, "a1", "p1", es); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddEntries(ctx, "a1", "p2", es[:1]); err != nil {
+			t.Fatal(err)
+		}
+		// Index reads may lag a moment (an emulator's secondary index).
+		eventually := func(what string, f func() (string, error), want string) {
+			t.Helper()
+			var got string
+			var err error
+			for range 50 {
+				if got, err = f(); err == nil && got == want {
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			t.Fatalf("%s = %s, %v; want %s", what, got, err, want)
+		}
+		due := func(by time.Time, limit int) func() (string, error) {
+			return func() (string, error) {
+				got, err := s.DueEntries(ctx, "a1", "p1", by, limit)
+				return fmt.Sprint(ids(got)), err
+			}
+		}
+		inProgress := func() (string, error) {
+			got, err := s.InProgressEntries(ctx, "a1", "p1")
+			return fmt.Sprint(ids(got)), err
+		}
+		open := func() (string, error) {
+			got, err := s.OpenPhoneCalls(ctx, "a1", "p1")
+			var out []string
+			for _, c := range got {
+				out = append(out, c.ProviderID)
+			}
+			return fmt.Sprint(out), err
+		}
+		eventually("due at t0+2m", due(t0.Add(2*time.Minute), 10), "[k4 k3 k2]")
+		eventually("the first due", due(t0.Add(time.Hour), 1), "[k4]")
+		eventually("due before any", due(t0.Add(-time.Minute), 10), "[]")
+		eventually("in progress", inProgress, "[]")
+		// Claiming k4 moves it to in progress; calling k3 again later moves it back.
+		k4, err := s.Entry(ctx, "a1", "p1", "k4")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k4.Status = dialer.EntryInProgress
+		if k4, err = s.ReplaceEntry(ctx, "a1", "p1", k4); err != nil {
+			t.Fatal(err)
+		}
+		k3, err := s.Entry(ctx, "a1", "p1", "k3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k3.NextAttemptAt = t0.Add(time.Hour)
+		if _, err := s.ReplaceEntry(ctx, "a1", "p1", k3); err != nil {
+			t.Fatal(err)
+		}
+		eventually("due after the claim", due(t0.Add(2*time.Minute), 10), "[k2]")
+		eventually("all waiting", due(t0.Add(2*time.Hour), 10), "[k2 k1 k0 k3]")
+		eventually("in progress after the claim", inProgress, "[k4]")
+		k4.Status = dialer.EntryProcessed
+		if _, err := s.ReplaceEntry(ctx, "a1", "p1", k4); err != nil {
+			t.Fatal(err)
+		}
+		eventually("in progress once processed", inProgress, "[]")
+		eventually("waiting once k4 is processed", due(t0.Add(2*time.Hour), 10), "[k2 k1 k0 k3]")
+
+		// A call is open until it ends.
+		eventually("no calls", open, "[]")
+		for _, id := range []string{"CA2", "CA1"} {
+			if _, err := s.CreatePhoneCall(ctx, dialer.Call{ProviderID: id, AccountID: "a1", CampaignID: "p1", ContactID: "k4", Status: dialer.CallRinging, PlacedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.CreatePhoneCall(ctx, dialer.Call{ProviderID: "CB1", AccountID: "a1", CampaignID: "p2", ContactID: "k4", Status: dialer.CallRinging, PlacedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		eventually("open calls", open, "[CA1 CA2]")
+		ca1, err := s.PhoneCall(ctx, "a1", "p1", "CA1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ca1.Status = dialer.CallWaiting
+		if ca1, err = s.ReplacePhoneCall(ctx, ca1); err != nil {
+			t.Fatal(err)
+		}
+		ca1.Status = dialer.CallEnded
+		if _, err := s.ReplacePhoneCall(ctx, ca1); err != nil {
+			t.Fatal(err)
+		}
+		eventually("open calls once CA1 ended", open, "[CA2]")
+		if got, err := s.OpenPhoneCalls(ctx, "a1", "p1"); err != nil || len(got) != 1 || got[0].Status != dialer.CallRinging {
+			t.Errorf("open calls %+v, %v; want CA2 as stored", got, err)
+		}
+	})
+
 	t.Run("operator groups exist empty until deleted", func(t *testing.T) {
 		s := newStore(t)
 		if none, err := s.PhoneGroups(ctx, "a1"); err != nil || none == nil || len(none) != 0 {
