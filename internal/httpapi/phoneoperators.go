@@ -28,7 +28,7 @@ type PhoneOperators interface {
 	Accept(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
 	Skip(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
 	Misdetected(ctx context.Context, accountID, campaignID, providerID string) (dialer.Call, error)
-	Sessions(ctx context.Context, accountID string, q phonecampaign.SessionQuery) ([]dialer.Call, error)
+	Sessions(ctx context.Context, accountID string, q phonecampaign.SessionQuery) (phonecampaign.SessionPage, error)
 }
 
 // The operator routes. "me" is the operator the token speaks for.
@@ -334,7 +334,7 @@ func (s *Server) flagMisdetected(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listPhoneSessions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	s.writeSessions(w, r, phonecampaign.SessionQuery{Operator: q.Get("operator"), CampaignID: q.Get("campaignId")})
+	s.writeSessions(w, r, dialer.SessionFilter{Operator: q.Get("operator"), CampaignID: q.Get("campaignId")})
 }
 
 func (s *Server) listMyPhoneSessions(w http.ResponseWriter, r *http.Request) {
@@ -343,14 +343,15 @@ func (s *Server) listMyPhoneSessions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeSessions(w, r, phonecampaign.SessionQuery{Operator: id, CampaignID: r.URL.Query().Get("campaignId")})
+	s.writeSessions(w, r, dialer.SessionFilter{Operator: id, CampaignID: r.URL.Query().Get("campaignId")})
 }
 
 // sessionParamPrefix starts the query keys that select sessions by a
 // parameter's value: ?param.interested=true.
 const sessionParamPrefix = "param."
 
-func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, sq phonecampaign.SessionQuery) {
+func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, f dialer.SessionFilter) {
+	sq := phonecampaign.SessionQuery{SessionFilter: f, Cursor: r.URL.Query().Get("cursor")}
 	for k, vs := range r.URL.Query() {
 		name, ok := strings.CutPrefix(k, sessionParamPrefix)
 		if !ok {
@@ -373,14 +374,18 @@ func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, sq phonec
 		}
 		sq.Limit = n
 	}
-	calls, err := s.PhoneOperators.Sessions(r.Context(), r.PathValue("accountId"), sq)
+	page, err := s.PhoneOperators.Sessions(r.Context(), r.PathValue("accountId"), sq)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]PhoneSessionResponse, len(calls))
-	for i, c := range calls {
+	out := make([]PhoneSessionResponse, len(page.Sessions))
+	for i, c := range page.Sessions {
 		out[i] = phoneSessionResponse(c)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	resp := map[string]any{"sessions": out}
+	if page.Next != "" {
+		resp["next"] = page.Next
+	}
+	writeJSON(w, http.StatusOK, resp)
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/gateway/sandboxvoice"
+	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/phonecampaign"
 )
 
@@ -99,5 +101,19 @@ func TestPhoneOperatorRoutes(t *testing.T) {
 	}
 	check("two values of one param", "GET", "phone-sessions?param.plan=a&param.plan=b", support, "", http.StatusBadRequest, `"field":"param.plan"`)
 	check("bad limit", "GET", "phone-sessions?limit=0", support, "", http.StatusBadRequest, `"field":"limit"`)
+	check("bad cursor", "GET", "phone-sessions?cursor=x", support, "", http.StatusBadRequest, `"field":"cursor"`)
+	var page struct {
+		Sessions []httpapi.PhoneSessionResponse
+		Next     string
+	}
+	_, _, data = w.call(t, "GET", base+"phone-sessions?limit=1", support, "")
+	if err := json.Unmarshal(data, &page); err != nil || len(page.Sessions) != 1 || page.Next == "" {
+		t.Fatalf("a page of one session: %s, %v", data, err)
+	}
+	first := page.Sessions[0].CallID
+	_, _, data = w.call(t, "GET", base+"phone-sessions?limit=1&cursor="+page.Next, support, "")
+	if err := json.Unmarshal(data, &page); err != nil || len(page.Sessions) != 1 || page.Sessions[0].CallID == first {
+		t.Errorf("the next page: %s, %v; want the other session", data, err)
+	}
 	check("admin removes ann", "DELETE", "phone-operator-groups/sales/members/ann", admin, "", http.StatusOK, `"state":"offline"`)
 }

@@ -1,7 +1,6 @@
 package phonecampaign
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // MaxGroupName bounds an operator group's name.
@@ -221,66 +221,38 @@ func (d *Dialer) putAgent(ctx context.Context, accountID, agentID string, f func
 	return dialer.Agent{}, parley.Errorf(parley.ECONFLICT, "operator %s keeps changing", agentID)
 }
 
-// SessionQuery selects sessions: calls an operator took. Empty fields
-// select every value.
+// SessionQuery selects a page of sessions: calls an operator took.
 type SessionQuery struct {
-	Operator   string
-	CampaignID string
-	// Params select the sessions whose parameters (answers to the call
-	// script) have these values.
-	Params map[string]string
+	dialer.SessionFilter
 	// Limit bounds the sessions returned, newest first (MaxSessions when
-	// zero or above it).
-	Limit int
+	// zero or above it); Cursor continues a listing (a page's Next).
+	Limit  int
+	Cursor string
 }
 
-// MaxSessions bounds one list of sessions.
-const MaxSessions = 1000
+// MaxSessions bounds one page of sessions.
+const MaxSessions = store.MaxPage
 
-// Sessions lists the account's sessions, the calls bridged to an
-// operator, newest first.
-func (d *Dialer) Sessions(ctx context.Context, accountID string, q SessionQuery) ([]dialer.Call, error) {
-	var campaigns []dialer.Campaign
+// SessionPage is a page of sessions, newest first; Next, when set, is the
+// cursor of the following page.
+type SessionPage struct {
+	Sessions []dialer.Call
+	Next     string
+}
+
+// Sessions lists a page of the account's sessions, newest first (by when
+// their call was placed). A narrow query's page may end early, with Next
+// set: each page examines at most MaxSessions sessions.
+func (d *Dialer) Sessions(ctx context.Context, accountID string, q SessionQuery) (SessionPage, error) {
 	if q.CampaignID != "" {
-		c, err := d.Store.PhoneCampaign(ctx, accountID, q.CampaignID)
-		if err != nil {
-			return nil, err
-		}
-		campaigns = []dialer.Campaign{c}
-	} else {
-		var err error
-		if campaigns, err = d.Store.PhoneCampaigns(ctx, accountID); err != nil {
-			return nil, err
+		if _, err := d.Store.PhoneCampaign(ctx, accountID, q.CampaignID); err != nil {
+			return SessionPage{}, err
 		}
 	}
-	out := []dialer.Call{}
-	for _, c := range campaigns {
-		calls, err := d.Store.PhoneCalls(ctx, accountID, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, call := range calls {
-			if call.Operator != "" && (q.Operator == "" || call.Operator == q.Operator) && hasParams(call.Params, q.Params) {
-				out = append(out, call)
-			}
-		}
-	}
-	slices.SortStableFunc(out, func(a, b dialer.Call) int {
-		return cmp.Or(b.BridgedAt.Compare(a.BridgedAt), strings.Compare(a.ProviderID, b.ProviderID))
-	})
 	limit := q.Limit
 	if limit <= 0 || limit > MaxSessions {
 		limit = MaxSessions
 	}
-	return out[:min(len(out), limit)], nil
-}
-
-// hasParams reports whether params hold every value of want.
-func hasParams(params, want map[string]string) bool {
-	for k, v := range want {
-		if got, ok := params[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
+	calls, next, err := d.Store.PhoneSessions(ctx, accountID, q.SessionFilter, q.Cursor, limit)
+	return SessionPage{Sessions: calls, Next: next}, err
 }

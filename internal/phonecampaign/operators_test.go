@@ -110,7 +110,10 @@ func TestSessions(t *testing.T) {
 		{ProviderID: "p4", CampaignID: "c2"}, // never bridged: no session
 	}
 	for _, c := range calls {
-		c.AccountID, c.ContactID, c.Status, c.PlacedAt = "a1", "k1", dialer.CallEnded, now
+		c.AccountID, c.ContactID, c.Status, c.PlacedAt = "a1", "k1", dialer.CallEnded, c.BridgedAt.Add(-10*time.Second)
+		if c.BridgedAt.IsZero() {
+			c.PlacedAt = now.Add(4 * time.Minute)
+		}
 		if _, err := s.CreatePhoneCall(ctx, c); err != nil {
 			t.Fatal(err)
 		}
@@ -126,12 +129,13 @@ func TestSessions(t *testing.T) {
 		want string
 	}{
 		{phonecampaign.SessionQuery{}, "[p3 p2 p1]"},
-		{phonecampaign.SessionQuery{Operator: "ann"}, "[p3 p1]"},
-		{phonecampaign.SessionQuery{Operator: "ann", CampaignID: "c1"}, "[p1]"},
+		{phonecampaign.SessionQuery{SessionFilter: dialer.SessionFilter{Operator: "ann"}}, "[p3 p1]"},
+		{phonecampaign.SessionQuery{SessionFilter: dialer.SessionFilter{Operator: "ann", CampaignID: "c1"}}, "[p1]"},
 		{phonecampaign.SessionQuery{Limit: 1}, "[p3]"},
-		{phonecampaign.SessionQuery{Operator: "cy"}, "[]"},
+		{phonecampaign.SessionQuery{SessionFilter: dialer.SessionFilter{Operator: "cy"}}, "[]"},
 	} {
-		got, err := d.Sessions(ctx, "a1", tt.q)
+		page, err := d.Sessions(ctx, "a1", tt.q)
+		got := page.Sessions
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +143,7 @@ func TestSessions(t *testing.T) {
 			t.Errorf("Sessions(%+v) = %s, want %s", tt.q, s, tt.want)
 		}
 	}
-	if _, err := d.Sessions(ctx, "a1", phonecampaign.SessionQuery{CampaignID: "nope"}); parley.ErrorCode(err) != parley.ENOTFOUND {
+	if _, err := d.Sessions(ctx, "a1", phonecampaign.SessionQuery{SessionFilter: dialer.SessionFilter{CampaignID: "nope"}}); parley.ErrorCode(err) != parley.ENOTFOUND {
 		t.Errorf("unknown campaign: %v", err)
 	}
 }

@@ -117,8 +117,8 @@ func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 		t.Fatalf("wrap-up: %+v, %v", call, err)
 	}
 	for want, q := range map[int]map[string]string{1: {"plan": "plus"}, 0: {"plan": "basic"}} {
-		if got, err := d.Sessions(ctx, "a1", phonecampaign.SessionQuery{Params: q}); err != nil || len(got) != want {
-			t.Errorf("sessions with %v: %d, %v; want %d", q, len(got), err, want)
+		if got, err := d.Sessions(ctx, "a1", phonecampaign.SessionQuery{SessionFilter: dialer.SessionFilter{Params: q}}); err != nil || len(got.Sessions) != want {
+			t.Errorf("sessions with %v: %d, %v; want %d", q, len(got.Sessions), err, want)
 		}
 	}
 	if a := ann(); a.State != dialer.Online || a.Offer != nil || a.CallID != "" {

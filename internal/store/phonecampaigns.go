@@ -66,6 +66,12 @@ type PhoneCampaigns interface {
 	// ReplacePhoneCall writes c over the stored call when the stored one's
 	// Rev is c.Rev and returns c as written; ECONFLICT otherwise.
 	ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error)
+	// PhoneSessions lists at most limit (capped at MaxPage) of an account's
+	// sessions (calls with an operator) that f selects, newest first by
+	// PlacedAt, after cursor ("" starts at the newest). One call examines
+	// at most MaxPage sessions, so a page of a narrow filter may end early;
+	// next continues the listing, "" when it ended.
+	PhoneSessions(ctx context.Context, accountID string, f dialer.SessionFilter, cursor string, limit int) (calls []dialer.Call, next string, err error)
 	// OpenPhoneCalls lists a campaign's calls that have not ended, in
 	// provider id order (never nil).
 	OpenPhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error)

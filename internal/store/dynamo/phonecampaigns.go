@@ -288,11 +288,23 @@ type revItem[D any] struct {
 	Data     string `dynamodbav:"data"`
 	DueShard string `dynamodbav:"dueShard,omitempty"`
 	DueAt    string `dynamodbav:"dueAt,omitempty"`
+	// SessionsOf and SessionKey put a call with an operator (a session)
+	// on the campaigns index (see sessionsPartition).
+	SessionsOf string `dynamodbav:"campaignsOf,omitempty"`
+	SessionKey string `dynamodbav:"createdKey,omitempty"`
 }
 
 // queued is where an item is on the due index: the partition (AttrDueShard)
-// and sort key (AttrDueAt); the zero value is off it.
-type queued struct{ shard, at string }
+// and sort key (AttrDueAt), and for a session on the campaigns index; the
+// zero value is on neither.
+type queued struct{ shard, at, sessionsOf, sessionKey string }
+
+// An account's sessions are on the campaigns index (IndexCampaigns, which
+// projects every attribute) in a partition of their own beside its
+// campaigns' ACCOUNT#<account>: PHONESESSIONS#<account>, sort key
+// <placedAt>#<campaign>#<call id>. A call carries them from when it has an
+// operator, so each of its later writes also writes the index.
+func sessionsPartition(accountID string) string { return "PHONESESSIONS#" + accountID }
 
 // The pacer's reads of a campaign are on the due index (IndexDue, which
 // projects every attribute), in partitions of their own beside the
@@ -313,18 +325,73 @@ func queuePartition(accountID, campaignID, kind string) string {
 func entryQueued(accountID, campaignID string, e dialer.Entry) queued {
 	switch e.Status {
 	case dialer.EntryWaiting:
-		return queued{queuePartition(accountID, campaignID, "W"), sortable(e.NextAttemptAt) + "#" + e.ContactID}
+		return queued{shard: queuePartition(accountID, campaignID, "W"), at: sortable(e.NextAttemptAt) + "#" + e.ContactID}
 	case dialer.EntryInProgress:
-		return queued{queuePartition(accountID, campaignID, "P"), e.ContactID}
+		return queued{shard: queuePartition(accountID, campaignID, "P"), at: e.ContactID}
 	}
 	return queued{}
 }
 
 func callQueued(c dialer.Call) queued {
-	if c.Status == dialer.CallEnded {
-		return queued{}
+	var q queued
+	if c.Status != dialer.CallEnded {
+		q.shard, q.at = queuePartition(c.AccountID, c.CampaignID, "C"), c.ProviderID
 	}
-	return queued{queuePartition(c.AccountID, c.CampaignID, "C"), c.ProviderID}
+	if c.Operator != "" {
+		q.sessionsOf, q.sessionKey = sessionsPartition(c.AccountID), contactCallSK(c.PlacedAt, c.CampaignID, c.ProviderID)
+	}
+	return q
+}
+
+// PhoneSessions implements store.PhoneCampaigns: it queries the sessions'
+// partition of the campaigns index a page of limit at a time, newest
+// first, until limit match or store.MaxPage were examined.
+func (t *Table) PhoneSessions(ctx context.Context, accountID string, f dialer.SessionFilter, cursor string, limit int) ([]dialer.Call, string, error) {
+	limit = min(max(limit, 1), store.MaxPage)
+	before := ""
+	if cursor != "" {
+		at, parts, err := parley.DecodeCursor(cursor, 2)
+		if err != nil {
+			return nil, "", err
+		}
+		before = contactCallSK(at, parts[0], parts[1])
+	}
+	out := []dialer.Call{}
+	examined := 0
+	var last dialer.Call
+	for len(out) < limit && examined < store.MaxPage {
+		in := &dynamodb.QueryInput{
+			IndexName:                 aws.String(IndexCampaigns),
+			KeyConditionExpression:    aws.String(AttrCampaignsOf + " = :p"),
+			ExpressionAttributeValues: item{":p": str(sessionsPartition(accountID))},
+			ScanIndexForward:          aws.Bool(false),
+		}
+		if before != "" {
+			in.KeyConditionExpression = aws.String(AttrCampaignsOf + " = :p AND " + AttrCreatedKey + " < :before")
+			in.ExpressionAttributeValues[":before"] = str(before)
+		}
+		want := min(limit-len(out), store.MaxPage-examined)
+		avs, err := t.query(ctx, in, want)
+		if err != nil {
+			return nil, "", err
+		}
+		calls, err := decodeAll[revItem[dialer.Call]](avs)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, c := range calls {
+			examined++
+			last = c
+			if f.Matches(c) {
+				out = append(out, c)
+			}
+		}
+		if len(calls) < want {
+			return out, "", nil
+		}
+		before = contactCallSK(last.PlacedAt, last.CampaignID, last.ProviderID)
+	}
+	return out, parley.EncodeCursor(last.PlacedAt, last.CampaignID, last.ProviderID), nil
 }
 
 // listQueued reads a partition of the due index whose sort key is below
@@ -383,7 +450,8 @@ func (t *Table) putRev(ctx context.Context, pk, sk, what string, v any, next int
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", what, err)
 	}
-	av, err := encode(revItem[struct{}]{PK: pk, SK: sk, Rev: next, Data: string(data), DueShard: q.shard, DueAt: q.at})
+	av, err := encode(revItem[struct{}]{PK: pk, SK: sk, Rev: next, Data: string(data), DueShard: q.shard, DueAt: q.at,
+		SessionsOf: q.sessionsOf, SessionKey: q.sessionKey})
 	if err != nil {
 		return err
 	}

@@ -383,8 +383,18 @@ func (s *Store) OpenPhoneCalls(ctx context.Context, accountID, campaignID string
 		func(id []byte) []byte { return append(phoneCallPrefix(accountID, campaignID), id...) }, "call")
 }
 
-// reopen lists call c while it has not ended, and takes it off once it has.
+// reopen lists call c while it has not ended, and takes it off once it
+// has; a call with an operator is a session, listed once it has one.
 func reopen(tx *bolt.Tx, c dialer.Call) error {
+	if c.Operator != "" {
+		sessions, err := tx.CreateBucketIfNotExists(bucketPhoneSessions)
+		if err != nil {
+			return err
+		}
+		if err := sessions.Put(callListKey(routePrefix(c.AccountID), c.PlacedAt, c.CampaignID, c.ProviderID), nil); err != nil {
+			return err
+		}
+	}
 	q, err := tx.CreateBucketIfNotExists(bucketPhoneQueue)
 	if err != nil {
 		return err
@@ -412,7 +422,7 @@ func (s *Store) CreatePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call
 		if err != nil {
 			return err
 		}
-		if err := byContact.Put(contactCallKey(c.AccountID, c.ContactID, c.PlacedAt, c.CampaignID, c.ProviderID), nil); err != nil {
+		if err := byContact.Put(callListKey(routePrefix(c.AccountID, c.ContactID), c.PlacedAt, c.CampaignID, c.ProviderID), nil); err != nil {
 			return err
 		}
 		if err := reopen(tx, c); err != nil {
@@ -445,40 +455,64 @@ func (s *Store) ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Cal
 	return c, err
 }
 
-func contactCallPrefix(accountID, contactID string) []byte {
-	return routePrefix(accountID, contactID)
-}
-
-func contactCallKey(accountID, contactID string, placed time.Time, campaignID, providerID string) []byte {
-	return append(routeTimeKey(contactCallPrefix(accountID, contactID), placed), campaignID+"\x00"+providerID...)
-}
-
 // ContactPhoneCalls implements store.PhoneCampaigns.
 func (s *Store) ContactPhoneCalls(ctx context.Context, accountID, contactID, cursor string, limit int) ([]dialer.Call, string, error) {
+	return s.callsListed(bucketContactCalls, accountID, routePrefix(accountID, contactID), cursor, limit, nil)
+}
+
+// bucketPhoneSessions lists each account's sessions (calls with an
+// operator): account \x00 placedAt campaign \x00 callId → nil.
+var bucketPhoneSessions = []byte("phone_sessions")
+
+// PhoneSessions implements store.PhoneCampaigns.
+func (s *Store) PhoneSessions(ctx context.Context, accountID string, f dialer.SessionFilter, cursor string, limit int) ([]dialer.Call, string, error) {
+	return s.callsListed(bucketPhoneSessions, accountID, routePrefix(accountID), cursor, limit, f.Matches)
+}
+
+// callListKey is a call's key in a list of calls (bucketContactCalls,
+// bucketPhoneSessions) under prefix p.
+func callListKey(p []byte, placed time.Time, campaignID, providerID string) []byte {
+	return append(routeTimeKey(bytes.Clone(p), placed), campaignID+"\x00"+providerID...)
+}
+
+// callsListed reads, newest first from after cursor, the calls a list of
+// calls names under prefix p: at most limit of those match selects (every
+// one when nil), examining at most store.MaxPage; next is the cursor after
+// the last examined when the list may go on.
+func (s *Store) callsListed(list []byte, accountID string, p []byte, cursor string, limit int, match func(dialer.Call) bool) ([]dialer.Call, string, error) {
 	limit = min(max(limit, 1), store.MaxPage)
-	p := contactCallPrefix(accountID, contactID)
 	var before []byte
 	if cursor != "" {
 		at, parts, err := parley.DecodeCursor(cursor, 2)
 		if err != nil {
 			return nil, "", err
 		}
-		before = contactCallKey(accountID, contactID, at, parts[0], parts[1])
+		before = callListKey(p, at, parts[0], parts[1])
 	}
 	out := []dialer.Call{}
+	var last dialer.Call
+	examined := 0
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPhoneCampaigns)
-		return routeNewestFirst(tx.Bucket(bucketContactCalls), p, before, func(k, _ []byte) (bool, error) {
+		return routeNewestFirst(tx.Bucket(list), p, before, func(k, _ []byte) (bool, error) {
 			campaignID, providerID, _ := bytes.Cut(k[len(p)+8:], []byte{0})
 			var c dialer.Call
 			if err := get(b, append(phoneCallPrefix(accountID, string(campaignID)), providerID...), &c, "call "+string(providerID)); err != nil {
 				return false, err
 			}
-			out = append(out, c)
-			return len(out) < limit, nil
+			examined++
+			last = c
+			if match == nil || match(c) {
+				out = append(out, c)
+			}
+			return len(out) < limit && examined < store.MaxPage, nil
 		})
 	})
-	return out, store.NextCallCursor(out, limit), err
+	next := ""
+	if len(out) == limit || examined == store.MaxPage {
+		next = parley.EncodeCursor(last.PlacedAt, last.CampaignID, last.ProviderID)
+	}
+	return out, next, err
 }
 
 // PhoneCalls implements store.PhoneCampaigns.

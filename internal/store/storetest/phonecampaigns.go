@@ -399,6 +399,73 @@ func PhoneCampaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("sessions, newest first, filtered and paged", func(t *testing.T) {
+		s := newStore(t)
+		// Six calls: five get an operator (one of them only when it is
+		// bridged), one never does; another account's is not listed.
+		for i := range 6 {
+			c := dialer.Call{ProviderID: fmt.Sprintf("CA%d", i), AccountID: "a1", CampaignID: []string{"p1", "p2"}[i%2], ContactID: "k1",
+				Status: dialer.CallRinging, PlacedAt: t0.Add(time.Duration(i) * time.Minute), Operator: []string{"ann", "bob", "ann", "", "ann", ""}[i]}
+			created, err := s.CreatePhoneCall(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 5 {
+				created.Operator, created.Status, created.Params = "bob", dialer.CallEnded, map[string]string{"plan": "plus"}
+				if _, err := s.ReplacePhoneCall(ctx, created); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := s.CreatePhoneCall(ctx, dialer.Call{ProviderID: "CB1", AccountID: "a2", CampaignID: "p1", Operator: "ann", PlacedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		list := func(f dialer.SessionFilter, limit int) string {
+			t.Helper()
+			var got []string
+			cursor := ""
+			for range 20 {
+				page, next, err := s.PhoneSessions(ctx, "a1", f, cursor, limit)
+				cursor = next
+				if err != nil || len(page) > limit {
+					t.Fatalf("sessions %+v: %d, %v", f, len(page), err)
+				}
+				for _, c := range page {
+					got = append(got, c.ProviderID)
+				}
+				if cursor == "" {
+					break
+				}
+			}
+			return fmt.Sprint(got)
+		}
+		for range 50 { // wait for the index to take the last write
+			if page, _, err := s.PhoneSessions(ctx, "a1", dialer.SessionFilter{Params: map[string]string{"plan": "plus"}}, "", 10); err == nil && len(page) == 1 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		for _, tt := range []struct {
+			f     dialer.SessionFilter
+			limit int
+			want  string
+		}{
+			{dialer.SessionFilter{}, 10, "[CA5 CA4 CA2 CA1 CA0]"},
+			{dialer.SessionFilter{}, 2, "[CA5 CA4 CA2 CA1 CA0]"},
+			{dialer.SessionFilter{Operator: "ann"}, 10, "[CA4 CA2 CA0]"},
+			{dialer.SessionFilter{Operator: "ann"}, 1, "[CA4 CA2 CA0]"},
+			{dialer.SessionFilter{CampaignID: "p2"}, 10, "[CA5 CA1]"},
+			{dialer.SessionFilter{Params: map[string]string{"plan": "plus"}}, 10, "[CA5]"},
+			{dialer.SessionFilter{Operator: "cy"}, 10, "[]"},
+		} {
+			if got := list(tt.f, tt.limit); got != tt.want {
+				t.Errorf("sessions %+v in pages of %d = %s, want %s", tt.f, tt.limit, got, tt.want)
+			}
+		}
+		_, _, err := s.PhoneSessions(ctx, "a1", dialer.SessionFilter{}, "bad", 10)
+		wantCode(t, err, parley.EINVALID)
+	})
+
 	t.Run("operator groups exist empty until deleted", func(t *testing.T) {
 		s := newStore(t)
 		if none, err := s.PhoneGroups(ctx, "a1"); err != nil || none == nil || len(none) != 0 {
