@@ -231,6 +231,7 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST " + phoneOperatorMePath + "/offer/accept": Requires(auth.TakeCalls),
 	"POST " + phoneOperatorMePath + "/offer/skip":   Requires(auth.TakeCalls),
 	"GET " + phoneOperatorMePath + "/sessions":      Requires(auth.TakeCalls),
+	"POST " + phoneOperatorMePath + "/voice-token":  Requires(auth.TakeCalls),
 
 	// Event subscriptions: settings, so admins and campaign managers
 	// change and test them and support views them (secrets are never

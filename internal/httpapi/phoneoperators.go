@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phonecampaign"
 )
@@ -59,6 +60,8 @@ func phoneOperatorRoutes() []Route {
 		{http.MethodPost, phoneOperatorMePath + "/offer/accept", needPhoneOperators(offerAction((PhoneOperators).Accept))},
 		{http.MethodPost, phoneOperatorMePath + "/offer/skip", needPhoneOperators(offerAction((PhoneOperators).Skip))},
 		{http.MethodGet, phoneOperatorMePath + "/sessions", needPhoneOperators((*Server).listMyPhoneSessions)},
+		{http.MethodPost, phoneOperatorMePath + "/voice-token", need(func(s *Server) bool { return s.VoiceTokens != nil },
+			"this server signs no Voice SDK tokens", (*Server).voiceToken)},
 	}
 }
 
@@ -388,4 +391,35 @@ func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, f dialer.
 		resp["next"] = page.Next
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// VoiceTokens signs operators' Twilio Voice SDK access tokens
+// (*twilio.Voice is one).
+type VoiceTokens interface {
+	VoiceToken(ctx context.Context, accountID, identity string) (twilio.VoiceToken, error)
+}
+
+// VoiceTokenResponse is an operator's Voice SDK access token: the SDK
+// registers with it as identity, the operator id calls are bridged to.
+type VoiceTokenResponse struct {
+	Token     string `json:"token"`
+	Identity  string `json:"identity"`
+	ExpiresAt string `json:"expiresAt"`
+}
+
+// voiceToken answers the Voice SDK access token of the operator the
+// request's token speaks for; the token is never logged.
+func (s *Server) voiceToken(w http.ResponseWriter, r *http.Request) {
+	id, err := me(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tok, err := s.VoiceTokens.VoiceToken(r.Context(), r.PathValue("accountId"), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, VoiceTokenResponse{Token: tok.Token.Reveal(), Identity: tok.Identity, ExpiresAt: timestamp(tok.ExpiresAt)})
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/parleyhq/parley/internal/clocktest"
 	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/gateway/sandboxvoice"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phonecampaign"
 )
 
@@ -116,4 +118,44 @@ func TestPhoneOperatorRoutes(t *testing.T) {
 		t.Errorf("the next page: %s, %v; want the other session", data, err)
 	}
 	check("admin removes ann", "DELETE", "phone-operator-groups/sales/members/ann", admin, "", http.StatusOK, `"state":"offline"`)
+}
+
+// tokenSigner signs a fake token naming the identity asked for.
+type tokenSigner struct{ at time.Time }
+
+func (s tokenSigner) VoiceToken(ctx context.Context, accountID, identity string) (twilio.VoiceToken, error) {
+	if accountID != "acct1" {
+		return twilio.VoiceToken{}, parley.Errorf(parley.ECONFLICT, "account %s places no calls through Twilio", accountID)
+	}
+	return twilio.VoiceToken{Token: parley.Secret("jwt-for-" + identity), Identity: identity, ExpiresAt: s.at.Add(time.Hour)}, nil
+}
+
+// TestVoiceTokenRoute: an operator gets a Voice SDK token for their own
+// identity only; managers and support get none.
+func TestVoiceTokenRoute(t *testing.T) {
+	w := newAuthWorld(t)
+	w.srv.VoiceTokens = tokenSigner{at: noonUTC}
+	w.h = w.srv.Handler()
+	mint := func(role auth.Role, subject string) string {
+		tok, err := w.tokens.Issue(context.Background(), auth.Principal{AccountID: "acct1", Role: role, Subject: subject}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "Bearer " + tok.AccessToken
+	}
+	const path = "/api/v2/account/acct1/phone-operators/me/voice-token"
+	status, hdr, data := w.call(t, "POST", path, mint(auth.RoleAgent, "ann"), "")
+	var got httpapi.VoiceTokenResponse
+	if err := json.Unmarshal(data, &got); err != nil || status != http.StatusOK || got.Token != "jwt-for-ann" || got.Identity != "ann" ||
+		got.ExpiresAt == "" || hdr.Get("Cache-Control") != "no-store" {
+		t.Errorf("ann's token: %d %s %v", status, data, err)
+	}
+	for _, role := range []auth.Role{auth.RoleAdmin, auth.RoleSupport} {
+		if status, _, data := w.call(t, "POST", path, mint(role, "boss"), ""); status != http.StatusForbidden {
+			t.Errorf("%s asks for a token: %d %s, want 403", role, status, data)
+		}
+	}
+	if status, _, _ := w.call(t, "POST", path, "", ""); status != http.StatusUnauthorized {
+		t.Errorf("no token: %d, want 401", status)
+	}
 }
