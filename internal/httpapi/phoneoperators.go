@@ -186,11 +186,16 @@ func (s *Server) createPhoneGroup(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	status := http.StatusOK
+	writeJSON(w, createdOrOK(created), PhoneGroupResponse{Name: g.Name, Members: phoneOperatorResponses(g.Members)})
+}
+
+// createdOrOK is the status of a create that may find what it creates
+// there already: 201 when it created it, 200 otherwise.
+func createdOrOK(created bool) int {
 	if created {
-		status = http.StatusCreated
+		return http.StatusCreated
 	}
-	writeJSON(w, status, PhoneGroupResponse{Name: g.Name, Members: phoneOperatorResponses(g.Members)})
+	return http.StatusOK
 }
 
 func (s *Server) deletePhoneGroup(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,18 @@ import (
 	"github.com/parleyhq/parley/internal/phonecampaign"
 )
 
+// minter returns a function that issues acct1's bearer tokens.
+func minter(t *testing.T, w *authWorld) func(role auth.Role, subject string) string {
+	return func(role auth.Role, subject string) string {
+		t.Helper()
+		tok, err := w.tokens.Issue(context.Background(), auth.Principal{AccountID: "acct1", Role: role, Subject: subject}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "Bearer " + tok.AccessToken
+	}
+}
+
 type noJobs struct{}
 
 func (noJobs) Pace(context.Context, phonecampaign.PaceJob, time.Duration) error   { return nil }
@@ -30,13 +42,7 @@ func TestPhoneOperatorRoutes(t *testing.T) {
 	clock := clocktest.New(noonUTC)
 	w.srv.PhoneOperators = &phonecampaign.Dialer{Store: w.store, Clock: clock, Voice: sandboxvoice.New(clock, 1, sandboxvoice.DefaultProfile), Jobs: noJobs{}}
 	w.h = w.srv.Handler()
-	mint := func(role auth.Role, subject string) string {
-		tok, err := w.tokens.Issue(context.Background(), auth.Principal{AccountID: "acct1", Role: role, Subject: subject}, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return "Bearer " + tok.AccessToken
-	}
+	mint := minter(t, w)
 	admin, support, ann, bob := mint(auth.RoleAdmin, "boss"), mint(auth.RoleSupport, "sup"), mint(auth.RoleAgent, "ann"), mint(auth.RoleAgent, "bob")
 	const base = "/api/v2/account/acct1/"
 	check := func(name, method, path, token, body string, status int, has string) {
@@ -136,13 +142,7 @@ func TestVoiceTokenRoute(t *testing.T) {
 	w := newAuthWorld(t)
 	w.srv.VoiceTokens = tokenSigner{at: noonUTC}
 	w.h = w.srv.Handler()
-	mint := func(role auth.Role, subject string) string {
-		tok, err := w.tokens.Issue(context.Background(), auth.Principal{AccountID: "acct1", Role: role, Subject: subject}, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return "Bearer " + tok.AccessToken
-	}
+	mint := minter(t, w)
 	const path = "/api/v2/account/acct1/phone-operators/me/voice-token"
 	status, hdr, data := w.call(t, "POST", path, mint(auth.RoleAgent, "ann"), "")
 	var got httpapi.VoiceTokenResponse
