@@ -202,6 +202,38 @@ func (d *Dialer) load(ctx context.Context, accountID, campaignID string) (round,
 	return r, err
 }
 
+// reindex writes every open entry and every call of a campaign whose pacer
+// state predates the store's listings of them again, as it is, so that
+// the store lists it (once; a write that meets a newer one is left be).
+func (d *Dialer) reindex(ctx context.Context, c dialer.Campaign) error {
+	es, err := allEntries(ctx, d.Store, c.AccountID, c.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if e.Status != dialer.EntryWaiting && e.Status != dialer.EntryInProgress {
+			continue
+		}
+		if _, err := d.Store.ReplaceEntry(ctx, c.AccountID, c.ID, e); err != nil && parley.ErrorCode(err) != parley.ECONFLICT {
+			return err
+		}
+	}
+	calls, err := d.Store.PhoneCalls(ctx, c.AccountID, c.ID)
+	if err != nil {
+		return err
+	}
+	for _, call := range calls {
+		if call.Status == dialer.CallEnded && call.Operator == "" {
+			continue
+		}
+		if _, err := d.Store.ReplacePhoneCall(ctx, call); err != nil && parley.ErrorCode(err) != parley.ECONFLICT {
+			return err
+		}
+	}
+	d.log().InfoContext(ctx, "telephone campaign indexed", "account", c.AccountID, "campaign", c.ID, "entries", len(es), "calls", len(calls))
+	return nil
+}
+
 // done reports whether a campaign of goal all_processed has no contact left
 // to call: none in progress, none waiting. The indexes' answer is checked
 // against every entry, read consistently, before the campaign completes.
@@ -269,6 +301,12 @@ func (d *Dialer) Pace(ctx context.Context, j PaceJob) error {
 		return nil
 	}
 	now := d.Clock.Now()
+	if !r.state.Indexed {
+		if err := d.reindex(ctx, r.c); err != nil {
+			return err
+		}
+		r.state.Indexed = true
+	}
 	if err := d.sweep(ctx, r, now); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -532,5 +533,60 @@ func TestPaceRoundReadsWhatIsOpen(t *testing.T) {
 	}
 	if len(voice.placed) < 5*2 {
 		t.Errorf("%d calls placed in 5 rounds with 2 operators; want at least 10", len(voice.placed))
+	}
+}
+
+// unlisted is a store whose listings hold only the entries rewritten since
+// it was made: a store of entries written before there were listings.
+type unlisted struct {
+	*embedded.Store
+	mu        sync.Mutex
+	rewritten map[string]bool
+}
+
+func (u *unlisted) ReplaceEntry(ctx context.Context, accountID, campaignID string, e dialer.Entry) (dialer.Entry, error) {
+	u.mu.Lock()
+	u.rewritten[e.ContactID] = true
+	u.mu.Unlock()
+	return u.Store.ReplaceEntry(ctx, accountID, campaignID, e)
+}
+
+func (u *unlisted) DueEntries(ctx context.Context, accountID, campaignID string, by time.Time, limit int) ([]dialer.Entry, error) {
+	es, err := u.Store.DueEntries(ctx, accountID, campaignID, by, limit)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return slices.DeleteFunc(es, func(e dialer.Entry) bool { return !u.rewritten[e.ContactID] }), err
+}
+
+// TestPaceIndexesAnOlderCampaign: the first round of a campaign whose
+// pacer state predates the listings writes its open entries again, so
+// that the next rounds find and call them.
+func TestPaceIndexesAnOlderCampaign(t *testing.T) {
+	ctx := context.Background()
+	s, clock, c, voice, d := progressiveOnRecorder(t, 5)
+	old := &unlisted{Store: s, rewritten: map[string]bool{}}
+	d.Store = old
+	if _, err := d.SetState(ctx, "a1", "op0", "g", dialer.Online); err != nil {
+		t.Fatal(err)
+	}
+	st := dialer.NewState(c.PacerConfig(0))
+	st.Indexed = false
+	if err := s.PutPacerState(ctx, "a1", c.ID, st, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: c.ID, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if len(old.rewritten) != 5 {
+		t.Fatalf("the first round rewrote %d entries, want all 5", len(old.rewritten))
+	}
+	saved, v, err := s.PacerState(ctx, "a1", c.ID)
+	if err != nil || !saved.Indexed || v != 2 {
+		t.Fatalf("pacer state %v at %d, %v; want it indexed at version 2", saved.Indexed, v, err)
+	}
+	clock.Advance(3 * time.Second)
+	paceNow(t, s, d, c.ID, 1)
+	if len(voice.placed) != 1 {
+		t.Errorf("%d calls placed after the campaign was indexed, want 1", len(voice.placed))
 	}
 }
