@@ -364,3 +364,45 @@ func TestConnectToMessagingErrorsOnServe(t *testing.T) {
 		t.Errorf("%d of 60 requests at once admitted, want from 30 to %d (30 a second)", admitted, most)
 	}
 }
+
+// TestConnectToMessagingTransactionOnServe: a deflection's transaction
+// row, in both versions of LivePerson's transaction API, names the
+// handoff the IVR asked for and the number it said the caller called.
+func TestConnectToMessagingTransactionOnServe(t *testing.T) {
+	clock := nightClock(testDays[0].days)
+	s := start(t, embeddedConfig(t), clock)
+	defer s.stop()
+	d := setUpDeflection(t, s)
+	const caller = "+14259549855"
+	_, _, _, callID := eligible(t, s, d, `{"consumerPhoneNumber":"`+caller+`","handoffId":"`+d.sms+`","skill":"sales","ivrNumber":"180000","templateVariables":{"1":"Jane"}}`)
+	invite(t, s, d, callID, "")
+	s.sentTo(t, caller, 1)
+
+	now := clock.Now()
+	window := fmt.Sprintf("attemptedStartTime=%d&attemptedEndTime=%d", now.Add(-time.Hour).UnixMilli(), now.Add(time.Hour).UnixMilli())
+	for v, body := range map[string]string{"": `{"channels": ["sms"]}`, "&v=1.0": `{"filters": {"channels": ["sms"]}}`, "&v=2.0": `{"filters": {"channels": ["sms"]}}`} {
+		status, _, data := c2mCall(t, s, "POST", "/api/account/demo/app/c2m/transactions/?"+window+v, d.token, "application/json", body)
+		var out struct {
+			Page         map[string]any
+			Transactions []map[string]any
+		}
+		if status != http.StatusOK || json.Unmarshal(data, &out) != nil || len(out.Transactions) != 1 {
+			t.Fatalf("transactions%s: %d %s", v, status, data)
+		}
+		tx := out.Transactions[0]
+		if tx["handOffId"] != d.sms || tx["ivrNumber"] != "180000" || tx["proactiveCampaignId"] != callID || tx["transactionId"] != callID+":000001" ||
+			tx["channel"] != "sms" || tx["initialSkill"] != "sales" || tx["sentTime"] == nil || tx["attemptedTime"] == nil {
+			t.Errorf("transactions%s: row %v; want handoff %s, IVR number 180000, call %s, sent", v, tx, d.sms, callID)
+		}
+		if _, has := tx["messageStatus"]; has != (v == "&v=2.0") {
+			t.Errorf("transactions%s: messageStatus present %v; version 2.0's only", v, has)
+		}
+		if _, more := out.Page["nextPage"]; more || (v != "&v=2.0" && out.Page["currentPage"] == "") {
+			t.Errorf("transactions%s: page %v; want one page", v, out.Page)
+		}
+	}
+	status, _, data := c2mCall(t, s, "POST", "/api/account/demo/app/prmsg/transactions/?"+window, d.token, "application/json", `{}`)
+	if status != http.StatusOK || strings.Contains(string(data), callID) {
+		t.Errorf("prmsg transactions: %d %s; want no deflection", status, data)
+	}
+}

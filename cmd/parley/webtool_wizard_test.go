@@ -99,10 +99,25 @@ func TestWebtoolCampaignFromCSV(t *testing.T) {
 	// Its page follows it to the sent state.
 	w.Run(chromedp.Click("#open-campaign", chromedp.ByQuery))
 	w.WaitJS(`document.querySelector('#counters dd[data-status="SENT"]')?.textContent === "2"`)
-	// The landing page lists it.
+	// The landing page lists it, under the last 30 days' rates as the
+	// analytics API gives them.
 	w.Visit("/")
 	if got := w.Text("table.campaigns"); !strings.Contains(got, "Renewal reminder") {
 		t.Errorf("the landing page lists %q", got)
+	}
+	var rep struct{ SuccessRate, ResponseRate, OptOutRate *float64 }
+	w.Eval(`fetch("/api/v2/account/demo/analytics?range=last30").then((r) => r.json())`, &rep)
+	if rep.SuccessRate == nil {
+		t.Fatalf("the analytics of a campaign sent to 2 have no success rate: %+v", rep)
+	}
+	for id, r := range map[string]*float64{"rate-success": rep.SuccessRate, "rate-response": rep.ResponseRate, "rate-optout": rep.OptOutRate} {
+		want := "—"
+		if r != nil {
+			want = strconv.FormatFloat(*r, 'f', -1, 64) + "%"
+		}
+		if got := w.Text("#landing-rates #" + id + " strong"); got != want {
+			t.Errorf("the landing page's %s is %q, want %q", id, got, want)
+		}
 	}
 }
 

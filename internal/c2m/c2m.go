@@ -308,7 +308,7 @@ func (s *Service) Invite(ctx context.Context, accountID string, req InviteReques
 		cons = campaign.Consumer{ConsumerID: call.ConsumerID, Variables: call.IVR.TemplateVariables, SDEs: call.SDEs}
 	}
 	_, err = s.Campaigns.Create(ctx, accountID, campaign.Draft{
-		ID: call.ID, CallID: call.ID, Name: "Connect to Messaging " + call.ID, Skill: skill, TemplateID: call.HandoffID,
+		ID: call.ID, CallID: call.ID, IVRNumber: call.IVR.IVRNumber, Name: "Connect to Messaging " + call.ID, Skill: skill, TemplateID: call.HandoffID,
 		Channel: mode, Consent: true, Consumers: []campaign.Consumer{cons},
 	})
 	var rejected *campaign.RejectedError

@@ -102,6 +102,9 @@ func TestCallLifetime(t *testing.T) {
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("recipients of the deflection: %+v, %v; want one", rs, err)
 	}
+	if c, err := w.store.Campaign(ctx, "acct1", id); err != nil || c.CallID != id || c.HandoffID != w.h.ID || c.IVRNumber != "180000" {
+		t.Fatalf("deflection campaign %+v, %v; want its call, handoff %s and the IVR's number kept", c, err, w.h.ID)
+	}
 	_, err = w.svc.Invite(ctx, "acct2", c2m.InviteRequest{CallID: id})
 	wantCode(t, "invite of another account's call", err, c2m.CodeNotFound)
 }

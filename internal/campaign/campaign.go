@@ -309,6 +309,7 @@ func (s *Service) campaign(acct parley.Account, d Draft, now time.Time, tpl *par
 		DefaultCountry: country, Consent: d.Consent, CreatedAt: now, Schedule: sched, Lookback: lookback, Template: tpl,
 		Apps:      d.Apps,
 		CreatedBy: d.CreatedBy,
+		HandoffID: d.handoffID, IVRNumber: d.IVRNumber,
 	}, nil
 }
 

@@ -24,7 +24,10 @@ type Draft struct {
 	// phone), so its window is open around the clock on every channel,
 	// and an SMS text the IVR overrides may take up to
 	// parley.MaxOverrideMessage characters.
-	CallID         string
+	CallID string
+	// IVRNumber is the number the deflected consumer called (the IVR's
+	// ivrNumber), which the campaign keeps for reporting.
+	IVRNumber      string
 	Name           string
 	Skill          string
 	TemplateID     string
@@ -59,6 +62,10 @@ type Draft struct {
 	// CreatedBy is who submits the campaign (the authenticated caller);
 	// the campaign keeps it.
 	CreatedBy string
+
+	// handoffID is the API handoff TemplateID names, once applyHandoff
+	// found it.
+	handoffID string
 }
 
 // WindowSpec is a delivery window as the API carries it.

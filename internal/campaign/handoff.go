@@ -40,6 +40,7 @@ func (s *Service) applyHandoff(ctx context.Context, accountID string, d Draft) (
 	case strings.TrimSpace(d.Message) != "":
 		return d, "", parley.FieldErrorf("message", "handoff %s gives the text; leave message out and give each consumer's variables", h.ID)
 	}
+	d.handoffID = h.ID
 	first := h.Channels[0]
 	if !narrows {
 		d.Channel = h.Mode()

@@ -54,7 +54,7 @@ func TestCreateWithHandoff(t *testing.T) {
 	}
 	c := a.Campaign
 	switch {
-	case c.TemplateID != "H000000000000001" || c.Channel != parley.ChannelSMS || c.OutboundNumber != "+12025550100":
+	case c.TemplateID != "H000000000000001" || c.HandoffID != "H000000000000001" || c.Channel != parley.ChannelSMS || c.OutboundNumber != "+12025550100":
 		t.Errorf("campaign %+v; want the handoff's SMS channel and number", c)
 	case c.Lookback != 2*time.Hour || c.OptOutText != "Text STOP to end" || c.Template != nil:
 		t.Errorf("campaign lookback %v, opt-out %q; want the handoff's", c.Lookback, c.OptOutText)

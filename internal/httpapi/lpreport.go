@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -170,17 +169,12 @@ func (s *Server) lpCampaignReport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// errPageFull stops the walk of a transaction request once its page is
-// full.
-var errPageFull = errors.New("page full")
-
-// lpTransactions answers POST …/app/{app}/transactions/?v=2.0: one row per
+// lpTransactions answers POST …/app/{app}/transactions/: one row per
 // recipient attempted within attemptedStartTime and attemptedEndTime (at
-// most 24 hours apart) that passes the body's filters, limit rows from
-// offset. A recipient is attempted when its campaign is accepted, so the
-// walk reads the campaigns created in the window (prmsg: Proactive
-// campaigns; c2m: Connect to Messaging deflections), oldest recipient
-// first within each, newest campaign first.
+// most 24 hours apart) that passes the body's filters (see lpreport.Walk),
+// in LivePerson's version 1.0 (no v, or v=1.0: pages of
+// TransactionPageV1 rows continued by nextPage tokens) or 2.0 (v=2.0:
+// limit rows from offset).
 func (s *Server) lpTransactions(w http.ResponseWriter, r *http.Request) {
 	app, accountID := r.PathValue("app"), r.PathValue("accountId")
 	if err := lpreport.CheckApp(app); err != nil {
@@ -188,11 +182,12 @@ func (s *Server) lpTransactions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	if v := q.Get("v"); v != lpreport.TransactionVersion {
-		s.fail(w, r, parley.FieldErrorf("v", "v must be %s (the version 1.0 API is deprecated), not %q", lpreport.TransactionVersion, v))
+	win, err := lpreport.ParseWindow(q, lpreport.MaxTransactionWindow, true, lpreport.Window{}, "v")
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	win, err := lpreport.ParseWindow(q, lpreport.MaxTransactionWindow, true, lpreport.Window{}, "v")
+	version, err := lpreport.ParseVersion(q.Get("v"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -202,67 +197,81 @@ func (s *Server) lpTransactions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	req, err := lpreport.ParseTransactionRequest(data)
+	walk := lpreport.Walk{AccountID: accountID, App: app, Window: win}
+	var v2 lpreport.TransactionRequest
+	token := ""
+	if version == lpreport.Version2 {
+		v2, err = lpreport.ParseTransactionRequest(data)
+		walk.Filters, walk.Skip, walk.Limit = v2.Filters, v2.Offset, v2.Limit
+	} else {
+		walk.Filters, token, err = lpreport.ParseTransactionRequestV1(data)
+		walk.Limit = lpreport.TransactionPageV1
+		if err == nil {
+			walk.From, err = walk.ParsePageToken(token)
+		}
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	rows := []lpreport.Transaction{}
-	skip := req.Offset
-	err = s.eachAttempted(r.Context(), accountID, app, win, func(c parley.Campaign, rs []parley.Recipient) error {
-		var opened map[string]string
-		for _, rc := range rs {
-			if !req.Filters.Matches(rc) {
-				continue
-			}
-			if skip > 0 {
-				skip--
-				continue
-			}
-			if opened == nil {
-				if opened, err = s.openedBy(r.Context(), c); err != nil {
-					return err
-				}
-			}
-			rows = append(rows, lpreport.TransactionOf(c, rc, opened[rc.ID], ""))
-			if len(rows) == req.Limit {
-				return errPageFull
-			}
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errPageFull) {
+	page, err := walk.Page(r.Context(), campaignSource{s.Campaigns})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rows, err := s.transactionRows(r.Context(), accountID, page.Hits)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	start, end := win.Millis()
-	writeJSON(w, http.StatusOK, lpreport.Transactions{
-		RequestMetadata: lpreport.TransactionMetadata{AccountID: accountID, App: app, AttemptedStartTime: start, AttemptedEndTime: end, Filters: req.Filters},
-		Page:            lpreport.TransactionPage{Count: len(rows), Offset: req.Offset, Limit: req.Limit},
-		Transactions:    rows,
-	})
+	meta := lpreport.TransactionMetadata{AccountID: accountID, App: app, AttemptedStartTime: start, AttemptedEndTime: end, Filters: walk.Filters}
+	if version == lpreport.Version2 {
+		writeJSON(w, http.StatusOK, lpreport.Transactions{
+			RequestMetadata: meta, Page: lpreport.TransactionPage{Count: len(rows), Offset: v2.Offset, Limit: v2.Limit}, Transactions: rows,
+		})
+		return
+	}
+	for i := range rows {
+		rows[i].MessageStatus = "" // version 2.0's
+	}
+	out := lpreport.TransactionsV1{RequestMetadata: meta, Page: lpreport.TokenPage{Count: len(rows), CurrentPage: walk.PageToken(walk.From)}, Transactions: rows}
+	if page.More {
+		out.Page.NextPage = walk.PageToken(page.Next)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
-// eachAttempted hands fn, page by page, the recipients of the account's
-// campaigns of app created within win, until fn fails.
-func (s *Server) eachAttempted(ctx context.Context, accountID, app string, win lpreport.Window, fn func(parley.Campaign, []parley.Recipient) error) error {
-	filter := store.CampaignFilter{CreatedFrom: win.Start, CreatedTo: win.End}
-	for pos := (store.CampaignPosition{}); ; {
-		page, err := s.Campaigns.List(ctx, accountID, campaign.ListQuery{Filter: filter, After: pos, Limit: store.MaxCampaignPage})
-		if err != nil {
-			return err
+// transactionRows are the rows of hits, with the conversation each
+// recipient's reply opened.
+func (s *Server) transactionRows(ctx context.Context, accountID string, hits []lpreport.Hit) ([]lpreport.Transaction, error) {
+	var cs []parley.Campaign
+	for i, h := range hits {
+		if i == 0 || h.Campaign.ID != hits[i-1].Campaign.ID {
+			cs = append(cs, h.Campaign)
 		}
-		for _, c := range page.Campaigns {
-			if (app == "c2m") != (c.CallID != "") {
-				continue
-			}
-			if _, err := s.Campaigns.EachRecipient(ctx, c, func(rs []parley.Recipient) error { return fn(c, rs) }); err != nil {
-				return err
-			}
-		}
-		if page.Next.IsZero() {
-			return nil
-		}
-		pos = page.Next
 	}
+	opened, err := s.openedByEach(ctx, accountID, cs)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]lpreport.Transaction, 0, len(hits))
+	for _, h := range hits {
+		rows = append(rows, lpreport.TransactionOf(h.Campaign, h.Recipient, opened[h.Campaign.ID][h.Recipient.ID]))
+	}
+	return rows, nil
+}
+
+// campaignSource is the campaign service as a transaction walk reads it.
+type campaignSource struct{ Campaigns }
+
+// ListCampaigns lists the account's campaigns after pos that pass f.
+func (c campaignSource) ListCampaigns(ctx context.Context, accountID string, f store.CampaignFilter, after store.CampaignPosition, limit int) (store.CampaignPage, error) {
+	return c.List(ctx, accountID, campaign.ListQuery{Filter: f, After: after, Limit: limit})
+}
+
+// Recipients lists at most limit of c's recipients after afterSeq.
+func (c campaignSource) Recipients(ctx context.Context, cp parley.Campaign, afterSeq, limit int) ([]parley.Recipient, error) {
+	page, err := c.Campaigns.Recipients(ctx, cp, nil, afterSeq, limit)
+	return page.Recipients, err
 }

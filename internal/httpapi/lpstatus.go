@@ -41,25 +41,43 @@ func lpCampaignStatus(s string) string {
 const maxOpenedPages = 50
 
 // openedBy maps the recipients of c whose message a reply answered to the
-// conversation it opened: the account's conversations, newest first, back
-// to the campaign's creation (at most maxOpenedPages pages).
+// conversation it opened (see openedByEach).
 func (s *Server) openedBy(ctx context.Context, c parley.Campaign) (map[string]string, error) {
-	out := map[string]string{}
+	each, err := s.openedByEach(ctx, c.AccountID, []parley.Campaign{c})
+	return each[c.ID], err
+}
+
+// openedByEach maps, for each of the account's campaigns cs, the
+// recipients whose message a reply answered to the conversation it
+// opened: the account's conversations, newest first, back to the oldest
+// campaign's creation (at most maxOpenedPages pages), read once for all.
+func (s *Server) openedByEach(ctx context.Context, accountID string, cs []parley.Campaign) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	if len(cs) == 0 {
+		return out, nil
+	}
+	oldest := cs[0].CreatedAt
+	for _, c := range cs {
+		out[c.ID] = map[string]string{}
+		if c.CreatedAt.Before(oldest) {
+			oldest = c.CreatedAt
+		}
+	}
 	if s.Conversations == nil {
 		return out, nil
 	}
 	f := parley.ConversationFilter{}
 	for range maxOpenedPages {
-		page, err := s.Conversations.List(ctx, c.AccountID, f)
+		page, err := s.Conversations.List(ctx, accountID, f)
 		if err != nil {
 			return nil, err
 		}
 		for _, conv := range page.Conversations {
-			if conv.OpenedAt.Before(c.CreatedAt) {
+			if conv.OpenedAt.Before(oldest) {
 				return out, nil
 			}
-			if conv.Context.CampaignID == c.ID && conv.Context.RecipientID != "" {
-				out[conv.Context.RecipientID] = conv.ID // older pages overwrite: the first one opened wins
+			if m := out[conv.Context.CampaignID]; m != nil && conv.Context.RecipientID != "" {
+				m[conv.Context.RecipientID] = conv.ID // older pages overwrite: the first one opened wins
 			}
 		}
 		if page.NextCursor == "" {

@@ -39,10 +39,17 @@ type Consumer struct {
 // conversation its reply opened ("" for none).
 func ConsumerOf(r parley.Recipient, conversationID string) Consumer {
 	c := Consumer{ID: r.ID, Status: MessageStatus(r), ConsumerID: r.ConsumerID, ConversationID: orNull(conversationID)}
-	if r.ErrorMessage != "" {
-		c.ErrorCode, c.ErrorMessage, c.ErrorSource = orNull(r.ErrorMessage), orNull(r.ErrorMessage), orNull(r.ErrorSource())
-	}
+	c.ErrorCode, c.ErrorMessage, c.ErrorSource = errorOf(r)
 	return c
+}
+
+// errorOf is r's errorCode, errorMessage and errorSource, all null while r
+// has no error. Parley's error is a code, which is also its message.
+func errorOf(r parley.Recipient) (code, message, source *string) {
+	if r.ErrorMessage == "" {
+		return nil, nil, nil
+	}
+	return orNull(r.ErrorMessage), orNull(r.ErrorMessage), orNull(r.ErrorSource())
 }
 
 // Page is an offset page as LivePerson's campaign report answers it: -1

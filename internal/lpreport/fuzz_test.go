@@ -4,9 +4,11 @@ import (
 	"errors"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/internal/lpreport"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // FuzzParse feeds outside query strings and bodies to the parsers: they
@@ -56,6 +58,43 @@ func FuzzParseTransactionRequest(f *testing.F) {
 			t.Fatalf("ParseTransactionRequest(%q): %v is not a parley.Error", body, err)
 		case err == nil && (req.Offset < 0 || req.Limit < 1 || req.Limit > lpreport.MaxTransactions):
 			t.Fatalf("ParseTransactionRequest(%q) accepted %+v", body, req)
+		}
+	})
+}
+
+// FuzzParsePageToken: a version 1.0 body and page token are accepted
+// within their bounds or refused with a parley.Error; an accepted token is
+// exactly the one Parley writes for its position, and belongs to the
+// request it came with.
+func FuzzParsePageToken(f *testing.F) {
+	w := lpreport.Walk{AccountID: "acct1", App: "prmsg", Window: lpreport.Window{Start: time.UnixMilli(1602007811000), End: time.UnixMilli(1602008344000)}}
+	at := time.UnixMilli(1602007812345).UTC()
+	f.Add(`{"channels": ["sms"], "skills": ["billing"]}`, w.PageToken(lpreport.Position{}))
+	f.Add(`{"page": {"nextPage": "x"}}`, w.PageToken(lpreport.Position{Campaign: store.CampaignPosition{CreatedAt: at, ID: "c1"}, After: 1000}))
+	f.Add(`{"filters": {"channels": ["wa"]}, "channels": ["sms"]}`, "MDAzYzAwMDkzMjJkMzIzMjJkMzIzMDMyMzIwYjMyMmQzMjMyMmQzMjMwMzIzMjJkMzUyNDM3NjY2MjM0N2ZmZmVjNzdmMDdmZmZlYzc3LS0yLTIyLTIwMjItNQ==")
+	f.Add(`{"filters": {"messagestatus": ["READ"]}}`, "eyJiIjoiIiwidCI6IngiLCJjIjoiXHUwMDAwIiwicyI6LTF9")
+	f.Fuzz(func(t *testing.T, body, token string) {
+		var pe *parley.Error
+		filters, inBody, err := lpreport.ParseTransactionRequestV1([]byte(body))
+		switch {
+		case err != nil && !errors.As(err, &pe):
+			t.Fatalf("ParseTransactionRequestV1(%q): %v is not a parley.Error", body, err)
+		case err == nil && (len(inBody) > lpreport.MaxPageToken || len(filters.MessageStatus) > 0 || len(filters.TransactionIDs) > 0):
+			t.Fatalf("ParseTransactionRequestV1(%q) accepted %+v, token %q", body, filters, inBody)
+		}
+		p, err := w.ParsePageToken(token)
+		switch {
+		case err != nil && !errors.As(err, &pe):
+			t.Fatalf("ParsePageToken(%q): %v is not a parley.Error", token, err)
+		case err == nil && w.PageToken(p) != token && token != "":
+			t.Fatalf("ParsePageToken(%q) accepted %+v, which Parley writes %q", token, p, w.PageToken(p))
+		case err == nil && (p.After < 0 || len(token) > lpreport.MaxPageToken):
+			t.Fatalf("ParsePageToken(%q) accepted %+v", token, p)
+		}
+		other := w
+		other.Filters.Skills = []string{"sales"}
+		if _, err := other.ParsePageToken(token); err == nil && token != "" {
+			t.Fatalf("token %q of one request accepted by another", token)
 		}
 	})
 }

@@ -13,10 +13,30 @@ const (
 	MaxTransactionWindow = 24 * time.Hour
 	DefaultTransactions  = 100
 	MaxTransactions      = 5000
-	// TransactionVersion is the v query parameter of the transaction API
-	// Parley serves: version 2.0, paged by offset and limit.
-	TransactionVersion = "2.0"
+	// TransactionPageV1 is the rows on a version 1.0 page, which
+	// LivePerson sizes itself (between 1 and 9999) and the client cannot
+	// choose.
+	TransactionPageV1 = 1000
 )
+
+// Versions of the transaction API, as its v query parameter names them:
+// version 1.0 (LivePerson's original, and what a request without v asks
+// for) pages by nextPage tokens; version 2.0 by offset and limit.
+const (
+	Version1 = "1.0"
+	Version2 = "2.0"
+)
+
+// ParseVersion reads the transaction API's v query parameter.
+func ParseVersion(v string) (string, error) {
+	switch v {
+	case "", Version1:
+		return Version1, nil
+	case Version2:
+		return Version2, nil
+	}
+	return "", parley.FieldErrorf("v", "v must be %s or %s (%s when absent), not %q", Version1, Version2, Version1, v)
+}
 
 // MessageStatuses are the values of the messagestatus filter.
 var MessageStatuses = []string{"FAILED", "SKIPPED", "SENT", "DELIVERED", "READ", "RESPONDED"}
@@ -43,23 +63,74 @@ func ParseTransactionRequest(body []byte) (TransactionRequest, error) {
 	if err := decodeStrict(body, &req); err != nil {
 		return TransactionRequest{}, err
 	}
-	f := req.Filters
 	switch {
 	case req.Offset < 0:
 		return TransactionRequest{}, parley.FieldErrorf("offset", "offset must be 0 or more, not %d", req.Offset)
 	case req.Limit < 1 || req.Limit > MaxTransactions:
 		return TransactionRequest{}, parley.FieldErrorf("limit", "limit must be 1 to %d, not %d", MaxTransactions, req.Limit)
 	}
-	if err := checkLists(map[string][]string{"filters.channels": f.Channels, "filters.skills": f.Skills,
-		"filters.messagestatus": f.MessageStatus, "filters.transactionids": f.TransactionIDs}); err != nil {
-		return TransactionRequest{}, err
+	return req, req.Filters.check("filters.")
+}
+
+// check refuses filters over LivePerson's bounds or outside its
+// vocabulary; prefix is where the body holds them.
+func (f TransactionFilters) check(prefix string) error {
+	if err := checkLists(map[string][]string{prefix + "channels": f.Channels, prefix + "skills": f.Skills,
+		prefix + "messagestatus": f.MessageStatus, prefix + "transactionids": f.TransactionIDs}); err != nil {
+		return err
 	}
 	for _, st := range f.MessageStatus {
 		if !slices.Contains(MessageStatuses, strings.ToUpper(st)) {
-			return TransactionRequest{}, parley.FieldErrorf("filters.messagestatus", "message status %q is not one of %s", st, strings.Join(MessageStatuses, ", "))
+			return parley.FieldErrorf(prefix+"messagestatus", "message status %q is not one of %s", st, strings.Join(MessageStatuses, ", "))
 		}
 	}
-	return req, checkChannels(f.Channels)
+	return checkChannels(f.Channels)
+}
+
+// TransactionRequestV1 is the body of a version 1.0 transaction request:
+// channels and skills, at the top level as LivePerson's first example
+// gives them or under filters as its second does, and the page to read.
+type TransactionRequestV1 struct {
+	Channels []string   `json:"channels,omitempty"`
+	Skills   []string   `json:"skills,omitempty"`
+	Filters  *V1Filters `json:"filters,omitempty"`
+	Page     *V1Page    `json:"page,omitempty"`
+}
+
+// V1Filters are a version 1.0 request's filters.
+type V1Filters struct {
+	Channels []string `json:"channels,omitempty"`
+	Skills   []string `json:"skills,omitempty"`
+}
+
+// V1Page names the page a version 1.0 request reads: the nextPage token
+// of the previous answer.
+type V1Page struct {
+	NextPage string `json:"nextPage"`
+}
+
+// ParseTransactionRequestV1 reads a version 1.0 body: its filters, and
+// its page token ("" for the first page) as it came (see
+// Walk.ParsePageToken).
+func ParseTransactionRequestV1(body []byte) (TransactionFilters, string, error) {
+	var req TransactionRequestV1
+	if err := decodeStrict(body, &req); err != nil {
+		return TransactionFilters{}, "", err
+	}
+	f, prefix := TransactionFilters{Channels: req.Channels, Skills: req.Skills}, ""
+	if req.Filters != nil {
+		if len(req.Channels) > 0 || len(req.Skills) > 0 {
+			return TransactionFilters{}, "", parley.FieldErrorf("filters", "give channels and skills at the top level or under filters, not both")
+		}
+		f, prefix = TransactionFilters{Channels: req.Filters.Channels, Skills: req.Filters.Skills}, "filters."
+	}
+	token := ""
+	if req.Page != nil {
+		if token = req.Page.NextPage; len(token) > MaxPageToken {
+			return TransactionFilters{}, "", errToken("it is too long")
+		}
+	}
+	return f, token, f.check(prefix)
 }
 
 // Matches reports whether r, as a transaction, passes f.
@@ -107,15 +178,16 @@ type Transaction struct {
 	HandOffID                string  `json:"handOffId"`
 	SkippedTime              *string `json:"skippedTime"`
 	IVRNumber                string  `json:"ivrNumber"`
-	MessageStatus            string  `json:"messageStatus"`
+	// MessageStatus is version 2.0's; a version 1.0 row has none.
+	MessageStatus string `json:"messageStatus,omitempty"`
 }
 
-// TransactionOf is r's row. c is r's campaign; conversationID the
-// conversation r's reply opened ("" for none); handoffID the API handoff
-// of a Connect to Messaging deflection ("" for a Proactive campaign). Parley sends a recipient
-// its message when it sends it, so its invite time is its sent time; it
-// keeps no opt-in, so optInsTime is null.
-func TransactionOf(c parley.Campaign, r parley.Recipient, conversationID, handoffID string) Transaction {
+// TransactionOf is r's row. c is r's campaign, whose API handoff is its
+// handOffId and whose IVR number (a Connect to Messaging deflection's) is
+// its ivrNumber; conversationID is the conversation r's reply opened (""
+// for none). Parley sends a recipient its message when it sends it, so its
+// invite time is its sent time; it keeps no opt-in, so optInsTime is null.
+func TransactionOf(c parley.Campaign, r parley.Recipient, conversationID string) Transaction {
 	t := r.Timeline
 	at := func(s parley.Step) *string {
 		if v := t.At(s); !v.IsZero() {
@@ -131,12 +203,10 @@ func TransactionOf(c parley.Campaign, r parley.Recipient, conversationID, handof
 		ConsumerID: orNull(r.ConsumerID), DeliveredTime: at(parley.StepDelivered), EligibleTime: at(parley.StepEligible),
 		FailedTime: at(parley.StepFailed), InviteTime: at(parley.StepSent), OptOutsTime: at(parley.StepOptedOut),
 		ProactiveCampaignID: c.ID, ReadTime: at(parley.StepRead), SentTime: at(parley.StepSent),
-		InitialSkill: c.Skill, InitialChannel: LPChannel(c.Channel), HandOffID: handoffID, SkippedTime: at(parley.StepSkipped),
-		MessageStatus: MessageStatus(r),
+		InitialSkill: c.Skill, InitialChannel: LPChannel(c.Channel), HandOffID: c.HandoffID, SkippedTime: at(parley.StepSkipped),
+		IVRNumber: c.IVRNumber, MessageStatus: MessageStatus(r),
 	}
-	if r.ErrorMessage != "" {
-		tx.ErrorCode, tx.ErrorMessage, tx.ErrorSource = orNull(r.ErrorMessage), orNull(r.ErrorMessage), orNull(r.ErrorSource())
-	}
+	tx.ErrorCode, tx.ErrorMessage, tx.ErrorSource = errorOf(r)
 	return tx
 }
 
@@ -154,6 +224,23 @@ type TransactionMetadata struct {
 	AttemptedStartTime int64              `json:"attemptedStartTime"`
 	AttemptedEndTime   int64              `json:"attemptedEndTime"`
 	Filters            TransactionFilters `json:"filters"`
+}
+
+// TokenPage is the page object of a version 1.0 answer: its rows, the
+// token that reads it again and, when more rows follow, the token of the
+// next page.
+type TokenPage struct {
+	Count       int    `json:"count"`
+	CurrentPage string `json:"currentPage"`
+	NextPage    string `json:"nextPage,omitempty"`
+}
+
+// TransactionsV1 is the answer of POST …/app/{app}/transactions/ (version
+// 1.0).
+type TransactionsV1 struct {
+	RequestMetadata TransactionMetadata `json:"requestMetadata"`
+	Page            TokenPage           `json:"page"`
+	Transactions    []Transaction       `json:"transactions"`
 }
 
 // Transactions is the answer of POST …/app/{app}/transactions/?v=2.0.

@@ -63,6 +63,12 @@ type Campaign struct {
 	// CallID names the Connect to Messaging call a deflection campaign
 	// (one consumer, sent at once) was invited by; "" for other campaigns.
 	CallID string `json:"callId,omitempty"`
+	// HandoffID is the API handoff the campaign's templateId named, when it
+	// named one (every Connect to Messaging deflection does); "" otherwise.
+	HandoffID string `json:"handoffId,omitempty"`
+	// IVRNumber is the number the IVR said the consumer called, for a
+	// Connect to Messaging deflection that gave one; "" otherwise.
+	IVRNumber string `json:"ivrNumber,omitempty"`
 	// State says whether the campaign may send; the zero value is active.
 	State CampaignState `json:"state,omitempty"`
 	// CreatedBy is who created the campaign: the authenticated principal's

@@ -3,32 +3,11 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/parleyhq/parley/internal/awstest"
-	"github.com/parleyhq/parley/internal/awstest/awscost"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/store/dynamo"
 )
-
-// scanCounting is a DynamoDB client that adds up the items its queries
-// read.
-type scanCounting struct {
-	*dynamodb.Client
-	items atomic.Int64
-}
-
-func (c *scanCounting) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	out, err := c.Client.Query(ctx, in, optFns...)
-	if err == nil {
-		c.items.Add(int64(out.ScannedCount))
-	}
-	return out, err
-}
 
 // BenchmarkAccountAnalytics90Days reads 90 days of the counters of an
 // account that ran 1,000 campaigns (one starting every 2.16 hours, each
@@ -38,15 +17,7 @@ func (c *scanCounting) Query(ctx context.Context, in *dynamodb.QueryInput, optFn
 // requests it makes.
 func BenchmarkAccountAnalytics90Days(b *testing.B) {
 	ctx := context.Background()
-	name := awstest.Name(b)
-	counter := &awscost.Counter{Indexes: awscost.IndexesOf(dynamo.CreateTableInput(name))}
-	cfg := awstest.Config(b)
-	counter.Attach(&cfg)
-	db := &scanCounting{Client: dynamodb.NewFromConfig(cfg)}
-	if err := dynamo.EnsureTable(ctx, db.Client, name); err != nil {
-		b.Fatal(err)
-	}
-	s := dynamo.New(db, name)
+	s, db, counter := newCounted(b)
 	const campaigns, days, active = 1000, 90, 48
 	end := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 	start := end.AddDate(0, 0, -days)

@@ -240,6 +240,8 @@ type campaignItem struct {
 	LookbackNanos  time.Duration `dynamodbav:"lookbackNanos"`
 	State          string        `dynamodbav:"state,omitempty"` // stateValue; absent on items older than states
 	CallID         string        `dynamodbav:"callId,omitempty"`
+	HandoffID      string        `dynamodbav:"handoffId,omitempty"`
+	IVRNumber      string        `dynamodbav:"ivrNumber,omitempty"`
 	Template       *templateJSON `dynamodbav:"template,omitempty"`
 	Apps           []string      `dynamodbav:"apps,omitempty"`
 	CreatedBy      string        `dynamodbav:"createdBy,omitempty"`
@@ -304,6 +306,7 @@ func newCampaignItem(c parley.Campaign) campaignItem {
 		OutboundNumber: c.OutboundNumber, Channel: string(c.Channel), Message: c.Message, OptOutText: c.OptOutText,
 		DefaultCountry: c.DefaultCountry, Consent: c.Consent, Recipients: c.Recipients, FannedOut: c.FannedOut, CreatedAt: c.CreatedAt,
 		Schedule: newScheduleItem(c.Schedule), LookbackNanos: c.Lookback, State: stateValue(c.State), CallID: c.CallID,
+		HandoffID: c.HandoffID, IVRNumber: c.IVRNumber,
 		Apps:      c.Apps,
 		Template:  (*templateJSON)(c.Template),
 		CreatedBy: c.CreatedBy, LaunchAt: c.LaunchAt, CompletedAt: c.CompletedAt, StateChangedAt: c.StateChangedAt,
@@ -321,6 +324,7 @@ func (it campaignItem) domain() parley.Campaign {
 		OutboundNumber: it.OutboundNumber, Channel: parley.Channel(it.Channel), Message: it.Message, OptOutText: it.OptOutText,
 		DefaultCountry: it.DefaultCountry, Consent: it.Consent, Recipients: it.Recipients, FannedOut: it.FannedOut, CreatedAt: it.CreatedAt,
 		Schedule: it.Schedule.domain(), Lookback: it.LookbackNanos, State: stateOf(it.State), CallID: it.CallID,
+		HandoffID: it.HandoffID, IVRNumber: it.IVRNumber,
 		Apps:      it.Apps,
 		Template:  (*parley.WhatsAppTemplate)(it.Template),
 		CreatedBy: it.CreatedBy, LaunchAt: it.LaunchAt, CompletedAt: it.CompletedAt, StateChangedAt: it.StateChangedAt,

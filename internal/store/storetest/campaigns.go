@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/store"
@@ -16,6 +17,34 @@ func Campaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("AccountScoping", func(t *testing.T) { testAccountScoping(t, newStore(t)) })
 	t.Run("Fanout", func(t *testing.T) { testFanout(t, newStore(t)) })
 	t.Run("State", func(t *testing.T) { testCampaignState(t, newStore(t)) })
+	t.Run("Deflection", func(t *testing.T) { testCampaignDeflection(t, newStore(t)) })
+}
+
+// testCampaignDeflection: the handoff and IVR number a Connect to
+// Messaging deflection was taken in with are kept, read alone and listed.
+func testCampaignDeflection(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 1)
+	c.CallID, c.HandoffID, c.IVRNumber = "b0eb76ed-0ff9-4d03-935b-c86ca9aa9354", "H123456", "+18005550100"
+	create(t, s, c, rs)
+	plain, prs := Fixture("acct1", "camp2", 1)
+	plain.CreatedAt = c.CreatedAt.Add(time.Second)
+	create(t, s, plain, prs)
+	got, err := s.Campaign(ctx, "acct1", "camp1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HandoffID != "H123456" || got.IVRNumber != "+18005550100" {
+		t.Errorf("Campaign: handoff %q, IVR number %q; want H123456, +18005550100", got.HandoffID, got.IVRNumber)
+	}
+	page, err := s.ListCampaigns(ctx, "acct1", store.CampaignFilter{}, store.CampaignPosition{}, store.MaxCampaignPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Campaigns) != 2 || page.Campaigns[1].HandoffID != "H123456" || page.Campaigns[1].IVRNumber != "+18005550100" ||
+		page.Campaigns[0].HandoffID != "" || page.Campaigns[0].IVRNumber != "" {
+		t.Errorf("ListCampaigns = %+v", page.Campaigns)
+	}
 }
 
 func testCampaignRoundTrip(t *testing.T, s store.Store) {

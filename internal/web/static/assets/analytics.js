@@ -20,18 +20,24 @@ function bucketLabel(granularity, timeZone) {
   return (b) => f.format(new Date(b.start));
 }
 
+// rates draws an analytics answer's success, response and opt-out rates
+// (seed 001's definitions), as the analytics and landing pages show them.
+export function rates(rep) {
+  return el("div", { class: "rates" },
+    el("div", { class: "rate card", id: "rate-success" }, el("span", { class: "rate-name" }, "Success rate"),
+      el("strong", {}, rate(rep.successRate)), el("span", { class: "hint" }, "delivered to the gateway / sent")),
+    el("div", { class: "rate card", id: "rate-response" }, el("span", { class: "rate-name" }, "Response rate"),
+      el("strong", {}, rate(rep.responseRate)), el("span", { class: "hint" }, "responded / delivered")),
+    el("div", { class: "rate card", id: "rate-optout" }, el("span", { class: "rate-name" }, "Opt-out rate"),
+      el("strong", {}, rate(rep.optOutRate)), el("span", { class: "hint" }, "opted out / delivered")));
+}
+
 // report draws an analytics answer.
 export function report(rep) {
   const d = rep.deliveryStatus || {}, r = rep.responseStatus || {};
   const hourly = rep.granularity === "hour";
   return el("div", { class: "report" },
-    el("div", { class: "rates" },
-      el("div", { class: "rate card", id: "rate-success" }, el("span", { class: "rate-name" }, "Success rate"),
-        el("strong", {}, rate(rep.successRate)), el("span", { class: "hint" }, "delivered to the gateway / sent")),
-      el("div", { class: "rate card", id: "rate-response" }, el("span", { class: "rate-name" }, "Response rate"),
-        el("strong", {}, rate(rep.responseRate)), el("span", { class: "hint" }, "responded / delivered")),
-      el("div", { class: "rate card", id: "rate-optout" }, el("span", { class: "rate-name" }, "Opt-out rate"),
-        el("strong", {}, rate(rep.optOutRate)), el("span", { class: "hint" }, "opted out / delivered"))),
+    rates(rep),
     el("div", { class: "charts" },
       el("section", { class: "card", id: "chart-delivery" }, bars("Delivery status", [
         { label: "Sent", value: d.sent, series: 1 },

@@ -1,7 +1,9 @@
-// The landing page (seed 001): recent campaigns, "New campaign", and the
-// download of every campaign.
+// The landing page (seed 001): the success, response and opt-out rates of
+// the last 30 days, recent campaigns, "New campaign", and the download of
+// every campaign.
 import { call, accountPath } from "/assets/api.js";
 import { el, clear } from "/assets/dom.js";
+import { rates } from "/assets/analytics.js";
 
 const channelNames = { sms: "SMS", whatsapp: "WhatsApp", inapp: "In-app" };
 
@@ -35,6 +37,24 @@ function exportMenu(account) {
   return el("div", { class: "menu" }, button, menu);
 }
 
+// metrics is the landing page's rates over the last 30 days, filled in
+// when the account's analytics answer; a failure is said in their place
+// and leaves the rest of the page as it is.
+function metrics(account) {
+  const status = el("p", { class: "loading", role: "status" }, "Loading the rates…");
+  const section = el("section", { id: "landing-rates", "aria-labelledby": "rates-title", "aria-busy": "true" },
+    el("div", { class: "head" }, el("h2", { id: "rates-title" }, "Last 30 days"),
+      el("a", { href: "#analytics" }, "All analytics")), status);
+  call("GET", accountPath(account, "/analytics?range=last30")).then((rep) => {
+    status.replaceWith(rates(rep));
+  }, (err) => {
+    status.className = "error";
+    status.setAttribute("role", "alert");
+    status.textContent = `The rates could not be loaded: ${err.message}`;
+  }).finally(() => section.removeAttribute("aria-busy"));
+  return section;
+}
+
 export async function landing(main, session) {
   clear(main);
   const canWrite = session.permissions && session.permissions.includes("write");
@@ -42,6 +62,7 @@ export async function landing(main, session) {
     el("h1", {}, "Campaigns"),
     canWrite ? el("a", { class: "button", href: "#new-campaign", id: "new-campaign" }, "New campaign") : null,
     exportMenu(session.account)));
+  main.append(metrics(session.account));
   const section = el("section", { class: "card", "aria-labelledby": "recent-title" },
     el("h2", { id: "recent-title" }, "Recent campaigns"));
   main.append(section);
