@@ -74,8 +74,12 @@ func TestHistoryAndCallWriteCosts(t *testing.T) {
 	placedUnits, placedRequests := writes(counter)
 	counter.Reset()
 	for _, step := range []func(*dialer.Call){
-		func(c *dialer.Call) { c.Status, c.Answer, c.AnsweredAt = dialer.CallWaiting, dialer.AnswerHuman, at.Add(5*time.Second) },
-		func(c *dialer.Call) { c.Status, c.Operator, c.BridgedAt = dialer.CallBridged, "ann", at.Add(6*time.Second) },
+		func(c *dialer.Call) {
+			c.Status, c.Answer, c.AnsweredAt = dialer.CallWaiting, dialer.AnswerHuman, at.Add(5*time.Second)
+		},
+		func(c *dialer.Call) {
+			c.Status, c.Operator, c.BridgedAt = dialer.CallBridged, "ann", at.Add(6*time.Second)
+		},
 		func(c *dialer.Call) { c.Status, c.EndedAt = dialer.CallEnded, at.Add(2*time.Minute) },
 	} {
 		step(&c)
