@@ -93,4 +93,29 @@ func TestHistoryAndCallWriteCosts(t *testing.T) {
 	if placedRequests != 2 || lifeRequests != 3 {
 		t.Errorf("placing took %d write requests, its changes %d; want 2 and 3", placedRequests, lifeRequests)
 	}
+
+	// An entry: added, claimed, called again later, processed.
+	counter.Reset()
+	if _, err := s.AddEntries(ctx, "a1", "p1", []dialer.Entry{{ContactID: "k1", Phone: consumer, Status: dialer.EntryWaiting, NextAttemptAt: at}}); err != nil {
+		t.Fatal(err)
+	}
+	addUnits, _ := writes(counter)
+	e, err := s.Entry(ctx, "a1", "p1", "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter.Reset()
+	for _, step := range []func(*dialer.Entry){
+		func(e *dialer.Entry) { e.Status, e.ClaimedAt = dialer.EntryInProgress, at },
+		func(e *dialer.Entry) { e.CallID = c.ProviderID },
+		func(e *dialer.Entry) { e.Status, e.CallID, e.Attempts, e.NextAttemptAt = dialer.EntryWaiting, "", 1, at.Add(time.Hour) },
+		func(e *dialer.Entry) { e.Status = dialer.EntryProcessed },
+	} {
+		step(&e)
+		if e, err = s.ReplaceEntry(ctx, "a1", "p1", e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entryUnits, entryRequests := writes(counter)
+	t.Logf("an entry added: %.0f WCU; claimed, on its call, waiting again, processed: %d requests, %.0f WCU (with the index copies)", addUnits, entryRequests, entryUnits)
 }
