@@ -108,7 +108,9 @@ func TestHistoryAndCallWriteCosts(t *testing.T) {
 	for _, step := range []func(*dialer.Entry){
 		func(e *dialer.Entry) { e.Status, e.ClaimedAt = dialer.EntryInProgress, at },
 		func(e *dialer.Entry) { e.CallID = c.ProviderID },
-		func(e *dialer.Entry) { e.Status, e.CallID, e.Attempts, e.NextAttemptAt = dialer.EntryWaiting, "", 1, at.Add(time.Hour) },
+		func(e *dialer.Entry) {
+			e.Status, e.CallID, e.Attempts, e.NextAttemptAt = dialer.EntryWaiting, "", 1, at.Add(time.Hour)
+		},
 		func(e *dialer.Entry) { e.Status = dialer.EntryProcessed },
 	} {
 		step(&e)
