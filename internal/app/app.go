@@ -98,6 +98,9 @@ type App struct {
 	// channel.
 	Gateways *router.Router
 	Sandbox  *sandbox.Gateway
+	// TwilioVoice places the calls of accounts whose SMS channel is Twilio,
+	// and signs their operators' Voice SDK tokens.
+	TwilioVoice *twilio.Voice
 	// Voice is the simulated voice gateway when PARLEY_GATEWAY is sandbox
 	// (nil otherwise): FireVoice delivers its due events.
 	Voice  *sandboxvoice.Voice
@@ -236,12 +239,15 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 	if a.Dialer != nil {
 		a.API.PhoneOperators = a.Dialer
 	}
+	if a.TwilioVoice != nil {
+		a.API.VoiceTokens = a.TwilioVoice
+	}
 	if a.exports != nil {
 		a.API.Exports = a.exports
 	}
 	a.wireEvents(clock, log)
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}
-	a.API.Inbox = &inbound.Service{Seen: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Attribution: a.Replies, Statuses: a.Delivery,
+	a.API.Inbox = &inbound.Service{Seen: a.Store, History: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Attribution: a.Replies, Statuses: a.Delivery,
 		Sender: a.Gateways, Clock: clock, Log: log}
 	a.API.ChannelConfigs, a.API.PublicURL, a.API.TrustForwarded = a.Store, a.Config.PublicURL, a.Config.TrustForwarded
 	createRate := cmp.Or(a.Config.CreateRate, 10)
@@ -273,8 +279,9 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 		}
 	}
 	if a.Voice != nil {
-		// Simulated operators take the simulated calls of this process.
-		a.API.SandboxOperators = a.Dialer
+		// Simulated operators take the simulated calls of this process,
+		// and accept the contacts offered to them.
+		a.API.SandboxOperators = a.Voice
 	}
 	return nil
 }
@@ -288,10 +295,12 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 func (a *App) wireDialing(clock parley.Clock, profile *sandboxvoice.Profile, log *slog.Logger) *phonecampaign.Service {
 	voice := &twilio.Voice{Configs: a.Store, PublicURL: a.Config.PublicURL, Clock: clock,
 		HTTP: xray.HTTPClient(a.Config.Egress().Client(router.DefaultTimeout))}
+	a.TwilioVoice = voice
 	a.Dialer = &phonecampaign.Dialer{Store: a.Store, Clock: clock, Voice: voice, Log: log, DetectorHumanLoss: 0.02}
 	if a.Config.Gateway == config.GatewaySandbox && !obs.InLambda() {
 		a.Voice = sandboxvoice.New(clock, 1, *cmp.Or(profile, &sandboxvoice.DefaultProfile))
 		a.Voice.SetSink(a.Dialer)
+		a.Dialer.Offers = a.Voice
 		voice.Fallback = a.Voice
 	}
 	jobs := &phonecampaign.QueueJobs{Queue: a.Queue, Dialer: a.Dialer}

@@ -89,6 +89,36 @@ func (c Call) Talk() time.Duration {
 	return c.EndedAt.Sub(c.BridgedAt)
 }
 
+// SessionFilter selects sessions: calls with an operator. Empty fields
+// select every value; Params select the sessions whose parameters (answers
+// to the call script) have these values.
+type SessionFilter struct {
+	Operator   string
+	CampaignID string
+	Params     map[string]string
+}
+
+// Matches reports whether call c is a session f selects.
+func (f SessionFilter) Matches(c Call) bool {
+	if c.Operator == "" || (f.Operator != "" && c.Operator != f.Operator) || (f.CampaignID != "" && c.CampaignID != f.CampaignID) {
+		return false
+	}
+	for k, v := range f.Params {
+		if got, ok := c.Params[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// OperatorGroup is an operator group as it is kept: it exists, with
+// members or none, until it is deleted.
+type OperatorGroup struct {
+	AccountID string    `json:"accountId"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
 // Agent is an operator of an account as the dialing runtime keeps them:
 // their state, the group they take calls for, the call they are on.
 // Rev is its revision: each change is written on the condition of the

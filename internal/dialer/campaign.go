@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -107,6 +108,15 @@ func (c Campaign) CallerID(n uint64) string {
 		return ""
 	}
 	return c.CallerIDs[n%uint64(len(c.CallerIDs))]
+}
+
+// CallerIDFor returns the caller id of a contact's attempt: the ids in
+// rotation from a place the contact id picks, so that the campaign's calls
+// spread over them and each attempt of a contact comes from the next.
+func (c Campaign) CallerIDFor(contactID string, attempt int) string {
+	h := fnv.New64a()
+	h.Write([]byte(contactID))
+	return c.CallerID(h.Sum64() + uint64(max(attempt, 0)))
 }
 
 // NextCallTime returns the first instant at or after earliest when the

@@ -199,6 +199,10 @@ type State struct {
 	Abandoned float64 `json:"abandoned"`
 	// Hour is the last hour in twelve five-minute slots.
 	Hour [12]Slot `json:"hour"`
+	// Indexed says the campaign's open entries and calls are on the
+	// store's listings the pacer reads; a state saved before there were
+	// such listings lacks it, and its campaign is indexed once.
+	Indexed bool `json:"indexed,omitempty"`
 }
 
 // NewState returns the state of a campaign that has placed no call yet.
@@ -209,6 +213,7 @@ func NewState(cfg Config) State {
 		OtherRing:   newHistogram(2*time.Second, 45),
 		Talk:        newHistogram(10*time.Second, 180),
 		Wrap:        newHistogram(2*time.Second, 90),
+		Indexed:     true,
 	}
 }
 

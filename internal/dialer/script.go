@@ -38,12 +38,15 @@ type Script struct {
 }
 
 // ScriptItem is one item of a call script. Name is the parameter its
-// answer is kept under (none for text).
+// answer is kept under (none for text). A Required item must be answered
+// (a checkbox true or false, an input with some text) before the session
+// is wrapped up.
 type ScriptItem struct {
-	Kind    string   `json:"kind"`
-	Name    string   `json:"name,omitempty"`
-	Label   string   `json:"label"`
-	Options []string `json:"options,omitempty"`
+	Kind     string   `json:"kind"`
+	Name     string   `json:"name,omitempty"`
+	Label    string   `json:"label"`
+	Options  []string `json:"options,omitempty"`
+	Required bool     `json:"required,omitempty"`
 }
 
 func (s *Script) validate(field string) error {
@@ -63,6 +66,9 @@ func (s *Script) validate(field string) error {
 		case ItemText:
 			if it.Name != "" || len(it.Options) > 0 {
 				return parley.FieldErrorf(f+".name", "a text item takes no answer: it has no name or options")
+			}
+			if it.Required {
+				return parley.FieldErrorf(f+".required", "a text item takes no answer, so it cannot be required")
 			}
 			continue
 		case ItemCheckbox, ItemInput:
@@ -97,9 +103,16 @@ func (s *Script) validate(field string) error {
 // Answers checks an operator's answers against the script and returns
 // them as session parameters. Every answer must name an item that takes
 // one; a checkbox is "true" or "false", a choice one of its options.
-// Unanswered items are left out. Errors name the answer
-// ("answers.<name>").
+// Unanswered items are left out, but every required item must have a
+// non-empty answer. Errors name the answer ("answers.<name>").
 func (s *Script) Answers(answers map[string]string) (map[string]string, error) {
+	if s != nil {
+		for i, it := range s.Items {
+			if it.Required && answers[it.Name] == "" {
+				return nil, parley.FieldErrorf("answers."+it.Name, "the call script's item %d (%q) is required: answer it before wrapping up", i+1, it.Label)
+			}
+		}
+	}
 	if len(answers) == 0 {
 		return nil, nil
 	}

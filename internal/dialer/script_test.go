@@ -14,6 +14,14 @@ var testScript = &Script{Items: []ScriptItem{
 	{Kind: ItemInput, Name: "note", Label: "Anything else?"},
 }}
 
+// requiredScript requires the plan and the consent checkbox.
+var requiredScript = &Script{Items: []ScriptItem{
+	{Kind: ItemText, Label: "Hello"},
+	{Kind: ItemChoice, Name: "plan", Label: "Which plan?", Options: []string{"basic", "plus"}, Required: true},
+	{Kind: ItemCheckbox, Name: "consent", Label: "May we call again?", Required: true},
+	{Kind: ItemInput, Name: "note", Label: "Anything else?"},
+}}
+
 func TestScriptValidate(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -32,6 +40,8 @@ func TestScriptValidate(t *testing.T) {
 		{"one option", &Script{Items: []ScriptItem{{Kind: ItemChoice, Name: "a", Label: "A", Options: []string{"x"}}}}, "script.items[0].options"},
 		{"same option", &Script{Items: []ScriptItem{{Kind: ItemChoice, Name: "a", Label: "A", Options: []string{"x", "x"}}}}, "script.items[0].options[1]"},
 		{"options on a checkbox", &Script{Items: []ScriptItem{{Kind: ItemCheckbox, Name: "a", Label: "A", Options: []string{"x", "y"}}}}, "script.items[0].options"},
+		{"required text", &Script{Items: []ScriptItem{{Kind: ItemText, Label: "Hello", Required: true}}}, "script.items[0].required"},
+		{"required question", &Script{Items: []ScriptItem{{Kind: ItemInput, Name: "a", Label: "A", Required: true}}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,6 +75,12 @@ func TestScriptAnswers(t *testing.T) {
 		{"bad checkbox", testScript, map[string]string{"interested": "yes"}, nil, "answers.interested"},
 		{"not an option", testScript, map[string]string{"plan": "gold"}, nil, "answers.plan"},
 		{"no script", nil, map[string]string{"plan": "basic"}, nil, "answers"},
+		{"no script, no answers", nil, nil, nil, ""},
+		{"required answered", requiredScript, map[string]string{"plan": "plus", "consent": "false"},
+			map[string]string{"plan": "plus", "consent": "false"}, ""},
+		{"required missing", requiredScript, map[string]string{"consent": "true", "note": "x"}, nil, "answers.plan"},
+		{"required empty", requiredScript, map[string]string{"plan": "plus", "consent": ""}, nil, "answers.consent"},
+		{"required, no answers at all", requiredScript, nil, nil, "answers.plan"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -219,6 +219,8 @@ var routeAccess = withWebhooks(map[string]Access{
 	"GET " + phoneOperatorsPath:                     Requires(auth.Read),
 	"GET " + phoneGroupsPath:                        Requires(auth.Read),
 	"GET " + phoneGroupPath:                         Requires(auth.Read),
+	"PUT " + phoneGroupPath:                         Requires(auth.Write),
+	"DELETE " + phoneGroupPath:                      Requires(auth.Write),
 	"PUT " + phoneGroupMemberPath:                   Requires(auth.Write),
 	"DELETE " + phoneGroupMemberPath:                Requires(auth.Write),
 	"GET " + phoneSessionsPath:                      Requires(auth.Read),
@@ -229,6 +231,7 @@ var routeAccess = withWebhooks(map[string]Access{
 	"POST " + phoneOperatorMePath + "/offer/accept": Requires(auth.TakeCalls),
 	"POST " + phoneOperatorMePath + "/offer/skip":   Requires(auth.TakeCalls),
 	"GET " + phoneOperatorMePath + "/sessions":      Requires(auth.TakeCalls),
+	"POST " + phoneOperatorMePath + "/voice-token":  Requires(auth.TakeCalls),
 
 	// Event subscriptions: settings, so admins and campaign managers
 	// change and test them and support views them (secrets are never

@@ -139,11 +139,7 @@ func (s *Server) addOptOut(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, optOutResponse(e))
+	writeJSON(w, createdOrOK(created), optOutResponse(e))
 }
 
 func (s *Server) removeOptOut(w http.ResponseWriter, r *http.Request) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -24,7 +23,7 @@ type PhoneCampaigns interface {
 	AddContacts(ctx context.Context, accountID, id string, contactIDs []string) ([]phonecampaign.Added, error)
 	Entries(ctx context.Context, accountID, id, cursor string, limit int) (phonecampaign.EntryPage, error)
 	Stats(ctx context.Context, accountID, id string) (phonecampaign.Stats, error)
-	ContactCalls(ctx context.Context, accountID, contactID string) ([]dialer.Call, error)
+	Timeline(ctx context.Context, accountID, contactID, cursor string, limit int) (phonecampaign.TimelinePage, error)
 }
 
 // The telephone campaign routes.
@@ -328,59 +327,49 @@ func (s *Server) phoneCampaignStats(w http.ResponseWriter, r *http.Request) {
 }
 
 // TimelineItem is one entry of a contact's timeline: a call Parley placed
-// to the contact (kind "call", with its session) or a message it sent to
-// the contact's number (kind "message").
+// to the contact (kind "call", with its session), or a message Parley sent
+// to the contact's number or received from it (kind "message").
 type TimelineItem struct {
 	Kind string `json:"kind"`
 	At   string `json:"at"`
 	*PhoneSessionResponse
-	Answer    string                  `json:"answer,omitempty"`
-	Abandoned bool                    `json:"abandoned,omitempty"`
-	Message   *parley.OutboundSummary `json:"message,omitempty"`
+	Answer    string                 `json:"answer,omitempty"`
+	Abandoned bool                   `json:"abandoned,omitempty"`
+	Message   *parley.HistoryMessage `json:"message,omitempty"`
 }
 
-// contactTimeline answers a directory contact's timeline, oldest first:
-// every call of the account's telephone campaigns to the contact and, where
-// the server keeps outbound contexts, the messages sent to the contact's
-// number as agents see them (the newest five of the last 30 days).
+// defaultTimelinePage is a timeline page's size when the request names none.
+const defaultTimelinePage = 50
+
+// contactTimeline answers a page of a directory contact's timeline, newest
+// first: the calls of the account's telephone campaigns to the contact and
+// every message sent to its number or received from it.
 func (s *Server) contactTimeline(w http.ResponseWriter, r *http.Request) {
-	ctx, accountID, contactID := r.Context(), r.PathValue("accountId"), r.PathValue("contactId")
-	calls, err := s.PhoneCampaigns.ContactCalls(ctx, accountID, contactID)
+	q := r.URL.Query()
+	limit := defaultTimelinePage
+	if q.Get("limit") != "" {
+		var err error
+		if limit, err = pageLimit(q); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	page, err := s.PhoneCampaigns.Timeline(r.Context(), r.PathValue("accountId"), r.PathValue("contactId"), q.Get("cursor"), limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	type dated struct {
-		at   time.Time
-		item TimelineItem
-	}
-	var items []dated
-	for _, c := range calls {
-		session := phoneSessionResponse(c)
-		items = append(items, dated{c.PlacedAt, TimelineItem{Kind: "call", At: timestamp(c.PlacedAt), PhoneSessionResponse: &session,
-			Answer: string(c.Answer), Abandoned: c.Abandoned}})
-	}
-	if s.Contacts != nil && s.AgentContext != nil {
-		contact, err := s.Contacts.Get(ctx, accountID, contactID)
-		if err != nil && parley.ErrorCode(err) != parley.ENOTFOUND {
-			s.fail(w, r, err)
-			return
-		}
-		if contact.Phone != "" {
-			msgs, err := s.AgentContext.RecentOutbound(ctx, accountID, contact.Phone)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			for _, m := range msgs {
-				items = append(items, dated{m.SentAt, TimelineItem{Kind: "message", At: timestamp(m.SentAt), Message: &m}})
-			}
+	out := make([]TimelineItem, len(page.Items))
+	for i, it := range page.Items {
+		out[i] = TimelineItem{Kind: "message", At: timestamp(it.At), Message: it.Message}
+		if c := it.Call; c != nil {
+			session := phoneSessionResponse(*c)
+			out[i] = TimelineItem{Kind: "call", At: timestamp(it.At), PhoneSessionResponse: &session, Answer: string(c.Answer), Abandoned: c.Abandoned}
 		}
 	}
-	slices.SortStableFunc(items, func(a, b dated) int { return a.at.Compare(b.at) })
-	out := make([]TimelineItem, len(items))
-	for i, d := range items {
-		out[i] = d.item
+	resp := map[string]any{"items": out}
+	if page.Next != "" {
+		resp["next"] = page.Next
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	writeJSON(w, http.StatusOK, resp)
 }

@@ -100,14 +100,34 @@ func TestPhoneCampaignRoutes(t *testing.T) {
 		CampaignName: "Renewal texts", Skill: "renewals", Channel: parley.ChannelSMS, Body: "Your plan renews soon", SentAt: time.Now().Add(-time.Hour), Lookback: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	var timeline struct{ Items []httpapi.TimelineItem }
-	if err := json.Unmarshal(getOK(t, w, "/api/v2/account/acct1/contacts/"+kid+"/timeline"), &timeline); err != nil || len(timeline.Items) != 2 {
+	if err := w.store.PutReceivedMessage(context.Background(), parley.ReceivedMessage{AccountID: "acct1", Consumer: contact.Phone,
+		Channel: parley.ChannelSMS, Body: "call me tomorrow", ProviderMessageID: "SMin", At: time.Now().Add(-30 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	var timeline struct {
+		Items []httpapi.TimelineItem
+		Next  string
+	}
+	if err := json.Unmarshal(getOK(t, w, "/api/v2/account/acct1/contacts/"+kid+"/timeline"), &timeline); err != nil || len(timeline.Items) != 3 || timeline.Next != "" {
 		t.Fatalf("timeline: %+v, %v", timeline, err)
 	}
-	// Oldest first: the text an hour ago, then the call.
-	if m, c := timeline.Items[0], timeline.Items[1]; m.Kind != "message" || m.Message == nil || m.Message.Text != "Your plan renews soon" ||
-		c.Kind != "call" || c.PhoneSessionResponse == nil || c.CallID != "CA1" || !c.Abandoned {
-		t.Errorf("timeline %+v %+v", m, c)
+	// Newest first: the call, the reply half an hour ago, the text an hour ago.
+	if c, in, out := timeline.Items[0], timeline.Items[1], timeline.Items[2]; c.Kind != "call" || c.PhoneSessionResponse == nil || c.CallID != "CA1" || !c.Abandoned ||
+		in.Kind != "message" || in.Message == nil || in.Message.Direction != parley.Inbound || in.Message.Body != "call me tomorrow" ||
+		out.Kind != "message" || out.Message == nil || out.Message.Direction != parley.Outbound || out.Message.Body != "Your plan renews soon" || out.Message.Skill != "renewals" {
+		t.Errorf("timeline %+v %+v %+v", c, in, out)
+	}
+	// A page at a time.
+	if err := json.Unmarshal(getOK(t, w, "/api/v2/account/acct1/contacts/"+kid+"/timeline?limit=2"), &timeline); err != nil || len(timeline.Items) != 2 || timeline.Next == "" {
+		t.Fatalf("timeline page of 2: %+v, %v", timeline, err)
+	}
+	if err := json.Unmarshal(getOK(t, w, "/api/v2/account/acct1/contacts/"+kid+"/timeline?limit=2&cursor="+timeline.Next), &timeline); err != nil ||
+		len(timeline.Items) != 1 || timeline.Items[0].Message == nil || timeline.Items[0].Message.Direction != parley.Outbound {
+		t.Fatalf("timeline's second page: %+v, %v", timeline, err)
+	}
+	resp, data = w.do(t, "GET", "/api/v2/account/acct1/contacts/"+kid+"/timeline?cursor=x", "")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), "cursor") {
+		t.Errorf("timeline with a bad cursor: %d %s", resp.StatusCode, data)
 	}
 	resp, data = w.do(t, "GET", "/api/v2/account/acct1/contacts/nope/timeline", "")
 	if resp.StatusCode != http.StatusNotFound {

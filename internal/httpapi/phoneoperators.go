@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/gateway/twilio"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/phonecampaign"
 )
@@ -19,6 +20,8 @@ type PhoneOperators interface {
 	Operator(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
 	Groups(ctx context.Context, accountID string) ([]phonecampaign.Group, error)
 	Group(ctx context.Context, accountID, name string) (phonecampaign.Group, error)
+	CreateGroup(ctx context.Context, accountID, name string) (phonecampaign.Group, bool, error)
+	DeleteGroup(ctx context.Context, accountID, name string) error
 	AddMember(ctx context.Context, accountID, group, agentID string) (dialer.Agent, error)
 	RemoveMember(ctx context.Context, accountID, group, agentID string) (dialer.Agent, error)
 	SetState(ctx context.Context, accountID, agentID, group string, state dialer.OperatorState) (dialer.Agent, error)
@@ -26,7 +29,7 @@ type PhoneOperators interface {
 	Accept(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
 	Skip(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
 	Misdetected(ctx context.Context, accountID, campaignID, providerID string) (dialer.Call, error)
-	Sessions(ctx context.Context, accountID string, q phonecampaign.SessionQuery) ([]dialer.Call, error)
+	Sessions(ctx context.Context, accountID string, q phonecampaign.SessionQuery) (phonecampaign.SessionPage, error)
 }
 
 // The operator routes. "me" is the operator the token speaks for.
@@ -45,6 +48,8 @@ func phoneOperatorRoutes() []Route {
 		{http.MethodGet, phoneOperatorsPath, needPhoneOperators((*Server).listPhoneOperators)},
 		{http.MethodGet, phoneGroupsPath, needPhoneOperators((*Server).listPhoneGroups)},
 		{http.MethodGet, phoneGroupPath, needPhoneOperators((*Server).getPhoneGroup)},
+		{http.MethodPut, phoneGroupPath, needPhoneOperators((*Server).createPhoneGroup)},
+		{http.MethodDelete, phoneGroupPath, needPhoneOperators((*Server).deletePhoneGroup)},
 		{http.MethodPut, phoneGroupMemberPath, needPhoneOperators((*Server).addPhoneGroupMember)},
 		{http.MethodDelete, phoneGroupMemberPath, needPhoneOperators((*Server).removePhoneGroupMember)},
 		{http.MethodGet, phoneSessionsPath, needPhoneOperators((*Server).listPhoneSessions)},
@@ -55,6 +60,8 @@ func phoneOperatorRoutes() []Route {
 		{http.MethodPost, phoneOperatorMePath + "/offer/accept", needPhoneOperators(offerAction((PhoneOperators).Accept))},
 		{http.MethodPost, phoneOperatorMePath + "/offer/skip", needPhoneOperators(offerAction((PhoneOperators).Skip))},
 		{http.MethodGet, phoneOperatorMePath + "/sessions", needPhoneOperators((*Server).listMyPhoneSessions)},
+		{http.MethodPost, phoneOperatorMePath + "/voice-token", need(func(s *Server) bool { return s.VoiceTokens != nil },
+			"this server signs no Voice SDK tokens", (*Server).voiceToken)},
 	}
 }
 
@@ -169,6 +176,34 @@ func (s *Server) getPhoneGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, PhoneGroupResponse{Name: g.Name, Members: phoneOperatorResponses(g.Members)})
+}
+
+// createPhoneGroup creates an operator group, empty: 201 when it is new,
+// 200 with the group as it is when the account has it.
+func (s *Server) createPhoneGroup(w http.ResponseWriter, r *http.Request) {
+	g, created, err := s.PhoneOperators.CreateGroup(r.Context(), r.PathValue("accountId"), r.PathValue("group"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, createdOrOK(created), PhoneGroupResponse{Name: g.Name, Members: phoneOperatorResponses(g.Members)})
+}
+
+// createdOrOK is the status of a create that may find what it creates
+// there already: 201 when it created it, 200 otherwise.
+func createdOrOK(created bool) int {
+	if created {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}
+
+func (s *Server) deletePhoneGroup(w http.ResponseWriter, r *http.Request) {
+	if err := s.PhoneOperators.DeleteGroup(r.Context(), r.PathValue("accountId"), r.PathValue("group")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) addPhoneGroupMember(w http.ResponseWriter, r *http.Request) {
@@ -307,7 +342,7 @@ func (s *Server) flagMisdetected(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listPhoneSessions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	s.writeSessions(w, r, phonecampaign.SessionQuery{Operator: q.Get("operator"), CampaignID: q.Get("campaignId")})
+	s.writeSessions(w, r, dialer.SessionFilter{Operator: q.Get("operator"), CampaignID: q.Get("campaignId")})
 }
 
 func (s *Server) listMyPhoneSessions(w http.ResponseWriter, r *http.Request) {
@@ -316,14 +351,15 @@ func (s *Server) listMyPhoneSessions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeSessions(w, r, phonecampaign.SessionQuery{Operator: id, CampaignID: r.URL.Query().Get("campaignId")})
+	s.writeSessions(w, r, dialer.SessionFilter{Operator: id, CampaignID: r.URL.Query().Get("campaignId")})
 }
 
 // sessionParamPrefix starts the query keys that select sessions by a
 // parameter's value: ?param.interested=true.
 const sessionParamPrefix = "param."
 
-func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, sq phonecampaign.SessionQuery) {
+func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, f dialer.SessionFilter) {
+	sq := phonecampaign.SessionQuery{SessionFilter: f, Cursor: r.URL.Query().Get("cursor")}
 	for k, vs := range r.URL.Query() {
 		name, ok := strings.CutPrefix(k, sessionParamPrefix)
 		if !ok {
@@ -346,14 +382,49 @@ func (s *Server) writeSessions(w http.ResponseWriter, r *http.Request, sq phonec
 		}
 		sq.Limit = n
 	}
-	calls, err := s.PhoneOperators.Sessions(r.Context(), r.PathValue("accountId"), sq)
+	page, err := s.PhoneOperators.Sessions(r.Context(), r.PathValue("accountId"), sq)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]PhoneSessionResponse, len(calls))
-	for i, c := range calls {
+	out := make([]PhoneSessionResponse, len(page.Sessions))
+	for i, c := range page.Sessions {
 		out[i] = phoneSessionResponse(c)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	resp := map[string]any{"sessions": out}
+	if page.Next != "" {
+		resp["next"] = page.Next
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// VoiceTokens signs operators' Twilio Voice SDK access tokens
+// (*twilio.Voice is one).
+type VoiceTokens interface {
+	VoiceToken(ctx context.Context, accountID, identity string) (twilio.VoiceToken, error)
+}
+
+// VoiceTokenResponse is an operator's Voice SDK access token: the SDK
+// registers with it as identity, the operator id calls are bridged to.
+type VoiceTokenResponse struct {
+	Token     string `json:"token"`
+	Identity  string `json:"identity"`
+	ExpiresAt string `json:"expiresAt"`
+}
+
+// voiceToken answers the Voice SDK access token of the operator the
+// request's token speaks for; the token is never logged.
+func (s *Server) voiceToken(w http.ResponseWriter, r *http.Request) {
+	id, err := me(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tok, err := s.VoiceTokens.VoiceToken(r.Context(), r.PathValue("accountId"), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, VoiceTokenResponse{Token: tok.Token.Reveal(), Identity: tok.Identity, ExpiresAt: timestamp(tok.ExpiresAt)})
 }

@@ -125,6 +125,9 @@ type Server struct {
 	// PhoneOperators runs the operators of telephone campaigns; their
 	// routes answer 404 without it.
 	PhoneOperators PhoneOperators
+	// VoiceTokens signs operators' Twilio Voice SDK access tokens; the
+	// route answers 404 without it.
+	VoiceTokens VoiceTokens
 	// EventSubscriptions keeps the webhook endpoints lifecycle events are
 	// pushed to; their routes answer 404 while unset.
 	EventSubscriptions EventSubscriptions

@@ -86,6 +86,14 @@ type Service struct {
 	// Attribution, when set, attributes opt-out keywords to the campaign
 	// whose message they answer.
 	Attribution OptOutAttribution
+	// History, when set, keeps every message taken in, keyword or reply,
+	// in its consumer's message history.
+	History History
+}
+
+// History keeps the messages consumers sent (store.MessageHistory is one).
+type History interface {
+	PutReceivedMessage(ctx context.Context, m parley.ReceivedMessage) error
 }
 
 // Message is a consumer's message as a provider's webhook delivered it.
@@ -133,6 +141,9 @@ func (s *Service) Receive(ctx context.Context, m Message) (Outcome, error) {
 		}
 	}
 	out, err := s.takeIn(ctx, m)
+	if err == nil {
+		err = s.remember(ctx, m, out)
+	}
 	if err != nil && m.ID != "" {
 		// Let the provider's retry in. The context may be what failed.
 		if ferr := s.Seen.ForgetSeen(context.WithoutCancel(ctx), scope, m.ID); ferr != nil {
@@ -141,6 +152,28 @@ func (s *Service) Receive(ctx context.Context, m Message) (Outcome, error) {
 		}
 	}
 	return out, err
+}
+
+// remember records a message taken in, and the answer to its keyword, in
+// its consumer's history; recording it again (a redelivery taken in once
+// more after a failure) replaces it.
+func (s *Service) remember(ctx context.Context, m Message, out Outcome) error {
+	if s.History == nil {
+		return nil
+	}
+	at := m.At
+	if at.IsZero() {
+		at = s.Clock.Now()
+	}
+	r := parley.ReceivedMessage{AccountID: m.AccountID, Consumer: conversation.Consumer(m.Channel, m.From), Channel: m.Channel,
+		To: m.Sender(), Body: m.Body, ProviderMessageID: m.ID, At: at}
+	if out.Keyword != optout.None {
+		r.Keyword, r.Answer = out.Keyword.String(), out.Answer
+	}
+	if err := s.History.PutReceivedMessage(ctx, r); err != nil {
+		return fmt.Errorf("record %s message %s of %s in the history: %w", m.Provider, m.ID, m.AccountID, err)
+	}
+	return nil
 }
 
 // Scope is the scope a provider's message ids of an account are marked

@@ -81,7 +81,7 @@ func newWorld(t *testing.T) *world {
 	sent := &sandbox.Gateway{Recorder: s, Clock: clock}
 	svc := &inbound.Service{
 		Seen: s, Keywords: optouts, Replies: replies, Statuses: &receipts.Service{Store: s, Clock: clock},
-		Sender: sent, Clock: clock,
+		Sender: sent, Clock: clock, History: s,
 	}
 	if err := s.PutAccount(context.Background(), parley.Account{ID: acct, DefaultSkill: "service"}); err != nil {
 		t.Fatal(err)
@@ -340,5 +340,28 @@ func TestReplySender(t *testing.T) {
 	})
 	if err != nil || !out.Routed || out.Conversation.Context.CampaignID != "mine" || out.Conversation.Skill != "billing" {
 		t.Fatalf("Receive = %+v, %v; want the reply routed to campaign mine (skill billing)", out.Conversation, err)
+	}
+}
+
+func TestHistoryKeepsEveryMessageTakenIn(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	reply, stop := sms("SM30", "Can I change my plan?"), sms("SM31", "STOP")
+	stop.At = t0.Add(time.Minute)
+	for _, m := range []inbound.Message{reply, stop, reply} {
+		if _, err := w.svc.Receive(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := w.store.MessageHistory(ctx, acct, consumer, "", 10)
+	if err != nil || len(p.Messages) != 2 {
+		t.Fatalf("history = %+v, %v; want the keyword and the reply, once each", p, err)
+	}
+	kw, r := p.Messages[0], p.Messages[1]
+	if kw.Direction != parley.Inbound || kw.ProviderMessageID != "SM31" || kw.Keyword != "OPT_OUT" || kw.Answer == "" || kw.Number != brand {
+		t.Errorf("keyword in the history = %+v; want SM31 as OPT_OUT with its answer, written to %s", kw, brand)
+	}
+	if r.ProviderMessageID != "SM30" || r.Body != reply.Body || r.Keyword != "" || !r.At.Equal(t0) {
+		t.Errorf("reply in the history = %+v", r)
 	}
 }

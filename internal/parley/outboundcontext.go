@@ -61,9 +61,9 @@ func ClampLookback(d time.Duration) time.Duration {
 }
 
 // Retained is how long a context is kept: its lookback, and at least the
-// agent context's window (RecentOutboundWindow).
+// consumer's history (HistoryRetention), which it is the sent message of.
 func (o OutboundContext) Retained() time.Time {
-	return o.SentAt.Add(max(ClampLookback(o.Lookback), RecentOutboundWindow))
+	return o.SentAt.Add(max(ClampLookback(o.Lookback), HistoryRetention))
 }
 
 // Expires is the last instant a reply is routed by the context.

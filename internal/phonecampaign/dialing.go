@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/parleyhq/parley/internal/dialer"
@@ -95,10 +96,24 @@ type Dialer struct {
 	Clock parley.Clock
 	Voice VoiceGateway
 	Jobs  Jobs
+	// Offers, when set, is told of each contact offered to an operator in
+	// preview mode (the simulated voice gateway accepts its operators').
+	Offers OfferWatcher
 	// DetectorHumanLoss is the estimated share of live people answering
 	// machine detection takes for machines.
 	DetectorHumanLoss float64
 	Log               *slog.Logger
+}
+
+// OfferWatcher is told of the contacts offered to operators.
+type OfferWatcher interface {
+	Offered(ctx context.Context, a dialer.Agent)
+}
+
+// Script returns a campaign's call script; nil when it has none.
+func (d *Dialer) Script(ctx context.Context, accountID, campaignID string) (*dialer.Script, error) {
+	c, err := d.Store.PhoneCampaign(ctx, accountID, campaignID)
+	return c.Script, err
 }
 
 func (d *Dialer) log() *slog.Logger {
@@ -138,15 +153,29 @@ func (d *Dialer) StartActive(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// round is what one pacing round read.
+// round is what one pacing round read: only what is open, so that a round
+// costs the same in a campaign of any size.
 type round struct {
 	c       dialer.Campaign
 	state   dialer.State
 	version int
 	agents  []dialer.Agent
-	calls   []dialer.Call
-	entries []dialer.Entry
+	// calls are the campaign's calls that have not ended.
+	calls []dialer.Call
+	// inProgress are the entries claimed, offered or on a call; due the
+	// first waiting entries due now (at most dueScan).
+	inProgress, due []dialer.Entry
 }
+
+// dueScan is how many due entries a round reads: enough for the most calls
+// it may place (three lines for each operator) and some to spare for those
+// it finds it may not call yet.
+func dueScan(operators int) int { return min(3*operators+10, store.MaxPage) }
+
+// lookAgain is when a due entry that may not be called for another reason
+// than its calling hours (the do-not-call list, no attempts left) is looked
+// at again.
+const lookAgain = time.Hour
 
 func (d *Dialer) load(ctx context.Context, accountID, campaignID string) (round, error) {
 	var r round
@@ -163,11 +192,68 @@ func (d *Dialer) load(ctx context.Context, accountID, campaignID string) (round,
 	if r.agents, err = d.groupAgents(ctx, r.c); err != nil {
 		return r, err
 	}
-	if r.calls, err = d.Store.PhoneCalls(ctx, accountID, campaignID); err != nil {
+	if r.calls, err = d.Store.OpenPhoneCalls(ctx, accountID, campaignID); err != nil {
 		return r, err
 	}
-	r.entries, err = allEntries(ctx, d.Store, accountID, campaignID)
+	if r.inProgress, err = d.Store.InProgressEntries(ctx, accountID, campaignID); err != nil {
+		return r, err
+	}
+	r.due, err = d.Store.DueEntries(ctx, accountID, campaignID, d.Clock.Now(), dueScan(len(r.agents)))
 	return r, err
+}
+
+// reindex writes every open entry and every call of a campaign whose pacer
+// state predates the store's listings of them again, as it is, so that
+// the store lists it (once; a write that meets a newer one is left be).
+func (d *Dialer) reindex(ctx context.Context, c dialer.Campaign) error {
+	es, err := allEntries(ctx, d.Store, c.AccountID, c.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if e.Status != dialer.EntryWaiting && e.Status != dialer.EntryInProgress {
+			continue
+		}
+		if _, err := d.Store.ReplaceEntry(ctx, c.AccountID, c.ID, e); err != nil && parley.ErrorCode(err) != parley.ECONFLICT {
+			return err
+		}
+	}
+	calls, err := d.Store.PhoneCalls(ctx, c.AccountID, c.ID)
+	if err != nil {
+		return err
+	}
+	for _, call := range calls {
+		if call.Status == dialer.CallEnded && call.Operator == "" {
+			continue
+		}
+		if _, err := d.Store.ReplacePhoneCall(ctx, call); err != nil && parley.ErrorCode(err) != parley.ECONFLICT {
+			return err
+		}
+	}
+	d.log().InfoContext(ctx, "telephone campaign indexed", "account", c.AccountID, "campaign", c.ID, "entries", len(es), "calls", len(calls))
+	return nil
+}
+
+// done reports whether a campaign of goal all_processed has no contact left
+// to call: none in progress, none waiting. The indexes' answer is checked
+// against every entry, read consistently, before the campaign completes.
+func (d *Dialer) done(ctx context.Context, r round) (bool, error) {
+	if r.c.Goal != dialer.GoalAllProcessed || len(r.inProgress) > 0 || len(r.due) > 0 {
+		return false, nil
+	}
+	waiting, err := d.Store.DueEntries(ctx, r.c.AccountID, r.c.ID, time.Unix(0, math.MaxInt64), 1)
+	if err != nil || len(waiting) > 0 {
+		return false, err
+	}
+	es, err := allEntries(ctx, d.Store, r.c.AccountID, r.c.ID)
+	if err != nil {
+		return false, err
+	}
+	var counts dialer.Counts
+	for _, e := range es {
+		counts.Add(e)
+	}
+	return counts.Done(r.c.Goal), nil
 }
 
 // allEntries reads every entry of a campaign.
@@ -215,20 +301,26 @@ func (d *Dialer) Pace(ctx context.Context, j PaceJob) error {
 		return nil
 	}
 	now := d.Clock.Now()
+	if !r.state.Indexed {
+		if err := d.reindex(ctx, r.c); err != nil {
+			return err
+		}
+		r.state.Indexed = true
+	}
 	if err := d.sweep(ctx, r, now); err != nil {
 		return err
 	}
-	var counts dialer.Counts
 	var callable []dialer.Entry
-	for _, e := range r.entries {
-		counts.Add(e)
+	for _, e := range r.due {
 		if ok, err := d.callable(ctx, r.c, e, now); err != nil {
 			return err
 		} else if ok {
 			callable = append(callable, e)
 		}
 	}
-	if counts.Done(r.c.Goal) {
+	if done, err := d.done(ctx, r); err != nil {
+		return err
+	} else if done {
 		_, err := d.Store.SetPhoneCampaignState(ctx, r.c.AccountID, r.c.ID, dialer.CampaignActive, dialer.CampaignCompleted)
 		if parley.ErrorCode(err) == parley.ECONFLICT {
 			return nil
@@ -259,28 +351,28 @@ func (d *Dialer) Pace(ctx context.Context, j PaceJob) error {
 			return err
 		}
 	}
-	placed := len(r.calls)
 	for _, e := range callable {
 		if dec.Dial == 0 {
 			break
 		}
-		ok, err := d.dial(ctx, r.c, e, uint64(placed), now)
+		ok, err := d.dial(ctx, r.c, e, now)
 		if err != nil {
 			return err
 		}
 		if ok {
 			dec.Dial--
-			placed++
 		}
 	}
 	delay := PaceEvery
-	if len(callable) == 0 && counts.InProgress == 0 {
+	if len(callable) == 0 && len(r.inProgress) == 0 {
 		delay = IdleEvery
 	}
 	return d.Jobs.Pace(ctx, PaceJob{AccountID: r.c.AccountID, CampaignID: r.c.ID, Version: r.version + 1}, delay)
 }
 
-// callable reports whether e may be dialled now.
+// callable reports whether e may be dialled now. A due entry that may not
+// is put off (to its calling hours' opening, or by lookAgain), so that the
+// due entries a round reads are those it may call.
 func (d *Dialer) callable(ctx context.Context, c dialer.Campaign, e dialer.Entry, now time.Time) (bool, error) {
 	if e.Status != dialer.EntryWaiting || e.NextAttemptAt.After(now) {
 		return false, nil
@@ -289,13 +381,24 @@ func (d *Dialer) callable(ctx context.Context, c dialer.Campaign, e dialer.Entry
 	if err != nil {
 		return false, err
 	}
-	ok, _ := c.Callable(e, now, optOuts)
-	return ok, nil
+	ok, reason := c.Callable(e, now, optOuts)
+	if ok {
+		return true, nil
+	}
+	later := now.Add(lookAgain)
+	if next, open := c.NextCallTime(e.Phone, now); reason == dialer.ReasonNoHours && open && next.After(now) {
+		later = next
+	}
+	e.NextAttemptAt = later
+	if _, err := d.Store.ReplaceEntry(ctx, c.AccountID, c.ID, e); err != nil && parley.ErrorCode(err) != parley.ECONFLICT {
+		return false, err
+	}
+	return false, nil
 }
 
 // dial claims e for its next attempt and places its call. ok is false when
 // another round claimed it first: an attempt is dialled at most once.
-func (d *Dialer) dial(ctx context.Context, c dialer.Campaign, e dialer.Entry, n uint64, now time.Time) (ok bool, err error) {
+func (d *Dialer) dial(ctx context.Context, c dialer.Campaign, e dialer.Entry, now time.Time) (ok bool, err error) {
 	claimed := e
 	claimed.Status, claimed.ClaimedAt, claimed.CallID = dialer.EntryInProgress, now, ""
 	claimed, err = d.Store.ReplaceEntry(ctx, c.AccountID, c.ID, claimed)
@@ -305,7 +408,7 @@ func (d *Dialer) dial(ctx context.Context, c dialer.Campaign, e dialer.Entry, n 
 	if err != nil {
 		return false, err
 	}
-	p := PlaceCall{AccountID: c.AccountID, CampaignID: c.ID, ContactID: e.ContactID, Attempt: e.Attempts + 1, To: e.Phone, From: c.CallerID(n)}
+	p := PlaceCall{AccountID: c.AccountID, CampaignID: c.ID, ContactID: e.ContactID, Attempt: e.Attempts + 1, To: e.Phone, From: c.CallerIDFor(e.ContactID, e.Attempts+1)}
 	id, err := d.Voice.PlaceCall(ctx, p)
 	if err != nil {
 		// The call was not placed: the attempt ends as failed, so the
@@ -348,7 +451,7 @@ func (d *Dialer) sweep(ctx context.Context, r round, now time.Time) error {
 			}
 		}
 	}
-	for _, e := range r.entries {
+	for _, e := range r.inProgress {
 		// An offered entry waits for its operator, however long they read.
 		if e.Status == dialer.EntryInProgress && e.CallID == "" && e.OfferedTo == "" && now.Sub(e.ClaimedAt) >= StaleClaim {
 			if err := d.afterCall(ctx, r.c, e, "", dialer.CallOutcome{At: now}); err != nil {
@@ -527,7 +630,7 @@ func (d *Dialer) finish(ctx context.Context, c dialer.Campaign, call dialer.Call
 // bridgeWaiting bridges the calls waiting for an operator, oldest first,
 // to the group's Online operators, and says how many it bridged.
 func (d *Dialer) bridgeWaiting(ctx context.Context, c dialer.Campaign) (int, error) {
-	calls, err := d.Store.PhoneCalls(ctx, c.AccountID, c.ID)
+	calls, err := d.Store.OpenPhoneCalls(ctx, c.AccountID, c.ID)
 	if err != nil {
 		return 0, err
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -469,5 +471,122 @@ func TestSilentCallEndsAsFailed(t *testing.T) {
 	call, err := s.PhoneCall(ctx, "a1", c.ID, "CA1")
 	if err != nil || call.Status != dialer.CallEnded || call.Answer != dialer.AnswerFailed {
 		t.Fatalf("silent call %+v, %v", call, err)
+	}
+}
+
+// readCounter counts the entries and calls a dialer reads.
+type readCounter struct {
+	*embedded.Store
+	entries, calls, due atomic.Int64
+}
+
+func (r *readCounter) Entries(ctx context.Context, accountID, campaignID, after string, limit int) ([]dialer.Entry, error) {
+	es, err := r.Store.Entries(ctx, accountID, campaignID, after, limit)
+	r.entries.Add(int64(len(es)))
+	return es, err
+}
+
+func (r *readCounter) PhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error) {
+	cs, err := r.Store.PhoneCalls(ctx, accountID, campaignID)
+	r.calls.Add(int64(len(cs)))
+	return cs, err
+}
+
+func (r *readCounter) DueEntries(ctx context.Context, accountID, campaignID string, by time.Time, limit int) ([]dialer.Entry, error) {
+	es, err := r.Store.DueEntries(ctx, accountID, campaignID, by, limit)
+	r.due.Add(int64(len(es)))
+	return es, err
+}
+
+// TestPaceRoundReadsWhatIsOpen: a pacing round of a campaign of 400
+// contacts, some already called, reads its open calls and entries and a
+// few due ones, never the whole campaign.
+func TestPaceRoundReadsWhatIsOpen(t *testing.T) {
+	ctx := context.Background()
+	s, clock, c, voice, d := progressiveOnRecorder(t, 400)
+	counted := &readCounter{Store: s}
+	d.Store = counted
+	for i := range 2 {
+		if _, err := d.SetState(ctx, "a1", fmt.Sprintf("op%d", i), "g", dialer.Online); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for round := range 5 {
+		counted.entries.Store(0)
+		counted.calls.Store(0)
+		counted.due.Store(0)
+		paceNow(t, s, d, c.ID, 1)
+		if n := counted.entries.Load() + counted.calls.Load(); n != 0 {
+			t.Errorf("round %d read %d entries and calls of the whole campaign", round, n)
+		}
+		if n := counted.due.Load(); n == 0 || n > 16 {
+			t.Errorf("round %d read %d due entries; want some, at most 16 (3 lines for each of 2 operators, and 10)", round, n)
+		}
+		// The calls end unanswered, so the next round has lines free.
+		for i := range voice.placed {
+			ev := phonecampaign.Event{AccountID: "a1", CampaignID: c.ID, ProviderID: fmt.Sprintf("CA%d", i+1), At: clock.Now(), Answer: dialer.AnswerNoAnswer}
+			if err := d.Ended(ctx, ev, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(3 * time.Second)
+	}
+	if len(voice.placed) < 5*2 {
+		t.Errorf("%d calls placed in 5 rounds with 2 operators; want at least 10", len(voice.placed))
+	}
+}
+
+// unlisted is a store whose listings hold only the entries rewritten since
+// it was made: a store of entries written before there were listings.
+type unlisted struct {
+	*embedded.Store
+	mu        sync.Mutex
+	rewritten map[string]bool
+}
+
+func (u *unlisted) ReplaceEntry(ctx context.Context, accountID, campaignID string, e dialer.Entry) (dialer.Entry, error) {
+	u.mu.Lock()
+	u.rewritten[e.ContactID] = true
+	u.mu.Unlock()
+	return u.Store.ReplaceEntry(ctx, accountID, campaignID, e)
+}
+
+func (u *unlisted) DueEntries(ctx context.Context, accountID, campaignID string, by time.Time, limit int) ([]dialer.Entry, error) {
+	es, err := u.Store.DueEntries(ctx, accountID, campaignID, by, limit)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return slices.DeleteFunc(es, func(e dialer.Entry) bool { return !u.rewritten[e.ContactID] }), err
+}
+
+// TestPaceIndexesAnOlderCampaign: the first round of a campaign whose
+// pacer state predates the listings writes its open entries again, so
+// that the next rounds find and call them.
+func TestPaceIndexesAnOlderCampaign(t *testing.T) {
+	ctx := context.Background()
+	s, clock, c, voice, d := progressiveOnRecorder(t, 5)
+	old := &unlisted{Store: s, rewritten: map[string]bool{}}
+	d.Store = old
+	if _, err := d.SetState(ctx, "a1", "op0", "g", dialer.Online); err != nil {
+		t.Fatal(err)
+	}
+	st := dialer.NewState(c.PacerConfig(0))
+	st.Indexed = false
+	if err := s.PutPacerState(ctx, "a1", c.ID, st, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Pace(ctx, phonecampaign.PaceJob{AccountID: "a1", CampaignID: c.ID, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if len(old.rewritten) != 5 {
+		t.Fatalf("the first round rewrote %d entries, want all 5", len(old.rewritten))
+	}
+	saved, v, err := s.PacerState(ctx, "a1", c.ID)
+	if err != nil || !saved.Indexed || v != 2 {
+		t.Fatalf("pacer state %v at %d, %v; want it indexed at version 2", saved.Indexed, v, err)
+	}
+	clock.Advance(3 * time.Second)
+	paceNow(t, s, d, c.ID, 1)
+	if len(voice.placed) != 1 {
+		t.Errorf("%d calls placed after the campaign was indexed, want 1", len(voice.placed))
 	}
 }

@@ -1,7 +1,6 @@
 package phonecampaign
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -9,13 +8,15 @@ import (
 
 	"github.com/parleyhq/parley/internal/dialer"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // MaxGroupName bounds an operator group's name.
 const MaxGroupName = 100
 
 // Group is an operator group: the operators a campaign routed to it
-// offers its calls to. A group is its members; it exists while it has one.
+// offers its calls to. A group created (CreateGroup) exists, empty or
+// not, until it is deleted; one an operator was put into exists too.
 type Group struct {
 	Name    string
 	Members []dialer.Agent
@@ -37,25 +38,35 @@ func (d *Dialer) Operator(ctx context.Context, accountID, agentID string) (diale
 }
 
 // Groups lists the account's operator groups by name, each with its
-// members in id order.
+// members in id order: those created, and those operators were put into.
 func (d *Dialer) Groups(ctx context.Context, accountID string) ([]Group, error) {
+	kept, err := d.Store.PhoneGroups(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
 	agents, err := d.Store.PhoneAgents(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
 	byName := map[string]*Group{}
 	var out []*Group
-	for _, a := range agents {
-		if a.Group == "" {
-			continue
-		}
-		g := byName[a.Group]
+	group := func(name string) *Group {
+		g := byName[name]
 		if g == nil {
-			g = &Group{Name: a.Group}
-			byName[a.Group] = g
+			g = &Group{Name: name, Members: []dialer.Agent{}}
+			byName[name] = g
 			out = append(out, g)
 		}
-		g.Members = append(g.Members, a)
+		return g
+	}
+	for _, g := range kept {
+		group(g.Name)
+	}
+	for _, a := range agents {
+		if a.Group != "" {
+			g := group(a.Group)
+			g.Members = append(g.Members, a)
+		}
 	}
 	slices.SortFunc(out, func(a, b *Group) int { return strings.Compare(a.Name, b.Name) })
 	groups := make([]Group, len(out))
@@ -65,7 +76,7 @@ func (d *Dialer) Groups(ctx context.Context, accountID string) ([]Group, error) 
 	return groups, nil
 }
 
-// Group returns one operator group; ENOTFOUND when it has no member.
+// Group returns one operator group; ENOTFOUND when there is none.
 func (d *Dialer) Group(ctx context.Context, accountID, name string) (Group, error) {
 	groups, err := d.Groups(ctx, accountID)
 	if err != nil {
@@ -76,7 +87,39 @@ func (d *Dialer) Group(ctx context.Context, accountID, name string) (Group, erro
 			return g, nil
 		}
 	}
-	return Group{}, parley.Errorf(parley.ENOTFOUND, "account %s has no operator group %q (a group exists while it has a member)", accountID, name)
+	return Group{}, parley.Errorf(parley.ENOTFOUND, "account %s has no operator group %q", accountID, name)
+}
+
+// CreateGroup creates an operator group, which exists from then on with
+// members or none; created is false when the account has one of that name
+// (created, or made by putting an operator into it), which is returned as
+// it is.
+func (d *Dialer) CreateGroup(ctx context.Context, accountID, name string) (g Group, created bool, err error) {
+	if err := ValidGroupName("group", name); err != nil {
+		return Group{}, false, err
+	}
+	if created, err = d.Store.CreatePhoneGroup(ctx, dialer.OperatorGroup{AccountID: accountID, Name: name, CreatedAt: d.Clock.Now()}); err != nil {
+		return Group{}, false, err
+	}
+	g, err = d.Group(ctx, accountID, name)
+	if created && len(g.Members) > 0 {
+		created = false // operators made it before it was kept
+	}
+	return g, created, err
+}
+
+// DeleteGroup deletes an empty operator group; ECONFLICT (naming its
+// members) while it has any, ENOTFOUND when there is none.
+func (d *Dialer) DeleteGroup(ctx context.Context, accountID, name string) error {
+	g, err := d.Group(ctx, accountID, name)
+	if err != nil {
+		return err
+	}
+	if n := len(g.Members); n > 0 {
+		return parley.Errorf(parley.ECONFLICT, "operator group %q has %d members (the first is %s); remove them before deleting it", name, n, g.Members[0].ID)
+	}
+	_, err = d.Store.DeletePhoneGroup(ctx, accountID, name)
+	return err
 }
 
 // ValidGroupName checks the name of an operator group.
@@ -107,6 +150,10 @@ func (d *Dialer) AddMember(ctx context.Context, accountID, group, agentID string
 		return dialer.Agent{}, err
 	}
 	if err := validOperatorID("operatorId", agentID); err != nil {
+		return dialer.Agent{}, err
+	}
+	// The group is kept, so that it stays when its last member leaves.
+	if _, err := d.Store.CreatePhoneGroup(ctx, dialer.OperatorGroup{AccountID: accountID, Name: group, CreatedAt: d.Clock.Now()}); err != nil {
 		return dialer.Agent{}, err
 	}
 	out, err := d.putAgent(ctx, accountID, agentID, func(a *dialer.Agent) (bool, error) {
@@ -174,66 +221,38 @@ func (d *Dialer) putAgent(ctx context.Context, accountID, agentID string, f func
 	return dialer.Agent{}, parley.Errorf(parley.ECONFLICT, "operator %s keeps changing", agentID)
 }
 
-// SessionQuery selects sessions: calls an operator took. Empty fields
-// select every value.
+// SessionQuery selects a page of sessions: calls an operator took.
 type SessionQuery struct {
-	Operator   string
-	CampaignID string
-	// Params select the sessions whose parameters (answers to the call
-	// script) have these values.
-	Params map[string]string
+	dialer.SessionFilter
 	// Limit bounds the sessions returned, newest first (MaxSessions when
-	// zero or above it).
-	Limit int
+	// zero or above it); Cursor continues a listing (a page's Next).
+	Limit  int
+	Cursor string
 }
 
-// MaxSessions bounds one list of sessions.
-const MaxSessions = 1000
+// MaxSessions bounds one page of sessions.
+const MaxSessions = store.MaxPage
 
-// Sessions lists the account's sessions, the calls bridged to an
-// operator, newest first.
-func (d *Dialer) Sessions(ctx context.Context, accountID string, q SessionQuery) ([]dialer.Call, error) {
-	var campaigns []dialer.Campaign
+// SessionPage is a page of sessions, newest first; Next, when set, is the
+// cursor of the following page.
+type SessionPage struct {
+	Sessions []dialer.Call
+	Next     string
+}
+
+// Sessions lists a page of the account's sessions, newest first (by when
+// their call was placed). A narrow query's page may end early, with Next
+// set: each page examines at most MaxSessions sessions.
+func (d *Dialer) Sessions(ctx context.Context, accountID string, q SessionQuery) (SessionPage, error) {
 	if q.CampaignID != "" {
-		c, err := d.Store.PhoneCampaign(ctx, accountID, q.CampaignID)
-		if err != nil {
-			return nil, err
-		}
-		campaigns = []dialer.Campaign{c}
-	} else {
-		var err error
-		if campaigns, err = d.Store.PhoneCampaigns(ctx, accountID); err != nil {
-			return nil, err
+		if _, err := d.Store.PhoneCampaign(ctx, accountID, q.CampaignID); err != nil {
+			return SessionPage{}, err
 		}
 	}
-	out := []dialer.Call{}
-	for _, c := range campaigns {
-		calls, err := d.Store.PhoneCalls(ctx, accountID, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, call := range calls {
-			if call.Operator != "" && (q.Operator == "" || call.Operator == q.Operator) && hasParams(call.Params, q.Params) {
-				out = append(out, call)
-			}
-		}
-	}
-	slices.SortStableFunc(out, func(a, b dialer.Call) int {
-		return cmp.Or(b.BridgedAt.Compare(a.BridgedAt), strings.Compare(a.ProviderID, b.ProviderID))
-	})
 	limit := q.Limit
 	if limit <= 0 || limit > MaxSessions {
 		limit = MaxSessions
 	}
-	return out[:min(len(out), limit)], nil
-}
-
-// hasParams reports whether params hold every value of want.
-func hasParams(params, want map[string]string) bool {
-	for k, v := range want {
-		if got, ok := params[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
+	calls, next, err := d.Store.PhoneSessions(ctx, accountID, q.SessionFilter, q.Cursor, limit)
+	return SessionPage{Sessions: calls, Next: next}, err
 }

@@ -3,6 +3,7 @@ package phonecampaign_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,12 +46,38 @@ func TestOperatorGroupsAndState(t *testing.T) {
 	if err != nil || len(groups) != 2 || groups[0].Name != "sales" || len(groups[0].Members) != 2 || groups[1].Name != "support" {
 		t.Fatalf("groups %+v, %v", groups, err)
 	}
-	// Moving cy to sales empties support: a group is its members.
+	// Moving cy to sales empties support, which stays, empty, until it is
+	// deleted; a group with members is not deleted.
 	if _, err := d.AddMember(ctx, "a1", "sales", "cy"); err != nil {
 		t.Fatal(err)
 	}
+	if g, err := d.Group(ctx, "a1", "support"); err != nil || g.Name != "support" || g.Members == nil || len(g.Members) != 0 {
+		t.Errorf("emptied group: %+v, %v; want support without members", g, err)
+	}
+	if err := d.DeleteGroup(ctx, "a1", "sales"); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Errorf("delete a group with members: %v, want ECONFLICT", err)
+	}
+	if err := d.DeleteGroup(ctx, "a1", "support"); err != nil {
+		t.Errorf("delete the empty group: %v", err)
+	}
 	if _, err := d.Group(ctx, "a1", "support"); parley.ErrorCode(err) != parley.ENOTFOUND {
-		t.Errorf("empty group: %v, want ENOTFOUND", err)
+		t.Errorf("deleted group: %v, want ENOTFOUND", err)
+	}
+	if err := d.DeleteGroup(ctx, "a1", "support"); parley.ErrorCode(err) != parley.ENOTFOUND {
+		t.Errorf("delete it again: %v, want ENOTFOUND", err)
+	}
+	// A group is created empty, once.
+	if g, created, err := d.CreateGroup(ctx, "a1", "night"); err != nil || !created || g.Name != "night" || len(g.Members) != 0 {
+		t.Errorf("create night: %+v %v, %v", g, created, err)
+	}
+	if _, created, err := d.CreateGroup(ctx, "a1", "night"); err != nil || created {
+		t.Errorf("create night again: %v, %v; want not created", created, err)
+	}
+	if g, created, err := d.CreateGroup(ctx, "a1", "sales"); err != nil || created || len(g.Members) != 3 {
+		t.Errorf("create sales, which operators made: %+v %v, %v; want it as it is", g, created, err)
+	}
+	if _, _, err := d.CreateGroup(ctx, "a1", " x"); parley.ErrorField(err) != "group" {
+		t.Errorf("create a bad name: %v, want an error on group", err)
 	}
 	// Removing an online operator sends them offline.
 	a, err := d.RemoveMember(ctx, "a1", "sales", "ann")
@@ -83,7 +110,10 @@ func TestSessions(t *testing.T) {
 		{ProviderID: "p4", CampaignID: "c2"}, // never bridged: no session
 	}
 	for _, c := range calls {
-		c.AccountID, c.ContactID, c.Status, c.PlacedAt = "a1", "k1", dialer.CallEnded, now
+		c.AccountID, c.ContactID, c.Status, c.PlacedAt = "a1", "k1", dialer.CallEnded, c.BridgedAt.Add(-10*time.Second)
+		if c.BridgedAt.IsZero() {
+			c.PlacedAt = now.Add(4 * time.Minute)
+		}
 		if _, err := s.CreatePhoneCall(ctx, c); err != nil {
 			t.Fatal(err)
 		}
@@ -99,12 +129,13 @@ func TestSessions(t *testing.T) {
 		want string
 	}{
 		{phonecampaign.SessionQuery{}, "[p3 p2 p1]"},
-		{phonecampaign.SessionQuery{Operator: "ann"}, "[p3 p1]"},
-		{phonecampaign.SessionQuery{Operator: "ann", CampaignID: "c1"}, "[p1]"},
+		{phonecampaign.SessionQuery{SessionFilter: dialer.SessionFilter{Operator: "ann"}}, "[p3 p1]"},
+		{phonecampaign.SessionQuery{SessionFilter: dialer.SessionFilter{Operator: "ann", CampaignID: "c1"}}, "[p1]"},
 		{phonecampaign.SessionQuery{Limit: 1}, "[p3]"},
-		{phonecampaign.SessionQuery{Operator: "cy"}, "[]"},
+		{phonecampaign.SessionQuery{SessionFilter: dialer.SessionFilter{Operator: "cy"}}, "[]"},
 	} {
-		got, err := d.Sessions(ctx, "a1", tt.q)
+		page, err := d.Sessions(ctx, "a1", tt.q)
+		got := page.Sessions
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +143,7 @@ func TestSessions(t *testing.T) {
 			t.Errorf("Sessions(%+v) = %s, want %s", tt.q, s, tt.want)
 		}
 	}
-	if _, err := d.Sessions(ctx, "a1", phonecampaign.SessionQuery{CampaignID: "nope"}); parley.ErrorCode(err) != parley.ENOTFOUND {
+	if _, err := d.Sessions(ctx, "a1", phonecampaign.SessionQuery{SessionFilter: dialer.SessionFilter{CampaignID: "nope"}}); parley.ErrorCode(err) != parley.ENOTFOUND {
 		t.Errorf("unknown campaign: %v", err)
 	}
 }
@@ -169,14 +200,54 @@ func TestStatsCountCallsAndOperators(t *testing.T) {
 		t.Errorf("waiting %d, want 2", st.Waiting)
 	}
 
-	got, err := svc.ContactCalls(ctx, "a1", "k001")
-	if err != nil || len(got) != 2 || got[0].ProviderID+got[1].ProviderID != "p3p4" {
-		t.Errorf("k001's calls: %+v, %v", got, err)
+	// k001's timeline: its two calls, and messages to and from its number
+	// between and around them, newest first, whatever the page size.
+	k, err := s.Contact(ctx, "a1", "k001")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got, err := svc.ContactCalls(ctx, "a1", "k000"); err != nil || len(got) != 2 || got[0].ProviderID != "p1" {
-		t.Errorf("k000's calls: %+v, %v", got, err)
+	if err := s.PutOutboundContext(ctx, parley.OutboundContext{AccountID: "a1", Consumer: k.Phone, CampaignID: "sms1", Channel: parley.ChannelSMS,
+		Body: "Your plan renews soon", SentAt: now.Add(2500 * time.Millisecond)}); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := svc.ContactCalls(ctx, "a1", "nobody"); parley.ErrorCode(err) != parley.ENOTFOUND {
+	if err := s.PutReceivedMessage(ctx, parley.ReceivedMessage{AccountID: "a1", Consumer: k.Phone, Channel: parley.ChannelSMS,
+		Body: "call me later", ProviderMessageID: "SMin", At: now.Add(5 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	const want = "SMin p4 sms1 p3"
+	for _, size := range []int{1, 2, 3, 10} {
+		var got []string
+		cursor := ""
+		for range 10 {
+			page, err := svc.Timeline(ctx, "a1", "k001", cursor, size)
+			if err != nil || len(page.Items) > size {
+				t.Fatalf("timeline page of %d: %+v, %v", size, page, err)
+			}
+			for _, it := range page.Items {
+				switch {
+				case it.Call != nil:
+					got = append(got, it.Call.ProviderID)
+				case it.Message.Direction == parley.Inbound:
+					got = append(got, it.Message.ProviderMessageID)
+				default:
+					got = append(got, it.Message.CampaignID)
+				}
+			}
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		if g := strings.Join(got, " "); g != want {
+			t.Errorf("timeline in pages of %d = %s, want %s", size, g, want)
+		}
+	}
+	if p, err := svc.Timeline(ctx, "a1", "k000", "", 10); err != nil || len(p.Items) != 2 || p.Items[0].Call.ProviderID != "p2" || p.Next != "" {
+		t.Errorf("k000's timeline: %+v, %v", p, err)
+	}
+	if _, err := svc.Timeline(ctx, "a1", "nobody", "", 10); parley.ErrorCode(err) != parley.ENOTFOUND {
 		t.Errorf("unknown contact: %v, want ENOTFOUND", err)
+	}
+	if _, err := svc.Timeline(ctx, "a1", "k001", "%%", 10); parley.ErrorCode(err) != parley.EINVALID {
+		t.Errorf("bad cursor: %v, want EINVALID", err)
 	}
 }

@@ -8,8 +8,10 @@ package phonecampaign
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
-	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -26,6 +28,7 @@ type Store interface {
 	Contact(ctx context.Context, accountID, id string) (directory.Contact, error)
 	Contacts(ctx context.Context, accountID, afterID string, limit int) ([]directory.Contact, error)
 	Filter(ctx context.Context, accountID, id string) (directory.Filter, error)
+	MessageHistory(ctx context.Context, accountID, consumer, cursor string, limit int) (parley.HistoryPage, error)
 	PhoneOptOuts(ctx context.Context, accountID, phone string) ([]parley.OptOut, error)
 }
 
@@ -417,29 +420,104 @@ func countOperators(agents []dialer.Agent, group string) OperatorCounts {
 	return n
 }
 
-// ContactCalls lists every call Parley placed to a directory contact, in
-// every telephone campaign of the account, oldest first: the calls of the
-// contact's timeline.
-func (s *Service) ContactCalls(ctx context.Context, accountID, contactID string) ([]dialer.Call, error) {
-	if _, err := s.Store.Contact(ctx, accountID, contactID); err != nil {
-		return nil, err
+// TimelineItem is one thing of a contact's timeline: a call Parley placed
+// to the contact, or a message sent to or received from its number.
+type TimelineItem struct {
+	At      time.Time
+	Call    *dialer.Call
+	Message *parley.HistoryMessage
+}
+
+// TimelinePage is a page of a contact's timeline, newest first; Next, when
+// set, is the cursor of the following (older) page.
+type TimelinePage struct {
+	Items []TimelineItem
+	Next  string
+}
+
+// timelineCursor is where a timeline's page ended in each of its two
+// listings, the contact's calls and its number's messages; a listing that
+// ended is Done.
+type timelineCursor struct {
+	Calls        string `json:"c,omitempty"`
+	CallsDone    bool   `json:"cd,omitempty"`
+	Messages     string `json:"m,omitempty"`
+	MessagesDone bool   `json:"md,omitempty"`
+}
+
+func (c timelineCursor) String() string {
+	data, _ := json.Marshal(c) // strings and booleans only
+	return base64.RawURLEncoding.EncodeToString(data)
+}
+
+func parseTimelineCursor(s string) (timelineCursor, error) {
+	var c timelineCursor
+	if s == "" {
+		return c, nil
 	}
-	cs, err := s.Store.PhoneCampaigns(ctx, accountID)
+	data, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(data, &c) != nil {
+		return c, parley.FieldErrorf("cursor", "cursor %q is not one a page of the timeline gave", s)
+	}
+	return c, nil
+}
+
+// Timeline lists a page of at most limit (capped at store.MaxPage) of a
+// directory contact's timeline, newest first: every call placed to it in
+// the account's telephone campaigns, and every message Parley sent to its
+// number or received from it (the number's message history). It reads at
+// most limit calls and limit messages.
+func (s *Service) Timeline(ctx context.Context, accountID, contactID, cursor string, limit int) (TimelinePage, error) {
+	limit = min(max(limit, 1), store.MaxPage)
+	cur, err := parseTimelineCursor(cursor)
 	if err != nil {
-		return nil, err
+		return TimelinePage{}, err
 	}
-	out := []dialer.Call{}
-	for _, c := range cs {
-		calls, err := s.Store.PhoneCalls(ctx, accountID, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, call := range calls {
-			if call.ContactID == contactID {
-				out = append(out, call)
-			}
+	k, err := s.Store.Contact(ctx, accountID, contactID)
+	if err != nil {
+		return TimelinePage{}, err
+	}
+	var calls []dialer.Call
+	callsNext := ""
+	if !cur.CallsDone {
+		if calls, callsNext, err = s.Store.ContactPhoneCalls(ctx, accountID, contactID, cur.Calls, limit); err != nil {
+			return TimelinePage{}, err
 		}
 	}
-	slices.SortStableFunc(out, func(a, b dialer.Call) int { return a.PlacedAt.Compare(b.PlacedAt) })
-	return out, nil
+	var msgs parley.HistoryPage
+	if !cur.MessagesDone && k.Phone != "" {
+		if msgs, err = s.Store.MessageHistory(ctx, accountID, k.Phone, cur.Messages, limit); err != nil {
+			return TimelinePage{}, err
+		}
+	}
+	var p TimelinePage
+	ci, mi := 0, 0
+	for len(p.Items) < limit && (ci < len(calls) || mi < len(msgs.Messages)) {
+		if mi == len(msgs.Messages) || (ci < len(calls) && !calls[ci].PlacedAt.Before(msgs.Messages[mi].At)) {
+			p.Items = append(p.Items, TimelineItem{At: calls[ci].PlacedAt, Call: &calls[ci]})
+			ci++
+			continue
+		}
+		p.Items = append(p.Items, TimelineItem{At: msgs.Messages[mi].At, Message: &msgs.Messages[mi]})
+		mi++
+	}
+	next := cur
+	switch {
+	case ci < len(calls) && ci > 0:
+		next.Calls = store.NextCallCursor(calls[:ci], ci)
+	case ci < len(calls):
+	case !cur.CallsDone:
+		next.Calls, next.CallsDone = callsNext, callsNext == ""
+	}
+	switch {
+	case mi < len(msgs.Messages) && mi > 0:
+		next.Messages = msgs.Messages[mi-1].Cursor().String()
+	case mi < len(msgs.Messages):
+	case !cur.MessagesDone:
+		next.Messages, next.MessagesDone = msgs.Next, msgs.Next == ""
+	}
+	if !next.CallsDone || !next.MessagesDone {
+		p.Next = next.String()
+	}
+	return p, nil
 }

@@ -62,7 +62,10 @@ func (d *Dialer) offer(ctx context.Context, c dialer.Campaign, a dialer.Agent, e
 	taken := a
 	taken.State, taken.Since, taken.CampaignID = dialer.Busy, now, c.ID
 	taken.Offer = &dialer.Offer{CampaignID: c.ID, ContactID: e.ContactID, Phone: e.Phone, OfferedAt: now}
-	if _, err := d.Store.PutPhoneAgent(ctx, taken); err == nil {
+	if offered, err := d.Store.PutPhoneAgent(ctx, taken); err == nil {
+		if d.Offers != nil {
+			d.Offers.Offered(ctx, offered)
+		}
 		return true, nil
 	} else if parley.ErrorCode(err) != parley.ECONFLICT {
 		return false, err
@@ -111,11 +114,7 @@ func (d *Dialer) placeOffer(ctx context.Context, c dialer.Campaign, a dialer.Age
 	if err != nil {
 		return err
 	}
-	calls, err := d.Store.PhoneCalls(ctx, c.AccountID, c.ID)
-	if err != nil {
-		return err
-	}
-	p := PlaceCall{AccountID: c.AccountID, CampaignID: c.ID, ContactID: e.ContactID, Attempt: e.Attempts + 1, To: e.Phone, From: c.CallerID(uint64(len(calls)))}
+	p := PlaceCall{AccountID: c.AccountID, CampaignID: c.ID, ContactID: e.ContactID, Attempt: e.Attempts + 1, To: e.Phone, From: c.CallerIDFor(e.ContactID, e.Attempts+1)}
 	id, err := d.Voice.PlaceCall(ctx, p)
 	if err != nil {
 		d.log().WarnContext(ctx, "placing a call failed", "account", c.AccountID, "campaign", c.ID, "contact", e.ContactID, "err", err)

@@ -3,6 +3,7 @@ package phonecampaign_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +21,7 @@ func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 	bcw := 30
 	script := &dialer.Script{Items: []dialer.ScriptItem{
 		{Kind: dialer.ItemText, Label: "Introduce yourself."},
-		{Kind: dialer.ItemChoice, Name: "plan", Label: "Which plan?", Options: []string{"basic", "plus"}},
+		{Kind: dialer.ItemChoice, Name: "plan", Label: "Which plan?", Options: []string{"basic", "plus"}, Required: true},
 	}}
 	c, voice, d := previewWithAnn(t, s, clock, dialer.Draft{BCWSeconds: &bcw, Script: script})
 	pace := func() { t.Helper(); paceNow(t, s, d, c.ID, 2) }
@@ -100,6 +101,15 @@ func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 	if _, err := d.CompleteSession(ctx, "a1", "ann", "sold", map[string]string{"plan": "gold"}); parley.ErrorField(err) != "answers.plan" {
 		t.Fatalf("an answer off the script: %v, want an error on answers.plan", err)
 	}
+	for _, answers := range []map[string]string{nil, {"plan": ""}} {
+		_, err := d.CompleteSession(ctx, "a1", "ann", "sold", answers)
+		if parley.ErrorCode(err) != parley.EINVALID || parley.ErrorField(err) != "answers.plan" || !strings.Contains(err.Error(), "required") {
+			t.Fatalf("a wrap-up without the required plan (%v): %v, want EINVALID on answers.plan", answers, err)
+		}
+	}
+	if _, err := d.WrapUp(ctx, "a1", "ann", "sold"); parley.ErrorField(err) != "answers.plan" {
+		t.Fatalf("a wrap-up without answers: %v, want an error on answers.plan", err)
+	}
 	if a := ann(); a.State != dialer.WrapUp {
 		t.Fatalf("a refused wrap-up moved ann to %s", a.State)
 	}
@@ -107,8 +117,8 @@ func TestPreviewOffersAcceptBCWThenDial(t *testing.T) {
 		t.Fatalf("wrap-up: %+v, %v", call, err)
 	}
 	for want, q := range map[int]map[string]string{1: {"plan": "plus"}, 0: {"plan": "basic"}} {
-		if got, err := d.Sessions(ctx, "a1", phonecampaign.SessionQuery{Params: q}); err != nil || len(got) != want {
-			t.Errorf("sessions with %v: %d, %v; want %d", q, len(got), err, want)
+		if got, err := d.Sessions(ctx, "a1", phonecampaign.SessionQuery{SessionFilter: dialer.SessionFilter{Params: q}}); err != nil || len(got.Sessions) != want {
+			t.Errorf("sessions with %v: %d, %v; want %d", q, len(got.Sessions), err, want)
 		}
 	}
 	if a := ann(); a.State != dialer.Online || a.Offer != nil || a.CallID != "" {

@@ -24,6 +24,19 @@ type OutboundContexts interface {
 	OutboundContexts(ctx context.Context, accountID, consumer string, since time.Time, limit int) ([]parley.OutboundContext, error)
 }
 
+// MessageHistory is every message Parley sent a consumer or received from
+// one, kept for parley.HistoryRetention. A sent message is its outbound
+// context (PutOutboundContext writes it); a received one is written here.
+type MessageHistory interface {
+	// PutReceivedMessage records a consumer's message. Messages of one
+	// consumer with the same At and ProviderMessageID replace each other.
+	PutReceivedMessage(ctx context.Context, m parley.ReceivedMessage) error
+	// MessageHistory lists at most limit (capped at MaxPage) of a
+	// consumer's messages, sent and received, newest first, after cursor
+	// ("" starts at the newest; a page's Next continues it).
+	MessageHistory(ctx context.Context, accountID, consumer, cursor string, limit int) (parley.HistoryPage, error)
+}
+
 // Conversations keeps the conversations replies open.
 //
 // A consumer (account and consumer number or id) has at most one open

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/parleyhq/parley/internal/dialer"
+	"github.com/parleyhq/parley/internal/parley"
 )
 
 // PhoneCampaigns keeps telephone campaigns and their entries (the
@@ -32,6 +34,15 @@ type PhoneCampaigns interface {
 	// entries in contact id order, after afterContactID ("" starts at the
 	// first). The list is never nil.
 	Entries(ctx context.Context, accountID, campaignID, afterContactID string, limit int) ([]dialer.Entry, error)
+	// InProgressEntries lists every entry of a campaign in progress
+	// (claimed, offered or on a call), in contact id order (never nil).
+	InProgressEntries(ctx context.Context, accountID, campaignID string) ([]dialer.Entry, error)
+	// DueEntries lists at most limit (capped at MaxPage) of a campaign's
+	// waiting entries whose next attempt is at or before by, soonest first
+	// (never nil). Like OpenPhoneCalls and InProgressEntries, it reads only
+	// what it lists, and may lag a change by a moment: an entry is claimed
+	// on its revision.
+	DueEntries(ctx context.Context, accountID, campaignID string, by time.Time, limit int) ([]dialer.Entry, error)
 	// PacerState returns what a campaign's pacer has learned and counted,
 	// with its version; version 0 (and the zero State) when none was saved.
 	PacerState(ctx context.Context, accountID, campaignID string) (s dialer.State, version int, err error)
@@ -55,13 +66,47 @@ type PhoneCampaigns interface {
 	// ReplacePhoneCall writes c over the stored call when the stored one's
 	// Rev is c.Rev and returns c as written; ECONFLICT otherwise.
 	ReplacePhoneCall(ctx context.Context, c dialer.Call) (dialer.Call, error)
+	// PhoneSessions lists at most limit (capped at MaxPage) of an account's
+	// sessions (calls with an operator) that f selects, newest first by
+	// PlacedAt, after cursor ("" starts at the newest). One call examines
+	// at most MaxPage sessions, so a page of a narrow filter may end early;
+	// next continues the listing, "" when it ended.
+	PhoneSessions(ctx context.Context, accountID string, f dialer.SessionFilter, cursor string, limit int) (calls []dialer.Call, next string, err error)
+	// OpenPhoneCalls lists a campaign's calls that have not ended, in
+	// provider id order (never nil).
+	OpenPhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error)
+	// ContactPhoneCalls lists at most limit (capped at MaxPage) of the
+	// calls placed to a directory contact in every campaign of the account,
+	// newest first (by PlacedAt), after cursor ("" starts at the newest).
+	// next continues the listing; "" when it ended.
+	ContactPhoneCalls(ctx context.Context, accountID, contactID, cursor string, limit int) (calls []dialer.Call, next string, err error)
 	// PhoneCalls lists every call of a campaign, in provider id order
 	// (never nil).
 	PhoneCalls(ctx context.Context, accountID, campaignID string) ([]dialer.Call, error)
 	// PhoneAgents lists an account's operators in id order (never nil).
 	PhoneAgents(ctx context.Context, accountID string) ([]dialer.Agent, error)
+	// CreatePhoneGroup stores a new operator group; created is false (and
+	// nothing changes) when the account has one of its name.
+	CreatePhoneGroup(ctx context.Context, g dialer.OperatorGroup) (created bool, err error)
+	// PhoneGroups lists an account's operator groups in name order (never
+	// nil).
+	PhoneGroups(ctx context.Context, accountID string) ([]dialer.OperatorGroup, error)
+	// DeletePhoneGroup removes an operator group; removed says whether there
+	// was one.
+	DeletePhoneGroup(ctx context.Context, accountID, name string) (removed bool, err error)
 	// PutPhoneAgent writes an operator when the stored one's Rev is a.Rev
 	// (0 for one not stored yet) and returns it as written; ECONFLICT
 	// otherwise.
 	PutPhoneAgent(ctx context.Context, a dialer.Agent) (dialer.Agent, error)
+}
+
+// NextCallCursor is the cursor after a page of a contact's calls read with
+// limit (see PhoneCampaigns.ContactPhoneCalls); "" when the page is the
+// last.
+func NextCallCursor(page []dialer.Call, limit int) string {
+	if len(page) < limit || len(page) == 0 {
+		return ""
+	}
+	last := page[len(page)-1]
+	return parley.EncodeCursor(last.PlacedAt, last.CampaignID, last.ProviderID)
 }

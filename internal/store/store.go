@@ -2,7 +2,7 @@
 // what it holds: campaigns and their recipients with conditional status
 // transitions, account settings, templates, channel configurations, API
 // clients, push tokens, opt-outs, seen marks, reply routing (outbound
-// contexts, conversations, broadcasts, report events), the answers of
+// contexts, the consumers' message history, conversations, broadcasts, report events), the answers of
 // idempotent creates, the daily recipient counts, event subscriptions and
 // Connect to Messaging call contexts. Consumers depend on the ports they
 // use; Store composes them all for wiring. Adapters live in sub-packages (embedded,
@@ -32,6 +32,7 @@ type Store interface {
 	OptOuts
 	Seen
 	OutboundContexts
+	MessageHistory
 	Conversations
 	Broadcasts
 	ReportEvents

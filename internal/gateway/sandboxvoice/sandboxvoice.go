@@ -5,6 +5,12 @@
 // seed, on the injected clock. It reports each call's events through the
 // same path as the provider's status webhooks (Sink), so the dialing
 // runtime cannot tell it from Twilio.
+//
+// The operators it simulates are those set through it (SetState, which
+// POST /sandbox/operators calls): they accept each contact offered to them
+// in preview mode after a think time, and every operator a call is
+// bridged to talks, then wraps up with a result and an answer to each
+// question of the campaign's call script.
 package sandboxvoice
 
 import (
@@ -28,7 +34,10 @@ import (
 type Sink interface {
 	Answered(ctx context.Context, ev phonecampaign.Event) error
 	Ended(ctx context.Context, ev phonecampaign.Event, talk time.Duration) error
-	WrapUp(ctx context.Context, accountID, agentID, result string) (dialer.Call, error)
+	CompleteSession(ctx context.Context, accountID, agentID, result string, answers map[string]string) (dialer.Call, error)
+	Accept(ctx context.Context, accountID, agentID string) (dialer.Agent, error)
+	SetState(ctx context.Context, accountID, agentID, group string, state dialer.OperatorState) (dialer.Agent, error)
+	Script(ctx context.Context, accountID, campaignID string) (*dialer.Script, error)
 }
 
 // Profile is how the simulated people and operators behave.
@@ -39,9 +48,10 @@ type Profile struct {
 	// Ring is the mean time to an answer; RingOut how long an unanswered
 	// call rings.
 	Ring, RingOut time.Duration
-	// Talk and Wrap are the mean talk and wrap-up times (exponential,
-	// with a floor of a tenth of the mean).
-	Talk, Wrap time.Duration
+	// Talk and Wrap are the mean talk and wrap-up times, and Think the
+	// mean time an operator reads a contact offered before accepting it
+	// (exponential, with a floor of a tenth of the mean).
+	Talk, Wrap, Think time.Duration
 	// Results are the results simulated operators give, in turn by draw.
 	Results []string
 }
@@ -50,7 +60,7 @@ type Profile struct {
 var DefaultProfile = Profile{
 	Live: 0.30, Machine: 0.15, Busy: 0.05,
 	Ring: 12 * time.Second, RingOut: 30 * time.Second,
-	Talk: 90 * time.Second, Wrap: 15 * time.Second,
+	Talk: 90 * time.Second, Wrap: 15 * time.Second, Think: 5 * time.Second,
 	Results: []string{"interested", "not_interested", "call_back"},
 }
 
@@ -72,6 +82,8 @@ type Voice struct {
 	events events
 	calls  map[string]*call
 	placed []phonecampaign.PlaceCall
+	// operators are the simulated operators, by account and id.
+	operators map[[2]string]bool
 }
 
 type call struct {
@@ -83,7 +95,8 @@ type call struct {
 
 // New returns a simulated gateway on clock, drawing from seed.
 func New(clock parley.Clock, seed uint64, p Profile) *Voice {
-	return &Voice{clock: clock, profile: p, run: strings.ToUpper(crand.Text()[:8]), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), calls: map[string]*call{}}
+	return &Voice{clock: clock, profile: p, run: strings.ToUpper(crand.Text()[:8]), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		calls: map[string]*call{}, operators: map[[2]string]bool{}}
 }
 
 // SetSink sets where events go (the runtime is built after the gateway it
@@ -170,10 +183,68 @@ func (v *Voice) Bridge(ctx context.Context, k dialer.Call, operatorID string) er
 	talk := c.talk
 	v.schedule(ev.At, func(ctx context.Context, s Sink) error { return v.end(ctx, s, ev, talk) })
 	v.schedule(ev.At.Add(wrap), func(ctx context.Context, s Sink) error {
-		_, err := s.WrapUp(ctx, c.p.AccountID, operatorID, result)
+		script, err := s.Script(ctx, c.p.AccountID, c.p.CampaignID)
+		if err != nil {
+			return err
+		}
+		_, err = s.CompleteSession(ctx, c.p.AccountID, operatorID, result, v.answers(script))
 		return err
 	})
 	return nil
+}
+
+// answers draws an answer to each question of a call script: a checkbox
+// true or false, one of a choice's options, a note for an input.
+func (v *Voice) answers(s *dialer.Script) map[string]string {
+	if s == nil {
+		return nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := map[string]string{}
+	for _, it := range s.Items {
+		switch it.Kind {
+		case dialer.ItemCheckbox:
+			out[it.Name] = strconv.FormatBool(v.rng.IntN(2) == 1)
+		case dialer.ItemChoice:
+			out[it.Name] = it.Options[v.rng.IntN(len(it.Options))]
+		case dialer.ItemInput:
+			out[it.Name] = "noted by a simulated operator"
+		}
+	}
+	return out
+}
+
+// SetState sets a simulated operator's state through the sink, and takes
+// them on: from then on they accept the contacts offered to them (see
+// Offered).
+func (v *Voice) SetState(ctx context.Context, accountID, agentID, group string, state dialer.OperatorState) (dialer.Agent, error) {
+	v.mu.Lock()
+	v.operators[[2]string{accountID, agentID}] = true
+	sink := v.sink
+	v.mu.Unlock()
+	if sink == nil {
+		return dialer.Agent{}, parley.Errorf(parley.EUNAVAILABLE, "the simulated voice gateway has no dialing runtime yet")
+	}
+	return sink.SetState(ctx, accountID, agentID, group, state)
+}
+
+// Offered implements phonecampaign.OfferWatcher: a simulated operator
+// accepts the contact offered to them after a think time. The offers of
+// other operators are theirs to take.
+func (v *Voice) Offered(ctx context.Context, a dialer.Agent) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.operators[[2]string{a.AccountID, a.ID}] || a.Offer == nil {
+		return
+	}
+	v.schedule(v.clock.Now().Add(v.duration(v.profile.Think)), func(ctx context.Context, s Sink) error {
+		_, err := s.Accept(ctx, a.AccountID, a.ID)
+		if c := parley.ErrorCode(err); c == parley.ECONFLICT || c == parley.ENOTFOUND {
+			return nil // the offer was withdrawn meanwhile
+		}
+		return err
+	})
 }
 
 // Abandon implements phonecampaign.VoiceGateway: the message plays and the
@@ -270,12 +341,12 @@ func (h *events) Pop() any {
 // ParseProfile reads a profile as parley serve --voice takes it: comma
 // separated name=value pairs over DefaultProfile, the shares live, machine
 // and busy (from 0 to 1, together at most 1) and the durations ring,
-// ringout, talk and wrap (such as 1500ms or 2m). An empty string is
+// ringout, talk, wrap and think (such as 1500ms or 2m). An empty string is
 // DefaultProfile.
 func ParseProfile(s string) (Profile, error) {
 	p := DefaultProfile
 	shares := map[string]*float64{"live": &p.Live, "machine": &p.Machine, "busy": &p.Busy}
-	durations := map[string]*time.Duration{"ring": &p.Ring, "ringout": &p.RingOut, "talk": &p.Talk, "wrap": &p.Wrap}
+	durations := map[string]*time.Duration{"ring": &p.Ring, "ringout": &p.RingOut, "talk": &p.Talk, "wrap": &p.Wrap, "think": &p.Think}
 	for _, pair := range strings.Split(s, ",") {
 		pair = strings.TrimSpace(pair)
 		if pair == "" {
@@ -301,7 +372,7 @@ func ParseProfile(s string) (Profile, error) {
 			}
 			*durations[name] = d
 		default:
-			return Profile{}, fmt.Errorf("voice profile: unknown %q; use live, machine, busy, ring, ringout, talk, wrap", name)
+			return Profile{}, fmt.Errorf("voice profile: unknown %q; use live, machine, busy, ring, ringout, talk, wrap, think", name)
 		}
 	}
 	if sum := p.Live + p.Machine + p.Busy; sum > 1 {

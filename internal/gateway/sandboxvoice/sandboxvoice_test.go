@@ -27,9 +27,23 @@ func (s *trace) Ended(ctx context.Context, ev phonecampaign.Event, talk time.Dur
 	return nil
 }
 
-func (s *trace) WrapUp(ctx context.Context, accountID, agentID, result string) (dialer.Call, error) {
+func (s *trace) CompleteSession(ctx context.Context, accountID, agentID, result string, answers map[string]string) (dialer.Call, error) {
 	s.lines = append(s.lines, agentID+" wrapped up: "+result)
 	return dialer.Call{}, nil
+}
+
+func (s *trace) Accept(ctx context.Context, accountID, agentID string) (dialer.Agent, error) {
+	s.lines = append(s.lines, agentID+" accepted")
+	return dialer.Agent{}, nil
+}
+
+func (s *trace) SetState(ctx context.Context, accountID, agentID, group string, state dialer.OperatorState) (dialer.Agent, error) {
+	s.lines = append(s.lines, agentID+" "+string(state))
+	return dialer.Agent{AccountID: accountID, ID: agentID, Group: group, Operator: dialer.Operator{State: state}}, nil
+}
+
+func (s *trace) Script(ctx context.Context, accountID, campaignID string) (*dialer.Script, error) {
+	return nil, nil
 }
 
 func run(t *testing.T, seed uint64) ([]string, map[dialer.Answer]int) {
@@ -160,5 +174,39 @@ func TestParseProfile(t *testing.T) {
 		if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%q: %+v, %v; want %+v", tc.in, got, err, tc.want)
 		}
+	}
+}
+
+// TestSimulatedOperatorsAcceptOffers: an operator set through the gateway
+// accepts a contact offered to them after a think time; another
+// operator's offer is left to them.
+func TestSimulatedOperatorsAcceptOffers(t *testing.T) {
+	ctx := context.Background()
+	clock := clocktest.New(time.Now())
+	v := sandboxvoice.New(clock, 1, sandboxvoice.DefaultProfile)
+	s := &trace{}
+	v.SetSink(s)
+	ann, err := v.SetState(ctx, "a1", "ann", "care", dialer.Online)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offer := &dialer.Offer{CampaignID: "c1", ContactID: "k1"}
+	ann.Offer = offer
+	v.Offered(ctx, ann)
+	v.Offered(ctx, dialer.Agent{AccountID: "a1", ID: "bob", Offer: offer})
+	v.Offered(ctx, dialer.Agent{AccountID: "a2", ID: "ann", Offer: offer}) // another account's ann
+	at, ok := v.Next()
+	if !ok || at.Before(clock.Now().Add(sandboxvoice.DefaultProfile.Think/10)) {
+		t.Fatalf("next event at %v (%v); want ann's acceptance after a think time", at, ok)
+	}
+	clock.Advance(at.Sub(clock.Now()))
+	if _, err := v.Fire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.lines, "; "); got != "ann online; ann accepted" {
+		t.Errorf("sink saw %q; want ann set online, then her acceptance only", got)
+	}
+	if _, ok := v.Next(); ok {
+		t.Error("events left: only ann's offer is the gateway's to accept")
 	}
 }

@@ -41,18 +41,21 @@ type Credentials struct {
 	// MessagingServiceSID, when set, sends messages whose outbound number
 	// no sender maps.
 	MessagingServiceSID string `json:"messagingServiceSid,omitempty"`
+	// VoiceAppSID, when set, is the TwiML App the Voice SDK access tokens
+	// of operators grant outgoing calls through (see VoiceAccessToken).
+	VoiceAppSID string `json:"voiceAppSid,omitempty"`
 }
 
 // String describes the credentials, their secrets redacted.
 func (c Credentials) String() string {
-	return fmt.Sprintf("{AccountSID:%s AuthToken:%s APIKeySID:%s APIKeySecret:%s MessagingServiceSID:%s}",
-		c.AccountSID, c.AuthToken, c.APIKeySID, c.APIKeySecret, c.MessagingServiceSID)
+	return fmt.Sprintf("{AccountSID:%s AuthToken:%s APIKeySID:%s APIKeySecret:%s MessagingServiceSID:%s VoiceAppSID:%s}",
+		c.AccountSID, c.AuthToken, c.APIKeySID, c.APIKeySecret, c.MessagingServiceSID, c.VoiceAppSID)
 }
 
 // GoString describes the credentials for %#v, their secrets redacted.
 func (c Credentials) GoString() string {
-	return fmt.Sprintf("twilio.Credentials{AccountSID:%q, AuthToken:%q, APIKeySID:%q, APIKeySecret:%q, MessagingServiceSID:%q}",
-		c.AccountSID, c.AuthToken.Redacted(), c.APIKeySID, c.APIKeySecret.Redacted(), c.MessagingServiceSID)
+	return fmt.Sprintf("twilio.Credentials{AccountSID:%q, AuthToken:%q, APIKeySID:%q, APIKeySecret:%q, MessagingServiceSID:%q, VoiceAppSID:%q}",
+		c.AccountSID, c.AuthToken.Redacted(), c.APIKeySID, c.APIKeySecret.Redacted(), c.MessagingServiceSID, c.VoiceAppSID)
 }
 
 // Format prints the credentials, their secrets redacted, whatever the
@@ -72,13 +75,14 @@ type clearCredentials struct {
 	APIKeySID           string `json:"apiKeySid,omitempty"`
 	APIKeySecret        string `json:"apiKeySecret,omitempty"`
 	MessagingServiceSID string `json:"messagingServiceSid,omitempty"`
+	VoiceAppSID         string `json:"voiceAppSid,omitempty"`
 }
 
 // Channel returns c as a channel configuration's credentials.
 func (c Credentials) Channel() parley.Credentials {
 	creds, _ := gateway.EncodeCredentials(Name, clearCredentials{
 		AccountSID: c.AccountSID, AuthToken: c.AuthToken.Reveal(), APIKeySID: c.APIKeySID,
-		APIKeySecret: c.APIKeySecret.Reveal(), MessagingServiceSID: c.MessagingServiceSID,
+		APIKeySecret: c.APIKeySecret.Reveal(), MessagingServiceSID: c.MessagingServiceSID, VoiceAppSID: c.VoiceAppSID,
 	}) // strings always encode
 	return creds
 }
@@ -92,6 +96,7 @@ var (
 	accountSIDForm      = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
 	keySIDForm          = regexp.MustCompile(`^SK[0-9a-fA-F]{32}$`)
 	messagingServiceSID = regexp.MustCompile(`^MG[0-9a-fA-F]{32}$`)
+	appSIDForm          = regexp.MustCompile(`^AP[0-9a-fA-F]{32}$`)
 )
 
 // Name is twilio.
@@ -132,6 +137,8 @@ func (Provider) ValidateCredentials(creds parley.Credentials, _ egress.Policy) e
 		return parley.FieldErrorf("twilio.authToken", "set authToken, or apiKeySid and apiKeySecret")
 	case t.MessagingServiceSID != "" && !messagingServiceSID.MatchString(t.MessagingServiceSID):
 		return parley.FieldErrorf("twilio.messagingServiceSid", "messagingServiceSid %q is not a Messaging Service SID (MG followed by 32 hex digits)", t.MessagingServiceSID)
+	case t.VoiceAppSID != "" && !appSIDForm.MatchString(t.VoiceAppSID):
+		return parley.FieldErrorf("twilio.voiceAppSid", "voiceAppSid %q is not a TwiML App SID (AP followed by 32 hex digits)", t.VoiceAppSID)
 	}
 	return nil
 }

@@ -46,6 +46,8 @@ const (
 	// partition.
 	DueShards = 8
 	// IndexDue is the sparse global secondary index of SCHEDULED recipients
+	// (and, in partitions PHONEQ#…, of telephone campaigns' open entries
+	// and calls: see the dynamo package's phonecampaigns.go)
 	// by due time: partition key AttrDueShard, sort key AttrDueAt,
 	// projection ALL.
 	IndexDue = "due"

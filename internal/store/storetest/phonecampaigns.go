@@ -219,6 +219,282 @@ func PhoneCampaigns(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("a contact's calls in every campaign, newest first, paged", func(t *testing.T) {
+		s := newStore(t)
+		for i, cid := range []string{"p1", "p2", "p1", "p3", "p2"} {
+			c := dialer.Call{ProviderID: fmt.Sprintf("CA%d", i), AccountID: "a1", CampaignID: cid, ContactID: "k1", Attempt: 1,
+				Status: dialer.CallRinging, PlacedAt: t0.Add(time.Duration(i/2) * time.Minute)} // two calls an instant
+			if _, err := s.CreatePhoneCall(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Another contact's, and another account's, are not the contact's.
+		for _, c := range []dialer.Call{{ProviderID: "CB1", AccountID: "a1", CampaignID: "p1", ContactID: "k2", PlacedAt: t0},
+			{ProviderID: "CB2", AccountID: "a2", CampaignID: "p1", ContactID: "k1", PlacedAt: t0}} {
+			if _, err := s.CreatePhoneCall(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A call created again is listed once.
+		_, err := s.CreatePhoneCall(ctx, dialer.Call{ProviderID: "CA0", AccountID: "a1", CampaignID: "p1", ContactID: "k1", PlacedAt: t0})
+		wantCode(t, err, parley.ECONFLICT)
+		// The list shows each call as it is now.
+		ended, err := s.PhoneCall(ctx, "a1", "p3", "CA3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ended.Status = dialer.CallEnded
+		if _, err := s.ReplacePhoneCall(ctx, ended); err != nil {
+			t.Fatal(err)
+		}
+		all, next, err := s.ContactPhoneCalls(ctx, "a1", "k1", "", 100)
+		if err != nil || len(all) != 5 || next != "" {
+			t.Fatalf("all calls %+v next %q, %v; want 5 and no next", all, next, err)
+		}
+		for i := 1; i < len(all); i++ {
+			if all[i].PlacedAt.After(all[i-1].PlacedAt) {
+				t.Fatalf("calls out of order at %d: %+v", i, all)
+			}
+		}
+		if i := slices.IndexFunc(all, func(c dialer.Call) bool { return c.ProviderID == "CA3" }); i < 0 || all[i].Status != dialer.CallEnded {
+			t.Errorf("CA3 listed as %+v; want it ended", all)
+		}
+		order := func(cs []dialer.Call) (ids []string) {
+			for _, c := range cs {
+				ids = append(ids, c.ProviderID)
+			}
+			return ids
+		}
+		for _, size := range []int{1, 2, 3} {
+			var got []dialer.Call
+			cursor := ""
+			for range 10 {
+				page, next, err := s.ContactPhoneCalls(ctx, "a1", "k1", cursor, size)
+				if err != nil || len(page) > size {
+					t.Fatalf("page of %d: %d calls, %v", size, len(page), err)
+				}
+				got = append(got, page...)
+				if cursor = next; next == "" {
+					break
+				}
+			}
+			if !slices.Equal(order(got), order(all)) {
+				t.Errorf("pages of %d = %v, want %v", size, order(got), order(all))
+			}
+		}
+		if none, next, err := s.ContactPhoneCalls(ctx, "a1", "k9", "", 10); err != nil || none == nil || len(none) != 0 || next != "" {
+			t.Errorf("a contact without calls: %v %q, %v", none, next, err)
+		}
+		_, _, err = s.ContactPhoneCalls(ctx, "a1", "k1", "bad", 10)
+		wantCode(t, err, parley.EINVALID)
+	})
+
+	t.Run("open entries and calls, as the pacer reads them", func(t *testing.T) {
+		s := newStore(t)
+		ids := func(es []dialer.Entry) (out []string) {
+			for _, e := range es {
+				out = append(out, e.ContactID)
+			}
+			return out
+		}
+		var es []dialer.Entry
+		for i := range 5 {
+			es = append(es, dialer.Entry{ContactID: fmt.Sprintf("k%d", i), Phone: "+12025550100", Status: dialer.EntryWaiting,
+				NextAttemptAt: t0.Add(time.Duration(4-i) * time.Minute)}) // k4 is due first
+		}
+		if _, err := s.AddEntries(ctx, "a1", "p1", es); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddEntries(ctx, "a1", "p2", es[:1]); err != nil {
+			t.Fatal(err)
+		}
+		// Index reads may lag a moment (an emulator's secondary index).
+		eventually := func(what string, f func() (string, error), want string) {
+			t.Helper()
+			var got string
+			var err error
+			for range 50 {
+				if got, err = f(); err == nil && got == want {
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			t.Fatalf("%s = %s, %v; want %s", what, got, err, want)
+		}
+		due := func(by time.Time, limit int) func() (string, error) {
+			return func() (string, error) {
+				got, err := s.DueEntries(ctx, "a1", "p1", by, limit)
+				return fmt.Sprint(ids(got)), err
+			}
+		}
+		inProgress := func() (string, error) {
+			got, err := s.InProgressEntries(ctx, "a1", "p1")
+			return fmt.Sprint(ids(got)), err
+		}
+		open := func() (string, error) {
+			got, err := s.OpenPhoneCalls(ctx, "a1", "p1")
+			var out []string
+			for _, c := range got {
+				out = append(out, c.ProviderID)
+			}
+			return fmt.Sprint(out), err
+		}
+		eventually("due at t0+2m", due(t0.Add(2*time.Minute), 10), "[k4 k3 k2]")
+		eventually("the first due", due(t0.Add(time.Hour), 1), "[k4]")
+		eventually("due before any", due(t0.Add(-time.Minute), 10), "[]")
+		eventually("in progress", inProgress, "[]")
+		// Claiming k4 moves it to in progress; calling k3 again later moves it back.
+		k4, err := s.Entry(ctx, "a1", "p1", "k4")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k4.Status = dialer.EntryInProgress
+		if k4, err = s.ReplaceEntry(ctx, "a1", "p1", k4); err != nil {
+			t.Fatal(err)
+		}
+		k3, err := s.Entry(ctx, "a1", "p1", "k3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k3.NextAttemptAt = t0.Add(time.Hour)
+		if _, err := s.ReplaceEntry(ctx, "a1", "p1", k3); err != nil {
+			t.Fatal(err)
+		}
+		eventually("due after the claim", due(t0.Add(2*time.Minute), 10), "[k2]")
+		eventually("all waiting", due(t0.Add(2*time.Hour), 10), "[k2 k1 k0 k3]")
+		eventually("in progress after the claim", inProgress, "[k4]")
+		k4.Status = dialer.EntryProcessed
+		if _, err := s.ReplaceEntry(ctx, "a1", "p1", k4); err != nil {
+			t.Fatal(err)
+		}
+		eventually("in progress once processed", inProgress, "[]")
+		eventually("waiting once k4 is processed", due(t0.Add(2*time.Hour), 10), "[k2 k1 k0 k3]")
+
+		// A call is open until it ends.
+		eventually("no calls", open, "[]")
+		for _, id := range []string{"CA2", "CA1"} {
+			if _, err := s.CreatePhoneCall(ctx, dialer.Call{ProviderID: id, AccountID: "a1", CampaignID: "p1", ContactID: "k4", Status: dialer.CallRinging, PlacedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.CreatePhoneCall(ctx, dialer.Call{ProviderID: "CB1", AccountID: "a1", CampaignID: "p2", ContactID: "k4", Status: dialer.CallRinging, PlacedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		eventually("open calls", open, "[CA1 CA2]")
+		ca1, err := s.PhoneCall(ctx, "a1", "p1", "CA1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ca1.Status = dialer.CallWaiting
+		if ca1, err = s.ReplacePhoneCall(ctx, ca1); err != nil {
+			t.Fatal(err)
+		}
+		ca1.Status = dialer.CallEnded
+		if _, err := s.ReplacePhoneCall(ctx, ca1); err != nil {
+			t.Fatal(err)
+		}
+		eventually("open calls once CA1 ended", open, "[CA2]")
+		if got, err := s.OpenPhoneCalls(ctx, "a1", "p1"); err != nil || len(got) != 1 || got[0].Status != dialer.CallRinging {
+			t.Errorf("open calls %+v, %v; want CA2 as stored", got, err)
+		}
+	})
+
+	t.Run("sessions, newest first, filtered and paged", func(t *testing.T) {
+		s := newStore(t)
+		// Six calls: five get an operator (one of them only when it is
+		// bridged), one never does; another account's is not listed.
+		for i := range 6 {
+			c := dialer.Call{ProviderID: fmt.Sprintf("CA%d", i), AccountID: "a1", CampaignID: []string{"p1", "p2"}[i%2], ContactID: "k1",
+				Status: dialer.CallRinging, PlacedAt: t0.Add(time.Duration(i) * time.Minute), Operator: []string{"ann", "bob", "ann", "", "ann", ""}[i]}
+			created, err := s.CreatePhoneCall(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 5 {
+				created.Operator, created.Status, created.Params = "bob", dialer.CallEnded, map[string]string{"plan": "plus"}
+				if _, err := s.ReplacePhoneCall(ctx, created); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := s.CreatePhoneCall(ctx, dialer.Call{ProviderID: "CB1", AccountID: "a2", CampaignID: "p1", Operator: "ann", PlacedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		list := func(f dialer.SessionFilter, limit int) string {
+			t.Helper()
+			var got []string
+			cursor := ""
+			for range 20 {
+				page, next, err := s.PhoneSessions(ctx, "a1", f, cursor, limit)
+				cursor = next
+				if err != nil || len(page) > limit {
+					t.Fatalf("sessions %+v: %d, %v", f, len(page), err)
+				}
+				for _, c := range page {
+					got = append(got, c.ProviderID)
+				}
+				if cursor == "" {
+					break
+				}
+			}
+			return fmt.Sprint(got)
+		}
+		for range 50 { // wait for the index to take the last write
+			if page, _, err := s.PhoneSessions(ctx, "a1", dialer.SessionFilter{Params: map[string]string{"plan": "plus"}}, "", 10); err == nil && len(page) == 1 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		for _, tt := range []struct {
+			f     dialer.SessionFilter
+			limit int
+			want  string
+		}{
+			{dialer.SessionFilter{}, 10, "[CA5 CA4 CA2 CA1 CA0]"},
+			{dialer.SessionFilter{}, 2, "[CA5 CA4 CA2 CA1 CA0]"},
+			{dialer.SessionFilter{Operator: "ann"}, 10, "[CA4 CA2 CA0]"},
+			{dialer.SessionFilter{Operator: "ann"}, 1, "[CA4 CA2 CA0]"},
+			{dialer.SessionFilter{CampaignID: "p2"}, 10, "[CA5 CA1]"},
+			{dialer.SessionFilter{Params: map[string]string{"plan": "plus"}}, 10, "[CA5]"},
+			{dialer.SessionFilter{Operator: "cy"}, 10, "[]"},
+		} {
+			if got := list(tt.f, tt.limit); got != tt.want {
+				t.Errorf("sessions %+v in pages of %d = %s, want %s", tt.f, tt.limit, got, tt.want)
+			}
+		}
+		_, _, err := s.PhoneSessions(ctx, "a1", dialer.SessionFilter{}, "bad", 10)
+		wantCode(t, err, parley.EINVALID)
+	})
+
+	t.Run("operator groups exist empty until deleted", func(t *testing.T) {
+		s := newStore(t)
+		if none, err := s.PhoneGroups(ctx, "a1"); err != nil || none == nil || len(none) != 0 {
+			t.Fatalf("no groups: %v, %v", none, err)
+		}
+		for _, g := range []dialer.OperatorGroup{{AccountID: "a1", Name: "sales", CreatedAt: t0}, {AccountID: "a1", Name: "care", CreatedAt: t0},
+			{AccountID: "a2", Name: "sales", CreatedAt: t0}} {
+			if created, err := s.CreatePhoneGroup(ctx, g); err != nil || !created {
+				t.Fatalf("create %+v: %v, %v", g, created, err)
+			}
+		}
+		if created, err := s.CreatePhoneGroup(ctx, dialer.OperatorGroup{AccountID: "a1", Name: "sales", CreatedAt: t0.Add(time.Hour)}); err != nil || created {
+			t.Fatalf("create sales again: %v, %v; want not created", created, err)
+		}
+		gs, err := s.PhoneGroups(ctx, "a1")
+		if err != nil || len(gs) != 2 || gs[0].Name != "care" || gs[1].Name != "sales" || !gs[1].CreatedAt.Equal(t0) || gs[1].AccountID != "a1" {
+			t.Fatalf("groups %+v, %v; want care and sales as first created", gs, err)
+		}
+		if removed, err := s.DeletePhoneGroup(ctx, "a1", "sales"); err != nil || !removed {
+			t.Fatalf("delete: %v, %v", removed, err)
+		}
+		if removed, err := s.DeletePhoneGroup(ctx, "a1", "sales"); err != nil || removed {
+			t.Fatalf("delete again: %v, %v", removed, err)
+		}
+		if gs, err := s.PhoneGroups(ctx, "a2"); err != nil || len(gs) != 1 {
+			t.Fatalf("the other account's groups %+v, %v", gs, err)
+		}
+	})
+
 	t.Run("operators change on their revision", func(t *testing.T) {
 		s := newStore(t)
 		a := dialer.Agent{AccountID: "a1", ID: "op2", Group: "sales", Operator: dialer.Operator{State: dialer.Online, Since: t0}}

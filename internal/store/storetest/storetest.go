@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("OptOuts", func(t *testing.T) { OptOuts(t, newStore) })
 	t.Run("Seen", func(t *testing.T) { Seen(t, newStore) })
 	t.Run("OutboundContexts", func(t *testing.T) { OutboundContexts(t, newStore) })
+	t.Run("MessageHistory", func(t *testing.T) { MessageHistory(t, newStore) })
 	t.Run("Conversations", func(t *testing.T) { Conversations(t, newStore, opt) })
 	t.Run("Broadcasts", func(t *testing.T) { Broadcasts(t, newStore) })
 	t.Run("ReportEvents", func(t *testing.T) { ReportEvents(t, newStore) })
