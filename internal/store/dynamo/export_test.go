@@ -24,15 +24,7 @@ func (t *Table) FoldRows(ctx context.Context, batch string, rows []parley.CountR
 // the emulator's transactions (each copying the table) would take long to
 // write.
 func (t *Table) SeedCounters(ctx context.Context, rows []parley.CountRow) error {
-	byHour := map[counterHour][]parley.CountRow{}
-	var order []counterHour
-	for _, r := range parley.MergeRows(rows) {
-		k := counterHour{r.AccountID, r.Hour}
-		if byHour[k] == nil {
-			order = append(order, k)
-		}
-		byHour[k] = append(byHour[k], r)
-	}
+	byHour, order := rowsByHour(rows)
 	var reqs []types.WriteRequest
 	for _, k := range order {
 		puts, err := t.foldedCounters(ctx, k, byHour[k])

@@ -333,15 +333,7 @@ type counterHour struct {
 // on a condition (a concurrent fold changed one of its items) is folded
 // again alone.
 func (t *Table) foldRows(ctx context.Context, batch string, rows []parley.CountRow, now time.Time) error {
-	byHour := map[counterHour][]parley.CountRow{}
-	var order []counterHour
-	for _, r := range parley.MergeRows(rows) {
-		k := counterHour{r.AccountID, r.Hour}
-		if byHour[k] == nil {
-			order = append(order, k)
-		}
-		byHour[k] = append(byHour[k], r)
-	}
+	byHour, order := rowsByHour(rows)
 	var pack []counterHour
 	var items []types.TransactWriteItem
 	flush := func() error {
@@ -376,6 +368,21 @@ func (t *Table) foldRows(ctx context.Context, batch string, rows []parley.CountR
 		pack, items = append(pack, k), append(items, hourItems...)
 	}
 	return flush()
+}
+
+// rowsByHour merges rows and groups them by account and hour, listing the
+// hours in the order they first appear.
+func rowsByHour(rows []parley.CountRow) (map[counterHour][]parley.CountRow, []counterHour) {
+	byHour := map[counterHour][]parley.CountRow{}
+	var order []counterHour
+	for _, r := range parley.MergeRows(rows) {
+		k := counterHour{r.AccountID, r.Hour}
+		if byHour[k] == nil {
+			order = append(order, k)
+		}
+		byHour[k] = append(byHour[k], r)
+	}
+	return byHour, order
 }
 
 // foldPart names the fold of hour k of batch.
