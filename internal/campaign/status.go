@@ -82,17 +82,26 @@ type Detail struct {
 	Counts map[parley.RecipientStatus]int
 }
 
-// Detail returns a campaign with the counts of its recipients per status.
-// When the counts show every recipient final, it records the campaign's
-// completion (store.Campaigns.CompleteCampaign), so that listings show
-// it FINISHED from then on. ENOTFOUND when the account has no such
-// campaign.
+// Detail returns a campaign with the counts of its recipients per status:
+// the store's (store.Recipients.RecipientStatusCounts) where it keeps
+// them, else counted by listing every recipient. When the counts show
+// every recipient final, it records the campaign's completion
+// (store.Campaigns.CompleteCampaign), so that listings show it FINISHED
+// from then on. ENOTFOUND when the account has no such campaign.
 func (s *Service) Detail(ctx context.Context, accountID, campaignID string) (Detail, error) {
 	c, err := s.Store.Campaign(ctx, accountID, campaignID)
 	if err != nil {
 		return Detail{}, err
 	}
-	c, counts, err := s.walk(ctx, c, func([]parley.Recipient) error { return nil })
+	counts, kept, err := s.Store.RecipientStatusCounts(ctx, accountID, campaignID)
+	switch {
+	case err != nil:
+		return Detail{}, fmt.Errorf("count recipients of %s: %w", campaignID, err)
+	case kept:
+		c, err = s.settle(ctx, c, counts)
+	default:
+		c, counts, err = s.walk(ctx, c, func([]parley.Recipient) error { return nil })
+	}
 	if err != nil {
 		return Detail{}, err
 	}

@@ -103,4 +103,12 @@ type Recipients interface {
 	// Indexed (SCHEDULED, by when it is due); a SENDING recipient is not:
 	// its job stays on the queue until the claim is settled.
 	DueRecipients(ctx context.Context, status parley.RecipientStatus, before time.Time, limit int) ([]parley.Recipient, error)
+	// RecipientStatusCounts returns how many of a campaign's recipients
+	// are in each status (a status none is in may be left out), where the
+	// adapter keeps these counts as recipients change, so that a
+	// campaign's counters cost one read however many recipients it has.
+	// ok is false when it keeps none for the campaign (one created before
+	// it kept them, an unknown one, or an adapter that keeps none): the
+	// caller then counts by listing the recipients.
+	RecipientStatusCounts(ctx context.Context, accountID, campaignID string) (counts map[parley.RecipientStatus]int, ok bool, err error)
 }

@@ -65,3 +65,10 @@ func compareDue(a, b item) int {
 		cmp.Compare(itemString(a, AttrSK), itemString(b, AttrSK)),
 	)
 }
+
+// RecipientStatusCounts implements store.Recipients. The table keeps no
+// counts by status (keeping them on each change would add a write to
+// every send): ok is always false, and callers count by listing.
+func (t *Table) RecipientStatusCounts(ctx context.Context, accountID, campaignID string) (map[parley.RecipientStatus]int, bool, error) {
+	return nil, false, nil
+}

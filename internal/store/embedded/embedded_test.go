@@ -36,7 +36,7 @@ func newStore(t *testing.T) *embedded.Store {
 }
 
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t) }, storetest.Options{})
+	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t) }, storetest.Options{KeepsStatusCounts: true})
 }
 
 func TestOutboxContract(t *testing.T) {
@@ -150,5 +150,24 @@ func TestListingIndexBackfilled(t *testing.T) {
 	page, err := s.ListCampaigns(ctx, "acct1", store.CampaignFilter{}, store.CampaignPosition{}, 10)
 	if err != nil || len(page.Campaigns) != 2 || page.Campaigns[0].ID != "newer" || page.Campaigns[1].ID != "older" {
 		t.Fatalf("after reopen: %+v, %v; want newer, older", page, err)
+	}
+}
+
+// TestStatusCountsNotStartedLate: a campaign created before the store kept
+// status counts gets none from a later change (which would count only the
+// recipients that changed), so its counts are read by listing.
+func TestStatusCountsNotStartedLate(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	c, rs := storetest.Fixture("acct1", "camp1", 3)
+	if err := s.CreateCampaign(ctx, c, rs); err != nil {
+		t.Fatal(err)
+	}
+	embedded.DropStatusCounts(t, s)
+	if _, err := s.UpdateRecipient(ctx, rs[0].Ref(), parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if counts, ok, err := s.RecipientStatusCounts(ctx, "acct1", "camp1"); err != nil || ok {
+		t.Fatalf("status counts %v (%v, %v) for a campaign whose counts were never started, want none", counts, ok, err)
 	}
 }

@@ -19,9 +19,13 @@ var bucketEventOutbox = []byte("eventoutbox")
 // transition is one recipient's change, from before to after.
 type transition struct{ before, after parley.Recipient }
 
-// record counts the steps each transition newly reaches and puts their
-// lifecycle events in the outbox, in tx.
+// record counts the steps each transition newly reaches and the
+// campaigns' recipients by status, and puts the lifecycle events in the
+// outbox, in tx.
 func record(tx *bolt.Tx, ts ...transition) error {
+	if err := countStatuses(tx, ts); err != nil {
+		return err
+	}
 	var rows []parley.CountRow
 	var evs []parley.Event
 	for _, t := range ts {

@@ -84,3 +84,12 @@ func DropListingIndex(t *testing.T, s *Store) {
 		t.Fatal(err)
 	}
 }
+
+// DropStatusCounts removes every campaign's status counts, as a store made
+// before they were kept has none.
+func DropStatusCounts(t *testing.T, s *Store) {
+	t.Helper()
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketStatusCounts) }); err != nil {
+		t.Fatal(err)
+	}
+}

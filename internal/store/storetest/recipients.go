@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -23,6 +24,76 @@ func Recipients(t *testing.T, newStore func(t *testing.T) store.Store, opt Optio
 	t.Run("InApp", func(t *testing.T) { testInAppRecipient(t, newStore(t)) })
 	t.Run("SentKeepsNoPointer", func(t *testing.T) { testSentKeepsNoPointer(t, newStore(t)) })
 	t.Run("CarriesMessage", func(t *testing.T) { testCarriesMessage(t, newStore(t)) })
+	t.Run("StatusCounts", func(t *testing.T) { testStatusCounts(t, newStore(t), opt) })
+}
+
+// testStatusCounts changes recipients' statuses (claims, outcomes, a
+// refused change, a stamp that changes no status) and checks that the
+// counts by status a store keeps are those of its recipients, and that a
+// campaign it knows nothing of has none.
+func testStatusCounts(t *testing.T, s store.Store, opt Options) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 6)
+	create(t, s, c, rs)
+	other, ors := Fixture("acct1", "camp2", 2)
+	create(t, s, other, ors)
+	at := t0.Add(time.Minute)
+	change := func(r parley.Recipient, from []parley.RecipientStatus, to parley.RecipientStatus) {
+		t.Helper()
+		if _, err := s.UpdateRecipient(ctx, r.Ref(), parley.RecipientChange{From: from, Status: to, At: at}); err != nil {
+			t.Fatalf("%s → %s: %v", r.ID, to, err)
+		}
+	}
+	check := func(campaignID string) {
+		t.Helper()
+		counts, ok, err := s.RecipientStatusCounts(ctx, "acct1", campaignID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			if opt.KeepsStatusCounts {
+				t.Fatalf("no status counts kept for %s", campaignID)
+			}
+			return
+		}
+		want := map[parley.RecipientStatus]int{}
+		page, err := s.Recipients(ctx, "acct1", campaignID, 0, store.MaxPage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page {
+			want[r.Status]++
+		}
+		for st, n := range counts {
+			if n == 0 {
+				delete(counts, st)
+			}
+		}
+		if !maps.Equal(counts, want) {
+			t.Errorf("%s: status counts %v, want %v (its recipients')", campaignID, counts, want)
+		}
+	}
+	check("camp1")
+	for _, r := range rs[:4] {
+		change(r, parley.Claimable, parley.StatusSending)
+	}
+	change(rs[0], []parley.RecipientStatus{parley.StatusSending}, parley.StatusSent)
+	change(rs[1], []parley.RecipientStatus{parley.StatusSending}, parley.StatusSent)
+	change(rs[2], []parley.RecipientStatus{parley.StatusSending}, parley.StatusFailed)
+	change(rs[0], []parley.RecipientStatus{parley.StatusSent}, parley.StatusDelivered)
+	change(ors[0], parley.Claimable, parley.StatusCancelled)
+	// A refused change counts nothing, nor does a stamp.
+	if _, err := s.UpdateRecipient(ctx, rs[2].Ref(), parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusSending}, Status: parley.StatusSent, At: at}); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Fatalf("a change from a status the recipient is not in: %v, want ECONFLICT", err)
+	}
+	if _, _, err := s.StampRecipient(ctx, rs[1].Ref(), parley.StepResponded, at); err != nil {
+		t.Fatal(err)
+	}
+	check("camp1")
+	check("camp2")
+	if counts, ok, err := s.RecipientStatusCounts(ctx, "acct1", "no-such-campaign"); err != nil || (ok && len(counts) != 0) {
+		t.Errorf("an unknown campaign has status counts %v (%v, %v)", counts, ok, err)
+	}
 }
 
 func testRecipientsPaging(t *testing.T, s store.Store) {

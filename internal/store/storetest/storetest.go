@@ -18,6 +18,10 @@ type Options struct {
 	// under concurrency; the concurrent-claim case then only checks that
 	// at least one claim won.
 	Racy bool
+	// KeepsStatusCounts is set for an adapter that keeps its campaigns'
+	// recipient counts by status (store.Recipients.RecipientStatusCounts):
+	// they must then be there, and match the recipients.
+	KeepsStatusCounts bool
 }
 
 // Run runs the contract suite of every port store.Store composes, each
