@@ -19,6 +19,16 @@ func (w *webtool) fieldError(name string) string {
 	return s
 }
 
+// wantFieldError waits for the control of the API field name to be marked
+// invalid, and fails the test unless the error beside it says want.
+func (w *webtool) wantFieldError(name, want string) {
+	w.T.Helper()
+	w.WaitJS(fmt.Sprintf(`document.querySelector(%q).getAttribute("aria-invalid") === "true"`, byField(name)))
+	if got := w.fieldError(name); !strings.Contains(got, want) {
+		w.T.Fatalf("the error beside %s says %q, want %q", name, got, want)
+	}
+}
+
 // typeInto types text into the control of the API field name.
 func (w *webtool) typeInto(name, text string) {
 	w.T.Helper()
@@ -41,10 +51,7 @@ func TestWebtoolTemplateAndHandoff(t *testing.T) {
 	w.visit("templates/new", "template-new")
 	w.typeInto("name", "Bad Name")
 	w.submit("Submit to Meta")
-	w.WaitJS(fmt.Sprintf(`document.querySelector(%q).getAttribute("aria-invalid") === "true"`, byField("name")))
-	if got := w.fieldError("name"); !strings.Contains(got, "lower case") {
-		t.Fatalf("the name's error says %q", got)
-	}
+	w.wantFieldError("name", "lower case")
 	create := func(name string) {
 		w.Visit("/#templates") // a new form, not the one shown
 		w.Visit("/#templates/new")
@@ -145,7 +152,7 @@ func TestWebtoolSettingsPages(t *testing.T) {
 func TestWebtoolSupportReadsOnly(t *testing.T) {
 	w := newWebtool(t)
 	w.signIn("support")
-	for _, p := range []string{"handoffs", "handoffs/new", "templates", "templates/new", "settings", "optouts", "clients"} {
+	for _, p := range []string{"handoffs", "handoffs/new", "templates", "templates/new", "settings", "optouts", "events", "clients"} {
 		w.visit(p, "support-"+strings.ReplaceAll(p, "/", "-"))
 		var offered []string
 		w.Eval(`[...document.querySelectorAll("#main a.button, #main button, #main input, #main select, #main textarea")]

@@ -129,3 +129,63 @@ func TestWebtoolSupportCannotLaunch(t *testing.T) {
 		t.Fatalf("support's POST of a campaign: HTTP %d, want 403", status)
 	}
 }
+
+// TestWebtoolWizardAPIErrorsBesideFields: the wizard shows each error the
+// Parse API answers beside the field it names, on its own step: a bad
+// sending number, found at the recipients' parse, is said at the top with
+// its step's name and beside the number back on Compose; a delivery window
+// SMS may not use is shown in the window's box, and no day ticked beside
+// the days.
+func TestWebtoolWizardAPIErrorsBesideFields(t *testing.T) {
+	w := newWebtool(t)
+	w.signIn("campaign_manager")
+	w.Visit("/#new-campaign")
+	w.Run(
+		chromedp.SendKeys("#c-name", "Window check", chromedp.ByQuery),
+		chromedp.SendKeys("#c-number", "+1555", chromedp.ByQuery),
+		chromedp.SendKeys("#c-skill", "billing", chromedp.ByQuery),
+		chromedp.SendKeys("#c-message", "Hi {{1}}", chromedp.ByQuery),
+		chromedp.Click("#next", chromedp.ByQuery),
+	)
+	w.WaitJS(`!!document.getElementById("c-mode-manual")`)
+	w.Run(chromedp.Click("#c-mode-manual", chromedp.ByQuery))
+	w.WaitJS(`!!document.getElementById("c-manual")`)
+	w.Run(chromedp.SendKeys("#c-manual", "12025550181, Jane", chromedp.ByQuery), chromedp.Click("#parse", chromedp.ByQuery))
+	w.WaitJS(`document.getElementById("wizard-error").textContent !== ""`)
+	if got := w.Text("#wizard-error"); !strings.HasPrefix(got, "Compose: ") || !strings.Contains(got, "outboundNumber") {
+		t.Fatalf("the wizard's alert says %q, want the Compose step's outboundNumber", got)
+	}
+	w.Run(chromedp.Click("#back", chromedp.ByQuery))
+	w.WaitJS(`document.getElementById("c-number").getAttribute("aria-invalid") === "true"`)
+	if got := w.Text("#c-number-error"); !strings.Contains(got, "outboundNumber") {
+		t.Fatalf("beside the number: %q", got)
+	}
+	w.Check("wizard-compose-error")
+
+	var typed bool
+	w.Eval(`(() => { const n = document.getElementById("c-number"); n.value = "+12025550100"; n.dispatchEvent(new Event("input")); return true; })()`, &typed)
+	w.Run(chromedp.Click("#next", chromedp.ByQuery))
+	w.WaitJS(`!!document.getElementById("c-manual")`)
+	w.Run(chromedp.Click("#parse", chromedp.ByQuery))
+	w.WaitJS(`!!document.getElementById("c-parse-summary")`)
+	var alert string
+	w.Eval(`document.getElementById("wizard-error").textContent`, &alert)
+	if alert != "" {
+		t.Fatalf("after a good parse the alert still says %q", alert)
+	}
+	w.Run(chromedp.Click("#next", chromedp.ByQuery))
+	w.WaitJS(`!!document.getElementById("c-window-start")`)
+	w.setValue("c-window-start", "06:00")
+	w.Run(chromedp.Click("#preview-times", chromedp.ByQuery))
+	w.WaitJS(`document.querySelector('fieldset[data-field="deliveryWindow"] > .field-error').textContent !== ""`)
+	if got := w.Text(`fieldset[data-field="deliveryWindow"] > .field-error`); !strings.Contains(got, "08:00") {
+		t.Fatalf("the window's error says %q", got)
+	}
+	var days int
+	w.Eval(`(() => { let n = 0; for (const b of document.querySelectorAll("#c-days input")) { if (b.checked) { b.click(); n++; } } return n; })()`, &days)
+	w.Run(chromedp.Click("#next", chromedp.ByQuery))
+	if got := w.Text(`#c-days > .field-error`); !strings.Contains(got, "day") {
+		t.Fatalf("with no day ticked (of %d) the days say %q", days, got)
+	}
+	w.Check("wizard-schedule-errors")
+}

@@ -15,14 +15,24 @@ export class APIError extends Error {
   }
 }
 
-export async function call(method, path, body, extraHeaders) {
+// call sends body, when given, as JSON and answers the API's JSON; an
+// error answer throws an APIError with its problem.
+export function call(method, path, body, extraHeaders) {
+  const headers = { ...extraHeaders };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  return send(method, path, body === undefined ? undefined : JSON.stringify(body), headers);
+}
+
+// upload sends body (a File, a Blob or text) as it is, of type
+// contentType, and answers the API's JSON.
+export function upload(method, path, body, contentType) {
+  return send(method, path, body, { "Content-Type": contentType });
+}
+
+async function send(method, path, body, extraHeaders) {
   const headers = { Accept: "application/json", ...extraHeaders };
   if (method !== "GET" && method !== "HEAD") headers["X-Parley-CSRF"] = csrf;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const resp = await fetch(path, {
-    method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const resp = await fetch(path, { method, headers, credentials: "same-origin", body });
   const text = await resp.text();
   let data = {};
   if (text) {

@@ -4,7 +4,7 @@
 import { call, accountPath } from "/assets/api.js";
 import { el, clear } from "/assets/dom.js";
 import {
-  field, formError, clearErrors, showError, input, select, table, when, loadingLine, page, deleteButton,
+  field, formError, clearErrors, showError, input, select, table, when, loadingLine, page, deleteButton, secretNotice,
 } from "/assets/form.js";
 
 const roles = [["campaign_manager", "Campaign manager"], ["admin", "Admin"], ["support", "Support (read-only)"]];
@@ -30,15 +30,8 @@ export async function clients(main, session) {
   // showSecret shows credentials the one time the API returns them.
   function showSecret(c) {
     clear(secretBox);
-    const secret = el("code", { id: "client-secret" }, c.clientSecret);
-    const copy = el("button", { type: "button", class: "ghost" }, "Copy secret");
-    copy.addEventListener("click", async () => {
-      try { await navigator.clipboard.writeText(c.clientSecret); copy.textContent = "Copied"; } catch { copy.textContent = "Select and copy it"; }
-    });
-    secretBox.append(el("div", { class: "notice ok secret", role: "status" },
-      el("p", {}, el("strong", {}, "Copy the secret now: it is not shown again.")),
-      el("p", {}, "Client ID ", el("code", { id: "client-id" }, c.clientId)),
-      el("p", {}, "Client secret ", secret, " ", copy)));
+    secretBox.append(secretNotice("Copy the secret now: it is not shown again.",
+      [["Client ID", c.clientId, "client-id"], ["Client secret", c.clientSecret, "client-secret"]], "Client secret"));
   }
 
   f.addEventListener("submit", async (ev) => {

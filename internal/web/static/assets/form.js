@@ -30,6 +30,17 @@ export function field(name, label, control, hint) {
   return el("div", { class: "field" }, el("label", { for: id }, label), control, hintNode, error);
 }
 
+// choice is a checkbox (or radio) box labelled label, with a slot for the
+// error of the API field name; cls adds to the label's class.
+export function choice(name, label, box, cls = "") {
+  const id = box.id || `f${++ids}`;
+  box.id = id;
+  box.dataset.field = name;
+  box.setAttribute("aria-describedby", `${id}-error`);
+  return el("div", { class: "field" }, el("label", { class: `choice ${cls}`.trim(), for: id }, box, label),
+    el("p", { class: "error field-error", id: `${id}-error` }));
+}
+
 // group is a fieldset with a legend, its own error slot, and the name of
 // the API field it stands for ("channels").
 export function group(name, legend, ...children) {
@@ -62,22 +73,36 @@ function fieldNames(name) {
   return out;
 }
 
+// fieldTarget is the control or fieldset of root the API field name is
+// shown at, the most specific first; null when root has none.
+export function fieldTarget(root, name) {
+  for (const n of fieldNames(name)) {
+    const target = root.querySelector(`[data-field="${CSS.escape(n)}"]`);
+    if (target) return target;
+  }
+  return null;
+}
+
+// markError shows message in the error slot of target, a control or a
+// fieldset, and returns what takes the focus for it.
+export function markError(target, message) {
+  if (target.matches("fieldset")) {
+    target.querySelector(":scope > .field-error").textContent = message;
+    return target.querySelector("input, select, textarea, button") || target;
+  }
+  target.closest(".field").querySelector(".field-error").textContent = message;
+  target.setAttribute("aria-invalid", "true");
+  return target;
+}
+
 // showError shows err next to the field its problem names, else in the
 // form's alert, and moves the focus there.
 export function showError(form, err) {
   const name = err.problem && err.problem.field;
-  if (name) {
-    for (const n of fieldNames(name)) {
-      const target = form.querySelector(`[data-field="${CSS.escape(n)}"]`);
-      if (!target) continue;
-      const slot = target.matches("fieldset")
-        ? target.querySelector(":scope > .field-error")
-        : target.closest(".field").querySelector(".field-error");
-      slot.textContent = err.message;
-      if (!target.matches("fieldset")) target.setAttribute("aria-invalid", "true");
-      (target.matches("fieldset") ? target.querySelector("input, select, textarea, button") || target : target).focus();
-      return;
-    }
+  const target = name ? fieldTarget(form, name) : null;
+  if (target) {
+    markError(target, err.message).focus();
+    return;
   }
   let alert = form.querySelector(".form-error");
   if (!alert) form.append((alert = formError()));
@@ -200,4 +225,20 @@ export function deleteButton(what, remove) {
     }
   });
   return el("span", { class: "delete" }, ask, confirm, error);
+}
+
+// secretNotice shows credentials the one time the API returns them: a
+// heading line, then label and value pairs; the value of secretLabel gets
+// a Copy button. Nothing keeps them: a reload shows them no more.
+export function secretNotice(heading, pairs, secretLabel) {
+  const lines = pairs.map(([label, value, id]) => {
+    const code = el("code", { id }, value);
+    if (label !== secretLabel) return el("p", {}, `${label} `, code);
+    const copy = el("button", { type: "button", class: "ghost" }, "Copy secret");
+    copy.addEventListener("click", async () => {
+      try { await navigator.clipboard.writeText(value); copy.textContent = "Copied"; } catch { copy.textContent = "Select and copy it"; }
+    });
+    return el("p", {}, `${label} `, code, " ", copy);
+  });
+  return el("div", { class: "notice ok secret", role: "status" }, el("p", {}, el("strong", {}, heading)), ...lines);
 }

@@ -1,6 +1,7 @@
 // The opt-out list: numbers no campaign sends to, per channel or on all,
-// paged; adding and removing a number.
-import { call, accountPath } from "/assets/api.js";
+// paged; adding and removing a number, and importing a CSV file of them
+// with each refused line shown by its number.
+import { call, upload, accountPath } from "/assets/api.js";
 import { el, clear } from "/assets/dom.js";
 import {
   canWrite, field, formError, clearErrors, showError, input, select,
@@ -9,6 +10,7 @@ import {
 
 const pageSize = 50;
 const channels = [["", "All channels"], ["sms", "SMS"], ["whatsapp", "WhatsApp"], ["voice", "Calls (do not call)"]];
+const entryChannels = [["all", "All channels"], ...channels.slice(1)];
 
 export async function optouts(main, session) {
   page(main, session, "Opt-outs",
@@ -17,7 +19,7 @@ export async function optouts(main, session) {
 
   if (canWrite(session)) {
     const phone = input({ inputmode: "tel", placeholder: "+12025550100" });
-    const channel = select([["all", "All channels"], ["sms", "SMS"], ["whatsapp", "WhatsApp"], ["voice", "Calls (do not call)"]], "all");
+    const channel = select(entryChannels, "all");
     const error = formError();
     const add = el("button", { type: "submit" }, "Add to the list");
     const f = el("form", { class: "form card inline-form", novalidate: true, "aria-label": "Add an opt-out" },
@@ -40,7 +42,7 @@ export async function optouts(main, session) {
         add.disabled = false;
       }
     });
-    main.append(f);
+    main.append(f, importForm(acct, async () => { cursors.length = 0; await load(""); }));
   }
 
   const filter = select(channels, "");
@@ -93,4 +95,53 @@ export async function optouts(main, session) {
       el("span", { role: "status" }, `Page ${cursors.length + 1}`), next));
   }
   await load("");
+}
+
+// importForm uploads a CSV file of numbers (POST …/optouts/import) and
+// shows what it did: the counts, and each refused line with its number
+// and reason. imported reloads the list.
+function importForm(acct, imported) {
+  const file = el("input", { type: "file", accept: ".csv,text/csv,text/plain" });
+  const channel = select(entryChannels, "all");
+  const result = el("div", { class: "import-result", "aria-live": "polite" });
+  const send = el("button", { type: "submit" }, "Import");
+  const f = el("form", { class: "form card", novalidate: true, "aria-label": "Import opt-outs" },
+    el("h2", {}, "Import a file"),
+    el("div", { class: "row" },
+      field("file", "CSV file", file, "One number a line, then optionally its channel (sms, whatsapp, voice or all); a header row phone,channel is optional. At most 10,000 lines."),
+      field("channel", "Channel of lines that name none", channel)),
+    el("div", { class: "actions" }, send), formError(), result);
+  f.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(f);
+    clear(result);
+    const chosen = file.files[0];
+    if (!chosen) {
+      showError(f, { message: "Choose a CSV file first.", problem: { field: "file" } });
+      return;
+    }
+    send.disabled = true;
+    result.setAttribute("aria-busy", "true");
+    try {
+      const r = await upload("POST", acct(`/optouts/import?channel=${encodeURIComponent(channel.value)}`), chosen, "text/csv");
+      const failed = r.failed || [];
+      result.append(el("p", { class: failed.length ? "notice" : "notice ok", role: "status", id: "import-summary" },
+        `${chosen.name}: ${r.added} added, ${r.existing} already on the list, ${failed.length} line${failed.length === 1 ? "" : "s"} refused.`));
+      if (failed.length) {
+        result.append(table(`Refused lines of ${chosen.name}`, [el("th", { scope: "col", class: "num" }, "Line"), "Number", "Why"],
+          failed.map((l) => el("tr", { class: "bad", "data-line": l.line },
+            el("td", { class: "num", "data-label": "Line" }, String(l.line)),
+            el("td", { "data-label": "Number" }, l.phone || "—"),
+            el("td", { "data-label": "Why" }, el("strong", { class: "error" }, l.detail || l.errorMessage)))), "stack import-errors"));
+      }
+      file.value = "";
+      await imported();
+    } catch (err) {
+      showError(f, err);
+    } finally {
+      send.disabled = false;
+      result.removeAttribute("aria-busy");
+    }
+  });
+  return f;
 }

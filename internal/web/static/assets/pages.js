@@ -8,6 +8,7 @@ import { templates } from "/assets/templates.js";
 import { settings } from "/assets/settings.js";
 import { optouts } from "/assets/optouts.js";
 import { clients } from "/assets/clients.js";
+import { eventSubscriptions } from "/assets/eventsubs.js";
 import { campaign } from "/assets/campaign.js";
 import { analytics } from "/assets/analytics.js";
 
@@ -21,6 +22,7 @@ export const routes = {
   settings,
   optouts,
   clients,
+  events: eventSubscriptions,
 };
 
 // links are the navigation's entries; keys of a link need a permission.
@@ -31,6 +33,7 @@ const links = [
   ["templates", "WhatsApp templates"],
   ["settings", "Settings"],
   ["optouts", "Opt-outs"],
+  ["events", "Event subscriptions"],
   ["clients", "API clients", "manage_keys"],
 ];
 

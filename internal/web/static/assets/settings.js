@@ -1,15 +1,14 @@
 // Account settings (seeds 002 and 004): the texts consumers get, routing
 // skills, Connect to Messaging's channels in priority order and its device
-// check, sending limits and the connector; the sending numbers of the
-// account's channels and its event subscriptions, as the API shows them.
+// check, sending limits and the connector; the account's channels, their
+// providers, credentials and sending numbers (channels.js).
 import { call, accountPath } from "/assets/api.js";
 import { el, clear } from "/assets/dom.js";
+import { channelsSection, channelLabels } from "/assets/channels.js";
 import {
-  canWrite, field, group, formError, clearErrors, showError, readOnly, input, textarea,
-  table, when, loadingLine, page,
+  canWrite, field, choice, group, formError, clearErrors, showError, readOnly, input, textarea,
+  when, loadingLine, page,
 } from "/assets/form.js";
-
-const channelLabels = { sms: "SMS", whatsapp: "WhatsApp", inapp: "In-app" };
 
 export async function settings(main, session) {
   page(main, session, "Settings");
@@ -17,12 +16,10 @@ export async function settings(main, session) {
   const acct = (p) => accountPath(session.account, p);
   let account;
   let chans;
-  let subs;
   try {
-    [account, chans, subs] = await Promise.all([
+    [account, chans] = await Promise.all([
       call("GET", acct("/settings")),
       call("GET", acct("/channels")).catch((err) => err),
-      call("GET", acct("/event-subscriptions")).catch((err) => err),
     ]);
   } catch (err) {
     status.fail("The settings could not be loaded", err);
@@ -30,7 +27,9 @@ export async function settings(main, session) {
   }
   status.done();
   const f = settingsForm(session, account);
-  main.append(f, numbers(chans), subscriptions(subs));
+  main.append(f, channelsSection(session, chans),
+    el("section", { class: "card", "aria-labelledby": "subs-title" }, el("h2", { id: "subs-title" }, "Event subscriptions"),
+      el("p", {}, "Where the account's events are pushed: ", el("a", { href: "#events" }, "Event subscriptions"), ".")));
 }
 
 function settingsForm(session, account) {
@@ -48,7 +47,6 @@ function settingsForm(session, account) {
   const secret = input({ type: "password", autocomplete: "new-password", placeholder: account.connectorSecret ? "Kept unless you type a new one" : "" });
   const deviceCheck = el("input", { type: "checkbox", id: "device-check" });
   deviceCheck.checked = Boolean(account.deviceCheck);
-  deviceCheck.dataset.field = "deviceCheck";
 
   // Channels in priority order; those the account never listed come last.
   let channels = [...(account.channels || [])];
@@ -101,8 +99,7 @@ function settingsForm(session, account) {
     field("defaultSkill", "Default skill", skill, "One of the outbound skills, when any are listed."),
     el("h2", {}, "Connect to Messaging"),
     group("channels", "Channels, in priority order", el("p", { class: "hint" }, "Tick the channels invitations may use; the first eligible one is used."), list),
-    el("div", { class: "field" }, el("label", { class: "choice", for: "device-check" }, deviceCheck,
-      "Check that a number is a mobile before inviting it"), el("p", { class: "error field-error" })),
+    choice("deviceCheck", "Check that a number is a mobile before inviting it", deviceCheck),
     el("h2", {}, "Sending"),
     field("defaultCountry", "Default country", country, "ISO code numbers without a country code are read in, such as US."),
     field("dailyRecipientLimit", "Daily recipients per channel", limit, "0 or empty for the default, 100,000."),
@@ -139,49 +136,4 @@ function settingsForm(session, account) {
   });
   if (!canWrite(session)) readOnly(f);
   return f;
-}
-
-// numbers shows the account's channels: provider and sending numbers.
-function numbers(chans) {
-  const section = el("section", { class: "card", "aria-labelledby": "numbers-title" },
-    el("h2", { id: "numbers-title" }, "Channels and sending numbers"));
-  if (chans instanceof Error) {
-    section.append(el("p", { class: "error" }, `The channels could not be loaded: ${chans.message}`));
-    return section;
-  }
-  if (!chans.length) {
-    section.append(el("p", { class: "empty" }, "No channel provider is configured: this server sends through its default gateways."));
-    return section;
-  }
-  const rows = chans.map((c) => el("tr", {},
-    el("td", { class: "title" }, channelLabels[c.channel] || c.channel),
-    el("td", { "data-label": "Provider" }, c.provider),
-    el("td", { "data-label": "Sending numbers" }, (c.senders || []).map((s) =>
-      `${s.outboundNumber || "(any other number)"} → ${s.id}${s.default ? " (default)" : ""}`).join(", ") || "—"),
-    el("td", { "data-label": "Updated" }, when(c.updatedAt))));
-  section.append(table("Channels", ["Channel", "Provider", "Sending numbers", "Updated"], rows, "stack"),
-    el("p", { class: "hint" }, "Providers and their credentials are set with PUT /api/v2/account/{accountId}/channels/{channel}."));
-  return section;
-}
-
-// subscriptions lists the account's event subscriptions.
-function subscriptions(subs) {
-  const section = el("section", { class: "card", "aria-labelledby": "subs-title" },
-    el("h2", { id: "subs-title" }, "Event subscriptions"));
-  if (subs instanceof Error) {
-    section.append(el("p", { class: "error" }, `The event subscriptions could not be loaded: ${subs.message}`));
-    return section;
-  }
-  const items = Array.isArray(subs) ? subs : subs.subscriptions || [];
-  if (!items.length) {
-    section.append(el("p", { class: "empty" }, "No event subscriptions."));
-    return section;
-  }
-  const rows = items.map((s) => el("tr", {},
-    el("td", { class: "title" }, s.url),
-    el("td", { "data-label": "Events" }, (s.eventTypes || []).join(", ")),
-    el("td", { "data-label": "Enabled" }, s.enabled ? "Yes" : "No"),
-    el("td", { "data-label": "Last delivery" }, s.lastDelivery ? `${s.lastDelivery.outcome}, ${when(s.lastDelivery.at)}` : "—")));
-  section.append(table("Event subscriptions", ["URL", "Events", "Enabled", "Last delivery"], rows, "stack"));
-  return section;
 }

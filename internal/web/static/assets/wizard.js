@@ -4,6 +4,9 @@
 // CSV upload (multipart) or the typed recipients (manualRecipients).
 import { call, accountPath, csrfToken, APIError } from "/assets/api.js";
 import { el, clear } from "/assets/dom.js";
+import {
+  canWrite, field, choice, group, clearErrors, fieldTarget, markError, input, textarea, select, when,
+} from "/assets/form.js";
 
 const SMS_TEMPLATE = "1234567890"; // a plain SMS campaign's templateId
 const SMS_LIMIT = 140; // characters, opt-out text included (seed 001)
@@ -30,29 +33,19 @@ export function smsCount(text) {
   return { encoding: "UCS-2", units, segments: units <= 70 ? 1 : Math.ceil(units / 67) };
 }
 
-// fieldOf maps the API's field names to the wizard's inputs.
-const fieldOf = {
-  campaignName: "c-name", channel: "c-channel", outboundNumber: "c-number", skill: "c-skill",
-  lookbackMinutes: "c-lookback", message: "c-message", templateId: "c-template",
-  manualRecipients: "c-manual", recipients: "c-file", deliveryWindow: "c-window-start",
-  "deliveryWindow.start": "c-window-start", "deliveryWindow.end": "c-window-end",
-  "deliveryWindow.days": "c-days", startTime: "c-start", endTime: "c-end", consent: "c-consent",
-};
+// stepOfField is the step of each of the API's fields the wizard sets
+// (the first part of a field's name: deliveryWindow.days[0] is
+// deliveryWindow's).
 const stepOfField = {
-  "c-name": 0, "c-channel": 0, "c-number": 0, "c-skill": 0, "c-lookback": 0, "c-message": 0, "c-template": 0,
-  "c-manual": 1, "c-file": 1, "c-window-start": 2, "c-window-end": 2, "c-days": 2, "c-start": 2, "c-end": 2, "c-consent": 3,
+  campaignName: 0, channel: 0, outboundNumber: 0, skill: 0, lookbackMinutes: 0, message: 0, templateId: 0,
+  manualRecipients: 1, recipients: 1, consumers: 1, deliveryWindow: 2, startTime: 2, endTime: 2, consent: 3,
 };
+const stepOf = (name) => stepOfField[String(name).split(/[.[]/)[0]];
 
-function field(id, label, input, hint) {
-  input.id = id;
-  const err = el("p", { class: "error field-error", id: `${id}-error`, role: "alert" });
-  const described = [hint ? `${id}-hint` : null, `${id}-error`].filter(Boolean).join(" ");
-  input.setAttribute("aria-describedby", described);
-  return el("div", { class: "field" },
-    el("label", { for: id }, label),
-    input,
-    hint ? el("p", { class: "hint", id: `${id}-hint` }, hint) : null,
-    err);
+// withId gives control its id, which the wizard's tests and labels name.
+function withId(control, id) {
+  control.id = id;
+  return control;
 }
 
 function localInput(iso) {
@@ -62,18 +55,12 @@ function localInput(iso) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-function when(iso) {
-  if (!iso) return "—";
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
-
 export async function wizard(main, session) {
   clear(main);
   const account = session.account;
-  const canWrite = session.permissions && session.permissions.includes("write");
   main.append(el("div", { class: "head" }, el("h1", {}, "New campaign"),
     el("a", { class: "button ghost", href: "#" }, "Back to campaigns")));
-  if (!canWrite) {
+  if (!canWrite(session)) {
     main.append(el("p", { class: "card notice", role: "status" },
       `Your role (${session.role}) can read campaigns but not create or launch them.`));
     return;
@@ -104,30 +91,49 @@ export async function wizard(main, session) {
   const body = el("section", { class: "card wizard", "aria-live": "polite" });
   const errorBox = el("p", { class: "error", role: "alert", id: "wizard-error" });
   main.append(nav, errorBox, body);
-  const errors = {}; // input id → message
+  const errors = {}; // the API's field name → message, kept across the steps
 
+  // showErrors shows each error of the step's fields next to its field,
+  // and answers what takes the focus for the first.
   function showErrors() {
-    for (const node of body.querySelectorAll(".field-error")) {
-      const id = node.id.replace(/-error$/, "");
-      node.textContent = errors[id] || "";
-      const input = document.getElementById(id);
-      if (input) input.toggleAttribute("aria-invalid", !!errors[id]);
+    clearErrors(body);
+    let first = null;
+    for (const [name, message] of Object.entries(errors)) {
+      const target = fieldTarget(body, name);
+      const focus = target ? markError(target, message) : null;
+      first = first || focus;
     }
+    return first;
   }
 
   // apiError places an API error next to the field it names; one naming a
-  // field of another step is also said at the top, with that step's name.
+  // field of another step is also said at the top, with that step's name,
+  // and one naming no field of the wizard is said there alone.
   function apiError(err) {
     errorBox.textContent = "";
-    const p = err instanceof APIError ? err.problem : {};
-    const id = fieldOf[p.field] || (p.field ? fieldOf[String(p.field).split(/[.[]/)[0]] : undefined);
-    if (id) {
-      errors[id] = err.message;
-      if (stepOfField[id] !== s.step) errorBox.textContent = `${steps[stepOfField[id]]}: ${err.message}`;
-      showErrors();
-    } else {
+    const name = err instanceof APIError ? err.problem.field : undefined;
+    const step = name ? stepOf(name) : undefined;
+    if (step === undefined) {
       errorBox.textContent = err.message;
+      return;
     }
+    errors[name] = err.message;
+    showErrors();
+    const target = step === s.step ? fieldTarget(body, name) : null;
+    if (target) markError(target, err.message).focus();
+    else errorBox.textContent = `${steps[step]}: ${err.message}`;
+  }
+
+  // check drops the errors of names, then sets those of found (name →
+  // message, for the fields that are wrong); it answers whether all is
+  // right.
+  function check(names, found) {
+    for (const n of names) delete errors[n];
+    Object.assign(errors, found);
+    const first = showErrors();
+    if (Object.keys(found).length === 0) return true;
+    if (first) first.focus();
+    return false;
   }
 
   function campaignJSON(withConsent) {
@@ -189,28 +195,27 @@ export async function wizard(main, session) {
   function buttons(...nodes) { body.append(el("div", { class: "actions" }, ...nodes)); }
 
   function compose() {
-    const name = el("input", { value: s.name, autocomplete: "off", maxlength: "200" });
+    const name = withId(input({ value: s.name, maxlength: "200" }), "c-name");
     name.addEventListener("input", () => { s.name = name.value; });
-    const channel = el("select", {},
-      ...[["sms", "SMS"], ["whatsapp", "WhatsApp"], ["prioritized", "Prioritized: WhatsApp, then SMS"]].map(([v, l]) =>
-        el("option", { value: v, selected: v === s.channel }, l)));
+    const channel = withId(select([["sms", "SMS"], ["whatsapp", "WhatsApp"], ["prioritized", "Prioritized: WhatsApp, then SMS"]], s.channel), "c-channel");
     channel.addEventListener("change", () => { s.channel = channel.value; render(); });
-    const number = el("input", { value: s.number, list: "c-number-list", autocomplete: "off", inputmode: "tel", placeholder: "+12025550100" });
+    const number = withId(input({ value: s.number, list: "c-number-list", inputmode: "tel", placeholder: "+12025550100" }), "c-number");
     number.addEventListener("input", () => { s.number = number.value; });
-    const skill = el("input", { type: "search", value: s.skill, list: "c-skill-list", autocomplete: "off" });
+    const skill = withId(input({ type: "search", value: s.skill, list: "c-skill-list" }), "c-skill");
     skill.addEventListener("input", () => { s.skill = skill.value; });
-    const lookback = el("select", {}, ...lookbacks.map(([m, l]) => el("option", { value: m, selected: m === Number(s.lookback) }, l)));
+    const lookback = withId(select(lookbacks, String(s.lookback)), "c-lookback");
     lookback.addEventListener("change", () => { s.lookback = Number(lookback.value); });
     body.append(
-      field("c-name", "Campaign name", name, "A clear name including the date, e.g. \"NA Subscription Renewal Expiring 12/31\"."),
-      field("c-channel", "Channel", channel),
-      field("c-number", "Sending number", number, "With the country code."),
+      field("campaignName", "Campaign name", name, "A clear name including the date, e.g. \"NA Subscription Renewal Expiring 12/31\"."),
+      field("channel", "Channel", channel),
+      field("outboundNumber", "Sending number", number, "With the country code."),
       el("datalist", { id: "c-number-list" }, ...senders.map((n) => el("option", { value: n }))),
-      field("c-skill", "Route replies to skill", skill, skills.length ? "Type to search the account's skills." : "The agent skill that handles replies."),
+      field("skill", "Route replies to skill", skill, skills.length ? "Type to search the account's skills." : "The agent skill that handles replies."),
       el("datalist", { id: "c-skill-list" }, ...skills.map((k) => el("option", { value: k }))),
-      field("c-lookback", "Lookback period", lookback, "Replies within this period route to the campaign's skill."));
+      field("lookbackMinutes", "Lookback period", lookback, "Replies within this period route to the campaign's skill."));
     if (s.channel === "sms") {
-      const text = el("textarea", { rows: "4" }, s.message);
+      const text = withId(textarea(), "c-message");
+      text.value = s.message;
       const counter = el("p", { class: "counter", id: "c-counter", "aria-live": "polite" });
       const preview = el("div", { class: "bubble", "aria-label": "Message as sent" });
       const update = () => {
@@ -224,12 +229,11 @@ export async function wizard(main, session) {
         preview.append(el("span", {}, s.message || "Your message"), el("span", { class: "optout" }, optOut));
       };
       text.addEventListener("input", update);
-      body.append(field("c-message", "SMS text", text, `{{1}}, {{2}}… take each recipient's values. "${optOut}" is appended.`), counter, preview);
+      body.append(field("message", "SMS text", text, `{{1}}, {{2}}… take each recipient's values. "${optOut}" is appended.`), counter, preview);
       update();
     } else {
-      const tmpl = el("select", {}, el("option", { value: "" }, "Choose a template"),
-        ...tmplList.map((t) => el("option", { value: t.id, selected: t.id === s.templateId },
-          `${t.name} (${t.language}${t.status ? ", " + t.status.toLowerCase() : ""})`)));
+      const tmpl = withId(select([["", "Choose a template"],
+        ...tmplList.map((t) => [t.id, `${t.name} (${t.language}${t.status ? ", " + t.status.toLowerCase() : ""})`])], s.templateId), "c-template");
       const preview = el("div", { class: "wa-preview", id: "c-template-preview", "aria-label": "Template preview" });
       const update = () => {
         s.templateId = tmpl.value;
@@ -248,19 +252,19 @@ export async function wizard(main, session) {
         }
       };
       tmpl.addEventListener("change", update);
-      body.append(field("c-template", "WhatsApp template", tmpl), preview);
+      body.append(field("templateId", "WhatsApp template", tmpl), preview);
       update();
     }
-    buttons(el("button", { type: "button", id: "next", onclick: null }, "Next"));
+    buttons(el("button", { type: "button", id: "next" }, "Next"));
     body.querySelector("#next").addEventListener("click", () => {
-      for (const k of ["c-name", "c-skill", "c-number", "c-message", "c-template"]) delete errors[k];
-      if (!s.name.trim()) errors["c-name"] = "Give the campaign a name.";
-      if (!s.skill.trim()) errors["c-skill"] = "Choose the skill replies route to.";
-      if (!s.number.trim()) errors["c-number"] = "Give the number the campaign sends from.";
-      if (s.channel === "sms" && !s.message.trim()) errors["c-message"] = "Write the message.";
-      if (s.channel !== "sms" && !s.templateId) errors["c-template"] = "Choose a WhatsApp template.";
-      showErrors();
-      if (Object.keys(errors).some((k) => stepOfField[k] === 0 && errors[k])) return;
+      const found = {};
+      if (!s.name.trim()) found.campaignName = "Give the campaign a name.";
+      if (!s.skill.trim()) found.skill = "Choose the skill replies route to.";
+      if (!s.number.trim()) found.outboundNumber = "Give the number the campaign sends from.";
+      if (s.channel === "sms" && !s.message.trim()) found.message = "Write the message.";
+      if (s.channel !== "sms" && !s.templateId) found.templateId = "Choose a WhatsApp template.";
+      // The API's errors of this step are checked again at the next parse.
+      if (!check(Object.keys(errors).filter((k) => stepOf(k) === 0), found)) return;
       go(1);
     });
   }
@@ -275,14 +279,15 @@ export async function wizard(main, session) {
     body.append(modes);
     const progress = el("progress", { id: "c-progress", max: "1", value: "0", hidden: true, "aria-label": "Upload" });
     if (s.mode === "csv") {
-      const file = el("input", { type: "file", accept: ".csv,text/csv" });
+      const file = withId(el("input", { type: "file", accept: ".csv,text/csv" }), "c-file");
       file.addEventListener("change", () => { s.file = file.files[0] || null; s.parsed = null; renderParsed(); });
-      body.append(field("c-file", "CSV file", file, "One recipient per line: the phone number with its country code (16001234567, +1(600)1234567…), then each variable's value. A file with errors must be fixed and uploaded again."));
+      body.append(field("recipients", "CSV file", file, "One recipient per line: the phone number with its country code (16001234567, +1(600)1234567…), then each variable's value. A file with errors must be fixed and uploaded again."));
       if (s.file) body.append(el("p", { class: "hint" }, `Chosen: ${s.file.name}`));
     } else {
-      const text = el("textarea", { rows: "6", placeholder: "12223334444, Jane\n12223334445, Bob" }, s.manual);
+      const text = withId(textarea({ rows: 6, placeholder: "12223334444, Jane\n12223334445, Bob" }), "c-manual");
+      text.value = s.manual;
       text.addEventListener("input", () => { s.manual = text.value; s.parsed = null; });
-      body.append(field("c-manual", "Recipients", text, `One per line, at most ${MANUAL_MAX}: the number, then the variable values separated by commas.`));
+      body.append(field("manualRecipients", "Recipients", text, `One per line, at most ${MANUAL_MAX}: the number, then the variable values separated by commas.`));
     }
     const parse = el("button", { type: "button", id: "parse" }, "Parse");
     const result = el("div", { id: "c-parsed" });
@@ -317,14 +322,13 @@ export async function wizard(main, session) {
 
     parse.addEventListener("click", async () => {
       errorBox.textContent = "";
-      delete errors["c-file"]; delete errors["c-manual"];
-      if (s.mode === "csv" && !s.file) { errors["c-file"] = "Choose a CSV file first."; showErrors(); return; }
-      if (s.mode === "manual") {
-        const lines = s.manual.split("\n").filter((l) => l.trim());
-        if (!lines.length) { errors["c-manual"] = "Type at least one recipient."; showErrors(); return; }
-        if (lines.length > MANUAL_MAX) { errors["c-manual"] = `${lines.length} lines: at most ${MANUAL_MAX} may be typed; upload a CSV file for more.`; showErrors(); return; }
-      }
-      showErrors();
+      const found = {};
+      const lines = s.manual.split("\n").filter((l) => l.trim());
+      if (s.mode === "csv" && !s.file) found.recipients = "Choose a CSV file first.";
+      else if (s.mode === "manual" && !lines.length) found.manualRecipients = "Type at least one recipient.";
+      else if (s.mode === "manual" && lines.length > MANUAL_MAX) found.manualRecipients = `${lines.length} lines: at most ${MANUAL_MAX} may be typed; upload a CSV file for more.`;
+      // A parse checks the whole campaign again: every earlier error goes.
+      if (!check(Object.keys(errors), found)) return;
       parse.disabled = true;
       result.setAttribute("aria-busy", "true");
       progress.hidden = s.mode !== "csv";
@@ -344,25 +348,28 @@ export async function wizard(main, session) {
   }
 
   function schedule() {
-    const start = el("input", { type: "time", value: s.start });
-    const end = el("input", { type: "time", value: s.end });
+    const start = withId(input({ type: "time", value: s.start }), "c-window-start");
+    const end = withId(input({ type: "time", value: s.end }), "c-window-end");
     start.addEventListener("change", () => { s.start = start.value; });
     end.addEventListener("change", () => { s.end = end.value; });
-    const dayBoxes = el("fieldset", { class: "days", id: "c-days", "aria-describedby": "c-days-error" }, el("legend", {}, "Days"),
+    const dayBoxes = group("deliveryWindow.days", "Days",
       ...days.map((d) => {
         const box = el("input", { type: "checkbox", id: `c-day-${d}`, value: d, checked: s.days.includes(d) });
         box.addEventListener("change", () => { s.days = days.filter((x) => document.getElementById(`c-day-${x}`).checked); });
         return el("label", { class: "inline", for: `c-day-${d}` }, box, d.slice(0, 1) + d.slice(1).toLowerCase());
-      }), el("p", { class: "error field-error", id: "c-days-error", role: "alert" }));
-    const startTime = el("input", { type: "datetime-local", value: localInput(s.startTime) });
-    const endTime = el("input", { type: "datetime-local", value: localInput(s.endTime) });
+      }));
+    dayBoxes.id = "c-days";
+    dayBoxes.classList.add("days");
+    const startTime = withId(input({ type: "datetime-local", value: localInput(s.startTime) }), "c-start");
+    const endTime = withId(input({ type: "datetime-local", value: localInput(s.endTime) }), "c-end");
     startTime.addEventListener("change", () => { s.startTime = startTime.value; });
     endTime.addEventListener("change", () => { s.endTime = endTime.value; });
     body.append(
-      el("p", { class: "hint" }, "Recipients get the message inside this window in their own time zone (from the number's country and area code); outside it, it waits until the window opens."),
-      el("div", { class: "row" }, field("c-window-start", "Window opens", start), field("c-window-end", "Window closes", end)),
-      dayBoxes,
-      el("div", { class: "row" }, field("c-start", "Start (optional)", startTime, "Send nothing before."), field("c-end", "End (optional)", endTime, "Recipients not reached by then expire.")));
+      group("deliveryWindow", "Delivery window",
+        el("p", { class: "hint" }, "Recipients get the message inside this window in their own time zone (from the number's country and area code); outside it, it waits until the window opens."),
+        el("div", { class: "row" }, field("deliveryWindow.start", "Window opens", start), field("deliveryWindow.end", "Window closes", end)),
+        dayBoxes),
+      el("div", { class: "row" }, field("startTime", "Start (optional)", startTime, "Send nothing before."), field("endTime", "End (optional)", endTime, "Recipients not reached by then expire.")));
     const update = el("button", { type: "button", id: "preview-times", class: "ghost" }, "Preview delivery times");
     const times = el("div", { id: "c-times" });
     body.append(el("div", { class: "actions" }, update), times);
@@ -385,8 +392,7 @@ export async function wizard(main, session) {
           el("td", {}, `${who.length}: ${who.slice(0, 5).join(", ")}${who.length > 5 ? "…" : ""}`))))));
     };
     update.addEventListener("click", async () => {
-      for (const k of ["c-window-start", "c-window-end", "c-days", "c-start", "c-end"]) delete errors[k];
-      showErrors();
+      check(Object.keys(errors), {});
       errorBox.textContent = "";
       times.setAttribute("aria-busy", "true");
       try { s.parsed = await send("/campaign/parse", true); showTimes(); } catch (err) { apiError(err); } finally { times.removeAttribute("aria-busy"); }
@@ -395,8 +401,7 @@ export async function wizard(main, session) {
     buttons(el("button", { type: "button", class: "ghost", id: "back" }, "Back"), el("button", { type: "button", id: "next" }, "Next"));
     body.querySelector("#back").addEventListener("click", () => go(1));
     body.querySelector("#next").addEventListener("click", () => {
-      delete errors["c-days"];
-      if (!s.days.length) { errors["c-days"] = "Pick at least one day."; showErrors(); return; }
+      if (!check(["deliveryWindow.days"], s.days.length ? {} : { "deliveryWindow.days": "Pick at least one day." })) return;
       go(3);
     });
   }
@@ -414,11 +419,10 @@ export async function wizard(main, session) {
       ["Start", s.startTime ? when(s.startTime) : "At once"], ["End", s.endTime ? when(s.endTime) : "—"],
     ];
     body.append(el("dl", { class: "summary" }, ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
-    const consent = el("input", { type: "checkbox", id: "c-consent", checked: s.consent, "aria-describedby": "c-consent-error" });
+    const consent = el("input", { type: "checkbox", id: "c-consent", checked: s.consent });
     consent.addEventListener("change", () => { s.consent = consent.checked; publish.disabled = !s.consent; });
-    body.append(el("div", { class: "field" }, el("label", { class: "inline consent", for: "c-consent" }, consent,
-      "I am responsible for collecting opt-in consent from these consumers before reaching out, and this campaign abides by the TCPA and the GDPR."),
-    el("p", { class: "error field-error", id: "c-consent-error", role: "alert" })));
+    body.append(choice("consent", "I am responsible for collecting opt-in consent from these consumers before reaching out, and this campaign abides by the TCPA and the GDPR.",
+      consent, "consent"));
     const publish = el("button", { type: "button", id: "publish", disabled: !s.consent }, "Publish");
     buttons(el("button", { type: "button", class: "ghost", id: "back" }, "Back"), publish);
     body.querySelector("#back").addEventListener("click", () => go(2));
