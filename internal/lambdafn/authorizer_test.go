@@ -63,14 +63,21 @@ func sessionEvent(t *testing.T, session, csrf string) events.APIGatewayV2CustomA
 	return ev
 }
 
-func TestAuthorizer(t *testing.T) {
-	now := time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
+// testTokens issues and verifies tokens with a new key, on a clock
+// standing at now.
+func testTokens(t *testing.T, now time.Time) *auth.Tokens {
+	t.Helper()
 	key, err := auth.GenerateEd25519()
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys, _ := auth.NewKeySet(key)
-	tokens := &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: parley.ClockFunc(func() time.Time { return now })}
+	return &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: parley.ClockFunc(func() time.Time { return now })}
+}
+
+func TestAuthorizer(t *testing.T) {
+	now := time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
+	tokens := testTokens(t, now)
 	issue := func(tt *auth.Tokens, ttl time.Duration) string {
 		tok, err := tt.Issue(context.Background(), auth.Principal{AccountID: "demo", Role: auth.RoleSupport, Subject: "pc_1"}, ttl)
 		if err != nil {
@@ -127,12 +134,8 @@ func TestAuthorizer(t *testing.T) {
 
 func TestAuthorizerSession(t *testing.T) {
 	now := time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
-	key, err := auth.GenerateEd25519()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, _ := auth.NewKeySet(key)
-	tokens := &auth.Tokens{Keys: keys, Issuer: "parley", Audience: "parley-api", Clock: parley.ClockFunc(func() time.Time { return now }), MaxTTL: 8 * time.Hour}
+	tokens := testTokens(t, now)
+	tokens.MaxTTL = 8 * time.Hour // a session's lifetime
 	issue := func(tt *auth.Tokens) string {
 		tok, err := tt.Issue(context.Background(), auth.Principal{AccountID: "demo", Role: auth.RoleCampaignManager, Subject: "oidc:jane"}, 8*time.Hour)
 		if err != nil {
