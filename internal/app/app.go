@@ -25,6 +25,7 @@ import (
 	"github.com/parleyhq/parley/internal/dispatch"
 	"github.com/parleyhq/parley/internal/envelope/keyfile"
 	"github.com/parleyhq/parley/internal/eventpush"
+	"github.com/parleyhq/parley/internal/exportbucket"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/router"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
@@ -121,6 +122,9 @@ type App struct {
 	EventSubscriptions *eventsubs.Service
 	// eventBus is the EventBridge bus of PARLEY_EVENT_BUS; nil without.
 	eventBus eventpush.Bus
+	// exports keeps the CSV downloads on AWS (PARLEY_EXPORTS_BUCKET); nil
+	// streams them in the answer.
+	exports *exportbucket.Bucket
 
 	log     *slog.Logger
 	closers []func() error
@@ -230,6 +234,9 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	if a.Dialer != nil {
 		a.API.PhoneOperators = a.Dialer
+	}
+	if a.exports != nil {
+		a.API.Exports = a.exports
 	}
 	a.wireEvents(clock, log)
 	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}

@@ -9,12 +9,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awseb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/parleyhq/parley/internal/auth"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/envelope/kms"
 	"github.com/parleyhq/parley/internal/eventpush/eventbridge"
+	"github.com/parleyhq/parley/internal/exportbucket"
 	"github.com/parleyhq/parley/internal/obs/xray"
 	"github.com/parleyhq/parley/internal/parley"
 	"github.com/parleyhq/parley/internal/queue/sqs"
@@ -31,6 +33,10 @@ const JobsQueueName = "parley-jobs"
 // deployment never take the deliveries of another (whose subscriptions
 // they cannot read).
 func EventsQueueName(table string) string { return table + "-events" }
+
+// ExportsBucketName names the bucket created on an emulator for the CSV
+// downloads; their keys are random, so deployments may share it.
+const ExportsBucketName = "parley-exports"
 
 // SecretsKeyAlias names the KMS key created on an emulator to seal stored
 // secrets under.
@@ -76,6 +82,9 @@ func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
+	if err := a.openExports(ctx, cfg, awsCfg); err != nil {
+		return err
+	}
 	table := dynamo.New(db, cfg.Table, dynamo.WithSealer(sealer))
 	a.Store, a.Outbox = table, table
 	if cfg.AWSEndpoint != "" {
@@ -117,6 +126,25 @@ func (a *App) openEvents(ctx context.Context, cfg config.Config, awsCfg aws.Conf
 		}
 	}
 	a.eventBus = eventbridge.New(eb, cfg.EventBus)
+	return nil
+}
+
+// openExports opens the bucket of PARLEY_EXPORTS_BUCKET the CSV downloads
+// are kept in (one it creates on an emulator when empty, addressed by
+// path there); without one they are streamed in the answer.
+func (a *App) openExports(ctx context.Context, cfg config.Config, awsCfg aws.Config) error {
+	name := cfg.ExportsBucket
+	if name == "" && cfg.AWSEndpoint == "" {
+		return nil
+	}
+	client := awss3.NewFromConfig(awsCfg, func(o *awss3.Options) { o.UsePathStyle = cfg.AWSEndpoint != "" })
+	if name == "" {
+		name = ExportsBucketName
+		if err := exportbucket.EnsureBucket(ctx, client, name); err != nil {
+			return fmt.Errorf("create bucket %s on %s: %w", name, cfg.AWSEndpoint, err)
+		}
+	}
+	a.exports = exportbucket.New(client, name)
 	return nil
 }
 

@@ -24,10 +24,15 @@ import (
 	"github.com/parleyhq/parley/internal/lambdafn"
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/web/browsertest"
 	"github.com/parleyhq/parley/internal/window"
 )
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := awstest.Main(m)
+	browsertest.Close()
+	os.Exit(code)
+}
 
 // noon is a clock at which the example numbers (New York) are inside the
 // default delivery window, whatever the hour the tests run at.
@@ -296,13 +301,17 @@ func TestEventsAWS(t *testing.T) { runEvents(t, awsApp(t)) }
 
 // asAdmin is the app's router for a caller holding an admin token of the
 // account the request's path names.
-func asAdmin(tb testing.TB, a *app.App) http.Handler {
+func asAdmin(tb testing.TB, a *app.App) http.Handler { return asRole(tb, a, auth.RoleAdmin) }
+
+// asRole is the app's router for a caller holding a token of role for the
+// account the request's path names.
+func asRole(tb testing.TB, a *app.App, role auth.Role) http.Handler {
 	tb.Helper()
 	tokens := a.API.Auth.(*auth.Tokens)
 	h := a.API.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		account, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/api/v2/account/"), "/")
-		issued, err := tokens.Issue(context.Background(), auth.Principal{AccountID: account, Role: auth.RoleAdmin, Subject: "test"}, time.Hour)
+		issued, err := tokens.Issue(context.Background(), auth.Principal{AccountID: account, Role: role, Subject: "test"}, time.Hour)
 		if err != nil {
 			tb.Error(err)
 			return

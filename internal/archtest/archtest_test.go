@@ -33,6 +33,7 @@ var allowed = []string{
 	"internal/ratelimit/dynamo",
 	"internal/envelope/kms",
 	"internal/eventpush/eventbridge",
+	"internal/exportbucket",
 	"internal/auth/kmssign",
 	"internal/auth/signingkey",
 	"internal/obs/xray",

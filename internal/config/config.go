@@ -137,6 +137,12 @@ type Config struct {
 	// ARN) lifecycle events are also put on (aws backend); empty puts
 	// them on none.
 	EventBus string
+	// ExportsBucket is PARLEY_EXPORTS_BUCKET: the S3 bucket the CSV
+	// downloads are written to on the aws backend, each answered with a
+	// redirect to a presigned link (API Gateway takes at most 6 MB from a
+	// function). Empty streams them in the answer, as the embedded backend
+	// does; on an emulator a bucket is created.
+	ExportsBucket string
 }
 
 // Egress is the policy of outbound connections to what accounts configure.
@@ -148,7 +154,7 @@ var Names = []string{
 	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "PARLEY_MPS", "PARLEY_BURST", "AWS_ENDPOINT_URL",
 	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE", "PARLEY_REQUEST_RATE",
 	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL", "PARLEY_SIGNING_KMS_KEY_ID", "PARLEY_SECRETS_KMS_KEY_ID", "PARLEY_ALLOW_LOOPBACK_EGRESS",
-	"PARLEY_EVENTS_QUEUE_URL", "PARLEY_EVENTS_DLQ_URL", "PARLEY_EVENT_BUS",
+	"PARLEY_EVENTS_QUEUE_URL", "PARLEY_EVENTS_DLQ_URL", "PARLEY_EVENT_BUS", "PARLEY_EXPORTS_BUCKET",
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
@@ -170,7 +176,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		PublicURL:       strings.TrimRight(or("PARLEY_PUBLIC_URL", ""), "/"),
 		SecretsKMSKeyID: or("PARLEY_SECRETS_KMS_KEY_ID", ""),
 		EventsQueueURL:  or("PARLEY_EVENTS_QUEUE_URL", ""), EventsDLQURL: or("PARLEY_EVENTS_DLQ_URL", ""),
-		EventBus:   or("PARLEY_EVENT_BUS", ""),
+		EventBus: or("PARLEY_EVENT_BUS", ""), ExportsBucket: or("PARLEY_EXPORTS_BUCKET", ""),
 		OIDCIssuer: or("PARLEY_OIDC_ISSUER", ""), OIDCClientID: or("PARLEY_OIDC_CLIENT_ID", ""),
 		OIDCClientSecret: or("PARLEY_OIDC_CLIENT_SECRET", ""),
 		OIDCAccountClaim: or("PARLEY_OIDC_ACCOUNT_CLAIM", ""), OIDCRoleClaim: or("PARLEY_OIDC_ROLE_CLAIM", ""),

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
+	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -97,14 +99,10 @@ type csvStream[T any] struct {
 	row     []string
 }
 
-// startCSV answers 200 with a CSV attachment named filename and writes
-// the header line.
-func startCSV[T any](w http.ResponseWriter, filename string, columns []csvColumn[T], mask func(string) string) *csvStream[T] {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	buf := bufio.NewWriterSize(w, 32<<10)
+// newCSV starts a download of columns to out with its header line, which
+// reaches out with the first rows (or close).
+func newCSV[T any](out io.Writer, columns []csvColumn[T], mask func(string) string) *csvStream[T] {
+	buf := bufio.NewWriterSize(out, 32<<10)
 	st := &csvStream[T]{columns: columns, mask: mask, buf: buf, w: csv.NewWriter(buf), row: make([]string, len(columns))}
 	for i, c := range columns {
 		st.row[i] = c.header
@@ -113,7 +111,7 @@ func startCSV[T any](w http.ResponseWriter, filename string, columns []csvColumn
 	return st
 }
 
-// write adds the rows of vs and flushes them to the client.
+// write adds the rows of vs and flushes them to the output.
 func (st *csvStream[T]) write(vs []T) error {
 	for _, v := range vs {
 		for i, c := range st.columns {
@@ -123,11 +121,101 @@ func (st *csvStream[T]) write(vs []T) error {
 			return err
 		}
 	}
+	return st.close()
+}
+
+// close flushes what is written to the output.
+func (st *csvStream[T]) close() error {
 	st.w.Flush()
 	if err := st.w.Error(); err != nil {
 		return err
 	}
 	return st.buf.Flush()
+}
+
+// Exports keeps downloads where the client fetches them itself: on AWS an
+// S3 bucket (package exportbucket), since API Gateway takes at most 6 MB
+// from a function.
+type Exports interface {
+	// Store writes what write writes to a new file named filename, kept
+	// for accountID, and returns a link that downloads it until expires.
+	// An error of write is returned as it is, and nothing is kept.
+	Store(ctx context.Context, accountID, filename string, write func(io.Writer) error) (link string, expires time.Time, err error)
+}
+
+// ExportLinkResponse answers a download kept in Exports to a caller that
+// accepts JSON and not CSV: where to fetch the file, and until when.
+type ExportLinkResponse struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// download answers a CSV download named filename that write produces.
+// With Exports it is stored there and answered 303 See Other to its link
+// (a browser follows it and saves the file; an HTTP client following
+// redirects drops its Authorization header on the way to the link's
+// host), or ExportLinkResponse to a caller asking for JSON. Without, it is
+// streamed in the answer: a failure before the first byte is a problem,
+// and after it, a response cut short.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, what, filename string, write func(io.Writer) error) {
+	if s.Exports != nil {
+		link, expires, err := s.Exports.Store(r.Context(), r.PathValue("accountId"), filename, write)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		if acceptsJSONOnly(r) {
+			writeJSON(w, http.StatusOK, ExportLinkResponse{URL: link, ExpiresAt: expires.UTC()})
+			return
+		}
+		http.Redirect(w, r, link, http.StatusSeeOther)
+		return
+	}
+	out := &attachment{w: w, filename: filename}
+	if err := write(out); err != nil {
+		if !out.started {
+			s.fail(w, r, err)
+			return
+		}
+		s.abortDownload(r, what, err)
+	}
+}
+
+// acceptsJSONOnly reports whether r's Accept names application/json and
+// neither text/csv nor a wildcard that takes it.
+func acceptsJSONOnly(r *http.Request) bool {
+	json := false
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		t, _, _ := mime.ParseMediaType(strings.TrimSpace(part))
+		switch t {
+		case "application/json":
+			json = true
+		case "text/csv", "text/*", "*/*":
+			return false
+		}
+	}
+	return json
+}
+
+// attachment answers 200 with a CSV attachment named filename when it is
+// first written to.
+type attachment struct {
+	w        http.ResponseWriter
+	filename string
+	started  bool
+}
+
+func (a *attachment) Write(p []byte) (int, error) {
+	if !a.started {
+		a.started = true
+		h := a.w.Header()
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.filename}))
+		h.Set("Cache-Control", "no-store")
+		a.w.WriteHeader(http.StatusOK)
+	}
+	return a.w.Write(p)
 }
 
 // safeFileName keeps the characters of s a file name may always hold
@@ -167,41 +255,44 @@ func (s *Server) exportRecipients(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	st := startCSV(w, "campaign-"+safeFileName(c.ID)+"-recipients.csv", recipientColumns, consumerMask(r.Context()))
-	if _, err := s.Campaigns.EachRecipient(r.Context(), c, st.write); err != nil {
-		s.abortDownload(r, "recipients", err)
-	}
+	mask := consumerMask(r.Context())
+	s.download(w, r, "recipients", "campaign-"+safeFileName(c.ID)+"-recipients.csv", func(out io.Writer) error {
+		st := newCSV(out, recipientColumns, mask)
+		if _, err := s.Campaigns.EachRecipient(r.Context(), c, st.write); err != nil {
+			return err
+		}
+		return st.close()
+	})
 }
 
 // exportCampaigns downloads every campaign of the account, newest first,
 // page by page from the store.
 func (s *Server) exportCampaigns(w http.ResponseWriter, r *http.Request) {
 	account := r.PathValue("accountId")
-	q := campaignListAll()
-	page, err := s.Campaigns.List(r.Context(), account, q)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st := startCSV(w, "campaigns-"+safeFileName(account)+".csv", campaignColumns, consumerMask(r.Context()))
-	rows := make([]campaignRow, 0, store.MaxCampaignPage)
-	for {
-		now := s.now()
-		rows = rows[:0]
-		for _, c := range page.Campaigns {
-			rows = append(rows, campaignRow{c: c, phase: c.Phase(now)})
+	mask := consumerMask(r.Context())
+	s.download(w, r, "campaigns", "campaigns-"+safeFileName(account)+".csv", func(out io.Writer) error {
+		st := newCSV(out, campaignColumns, mask)
+		q := campaignListAll()
+		rows := make([]campaignRow, 0, store.MaxCampaignPage)
+		for {
+			page, err := s.Campaigns.List(r.Context(), account, q)
+			if err != nil {
+				return err
+			}
+			now := s.now()
+			rows = rows[:0]
+			for _, c := range page.Campaigns {
+				rows = append(rows, campaignRow{c: c, phase: c.Phase(now)})
+			}
+			if err := st.write(rows); err != nil {
+				return err
+			}
+			if page.Next.IsZero() {
+				return nil
+			}
+			q.After = page.Next
 		}
-		if err := st.write(rows); err != nil {
-			s.abortDownload(r, "campaigns", err)
-		}
-		if page.Next.IsZero() {
-			return
-		}
-		q.After = page.Next
-		if page, err = s.Campaigns.List(r.Context(), account, q); err != nil {
-			s.abortDownload(r, "campaigns", err)
-		}
-	}
+	})
 }
 
 // campaignListAll is the listing query of a download: every campaign, the

@@ -139,6 +139,10 @@ type Server struct {
 	// answer 404 while unset.
 	Conversations Conversations
 	Broadcasts    Broadcasts
+	// Exports, when set, keeps the CSV downloads, which are answered with a
+	// link to them (a redirect); while unset they are streamed in the
+	// answer.
+	Exports Exports
 	// Web serves the webtool at / and /assets/; those routes answer 404
 	// while it is unset.
 	Web Webtool
