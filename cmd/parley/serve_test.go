@@ -54,7 +54,7 @@ type server struct {
 }
 
 // start runs parley serve on clock, with opts.
-func start(t *testing.T, cfg config.Config, clock parley.Clock, opts ...app.Option) *server {
+func start(t testing.TB, cfg config.Config, clock parley.Clock, opts ...app.Option) *server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -160,7 +160,7 @@ func (s *server) waitSent(t *testing.T, n int) []parley.SentMessage {
 	return nil
 }
 
-func embeddedConfig(t *testing.T) config.Config {
+func embeddedConfig(t testing.TB) config.Config {
 	return config.Config{Backend: config.BackendEmbedded, DataDir: t.TempDir(), Gateway: "sandbox", Workers: 2, LogLevel: "ERROR"}
 }
 

@@ -157,6 +157,7 @@ func runEvents(t *testing.T, a *app.App) {
 	}
 	play("api-get-conversations.json")
 	authorize(t, a, play("authorizer.json"))
+	authorizeSession(t, a, play("authorizer-session.json"))
 
 	deflect(t, a, play("api-c2m-eligibility.json"), play("api-c2m-invite.json"))
 
@@ -256,6 +257,39 @@ func authorize(t *testing.T, a *app.App, name string) {
 			t.Fatalf("%s: authorized %v (%v), want %v", name, resp.IsAuthorized, err, tc.want)
 		}
 		if tc.want && (resp.Context[auth.ContextAccount] != "demo" || resp.Context[auth.ContextRole] != string(auth.RoleSupport)) {
+			t.Fatalf("%s: context %v", name, resp.Context)
+		}
+	}
+}
+
+// authorizeSession plays an authorizer event carrying the webtool's
+// session cookie, a token the app issued, with the session's CSRF token:
+// it passes the session's account and role on; without the CSRF token,
+// and with the cookie's signature broken, it is refused.
+func authorizeSession(t *testing.T, a *app.App, name string) {
+	t.Helper()
+	tokens := a.API.Auth.(*auth.Tokens)
+	issued, err := tokens.Issue(context.Background(), auth.Principal{AccountID: "demo", Role: auth.RoleCampaignManager, Subject: "local:campaign_manager"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := issued.AccessToken
+	broken := session[:len(session)-4] + "AAAA"
+	for _, tc := range []struct {
+		session, csrf string
+		want          bool
+	}{{session, auth.CSRFToken(session), true}, {session, "", false}, {broken, auth.CSRFToken(broken), false}} {
+		var ev events.APIGatewayV2CustomAuthorizerV2Request
+		readEvent(t, name, &ev)
+		for i := range ev.Cookies {
+			ev.Cookies[i] = strings.ReplaceAll(ev.Cookies[i], "REPLACE_WITH_SESSION", tc.session)
+		}
+		ev.Headers[strings.ToLower(auth.CSRFHeader)] = tc.csrf
+		resp, err := lambdafn.Authorizer(tokens, obs.Discard())(context.Background(), ev)
+		if err != nil || resp.IsAuthorized != tc.want {
+			t.Fatalf("%s (CSRF token %q): authorized %v (%v), want %v", name, tc.csrf, resp.IsAuthorized, err, tc.want)
+		}
+		if tc.want && (resp.Context[auth.ContextAccount] != "demo" || resp.Context[auth.ContextRole] != string(auth.RoleCampaignManager)) {
 			t.Fatalf("%s: context %v", name, resp.Context)
 		}
 	}

@@ -11,7 +11,8 @@ import (
 // ClientCacheTTL is how long a ClientCache trusts what it read. It bounds
 // how long a revoked or rotated API client's tokens keep verifying in a
 // process; on AWS, API Gateway's authorizer cache (ReauthorizeEvery in
-// template.yaml, lambdafn.AuthorizerCacheTTL) adds its own seconds.
+// template.yaml, lambdafn.AuthorizerCacheTTL) would add its own, and is
+// off.
 const ClientCacheTTL = 5 * time.Second
 
 // maxCachedClients bounds a ClientCache's memory: beyond it, expired

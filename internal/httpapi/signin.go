@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"mime"
@@ -20,12 +18,13 @@ import (
 // principal, kept in an HttpOnly, Secure, SameSite=Lax cookie; the API's
 // routes take it in place of a bearer token (Server.authenticate), and a
 // state-changing call must also carry the session's CSRF token in the
-// X-Parley-CSRF header.
+// X-Parley-CSRF header (auth.VerifySession checks both; on AWS the
+// authorizer makes that check).
 const (
-	sessionCookie = "__Host-parley_session"
+	sessionCookie = auth.SessionCookie
 	flowCookie    = "__Host-parley_oidc"
 	// CSRFHeader carries the session's CSRF token (GET /auth/session).
-	CSRFHeader = "X-Parley-CSRF"
+	CSRFHeader = auth.CSRFHeader
 	// DefaultSessionTTL is a session's lifetime, at most the longest
 	// token lifetime (PARLEY_MAX_TOKEN_TTL).
 	DefaultSessionTTL = 8 * time.Hour
@@ -83,13 +82,6 @@ func needOIDC(h func(*Server, http.ResponseWriter, *http.Request)) func(*Server,
 	}
 }
 
-// csrfToken is the CSRF token of a session: a hash of its cookie, which a
-// page of another site can neither read nor compute.
-func csrfToken(session string) string {
-	sum := sha256.Sum256([]byte("parley-csrf\x00" + session))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 // sessionOf returns the principal of r's session cookie, if it has one;
 // for a method other than GET and HEAD the request must also carry the
 // session's CSRF token. ok is false when there is no session cookie.
@@ -98,17 +90,8 @@ func (s *Server) sessionOf(r *http.Request) (p auth.Principal, ok bool, err erro
 	if err != nil || c.Value == "" {
 		return auth.Principal{}, false, nil
 	}
-	p, err = s.Auth.Verify(r.Context(), c.Value)
-	if err != nil {
-		return auth.Principal{}, true, parley.Errorf(parley.EUNAUTHORIZED, "the session has expired or is not valid: sign in again")
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		got := r.Header.Get(CSRFHeader)
-		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(csrfToken(c.Value))) != 1 {
-			return auth.Principal{}, true, parley.Errorf(parley.EFORBIDDEN, "a call with the session cookie that changes anything must carry the session's CSRF token in the %s header (GET %s gives it)", CSRFHeader, sessionPath)
-		}
-	}
-	return p, true, nil
+	p, err = auth.VerifySession(r.Context(), s.Auth, c.Value, r.Method, r.Header.Get(CSRFHeader))
+	return p, true, err
 }
 
 // requestSource is how r reaches Parley, as campaigns record it:
@@ -156,7 +139,7 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) {
 	if s.Auth != nil {
 		if p, ok, err := s.sessionOf(r); ok && err == nil {
 			c, _ := r.Cookie(sessionCookie)
-			out.SignedIn, out.Account, out.Role, out.Subject, out.CSRFToken = true, p.AccountID, string(p.Role), p.Subject, csrfToken(c.Value)
+			out.SignedIn, out.Account, out.Role, out.Subject, out.CSRFToken = true, p.AccountID, string(p.Role), p.Subject, auth.CSRFToken(c.Value)
 			for _, perm := range []auth.Permission{auth.Read, auth.Write, auth.ManageKeys} {
 				if p.Role.Can(perm) {
 					out.Permissions = append(out.Permissions, string(perm))

@@ -51,25 +51,34 @@ func items(n *yaml.Node) []*yaml.Node {
 }
 
 // TestAuthorizerChecksClients checks that API Gateway caches the
-// authorizer's decisions no longer than lambdafn.AuthorizerCacheTTL, and
-// that the authorizer may read the table, where it checks that a token's
-// API client is neither revoked nor rotated.
+// authorizer's decisions no longer than lambdafn.AuthorizerCacheTTL (not
+// at all), that it lists no identity source, without which it would refuse
+// a request carrying the other credential (a bearer token or a session
+// cookie) before the authorizer saw it, and that the authorizer may read
+// the table, where it checks that a token's API client is neither revoked
+// nor rotated.
 func TestAuthorizerChecksClients(t *testing.T) {
 	tmpl := loadTemplate(t)
 	authorizer := mustFunctionFor(t, tmpl, "authorizer")
 	var fnRef string
-	var ttl *yaml.Node
+	var identity *yaml.Node
 	for _, api := range resourcesOfType(tmpl, "AWS::Serverless::HttpApi") {
 		for _, a := range entries(lookup(api.node, "Properties", "Auth", "Authorizers")) {
-			fnRef, ttl = refTarget(lookup(a, "FunctionArn")), lookup(a, "Identity", "ReauthorizeEvery")
+			fnRef, identity = refTarget(lookup(a, "FunctionArn")), lookup(a, "Identity")
 		}
 	}
 	if fnRef != authorizer.name {
 		t.Fatalf("the HTTP API's authorizer is %q, want %s", fnRef, authorizer.name)
 	}
+	ttl := lookup(identity, "ReauthorizeEvery")
 	seconds, err := strconv.Atoi(value(ttl))
 	if err != nil || time.Duration(seconds)*time.Second > lambdafn.AuthorizerCacheTTL {
-		t.Errorf("ReauthorizeEvery = %q, want at most %s: a longer cache lets a revoked client's tokens through", value(ttl), lambdafn.AuthorizerCacheTTL)
+		t.Errorf("ReauthorizeEvery = %q, want at most %s: a cache needs an identity source, and it lets a revoked client's tokens through", value(ttl), lambdafn.AuthorizerCacheTTL)
+	}
+	for _, source := range []string{"Headers", "QueryStrings", "StageVariables", "Context"} {
+		if got := values(lookup(identity, source)); len(got) > 0 {
+			t.Errorf("the authorizer's identity sources include %s %q: API Gateway refuses a request without them before the authorizer sees it, so a bearer token and a session cookie cannot both get through", source, got)
+		}
 	}
 	if got := grants(authorizer.node)["dynamodb:GetItem"]; !slices.Contains(got, "Table") {
 		t.Errorf("%s may dynamodb:GetItem on %q, want Table", authorizer.name, got)

@@ -28,6 +28,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -258,6 +259,44 @@ func (tab *Tab) Visit(path string) {
 	tab.T.Helper()
 	tab.Run(chromedp.Navigate(tab.Base + path))
 	tab.WaitReady()
+}
+
+// readyRecorderJS, run in every new document of a tab, records in
+// window.__parleyReadyAt the time (performance.now(): milliseconds from
+// the document's navigation start) at which the page first became ready
+// (readyJS) with the navigation shown, that is signed in.
+var readyRecorderJS = `(() => {
+  const ready = () => !!document.querySelector("nav.nav") && ` + readyJS + `;
+  const observer = new MutationObserver(() => {
+    if (window.__parleyReadyAt === undefined && ready()) { window.__parleyReadyAt = performance.now(); observer.disconnect(); }
+  });
+  observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["class", "aria-busy"] });
+})();`
+
+// LoadTime opens path (such as "/" or "/#analytics") in a new document,
+// from a blank page so nothing of the last one is reused but the browser's
+// cache, and returns the time from the navigation's start until the page,
+// signed in, was ready: rendered, with nothing left loading (the marker
+// WaitReady waits for). It fails the test when the page shows an error.
+func (tab *Tab) LoadTime(path string) time.Duration {
+	tab.T.Helper()
+	var id page.ScriptIdentifier
+	tab.Run(chromedp.Navigate("about:blank"), chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		id, err = page.AddScriptToEvaluateOnNewDocument(readyRecorderJS).Do(ctx)
+		return err
+	}))
+	defer tab.Run(page.RemoveScriptToEvaluateOnNewDocument(id))
+	tab.Run(chromedp.Navigate(tab.Base + path))
+	tab.WaitJS(`typeof window.__parleyReadyAt === "number"`)
+	var ms float64
+	var alert string
+	tab.Eval(`window.__parleyReadyAt`, &ms)
+	tab.Eval(`(document.querySelector("#main .error, #main [role=alert]") || {}).textContent || ""`, &alert)
+	if strings.TrimSpace(alert) != "" {
+		tab.T.Fatalf("browser: %s shows an error: %s", path, alert)
+	}
+	return time.Duration(ms * float64(time.Millisecond))
 }
 
 // WaitReady waits until the page is rendered with nothing left loading.

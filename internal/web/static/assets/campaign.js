@@ -112,7 +112,8 @@ export async function campaign(main, session, rest = []) {
   el("div", { class: "actions" }, canWrite ? pause : null, canWrite ? resume : null, canWrite ? cancel : null, download),
   error);
   if (!canWrite) main.append(el("p", { class: "hint", id: "read-only" }, `Your role (${session.role}) can read this campaign but not pause, resume or cancel it.`));
-  const counters = el("dl", { class: "counters", id: "counters" });
+  // Busy until the campaign's first answer: the page is not ready before.
+  const counters = el("dl", { class: "counters", id: "counters", "aria-busy": "true" });
   const summary = el("dl", { class: "summary" });
   const overview = el("div", { class: "overview" },
     el("section", { class: "card", "aria-labelledby": "counts-title" }, el("h2", { id: "counts-title" }, "Recipients by status"), counters),
@@ -133,6 +134,7 @@ export async function campaign(main, session, rest = []) {
   window.addEventListener("hashchange", stop, { once: true });
 
   function show(c) {
+    counters.removeAttribute("aria-busy");
     title.textContent = c.name || id;
     badge.textContent = c.status;
     const counts = Object.entries(c.counts || {}).filter(([, n]) => n > 0).sort(([a], [b]) => statuses.indexOf(a) - statuses.indexOf(b));
@@ -157,6 +159,7 @@ export async function campaign(main, session, rest = []) {
     try {
       c = await call("GET", base);
     } catch (err) {
+      counters.removeAttribute("aria-busy");
       error.textContent = `The campaign could not be loaded: ${err.message}`;
       return null;
     }
