@@ -281,9 +281,12 @@ func add(total, usage map[awscost.Op]awscost.Usage) {
 // BenchmarkCostPerRecipient runs intake, dispatch and one delivery receipt
 // each of 600 recipients (see -campaigns) on moto_server, counts the AWS requests and
 // DynamoDB capacity per recipient from intake to the recorded DELIVERED
-// status, and prices them at on-demand rates. Lambda invocations are one
-// per intake call, one per batch the SQS event source would hand the
-// dispatcher and one per receipt (the webhook). The lookup a reply's
+// status, and prices them at on-demand rates. Each intake call is an HTTP
+// API request and two invocations (the authorizer, which caches nothing,
+// and the api function); each receipt is a provider's webhook request and
+// the api function's invocation (webhooks are verified by their
+// signature, not by the authorizer); the dispatcher is invoked once per
+// batch the SQS event source hands it. The lookup a reply's
 // routing costs is listed too, per recipient as if each replied once,
 // outside the total. Capacity is computed from item
 // sizes: moto's ConsumedCapacity figures are placeholders (see the package
@@ -328,10 +331,11 @@ func BenchmarkCostPerRecipient(b *testing.B) {
 	bill := &awscost.Bill{
 		Prices: awscost.OnDemand, Source: awscost.Computed, Recipients: runs * recipients, Artifacts: []string{sandboxTag, replyTag},
 	}
-	bill.Add("intake", intake, runs*campaigns)
-	bill.Add("dispatch", dispatched, awscost.ReceivedBatches(dispatched))
-	bill.Add("receipt", delivered, runs*recipients)
-	bill.Add("reply", replied, 0)
+	creates, receipts := runs*campaigns, runs*recipients
+	bill.Add("intake", intake, awscost.Outside{Invocations: 2 * creates, APIRequests: creates})
+	bill.Add("dispatch", dispatched, awscost.Outside{Invocations: awscost.ReceivedBatches(dispatched)})
+	bill.Add("receipt", delivered, awscost.Outside{Invocations: receipts, APIRequests: receipts})
+	bill.Add("reply", replied, awscost.Outside{})
 	report(b, bill)
 	fmt.Printf("cost per recipient over %d recipients at on-demand prices (intake took %s, dispatch %s, receipts %s on moto_server):\n",
 		bill.Recipients, took[0].Round(time.Millisecond), took[1].Round(time.Millisecond), took[2].Round(time.Millisecond))
@@ -345,6 +349,7 @@ func report(b *testing.B, bill *awscost.Bill) {
 	ddb := bill.Total(awscost.OfService(dynamodb.ServiceID))
 	sqsLine := bill.Total(awscost.OfService(awssqs.ServiceID))
 	lambda := bill.Total(awscost.OfService(awscost.LambdaInvoke.Service))
+	api := bill.Total(awscost.OfService(awscost.APIRequest.Service))
 	p := bill.Prices
 	b.ReportMetric(ddb.Requests, "dynamodb-req/recipient")
 	b.ReportMetric(sqsLine.Requests, "sqs-req/recipient")
@@ -355,6 +360,8 @@ func report(b *testing.B, bill *awscost.Bill) {
 	b.ReportMetric(ddb.Units.Read*p.ReadUnit, "ddb-read-$/Mrecipients")
 	b.ReportMetric(sqsLine.Dollars, "sqs-$/Mrecipients")
 	b.ReportMetric(lambda.Dollars, "lambda-$/Mrecipients")
+	b.ReportMetric(api.Requests, "httpapi-req/recipient")
+	b.ReportMetric(api.Dollars, "httpapi-$/Mrecipients")
 	b.ReportMetric(bill.Total(awscost.OfTag(sandboxTag)).Dollars, "sandbox-$/Mrecipients")
 	b.ReportMetric(bill.Total(awscost.OfTag(replyTag)).Dollars, "reply-lookup-$/Mreplies")
 	b.ReportMetric(bill.Total(awscost.WithoutTags(sandboxTag, replyTag)).Dollars, "delivered-$/Mrecipients")

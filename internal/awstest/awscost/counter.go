@@ -38,11 +38,13 @@
 //
 // A Bill prices a run's usage, phase by phase, in dollars per million
 // recipients at Prices (OnDemand: the list prices Parley's cost goal is set
-// against). Function invocations are not SDK calls of the flow, so the
-// caller counts them: one per API call, and one per batch the SQS event
-// source hands a function (ReceivedBatches). The model leaves out what does
-// not scale with these requests or cannot be seen from the SDK: Lambda
-// duration (GB-seconds), API Gateway requests, CloudWatch Logs ingestion
+// against). Function invocations and HTTP API requests are not SDK calls
+// of the flow, so the caller counts them (Outside): a request and its
+// functions' invocations per API call or provider webhook, and an
+// invocation per batch the SQS event source hands a function
+// (ReceivedBatches). The model leaves out what does not scale with these
+// requests or cannot be seen from the SDK: Lambda duration (GB-seconds),
+// API Gateway's data transfer, CloudWatch Logs ingestion
 // and storage, X-Ray traces, data transfer, DynamoDB storage and backups,
 // the window check's scheduled invocations, and the SQS event source's
 // polling of an idle queue (empty receives are counted, but not charged to

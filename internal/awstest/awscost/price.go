@@ -22,15 +22,30 @@ type Prices struct {
 	SQSRequest float64
 	// LambdaInvocation prices a function invocation, duration aside.
 	LambdaInvocation float64
+	// APIRequest prices a request to an API Gateway HTTP API (of up to
+	// 512 KB; the first 300 million of a month).
+	APIRequest float64
 }
 
 // OnDemand are the on-demand list prices Parley's cost goal is set
 // against.
-var OnDemand = Prices{WriteUnit: 0.625, ReadUnit: 0.125, SQSRequest: 0.40, LambdaInvocation: 0.20}
+var OnDemand = Prices{WriteUnit: 0.625, ReadUnit: 0.125, SQSRequest: 0.40, LambdaInvocation: 0.20, APIRequest: 1.00}
 
-// LambdaInvoke is the operation under which a Bill lists function
-// invocations, which no SDK client of the flow makes.
-var LambdaInvoke = Op{Service: "Lambda", Operation: "Invoke"}
+// The operations under which a Bill lists the calls no SDK client of the
+// flow makes: function invocations, and the HTTP API requests by which
+// API calls and providers' webhooks reach Parley.
+var (
+	LambdaInvoke = Op{Service: "Lambda", Operation: "Invoke"}
+	APIRequest   = Op{Service: "APIGateway", Operation: "Request"}
+)
+
+// Outside counts a phase's calls that no SDK client of the flow makes.
+type Outside struct {
+	// Invocations are function invocations (the authorizer's included).
+	Invocations int
+	// APIRequests are requests through the HTTP API.
+	APIRequests int
+}
 
 // Source says which DynamoDB capacity a Bill prices.
 type Source int
@@ -97,9 +112,9 @@ type Bill struct {
 	Lines     []Line
 }
 
-// Add prices one phase: the usage a Counter saw during it and the
-// function invocations it took. Set Recipients first.
-func (b *Bill) Add(phase string, usage map[Op]Usage, invocations int) {
+// Add prices one phase: the usage a Counter saw during it and the calls
+// from outside it took. Set Recipients first.
+func (b *Bill) Add(phase string, usage map[Op]Usage, outside Outside) {
 	per := 1 / float64(max(b.Recipients, 1))
 	var lines []Line
 	for op, u := range usage {
@@ -110,10 +125,12 @@ func (b *Bill) Add(phase string, usage map[Op]Usage, invocations int) {
 		l.Dollars = b.Prices.dollars(l)
 		lines = append(lines, l)
 	}
-	if invocations > 0 {
-		l := Line{Phase: phase, Op: LambdaInvoke, Requests: float64(invocations) * per}
-		l.Dollars = b.Prices.dollars(l)
-		lines = append(lines, l)
+	for op, n := range map[Op]int{LambdaInvoke: outside.Invocations, APIRequest: outside.APIRequests} {
+		if n > 0 {
+			l := Line{Phase: phase, Op: op, Requests: float64(n) * per}
+			l.Dollars = b.Prices.dollars(l)
+			lines = append(lines, l)
+		}
 	}
 	slices.SortFunc(lines, func(x, y Line) int {
 		return cmp.Or(cmp.Compare(y.Dollars, x.Dollars), cmp.Compare(x.Op.String(), y.Op.String()))
@@ -130,6 +147,8 @@ func (p Prices) dollars(l Line) float64 {
 		return l.Requests * p.SQSRequest
 	case LambdaInvoke.Service:
 		return l.Requests * p.LambdaInvocation
+	case APIRequest.Service:
+		return l.Requests * p.APIRequest
 	}
 	return 0
 }

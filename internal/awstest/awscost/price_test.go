@@ -37,9 +37,9 @@ func TestBill(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.source.String(), func(t *testing.T) {
 			b := &Bill{Prices: OnDemand, Source: tt.source, Recipients: 100, Artifacts: []string{"sandbox"}}
-			b.Add("dispatch", usage, ReceivedBatches(usage))
-			if len(b.Lines) != 5 {
-				t.Fatalf("%d lines, want 5: %+v", len(b.Lines), b.Lines)
+			b.Add("dispatch", usage, Outside{Invocations: ReceivedBatches(usage), APIRequests: 50})
+			if len(b.Lines) != 6 {
+				t.Fatalf("%d lines, want 6: %+v", len(b.Lines), b.Lines)
 			}
 			if b.Lines[0].Op != opPut {
 				t.Errorf("first line %v, want the dearest (%v)", b.Lines[0].Op, opPut)
@@ -47,6 +47,7 @@ func TestBill(t *testing.T) {
 			ddb := b.Total(OfService(dynamodb.ServiceID))
 			sqs := b.Total(OfService(awssqs.ServiceID))
 			lambda := b.Total(OfService(LambdaInvoke.Service))
+			api := b.Total(OfService(APIRequest.Service))
 			checks := []struct {
 				name      string
 				got, want float64
@@ -62,7 +63,9 @@ func TestBill(t *testing.T) {
 				{"SQS $/M", sqs.Dollars, 0.1 * 0.40},
 				{"Lambda invocations/recipient", lambda.Requests, 0.1},
 				{"Lambda $/M", lambda.Dollars, 0.1 * 0.20},
-				{"total $/M", b.Total(nil).Dollars, ddb.Dollars + sqs.Dollars + lambda.Dollars},
+				{"HTTP API requests/recipient", api.Requests, 0.5},
+				{"HTTP API $/M", api.Dollars, 0.5 * 1.00},
+				{"total $/M", b.Total(nil).Dollars, ddb.Dollars + sqs.Dollars + lambda.Dollars + api.Dollars},
 			}
 			for _, c := range checks {
 				if math.Abs(c.got-c.want) > 1e-9 {
@@ -73,7 +76,7 @@ func TestBill(t *testing.T) {
 			if err := b.WriteTable(&out); err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{"DynamoDB.PutItem", "SQS.ReceiveMessage", "Lambda.Invoke", "DynamoDB.PutItem [sandbox]", "total without [sandbox]", "total (" + tt.source.String() + " capacity)"} {
+			for _, want := range []string{"DynamoDB.PutItem", "SQS.ReceiveMessage", "Lambda.Invoke", "APIGateway.Request", "DynamoDB.PutItem [sandbox]", "total without [sandbox]", "total (" + tt.source.String() + " capacity)"} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, out.String())
 				}
