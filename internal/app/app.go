@@ -293,7 +293,7 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 // events this process delivers (FireVoice). In Lambda no process outlives
 // a request to simulate calls, so such accounts' calls are refused there.
 func (a *App) wireDialing(clock parley.Clock, profile *sandboxvoice.Profile, log *slog.Logger) *phonecampaign.Service {
-	voice := &twilio.Voice{Configs: a.Store, PublicURL: a.Config.PublicURL, Clock: clock,
+	voice := &twilio.Voice{Configs: a.Store, PublicURL: a.Config.WebhookBase(), Clock: clock,
 		HTTP: xray.HTTPClient(a.Config.Egress().Client(router.DefaultTimeout))}
 	a.TwilioVoice = voice
 	a.Dialer = &phonecampaign.Dialer{Store: a.Store, Clock: clock, Voice: voice, Log: log, DetectorHumanLoss: 0.02}
@@ -353,7 +353,7 @@ func (a *App) gateways(clock parley.Clock, log *slog.Logger) *router.Router {
 	// Providers are reached at the hosts accounts configure: public
 	// addresses only (loopback too with PARLEY_ALLOW_LOOPBACK_EGRESS).
 	rt.HTTP = xray.HTTPClient(a.Config.Egress().Client(router.DefaultTimeout))
-	rt.PublicURL = a.Config.PublicURL
+	rt.PublicURL = a.Config.WebhookBase()
 	return rt
 }
 

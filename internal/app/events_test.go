@@ -104,6 +104,26 @@ func apiEvent(t *testing.T, a *app.App, name string, wantStatus int) []byte {
 	return []byte(resp.Body)
 }
 
+// webhookEvent plays the function URL event in events/name through the
+// webhooks function's handler, and, to show that this handler serves
+// webhooks alone, the same event at an API route, which it answers 404.
+func webhookEvent(t *testing.T, a *app.App, name string, wantStatus int) []byte {
+	t.Helper()
+	var ev events.APIGatewayV2HTTPRequest
+	readEvent(t, name, &ev)
+	h := httpapi.LambdaHandler(a.API.WebhooksHandler())
+	resp, err := h(context.Background(), ev)
+	if err != nil || resp.StatusCode != wantStatus {
+		t.Fatalf("%s: status %d (%v), want %d: %s", name, resp.StatusCode, err, wantStatus, resp.Body)
+	}
+	api := ev
+	api.RawPath, api.RequestContext.HTTP.Path, api.RequestContext.HTTP.Method = "/api/v2/account/demo/campaign", "/api/v2/account/demo/campaign", http.MethodGet
+	if other, err := h(context.Background(), api); err != nil || other.StatusCode != http.StatusNotFound {
+		t.Fatalf("%s at an API route: status %d (%v), want 404: %s", name, other.StatusCode, err, other.Body)
+	}
+	return []byte(resp.Body)
+}
+
 func conversations(t *testing.T, a *app.App) []string {
 	t.Helper()
 	var rep httpapi.ConversationsResponse
@@ -169,7 +189,7 @@ func runEvents(t *testing.T, a *app.App) {
 
 	playEventPush(t, a, play("eventpush-sqs-batch.json"))
 
-	playVoice(t, a, play("api-voice-answer.json"), play("api-voice-amd.json"), play("api-voice-status.json"))
+	playVoice(t, a, play("api-voice-answer.json"), play("api-voice-amd.json"), play("api-voice-status.json"), play("webhooks-url-voice-status.json"))
 
 	files, err := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
 	if err != nil {
@@ -354,7 +374,7 @@ const (
 // machine detection (a person) makes the call wait for an operator, and
 // the person hangs up before one is free: the call is abandoned, and its
 // contact's attempt counted once.
-func playVoice(t *testing.T, a *app.App, answer, amd, status string) {
+func playVoice(t *testing.T, a *app.App, answer, amd, status, statusAtURL string) {
 	t.Helper()
 	ctx := context.Background()
 	cfg := parley.ChannelConfig{AccountID: "demo", Channel: parley.ChannelSMS, Provider: twilio.Name, Version: 1, UpdatedAt: noon.Now(),
@@ -384,9 +404,10 @@ func playVoice(t *testing.T, a *app.App, answer, amd, status string) {
 	if err != nil || call.Status != dialer.CallWaiting || call.Answer != dialer.AnswerHuman {
 		t.Fatalf("after the verdict: %+v, %v", call, err)
 	}
-	for range 2 { // Twilio may deliver a callback twice
-		apiEvent(t, a, status, http.StatusNoContent)
-	}
+	// Twilio may deliver a callback twice: again here, at the webhooks
+	// function's URL, signed for that URL.
+	apiEvent(t, a, status, http.StatusNoContent)
+	webhookEvent(t, a, statusAtURL, http.StatusNoContent)
 	call, err = a.Store.PhoneCall(ctx, "demo", c.ID, exampleCallSID)
 	if err != nil || call.Status != dialer.CallEnded || !call.Abandoned {
 		t.Fatalf("after the hang-up: %+v, %v", call, err)

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -109,6 +110,12 @@ type Config struct {
 	// from the request (X-Forwarded-Proto and Host), and Twilio messages
 	// ask for no status callbacks.
 	PublicURL string
+	// WebhookURL is PARLEY_WEBHOOK_URL: the base URL providers are told to
+	// post their webhooks under (Twilio's status callbacks and call
+	// events), when it is not PublicURL: on AWS, the webhooks function's
+	// own URL, which costs no API Gateway request per delivery receipt.
+	// Empty: PublicURL (see WebhookBase).
+	WebhookURL string
 	// OIDC is the identity provider webtool users sign in with
 	// (PARLEY_OIDC_ISSUER, PARLEY_OIDC_CLIENT_ID, PARLEY_OIDC_CLIENT_SECRET,
 	// PARLEY_OIDC_ACCOUNT_CLAIM, PARLEY_OIDC_ROLE_CLAIM); no issuer, none.
@@ -154,7 +161,7 @@ var Names = []string{
 	"PARLEY_GATEWAY", "PARLEY_LOG_LEVEL", "PARLEY_WORKERS", "PARLEY_MPS", "PARLEY_BURST", "AWS_ENDPOINT_URL",
 	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE", "PARLEY_REQUEST_RATE",
 	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL", "PARLEY_SIGNING_KMS_KEY_ID", "PARLEY_SECRETS_KMS_KEY_ID", "PARLEY_ALLOW_LOOPBACK_EGRESS",
-	"PARLEY_EVENTS_QUEUE_URL", "PARLEY_EVENTS_DLQ_URL", "PARLEY_EVENT_BUS", "PARLEY_EXPORTS_BUCKET",
+	"PARLEY_EVENTS_QUEUE_URL", "PARLEY_EVENTS_DLQ_URL", "PARLEY_EVENT_BUS", "PARLEY_EXPORTS_BUCKET", "PARLEY_WEBHOOK_URL",
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
@@ -174,6 +181,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SigningKey: or("PARLEY_SIGNING_KEY", ""), VerifyKeys: or("PARLEY_VERIFY_KEYS", ""), SigningKMSKeyID: or("PARLEY_SIGNING_KMS_KEY_ID", ""),
 		Issuer: or("PARLEY_ISSUER", DefaultIssuer), Audience: or("PARLEY_AUDIENCE", DefaultAudience),
 		PublicURL:       strings.TrimRight(or("PARLEY_PUBLIC_URL", ""), "/"),
+		WebhookURL:      strings.TrimRight(or("PARLEY_WEBHOOK_URL", ""), "/"),
 		SecretsKMSKeyID: or("PARLEY_SECRETS_KMS_KEY_ID", ""),
 		EventsQueueURL:  or("PARLEY_EVENTS_QUEUE_URL", ""), EventsDLQURL: or("PARLEY_EVENTS_DLQ_URL", ""),
 		EventBus: or("PARLEY_EVENT_BUS", ""), ExportsBucket: or("PARLEY_EXPORTS_BUCKET", ""),
@@ -253,3 +261,7 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// WebhookBase is the base URL providers are told to post their webhooks
+// under: WebhookURL, else PublicURL.
+func (c Config) WebhookBase() string { return cmp.Or(c.WebhookURL, c.PublicURL) }

@@ -544,3 +544,32 @@ func TestAccountIDsValidated(t *testing.T) {
 		t.Errorf("a token for account A\\x00x: %v, want EINVALID", err)
 	}
 }
+
+// TestWebhooksHandlerServesWebhooksAlone: the webhooks function's handler,
+// reached outside the HTTP API and its authorizer, answers 404 to every
+// route but the providers' webhooks, even with an admin's valid token,
+// and passes the webhooks to their own handlers (which, in this world
+// without an inbox, refuse them in their own words).
+func TestWebhooksHandlerServesWebhooksAlone(t *testing.T) {
+	w := newAuthWorld(t)
+	w.h = w.srv.WebhooksHandler()
+	admin := "Bearer " + w.mint(t, "A", auth.RoleAdmin)
+	noRoute := `"detail":"no route `
+	webhooks := 0
+	for _, rt := range w.srv.Routes() {
+		access, _ := httpapi.AccessOf(rt.Method, rt.Pattern)
+		status, header, data := w.call(t, rt.Method, fill(rt.Pattern, "A"), admin, "")
+		switch {
+		case access.Kind == httpapi.AccessSignature:
+			webhooks++
+			if status < 400 || strings.Contains(string(data), noRoute) {
+				t.Errorf("%s %s: HTTP %d, want its own handler's refusal: %s", rt.Method, rt.Pattern, status, data)
+			}
+		case status != http.StatusNotFound || header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(data), noRoute):
+			t.Errorf("%s %s through the webhooks handler: HTTP %d (%s), want a 404 problem: %s", rt.Method, rt.Pattern, status, header.Get("Content-Type"), data)
+		}
+	}
+	if webhooks == 0 {
+		t.Fatal("the router has no webhook routes")
+	}
+}

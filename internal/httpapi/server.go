@@ -268,20 +268,39 @@ func (s *Server) Routes() []Route {
 }
 
 // Handler returns the router.
-func (s *Server) Handler() http.Handler {
+func (s *Server) Handler() http.Handler { return s.handler(func(string) bool { return true }) }
+
+// WebhooksHandler serves the providers' webhooks alone (the routes whose
+// access is Signature: delivery receipts, consumers' messages, call
+// events) and answers every other request 404. The webhooks function
+// serves it at its own public URL, outside the HTTP API and its
+// authorizer, so that nothing but what a provider's signature
+// authenticates is reachable there.
+func (s *Server) WebhooksHandler() http.Handler {
+	return s.handler(func(route string) bool { return routeAccess[route] == Signature })
+}
+
+// handler serves the routes keep accepts ("METHOD pattern"), each under
+// its access rule, and answers any other request 404.
+func (s *Server) handler(keep func(route string) bool) http.Handler {
 	if s.uploads == nil {
 		s.uploads = make(uploadSlots, MaxUploadsAtOnce)
 	}
 	mux := http.NewServeMux()
 	for _, rt := range s.Routes() {
-		if cr, ok := idempotentCreates[rt.Method+" "+rt.Pattern]; ok {
-			rt.handler = idempotent(rt.Method+" "+rt.Pattern, cr, rt.handler) // inside the guard: authenticated first
+		route := rt.Method + " " + rt.Pattern
+		if !keep(route) {
+			continue
 		}
-		mux.HandleFunc(rt.Method+" "+rt.Pattern, s.guard(rt)) // access rules: auth.go
+		if cr, ok := idempotentCreates[route]; ok {
+			rt.handler = idempotent(route, cr, rt.handler) // inside the guard: authenticated first
+		}
+		mux.HandleFunc(route, s.guard(rt)) // access rules: auth.go
 	}
 	for route := range c2mRoutes {
-		method, pattern, _ := strings.Cut(route, " ")
-		mux.HandleFunc(pattern, s.c2mMethodNotAllowed(method))
+		if method, pattern, _ := strings.Cut(route, " "); keep(route) {
+			mux.HandleFunc(pattern, s.c2mMethodNotAllowed(method))
+		}
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problemOf(parley.Errorf(parley.ENOTFOUND, "no route %s %s", r.Method, r.URL.Path)))

@@ -574,7 +574,7 @@ func sequence(n *yaml.Node) []*yaml.Node {
 
 // secretsFunctions are the functions that read or write channel
 // configurations and account settings, whose secrets are sealed.
-var secretsFunctions = []string{"api", "dispatcher", "eventpush"}
+var secretsFunctions = []string{"api", "dispatcher", "eventpush", "webhooks"}
 
 // secretsReaders are the secrets functions that only open secrets, never
 // seal them: they may only decrypt.

@@ -283,9 +283,10 @@ func add(total, usage map[awscost.Op]awscost.Usage) {
 // DynamoDB capacity per recipient from intake to the recorded DELIVERED
 // status, and prices them at on-demand rates. Each intake call is an HTTP
 // API request and two invocations (the authorizer, which caches nothing,
-// and the api function); each receipt is a provider's webhook request and
-// the api function's invocation (webhooks are verified by their
-// signature, not by the authorizer); the dispatcher is invoked once per
+// and the api function); each receipt is an invocation of the webhooks
+// function, at its own URL, which has no per-request price (through the
+// HTTP API a receipt would add an API request, $1.00 per million, more
+// than its write); the dispatcher is invoked once per
 // batch the SQS event source hands it. The lookup a reply's
 // routing costs is listed too, per recipient as if each replied once,
 // outside the total. Capacity is computed from item
@@ -334,7 +335,7 @@ func BenchmarkCostPerRecipient(b *testing.B) {
 	creates, receipts := runs*campaigns, runs*recipients
 	bill.Add("intake", intake, awscost.Outside{Invocations: 2 * creates, APIRequests: creates})
 	bill.Add("dispatch", dispatched, awscost.Outside{Invocations: awscost.ReceivedBatches(dispatched)})
-	bill.Add("receipt", delivered, awscost.Outside{Invocations: receipts, APIRequests: receipts})
+	bill.Add("receipt", delivered, awscost.Outside{Invocations: receipts})
 	bill.Add("reply", replied, awscost.Outside{})
 	report(b, bill)
 	fmt.Printf("cost per recipient over %d recipients at on-demand prices (intake took %s, dispatch %s, receipts %s on moto_server):\n",
