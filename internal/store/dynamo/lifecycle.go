@@ -202,20 +202,27 @@ func (c counterCells) add(key string, r parley.CountRow) {
 	}
 }
 
-// CountRows implements store.Counters with one Query: one item per hour of
-// q's range, and the overflow items of hours that have them.
-func (t *Table) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.CountRow, error) {
+// counterItems returns an account's counter items of the hours from first
+// to last, each hour's own then its overflow items, in sk order: one
+// Query, strongly consistent when consistent is set.
+func (t *Table) counterItems(ctx context.Context, accountID string, first, last time.Time, consistent bool) ([]counterItem, error) {
 	avs, err := t.query(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
 		ExpressionAttributeValues: item{
-			":pk": str(countersPK(q.AccountID)), ":from": str(counterSK(parley.HourOf(q.From))),
-			":to": str(hourItemsTo(parley.HourOf(q.To.Add(-time.Nanosecond)))),
+			":pk": str(countersPK(accountID)), ":from": str(counterSK(first)), ":to": str(hourItemsTo(last)),
 		},
+		ConsistentRead: aws.Bool(consistent),
 	}, 0)
 	if err != nil {
 		return nil, err
 	}
-	its, err := decodeAll[counterItem](avs)
+	return decodeAll[counterItem](avs)
+}
+
+// CountRows implements store.Counters with one Query: one item per hour of
+// q's range, and the overflow items of hours that have them.
+func (t *Table) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.CountRow, error) {
+	its, err := t.counterItems(ctx, q.AccountID, parley.HourOf(q.From), parley.HourOf(q.To.Add(-time.Nanosecond)), false)
 	if err != nil {
 		return nil, err
 	}
@@ -439,15 +446,7 @@ func sha(s string) string {
 // item while it has room, then to new overflow items.
 func (t *Table) foldedCounters(ctx context.Context, k counterHour, rows []parley.CountRow) ([]*types.Put, error) {
 	pk := countersPK(k.accountID)
-	avs, err := t.query(ctx, &dynamodb.QueryInput{
-		KeyConditionExpression:    aws.String("pk = :pk AND sk BETWEEN :from AND :to"),
-		ExpressionAttributeValues: item{":pk": str(pk), ":from": str(counterSK(k.hour)), ":to": str(hourItemsTo(k.hour))},
-		ConsistentRead:            aws.Bool(true),
-	}, 0)
-	if err != nil {
-		return nil, err
-	}
-	its, err := decodeAll[counterItem](avs)
+	its, err := t.counterItems(ctx, k.accountID, k.hour, k.hour, true)
 	if err != nil {
 		return nil, err
 	}
