@@ -102,17 +102,20 @@ type Requeuer interface {
 	Send(ctx context.Context, entries ...queue.Entry) error
 }
 
-// holdPaused holds back a job of a paused campaign for PausedRecheck. With a
-// Requeuer the job goes back as a fresh message (one SQS request, no
-// store write), so however long a pause lasts, its jobs never count their
-// way to the dead-letter queue; without one, the job's visibility is
-// delayed instead.
-func (d *Dispatcher) holdPaused(ctx context.Context, m queue.Message, ref parley.Ref) error {
+// putBack gives back to the queue, as a new message with body and delay,
+// what is left of the job m: with a Requeuer that is one SQS request and no
+// store write, so however long a pause lasts, its jobs never count their
+// way to the dead-letter queue; without one (or when the Requeuer fails),
+// m's own visibility is delayed instead, and its next delivery handles all
+// of it again (the recipients it finished are duplicates then, which their
+// claims absorb).
+func (d *Dispatcher) putBack(ctx context.Context, m queue.Message, body []byte, delay time.Duration, who any) error {
+	delay = min(delay, queue.MaxDelay)
 	if d.Requeue == nil {
-		return d.retry(ctx, m, &notYet{delay: PausedRecheck}, obs.Ref(ref))
+		return d.retry(ctx, m, &notYet{delay: delay}, who)
 	}
-	if err := d.Requeue.Send(ctx, queue.Entry{Body: m.Body, Delay: PausedRecheck}); err != nil {
-		return d.retry(ctx, m, err, obs.Ref(ref))
+	if err := d.Requeue.Send(ctx, queue.Entry{Body: body, Delay: delay}); err != nil {
+		return d.retry(ctx, m, err, who)
 	}
 	return nil
 }
@@ -128,10 +131,11 @@ func (d *Dispatcher) cancel(ctx context.Context, ref parley.Ref) {
 // ErrRetry marks a job whose recipient is still to be sent.
 var ErrRetry = errors.New("dispatch: retry later")
 
-// job is one received message with what its handling shares with the
-// other jobs of its batch: the campaign, read once, and its send slot.
+// job is one recipient of a received message (the k-th of its i-th
+// message), with what its handling shares with the other jobs of its
+// batch: the campaign, read once, and its send slot.
 type job struct {
-	i    int
+	i, k int
 	m    queue.Message
 	ref  parley.Ref
 	c    parley.Campaign
@@ -143,87 +147,185 @@ func (d *Dispatcher) Handle(ctx context.Context, m queue.Message) error {
 	return d.HandleBatch(ctx, []queue.Message{m})[0]
 }
 
+// errHeld is the verdict on a recipient of a paused campaign: its job goes
+// back to the queue for PausedRecheck.
+var errHeld = errors.New("dispatch: the campaign is paused; the job is held back")
+
 // HandleBatch handles a batch of jobs concurrently and returns one result
 // per message, in order: nil when the job is finished (sent, failed for
 // good, or a duplicate) and may be deleted; otherwise the job's visibility
-// has been set for its retry and the error wraps ErrRetry. The jobs of one
-// campaign share one read of it, and those of one sender one reservation of
-// send slots.
+// has been set for its retry and the error wraps ErrRetry. A range job's
+// recipients are handled as single jobs would be, and its message
+// concluded once all are (see conclude). The jobs of one campaign share one
+// read of it, and those of one sender one reservation of send slots.
 func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []error {
 	if hasFanout(ms) {
 		return d.handleWithFanouts(ctx, ms)
 	}
-	errs := make([]error, len(ms))
-	jobs := d.prepare(ctx, ms, errs)
+	b := &batch{ms: ms, refs: make([][]parley.Ref, len(ms)), verdicts: make([][]error, len(ms))}
+	jobs := d.reserve(ctx, d.prepare(ctx, b), b)
 	run := func(j job) {
 		var done *settled
-		switch err := d.handle(ctx, j); {
-		case errors.Is(err, errStopped):
-			errs[j.i] = err // released, not retried: nothing failed
-		case errors.As(err, &done):
-			errs[j.i] = done.err
-		case err != nil:
-			errs[j.i] = d.retry(ctx, j.m, err, obs.Ref(j.ref))
+		err := d.handle(ctx, j)
+		if errors.As(err, &done) {
+			err = done.err
 		}
+		b.verdicts[j.i][j.k] = err
 	}
 	if len(jobs) == 1 {
 		run(jobs[0])
-		return errs
+	} else {
+		runAll(jobs, run)
 	}
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		wg.Go(func() { run(j) })
+	errs := make([]error, len(ms))
+	for i, m := range ms {
+		errs[i] = d.conclude(ctx, m, b.refs[i], b.verdicts[i])
 	}
-	wg.Wait()
 	return errs
 }
 
-// prepare decodes the batch and reads each campaign once. Jobs that are
-// finished or must wait before any claim (malformed, of an unknown, paused
-// or cancelled campaign) get their result in errs; the others are returned
-// with their send slots.
-func (d *Dispatcher) prepare(ctx context.Context, ms []queue.Message, errs []error) []job {
+// runAll runs each job on a goroutine of its own and waits for all. A job
+// that panics panics HandleBatch's caller, once the others are done, as
+// a job run on the caller's goroutine would: the batch is then unfinished
+// and comes back from the queue, like that of a dispatcher that crashed.
+func runAll(jobs []job, run func(job)) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var panicked any
+	for _, j := range jobs {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					mu.Lock()
+					if panicked == nil {
+						panicked = p
+					}
+					mu.Unlock()
+				}
+			}()
+			run(j)
+		})
+	}
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
+}
+
+// batch is a received batch as HandleBatch works through it: the
+// recipients of each message and the verdict on each, nil when it is
+// finished, errStopped when it was left unclaimed, errHeld when its
+// campaign is paused, otherwise the reason to retry it (a *notYet when it
+// names its delay).
+type batch struct {
+	ms       []queue.Message
+	refs     [][]parley.Ref
+	verdicts [][]error
+}
+
+// judge sets the verdict on every recipient of message i.
+func (b *batch) judge(i int, verdict func(ref parley.Ref) error) {
+	for k, ref := range b.refs[i] {
+		b.verdicts[i][k] = verdict(ref)
+	}
+}
+
+// prepare decodes the batch and reads each campaign once. Recipients that
+// are finished or must wait before any claim (of an unknown, paused or
+// cancelled campaign) get their verdict; a malformed message has no
+// recipients. The others are returned as jobs, in order.
+func (d *Dispatcher) prepare(ctx context.Context, b *batch) []job {
 	campaigns := map[[2]string]parley.Campaign{}
 	inBatch := map[parley.Ref]bool{}
 	var jobs []job
-	for i, m := range ms {
-		ref, err := queue.DecodeSendJob(m.Body)
+	for i, m := range b.ms {
+		refs, err := queue.DecodeRecipients(m.Body)
 		if err != nil {
 			d.Log.ErrorContext(ctx, "dropping malformed job", "message", m.ID, "err", err)
 			continue
 		}
-		if inBatch[ref] {
-			// The other copy in this batch does the work, and its message
-			// stays on the queue until it is done.
-			d.Log.InfoContext(ctx, "duplicate job in the batch ignored", obs.Ref(ref))
-			continue
-		}
-		inBatch[ref] = true
-		id := [2]string{ref.AccountID, ref.CampaignID}
+		b.refs[i], b.verdicts[i] = refs, make([]error, len(refs))
+		first := refs[0]
+		id := [2]string{first.AccountID, first.CampaignID}
 		c, ok := campaigns[id]
 		if !ok {
-			if c, err = d.campaign(ctx, ref.AccountID, ref.CampaignID); err == nil {
+			if c, err = d.campaign(ctx, first.AccountID, first.CampaignID); err == nil {
 				campaigns[id] = c
 			}
 		}
 		switch {
 		case parley.ErrorCode(err) == parley.ENOTFOUND:
-			d.Log.ErrorContext(ctx, "dropping job of unknown campaign", obs.Ref(ref))
+			d.Log.ErrorContext(ctx, "dropping job of unknown campaign", obs.Ref(first))
 		case err != nil:
-			errs[i] = d.retry(ctx, m, err, obs.Ref(ref))
+			b.judge(i, func(parley.Ref) error { return err })
 		case c.State != parley.StateActive:
-			errs[i] = d.stop(ctx, c, m, ref)
+			b.judge(i, func(ref parley.Ref) error { return d.stop(ctx, c, ref) })
 		default:
-			if settled, err := d.settleOrphan(ctx, c, m, ref); settled {
-				if err != nil {
-					errs[i] = d.retry(ctx, m, err, obs.Ref(ref))
+			for k, ref := range refs {
+				if inBatch[ref] {
+					// The other copy in this batch does the work, and its
+					// message stays on the queue until it is done.
+					d.Log.InfoContext(ctx, "duplicate job in the batch ignored", obs.Ref(ref))
+					continue
 				}
-				continue
+				inBatch[ref] = true
+				if settled, err := d.settleOrphan(ctx, c, m, ref); settled {
+					b.verdicts[i][k] = err
+					continue
+				}
+				jobs = append(jobs, job{i: i, k: k, m: m, ref: ref, c: c})
 			}
-			jobs = append(jobs, job{i: i, m: m, ref: ref, c: c})
 		}
 	}
-	return d.reserve(ctx, jobs, errs)
+	return jobs
+}
+
+// conclude settles the message m once every one of its recipients has its
+// verdict (see batch), and returns the message's result. It is finished
+// when they all are. A recipient that failed retries the whole message
+// after a backoff; a stopping dispatcher releases it. Otherwise, what is
+// left waits: a send job's message for the delay its recipient named (or,
+// paused, for PausedRecheck, see putBack), a range job's as a range from
+// its first recipient not finished, for the shortest delay any of them
+// named.
+func (d *Dispatcher) conclude(ctx context.Context, m queue.Message, refs []parley.Ref, verdicts []error) error {
+	first := -1
+	var failed []error
+	stopped, wait := false, queue.MaxDelay
+	for k, v := range verdicts {
+		if v == nil {
+			continue
+		}
+		if first < 0 {
+			first = k
+		}
+		var later *notYet
+		switch {
+		case errors.Is(v, errStopped):
+			stopped = true
+		case errors.Is(v, errHeld):
+			wait = min(wait, PausedRecheck)
+		case errors.As(v, &later):
+			wait = min(wait, later.delay)
+		default:
+			failed = append(failed, v)
+		}
+	}
+	switch {
+	case first < 0:
+		return nil
+	case len(failed) > 0:
+		return d.retry(ctx, m, errors.Join(failed...), obs.Ref(refs[first]))
+	case stopped:
+		return errStopped
+	case len(refs) == 1 && errors.Is(verdicts[0], errHeld):
+		return d.putBack(ctx, m, m.Body, PausedRecheck, obs.Ref(refs[0]))
+	case len(refs) == 1:
+		return d.retry(ctx, m, verdicts[0], obs.Ref(refs[0]))
+	}
+	rest, _ := queue.DecodeRangeJob(m.Body) // refs came from it
+	rest.From += first
+	return d.putBack(ctx, m, rest.Encode(), wait, obs.Ref(refs[first]))
 }
 
 // notYet asks for the job again after a given delay rather than a backoff.

@@ -29,8 +29,8 @@ func paceKey(c parley.Campaign) ratelimit.Key {
 
 // reserve takes one reservation of send slots per sender for the jobs of a
 // batch and gives each job its slot. When a reservation fails, its jobs
-// are retried and left out.
-func (d *Dispatcher) reserve(ctx context.Context, jobs []job, errs []error) []job {
+// get the failure as their verdict and are left out.
+func (d *Dispatcher) reserve(ctx context.Context, jobs []job, b *batch) []job {
 	if d.Limiter == nil {
 		return jobs
 	}
@@ -49,7 +49,7 @@ func (d *Dispatcher) reserve(ctx context.Context, jobs []job, errs []error) []jo
 		slots, err := d.Limiter.ReserveSlots(ctx, k, d.Limit, len(idx))
 		for n, i := range idx {
 			if err != nil {
-				errs[jobs[i].i], failed[i] = d.retry(ctx, jobs[i].m, err, obs.Ref(jobs[i].ref)), true
+				b.verdicts[jobs[i].i][jobs[i].k], failed[i] = err, true
 				continue
 			}
 			jobs[i].slot = slots.At(n)

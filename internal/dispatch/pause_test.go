@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/dispatch"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
@@ -59,17 +60,25 @@ func (s *sendLog) Send(ctx context.Context, m parley.Message) (string, error) {
 	return s.Sender.Send(ctx, m)
 }
 
-// held counts the jobs a paused campaign's dispatchers put back.
+// held is the queue as the dispatchers put jobs back on it: it counts the
+// recipients of those held back for a pause, which come back only after
+// the run.
 type held struct {
+	queue.Queue
 	mu sync.Mutex
 	n  int
 }
 
-func (h *held) Send(_ context.Context, es ...queue.Entry) error {
+func (h *held) Send(ctx context.Context, es ...queue.Entry) error {
 	h.mu.Lock()
-	h.n += len(es)
+	for _, e := range es {
+		if e.Delay >= dispatch.PausedRecheck {
+			refs, _ := queue.DecodeRecipients(e.Body)
+			h.n += len(refs)
+		}
+	}
 	h.mu.Unlock()
-	return nil
+	return h.Queue.Send(ctx, es...)
 }
 
 func (h *held) count() int {
@@ -131,12 +140,10 @@ func runStop(tb testing.TB, action string) stopRun {
 	if err := s.CreateCampaign(ctx, c, rs); err != nil {
 		tb.Fatal(err)
 	}
-	for _, r := range rs {
-		if err := q.Send(ctx, queue.Entry{Body: queue.SendJob(r.Ref())}); err != nil {
-			tb.Fatal(err)
-		}
-	}
 	clock := flowing()
+	if err := q.Send(ctx, campaign.Jobs(rs, clock.Now())...); err != nil {
+		tb.Fatal(err)
+	}
 	consent := &optOuts{}
 	var answered time.Time
 	stopped := make(chan struct{})
@@ -161,7 +168,7 @@ func runStop(tb testing.TB, action string) stopRun {
 		log.stop = nil
 		close(stopped)
 	}
-	requeued := &held{}
+	requeued := &held{Queue: q}
 	pacer := ratelimit.NewAdaptive(local.New(clock), clock)
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

@@ -8,7 +8,6 @@ import (
 
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/queue"
 )
 
 // DefaultStateTTL is how long a dispatcher process reuses a campaign it
@@ -110,9 +109,9 @@ func (cs *campaigns) prune(now time.Time, ttl time.Duration) {
 	}
 }
 
-// settled is a job's result that handle has settled itself (a job of a
-// paused campaign held back, one of a cancelled campaign marked):
-// HandleBatch returns err as it is, without a retry of its own.
+// settled is a job's result that handle has settled itself (a recipient of
+// a paused campaign given back, one of a cancelled campaign marked): err
+// is the recipient's verdict (see batch), nil or errHeld.
 type settled struct{ err error }
 
 func (s *settled) Error() string {
@@ -124,12 +123,12 @@ func (s *settled) Error() string {
 
 func (s *settled) Unwrap() error { return s.err }
 
-// stop settles the unclaimed job m of a campaign that is not active: a
-// paused campaign's job is held back (see holdPaused), a cancelled
-// campaign's recipient marked CANCELLED.
-func (d *Dispatcher) stop(ctx context.Context, c parley.Campaign, m queue.Message, ref parley.Ref) error {
+// stop is the verdict on the unclaimed recipient ref of a campaign that
+// is not active: a paused campaign's job is held back (errHeld), a
+// cancelled campaign's recipient marked CANCELLED.
+func (d *Dispatcher) stop(ctx context.Context, c parley.Campaign, ref parley.Ref) error {
 	if c.State == parley.StatePaused {
-		return d.holdPaused(ctx, m, ref)
+		return errHeld
 	}
 	d.cancel(ctx, ref)
 	return nil
@@ -154,7 +153,7 @@ func (d *Dispatcher) active(ctx context.Context, j job, claimed *parley.Recipien
 	case c.State == parley.StateActive:
 		return c, nil
 	case claimed == nil:
-		return c, &settled{d.stop(ctx, c, j.m, j.ref)}
+		return c, &settled{d.stop(ctx, c, j.ref)}
 	}
 	d.Log.InfoContext(ctx, "campaign stopped since the claim; not sent", obs.Recipient(*claimed), "state", c.State)
 	if c.State == parley.StateCancelled {
@@ -166,5 +165,5 @@ func (d *Dispatcher) active(ctx context.Context, j job, claimed *parley.Recipien
 	if err := d.record(ctx, *claimed, parley.StatusQueued, "", ""); err != nil {
 		return c, err
 	}
-	return c, &settled{d.holdPaused(ctx, j.m, j.ref)}
+	return c, &settled{errHeld}
 }

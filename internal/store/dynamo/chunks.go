@@ -47,7 +47,7 @@ import (
 const (
 	// chunkSize is how many recipients one chunk holds: 25 recipients of a
 	// typical text fit in a few write units.
-	chunkSize = 25
+	chunkSize = parley.ChunkSize
 	// chunkSKPrefix starts a chunk's sort key; it sorts apart from the
 	// recipients' R#.
 	chunkSKPrefix = "RC#"
@@ -65,7 +65,7 @@ func chunkOf(id string) (int, bool) {
 	if err != nil || seq < 1 || parley.RecipientID(seq) != id {
 		return 0, false
 	}
-	return (seq - 1) / chunkSize, true
+	return parley.ChunkOf(seq), true
 }
 
 // chunkable reports whether intake writes r into a chunk.
