@@ -86,6 +86,76 @@ func TestBook(t *testing.T) {
 	}
 }
 
+// TestBookWithin checks the bounded booking against worked cases at 10 per
+// second, and on each that it is the largest that fits: k slots go by
+// until, k+1 would not, and the start lies within Latest of k slots but not
+// of k+1.
+func TestBookWithin(t *testing.T) {
+	now := ratelimittest.T0
+	ms := func(n int) time.Time { return now.Add(time.Duration(n) * time.Millisecond) }
+	half := ratelimit.Scale{Factor: 0.5}
+	even, burst := ratelimit.Limit{Rate: 10, Burst: 1}, ratelimit.Limit{Rate: 10, Burst: 3}
+	cases := []struct {
+		name        string
+		limit       ratelimit.Limit
+		scale       ratelimit.Scale
+		tat, until  time.Time
+		n, k        int
+		wantTAT, at time.Time
+	}{
+		{"new key, more than fit", even, ratelimit.Scale{}, time.Time{}, ms(250), 5, 3, ms(300), ms(200)},
+		{"idle key, bound at now", even, ratelimit.Scale{}, now.Add(-time.Hour), now, 5, 1, ms(100), now},
+		{"all fit", even, ratelimit.Scale{}, time.Time{}, ms(10000), 5, 5, ms(500), ms(400)},
+		{"backlog exactly at the bound", even, ratelimit.Scale{}, ms(500), ms(500), 3, 1, ms(600), ms(500)},
+		{"backlog past the bound", even, ratelimit.Scale{}, ms(501), ms(500), 3, 0, ms(501), ms(501)},
+		{"burst first", burst, ratelimit.Scale{}, time.Time{}, ms(150), 10, 4, ms(400), ms(100)},
+		{"burst, backlogged", burst, ratelimit.Scale{}, ms(300), ms(150), 10, 1, ms(400), ms(100)},
+		{"burst, backlogged past the bound", burst, ratelimit.Scale{}, ms(351), ms(150), 10, 0, ms(351), ms(151)},
+		{"halved", even, half, time.Time{}, ms(500), 5, 3, ms(600), ms(400)},
+		// The tolerance stays in configured slots under a cut.
+		{"halved with a burst", burst, half, time.Time{}, now, 5, 2, ms(400), now},
+		{"until before now", even, ratelimit.Scale{}, time.Time{}, now.Add(-1), 5, 0, time.Time{}, now},
+		{"until before now, backlogged", even, ratelimit.Scale{}, ms(300), ms(-1), 5, 0, ms(300), ms(300)},
+		{"unbounded", ratelimit.Limit{Rate: ratelimit.MinRate, Burst: 1}, ratelimit.Scale{Factor: ratelimit.MinFactor}, now.Add(time.Hour), ratelimit.Unbounded,
+			ratelimit.MaxSlots, ratelimit.MaxSlots, now.Add(time.Hour + 10*ratelimit.MaxSlots*time.Hour), now.Add(time.Hour + 10*(ratelimit.MaxSlots-1)*time.Hour)},
+		{"unbounded, widest burst", ratelimit.Limit{Rate: ratelimit.MinRate, Burst: ratelimit.MaxBurst}, ratelimit.Scale{}, time.Time{}, ratelimit.Unbounded,
+			ratelimit.MaxSlots, ratelimit.MaxSlots, now.Add(ratelimit.MaxSlots * time.Hour), now},
+		{"past Unbounded", even, ratelimit.Scale{}, time.Time{}, ratelimit.Unbounded.Add(time.Hour), 2, 2, ms(200), ms(100)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sch := ratelimit.NewSchedule(tc.limit, tc.scale)
+			tat, at, k := sch.BookWithin(tc.tat, now, tc.until, tc.n)
+			if k != tc.k || !tat.Equal(tc.wantTAT) || !at.Equal(tc.at) {
+				t.Fatalf("BookWithin = %d slots, TAT %s, at %s; want %d, %s, %s", k, tat.Sub(now), at.Sub(now), tc.k, tc.wantTAT.Sub(now), tc.at.Sub(now))
+			}
+			if got := sch.Fit(tc.tat, now, tc.until, tc.n); got != k {
+				t.Errorf("Fit = %d, BookWithin booked %d", got, k)
+			}
+			if k > 0 {
+				if at.After(tc.until) {
+					t.Errorf("the last slot goes at %s, after until %s", at.Sub(now), tc.until.Sub(now))
+				}
+				if _, want := sch.Book(tc.tat, now, k); !at.Equal(want) {
+					t.Errorf("at %s, Book of %d slots says %s", at.Sub(now), k, want.Sub(now))
+				}
+			}
+			start := later(tc.tat, now)
+			if k < tc.n && !tc.until.Before(now) {
+				if _, next := sch.Book(tc.tat, now, k+1); !next.After(tc.until) {
+					t.Errorf("%d slots fit (the last at %s), only %d booked", k+1, next.Sub(now), k)
+				}
+				if !start.After(sch.Latest(tc.until, k+1)) {
+					t.Errorf("start %s within Latest(until, %d) = %s", start.Sub(now), k+1, sch.Latest(tc.until, k+1).Sub(now))
+				}
+			}
+			if k > 0 && start.After(sch.Latest(tc.until, k)) {
+				t.Errorf("start %s after Latest(until, %d) = %s", start.Sub(now), k, sch.Latest(tc.until, k).Sub(now))
+			}
+		})
+	}
+}
+
 func TestCheck(t *testing.T) {
 	good := ratelimit.Limit{Rate: 10, Burst: 2}
 	key := ratelimit.Key{AccountID: "acct1", Channel: parley.ChannelSMS, Sender: "+15550001"}
