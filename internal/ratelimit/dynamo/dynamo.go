@@ -9,14 +9,7 @@
 //   - when the key is idle (no TAT, or a TAT not after now) it sets the TAT
 //     to now + n·T;
 //   - when the key is backlogged (a TAT after now) it adds n·T to the stored
-//     TAT on the server and reads the sum back, on condition that the stored
-//     TAT is no later than the latest from which the n slots go within the
-//     reservation's bound (Schedule.Latest; always true when unbounded).
-//
-// A bounded reservation works out n from the TAT this process saw last.
-// TATs only grow, so the stored one is that or later: when the bound's
-// condition fails, the stored TAT in the error gives a smaller n, down to
-// none, which is answered without a write.
+//     TAT on the server and reads the sum back.
 //
 // Exactly one of the two conditions holds for any stored state, so the
 // guess, taken from the TAT this process saw last, only picks which request
@@ -26,6 +19,15 @@
 // no retries once a key is backlogged, and usually at most one while it is
 // idle; the usual Reserve is one request. Within a process, reservations for
 // one key take turns, so they never compete with each other at all.
+//
+// A bounded reservation (ReserveScaledWithin) works out how many slots fit
+// from the TAT this process saw last, and its backlogged write also holds
+// the stored TAT to the latest from which that many still go within the
+// bound (Schedule.Latest; always true when unbounded). TATs only grow, so
+// the stored one is the one seen or later: when another process has booked
+// past that latest TAT, the stored item in the error gives fewer slots,
+// down to none, which is answered without a write. Only such a reservation,
+// one that finds its bound partly taken, costs a retry on a backlogged key.
 package dynamo
 
 import (
@@ -62,10 +64,9 @@ const (
 	condIdle = "attribute_not_exists(" + attrTAT + ") OR " + attrTAT + " <= :now"
 	// condBacklog leaves out a retry of the write that last took effect
 	// (its token is the stored one); writes of other reservations add
-	// their cost whatever the TAT, so processes never contend for a
-	// backlogged key.
-	// It also holds the TAT to :latest, from which the reservation's
-	// slots still go within its bound.
+	// their cost whatever the TAT up to :latest, from which the
+	// reservation's slots still go within its bound, so processes
+	// contend for a backlogged key only at a bound.
 	condBacklog   = attrTAT + " > :now AND " + attrTAT + " <= :latest AND (attribute_not_exists(" + attrWrite + ") OR " + attrWrite + " <> :w)"
 	condSameTAT   = attrTAT + " = :old"
 	setIdle       = "SET " + attrTAT + " = :tat, " + attrWrite + " = :w, " + schema.AttrExpiresAt + " = :exp"
