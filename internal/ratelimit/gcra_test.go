@@ -129,31 +129,70 @@ func TestBookWithin(t *testing.T) {
 			if k != tc.k || !tat.Equal(tc.wantTAT) || !at.Equal(tc.at) {
 				t.Fatalf("BookWithin = %d slots, TAT %s, at %s; want %d, %s, %s", k, tat.Sub(now), at.Sub(now), tc.k, tc.wantTAT.Sub(now), tc.at.Sub(now))
 			}
-			if got := sch.Fit(tc.tat, now, tc.until, tc.n); got != k {
-				t.Errorf("Fit = %d, BookWithin booked %d", got, k)
-			}
-			if k > 0 {
-				if at.After(tc.until) {
-					t.Errorf("the last slot goes at %s, after until %s", at.Sub(now), tc.until.Sub(now))
-				}
-				if _, want := sch.Book(tc.tat, now, k); !at.Equal(want) {
-					t.Errorf("at %s, Book of %d slots says %s", at.Sub(now), k, want.Sub(now))
-				}
-			}
-			start := later(tc.tat, now)
-			if k < tc.n && !tc.until.Before(now) {
-				if _, next := sch.Book(tc.tat, now, k+1); !next.After(tc.until) {
-					t.Errorf("%d slots fit (the last at %s), only %d booked", k+1, next.Sub(now), k)
-				}
-				if !start.After(sch.Latest(tc.until, k+1)) {
-					t.Errorf("start %s within Latest(until, %d) = %s", start.Sub(now), k+1, sch.Latest(tc.until, k+1).Sub(now))
-				}
-			}
-			if k > 0 && start.After(sch.Latest(tc.until, k)) {
-				t.Errorf("start %s after Latest(until, %d) = %s", start.Sub(now), k, sch.Latest(tc.until, k).Sub(now))
-			}
+			checkWithin(t, sch, tc.tat, now, tc.until, tc.n)
 		})
 	}
+}
+
+// checkWithin checks that BookWithin booked the most slots that fit: k
+// slots go by until and agree with Book, k+1 would not go by it, the start
+// lies within Latest of k slots and not of k+1, and a refusal books
+// nothing.
+func checkWithin(t *testing.T, sch ratelimit.Schedule, tat, now, until time.Time, n int) {
+	t.Helper()
+	newTAT, at, k := sch.BookWithin(tat, now, until, n)
+	if got := sch.Fit(tat, now, until, n); got != k || k < 0 || k > n {
+		t.Errorf("Fit = %d, BookWithin booked %d of %d", got, k, n)
+	}
+	start := later(tat, now)
+	if k == 0 {
+		if !newTAT.Equal(tat) {
+			t.Errorf("a refusal moved the TAT from %s to %s", tat, newTAT)
+		}
+		if _, first := sch.Book(tat, now, 1); !at.Equal(first) {
+			t.Errorf("refused until %s, the first slot goes at %s", at, first)
+		}
+	} else {
+		if at.After(until) {
+			t.Errorf("the last slot goes at %s, after until %s", at, until)
+		}
+		if wantTAT, want := sch.Book(tat, now, k); !at.Equal(want) || !newTAT.Equal(wantTAT) {
+			t.Errorf("TAT %s, at %s; Book of %d slots says %s, %s", newTAT, at, k, wantTAT, want)
+		}
+		if start.After(sch.Latest(until, k)) {
+			t.Errorf("start %s after Latest(until, %d) = %s", start, k, sch.Latest(until, k))
+		}
+	}
+	if k < n && !until.Before(now) {
+		if _, next := sch.Book(tat, now, k+1); !next.After(until) {
+			t.Errorf("%d slots fit (the last at %s, until %s), only %d booked", k+1, next, until, k)
+		}
+		if !start.After(sch.Latest(until, k+1)) {
+			t.Errorf("start %s within Latest(until, %d) = %s", start, k+1, sch.Latest(until, k+1))
+		}
+	}
+}
+
+// FuzzBookWithin checks checkWithin's promises on any valid limit, scale,
+// backlog, bound and number of slots.
+func FuzzBookWithin(f *testing.F) {
+	f.Add(10.0, uint16(1), 0.0, int64(0), int64(250e6), uint16(5))
+	f.Add(10.0, uint16(3), 0.5, int64(300e6), int64(150e6), uint16(10))
+	f.Add(ratelimit.MinRate, uint16(ratelimit.MaxBurst), ratelimit.MinFactor, int64(-1), int64(-1), uint16(ratelimit.MaxSlots))
+	f.Add(ratelimit.MaxRate, uint16(2), 0.73, int64(1e9), int64(1e9+1), uint16(999))
+	f.Fuzz(func(t *testing.T, rate float64, burst uint16, factor float64, backlog, bound int64, n uint16) {
+		limit := ratelimit.Limit{Rate: rate, Burst: int(burst)}
+		if ratelimit.CheckSlots(ratelimit.Key{AccountID: "a", Channel: parley.ChannelSMS}, limit, int(n)) != nil {
+			return
+		}
+		now := ratelimittest.T0
+		tat := now.Add(time.Duration(backlog)) // before now: an idle key
+		until := now.Add(time.Duration(bound))
+		if bound == -1 {
+			until = ratelimit.Unbounded
+		}
+		checkWithin(t, ratelimit.NewSchedule(limit, ratelimit.Scale{Factor: factor}), tat, now, until, int(n))
+	})
 }
 
 func TestCheck(t *testing.T) {
