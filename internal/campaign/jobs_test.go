@@ -33,7 +33,7 @@ func TestJobs(t *testing.T) {
 		{"split at the chunk's end", []parley.Recipient{at(24, 0), at(25, 0), at(26, 0), at(27, 0)}, []string{rangeOf(24, 25), rangeOf(26, 27)}},
 		{"a gap", []parley.Recipient{at(1, 0), at(2, 0), at(4, 0), at(5, 0)}, []string{rangeOf(1, 2), rangeOf(4, 5)}},
 		{"another due second", []parley.Recipient{at(1, 0), at(2, 0), at(3, time.Hour), at(4, time.Hour)}, []string{rangeOf(1, 2), rangeOf(3, 4)}},
-		{"the same due second", []parley.Recipient{at(1, 100 * time.Millisecond), at(2, 0)}, []string{rangeOf(1, 2)}},
+		{"the same due second", []parley.Recipient{at(1, 100*time.Millisecond), at(2, 0)}, []string{rangeOf(1, 2)}},
 		{"an id not its Seq's", []parley.Recipient{at(6, 0), named, at(8, 0)}, []string{send(at(6, 0)), send(named), send(at(8, 0))}},
 		{"another campaign", []parley.Recipient{at(7, 0), other}, []string{send(at(7, 0)), send(other)}},
 		{"out of order", []parley.Recipient{at(3, 0), at(2, 0)}, []string{send(at(3, 0)), send(at(2, 0))}},

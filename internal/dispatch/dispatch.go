@@ -164,22 +164,38 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []erro
 	}
 	b := &batch{ms: ms, refs: make([][]parley.Ref, len(ms)), verdicts: make([][]error, len(ms))}
 	jobs := d.reserve(ctx, d.prepare(ctx, b), b)
+	errs := make([]error, len(ms))
+	running := make([]int, len(ms)) // jobs of each message still to run
+	for _, j := range jobs {
+		running[j.i]++
+	}
+	for i, m := range ms {
+		if running[i] == 0 {
+			errs[i] = d.conclude(ctx, m, b.refs[i], b.verdicts[i])
+		}
+	}
+	var mu sync.Mutex
 	run := func(j job) {
 		var done *settled
 		err := d.handle(ctx, j)
 		if errors.As(err, &done) {
 			err = done.err
 		}
+		mu.Lock()
 		b.verdicts[j.i][j.k] = err
+		running[j.i]--
+		last := running[j.i] == 0
+		mu.Unlock()
+		if last {
+			// The message is concluded as soon as its own jobs are done, so
+			// that what must wait is back on the queue on time.
+			errs[j.i] = d.conclude(ctx, ms[j.i], b.refs[j.i], b.verdicts[j.i])
+		}
 	}
 	if len(jobs) == 1 {
 		run(jobs[0])
 	} else {
 		runAll(jobs, run)
-	}
-	errs := make([]error, len(ms))
-	for i, m := range ms {
-		errs[i] = d.conclude(ctx, m, b.refs[i], b.verdicts[i])
 	}
 	return errs
 }
@@ -306,7 +322,7 @@ func (d *Dispatcher) conclude(ctx context.Context, m queue.Message, refs []parle
 		case errors.Is(v, errHeld):
 			wait = min(wait, PausedRecheck)
 		case errors.As(v, &later):
-			wait = min(wait, later.delay)
+			wait = min(wait, d.left(later))
 		default:
 			failed = append(failed, v)
 		}
@@ -328,8 +344,21 @@ func (d *Dispatcher) conclude(ctx context.Context, m queue.Message, refs []parle
 	return d.putBack(ctx, m, rest.Encode(), wait, obs.Ref(refs[first]))
 }
 
-// notYet asks for the job again after a given delay rather than a backoff.
-type notYet struct{ delay time.Duration }
+// notYet asks for the job again after a given delay rather than a backoff:
+// counted from since, when that is set, otherwise from when the job's
+// message is concluded.
+type notYet struct {
+	delay time.Duration
+	since time.Time
+}
+
+// left is what remains of e's delay now.
+func (d *Dispatcher) left(e *notYet) time.Duration {
+	if e.since.IsZero() {
+		return e.delay
+	}
+	return max(e.delay-d.Clock.Now().Sub(e.since), 0)
+}
 
 func (e *notYet) Error() string { return fmt.Sprintf("not yet: due in %s", e.delay) }
 
@@ -340,7 +369,7 @@ func (d *Dispatcher) retry(ctx context.Context, m queue.Message, cause error, wh
 	delay := Backoff(m.ReceiveCount)
 	var later *notYet
 	if errors.As(cause, &later) {
-		delay = later.delay
+		delay = d.left(later)
 	}
 	d.Log.WarnContext(ctx, "job will be retried", append(who, "receiveCount", m.ReceiveCount, "retryIn", delay.String(), "err", cause)...)
 	if err := d.Queue.ChangeVisibility(ctx, m.Receipt, delay); err != nil {

@@ -163,6 +163,16 @@ func (s Slots) Len() int { return s.n }
 // made. For Slots that hold any it is the zero time.
 func (s Slots) Next() time.Time { return s.next }
 
+// Following is, for Slots that hold any, when the slot after the last of
+// them may go at the earliest: one step after it. For Slots that hold none
+// it is the zero time.
+func (s Slots) Following() time.Time {
+	if s.n == 0 {
+		return time.Time{}
+	}
+	return s.At(s.n - 1).Add(s.step)
+}
+
 // At returns when the i-th slot (0 ≤ i < Len) may be used: each is one
 // step after the one before, and none before the reservation was made.
 func (s Slots) At(i int) time.Time {
