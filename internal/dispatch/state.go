@@ -31,27 +31,20 @@ type campaigns struct {
 	entries map[[2]string]*campaignEntry
 }
 
-// campaignEntry is one campaign as read at read (by the dispatcher's
-// clock) and at started (by the machine's monotonic clock), shared by the
-// concurrent checks that wait for the same read (done closes when it is
-// in).
+// campaignEntry is one campaign as read at read, shared by the concurrent
+// checks that wait for the same read (done closes when it is in).
 type campaignEntry struct {
-	done    chan struct{}
-	read    time.Time
-	started time.Time
-	c       parley.Campaign
-	err     error
+	done chan struct{}
+	read parley.ReadAt
+	c    parley.Campaign
+	err  error
 }
 
 // fresh reports whether the entry, once in, may still be used at now (by
-// the dispatcher's clock): it read no error and neither clock has moved
-// ttl since the read, nor the dispatcher's back. The machine's clock bounds
-// the age where the dispatcher's stands still (a test's, or one stepped by
-// hand), so that no clock can keep a campaign's stale state for ever; the
-// dispatcher's bounds it where it runs ahead of real time.
+// the dispatcher's clock): it read no error, and the read is fresh (see
+// parley.ReadAt.Fresh).
 func (e *campaignEntry) fresh(now time.Time, ttl time.Duration) bool {
-	age := now.Sub(e.read)
-	return e.err == nil && age >= 0 && age < ttl && time.Since(e.started) < ttl
+	return e.err == nil && e.read.Fresh(now, ttl)
 }
 
 // campaign returns the campaign of accountID and campaignID, read afresh
@@ -79,7 +72,7 @@ func (d *Dispatcher) campaign(ctx context.Context, accountID, campaignID string)
 		if len(d.cache.entries) >= maxCached {
 			d.cache.prune(d.Clock.Now(), d.StateTTL)
 		}
-		e = &campaignEntry{done: make(chan struct{}), read: d.Clock.Now(), started: time.Now(), err: errUnread}
+		e = &campaignEntry{done: make(chan struct{}), read: parley.ReadNow(d.Clock), err: errUnread}
 		d.cache.entries[key] = e
 		d.cache.mu.Unlock()
 		defer close(e.done) // also if the read panics: waiters must not wait forever
