@@ -25,7 +25,7 @@ func (a *App) FoldStream(ctx context.Context, records []events.DynamoDBEventReco
 	if !ok {
 		return errors.New("the table's stream is folded on the DynamoDB backend only")
 	}
-	evs, err := dynamo.StreamEvents(records)
+	evs, err := table.StreamEvents(ctx, records)
 	if err != nil {
 		return err
 	}

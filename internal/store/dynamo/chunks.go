@@ -290,23 +290,13 @@ func decodeChunk(av item) ([]chunkEntry, error) {
 }
 
 // fromChunk returns the recipient ref names as its chunk holds it, and
-// whether the chunk holds it. A chunk read is kept (see chunkCache); one
-// that is absent is not, so that a chunk written later is found.
+// whether the chunk holds it (see chunk).
 func (t *Table) fromChunk(ctx context.Context, ref parley.Ref) (parley.Recipient, bool, error) {
 	n, ok := chunkOf(ref.RecipientID)
 	if !ok {
 		return parley.Recipient{}, false, nil
 	}
-	pk := campaignPK(ref.AccountID, ref.CampaignID)
-	k := [2]string{pk, chunkSK(n)}
-	es, ok, err := t.chunks.read(ctx, k, func() ([]chunkEntry, bool, error) {
-		av, err := t.get(ctx, itemKey(k[0], k[1]))
-		if err != nil || av == nil {
-			return nil, false, err
-		}
-		es, err := decodeChunk(av)
-		return es, err == nil, err
-	})
+	es, ok, err := t.chunk(ctx, campaignPK(ref.AccountID, ref.CampaignID), n)
 	if err != nil || !ok {
 		return parley.Recipient{}, false, err
 	}
@@ -318,19 +308,36 @@ func (t *Table) fromChunk(ctx context.Context, ref parley.Ref) (parley.Recipient
 	return parley.Recipient{}, false, nil
 }
 
+// chunk returns the entries of chunk n in the partition pk, and whether
+// there is such a chunk. A chunk read is kept (see chunkCache); one that
+// is absent is not, so that a chunk written later is found.
+func (t *Table) chunk(ctx context.Context, pk string, n int) ([]chunkEntry, bool, error) {
+	k := [2]string{pk, chunkSK(n)}
+	return t.chunks.read(ctx, k, func() ([]chunkEntry, bool, error) {
+		av, err := t.get(ctx, itemKey(k[0], k[1]))
+		if err != nil || av == nil {
+			return nil, false, err
+		}
+		es, err := decodeChunk(av)
+		return es, err == nil, err
+	})
+}
+
 // firstChange applies change to a recipient that is still only its chunk's
-// entry: the recipient's item is put, on condition that there is none.
-// done is false when the change must go to the recipient's item instead:
-// the change does not expect a recipient as intake wrote it (it names a
-// message, is fenced to a claim, or starts from no status a chunk holds),
-// the recipient is in no chunk, or its item exists already. When the
-// entry's status is not one the change starts from, the entry is returned
-// with ECONFLICT.
+// entry: through the chunk's ledger when it is ledgerable (see ledger.go),
+// otherwise by putting the recipient's item, on condition that there is
+// none. done is false when the change must go to the recipient's item
+// instead: the change does not expect a recipient as intake wrote it (it
+// names a message, is fenced to a claim, or starts from no status a chunk
+// holds), the recipient is in no chunk, or its item exists already.
 func (t *Table) firstChange(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (r parley.Recipient, done bool, err error) {
 	if change.Carries != "" || change.Attempt != 0 || !slices.ContainsFunc(change.From, fromIntake) {
 		return parley.Recipient{}, false, nil
 	}
-	r, ok, err := t.fromChunk(ctx, ref)
+	if ledgerable(change) {
+		return t.ledgerChange(ctx, ref, change)
+	}
+	r, ok, err := t.chunked(ctx, ref)
 	if err != nil || !ok {
 		return r, err != nil, err
 	}
@@ -341,8 +348,10 @@ func (t *Table) firstChange(ctx context.Context, ref parley.Ref, change parley.R
 	return t.putFirst(ctx, r, change)
 }
 
-// putFirst applies change to r, a chunk's entry, and puts the recipient's
-// item on condition that there is none; done is false when there is one.
+// putFirst applies change to r, a chunk's entry (with its ledger change,
+// if it has one), and puts the recipient's item on condition that there is
+// none; done is false when there is one. The item's ChunkStatus is r's
+// status: the one the stream counts the change from.
 func (t *Table) putFirst(ctx context.Context, r parley.Recipient, change parley.RecipientChange) (_ parley.Recipient, done bool, err error) {
 	if !change.DueAt.IsZero() {
 		if _, err := dueString(change.DueAt); err != nil {

@@ -10,9 +10,10 @@ import (
 )
 
 // TestChunkedRecipients: recipients written in chunks read and list as
-// their items once changed and as intake wrote them before, in Seq order
-// whatever the page size; a first change puts the recipient's item, and
-// a later one, or a second claim after the job was put back, updates it.
+// their items or ledger changes once changed and as intake wrote them
+// before, in Seq order whatever the page size; a first change writes the
+// chunk's ledger and puts no item, a later one puts the recipient's item,
+// and a second claim after the job was put back updates it.
 func TestChunkedRecipients(t *testing.T) {
 	ctx := context.Background()
 	client, name := newTable(t)
@@ -26,13 +27,13 @@ func TestChunkedRecipients(t *testing.T) {
 	claim := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusQueued}, Status: parley.StatusSending, CountAttempt: true, Claimant: "e1", At: t0}
 	changed := map[int]bool{}
 	for _, i := range []int{0, 2, dynamo.ChunkSize, n - 1} {
-		before := w.ops["PutItem"]
+		puts, updates := w.ops["PutItem"], w.ops["UpdateItem"]
 		r, err := s.UpdateRecipient(ctx, rs[i].Ref(), claim)
 		if err != nil || r.Status != parley.StatusSending || r.Attempts != 1 || r.Phone != rs[i].Phone {
 			t.Fatalf("claim of %d = %+v, %v", i, r, err)
 		}
-		if w.ops["PutItem"] != before+1 {
-			t.Errorf("the first change of %d put %d items, want 1", i, w.ops["PutItem"]-before)
+		if w.ops["PutItem"] != puts || w.ops["UpdateItem"] != updates+1 {
+			t.Errorf("the first change of %d put %d items and made %d updates, want the ledger's one update", i, w.ops["PutItem"]-puts, w.ops["UpdateItem"]-updates)
 		}
 		if _, err := s.UpdateRecipient(ctx, rs[i].Ref(), claim); parley.ErrorCode(err) != parley.ECONFLICT {
 			t.Errorf("second claim of %d = %v, want ECONFLICT", i, err)

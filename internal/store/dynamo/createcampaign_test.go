@@ -46,6 +46,11 @@ func (c *watchedClient) GetItem(ctx context.Context, in *dynamodb.GetItemInput, 
 	return c.Client.GetItem(ctx, in, optFns...)
 }
 
+func (c *watchedClient) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.count("UpdateItem")
+	return c.Client.UpdateItem(ctx, in, optFns...)
+}
+
 func (c *watchedClient) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	c.count("PutItem")
 	return c.Client.PutItem(ctx, in, optFns...)

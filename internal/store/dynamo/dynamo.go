@@ -400,11 +400,14 @@ func (t *Table) Recipients(ctx context.Context, accountID, campaignID string, af
 	if err != nil {
 		return nil, err
 	}
+	if entries, err = t.withLedgers(ctx, pk, entries); err != nil {
+		return nil, err
+	}
 	return mergeRecipients(items, entries, limit), nil
 }
 
 // Recipient implements store.Recipients: the recipient's item, or its
-// chunk's entry while it has none.
+// chunk's entry with its ledger change while it has none.
 func (t *Table) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient, error) {
 	av, err := t.get(ctx, recipientKey(ref))
 	if err != nil {
@@ -413,7 +416,7 @@ func (t *Table) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient
 	if av != nil {
 		return decode[recipientItem](av)
 	}
-	r, ok, err := t.fromChunk(ctx, ref)
+	r, ok, err := t.chunked(ctx, ref)
 	if err == nil && !ok {
 		err = notFound("recipient", ref.RecipientID)
 	}
@@ -421,22 +424,35 @@ func (t *Table) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient
 }
 
 // UpdateRecipient implements store.Recipients. A change whose DueAt lies outside
-// the years 0000 to 9999 is EINVALID.
+// the years 0000 to 9999 is EINVALID. The first change of a recipient that
+// is still only its chunk's entry goes to the chunk's ledger or puts the
+// recipient's item (see firstChange); the others update the item.
 func (t *Table) UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error) {
 	if r, done, err := t.firstChange(ctx, ref, change); done {
 		return r, err
 	}
+	return t.updateItem(ctx, ref, change)
+}
+
+// updateItem applies change to the recipient's item. When it has none, the
+// recipient is its chunk's entry with its ledger change, if any: a change
+// that these allow puts the item (or, when the entry is as intake wrote
+// it, goes to the ledger).
+func (t *Table) updateItem(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error) {
 	in, err := recipientUpdate(ref, change)
 	if err != nil {
 		return parley.Recipient{}, err
 	}
-	for range 2 {
+	if r, done, err := t.afterLedger(ctx, ref, change); done {
+		return r, err
+	}
+	for range 3 {
 		av, err := t.update(ctx, in)
 		conflict := errors.Is(err, errCondition)
 		switch {
 		case conflict && av == nil:
 			// No item: the recipient is its chunk's entry, if it has one.
-			r, ok, err := t.fromChunk(ctx, ref)
+			r, ok, err := t.chunked(ctx, ref)
 			switch {
 			case err != nil:
 				return parley.Recipient{}, err
@@ -444,6 +460,11 @@ func (t *Table) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 				return parley.Recipient{}, notFound("recipient", ref.RecipientID)
 			case !change.Allows(r):
 				return r, parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status)
+			case ledgerable(change) && fromIntake(r.Status):
+				if r, done, err := t.ledgerChange(ctx, ref, change); done {
+					return r, err
+				}
+				continue
 			}
 			if r, done, err := t.putFirst(ctx, r, change); done {
 				return r, err
@@ -461,14 +482,53 @@ func (t *Table) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 	return parley.Recipient{}, parley.Errorf(parley.EUNAVAILABLE, "recipient %s changed concurrently; try again", ref.RecipientID)
 }
 
-// ClaimRange implements store.Recipients, with the conditional write of
-// UpdateRecipient for each recipient, all at once.
+// ClaimRange implements store.Recipients: with a claim that the ledger
+// can hold, the recipients of each chunk that are still its entries in
+// one write of the chunk's ledger (see claimChunk); those with items, and
+// all of them for another change, with the conditional write of
+// UpdateRecipient each, all at once.
 func (t *Table) ClaimRange(ctx context.Context, refs []parley.Ref, claim parley.RecipientChange) []store.RangeClaim {
 	out := make([]store.RangeClaim, len(refs))
+	each := make([]func(context.Context, parley.Ref, parley.RecipientChange) (parley.Recipient, error), len(refs))
+	type chunkKey struct {
+		accountID, campaignID string
+		n                     int
+	}
+	chunks := map[chunkKey][]int{}
+	var order []chunkKey
+	for i, ref := range refs {
+		n, ok := chunkOf(ref.RecipientID)
+		if !ok || !ledgerable(claim) {
+			each[i] = t.UpdateRecipient
+			continue
+		}
+		k := chunkKey{ref.AccountID, ref.CampaignID, n}
+		if chunks[k] == nil {
+			order = append(order, k)
+		}
+		chunks[k] = append(chunks[k], i)
+	}
+	for _, k := range order {
+		is := chunks[k]
+		rs := make([]parley.Ref, len(is))
+		for j, i := range is {
+			rs[j] = refs[i]
+		}
+		claims, viaItem := t.claimChunk(ctx, k.accountID, k.campaignID, k.n, rs, claim)
+		for j, i := range is {
+			out[i] = claims[j]
+			if viaItem[j] {
+				each[i] = t.updateItem
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	for i, ref := range refs {
+		if each[i] == nil {
+			continue
+		}
 		wg.Go(func() {
-			r, err := t.UpdateRecipient(ctx, ref, claim)
+			r, err := each[i](ctx, ref, claim)
 			switch parley.ErrorCode(err) {
 			case "":
 				out[i] = store.RangeClaim{Recipient: r, Claimed: true}

@@ -289,7 +289,7 @@ func (t *Table) StampRecipient(ctx context.Context, ref parley.Ref, step parley.
 	switch {
 	case errors.Is(err, errCondition) && av == nil:
 		// Only its chunk's entry: never sent, so nothing a reply stamps.
-		r, ok, err := t.fromChunk(ctx, ref)
+		r, ok, err := t.chunked(ctx, ref)
 		if err != nil {
 			return parley.Recipient{}, false, err
 		}
@@ -317,7 +317,7 @@ func (t *Table) FoldStream(ctx context.Context, records []events.DynamoDBEventRe
 	h := sha256.New()
 	for _, rec := range records {
 		h.Write([]byte(rec.EventID + "\x00" + rec.Change.SequenceNumber + "\x00"))
-		rs, err := recordCounts(rec)
+		rs, err := t.recordCounts(ctx, rec)
 		if err != nil {
 			return err
 		}
@@ -519,9 +519,10 @@ func (t *Table) foldedCounters(ctx context.Context, k counterHour, rows []parley
 // recordCounts is what one stream record adds to the counters: the steps
 // its new image stamps that its old image did not, for a recipient item;
 // the intake steps of every entry, for a chunk that is new (a chunk that
-// intake writes again holds the same entries).
-func recordCounts(rec events.DynamoDBEventRecord) ([]parley.CountRow, error) {
-	ts, err := recordTransitions(rec)
+// intake writes again holds the same entries); the changes a ledger
+// newly holds.
+func (t *Table) recordCounts(ctx context.Context, rec events.DynamoDBEventRecord) ([]parley.CountRow, error) {
+	ts, err := t.recordTransitions(ctx, rec)
 	var rows []parley.CountRow
 	for _, tr := range ts {
 		rows = append(rows, parley.Counts(tr.before, tr.after)...)
@@ -533,9 +534,10 @@ func recordCounts(rec events.DynamoDBEventRecord) ([]parley.CountRow, error) {
 type transition struct{ before, after parley.Recipient }
 
 // recordTransitions reads the recipient changes of one stream record: the
-// change of a recipient item, or every entry of a chunk that is new (from
-// no recipient at all).
-func recordTransitions(rec events.DynamoDBEventRecord) ([]transition, error) {
+// change of a recipient item, every entry of a chunk that is new (from
+// no recipient at all), or the changes a chunk's ledger newly holds (from
+// their entries, see ledgerTransitions).
+func (t *Table) recordTransitions(ctx context.Context, rec events.DynamoDBEventRecord) ([]transition, error) {
 	if rec.EventName == string(events.DynamoDBOperationTypeRemove) {
 		return nil, nil
 	}
@@ -566,6 +568,12 @@ func recordTransitions(rec events.DynamoDBEventRecord) ([]transition, error) {
 			ts = append(ts, transition{after: e.domain(accountID, campaignID)})
 		}
 		return ts, nil
+	case strings.HasPrefix(sk.Value, ledgerSKPrefix):
+		old, err := fromStreamImage(rec.Change.OldImage)
+		if err != nil {
+			return nil, fmt.Errorf("stream record %s: %w", rec.EventID, err)
+		}
+		return t.ledgerTransitions(ctx, pk.Value, sk.Value, newImage, old)
 	case strings.HasPrefix(sk.Value, recipientSK("")):
 		var it recipientItem
 		err := attributevalue.UnmarshalMap(newImage, &it)
@@ -587,11 +595,13 @@ func recordTransitions(rec events.DynamoDBEventRecord) ([]transition, error) {
 			before = oldIt.domain()
 		case it.Chunked:
 			// Its chunk counted what intake stamped, and the status its
-			// entry held.
-			for _, s := range []parley.Step{parley.StepAttempted, parley.StepEligible, parley.StepSkipped} {
+			// entry held; its ledger, the change it holds (whose status
+			// is the ChunkStatus).
+			before.Status = parley.RecipientStatus(cmp.Or(it.ChunkStatus, string(parley.StatusQueued)))
+			steps := append([]parley.Step{parley.StepAttempted, parley.StepEligible, parley.StepSkipped}, parley.StatusSteps(before.Status)...)
+			for _, s := range steps {
 				before.Timeline.Stamp(s, after.Timeline.At(s))
 			}
-			before.Status = parley.RecipientStatus(cmp.Or(it.ChunkStatus, string(parley.StatusQueued)))
 		}
 		return []transition{{before, after}}, nil
 	}
@@ -599,12 +609,12 @@ func recordTransitions(rec events.DynamoDBEventRecord) ([]transition, error) {
 }
 
 // StreamEvents lists the lifecycle events the records of a stream batch
-// show (see parley.Events), in the records' order. A batch the stream
-// delivers again yields the same events, ids included.
-func StreamEvents(records []events.DynamoDBEventRecord) ([]parley.Event, error) {
+// of the table show (see parley.Events), in the records' order. A batch
+// the stream delivers again yields the same events, ids included.
+func (t *Table) StreamEvents(ctx context.Context, records []events.DynamoDBEventRecord) ([]parley.Event, error) {
 	var out []parley.Event
 	for _, rec := range records {
-		ts, err := recordTransitions(rec)
+		ts, err := t.recordTransitions(ctx, rec)
 		if err != nil {
 			return nil, err
 		}

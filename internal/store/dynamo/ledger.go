@@ -1,0 +1,517 @@
+package dynamo
+
+// First changes of chunked recipients, on a ledger per chunk:
+//
+//	recipient ledger  pk ACCOUNT#<account>#CAMPAIGN#<campaign>   sk RL#<n>   c<seq>: a recipient's first change
+//
+// A recipient that is still only its chunk's entry (see chunks.go) takes
+// its first change (a dispatcher's claim QUEUED→SENDING, a cancellation),
+// when that change sets no message, channel or due index, into its
+// chunk's ledger: attribute c<seq> holds the change, and every recipient
+// a write changes at once holds the seq of the first of them, whose
+// attribute holds the change itself:
+//
+//	c7 = "SENDING|1|<at>|<dueAt>|<error>|<claimant>"   c8 = "7"   c9 = "7" …
+//
+// (the times in base 36 Unix milliseconds, with "." and the nanoseconds
+// left, base 36, when there are any; the error path-escaped; the
+// claimant, last, as it is). The write is one UpdateItem, on condition
+// that none of its recipients has an attribute yet: the ledger's
+// attribute is where a recipient's first change is decided, so two claims
+// never both move it. ClaimRange thus claims up to a chunk's recipients
+// with one Query (are any of them items already? keys only, strongly
+// consistent: one read unit when none is) and one write of the ledger
+// (25 claims of one dispatcher are some 300 bytes: one write unit),
+// where claiming them one by one put 25 items. A recipient's change after
+// its first (the dispatcher's record, a take-over, a release) puts the
+// recipient's item with the ledger's change and its own applied, on
+// condition that there is none, as a first change out of the chunk did
+// before; the item then wins over the ledger. Reads merge the three: the
+// item, else the entry with its ledger change, else the entry. A first
+// change the ledger cannot hold (one that names a message or a channel,
+// or enters the due index; the product makes none out of QUEUED) still
+// puts the item at once, and decides against a concurrent ledger write
+// only as far as it reads the ledger first.
+//
+// The stream folds a ledger's new attributes as the recipients'
+// transitions from their entries (see recordTransitions), and an item
+// put after a ledger change as the transition from that change's status
+// (its ChunkStatus), so the counters and events come out as they did for
+// a claim that put the item.
+//
+// The cost: a single first change (UpdateRecipient) pays the same Query
+// before its write. A chunk's ledger grows by some 60 bytes for each
+// write of a recipient alone (a claim by a send job, a cancellation), so
+// after some fifteen of them its writes take two units. Reading a
+// recipient that is only its chunk's entry, QUEUED there, reads the
+// ledger too; listing reads the ledgers of the chunks it lists with one
+// Query.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+const (
+	// ledgerSKPrefix starts a ledger's sort key; it sorts after the
+	// chunks' RC# and apart from the recipients' R#.
+	ledgerSKPrefix = "RL#"
+	// ledgerAttrPrefix starts the attribute of a recipient's change.
+	ledgerAttrPrefix = "c"
+	// ledgerAttempts bounds the writes of one ledger change: each retry
+	// follows a write that lost some recipients to a concurrent one.
+	ledgerAttempts = 4
+	// ledgerFields is how many fields a ledger change holds.
+	ledgerFields = 6
+)
+
+func ledgerSK(n int) string { return fmt.Sprintf("%s%06d", ledgerSKPrefix, n) }
+
+// ledgerAttr is the attribute of the recipient with seq in its ledger.
+func ledgerAttr(seq int) string { return ledgerAttrPrefix + strconv.Itoa(seq) }
+
+// ledgerable reports whether change, made to a recipient that is its
+// chunk's QUEUED entry, can go to the chunk's ledger: it is unfenced,
+// names no message and no channel, and leaves the recipient out of the
+// due index.
+func ledgerable(change parley.RecipientChange) bool {
+	return change.Attempt == 0 && change.Carries == "" && change.ProviderMessageID == "" && change.Channel == "" &&
+		!change.Status.Indexed() && slices.ContainsFunc(change.From, fromIntake)
+}
+
+// encodeLedgerChange is change as a ledger holds it.
+func encodeLedgerChange(change parley.RecipientChange) string {
+	counts := "0"
+	if change.CountAttempt {
+		counts = "1"
+	}
+	return strings.Join([]string{
+		string(change.Status), counts, ledgerTime(change.At), ledgerTime(change.DueAt), url.PathEscape(change.ErrorMessage), change.Claimant,
+	}, "|")
+}
+
+// decodeLedgerChange reads a change as a ledger holds it.
+func decodeLedgerChange(s string) (parley.RecipientChange, error) {
+	f := strings.SplitN(s, "|", ledgerFields)
+	if len(f) != ledgerFields {
+		return parley.RecipientChange{}, fmt.Errorf("ledger change %q: %d fields", s, len(f))
+	}
+	at, err := parseLedgerTime(f[2])
+	if err != nil {
+		return parley.RecipientChange{}, err
+	}
+	due, err := parseLedgerTime(f[3])
+	if err != nil {
+		return parley.RecipientChange{}, err
+	}
+	msg, err := url.PathUnescape(f[4])
+	if err != nil {
+		return parley.RecipientChange{}, fmt.Errorf("ledger change %q: %w", s, err)
+	}
+	return parley.RecipientChange{
+		Status: parley.RecipientStatus(f[0]), CountAttempt: f[1] == "1", At: at, DueAt: due, ErrorMessage: msg, Claimant: f[5],
+	}, nil
+}
+
+// ledgerTime is t in base 36 Unix milliseconds, with "." and the
+// nanoseconds left in base 36 when there are any; "" for the zero time.
+func ledgerTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	s := strconv.FormatInt(t.UnixMilli(), 36)
+	if ns := t.Nanosecond() % int(time.Millisecond); ns != 0 {
+		s += "." + strconv.FormatInt(int64(ns), 36)
+	}
+	return s
+}
+
+// parseLedgerTime reads a time that ledgerTime wrote.
+func parseLedgerTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	ms, ns, _ := strings.Cut(s, ".")
+	m, err := strconv.ParseInt(ms, 36, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("ledger time %q: %w", s, err)
+	}
+	var n int64
+	if ns != "" {
+		if n, err = strconv.ParseInt(ns, 36, 64); err != nil {
+			return time.Time{}, fmt.Errorf("ledger time %q: %w", s, err)
+		}
+	}
+	return time.UnixMilli(m).Add(time.Duration(n)).UTC(), nil
+}
+
+// ledgerChanges reads the changes a ledger item holds, by seq; an absent
+// ledger holds none.
+func ledgerChanges(av item) (map[int]parley.RecipientChange, error) {
+	out := map[int]parley.RecipientChange{}
+	for name, v := range av {
+		rest, ok := strings.CutPrefix(name, ledgerAttrPrefix)
+		if !ok {
+			continue
+		}
+		seq, err := strconv.Atoi(rest)
+		if err != nil {
+			continue // not a recipient's attribute
+		}
+		s, ok := v.(*types.AttributeValueMemberS)
+		if !ok {
+			return nil, fmt.Errorf("ledger %s %s: attribute %s is not a string", itemString(av, AttrPK), itemString(av, AttrSK), name)
+		}
+		rec := s.Value
+		if !strings.Contains(rec, "|") {
+			// The seq of the recipient whose attribute holds the change.
+			first, ok := av[ledgerAttrPrefix+rec].(*types.AttributeValueMemberS)
+			if !ok {
+				return nil, fmt.Errorf("ledger %s %s: attribute %s names no change", itemString(av, AttrPK), itemString(av, AttrSK), name)
+			}
+			rec = first.Value
+		}
+		change, err := decodeLedgerChange(rec)
+		if err != nil {
+			return nil, fmt.Errorf("ledger %s %s: %w", itemString(av, AttrPK), itemString(av, AttrSK), err)
+		}
+		out[seq] = change
+	}
+	return out, nil
+}
+
+// withLedger is r, a chunk's entry, with its ledger change applied, if
+// changes (its chunk's ledger) holds one.
+func withLedger(r parley.Recipient, changes map[int]parley.RecipientChange) parley.Recipient {
+	if change, ok := changes[r.Seq]; ok && fromIntake(r.Status) {
+		change.Apply(&r)
+	}
+	return r
+}
+
+// ledger reads the changes of chunk n's ledger in the partition pk,
+// strongly consistent.
+func (t *Table) ledger(ctx context.Context, pk string, n int) (map[int]parley.RecipientChange, error) {
+	av, err := t.get(ctx, itemKey(pk, ledgerSK(n)))
+	if err != nil || av == nil {
+		return nil, err
+	}
+	return ledgerChanges(av)
+}
+
+// chunked returns the recipient ref names as its chunk's entry and its
+// ledger make it (it has no item, or the item wins), and whether its
+// chunk holds it. The ledger is read only for an entry it can change.
+func (t *Table) chunked(ctx context.Context, ref parley.Ref) (parley.Recipient, bool, error) {
+	r, ok, err := t.fromChunk(ctx, ref)
+	if err != nil || !ok || !fromIntake(r.Status) {
+		return r, ok, err
+	}
+	changes, err := t.ledger(ctx, campaignPK(ref.AccountID, ref.CampaignID), parley.ChunkOf(r.Seq))
+	return withLedger(r, changes), true, err
+}
+
+// withLedgers applies to rs, chunk entries of the partition pk in Seq
+// order, the changes of their chunks' ledgers, read with one Query.
+func (t *Table) withLedgers(ctx context.Context, pk string, rs []parley.Recipient) ([]parley.Recipient, error) {
+	if !slices.ContainsFunc(rs, func(r parley.Recipient) bool { return fromIntake(r.Status) }) {
+		return rs, nil
+	}
+	avs, err := t.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression: aws.String(keyIsPartition + " AND " + AttrSK + " BETWEEN :from AND :to"),
+		ExpressionAttributeValues: item{
+			":pk": str(pk), ":from": str(ledgerSK(parley.ChunkOf(rs[0].Seq))), ":to": str(ledgerSK(parley.ChunkOf(rs[len(rs)-1].Seq))),
+		},
+		ConsistentRead: aws.Bool(true),
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	changes := map[int]parley.RecipientChange{}
+	for _, av := range avs {
+		cs, err := ledgerChanges(av)
+		if err != nil {
+			return nil, err
+		}
+		for seq, c := range cs {
+			changes[seq] = c
+		}
+	}
+	for i := range rs {
+		rs[i] = withLedger(rs[i], changes)
+	}
+	return rs, nil
+}
+
+// itemsBetween returns the ids of the recipient items of the partition
+// pk with ids from the Seq from to the Seq to: one Query of their keys,
+// strongly consistent.
+func (t *Table) itemsBetween(ctx context.Context, pk string, from, to int) (map[string]bool, error) {
+	avs, err := t.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression: aws.String(keyIsPartition + " AND " + AttrSK + " BETWEEN :from AND :to"),
+		ExpressionAttributeValues: item{
+			":pk": str(pk), ":from": str(recipientSK(parley.RecipientID(from))), ":to": str(recipientSK(parley.RecipientID(to))),
+		},
+		ProjectionExpression: aws.String(AttrSK),
+		ConsistentRead:       aws.Bool(true),
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, av := range avs {
+		ids[strings.TrimPrefix(itemString(av, AttrSK), recipientSKPrefix)] = true
+	}
+	return ids, nil
+}
+
+// writeLedger writes change for the recipients with seqs (at least one)
+// into chunk n's ledger in the partition pk, on condition that none of
+// them has a change there yet. When one has, it writes nothing and
+// returns the ledger's changes as they are.
+func (t *Table) writeLedger(ctx context.Context, pk string, n int, seqs []int, change parley.RecipientChange) (bool, map[int]parley.RecipientChange, error) {
+	names := map[string]string{}
+	values := item{":change": str(encodeLedgerChange(change))}
+	sets := make([]string, len(seqs))
+	conds := make([]string, len(seqs))
+	for i, seq := range seqs {
+		name := "#c" + strconv.Itoa(i)
+		names[name] = ledgerAttr(seq)
+		sets[i] = name + " = :first"
+		if i == 0 {
+			sets[i] = name + " = :change"
+		}
+		conds[i] = "attribute_not_exists(" + name + ")"
+	}
+	if len(seqs) > 1 {
+		values[":first"] = str(strconv.Itoa(seqs[0]))
+	}
+	av, err := t.update(ctx, &dynamodb.UpdateItemInput{
+		Key:                       itemKey(pk, ledgerSK(n)),
+		UpdateExpression:          aws.String("SET " + strings.Join(sets, ", ")),
+		ConditionExpression:       aws.String(strings.Join(conds, " AND ")),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	})
+	if errors.Is(err, errCondition) {
+		changes, err := ledgerChanges(av)
+		return false, changes, err
+	}
+	return err == nil, nil, err
+}
+
+// claimChunk applies change, a ledgerable one, to the recipients refs of
+// chunk n of one campaign (their ids are their Seqs') through the chunk's
+// ledger: one Query finds those that have items already, and one write of
+// the ledger changes the others that their entries allow, retried for
+// those left when a concurrent write took some. A recipient that has an
+// item, or that the chunk does not hold, is left to its item: its change
+// goes to its item (see updateItem): viaItem marks it.
+func (t *Table) claimChunk(ctx context.Context, accountID, campaignID string, n int, refs []parley.Ref, change parley.RecipientChange) (out []store.RangeClaim, viaItem []bool) {
+	out, viaItem = make([]store.RangeClaim, len(refs)), make([]bool, len(refs))
+	fail := func(is []int, err error) {
+		for _, i := range is {
+			out[i] = store.RangeClaim{Err: err}
+		}
+	}
+	all := make([]int, len(refs))
+	for i := range all {
+		all[i] = i
+	}
+	pk := campaignPK(accountID, campaignID)
+	if !change.DueAt.IsZero() {
+		if _, err := dueString(change.DueAt); err != nil {
+			fail(all, err)
+			return out, viaItem
+		}
+	}
+	es, ok, err := t.chunk(ctx, pk, n)
+	if err != nil {
+		fail(all, err)
+		return out, viaItem
+	}
+	bySeq := make(map[int]chunkEntry, len(es))
+	for _, e := range es {
+		bySeq[e.Seq] = e
+	}
+	seqs := make([]int, len(refs))
+	for i, ref := range refs {
+		seqs[i], _ = strconv.Atoi(ref.RecipientID)
+	}
+	var items map[string]bool
+	if ok {
+		if items, err = t.itemsBetween(ctx, pk, slices.Min(seqs), slices.Max(seqs)); err != nil {
+			fail(all, err)
+			return out, viaItem
+		}
+	}
+	entries := make([]parley.Recipient, len(refs))
+	first := map[int]int{} // seq → the first of refs naming it
+	var todo []int
+	for i, ref := range refs {
+		e, in := bySeq[seqs[i]]
+		if !in || items[ref.RecipientID] {
+			viaItem[i] = true
+			continue
+		}
+		entries[i] = e.domain(accountID, campaignID)
+		if _, dup := first[seqs[i]]; dup {
+			continue // answered as the first
+		}
+		first[seqs[i]] = i
+		if !fromIntake(entries[i].Status) || !change.Allows(entries[i]) {
+			out[i] = store.RangeClaim{Recipient: entries[i]}
+			continue
+		}
+		todo = append(todo, i)
+	}
+	for attempt := 0; len(todo) > 0; attempt++ {
+		if attempt == ledgerAttempts {
+			fail(todo, parley.Errorf(parley.EUNAVAILABLE, "recipients of campaign %s changed concurrently; try again", campaignID))
+			break
+		}
+		ss := make([]int, len(todo))
+		for j, i := range todo {
+			ss[j] = seqs[i]
+		}
+		done, stored, err := t.writeLedger(ctx, pk, n, ss, change)
+		if err != nil {
+			fail(todo, err)
+			break
+		}
+		left := todo[:0]
+		for _, i := range todo {
+			r := entries[i]
+			switch c, taken := stored[seqs[i]]; {
+			case done:
+				change.Apply(&r)
+				out[i] = store.RangeClaim{Recipient: r, Claimed: true}
+			case taken:
+				c.Apply(&r)
+				out[i] = store.RangeClaim{Recipient: r}
+			default:
+				left = append(left, i)
+			}
+		}
+		todo = left
+	}
+	for i := range refs {
+		if f, ok := first[seqs[i]]; ok && f != i && !viaItem[i] {
+			out[i] = store.RangeClaim{Recipient: out[f].Recipient, Err: out[f].Err}
+		}
+	}
+	return out, viaItem
+}
+
+// ledgerChange applies change, a ledgerable one, to the recipient ref
+// through its chunk's ledger (claimChunk of one). done is false when the
+// change must go to the recipient's item: it has one, or its chunk does
+// not hold it, or a change after the ledger's found its item put
+// meanwhile.
+func (t *Table) ledgerChange(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (_ parley.Recipient, done bool, _ error) {
+	n, ok := chunkOf(ref.RecipientID)
+	if !ok {
+		return parley.Recipient{}, false, nil
+	}
+	out, viaItem := t.claimChunk(ctx, ref.AccountID, ref.CampaignID, n, []parley.Ref{ref}, change)
+	c := out[0]
+	switch {
+	case viaItem[0]:
+		return parley.Recipient{}, false, nil
+	case c.Err != nil:
+		return parley.Recipient{}, true, c.Err
+	case c.Claimed:
+		return c.Recipient, true, nil
+	case change.Allows(c.Recipient):
+		// Changed in the ledger, by a change this one can follow.
+		return t.putFirst(ctx, c.Recipient, change)
+	}
+	return c.Recipient, true, parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, c.Recipient.Status)
+}
+
+// afterLedger applies change to a recipient that its chunk's ledger
+// changed and that has no item yet, putting the item (see putFirst): the
+// dispatcher's record of a claim that ClaimRange made, mostly. It reads
+// the ledger eventually consistent, as a change written there stays: a
+// ledger read stale shows no change, and done is false, as it is for a
+// change that a ledger change cannot precede (it is fenced to a later
+// attempt or names a message), a recipient without one, or one whose item
+// exists; the change then goes to the item.
+func (t *Table) afterLedger(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (_ parley.Recipient, done bool, _ error) {
+	n, ok := chunkOf(ref.RecipientID)
+	if !ok || change.Carries != "" || change.Attempt > 1 {
+		return parley.Recipient{}, false, nil
+	}
+	av, err := t.peek(ctx, itemKey(campaignPK(ref.AccountID, ref.CampaignID), ledgerSK(n)))
+	if err != nil || av == nil {
+		return parley.Recipient{}, err != nil, err
+	}
+	seq, _ := strconv.Atoi(ref.RecipientID)
+	if _, ok := av[ledgerAttr(seq)]; !ok {
+		return parley.Recipient{}, false, nil
+	}
+	changes, err := ledgerChanges(av)
+	if err != nil {
+		return parley.Recipient{}, true, err
+	}
+	r, ok, err := t.fromChunk(ctx, ref)
+	if err != nil || !ok || !fromIntake(r.Status) {
+		return parley.Recipient{}, err != nil, err
+	}
+	if r = withLedger(r, changes); !change.Allows(r) {
+		return parley.Recipient{}, false, nil // the item, if there is one, is newer
+	}
+	return t.putFirst(ctx, r, change)
+}
+
+// ledgerTransitions are the transitions a ledger's stream record shows:
+// a recipient's change for each attribute its new image holds and its old
+// one did not, from the recipient's chunk entry (read through the chunk
+// cache).
+func (t *Table) ledgerTransitions(ctx context.Context, pk, sk string, newImage, oldImage item) ([]transition, error) {
+	accountID, campaignID, ok := splitCampaignPK(pk)
+	n, err := strconv.Atoi(strings.TrimPrefix(sk, ledgerSKPrefix))
+	if !ok || err != nil {
+		return nil, nil
+	}
+	changes, err := ledgerChanges(newImage)
+	if err != nil {
+		return nil, err
+	}
+	old, err := ledgerChanges(oldImage)
+	if err != nil {
+		return nil, err
+	}
+	es, ok, err := t.chunk(ctx, pk, n)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("ledger %s %s: no chunk", pk, sk)
+	}
+	var ts []transition
+	for _, e := range es {
+		change, ok := changes[e.Seq]
+		if _, before := old[e.Seq]; !ok || before {
+			continue
+		}
+		tr := transition{before: e.domain(accountID, campaignID)}
+		tr.after = tr.before
+		change.Apply(&tr.after)
+		ts = append(ts, tr)
+	}
+	return ts, nil
+}
