@@ -146,24 +146,93 @@ func Counters(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rows, err := s.CountRows(ctx, tt.q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(rows) != len(tt.want) {
-				t.Fatalf("%d rows %+v, want %d %+v", len(rows), rows, len(tt.want), tt.want)
-			}
-			for i := range rows {
-				got, want := rows[i], tt.want[i]
-				if !got.Hour.Equal(want.Hour) || got.CampaignID != want.CampaignID || got.Skill != want.Skill || got.Channel != want.Channel ||
-					got.AccountID != want.AccountID || got.HandoffID != want.HandoffID || got.Source != want.Source || got.App != want.App ||
-					got.Counts != want.Counts || !maps.Equal(got.Errors, want.Errors) || !maps.Equal(got.Statuses, want.Statuses) {
-					t.Errorf("row %d = %+v, want %+v", i, rows[i], tt.want[i])
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkRows(t, s, tt.q, tt.want) })
 	}
+}
+
+// checkRows checks that s counts want for q.
+func checkRows(t *testing.T, s store.Store, q parley.CountQuery, want []parley.CountRow) {
+	t.Helper()
+	rows, err := s.CountRows(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows %+v, want %d %+v", len(rows), rows, len(want), want)
+	}
+	for i := range rows {
+		got, want := rows[i], want[i]
+		if !got.Hour.Equal(want.Hour) || got.CampaignID != want.CampaignID || got.Skill != want.Skill || got.Channel != want.Channel ||
+			got.AccountID != want.AccountID || got.HandoffID != want.HandoffID || got.Source != want.Source || got.App != want.App ||
+			got.Counts != want.Counts || !maps.Equal(got.Errors, want.Errors) || !maps.Equal(got.Statuses, want.Statuses) {
+			t.Errorf("row %d = %+v, want %+v", i, got, want)
+		}
+	}
+}
+
+// RangeClaimCounters checks that recipients claimed by ClaimRange count as
+// those claimed one by one: after a range claim, a claim of one recipient
+// alone and a cancellation, the records of SENT and FAILED fenced to the
+// claims' attempt, a take-over and a release, the step rows count each
+// send, the failure and the cancellation once, and the campaign's status
+// row each recipient once, in its last status.
+func RangeClaimCounters(t *testing.T, newStore func(t *testing.T) store.Store) {
+	ctx := context.Background()
+	s := newStore(t)
+	c, rs := Fixture("acct1", "camp1", 8)
+	create(t, s, c, rs)
+	t1 := t0.Add(90 * time.Minute)
+	for i, g := range s.ClaimRange(ctx, rangeRefs(1, 5), rangeClaim("epoch-a")) {
+		if !g.Claimed || g.Err != nil {
+			t.Fatalf("range claim of recipient %d: %+v", i+1, g)
+		}
+	}
+	if _, err := s.UpdateRecipient(ctx, rs[5].Ref(), rangeClaim("epoch-b")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateRecipient(ctx, rs[6].Ref(), parley.Cancellation(t1)); err != nil {
+		t.Fatal(err)
+	}
+	sending := []parley.RecipientStatus{parley.StatusSending}
+	changes := []struct {
+		seq    int
+		change parley.RecipientChange
+	}{
+		{1, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "SM1", At: t1}},
+		{2, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "SM2", At: t1}},
+		{3, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusFailed, ProviderMessageID: "SM3", ErrorMessage: "30003", At: t1}},
+		{6, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "SM6", At: t1}},
+		{4, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSending, CountAttempt: true, Claimant: "epoch-c", DueAt: t1.Add(5 * time.Minute), At: t1}},
+		{4, parley.RecipientChange{From: sending, Attempt: 2, Status: parley.StatusSent, ProviderMessageID: "SM4", At: t1}},
+		{5, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusQueued, At: t1}},
+	}
+	for _, ch := range changes {
+		if _, err := s.UpdateRecipient(ctx, rs[ch.seq-1].Ref(), ch.change); err != nil {
+			t.Fatalf("recipient %d to %s: %v", ch.seq, ch.change.Status, err)
+		}
+	}
+	for seq, want := range map[int]parley.RecipientStatus{1: parley.StatusSent, 3: parley.StatusFailed, 4: parley.StatusSent, 5: parley.StatusQueued, 7: parley.StatusCancelled, 8: parley.StatusQueued} {
+		if r, err := s.Recipient(ctx, rs[seq-1].Ref()); err != nil || r.Status != want {
+			t.Errorf("recipient %d is %s, %v; want %s", seq, r.Status, err, want)
+		}
+	}
+	var intake, sent [parley.NumSteps]int64
+	intake[parley.StepAttempted], intake[parley.StepEligible] = 8, 8
+	sent[parley.StepSent], sent[parley.StepFailed], sent[parley.StepCancelled] = 4, 1, 1
+	key := func(hour time.Time) parley.CountKey {
+		return parley.CountKey{AccountID: "acct1", Hour: hour, CampaignID: "camp1", Skill: "sales", Channel: parley.ChannelSMS}
+	}
+	h0, h1 := parley.HourOf(t0), parley.HourOf(t1)
+	checkRows(t, s, parley.CountQuery{AccountID: "acct1", From: h0, To: h0.Add(24 * time.Hour)}, []parley.CountRow{
+		{CountKey: key(h0), Counts: intake},
+		{CountKey: key(h1), Counts: sent, Errors: map[string]int64{"PROVIDER_30003": 1}},
+	})
+	checkRows(t, s, parley.CountQuery{AccountID: "acct1", From: h0, To: h0.Add(time.Hour), CampaignIDs: []string{"camp1"}, WithStatuses: true}, []parley.CountRow{
+		{CountKey: parley.CountKey{AccountID: "acct1", Hour: h0, CampaignID: "camp1"}, Statuses: map[parley.RecipientStatus]int64{
+			parley.StatusSent: 4, parley.StatusFailed: 1, parley.StatusCancelled: 1, parley.StatusQueued: 2,
+		}},
+		{CountKey: key(h0), Counts: intake},
+	})
 }
 
 func with(q parley.CountQuery, f func(*parley.CountQuery)) parley.CountQuery {

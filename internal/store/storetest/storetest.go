@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opt Options) {
 	t.Run("PhoneCampaigns", func(t *testing.T) { PhoneCampaigns(t, newStore) })
 	t.Run("EventSubscriptions", func(t *testing.T) { EventSubscriptions(t, newStore) })
 	t.Run("Counters", func(t *testing.T) { Counters(t, newStore) })
+	t.Run("RangeClaimCounters", func(t *testing.T) { RangeClaimCounters(t, newStore) })
 }
 
 var t0 = time.Date(2026, 11, 21, 14, 0, 0, 0, time.UTC)
