@@ -13,9 +13,10 @@ import (
 )
 
 // readCounting is a DynamoDB client that adds up the items its queries
-// and gets read, and the requests.
+// and gets read, and the requests, on the table name.
 type readCounting struct {
 	*dynamodb.Client
+	name            string
 	items, requests atomic.Int64
 }
 
@@ -47,7 +48,7 @@ func newCounted(tb testing.TB) (*dynamo.Table, *readCounting, *awscost.Counter) 
 	counter := &awscost.Counter{Indexes: awscost.IndexesOf(dynamo.CreateTableInput(name))}
 	cfg := awstest.Config(tb)
 	counter.Attach(&cfg)
-	db := &readCounting{Client: dynamodb.NewFromConfig(cfg)}
+	db := &readCounting{Client: dynamodb.NewFromConfig(cfg), name: name}
 	if err := dynamo.EnsureTable(context.Background(), db.Client, name); err != nil {
 		tb.Fatal(err)
 	}
