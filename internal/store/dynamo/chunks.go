@@ -10,21 +10,20 @@ package dynamo
 // CreateCampaign therefore writes a campaign's recipients in chunks of
 // chunkSize consecutive ones, as they are (n is (Seq-1)/chunkSize), for a
 // fraction of a unit each. A chunk is never written again: a recipient's
-// first change (its claim, mostly) reads it from its chunk and puts the
-// recipient's own item, on condition that there is none yet, and every
-// later change updates that item as before. A recipient is thus its item
-// when it has one and its chunk's entry otherwise, and reads merge the
-// two. Recipients that intake schedules (they belong to the due index from
-// the start) and any whose id is not their Seq's are written as items
-// at once.
+// first change (its claim, mostly) reads it from its chunk and goes to the
+// chunk's ledger (see ledger.go), or, when the ledger cannot hold it, puts
+// the recipient's own item, on condition that there is none yet; the
+// change after a ledger's puts the item, and every later change updates
+// that item as before. A recipient is thus its item when it has one, and
+// its chunk's entry otherwise, with its ledger change if it has one, and
+// reads merge the three. Recipients that intake schedules (they belong to
+// the due index from the start) and any whose id is not their Seq's are
+// written as items at once.
 //
 // The cost: a recipient's first change reads its chunk (strongly
 // consistent, one unit per 4 KB, once per chunk and process: chunks never
-// change, so a Table keeps the ones it read) and a change that expects the
-// recipient still unwritten but finds its item (a recipient claimed a second
-// time, after its job was put back) pays for the failed put before it
-// updates. Listing a campaign's recipients reads the chunks beside the
-// items.
+// change, so a Table keeps the ones it read). Listing a campaign's
+// recipients reads the chunks and their ledgers beside the items.
 
 import (
 	"bytes"

@@ -1,7 +1,9 @@
 // Package dynamo is the store.Store adapter on one DynamoDB table.
 //
 // Single-table design: a campaign item (sk CAMPAIGN) and its recipient items
-// (sk R#<recipient id>) share the partition ACCOUNT#<account>#CAMPAIGN#<id>;
+// (sk R#<recipient id>), written at intake in chunks (sk RC#<n>, see
+// chunks.go) whose first changes go to a ledger per chunk (sk RL#<n>, see
+// ledger.go), share the partition ACCOUNT#<account>#CAMPAIGN#<id>;
 // sandbox messages live in the partition SANDBOX sorted by time. The sparse
 // index IndexFanout lists the campaigns whose fan-out is incomplete; the
 // sparse index IndexDue lists the SCHEDULED recipients by due time, spread

@@ -42,10 +42,14 @@ package dynamo
 // The cost: a single first change (UpdateRecipient) pays the same Query
 // before its write. A chunk's ledger grows by some 60 bytes for each
 // write of a recipient alone (a claim by a send job, a cancellation), so
-// after some fifteen of them its writes take two units. Reading a
-// recipient that is only its chunk's entry, QUEUED there, reads the
-// ledger too; listing reads the ledgers of the chunks it lists with one
-// Query.
+// after some fifteen of them its writes take two units. The change after
+// a ledger's (the dispatcher's record) reads the ledger, eventually
+// consistent (half a unit), before it puts the item, where it updated the
+// item before; so does any change fenced to a first attempt of a
+// recipient that has its item already. Reading a recipient that is only
+// its chunk's entry, QUEUED there, reads the ledger too; listing reads
+// the ledgers of the chunks it lists with one Query; the stream's fold
+// reads a ledger's chunk (once per chunk and process).
 
 import (
 	"context"
@@ -91,6 +95,10 @@ func ledgerable(change parley.RecipientChange) bool {
 	return change.Attempt == 0 && change.Carries == "" && change.ProviderMessageID == "" && change.Channel == "" &&
 		!change.Status.Indexed() && slices.ContainsFunc(change.From, fromIntake)
 }
+
+// leftByLedger reports whether a ledger change may leave a recipient in
+// status s: any status outside the due index.
+func leftByLedger(s parley.RecipientStatus) bool { return !s.Indexed() }
 
 // encodeLedgerChange is change as a ledger holds it.
 func encodeLedgerChange(change parley.RecipientChange) string {
@@ -448,11 +456,12 @@ func (t *Table) ledgerChange(ctx context.Context, ref parley.Ref, change parley.
 // the ledger eventually consistent, as a change written there stays: a
 // ledger read stale shows no change, and done is false, as it is for a
 // change that a ledger change cannot precede (it is fenced to a later
-// attempt or names a message), a recipient without one, or one whose item
+// attempt, names a message or starts from the due index only), a
+// recipient without one, or one whose item
 // exists; the change then goes to the item.
 func (t *Table) afterLedger(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (_ parley.Recipient, done bool, _ error) {
 	n, ok := chunkOf(ref.RecipientID)
-	if !ok || change.Carries != "" || change.Attempt > 1 {
+	if !ok || change.Carries != "" || change.Attempt > 1 || !slices.ContainsFunc(change.From, leftByLedger) {
 		return parley.Recipient{}, false, nil
 	}
 	av, err := t.peek(ctx, itemKey(campaignPK(ref.AccountID, ref.CampaignID), ledgerSK(n)))
