@@ -153,6 +153,10 @@ func (d *Dispatcher) Handle(ctx context.Context, m queue.Message) error {
 	return d.HandleBatch(ctx, []queue.Message{m})[0]
 }
 
+// errUnknownKind is the failure of a job of a kind this release does not
+// know (see queue.JobKind.Known).
+var errUnknownKind = errors.New("dispatch: unknown job kind")
+
 // errHeld is the verdict on a recipient of a paused campaign: its job goes
 // back to the queue for PausedRecheck.
 var errHeld = errors.New("dispatch: the campaign is paused; the job is held back")
@@ -177,7 +181,10 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []erro
 		running[j.i]++
 	}
 	for i, m := range ms {
-		if running[i] == 0 {
+		switch k := queue.KindOf(m.Body); {
+		case !k.Known():
+			errs[i] = d.retry(ctx, m, fmt.Errorf("%w: a job of kind %q, which this release does not know", errUnknownKind, k), "message", m.ID)
+		case running[i] == 0:
 			errs[i] = d.conclude(ctx, m, b.refs[i], b.verdicts[i])
 		}
 	}
@@ -262,6 +269,9 @@ func (d *Dispatcher) prepare(ctx context.Context, b *batch) []job {
 	inBatch := map[parley.Ref]bool{}
 	var jobs []job
 	for i, m := range b.ms {
+		if !queue.KindOf(m.Body).Known() {
+			continue // left to the queue (see HandleBatch)
+		}
 		refs, err := queue.DecodeRecipients(m.Body)
 		if err != nil {
 			d.Log.ErrorContext(ctx, "dropping malformed job", "message", m.ID, "err", err)

@@ -246,3 +246,24 @@ func TestStoppedRangeGivesBackItsClaims(t *testing.T) {
 		t.Errorf("%d jobs visible again after the stop (%v), want the range's", len(ms), err)
 	}
 }
+
+// TestJobOfAnUnknownKindStays: a job of a kind a later release queued is
+// left on the queue, to come back after a backoff, never dropped.
+func TestJobOfAnUnknownKindStays(t *testing.T) {
+	w := newWorld(t, 1, nil)
+	vis := &visibilityLog{}
+	w.d.Queue = vis
+	errs := w.d.HandleBatch(context.Background(), []queue.Message{
+		{ID: "later", Body: []byte(`{"k":"chunk","a":"acct1","c":"camp1","f":1,"t":1}`), Receipt: "r1", ReceiveCount: 2},
+		w.job(0),
+	})
+	if !errors.Is(errs[0], dispatch.ErrRetry) || errs[1] != nil {
+		t.Fatalf("HandleBatch = %v; want the unknown job retried and the send finished", errs)
+	}
+	if len(vis.timeouts) != 1 || vis.timeouts[0] != dispatch.Backoff(2) {
+		t.Errorf("visibility %v, want [%s]", vis.timeouts, dispatch.Backoff(2))
+	}
+	if n := len(w.sent(t)); n != 1 {
+		t.Errorf("sent %d, want the send job's 1", n)
+	}
+}
