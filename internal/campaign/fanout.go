@@ -30,9 +30,7 @@ func Jobs(rs []parley.Recipient, now time.Time) []queue.Entry {
 			end++
 		}
 		if end-start == 1 || !inChunk(first) {
-			for _, r := range rs[start:end] {
-				entries = append(entries, queue.Entry{Body: queue.SendJob(r.Ref()), Delay: delay(r, now)})
-			}
+			entries = append(entries, SendJobs(rs[start:end], now)...)
 		} else {
 			j := queue.RangeJob{AccountID: first.AccountID, CampaignID: first.CampaignID, From: first.Seq, To: rs[end-1].Seq}
 			entries = append(entries, queue.Entry{Body: j.Encode(), Delay: wait})
@@ -40,6 +38,25 @@ func Jobs(rs []parley.Recipient, now time.Time) []queue.Entry {
 		start = end
 	}
 	return entries
+}
+
+// SendJobs returns the queue entries that send rs, a job each, delayed
+// until its recipient is due.
+func SendJobs(rs []parley.Recipient, now time.Time) []queue.Entry {
+	entries := make([]queue.Entry, len(rs))
+	for i, r := range rs {
+		entries[i] = queue.Entry{Body: queue.SendJob(r.Ref()), Delay: delay(r, now)}
+	}
+	return entries
+}
+
+// jobs returns the queue entries that send rs: range jobs (Jobs) unless
+// s.SingleJobs.
+func (s *Service) jobs(rs []parley.Recipient, now time.Time) []queue.Entry {
+	if s.SingleJobs {
+		return SendJobs(rs, now)
+	}
+	return Jobs(rs, now)
 }
 
 // inChunk reports whether r can be sent by a range job: its id is its
@@ -75,7 +92,7 @@ func (s *Service) fanout(ctx context.Context, c parley.Campaign, rs []parley.Rec
 	size := cmp.Or(s.Chunk, FanoutChunk)
 	for start := 0; start < len(rs); start += size {
 		chunk := rs[start:min(start+size, len(rs))]
-		entries := Jobs(queued(chunk), s.Clock.Now())
+		entries := s.jobs(queued(chunk), s.Clock.Now())
 		if len(entries) > 0 {
 			if err := s.Queue.Send(ctx, entries...); err != nil {
 				return done, fmt.Errorf("queue recipients %d..%d: %w", chunk[0].Seq, chunk[len(chunk)-1].Seq, err)
@@ -150,7 +167,7 @@ func (s *Service) EnqueueDue(ctx context.Context) (int, error) {
 			// the marks yet; the next check carries on.
 			return total, err
 		}
-		if err := s.Queue.Send(ctx, Jobs(due, now)...); err != nil {
+		if err := s.Queue.Send(ctx, s.jobs(due, now)...); err != nil {
 			return total, fmt.Errorf("queue %d due recipients: %w", len(due), err)
 		}
 		for _, r := range due {

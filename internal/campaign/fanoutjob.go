@@ -80,7 +80,7 @@ func (s *Service) FanoutChunk(ctx context.Context, j queue.FanoutJob) error {
 	if err != nil {
 		return fmt.Errorf("read recipients after %d of %s: %w", j.After, c.ID, err)
 	}
-	entries := Jobs(queued(rs), s.Clock.Now())
+	entries := s.jobs(queued(rs), s.Clock.Now())
 	if err := s.sendAll(ctx, entries); err != nil {
 		return fmt.Errorf("queue recipients after %d of %s: %w", j.After, c.ID, err)
 	}

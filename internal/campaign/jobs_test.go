@@ -1,6 +1,7 @@
 package campaign_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -57,5 +58,33 @@ func TestJobs(t *testing.T) {
 	es := campaign.Jobs([]parley.Recipient{at(1, 90*time.Second), at(2, 90*time.Second), at(3, 24*time.Hour)}, now)
 	if len(es) != 2 || es[0].Delay != 90*time.Second || es[1].Delay != campaign.QueueHorizon {
 		t.Errorf("delays %+v, want 90s for the range and the queue horizon for the last", es)
+	}
+}
+
+// TestSingleJobs: with SingleJobs a campaign's recipients are queued a job
+// each, as a dispatcher that cannot read range jobs needs; without, as
+// range jobs.
+func TestSingleJobs(t *testing.T) {
+	for _, single := range []bool{true, false} {
+		w := newWorld(t)
+		w.svc.SingleJobs = single
+		if _, err := w.svc.Create(context.Background(), "acct1", draft("+12025550101", "+12025550102", "+12025550103")); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := w.queue.Receive(context.Background(), 10, 0, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[queue.JobKind]int{}
+		for _, m := range ms {
+			kinds[queue.KindOf(m.Body)]++
+		}
+		want := map[queue.JobKind]int{queue.JobRange: 1}
+		if single {
+			want = map[queue.JobKind]int{queue.JobSend: 3}
+		}
+		if len(kinds) != 1 || kinds[queue.JobSend] != want[queue.JobSend] || kinds[queue.JobRange] != want[queue.JobRange] {
+			t.Errorf("SingleJobs %v: queued %v, want %v", single, kinds, want)
+		}
 	}
 }

@@ -64,6 +64,13 @@ func (s dyingStore) UpdateRecipient(ctx context.Context, ref parley.Ref, ch parl
 	return r, err
 }
 
+func (s dyingStore) ClaimRange(ctx context.Context, refs []parley.Ref, ch parley.RecipientChange) []store.RangeClaim {
+	s.k.at("before claiming a range")
+	out := s.Store.ClaimRange(ctx, refs, ch)
+	s.k.at("after claiming a range")
+	return out
+}
+
 // dyingGateway is the sandbox with the dispatcher killed around each send:
 // "after sending" is the provider having accepted a message whose outcome
 // is never recorded.

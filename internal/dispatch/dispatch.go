@@ -140,12 +140,22 @@ type job struct {
 	ref  parley.Ref
 	c    parley.Campaign
 	slot time.Time
+	// refsOfMessage are the recipients of the job's message.
+	refsOfMessage []parley.Ref
+	// group, when set, claims the job's recipient with others (see
+	// claimGroup), at pos in it.
+	group *claimGroup
+	pos   int
 }
 
 // Handle processes one job: HandleBatch of one.
 func (d *Dispatcher) Handle(ctx context.Context, m queue.Message) error {
 	return d.HandleBatch(ctx, []queue.Message{m})[0]
 }
+
+// errUnknownKind is the failure of a job of a kind this release does not
+// know (see queue.JobKind.Known).
+var errUnknownKind = errors.New("dispatch: unknown job kind")
 
 // errHeld is the verdict on a recipient of a paused campaign: its job goes
 // back to the queue for PausedRecheck.
@@ -164,13 +174,17 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []erro
 	}
 	b := &batch{ms: ms, refs: make([][]parley.Ref, len(ms)), verdicts: make([][]error, len(ms))}
 	jobs := d.reserve(ctx, d.prepare(ctx, b), b)
+	group(jobs)
 	errs := make([]error, len(ms))
 	running := make([]int, len(ms)) // jobs of each message still to run
 	for _, j := range jobs {
 		running[j.i]++
 	}
 	for i, m := range ms {
-		if running[i] == 0 {
+		switch k := queue.KindOf(m.Body); {
+		case !k.Known():
+			errs[i] = d.retry(ctx, m, fmt.Errorf("%w: a job of kind %q, which this release does not know", errUnknownKind, k), "message", m.ID)
+		case running[i] == 0:
 			errs[i] = d.conclude(ctx, m, b.refs[i], b.verdicts[i])
 		}
 	}
@@ -255,6 +269,9 @@ func (d *Dispatcher) prepare(ctx context.Context, b *batch) []job {
 	inBatch := map[parley.Ref]bool{}
 	var jobs []job
 	for i, m := range b.ms {
+		if !queue.KindOf(m.Body).Known() {
+			continue // left to the queue (see HandleBatch)
+		}
 		refs, err := queue.DecodeRecipients(m.Body)
 		if err != nil {
 			d.Log.ErrorContext(ctx, "dropping malformed job", "message", m.ID, "err", err)
@@ -289,7 +306,7 @@ func (d *Dispatcher) prepare(ctx context.Context, b *batch) []job {
 					b.verdicts[i][k] = err
 					continue
 				}
-				jobs = append(jobs, job{i: i, k: k, m: m, ref: ref, c: c})
+				jobs = append(jobs, job{i: i, k: k, m: m, ref: ref, c: c, refsOfMessage: refs})
 			}
 		}
 	}
@@ -380,37 +397,75 @@ func (d *Dispatcher) retry(ctx context.Context, m queue.Message, cause error, wh
 
 // handle returns an error only when the job should be retried.
 func (d *Dispatcher) handle(ctx context.Context, j job) error {
-	if err := d.wait(ctx, j.slot); err != nil {
-		return err
+	err := d.wait(ctx, j.slot)
+	if err == nil && stopping(ctx) {
+		err = errStopped
 	}
-	if stopping(ctx) {
-		return errStopped
+	if err == nil && j.group != nil {
+		if r, ok := j.group.claimedAhead(j.pos); ok {
+			return d.sendClaimed(ctx, j, j.c, r)
+		}
 	}
-	c, err := d.active(ctx, j, nil)
+	var c parley.Campaign
+	if err == nil {
+		c, err = d.active(ctx, j, nil)
+	}
 	if err != nil {
+		if j.group == nil {
+			return err
+		}
+		if r, ok := j.group.leave(j.pos); ok {
+			// Claimed with its group, and not to be sent now: given back.
+			return errors.Join(err, d.record(ctx, r, parley.StatusQueued, "", ""))
+		}
 		return err
 	}
-	r, claimed, err := d.claim(ctx, c, j.ref)
+	r, claimed, err := d.claim(ctx, c, j)
 	if !claimed {
 		return err
 	}
+	return d.sendClaimed(ctx, j, c, r)
+}
+
+// sendClaimed sends the claimed recipient r of job j, unless its delivery
+// window is closed, it opted out or has a conversation open, or its
+// campaign stopped since.
+func (d *Dispatcher) sendClaimed(ctx context.Context, j job, c parley.Campaign, r parley.Recipient) error {
 	if send, err := d.gate(ctx, c, r); !send {
 		return err
 	}
 	if send, err := d.recheck(ctx, c, r); !send {
 		return err
 	}
-	if c, err = d.active(ctx, j, &r); err != nil {
+	c, err := d.active(ctx, j, &r)
+	if err != nil {
 		return err
 	}
 	return d.send(ctx, c, r)
 }
 
-// claim moves the recipient to SENDING under a lease, counting the attempt.
-// A recipient already SENDING under a lease that ran out was left by a
+// claim moves the recipient to SENDING under a lease, counting the attempt:
+// with the others of its claim group in one write, if it has one. A
+// recipient already SENDING under a lease that ran out was left by a
 // dispatcher that stopped mid-send: claim takes it over (see takeOver).
 // claimed is false when the job is finished or must wait (err says which).
-func (d *Dispatcher) claim(ctx context.Context, c parley.Campaign, ref parley.Ref) (r parley.Recipient, claimed bool, err error) {
+func (d *Dispatcher) claim(ctx context.Context, c parley.Campaign, j job) (r parley.Recipient, claimed bool, err error) {
+	ref := j.ref
+	if j.group != nil {
+		res := j.group.claim(ctx, d)[j.pos]
+		switch {
+		case res.Err != nil:
+			return r, false, res.Err
+		case res.Claimed:
+			return res.Recipient, true, nil
+		case res.Recipient.ID == "":
+			d.Log.ErrorContext(ctx, "dropping job of unknown recipient", obs.Ref(ref))
+			return r, false, nil
+		case res.Recipient.Status != parley.StatusScheduled:
+			return d.unclaimable(ctx, c, res.Recipient)
+		}
+		// SCHEDULED: claimed from there, as a job of its own is.
+	}
 	now := d.Clock.Now()
 	change := parley.RecipientChange{
 		From: []parley.RecipientStatus{parley.StatusQueued}, Status: parley.StatusSending, CountAttempt: true,
@@ -426,17 +481,24 @@ func (d *Dispatcher) claim(ctx context.Context, c parley.Campaign, ref parley.Re
 	case "":
 		return r, true, nil
 	case parley.ECONFLICT:
-		if r.Status == parley.StatusSending {
-			return d.takeOver(ctx, c, r)
-		}
-		d.Log.InfoContext(ctx, "duplicate job ignored", obs.Ref(ref), "status", r.Status)
-		return r, false, nil
+		return d.unclaimable(ctx, c, r)
 	case parley.ENOTFOUND:
 		d.Log.ErrorContext(ctx, "dropping job of unknown recipient", obs.Ref(ref))
 		return r, false, nil
 	default:
 		return r, false, err
 	}
+}
+
+// unclaimable settles a job whose recipient r its claim did not move: one
+// SENDING is taken over when its claim is stale (see takeOver); any other is
+// a duplicate's, finished.
+func (d *Dispatcher) unclaimable(ctx context.Context, c parley.Campaign, r parley.Recipient) (parley.Recipient, bool, error) {
+	if r.Status == parley.StatusSending {
+		return d.takeOver(ctx, c, r)
+	}
+	d.Log.InfoContext(ctx, "duplicate job ignored", obs.Recipient(r), "status", r.Status)
+	return r, false, nil
 }
 
 // send delivers a claimed recipient and records the outcome.

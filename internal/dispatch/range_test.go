@@ -13,6 +13,7 @@ import (
 	"github.com/parleyhq/parley/internal/queue"
 	"github.com/parleyhq/parley/internal/ratelimit"
 	"github.com/parleyhq/parley/internal/ratelimit/local"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // rangeJob is the message of a range job over recipients from to to of
@@ -166,5 +167,103 @@ func TestRangeAndSendJobsInOneBatch(t *testing.T) {
 		if sent[id] != n {
 			t.Errorf("recipient %s sent %d times, want %d", id, sent[id], n)
 		}
+	}
+}
+
+// claimCount counts the store's claims: range claims and single ones.
+type claimCount struct {
+	dispatch.Store
+	mu           sync.Mutex
+	ranges, refs int
+	singleClaims int
+}
+
+func (c *claimCount) ClaimRange(ctx context.Context, refs []parley.Ref, ch parley.RecipientChange) []store.RangeClaim {
+	c.mu.Lock()
+	c.ranges++
+	c.refs += len(refs)
+	c.mu.Unlock()
+	return c.Store.ClaimRange(ctx, refs, ch)
+}
+
+func (c *claimCount) UpdateRecipient(ctx context.Context, ref parley.Ref, ch parley.RecipientChange) (parley.Recipient, error) {
+	if ch.Status == parley.StatusSending {
+		c.mu.Lock()
+		c.singleClaims++
+		c.mu.Unlock()
+	}
+	return c.Store.UpdateRecipient(ctx, ref, ch)
+}
+
+// TestRangeJobClaimsAtOnce: the recipients of a range job whose send slots
+// lie within ClaimAhead are claimed by one range claim, not one each.
+func TestRangeJobClaimsAtOnce(t *testing.T) {
+	w := newWorld(t, 30, nil)
+	counted := &claimCount{Store: w.store}
+	w.d.Store = counted
+	if err := w.d.Handle(context.Background(), rangeJob(3, 12, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if counted.ranges != 1 || counted.refs != 10 || counted.singleClaims != 0 {
+		t.Errorf("%d range claims of %d recipients and %d single claims; want one of 10 and none", counted.ranges, counted.refs, counted.singleClaims)
+	}
+	if n := len(w.sent(t)); n != 10 {
+		t.Errorf("sent %d, want 10", n)
+	}
+}
+
+// TestStoppedRangeGivesBackItsClaims stops a dispatcher while the
+// recipients its range job claimed ahead wait for their slots: they go back
+// to QUEUED (an attempt counted, none sent) and their job is released.
+func TestStoppedRangeGivesBackItsClaims(t *testing.T) {
+	w := newWorld(t, 30, nil)
+	started := make(chan struct{}, len(w.rs))
+	w.d.Sender = &notifySender{Sender: w.d.Sender, started: started}
+	w.d.Limiter = ratelimit.NewAdaptive(local.New(w.d.Clock), w.d.Clock)
+	w.d.Limit = ratelimit.Limit{Rate: 4, Burst: 1} // four slots within ClaimAhead
+	ctx := context.Background()
+	counted := &claimCount{Store: w.store}
+	w.d.Store = counted
+	if err := w.queue.Send(ctx, queue.Entry{Body: rangeJob(1, 4, 1).Body}); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { w.d.Run(runCtx, w.queue, 1); close(done) }()
+	<-started // the first recipient's send; the others, claimed with it, wait for their slots
+	stop()
+	<-done
+	if n := len(w.sent(t)); n != 1 || counted.ranges != 1 || counted.refs != 4 {
+		t.Fatalf("sent %d after the stop with %d range claims of %d; want only the one in flight, of one claim of 4", n, counted.ranges, counted.refs)
+	}
+	for i := 1; i < 4; i++ {
+		if r := w.recipient(t, i); r.Status != parley.StatusQueued || r.Attempts != 1 {
+			t.Errorf("recipient %s is %s after %d attempts, want QUEUED, given back", r.ID, r.Status, r.Attempts)
+		}
+	}
+	ms, err := w.queue.Receive(ctx, 10, 0, time.Minute)
+	if err != nil || len(ms) != 1 {
+		t.Errorf("%d jobs visible again after the stop (%v), want the range's", len(ms), err)
+	}
+}
+
+// TestJobOfAnUnknownKindStays: a job of a kind a later release queued is
+// left on the queue, to come back after a backoff, never dropped.
+func TestJobOfAnUnknownKindStays(t *testing.T) {
+	w := newWorld(t, 1, nil)
+	vis := &visibilityLog{}
+	w.d.Queue = vis
+	errs := w.d.HandleBatch(context.Background(), []queue.Message{
+		{ID: "later", Body: []byte(`{"k":"chunk","a":"acct1","c":"camp1","f":1,"t":1}`), Receipt: "r1", ReceiveCount: 2},
+		w.job(0),
+	})
+	if !errors.Is(errs[0], dispatch.ErrRetry) || errs[1] != nil {
+		t.Fatalf("HandleBatch = %v; want the unknown job retried and the send finished", errs)
+	}
+	if len(vis.timeouts) != 1 || vis.timeouts[0] != dispatch.Backoff(2) {
+		t.Errorf("visibility %v, want [%s]", vis.timeouts, dispatch.Backoff(2))
+	}
+	if n := len(w.sent(t)); n != 1 {
+		t.Errorf("sent %d, want the send job's 1", n)
 	}
 }

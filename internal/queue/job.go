@@ -155,6 +155,14 @@ const (
 // Phone reports whether a job kind belongs to telephone campaigns.
 func (k JobKind) Phone() bool { return k == JobPace || k == JobGrace }
 
+// Known reports whether k is a kind of this release. A job of another kind
+// was queued by a later release: a dispatcher of this one must leave it to
+// the queue (to come back, or to the dead-letter queue, to be redriven),
+// never drop it.
+func (k JobKind) Known() bool {
+	return k == JobSend || k == JobFanout || k == JobRange || k.Phone()
+}
+
 // DecodeRecipients parses the body of a job that sends recipients (JobSend
 // or JobRange) and returns their references, in Seq order. A body that is
 // neither is EINVALID.
