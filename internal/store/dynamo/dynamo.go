@@ -52,6 +52,8 @@ type Table struct {
 	sealer parley.Sealer
 	// chunks keeps the recipient chunks read (see chunks.go).
 	chunks *chunkCache
+	// ledgers keeps the ledger changes seen (see ledger.go).
+	ledgers *ledgerCache
 }
 
 var (
@@ -75,7 +77,7 @@ func WithSealer(s parley.Sealer) Option {
 // New returns the store on the named table, reached through client (usually
 // a *dynamodb.Client).
 func New(client API, table string, opts ...Option) *Table {
-	t := &Table{db: client, name: table, chunks: &chunkCache{}}
+	t := &Table{db: client, name: table, chunks: &chunkCache{}, ledgers: &ledgerCache{}}
 	for _, opt := range opts {
 		opt(t)
 	}

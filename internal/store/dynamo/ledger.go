@@ -59,6 +59,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -80,7 +81,47 @@ const (
 	ledgerAttempts = 4
 	// ledgerFields is how many fields a ledger change holds.
 	ledgerFields = 6
+	// maxCachedLedgerChanges bounds the ledger changes a Table keeps; past
+	// it, it starts over.
+	maxCachedLedgerChanges = 1 << 16
 )
+
+// ledgerCache keeps the ledger changes a Table wrote or read, by
+// partition and seq: a ledger change, once written, never changes, so the
+// change after it (the record of a claim, mostly, in the process that
+// claimed) needs no read of the ledger.
+type ledgerCache struct {
+	mu      sync.Mutex
+	changes map[ledgerKey]parley.RecipientChange
+}
+
+// ledgerKey names the ledger change of the recipient with seq in the
+// partition pk.
+type ledgerKey struct {
+	pk  string
+	seq int
+}
+
+// keep adds changes, of the ledger in the partition pk, by seq.
+func (c *ledgerCache) keep(pk string, changes map[int]parley.RecipientChange) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.changes == nil || len(c.changes)+len(changes) > maxCachedLedgerChanges {
+		c.changes = map[ledgerKey]parley.RecipientChange{}
+	}
+	for seq, change := range changes {
+		c.changes[ledgerKey{pk, seq}] = change
+	}
+}
+
+// change returns the ledger change kept for the recipient with seq in the
+// partition pk, and whether one is kept.
+func (c *ledgerCache) change(pk string, seq int) (parley.RecipientChange, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	change, ok := c.changes[ledgerKey{pk, seq}]
+	return change, ok
+}
 
 func ledgerSK(n int) string { return fmt.Sprintf("%s%06d", ledgerSKPrefix, n) }
 
@@ -217,7 +258,11 @@ func (t *Table) ledger(ctx context.Context, pk string, n int) (map[int]parley.Re
 	if err != nil || av == nil {
 		return nil, err
 	}
-	return ledgerChanges(av)
+	changes, err := ledgerChanges(av)
+	if err == nil {
+		t.ledgers.keep(pk, changes)
+	}
+	return changes, err
 }
 
 // chunked returns the recipient ref names as its chunk's entry and its
@@ -228,7 +273,12 @@ func (t *Table) chunked(ctx context.Context, ref parley.Ref) (parley.Recipient, 
 	if err != nil || !ok || !fromIntake(r.Status) {
 		return r, ok, err
 	}
-	changes, err := t.ledger(ctx, campaignPK(ref.AccountID, ref.CampaignID), parley.ChunkOf(r.Seq))
+	pk := campaignPK(ref.AccountID, ref.CampaignID)
+	if change, ok := t.ledgers.change(pk, r.Seq); ok {
+		change.Apply(&r)
+		return r, true, nil
+	}
+	changes, err := t.ledger(ctx, pk, parley.ChunkOf(r.Seq))
 	return withLedger(r, changes), true, err
 }
 
@@ -384,6 +434,12 @@ func (t *Table) claimChunk(ctx context.Context, accountID, campaignID string, n 
 			out[i] = store.RangeClaim{Recipient: entries[i]}
 			continue
 		}
+		if c, known := t.ledgers.change(pk, seqs[i]); known {
+			r := entries[i]
+			c.Apply(&r)
+			out[i] = store.RangeClaim{Recipient: r}
+			continue
+		}
 		todo = append(todo, i)
 	}
 	for attempt := 0; len(todo) > 0; attempt++ {
@@ -399,6 +455,15 @@ func (t *Table) claimChunk(ctx context.Context, accountID, campaignID string, n 
 		if err != nil {
 			fail(todo, err)
 			break
+		}
+		if done {
+			written := make(map[int]parley.RecipientChange, len(ss))
+			for _, seq := range ss {
+				written[seq] = change
+			}
+			t.ledgers.keep(pk, written)
+		} else {
+			t.ledgers.keep(pk, stored)
 		}
 		left := todo[:0]
 		for _, i := range todo {
@@ -452,9 +517,11 @@ func (t *Table) ledgerChange(ctx context.Context, ref parley.Ref, change parley.
 
 // afterLedger applies change to a recipient that its chunk's ledger
 // changed and that has no item yet, putting the item (see putFirst): the
-// dispatcher's record of a claim that ClaimRange made, mostly. It reads
-// the ledger eventually consistent, as a change written there stays: a
-// ledger read stale shows no change, and done is false, as it is for a
+// dispatcher's record of a claim that ClaimRange made, mostly. It needs
+// no read of the ledger when the Table wrote or read the recipient's
+// change before (see ledgerCache), and otherwise reads it eventually
+// consistent, as a change written there stays: a ledger read stale shows
+// no change, and done is false, as it is for a
 // change that a ledger change cannot precede (it is fenced to a later
 // attempt, names a message or starts from the due index only), a
 // recipient without one, or one whose item
@@ -464,23 +531,29 @@ func (t *Table) afterLedger(ctx context.Context, ref parley.Ref, change parley.R
 	if !ok || change.Carries != "" || change.Attempt > 1 || !slices.ContainsFunc(change.From, leftByLedger) {
 		return parley.Recipient{}, false, nil
 	}
-	av, err := t.peek(ctx, itemKey(campaignPK(ref.AccountID, ref.CampaignID), ledgerSK(n)))
-	if err != nil || av == nil {
-		return parley.Recipient{}, err != nil, err
-	}
+	pk := campaignPK(ref.AccountID, ref.CampaignID)
 	seq, _ := strconv.Atoi(ref.RecipientID)
-	if _, ok := av[ledgerAttr(seq)]; !ok {
-		return parley.Recipient{}, false, nil
-	}
-	changes, err := ledgerChanges(av)
-	if err != nil {
-		return parley.Recipient{}, true, err
+	first, ok := t.ledgers.change(pk, seq)
+	if !ok {
+		av, err := t.peek(ctx, itemKey(pk, ledgerSK(n)))
+		if err != nil || av == nil {
+			return parley.Recipient{}, err != nil, err
+		}
+		if _, ok := av[ledgerAttr(seq)]; !ok {
+			return parley.Recipient{}, false, nil
+		}
+		changes, err := ledgerChanges(av)
+		if err != nil {
+			return parley.Recipient{}, true, err
+		}
+		t.ledgers.keep(pk, changes)
+		first = changes[seq]
 	}
 	r, ok, err := t.fromChunk(ctx, ref)
 	if err != nil || !ok || !fromIntake(r.Status) {
 		return parley.Recipient{}, err != nil, err
 	}
-	if r = withLedger(r, changes); !change.Allows(r) {
+	if first.Apply(&r); !change.Allows(r) {
 		return parley.Recipient{}, false, nil // the item, if there is one, is newer
 	}
 	return t.putFirst(ctx, r, change)

@@ -109,16 +109,32 @@ func TestClaimRangeCost(t *testing.T) {
 		t.Errorf("a single claim made %v; want one Query and one UpdateItem of one unit", u)
 	}
 
-	// The record of a range claim.
+	// The record of a range claim, by the process that claimed: one put;
+	// by another: reads of the chunk and (eventually consistent) of the
+	// ledger besides.
+	sent := func(seq int) parley.RecipientChange {
+		return parley.RecipientChange{
+			From: []parley.RecipientStatus{parley.StatusSending}, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "SM" + parley.RecipientID(seq), At: at,
+		}
+	}
 	counter.Reset()
-	sent := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusSending}, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "SM1", At: at}
-	if r, err := s.UpdateRecipient(ctx, rs[0].Ref(), sent); err != nil || r.Status != parley.StatusSent || r.Attempts != 1 || r.Body != rs[0].Body {
+	if r, err := s.UpdateRecipient(ctx, rs[0].Ref(), sent(1)); err != nil || r.Status != parley.StatusSent || r.Attempts != 1 || r.Body != rs[0].Body {
 		t.Fatalf("record = %+v, %v", r, err)
 	}
 	u = usageOf(counter)
 	t.Logf("the record of a range claim: %+v", u)
-	if len(u) != 2 || u["GetItem"].Calls != 1 || u["PutItem"].Calls != 1 || u["GetItem"].Computed.Read > 0.5 {
-		t.Errorf("the record of a range claim made %v; want one eventually consistent GetItem and one PutItem", u)
+	if len(u) != 1 || u["PutItem"].Calls != 1 || u["PutItem"].Computed.Write != 1 {
+		t.Errorf("the record of a range claim made %v; want one PutItem of one unit", u)
+	}
+	other := dynamo.New(db, db.name)
+	counter.Reset()
+	if r, err := other.UpdateRecipient(ctx, rs[2].Ref(), sent(3)); err != nil || r.Status != parley.StatusSent || r.Attempts != 1 {
+		t.Fatalf("record by another process = %+v, %v", r, err)
+	}
+	u = usageOf(counter)
+	t.Logf("the record of a range claim by another process: %+v", u)
+	if len(u) != 2 || u["GetItem"].Calls != 2 || u["PutItem"].Calls != 1 || u["GetItem"].Computed.Read > 1.5 {
+		t.Errorf("the record of a range claim by another process made %v; want the chunk's and the ledger's GetItem (1.5 RCU) and one PutItem", u)
 	}
 }
 
