@@ -43,10 +43,11 @@ package dynamo
 // before its write. A chunk's ledger grows by some 60 bytes for each
 // write of a recipient alone (a claim by a send job, a cancellation), so
 // after some fifteen of them its writes take two units. The change after
-// a ledger's (the dispatcher's record) reads the ledger, eventually
-// consistent (half a unit), before it puts the item, where it updated the
-// item before; so does any change fenced to a first attempt of a
-// recipient that has its item already. Reading a recipient that is only
+// a ledger's (the dispatcher's record) puts the item, where it updated it
+// before: a ledger change never changes, so a Table keeps those it wrote
+// or read (ledgerCache), and only a process that did neither reads the
+// ledger, eventually consistent (half a unit), as does any change fenced
+// to a first attempt of a recipient that has its item already. Reading a recipient that is only
 // its chunk's entry, QUEUED there, reads the ledger too; listing reads
 // the ledgers of the chunks it lists with one Query; the stream's fold
 // reads a ledger's chunk (once per chunk and process).
