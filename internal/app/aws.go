@@ -85,7 +85,11 @@ func (a *App) openAWS(ctx context.Context, cfg config.Config) error {
 	if err := a.openExports(ctx, cfg, awsCfg); err != nil {
 		return err
 	}
-	table := dynamo.New(db, cfg.Table, dynamo.WithSealer(sealer))
+	opts := []dynamo.Option{dynamo.WithSealer(sealer)}
+	if !cfg.RangeJobs {
+		opts = append(opts, dynamo.WithoutLedgerWrites())
+	}
+	table := dynamo.New(db, cfg.Table, opts...)
 	a.Store, a.Outbox = table, table
 	if cfg.AWSEndpoint != "" {
 		// No lifecycle function reads the stream of an emulator's table:

@@ -118,10 +118,12 @@ type Config struct {
 	WebhookURL string
 	// RangeJobs is PARLEY_RANGE_JOBS (default true): whether fan-outs and
 	// the window check queue runs of consecutive recipients as range jobs
-	// (queue.RangeJob), one message each, rather than a job per recipient.
-	// A dispatcher of an older release drops range jobs as malformed, so a
-	// deployment upgraded from one runs with it false until every
-	// dispatcher is of this release.
+	// (queue.RangeJob), one message each, rather than a job per recipient,
+	// and whether first claims on DynamoDB go to the chunks' ledgers
+	// (dynamo.WithoutLedgerWrites when false). A dispatcher of an older
+	// release drops range jobs as malformed and reads no ledger, so a
+	// deployment upgraded from one runs with it false until every process
+	// is of this release.
 	RangeJobs bool
 	// OIDC is the identity provider webtool users sign in with
 	// (PARLEY_OIDC_ISSUER, PARLEY_OIDC_CLIENT_ID, PARLEY_OIDC_CLIENT_SECRET,

@@ -333,7 +333,7 @@ func (t *Table) firstChange(ctx context.Context, ref parley.Ref, change parley.R
 	if change.Carries != "" || change.Attempt != 0 || !slices.ContainsFunc(change.From, fromIntake) {
 		return parley.Recipient{}, false, nil
 	}
-	if ledgerable(change) {
+	if t.ledgerable(change) {
 		return t.ledgerChange(ctx, ref, change)
 	}
 	r, ok, err := t.chunked(ctx, ref)

@@ -54,6 +54,9 @@ type Table struct {
 	chunks *chunkCache
 	// ledgers keeps the ledger changes seen (see ledger.go).
 	ledgers *ledgerCache
+	// noLedgerWrites puts every first change as the recipient's item, as
+	// releases before ledgers did (see WithoutLedgerWrites).
+	noLedgerWrites bool
 }
 
 var (
@@ -72,6 +75,16 @@ type Option func(*Table)
 // read them, and serves everything else.
 func WithSealer(s parley.Sealer) Option {
 	return func(t *Table) { t.sealer = s }
+}
+
+// WithoutLedgerWrites has the table put a recipient's first change as its
+// item, as releases before ledgers did, rather than write the chunk's
+// ledger (ledger.go); it still reads ledgers. A process of such a release
+// reads no ledger, so while one may run beside this one (during an
+// upgrade from it), first changes must not go to ledgers: it would take a
+// recipient a ledger claimed for QUEUED, and claim it again.
+func WithoutLedgerWrites() Option {
+	return func(t *Table) { t.noLedgerWrites = true }
 }
 
 // New returns the store on the named table, reached through client (usually
@@ -464,7 +477,7 @@ func (t *Table) updateItem(ctx context.Context, ref parley.Ref, change parley.Re
 				return parley.Recipient{}, notFound("recipient", ref.RecipientID)
 			case !change.Allows(r):
 				return r, parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status)
-			case ledgerable(change) && fromIntake(r.Status):
+			case t.ledgerable(change) && fromIntake(r.Status):
 				if r, done, err := t.ledgerChange(ctx, ref, change); done {
 					return r, err
 				}
@@ -502,7 +515,7 @@ func (t *Table) ClaimRange(ctx context.Context, refs []parley.Ref, claim parley.
 	var order []chunkKey
 	for i, ref := range refs {
 		n, ok := chunkOf(ref.RecipientID)
-		if !ok || !ledgerable(claim) {
+		if !ok || !t.ledgerable(claim) {
 			each[i] = t.UpdateRecipient
 			continue
 		}

@@ -130,11 +130,11 @@ func ledgerSK(n int) string { return fmt.Sprintf("%s%06d", ledgerSKPrefix, n) }
 func ledgerAttr(seq int) string { return ledgerAttrPrefix + strconv.Itoa(seq) }
 
 // ledgerable reports whether change, made to a recipient that is its
-// chunk's QUEUED entry, can go to the chunk's ledger: it is unfenced,
-// names no message and no channel, and leaves the recipient out of the
-// due index.
-func ledgerable(change parley.RecipientChange) bool {
-	return change.Attempt == 0 && change.Carries == "" && change.ProviderMessageID == "" && change.Channel == "" &&
+// chunk's QUEUED entry, goes to the chunk's ledger: the table writes
+// ledgers (see WithoutLedgerWrites), and the change is unfenced, names no
+// message and no channel, and leaves the recipient out of the due index.
+func (t *Table) ledgerable(change parley.RecipientChange) bool {
+	return !t.noLedgerWrites && change.Attempt == 0 && change.Carries == "" && change.ProviderMessageID == "" && change.Channel == "" &&
 		!change.Status.Indexed() && slices.ContainsFunc(change.From, fromIntake)
 }
 

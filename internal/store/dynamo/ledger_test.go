@@ -190,3 +190,47 @@ func TestLedgerStreamEvents(t *testing.T) {
 		t.Errorf("the batch again yields %+v, %v; want the same events", again, err)
 	}
 }
+
+// TestWithoutLedgerWrites: a table that writes no ledgers claims a range
+// by putting each recipient's item, as releases before ledgers did, and
+// reads the claims back the same.
+func TestWithoutLedgerWrites(t *testing.T) {
+	ctx := context.Background()
+	db, name := newTable(t)
+	s := dynamo.New(db, name, dynamo.WithoutLedgerWrites())
+	c, rs := storetest.Fixture("acct1", "camp1", 5)
+	if err := s.CreateCampaign(ctx, c, rs); err != nil {
+		t.Fatal(err)
+	}
+	var refs []parley.Ref
+	for _, r := range rs {
+		refs = append(refs, r.Ref())
+	}
+	claim := parley.RecipientChange{From: []parley.RecipientStatus{parley.StatusQueued}, Status: parley.StatusSending, CountAttempt: true, Claimant: "e", At: c.CreatedAt}
+	for i, g := range s.ClaimRange(ctx, refs, claim) {
+		if g.Err != nil || !g.Claimed || g.Recipient.Status != parley.StatusSending {
+			t.Fatalf("claim %d = %+v", i, g)
+		}
+	}
+	out, err := db.Query(ctx, &dynamodb.QueryInput{
+		TableName: &name, KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: "ACCOUNT#acct1#CAMPAIGN#camp1"}, ":sk": &types.AttributeValueMemberS{Value: "R"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, ledgers := 0, 0
+	for _, it := range out.Items {
+		switch sk := it["sk"].(*types.AttributeValueMemberS).Value; {
+		case strings.HasPrefix(sk, "RL#"):
+			ledgers++
+		case strings.HasPrefix(sk, "R#"):
+			items++
+		}
+	}
+	if items != 5 || ledgers != 0 {
+		t.Errorf("%d recipient items and %d ledgers; want 5 items and no ledger", items, ledgers)
+	}
+}
