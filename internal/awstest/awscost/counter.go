@@ -42,8 +42,11 @@
 // of the flow, so the caller counts them (Outside): a request and its
 // functions' invocations per API call or provider webhook, and an
 // invocation per batch the SQS event source hands a function
-// (ReceivedBatches). The model leaves out what does not scale with these
-// requests or cannot be seen from the SDK: Lambda duration (GB-seconds),
+// (ReceivedBatches) or the table's stream hands the lifecycle function.
+// EventBridge is priced per event put (Usage.Events), not per request. A
+// Lambda event source's reads of a table's stream cost nothing on AWS and
+// are left to an uncounted client. The model leaves out what does not
+// scale with these requests or cannot be seen from the SDK: Lambda duration (GB-seconds),
 // API Gateway's data transfer, CloudWatch Logs ingestion
 // and storage, X-Ray traces, data transfer, DynamoDB storage and backups,
 // the window check's scheduled invocations, and the SQS event source's
