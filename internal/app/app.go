@@ -190,7 +190,7 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 	a.Accounts = &account.Service{Store: a.Store, Clock: clock, Egress: a.Config.Egress()}
 	a.OptOuts = &optout.Service{Store: a.Store, Accounts: a.Accounts, Clock: clock}
 	a.Campaigns = &campaign.Service{Store: a.Store, Queue: a.Queue, Clock: clock, Log: log, OptOuts: a.OptOuts, Devices: a.Store, Handoffs: a.Store, Daily: a.Store,
-		Counters: a.Store}
+		Counters: a.Store, SingleJobs: !a.Config.RangeJobs}
 	a.Handoffs = &handoffs.Service{Store: a.Store, Clock: clock}
 	if a.Config.Backend == config.BackendEmbedded {
 		// One fsynced transaction per chunk: large chunks keep a 100,000-row

@@ -73,6 +73,10 @@ type Service struct {
 	// JobChunk is how many recipients one fan-out job queues
 	// (FanoutJobChunk when zero).
 	JobChunk int
+	// SingleJobs queues a job per recipient, never a range job (see
+	// Jobs): while dispatchers of a release that cannot read range jobs
+	// may still be running (config.Config.RangeJobs).
+	SingleJobs bool
 	// OptOuts, when set, is consulted at intake: opted-out consumers become
 	// SKIPPED recipients (OPTED_OUT) that are never queued.
 	OptOuts OptOuts

@@ -51,11 +51,13 @@ func (w *world) queued(t *testing.T) []string {
 			return ids
 		}
 		for _, m := range ms {
-			ref, err := queue.DecodeSendJob(m.Body)
+			refs, err := queue.DecodeRecipients(m.Body)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids = append(ids, ref.RecipientID)
+			for _, ref := range refs {
+				ids = append(ids, ref.RecipientID)
+			}
 		}
 	}
 }

@@ -11,9 +11,76 @@ import (
 	"github.com/parleyhq/parley/internal/queue"
 )
 
-// job is the queue entry that sends r, delayed until r is due.
-func job(r parley.Recipient, now time.Time) queue.Entry {
-	return queue.Entry{Body: queue.SendJob(r.Ref()), Delay: min(max(r.DueAt.Sub(now), 0), QueueHorizon).Round(time.Second)}
+// delay is how long r's job waits on the queue: until r is due.
+func delay(r parley.Recipient, now time.Time) time.Duration {
+	return min(max(r.DueAt.Sub(now), 0), QueueHorizon).Round(time.Second)
+}
+
+// Jobs returns the queue entries that send rs, each delayed until its
+// recipient is due. A run of recipients that follow one another in rs, in
+// one campaign and chunk, with consecutive Seqs and ids of their Seqs, and
+// due at the same second goes as one range job; any other recipient as a
+// job of its own.
+func Jobs(rs []parley.Recipient, now time.Time) []queue.Entry {
+	var entries []queue.Entry
+	for start := 0; start < len(rs); {
+		first, wait := rs[start], delay(rs[start], now)
+		end := start + 1
+		for end < len(rs) && follows(rs[end-1], rs[end]) && delay(rs[end], now) == wait {
+			end++
+		}
+		if end-start == 1 || !inChunk(first) {
+			entries = append(entries, SendJobs(rs[start:end], now)...)
+		} else {
+			j := queue.RangeJob{AccountID: first.AccountID, CampaignID: first.CampaignID, From: first.Seq, To: rs[end-1].Seq}
+			entries = append(entries, queue.Entry{Body: j.Encode(), Delay: wait})
+		}
+		start = end
+	}
+	return entries
+}
+
+// SendJobs returns the queue entries that send rs, a job each, delayed
+// until its recipient is due.
+func SendJobs(rs []parley.Recipient, now time.Time) []queue.Entry {
+	entries := make([]queue.Entry, len(rs))
+	for i, r := range rs {
+		entries[i] = queue.Entry{Body: queue.SendJob(r.Ref()), Delay: delay(r, now)}
+	}
+	return entries
+}
+
+// jobs returns the queue entries that send rs: range jobs (Jobs) unless
+// s.SingleJobs.
+func (s *Service) jobs(rs []parley.Recipient, now time.Time) []queue.Entry {
+	if s.SingleJobs {
+		return SendJobs(rs, now)
+	}
+	return Jobs(rs, now)
+}
+
+// inChunk reports whether r can be sent by a range job: its id is its
+// Seq's.
+func inChunk(r parley.Recipient) bool {
+	return r.Seq >= 1 && r.ID == parley.RecipientID(r.Seq)
+}
+
+// follows reports whether next is the recipient right after prev in one
+// range job.
+func follows(prev, next parley.Recipient) bool {
+	return inChunk(prev) && inChunk(next) && next.AccountID == prev.AccountID && next.CampaignID == prev.CampaignID &&
+		next.Seq == prev.Seq+1 && parley.ChunkOf(next.Seq) == parley.ChunkOf(prev.Seq)
+}
+
+// queued returns the QUEUED recipients of rs, in order.
+func queued(rs []parley.Recipient) []parley.Recipient {
+	var out []parley.Recipient
+	for _, r := range rs {
+		if r.Status == parley.StatusQueued {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // fanout queues the QUEUED recipients of rs (a campaign's recipients in Seq
@@ -25,13 +92,7 @@ func (s *Service) fanout(ctx context.Context, c parley.Campaign, rs []parley.Rec
 	size := cmp.Or(s.Chunk, FanoutChunk)
 	for start := 0; start < len(rs); start += size {
 		chunk := rs[start:min(start+size, len(rs))]
-		now := s.Clock.Now()
-		var entries []queue.Entry
-		for _, r := range chunk {
-			if r.Status == parley.StatusQueued {
-				entries = append(entries, job(r, now))
-			}
-		}
+		entries := s.jobs(queued(chunk), s.Clock.Now())
 		if len(entries) > 0 {
 			if err := s.Queue.Send(ctx, entries...); err != nil {
 				return done, fmt.Errorf("queue recipients %d..%d: %w", chunk[0].Seq, chunk[len(chunk)-1].Seq, err)
@@ -106,11 +167,7 @@ func (s *Service) EnqueueDue(ctx context.Context) (int, error) {
 			// the marks yet; the next check carries on.
 			return total, err
 		}
-		entries := make([]queue.Entry, len(due))
-		for i, r := range due {
-			entries[i] = job(r, now)
-		}
-		if err := s.Queue.Send(ctx, entries...); err != nil {
+		if err := s.Queue.Send(ctx, s.jobs(due, now)...); err != nil {
 			return total, fmt.Errorf("queue %d due recipients: %w", len(due), err)
 		}
 		for _, r := range due {

@@ -80,13 +80,7 @@ func (s *Service) FanoutChunk(ctx context.Context, j queue.FanoutJob) error {
 	if err != nil {
 		return fmt.Errorf("read recipients after %d of %s: %w", j.After, c.ID, err)
 	}
-	now := s.Clock.Now()
-	var entries []queue.Entry
-	for _, r := range rs {
-		if r.Status == parley.StatusQueued {
-			entries = append(entries, job(r, now))
-		}
-	}
+	entries := s.jobs(queued(rs), s.Clock.Now())
 	if err := s.sendAll(ctx, entries); err != nil {
 		return fmt.Errorf("queue recipients after %d of %s: %w", j.After, c.ID, err)
 	}
@@ -102,7 +96,7 @@ func (s *Service) FanoutChunk(ctx context.Context, j queue.FanoutJob) error {
 		return fmt.Errorf("mark fan-out progress of %s at %d: %w", c.ID, mark, err)
 	}
 	s.Log.InfoContext(ctx, "fan-out chunk queued", obs.IDs(c.AccountID, c.ID, ""),
-		"after", j.After, "progress", mark, "of", c.Recipients, "queued", len(entries))
+		"after", j.After, "progress", mark, "of", c.Recipients, "jobs", len(entries))
 	return nil
 }
 

@@ -33,11 +33,13 @@ func (w *world) drain(t *testing.T) (jobs []queue.FanoutJob, sends []string) {
 				jobs = append(jobs, j)
 				continue
 			}
-			ref, err := queue.DecodeSendJob(m.Body)
+			refs, err := queue.DecodeRecipients(m.Body)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sends = append(sends, ref.RecipientID)
+			for _, ref := range refs {
+				sends = append(sends, ref.RecipientID)
+			}
 		}
 	}
 }

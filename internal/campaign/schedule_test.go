@@ -27,8 +27,10 @@ func (l *entryLog) Send(ctx context.Context, entries ...queue.Entry) error {
 func (l *entryLog) delays() map[string]time.Duration {
 	out := map[string]time.Duration{}
 	for _, e := range l.entries {
-		ref, _ := queue.DecodeSendJob(e.Body)
-		out[ref.RecipientID] = e.Delay
+		refs, _ := queue.DecodeRecipients(e.Body)
+		for _, ref := range refs {
+			out[ref.RecipientID] = e.Delay
+		}
 	}
 	return out
 }

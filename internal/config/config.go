@@ -116,6 +116,13 @@ type Config struct {
 	// own URL, which costs no API Gateway request per delivery receipt.
 	// Empty: PublicURL (see WebhookBase).
 	WebhookURL string
+	// RangeJobs is PARLEY_RANGE_JOBS (default true): whether fan-outs and
+	// the window check queue runs of consecutive recipients as range jobs
+	// (queue.RangeJob), one message each, rather than a job per recipient.
+	// A dispatcher of an older release drops range jobs as malformed, so a
+	// deployment upgraded from one runs with it false until every
+	// dispatcher is of this release.
+	RangeJobs bool
 	// OIDC is the identity provider webtool users sign in with
 	// (PARLEY_OIDC_ISSUER, PARLEY_OIDC_CLIENT_ID, PARLEY_OIDC_CLIENT_SECRET,
 	// PARLEY_OIDC_ACCOUNT_CLAIM, PARLEY_OIDC_ROLE_CLAIM); no issuer, none.
@@ -162,6 +169,7 @@ var Names = []string{
 	"PARLEY_SIGNING_KEY", "PARLEY_VERIFY_KEYS", "PARLEY_ISSUER", "PARLEY_AUDIENCE", "PARLEY_CREATE_RATE", "PARLEY_REQUEST_RATE",
 	"PARLEY_PUBLIC_URL", "PARLEY_MAX_TOKEN_TTL", "PARLEY_SIGNING_KMS_KEY_ID", "PARLEY_SECRETS_KMS_KEY_ID", "PARLEY_ALLOW_LOOPBACK_EGRESS",
 	"PARLEY_EVENTS_QUEUE_URL", "PARLEY_EVENTS_DLQ_URL", "PARLEY_EVENT_BUS", "PARLEY_EXPORTS_BUCKET", "PARLEY_WEBHOOK_URL",
+	"PARLEY_RANGE_JOBS",
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production).
@@ -223,6 +231,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		if c.MaxTokenTTL, err = time.ParseDuration(v); err != nil || c.MaxTokenTTL < MinMaxTokenTTL || c.MaxTokenTTL > MaxMaxTokenTTL {
 			return Config{}, fmt.Errorf("PARLEY_MAX_TOKEN_TTL=%q: want a duration from %s to %s, such as 1h", getenv("PARLEY_MAX_TOKEN_TTL"), MinMaxTokenTTL, MaxMaxTokenTTL)
 		}
+	}
+	if c.RangeJobs, err = strconv.ParseBool(or("PARLEY_RANGE_JOBS", "true")); err != nil {
+		return Config{}, fmt.Errorf("PARLEY_RANGE_JOBS=%q: want true or false", getenv("PARLEY_RANGE_JOBS"))
 	}
 	if c.AllowLoopbackEgress, err = strconv.ParseBool(or("PARLEY_ALLOW_LOOPBACK_EGRESS", "false")); err != nil {
 		return Config{}, fmt.Errorf("PARLEY_ALLOW_LOOPBACK_EGRESS=%q: want true or false", getenv("PARLEY_ALLOW_LOOPBACK_EGRESS"))

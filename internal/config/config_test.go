@@ -16,12 +16,15 @@ func TestFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Backend: "embedded", DataDir: ".parley", Addr: "127.0.0.1:8080", Gateway: "sandbox", LogLevel: "INFO", Workers: 4, MPS: 10, Burst: 1,
-		Issuer: "parley", Audience: "parley-api", CreateRate: 10, RequestRate: 10, MaxTokenTTL: 720 * time.Hour}
+		Issuer: "parley", Audience: "parley-api", CreateRate: 10, RequestRate: 10, MaxTokenTTL: 720 * time.Hour, RangeJobs: true}
 	if c != want {
 		t.Errorf("defaults = %+v, want %+v", c, want)
 	}
 	if c, err := FromEnv(env(map[string]string{"PARLEY_BACKEND": "aws", "PARLEY_TABLE": "t", "PARLEY_JOBS_QUEUE_URL": "https://q"})); err != nil || c.MaxTokenTTL != time.Hour {
 		t.Errorf("aws MaxTokenTTL = %s, %v; want 1h", c.MaxTokenTTL, err)
+	}
+	if c, err := FromEnv(env(map[string]string{"PARLEY_RANGE_JOBS": "false"})); err != nil || c.RangeJobs {
+		t.Errorf("PARLEY_RANGE_JOBS=false: range jobs %v, %v", c.RangeJobs, err)
 	}
 	if c.Egress().AllowLoopback {
 		t.Error("loopback egress is allowed by default")
@@ -59,6 +62,8 @@ func TestFromEnv(t *testing.T) {
 		{"max token ttl not a duration", map[string]string{"PARLEY_MAX_TOKEN_TTL": "3600"}, "PARLEY_MAX_TOKEN_TTL"},
 		{"max token ttl too short", map[string]string{"PARLEY_MAX_TOKEN_TTL": "1m"}, "PARLEY_MAX_TOKEN_TTL"},
 		{"max token ttl too long", map[string]string{"PARLEY_MAX_TOKEN_TTL": "8760h"}, "PARLEY_MAX_TOKEN_TTL"},
+		{"no range jobs", map[string]string{"PARLEY_RANGE_JOBS": "false"}, ""},
+		{"range jobs garbled", map[string]string{"PARLEY_RANGE_JOBS": "some"}, "PARLEY_RANGE_JOBS"},
 		{"loopback egress", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "true"}, ""},
 		{"loopback egress off", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "false"}, ""},
 		{"loopback egress garbled", map[string]string{"PARLEY_ALLOW_LOOPBACK_EGRESS": "yes please"}, "PARLEY_ALLOW_LOOPBACK_EGRESS"},

@@ -64,6 +64,13 @@ func (s dyingStore) UpdateRecipient(ctx context.Context, ref parley.Ref, ch parl
 	return r, err
 }
 
+func (s dyingStore) ClaimRange(ctx context.Context, refs []parley.Ref, ch parley.RecipientChange) []store.RangeClaim {
+	s.k.at("before claiming a range")
+	out := s.Store.ClaimRange(ctx, refs, ch)
+	s.k.at("after claiming a range")
+	return out
+}
+
 // dyingGateway is the sandbox with the dispatcher killed around each send:
 // "after sending" is the provider having accepted a message whose outcome
 // is never recorded.
@@ -121,8 +128,9 @@ func survive(f func()) (died bool) {
 	return false
 }
 
-// TestKilledDispatchersNeverDuplicateOrLose delivers 10,000 jobs one to
-// three times each to dispatchers that die at random step boundaries. A job
+// TestKilledDispatchersNeverDuplicateOrLose delivers the jobs of 10,000
+// recipients (range jobs of 1 to 25 recipients, and some send jobs beside
+// them) one to three times each to dispatchers that die at random step boundaries. A job
 // whose dispatcher died, or that asked for a retry, is delivered again
 // until it finishes, as SQS does; the recipients a dead dispatcher left
 // SENDING are settled by those redeliveries once the claims' leases have
@@ -173,9 +181,9 @@ func killAndRedeliver(t *testing.T, s crashStore, n int, restarts bool) {
 	check := &campaign.Service{Store: s, Queue: q, Clock: clock, Log: obs.Discard()}
 
 	rng := rand.New(rand.NewPCG(7, 9))
-	for _, r := range rs {
+	for _, body := range randomJobs(rng, rs) {
 		for range 1 + rng.IntN(3) {
-			_ = q.Send(ctx, queue.Entry{Body: queue.SendJob(r.Ref())})
+			_ = q.Send(ctx, queue.Entry{Body: body})
 		}
 	}
 	deaths, rounds := 0, 0
@@ -203,7 +211,31 @@ func killAndRedeliver(t *testing.T, s crashStore, n int, restarts bool) {
 		clockMu.Unlock()
 	}
 	sentOnce(t, s, rec, rs)
-	t.Logf("%d jobs delivered to dispatchers killed %d times (%v) settled in %d rounds", n, deaths, k.kills, rounds)
+	t.Logf("the jobs of %d recipients delivered to dispatchers killed %d times (%v) settled in %d rounds", n, deaths, k.kills, rounds)
+}
+
+// randomJobs cuts rs (a campaign's recipients in Seq order) into range
+// jobs of 1 to parley.ChunkSize recipients within their chunks, a run of
+// one being a send job; a tenth of the recipients get a send job of their
+// own besides, as a window check racing the fan-out would queue.
+func randomJobs(rng *rand.Rand, rs []parley.Recipient) [][]byte {
+	var bodies [][]byte
+	for start := 0; start < len(rs); {
+		first := rs[start]
+		end := min(start+1+rng.IntN(parley.ChunkSize), len(rs), (parley.ChunkOf(first.Seq)+1)*parley.ChunkSize)
+		if end-start == 1 {
+			bodies = append(bodies, queue.SendJob(first.Ref()))
+		} else {
+			bodies = append(bodies, queue.RangeJob{AccountID: first.AccountID, CampaignID: first.CampaignID, From: first.Seq, To: rs[end-1].Seq}.Encode())
+		}
+		start = end
+	}
+	for _, r := range rs {
+		if rng.IntN(10) == 0 {
+			bodies = append(bodies, queue.SendJob(r.Ref()))
+		}
+	}
+	return bodies
 }
 
 // deliver hands the batch to 32 dispatchers at once; a job whose dispatcher

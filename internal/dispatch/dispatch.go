@@ -102,17 +102,20 @@ type Requeuer interface {
 	Send(ctx context.Context, entries ...queue.Entry) error
 }
 
-// holdPaused holds back a job of a paused campaign for PausedRecheck. With a
-// Requeuer the job goes back as a fresh message (one SQS request, no
-// store write), so however long a pause lasts, its jobs never count their
-// way to the dead-letter queue; without one, the job's visibility is
-// delayed instead.
-func (d *Dispatcher) holdPaused(ctx context.Context, m queue.Message, ref parley.Ref) error {
+// putBack gives back to the queue, as a new message with body and delay,
+// what is left of the job m: with a Requeuer that is one SQS request and no
+// store write, so however long a pause lasts, its jobs never count their
+// way to the dead-letter queue; without one (or when the Requeuer fails),
+// m's own visibility is delayed instead, and its next delivery handles all
+// of it again (the recipients it finished are duplicates then, which their
+// claims absorb).
+func (d *Dispatcher) putBack(ctx context.Context, m queue.Message, body []byte, delay time.Duration, who any) error {
+	delay = min(delay, queue.MaxDelay)
 	if d.Requeue == nil {
-		return d.retry(ctx, m, &notYet{delay: PausedRecheck}, obs.Ref(ref))
+		return d.retry(ctx, m, &notYet{delay: delay}, who)
 	}
-	if err := d.Requeue.Send(ctx, queue.Entry{Body: m.Body, Delay: PausedRecheck}); err != nil {
-		return d.retry(ctx, m, err, obs.Ref(ref))
+	if err := d.Requeue.Send(ctx, queue.Entry{Body: body, Delay: delay}); err != nil {
+		return d.retry(ctx, m, err, who)
 	}
 	return nil
 }
@@ -128,14 +131,21 @@ func (d *Dispatcher) cancel(ctx context.Context, ref parley.Ref) {
 // ErrRetry marks a job whose recipient is still to be sent.
 var ErrRetry = errors.New("dispatch: retry later")
 
-// job is one received message with what its handling shares with the
-// other jobs of its batch: the campaign, read once, and its send slot.
+// job is one recipient of a received message (the k-th of its i-th
+// message), with what its handling shares with the other jobs of its
+// batch: the campaign, read once, and its send slot.
 type job struct {
-	i    int
+	i, k int
 	m    queue.Message
 	ref  parley.Ref
 	c    parley.Campaign
 	slot time.Time
+	// refsOfMessage are the recipients of the job's message.
+	refsOfMessage []parley.Ref
+	// group, when set, claims the job's recipient with others (see
+	// claimGroup), at pos in it.
+	group *claimGroup
+	pos   int
 }
 
 // Handle processes one job: HandleBatch of one.
@@ -143,91 +153,229 @@ func (d *Dispatcher) Handle(ctx context.Context, m queue.Message) error {
 	return d.HandleBatch(ctx, []queue.Message{m})[0]
 }
 
+// errUnknownKind is the failure of a job of a kind this release does not
+// know (see queue.JobKind.Known).
+var errUnknownKind = errors.New("dispatch: unknown job kind")
+
+// errHeld is the verdict on a recipient of a paused campaign: its job goes
+// back to the queue for PausedRecheck.
+var errHeld = errors.New("dispatch: the campaign is paused; the job is held back")
+
 // HandleBatch handles a batch of jobs concurrently and returns one result
 // per message, in order: nil when the job is finished (sent, failed for
 // good, or a duplicate) and may be deleted; otherwise the job's visibility
-// has been set for its retry and the error wraps ErrRetry. The jobs of one
-// campaign share one read of it, and those of one sender one reservation of
-// send slots.
+// has been set for its retry and the error wraps ErrRetry. A range job's
+// recipients are handled as single jobs would be, and its message
+// concluded once all are (see conclude). The jobs of one campaign share one
+// read of it, and those of one sender one reservation of send slots.
 func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []error {
 	if hasFanout(ms) {
 		return d.handleWithFanouts(ctx, ms)
 	}
+	b := &batch{ms: ms, refs: make([][]parley.Ref, len(ms)), verdicts: make([][]error, len(ms))}
+	jobs := d.reserve(ctx, d.prepare(ctx, b), b)
+	group(jobs)
 	errs := make([]error, len(ms))
-	jobs := d.prepare(ctx, ms, errs)
+	running := make([]int, len(ms)) // jobs of each message still to run
+	for _, j := range jobs {
+		running[j.i]++
+	}
+	for i, m := range ms {
+		switch k := queue.KindOf(m.Body); {
+		case !k.Known():
+			errs[i] = d.retry(ctx, m, fmt.Errorf("%w: a job of kind %q, which this release does not know", errUnknownKind, k), "message", m.ID)
+		case running[i] == 0:
+			errs[i] = d.conclude(ctx, m, b.refs[i], b.verdicts[i])
+		}
+	}
+	var mu sync.Mutex
 	run := func(j job) {
 		var done *settled
-		switch err := d.handle(ctx, j); {
-		case errors.Is(err, errStopped):
-			errs[j.i] = err // released, not retried: nothing failed
-		case errors.As(err, &done):
-			errs[j.i] = done.err
-		case err != nil:
-			errs[j.i] = d.retry(ctx, j.m, err, obs.Ref(j.ref))
+		err := d.handle(ctx, j)
+		if errors.As(err, &done) {
+			err = done.err
+		}
+		mu.Lock()
+		b.verdicts[j.i][j.k] = err
+		running[j.i]--
+		last := running[j.i] == 0
+		mu.Unlock()
+		if last {
+			// The message is concluded as soon as its own jobs are done, so
+			// that what must wait is back on the queue on time.
+			errs[j.i] = d.conclude(ctx, ms[j.i], b.refs[j.i], b.verdicts[j.i])
 		}
 	}
 	if len(jobs) == 1 {
 		run(jobs[0])
-		return errs
+	} else {
+		runAll(jobs, run)
 	}
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		wg.Go(func() { run(j) })
-	}
-	wg.Wait()
 	return errs
 }
 
-// prepare decodes the batch and reads each campaign once. Jobs that are
-// finished or must wait before any claim (malformed, of an unknown, paused
-// or cancelled campaign) get their result in errs; the others are returned
-// with their send slots.
-func (d *Dispatcher) prepare(ctx context.Context, ms []queue.Message, errs []error) []job {
+// runAll runs each job on a goroutine of its own and waits for all. A job
+// that panics panics HandleBatch's caller, once the others are done, as
+// a job run on the caller's goroutine would: the batch is then unfinished
+// and comes back from the queue, like that of a dispatcher that crashed.
+func runAll(jobs []job, run func(job)) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var panicked any
+	for _, j := range jobs {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					mu.Lock()
+					if panicked == nil {
+						panicked = p
+					}
+					mu.Unlock()
+				}
+			}()
+			run(j)
+		})
+	}
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
+}
+
+// batch is a received batch as HandleBatch works through it: the
+// recipients of each message and the verdict on each, nil when it is
+// finished, errStopped when it was left unclaimed, errHeld when its
+// campaign is paused, otherwise the reason to retry it (a *notYet when it
+// names its delay).
+type batch struct {
+	ms       []queue.Message
+	refs     [][]parley.Ref
+	verdicts [][]error
+}
+
+// judge sets the verdict on every recipient of message i.
+func (b *batch) judge(i int, verdict func(ref parley.Ref) error) {
+	for k, ref := range b.refs[i] {
+		b.verdicts[i][k] = verdict(ref)
+	}
+}
+
+// prepare decodes the batch and reads each campaign once. Recipients that
+// are finished or must wait before any claim (of an unknown, paused or
+// cancelled campaign) get their verdict; a malformed message has no
+// recipients. The others are returned as jobs, in order.
+func (d *Dispatcher) prepare(ctx context.Context, b *batch) []job {
 	campaigns := map[[2]string]parley.Campaign{}
 	inBatch := map[parley.Ref]bool{}
 	var jobs []job
-	for i, m := range ms {
-		ref, err := queue.DecodeSendJob(m.Body)
+	for i, m := range b.ms {
+		if !queue.KindOf(m.Body).Known() {
+			continue // left to the queue (see HandleBatch)
+		}
+		refs, err := queue.DecodeRecipients(m.Body)
 		if err != nil {
 			d.Log.ErrorContext(ctx, "dropping malformed job", "message", m.ID, "err", err)
 			continue
 		}
-		if inBatch[ref] {
-			// The other copy in this batch does the work, and its message
-			// stays on the queue until it is done.
-			d.Log.InfoContext(ctx, "duplicate job in the batch ignored", obs.Ref(ref))
-			continue
-		}
-		inBatch[ref] = true
-		id := [2]string{ref.AccountID, ref.CampaignID}
+		b.refs[i], b.verdicts[i] = refs, make([]error, len(refs))
+		first := refs[0]
+		id := [2]string{first.AccountID, first.CampaignID}
 		c, ok := campaigns[id]
 		if !ok {
-			if c, err = d.campaign(ctx, ref.AccountID, ref.CampaignID); err == nil {
+			if c, err = d.campaign(ctx, first.AccountID, first.CampaignID); err == nil {
 				campaigns[id] = c
 			}
 		}
 		switch {
 		case parley.ErrorCode(err) == parley.ENOTFOUND:
-			d.Log.ErrorContext(ctx, "dropping job of unknown campaign", obs.Ref(ref))
+			d.Log.ErrorContext(ctx, "dropping job of unknown campaign", obs.Ref(first))
 		case err != nil:
-			errs[i] = d.retry(ctx, m, err, obs.Ref(ref))
+			b.judge(i, func(parley.Ref) error { return err })
 		case c.State != parley.StateActive:
-			errs[i] = d.stop(ctx, c, m, ref)
+			b.judge(i, func(ref parley.Ref) error { return d.stop(ctx, c, ref) })
 		default:
-			if settled, err := d.settleOrphan(ctx, c, m, ref); settled {
-				if err != nil {
-					errs[i] = d.retry(ctx, m, err, obs.Ref(ref))
+			for k, ref := range refs {
+				if inBatch[ref] {
+					// The other copy in this batch does the work, and its
+					// message stays on the queue until it is done.
+					d.Log.InfoContext(ctx, "duplicate job in the batch ignored", obs.Ref(ref))
+					continue
 				}
-				continue
+				inBatch[ref] = true
+				if settled, err := d.settleOrphan(ctx, c, m, ref); settled {
+					b.verdicts[i][k] = err
+					continue
+				}
+				jobs = append(jobs, job{i: i, k: k, m: m, ref: ref, c: c, refsOfMessage: refs})
 			}
-			jobs = append(jobs, job{i: i, m: m, ref: ref, c: c})
 		}
 	}
-	return d.reserve(ctx, jobs, errs)
+	return jobs
 }
 
-// notYet asks for the job again after a given delay rather than a backoff.
-type notYet struct{ delay time.Duration }
+// conclude settles the message m once every one of its recipients has its
+// verdict (see batch), and returns the message's result. It is finished
+// when they all are. A recipient that failed retries the whole message
+// after a backoff; a stopping dispatcher releases it. Otherwise, what is
+// left waits: a send job's message for the delay its recipient named (or,
+// paused, for PausedRecheck, see putBack), a range job's as a range from
+// its first recipient not finished, for the shortest delay any of them
+// named.
+func (d *Dispatcher) conclude(ctx context.Context, m queue.Message, refs []parley.Ref, verdicts []error) error {
+	first := -1
+	var failed []error
+	stopped, wait := false, queue.MaxDelay
+	for k, v := range verdicts {
+		if v == nil {
+			continue
+		}
+		if first < 0 {
+			first = k
+		}
+		var later *notYet
+		switch {
+		case errors.Is(v, errStopped):
+			stopped = true
+		case errors.Is(v, errHeld):
+			wait = min(wait, PausedRecheck)
+		case errors.As(v, &later):
+			wait = min(wait, d.left(later))
+		default:
+			failed = append(failed, v)
+		}
+	}
+	switch {
+	case first < 0:
+		return nil
+	case len(failed) > 0:
+		return d.retry(ctx, m, errors.Join(failed...), obs.Ref(refs[first]))
+	case stopped:
+		return errStopped
+	case len(refs) == 1 && errors.Is(verdicts[0], errHeld):
+		return d.putBack(ctx, m, m.Body, PausedRecheck, obs.Ref(refs[0]))
+	case len(refs) == 1:
+		return d.retry(ctx, m, verdicts[0], obs.Ref(refs[0]))
+	}
+	rest, _ := queue.DecodeRangeJob(m.Body) // refs came from it
+	rest.From += first
+	return d.putBack(ctx, m, rest.Encode(), wait, obs.Ref(refs[first]))
+}
+
+// notYet asks for the job again after a given delay rather than a backoff:
+// counted from since, when that is set, otherwise from when the job's
+// message is concluded.
+type notYet struct {
+	delay time.Duration
+	since time.Time
+}
+
+// left is what remains of e's delay now.
+func (d *Dispatcher) left(e *notYet) time.Duration {
+	if e.since.IsZero() {
+		return e.delay
+	}
+	return max(e.delay-d.Clock.Now().Sub(e.since), 0)
+}
 
 func (e *notYet) Error() string { return fmt.Sprintf("not yet: due in %s", e.delay) }
 
@@ -238,7 +386,7 @@ func (d *Dispatcher) retry(ctx context.Context, m queue.Message, cause error, wh
 	delay := Backoff(m.ReceiveCount)
 	var later *notYet
 	if errors.As(cause, &later) {
-		delay = later.delay
+		delay = d.left(later)
 	}
 	d.Log.WarnContext(ctx, "job will be retried", append(who, "receiveCount", m.ReceiveCount, "retryIn", delay.String(), "err", cause)...)
 	if err := d.Queue.ChangeVisibility(ctx, m.Receipt, delay); err != nil {
@@ -249,37 +397,75 @@ func (d *Dispatcher) retry(ctx context.Context, m queue.Message, cause error, wh
 
 // handle returns an error only when the job should be retried.
 func (d *Dispatcher) handle(ctx context.Context, j job) error {
-	if err := d.wait(ctx, j.slot); err != nil {
-		return err
+	err := d.wait(ctx, j.slot)
+	if err == nil && stopping(ctx) {
+		err = errStopped
 	}
-	if stopping(ctx) {
-		return errStopped
+	if err == nil && j.group != nil {
+		if r, ok := j.group.claimedAhead(j.pos); ok {
+			return d.sendClaimed(ctx, j, j.c, r)
+		}
 	}
-	c, err := d.active(ctx, j, nil)
+	var c parley.Campaign
+	if err == nil {
+		c, err = d.active(ctx, j, nil)
+	}
 	if err != nil {
+		if j.group == nil {
+			return err
+		}
+		if r, ok := j.group.leave(j.pos); ok {
+			// Claimed with its group, and not to be sent now: given back.
+			return errors.Join(err, d.record(ctx, r, parley.StatusQueued, "", ""))
+		}
 		return err
 	}
-	r, claimed, err := d.claim(ctx, c, j.ref)
+	r, claimed, err := d.claim(ctx, c, j)
 	if !claimed {
 		return err
 	}
+	return d.sendClaimed(ctx, j, c, r)
+}
+
+// sendClaimed sends the claimed recipient r of job j, unless its delivery
+// window is closed, it opted out or has a conversation open, or its
+// campaign stopped since.
+func (d *Dispatcher) sendClaimed(ctx context.Context, j job, c parley.Campaign, r parley.Recipient) error {
 	if send, err := d.gate(ctx, c, r); !send {
 		return err
 	}
 	if send, err := d.recheck(ctx, c, r); !send {
 		return err
 	}
-	if c, err = d.active(ctx, j, &r); err != nil {
+	c, err := d.active(ctx, j, &r)
+	if err != nil {
 		return err
 	}
 	return d.send(ctx, c, r)
 }
 
-// claim moves the recipient to SENDING under a lease, counting the attempt.
-// A recipient already SENDING under a lease that ran out was left by a
+// claim moves the recipient to SENDING under a lease, counting the attempt:
+// with the others of its claim group in one write, if it has one. A
+// recipient already SENDING under a lease that ran out was left by a
 // dispatcher that stopped mid-send: claim takes it over (see takeOver).
 // claimed is false when the job is finished or must wait (err says which).
-func (d *Dispatcher) claim(ctx context.Context, c parley.Campaign, ref parley.Ref) (r parley.Recipient, claimed bool, err error) {
+func (d *Dispatcher) claim(ctx context.Context, c parley.Campaign, j job) (r parley.Recipient, claimed bool, err error) {
+	ref := j.ref
+	if j.group != nil {
+		res := j.group.claim(ctx, d)[j.pos]
+		switch {
+		case res.Err != nil:
+			return r, false, res.Err
+		case res.Claimed:
+			return res.Recipient, true, nil
+		case res.Recipient.ID == "":
+			d.Log.ErrorContext(ctx, "dropping job of unknown recipient", obs.Ref(ref))
+			return r, false, nil
+		case res.Recipient.Status != parley.StatusScheduled:
+			return d.unclaimable(ctx, c, res.Recipient)
+		}
+		// SCHEDULED: claimed from there, as a job of its own is.
+	}
 	now := d.Clock.Now()
 	change := parley.RecipientChange{
 		From: []parley.RecipientStatus{parley.StatusQueued}, Status: parley.StatusSending, CountAttempt: true,
@@ -295,17 +481,24 @@ func (d *Dispatcher) claim(ctx context.Context, c parley.Campaign, ref parley.Re
 	case "":
 		return r, true, nil
 	case parley.ECONFLICT:
-		if r.Status == parley.StatusSending {
-			return d.takeOver(ctx, c, r)
-		}
-		d.Log.InfoContext(ctx, "duplicate job ignored", obs.Ref(ref), "status", r.Status)
-		return r, false, nil
+		return d.unclaimable(ctx, c, r)
 	case parley.ENOTFOUND:
 		d.Log.ErrorContext(ctx, "dropping job of unknown recipient", obs.Ref(ref))
 		return r, false, nil
 	default:
 		return r, false, err
 	}
+}
+
+// unclaimable settles a job whose recipient r its claim did not move: one
+// SENDING is taken over when its claim is stale (see takeOver); any other is
+// a duplicate's, finished.
+func (d *Dispatcher) unclaimable(ctx context.Context, c parley.Campaign, r parley.Recipient) (parley.Recipient, bool, error) {
+	if r.Status == parley.StatusSending {
+		return d.takeOver(ctx, c, r)
+	}
+	d.Log.InfoContext(ctx, "duplicate job ignored", obs.Recipient(r), "status", r.Status)
+	return r, false, nil
 }
 
 // send delivers a claimed recipient and records the outcome.

@@ -61,7 +61,7 @@ func TestFanoutJobInABatch(t *testing.T) {
 		t.Errorf("sent %+v, want recipient 3", sent)
 	}
 	want := []string{
-		string(queue.SendJob(w.rs[0].Ref())), string(queue.SendJob(w.rs[1].Ref())),
+		string(queue.RangeJob{AccountID: "acct1", CampaignID: "camp1", From: 1, To: 2}.Encode()),
 		string(queue.FanoutJob{AccountID: "acct1", CampaignID: "camp1", After: 2}.Encode()),
 	}
 	got := w.queuedBodies(t)

@@ -13,7 +13,7 @@ import (
 // Limiter paces sends per (account, channel, sender) across every
 // dispatcher, and lowers the pace when a provider pushes back.
 type Limiter interface {
-	ReserveSlots(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (ratelimit.Slots, error)
+	ReserveSlotsWithin(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int, within time.Duration) (ratelimit.Slots, error)
 	Throttled(ctx context.Context, key ratelimit.Key) error
 	OK(ctx context.Context, key ratelimit.Key) error
 }
@@ -28,9 +28,13 @@ func paceKey(c parley.Campaign) ratelimit.Key {
 }
 
 // reserve takes one reservation of send slots per sender for the jobs of a
-// batch and gives each job its slot. When a reservation fails, its jobs
-// are retried and left out.
-func (d *Dispatcher) reserve(ctx context.Context, jobs []job, errs []error) []job {
+// batch, of the slots within MaxPaceWait, and gives each job its slot.
+// Jobs left without one wait on the queue (see notYet) until the slots
+// reserved are used up, or, when none was, until the sender has one: the
+// slots of a sender go to the dispatchers that can use them, however many
+// jobs each holds. When a reservation fails, its jobs get the failure as
+// their verdict. Jobs without a slot are left out.
+func (d *Dispatcher) reserve(ctx context.Context, jobs []job, b *batch) []job {
 	if d.Limiter == nil {
 		return jobs
 	}
@@ -46,13 +50,16 @@ func (d *Dispatcher) reserve(ctx context.Context, jobs []job, errs []error) []jo
 	failed := map[int]bool{}
 	for _, k := range keys {
 		idx := groups[k]
-		slots, err := d.Limiter.ReserveSlots(ctx, k, d.Limit, len(idx))
+		slots, err := d.Limiter.ReserveSlotsWithin(ctx, k, d.Limit, len(idx), MaxPaceWait)
 		for n, i := range idx {
-			if err != nil {
-				errs[jobs[i].i], failed[i] = d.retry(ctx, jobs[i].m, err, obs.Ref(jobs[i].ref)), true
-				continue
+			switch {
+			case err != nil:
+				b.verdicts[jobs[i].i][jobs[i].k], failed[i] = err, true
+			case n >= slots.Len():
+				b.verdicts[jobs[i].i][jobs[i].k], failed[i] = d.untilSlots(slots), true
+			default:
+				jobs[i].slot = slots.At(n)
 			}
-			jobs[i].slot = slots.At(n)
 		}
 	}
 	kept := jobs[:0]
@@ -62,6 +69,20 @@ func (d *Dispatcher) reserve(ctx context.Context, jobs []job, errs []error) []jo
 		}
 	}
 	return kept
+}
+
+// untilSlots is the verdict on the jobs a reservation left without a slot:
+// they try again once the sender could give them the earliest slot, the one
+// after those reserved or, when it reserved none, the first it has. The
+// delay counts from now, however long the message's other jobs take, and
+// is rounded down, so that they are back before the sender would go idle.
+func (d *Dispatcher) untilSlots(s ratelimit.Slots) *notYet {
+	now := d.Clock.Now()
+	next := s.Following()
+	if s.Len() == 0 {
+		next = s.Next().Add(MaxPaceWait)
+	}
+	return &notYet{delay: max(next.Sub(now).Truncate(time.Second), time.Second), since: now}
 }
 
 // wait sleeps until slot; a slot further off than MaxPaceWait sends the job

@@ -8,7 +8,6 @@ import (
 
 	"github.com/parleyhq/parley/internal/obs"
 	"github.com/parleyhq/parley/internal/parley"
-	"github.com/parleyhq/parley/internal/queue"
 )
 
 // DefaultStateTTL is how long a dispatcher process reuses a campaign it
@@ -32,27 +31,20 @@ type campaigns struct {
 	entries map[[2]string]*campaignEntry
 }
 
-// campaignEntry is one campaign as read at read (by the dispatcher's
-// clock) and at started (by the machine's monotonic clock), shared by the
-// concurrent checks that wait for the same read (done closes when it is
-// in).
+// campaignEntry is one campaign as read at read, shared by the concurrent
+// checks that wait for the same read (done closes when it is in).
 type campaignEntry struct {
-	done    chan struct{}
-	read    time.Time
-	started time.Time
-	c       parley.Campaign
-	err     error
+	done chan struct{}
+	read parley.ReadAt
+	c    parley.Campaign
+	err  error
 }
 
 // fresh reports whether the entry, once in, may still be used at now (by
-// the dispatcher's clock): it read no error and neither clock has moved
-// ttl since the read, nor the dispatcher's back. The machine's clock bounds
-// the age where the dispatcher's stands still (a test's, or one stepped by
-// hand), so that no clock can keep a campaign's stale state for ever; the
-// dispatcher's bounds it where it runs ahead of real time.
+// the dispatcher's clock): it read no error, and the read is fresh (see
+// parley.ReadAt.Fresh).
 func (e *campaignEntry) fresh(now time.Time, ttl time.Duration) bool {
-	age := now.Sub(e.read)
-	return e.err == nil && age >= 0 && age < ttl && time.Since(e.started) < ttl
+	return e.err == nil && e.read.Fresh(now, ttl)
 }
 
 // campaign returns the campaign of accountID and campaignID, read afresh
@@ -80,7 +72,7 @@ func (d *Dispatcher) campaign(ctx context.Context, accountID, campaignID string)
 		if len(d.cache.entries) >= maxCached {
 			d.cache.prune(d.Clock.Now(), d.StateTTL)
 		}
-		e = &campaignEntry{done: make(chan struct{}), read: d.Clock.Now(), started: time.Now(), err: errUnread}
+		e = &campaignEntry{done: make(chan struct{}), read: parley.ReadNow(d.Clock), err: errUnread}
 		d.cache.entries[key] = e
 		d.cache.mu.Unlock()
 		defer close(e.done) // also if the read panics: waiters must not wait forever
@@ -110,9 +102,9 @@ func (cs *campaigns) prune(now time.Time, ttl time.Duration) {
 	}
 }
 
-// settled is a job's result that handle has settled itself (a job of a
-// paused campaign held back, one of a cancelled campaign marked):
-// HandleBatch returns err as it is, without a retry of its own.
+// settled is a job's result that handle has settled itself (a recipient of
+// a paused campaign given back, one of a cancelled campaign marked): err
+// is the recipient's verdict (see batch), nil or errHeld.
 type settled struct{ err error }
 
 func (s *settled) Error() string {
@@ -124,12 +116,12 @@ func (s *settled) Error() string {
 
 func (s *settled) Unwrap() error { return s.err }
 
-// stop settles the unclaimed job m of a campaign that is not active: a
-// paused campaign's job is held back (see holdPaused), a cancelled
-// campaign's recipient marked CANCELLED.
-func (d *Dispatcher) stop(ctx context.Context, c parley.Campaign, m queue.Message, ref parley.Ref) error {
+// stop is the verdict on the unclaimed recipient ref of a campaign that
+// is not active: a paused campaign's job is held back (errHeld), a
+// cancelled campaign's recipient marked CANCELLED.
+func (d *Dispatcher) stop(ctx context.Context, c parley.Campaign, ref parley.Ref) error {
 	if c.State == parley.StatePaused {
-		return d.holdPaused(ctx, m, ref)
+		return errHeld
 	}
 	d.cancel(ctx, ref)
 	return nil
@@ -154,7 +146,7 @@ func (d *Dispatcher) active(ctx context.Context, j job, claimed *parley.Recipien
 	case c.State == parley.StateActive:
 		return c, nil
 	case claimed == nil:
-		return c, &settled{d.stop(ctx, c, j.m, j.ref)}
+		return c, &settled{d.stop(ctx, c, j.ref)}
 	}
 	d.Log.InfoContext(ctx, "campaign stopped since the claim; not sent", obs.Recipient(*claimed), "state", c.State)
 	if c.State == parley.StateCancelled {
@@ -166,5 +158,5 @@ func (d *Dispatcher) active(ctx context.Context, j job, claimed *parley.Recipien
 	if err := d.record(ctx, *claimed, parley.StatusQueued, "", ""); err != nil {
 		return c, err
 	}
-	return c, &settled{d.holdPaused(ctx, j.m, j.ref)}
+	return c, &settled{errHeld}
 }

@@ -199,6 +199,14 @@ func Completes(counts map[RecipientStatus]int) bool {
 // ValidPhase reports whether s names a phase.
 func ValidPhase(s string) bool { return slices.Contains(Phases, s) }
 
+// ChunkSize is how many consecutive recipients of a campaign go together:
+// the recipients with Seqs (n−1)·ChunkSize+1 … n·ChunkSize make up chunk
+// n−1, which a store may keep as one item and a dispatcher send as one job.
+const ChunkSize = 25
+
+// ChunkOf returns the chunk of the recipient at position seq (≥ 1).
+func ChunkOf(seq int) int { return (seq - 1) / ChunkSize }
+
 // RecipientID names the recipient at 1-based position seq of its campaign.
 // Fixed width keeps lexical and numeric order the same.
 func RecipientID(seq int) string { return fmt.Sprintf("%06d", seq) }

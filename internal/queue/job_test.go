@@ -90,3 +90,54 @@ func FuzzDecodeSendJob(f *testing.F) {
 		}
 	})
 }
+
+func TestRangeJob(t *testing.T) {
+	j := RangeJob{AccountID: "acct", CampaignID: "camp", From: 26, To: 30}
+	if KindOf(j.Encode()) != JobRange {
+		t.Fatalf("kind of %s = %q", j.Encode(), KindOf(j.Encode()))
+	}
+	got, err := DecodeRangeJob(j.Encode())
+	if err != nil || got != j {
+		t.Fatalf("DecodeRangeJob(Encode(%v)) = %v, %v", j, got, err)
+	}
+	refs := j.Refs()
+	if len(refs) != 5 || refs[0].RecipientID != "000026" || refs[4].RecipientID != "000030" || refs[2].CampaignID != "camp" {
+		t.Errorf("Refs() = %v", refs)
+	}
+	if _, err := DecodeSendJob(j.Encode()); parley.ErrorCode(err) != parley.EINVALID {
+		t.Errorf("a range job decodes as a send job: %v", err)
+	}
+	for _, body := range []string{
+		"", "{", `{"a":"a","c":"c","r":"000001"}`,
+		`{"k":"range","a":"a","f":1,"t":2}`,           // no campaign
+		`{"k":"range","a":"a","c":"c","f":0,"t":2}`,   // before the first recipient
+		`{"k":"range","a":"a","c":"c","f":5,"t":4}`,   // backwards
+		`{"k":"range","a":"a","c":"c","f":25,"t":26}`, // across two chunks
+		`{"k":"fanout","a":"a","c":"c","f":1,"t":2}`,
+	} {
+		if _, err := DecodeRangeJob([]byte(body)); parley.ErrorCode(err) != parley.EINVALID {
+			t.Errorf("DecodeRangeJob(%q) = %v, want EINVALID", body, err)
+		}
+	}
+}
+
+func FuzzDecodeRangeJob(f *testing.F) {
+	f.Add([]byte(`{"k":"range","a":"acct","c":"camp","f":1,"t":25}`))
+	f.Add([]byte(`{"k":"range","a":"acct","c":"camp","f":-1,"t":1e400}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		j, err := DecodeRangeJob(body)
+		if err != nil {
+			if parley.ErrorCode(err) != parley.EINVALID {
+				t.Fatalf("DecodeRangeJob(%q) = %v, want EINVALID", body, err)
+			}
+			return
+		}
+		if n := len(j.Refs()); n < 1 || n > parley.ChunkSize {
+			t.Fatalf("%v covers %d recipients", j, n)
+		}
+		again, err := DecodeRangeJob(j.Encode())
+		if err != nil || again != j || KindOf(j.Encode()) != JobRange {
+			t.Fatalf("re-encoding %v gave %v, %v", j, again, err)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -18,6 +19,18 @@ type Scaler interface {
 	// when the last of them may go and the scale it applied; for n up to
 	// the burst that is Reserve.
 	ReserveScaled(ctx context.Context, key Key, limit Limit, n int) (time.Time, Scale, error)
+	// ReserveScaledWithin is ReserveScaled bounded by until. In one
+	// atomic step it books the first k of the n consecutive slots: the
+	// most, up to n, whose last may go no later than until
+	// (Schedule.BookWithin), and returns when that last one may go, k and
+	// the scale applied. When none fits, k is 0 and nothing is booked —
+	// the TAT is untouched, so that a refusal never pushes a later caller
+	// back — and last is the earliest instant a first slot could go, as
+	// far as the backend knows: a caller that comes back at last less its
+	// bound is booked or told a later instant. n is as for ReserveScaled
+	// (CheckSlots); until may be any instant, and one after Unbounded
+	// reads as Unbounded, with which ReserveScaledWithin is ReserveScaled.
+	ReserveScaledWithin(ctx context.Context, key Key, limit Limit, n int, until time.Time) (last time.Time, k int, scale Scale, err error)
 	// Rescale atomically replaces key's scale s with change(s).Clamped()
 	// and returns the result. change may run more than once and must not
 	// have side effects; when its result is Equal to s nothing is written.
@@ -89,9 +102,28 @@ func (a *Adaptive) Reserve(ctx context.Context, key Key, limit Limit, n int) (ti
 // ReserveSlots takes n consecutive slots of key's budget in one
 // reservation, spaced at the rate in effect: one request to a shared
 // limiter for a batch of sends, which go out as n single reservations
-// would. 1 ≤ n ≤ MaxSlots.
+// would. 1 ≤ n ≤ MaxSlots. It is ReserveSlotsWithin with no bound: every
+// slot is booked however far off.
 func (a *Adaptive) ReserveSlots(ctx context.Context, key Key, limit Limit, n int) (Slots, error) {
-	last, scale, err := a.scaler.ReserveScaled(ctx, key, limit, n)
+	return a.ReserveSlotsWithin(ctx, key, limit, n, noBound)
+}
+
+// noBound is the bound of a reservation that takes every slot it asks
+// for: it reaches Unbounded from any instant.
+const noBound = time.Duration(math.MaxInt64)
+
+// ReserveSlotsWithin is ReserveSlots for a caller that will not wait
+// longer than within for a slot: in one atomic step it books only the
+// first k of the n slots, the most whose last may go within the bound
+// (now + within), so that none is booked to go unused. The Slots hold k
+// (Len), which may be fewer than n or 0. When they hold none, nothing was
+// booked and Next says from when the same reservation would book at least
+// one. 1 ≤ n ≤ MaxSlots; within must not be negative.
+func (a *Adaptive) ReserveSlotsWithin(ctx context.Context, key Key, limit Limit, n int, within time.Duration) (Slots, error) {
+	if within < 0 {
+		return Slots{}, parley.FieldErrorf("within", "bound %s must not be negative", within)
+	}
+	last, k, scale, err := a.scaler.ReserveScaledWithin(ctx, key, limit, n, horizon(a.clock.Now(), within))
 	if err != nil {
 		return Slots{}, err
 	}
@@ -99,7 +131,19 @@ func (a *Adaptive) ReserveSlots(ctx context.Context, key Key, limit Limit, n int
 	c := a.climb(key)
 	c.rate, c.factor = limit.Rate, scale.Fraction()
 	a.mu.Unlock()
-	return Slots{last: last, step: NewSchedule(limit, scale).emission, n: n, now: a.clock.Now()}, nil
+	s := Slots{last: last, step: NewSchedule(limit, scale).emission, n: k, now: a.clock.Now()}
+	if k == 0 {
+		s.next = later(last.Add(-within), s.now)
+	}
+	return s, nil
+}
+
+// horizon is now + within, or Unbounded when that lies past it.
+func horizon(now time.Time, within time.Duration) time.Time {
+	if within >= Unbounded.Sub(now) {
+		return Unbounded
+	}
+	return now.Add(within)
 }
 
 // Throttled records that the provider asked key's sender to slow down: it

@@ -96,6 +96,59 @@ func (s Schedule) Admit(tat, now time.Time, n int) (newTAT, at time.Time, ok boo
 	return newTAT, at, !at.After(now)
 }
 
+// Unbounded is the horizon of a reservation that takes every slot it asks
+// for: later than any slot the limiter hands out, and within the unix
+// nanoseconds an adapter stores (the year 2262). Later horizons read as
+// Unbounded.
+var Unbounded = time.Unix(0, math.MaxInt64).UTC()
+
+// Latest returns the latest start (the TAT of a backlogged key) from which
+// k ≥ 1 consecutive slots still have their last go (see At) no later than
+// until: until + tolerance − (k−1)·T, never after Unbounded. A key
+// backlogged further has room for fewer.
+func (s Schedule) Latest(until time.Time, k int) time.Time {
+	if until.After(Unbounded) {
+		until = Unbounded
+	}
+	latest := until.Add(s.tolerance - s.Cost(k-1))
+	if latest.After(Unbounded) {
+		return Unbounded
+	}
+	return latest
+}
+
+// Fit returns how many of n consecutive slots booked at now against a key
+// whose TAT is tat have their last go no later than until: the largest
+// k ≤ n with max(tat, now) ≤ Latest(until, k), and 0 when even the first
+// would go after until, as it always does when until is before now.
+func (s Schedule) Fit(tat, now, until time.Time, n int) int {
+	if until.Before(now) || n < 1 {
+		return 0
+	}
+	room := s.Latest(until, 1).Sub(later(tat, now)) // saturates
+	switch {
+	case room < 0:
+		return 0
+	case room/s.emission >= time.Duration(n-1):
+		return n
+	}
+	return int(room/s.emission) + 1
+}
+
+// BookWithin is Book bounded by until: it books k = Fit(tat, now, until, n)
+// slots and returns the new TAT, when the last of them may go and k. When k
+// is 0 it books nothing — newTAT is tat, so that a refusal never pushes a
+// later caller back — and at is the earliest instant a first slot could go.
+func (s Schedule) BookWithin(tat, now, until time.Time, n int) (newTAT, at time.Time, k int) {
+	k = s.Fit(tat, now, until, n)
+	if k == 0 {
+		_, at = s.Book(tat, now, 1)
+		return tat, at, 0
+	}
+	newTAT, at = s.Book(tat, now, k)
+	return newTAT, at, k
+}
+
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a

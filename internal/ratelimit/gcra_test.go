@@ -86,6 +86,115 @@ func TestBook(t *testing.T) {
 	}
 }
 
+// TestBookWithin checks the bounded booking against worked cases at 10 per
+// second, and on each that it is the largest that fits: k slots go by
+// until, k+1 would not, and the start lies within Latest of k slots but not
+// of k+1.
+func TestBookWithin(t *testing.T) {
+	now := ratelimittest.T0
+	ms := func(n int) time.Time { return now.Add(time.Duration(n) * time.Millisecond) }
+	half := ratelimit.Scale{Factor: 0.5}
+	even, burst := ratelimit.Limit{Rate: 10, Burst: 1}, ratelimit.Limit{Rate: 10, Burst: 3}
+	cases := []struct {
+		name        string
+		limit       ratelimit.Limit
+		scale       ratelimit.Scale
+		tat, until  time.Time
+		n, k        int
+		wantTAT, at time.Time
+	}{
+		{"new key, more than fit", even, ratelimit.Scale{}, time.Time{}, ms(250), 5, 3, ms(300), ms(200)},
+		{"idle key, bound at now", even, ratelimit.Scale{}, now.Add(-time.Hour), now, 5, 1, ms(100), now},
+		{"all fit", even, ratelimit.Scale{}, time.Time{}, ms(10000), 5, 5, ms(500), ms(400)},
+		{"backlog exactly at the bound", even, ratelimit.Scale{}, ms(500), ms(500), 3, 1, ms(600), ms(500)},
+		{"backlog past the bound", even, ratelimit.Scale{}, ms(501), ms(500), 3, 0, ms(501), ms(501)},
+		{"burst first", burst, ratelimit.Scale{}, time.Time{}, ms(150), 10, 4, ms(400), ms(100)},
+		{"burst, backlogged", burst, ratelimit.Scale{}, ms(300), ms(150), 10, 1, ms(400), ms(100)},
+		{"burst, backlogged past the bound", burst, ratelimit.Scale{}, ms(351), ms(150), 10, 0, ms(351), ms(151)},
+		{"halved", even, half, time.Time{}, ms(500), 5, 3, ms(600), ms(400)},
+		// The tolerance stays in configured slots under a cut.
+		{"halved with a burst", burst, half, time.Time{}, now, 5, 2, ms(400), now},
+		{"until before now", even, ratelimit.Scale{}, time.Time{}, now.Add(-1), 5, 0, time.Time{}, now},
+		{"until before now, backlogged", even, ratelimit.Scale{}, ms(300), ms(-1), 5, 0, ms(300), ms(300)},
+		{"unbounded", ratelimit.Limit{Rate: ratelimit.MinRate, Burst: 1}, ratelimit.Scale{Factor: ratelimit.MinFactor}, now.Add(time.Hour), ratelimit.Unbounded,
+			ratelimit.MaxSlots, ratelimit.MaxSlots, now.Add(time.Hour + 10*ratelimit.MaxSlots*time.Hour), now.Add(time.Hour + 10*(ratelimit.MaxSlots-1)*time.Hour)},
+		{"unbounded, widest burst", ratelimit.Limit{Rate: ratelimit.MinRate, Burst: ratelimit.MaxBurst}, ratelimit.Scale{}, time.Time{}, ratelimit.Unbounded,
+			ratelimit.MaxSlots, ratelimit.MaxSlots, now.Add(ratelimit.MaxSlots * time.Hour), now},
+		{"past Unbounded", even, ratelimit.Scale{}, time.Time{}, ratelimit.Unbounded.Add(time.Hour), 2, 2, ms(200), ms(100)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sch := ratelimit.NewSchedule(tc.limit, tc.scale)
+			tat, at, k := sch.BookWithin(tc.tat, now, tc.until, tc.n)
+			if k != tc.k || !tat.Equal(tc.wantTAT) || !at.Equal(tc.at) {
+				t.Fatalf("BookWithin = %d slots, TAT %s, at %s; want %d, %s, %s", k, tat.Sub(now), at.Sub(now), tc.k, tc.wantTAT.Sub(now), tc.at.Sub(now))
+			}
+			checkWithin(t, sch, tc.tat, now, tc.until, tc.n)
+		})
+	}
+}
+
+// checkWithin checks that BookWithin booked the most slots that fit: k
+// slots go by until and agree with Book, k+1 would not go by it, the start
+// lies within Latest of k slots and not of k+1, and a refusal books
+// nothing.
+func checkWithin(t *testing.T, sch ratelimit.Schedule, tat, now, until time.Time, n int) {
+	t.Helper()
+	newTAT, at, k := sch.BookWithin(tat, now, until, n)
+	if got := sch.Fit(tat, now, until, n); got != k || k < 0 || k > n {
+		t.Errorf("Fit = %d, BookWithin booked %d of %d", got, k, n)
+	}
+	start := later(tat, now)
+	if k == 0 {
+		if !newTAT.Equal(tat) {
+			t.Errorf("a refusal moved the TAT from %s to %s", tat, newTAT)
+		}
+		if _, first := sch.Book(tat, now, 1); !at.Equal(first) {
+			t.Errorf("refused until %s, the first slot goes at %s", at, first)
+		}
+	} else {
+		if at.After(until) {
+			t.Errorf("the last slot goes at %s, after until %s", at, until)
+		}
+		if wantTAT, want := sch.Book(tat, now, k); !at.Equal(want) || !newTAT.Equal(wantTAT) {
+			t.Errorf("TAT %s, at %s; Book of %d slots says %s, %s", newTAT, at, k, wantTAT, want)
+		}
+		if start.After(sch.Latest(until, k)) {
+			t.Errorf("start %s after Latest(until, %d) = %s", start, k, sch.Latest(until, k))
+		}
+	}
+	if k < n && !until.Before(now) {
+		if _, next := sch.Book(tat, now, k+1); !next.After(until) {
+			t.Errorf("%d slots fit (the last at %s, until %s), only %d booked", k+1, next, until, k)
+		}
+		if !start.After(sch.Latest(until, k+1)) {
+			t.Errorf("start %s within Latest(until, %d) = %s", start, k+1, sch.Latest(until, k+1))
+		}
+	}
+}
+
+// FuzzBookWithin checks checkWithin's promises on any valid limit, scale,
+// backlog, bound and number of slots.
+func FuzzBookWithin(f *testing.F) {
+	f.Add(10.0, uint16(1), 0.0, int64(0), int64(250e6), uint16(5))
+	f.Add(10.0, uint16(3), 0.5, int64(300e6), int64(150e6), uint16(10))
+	f.Add(ratelimit.MinRate, uint16(ratelimit.MaxBurst), ratelimit.MinFactor, int64(-1), int64(-1), uint16(ratelimit.MaxSlots))
+	f.Add(ratelimit.MaxRate, uint16(2), 0.73, int64(1e9), int64(1e9+1), uint16(999))
+	f.Fuzz(func(t *testing.T, rate float64, burst uint16, factor float64, backlog, bound int64, n uint16) {
+		limit := ratelimit.Limit{Rate: rate, Burst: int(burst)}
+		if ratelimit.CheckSlots(ratelimit.Key{AccountID: "a", Channel: parley.ChannelSMS}, limit, int(n)) != nil {
+			return
+		}
+		now := ratelimittest.T0
+		tat := now.Add(time.Duration(backlog)) // before now: an idle key
+		until := now.Add(time.Duration(bound))
+		if bound == -1 {
+			until = ratelimit.Unbounded
+		}
+		checkWithin(t, ratelimit.NewSchedule(limit, ratelimit.Scale{Factor: factor}), tat, now, until, int(n))
+	})
+}
+
 func TestCheck(t *testing.T) {
 	good := ratelimit.Limit{Rate: 10, Burst: 2}
 	key := ratelimit.Key{AccountID: "acct1", Channel: parley.ChannelSMS, Sender: "+15550001"}

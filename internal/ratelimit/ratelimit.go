@@ -12,7 +12,11 @@
 // reservation, so the long-run rate is the configured one.
 //
 // Reservations are never refused: Reserve answers the instant at which the
-// caller may send, and the caller sleeps until then (Wait does both). The
+// caller may send, and the caller sleeps until then (Wait does both). A
+// caller that will not wait past a bound makes a bounded reservation
+// instead (Adaptive.ReserveSlotsWithin, Scaler.ReserveScaledWithin): it
+// takes only the slots that go within the bound, possibly none, and a
+// refused one takes nothing, so no slot is booked to go unused. The
 // adapters are local (in-process) and dynamo (shared by every process through
 // one DynamoDB item per key). Adaptive adds a closed loop that slows a key
 // down when its provider pushes back.
@@ -145,13 +149,32 @@ type Slots struct {
 	step time.Duration // slot length at the rate in effect
 	n    int
 	now  time.Time // when they were reserved
+	next time.Time // with no slots: when the same reservation would get one
 }
 
-// Len is how many slots were reserved.
+// Len is how many slots were reserved: all that were asked for, or, for a
+// bounded reservation (Adaptive.ReserveSlotsWithin), those that fit within
+// its bound, possibly none.
 func (s Slots) Len() int { return s.n }
 
-// At returns when the i-th slot (from 0) may be used: each is one step
-// after the one before, and none before the reservation was made.
+// Next is, for Slots that hold none (Len 0, from a bounded reservation),
+// the instant from which the same reservation would book at least one: its
+// earliest first slot less its bound, and never before the reservation was
+// made. For Slots that hold any it is the zero time.
+func (s Slots) Next() time.Time { return s.next }
+
+// Following is, for Slots that hold any, when the slot after the last of
+// them may go at the earliest: one step after it. For Slots that hold none
+// it is the zero time.
+func (s Slots) Following() time.Time {
+	if s.n == 0 {
+		return time.Time{}
+	}
+	return s.At(s.n - 1).Add(s.step)
+}
+
+// At returns when the i-th slot (0 ≤ i < Len) may be used: each is one
+// step after the one before, and none before the reservation was made.
 func (s Slots) At(i int) time.Time {
 	at := s.last.Add(-time.Duration(s.n-1-i) * s.step)
 	if at.Before(s.now) {

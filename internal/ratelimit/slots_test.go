@@ -1,6 +1,7 @@
 package ratelimit_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -95,5 +96,23 @@ func TestGate(t *testing.T) {
 	now = now.Add(time.Second)
 	if err := g.Admit(t.Context(), "acct1"); err != nil {
 		t.Fatalf("after a second's wait: %v", err)
+	}
+}
+
+func TestSlotsFollowing(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	clock := parley.ClockFunc(func() time.Time { return now })
+	a := ratelimit.NewAdaptive(local.New(clock), clock)
+	key, limit := ratelimit.Key{AccountID: "a", Channel: parley.ChannelSMS}, ratelimit.Limit{Rate: 1, Burst: 1}
+	s, err := a.ReserveSlotsWithin(context.Background(), key, limit, 3, time.Hour)
+	if err != nil || s.Len() != 3 {
+		t.Fatalf("ReserveSlotsWithin = %d slots, %v", s.Len(), err)
+	}
+	if got := s.Following(); !got.Equal(now.Add(3 * time.Second)) {
+		t.Errorf("Following() = %s after now, want 3s", got.Sub(now))
+	}
+	none, err := a.ReserveSlotsWithin(context.Background(), key, limit, 1, time.Second)
+	if err != nil || none.Len() != 0 || !none.Following().IsZero() {
+		t.Errorf("a refused reservation: %d slots, following %s, %v; want none and the zero time", none.Len(), none.Following(), err)
 	}
 }

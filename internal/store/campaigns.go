@@ -85,6 +85,19 @@ type CampaignPage struct {
 	Next      CampaignPosition
 }
 
+// RangeClaim is what ClaimRange did to one recipient.
+type RangeClaim struct {
+	// Recipient is the recipient after the claim: as claimed when Claimed,
+	// otherwise as it is. Its ID is "" when the store has no such
+	// recipient.
+	Recipient parley.Recipient
+	// Claimed says whether the claim moved it.
+	Claimed bool
+	// Err, when not nil, is why the store could not say: the claim may or
+	// may not have been made, as when UpdateRecipient fails.
+	Err error
+}
+
 // Recipients keeps campaigns' recipients (written by
 // Campaigns.CreateCampaign) and their conditional status transitions.
 type Recipients interface {
@@ -97,6 +110,16 @@ type Recipients interface {
 	// change.From and returns the updated recipient. Otherwise it returns the
 	// stored recipient unchanged and an ECONFLICT error.
 	UpdateRecipient(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (parley.Recipient, error)
+	// ClaimRange applies claim, a change out of QUEUED such as a
+	// dispatcher's claim, to each recipient of refs that it allows, as
+	// UpdateRecipient would one by one, but in as few writes as the store
+	// can: refs are recipients of one campaign with ids of their Seqs, all
+	// in one chunk (parley.ChunkOf). The result has one RangeClaim per ref,
+	// in order. A recipient the claim does not allow (no longer QUEUED,
+	// claimed meanwhile) is left as it is; one the store does not have is
+	// the zero RangeClaim. Concurrent claims, by ClaimRange or
+	// UpdateRecipient, never both move a recipient.
+	ClaimRange(ctx context.Context, refs []parley.Ref, claim parley.RecipientChange) []RangeClaim
 	// DueRecipients lists the recipients in status whose DueAt is before
 	// before, earliest first, at most limit (capped at MaxPage), across all
 	// accounts. A recipient is in this index exactly while its status is

@@ -135,8 +135,8 @@ func (r *recorder) RecordSandbox(ctx context.Context, m parley.SentMessage) erro
 // limiter is the dispatcher's rate limiter with its calls tagged.
 type limiter struct{ dispatch.Limiter }
 
-func (l limiter) ReserveSlots(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (ratelimit.Slots, error) {
-	return l.Limiter.ReserveSlots(awscost.Tag(ctx, rateLimitTag), key, limit, n)
+func (l limiter) ReserveSlotsWithin(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int, within time.Duration) (ratelimit.Slots, error) {
+	return l.Limiter.ReserveSlotsWithin(awscost.Tag(ctx, rateLimitTag), key, limit, n, within)
 }
 
 func (l limiter) Throttled(ctx context.Context, key ratelimit.Key) error {

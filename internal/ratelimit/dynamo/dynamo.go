@@ -19,6 +19,15 @@
 // no retries once a key is backlogged, and usually at most one while it is
 // idle; the usual Reserve is one request. Within a process, reservations for
 // one key take turns, so they never compete with each other at all.
+//
+// A bounded reservation (ReserveScaledWithin) works out how many slots fit
+// from the TAT this process saw last, and its backlogged write also holds
+// the stored TAT to the latest from which that many still go within the
+// bound (Schedule.Latest; always true when unbounded). TATs only grow, so
+// the stored one is the one seen or later: when another process has booked
+// past that latest TAT, the stored item in the error gives fewer slots,
+// down to none, which is answered without a write. Only such a reservation,
+// one that finds its bound partly taken, costs a retry on a backlogged key.
 package dynamo
 
 import (
@@ -55,9 +64,10 @@ const (
 	condIdle = "attribute_not_exists(" + attrTAT + ") OR " + attrTAT + " <= :now"
 	// condBacklog leaves out a retry of the write that last took effect
 	// (its token is the stored one); writes of other reservations add
-	// their cost whatever the TAT, so processes never contend for a
-	// backlogged key.
-	condBacklog   = attrTAT + " > :now AND (attribute_not_exists(" + attrWrite + ") OR " + attrWrite + " <> :w)"
+	// their cost whatever the TAT up to :latest, from which the
+	// reservation's slots still go within its bound, so processes
+	// contend for a backlogged key only at a bound.
+	condBacklog   = attrTAT + " > :now AND " + attrTAT + " <= :latest AND (attribute_not_exists(" + attrWrite + ") OR " + attrWrite + " <> :w)"
 	condSameTAT   = attrTAT + " = :old"
 	setIdle       = "SET " + attrTAT + " = :tat, " + attrWrite + " = :w, " + schema.AttrExpiresAt + " = :exp"
 	setBacklog    = "SET " + attrTAT + " = " + attrTAT + " + :cost, " + attrWrite + " = :w, " + schema.AttrExpiresAt + " = :exp"
@@ -105,43 +115,67 @@ func (l *Limiter) Reserve(ctx context.Context, key ratelimit.Key, limit ratelimi
 	return at, err
 }
 
-// ReserveScaled implements ratelimit.Scaler. The scale applied is the one
-// this process saw last; the item returned by the write refreshes it for the
-// next reservation.
+// ReserveScaled implements ratelimit.Scaler: it is ReserveScaledWithin
+// with no bound.
 func (l *Limiter) ReserveScaled(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (time.Time, ratelimit.Scale, error) {
+	at, _, scale, err := l.ReserveScaledWithin(ctx, key, limit, n, ratelimit.Unbounded)
+	return at, scale, err
+}
+
+// ReserveScaledWithin implements ratelimit.Scaler in one conditional
+// write. The slots that fit, and the scale applied, are worked out on the
+// item as this process saw it last; the write holds the stored TAT to what
+// they were worked out for, and the item it returns refreshes that view.
+// A refusal is answered from that view without a request (after a first
+// read when this process has none): the stored TAT may only be later, so
+// the instant it names is, if anything, early.
+func (l *Limiter) ReserveScaledWithin(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int, until time.Time) (time.Time, int, ratelimit.Scale, error) {
 	if err := ratelimit.CheckSlots(key, limit, n); err != nil {
-		return time.Time{}, ratelimit.Scale{}, err
+		return time.Time{}, 0, ratelimit.Scale{}, err
 	}
 	e, err := l.acquire(ctx, key)
 	if err != nil {
-		return time.Time{}, ratelimit.Scale{}, err
+		return time.Time{}, 0, ratelimit.Scale{}, err
 	}
 	defer e.release()
 	for range maxAttempts {
 		scale := e.last.scale
 		sch := ratelimit.NewSchedule(limit, scale)
 		now := l.clock.Now()
+		_, at, k := sch.BookWithin(time.Unix(0, e.last.tat), now, until, n)
+		switch {
+		case k == 0 && !e.known:
+			if e.last, err = l.get(ctx, key); err != nil {
+				return time.Time{}, 0, ratelimit.Scale{}, err
+			}
+			e.known = true
+			continue
+		case k == 0:
+			return at.UTC(), 0, scale, nil
+		}
 		token := writeToken()
-		st, err := l.update(ctx, reserveUpdate(key, e.last.tat, now.UnixNano(), int64(sch.Cost(n)), token))
+		st, err := l.update(ctx, reserveUpdate(key, e.last.tat, now.UnixNano(), int64(sch.Cost(k)), sch.Latest(until, k).UnixNano(), token))
 		if err != nil && !errors.Is(err, errCondition) {
-			return time.Time{}, ratelimit.Scale{}, err
+			return time.Time{}, 0, ratelimit.Scale{}, err
 		}
 		e.known, e.last = true, st
 		if err == nil || st.write == token {
-			return sch.At(time.Unix(0, st.tat).UTC(), now), scale, nil
+			return sch.At(time.Unix(0, st.tat).UTC(), now), k, scale, nil
 		}
 	}
-	return time.Time{}, ratelimit.Scale{}, l.contended(key)
+	return time.Time{}, 0, ratelimit.Scale{}, l.contended(key)
 }
 
 // reserveUpdate is the write that books cost nanoseconds of key's time at
-// now, for a stored TAT guessed to be guess.
-func reserveUpdate(key ratelimit.Key, guess, now, cost int64, token string) *dynamodb.UpdateItemInput {
+// now, for a stored TAT guessed to be guess, on condition, when backlogged,
+// that the stored TAT is no later than latest.
+func reserveUpdate(key ratelimit.Key, guess, now, cost, latest int64, token string) *dynamodb.UpdateItemInput {
 	values := item{":now": intNum(now), ":exp": expiry(max(guess, now) + cost), ":w": &types.AttributeValueMemberS{Value: token}}
 	cond, set := condIdle, setIdle
 	if guess > now {
 		cond, set = condBacklog, setBacklog
 		values[":cost"] = intNum(cost)
+		values[":latest"] = intNum(latest)
 	} else {
 		values[":tat"] = intNum(now + cost)
 	}

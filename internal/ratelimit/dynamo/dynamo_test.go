@@ -338,3 +338,49 @@ func TestRetriedWriteBooksOnce(t *testing.T) {
 		t.Fatalf("an admission one slot later: refused until %s (%v): a retried write booked twice", at.Sub(ratelimittest.T0), err)
 	}
 }
+
+// TestWithinStaleView checks a bounded reservation from a process whose
+// view of the key is behind: the write's condition holds the stored TAT to
+// the slots worked out from that view, and when it fails the stored TAT in
+// the answer gives fewer slots, in one more request. A refusal worked out
+// from the refreshed view costs no request and books nothing.
+func TestWithinStaleView(t *testing.T) {
+	client, table := newTable(t)
+	clock := ratelimittest.NewClock(ratelimittest.T0)
+	one, two := dynamo.New(client, table, clock), dynamo.New(client, table, clock)
+	key := ratelimittest.Key("+15550001")
+	limit := ratelimit.Limit{Rate: 10, Burst: 1}
+	ctx := context.Background()
+	at := func(d time.Duration) time.Time { return ratelimittest.T0.Add(d) }
+	const ms = time.Millisecond
+	steps := []struct {
+		name     string
+		l        *dynamo.Limiter
+		n        int
+		until    time.Time
+		k        int
+		last     time.Time
+		requests int64
+	}{
+		{"two books the first slot", two, 1, ratelimit.Unbounded, 1, at(0), 1},
+		{"one books three behind it", one, 3, ratelimit.Unbounded, 3, at(300 * ms), 2}, // its guess of an idle key fails
+		{"two, behind, books what fits", two, 5, at(500 * ms), 2, at(500 * ms), 2},     // its view says 5 fit
+		{"two is refused", two, 5, at(500 * ms), 0, at(600 * ms), 0},
+		{"one, behind, is refused by the write", one, 1, at(550 * ms), 0, at(600 * ms), 1}, // its view says 1 fits
+		{"one is refused from its view", one, 1, at(550 * ms), 0, at(600 * ms), 0},
+		{"refusals took nothing", one, 1, at(600 * ms), 1, at(600 * ms), 1},
+	}
+	for _, st := range steps {
+		before := client.requests.Load()
+		last, k, _, err := st.l.ReserveScaledWithin(ctx, key, limit, st.n, st.until)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if k != st.k || !last.Equal(st.last) {
+			t.Fatalf("%s: %d slots, the last (or first) at %s; want %d at %s", st.name, k, last.Sub(ratelimittest.T0), st.k, st.last.Sub(ratelimittest.T0))
+		}
+		if got := client.requests.Load() - before; got != st.requests {
+			t.Errorf("%s: %d requests, want %d", st.name, got, st.requests)
+		}
+	}
+}

@@ -44,19 +44,29 @@ func (l *Limiter) Reserve(ctx context.Context, key ratelimit.Key, limit ratelimi
 	return at, err
 }
 
-// ReserveScaled implements ratelimit.Scaler.
-func (l *Limiter) ReserveScaled(_ context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (time.Time, ratelimit.Scale, error) {
+// ReserveScaled implements ratelimit.Scaler: it is ReserveScaledWithin
+// with no bound.
+func (l *Limiter) ReserveScaled(ctx context.Context, key ratelimit.Key, limit ratelimit.Limit, n int) (time.Time, ratelimit.Scale, error) {
+	at, _, scale, err := l.ReserveScaledWithin(ctx, key, limit, n, ratelimit.Unbounded)
+	return at, scale, err
+}
+
+// ReserveScaledWithin implements ratelimit.Scaler under the limiter's
+// mutex.
+func (l *Limiter) ReserveScaledWithin(_ context.Context, key ratelimit.Key, limit ratelimit.Limit, n int, until time.Time) (time.Time, int, ratelimit.Scale, error) {
 	if err := ratelimit.CheckSlots(key, limit, n); err != nil {
-		return time.Time{}, ratelimit.Scale{}, err
+		return time.Time{}, 0, ratelimit.Scale{}, err
 	}
 	now := l.clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st := l.keys[key]
-	var at time.Time
-	st.tat, at = ratelimit.NewSchedule(limit, st.scale).Book(st.tat, now, n)
-	l.keys[key] = st
-	return at, st.scale, nil
+	tat, at, k := ratelimit.NewSchedule(limit, st.scale).BookWithin(st.tat, now, until, n)
+	if k > 0 {
+		st.tat = tat
+		l.keys[key] = st
+	}
+	return at, k, st.scale, nil
 }
 
 // Admit implements ratelimit.Admitter.

@@ -71,6 +71,10 @@ func run(t *testing.T, newSubject func(t *testing.T, clock parley.Clock) subject
 		{"Scale", scaled(testScale)},
 		{"Adaptive", closedLoop(testAdaptive)},
 		{"AdaptiveShared", closedLoop(testAdaptiveShared)},
+		{"Within", closedLoop(testWithin)},
+		{"WithinScaled", closedLoop(testWithinScaled)},
+		{"WithinConcurrent", closedLoop(testWithinConcurrent)},
+		{"WithinInvalid", closedLoop(testWithinInvalid)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

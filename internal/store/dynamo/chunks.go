@@ -2,7 +2,7 @@ package dynamo
 
 // Recipients at intake, in chunks:
 //
-//	recipient chunk   pk ACCOUNT#<account>#CAMPAIGN#<campaign>   sk RC#<n>   rs: up to chunkSize recipients, compact JSON
+//	recipient chunk   pk ACCOUNT#<account>#CAMPAIGN#<campaign>   sk RC#<n>   rz: up to chunkSize recipients, compact JSON, DEFLATE-compressed
 //	recipient         pk ACCOUNT#<account>#CAMPAIGN#<campaign>   sk R#<id>   written by its first change
 //
 // A write unit covers 1 KB of one item, and a recipient takes a few hundred
@@ -27,10 +27,13 @@ package dynamo
 // items.
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"sync"
@@ -47,7 +50,7 @@ import (
 const (
 	// chunkSize is how many recipients one chunk holds: 25 recipients of a
 	// typical text fit in a few write units.
-	chunkSize = 25
+	chunkSize = parley.ChunkSize
 	// chunkSKPrefix starts a chunk's sort key; it sorts apart from the
 	// recipients' R#.
 	chunkSKPrefix = "RC#"
@@ -65,7 +68,7 @@ func chunkOf(id string) (int, bool) {
 	if err != nil || seq < 1 || parley.RecipientID(seq) != id {
 		return 0, false
 	}
-	return (seq - 1) / chunkSize, true
+	return parley.ChunkOf(seq), true
 }
 
 // chunkable reports whether intake writes r into a chunk.
@@ -74,11 +77,51 @@ func chunkable(r parley.Recipient) bool {
 	return ok && r.Seq >= 1 && !r.Status.Indexed()
 }
 
-// chunkItem is one chunk of recipients.
+// chunkItem is one chunk of recipients: their entries as JSON, compressed
+// (Packed). A campaign's texts differ mostly in a name or a date, so the
+// entries shrink to a fraction: a fraction of the write units at intake
+// and of the read units at each first read. Chunks written before packing
+// hold the JSON as it is (Recipients).
 type chunkItem struct {
 	PK         string `dynamodbav:"pk"`
 	SK         string `dynamodbav:"sk"`
-	Recipients string `dynamodbav:"rs"`
+	Packed     []byte `dynamodbav:"rz,omitempty"`
+	Recipients string `dynamodbav:"rs,omitempty"`
+}
+
+// maxChunkJSON bounds a chunk's entries unpacked: a DynamoDB item holds at
+// most 400 KB, and a chunk's JSON compresses well under tenfold.
+const maxChunkJSON = 4 << 20
+
+// pack compresses a chunk's JSON.
+func pack(data []byte) ([]byte, error) {
+	var b bytes.Buffer
+	w, err := flate.NewWriter(&b, flate.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// unpack returns the JSON of a chunk item.
+func (it chunkItem) unpack() ([]byte, error) {
+	if len(it.Packed) == 0 {
+		return []byte(it.Recipients), nil
+	}
+	data, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(it.Packed)), maxChunkJSON+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("unpack recipient chunk %s %s: %w", it.PK, it.SK, err)
+	case len(data) > maxChunkJSON:
+		return nil, fmt.Errorf("unpack recipient chunk %s %s: more than %d bytes", it.PK, it.SK, maxChunkJSON)
+	}
+	return data, nil
 }
 
 // chunkEntry is a recipient in a chunk: its account and campaign are the
@@ -163,7 +206,11 @@ func recipientWrites(rs []parley.Recipient) ([]types.WriteRequest, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode recipients of campaign %s: %w", k[1], err)
 		}
-		av, err := encode(chunkItem{PK: campaignPK(k[0], k[1]), SK: k[2], Recipients: string(data)})
+		packed, err := pack(data)
+		if err != nil {
+			return nil, fmt.Errorf("pack recipients of campaign %s: %w", k[1], err)
+		}
+		av, err := encode(chunkItem{PK: campaignPK(k[0], k[1]), SK: k[2], Packed: packed})
 		if err != nil {
 			return nil, err
 		}
@@ -231,8 +278,12 @@ func decodeChunk(av item) ([]chunkEntry, error) {
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 		return nil, fmt.Errorf("decode recipient chunk: %w", err)
 	}
+	data, err := it.unpack()
+	if err != nil {
+		return nil, err
+	}
 	var es []chunkEntry
-	if err := json.Unmarshal([]byte(it.Recipients), &es); err != nil {
+	if err := json.Unmarshal(data, &es); err != nil {
 		return nil, fmt.Errorf("decode recipient chunk %s %s: %w", it.PK, it.SK, err)
 	}
 	return es, nil

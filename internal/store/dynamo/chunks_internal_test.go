@@ -1,9 +1,14 @@
 package dynamo
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/parleyhq/parley/internal/parley"
 )
@@ -39,5 +44,44 @@ func TestChunkEntryKeepsEveryField(t *testing.T) {
 	r.Timeline.StampStatus(r.Status, time.Date(2026, 11, 21, 13, 0, 0, 0, time.UTC))
 	if got := newChunkEntry(r).domain(r.AccountID, r.CampaignID); !reflect.DeepEqual(got, r) {
 		t.Errorf("chunk entry round trip\n got %+v\nwant %+v", got, r)
+	}
+}
+
+// TestChunkPacking: intake packs a chunk's entries to a fraction of their
+// JSON, and a chunk reads back whole packed or, as written before packing,
+// as plain JSON; a packed chunk that unpacks past maxChunkJSON is refused.
+func TestChunkPacking(t *testing.T) {
+	var rs []parley.Recipient
+	for seq := 1; seq <= chunkSize; seq++ {
+		rs = append(rs, parley.Recipient{
+			AccountID: "acct", CampaignID: "camp", ID: parley.RecipientID(seq), Seq: seq, Channel: parley.ChannelSMS,
+			Phone: fmt.Sprintf("+1202555%04d", seq), Variables: map[string]string{"1": fmt.Sprintf("Name%d", seq)}, Status: parley.StatusQueued,
+			Body: fmt.Sprintf("Hi Name%d, your subscription renews on 12/31. Reply YES to keep it. Reply STOP to opt out.", seq),
+		})
+	}
+	reqs, err := recipientWrites(rs)
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("recipientWrites = %d requests, %v; want one chunk", len(reqs), err)
+	}
+	packed := reqs[0].PutRequest.Item
+	es, err := decodeChunk(packed)
+	if err != nil || len(es) != chunkSize || es[4].domain("acct", "camp").Body != rs[4].Body {
+		t.Fatalf("decodeChunk = %d entries, %v", len(es), err)
+	}
+	plain, _ := json.Marshal(es)
+	size := len(packed["rz"].(*types.AttributeValueMemberB).Value)
+	if size*3 > len(plain) {
+		t.Errorf("packed chunk is %d bytes of %d bytes of JSON; want under a third", size, len(plain))
+	}
+	old := item{"pk": str("p"), "sk": str(chunkSK(0)), "rs": str(string(plain))}
+	if es, err := decodeChunk(old); err != nil || len(es) != chunkSize {
+		t.Errorf("an unpacked chunk: %d entries, %v", len(es), err)
+	}
+	bomb, err := pack(bytes.Repeat([]byte(" "), maxChunkJSON+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decodeChunk(item{"pk": str("p"), "sk": str(chunkSK(0)), "rz": &types.AttributeValueMemberB{Value: bomb}}); err == nil {
+		t.Error("a chunk that unpacks past the bound was decoded")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -458,6 +459,29 @@ func (t *Table) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 		return r, parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status)
 	}
 	return parley.Recipient{}, parley.Errorf(parley.EUNAVAILABLE, "recipient %s changed concurrently; try again", ref.RecipientID)
+}
+
+// ClaimRange implements store.Recipients, with the conditional write of
+// UpdateRecipient for each recipient, all at once.
+func (t *Table) ClaimRange(ctx context.Context, refs []parley.Ref, claim parley.RecipientChange) []store.RangeClaim {
+	out := make([]store.RangeClaim, len(refs))
+	var wg sync.WaitGroup
+	for i, ref := range refs {
+		wg.Go(func() {
+			r, err := t.UpdateRecipient(ctx, ref, claim)
+			switch parley.ErrorCode(err) {
+			case "":
+				out[i] = store.RangeClaim{Recipient: r, Claimed: true}
+			case parley.ECONFLICT:
+				out[i] = store.RangeClaim{Recipient: r}
+			case parley.ENOTFOUND:
+			default:
+				out[i] = store.RangeClaim{Err: err}
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // recipientUpdate is the UpdateItem that does what change.Apply does, on

@@ -393,37 +393,68 @@ func (s *Store) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 	var r parley.Recipient
 	var outcome error
 	err := s.db.Batch(func(tx *bolt.Tx) error {
-		outcome = nil
-		b := tx.Bucket(bucketRecipients)
-		key := recipientKey(ref)
-		if err := get(b, key, &r, "recipient "+ref.RecipientID); err != nil {
-			if parley.ErrorCode(err) == parley.ENOTFOUND {
-				outcome = err
-				return nil
-			}
-			return err
-		}
-		if !change.Allows(r) {
-			outcome = parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status)
-			return nil
-		}
-		if err := indexDue(tx, r, false); err != nil {
-			return err
-		}
-		before := r
-		change.Apply(&r)
-		if err := indexDue(tx, r, true); err != nil {
-			return err
-		}
-		if err := put(b, key, r); err != nil {
-			return err
-		}
-		return record(tx, transition{before, r})
+		var err error
+		r, outcome, err = updateRecipient(tx, ref, change)
+		return err
 	})
 	if err != nil {
 		return parley.Recipient{}, err
 	}
 	return r, outcome
+}
+
+// ClaimRange implements store.Recipients: the claims in one transaction.
+func (s *Store) ClaimRange(ctx context.Context, refs []parley.Ref, claim parley.RecipientChange) []store.RangeClaim {
+	out := make([]store.RangeClaim, len(refs))
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		clear(out)
+		for i, ref := range refs {
+			r, outcome, err := updateRecipient(tx, ref, claim)
+			switch code := parley.ErrorCode(outcome); {
+			case err != nil:
+				return err
+			case code == parley.ENOTFOUND:
+			default:
+				out[i] = store.RangeClaim{Recipient: r, Claimed: outcome == nil}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range out {
+			out[i] = store.RangeClaim{Err: err}
+		}
+	}
+	return out
+}
+
+// updateRecipient applies change to the recipient ref in tx, as
+// UpdateRecipient does: outcome is its ENOTFOUND or ECONFLICT, err a
+// failure of the transaction.
+func updateRecipient(tx *bolt.Tx, ref parley.Ref, change parley.RecipientChange) (r parley.Recipient, outcome, err error) {
+	b := tx.Bucket(bucketRecipients)
+	key := recipientKey(ref)
+	if err := get(b, key, &r, "recipient "+ref.RecipientID); err != nil {
+		if parley.ErrorCode(err) == parley.ENOTFOUND {
+			return r, err, nil
+		}
+		return r, nil, err
+	}
+	if !change.Allows(r) {
+		return r, parley.Errorf(parley.ECONFLICT, "recipient %s is %s", ref.RecipientID, r.Status), nil
+	}
+	if err := indexDue(tx, r, false); err != nil {
+		return r, nil, err
+	}
+	before := r
+	change.Apply(&r)
+	if err := indexDue(tx, r, true); err != nil {
+		return r, nil, err
+	}
+	if err := put(b, key, r); err != nil {
+		return r, nil, err
+	}
+	return r, nil, record(tx, transition{before, r})
 }
 
 // DueRecipients implements store.Recipients.

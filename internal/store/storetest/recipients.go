@@ -23,6 +23,8 @@ func Recipients(t *testing.T, newStore func(t *testing.T) store.Store, opt Optio
 	t.Run("InApp", func(t *testing.T) { testInAppRecipient(t, newStore(t)) })
 	t.Run("SentKeepsNoPointer", func(t *testing.T) { testSentKeepsNoPointer(t, newStore(t)) })
 	t.Run("CarriesMessage", func(t *testing.T) { testCarriesMessage(t, newStore(t)) })
+	t.Run("ClaimRange", func(t *testing.T) { testClaimRange(t, newStore(t)) })
+	t.Run("ConcurrentClaimRange", func(t *testing.T) { testConcurrentClaimRange(t, newStore(t), opt) })
 }
 
 func testRecipientsPaging(t *testing.T, s store.Store) {
@@ -325,5 +327,169 @@ func testCarriesMessage(t *testing.T, s store.Store) {
 	delivered.Carries = "m1"
 	if got, err := s.UpdateRecipient(ctx, ref, delivered); err != nil || got.Status != parley.StatusDelivered || got.ProviderMessageID != "m1" {
 		t.Errorf("the carried message's change = %+v, %v; want DELIVERED", got, err)
+	}
+}
+
+// rangeRefs are the references of recipients from to to of campaign
+// camp1 of acct1.
+func rangeRefs(from, to int) []parley.Ref {
+	var refs []parley.Ref
+	for seq := from; seq <= to; seq++ {
+		refs = append(refs, parley.Ref{AccountID: "acct1", CampaignID: "camp1", RecipientID: parley.RecipientID(seq)})
+	}
+	return refs
+}
+
+// rangeClaim is a dispatcher's claim by claimant, attempted at t0.
+func rangeClaim(claimant string) parley.RecipientChange {
+	return parley.RecipientChange{
+		From: []parley.RecipientStatus{parley.StatusQueued}, Status: parley.StatusSending, CountAttempt: true,
+		Claimant: claimant, DueAt: t0.Add(5 * time.Minute), At: t0,
+	}
+}
+
+// testClaimRange: a range claim moves the QUEUED recipients of its refs
+// and only those, each as a claim of its own would, and what it claimed is
+// a claim like any other: read as SENDING, listed, fenced to its attempt,
+// taken over.
+func testClaimRange(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 30)
+	rs[3].Status, rs[3].ErrorMessage = parley.StatusSkipped, parley.CodeOptedOut // skipped at intake
+	create(t, s, c, rs)
+	if _, err := s.UpdateRecipient(ctx, rs[5].Ref(), parley.Cancellation(t0)); err != nil {
+		t.Fatal(err)
+	}
+	got := s.ClaimRange(ctx, rangeRefs(1, 8), rangeClaim("epoch-a"))
+	if len(got) != 8 {
+		t.Fatalf("ClaimRange = %d claims", len(got))
+	}
+	for i, g := range got {
+		seq := i + 1
+		if g.Err != nil {
+			t.Fatalf("recipient %d: %v", seq, g.Err)
+		}
+		want := seq != 4 && seq != 6
+		if g.Claimed != want || g.Recipient.ID != parley.RecipientID(seq) {
+			t.Errorf("recipient %d: claimed %v (%s), want %v", seq, g.Claimed, g.Recipient.ID, want)
+			continue
+		}
+		stored, err := s.Recipient(ctx, rs[i].Ref())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !want {
+			if stored.Status != rs[i].Status && stored.Status != parley.StatusCancelled || g.Recipient.Status != stored.Status {
+				t.Errorf("recipient %d not claimable is %s (answered %s)", seq, stored.Status, g.Recipient.Status)
+			}
+			continue
+		}
+		r := g.Recipient
+		if r.Status != parley.StatusSending || r.Attempts != 1 || r.Claimant != "epoch-a" || !r.DueAt.Equal(t0.Add(5*time.Minute)) || r.Timeline.Attempted.IsZero() {
+			t.Errorf("recipient %d claimed as %+v", seq, r)
+		}
+		if stored.Status != parley.StatusSending || stored.Attempts != 1 || stored.Claimant != "epoch-a" || stored.Body != rs[i].Body || stored.Phone != rs[i].Phone {
+			t.Errorf("recipient %d reads as %+v", seq, stored)
+		}
+	}
+	listed, err := s.Recipients(ctx, "acct1", "camp1", 0, 10)
+	if err != nil || len(listed) != 10 {
+		t.Fatalf("Recipients = %d, %v", len(listed), err)
+	}
+	for _, r := range listed {
+		sending := r.Seq <= 8 && r.Seq != 4 && r.Seq != 6
+		if (r.Status == parley.StatusSending) != sending {
+			t.Errorf("recipient %d lists as %s", r.Seq, r.Status)
+		}
+	}
+
+	// An overlapping claim takes only what is left; an unknown recipient
+	// is the zero claim.
+	got = s.ClaimRange(ctx, append(rangeRefs(7, 10), parley.Ref{AccountID: "acct1", CampaignID: "camp1", RecipientID: parley.RecipientID(31)}), rangeClaim("epoch-b"))
+	if len(got) != 5 {
+		t.Fatalf("second ClaimRange = %d claims", len(got))
+	}
+	for i, want := range []bool{false, false, true, true} {
+		if got[i].Claimed != want || got[i].Recipient.Status != parley.StatusSending {
+			t.Errorf("second claim of recipient %d: claimed %v, status %s", 7+i, got[i].Claimed, got[i].Recipient.Status)
+		}
+	}
+	if got[0].Recipient.Claimant != "epoch-a" || got[3].Recipient.Claimant != "epoch-b" {
+		t.Errorf("claimants %q and %q", got[0].Recipient.Claimant, got[3].Recipient.Claimant)
+	}
+	if got[4].Claimed || got[4].Recipient.ID != "" || got[4].Err != nil {
+		t.Errorf("an unknown recipient claims as %+v", got[4])
+	}
+
+	// A range-claimed recipient is fenced to its claim's attempt and can be
+	// taken over like any other.
+	sending := []parley.RecipientStatus{parley.StatusSending}
+	taken, err := s.UpdateRecipient(ctx, rs[0].Ref(), parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSending, CountAttempt: true, Claimant: "epoch-c", At: t0})
+	if err != nil || taken.Attempts != 2 || taken.Claimant != "epoch-c" {
+		t.Fatalf("take-over = %+v, %v", taken, err)
+	}
+	if _, err := s.UpdateRecipient(ctx, rs[0].Ref(), parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "m1", At: t0}); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Errorf("the first claim's record after the take-over: %v, want ECONFLICT", err)
+	}
+	sent, err := s.UpdateRecipient(ctx, rs[1].Ref(), parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "m2", At: t0})
+	if err != nil || sent.Status != parley.StatusSent || sent.ProviderMessageID != "m2" || sent.Claimant != "" || sent.Body != rs[1].Body {
+		t.Errorf("record of a range-claimed recipient = %+v, %v", sent, err)
+	}
+	if again := s.ClaimRange(ctx, rangeRefs(1, 3), rangeClaim("epoch-d")); again[0].Claimed || again[1].Claimed || again[1].Recipient.Status != parley.StatusSent {
+		t.Errorf("claiming again = %+v", again)
+	}
+}
+
+// testConcurrentClaimRange: dispatchers claiming overlapping ranges of one
+// chunk at once, beside single claims, claim each recipient once.
+func testConcurrentClaimRange(t *testing.T, s store.Store, opt Options) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", parley.ChunkSize)
+	create(t, s, c, rs)
+	var mu sync.Mutex
+	wins := map[string]int{}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			from := 1 + i*3%parley.ChunkSize
+			got := s.ClaimRange(ctx, rangeRefs(from, min(from+12, parley.ChunkSize)), rangeClaim(fmt.Sprintf("epoch-%d", i)))
+			mu.Lock()
+			defer mu.Unlock()
+			for _, g := range got {
+				if g.Err != nil {
+					t.Errorf("ClaimRange from %d: %v", from, g.Err)
+				}
+				if g.Claimed {
+					wins[g.Recipient.ID]++
+				}
+			}
+		})
+		wg.Go(func() {
+			_, err := s.UpdateRecipient(ctx, rs[i].Ref(), rangeClaim("single"))
+			mu.Lock()
+			defer mu.Unlock()
+			switch parley.ErrorCode(err) {
+			case "":
+				wins[rs[i].ID]++
+			case parley.ECONFLICT:
+			default:
+				t.Errorf("single claim: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, r := range rs {
+		n := wins[r.ID]
+		stored, err := s.Recipient(ctx, r.Ref())
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case n == 0 && stored.Status == parley.StatusQueued: // no claim covered it
+		case n == 1 && stored.Status == parley.StatusSending && stored.Attempts == 1:
+		case opt.Racy && n > 1:
+		default:
+			t.Errorf("recipient %s claimed %d times, stored %s after %d attempts", r.ID, n, stored.Status, stored.Attempts)
+		}
 	}
 }
