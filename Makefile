@@ -51,10 +51,13 @@ fuzz:
 ## verify: the long checks make test only samples: Next against a
 ## minute-by-minute reference around every offset change of every tz zone
 ## from 2026 to 2030 (internal/window TestNextSweep, some minutes), and the
-## dispatcher fault injection on DynamoDB (moto_server, a minute a run)
+## dispatcher fault injection on DynamoDB (moto_server, a minute a run), and
+## the cost ratchet: the AWS cost per recipient to DELIVERED at 600 and 6,000
+## recipients within its budget and not growing with the run (some minutes)
 verify:
 	PARLEY_SWEEP=1 $(GO) test -count=1 -timeout 60m -run '^TestNextSweep$$' ./internal/window
 	PARLEY_DYNAMO_CRASH=1 $(GO) test -count=3 -timeout 30m -run '^TestKilledDispatchersOnDynamoDB$$' ./internal/dispatch
+	PARLEY_COST=1 $(GO) test -count=1 -timeout 30m -run '^TestCostBudget$$' ./internal/awstest/awscost
 
 ## build: the parley CLI into bin/
 build:

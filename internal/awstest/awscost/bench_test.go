@@ -4,13 +4,17 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awseb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/parleyhq/parley/internal/app"
@@ -19,6 +23,8 @@ import (
 	"github.com/parleyhq/parley/internal/campaign"
 	"github.com/parleyhq/parley/internal/dispatch"
 	"github.com/parleyhq/parley/internal/egress"
+	"github.com/parleyhq/parley/internal/eventpush"
+	"github.com/parleyhq/parley/internal/eventpush/eventbridge"
 	"github.com/parleyhq/parley/internal/gateway/sandbox"
 	"github.com/parleyhq/parley/internal/inbound/agentpush"
 	"github.com/parleyhq/parley/internal/inbound/conversation"
@@ -36,11 +42,13 @@ import (
 )
 
 // The measured run: API-sized campaigns (one intake invocation each),
-// drained by as many pollers as parley serve starts by default. moto_server
+// drained by as many pollers as parley serve starts by default, then the
+// table's stream folded as the lifecycle function folds it. moto_server
 // answers about a hundred requests a second under this load, so 600
 // recipients (some 6,000 requests to DELIVERED) take about a minute; the
 // -campaigns flag runs more (go test ... -args -campaigns 60 for 6,000
-// recipients), to show that the cost per recipient does not grow with them.
+// recipients), to show that the cost per recipient does not grow with them,
+// and -timing prints how long moto_server took per phase and operation.
 const (
 	perCampaign = parley.MaxConsumersPerCall
 	workers     = 4
@@ -52,22 +60,10 @@ const (
 	drainPerCampaign = 30 * time.Second
 )
 
-var campaignsFlag = flag.Int("campaigns", 6, "campaigns of "+strconv.Itoa(perCampaign)+" recipients the cost benchmark runs")
-
-// campaigns is how many campaigns the run has, recipients how many
-// recipients, and drainLimit how long they may take to be sent.
 var (
-	campaigns  int
-	recipients int
-	drainLimit time.Duration
+	campaignsFlag = flag.Int("campaigns", 6, "campaigns of "+strconv.Itoa(perCampaign)+" recipients the cost benchmark runs")
+	timingFlag    = flag.Bool("timing", false, "print how long moto_server took per phase and operation")
 )
-
-// sized sets the run's size from the flags.
-func sized() {
-	campaigns = max(*campaignsFlag, 1)
-	recipients = campaigns * perCampaign
-	drainLimit = time.Duration(campaigns) * drainPerCampaign
-}
 
 // noon is a clock at which New York is inside the default delivery window.
 var noon = parley.ClockFunc(func() time.Time { return time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) })
@@ -84,30 +80,53 @@ const (
 	replyTag = "reply"
 )
 
+// The phases of a run, in order.
+const (
+	phaseIntake   = "intake"
+	phaseDispatch = "dispatch"
+	phaseReceipt  = "receipt"
+	phaseFold     = "fold"
+	phaseReply    = "reply"
+)
+
+var phases = []string{phaseIntake, phaseDispatch, phaseReceipt, phaseFold, phaseReply}
+
 // flow is Parley's AWS backend wired as app.New wires it, on clients that
-// report to counter, beside an uncounted store for checking the outcome.
+// report to counter, beside an uncounted store for checking the outcome
+// and an uncounted reader of the table's stream.
 type flow struct {
+	campaigns  int
+	recipients int
 	counter    *awscost.Counter
-	campaigns  *campaign.Service
+	timer      *timer
+	service    *campaign.Service
 	dispatcher *dispatch.Dispatcher
 	delivery   *receipts.Service
 	routing    store.OutboundContexts
 	queue      *sqs.Queue
-	check      *dynamo.Table
-	recorded   *recorder
+	lifecycle  *app.App
+	stream     *dynamo.StreamReader
+	source     lifecycleSource
+	// pending are the stream's records the event source passes that were
+	// not folded yet, and batches how many batches were.
+	pending  []events.DynamoDBEventRecord
+	batches  int
+	check    *dynamo.Table
+	recorded *recorder
 }
 
 // recorder is the sandbox's store: it tags the sandbox's writes and closes
-// done once every recipient's message was recorded.
+// done once want messages were recorded.
 type recorder struct {
 	store.Outbox
+	want int64
 	n    atomic.Int64
 	done chan struct{}
 }
 
 func (r *recorder) RecordSandbox(ctx context.Context, m parley.SentMessage) error {
 	err := r.Outbox.RecordSandbox(awscost.Tag(ctx, sandboxTag), m)
-	if err == nil && r.n.Add(1) == int64(recipients) {
+	if err == nil && r.n.Add(1) == r.want {
 		close(r.done)
 	}
 	return err
@@ -128,29 +147,50 @@ func (l limiter) OK(ctx context.Context, key ratelimit.Key) error {
 	return l.Limiter.OK(awscost.Tag(ctx, rateLimitTag), key)
 }
 
-func newFlow(b *testing.B) *flow {
-	b.Helper()
-	ctx := b.Context()
-	table := awstest.Name(b)
+// newFlow wires a flow of campaigns campaigns on a fresh table, queue and
+// event bus.
+func newFlow(tb testing.TB, campaigns int) *flow {
+	tb.Helper()
+	ctx := tb.Context()
+	table := awstest.Name(tb)
 	counter := &awscost.Counter{Indexes: awscost.IndexesOf(dynamo.CreateTableInput(table))}
-	cfg := awstest.Config(b)
+	t := &timer{}
+	cfg := awstest.Config(tb)
 	counter.Attach(&cfg)
-	db, sq := dynamodb.NewFromConfig(cfg), awssqs.NewFromConfig(cfg)
+	t.attach(&cfg)
+	db, sq, eb := dynamodb.NewFromConfig(cfg), awssqs.NewFromConfig(cfg), awseb.NewFromConfig(cfg)
 	if err := dynamo.EnsureTable(ctx, db, table); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	url, dlq, err := sqs.EnsureQueue(ctx, sq, table, visibility, app.MaxReceiveCount)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
+	eventsURL, eventsDLQ, err := sqs.EnsureQueue(ctx, sq, app.EventsQueueName(table), visibility, app.MaxReceiveCount)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bus, err := eventbridge.EnsureBus(ctx, eb, table)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The event source's reads of the stream cost nothing on AWS: they go
+	// through a client the counter does not see.
+	streamCfg := awstest.Config(tb)
+	t.attach(&streamCfg)
+	stream := dynamo.NewStreamReader(streamCfg, table, true)
 	counter.Reset()
+	t.take()
 	store, q, log := dynamo.New(db, table), sqs.New(sq, url, dlq), obs.Discard()
-	rec := &recorder{Outbox: store, done: make(chan struct{})}
+	rec := &recorder{Outbox: store, want: int64(campaigns * perCampaign), done: make(chan struct{})}
 	optouts := &optout.Service{Store: store, Accounts: &acct.Service{Store: store, Clock: noon}, Clock: noon}
 	replies := &conversation.Service{Store: store, Events: store, Connector: agentpush.New(store, egress.Policy{}.Client(agentpush.DefaultTimeout), noon, log), Clock: noon, Log: log}
 	return &flow{
-		counter:   counter,
-		campaigns: &campaign.Service{Store: store, Queue: q, Clock: noon, Log: log, OptOuts: optouts},
+		campaigns:  campaigns,
+		recipients: campaigns * perCampaign,
+		counter:    counter,
+		timer:      t,
+		service:    &campaign.Service{Store: store, Queue: q, Clock: noon, Log: log, OptOuts: optouts},
 		dispatcher: &dispatch.Dispatcher{
 			Store: store, Queue: q, Clock: noon, Log: log, Sender: &sandbox.Gateway{Recorder: rec, Clock: noon},
 			Limiter: limiter{ratelimit.NewAdaptive(rldynamo.New(db, table, noon), noon)},
@@ -160,7 +200,11 @@ func newFlow(b *testing.B) *flow {
 		delivery: &receipts.Service{Store: store, Clock: noon},
 		routing:  store,
 		queue:    q,
-		check:    dynamo.New(dynamodb.NewFromConfig(awstest.Config(b)), table),
+		lifecycle: &app.App{Store: store, EventSink: eventpush.NewSink(store, sqs.New(sq, eventsURL, eventsDLQ),
+			eventbridge.New(eb, bus), noon, log)},
+		stream:   stream,
+		source:   loadLifecycleSource(tb),
+		check:    dynamo.New(dynamodb.NewFromConfig(awstest.Config(tb)), table),
 		recorded: rec,
 	}
 }
@@ -181,12 +225,12 @@ func draft(i int) campaign.Draft {
 }
 
 // intake creates the campaigns and returns their ids.
-func (f *flow) intake(b *testing.B) []string {
+func (f *flow) intake(tb testing.TB) []string {
 	var ids []string
-	for i := range campaigns {
-		a, err := f.campaigns.Create(b.Context(), account, draft(i))
+	for i := range f.campaigns {
+		a, err := f.service.Create(tb.Context(), account, draft(i))
 		if err != nil || len(a.Accepted) != perCampaign {
-			b.Fatalf("campaign %d: %d accepted, %v", i, len(a.Accepted), err)
+			tb.Fatalf("campaign %d: %d accepted, %v", i, len(a.Accepted), err)
 		}
 		ids = append(ids, a.Campaign.ID)
 	}
@@ -196,16 +240,17 @@ func (f *flow) intake(b *testing.B) []string {
 // dispatch drains the queue the way the SQS event source feeds the
 // dispatcher, until every recipient was recorded by the sandbox; batches in
 // hand then are finished and their jobs deleted.
-func (f *flow) dispatch(b *testing.B) {
-	ctx, cancel := context.WithCancel(b.Context())
+func (f *flow) dispatch(tb testing.TB) {
+	ctx, cancel := context.WithCancel(tb.Context())
 	stopped := make(chan struct{})
 	go func() { f.dispatcher.Run(ctx, f.queue, workers); close(stopped) }()
+	limit := time.Duration(f.campaigns) * drainPerCampaign
 	select {
 	case <-f.recorded.done:
-	case <-time.After(drainLimit):
+	case <-time.After(limit):
 		cancel()
 		<-stopped
-		b.Fatalf("only %d of %d recipients sent within %s", f.recorded.n.Load(), recipients, drainLimit)
+		tb.Fatalf("only %d of %d recipients sent within %s", f.recorded.n.Load(), f.recipients, limit)
 	}
 	cancel()
 	<-stopped
@@ -213,20 +258,20 @@ func (f *flow) dispatch(b *testing.B) {
 
 // verify checks, without counting, that every recipient of ids is in
 // status, and returns them.
-func (f *flow) verify(b *testing.B, ids []string, status parley.RecipientStatus) []parley.Recipient {
+func (f *flow) verify(tb testing.TB, ids []string, status parley.RecipientStatus) []parley.Recipient {
 	var all []parley.Recipient
 	for _, id := range ids {
-		rs, err := f.check.Recipients(b.Context(), account, id, 0, perCampaign)
+		rs, err := f.check.Recipients(tb.Context(), account, id, 0, perCampaign)
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 		for _, r := range rs {
 			if r.Status != status {
-				b.Fatalf("campaign %s recipient %s is %s, want %s", id, r.ID, r.Status, status)
+				tb.Fatalf("campaign %s recipient %s is %s, want %s", id, r.ID, r.Status, status)
 			}
 		}
 		if len(rs) != perCampaign {
-			b.Fatalf("campaign %s has %d recipients", id, len(rs))
+			tb.Fatalf("campaign %s has %d recipients", id, len(rs))
 		}
 		all = append(all, rs...)
 	}
@@ -235,8 +280,8 @@ func (f *flow) verify(b *testing.B, ids []string, status parley.RecipientStatus)
 
 // deliver applies one delivery receipt per sent recipient, workers at
 // once, as the webhook function does (one invocation each).
-func (f *flow) deliver(b *testing.B, rs []parley.Recipient) {
-	err := run.Each(b.Context(), workers, rs, func(ctx context.Context, r parley.Recipient) error {
+func (f *flow) deliver(tb testing.TB, rs []parley.Recipient) {
+	err := run.Each(tb.Context(), workers, rs, func(ctx context.Context, r parley.Recipient) error {
 		res, err := f.delivery.Apply(ctx, receipts.Update{
 			AccountID: r.AccountID, CampaignID: r.CampaignID, RecipientID: r.ID, Provider: "sandbox",
 			ProviderMessageID: r.ProviderMessageID, Status: parley.StatusDelivered,
@@ -247,15 +292,65 @@ func (f *flow) deliver(b *testing.B, rs []parley.Recipient) {
 		return err
 	})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
+	}
+}
+
+// fold hands the table's stream to the lifecycle function as its event
+// source does (see lifecycleSource): the records the filter passes, in
+// stream order, batches of the batch size, one invocation each, one at a
+// time (one shard). The records short of a batch wait for the next fold,
+// as under steady traffic they would wait for more; with last set they
+// are folded too, and so are the records the fold's own writes add, until
+// the stream has no more.
+func (f *flow) fold(tb testing.TB, last bool) {
+	ctx := tb.Context()
+	for {
+		recs, err := f.stream.Records(ctx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, r := range recs {
+			if f.source.passes(r) {
+				f.pending = append(f.pending, r)
+			}
+		}
+		folded := false
+		for len(f.pending) >= f.source.batchSize || last && len(f.pending) > 0 {
+			n := min(f.source.batchSize, len(f.pending))
+			if err := f.lifecycle.FoldStream(ctx, f.pending[:n]); err != nil {
+				tb.Fatal(err)
+			}
+			f.pending, f.batches, folded = f.pending[n:], f.batches+1, true
+		}
+		if !last || len(recs) == 0 && !folded {
+			return
+		}
+	}
+}
+
+// checkFolded checks, without counting, that the counters hold every
+// recipient's delivery once.
+func (f *flow) checkFolded(tb testing.TB) {
+	at := noon.Now()
+	rows, err := f.check.CountRows(tb.Context(), parley.CountQuery{AccountID: account, From: at.Add(-time.Hour), To: at.Add(time.Hour)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var delivered int64
+	for _, r := range rows {
+		delivered += r.Counts[parley.StepDelivered]
+	}
+	if delivered != int64(f.recipients) {
+		tb.Fatalf("the counters hold %d deliveries of %d recipients", delivered, f.recipients)
 	}
 }
 
 // reply looks up, for each recipient, the outbound contexts a reply of its
 // consumer is routed by, as the inbound function does, and checks that
 // the newest is the recipient's.
-func (f *flow) reply(b *testing.B, rs []parley.Recipient) {
-	err := run.Each(b.Context(), workers, rs, func(ctx context.Context, r parley.Recipient) error {
+func (f *flow) reply(tb testing.TB, rs []parley.Recipient) {
+	err := run.Each(tb.Context(), workers, rs, func(ctx context.Context, r parley.Recipient) error {
 		at := noon.Now()
 		cs, err := f.routing.OutboundContexts(awscost.Tag(ctx, replyTag), r.AccountID, r.Phone, at.Add(-parley.MaxLookback), store.MaxContexts)
 		switch {
@@ -267,8 +362,65 @@ func (f *flow) reply(b *testing.B, rs []parley.Recipient) {
 		return nil
 	})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
+}
+
+// measurement is what runs of the flow asked of AWS, per phase, with the
+// calls from outside the SDK each phase took, and how long moto_server
+// took.
+type measurement struct {
+	recipients, campaigns int
+	usage                 map[string]map[awscost.Op]awscost.Usage
+	outside               map[string]awscost.Outside
+	took                  map[string]time.Duration
+	spent                 map[string]map[string]timing
+}
+
+// measure runs the flow once with campaigns campaigns: intake, dispatch,
+// the fold of what they wrote, one delivery receipt per recipient, the
+// fold of the rest, then the reply lookups. Each phase's usage is counted
+// apart; checking the outcome between phases is not counted.
+func measure(tb testing.TB, campaigns int) *measurement {
+	f := newFlow(tb, campaigns)
+	m := &measurement{
+		recipients: f.recipients, campaigns: campaigns, usage: map[string]map[awscost.Op]awscost.Usage{},
+		outside: map[string]awscost.Outside{}, took: map[string]time.Duration{}, spent: map[string]map[string]timing{},
+	}
+	phase := func(name string, do func()) {
+		start := time.Now()
+		do()
+		m.took[name] += time.Since(start)
+		if m.usage[name] == nil {
+			m.usage[name] = map[awscost.Op]awscost.Usage{}
+		}
+		add(m.usage[name], f.counter.Usage())
+		f.counter.Reset()
+		if m.spent[name] == nil {
+			m.spent[name] = map[string]timing{}
+		}
+		for op, s := range f.timer.take() {
+			m.spent[name][op] = m.spent[name][op].add(s)
+		}
+	}
+	var ids []string
+	var rs []parley.Recipient
+	phase(phaseIntake, func() { ids = f.intake(tb) })
+	phase(phaseDispatch, func() { f.dispatch(tb) })
+	phase(phaseFold, func() { f.fold(tb, false) })
+	rs = f.verify(tb, ids, parley.StatusSent)
+	f.counter.Reset()
+	phase(phaseReceipt, func() { f.deliver(tb, rs) })
+	phase(phaseFold, func() { f.fold(tb, true) })
+	f.verify(tb, ids, parley.StatusDelivered)
+	f.checkFolded(tb)
+	f.counter.Reset()
+	phase(phaseReply, func() { f.reply(tb, rs) })
+	m.outside[phaseIntake] = awscost.Outside{Invocations: 2 * campaigns, APIRequests: campaigns}
+	m.outside[phaseDispatch] = awscost.Outside{Invocations: awscost.ReceivedBatches(m.usage[phaseDispatch])}
+	m.outside[phaseReceipt] = awscost.Outside{Invocations: f.recipients}
+	m.outside[phaseFold] = awscost.Outside{Invocations: f.batches}
+	return m
 }
 
 // add adds usage to total.
@@ -278,16 +430,59 @@ func add(total, usage map[awscost.Op]awscost.Usage) {
 	}
 }
 
+// bill prices the measurement at on-demand prices, per recipient.
+func (m *measurement) bill() *awscost.Bill {
+	b := &awscost.Bill{Prices: awscost.OnDemand, Source: awscost.Computed, Recipients: m.recipients, Artifacts: []string{sandboxTag, replyTag}}
+	for _, p := range phases {
+		b.Add(p, m.usage[p], m.outside[p])
+	}
+	return b
+}
+
+// delivered is what the bill counts from intake to DELIVERED, in dollars
+// per million recipients: everything but the sandbox's recording and the
+// reply lookups.
+func delivered(b *awscost.Bill) float64 {
+	return b.Total(awscost.WithoutTags(sandboxTag, replyTag)).Dollars
+}
+
+// write prints the measurement's bill, and with -timing how long
+// moto_server took.
+func (m *measurement) write(tb testing.TB, w io.Writer) {
+	var took []string
+	for _, p := range phases {
+		took = append(took, p+" "+m.took[p].Round(time.Millisecond).String())
+	}
+	fmt.Fprintf(w, "cost per recipient over %d recipients (%d campaigns) at on-demand prices (on moto_server: %s):\n",
+		m.recipients, m.campaigns, strings.Join(took, ", "))
+	if err := m.bill().WriteTable(w); err != nil {
+		tb.Fatal(err)
+	}
+	if *timingFlag {
+		fmt.Fprintln(w, "time moto_server took, by phase and operation (the stream's reads in the fold included):")
+		if err := writeTimings(w, phases, m.spent); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkCostPerRecipient runs intake, dispatch and one delivery receipt
-// each of 600 recipients (see -campaigns) on moto_server, counts the AWS requests and
-// DynamoDB capacity per recipient from intake to the recorded DELIVERED
+// each of 600 recipients (see -campaigns) on moto_server, with the fold of
+// the table's stream those phases wrote, counts the AWS requests, DynamoDB
+// capacity and EventBridge events per recipient from intake to the recorded DELIVERED
 // status, and prices them at on-demand rates. Each intake call is an HTTP
 // API request and two invocations (the authorizer, which caches nothing,
 // and the api function); each receipt is an invocation of the webhooks
 // function, at its own URL, which has no per-request price (through the
 // HTTP API a receipt would add an API request, $1.00 per million, more
 // than its write); the dispatcher is invoked once per
-// batch the SQS event source hands it. The lookup a reply's
+// batch the SQS event source hands it. The fold is the lifecycle function
+// fed by the table's stream as template.yaml's event source feeds it (its
+// filter, its batch size, an invocation a batch): its reads of counters and
+// batch marks, its transactions (each write at twice the units), the
+// subscriptions read and the events put on the bus, per batch. The event
+// source's stream reads are free on AWS and not counted; the run has no
+// event subscriptions, so no event deliveries are queued. The lookup a reply's
 // routing costs is listed too, per recipient as if each replied once,
 // outside the total. Capacity is computed from item
 // sizes: moto's ConsumedCapacity figures are placeholders (see the package
@@ -295,54 +490,13 @@ func add(total, usage map[awscost.Op]awscost.Usage) {
 // ones, and the rate limiter's and the sandbox gateway's calls on lines of
 // their own.
 func BenchmarkCostPerRecipient(b *testing.B) {
-	sized()
-	intake, dispatched := map[awscost.Op]awscost.Usage{}, map[awscost.Op]awscost.Usage{}
-	delivered, replied := map[awscost.Op]awscost.Usage{}, map[awscost.Op]awscost.Usage{}
-	var runs int
-	var took [3]time.Duration
+	var m *measurement
 	for b.Loop() {
-		b.StopTimer()
-		f := newFlow(b)
-		b.StartTimer()
-		start := time.Now()
-		ids := f.intake(b)
-		took[0] += time.Since(start)
-		add(intake, f.counter.Usage())
-		f.counter.Reset()
-		start = time.Now()
-		f.dispatch(b)
-		took[1] += time.Since(start)
-		add(dispatched, f.counter.Usage())
-		b.StopTimer()
-		rs := f.verify(b, ids, parley.StatusSent)
-		f.counter.Reset()
-		b.StartTimer()
-		start = time.Now()
-		f.deliver(b, rs)
-		took[2] += time.Since(start)
-		add(delivered, f.counter.Usage())
-		b.StopTimer()
-		f.verify(b, ids, parley.StatusDelivered)
-		f.counter.Reset()
-		f.reply(b, rs)
-		add(replied, f.counter.Usage())
-		runs++
-		b.StartTimer()
+		m = measure(b, max(*campaignsFlag, 1))
 	}
-	bill := &awscost.Bill{
-		Prices: awscost.OnDemand, Source: awscost.Computed, Recipients: runs * recipients, Artifacts: []string{sandboxTag, replyTag},
-	}
-	creates, receipts := runs*campaigns, runs*recipients
-	bill.Add("intake", intake, awscost.Outside{Invocations: 2 * creates, APIRequests: creates})
-	bill.Add("dispatch", dispatched, awscost.Outside{Invocations: awscost.ReceivedBatches(dispatched)})
-	bill.Add("receipt", delivered, awscost.Outside{Invocations: receipts})
-	bill.Add("reply", replied, awscost.Outside{})
+	bill := m.bill()
 	report(b, bill)
-	fmt.Printf("cost per recipient over %d recipients at on-demand prices (intake took %s, dispatch %s, receipts %s on moto_server):\n",
-		bill.Recipients, took[0].Round(time.Millisecond), took[1].Round(time.Millisecond), took[2].Round(time.Millisecond))
-	if err := bill.WriteTable(os.Stdout); err != nil {
-		b.Fatal(err)
-	}
+	m.write(b, os.Stdout)
 }
 
 // report states the bill as benchmark metrics.
@@ -351,6 +505,7 @@ func report(b *testing.B, bill *awscost.Bill) {
 	sqsLine := bill.Total(awscost.OfService(awssqs.ServiceID))
 	lambda := bill.Total(awscost.OfService(awscost.LambdaInvoke.Service))
 	api := bill.Total(awscost.OfService(awscost.APIRequest.Service))
+	bus := bill.Total(awscost.OfService(awseb.ServiceID))
 	p := bill.Prices
 	b.ReportMetric(ddb.Requests, "dynamodb-req/recipient")
 	b.ReportMetric(sqsLine.Requests, "sqs-req/recipient")
@@ -363,7 +518,10 @@ func report(b *testing.B, bill *awscost.Bill) {
 	b.ReportMetric(lambda.Dollars, "lambda-$/Mrecipients")
 	b.ReportMetric(api.Requests, "httpapi-req/recipient")
 	b.ReportMetric(api.Dollars, "httpapi-$/Mrecipients")
+	b.ReportMetric(bus.Events, "bus-events/recipient")
+	b.ReportMetric(bus.Dollars, "eventbridge-$/Mrecipients")
+	b.ReportMetric(bill.Total(awscost.OfPhase(phaseFold)).Dollars, "fold-$/Mrecipients")
 	b.ReportMetric(bill.Total(awscost.OfTag(sandboxTag)).Dollars, "sandbox-$/Mrecipients")
 	b.ReportMetric(bill.Total(awscost.OfTag(replyTag)).Dollars, "reply-lookup-$/Mreplies")
-	b.ReportMetric(bill.Total(awscost.WithoutTags(sandboxTag, replyTag)).Dollars, "delivered-$/Mrecipients")
+	b.ReportMetric(delivered(bill), "delivered-$/Mrecipients")
 }

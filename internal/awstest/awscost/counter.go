@@ -42,8 +42,11 @@
 // of the flow, so the caller counts them (Outside): a request and its
 // functions' invocations per API call or provider webhook, and an
 // invocation per batch the SQS event source hands a function
-// (ReceivedBatches). The model leaves out what does not scale with these
-// requests or cannot be seen from the SDK: Lambda duration (GB-seconds),
+// (ReceivedBatches) or the table's stream hands the lifecycle function.
+// EventBridge is priced per event put (Usage.Events), not per request. A
+// Lambda event source's reads of a table's stream cost nothing on AWS and
+// are left to an uncounted client. The model leaves out what does not
+// scale with these requests or cannot be seen from the SDK: Lambda duration (GB-seconds),
 // API Gateway's data transfer, CloudWatch Logs ingestion
 // and storage, X-Ray traces, data transfer, DynamoDB storage and backups,
 // the window check's scheduled invocations, and the SQS event source's
@@ -63,6 +66,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -101,6 +105,9 @@ type Usage struct {
 	Requests int
 	// Empty is how many ReceiveMessage calls answered without a message.
 	Empty int
+	// Events is how many events EventBridge PutEvents calls put, as
+	// EventBridge bills them (see BusEvents); entries it failed are none.
+	Events int
 	// Reported is the capacity the answers reported, and Unreported the
 	// capacity computed for the calls whose answers reported none.
 	Reported, Unreported Capacity
@@ -111,7 +118,7 @@ type Usage struct {
 // Add returns the usage of u and v together.
 func (u Usage) Add(v Usage) Usage {
 	return Usage{
-		Calls: u.Calls + v.Calls, Failed: u.Failed + v.Failed, Requests: u.Requests + v.Requests, Empty: u.Empty + v.Empty,
+		Calls: u.Calls + v.Calls, Failed: u.Failed + v.Failed, Requests: u.Requests + v.Requests, Empty: u.Empty + v.Empty, Events: u.Events + v.Events,
 		Reported: u.Reported.Add(v.Reported), Unreported: u.Unreported.Add(v.Unreported), Computed: u.Computed.Add(v.Computed),
 	}
 }
@@ -225,6 +232,9 @@ func (c *Counter) initialize(ctx context.Context, in middleware.InitializeInput,
 	if r, ok := out.Result.(*awssqs.ReceiveMessageOutput); ok && err == nil && r != nil && len(r.Messages) == 0 {
 		u.Empty = 1
 	}
+	if p, ok := in.Parameters.(*eventbridge.PutEventsInput); ok && err == nil {
+		u.Events = putEvents(p, out.Result)
+	}
 	m := c.measure(in.Parameters, out.Result, err)
 	u.Computed = m.computed
 	if m.reported {
@@ -234,6 +244,20 @@ func (c *Counter) initialize(ctx context.Context, in middleware.InitializeInput,
 	}
 	c.add(ctx, u)
 	return out, md, err
+}
+
+// putEvents is how many events a PutEvents call that answered out put:
+// those of the entries the answer does not fail.
+func putEvents(in *eventbridge.PutEventsInput, out any) int {
+	o, _ := out.(*eventbridge.PutEventsOutput)
+	n := 0
+	for i, e := range in.Entries {
+		if o != nil && i < len(o.Entries) && o.Entries[i].ErrorCode != nil {
+			continue
+		}
+		n += BusEvents(e)
+	}
+	return n
 }
 
 // withConsumedCapacity returns a copy of a DynamoDB input that asks for

@@ -16,10 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	awseb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/parleyhq/parley/internal/awstest"
+	"github.com/parleyhq/parley/internal/eventpush/eventbridge"
 	"github.com/parleyhq/parley/internal/queue/sqs"
 	"github.com/parleyhq/parley/internal/store/dynamo"
 )
@@ -446,4 +449,32 @@ func countedClient(c *Counter, url string) *dynamodb.Client {
 	}
 	c.Attach(&cfg)
 	return dynamodb.NewFromConfig(cfg)
+}
+
+// TestEventBridge counts the events PutEvents calls put: an event per
+// entry of up to BusEventBlock, none for a call that failed.
+func TestEventBridge(t *testing.T) {
+	name := awstest.Name(t)
+	if _, err := eventbridge.EnsureBus(t.Context(), awseb.NewFromConfig(awstest.Config(t)), name); err != nil {
+		t.Fatal(err)
+	}
+	c := &Counter{}
+	cfg := awstest.Config(t)
+	c.Attach(&cfg)
+	client := awseb.NewFromConfig(cfg)
+	var entries []ebtypes.PutEventsRequestEntry
+	for i := range 3 {
+		entries = append(entries, ebtypes.PutEventsRequestEntry{EventBusName: &name, Source: aws.String("parley"),
+			DetailType: aws.String("message.sent"), Detail: aws.String(fmt.Sprintf(`{"n":%d}`, i))})
+	}
+	if _, err := client.PutEvents(t.Context(), &awseb.PutEventsInput{Entries: entries}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.PutEvents(t.Context(), &awseb.PutEventsInput{}); err == nil {
+		t.Fatal("PutEvents of no entries succeeded")
+	}
+	got := c.Usage()[Op{Service: awseb.ServiceID, Operation: "PutEvents"}]
+	if got.Calls != 2 || got.Failed != 1 || got.Events != 3 {
+		t.Errorf("PutEvents %+v, want 2 calls, 1 failed, 3 events", got)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
@@ -25,11 +26,14 @@ type Prices struct {
 	// APIRequest prices a request to an API Gateway HTTP API (of up to
 	// 512 KB; the first 300 million of a month).
 	APIRequest float64
+	// BusEvent prices an event put on an EventBridge bus (a custom event;
+	// see BusEvents). PutEvents requests themselves cost nothing.
+	BusEvent float64
 }
 
 // OnDemand are the on-demand list prices Parley's cost goal is set
 // against.
-var OnDemand = Prices{WriteUnit: 0.625, ReadUnit: 0.125, SQSRequest: 0.40, LambdaInvocation: 0.20, APIRequest: 1.00}
+var OnDemand = Prices{WriteUnit: 0.625, ReadUnit: 0.125, SQSRequest: 0.40, LambdaInvocation: 0.20, APIRequest: 1.00, BusEvent: 1.00}
 
 // The operations under which a Bill lists the calls no SDK client of the
 // flow makes: function invocations, and the HTTP API requests by which
@@ -94,6 +98,8 @@ type Line struct {
 	Requests float64
 	// Idle are SQS receives that found the queue empty, left unpriced.
 	Idle float64
+	// Events are the events put on an EventBridge bus.
+	Events float64
 	// Units is the DynamoDB capacity priced, Reported what the service
 	// reported (computed where it reported nothing).
 	Units, Reported Capacity
@@ -119,7 +125,7 @@ func (b *Bill) Add(phase string, usage map[Op]Usage, outside Outside) {
 	var lines []Line
 	for op, u := range usage {
 		l := Line{
-			Phase: phase, Op: op, Requests: float64(u.Billed()) * per, Idle: float64(u.Empty) * per,
+			Phase: phase, Op: op, Requests: float64(u.Billed()) * per, Idle: float64(u.Empty) * per, Events: float64(u.Events) * per,
 			Units: u.Units(b.Source).Scale(per), Reported: u.Units(Reported).Scale(per),
 		}
 		l.Dollars = b.Prices.dollars(l)
@@ -149,6 +155,8 @@ func (p Prices) dollars(l Line) float64 {
 		return l.Requests * p.LambdaInvocation
 	case APIRequest.Service:
 		return l.Requests * p.APIRequest
+	case eventbridge.ServiceID:
+		return l.Events * p.BusEvent
 	}
 	return 0
 }
@@ -163,6 +171,7 @@ func (b *Bill) Total(keep func(Line) bool) Line {
 		}
 		t.Requests += l.Requests
 		t.Idle += l.Idle
+		t.Events += l.Events
 		t.Units = t.Units.Add(l.Units)
 		t.Reported = t.Reported.Add(l.Reported)
 		t.Dollars += l.Dollars
@@ -173,6 +182,11 @@ func (b *Bill) Total(keep func(Line) bool) Line {
 // OfService accepts the lines of the named service.
 func OfService(service string) func(Line) bool {
 	return func(l Line) bool { return l.Op.Service == service }
+}
+
+// OfPhase accepts the lines of the named phase.
+func OfPhase(phase string) func(Line) bool {
+	return func(l Line) bool { return l.Phase == phase }
 }
 
 // OfTag accepts the lines of calls made for tag (see Tag).
@@ -190,10 +204,10 @@ func WithoutTags(tags ...string) func(Line) bool {
 // are several, without all of them.
 func (b *Bill) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "phase\toperation\trequests/recipient\tidle/recipient\tRCU/recipient\tWCU/recipient\treported R/W per recipient\t$/M recipients\t\n")
+	fmt.Fprintf(tw, "phase\toperation\trequests/recipient\tidle/recipient\tevents/recipient\tRCU/recipient\tWCU/recipient\treported R/W per recipient\t$/M recipients\t\n")
 	row := func(phase, op string, l Line) {
-		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f/%.3f\t%.4f\t\n",
-			phase, op, l.Requests, l.Idle, l.Units.Read, l.Units.Write, l.Reported.Read, l.Reported.Write, l.Dollars)
+		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f/%.3f\t%.4f\t\n",
+			phase, op, l.Requests, l.Idle, l.Events, l.Units.Read, l.Units.Write, l.Reported.Read, l.Reported.Write, l.Dollars)
 	}
 	for _, l := range b.Lines {
 		row(l.Phase, l.Op.String(), l)

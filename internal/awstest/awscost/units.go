@@ -4,7 +4,9 @@ import (
 	"math"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 )
 
 // DynamoDB's capacity accounting, as its developer guide describes it.
@@ -115,4 +117,30 @@ func NumberSize(s string) int {
 	}, mantissa)
 	digits = strings.Trim(digits, "0")
 	return (len(digits)+1)/2 + 1
+}
+
+// EventBridge's accounting of PutEvents, as its pricing page and user
+// guide describe it.
+const (
+	// BusEventBlock is the entry size one billed event covers; a larger
+	// entry is an event per started block.
+	BusEventBlock = 64 << 10
+	// busTimeSize is what an entry's Time counts for.
+	busTimeSize = 14
+)
+
+// BusEventSize is the size of a PutEvents entry as EventBridge counts it:
+// its Time (when set), Source, DetailType, Detail and Resources.
+func BusEventSize(e ebtypes.PutEventsRequestEntry) int {
+	n := len(aws.ToString(e.Source)) + len(aws.ToString(e.DetailType)) + len(aws.ToString(e.Detail))
+	if e.Time != nil {
+		n += busTimeSize
+	}
+	return n + sum(e.Resources, func(r string) int { return len(r) })
+}
+
+// BusEvents is how many events EventBridge bills for putting e: one per
+// started BusEventBlock of its size.
+func BusEvents(e ebtypes.PutEventsRequestEntry) int {
+	return int(blocks(BusEventSize(e), BusEventBlock))
 }

@@ -3,8 +3,11 @@ package awscost
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 )
 
 func TestNumberSize(t *testing.T) {
@@ -122,4 +125,39 @@ func FuzzItemSize(f *testing.F) {
 			t.Fatalf("ItemSize of a list of both = %d, want %d", got, want)
 		}
 	})
+}
+
+func TestBusEvents(t *testing.T) {
+	at := time.Now() // an entry's time counts 14 bytes, whatever it is
+	entry := func(detail int, timed bool, resources ...string) ebtypes.PutEventsRequestEntry {
+		e := ebtypes.PutEventsRequestEntry{Source: aws.String("parley"), DetailType: aws.String("message.sent"),
+			Detail: aws.String(strings.Repeat("x", detail)), Resources: resources}
+		if timed {
+			e.Time = &at
+		}
+		return e
+	}
+	tests := []struct {
+		name   string
+		entry  ebtypes.PutEventsRequestEntry
+		size   int
+		events int
+	}{
+		{"untimed", entry(100, false), 6 + 12 + 100, 1},
+		{"timed", entry(100, true), 14 + 6 + 12 + 100, 1},
+		{"resources", entry(100, true, "arn:a", "arn:bc"), 14 + 6 + 12 + 100 + 11, 1},
+		{"one block", entry(BusEventBlock-14-6-12, true), BusEventBlock, 1},
+		{"a byte more", entry(BusEventBlock-14-6-12+1, true), BusEventBlock + 1, 2},
+		{"four blocks", entry(4*BusEventBlock-14-6-12, true), 4 * BusEventBlock, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := BusEventSize(tt.entry); got != tt.size {
+				t.Errorf("BusEventSize = %d, want %d", got, tt.size)
+			}
+			if got := BusEvents(tt.entry); got != tt.events {
+				t.Errorf("BusEvents = %d, want %d", got, tt.events)
+			}
+		})
+	}
 }
