@@ -63,6 +63,7 @@ const (
 var (
 	campaignsFlag = flag.Int("campaigns", 6, "campaigns of "+strconv.Itoa(perCampaign)+" recipients the cost benchmark runs")
 	timingFlag    = flag.Bool("timing", false, "print how long moto_server took per phase and operation")
+	busFlag       = flag.Bool("bus", false, "put the lifecycle events on an EventBridge bus, as a stack with EventBusEvents true does")
 )
 
 // noon is a clock at which New York is inside the default delivery window.
@@ -170,9 +171,15 @@ func newFlow(tb testing.TB, campaigns int) *flow {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	bus, err := eventbridge.EnsureBus(ctx, eb, table)
-	if err != nil {
-		tb.Fatal(err)
+	// The stack puts lifecycle events on its bus only with EventBusEvents
+	// true (-bus).
+	var bus eventpush.Bus
+	if *busFlag {
+		name, err := eventbridge.EnsureBus(ctx, eb, table)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		bus = eventbridge.New(eb, name)
 	}
 	// The event source's reads of the stream cost nothing on AWS: they go
 	// through a client the counter does not see.
@@ -197,15 +204,14 @@ func newFlow(tb testing.TB, campaigns int) *flow {
 			Consent: optouts, Conversations: replies,
 			Limit: ratelimit.Limit{Rate: 1e6, Burst: 1000}, StateTTL: dispatch.DefaultStateTTL,
 		},
-		delivery: &receipts.Service{Store: store, Clock: noon},
-		routing:  store,
-		queue:    q,
-		lifecycle: &app.App{Store: store, EventSink: eventpush.NewSink(store, sqs.New(sq, eventsURL, eventsDLQ),
-			eventbridge.New(eb, bus), noon, log)},
-		stream:   stream,
-		source:   loadLifecycleSource(tb),
-		check:    dynamo.New(dynamodb.NewFromConfig(awstest.Config(tb)), table),
-		recorded: rec,
+		delivery:  &receipts.Service{Store: store, Clock: noon},
+		routing:   store,
+		queue:     q,
+		lifecycle: &app.App{Store: store, EventSink: eventpush.NewSink(store, sqs.New(sq, eventsURL, eventsDLQ), bus, noon, log)},
+		stream:    stream,
+		source:    loadLifecycleSource(tb),
+		check:     dynamo.New(dynamodb.NewFromConfig(awstest.Config(tb)), table),
+		recorded:  rec,
 	}
 }
 
