@@ -2,7 +2,7 @@ package dynamo
 
 // Lifecycle counters, folded from the table's stream:
 //
-//	counters   pk ACCOUNT#<account>#COUNTS   sk H#<UTC hour, 2006-01-02T15>[#<nnn>]   rows, errs, stats: JSON by row key, v
+//	counters   pk ACCOUNT#<account>#COUNTS   sk H#<UTC hour, 2006-01-02T15>[#b<bucket>][#<nnn>]   rows, errs, stats: JSON by row key, v
 //	batch mark pk STREAMBATCH#<id>           sk STREAMBATCH                          expiresAt
 //
 // The send path writes no counter: a recipient's item (and, at intake, its
@@ -11,9 +11,12 @@ package dynamo
 // timeline and adds the steps newly stamped to the counter items of the
 // account and UTC hour. An hour's rows (one per campaign, skill, channel,
 // handoff and source; rows holds their step counts, errs their error
-// counts, stats the status counts of campaigns' status rows) live in one item until it holds maxCounterBytes; the rows that
-// do not fit go to overflow items H#<hour>#001, #002…, which sort between
-// that hour's item and the next hour's, so one Query reads them with it.
+// counts, stats the status counts of campaigns' status rows) live in
+// counterBuckets items by campaign, H#<hour>#b00 … #b15 (rows of no
+// campaign in the hour's own item, H#<hour>), each until it holds
+// maxCounterBytes; the rows that do not fit go to its overflow items
+// (#001, #002…). They all sort between that hour's item and the next
+// hour's, so one Query reads them with it.
 // A row may then appear in more than one of its hour's items; a read sums
 // them. A batch is folded one hour at a time, in a transaction that also
 // puts a mark of the batch and hour on condition that there is none, so a
@@ -28,6 +31,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"slices"
 	"strconv"
@@ -58,6 +62,9 @@ const (
 	overflowLayout = "#%03d"
 	// maxOverflow bounds an hour's overflow items.
 	maxOverflow = 999
+	// counterBuckets is how many items an hour's campaign rows are spread
+	// over (see campaignCounterSK).
+	counterBuckets = 16
 	// maxCounterBytes is the most rows and errs of one counter item hold,
 	// well inside DynamoDB's 400 KB an item (about 3,000 rows).
 	maxCounterBytes = 300_000
@@ -82,6 +89,39 @@ func overflowSK(hour time.Time, n int) string {
 		return counterSK(hour)
 	}
 	return counterSK(hour) + fmt.Sprintf(overflowLayout, n)
+}
+
+// campaignCounterSK is the sk of the hour's counter item for the rows of
+// campaign: one of counterBuckets items H#<hour>#b<nn>, by a hash of the
+// campaign's id, after the hour's own item and its overflow items and
+// before the next hour's; the hour's own for rows of no campaign. A fold
+// rewrites each item it adds to, whole: with the hour's rows spread over
+// buckets, a batch pays for the rows of its campaigns' buckets, a
+// sixteenth of the hour's, and writes at most counterBuckets items
+// however many campaigns it folds (items folded before buckets still hold
+// their rows, and a read sums every item of the hour).
+func campaignCounterSK(hour time.Time, campaignID string) string {
+	if campaignID == "" {
+		return counterSK(hour)
+	}
+	h := fnv.New32a()
+	h.Write([]byte(campaignID))
+	return counterSK(hour) + fmt.Sprintf("#b%02d", h.Sum32()%counterBuckets)
+}
+
+// inFamily reports whether sk is the counter item home or one of its
+// overflow items (home followed by overflowLayout's three digits): an
+// hour's own item's family leaves out the campaigns' items.
+func inFamily(sk, home string) bool {
+	if sk == home {
+		return true
+	}
+	n, ok := strings.CutPrefix(sk, home+"#")
+	if !ok || len(n) != 3 {
+		return false
+	}
+	_, err := strconv.Atoi(n)
+	return err == nil
 }
 
 // hourItemsTo is the sk bound after every counter item of hour.
@@ -490,14 +530,26 @@ func (t *Table) foldedCounters(ctx context.Context, k counterHour, rows []parley
 		key := rowKey(r.CountKey)
 		one := newCounterCells()
 		one.add(key, r)
-		if len(slots) == 0 || slots[len(slots)-1].size+one.rowBytes(key) > maxCounterBytes {
-			n := len(slots)
-			if n > maxOverflow {
-				return nil, fmt.Errorf("counters of %s at %s: more than %d overflow items", k.accountID, k.hour.Format(hourLayout), maxOverflow)
+		home := campaignCounterSK(k.hour, r.CampaignID)
+		var family []*counterSlot // the home item and its overflow items
+		for _, s := range slots {
+			if inFamily(s.it.SK, home) {
+				family = append(family, s)
 			}
-			slots = append(slots, &counterSlot{it: counterItem{PK: pk, SK: overflowSK(k.hour, n)}, cells: newCounterCells(), fresh: true})
 		}
-		addTo(slots[len(slots)-1], key, r)
+		if len(family) == 0 || family[len(family)-1].size+one.rowBytes(key) > maxCounterBytes {
+			n := len(family)
+			if n > maxOverflow {
+				return nil, fmt.Errorf("counters of %s at %s: more than %d overflow items", k.accountID, home, maxOverflow)
+			}
+			sk := home
+			if n > 0 {
+				sk += fmt.Sprintf(overflowLayout, n)
+			}
+			family = append(family, &counterSlot{it: counterItem{PK: pk, SK: sk}, cells: newCounterCells(), fresh: true})
+			slots = append(slots, family[len(family)-1])
+		}
+		addTo(family[len(family)-1], key, r)
 	}
 	var puts []*types.Put
 	for _, s := range slots {

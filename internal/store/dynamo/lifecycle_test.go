@@ -181,3 +181,35 @@ func TestDetailReadsCounters(t *testing.T) {
 		t.Fatalf("once folded: %v, %d items read; want %v from the campaign's item and one counter item", counts, scanned, want)
 	}
 }
+
+// TestCountersSpreadOverBuckets: an hour's rows of many campaigns are spread
+// over the hour's bucket items, so that folding one campaign rewrites a
+// fraction of the hour's counters, and they read back whole.
+func TestCountersSpreadOverBuckets(t *testing.T) {
+	ctx := context.Background()
+	s, client, name := newStore(t)
+	hour := time.Now().UTC().Truncate(time.Hour).Add(-3 * time.Hour)
+	var rows []parley.CountRow
+	for i := range 64 {
+		r := parley.CountRow{CountKey: parley.CountKey{AccountID: "acct1", Hour: hour, CampaignID: fmt.Sprintf("campaign-%03d", i), Skill: "s", Channel: parley.ChannelSMS}}
+		r.Add(parley.StepSent, 1)
+		rows = append(rows, r)
+	}
+	if err := s.FoldRows(ctx, "spread", rows, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(name), KeyConditionExpression: aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "ACCOUNT#acct1#COUNTS"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Count < 8 {
+		t.Errorf("64 campaigns' rows in %d counter items; want them spread over the hour's buckets", out.Count)
+	}
+	got, err := s.CountRows(ctx, parley.CountQuery{AccountID: "acct1", From: hour, To: hour.Add(time.Hour)})
+	if err != nil || len(got) != 64 {
+		t.Fatalf("%d rows read back, %v; want 64", len(got), err)
+	}
+}
