@@ -269,7 +269,20 @@ func testInvalid(t *testing.T, l ratelimit.Limiter, _ *Clock) {
 // returns the instants, sorted.
 func concurrently(t *testing.T, l ratelimit.Limiter, key ratelimit.Key, limit ratelimit.Limit, each int) []time.Time {
 	t.Helper()
-	const goroutines = 8
+	return gather(t, 8, each, func() ([]time.Time, error) {
+		at, err := l.Reserve(context.Background(), key, limit, 1)
+		if err != nil {
+			return nil, fmt.Errorf("Reserve: %w", err)
+		}
+		return []time.Time{at}, nil
+	})
+}
+
+// gather runs reserve each times on each of goroutines goroutines at once
+// and returns every instant they answered, sorted; a failure is the
+// test's.
+func gather(t *testing.T, goroutines, each int, reserve func() ([]time.Time, error)) []time.Time {
+	t.Helper()
 	var (
 		wg  sync.WaitGroup
 		mu  sync.Mutex
@@ -278,13 +291,13 @@ func concurrently(t *testing.T, l ratelimit.Limiter, key ratelimit.Key, limit ra
 	for range goroutines {
 		wg.Go(func() {
 			for range each {
-				at, err := l.Reserve(context.Background(), key, limit, 1)
+				got, err := reserve()
 				if err != nil {
-					t.Errorf("Reserve: %v", err)
+					t.Error(err)
 					return
 				}
 				mu.Lock()
-				ats = append(ats, at)
+				ats = append(ats, got...)
 				mu.Unlock()
 			}
 		})

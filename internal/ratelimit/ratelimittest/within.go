@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -125,33 +124,21 @@ func testWithinConcurrent(t *testing.T, a *ratelimit.Adaptive, _ ratelimit.Scale
 			clock.Set(T0)
 			clock.Step(7 * time.Millisecond)
 		}
-		var (
-			wg  sync.WaitGroup
-			mu  sync.Mutex
-			ats []time.Time
-		)
-		for range goroutines {
-			wg.Go(func() {
-				for range each {
-					slots, err := a.ReserveSlotsWithin(context.Background(), key, limit, n, bound)
-					if err != nil {
-						t.Errorf("ReserveSlotsWithin: %v", err)
-						return
-					}
-					after := clock.Now()
-					mu.Lock()
-					for j := range slots.Len() {
-						if at := slots.At(j); at.After(after.Add(bound)) {
-							t.Errorf("slot at %s, past the bound %s of a reservation made by %s", at.Sub(T0), bound, after.Sub(T0))
-						}
-						ats = append(ats, slots.At(j))
-					}
-					mu.Unlock()
+		ats := gather(t, goroutines, each, func() ([]time.Time, error) {
+			slots, err := a.ReserveSlotsWithin(context.Background(), key, limit, n, bound)
+			if err != nil {
+				return nil, fmt.Errorf("ReserveSlotsWithin: %w", err)
+			}
+			after := clock.Now()
+			var got []time.Time
+			for j := range slots.Len() {
+				if at := slots.At(j); at.After(after.Add(bound)) {
+					t.Errorf("slot at %s, past the bound %s of a reservation made by %s", at.Sub(T0), bound, after.Sub(T0))
 				}
-			})
-		}
-		wg.Wait()
-		slices.SortFunc(ats, time.Time.Compare)
+				got = append(got, slots.At(j))
+			}
+			return got, nil
+		})
 		if moving {
 			// Slots.At puts a reservation's slots no earlier than the
 			// clock read after it, which on a moving clock crowds them
