@@ -29,7 +29,7 @@ func Jobs(rs []parley.Recipient, now time.Time) []queue.Entry {
 		for end < len(rs) && follows(rs[end-1], rs[end]) && delay(rs[end], now) == wait {
 			end++
 		}
-		if end-start == 1 || !inChunk(first) {
+		if end-start == 1 {
 			entries = append(entries, SendJobs(rs[start:end], now)...)
 		} else {
 			j := queue.RangeJob{AccountID: first.AccountID, CampaignID: first.CampaignID, From: first.Seq, To: rs[end-1].Seq}

@@ -37,8 +37,8 @@ type Dispatcher struct {
 	Store  Store
 	Sender gateway.Sender
 	Queue  Visibility
-	// Requeue, when set, takes back the jobs of paused campaigns (see
-	// holdPaused).
+	// Requeue, when set, takes back what must wait of a job, as a fresh
+	// message (see putBack).
 	Requeue Requeuer
 	Clock   parley.Clock
 	Log     *slog.Logger
@@ -136,12 +136,9 @@ var ErrRetry = errors.New("dispatch: retry later")
 // batch: the campaign, read once, and its send slot.
 type job struct {
 	i, k int
-	m    queue.Message
 	ref  parley.Ref
 	c    parley.Campaign
 	slot time.Time
-	// refsOfMessage are the recipients of the job's message.
-	refsOfMessage []parley.Ref
 	// group, when set, claims the job's recipient with others (see
 	// claimGroup), at pos in it.
 	group *claimGroup
@@ -174,7 +171,7 @@ func (d *Dispatcher) HandleBatch(ctx context.Context, ms []queue.Message) []erro
 	}
 	b := &batch{ms: ms, refs: make([][]parley.Ref, len(ms)), verdicts: make([][]error, len(ms))}
 	jobs := d.reserve(ctx, d.prepare(ctx, b), b)
-	group(jobs)
+	group(jobs, b)
 	errs := make([]error, len(ms))
 	running := make([]int, len(ms)) // jobs of each message still to run
 	for _, j := range jobs {
@@ -306,7 +303,7 @@ func (d *Dispatcher) prepare(ctx context.Context, b *batch) []job {
 					b.verdicts[i][k] = err
 					continue
 				}
-				jobs = append(jobs, job{i: i, k: k, m: m, ref: ref, c: c, refsOfMessage: refs})
+				jobs = append(jobs, job{i: i, k: k, ref: ref, c: c})
 			}
 		}
 	}

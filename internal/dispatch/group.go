@@ -128,12 +128,12 @@ func (g *claimGroup) leave(pos int) (parley.Recipient, bool) {
 // group gives the jobs of each range job's message (jobs are in message
 // order, each message's in Seq and slot order) their claim groups: runs of
 // jobs whose slots lie within ClaimAhead of the run's first.
-func group(jobs []job) {
+func group(jobs []job, b *batch) {
 	var g *claimGroup
 	var first time.Time
 	for k := range jobs {
 		j := &jobs[k]
-		if len(j.refsOfMessage) < 2 {
+		if len(b.refs[j.i]) < 2 {
 			g = nil
 			continue
 		}
