@@ -85,17 +85,25 @@ type CampaignPage struct {
 	Next      CampaignPosition
 }
 
-// RangeClaim is what ClaimRange did to one recipient.
+// RangeClaim is what ClaimRange (or RecordRange) did to one recipient.
 type RangeClaim struct {
-	// Recipient is the recipient after the claim: as claimed when Claimed,
-	// otherwise as it is. Its ID is "" when the store has no such
-	// recipient.
+	// Recipient is the recipient after the change: as changed when
+	// Claimed, otherwise as it is. Its ID is "" when the store has no
+	// such recipient.
 	Recipient parley.Recipient
-	// Claimed says whether the claim moved it.
+	// Claimed says whether the change moved it.
 	Claimed bool
 	// Err, when not nil, is why the store could not say: the claim may or
 	// may not have been made, as when UpdateRecipient fails.
 	Err error
+}
+
+// RangeRecord is one recipient's change for RecordRange: the outcome of
+// the claim that the dispatcher with epoch Claimant made.
+type RangeRecord struct {
+	Ref      parley.Ref
+	Change   parley.RecipientChange
+	Claimant string
 }
 
 // Recipients keeps campaigns' recipients (written by
@@ -120,6 +128,14 @@ type Recipients interface {
 	// the zero RangeClaim. Concurrent claims, by ClaimRange or
 	// UpdateRecipient, never both move a recipient.
 	ClaimRange(ctx context.Context, refs []parley.Ref, claim parley.RecipientChange) []RangeClaim
+	// RecordRange applies each record's change, the outcome of a claim
+	// (out of SENDING, fenced to it), to its recipient, as UpdateRecipient
+	// would one by one, but in as few writes as the store can: records are
+	// of recipients of one campaign, each named once. The result has one
+	// RangeClaim per record, in order; Claimed says whether the change
+	// applied. A change that the recipient does not allow (its claim was
+	// taken over) is left out.
+	RecordRange(ctx context.Context, records []RangeRecord) []RangeClaim
 	// DueRecipients lists the recipients in status whose DueAt is before
 	// before, earliest first, at most limit (capped at MaxPage), across all
 	// accounts. A recipient is in this index exactly while its status is

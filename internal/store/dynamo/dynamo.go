@@ -544,18 +544,58 @@ func (t *Table) ClaimRange(ctx context.Context, refs []parley.Ref, claim parley.
 		if each[i] == nil {
 			continue
 		}
-		wg.Go(func() {
-			r, err := each[i](ctx, ref, claim)
-			switch parley.ErrorCode(err) {
-			case "":
-				out[i] = store.RangeClaim{Recipient: r, Claimed: true}
-			case parley.ECONFLICT:
-				out[i] = store.RangeClaim{Recipient: r}
-			case parley.ENOTFOUND:
-			default:
-				out[i] = store.RangeClaim{Err: err}
-			}
-		})
+		wg.Go(func() { out[i] = rangeResult(each[i](ctx, ref, claim)) })
+	}
+	wg.Wait()
+	return out
+}
+
+// rangeResult is the RangeClaim of an UpdateRecipient that answered r and
+// err.
+func rangeResult(r parley.Recipient, err error) store.RangeClaim {
+	switch parley.ErrorCode(err) {
+	case "":
+		return store.RangeClaim{Recipient: r, Claimed: true}
+	case parley.ECONFLICT:
+		return store.RangeClaim{Recipient: r}
+	case parley.ENOTFOUND:
+		return store.RangeClaim{}
+	}
+	return store.RangeClaim{Err: err}
+}
+
+// RecordRange implements store.Recipients: the outcomes of claims that
+// this Table made on chunks' ledgers, of messages sent (see
+// outcomeLedgerable), go to those ledgers, with one Query and one write
+// per chunk (see recordChunk); any other record, and any that recordChunk
+// leaves, with UpdateRecipient, all at once.
+func (t *Table) RecordRange(ctx context.Context, records []store.RangeRecord) []store.RangeClaim {
+	out := make([]store.RangeClaim, len(records))
+	type chunkKey struct {
+		pk string
+		n  int
+	}
+	chunks := map[chunkKey][]int{}
+	var order []chunkKey
+	var each []int
+	for i, rec := range records {
+		pk, n, _, ok := t.outcomeLedgerable(rec)
+		if !ok {
+			each = append(each, i)
+			continue
+		}
+		k := chunkKey{pk, n}
+		if chunks[k] == nil {
+			order = append(order, k)
+		}
+		chunks[k] = append(chunks[k], i)
+	}
+	for _, k := range order {
+		each = append(each, t.recordChunk(ctx, k.pk, k.n, records, chunks[k], out)...)
+	}
+	var wg sync.WaitGroup
+	for _, i := range each {
+		wg.Go(func() { out[i] = rangeResult(t.UpdateRecipient(ctx, records[i].Ref, records[i].Change)) })
 	}
 	wg.Wait()
 	return out

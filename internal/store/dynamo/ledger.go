@@ -82,18 +82,55 @@ const (
 	ledgerAttempts = 4
 	// ledgerFields is how many fields a ledger change holds.
 	ledgerFields = 6
+	// outcomePrefix starts the attribute of a claim's outcome.
+	outcomePrefix = "o"
+	// outcomeFields is how many fields an outcome holds.
+	outcomeFields = 5
 	// maxCachedLedgerChanges bounds the ledger changes a Table keeps; past
 	// it, it starts over.
 	maxCachedLedgerChanges = 1 << 16
 )
 
-// ledgerCache keeps the ledger changes a Table wrote or read, by
-// partition and seq: a ledger change, once written, never changes, so the
-// change after it (the record of a claim, mostly, in the process that
-// claimed) needs no read of the ledger.
+// ledgerEntry is what a chunk's ledger holds for one recipient: its first
+// change and, when that was a claim whose outcome the claimant recorded
+// there too (see RecordRange), the outcome.
+type ledgerEntry struct {
+	first   parley.RecipientChange
+	outcome *parley.RecipientChange
+}
+
+// apply writes the entry's changes into r, a chunk's entry.
+func (e ledgerEntry) apply(r *parley.Recipient) {
+	e.first.Apply(r)
+	if e.outcome != nil {
+		e.outcome.Apply(r)
+	}
+}
+
+// final reports whether the ledger holds all it will ever hold of the
+// recipient: a first change that is no claim, or a claim with its outcome.
+// A claim without one may get its outcome later; only the process that
+// made the claim keeps it (see ledgerCache).
+func (e ledgerEntry) final() bool {
+	return e.outcome != nil || e.first.Status != parley.StatusSending
+}
+
+// ledgerCache keeps the ledger entries a Table wrote or read, by partition
+// and seq: a first change, once written, never changes, and neither does
+// an outcome, so the change after them (the record of a claim, mostly, in
+// the process that claimed) needs no read of the ledger. An entry read
+// that is another's claim still without its outcome only says that the
+// recipient is claimed (see claimed): its outcome may be written
+// meanwhile.
 type ledgerCache struct {
 	mu      sync.Mutex
-	changes map[ledgerKey]parley.RecipientChange
+	changes map[ledgerKey]cachedEntry
+}
+
+// cachedEntry is a kept ledger entry; own when this Table wrote it.
+type cachedEntry struct {
+	ledgerEntry
+	own bool
 }
 
 // ledgerKey names the ledger change of the recipient with seq in the
@@ -103,31 +140,58 @@ type ledgerKey struct {
 	seq int
 }
 
-// keep adds changes, of the ledger in the partition pk, by seq.
-func (c *ledgerCache) keep(pk string, changes map[int]parley.RecipientChange) {
+// keep adds entries read of the ledger in the partition pk, by seq.
+func (c *ledgerCache) keep(pk string, entries map[int]ledgerEntry) {
+	c.add(pk, entries, false)
+}
+
+// keepOwn adds entries that this Table wrote to the ledger in the
+// partition pk, by seq.
+func (c *ledgerCache) keepOwn(pk string, entries map[int]ledgerEntry) {
+	c.add(pk, entries, true)
+}
+
+func (c *ledgerCache) add(pk string, entries map[int]ledgerEntry, own bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.changes == nil || len(c.changes)+len(changes) > maxCachedLedgerChanges {
-		c.changes = map[ledgerKey]parley.RecipientChange{}
+	if c.changes == nil || len(c.changes)+len(entries) > maxCachedLedgerChanges {
+		c.changes = map[ledgerKey]cachedEntry{}
 	}
-	for seq, change := range changes {
-		c.changes[ledgerKey{pk, seq}] = change
+	for seq, e := range entries {
+		c.changes[ledgerKey{pk, seq}] = cachedEntry{e, own}
 	}
 }
 
-// change returns the ledger change kept for the recipient with seq in the
-// partition pk, and whether one is kept.
-func (c *ledgerCache) change(pk string, seq int) (parley.RecipientChange, bool) {
+// change returns the ledger entry kept for the recipient with seq in the
+// partition pk, and whether one is kept that says all the ledger holds of
+// it: one this Table wrote, or a final one.
+func (c *ledgerCache) change(pk string, seq int) (ledgerEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	change, ok := c.changes[ledgerKey{pk, seq}]
-	return change, ok
+	e, ok := c.changes[ledgerKey{pk, seq}]
+	if !ok || !e.own && !e.final() {
+		return ledgerEntry{}, false
+	}
+	return e.ledgerEntry, true
+}
+
+// claimed returns the first change kept for the recipient with seq in the
+// partition pk, and whether one is kept.
+func (c *ledgerCache) claimed(pk string, seq int) (ledgerEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.changes[ledgerKey{pk, seq}]
+	return e.ledgerEntry, ok
 }
 
 func ledgerSK(n int) string { return fmt.Sprintf("%s%06d", ledgerSKPrefix, n) }
 
 // ledgerAttr is the attribute of the recipient with seq in its ledger.
 func ledgerAttr(seq int) string { return ledgerAttrPrefix + strconv.Itoa(seq) }
+
+// outcomeAttr is the attribute of the outcome of the claim of the
+// recipient with seq in its ledger.
+func outcomeAttr(seq int) string { return outcomePrefix + strconv.Itoa(seq) }
 
 // ledgerable reports whether change, made to a recipient that is its
 // chunk's QUEUED entry, goes to the chunk's ledger: the table writes
@@ -176,6 +240,39 @@ func decodeLedgerChange(s string) (parley.RecipientChange, error) {
 	}, nil
 }
 
+// encodeOutcome is the outcome of a claim, a change out of SENDING that
+// RecordRange may put in a ledger (see outcomeLedgerable), as the ledger
+// holds it: status, time, message id, channel and error, "|"-separated
+// (the id and the error path-escaped).
+func encodeOutcome(change parley.RecipientChange) string {
+	return strings.Join([]string{
+		string(change.Status), ledgerTime(change.At), url.PathEscape(change.ProviderMessageID), string(change.Channel), url.PathEscape(change.ErrorMessage),
+	}, "|")
+}
+
+// decodeOutcome reads an outcome as a ledger holds it.
+func decodeOutcome(s string) (parley.RecipientChange, error) {
+	f := strings.SplitN(s, "|", outcomeFields)
+	if len(f) != outcomeFields {
+		return parley.RecipientChange{}, fmt.Errorf("ledger outcome %q: %d fields", s, len(f))
+	}
+	at, err := parseLedgerTime(f[1])
+	if err != nil {
+		return parley.RecipientChange{}, err
+	}
+	id, err := url.PathUnescape(f[2])
+	if err != nil {
+		return parley.RecipientChange{}, fmt.Errorf("ledger outcome %q: %w", s, err)
+	}
+	msg, err := url.PathUnescape(f[4])
+	if err != nil {
+		return parley.RecipientChange{}, fmt.Errorf("ledger outcome %q: %w", s, err)
+	}
+	return parley.RecipientChange{
+		Status: parley.RecipientStatus(f[0]), At: at, ProviderMessageID: id, Channel: parley.Channel(f[3]), ErrorMessage: msg,
+	}, nil
+}
+
 // ledgerTime is t in base 36 Unix milliseconds, with "." and the
 // nanoseconds left in base 36 when there are any; "" for the zero time.
 func ledgerTime(t time.Time) string {
@@ -208,14 +305,19 @@ func parseLedgerTime(s string) (time.Time, error) {
 	return time.UnixMilli(m).Add(time.Duration(n)).UTC(), nil
 }
 
-// ledgerChanges reads the changes a ledger item holds, by seq; an absent
+// ledgerChanges reads the entries a ledger item holds, by seq; an absent
 // ledger holds none.
-func ledgerChanges(av item) (map[int]parley.RecipientChange, error) {
-	out := map[int]parley.RecipientChange{}
+func ledgerChanges(av item) (map[int]ledgerEntry, error) {
+	out := map[int]ledgerEntry{}
+	outcomes := map[int]parley.RecipientChange{}
 	for name, v := range av {
 		rest, ok := strings.CutPrefix(name, ledgerAttrPrefix)
+		isOutcome := false
 		if !ok {
-			continue
+			if rest, ok = strings.CutPrefix(name, outcomePrefix); !ok {
+				continue
+			}
+			isOutcome = true
 		}
 		seq, err := strconv.Atoi(rest)
 		if err != nil {
@@ -224,6 +326,14 @@ func ledgerChanges(av item) (map[int]parley.RecipientChange, error) {
 		s, ok := v.(*types.AttributeValueMemberS)
 		if !ok {
 			return nil, fmt.Errorf("ledger %s %s: attribute %s is not a string", itemString(av, AttrPK), itemString(av, AttrSK), name)
+		}
+		if isOutcome {
+			o, err := decodeOutcome(s.Value)
+			if err != nil {
+				return nil, fmt.Errorf("ledger %s %s: %w", itemString(av, AttrPK), itemString(av, AttrSK), err)
+			}
+			outcomes[seq] = o
+			continue
 		}
 		rec := s.Value
 		if !strings.Contains(rec, "|") {
@@ -238,23 +348,31 @@ func ledgerChanges(av item) (map[int]parley.RecipientChange, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ledger %s %s: %w", itemString(av, AttrPK), itemString(av, AttrSK), err)
 		}
-		out[seq] = change
+		out[seq] = ledgerEntry{first: change}
+	}
+	for seq, o := range outcomes {
+		e, ok := out[seq]
+		if !ok {
+			return nil, fmt.Errorf("ledger %s %s: outcome of recipient %d, which has no claim there", itemString(av, AttrPK), itemString(av, AttrSK), seq)
+		}
+		e.outcome = &o
+		out[seq] = e
 	}
 	return out, nil
 }
 
 // withLedger is r, a chunk's entry, with its ledger change applied, if
 // changes (its chunk's ledger) holds one.
-func withLedger(r parley.Recipient, changes map[int]parley.RecipientChange) parley.Recipient {
-	if change, ok := changes[r.Seq]; ok && fromIntake(r.Status) {
-		change.Apply(&r)
+func withLedger(r parley.Recipient, changes map[int]ledgerEntry) parley.Recipient {
+	if e, ok := changes[r.Seq]; ok && fromIntake(r.Status) {
+		e.apply(&r)
 	}
 	return r
 }
 
 // ledger reads the changes of chunk n's ledger in the partition pk,
 // strongly consistent.
-func (t *Table) ledger(ctx context.Context, pk string, n int) (map[int]parley.RecipientChange, error) {
+func (t *Table) ledger(ctx context.Context, pk string, n int) (map[int]ledgerEntry, error) {
 	av, err := t.get(ctx, itemKey(pk, ledgerSK(n)))
 	if err != nil || av == nil {
 		return nil, err
@@ -275,8 +393,8 @@ func (t *Table) chunked(ctx context.Context, ref parley.Ref) (parley.Recipient, 
 		return r, ok, err
 	}
 	pk := campaignPK(ref.AccountID, ref.CampaignID)
-	if change, ok := t.ledgers.change(pk, r.Seq); ok {
-		change.Apply(&r)
+	if e, ok := t.ledgers.change(pk, r.Seq); ok {
+		e.apply(&r)
 		return r, true, nil
 	}
 	changes, err := t.ledger(ctx, pk, parley.ChunkOf(r.Seq))
@@ -299,7 +417,7 @@ func (t *Table) withLedgers(ctx context.Context, pk string, rs []parley.Recipien
 	if err != nil {
 		return nil, err
 	}
-	changes := map[int]parley.RecipientChange{}
+	changes := map[int]ledgerEntry{}
 	for _, av := range avs {
 		cs, err := ledgerChanges(av)
 		if err != nil {
@@ -316,23 +434,23 @@ func (t *Table) withLedgers(ctx context.Context, pk string, rs []parley.Recipien
 }
 
 // itemsBetween returns the ids of the recipient items of the partition
-// pk with ids from the Seq from to the Seq to: one Query of their keys,
-// strongly consistent.
-func (t *Table) itemsBetween(ctx context.Context, pk string, from, to int) (map[string]bool, error) {
+// pk with ids from the Seq from to the Seq to, with the ChunkStatus of
+// each: one Query of their keys, strongly consistent.
+func (t *Table) itemsBetween(ctx context.Context, pk string, from, to int) (map[string]string, error) {
 	avs, err := t.query(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression: aws.String(keyIsPartition + " AND " + AttrSK + " BETWEEN :from AND :to"),
 		ExpressionAttributeValues: item{
 			":pk": str(pk), ":from": str(recipientSK(parley.RecipientID(from))), ":to": str(recipientSK(parley.RecipientID(to))),
 		},
-		ProjectionExpression: aws.String(AttrSK),
+		ProjectionExpression: aws.String(AttrSK + ", chunkStatus"),
 		ConsistentRead:       aws.Bool(true),
 	}, 0)
 	if err != nil {
 		return nil, err
 	}
-	ids := map[string]bool{}
+	ids := map[string]string{}
 	for _, av := range avs {
-		ids[strings.TrimPrefix(itemString(av, AttrSK), recipientSKPrefix)] = true
+		ids[strings.TrimPrefix(itemString(av, AttrSK), recipientSKPrefix)] = itemString(av, "chunkStatus")
 	}
 	return ids, nil
 }
@@ -341,7 +459,7 @@ func (t *Table) itemsBetween(ctx context.Context, pk string, from, to int) (map[
 // into chunk n's ledger in the partition pk, on condition that none of
 // them has a change there yet. When one has, it writes nothing and
 // returns the ledger's changes as they are.
-func (t *Table) writeLedger(ctx context.Context, pk string, n int, seqs []int, change parley.RecipientChange) (bool, map[int]parley.RecipientChange, error) {
+func (t *Table) writeLedger(ctx context.Context, pk string, n int, seqs []int, change parley.RecipientChange) (bool, map[int]ledgerEntry, error) {
 	names := map[string]string{}
 	values := item{":change": str(encodeLedgerChange(change))}
 	sets := make([]string, len(seqs))
@@ -410,7 +528,7 @@ func (t *Table) claimChunk(ctx context.Context, accountID, campaignID string, n 
 	for i, ref := range refs {
 		seqs[i], _ = strconv.Atoi(ref.RecipientID)
 	}
-	var items map[string]bool
+	var items map[string]string
 	if ok {
 		if items, err = t.itemsBetween(ctx, pk, slices.Min(seqs), slices.Max(seqs)); err != nil {
 			fail(all, err)
@@ -422,7 +540,7 @@ func (t *Table) claimChunk(ctx context.Context, accountID, campaignID string, n 
 	var todo []int
 	for i, ref := range refs {
 		e, in := bySeq[seqs[i]]
-		if !in || items[ref.RecipientID] {
+		if _, has := items[ref.RecipientID]; !in || has {
 			viaItem[i] = true
 			continue
 		}
@@ -435,9 +553,9 @@ func (t *Table) claimChunk(ctx context.Context, accountID, campaignID string, n 
 			out[i] = store.RangeClaim{Recipient: entries[i]}
 			continue
 		}
-		if c, known := t.ledgers.change(pk, seqs[i]); known {
+		if c, known := t.ledgers.claimed(pk, seqs[i]); known {
 			r := entries[i]
-			c.Apply(&r)
+			c.apply(&r)
 			out[i] = store.RangeClaim{Recipient: r}
 			continue
 		}
@@ -458,11 +576,11 @@ func (t *Table) claimChunk(ctx context.Context, accountID, campaignID string, n 
 			break
 		}
 		if done {
-			written := make(map[int]parley.RecipientChange, len(ss))
+			written := make(map[int]ledgerEntry, len(ss))
 			for _, seq := range ss {
-				written[seq] = change
+				written[seq] = ledgerEntry{first: change}
 			}
-			t.ledgers.keep(pk, written)
+			t.ledgers.keepOwn(pk, written)
 		} else {
 			t.ledgers.keep(pk, stored)
 		}
@@ -474,7 +592,7 @@ func (t *Table) claimChunk(ctx context.Context, accountID, campaignID string, n 
 				change.Apply(&r)
 				out[i] = store.RangeClaim{Recipient: r, Claimed: true}
 			case taken:
-				c.Apply(&r)
+				c.apply(&r)
 				out[i] = store.RangeClaim{Recipient: r}
 			default:
 				left = append(left, i)
@@ -518,23 +636,31 @@ func (t *Table) ledgerChange(ctx context.Context, ref parley.Ref, change parley.
 
 // afterLedger applies change to a recipient that its chunk's ledger
 // changed and that has no item yet, putting the item (see putFirst): the
-// dispatcher's record of a claim that ClaimRange made, mostly. It needs
+// dispatcher's record of a claim that ClaimRange made, or the delivery
+// report of a message whose sending RecordRange recorded there. It needs
 // no read of the ledger when the Table wrote or read the recipient's
-// change before (see ledgerCache), and otherwise reads it eventually
-// consistent, as a change written there stays: a ledger read stale shows
-// no change, and done is false, as it is for a
-// change that a ledger change cannot precede (it is fenced to a later
-// attempt, names a message or starts from the due index only), a
-// recipient without one, or one whose item
-// exists; the change then goes to the item.
+// entry before (see ledgerCache), and otherwise reads it eventually
+// consistent, as what is written there stays: a ledger read stale shows
+// less, and done is false, as it is for a change that a ledger cannot
+// precede (it is fenced to a later attempt, or starts from the due index
+// only), a recipient without an entry there, or one whose item exists;
+// the change then goes to the item. A delivery report (a change that
+// Carries a message) first peeks at the item, which a report before it
+// has mostly put.
 func (t *Table) afterLedger(ctx context.Context, ref parley.Ref, change parley.RecipientChange) (_ parley.Recipient, done bool, _ error) {
 	n, ok := chunkOf(ref.RecipientID)
-	if !ok || change.Carries != "" || change.Attempt > 1 || !slices.ContainsFunc(change.From, leftByLedger) {
+	if !ok || change.Attempt > 1 || !slices.ContainsFunc(change.From, leftByLedger) {
 		return parley.Recipient{}, false, nil
 	}
 	pk := campaignPK(ref.AccountID, ref.CampaignID)
+	if change.Carries != "" {
+		it, err := t.peek(ctx, itemKey(pk, recipientSK(ref.RecipientID)))
+		if err != nil || it != nil {
+			return parley.Recipient{}, err != nil, err
+		}
+	}
 	seq, _ := strconv.Atoi(ref.RecipientID)
-	first, ok := t.ledgers.change(pk, seq)
+	e, ok := t.ledgers.change(pk, seq)
 	if !ok {
 		av, err := t.peek(ctx, itemKey(pk, ledgerSK(n)))
 		if err != nil || av == nil {
@@ -548,22 +674,133 @@ func (t *Table) afterLedger(ctx context.Context, ref parley.Ref, change parley.R
 			return parley.Recipient{}, true, err
 		}
 		t.ledgers.keep(pk, changes)
-		first = changes[seq]
+		e = changes[seq]
 	}
 	r, ok, err := t.fromChunk(ctx, ref)
 	if err != nil || !ok || !fromIntake(r.Status) {
 		return parley.Recipient{}, err != nil, err
 	}
-	if first.Apply(&r); !change.Allows(r) {
+	if e.apply(&r); !change.Allows(r) {
 		return parley.Recipient{}, false, nil // the item, if there is one, is newer
 	}
 	return t.putFirst(ctx, r, change)
 }
 
+// outcomeLedgerable reports whether rec may go to its chunk's ledger (see
+// RecordRange): it records a message sent under a first claim that this
+// Table made there, for rec.Claimant, and whose outcome is not there yet.
+func (t *Table) outcomeLedgerable(rec store.RangeRecord) (pk string, n, seq int, ok bool) {
+	c := rec.Change
+	if t.noLedgerWrites || rec.Claimant == "" || c.Status != parley.StatusSent || c.ProviderMessageID == "" ||
+		c.Attempt != 1 || c.Carries != "" || !c.DueAt.IsZero() || len(c.From) != 1 || c.From[0] != parley.StatusSending {
+		return "", 0, 0, false
+	}
+	if n, ok = chunkOf(rec.Ref.RecipientID); !ok {
+		return "", 0, 0, false
+	}
+	pk = campaignPK(rec.Ref.AccountID, rec.Ref.CampaignID)
+	seq, _ = strconv.Atoi(rec.Ref.RecipientID)
+	e, known := t.ledgers.change(pk, seq)
+	ok = known && e.outcome == nil && e.first.Status == parley.StatusSending && e.first.Claimant == rec.Claimant
+	return pk, n, seq, ok
+}
+
+// recordChunk writes the outcomes of records at, all of chunk n in the
+// partition pk and outcomeLedgerable, into the chunk's ledger in one
+// write, on condition that each has its claim there and no outcome yet,
+// and sets their results in out. One Query first finds those whose items
+// were put (a take-over): they, and all of them when the write's
+// condition fails, are returned, unwritten, to go one by one.
+//
+// A take-over between the Query and the write leaves an outcome in the
+// ledger that the recipient's item overrides: the recipient is as the
+// take-over left it, and the stream's fold counts it so.
+func (t *Table) recordChunk(ctx context.Context, pk string, n int, records []store.RangeRecord, at []int, out []store.RangeClaim) (left []int) {
+	es, ok, err := t.chunk(ctx, pk, n)
+	if err != nil || !ok {
+		return at
+	}
+	bySeq := make(map[int]chunkEntry, len(es))
+	for _, e := range es {
+		bySeq[e.Seq] = e
+	}
+	seqOf := func(i int) int {
+		seq, _ := strconv.Atoi(records[i].Ref.RecipientID)
+		return seq
+	}
+	lo, hi := seqOf(at[0]), seqOf(at[0])
+	for _, i := range at {
+		lo, hi = min(lo, seqOf(i)), max(hi, seqOf(i))
+	}
+	items, err := t.itemsBetween(ctx, pk, lo, hi)
+	if err != nil {
+		for _, i := range at {
+			out[i] = store.RangeClaim{Err: err}
+		}
+		return nil
+	}
+	var todo []int
+	for _, i := range at {
+		if _, has := items[records[i].Ref.RecipientID]; has {
+			left = append(left, i)
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return left
+	}
+	at = todo
+	names := map[string]string{}
+	values := item{}
+	sets := make([]string, len(at))
+	conds := make([]string, 0, 2*len(at))
+	seqs := make([]int, len(at))
+	for k, i := range at {
+		seqs[k] = seqOf(i)
+		c, o, v := "#c"+strconv.Itoa(k), "#o"+strconv.Itoa(k), ":o"+strconv.Itoa(k)
+		names[c], names[o] = ledgerAttr(seqs[k]), outcomeAttr(seqs[k])
+		values[v] = str(encodeOutcome(records[i].Change))
+		sets[k] = o + " = " + v
+		conds = append(conds, "attribute_exists("+c+")", "attribute_not_exists("+o+")")
+	}
+	_, err = t.update(ctx, &dynamodb.UpdateItemInput{
+		Key:                       itemKey(pk, ledgerSK(n)),
+		UpdateExpression:          aws.String("SET " + strings.Join(sets, ", ")),
+		ConditionExpression:       aws.String(strings.Join(conds, " AND ")),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	})
+	switch {
+	case errors.Is(err, errCondition):
+		return append(left, at...)
+	case err != nil:
+		for _, i := range at {
+			out[i] = store.RangeClaim{Err: err}
+		}
+		return left
+	}
+	written := make(map[int]ledgerEntry, len(at))
+	for k, i := range at {
+		e, _ := t.ledgers.change(pk, seqs[k])
+		outcome := records[i].Change
+		e.outcome = &outcome
+		written[seqs[k]] = e
+		r := bySeq[seqs[k]].domain(records[i].Ref.AccountID, records[i].Ref.CampaignID)
+		e.apply(&r)
+		out[i] = store.RangeClaim{Recipient: r, Claimed: true}
+	}
+	t.ledgers.keepOwn(pk, written)
+	return left
+}
+
 // ledgerTransitions are the transitions a ledger's stream record shows:
-// a recipient's change for each attribute its new image holds and its old
+// a recipient's first change for each that its new image holds and its old
 // one did not, from the recipient's chunk entry (read through the chunk
-// cache).
+// cache), and a claim's outcome for each new outcome, from the claim. An
+// outcome is left out when the recipient's item was put from its claim
+// (a take-over, or a record that went to the item): the item's
+// transitions count that recipient.
 func (t *Table) ledgerTransitions(ctx context.Context, pk, sk string, newImage, oldImage item) ([]transition, error) {
 	accountID, campaignID, ok := splitCampaignPK(pk)
 	n, err := strconv.Atoi(strings.TrimPrefix(sk, ledgerSKPrefix))
@@ -586,15 +823,35 @@ func (t *Table) ledgerTransitions(ctx context.Context, pk, sk string, newImage, 
 		return nil, fmt.Errorf("ledger %s %s: no chunk", pk, sk)
 	}
 	var ts []transition
+	var outcomes []int // of ts, the outcomes
 	for _, e := range es {
-		change, ok := changes[e.Seq]
-		if _, before := old[e.Seq]; !ok || before {
+		now, ok := changes[e.Seq]
+		was, before := old[e.Seq]
+		if !ok || before && (was.outcome != nil || now.outcome == nil) {
 			continue
 		}
 		tr := transition{before: e.domain(accountID, campaignID)}
 		tr.after = tr.before
-		change.Apply(&tr.after)
+		if before {
+			was.apply(&tr.before)
+			outcomes = append(outcomes, len(ts))
+		}
+		now.apply(&tr.after)
 		ts = append(ts, tr)
 	}
-	return ts, nil
+	if len(outcomes) == 0 {
+		return ts, nil
+	}
+	items, err := t.itemsBetween(ctx, pk, ts[outcomes[0]].after.Seq, ts[outcomes[len(outcomes)-1]].after.Seq)
+	if err != nil {
+		return nil, err
+	}
+	kept := ts[:0]
+	for k, tr := range ts {
+		if cs, has := items[tr.after.ID]; has && slices.Contains(outcomes, k) && cs != string(tr.after.Status) {
+			continue
+		}
+		kept = append(kept, tr)
+	}
+	return kept, nil
 }

@@ -405,11 +405,26 @@ func (s *Store) UpdateRecipient(ctx context.Context, ref parley.Ref, change parl
 
 // ClaimRange implements store.Recipients: the claims in one transaction.
 func (s *Store) ClaimRange(ctx context.Context, refs []parley.Ref, claim parley.RecipientChange) []store.RangeClaim {
+	return s.updateAll(refs, func(int) parley.RecipientChange { return claim })
+}
+
+// RecordRange implements store.Recipients: the changes in one transaction.
+func (s *Store) RecordRange(ctx context.Context, records []store.RangeRecord) []store.RangeClaim {
+	refs := make([]parley.Ref, len(records))
+	for i, rec := range records {
+		refs[i] = rec.Ref
+	}
+	return s.updateAll(refs, func(i int) parley.RecipientChange { return records[i].Change })
+}
+
+// updateAll applies change(i) to each recipient refs[i], as UpdateRecipient
+// would, in one transaction.
+func (s *Store) updateAll(refs []parley.Ref, change func(i int) parley.RecipientChange) []store.RangeClaim {
 	out := make([]store.RangeClaim, len(refs))
 	err := s.db.Batch(func(tx *bolt.Tx) error {
 		clear(out)
 		for i, ref := range refs {
-			r, outcome, err := updateRecipient(tx, ref, claim)
+			r, outcome, err := updateRecipient(tx, ref, change(i))
 			switch code := parley.ErrorCode(outcome); {
 			case err != nil:
 				return err

@@ -170,12 +170,14 @@ func checkRows(t *testing.T, s store.Store, q parley.CountQuery, want []parley.C
 	}
 }
 
-// RangeClaimCounters checks that recipients claimed by ClaimRange count as
-// those claimed one by one: after a range claim, a claim of one recipient
-// alone and a cancellation, the records of SENT and FAILED fenced to the
-// claims' attempt, a take-over and a release, the step rows count each
-// send, the failure and the cancellation once, and the campaign's status
-// row each recipient once, in its last status.
+// RangeClaimCounters checks that recipients claimed by ClaimRange and
+// recorded by RecordRange count as those claimed and recorded one by one:
+// after a range claim, a claim of one recipient alone and a cancellation,
+// the records of SENT (two of them together) and FAILED fenced to the
+// claims' attempt, a delivery report, a take-over and a release, the step
+// rows count each send, the delivery, the failure and the cancellation
+// once, and the campaign's status row each recipient once, in its last
+// status.
 func RangeClaimCounters(t *testing.T, newStore func(t *testing.T) store.Store) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -194,12 +196,20 @@ func RangeClaimCounters(t *testing.T, newStore func(t *testing.T) store.Store) {
 		t.Fatal(err)
 	}
 	sending := []parley.RecipientStatus{parley.StatusSending}
+	recorded := s.RecordRange(ctx, []store.RangeRecord{
+		{Ref: rs[0].Ref(), Claimant: "epoch-a", Change: parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "SM1", At: t1}},
+		{Ref: rs[1].Ref(), Claimant: "epoch-a", Change: parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "SM2", At: t1}},
+	})
+	for i, g := range recorded {
+		if !g.Claimed || g.Err != nil {
+			t.Fatalf("record of recipient %d: %+v", i+1, g)
+		}
+	}
 	changes := []struct {
 		seq    int
 		change parley.RecipientChange
 	}{
-		{1, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "SM1", At: t1}},
-		{2, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "SM2", At: t1}},
+		{1, parley.RecipientChange{From: parley.AdvancesFrom(parley.StatusDelivered), Status: parley.StatusDelivered, Carries: "SM1", At: t1}},
 		{3, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusFailed, ProviderMessageID: "SM3", ErrorMessage: "30003", At: t1}},
 		{6, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: "SM6", At: t1}},
 		{4, parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSending, CountAttempt: true, Claimant: "epoch-c", DueAt: t1.Add(5 * time.Minute), At: t1}},
@@ -211,14 +221,14 @@ func RangeClaimCounters(t *testing.T, newStore func(t *testing.T) store.Store) {
 			t.Fatalf("recipient %d to %s: %v", ch.seq, ch.change.Status, err)
 		}
 	}
-	for seq, want := range map[int]parley.RecipientStatus{1: parley.StatusSent, 3: parley.StatusFailed, 4: parley.StatusSent, 5: parley.StatusQueued, 7: parley.StatusCancelled, 8: parley.StatusQueued} {
+	for seq, want := range map[int]parley.RecipientStatus{1: parley.StatusDelivered, 2: parley.StatusSent, 3: parley.StatusFailed, 4: parley.StatusSent, 5: parley.StatusQueued, 7: parley.StatusCancelled, 8: parley.StatusQueued} {
 		if r, err := s.Recipient(ctx, rs[seq-1].Ref()); err != nil || r.Status != want {
 			t.Errorf("recipient %d is %s, %v; want %s", seq, r.Status, err, want)
 		}
 	}
 	var intake, sent [parley.NumSteps]int64
 	intake[parley.StepAttempted], intake[parley.StepEligible] = 8, 8
-	sent[parley.StepSent], sent[parley.StepFailed], sent[parley.StepCancelled] = 4, 1, 1
+	sent[parley.StepSent], sent[parley.StepDelivered], sent[parley.StepFailed], sent[parley.StepCancelled] = 4, 1, 1, 1
 	key := func(hour time.Time) parley.CountKey {
 		return parley.CountKey{AccountID: "acct1", Hour: hour, CampaignID: "camp1", Skill: "sales", Channel: parley.ChannelSMS}
 	}
@@ -229,7 +239,7 @@ func RangeClaimCounters(t *testing.T, newStore func(t *testing.T) store.Store) {
 	})
 	checkRows(t, s, parley.CountQuery{AccountID: "acct1", From: h0, To: h0.Add(time.Hour), CampaignIDs: []string{"camp1"}, WithStatuses: true}, []parley.CountRow{
 		{CountKey: parley.CountKey{AccountID: "acct1", Hour: h0, CampaignID: "camp1"}, Statuses: map[parley.RecipientStatus]int64{
-			parley.StatusSent: 4, parley.StatusFailed: 1, parley.StatusCancelled: 1, parley.StatusQueued: 2,
+			parley.StatusSent: 3, parley.StatusDelivered: 1, parley.StatusFailed: 1, parley.StatusCancelled: 1, parley.StatusQueued: 2,
 		}},
 		{CountKey: key(h0), Counts: intake},
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ func Recipients(t *testing.T, newStore func(t *testing.T) store.Store, opt Optio
 	t.Run("CarriesMessage", func(t *testing.T) { testCarriesMessage(t, newStore(t)) })
 	t.Run("ClaimRange", func(t *testing.T) { testClaimRange(t, newStore(t)) })
 	t.Run("ConcurrentClaimRange", func(t *testing.T) { testConcurrentClaimRange(t, newStore(t), opt) })
+	t.Run("RecordRange", func(t *testing.T) { testRecordRange(t, newStore(t)) })
 }
 
 func testRecipientsPaging(t *testing.T, s store.Store) {
@@ -437,6 +439,94 @@ func testClaimRange(t *testing.T, s store.Store) {
 	}
 	if again := s.ClaimRange(ctx, rangeRefs(1, 3), rangeClaim("epoch-d")); again[0].Claimed || again[1].Claimed || again[1].Recipient.Status != parley.StatusSent {
 		t.Errorf("claiming again = %+v", again)
+	}
+}
+
+// testRecordRange: the records of a range claim's outcomes apply each as
+// UpdateRecipient would: fenced to the claim's attempt, once, readable and
+// listed, and a delivery report then finds the message each carries. A
+// record of a claim another dispatcher took over changes nothing.
+func testRecordRange(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c, rs := Fixture("acct1", "camp1", 30)
+	create(t, s, c, rs)
+	for i, g := range s.ClaimRange(ctx, rangeRefs(1, 6), rangeClaim("epoch-a")) {
+		if !g.Claimed || g.Err != nil {
+			t.Fatalf("claim of recipient %d: %+v", i+1, g)
+		}
+	}
+	sending := []parley.RecipientStatus{parley.StatusSending}
+	if _, err := s.UpdateRecipient(ctx, rs[4].Ref(), parley.RecipientChange{From: sending, Attempt: 1, Status: parley.StatusSending, CountAttempt: true, Claimant: "epoch-b", At: t0}); err != nil {
+		t.Fatal(err) // recipient 5 taken over
+	}
+	t1 := t0.Add(time.Minute)
+	sent := func(seq int) store.RangeRecord {
+		return store.RangeRecord{Ref: rs[seq-1].Ref(), Claimant: "epoch-a", Change: parley.RecipientChange{
+			From: sending, Attempt: 1, Status: parley.StatusSent, ProviderMessageID: fmt.Sprintf("SM%d", seq), Channel: parley.ChannelSMS, At: t1,
+		}}
+	}
+	records := []store.RangeRecord{sent(1), sent(2), sent(3), sent(5), sent(6)}
+	failed := sent(4)
+	failed.Change.Status, failed.Change.ProviderMessageID, failed.Change.ErrorMessage = parley.StatusFailed, "", "30003"
+	records = append(records, failed)
+	got := s.RecordRange(ctx, records)
+	if len(got) != len(records) {
+		t.Fatalf("RecordRange = %d results", len(got))
+	}
+	for k, g := range got {
+		seq, _ := strconv.Atoi(records[k].Ref.RecipientID)
+		if g.Err != nil {
+			t.Fatalf("recipient %d: %v", seq, g.Err)
+		}
+		if want := seq != 5; g.Claimed != want {
+			t.Errorf("recipient %d: recorded %v, want %v", seq, g.Claimed, want)
+		}
+	}
+	for seq, want := range map[int]parley.RecipientStatus{1: parley.StatusSent, 3: parley.StatusSent, 4: parley.StatusFailed, 5: parley.StatusSending, 6: parley.StatusSent, 7: parley.StatusQueued} {
+		r, err := s.Recipient(ctx, rs[seq-1].Ref())
+		if err != nil || r.Status != want {
+			t.Errorf("recipient %d is %s, %v; want %s", seq, r.Status, err, want)
+			continue
+		}
+		if want == parley.StatusSent && (r.ProviderMessageID != fmt.Sprintf("SM%d", seq) || r.Claimant != "" || r.Attempts != 1 ||
+			!r.UpdatedAt.Equal(t1) || !r.Timeline.Sent.Equal(t1) || r.Body != rs[seq-1].Body || r.Channel != parley.ChannelSMS) {
+			t.Errorf("recipient %d reads as %+v", seq, r)
+		}
+		if seq == 4 && r.ErrorMessage != "30003" {
+			t.Errorf("recipient 4 failed with %q", r.ErrorMessage)
+		}
+		if seq == 5 && r.Claimant != "epoch-b" {
+			t.Errorf("recipient 5 taken over reads as %+v", r)
+		}
+	}
+	listed, err := s.Recipients(ctx, "acct1", "camp1", 0, 8)
+	if err != nil || len(listed) != 8 {
+		t.Fatalf("Recipients = %d, %v", len(listed), err)
+	}
+	if listed[1].Status != parley.StatusSent || listed[1].ProviderMessageID != "SM2" || listed[4].Status != parley.StatusSending {
+		t.Errorf("listed as %s %q, %s", listed[1].Status, listed[1].ProviderMessageID, listed[4].Status)
+	}
+
+	// Recorded again (a redelivered job), nothing moves.
+	if again := s.RecordRange(ctx, records[:2]); again[0].Claimed || again[1].Claimed || again[0].Err != nil || again[0].Recipient.Status != parley.StatusSent {
+		t.Errorf("recording again = %+v", again)
+	}
+	// A report of another message changes nothing; one of the message
+	// carried delivers it, and a later one reads it.
+	delivered := parley.RecipientChange{From: parley.AdvancesFrom(parley.StatusDelivered), Status: parley.StatusDelivered, Carries: "SM9", At: t1.Add(time.Second)}
+	if _, err := s.UpdateRecipient(ctx, rs[1].Ref(), delivered); parley.ErrorCode(err) != parley.ECONFLICT {
+		t.Errorf("report of a message the recipient does not carry: %v, want ECONFLICT", err)
+	}
+	delivered.Carries = "SM2"
+	if r, err := s.UpdateRecipient(ctx, rs[1].Ref(), delivered); err != nil || r.Status != parley.StatusDelivered || r.ProviderMessageID != "SM2" || r.Body != rs[1].Body {
+		t.Errorf("delivery report = %+v, %v", r, err)
+	}
+	read := parley.RecipientChange{From: parley.AdvancesFrom(parley.StatusRead), Status: parley.StatusRead, Carries: "SM2", At: t1.Add(2 * time.Second)}
+	if r, err := s.UpdateRecipient(ctx, rs[1].Ref(), read); err != nil || r.Status != parley.StatusRead || !r.Timeline.Delivered.Equal(t1.Add(time.Second)) {
+		t.Errorf("read report = %+v, %v", r, err)
+	}
+	if r, err := s.Recipient(ctx, rs[1].Ref()); err != nil || r.Status != parley.StatusRead || !r.Timeline.Sent.Equal(t1) {
+		t.Errorf("recipient 2 reads as %+v, %v", r, err)
 	}
 }
 
