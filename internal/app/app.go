@@ -246,7 +246,7 @@ func (a *App) wire(ctx context.Context, o options, log *slog.Logger) error {
 		a.API.Exports = a.exports
 	}
 	a.wireEvents(clock, log)
-	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock}
+	a.Delivery = &receipts.Service{Store: a.Store, Clock: clock, Settle: receipts.DefaultSettle}
 	a.API.Inbox = &inbound.Service{Seen: a.Store, History: a.Store, Keywords: a.OptOuts, Replies: a.Replies, Attribution: a.Replies, Statuses: a.Delivery,
 		Sender: a.Gateways, Clock: clock, Log: log}
 	a.API.ChannelConfigs, a.API.PublicURL, a.API.TrustForwarded = a.Store, a.Config.PublicURL, a.Config.TrustForwarded

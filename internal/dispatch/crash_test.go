@@ -71,6 +71,13 @@ func (s dyingStore) ClaimRange(ctx context.Context, refs []parley.Ref, ch parley
 	return out
 }
 
+func (s dyingStore) RecordRange(ctx context.Context, recs []store.RangeRecord) []store.RangeClaim {
+	s.k.at("before recording a range")
+	out := s.Store.RecordRange(ctx, recs)
+	s.k.at("after recording a range")
+	return out
+}
+
 // dyingGateway is the sandbox with the dispatcher killed around each send:
 // "after sending" is the provider having accepted a message whose outcome
 // is never recorded.

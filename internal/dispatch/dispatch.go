@@ -394,6 +394,9 @@ func (d *Dispatcher) retry(ctx context.Context, m queue.Message, cause error, wh
 
 // handle returns an error only when the job should be retried.
 func (d *Dispatcher) handle(ctx context.Context, j job) error {
+	if j.group != nil {
+		defer j.group.finish(ctx, d, j.pos)
+	}
 	err := d.wait(ctx, j.slot)
 	if err == nil && stopping(ctx) {
 		err = errStopped
@@ -438,7 +441,7 @@ func (d *Dispatcher) sendClaimed(ctx context.Context, j job, c parley.Campaign, 
 	if err != nil {
 		return err
 	}
-	return d.send(ctx, c, r)
+	return d.send(ctx, j, c, r)
 }
 
 // claim moves the recipient to SENDING under a lease, counting the attempt:
@@ -498,8 +501,10 @@ func (d *Dispatcher) unclaimable(ctx context.Context, c parley.Campaign, r parle
 	return r, false, nil
 }
 
-// send delivers a claimed recipient and records the outcome.
-func (d *Dispatcher) send(ctx context.Context, c parley.Campaign, r parley.Recipient) error {
+// send delivers a claimed recipient of job j and records the outcome: a
+// message sent with the others of j's claim group, if it has one (see
+// recordSent).
+func (d *Dispatcher) send(ctx context.Context, j job, c parley.Campaign, r parley.Recipient) error {
 	msg := message(c, r)
 	id, err := d.Sender.Send(ctx, msg)
 	if sms, ok := fallback(c, r, msg, err); ok {
@@ -513,7 +518,7 @@ func (d *Dispatcher) send(ctx context.Context, c parley.Campaign, r parley.Recip
 	case err == nil:
 		d.Log.InfoContext(ctx, "sent", obs.Recipient(r), "channel", msg.Channel, "providerMessageId", id)
 		d.remember(ctx, c, r, msg, id)
-		return d.transition(ctx, r, parley.RecipientChange{Status: parley.StatusSent, ProviderMessageID: id, Channel: msg.Channel})
+		return d.recordSent(ctx, j, r, parley.RecipientChange{Status: parley.StatusSent, ProviderMessageID: id, Channel: msg.Channel})
 	case errors.As(err, &sendErr) && (sendErr.Kind == parley.FailPermanent || sendErr.Kind == parley.FailIneligible):
 		d.Log.WarnContext(ctx, "send failed", obs.Recipient(r), "code", sendErr.Code, "kind", sendErr.Kind, "reason", sendErr.Reason)
 		return d.record(ctx, r, parley.StatusFailed, "", sendErr.Code)
@@ -557,6 +562,35 @@ func (d *Dispatcher) record(ctx context.Context, r parley.Recipient, status parl
 	return d.transition(ctx, r, parley.RecipientChange{Status: status, ProviderMessageID: providerID, ErrorMessage: code})
 }
 
+// recordSent records change, the message sent to r, j's recipient as
+// claimed: with the others of j's claim group when the group claimed it
+// (see claimGroup.record), otherwise, or when that write failed for it, on
+// its own (see transition).
+func (d *Dispatcher) recordSent(ctx context.Context, j job, r parley.Recipient, change parley.RecipientChange) error {
+	if j.group == nil {
+		return d.transition(ctx, r, change)
+	}
+	res, ok := j.group.record(ctx, d, j.pos, store.RangeRecord{Ref: r.Ref(), Change: d.fenced(r, change), Claimant: r.Claimant})
+	switch {
+	case !ok || res.Err != nil:
+		if res.Err != nil {
+			d.Log.WarnContext(ctx, "outcome not recorded with its group; recording it alone", obs.Recipient(r), "err", res.Err)
+		}
+		return d.transition(ctx, r, change)
+	case !res.Claimed:
+		d.Log.WarnContext(ctx, "claim was taken over; outcome not recorded here", obs.Recipient(r),
+			"status", change.Status, "stored", res.Recipient.Status, "attempts", res.Recipient.Attempts)
+	}
+	return nil
+}
+
+// fenced is change made to r as claimed: out of SENDING, fenced to its
+// claim, now.
+func (d *Dispatcher) fenced(r parley.Recipient, change parley.RecipientChange) parley.RecipientChange {
+	change.From, change.Attempt, change.At = []parley.RecipientStatus{parley.StatusSending}, r.Attempts, d.Clock.Now()
+	return change
+}
+
 // transition applies change to the recipient r as claimed (SENDING, fenced
 // to its claim), retrying briefly. A change that still fails leaves the
 // recipient SENDING; the error then keeps the job until the claim's lease
@@ -565,7 +599,7 @@ func (d *Dispatcher) record(ctx context.Context, r parley.Recipient, status parl
 // logged and not retried. When ctx ends, the retries stop at once and the
 // error wraps ctx's.
 func (d *Dispatcher) transition(ctx context.Context, r parley.Recipient, change parley.RecipientChange) error {
-	change.From, change.Attempt, change.At = []parley.RecipientStatus{parley.StatusSending}, r.Attempts, d.Clock.Now()
+	change = d.fenced(r, change)
 	var err error
 	for attempt := range 4 {
 		if attempt > 0 {

@@ -22,7 +22,8 @@ const ClaimAhead = time.Second
 // claimGroup is the jobs of one message whose send slots lie within
 // ClaimAhead of the first one's: their recipients are claimed at once, by
 // whichever of them comes to its claim first, except those that left the
-// group before (see leave).
+// group before (see leave), and the messages sent to them are recorded at
+// once, when the last member claimed is done (see record).
 type claimGroup struct {
 	refs    []parley.Ref
 	mu      sync.Mutex
@@ -30,6 +31,15 @@ type claimGroup struct {
 	state   claimState
 	done    chan struct{} // closed when the claim is in
 	results []store.RangeClaim
+
+	// Once the claim is in: the members claimed that are still to finish,
+	// which of them have, the records they left to write together, and
+	// what the write did.
+	unfinished int
+	finished   []bool
+	records    []*store.RangeRecord
+	recorded   chan struct{} // closed when the records are written
+	written    []store.RangeClaim
 }
 
 // claimState is how far a group's claim is.
@@ -67,6 +77,12 @@ func (g *claimGroup) claim(ctx context.Context, d *Dispatcher) []store.RangeClai
 		// Also when the claim panics: the others must not wait forever.
 		g.mu.Lock()
 		g.state = claimed
+		g.finished, g.records, g.recorded = make([]bool, len(g.refs)), make([]*store.RangeRecord, len(g.refs)), make(chan struct{})
+		for _, res := range g.outcome() {
+			if res.Claimed {
+				g.unfinished++
+			}
+		}
 		g.mu.Unlock()
 		close(g.done)
 	}()
@@ -143,4 +159,83 @@ func group(jobs []job, b *batch) {
 		j.group, j.pos = g, len(g.refs)
 		g.refs, g.left = append(g.refs, j.ref), append(g.left, false)
 	}
+}
+
+// record leaves the record of member pos, whose recipient the group's
+// claim claimed, to be written with the others' (store.RecordRange) once
+// every member claimed has recorded or finished (see finish), and returns
+// what the write did to it. ok is false when the record was not written
+// with the others (ctx ended first, or the write panicked): the member
+// then records on its own.
+//
+// A member thus waits for the others of its group, whose send slots lie
+// within ClaimAhead of its own, before its job is done: one write records
+// them all, where each recorded its own.
+func (g *claimGroup) record(ctx context.Context, d *Dispatcher, pos int, rec store.RangeRecord) (res store.RangeClaim, ok bool) {
+	g.mu.Lock()
+	if g.state != claimed || !g.outcome()[pos].Claimed || g.finished[pos] {
+		g.mu.Unlock()
+		return res, false
+	}
+	g.records[pos] = &rec
+	last := g.finishLocked(pos)
+	g.mu.Unlock()
+	if last {
+		g.write(ctx, d)
+	}
+	select {
+	case <-g.recorded:
+	case <-ctx.Done():
+		return res, false
+	}
+	if len(g.written) != len(g.refs) {
+		return res, false
+	}
+	return g.written[pos], true
+}
+
+// finish marks member pos done without a record to write with the others
+// (it was not claimed with them, or it recorded on its own), so the group
+// need not wait for it; the last member to finish writes the records.
+func (g *claimGroup) finish(ctx context.Context, d *Dispatcher, pos int) {
+	g.mu.Lock()
+	if g.state != claimed || !g.outcome()[pos].Claimed || g.finished[pos] {
+		g.mu.Unlock()
+		return
+	}
+	last := g.finishLocked(pos)
+	g.mu.Unlock()
+	if last {
+		g.write(ctx, d)
+	}
+}
+
+// finishLocked marks member pos finished and reports whether it was the
+// last one; g.mu is held.
+func (g *claimGroup) finishLocked(pos int) bool {
+	g.finished[pos] = true
+	g.unfinished--
+	return g.unfinished == 0
+}
+
+// write writes the records the members left, in one RecordRange, and
+// wakes them.
+func (g *claimGroup) write(ctx context.Context, d *Dispatcher) {
+	defer close(g.recorded) // also if the write panics: the members record on their own
+	var recs []store.RangeRecord
+	var at []int
+	for k, rec := range g.records {
+		if rec != nil {
+			recs, at = append(recs, *rec), append(at, k)
+		}
+	}
+	if len(recs) == 0 {
+		return
+	}
+	out := d.Store.RecordRange(ctx, recs)
+	written := make([]store.RangeClaim, len(g.refs))
+	for n, k := range at {
+		written[k] = out[n]
+	}
+	g.written = written
 }

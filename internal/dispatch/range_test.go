@@ -170,12 +170,24 @@ func TestRangeAndSendJobsInOneBatch(t *testing.T) {
 	}
 }
 
-// claimCount counts the store's claims: range claims and single ones.
+// claimCount counts the store's claims, range claims and single ones, and
+// its records, range records and single ones.
 type claimCount struct {
 	dispatch.Store
-	mu           sync.Mutex
-	ranges, refs int
-	singleClaims int
+	mu                  sync.Mutex
+	ranges, refs        int
+	singleClaims        int
+	recordRanges        int
+	rangeRecords        int
+	singleRecordsOfSent int
+}
+
+func (c *claimCount) RecordRange(ctx context.Context, recs []store.RangeRecord) []store.RangeClaim {
+	c.mu.Lock()
+	c.recordRanges++
+	c.rangeRecords += len(recs)
+	c.mu.Unlock()
+	return c.Store.RecordRange(ctx, recs)
 }
 
 func (c *claimCount) ClaimRange(ctx context.Context, refs []parley.Ref, ch parley.RecipientChange) []store.RangeClaim {
@@ -187,16 +199,20 @@ func (c *claimCount) ClaimRange(ctx context.Context, refs []parley.Ref, ch parle
 }
 
 func (c *claimCount) UpdateRecipient(ctx context.Context, ref parley.Ref, ch parley.RecipientChange) (parley.Recipient, error) {
-	if ch.Status == parley.StatusSending {
-		c.mu.Lock()
+	c.mu.Lock()
+	switch ch.Status {
+	case parley.StatusSending:
 		c.singleClaims++
-		c.mu.Unlock()
+	case parley.StatusSent:
+		c.singleRecordsOfSent++
 	}
+	c.mu.Unlock()
 	return c.Store.UpdateRecipient(ctx, ref, ch)
 }
 
 // TestRangeJobClaimsAtOnce: the recipients of a range job whose send slots
-// lie within ClaimAhead are claimed by one range claim, not one each.
+// lie within ClaimAhead are claimed by one range claim, not one each, and
+// the messages sent to them recorded by one range record.
 func TestRangeJobClaimsAtOnce(t *testing.T) {
 	w := newWorld(t, 30, nil)
 	counted := &claimCount{Store: w.store}
@@ -207,8 +223,46 @@ func TestRangeJobClaimsAtOnce(t *testing.T) {
 	if counted.ranges != 1 || counted.refs != 10 || counted.singleClaims != 0 {
 		t.Errorf("%d range claims of %d recipients and %d single claims; want one of 10 and none", counted.ranges, counted.refs, counted.singleClaims)
 	}
+	if counted.recordRanges != 1 || counted.rangeRecords != 10 || counted.singleRecordsOfSent != 0 {
+		t.Errorf("%d range records of %d recipients and %d single records of SENT; want one of 10 and none",
+			counted.recordRanges, counted.rangeRecords, counted.singleRecordsOfSent)
+	}
 	if n := len(w.sent(t)); n != 10 {
 		t.Errorf("sent %d, want 10", n)
+	}
+	for i := 2; i < 12; i++ {
+		if r := w.recipient(t, i); r.Status != parley.StatusSent || r.ProviderMessageID == "" || r.Attempts != 1 {
+			t.Errorf("recipient %s is %s (%q, %d attempts), want SENT once", r.ID, r.Status, r.ProviderMessageID, r.Attempts)
+		}
+	}
+}
+
+// TestRangeRecordsEachGroupOnce paces a range job at 4 messages a second:
+// its recipients are claimed and recorded a second's worth at a time, one
+// claim and one record per group, and a member that is not sent (opted
+// out after its claim) is recorded alone without holding up the others.
+func TestRangeRecordsEachGroupOnce(t *testing.T) {
+	w := newWorld(t, 30, nil)
+	w.d.Limiter = ratelimit.NewAdaptive(local.New(w.d.Clock), w.d.Clock)
+	w.d.Limit = ratelimit.Limit{Rate: 4, Burst: 1}
+	counted := &claimCount{Store: w.store}
+	w.d.Store = counted
+	w.d.Consent = optedOut{w.rs[4].Phone}
+	if err := w.d.Handle(context.Background(), rangeJob(1, 8, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if counted.ranges != 2 || counted.recordRanges != 2 || counted.rangeRecords != 7 || counted.singleRecordsOfSent != 0 {
+		t.Errorf("%d range claims, %d range records of %d recipients, %d single records of SENT; want 2, 2 of 7, none",
+			counted.ranges, counted.recordRanges, counted.rangeRecords, counted.singleRecordsOfSent)
+	}
+	for i := 0; i < 8; i++ {
+		want := parley.StatusSent
+		if i == 4 {
+			want = parley.StatusSkipped
+		}
+		if r := w.recipient(t, i); r.Status != want {
+			t.Errorf("recipient %s is %s, want %s", r.ID, r.Status, want)
+		}
 	}
 }
 
@@ -266,4 +320,11 @@ func TestJobOfAnUnknownKindStays(t *testing.T) {
 	if n := len(w.sent(t)); n != 1 {
 		t.Errorf("sent %d, want the send job's 1", n)
 	}
+}
+
+// optedOut is a consent list of one number.
+type optedOut struct{ phone string }
+
+func (o optedOut) OptedOut(_ context.Context, _ string, _ parley.Channel, phone string) (bool, error) {
+	return phone == o.phone, nil
 }

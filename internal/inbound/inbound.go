@@ -256,7 +256,7 @@ func (s *Service) Status(ctx context.Context, u receipts.Update) (StatusOutcome,
 	case err != nil:
 		return StatusOutcome{Result: res}, err
 	}
-	if !res.Matched {
+	if !res.Matched && !res.Awaited {
 		s.log().WarnContext(ctx, "status for a message the recipient does not carry", obs.IDs(u.AccountID, u.CampaignID, u.RecipientID), "provider", u.Provider, "providerMessageId", u.ProviderMessageID)
 	}
 	return StatusOutcome{Result: res}, nil

@@ -102,7 +102,10 @@ type flow struct {
 	timer      *timer
 	service    *campaign.Service
 	dispatcher *dispatch.Dispatcher
-	delivery   *receipts.Service
+	// delivery is the webhook function's receipt service, on a store of
+	// its own for each receipt: a process that has read nothing of the
+	// campaign before, as a Lambda instance started for it has not.
+	delivery func() *receipts.Service
 	routing    store.OutboundContexts
 	queue      *sqs.Queue
 	lifecycle  *app.App
@@ -199,12 +202,12 @@ func newFlow(tb testing.TB, campaigns int) *flow {
 		timer:      t,
 		service:    &campaign.Service{Store: store, Queue: q, Clock: noon, Log: log, OptOuts: optouts},
 		dispatcher: &dispatch.Dispatcher{
-			Store: store, Queue: q, Clock: noon, Log: log, Sender: &sandbox.Gateway{Recorder: rec, Clock: noon},
+			Store: store, Queue: q, Clock: noon, Log: log, Sender: &sandbox.Gateway{Recorder: rec, Clock: noon}, Epoch: "cost-model",
 			Limiter: limiter{ratelimit.NewAdaptive(rldynamo.New(db, table, noon), noon)},
 			Consent: optouts, Conversations: replies,
 			Limit: ratelimit.Limit{Rate: 1e6, Burst: 1000}, StateTTL: dispatch.DefaultStateTTL,
 		},
-		delivery:  &receipts.Service{Store: store, Clock: noon},
+		delivery:  func() *receipts.Service { return &receipts.Service{Store: dynamo.New(db, table), Clock: noon} },
 		routing:   store,
 		queue:     q,
 		lifecycle: &app.App{Store: store, EventSink: eventpush.NewSink(store, sqs.New(sq, eventsURL, eventsDLQ), bus, noon, log)},
@@ -285,10 +288,11 @@ func (f *flow) verify(tb testing.TB, ids []string, status parley.RecipientStatus
 }
 
 // deliver applies one delivery receipt per sent recipient, workers at
-// once, as the webhook function does (one invocation each).
+// once, as the webhook function does (one invocation each, in a process
+// that read nothing before).
 func (f *flow) deliver(tb testing.TB, rs []parley.Recipient) {
 	err := run.Each(tb.Context(), workers, rs, func(ctx context.Context, r parley.Recipient) error {
-		res, err := f.delivery.Apply(ctx, receipts.Update{
+		res, err := f.delivery().Apply(ctx, receipts.Update{
 			AccountID: r.AccountID, CampaignID: r.CampaignID, RecipientID: r.ID, Provider: "sandbox",
 			ProviderMessageID: r.ProviderMessageID, Status: parley.StatusDelivered,
 		})

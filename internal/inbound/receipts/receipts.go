@@ -11,9 +11,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/parley"
+	"github.com/parleyhq/parley/internal/run"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -21,7 +23,20 @@ import (
 type Service struct {
 	Store store.Recipients
 	Clock parley.Clock
+	// Settle is how long a report waits, at most, for the dispatcher to
+	// record the message it reports on, when its recipient is still being
+	// sent: the dispatcher records the messages of a claim group together,
+	// up to a second after the first of them left (dispatch.ClaimAhead).
+	// Zero does not wait.
+	Settle time.Duration
 }
+
+// DefaultSettle is the Settle of a deployed Service: the span of a claim
+// group, and as long again for the write.
+const DefaultSettle = 2 * time.Second
+
+// settleStep is how long a report waiting to settle waits between reads.
+const settleStep = 250 * time.Millisecond
 
 // Update is one delivery report, its status already mapped from the
 // provider's word by the provider (package gateway's providers).
@@ -37,6 +52,9 @@ type Result struct {
 	Matched bool
 	// Applied says whether the report moved the recipient.
 	Applied bool
+	// Awaited says that the report is of SENT, and its recipient is being
+	// sent: the dispatcher records SENT itself, with the message's id.
+	Awaited bool
 }
 
 // Apply records a delivery report in one conditional write (a report of
@@ -54,6 +72,27 @@ type Result struct {
 // yet (the dispatcher records it a moment after the provider takes the
 // message, so a provider that retries will find it).
 func (s *Service) Apply(ctx context.Context, u Update) (Result, error) {
+	res, err := s.apply(ctx, u)
+	for waited := time.Duration(0); sending(res, err); waited += settleStep {
+		if u.Status == parley.StatusSent {
+			return Result{Ref: res.Ref, Status: res.Status, Awaited: true}, nil
+		}
+		if waited >= s.Settle || run.Sleep(ctx, settleStep) != nil {
+			break
+		}
+		res, err = s.apply(ctx, u)
+	}
+	return res, err
+}
+
+// sending reports whether a report's result is that its recipient is still
+// being sent, its message not recorded yet (see stale).
+func sending(res Result, err error) bool {
+	return parley.ErrorCode(err) == parley.EUNAVAILABLE && res.Status == parley.StatusSending && !res.Matched
+}
+
+// apply is Apply without the wait for a recipient being sent.
+func (s *Service) apply(ctx context.Context, u Update) (Result, error) {
 	switch {
 	case u.AccountID == "":
 		return Result{}, parley.FieldErrorf("accountId", "a delivery report needs the account")

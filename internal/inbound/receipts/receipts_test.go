@@ -147,6 +147,44 @@ func TestApplyWhileSending(t *testing.T) {
 	}
 }
 
+// TestApplyWaitsForTheRecord: a report of a recipient still being sent
+// waits, up to Settle, for the dispatcher to record its message, and then
+// applies; a report of SENT does not wait, as the record says SENT itself.
+func TestApplyWaitsForTheRecord(t *testing.T) {
+	s, _ := testworld.Open(t)
+	ctx := context.Background()
+	c, rs := storetest.Fixture("acct1", "camp1", 1)
+	if err := s.CreateCampaign(ctx, c, rs); err != nil {
+		t.Fatal(err)
+	}
+	ref := rs[0].Ref()
+	if _, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &receipts.Service{Store: s, Clock: parley.ClockFunc(func() time.Time { return t0 }), Settle: receipts.DefaultSettle}
+	sent := gateway.MapStatus(twilio.Provider{}, receipts.Update{AccountID: "acct1", CampaignID: ref.CampaignID, RecipientID: ref.RecipientID, ProviderMessageID: "SM1", Word: "sent", At: t0})
+	if res, err := svc.Apply(ctx, sent); err != nil || !res.Awaited || res.Applied {
+		t.Fatalf("report of SENT while sending = %+v, %v; want awaited", res, err)
+	}
+	recorded := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond) // the claim group's last member sends
+		_, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{
+			From: []parley.RecipientStatus{parley.StatusSending}, Status: parley.StatusSent, ProviderMessageID: "SM1", At: t0,
+		})
+		recorded <- err
+	}()
+	delivered := sent
+	delivered.Word, delivered.Status = "delivered", parley.StatusDelivered
+	res, err := svc.Apply(ctx, delivered)
+	if err := <-recorded; err != nil {
+		t.Fatal(err)
+	}
+	if err != nil || !res.Applied || res.Status != parley.StatusDelivered {
+		t.Fatalf("report while sending, recorded meanwhile = %+v, %v; want DELIVERED", res, err)
+	}
+}
+
 // recipients is the port reads wraps.
 type recipients = store.Recipients
 

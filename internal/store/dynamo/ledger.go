@@ -33,11 +33,27 @@ package dynamo
 // puts the item at once, and decides against a concurrent ledger write
 // only as far as it reads the ledger first.
 //
+// The outcome of a claim made there, when it is a message sent, goes to
+// the ledger too (RecordRange): attribute o<seq> holds it,
+//
+//	o7 = "SENT|<at>|<message id>|<channel>|<error>"
+//
+// written once, on condition that c<seq> is there and o<seq> is not, for
+// the recipients of one claim group (up to a second of sending) with one
+// write: some 60 bytes each. A keys-only Query first leaves out those
+// whose item a take-over put. The recipient's item is then first put by
+// its delivery report, which reads the ledger (and peeks at the item
+// first). A claim without its outcome is not final: a process keeps it
+// only as a sign that the recipient is claimed, unless it made the claim
+// itself (see ledgerCache).
+//
 // The stream folds a ledger's new attributes as the recipients'
-// transitions from their entries (see recordTransitions), and an item
-// put after a ledger change as the transition from that change's status
-// (its ChunkStatus), so the counters and events come out as they did for
-// a claim that put the item.
+// transitions from their entries, or from their claims for outcomes (see
+// recordTransitions), and an item put after a ledger change as the
+// transition from the status the ledger left (its ChunkStatus), so the
+// counters and events come out as they did for a claim that put the item.
+// An outcome that a take-over's item overrides (its ChunkStatus is
+// SENDING) is not folded: the item's transitions count that recipient.
 //
 // The cost: a single first change (UpdateRecipient) pays the same Query
 // before its write. A chunk's ledger grows by some 60 bytes for each
