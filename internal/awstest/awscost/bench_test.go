@@ -105,12 +105,12 @@ type flow struct {
 	// delivery is the webhook function's receipt service, on a store of
 	// its own for each receipt: a process that has read nothing of the
 	// campaign before, as a Lambda instance started for it has not.
-	delivery func() *receipts.Service
-	routing    store.OutboundContexts
-	queue      *sqs.Queue
-	lifecycle  *app.App
-	stream     *dynamo.StreamReader
-	source     lifecycleSource
+	delivery  func() *receipts.Service
+	routing   store.OutboundContexts
+	queue     *sqs.Queue
+	lifecycle *app.App
+	stream    *dynamo.StreamReader
+	source    lifecycleSource
 	// pending are the stream's records the event source passes that were
 	// not folded yet, and batches how many batches were.
 	pending  []events.DynamoDBEventRecord
