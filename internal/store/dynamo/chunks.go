@@ -291,11 +291,16 @@ func decodeChunk(av item) ([]chunkEntry, error) {
 // fromChunk returns the recipient ref names as its chunk holds it, and
 // whether the chunk holds it (see chunk).
 func (t *Table) fromChunk(ctx context.Context, ref parley.Ref) (parley.Recipient, bool, error) {
+	return t.fromChunkRead(ctx, ref, t.chunk)
+}
+
+// fromChunkRead is fromChunk with the chunk read by read.
+func (t *Table) fromChunkRead(ctx context.Context, ref parley.Ref, read func(context.Context, string, int) ([]chunkEntry, bool, error)) (parley.Recipient, bool, error) {
 	n, ok := chunkOf(ref.RecipientID)
 	if !ok {
 		return parley.Recipient{}, false, nil
 	}
-	es, ok, err := t.chunk(ctx, campaignPK(ref.AccountID, ref.CampaignID), n)
+	es, ok, err := read(ctx, campaignPK(ref.AccountID, ref.CampaignID), n)
 	if err != nil || !ok {
 		return parley.Recipient{}, false, err
 	}
@@ -311,9 +316,26 @@ func (t *Table) fromChunk(ctx context.Context, ref parley.Ref) (parley.Recipient
 // there is such a chunk. A chunk read is kept (see chunkCache); one that
 // is absent is not, so that a chunk written later is found.
 func (t *Table) chunk(ctx context.Context, pk string, n int) ([]chunkEntry, bool, error) {
+	return t.readChunk(ctx, pk, n, t.get)
+}
+
+// peekChunk is chunk read eventually consistent, at half the capacity, for
+// a chunk written long before the read (that of a recipient a delivery
+// report names, sent already); a chunk it does not find is read again
+// strongly consistent.
+func (t *Table) peekChunk(ctx context.Context, pk string, n int) ([]chunkEntry, bool, error) {
+	es, ok, err := t.readChunk(ctx, pk, n, t.peek)
+	if err == nil && !ok {
+		return t.chunk(ctx, pk, n)
+	}
+	return es, ok, err
+}
+
+// readChunk is chunk with the item read by get.
+func (t *Table) readChunk(ctx context.Context, pk string, n int, get func(context.Context, item) (item, error)) ([]chunkEntry, bool, error) {
 	k := [2]string{pk, chunkSK(n)}
 	return t.chunks.read(ctx, k, func() ([]chunkEntry, bool, error) {
-		av, err := t.get(ctx, itemKey(k[0], k[1]))
+		av, err := get(ctx, itemKey(k[0], k[1]))
 		if err != nil || av == nil {
 			return nil, false, err
 		}

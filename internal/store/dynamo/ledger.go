@@ -692,7 +692,11 @@ func (t *Table) afterLedger(ctx context.Context, ref parley.Ref, change parley.R
 		t.ledgers.keep(pk, changes)
 		e = changes[seq]
 	}
-	r, ok, err := t.fromChunk(ctx, ref)
+	read := t.chunk
+	if change.Carries != "" {
+		read = t.peekChunk
+	}
+	r, ok, err := t.fromChunkRead(ctx, ref, read)
 	if err != nil || !ok || !fromIntake(r.Status) {
 		return parley.Recipient{}, err != nil, err
 	}

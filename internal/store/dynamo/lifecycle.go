@@ -12,7 +12,7 @@ package dynamo
 // account and UTC hour. An hour's rows (one per campaign, skill, channel,
 // handoff and source; rows holds their step counts, errs their error
 // counts, stats the status counts of campaigns' status rows) live in
-// counterBuckets items by campaign, H#<hour>#b00 … #b15 (rows of no
+// counterBuckets items by campaign, H#<hour>#b00 … #b63 (rows of no
 // campaign in the hour's own item, H#<hour>), each until it holds
 // maxCounterBytes; the rows that do not fit go to its overflow items
 // (#001, #002…). They all sort between that hour's item and the next
@@ -63,8 +63,10 @@ const (
 	// maxOverflow bounds an hour's overflow items.
 	maxOverflow = 999
 	// counterBuckets is how many items an hour's campaign rows are spread
-	// over (see campaignCounterSK).
-	counterBuckets = 16
+	// over (see campaignCounterSK): enough that the 60 campaigns of an
+	// hour share few, so that folding them costs as folding 6 does. Items
+	// written with fewer buckets keep their rows (a read sums them all).
+	counterBuckets = 64
 	// maxCounterBytes is the most rows and errs of one counter item hold,
 	// well inside DynamoDB's 400 KB an item (about 3,000 rows).
 	maxCounterBytes = 300_000
@@ -97,7 +99,7 @@ func overflowSK(hour time.Time, n int) string {
 // before the next hour's; the hour's own for rows of no campaign. A fold
 // rewrites each item it adds to, whole: with the hour's rows spread over
 // buckets, a batch pays for the rows of its campaigns' buckets, a
-// sixteenth of the hour's, and writes at most counterBuckets items
+// sixty-fourth of the hour's each, and writes at most counterBuckets items
 // however many campaigns it folds (items folded before buckets still hold
 // their rows, and a read sums every item of the hour).
 func campaignCounterSK(hour time.Time, campaignID string) string {
