@@ -111,14 +111,21 @@ func TestApply(t *testing.T) {
 	}
 }
 
-func TestApplyWhileSending(t *testing.T) {
+// oneRecipient is a store with a campaign of one recipient, QUEUED, and
+// that recipient's reference.
+func oneRecipient(t *testing.T) (store.Store, parley.Ref) {
+	t.Helper()
 	s, _ := testworld.Open(t)
-	ctx := context.Background()
 	c, rs := storetest.Fixture("acct1", "camp1", 1)
-	if err := s.CreateCampaign(ctx, c, rs); err != nil {
+	if err := s.CreateCampaign(context.Background(), c, rs); err != nil {
 		t.Fatal(err)
 	}
-	ref := rs[0].Ref()
+	return s, rs[0].Ref()
+}
+
+func TestApplyWhileSending(t *testing.T) {
+	s, ref := oneRecipient(t)
+	ctx := context.Background()
 	svc := &receipts.Service{Store: s, Clock: parley.ClockFunc(func() time.Time { return t0 })}
 	u := gateway.MapStatus(whatsapp.Provider{}, receipts.Update{AccountID: "acct1", CampaignID: ref.CampaignID, RecipientID: ref.RecipientID, ProviderMessageID: "wamid.1", Word: "delivered", At: t0})
 	// Not sent at all: the report names a message the recipient never had.
@@ -151,13 +158,8 @@ func TestApplyWhileSending(t *testing.T) {
 // waits, up to Settle, for the dispatcher to record its message, and then
 // applies; a report of SENT does not wait, as the record says SENT itself.
 func TestApplyWaitsForTheRecord(t *testing.T) {
-	s, _ := testworld.Open(t)
+	s, ref := oneRecipient(t)
 	ctx := context.Background()
-	c, rs := storetest.Fixture("acct1", "camp1", 1)
-	if err := s.CreateCampaign(ctx, c, rs); err != nil {
-		t.Fatal(err)
-	}
-	ref := rs[0].Ref()
 	if _, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSending, At: t0}); err != nil {
 		t.Fatal(err)
 	}
@@ -202,13 +204,8 @@ func (r *reads) Recipient(ctx context.Context, ref parley.Ref) (parley.Recipient
 // TestDeliveryReportWritesOnly: a delivery report costs one conditional
 // write and no read, whether it applies or names another message.
 func TestDeliveryReportWritesOnly(t *testing.T) {
-	s, _ := testworld.Open(t)
+	s, ref := oneRecipient(t)
 	ctx := context.Background()
-	c, rs := storetest.Fixture("acct1", "camp1", 1)
-	if err := s.CreateCampaign(ctx, c, rs); err != nil {
-		t.Fatal(err)
-	}
-	ref := rs[0].Ref()
 	if _, err := s.UpdateRecipient(ctx, ref, parley.RecipientChange{From: parley.Claimable, Status: parley.StatusSent, ProviderMessageID: "SM1", At: t0}); err != nil {
 		t.Fatal(err)
 	}

@@ -235,25 +235,53 @@ func encodeLedgerChange(change parley.RecipientChange) string {
 
 // decodeLedgerChange reads a change as a ledger holds it.
 func decodeLedgerChange(s string) (parley.RecipientChange, error) {
-	f := strings.SplitN(s, "|", ledgerFields)
-	if len(f) != ledgerFields {
-		return parley.RecipientChange{}, fmt.Errorf("ledger change %q: %d fields", s, len(f))
-	}
-	at, err := parseLedgerTime(f[2])
+	f, err := splitLedgerRecord(s, "change", ledgerFields)
 	if err != nil {
 		return parley.RecipientChange{}, err
 	}
-	due, err := parseLedgerTime(f[3])
-	if err != nil {
-		return parley.RecipientChange{}, err
+	change := parley.RecipientChange{
+		Status: parley.RecipientStatus(f.field(0)), CountAttempt: f.field(1) == "1", At: f.time(2), DueAt: f.time(3), ErrorMessage: f.text(4), Claimant: f.field(5),
 	}
-	msg, err := url.PathUnescape(f[4])
-	if err != nil {
-		return parley.RecipientChange{}, fmt.Errorf("ledger change %q: %w", s, err)
+	return change, f.err
+}
+
+// ledgerRecord is a change or an outcome as a ledger holds it, split into
+// its fields; err is the first field that did not read.
+type ledgerRecord struct {
+	s, what string
+	fields  []string
+	err     error
+}
+
+// splitLedgerRecord splits s, a ledger's what of n fields.
+func splitLedgerRecord(s, what string, n int) (*ledgerRecord, error) {
+	f := strings.SplitN(s, "|", n)
+	if len(f) != n {
+		return nil, fmt.Errorf("ledger %s %q: %d fields", what, s, len(f))
 	}
-	return parley.RecipientChange{
-		Status: parley.RecipientStatus(f[0]), CountAttempt: f[1] == "1", At: at, DueAt: due, ErrorMessage: msg, Claimant: f[5],
-	}, nil
+	return &ledgerRecord{s: s, what: what, fields: f}, nil
+}
+
+func (r *ledgerRecord) field(i int) string { return r.fields[i] }
+
+// time reads field i as ledgerTime wrote it.
+func (r *ledgerRecord) time(i int) time.Time {
+	t, err := parseLedgerTime(r.fields[i])
+	r.fail(err)
+	return t
+}
+
+// text reads field i, path-escaped.
+func (r *ledgerRecord) text(i int) string {
+	v, err := url.PathUnescape(r.fields[i])
+	r.fail(err)
+	return v
+}
+
+func (r *ledgerRecord) fail(err error) {
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("ledger %s %q: %w", r.what, r.s, err)
+	}
 }
 
 // encodeOutcome is the outcome of a claim, a change out of SENDING that
@@ -268,25 +296,14 @@ func encodeOutcome(change parley.RecipientChange) string {
 
 // decodeOutcome reads an outcome as a ledger holds it.
 func decodeOutcome(s string) (parley.RecipientChange, error) {
-	f := strings.SplitN(s, "|", outcomeFields)
-	if len(f) != outcomeFields {
-		return parley.RecipientChange{}, fmt.Errorf("ledger outcome %q: %d fields", s, len(f))
-	}
-	at, err := parseLedgerTime(f[1])
+	f, err := splitLedgerRecord(s, "outcome", outcomeFields)
 	if err != nil {
 		return parley.RecipientChange{}, err
 	}
-	id, err := url.PathUnescape(f[2])
-	if err != nil {
-		return parley.RecipientChange{}, fmt.Errorf("ledger outcome %q: %w", s, err)
+	outcome := parley.RecipientChange{
+		Status: parley.RecipientStatus(f.field(0)), At: f.time(1), ProviderMessageID: f.text(2), Channel: parley.Channel(f.field(3)), ErrorMessage: f.text(4),
 	}
-	msg, err := url.PathUnescape(f[4])
-	if err != nil {
-		return parley.RecipientChange{}, fmt.Errorf("ledger outcome %q: %w", s, err)
-	}
-	return parley.RecipientChange{
-		Status: parley.RecipientStatus(f[0]), At: at, ProviderMessageID: id, Channel: parley.Channel(f[3]), ErrorMessage: msg,
-	}, nil
+	return outcome, f.err
 }
 
 // ledgerTime is t in base 36 Unix milliseconds, with "." and the
