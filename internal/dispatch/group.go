@@ -172,16 +172,8 @@ func group(jobs []job, b *batch) {
 // within ClaimAhead of its own, before its job is done: one write records
 // them all, where each recorded its own.
 func (g *claimGroup) record(ctx context.Context, d *Dispatcher, pos int, rec store.RangeRecord) (res store.RangeClaim, ok bool) {
-	g.mu.Lock()
-	if g.state != claimed || !g.outcome()[pos].Claimed || g.finished[pos] {
-		g.mu.Unlock()
+	if !g.finishMember(ctx, d, pos, &rec) {
 		return res, false
-	}
-	g.records[pos] = &rec
-	last := g.finishLocked(pos)
-	g.mu.Unlock()
-	if last {
-		g.write(ctx, d)
 	}
 	select {
 	case <-g.recorded:
@@ -196,26 +188,28 @@ func (g *claimGroup) record(ctx context.Context, d *Dispatcher, pos int, rec sto
 
 // finish marks member pos done without a record to write with the others
 // (it was not claimed with them, or it recorded on its own), so the group
-// need not wait for it; the last member to finish writes the records.
+// need not wait for it.
 func (g *claimGroup) finish(ctx context.Context, d *Dispatcher, pos int) {
+	g.finishMember(ctx, d, pos, nil)
+}
+
+// finishMember marks member pos, claimed by the group's claim, finished,
+// with rec to write with the others' (nil for none), and reports whether
+// it was such a member still to finish. The last one writes the records.
+func (g *claimGroup) finishMember(ctx context.Context, d *Dispatcher, pos int, rec *store.RangeRecord) bool {
 	g.mu.Lock()
 	if g.state != claimed || !g.outcome()[pos].Claimed || g.finished[pos] {
 		g.mu.Unlock()
-		return
+		return false
 	}
-	last := g.finishLocked(pos)
+	g.records[pos], g.finished[pos] = rec, true
+	g.unfinished--
+	last := g.unfinished == 0
 	g.mu.Unlock()
 	if last {
 		g.write(ctx, d)
 	}
-}
-
-// finishLocked marks member pos finished and reports whether it was the
-// last one; g.mu is held.
-func (g *claimGroup) finishLocked(pos int) bool {
-	g.finished[pos] = true
-	g.unfinished--
-	return g.unfinished == 0
+	return true
 }
 
 // write writes the records the members left, in one RecordRange, and
