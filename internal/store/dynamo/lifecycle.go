@@ -316,11 +316,25 @@ func (t *Table) CountRows(ctx context.Context, q parley.CountQuery) ([]parley.Co
 func (it counterItem) domain() counterItem { return it }
 
 // StampRecipient implements store.Stamps: one conditional UpdateItem; the
-// stream counts the step.
+// stream counts the step. A recipient that is its chunk's entry with a
+// change its chunk's ledger holds (a message recorded there, see
+// RecordRange) has its item put, stamped, on condition that there is none.
 func (t *Table) StampRecipient(ctx context.Context, ref parley.Ref, step parley.Step, at time.Time) (parley.Recipient, bool, error) {
 	if step < 0 || step >= parley.NumSteps {
 		return parley.Recipient{}, false, parley.Errorf(parley.EINVALID, "no lifecycle step %d", step)
 	}
+	for range 2 {
+		r, stamped, put, err := t.stamp(ctx, ref, step, at)
+		if !put {
+			return r, stamped, err
+		}
+	}
+	return parley.Recipient{}, false, parley.Errorf(parley.EUNAVAILABLE, "recipient %s changed concurrently; try again", ref.RecipientID)
+}
+
+// stamp is StampRecipient once; again is true when the recipient's item
+// was put meanwhile, for the stamp to go to it.
+func (t *Table) stamp(ctx context.Context, ref parley.Ref, step parley.Step, at time.Time) (_ parley.Recipient, stamped, again bool, _ error) {
 	a := stampAttrs[step]
 	av, err := t.update(ctx, &dynamodb.UpdateItemInput{
 		Key:                       recipientKey(ref),
@@ -330,23 +344,35 @@ func (t *Table) StampRecipient(ctx context.Context, ref parley.Ref, step parley.
 	})
 	switch {
 	case errors.Is(err, errCondition) && av == nil:
-		// Only its chunk's entry: never sent, so nothing a reply stamps.
 		r, ok, err := t.chunked(ctx, ref)
-		if err != nil {
-			return parley.Recipient{}, false, err
+		switch {
+		case err != nil:
+			return parley.Recipient{}, false, false, err
+		case !ok:
+			return parley.Recipient{}, false, false, notFound("recipient", ref.RecipientID)
+		case fromIntake(r.Status) || !r.Timeline.At(step).IsZero():
+			// Only its chunk's entry, never sent: nothing a reply stamps.
+			return r, false, false, nil
 		}
-		if !ok {
-			return parley.Recipient{}, false, notFound("recipient", ref.RecipientID)
+		left := r.Status
+		r.Timeline.Stamp(step, at)
+		it := newRecipientItem(r)
+		it.Chunked, it.ChunkStatus = true, string(left)
+		switch err := t.put(ctx, it, aws.String(condNotExists)); {
+		case errors.Is(err, errCondition):
+			return parley.Recipient{}, false, true, nil
+		case err != nil:
+			return parley.Recipient{}, false, false, err
 		}
-		return r, false, nil
+		return r, true, false, nil
 	case errors.Is(err, errCondition):
 		r, err := decode[recipientItem](av)
-		return r, false, err
+		return r, false, false, err
 	case err != nil:
-		return parley.Recipient{}, false, err
+		return parley.Recipient{}, false, false, err
 	}
 	r, err := decode[recipientItem](av)
-	return r, err == nil, err
+	return r, err == nil, false, err
 }
 
 // FoldStream adds the steps the stream records newly stamp on recipients

@@ -221,6 +221,12 @@ func RangeClaimCounters(t *testing.T, newStore func(t *testing.T) store.Store) {
 			t.Fatalf("recipient %d to %s: %v", ch.seq, ch.change.Status, err)
 		}
 	}
+	// A reply to recipient 2, recorded but not reported on.
+	if st, ok := s.(store.Stamps); ok {
+		if _, stamped, err := st.StampRecipient(ctx, rs[1].Ref(), parley.StepResponded, t1); err != nil || !stamped {
+			t.Fatalf("stamping recipient 2: %v, %v", stamped, err)
+		}
+	}
 	for seq, want := range map[int]parley.RecipientStatus{1: parley.StatusDelivered, 2: parley.StatusSent, 3: parley.StatusFailed, 4: parley.StatusSent, 5: parley.StatusQueued, 7: parley.StatusCancelled, 8: parley.StatusQueued} {
 		if r, err := s.Recipient(ctx, rs[seq-1].Ref()); err != nil || r.Status != want {
 			t.Errorf("recipient %d is %s, %v; want %s", seq, r.Status, err, want)
@@ -229,6 +235,9 @@ func RangeClaimCounters(t *testing.T, newStore func(t *testing.T) store.Store) {
 	var intake, sent [parley.NumSteps]int64
 	intake[parley.StepAttempted], intake[parley.StepEligible] = 8, 8
 	sent[parley.StepSent], sent[parley.StepDelivered], sent[parley.StepFailed], sent[parley.StepCancelled] = 4, 1, 1, 1
+	if _, ok := s.(store.Stamps); ok {
+		sent[parley.StepResponded] = 1
+	}
 	key := func(hour time.Time) parley.CountKey {
 		return parley.CountKey{AccountID: "acct1", Hour: hour, CampaignID: "camp1", Skill: "sales", Channel: parley.ChannelSMS}
 	}

@@ -507,6 +507,22 @@ func testRecordRange(t *testing.T, s store.Store) {
 		t.Errorf("listed as %s %q, %s", listed[1].Status, listed[1].ProviderMessageID, listed[4].Status)
 	}
 
+	// A reply's stamp on a recorded recipient that no report reached yet
+	// sticks, and a report after it still applies.
+	if st, ok := s.(store.Stamps); ok {
+		r, stamped, err := st.StampRecipient(ctx, rs[2].Ref(), parley.StepResponded, t1.Add(time.Minute))
+		if err != nil || !stamped || r.Status != parley.StatusSent || !r.Timeline.Responded.Equal(t1.Add(time.Minute)) {
+			t.Errorf("stamping recipient 3 = %+v, %v, %v", r, stamped, err)
+		}
+		if _, again, _ := st.StampRecipient(ctx, rs[2].Ref(), parley.StepResponded, t1.Add(2*time.Minute)); again {
+			t.Error("stamped recipient 3 twice")
+		}
+		report := parley.RecipientChange{From: parley.AdvancesFrom(parley.StatusDelivered), Status: parley.StatusDelivered, Carries: "SM3", At: t1.Add(3 * time.Minute)}
+		if r, err := s.UpdateRecipient(ctx, rs[2].Ref(), report); err != nil || r.Status != parley.StatusDelivered || !r.Timeline.Responded.Equal(t1.Add(time.Minute)) || r.ProviderMessageID != "SM3" {
+			t.Errorf("report after the stamp = %+v, %v", r, err)
+		}
+	}
+
 	// Recorded again (a redelivered job), nothing moves.
 	if again := s.RecordRange(ctx, records[:2]); again[0].Claimed || again[1].Claimed || again[0].Err != nil || again[0].Recipient.Status != parley.StatusSent {
 		t.Errorf("recording again = %+v", again)
