@@ -57,7 +57,7 @@ func TestClaimRangeCost(t *testing.T) {
 	if err := s.CreateCampaign(ctx, c, rs); err != nil {
 		t.Fatal(err)
 	}
-	at := time.Date(2026, 11, 21, 14, 0, 0, 123456789, time.UTC)
+	at := c.CreatedAt.Add(123456789 * time.Nanosecond) // the fixture's clock, to the nanosecond
 	if _, err := s.Recipient(ctx, rs[0].Ref()); err != nil { // reads the chunk, kept
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestLedgerStreamEvents(t *testing.T) {
 	if err := s.CreateCampaign(ctx, c, rs); err != nil {
 		t.Fatal(err)
 	}
-	at := time.Date(2026, 11, 21, 15, 0, 0, 0, time.UTC)
+	at := c.CreatedAt.Add(time.Hour)
 	for _, g := range s.ClaimRange(ctx, chunkRefs(1, 4), ledgerClaim(at)) {
 		if !g.Claimed {
 			t.Fatalf("claim %+v", g)
