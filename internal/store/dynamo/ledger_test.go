@@ -57,7 +57,7 @@ func TestClaimRangeCost(t *testing.T) {
 	if err := s.CreateCampaign(ctx, c, rs); err != nil {
 		t.Fatal(err)
 	}
-	at := c.CreatedAt.Add(123456789 * time.Nanosecond) // the fixture's clock, to the nanosecond
+	at := c.CreatedAt.Add(123456789 * time.Nanosecond)       // the fixture's clock, to the nanosecond
 	if _, err := s.Recipient(ctx, rs[0].Ref()); err != nil { // reads the chunk, kept
 		t.Fatal(err)
 	}
