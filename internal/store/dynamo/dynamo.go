@@ -579,7 +579,7 @@ func (t *Table) RecordRange(ctx context.Context, records []store.RangeRecord) []
 	var order []chunkKey
 	var each []int
 	for i, rec := range records {
-		pk, n, _, ok := t.outcomeLedgerable(rec)
+		pk, n, ok := t.outcomeLedgerable(rec)
 		if !ok {
 			each = append(each, i)
 			continue

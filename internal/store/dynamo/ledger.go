@@ -726,20 +726,20 @@ func (t *Table) afterLedger(ctx context.Context, ref parley.Ref, change parley.R
 // outcomeLedgerable reports whether rec may go to its chunk's ledger (see
 // RecordRange): it records a message sent under a first claim that this
 // Table made there, for rec.Claimant, and whose outcome is not there yet.
-func (t *Table) outcomeLedgerable(rec store.RangeRecord) (pk string, n, seq int, ok bool) {
+func (t *Table) outcomeLedgerable(rec store.RangeRecord) (pk string, n int, ok bool) {
 	c := rec.Change
 	if t.noLedgerWrites || rec.Claimant == "" || c.Status != parley.StatusSent || c.ProviderMessageID == "" ||
 		c.Attempt != 1 || c.Carries != "" || !c.DueAt.IsZero() || len(c.From) != 1 || c.From[0] != parley.StatusSending {
-		return "", 0, 0, false
+		return "", 0, false
 	}
 	if n, ok = chunkOf(rec.Ref.RecipientID); !ok {
-		return "", 0, 0, false
+		return "", 0, false
 	}
 	pk = campaignPK(rec.Ref.AccountID, rec.Ref.CampaignID)
-	seq, _ = strconv.Atoi(rec.Ref.RecipientID)
+	seq, _ := strconv.Atoi(rec.Ref.RecipientID)
 	e, known := t.ledgers.change(pk, seq)
 	ok = known && e.outcome == nil && e.first.Status == parley.StatusSending && e.first.Claimant == rec.Claimant
-	return pk, n, seq, ok
+	return pk, n, ok
 }
 
 // recordChunk writes the outcomes of records at, all of chunk n in the
