@@ -322,9 +322,7 @@ func TestSQS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Counter{}
-	cfg := awstest.Config(t)
-	c.Attach(&cfg)
+	c, cfg := countedConfig(t)
 	client := awssqs.NewFromConfig(cfg)
 	var entries []sqstypes.SendMessageBatchRequestEntry
 	for i := range 10 {
@@ -451,6 +449,15 @@ func countedClient(c *Counter, url string) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg)
 }
 
+// countedConfig is a fresh Counter and the AWS config of the test
+// servers, attached to it.
+func countedConfig(t *testing.T) (*Counter, aws.Config) {
+	c := &Counter{}
+	cfg := awstest.Config(t)
+	c.Attach(&cfg)
+	return c, cfg
+}
+
 // TestEventBridge counts the events PutEvents calls put: an event per
 // entry of up to BusEventBlock, none for a call that failed.
 func TestEventBridge(t *testing.T) {
@@ -458,9 +465,7 @@ func TestEventBridge(t *testing.T) {
 	if _, err := eventbridge.EnsureBus(t.Context(), awseb.NewFromConfig(awstest.Config(t)), name); err != nil {
 		t.Fatal(err)
 	}
-	c := &Counter{}
-	cfg := awstest.Config(t)
-	c.Attach(&cfg)
+	c, cfg := countedConfig(t)
 	client := awseb.NewFromConfig(cfg)
 	var entries []ebtypes.PutEventsRequestEntry
 	for i := range 3 {
